@@ -1,0 +1,141 @@
+"""The ``mutualaid`` command (contract, section 3).
+
+    mutualaid validate PATH --kind KIND [--map FIELD=SOURCE ...] [--json]
+    mutualaid allocate SCENARIO_DIR [--out PLAN.json] [--travel-times CSV]
+
+Exit codes: 0 accepted / plan written, 1 rejected / invalid scenario, 2 wrong usage.
+No input, however broken, makes this command print a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from mutualaid.settings import LAYER_KINDS
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``mutualaid`` command."""
+    parser = argparse.ArgumentParser(
+        prog="mutualaid",
+        description="Check emergency layers and compute cross-border mutual-aid plans.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check one layer file and list every problem")
+    v.add_argument("path", metavar="PATH", help="the layer file")
+    v.add_argument("--kind", required=True, choices=LAYER_KINDS, help="what the file holds")
+    v.add_argument("--map", dest="mapping", action="append", default=[], metavar="FIELD=SOURCE",
+                   help="use the file's SOURCE column as the canonical FIELD (repeatable)")
+    v.add_argument("--json", action="store_true", help="print the report as JSON")
+    v.add_argument("--jurisdictions", metavar="PATH", default=None,
+                   help="a jurisdictions layer: report incidents or resources outside all of them")
+
+    a = sub.add_parser("allocate", help="compute the optimal plan for a scenario folder")
+    a.add_argument("scenario_dir", metavar="SCENARIO_DIR", help="folder with the scenario's layers")
+    a.add_argument("--out", metavar="PLAN.json", default=None,
+                   help="write the plan here instead of standard output")
+    a.add_argument("--travel-times", metavar="CSV", default=None,
+                   help="minutes per resource-incident pair from a routing engine")
+    a.add_argument("--flows", metavar="FLOWS.geojson", default=None,
+                   help="also write the plan's flows (resource to incident lines) as GeoJSON")
+    return parser
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from mutualaid.layers import load_layer
+    from mutualaid.layers.fields import parse_mapping
+
+    try:
+        mapping = parse_mapping(args.mapping)
+    except ValueError as exc:
+        print(f"mutualaid validate: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+    jurisdictions = None
+    if args.jurisdictions:
+        jres = load_layer(args.jurisdictions, kind="jurisdictions")
+        if not jres.report.ok:
+            print(f"the jurisdictions layer {args.jurisdictions} is rejected:", file=sys.stderr)
+            for line in jres.report.lines():
+                print(line, file=sys.stderr)
+            return EXIT_REJECTED
+        jurisdictions = jres.frame
+
+    result = load_layer(args.path, kind=args.kind, mapping=mapping, jurisdictions=jurisdictions)
+    report = result.report
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in report.lines():
+            print(line)
+        verdict = "accepted" if report.ok else "rejected"
+        count = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        print(f"{args.path}: {args.kind} {verdict} ({count})",
+              file=sys.stdout if report.ok else sys.stderr)
+    return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+def _run_allocate(args: argparse.Namespace) -> int:
+    from mutualaid.allocation import allocate, flows_geojson
+    from mutualaid.scenario import load_scenario
+
+    result = load_scenario(Path(args.scenario_dir),
+                           travel_times=Path(args.travel_times) if args.travel_times else None)
+    if not result.ok:
+        for report in result.reports:
+            for line in report.lines():
+                if line.startswith("error"):
+                    print(f"{report.source}: {line}", file=sys.stderr)
+        print(f"{args.scenario_dir}: scenario rejected", file=sys.stderr)
+        return EXIT_REJECTED
+    plan = allocate(result.scenario)
+    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    if args.flows:
+        flows = flows_geojson(plan, result.scenario)
+        Path(args.flows).write_text(json.dumps(flows, ensure_ascii=False), encoding="utf-8")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; return its exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments without the program name; ``sys.argv[1:]`` when None.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    handlers = {"validate": _run_validate, "allocate": _run_allocate}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"mutualaid {args.command}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return EXIT_REJECTED
+    except Exception as exc:  # never a traceback for a user, whatever the input holds
+        print(f"mutualaid {args.command}: could not complete: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return EXIT_REJECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

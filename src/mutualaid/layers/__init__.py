@@ -1,0 +1,1 @@
+"""Reading and checking layers: readers per format, one validator per layer kind."""
