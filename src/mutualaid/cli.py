@@ -55,7 +55,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     from mutualaid.layers.fields import parse_mapping
 
     try:
-        mapping = parse_mapping(args.mapping)
+        mapping = parse_mapping(args.mapping, kind=args.kind)
     except ValueError as exc:
         print(f"mutualaid validate: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -9,6 +9,7 @@ incidents and resources to jurisdictions, and returns every problem at once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -63,3 +64,87 @@ class ScenarioResult:
     def ok(self) -> bool:
         """True when every layer was accepted."""
         return self.scenario is not None and all(r.ok for r in self.reports)
+
+
+def _missing(kind: str, path: "Path", *, reason: str) -> "Report":
+    from mutualaid.layers.problems import Report
+
+    report = Report(kind, source=str(path))
+    report.add(reason)
+    return report
+
+
+def load_scenario(directory: "Path | str", *, travel_times: "Path | str | None" = None
+                  ) -> ScenarioResult:
+    """Read and check every layer of a scenario folder, returning every problem at once.
+
+    Jurisdictions are read first; incidents and resources are then joined to them
+    (a resource's given jurisdiction must be one of them), agreements are checked
+    against their ids and country codes, and travel times (the folder's
+    ``travel_times.csv``, or *travel_times* when given) against the incident and
+    resource ids. When a layer is rejected the others are still checked, so that
+    the coordinator sees everything to fix in one pass.
+
+    Parameters
+    ----------
+    directory : pathlib.Path or str
+        The scenario folder (contract, section 3).
+    travel_times : pathlib.Path or str, optional
+        A travel-times CSV to use instead of the folder's own.
+
+    Returns
+    -------
+    ScenarioResult
+        ``scenario`` is None unless every layer was accepted; ``reports`` holds one
+        report per layer (a missing file is a report with one error). Never raises
+        for a bad folder or bad files.
+
+    Examples
+    --------
+    >>> result = load_scenario(Path("data/rhine-flood-2021"))  # doctest: +SKIP
+    >>> result.ok, [r.kind for r in result.reports]  # doctest: +SKIP
+    (True, ['jurisdictions', 'incidents', 'resources', 'agreements'])
+    """
+    from mutualaid.layers import load_layer
+
+    folder = Path(directory)
+    if not folder.is_dir():
+        what = "does not exist" if not folder.exists() else "is not a folder"
+        return ScenarioResult(None, [_missing("scenario", folder,
+                                              reason=f"the scenario folder {folder} {what}")])
+    reports: list[Report] = []
+    frames: dict[str, object] = {}
+
+    def load(kind: str, path: Path, **kwargs: object) -> None:
+        if not path.is_file():
+            reports.append(_missing(kind, path, reason=f"missing file: {path.name} is not in "
+                                                       f"{path.parent} (it holds the {kind})"))
+            return
+        result = load_layer(path, kind=kind, **kwargs)
+        reports.append(result.report)
+        if result.frame is not None:
+            frames[kind] = result.frame
+
+    load("jurisdictions", folder / SCENARIO_FILES["jurisdictions"])
+    jurisdictions = frames.get("jurisdictions")
+    for kind in ("incidents", "resources", "agreements"):
+        load(kind, folder / SCENARIO_FILES[kind], jurisdictions=jurisdictions)
+    if "jurisdictions" not in frames:
+        # Without accepted jurisdictions, incidents and resources cannot be placed and
+        # agreements cannot be checked: say so once rather than let the plan fail later.
+        reports[0].add("the other layers could not be checked against the jurisdictions "
+                       "because this layer was rejected", severity="warning")
+    times_path = Path(travel_times) if travel_times is not None else folder / TRAVEL_TIMES_FILE
+    if travel_times is not None or times_path.is_file():
+        incidents, resources = frames.get("incidents"), frames.get("resources")
+        load("travel_times", times_path,
+             resource_ids=None if resources is None else resources["id"].tolist(),
+             incident_ids=None if incidents is None else incidents["id"].tolist())
+    scenario = None
+    if all(r.ok for r in reports) and all(k in frames for k in SCENARIO_FILES):
+        scenario = Scenario(
+            jurisdictions=frames["jurisdictions"], incidents=frames["incidents"],
+            resources=frames["resources"], agreements=frames["agreements"],
+            travel_times=frames.get("travel_times"), name=folder.resolve().name,
+        )
+    return ScenarioResult(scenario, reports)
