@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check one layer file and list every problem")
     v.add_argument("path", metavar="PATH", help="the layer file")
-    v.add_argument("--kind", required=True, choices=LAYER_KINDS, help="what the file holds")
+    v.add_argument("--kind", required=True, choices=(*LAYER_KINDS, "travel_times"),
+                   help="what the file holds")
     v.add_argument("--map", dest="mapping", action="append", default=[], metavar="FIELD=SOURCE",
                    help="use the file's SOURCE column as the canonical FIELD (repeatable)")
     v.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -20,6 +20,10 @@ MAX_FEATURES: Final[int] = 1_000_000
 MAX_ZIP_UNCOMPRESSED_BYTES: Final[int] = 500 * 1024 * 1024
 #: Largest compression ratio accepted for any zip member (uncompressed / compressed).
 MAX_ZIP_RATIO: Final[float] = 100.0
+#: Members smaller than this when uncompressed are not held to ``MAX_ZIP_RATIO``: a real
+#: ``.dbf`` of wide, mostly blank text fields compresses beyond 100:1, and a member this
+#: small cannot be a bomb (the total size limit still applies).
+ZIP_RATIO_EXEMPT_BYTES: Final[int] = 1024 * 1024
 #: Most members accepted in a zip archive.
 MAX_ZIP_MEMBERS: Final[int] = 1_000
 
@@ -33,3 +37,60 @@ RESOURCE_STATUSES: Final[tuple[str, ...]] = ("available", "assigned", "out_of_se
 SEVERITY_MIN: Final[int] = 1
 SEVERITY_MAX: Final[int] = 5
 LAYER_KINDS: Final[tuple[str, ...]] = ("jurisdictions", "incidents", "resources", "agreements")
+
+# --- Layer rules: resource types and limits (validators) --------------------------
+#: Resource types the project knows (contract, section 1). Others are accepted when
+#: they are well-formed keys (lowercase letters, digits and ``_``), with a warning,
+#: because the contract calls the list extensible.
+RESOURCE_TYPES: Final[tuple[str, ...]] = (
+    "ambulance", "fire_engine", "usar_team", "boat", "helicopter", "medical_team",
+    "water_purification", "pump", "generator", "shelter_kit",
+    # flying types the travel model knows a speed for (see AIR_TYPES below)
+    "airplane", "air_ambulance", "drone",
+)
+#: Largest number of units one resource row or one incident's need of one type may
+#: state. A larger figure is a typing error, and it would swamp the optimiser.
+MAX_UNITS: Final[int] = 1_000_000
+#: Longest id, name or type key accepted, in characters.
+MAX_TEXT_LENGTH: Final[int] = 200
+
+# --- Travel model (owned by the allocation engine: mutualaid.travel) ----------------
+# Trip minutes = great-circle distance x road factor / speed (contract, section 2), plus the
+# border delay of the agreement used. These are planning figures for loaded emergency
+# vehicles on mixed roads (motorway and rural), not posted limits; a resource's own
+# ``speed_kmh`` overrides them, and a ``travel_times`` table from a routing engine replaces
+# the model for the pairs it lists.
+#: Mean Earth radius (IUGG), km, for the haversine great-circle distance.
+EARTH_RADIUS_KM: Final[float] = 6371.0088
+#: Road distance / great-circle distance for ground vehicles: roads are not straight, and
+#: 1.3 is a common detour index for European and West African road networks.
+ROAD_FACTOR: Final[float] = 1.3
+#: Resource types that fly: their road factor is 1.0 (a straight line).
+AIR_TYPES: Final[frozenset[str]] = frozenset({"helicopter", "airplane", "air_ambulance", "drone"})
+#: Default travel speed per resource type, km/h (of the straight or road distance above).
+DEFAULT_SPEED_KMH: Final[dict[str, float]] = {
+    "ambulance": 80.0,           # blue lights on mixed roads
+    "fire_engine": 60.0,         # heavy truck
+    "usar_team": 70.0,           # urban search and rescue convoy (vans and trucks)
+    "boat": 60.0,                # carried by road on a trailer, launched at the incident
+    "helicopter": 220.0,         # cruise speed of medium rescue helicopters
+    "airplane": 400.0,
+    "air_ambulance": 220.0,
+    "drone": 80.0,
+    "medical_team": 80.0,        # cars and light vans
+    "water_purification": 60.0,  # truck-mounted unit
+    "pump": 60.0,                # high-volume pump on a truck or trailer
+    "generator": 60.0,           # trailer
+    "shelter_kit": 60.0,         # lorry
+}
+#: Speed for a resource type the table does not know, km/h (a loaded truck on roads).
+FALLBACK_SPEED_KMH: Final[float] = 60.0
+
+# --- App: scenarios offered and the map (map & app) --------------------------------
+#: Environment variable naming the folders the app offers scenarios from (separated
+#: by ``os.pathsep``); unset, the app offers the sample scenarios in ``data/``.
+SCENARIO_DIRS_ENV: Final[str] = "MUTUALAID_SCENARIO_DIRS"
+#: Height of the overview map, in pixels.
+MAP_HEIGHT_PX: Final[int] = 620
+#: How many scenarios' maps are kept built in memory at once.
+MAP_CACHE_ENTRIES: Final[int] = 8

@@ -100,8 +100,8 @@ def test_type_written_by_people_becomes_the_key(value, expected):
 
 
 def test_type_unknown_but_well_formed_accepted_as_new_type_with_warning():
-    out, report = accepted(one(type="drone"))
-    assert out.loc[0, "type"] == "drone"
+    out, report = accepted(one(type="snow_plough"))
+    assert out.loc[0, "type"] == "snow_plough"
     [w] = report.warnings
     assert "not a known resource type" in w.message and "accepted as a new resource type" in (
         w.message)
