@@ -1,0 +1,126 @@
+"""Small folium elements of our own: a legend, the map's CSS, keeping points on top.
+
+Each writes its text into the page's script with Jinja's ``tojson`` (which escapes
+``<``, ``>``, ``&`` and ``'``), and any text that came from a file is HTML-escaped before
+it gets here, so nothing in them can close a script or add markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from mutualaid.maps.text import html_text
+
+
+class Legend(MacroElement):
+    """A box in a corner of the map listing colour swatches and their meaning.
+
+    Parameters
+    ----------
+    sections : sequence of (title, [(colour, label), ...])
+        Titles and labels are escaped here; colours must be ``#rrggbb`` strings from
+        :mod:`mutualaid.maps.style`.
+    position : str, default "bottomright"
+        A Leaflet control position.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function (map) {
+            var div = L.DomUtil.create("div", "mutualaid-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]], *,
+                 position: str = "bottomright") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.position = position
+        self.html = legend_html(sections)
+
+
+def _checked_color(color: str) -> str:
+    if not (len(color) == 7 and color.startswith("#")
+            and all(c in "0123456789abcdefABCDEF" for c in color[1:])):
+        raise ValueError(f"legend colours must be #rrggbb, got {color!r}")
+    return color
+
+
+def legend_html(sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> str:
+    """The legend's inner HTML, every title and label escaped."""
+    parts = []
+    for title, entries in sections:
+        if not entries:
+            continue
+        parts.append(f'<div class="mutualaid-legend-title">{html_text(title)}</div>')
+        for color, label in entries:
+            parts.append(
+                f'<div><i style="background:{_checked_color(color)}"></i>'
+                f"{html_text(label)}</div>")
+    return "".join(parts)
+
+
+class MapStyle(MacroElement):
+    """CSS for the map page: background where there is no land, the legend's look.
+
+    Added to the page's header, which streamlit-folium copies into the map's iframe.
+    """
+
+    def __init__(self, *, background: str) -> None:
+        super().__init__()
+        self._name = "MapStyle"
+        self.css = (
+            f".leaflet-container {{ background: {_checked_color(background)}; }}\n"
+            ".mutualaid-legend { background: rgba(255,255,255,0.92); padding: 6px 8px;"
+            " border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);"
+            " font: 12px/1.3 sans-serif; max-height: calc(100vh - 140px); overflow-y: auto; }\n"
+            ".mutualaid-legend-title { font-weight: bold; margin-top: 4px; }\n"
+            ".mutualaid-legend i { display: inline-block; width: 11px; height: 11px;"
+            " border-radius: 50%; margin-right: 6px; vertical-align: -1px;"
+            " border: 1px solid rgba(0,0,0,0.4); }\n"
+        )
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        figure.header.add_child(Element(f"<style>\n{self.css}</style>"),
+                                name=self.get_name() + "_css")
+        super().render(**kwargs)
+
+
+class KeepOnTop(MacroElement):
+    """Bring point layers back on top whenever an overlay is switched on.
+
+    With ``prefer_canvas`` all vector layers share one canvas, drawn and hit-tested in
+    the order they were added; switching the jurisdictions off and on again would put
+    their polygons above the incidents and swallow clicks meant for them.
+
+    Parameters
+    ----------
+    layers : sequence of folium layers
+        Bottom first: the last one ends up on top.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("overlayadd", function () {
+            var map = {{ this._parent.get_name() }};
+            [{% for layer in this.layers %}{{ layer.get_name() }},{% endfor %}]
+                .forEach(function (layer) { if (map.hasLayer(layer)) { layer.bringToFront(); } });
+        });
+        {% endmacro %}
+    """)
+
+    def __init__(self, layers: Sequence[MacroElement]) -> None:
+        super().__init__()
+        self._name = "KeepOnTop"
+        self.layers = list(layers)

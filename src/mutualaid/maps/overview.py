@@ -1,0 +1,140 @@
+"""The overview map: jurisdictions, incidents and resources on an offline base map.
+
+Built in small named steps, each testable on its own::
+
+    m = base_map(bounds=map_bounds(jurisdictions, incidents, resources))
+    add_land(m, jurisdictions)            # country outlines: the offline base map
+    layers = add_feature_layers(m, ...)   # jurisdictions, resources, incidents
+    add_legend(m, incidents, resources)
+    add_controls(m, layers)               # layer control, points kept on top
+    use_local_assets(m)                   # Leaflet from /app/static/vendor/
+
+:func:`overview_map` does all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+
+from mutualaid.maps import style
+from mutualaid.maps.elements import KeepOnTop, Legend, MapStyle
+from mutualaid.maps.layers import (incidents_layer, jurisdictions_layer, land_layer,
+                                   resources_layer)
+from mutualaid.maps.offline import use_local_assets
+
+#: Shown when a scenario has nothing to frame: central Europe.
+DEFAULT_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((45.0, 2.0), (54.0, 16.0))
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+def map_bounds(*frames: gpd.GeoDataFrame) -> Bounds:
+    """South-west and north-east corners (lat, lon) around every non-empty frame."""
+    boxes = [frame.total_bounds for frame in frames
+             if frame is not None and len(frame) and not frame.geometry.is_empty.all()]
+    boxes = [b for b in boxes if np.all(np.isfinite(b))]
+    if not boxes:
+        return DEFAULT_BOUNDS
+    stacked = np.vstack(boxes)
+    west, south = stacked[:, 0].min(), stacked[:, 1].min()
+    east, north = stacked[:, 2].max(), stacked[:, 3].max()
+    return (float(south), float(west)), (float(north), float(east))
+
+
+def base_map(*, bounds: Bounds) -> folium.Map:
+    """An empty map without tiles (nothing is fetched), drawing vectors on a canvas.
+
+    Parameters
+    ----------
+    bounds : ((south, west), (north, east))
+        The map opens framed on these.
+    """
+    (south, west), (north, east) = bounds
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=6,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+        maxZoom=style.MAX_ZOOM,  # with tiles=None, max_zoom would reach no layer
+        minZoom=style.MIN_ZOOM,
+    )
+    m.fit_bounds([[south, west], [north, east]])
+    m.add_child(MapStyle(background=style.SEA_COLOR))
+    return m
+
+
+def add_land(m: folium.Map, jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson | None:
+    """Add the country outlines in a pane under everything else; None when no land."""
+    if jurisdictions is None or not len(jurisdictions):
+        return None
+    m.add_child(folium.map.CustomPane(style.LAND_PANE, z_index=style.LAND_PANE_Z,
+                                      pointer_events=False))
+    land = land_layer(jurisdictions)
+    m.add_child(land)
+    return land
+
+
+def add_feature_layers(m: folium.Map, *, jurisdictions: gpd.GeoDataFrame,
+                       incidents: gpd.GeoDataFrame,
+                       resources: gpd.GeoDataFrame) -> list[folium.GeoJson]:
+    """Add jurisdictions, then resources, then incidents (on top); return them in that order."""
+    layers = [jurisdictions_layer(jurisdictions), resources_layer(resources),
+              incidents_layer(incidents)]
+    for layer in layers:
+        m.add_child(layer)
+    return layers
+
+
+def add_legend(m: folium.Map, *, incidents: gpd.GeoDataFrame,
+               resources: gpd.GeoDataFrame) -> Legend:
+    """Add one legend: incident severity (all five levels) and the resource types present."""
+    severity = [(style.SEVERITY_COLORS[level], style.SEVERITY_LABELS[level])
+                for level in sorted(style.SEVERITY_COLORS)]
+    types = resources["type"].map(str) if "type" in resources.columns else []
+    by_type = [(color, name) for name, color in style.type_colors(types).items()]
+    legend = Legend([("Incident severity", severity), ("Resource type", by_type)])
+    m.add_child(legend)
+    return legend
+
+
+def add_controls(m: folium.Map, layers: Sequence[folium.GeoJson]) -> folium.LayerControl:
+    """Add the layer control, and keep the point layers on top when overlays change."""
+    m.add_child(KeepOnTop([layer for layer in layers if layer.marker is not None]))
+    control = folium.LayerControl(collapsed=False, position="topright")
+    m.add_child(control)
+    return control
+
+
+def overview_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame,
+                 resources: gpd.GeoDataFrame) -> folium.Map:
+    """The scenario's overview map, drawing without internet.
+
+    Parameters
+    ----------
+    jurisdictions, incidents, resources : geopandas.GeoDataFrame
+        Canonical layers (:mod:`mutualaid.layers.schema`) in EPSG:4326. Every value is
+        escaped before it reaches the map.
+
+    Returns
+    -------
+    folium.Map
+        Layers "Countries", "Jurisdictions", "Resources", "Incidents", a legend and a
+        layer control; every asset loads from ``/app/static/vendor/``.
+
+    Examples
+    --------
+    >>> m = overview_map(jurisdictions=j, incidents=i, resources=r)  # doctest: +SKIP
+    >>> st_folium(m, key="overview.map")                             # doctest: +SKIP
+    """
+    m = base_map(bounds=map_bounds(jurisdictions, incidents, resources))
+    add_land(m, jurisdictions)
+    layers = add_feature_layers(m, jurisdictions=jurisdictions, incidents=incidents,
+                                resources=resources)
+    add_legend(m, incidents=incidents, resources=resources)
+    add_controls(m, layers)
+    return use_local_assets(m)

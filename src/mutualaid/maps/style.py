@@ -1,0 +1,115 @@
+"""Colours, sizes and z-order of the maps, in one place.
+
+Colours never come from files: a layer's values only pick an entry of these palettes,
+so what reaches the map's styles is always one of the strings written here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mutualaid.settings import SEVERITY_MAX, SEVERITY_MIN
+
+#: Fill colour by incident severity, 1 (minor) to 5 (catastrophic): ColorBrewer YlOrRd.
+SEVERITY_COLORS: Final[dict[int, str]] = {
+    1: "#fecc5c",
+    2: "#fd8d3c",
+    3: "#f03b20",
+    4: "#bd0026",
+    5: "#67000d",
+}
+SEVERITY_LABELS: Final[dict[int, str]] = {
+    1: "1 minor", 2: "2", 3: "3", 4: "4", 5: "5 catastrophic",
+}
+#: Colour of an incident whose severity is missing or out of range.
+UNKNOWN_COLOR: Final[str] = "#7f7f7f"
+
+#: Colours of the resource types the contract names; other types take
+#: :data:`EXTRA_TYPE_COLORS` in order of their names.
+RESOURCE_TYPE_COLORS: Final[dict[str, str]] = {
+    "ambulance": "#1f77b4",
+    "fire_engine": "#d62728",
+    "usar_team": "#8c564b",
+    "boat": "#17becf",
+    "helicopter": "#9467bd",
+    "medical_team": "#2ca02c",
+    "water_purification": "#6baed6",
+    "pump": "#08519c",
+    "generator": "#bcbd22",
+    "shelter_kit": "#e377c2",
+}
+EXTRA_TYPE_COLORS: Final[tuple[str, ...]] = (
+    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173",
+    "#3182bd", "#31a354", "#756bb1", "#636363", "#e6550d",
+)
+
+#: CircleMarker radius in pixels. Leaflet reports the marker's own coordinates on a
+#: click only for radii up to 10 px (bigger ones report the mouse position), and
+#: :func:`mutualaid.maps.events.clicked_feature` relies on that.
+INCIDENT_RADIUS: Final[dict[int, int]] = {1: 6, 2: 7, 3: 8, 4: 9, 5: 10}
+RESOURCE_RADIUS: Final[int] = 5
+MAX_CLICK_EXACT_RADIUS: Final[int] = 10
+
+#: Colours of the offline base map.
+SEA_COLOR: Final[str] = "#dde8ef"
+LAND_FILL: Final[str] = "#f3f0e8"
+LAND_OUTLINE: Final[str] = "#6f6f6f"
+JURISDICTION_OUTLINE: Final[str] = "#8a8a8a"
+JURISDICTION_HIGHLIGHT: Final[str] = "#333333"
+
+#: Leaflet panes: the land sits under the default overlay pane (z-index 400).
+LAND_PANE: Final[str] = "land"
+LAND_PANE_Z: Final[int] = 350
+
+#: Map limits (with ``tiles=None`` folium's ``max_zoom`` reaches no tile layer, so the
+#: map itself needs ``maxZoom``; marker clustering fails without it).
+MIN_ZOOM: Final[int] = 2
+MAX_ZOOM: Final[int] = 18
+#: Polygons are simplified to this tolerance (degrees, about 50 m) and coordinates
+#: rounded to this many decimals before they are embedded: both only shrink the page.
+SIMPLIFY_DEGREES: Final[float] = 0.0005
+POLYGON_DECIMALS: Final[int] = 5
+POINT_DECIMALS: Final[int] = 6
+
+
+def severity_color(severity: object) -> str:
+    """The fill colour of an incident of this severity (grey when unknown)."""
+    try:
+        level = int(severity)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return UNKNOWN_COLOR
+    return SEVERITY_COLORS.get(level, UNKNOWN_COLOR) if SEVERITY_MIN <= level <= SEVERITY_MAX \
+        else UNKNOWN_COLOR
+
+
+def severity_radius(severity: object) -> int:
+    """The radius of an incident's marker (bigger when more severe)."""
+    try:
+        return INCIDENT_RADIUS.get(int(severity), INCIDENT_RADIUS[1])  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        return INCIDENT_RADIUS[1]
+
+
+def type_colors(types: object) -> dict[str, str]:
+    """A colour for each resource type: fixed for known types, then a cycle.
+
+    Parameters
+    ----------
+    types : iterable of str
+        The resource types present (duplicates allowed).
+
+    Examples
+    --------
+    >>> type_colors(["boat", "hovercraft"])
+    {'boat': '#17becf', 'hovercraft': '#393b79'}
+    """
+    names = sorted({str(t) for t in types})  # type: ignore[union-attr]
+    colors: dict[str, str] = {}
+    extra = 0
+    for name in names:
+        if name in RESOURCE_TYPE_COLORS:
+            colors[name] = RESOURCE_TYPE_COLORS[name]
+        else:
+            colors[name] = EXTRA_TYPE_COLORS[extra % len(EXTRA_TYPE_COLORS)]
+            extra += 1
+    return colors

@@ -1,0 +1,82 @@
+"""Which scenario folders the app offers, and a fingerprint of each one's files.
+
+No Streamlit here: plain functions the loaders and the tests share.
+
+The folders come from ``MUTUALAID_SCENARIO_DIRS`` when it is set (folders separated
+by ``os.pathsep``, ``:`` on Linux), else from the project's ``data/`` folder. Each entry
+is either a scenario folder itself (it holds ``jurisdictions.geojson``) or a folder
+whose sub-folders are scenarios.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE
+from mutualaid.settings import SCENARIO_DIRS_ENV
+
+_MARKER = SCENARIO_FILES["jurisdictions"]
+
+
+def scenario_roots(*, default: Path, environ: Mapping[str, str] | None = None) -> list[Path]:
+    """The folders to look for scenarios in.
+
+    Parameters
+    ----------
+    default : pathlib.Path
+        Used when ``MUTUALAID_SCENARIO_DIRS`` is unset or blank (the project's ``data/``).
+    environ : mapping, optional
+        The environment; ``os.environ`` when None.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(SCENARIO_DIRS_ENV, "").strip()
+    if not value:
+        return [default]
+    return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
+
+
+def find_scenarios(roots: Sequence[Path]) -> list[Path]:
+    """Scenario folders (those holding ``jurisdictions.geojson``) in or under the roots.
+
+    A root that is itself a scenario is listed as it is; otherwise its direct
+    sub-folders that are scenarios are listed, sorted by name. Missing roots are
+    skipped; a folder reached twice is listed once.
+    """
+    found: list[Path] = []
+    for root in roots:
+        if (root / _MARKER).is_file():
+            candidates = [root]
+        elif root.is_dir():
+            candidates = sorted((p for p in root.iterdir() if (p / _MARKER).is_file()),
+                                key=lambda p: p.name)
+        else:
+            candidates = []
+        for folder in candidates:
+            if folder.resolve() not in {f.resolve() for f in found}:
+                found.append(folder)
+    return found
+
+
+def scenario_fingerprint(folder: Path) -> str:
+    """A hash of the scenario's files (names and contents): it changes when they do.
+
+    Used as the cache key of everything loaded or built from the folder, so an edited
+    file is never served from a stale cache, whatever its modification time says.
+    """
+    digest = hashlib.sha256()
+    for name in (*SCENARIO_FILES.values(), TRAVEL_TIMES_FILE):
+        path = folder / name
+        digest.update(name.encode() + b"\0")
+        try:
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            digest.update(b"<missing>")
+        except OSError as exc:  # unreadable: still a distinct, stable key
+            digest.update(f"<unreadable {exc.errno}>".encode())
+        digest.update(b"\0")
+    return digest.hexdigest()

@@ -1,0 +1,74 @@
+"""The overview page's panels: problems, counts, the selected feature.
+
+File text is shown only with ``st.dataframe`` and ``st.text``, never as Markdown or
+HTML: a name like ``![x](http://...)`` must stay text, not become a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from mutualaid.layers.problems import Report
+from mutualaid.maps import Selection, feature_details
+from mutualaid.scenario import Scenario
+
+_KIND_TITLES = {"incident": "Incident", "resource": "Resource", "jurisdiction": "Jurisdiction"}
+
+
+def problems_table(reports: Sequence[Report]) -> pd.DataFrame:
+    """One row per problem, errors first, as text columns."""
+    rows = []
+    for report in reports:
+        for problem in report.errors + report.warnings:
+            rows.append({
+                "layer": report.kind,
+                "file": report.source,
+                "severity": problem.severity,
+                "feature": "" if problem.feature is None else str(problem.feature),
+                "id": problem.feature_id or "",
+                "field": problem.field or "",
+                "problem": problem.message,
+            })
+    columns = ["layer", "file", "severity", "feature", "id", "field", "problem"]
+    return pd.DataFrame(rows, columns=columns).astype(str)
+
+
+def show_problems(reports: Sequence[Report], *, rejected: bool) -> None:
+    """Say whether the scenario can be shown and list every problem."""
+    table = problems_table(reports)
+    errors = int((table["severity"] == "error").sum())
+    warnings = int((table["severity"] == "warning").sum())
+    if rejected:
+        st.error(f"This scenario cannot be shown: {errors} error(s) and {warnings} "
+                 "warning(s) to look at below.")
+    elif warnings:
+        st.warning(f"The scenario was accepted with {warnings} warning(s).")
+    if len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def show_counts(scenario: Scenario) -> None:
+    """Headline numbers: jurisdictions, incidents, resources."""
+    incidents, resources = scenario.incidents, scenario.resources
+    active = int((incidents["status"] == "active").sum())
+    available = resources.loc[resources["status"] == "available", "quantity"].sum()
+    cols = st.columns(4)
+    cols[0].metric("Jurisdictions", len(scenario.jurisdictions))
+    cols[1].metric("Countries", int(scenario.jurisdictions["country"].nunique()))
+    cols[2].metric("Incidents (active)", f"{len(incidents)} ({active})")
+    cols[3].metric("Resources (units available)", f"{len(resources)} ({int(available)})")
+
+
+def show_selection(selection: Selection | None, scenario: Scenario) -> None:
+    """The clicked feature's fields as plain text, or a hint when nothing is selected."""
+    st.subheader("Selected feature")
+    if selection is None:
+        st.caption("Click an incident, a resource or a jurisdiction on the map.")
+        return
+    frame = {"incident": scenario.incidents, "resource": scenario.resources,
+             "jurisdiction": scenario.jurisdictions}[selection.kind]
+    lines = [f"{label}: {value}" for label, value in feature_details(selection, frame)]
+    st.text(_KIND_TITLES[selection.kind] + "\n" + "\n".join(lines))

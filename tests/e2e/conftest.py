@@ -1,0 +1,194 @@
+"""Browser tests: the real app (``streamlit run app.py``) in Debian's headless Chromium.
+
+Fixtures:
+
+* ``start_app`` starts the app on a free port as a subprocess (once per set of
+  scenario folders) and waits on ``GET /_stcore/health``; all are stopped at the end.
+* ``browser`` is Chromium driven by Playwright. When Chromium or Playwright is missing
+  the tests are skipped, except on CI (``CI=true``) where that is a failure.
+* ``offline_page`` is a page whose every request is routed: anything not addressed
+  to 127.0.0.1 or localhost is aborted and recorded, and the test fails at teardown
+  if one was attempted. It also records dialogs (``alert`` and friends) and page errors.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from mutualaid.settings import SCENARIO_DIRS_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+#: Generous, for 2 shared cores: how long the app may take to answer its health check.
+STARTUP_TIMEOUT_S = 180
+#: Playwright's default wait, ms: the first map render includes a cold Streamlit start.
+BROWSER_TIMEOUT_MS = 120_000
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (required on CI: .ci/run installs it)")
+    pytest.skip(reason)
+
+
+# --- the app ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def vendor_assets() -> Path:
+    """The map's Leaflet files, installed from npm by ``make assets``."""
+    stamp = ROOT / "static" / "vendor" / ".installed"
+    if not stamp.is_file():
+        pytest.fail("the map's Leaflet files are not installed (static/vendor/.installed is "
+                    "missing): run `make assets` or `.venv/bin/python scripts/install_assets.py`")
+    return stamp.parent
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never a proxy
+    try:
+        with opener.open(f"{url}/_stcore/health", timeout=5) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _wait_until_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not _healthy(url):
+        try:
+            # Waiting on the process (not sleeping) also notices at once if it died.
+            process.wait(timeout=0.25)
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not answer {url}/_stcore/health; log: {log}\n"
+                            + log.read_text(errors="replace")[-4000:])
+            continue
+        pytest.fail(f"the app exited with status {process.returncode}; log: {log}\n"
+                    + log.read_text(errors="replace")[-4000:])
+
+
+@pytest.fixture(scope="session")
+def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[Callable[..., str]]:
+    """``start_app(scenario_dirs=None) -> base URL``: the app offering those folders
+    (None: the shipped samples in data/). Started once per distinct set of folders."""
+    running: dict[tuple[str, ...] | None, tuple[subprocess.Popen, str]] = {}
+    logs = []
+
+    def start(*, scenario_dirs: Sequence[Path] | None = None) -> str:
+        key = None if scenario_dirs is None else tuple(str(p) for p in scenario_dirs)
+        if key in running:
+            return running[key][1]
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = dict(os.environ)
+        env.pop(SCENARIO_DIRS_ENV, None)
+        if key is not None:
+            env[SCENARIO_DIRS_ENV] = os.pathsep.join(key)
+        log = tmp_path_factory.mktemp("streamlit") / "server.log"
+        handle = log.open("wb")
+        logs.append(handle)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        running[key] = (process, url)
+        _wait_until_healthy(process, url, log)
+        return url
+
+    yield start
+    for process, _url in running.values():
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for handle in logs:
+        handle.close()
+
+
+# --- the browser -----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("Playwright is not installed (pip install -e '.[test]')")
+    if not Path(CHROMIUM).is_file():
+        _unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class OfflinePage:
+    """A Playwright page plus what happened on it."""
+
+    page: object
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    websockets: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def offline_page(browser) -> Iterator[OfflinePage]:
+    """A fresh page that cannot reach anything but this machine (and says if it tried)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  service_workers="block")
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
+    record = OfflinePage(page=None)
+
+    def route(route) -> None:
+        url = route.request.url
+        record.requests.append(url)
+        if urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            record.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", route)
+    page = context.new_page()
+    record.page = page
+
+    def on_dialog(dialog) -> None:
+        record.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda error: record.errors.append(str(error)))
+    page.on("websocket", lambda ws: record.websockets.append(ws.url))
+    yield record
+    context.close()
+    outside = record.blocked + [u for u in record.websockets
+                                if urlsplit(u).hostname not in LOCAL_HOSTS]
+    assert not outside, f"requests that tried to leave the machine: {outside}"
