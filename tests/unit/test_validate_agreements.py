@@ -138,9 +138,9 @@ def test_resource_types_malformed_rejected(text):
 
 
 def test_resource_types_unknown_type_is_a_warning():
-    out, report = accepted(table(("DE", "NL", "drone", 0)))
-    assert out.loc[0, "resource_types"] == ("drone",)
-    assert "'drone' is not a known type" in report.warnings[0].message
+    out, report = accepted(table(("DE", "NL", "snow_plough", 0)))
+    assert out.loc[0, "resource_types"] == ("snow_plough",)
+    assert "'snow_plough' is not a known type" in report.warnings[0].message
 
 
 def test_resource_types_star_with_named_types_means_every_type():

@@ -277,11 +277,11 @@ def test_needs_same_type_twice_after_normalising_rejected():
 
 
 def test_needs_unknown_type_accepted_with_one_warning():
-    out, report = accepted(layer([GOOD | {"needs": {"drone": 2}},
-                                  GOOD | {"id": "I-2", "needs": {"drone": 1}}]))
-    assert out["needs"].tolist() == [{"drone": 2}, {"drone": 1}]
+    out, report = accepted(layer([GOOD | {"needs": {"snow_plough": 2}},
+                                  GOOD | {"id": "I-2", "needs": {"snow_plough": 1}}]))
+    assert out["needs"].tolist() == [{"snow_plough": 2}, {"snow_plough": 1}]
     [w] = report.warnings
-    assert "'drone' is not a known resource type" in w.message
+    assert "'snow_plough' is not a known resource type" in w.message
 
 
 # --- max_response_min -------------------------------------------------------------------------
