@@ -19,9 +19,10 @@ Zipped Shapefile (``.zip``)
     optional ``.prj`` and ``.cpg`` extracted under fixed names, each part's first
     bytes checked, then GDAL's ESRI Shapefile driver.
 KML (``.kml``)
-    Parsed here with defusedxml; any DOCTYPE (and so every entity) is refused.
+    :mod:`mutualaid.layers.kml`, with defusedxml; any DOCTYPE (and so every entity)
+    is refused.
 CSV (``.csv``)
-    Read as text; for point layers the latitude and longitude columns become Point
+    :mod:`mutualaid.layers.csvfile`, read as text; for point layers the latitude and longitude columns become Point
     geometries. Agreements and travel times are CSV only and carry no geometry.
 
 GDAL's VRT drivers, which can make GDAL read any file on the server, are switched
@@ -31,16 +32,13 @@ opened the file.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import re
 import stat
 import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import geopandas as gpd
 import numpy as np
@@ -48,16 +46,14 @@ import pandas as pd
 import pyogrio
 import pyogrio.raw
 import shapely
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
-from pyproj import CRS
-from pyproj.exceptions import CRSError
-from xml.etree.ElementTree import Element, ParseError
 
 from mutualaid import settings
-from mutualaid.errors import LayerError, UnsafeInputError, UnsupportedFormatError
+from mutualaid.errors import LayerError, UnsupportedFormatError
 from mutualaid.layers import safety
-from mutualaid.layers.geojson import RENAMED_GEOMETRY_FIELD, decode_utf8, parse_geojson
+from mutualaid.layers.geojson import parse_geojson
+from mutualaid.layers.csvfile import LATITUDE_NAMES, LONGITUDE_NAMES, TABLE_KINDS, read_csv
+from mutualaid.layers.frames import feature_id, finish_frame, geo_frame, short_error
+from mutualaid.layers.kml import read_kml
 from mutualaid.layers.problems import Problem
 
 __all__ = [
@@ -111,7 +107,6 @@ _ZIP_HINT = " (put the .shp, .shx, .dbf and .prj files together in one .zip)"
 _HINTS = {".shp": _ZIP_HINT, ".shx": _ZIP_HINT, ".dbf": _ZIP_HINT,
           ".kmz": " (a .kmz is a zipped KML: unzip it and upload the .kml inside)"}
 #: Layer kinds that are plain tables, read from CSV only.
-TABLE_KINDS = ("agreements", "travel_times")
 _GEO_KINDS = ("jurisdictions", "incidents", "resources")
 
 _CONTENT_WORDS = {
@@ -222,16 +217,8 @@ def read_layer(source: str | os.PathLike[str], *, kind: str, data: bytes | None 
     except RecursionError:
         raise LayerError("the file is nested too deeply to be read") from None
     except Exception as exc:  # never a traceback for a file, whatever it holds
-        raise LayerError(f"the file could not be read: {_short(exc)}") from None
+        raise LayerError(f"the file could not be read: {short_error(exc)}") from None
     return RawLayer(frame=frame, problems=problems, format=fmt, source=shown)
-
-
-def _short(exc: BaseException) -> str:
-    """An exception's message, short, without the SQL statement GDAL quotes for SQLite."""
-    text = str(exc).strip() or type(exc).__name__
-    if "failed: " in text:
-        text = text.rsplit("failed: ", 1)[1]
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _format_from_name(name: str, *, kind: str) -> str:
@@ -314,73 +301,6 @@ def _check_content(content: bytes, *, fmt: str, name: str) -> None:
     )
 
 
-# --- Shared finishing: CRS, 2D, finite coordinates -----------------------------------------------
-
-def _feature_id(frame: pd.DataFrame, row: int) -> str | None:
-    if "id" not in frame.columns:
-        return None
-    value = frame["id"].iloc[row]
-    if value is None or (np.isscalar(value) and pd.isna(value)):
-        return None
-    return str(value)
-
-
-def _finish(frame: gpd.GeoDataFrame, problems: list[Problem], *,
-            crs: Any, crs_origin: str) -> gpd.GeoDataFrame:
-    """Reproject to EPSG:4326 and refuse coordinates that are not finite.
-
-    ``crs`` is what the file declared (None when nothing); ``crs_origin`` names where
-    it came from for the warning ("the .prj file", "the GeoPackage").
-    """
-    if crs is None:
-        frame = frame.set_crs(4326, allow_override=True)
-    else:
-        try:
-            declared = CRS.from_user_input(crs)
-        except CRSError:
-            raise LayerError(f"the coordinate reference system in {crs_origin} is not "
-                             f"understood; save the layer in EPSG:4326") from None
-        frame = frame.set_crs(declared, allow_override=True)
-        if not declared.equals(CRS.from_epsg(4326), ignore_axis_order=True):
-            code = declared.to_epsg()
-            label = f"EPSG:{code}" if code else repr(declared.name)
-            try:
-                frame = frame.to_crs(4326)
-            except (CRSError, ValueError) as exc:
-                raise LayerError(f"the coordinates cannot be converted from {label} to "
-                                 f"EPSG:4326: {_short(exc)}") from None
-            problems.append(Problem(
-                f"coordinates were reprojected from {label} ({crs_origin}) to EPSG:4326 "
-                f"(longitude, latitude)", "warning", field="geometry"))
-        else:
-            frame = frame.set_crs(4326, allow_override=True)
-    _drop_nonfinite(frame, problems)
-    return frame
-
-
-def _drop_nonfinite(frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
-    coords, index = shapely.get_coordinates(frame.geometry.values, return_index=True)
-    bad = np.unique(index[~np.isfinite(coords).all(axis=1)])
-    if not bad.size:
-        return
-    frame.loc[bad, frame.geometry.name] = None
-    for row in bad.tolist():
-        problems.append(Problem(
-            "the geometry has coordinates that are not finite numbers (NaN or infinite, or "
-            "outside the area of the file's projection)", "error", row + 1,
-            _feature_id(frame, row), "geometry"))
-
-
-def _geo_frame(columns: dict[str, Any] | pd.DataFrame, geometries: Any, n: int) -> gpd.GeoDataFrame:
-    """Attributes and 2D geometries (coordinates beyond x and y dropped) in one frame."""
-    attributes = pd.DataFrame(columns, index=pd.RangeIndex(n))
-    if "geometry" in attributes.columns:
-        # A field called "geometry" would collide with the geometry column.
-        attributes = attributes.rename(columns={"geometry": RENAMED_GEOMETRY_FIELD})
-    geometries = shapely.force_2d(np.asarray(geometries, dtype=object))
-    return gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geometries, index=attributes.index))
-
-
 # --- GeoJSON -------------------------------------------------------------------------------------
 
 def _read_geojson(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
@@ -413,7 +333,7 @@ def _read_checked(dataset: str, *, driver: str, layer: str | None,
     try:
         info = pyogrio.read_info(dataset, layer=layer)
     except Exception as exc:
-        raise LayerError(f"the file cannot be opened as {what}: {_short(exc)}") from None
+        raise LayerError(f"the file cannot be opened as {what}: {short_error(exc)}") from None
     if info.get("driver") != driver:
         raise UnsupportedFormatError(
             f"the file was recognised as {info.get('driver')!r}, not {driver!r}; it is refused"
@@ -430,7 +350,7 @@ def _read_checked(dataset: str, *, driver: str, layer: str | None,
         meta, _fids, wkb, values = pyogrio.raw.read(
             dataset, layer=layer, datetime_as_string=True, max_features=limit)
     except Exception as exc:
-        raise LayerError(f"the layer cannot be read: {_short(exc)}") from None
+        raise LayerError(f"the layer cannot be read: {short_error(exc)}") from None
     n = len(wkb) if wkb is not None else (len(values[0]) if values else 0)
     if n > settings.MAX_FEATURES:
         raise LayerError(f"the layer has more than {settings.MAX_FEATURES:,} features")
@@ -444,9 +364,9 @@ def _read_checked(dataset: str, *, driver: str, layer: str | None,
         damaged = np.flatnonzero(pd.notna(pd.Series(wkb, dtype=object)).to_numpy()
                                  & pd.isna(pd.Series(geometries, dtype=object)).to_numpy()
                                  ).tolist()
-    frame = _geo_frame(columns, geometries, n)
+    frame = geo_frame(columns, geometries, n)
     problems = [Problem("the geometry is damaged and cannot be decoded", "error", row + 1,
-                        _feature_id(frame, row), "geometry") for row in damaged]
+                        feature_id(frame, row), "geometry") for row in damaged]
     return frame, problems, meta.get("crs")
 
 
@@ -463,14 +383,14 @@ def _read_gpkg(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Proble
         problems.append(Problem("the GeoPackage layer declares no coordinate reference system; "
                                 "EPSG:4326 (longitude, latitude) was assumed", "warning",
                                 field="geometry"))
-    return _finish(frame, problems, crs=crs, crs_origin="the GeoPackage"), problems
+    return finish_frame(frame, problems, crs=crs, crs_origin="the GeoPackage"), problems
 
 
 def _choose_gpkg_layer(dataset: str, kind: str) -> str:
     try:
         layers = pyogrio.list_layers(dataset)
     except Exception as exc:
-        raise LayerError(f"the file is not a readable GeoPackage: {_short(exc)}") from None
+        raise LayerError(f"the file is not a readable GeoPackage: {short_error(exc)}") from None
     spatial = [str(name) for name, geometry_type in layers if geometry_type is not None]
     if len(spatial) == 1:
         return spatial[0]
@@ -508,7 +428,7 @@ def _read_shapefile_zip(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, li
     if crs is None:
         problems.append(Problem("the shapefile has no .prj file; EPSG:4326 (longitude, "
                                 "latitude) was assumed", "warning", field="geometry"))
-    return _finish(frame, problems, crs=crs, crs_origin="the .prj file"), problems
+    return finish_frame(frame, problems, crs=crs, crs_origin="the .prj file"), problems
 
 
 def _shapefile_members(members: list[safety.ZipMember]) -> dict[str, safety.ZipMember]:
@@ -554,319 +474,10 @@ def _check_shapefile_parts(folder: Path, wanted: dict[str, safety.ZipMember]) ->
         raise UnsupportedFormatError(f"{wanted['layer.dbf'].name!r} is not a dBASE (.dbf) file")
 
 
-# --- KML -----------------------------------------------------------------------------------------
-
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_KML_GEOMETRIES = ("Point", "LineString", "LinearRing", "Polygon", "MultiGeometry")
-_KML_UNSUPPORTED = ("Model", "Track", "MultiTrack")
-
-
-class _BadKml(Exception):
-    """A Placemark whose geometry cannot be built; the message says why."""
-
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _child(element: Element, name: str) -> Element | None:
-    for child in element:
-        if _local(child.tag) == name:
-            return child
-    return None
-
-
-def _children(element: Element, name: str) -> list[Element]:
-    return [child for child in element if _local(child.tag) == name]
-
-
-def _text(element: Element | None) -> str:
-    return "" if element is None or element.text is None else element.text.strip()
-
-
-def _parse_xml(content: bytes) -> Element:
-    try:
-        return SafeET.fromstring(content, forbid_dtd=True, forbid_entities=True,
-                                 forbid_external=True)
-    except DefusedXmlException:
-        raise UnsafeInputError(
-            "the KML declares a DOCTYPE or entities; KML never needs them and they can be "
-            "used to read files on the server or exhaust its memory, so the file is refused"
-        ) from None
-    except ParseError as exc:
-        line, column = getattr(exc, "position", (None, None))
-        where = f" at line {line}, column {column + 1}" if line is not None else ""
-        reason = str(exc).split(":", 1)[0]
-        raise LayerError(f"the file is not valid XML: {reason}{where}") from None
-
-
-def _read_kml(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
-    root = _parse_xml(content)
-    if _local(root.tag) != "kml":
-        raise LayerError(f"the file is XML but not KML: its root element is <{_local(root.tag)}>, "
-                         f"expected <kml>")
-    placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
-    if len(placemarks) > settings.MAX_FEATURES:
-        raise LayerError(f"the file has {len(placemarks):,} placemarks; the most accepted is "
-                         f"{settings.MAX_FEATURES:,}")
-    records: list[dict[str, str]] = []
-    geometries = np.full(len(placemarks), None, dtype=object)
-    problems: list[Problem] = []
-    for row, placemark in enumerate(placemarks):
-        record = _kml_record(placemark)
-        records.append(record)
-        try:
-            geometries[row] = _kml_geometry(placemark)
-        except _BadKml as exc:
-            problems.append(Problem(f"malformed geometry: {exc}", "error", row + 1,
-                                    record.get("id"), "geometry"))
-        except (shapely.errors.GEOSException, ValueError) as exc:
-            problems.append(Problem(f"the geometry cannot be built: {exc}", "error", row + 1,
-                                    record.get("id"), "geometry"))
-    frame = _geo_frame(pd.DataFrame.from_records(records) if records else {}, geometries,
-                       len(placemarks))
-    return _finish(frame, problems, crs=None, crs_origin=""), problems
-
-
-def _kml_record(placemark: Element) -> dict[str, str]:
-    """``name``, then the ExtendedData values, then the Placemark's id attribute as ``id``."""
-    record: dict[str, str] = {}
-    name = _child(placemark, "name")
-    if name is not None:
-        record["name"] = _text(name)
-    extended = _child(placemark, "ExtendedData")
-    if extended is not None:
-        for data in _children(extended, "Data"):
-            key = (data.get("name") or "").strip()
-            if key and key not in record:
-                record[key] = _text(_child(data, "value"))
-        for schema_data in _children(extended, "SchemaData"):
-            for simple in _children(schema_data, "SimpleData"):
-                key = (simple.get("name") or "").strip()
-                if key and key not in record:
-                    record[key] = _text(simple)
-    if "id" not in record and placemark.get("id"):
-        record["id"] = placemark.get("id", "").strip()
-    return record
-
-
-def _kml_geometry(placemark: Element) -> shapely.Geometry | None:
-    for child in placemark:
-        tag = _local(child.tag)
-        if tag in _KML_GEOMETRIES:
-            return _kml_shape(child, tag)
-        if tag in _KML_UNSUPPORTED:
-            raise _BadKml(f"<{tag}> geometries are not supported; use Point, LineString or Polygon")
-    return None
-
-
-def _kml_shape(element: Element, tag: str) -> shapely.Geometry:
-    if tag == "Point":
-        points = _kml_coordinates(element, "Point", minimum=1)
-        if len(points) != 1:
-            raise _BadKml(f"a Point needs exactly 1 position, got {len(points)}")
-        return shapely.Point(points[0])
-    if tag in ("LineString", "LinearRing"):
-        return shapely.LineString(_kml_coordinates(element, tag, minimum=2))
-    if tag == "Polygon":
-        return _kml_polygon(element)
-    parts = [(_local(c.tag), c) for c in element if _local(c.tag) in _KML_GEOMETRIES]
-    if not parts:
-        raise _BadKml("a MultiGeometry has no geometries")
-    shapes = [_kml_shape(c, t) for t, c in parts]
-    kinds = {s.geom_type for s in shapes}
-    if kinds == {"Point"}:
-        return shapely.MultiPoint(shapes)
-    if kinds == {"LineString"}:
-        return shapely.MultiLineString(shapes)
-    if kinds == {"Polygon"}:
-        return shapely.MultiPolygon(shapes)
-    return shapely.GeometryCollection(shapes)
-
-
-def _kml_polygon(element: Element) -> shapely.Polygon:
-    outer = _child(element, "outerBoundaryIs")
-    shell_ring = _child(outer, "LinearRing") if outer is not None else None
-    if shell_ring is None:
-        raise _BadKml("a Polygon needs an <outerBoundaryIs><LinearRing>")
-    shell = _kml_ring(shell_ring, "the outer boundary")
-    holes = []
-    for inner in _children(element, "innerBoundaryIs"):
-        for k, ring in enumerate(_children(inner, "LinearRing"), start=len(holes) + 1):
-            holes.append(_kml_ring(ring, f"inner boundary {k}"))
-    return shapely.Polygon(shell, holes)
-
-
-def _kml_ring(ring: Element, where: str) -> list[tuple[float, float]]:
-    points = _kml_coordinates(ring, where, minimum=3)
-    if points[0] != points[-1]:
-        points.append(points[0])
-    if len(points) < 4:
-        raise _BadKml(f"{where} needs at least 3 distinct positions")
-    return points
-
-
-def _kml_coordinates(element: Element, where: str, *, minimum: int) -> list[tuple[float, float]]:
-    text = _text(_child(element, "coordinates"))
-    # Some writers put a space after each comma ("6.1, 50.8"): join the tuple back first.
-    tuples = re.sub(r"\s*,\s*", ",", text).split()
-    if len(tuples) < minimum:
-        raise _BadKml(f"{where} needs at least {minimum} position(s) in <coordinates>, "
-                      f"got {len(tuples)}")
-    points = []
-    for k, item in enumerate(tuples, start=1):
-        values = item.split(",")
-        if len(values) < 2:
-            raise _BadKml(f"{where}, position {k}: expected longitude,latitude, got {item[:40]!r}")
-        points.append((_kml_number(values[0], where, k), _kml_number(values[1], where, k)))
-    return points
-
-
-def _kml_number(text: str, where: str, k: int) -> float:
-    # float() alone would accept "nan", "inf" and "1_0".
-    if not _NUMBER.fullmatch(text):
-        raise _BadKml(f"{where}, position {k}: {text[:40]!r} is not a number")
-    value = float(text)
-    if not np.isfinite(value):
-        raise _BadKml(f"{where}, position {k}: {text[:40]!r} is too large to be a coordinate")
-    return value
-
-
-# --- CSV -----------------------------------------------------------------------------------------
-
-#: Header names (compared without case) read as latitude and longitude, in order of preference.
-LATITUDE_NAMES = ("latitude", "lat", "y")
-LONGITUDE_NAMES = ("longitude", "lon", "lng", "x")
-
-
-def _delimiter(text: str) -> str:
-    """Comma, unless the header row has none and uses semicolons or tabs (European exports)."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    if "," in header:
-        return ","
-    if ";" in header:
-        return ";"
-    if "\t" in header:
-        return "\t"
-    return ","
-
-
-def _csv_table(content: bytes) -> tuple[pd.DataFrame, list[Problem], str]:
-    """The CSV as a DataFrame of text, row problems, and the delimiter used."""
-    text = decode_utf8(content, what="CSV file")
-    delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        rows = [row for row in reader]
-    except csv.Error as exc:
-        raise LayerError(f"the CSV file cannot be read at line {reader.line_num}: {exc}") from None
-    rows = [row for row in rows if any(cell.strip() for cell in row)]
-    if not rows:
-        raise LayerError("the CSV file has no header row")
-    header = [name.strip() for name in rows[0]]
-    body = rows[1:]
-    if len(body) > settings.MAX_FEATURES:
-        raise LayerError(f"the CSV file has {len(body):,} rows; the most accepted is "
-                         f"{settings.MAX_FEATURES:,}")
-    keep = _named_columns(header, body)
-    header = [header[i] for i in keep]
-    width = len(rows[0])
-    problems: list[Problem] = []
-    cleaned = []
-    for number, row in enumerate(body, start=1):
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            problems.append(Problem(
-                f"the row has {len(row)} values but the header names {width} columns; "
-                f"the extra values were ignored", "error", number, None, None))
-        row = row[:width] + [""] * (width - len(row))
-        cleaned.append([row[i] for i in keep])
-    frame = pd.DataFrame(cleaned, columns=header, dtype=str) if cleaned else \
-        pd.DataFrame({name: pd.Series([], dtype=str) for name in header})
-    frame.index = pd.RangeIndex(len(frame))
-    if "id" in frame.columns:
-        ids = frame["id"]
-        problems = [p if p.feature is None else
-                    Problem(p.message, p.severity, p.feature, ids.iloc[p.feature - 1] or None,
-                            p.field)
-                    for p in problems]
-    return frame, problems, delimiter
-
-
-def _named_columns(header: list[str], body: list[list[str]]) -> list[int]:
-    """Positions of the columns to keep: named ones, and unnamed ones only if they are empty."""
-    seen: set[str] = set()
-    keep = []
-    for i, name in enumerate(header):
-        if not name:
-            if any(i < len(row) and row[i].strip() for row in body):
-                raise LayerError(f"column {i + 1} of the CSV file has values but no name in "
-                                 f"the header row")
-            continue  # an empty trailing column, as spreadsheets write them
-        if name in seen:
-            raise LayerError(f"the column {name!r} appears twice in the CSV header")
-        seen.add(name)
-        keep.append(i)
-    return keep
-
-
-def _find_column(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
-    by_lower = {}
-    for column in columns:
-        by_lower.setdefault(column.lower(), column)
-    for name in names:
-        if name in by_lower:
-            return by_lower[name]
-    return None
-
-
-def _csv_numbers(values: pd.Series, *, decimal_comma: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Parse text as finite numbers: (values, ok mask). NaN/inf/blank/words are not ok."""
-    text = values.fillna("").astype(str).str.strip()
-    if decimal_comma:
-        text = text.str.replace(r"^([+-]?\d+),(\d+)$", r"\1.\2", regex=True)
-    looks = text.str.fullmatch(_NUMBER.pattern).fillna(False).to_numpy(dtype=bool)
-    numbers = np.full(len(text), np.nan)
-    if looks.any():
-        numbers[looks] = text[looks].astype(float).to_numpy()
-    ok = looks & np.isfinite(numbers)
-    return numbers, ok
-
-
-def _read_csv(content: bytes, kind: str) -> tuple[pd.DataFrame, list[Problem]]:
-    table, problems, delimiter = _csv_table(content)
-    if kind in TABLE_KINDS:
-        return table, problems
-    lat_col = _find_column(table.columns, LATITUDE_NAMES)
-    lon_col = _find_column(table.columns, LONGITUDE_NAMES)
-    if lat_col is None or lon_col is None:
-        raise LayerError(
-            "the CSV file has no latitude/longitude columns: expected a latitude column "
-            f"({', '.join(LATITUDE_NAMES)}) and a longitude column "
-            f"({', '.join(LONGITUDE_NAMES)}), in any case"
-        )
-    lat, lat_ok = _csv_numbers(table[lat_col], decimal_comma=delimiter == ";")
-    lon, lon_ok = _csv_numbers(table[lon_col], decimal_comma=delimiter == ";")
-    good = lat_ok & lon_ok
-    geometries = np.full(len(table), None, dtype=object)
-    if good.any():
-        geometries[good] = shapely.points(lon[good], lat[good])
-    for row in np.flatnonzero(~good).tolist():
-        for column, ok, what in ((lat_col, lat_ok, "latitude"), (lon_col, lon_ok, "longitude")):
-            if ok[row]:
-                continue
-            raw = str(table[column].iloc[row]).strip()
-            reason = "is blank" if not raw else f"must be a finite number, got {raw[:40]!r}"
-            problems.append(Problem(f"{what} (column {column!r}) {reason}", "error", row + 1,
-                                    _feature_id(table, row), "geometry"))
-    problems.sort(key=lambda p: (p.feature is None, p.feature or 0))
-    frame = _geo_frame(table, geometries, len(table)).set_crs(4326)
-    return frame, problems
-
-
 _READERS: dict[str, Callable[[bytes, str], tuple[Any, list[Problem]]]] = {
     "geojson": _read_geojson,
     "gpkg": _read_gpkg,
     "shapefile": _read_shapefile_zip,
-    "kml": _read_kml,
-    "csv": _read_csv,
+    "kml": read_kml,
+    "csv": read_csv,
 }
