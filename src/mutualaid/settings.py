@@ -94,3 +94,14 @@ SCENARIO_DIRS_ENV: Final[str] = "MUTUALAID_SCENARIO_DIRS"
 MAP_HEIGHT_PX: Final[int] = 620
 #: How many scenarios' maps are kept built in memory at once.
 MAP_CACHE_ENTRIES: Final[int] = 8
+
+# --- Allocation engine (owned by mutualaid.allocation) ------------------------------
+#: Resource types solved side by side (threads). Types are independent problems; two
+#: threads fit the small shared machines this runs on.
+ALLOCATION_THREADS: Final[int] = 2
+
+# --- App: the allocation page (ui/allocation.py) -----------------------------------
+#: How many plans (one per scenario version and set of what-if edits) are kept computed.
+PLAN_CACHE_ENTRIES: Final[int] = 32
+#: Steps of the reserve input on the allocation page (a share from 0 to 1).
+RESERVE_STEP: Final[float] = 0.05

@@ -180,7 +180,7 @@ def reference(s: Scenario) -> tuple[int, float]:
     bounds = (np.zeros(len(pairs)), ub)
     one = milp(-sev, integrality=integ, bounds=bounds, constraints=[base], options={"mip_rel_gap": 0})
     assert one.success
-    coverage = int(round(-one.fun))
+    coverage = round(-one.fun)
     two = milp(cost_m, integrality=integ, bounds=bounds,
                constraints=[base, LinearConstraint(sev[None, :], coverage - 0.5, np.inf)],
                options={"mip_rel_gap": 0})
@@ -234,15 +234,20 @@ def check_feasible(s: Scenario, plan: dict) -> None:
 
 
 def _check_reasons(s: Scenario, plan: dict, res: list[dict], inc: list[dict]) -> None:
-    """The first three reasons follow from the data alone: check them independently."""
+    """The first three reasons follow from the data alone: check them independently.
+
+    They concern the units other than those already serving the incident."""
     imap = {i["id"]: i for i in inc}
     for u in plan["unmet"]:
         i, k = imap[u["incident_id"]], u["type"]
+        got = sum(a["units"] for a in plan["assignments"]
+                  if a["incident_id"] == i["id"] and a["type"] == k)
         of_type = [r for r in res if r["type"] == k]
         allowed = [r for r in of_type if _delay(s, r["jurisdiction"], i["jurisdiction"], k) is not None]
         reachable = [r for r in allowed if _minutes(s, r, i) is not None]
-        expected = ("no units of that type" if not of_type else "no agreement" if not allowed
-                    else "beyond the maximum response time" if not reachable else None)
+        units = [sum(r["quantity"] for r in rs) - got for rs in (of_type, allowed, reachable)]
+        expected = ("no units of that type" if units[0] <= 0 else "no agreement" if units[1] <= 0
+                    else "beyond the maximum response time" if units[2] <= 0 else None)
         if expected:
             assert u["reason"] == expected
         else:
@@ -286,3 +291,49 @@ def test_milp_fallback_gives_the_same_optimum(seed, monkeypatch):
     coverage, unit_minutes = reference(s)
     assert plan["summary"]["weighted_coverage"] == coverage
     assert plan["summary"]["unit_minutes"] == pytest.approx(unit_minutes, rel=1e-7, abs=1e-4)
+
+
+# --- LP optima that are not whole numbers ----------------------------------------------------
+
+def _five_cycle(*, with_second_boat: bool) -> Scenario:
+    """Three boats, three incidents and a reserve making a 5-cycle in the constraint
+    matrix (determinant 2): its LP optimum is half-integral.
+
+    DE-0 owns r1 and r4 (reserve 0.5: one of its two boats may leave), NL-1 owns r2.
+    Pairs (minutes): r1-i1 10, r2-i1 10, r2-i2 100, r4-i2 100, r1-i3 10. Without r6 the LP
+    covers 2.5 incidents, any integer plan 2 (the MILP must solve it all). With r6 (NL-1,
+    r6-i3 100) both cover all three, but the LP's minutes (165) beat every integer plan's
+    (210): the integer optimum lies on the coverage-optimal face only.
+    """
+    jid = ["DE-0", "NL-1"]
+    jur = gpd.GeoDataFrame({"id": jid, "name": jid, "country": ["DE", "NL"], "reserve": [0.5, 0.0]},
+                           geometry=[box(6, 50, 6.5, 50.5), box(6.5, 50, 7, 50.5)], crs=4326)
+    owners = {"r1": "DE-0", "r4": "DE-0", "r2": "NL-1"} | ({"r6": "NL-1"} if with_second_boat else {})
+    res = pd.DataFrame({"id": list(owners), "name": list(owners), "type": "boat", "quantity": 1,
+                        "status": "available", "jurisdiction": list(owners.values()),
+                        "speed_kmh": np.nan, "lon": 6.5, "lat": 50.25})
+    inc = pd.DataFrame({"id": ["i1", "i2", "i3"], "name": ["i1", "i2", "i3"], "hazard": "flood",
+                        "severity": 3, "status": "active",
+                        "reported_at": pd.Timestamp("2024-05-01T10:00", tz="UTC"),
+                        "needs": [{"boat": 1}] * 3, "max_response_min": np.nan,
+                        "jurisdiction": ["DE-0", "NL-1", "NL-1"], "lon": [6.2, 6.8, 6.8], "lat": 50.25})
+    pairs = [("r1", "i1", 10), ("r2", "i1", 10), ("r2", "i2", 100), ("r4", "i2", 100), ("r1", "i3", 10)]
+    if with_second_boat:
+        pairs.append(("r6", "i3", 100))
+    return Scenario(
+        jur, gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
+        gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
+        pd.DataFrame({"from": ["*"], "to": ["*"], "resource_types": [("*",)], "border_delay_min": [0.0]}),
+        pd.DataFrame(pairs, columns=["resource_id", "incident_id", "minutes"]))
+
+
+@pytest.mark.parametrize(("with_second_boat", "path", "coverage", "minutes"), [
+    (False, "milp_full", 6, 20.0), (True, "milp_face1", 9, 210.0)])
+def test_fractional_lp_optimum_is_resolved_by_the_milp(with_second_boat, path, coverage, minutes):
+    s = _five_cycle(with_second_boat=with_second_boat)
+    plan = allocate(s).to_dict()
+    assert plan["summary"]["solver"]["components"].get(path) == 1
+    check_feasible(s, plan)
+    assert reference(s) == (coverage, pytest.approx(minutes))
+    assert plan["summary"]["weighted_coverage"] == coverage
+    assert plan["summary"]["unit_minutes"] == pytest.approx(minutes)
