@@ -12,11 +12,13 @@ from mutualaid.maps import clicked_feature
 from mutualaid.ui import loaders, panels
 from mutualaid.ui.catalog import find_scenarios, scenario_roots
 from mutualaid.ui.map_view import show_overview_map
+from mutualaid.ui.router import require_router
 from mutualaid.ui.state import state_key
 
 PAGE = "overview"
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
+require_router()
 st.title("Overview")
 
 folders = find_scenarios(scenario_roots(default=DATA_DIR))

@@ -14,6 +14,11 @@ from folium.template import Template
 
 from mutualaid.maps.text import html_text
 
+#: Legend swatch shapes: a filled dot (points), a solid or dashed line (flows), a ring.
+SWATCHES: tuple[str, ...] = ("dot", "line", "dashed", "ring")
+#: ``(colour, label)`` or ``(colour, label, shape)``.
+LegendEntry = tuple[str, str] | tuple[str, str, str]
+
 
 class Legend(MacroElement):
     """A box in a corner of the map listing colour swatches and their meaning.
@@ -22,7 +27,8 @@ class Legend(MacroElement):
     ----------
     sections : sequence of (title, [(colour, label), ...])
         Titles and labels are escaped here; colours must be ``#rrggbb`` strings from
-        :mod:`mutualaid.maps.style`.
+        :mod:`mutualaid.maps.style`. An entry may add a third item, the swatch's
+        shape: one of :data:`SWATCHES` (``"dot"`` when left out).
     position : str, default "bottomright"
         A Leaflet control position.
     """
@@ -41,7 +47,7 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]], *,
+    def __init__(self, sections: Sequence[tuple[str, Sequence[LegendEntry]]], *,
                  position: str = "bottomright") -> None:
         super().__init__()
         self._name = "Legend"
@@ -56,17 +62,30 @@ def _checked_color(color: str) -> str:
     return color
 
 
-def legend_html(sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> str:
-    """The legend's inner HTML, every title and label escaped."""
+def _swatch(color: str, shape: str) -> str:
+    color = _checked_color(color)
+    if shape == "dot":
+        return f'<i style="background:{color}"></i>'
+    if shape in ("line", "dashed", "ring"):
+        return f'<i class="mutualaid-legend-{shape}" style="border-color:{color}"></i>'
+    raise ValueError(f"legend swatches are {', '.join(SWATCHES)}, got {shape!r}")
+
+
+def legend_html(sections: Sequence[tuple[str, Sequence[LegendEntry]]]) -> str:
+    """The legend's inner HTML, every title and label escaped.
+
+    Each entry is ``(colour, label)`` or ``(colour, label, shape)`` with a shape from
+    :data:`SWATCHES`.
+    """
     parts = []
     for title, entries in sections:
         if not entries:
             continue
         parts.append(f'<div class="mutualaid-legend-title">{html_text(title)}</div>')
-        for color, label in entries:
-            parts.append(
-                f'<div><i style="background:{_checked_color(color)}"></i>'
-                f"{html_text(label)}</div>")
+        for entry in entries:
+            color, label, *rest = entry
+            shape = rest[0] if rest else "dot"
+            parts.append(f"<div>{_swatch(color, shape)}{html_text(label)}</div>")
     return "".join(parts)
 
 
@@ -88,6 +107,12 @@ class MapStyle(MacroElement):
             ".mutualaid-legend i { display: inline-block; width: 11px; height: 11px;"
             " border-radius: 50%; margin-right: 6px; vertical-align: -1px;"
             " border: 1px solid rgba(0,0,0,0.4); }\n"
+            ".mutualaid-legend i.mutualaid-legend-line, .mutualaid-legend i.mutualaid-legend-dashed"
+            " { width: 18px; height: 0; border: none; border-radius: 0; border-top: 3px solid;"
+            " vertical-align: 3px; }\n"
+            ".mutualaid-legend i.mutualaid-legend-dashed { border-top-style: dashed; }\n"
+            ".mutualaid-legend i.mutualaid-legend-ring { background: transparent;"
+            " border: 2.5px solid; }\n"
         )
 
     def render(self, **kwargs) -> None:

@@ -8,7 +8,7 @@ Tooltips show escaped text only (:mod:`mutualaid.maps.features`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import folium
@@ -60,16 +60,20 @@ RESOURCES_NAME = "Resources"
 TOOLTIP_STYLE = "font-size: 12px; min-width: 240px; max-width: 380px; white-space: normal;"
 
 
-def _tooltip(data: dict, fields: tuple[Field, ...]) -> folium.GeoJsonTooltip | None:
+def tooltip_for(data: dict, fields: Sequence[Field]) -> folium.GeoJsonTooltip | None:
+    """A tooltip showing *fields* of a FeatureCollection built by
+    :mod:`mutualaid.maps.features`; None when it has no features (folium cannot bind
+    a tooltip to a layer without any)."""
     # Values are escaped in the data; the aliases are escaped here. Both are inserted
-    # by folium as HTML. folium cannot bind a tooltip to a layer without features.
+    # by folium as HTML.
     if not data["features"]:
         return None
     return folium.GeoJsonTooltip(fields=[f.key for f in fields], aliases=shown_labels(fields),
                                  sticky=True, style=TOOLTIP_STYLE)
 
 
-def _style_by_id(styles: dict[str, dict[str, Any]]) -> Callable[[dict], dict]:
+def style_by_id(styles: dict[str, dict[str, Any]]) -> Callable[[dict], dict]:
+    """A folium ``style_function`` looking each feature's style up by its ``id``."""
     def style_function(feature: dict) -> dict:
         return styles[str(feature["id"])]
     return style_function
@@ -112,7 +116,7 @@ def jurisdictions_layer(jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson:
         highlight_function=lambda _feature: {
             "color": style.JURISDICTION_HIGHLIGHT, "weight": 2.5, "fillOpacity": 0.15,
         },
-        tooltip=_tooltip(data, JURISDICTION_FIELDS),
+        tooltip=tooltip_for(data, JURISDICTION_FIELDS),
     )
 
 
@@ -135,7 +139,7 @@ def incidents_layer(incidents: gpd.GeoDataFrame) -> folium.GeoJson:
             "fillOpacity": 0.9 if active else 0.35,
             "dashArray": None if active else "2 2",
         }
-    return _points_layer(data, name=INCIDENTS_NAME, styles=styles, fields=INCIDENT_FIELDS)
+    return points_layer(data, name=INCIDENTS_NAME, styles=styles, fields=INCIDENT_FIELDS)
 
 
 def resources_layer(resources: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -156,17 +160,30 @@ def resources_layer(resources: gpd.GeoDataFrame) -> folium.GeoJson:
             "weight": 1.0,
             "fillOpacity": 0.95 if available else 0.3,
         }
-    return _points_layer(data, name=RESOURCES_NAME, styles=styles, fields=RESOURCE_FIELDS)
+    return points_layer(data, name=RESOURCES_NAME, styles=styles, fields=RESOURCE_FIELDS)
 
 
-def _points_layer(data: dict, *, name: str, styles: dict[str, dict[str, Any]],
-                  fields: tuple[Field, ...]) -> folium.GeoJson:
+def points_layer(data: dict, *, name: str, styles: dict[str, dict[str, Any]],
+                 fields: Sequence[Field]) -> folium.GeoJson:
+    """One GeoJson layer drawing every point of *data* as a CircleMarker.
+
+    Parameters
+    ----------
+    data : dict
+        From :func:`mutualaid.maps.features.point_collection` (escaped properties).
+    name : str
+        The layer's name in the layer control (escaped here).
+    styles : dict
+        Each feature's CircleMarker style by feature id; None values are left out.
+    fields : sequence of Field
+        What the tooltip shows.
+    """
     return folium.GeoJson(
         data,
         name=html_text(name),
         marker=folium.CircleMarker(radius=style.RESOURCE_RADIUS, fill=True),
-        style_function=_style_by_id({k: {key: v for key, v in s.items() if v is not None}
+        style_function=style_by_id({k: {key: v for key, v in s.items() if v is not None}
                                      for k, s in styles.items()}),
         highlight_function=lambda _feature: {"weight": 3.0, "color": "#000000"},
-        tooltip=_tooltip(data, fields),
+        tooltip=tooltip_for(data, fields),
     )

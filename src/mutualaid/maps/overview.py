@@ -90,21 +90,42 @@ def add_feature_layers(m: folium.Map, *, jurisdictions: gpd.GeoDataFrame,
     return layers
 
 
+def severity_entries() -> list[tuple[str, str]]:
+    """Legend entries of the five incident severities."""
+    return [(style.SEVERITY_COLORS[level], style.SEVERITY_LABELS[level])
+            for level in sorted(style.SEVERITY_COLORS)]
+
+
+def type_entries(resources: gpd.GeoDataFrame) -> list[tuple[str, str]]:
+    """Legend entries of the resource types present (names escaped by the legend)."""
+    types = resources["type"].map(str) if "type" in resources.columns else []
+    return [(color, name) for name, color in style.type_colors(types).items()]
+
+
 def add_legend(m: folium.Map, *, incidents: gpd.GeoDataFrame,
                resources: gpd.GeoDataFrame) -> Legend:
     """Add one legend: incident severity (all five levels) and the resource types present."""
-    severity = [(style.SEVERITY_COLORS[level], style.SEVERITY_LABELS[level])
-                for level in sorted(style.SEVERITY_COLORS)]
-    types = resources["type"].map(str) if "type" in resources.columns else []
-    by_type = [(color, name) for name, color in style.type_colors(types).items()]
-    legend = Legend([("Incident severity", severity), ("Resource type", by_type)])
+    legend = Legend([("Incident severity", severity_entries()),
+                     ("Resource type", type_entries(resources))])
     m.add_child(legend)
     return legend
 
 
-def add_controls(m: folium.Map, layers: Sequence[folium.GeoJson]) -> folium.LayerControl:
-    """Add the layer control, and keep the point layers on top when overlays change."""
-    m.add_child(KeepOnTop([layer for layer in layers if layer.marker is not None]))
+def add_controls(m: folium.Map, layers: Sequence[folium.GeoJson], *,
+                 on_top: Sequence[folium.GeoJson] | None = None) -> folium.LayerControl:
+    """Add the layer control, and keep layers on top when overlays change.
+
+    Parameters
+    ----------
+    m : folium.Map
+    layers : sequence of folium.GeoJson
+        The map's layers; by default those drawing points are kept on top.
+    on_top : sequence of folium.GeoJson, optional
+        The layers to keep on top instead, bottom first (e.g. flow lines, then points).
+    """
+    if on_top is None:
+        on_top = [layer for layer in layers if layer.marker is not None]
+    m.add_child(KeepOnTop(list(on_top)))
     control = folium.LayerControl(collapsed=False, position="topright")
     m.add_child(control)
     return control

@@ -113,3 +113,56 @@ def type_colors(types: object) -> dict[str, str]:
             colors[name] = EXTRA_TYPE_COLORS[extra % len(EXTRA_TYPE_COLORS)]
             extra += 1
     return colors
+
+
+# --- The plan map (mutualaid.maps.plan) -----------------------------------------------------
+#: Flow line colours by how a trip crosses boundaries (keys as in
+#: :data:`mutualaid.plan_figures.CROSSINGS`): grey inside one jurisdiction, blue to
+#: another jurisdiction of the same country, purple across a national border. Neither
+#: blue nor purple is in the severity palette, so flows never read as incidents.
+FLOW_COLORS: Final[dict[str, str]] = {
+    "local": "#7a7a7a",
+    "jurisdiction": "#2166ac",
+    "national": "#762a83",
+}
+FLOW_LABELS: Final[dict[str, str]] = {
+    "local": "within a jurisdiction",
+    "jurisdiction": "to another jurisdiction",
+    "national": "across a national border",
+}
+#: Line width in pixels of a one-unit flow, by crossing; each further unit adds
+#: ``FLOW_WEIGHT_PER_UNIT`` up to ``FLOW_WEIGHT_EXTRA_MAX``.
+FLOW_WEIGHT: Final[dict[str, float]] = {"local": 1.5, "jurisdiction": 2.0, "national": 3.0}
+FLOW_WEIGHT_PER_UNIT: Final[float] = 0.5
+FLOW_WEIGHT_EXTRA_MAX: Final[float] = 3.0
+#: Dash pattern (Leaflet ``dashArray``) of flows across a national border; others are solid.
+FLOW_DASH: Final[dict[str, str]] = {"national": "9 6"}
+FLOW_OPACITY: Final[float] = 0.75
+
+#: The ring around an incident with unmet need, growing with the units short.
+UNMET_COLOR: Final[str] = "#e7298a"
+#: Ring radius in pixels by units short: at least the key's units (ascending).
+UNMET_RADIUS: Final[dict[int, int]] = {1: 13, 3: 15, 6: 17, 11: 20}
+UNMET_WEIGHT: Final[float] = 3.0
+
+
+def flow_weight(crossing: str, units: object) -> float:
+    """A flow line's width: thicker across borders and for more units."""
+    try:
+        extra = max(0, int(units) - 1) * FLOW_WEIGHT_PER_UNIT  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        extra = 0.0
+    return FLOW_WEIGHT.get(crossing, FLOW_WEIGHT["local"]) + min(extra, FLOW_WEIGHT_EXTRA_MAX)
+
+
+def unmet_radius(units: object) -> int:
+    """The ring radius of an incident short of this many units."""
+    try:
+        short = int(units)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        short = 1
+    radius = UNMET_RADIUS[min(UNMET_RADIUS)]
+    for threshold, size in sorted(UNMET_RADIUS.items()):
+        if short >= threshold:
+            radius = size
+    return radius

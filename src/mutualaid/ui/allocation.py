@@ -1,0 +1,476 @@
+"""The allocation page's Streamlit side: what-if editors, the cached plan, its display.
+
+The plan is computed once per scenario version (the folder's content hash) and set of
+edits (:func:`mutualaid.plan_figures.overrides_key`, a canonical text of the reserve
+changes and agreement rows), so a rerun that changes nothing never plans again, and
+going back to an earlier set of edits is served from the cache. The plan's map is
+built once per plan too, and deep-copied for each run (streamlit-folium renames a
+map's parts while drawing it; see :func:`mutualaid.ui.loaders.overview_map_of`).
+
+File text is shown only with ``st.dataframe``, ``st.text`` and widget options, never
+as Markdown or HTML. Session-state keys all start with ``"allocation."``.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mutualaid.allocation import allocate, flows_geojson
+from mutualaid.layers.problems import Report
+from mutualaid.maps.plan import agreement_text, plan_map
+from mutualaid.plan_figures import (
+    JURISDICTION,
+    NATIONAL,
+    KeyFigures,
+    agreements_table,
+    describe_edits,
+    edit,
+    edited_agreements,
+    key_figures,
+    overrides_digest,
+    overrides_key,
+    parse_overrides,
+    reserve_overrides,
+    same_agreements,
+    units_sent_out,
+)
+from mutualaid.scenario import Scenario
+from mutualaid.settings import (
+    MAP_CACHE_ENTRIES,
+    MAP_HEIGHT_PX,
+    PLAN_CACHE_ENTRIES,
+    RESERVE_STEP,
+)
+from mutualaid.ui import panels
+from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.state import state_key
+
+PAGE = "allocation"
+
+# Plans computed in this process: lets tests see that a rerun was served from the cache.
+_computed: list[int] = [0]
+
+
+def plans_computed() -> int:
+    """How many plans this process has computed (cache misses), for tests and logs."""
+    return _computed[0]
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+def _scenario_tag(fingerprint: str) -> str:
+    # Edits belong to one version of one scenario: keys carry a piece of its hash.
+    return fingerprint[:12]
+
+
+def reserves_key(fingerprint: str) -> str:
+    """Session-state key of the reserve shares the coordinator set (a dict)."""
+    return state_key(PAGE, f"reserves-{_scenario_tag(fingerprint)}")
+
+
+def reserve_input_key(fingerprint: str) -> str:
+    """Widget key of the reserve input (it shows the chosen jurisdiction's share)."""
+    return state_key(PAGE, f"reserve-{_scenario_tag(fingerprint)}")
+
+
+def reserve_choice_key(fingerprint: str) -> str:
+    """Widget key of the jurisdiction chosen for the reserve input."""
+    return state_key(PAGE, f"reserve-jurisdiction-{_scenario_tag(fingerprint)}")
+
+
+def editor_key(fingerprint: str) -> str:
+    """Widget key of the agreements editor."""
+    return state_key(PAGE, f"agreements-{_scenario_tag(fingerprint)}")
+
+
+# --- the cached plan ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PlanRun:
+    """One computed plan.
+
+    Parameters
+    ----------
+    plan : dict
+        ``Plan.to_dict()``: the contract's plan JSON with the engine's extras.
+    flows : dict
+        ``flows_geojson`` of the plan: one line per assignment.
+    overrides : str
+        The edits it was made with (:func:`mutualaid.plan_figures.overrides_key`).
+    """
+
+    plan: dict
+    flows: dict
+    overrides: str
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the edits, for widget keys."""
+        return overrides_digest(self.overrides)
+
+
+@st.cache_data(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
+def _plan(folder: str, fingerprint: str, overrides: str, _scenario: Scenario) -> PlanRun:
+    # The key is the folder, its content hash and the edits: together they identify
+    # _scenario (left out of the key on purpose: hashing GeoDataFrames is slow, and
+    # the fingerprint already changes whenever the files do).
+    _computed[0] += 1
+    reserves, agreements = parse_overrides(overrides)
+    # The edited scenario is planned as it stands, so the reserves the plan used are
+    # the ones the map's tooltips and the tables show.
+    edited = edit(_scenario, reserves=reserves, agreements=agreements)
+    plan = allocate(edited)
+    return PlanRun(plan=plan.to_dict(), flows=flows_geojson(plan, edited), overrides=overrides)
+
+
+def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
+    """The plan of a scenario with these edits, from the cache when already made.
+
+    Never raises: when the plan cannot be made, says so in words and returns None.
+    """
+    scenario = loaded.result.scenario
+    try:
+        return _plan(loaded.folder, loaded.fingerprint, overrides, scenario)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        st.error("The plan could not be made with these settings.")
+        st.text(f"{type(exc).__name__}: {exc}")
+        return None
+
+
+@st.cache_resource(show_spinner="Drawing the plan...", max_entries=MAP_CACHE_ENTRIES)
+def _built_map(folder: str, fingerprint: str, overrides: str, _scenario: Scenario,
+               _run: PlanRun) -> folium.Map:
+    # Same key as _plan: _scenario and _run are what folder, fingerprint and overrides name.
+    reserves, agreements = parse_overrides(overrides)
+    edited = edit(_scenario, reserves=reserves, agreements=agreements)
+    return plan_map(jurisdictions=edited.jurisdictions, incidents=edited.incidents,
+                    resources=edited.resources, plan=_run.plan, flows=_run.flows)
+
+
+def plan_map_of(loaded: LoadedScenario, run: PlanRun) -> folium.Map:
+    """The plan's map: built once per plan, a fresh deep copy each run."""
+    return copy.deepcopy(_built_map(loaded.folder, loaded.fingerprint, run.overrides,
+                                    loaded.result.scenario, run))
+
+
+# --- choosing the scenario ------------------------------------------------------------------
+
+def choose_scenario(folders: Sequence[Path]) -> Path:
+    """The scenario selector; opens on the one chosen on the overview, if any."""
+    chosen = st.session_state.get(state_key("overview", "scenario"))
+    index = list(folders).index(chosen) if chosen in folders else 0
+    return st.selectbox("Scenario", folders, index=index, format_func=lambda path: path.name,
+                        key=state_key(PAGE, "scenario"))
+
+
+# --- the what-if editors --------------------------------------------------------------------
+
+@dataclass
+class Edits:
+    """What the coordinator changed, checked.
+
+    Attributes
+    ----------
+    reserves : dict
+        Jurisdiction id -> reserve share, only those differing from the file.
+    agreements : DataFrame or None
+        Canonical agreement rows when edited (None: the file's rows).
+    report : Report
+        Problems of the edited agreements (empty when not edited).
+    valid : bool
+        False when the agreements have errors: there is nothing to plan with.
+    """
+
+    reserves: dict[str, float] = field(default_factory=dict)
+    agreements: pd.DataFrame | None = None
+    report: Report = field(default_factory=lambda: Report("agreements"))
+    valid: bool = True
+
+    @property
+    def key(self) -> str:
+        """The cache key text of these edits."""
+        return overrides_key(reserves=self.reserves, agreements=self.agreements)
+
+
+def _reset(fingerprint: str) -> None:
+    for key in (reserves_key(fingerprint), editor_key(fingerprint),
+                reserve_input_key(fingerprint)):
+        st.session_state.pop(key, None)
+
+
+def _show_reserve_of(fingerprint: str, in_file: dict[str, float]) -> None:
+    # Another jurisdiction was chosen: the input shows its share (as set, or the file's).
+    chosen = st.session_state[reserve_choice_key(fingerprint)]
+    values = st.session_state.setdefault(reserves_key(fingerprint), {})
+    st.session_state[reserve_input_key(fingerprint)] = float(values.get(chosen, in_file[chosen]))
+
+
+def reserve_editor(scenario: Scenario, fingerprint: str) -> dict[str, float]:
+    """Pick a jurisdiction and set its reserve; returns every reserve changed so far.
+
+    The values live in one session-state dict per scenario version, so that each
+    jurisdiction keeps its value while another one is being edited; one input shows
+    the chosen jurisdiction's value.
+    """
+    jur = scenario.jurisdictions
+    ids = [str(j) for j in jur["id"]]
+    names = dict(zip(ids, jur["name"].map(str)))
+    in_file = dict(zip(ids, pd.to_numeric(jur["reserve"]).fillna(0.0).map(float)))
+    values: dict[str, float] = st.session_state.setdefault(reserves_key(fingerprint), {})
+    chosen = st.selectbox("Jurisdiction", ids, key=reserve_choice_key(fingerprint),
+                          format_func=lambda j: j if names.get(j, j) == j else f"{j}  {names[j]}",
+                          on_change=_show_reserve_of, args=(fingerprint, in_file))
+    input_key = reserve_input_key(fingerprint)
+    if input_key not in st.session_state:  # first run, or after a reset
+        st.session_state[input_key] = float(values.get(chosen, in_file[chosen]))
+    value = st.number_input(
+        "Reserve kept at home (share 0 to 1)", min_value=0.0, max_value=1.0,
+        step=RESERVE_STEP, format="%.2f", key=input_key,
+        help="The share of each resource type's available units that must stay inside "
+             "this jurisdiction. 1 sends nothing out; 0 lets every unit go.")
+    values[chosen] = round(float(value), 6)
+    return reserve_overrides(scenario, values)
+
+
+def agreements_editor(scenario: Scenario, fingerprint: str
+                      ) -> tuple[pd.DataFrame | None, Report, bool]:
+    """The agreements as an editable table, checked against the jurisdictions.
+
+    Returns
+    -------
+    agreements : DataFrame or None
+        Canonical rows when they differ from the file's, else None.
+    report : Report
+        Problems of the edited table (empty when unchanged).
+    valid : bool
+        False when the edited table has errors.
+    """
+    table = agreements_table(scenario.agreements)
+    edited = st.data_editor(
+        table, key=editor_key(fingerprint), num_rows="dynamic", hide_index=True,
+        width="stretch",
+        column_config={
+            "from": st.column_config.TextColumn(
+                "from", help="The providing side: a jurisdiction id, a country code, or *"),
+            "to": st.column_config.TextColumn(
+                "to", help="The receiving side: a jurisdiction id, a country code, or *"),
+            "resource_types": st.column_config.TextColumn(
+                "resource_types", help="* or types separated by ; such as boat;pump"),
+            "border_delay_min": st.column_config.NumberColumn(
+                "border_delay_min", help="Minutes added to every trip under this row"),
+        })
+    if edited.equals(table):
+        return None, Report("agreements"), True
+    frame, report = edited_agreements(edited, scenario)
+    if frame is None:
+        return None, report, False
+    if same_agreements(frame, scenario.agreements):
+        return None, report, True
+    return frame, report, True
+
+
+def show_editors(scenario: Scenario, fingerprint: str) -> Edits:
+    """The "what if" panel: a reserve, the agreements, and a reset button."""
+    st.subheader("What if")
+    left, right = st.columns([1, 2])
+    with left:
+        reserves = reserve_editor(scenario, fingerprint)
+        st.button("Reset to the files", key=state_key(PAGE, "reset"), on_click=_reset,
+                  args=(fingerprint,),
+                  help="Forget every reserve and agreement edit of this scenario.")
+    with right, st.expander("Agreements (edit cells, add or delete rows)"):
+        agreements, report, valid = agreements_editor(scenario, fingerprint)
+    edits = Edits(reserves=reserves, agreements=agreements, report=report, valid=valid)
+    changes = describe_edits(scenario, reserves=reserves, agreements=agreements)
+    if changes:
+        st.text("Changed from the files:\n" + "\n".join(f"  {line}" for line in changes))
+    return edits
+
+
+def show_edit_problems(edits: Edits) -> None:
+    """Say why the edited agreements cannot be planned with, and list the problems."""
+    if not edits.valid:
+        st.error(f"The edited agreements have {len(edits.report.errors)} error(s): fix them "
+                 "(or reset) to see a plan.")
+    elif edits.report.warnings:
+        st.warning(f"The edited agreements have {len(edits.report.warnings)} warning(s).")
+    if edits.report.problems:
+        st.dataframe(panels.problems_table([edits.report]), hide_index=True, width="stretch")
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+def _delta(now: float, before: float | None, *, digits: int = 0, suffix: str = "") -> str | None:
+    if before is None or pd.isna(before) or pd.isna(now) or round(now - before, digits) == 0:
+        return None
+    return f"{now - before:+.{digits}f}{suffix}"
+
+
+def show_summary(figures: KeyFigures, run: PlanRun, *,
+                 before: tuple[KeyFigures, PlanRun] | None = None) -> None:
+    """The key figures as metrics; with *before* (the files' plan), the change too."""
+    summary = run.plan.get("summary", {})
+    old_fig, old_run = before if before else (None, None)
+    old_summary = old_run.plan.get("summary", {}) if old_run else {}
+
+    def was(value_of):  # the same figure in the files' plan, or None
+        return None if old_fig is None else value_of(old_fig, old_summary)
+
+    share = figures.weighted_share * 100
+    row = st.columns(4)
+    row[0].metric("Need met (severity-weighted)", f"{share:.1f} %",
+                  _delta(share, was(lambda f, s: f.weighted_share * 100), digits=1,
+                         suffix=" pts"))
+    weighted = summary.get("weighted_coverage", 0)
+    need = summary.get("weighted_need")
+    row[1].metric("Weighted coverage", f"{weighted}" if need is None else f"{weighted} / {need}",
+                  _delta(weighted, was(lambda f, s: s.get("weighted_coverage"))))
+    row[2].metric("Units assigned / needed",
+                  f"{summary.get('units_assigned', 0)} / {summary.get('units_needed', 0)}",
+                  _delta(summary.get("units_assigned", 0),
+                         was(lambda f, s: s.get("units_assigned"))))
+    row[3].metric("Unit-minutes", f"{summary.get('unit_minutes', 0):,.0f}",
+                  _delta(summary.get("unit_minutes", 0), was(lambda f, s: s.get("unit_minutes"))),
+                  delta_color="inverse")
+    row = st.columns(5)
+    response = figures.response
+    row[0].metric("Mean response", _minutes_text(response.mean_minutes),
+                  _delta(response.mean_minutes, was(lambda f, s: f.response.mean_minutes),
+                         digits=1, suffix=" min"), delta_color="inverse")
+    row[1].metric("Worst response", _minutes_text(response.worst_minutes),
+                  _delta(response.worst_minutes, was(lambda f, s: f.response.worst_minutes),
+                         digits=1, suffix=" min"), delta_color="inverse")
+    national = figures.crossings[NATIONAL]
+    row[2].metric("Units across national borders", national,
+                  _delta(national, was(lambda f, s: f.crossings[NATIONAL])), delta_color="off")
+    between = figures.crossings[JURISDICTION] + national
+    row[3].metric("Units leaving their jurisdiction", between,
+                  _delta(between, was(lambda f, s: f.crossings[JURISDICTION]
+                                      + f.crossings[NATIONAL])), delta_color="off")
+    row[4].metric("Solve seconds", f"{float(summary.get('solve_seconds', 0.0)):.3f}")
+
+
+def _minutes_text(value: float) -> str:
+    return "-" if pd.isna(value) else f"{value:.1f} min"
+
+
+def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
+    """The plan's map; if it cannot be drawn, say so in words."""
+    try:
+        m = plan_map_of(loaded, run)
+        st_folium(m, key=state_key(PAGE, f"map-{loaded.fingerprint[:16]}-{run.digest}"),
+                  height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=[])
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        st.error("The map of this plan could not be drawn.")
+        st.text(f"{type(exc).__name__}: {exc}")
+
+
+def _severity_table(figures: KeyFigures) -> pd.DataFrame:
+    table = figures.by_severity[["severity", "needed", "delivered", "short", "met_pct",
+                                 "mean_minutes", "worst_minutes"]].copy()
+    return table.round({"met_pct": 1, "mean_minutes": 1, "worst_minutes": 1}).rename(columns={
+        "met_pct": "met %", "mean_minutes": "mean minutes", "worst_minutes": "worst minutes"})
+
+
+def jurisdiction_table(scenario: Scenario, edited: Scenario, run: PlanRun) -> pd.DataFrame:
+    """Each jurisdiction's reserve (file and plan) and the units it sends out."""
+    jur = scenario.jurisdictions
+    sent = units_sent_out(run.plan)
+    table = pd.DataFrame({
+        "jurisdiction": jur["id"].map(str), "name": jur["name"].map(str),
+        "country": jur["country"].map(str),
+        "reserve in file": pd.to_numeric(jur["reserve"]).to_numpy(),
+        "reserve in plan": pd.to_numeric(edited.jurisdictions["reserve"]).to_numpy(),
+    })
+    table["units sent out"] = table["jurisdiction"].map(sent).fillna(0).astype("int64")
+    return table.sort_values(["units sent out", "jurisdiction"], ascending=[False, True],
+                             kind="stable").reset_index(drop=True)
+
+
+def show_tables(figures: KeyFigures, run: PlanRun, *, scenario: Scenario,
+                edits: Edits) -> None:
+    """Need by severity, border crossings, unmet needs, assignments, reserves."""
+    edited = edit(scenario, reserves=edits.reserves, agreements=edits.agreements)
+    tabs = st.tabs(["Need by severity", "Across borders", "Unmet needs", "Reserves",
+                    "Assignments", "Taking no part"])
+    with tabs[0]:
+        st.dataframe(_severity_table(figures), hide_index=True, width="stretch")
+    with tabs[1]:
+        st.text("Units crossing a national border (from country -> to country)")
+        st.dataframe(figures.by_country, hide_index=True, width="stretch")
+        st.text("Units leaving their jurisdiction (from jurisdiction -> to jurisdiction)")
+        st.dataframe(figures.by_jurisdiction, hide_index=True, width="stretch")
+    with tabs[2]:
+        st.text(f"{len(figures.unmet)} unmet need(s), "
+                f"{int(figures.unmet['units'].sum()) if len(figures.unmet) else 0} unit(s), "
+                "most severe first")
+        st.dataframe(figures.unmet, hide_index=True, width="stretch")
+    with tabs[3]:
+        st.dataframe(jurisdiction_table(scenario, edited, run), hide_index=True,
+                     width="stretch")
+    with tabs[4]:
+        st.dataframe(_assignments_table(run), hide_index=True, width="stretch")
+    with tabs[5]:
+        excluded = pd.DataFrame(run.plan.get("excluded") or [],
+                                columns=["kind", "id", "reason", "detail"])
+        st.dataframe(excluded.astype(str), hide_index=True, width="stretch")
+
+
+def _assignments_table(run: PlanRun) -> pd.DataFrame:
+    rows = pd.DataFrame(run.plan.get("assignments") or [])
+    if rows.empty:
+        return rows
+    if "agreement" in rows:  # words, not a dict, in the table
+        rows["agreement"] = rows["agreement"].map(agreement_text)
+    if "minutes" in rows:
+        rows["minutes"] = pd.to_numeric(rows["minutes"]).round(1)
+    return rows
+
+
+def _file_stem(name: str) -> str:
+    # A download's file name is ours to choose: keep letters, digits, dot, dash.
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "scenario"
+
+
+def show_downloads(run: PlanRun, *, scenario: Scenario) -> None:
+    """The plan as JSON (the contract's format) and its flows as GeoJSON."""
+    stem = _file_stem(scenario.name)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download the plan (JSON)", data=json.dumps(run.plan, indent=2, ensure_ascii=False),
+        file_name=f"plan-{stem}.json", mime="application/json",
+        key=state_key(PAGE, "download-plan"), on_click="ignore")
+    right.download_button(
+        "Download the flows (GeoJSON)", data=json.dumps(run.flows, ensure_ascii=False),
+        file_name=f"flows-{stem}.geojson", mime="application/geo+json",
+        key=state_key(PAGE, "download-flows"), on_click="ignore")
+
+
+def show_plan(loaded: LoadedScenario, edits: Edits) -> None:
+    """Plan with the edits (cached) and show it: figures, map, tables, downloads."""
+    scenario = loaded.result.scenario
+    run = plan_for(loaded, edits.key)
+    if run is None:
+        return
+    figures = key_figures(run.plan, scenario)
+    before = None
+    if run.overrides != overrides_key():
+        base = plan_for(loaded, overrides_key())
+        if base is not None:
+            before = (key_figures(base.plan, scenario), base)
+    show_summary(figures, run, before=before)
+    if before is not None:
+        st.text("Changes are shown against the plan made from the files.")
+    show_plan_map(loaded, run)
+    show_tables(figures, run, scenario=scenario, edits=edits)
+    show_downloads(run, scenario=scenario)

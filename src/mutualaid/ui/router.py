@@ -1,0 +1,44 @@
+"""The app's navigation, and the guard that makes every page go through it.
+
+Streamlit treats an app with a ``pages/`` folder as an old-style multipage app until
+``st.navigation`` has run once in the server's life: on a freshly started server the
+first request for ``/allocation`` would run ``pages/allocation.py`` directly, skipping
+``app.py`` (its page config, and any sign-in gate put there). Each page therefore
+calls :func:`require_router` first; a page reached without the router switches that
+old behaviour off and reruns, so the same URL is served through ``app.py``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+
+import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+_ROUTED: contextvars.ContextVar[bool] = contextvars.ContextVar("mutualaid_routed", default=False)
+
+PAGES: tuple[tuple[str, str, str], ...] = (
+    # (script, title, url path); the first is the default page
+    ("pages/overview.py", "Overview", "overview"),
+    ("pages/allocation.py", "Allocation", "allocation"),
+)
+
+
+def run_app() -> None:
+    """Configure the page and run the page the URL names, through ``st.navigation``."""
+    st.set_page_config(page_title="Mutual Aid", layout="wide")
+    pages = [st.Page(script, title=title, url_path=url, default=index == 0)
+             for index, (script, title, url) in enumerate(PAGES)]
+    token = _ROUTED.set(True)
+    try:
+        st.navigation(pages).run()
+    finally:
+        _ROUTED.reset(token)
+
+
+def require_router() -> None:
+    """Stop a page that runs without :func:`run_app` and rerun it through the router."""
+    if _ROUTED.get():
+        return
+    PagesManager.uses_pages_directory = False
+    st.rerun()
