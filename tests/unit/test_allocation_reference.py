@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -22,7 +23,7 @@ from mutualaid import settings
 from mutualaid.allocation import REASONS, allocate
 from mutualaid.allocation import lp as lp_module
 from mutualaid.allocation import solve as solve_module
-from mutualaid.scenario import Scenario
+from mutualaid.scenario import Scenario, load_scenario
 
 TYPES = ("boat", "pump", "helicopter")
 SEEDS = range(160)
@@ -337,3 +338,80 @@ def test_fractional_lp_optimum_is_resolved_by_the_milp(with_second_boat, path, c
     assert reference(s) == (coverage, pytest.approx(minutes))
     assert plan["summary"]["weighted_coverage"] == coverage
     assert plan["summary"]["unit_minutes"] == pytest.approx(minutes)
+
+
+# --- the shipped sample scenarios ----------------------------------------------------------
+
+def reference_sparse(s: Scenario) -> tuple[int, float]:
+    """The same two-stage MILP as :func:`reference`, over the eligible pairs only and with
+    sparse rows, so that it stays quick on the sample scenarios (hundreds of resources)."""
+    from scipy.sparse import coo_matrix
+
+    res, inc = _parts(s)
+    pairs, minutes = [], []
+    for a, r in enumerate(res):
+        for b, i in enumerate(inc):
+            m = _minutes(s, r, i)
+            if m is not None:
+                pairs.append((a, b))
+                minutes.append(m)
+    if not pairs:
+        return 0, 0.0
+    n = len(pairs)
+    ub = np.array([min(res[a]["quantity"], inc[b]["needs"][res[a]["type"]]) for a, b in pairs], float)
+    sev = np.array([inc[b]["severity"] for _, b in pairs], float)
+    row_of: dict[tuple, int] = {}
+    rhs: list[float] = []
+    entries: list[tuple[int, int]] = []
+
+    def row(key, bound) -> int:
+        if key not in row_of:
+            row_of[key] = len(rhs)
+            rhs.append(bound)
+        return row_of[key]
+
+    caps = _caps(s, res)
+    for col, (a, b) in enumerate(pairs):
+        r, i = res[a], inc[b]
+        entries.append((row(("resource", a), r["quantity"]), col))
+        entries.append((row(("need", b, r["type"]), i["needs"][r["type"]]), col))
+        if r["jurisdiction"] != i["jurisdiction"]:
+            key = (r["jurisdiction"], r["type"])
+            entries.append((row(("cap",) + key, caps[key]), col))
+    rows, cols = zip(*entries)
+    A = coo_matrix((np.ones(len(entries)), (rows, cols)), shape=(len(rhs), n)).tocsr()
+    base = LinearConstraint(A, -np.inf, np.array(rhs, float))
+    integ, bounds = np.ones(n), (np.zeros(n), ub)
+    one = milp(-sev, integrality=integ, bounds=bounds, constraints=[base],
+               options={"mip_rel_gap": 0})
+    assert one.success
+    coverage = round(-one.fun)
+    two = milp(np.array(minutes), integrality=integ, bounds=bounds,
+               constraints=[base, LinearConstraint(sev[None, :], coverage - 0.5, np.inf)],
+               options={"mip_rel_gap": 0})
+    assert two.success
+    return coverage, float(two.fun)
+
+
+@pytest.mark.parametrize("seed", [3, 17, 42])
+def test_sparse_reference_agrees_with_the_dense_one(seed):
+    s = _scenario(seed)
+    coverage, unit_minutes = reference(s)
+    assert reference_sparse(s) == (coverage, pytest.approx(unit_minutes, rel=1e-9, abs=1e-6))
+
+
+SAMPLES = sorted(p for p in (Path(__file__).resolve().parents[2] / "data").iterdir()
+                 if (p / "jurisdictions.geojson").is_file())
+
+
+@pytest.mark.parametrize("folder", SAMPLES, ids=lambda p: p.name)
+def test_sample_scenario_plan_is_feasible_and_optimal(folder):
+    result = load_scenario(folder)
+    assert result.ok, [line for r in result.reports for line in r.lines()]
+    s = result.scenario
+    plan = allocate(s).to_dict()
+    check_feasible(s, plan)
+    coverage, unit_minutes = reference_sparse(s)
+    assert plan["summary"]["weighted_coverage"] == coverage
+    assert plan["summary"]["unit_minutes"] == pytest.approx(unit_minutes, rel=1e-7, abs=1e-4)
+    assert plan["assignments"], "the sample should need some help"
