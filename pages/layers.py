@@ -1,0 +1,62 @@
+"""Layers: upload a layer, map its fields, read the report, add it to this session's scenario.
+
+Pick a scenario and a layer kind, upload a file in any format the contract lists, say
+which of its columns is which of our fields, and see every problem feature by feature
+(downloadable). Only an accepted layer can be added, replacing the layer or merging
+by id; the whole scenario is checked again first, and a refused add changes nothing.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from mutualaid.ui import layers_page, loaders, panels
+from mutualaid.ui import workspace as session
+from mutualaid.ui.catalog import find_scenarios, scenario_roots
+from mutualaid.ui.router import require_router
+from mutualaid.ui.state import state_key
+
+PAGE = layers_page.PAGE
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+require_router()
+st.title("Layers")
+
+folders = find_scenarios(scenario_roots(default=DATA_DIR))
+if not folders:
+    st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
+            "Build the samples with `make scenarios`.")
+    st.stop()
+
+folder = st.selectbox("Scenario", folders, format_func=lambda path: path.name,
+                      key=state_key(PAGE, "scenario"))
+loaded = loaders.load(folder)
+workspace = session.workspace_for(loaded)
+if workspace is None:
+    panels.show_problems(loaded.result.reports, rejected=True)
+    st.stop()
+
+kind = layers_page.kind_choice()
+upload = st.file_uploader("Layer file", type=layers_page.UPLOAD_TYPES,
+                          key=state_key(PAGE, "upload"))
+if upload is not None:
+    data, filename = upload.getvalue(), upload.name
+    token = layers_page.upload_token(data, filename)
+    raw = layers_page.read_raw(data, filename=filename, kind=kind)
+    mapping = {}
+    if raw.preview is not None:
+        st.subheader("Preview")
+        st.dataframe(raw.preview, hide_index=True, width="stretch")
+        mapping = layers_page.mapping_form(raw.columns, kind=kind, token=token)
+    st.subheader("Validation report")
+    result = layers_page.check_upload(data, filename=filename, kind=kind, mapping=mapping,
+                                      scenario=workspace.scenario())
+    layers_page.show_report(result, token=token)
+    layers_page.add_form(result, loaded, kind=kind, filename=filename, token=token)
+
+st.subheader("This session's scenario")
+panels.show_counts(workspace.scenario())
+st.text(layers_page.log_summary(workspace))
+log = layers_page.log_table(workspace)
+if len(log):
+    st.dataframe(log, hide_index=True, width="stretch")

@@ -1,0 +1,276 @@
+"""The Layers page's pieces: read an upload, map its fields, report, add it to the workspace.
+
+The upload's bytes go to the readers as ``data=`` with the file's name only deciding
+the format: nothing is written to disk, so GDAL never guesses a format from a path.
+File text is shown only with ``st.dataframe`` and ``st.text``, never as Markdown or
+HTML. The plain functions (tables, downloads, mapping) are tested directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+
+from mutualaid.layers import KINDS, LayerResult, load_layer
+from mutualaid.layers.fields import FIELDS, suggest_mapping
+from mutualaid.layers.problems import Report
+from mutualaid.scenario import Scenario
+from mutualaid.ui import loaders
+from mutualaid.ui import workspace as session
+from mutualaid.ui.state import state_key
+from mutualaid.workspace import LayerRefused, Workspace, add_layer
+
+PAGE = "layers"
+#: File types the uploader offers (contract, section 1).
+UPLOAD_TYPES: Final[list[str]] = ["geojson", "json", "gpkg", "zip", "kml", "csv"]
+NONE: Final[str] = "(none)"
+PREVIEW_ROWS: Final[int] = 20
+REPORT_COLUMNS: Final[list[str]] = ["feature", "id", "field", "severity", "message"]
+LOG_COLUMNS: Final[list[str]] = ["source", "kind", "features", "mode", "format", "loaded at (UTC)"]
+_FORMULA_START: Final[tuple[str, ...]] = ("=", "+", "-", "@")
+_TEXT_LIMIT: Final[int] = 200
+
+
+@dataclass(frozen=True)
+class Raw:
+    """An upload read without validation, for the preview and the mapping form.
+
+    ``columns`` is empty and ``error`` says why when the file cannot be read at all.
+    """
+
+    columns: list[str] = field(default_factory=list)
+    preview: pd.DataFrame | None = None
+    error: str = ""
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if hasattr(value, "wkt"):
+        value = value.wkt
+    text = str(value)
+    return text if len(text) <= _TEXT_LIMIT else text[: _TEXT_LIMIT - 1] + "…"
+
+
+def read_raw(data: bytes, *, filename: str, kind: str) -> Raw:
+    """The file's own columns and its first rows as text (geometry as WKT).
+
+    Never raises for bad input: a file that cannot be read gives ``Raw(error=...)``.
+    """
+    from mutualaid.errors import LayerError
+    from mutualaid.layers.readers import read_layer
+
+    try:
+        raw = read_layer(filename, kind=kind, data=data, filename=filename)
+    except LayerError as exc:
+        return Raw(error=str(exc) or "the file cannot be read as a layer")
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a file
+        return Raw(error=f"the file could not be read: {type(exc).__name__}")
+    frame = raw.frame
+    columns = [str(c) for c in frame.columns if str(c) != "geometry"]
+    head = frame.head(PREVIEW_ROWS)
+    preview = pd.DataFrame({str(c): [_cell(v) for v in head[c]] for c in head.columns},
+                           columns=[str(c) for c in head.columns])
+    return Raw(columns=columns, preview=preview)
+
+
+def mapping_from_choices(choices: Mapping[str, str]) -> dict[str, str]:
+    """``{field: column}`` for the fields given a column (``(none)`` left out)."""
+    return {f: c for f, c in choices.items() if c and c != NONE}
+
+
+def preselected(columns: Sequence[str], *, kind: str) -> dict[str, str]:
+    """The column suggested for each canonical field of *kind*, ``(none)`` when none."""
+    suggestion = suggest_mapping(columns, kind=kind)
+    return {f: suggestion.get(f, NONE) for f in FIELDS[kind]}
+
+
+def check_upload(data: bytes, *, filename: str, kind: str, mapping: Mapping[str, str],
+                 scenario: Scenario) -> LayerResult:
+    """Read, map and validate an upload against the session's scenario."""
+    if kind == "travel_times":
+        return load_layer(filename, kind=kind, data=data, filename=filename, mapping=mapping,
+                          resource_ids=scenario.resources["id"].tolist(),
+                          incident_ids=scenario.incidents["id"].tolist())
+    jurisdictions = None if kind == "jurisdictions" else scenario.jurisdictions
+    return load_layer(filename, kind=kind, data=data, filename=filename, mapping=mapping,
+                      jurisdictions=jurisdictions)
+
+
+def report_table(reports: Report | Sequence[Report]) -> pd.DataFrame:
+    """One text row per problem, errors first, feature by feature."""
+    rows = []
+    for report in [reports] if isinstance(reports, Report) else reports:
+        for p in report.errors + report.warnings:
+            rows.append({"feature": "" if p.feature is None else str(p.feature),
+                         "id": p.feature_id or "", "field": p.field or "",
+                         "severity": p.severity, "message": p.message})
+    return pd.DataFrame(rows, columns=REPORT_COLUMNS).astype(str)
+
+
+def neutralise(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula: a leading ``= + - @`` (or a
+    tab or carriage return before one) gets an apostrophe in front.
+
+    Examples
+    --------
+    >>> neutralise("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise("flood")
+    'flood'
+    """
+    text = str(text)
+    if text.lstrip("\t\r\n ").startswith(_FORMULA_START) or text.startswith(("\t", "\r")):
+        return "'" + text
+    return text
+
+
+def report_csv(report: Report) -> bytes:
+    """The report as CSV (UTF-8), every cell safe to open in a spreadsheet."""
+    table = report_table(report).map(neutralise)
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8")
+
+
+def report_json(report: Report) -> bytes:
+    """The report as JSON (:meth:`Report.to_dict`)."""
+    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def log_table(workspace: Workspace) -> pd.DataFrame:
+    """The layers added in this session, oldest first, as text."""
+    rows = [{"source": e.source, "kind": e.kind, "features": str(e.features), "mode": e.mode,
+             "format": e.format, "loaded at (UTC)": e.loaded_at.strftime("%Y-%m-%d %H:%M:%S")}
+            for e in workspace.layer_log]
+    return pd.DataFrame(rows, columns=LOG_COLUMNS).astype(str)
+
+
+def log_summary(workspace: Workspace) -> str:
+    """One line of plain text about the log, for ``st.text``."""
+    n = len(workspace.layer_log)
+    if not n:
+        return "No layers added in this session yet."
+    last = workspace.layer_log[-1]
+    return (f"{n} layer(s) added in this session; last: {last.kind} from {last.source} "
+            f"({last.features} features, {last.mode})")
+
+
+# --- Streamlit pieces --------------------------------------------------------------------
+
+def upload_token(data: bytes, filename: str) -> str:
+    """A short key for one upload, so the widgets of another file start afresh."""
+    return hashlib.sha256(filename.encode() + b"\0" + data).hexdigest()[:12]
+
+
+def mapping_form(columns: Sequence[str], *, kind: str, token: str) -> dict[str, str]:
+    """A select box per canonical field of *kind*, the suggested column preselected.
+
+    Returns the mapping chosen (``{field: column}``).
+    """
+    st.subheader("Fields")
+    st.caption("Which of the file's columns is each of our fields. Suggestions come from "
+               "common names; (none) leaves the field to be recognised by its name.")
+    defaults = preselected(columns, kind=kind)
+    options = [NONE, *columns]
+    choices = {}
+    grid = st.columns(3)
+    for i, name in enumerate(FIELDS[kind]):
+        with grid[i % 3]:
+            choices[name] = st.selectbox(
+                name, options, index=options.index(defaults[name]),
+                key=state_key(PAGE, f"map.{kind}.{name}.{token}"))
+    return mapping_from_choices(choices)
+
+
+def show_report(result: LayerResult, *, token: str) -> None:
+    """Accepted or rejected, the problems feature by feature, and the downloads."""
+    report = result.report
+    if result.ok:
+        st.success(f"Accepted: {len(result.frame)} feature(s), {len(report.warnings)} "
+                   "warning(s).")
+    else:
+        st.error(f"Rejected: {len(report.errors)} error(s), {len(report.warnings)} "
+                 "warning(s). Nothing is added; fix the file or the field mapping.")
+    table = report_table(report)
+    if len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    left.download_button("Download report (CSV)", report_csv(report), file_name="report.csv",
+                         mime="text/csv", key=state_key(PAGE, f"csv.{token}"))
+    right.download_button("Download report (JSON)", report_json(report),
+                          file_name="report.json", mime="application/json",
+                          key=state_key(PAGE, f"json.{token}"))
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """An accepted upload waiting for the "Add to scenario" click."""
+
+    token: str
+    kind: str
+    filename: str
+    result: LayerResult
+
+
+_PENDING = state_key(PAGE, "pending")
+_OUTCOME = state_key(PAGE, "outcome")
+
+
+def _mode_key(token: str) -> str:
+    return state_key(PAGE, f"mode.{token}")
+
+
+def _on_add(loaded: loaders.LoadedScenario, token: str) -> None:
+    # A callback, not ``if st.button(...)``: it runs before the next script run, so
+    # the add happens exactly once even when that run is restarted (st.rerun).
+    pending = st.session_state.get(_PENDING)
+    workspace = session.workspace_for(loaded)
+    if not isinstance(pending, _Pending) or pending.token != token or workspace is None:
+        return
+    mode = st.session_state.get(_mode_key(token), "merge")
+    try:
+        added = add_layer(workspace, pending.kind, pending.result.frame,
+                          source=pending.filename, mode=mode, format=pending.result.format)
+    except LayerRefused as refused:
+        st.session_state[_OUTCOME] = ("refused", token, refused.reports)
+        return
+    session.save_workspace(loaded, added)
+    st.session_state[_OUTCOME] = ("added", token, [])
+
+
+def add_form(result: LayerResult, loaded: loaders.LoadedScenario, *, kind: str,
+             filename: str, token: str) -> None:
+    """The replace/merge choice and the "Add to scenario" button (enabled only for an
+    accepted layer), then what the last click did."""
+    st.session_state[_PENDING] = (_Pending(token, kind, filename, result) if result.ok
+                                  else None)
+    labels = {"merge": "merge by id (same ids replaced, new ids added)",
+              "replace": f"replace all {kind}"}
+    st.radio("Add as", ["merge", "replace"], horizontal=True, key=_mode_key(token),
+             format_func=labels.__getitem__)
+    st.button("Add to scenario", disabled=not result.ok, type="primary",
+              key=state_key(PAGE, f"add.{token}"), on_click=_on_add, args=(loaded, token))
+    outcome = st.session_state.pop(_OUTCOME, None)
+    if outcome is None or outcome[1] != token:
+        return
+    if outcome[0] == "added":
+        st.success("Added to the scenario.")
+    else:
+        reports = outcome[2]
+        errors = sum(len(r.errors) for r in reports)
+        st.error(f"Not added: with this layer the scenario would have {errors} error(s). "
+                 "The scenario is unchanged.")
+        st.dataframe(report_table(reports), hide_index=True, width="stretch")
+
+
+def kind_choice() -> str:
+    """The layer-kind select box."""
+    return st.selectbox("Layer kind", KINDS, key=state_key(PAGE, "kind"))

@@ -1,0 +1,255 @@
+"""The Layers page in Streamlit's AppTest: upload, map fields, report, add to the scenario.
+
+AppTest's ``file_uploader.set_value`` sends real bytes through the real page; the
+helpers the page uses (report tables, CSV neutralising) are tested directly too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mutualaid.layers.problems import Report
+from mutualaid.settings import SCENARIO_DIRS_ENV
+from mutualaid.ui import layers_page
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+
+
+def square(x: float, y: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
+                                                [x, y + 1], [x, y]]]}
+
+
+def point(x: float, y: float) -> dict:
+    return {"type": "Point", "coordinates": [x, y]}
+
+
+def feature(geometry: dict, **properties) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+
+def collection(features: list[dict]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def write_scenario(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "jurisdictions.geojson").write_bytes(collection([
+        feature(square(6.0, 50.0), id="DE-NW", country="DE"),
+        feature(square(5.0, 50.0), id="NL-LI", country="NL"),
+    ]))
+    (folder / "incidents.geojson").write_bytes(collection([
+        feature(point(6.5, 50.5), id="I-1", hazard="flood", severity=3,
+                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
+    ]))
+    (folder / "resources.geojson").write_bytes(collection([
+        feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
+    ]))
+    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
+                                           "DE,NL,*,20\n", encoding="utf-8")
+    return folder
+
+
+def incidents_upload(*, hazard_column: str = "what", severity: object = 4) -> bytes:
+    """Two incidents whose hazard column has a name no alias knows."""
+    return collection([
+        feature(point(5.5, 50.5), id="I-2", **{hazard_column: "flood"}, sev=severity,
+                reported_at="2021-07-15T08:00:00Z", need_boat=1),
+        feature(point(6.2, 50.2), id="I-1", **{hazard_column: "storm"}, sev=2,
+                reported_at="2021-07-15T09:00:00Z"),
+    ])
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    write_scenario(tmp_path / "erft")
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "erft"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/layers.py")
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def upload(at: AppTest, name: str, data: bytes, kind: str = "incidents") -> AppTest:
+    at.selectbox(key="layers.kind").set_value(kind)
+    at.file_uploader(key="layers.upload").set_value((name, data, "application/geo+json"))
+    return at.run()
+
+
+def mapping_box(at: AppTest, field: str):
+    [box] = [s for s in at.selectbox if s.key and s.key.startswith(f"layers.map.incidents."
+                                                                    f"{field}.")]
+    return box
+
+
+def add_button(at: AppTest):
+    [button] = [b for b in at.button if b.label == "Add to scenario"]
+    return button
+
+
+def test_page_is_in_the_navigation_and_starts_empty(app: AppTest):
+    assert not app.exception
+    assert app.title[0].value == "Layers"
+    assert metrics(app)["Incidents (active)"] == "1 (1)"
+    assert "No layers added" in app.text[0].value
+
+
+def test_map_a_field_then_merge_into_the_scenario(app: AppTest):
+    at = upload(app, "new.geojson", incidents_upload())
+    assert not at.exception
+    # sev is suggested for severity; "what" matches no alias and must be mapped.
+    assert mapping_box(at, "severity").value == "sev"
+    assert mapping_box(at, "hazard").value == layers_page.NONE
+    assert at.error and add_button(at).disabled
+    assert any("hazard" in v for v in at.dataframe[1].value["message"])
+    mapping_box(at, "hazard").set_value("what")
+    at.run()
+    assert not at.error and not add_button(at).disabled
+    add_button(at).click()
+    at.run()
+    assert not at.exception
+    assert metrics(at)["Incidents (active)"] == "2 (2)"  # I-1 replaced, I-2 added
+    assert "1 layer(s) added" in at.text[0].value
+    log = at.dataframe[-1].value
+    assert log[["source", "kind", "features", "mode"]].values.tolist() == [
+        ["new.geojson", "incidents", "2", "merge"]]
+
+
+def test_rejected_upload_leaves_the_scenario_untouched(app: AppTest):
+    at = upload(app, "bad.geojson", incidents_upload(hazard_column="hazard",
+                                                     severity="extreme"))
+    assert at.error and add_button(at).disabled
+    report = at.dataframe[1].value
+    row = report[report["field"] == "severity"].iloc[0]
+    assert (row["feature"], row["id"], row["severity"]) == ("1", "I-2", "error")
+    assert "extreme" in row["message"]
+    at.run()
+    assert metrics(at)["Incidents (active)"] == "1 (1)"
+    assert "No layers added" in at.text[0].value
+
+
+def test_upload_checked_against_the_session_scenario(app: AppTest):
+    resources = collection([feature(point(6.5, 50.5), id="R-2", type="boat",
+                                    jurisdiction="FR-XX")])
+    at = upload(app, "r.geojson", resources, kind="resources")
+    # Checked against the session's jurisdictions, the upload itself is rejected.
+    assert at.error and add_button(at).disabled
+    assert any("FR-XX" in m for m in at.dataframe[1].value["message"])
+    assert metrics(at)["Resources (units available)"] == "1 (4)"
+
+
+def test_refused_combined_scenario_changes_nothing(app: AppTest):
+    # Accepted alone, but the agreements' "DE" would name no jurisdiction any more.
+    only_nl = collection([feature(square(5.0, 50.0), id="NL-LI", country="NL")])
+    at = upload(app, "nl.geojson", only_nl, kind="jurisdictions")
+    assert not at.error and not add_button(at).disabled
+    at.radio[0].set_value("replace")
+    at.run()
+    add_button(at).click()
+    at.run()
+    assert not at.exception
+    assert "Not added" in at.error[0].value
+    refused = at.dataframe[-1].value
+    assert any("'DE'" in m for m in refused["message"])
+    assert metrics(at)["Jurisdictions"] == "2"
+    assert "No layers added" in at.text[0].value
+
+
+def test_replace_then_the_log_lists_both(app: AppTest):
+    at = upload(app, "a.geojson", incidents_upload(hazard_column="hazard"))
+    at.radio[0].set_value("replace")
+    at.run()
+    add_button(at).click()
+    at.run()
+    assert metrics(at)["Incidents (active)"] == "2 (2)"
+    one = collection([feature(point(5.5, 50.5), id="I-9", hazard="storm", sev=1,
+                              reported_at="2021-07-16T08:00:00Z")])
+    at = upload(at, "b.geojson", one)
+    at.radio[0].set_value("replace")
+    at.run()
+    add_button(at).click()
+    at.run()
+    assert metrics(at)["Incidents (active)"] == "1 (1)"
+    assert at.dataframe[-1].value["source"].tolist() == ["a.geojson", "b.geojson"]
+
+
+# --- helpers, directly -------------------------------------------------------------------
+
+@pytest.mark.parametrize("cell, expected", [
+    ("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"), ("-3", "'-3"), ("@cmd", "'@cmd"),
+    ("\t=1", "'\t=1"), ("flood", "flood"), ("", ""),
+])
+def test_neutralise(cell: str, expected: str):
+    assert layers_page.neutralise(cell) == expected
+
+
+def test_report_downloads():
+    report = Report("incidents", source="x.csv")
+    report.add("=HYPERLINK(\"http://203.0.113.9\")", feature=2, feature_id="@I-1",
+               field="severity")
+    report.add("file-wide warning", severity="warning")
+    rows = list(csv.DictReader(io.StringIO(layers_page.report_csv(report).decode())))
+    assert list(rows[0]) == layers_page.REPORT_COLUMNS
+    assert rows[0]["message"].startswith("'=") and rows[0]["id"] == "'@I-1"
+    assert rows[1]["severity"] == "warning" and rows[1]["feature"] == ""
+    parsed = json.loads(layers_page.report_json(report))
+    assert parsed["accepted"] is False and parsed["problems"][0]["feature"] == 2
+
+
+def test_read_raw_preview_and_unreadable_file():
+    rows = "\n".join(f"I{i},flood,{50 + i / 100},6" for i in range(30))
+    raw = layers_page.read_raw(f"id,event,lat,lon\n{rows}\n".encode(), filename="i.csv",
+                               kind="incidents")
+    assert "event" in raw.columns and len(raw.preview) == layers_page.PREVIEW_ROWS
+    assert layers_page.preselected(raw.columns, kind="incidents")["hazard"] == "event"
+    bad = layers_page.read_raw(b"not json", filename="x.geojson", kind="incidents")
+    assert bad.preview is None and bad.error
+
+
+# --- the session's workspace, as other pages will read it --------------------------------
+
+def _workspace_script(folder: str) -> None:
+    import json
+    from pathlib import Path
+
+    import streamlit as st
+
+    from mutualaid.layers import load_layer
+    from mutualaid.ui import loaders
+    from mutualaid.ui import workspace as session
+    from mutualaid.workspace import add_layer
+
+    loaded = loaders.load(Path(folder))
+    if st.button("add", key="t.add"):
+        data = json.dumps({"type": "FeatureCollection", "features": [{
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": [5.5, 50.5]},
+            "properties": {"id": "I-7", "hazard": "storm", "severity": 2,
+                           "reported_at": "2021-07-15T08:00:00Z"}}]}).encode()
+        layer = load_layer("u.geojson", kind="incidents", data=data, filename="u.geojson")
+        workspace = session.workspace_for(loaded)
+        session.save_workspace(loaded, add_layer(workspace, "incidents", layer.frame,
+                                                 source="u.geojson", mode="merge"))
+    scenario = session.current_scenario(Path(folder))
+    st.text(",".join(scenario.incidents["id"]))
+
+
+def test_current_scenario_follows_the_session_workspace(tmp_path: Path):
+    folder = write_scenario(tmp_path / "erft")
+    at = AppTest.from_function(_workspace_script, args=(str(folder),),
+                               default_timeout=120).run()
+    assert at.text[0].value == "I-1"
+    at.button(key="t.add").click().run()
+    assert at.text[0].value == "I-1,I-7"
+    at.run()  # kept for the session, not only for the run that added it
+    assert at.text[0].value == "I-1,I-7"
+    assert f"workspace.{folder.resolve()}" in at.session_state

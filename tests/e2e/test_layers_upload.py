@@ -1,0 +1,152 @@
+"""The Layers page in a real browser: upload, map a field, read the report, add the layer.
+
+The Overview page does not read the session's workspace yet, so what was added is
+checked on the Layers page itself (its counts and its log of added layers).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # conftest's browser fixture says the same for each test
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+
+def square(x: float, y: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
+                                                [x, y + 1], [x, y]]]}
+
+
+def point(x: float, y: float) -> dict:
+    return {"type": "Point", "coordinates": [x, y]}
+
+
+def feature(geometry: dict, **properties) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+
+def collection(features: list[dict]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("layers") / "erft"
+    folder.mkdir()
+    (folder / "jurisdictions.geojson").write_bytes(collection([
+        feature(square(6.0, 50.0), id="DE-NW", country="DE"),
+        feature(square(5.0, 50.0), id="NL-LI", country="NL"),
+    ]))
+    (folder / "incidents.geojson").write_bytes(collection([
+        feature(point(6.5, 50.5), id="I-1", hazard="flood", severity=3,
+                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
+    ]))
+    (folder / "resources.geojson").write_bytes(collection([
+        feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
+    ]))
+    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
+                                           "DE,NL,*,20\n", encoding="utf-8")
+    return folder
+
+
+# Hostile text in a column name and a value: shown as text, never fetched or run.
+MARKDOWN = "![t](http://203.0.113.9/pixel.png)"
+IMG = '<img src=x onerror="window.top.__xss=1">'
+
+
+def incidents(*, severity: object = 4, hazard_column: str = "hazard") -> bytes:
+    return collection([
+        feature(point(5.5, 50.5), id="I-2", sev=severity, **{hazard_column: "flood"},
+                **{MARKDOWN: IMG},
+                reported_at="2021-07-15T08:00:00Z", need_boat=1),
+        feature(point(6.2, 50.2), id="I-3", sev=2, **{hazard_column: "storm"},
+                reported_at="2021-07-15T09:00:00Z"),
+    ])
+
+
+def open_layers(page: Page, url: str) -> None:
+    page.goto(f"{url}/layers")
+    expect(page.get_by_role("heading", name="Layers")).to_be_visible()
+    choose(page, "Layer kind", "incidents")
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
+def send(page: Page, name: str, data: bytes) -> None:
+    page.locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "application/geo+json", "buffer": data})
+
+
+def metric(page: Page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label) \
+        .get_by_test_id("stMetricValue")
+
+
+def log_line(page: Page):
+    return page.get_by_test_id("stText").filter(has_text="layer")
+
+
+def test_map_a_field_and_add_incidents(start_app, offline_page, scenario_dir):
+    url = start_app(scenario_dirs=[scenario_dir])
+    page = offline_page.page
+    open_layers(page, url)
+    expect(metric(page, "Incidents")).to_have_text("1 (1)")
+    send(page, "new.geojson", incidents(hazard_column="what"))
+    # "what" is no known name for the hazard: rejected until it is mapped.
+    expect(page.get_by_text("Rejected: 1 error(s)")).to_be_visible()
+    add = page.get_by_role("button", name="Add to scenario")
+    expect(add).to_be_disabled()
+    expect(page.get_by_role("combobox", name="severity", exact=True)).to_have_value("sev")
+    choose(page, "hazard", "what")
+    expect(page.get_by_text("Accepted: 2 feature(s)")).to_be_visible()
+    expect(add).to_be_enabled()
+    add.click()
+    expect(page.get_by_text("Added to the scenario.")).to_be_visible()
+    expect(metric(page, "Incidents")).to_have_text("3 (3)")
+    expect(log_line(page)).to_have_text(
+        "1 layer(s) added in this session; last: incidents from new.geojson "
+        "(2 features, merge)")
+    assert page.evaluate("() => window.__xss") is None
+    assert not offline_page.errors and not offline_page.dialogs
+
+
+def test_rejected_file_then_fixed_file(start_app, offline_page, scenario_dir):
+    url = start_app(scenario_dirs=[scenario_dir])
+    page = offline_page.page
+    open_layers(page, url)
+    send(page, "bad.geojson", incidents(severity="=extreme"))
+    expect(page.get_by_text("Rejected: 1 error(s)")).to_be_visible()
+    expect(page.get_by_role("button", name="Add to scenario")).to_be_disabled()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download report (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    [row] = [r for r in rows if r["severity"] == "error"]
+    assert (row["feature"], row["id"], row["field"]) == ("1", "I-2", "severity")
+    assert "'=extreme'" in row["message"]
+    expect(metric(page, "Incidents")).to_have_text("1 (1)")  # nothing changed
+
+    send(page, "fixed.geojson", incidents(severity=5))
+    expect(page.get_by_text("Accepted: 2 feature(s)")).to_be_visible()
+    add = page.get_by_role("button", name="Add to scenario")
+    expect(add).to_be_enabled()
+    add.click()
+    expect(metric(page, "Incidents")).to_have_text("3 (3)")
+    expect(log_line(page)).to_contain_text("incidents from fixed.geojson")
+    assert not offline_page.errors and not offline_page.dialogs
