@@ -1,0 +1,29 @@
+"""Briefing: the plan on a shared screen, kept up to date on its own.
+
+A full-width map of the plan, the key figures in large type and the most severe unmet
+needs with their reasons, refreshed every half minute (the map stays as it is when
+nothing changed). Open ``/?view=briefing`` for the same screen without the sidebar.
+The briefing downloads as one HTML file that opens without a server or internet, and
+the plan as CSV and GeoJSON.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from mutualaid.ui import briefing
+from mutualaid.ui.catalog import find_scenarios, scenario_roots
+from mutualaid.ui.router import require_router
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+require_router()
+st.title("Briefing")
+
+folders = find_scenarios(scenario_roots(default=DATA_DIR))
+if not folders:
+    st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
+            "Build the samples with `make scenarios`.")
+    st.stop()
+
+briefing.show_briefing(folders)

