@@ -1,0 +1,29 @@
+"""Agreements: who may send help to whom, as a matrix, and the rows to edit.
+
+Pick a scenario; see the agreements as a provider × receiver matrix (resource types and
+border delay in each cell), then edit the rows: change cells, add or delete rows. The
+edited rows are checked as the contract says, against this session's jurisdictions;
+problems are listed and nothing is applied until they are fixed. "Apply" makes them the
+session's agreements: the next plan on the Allocation and Briefing pages uses them.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from mutualaid.ui import agreements_page
+from mutualaid.ui.catalog import find_scenarios, scenario_roots
+from mutualaid.ui.router import require_router
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+require_router()
+st.title("Agreements")
+
+folders = find_scenarios(scenario_roots(default=DATA_DIR))
+if not folders:
+    st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
+            "Build the samples with `make scenarios`.")
+    st.stop()
+
+agreements_page.show_page(folders)

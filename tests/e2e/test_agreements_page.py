@@ -1,0 +1,155 @@
+"""The Agreements page in a real browser: edit a border delay in the data editor, apply it,
+and see the Allocation page plan with it; screenshots of the Agreements and Layers pages.
+
+The rows editor is Streamlit's ``st.data_editor`` (a canvas grid): a cell is edited by
+double-clicking where it is drawn, typing and pressing Enter, as a coordinator would.
+The pages are changed with the sidebar's links, not new URLs: the edit belongs to this
+browser session.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mutualaid.allocation import allocate
+from mutualaid.plan_figures import edit, edited_agreements, key_figures
+from mutualaid.scenario import load_scenario
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # conftest's browser fixture says the same for each test
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: st.data_editor draws rows 35 px high, under a header row of the same height.
+ROW_PX = 35
+#: How long to wait for the app (ms): a cold Streamlit start on 2 shared cores is slow.
+WAIT_MS = 120_000
+AGREEMENTS = "from,to,resource_types,border_delay_min\nNL,DE,*,20\nNL-LI,DE-NW,pump,5\n"
+
+
+def _square(x: float, y: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
+                                                [x, y + 1], [x, y]]]}
+
+
+def _collection(features: list[tuple[dict, dict]]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
+    ]}).encode()
+
+
+@pytest.fixture(scope="module")
+def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Boats in Limburg help a flood in North Rhine-Westphalia across the border."""
+    folder = tmp_path_factory.mktemp("agreements") / "erft"
+    folder.mkdir()
+    (folder / "jurisdictions.geojson").write_bytes(_collection([
+        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
+        ({"id": "NL-LI", "country": "NL"}, _square(5, 50)),
+    ]))
+    (folder / "incidents.geojson").write_bytes(_collection([
+        ({"id": "I-1", "hazard": "flood", "severity": 5, "reported_at": "2021-07-14T17:30:00Z",
+          "needs": {"boat": 5}}, {"type": "Point", "coordinates": [6.5, 50.5]}),
+    ]))
+    (folder / "resources.geojson").write_bytes(_collection([
+        ({"id": "R-1", "type": "boat", "quantity": 2},
+         {"type": "Point", "coordinates": [6.9, 50.9]}),
+        ({"id": "R-2", "type": "boat", "quantity": 5},
+         {"type": "Point", "coordinates": [5.7, 50.8]}),
+    ]))
+    (folder / "agreements.csv").write_text(AGREEMENTS, encoding="utf-8")
+    return folder
+
+
+def worst_response(folder: Path, agreements_csv: str) -> str:
+    """The plan's worst response as the page shows it, by the real optimiser."""
+    scenario = load_scenario(folder).scenario
+    agreements, report = edited_agreements(pd.read_csv(io.StringIO(agreements_csv)), scenario)
+    assert agreements is not None, report.problems
+    edited = edit(scenario, agreements=agreements)
+    return f"{key_figures(allocate(edited), edited).response.worst_minutes:.1f} min"
+
+
+def metric(page: Page, label: str):
+    return page.get_by_test_id("stMetric").filter(has_text=label) \
+        .get_by_test_id("stMetricValue")
+
+
+def go_to(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=WAIT_MS)
+
+
+def edit_last_column(page: Page, *, row: int, text: str) -> None:
+    """Type *text* into the last column of *row* (from 0) of the rows editor."""
+    # The whole page has been drawn (the editor no longer moves) once the line under it is.
+    expect(page.get_by_text("No changes to apply.")).to_be_visible(timeout=WAIT_MS)
+    editor = page.get_by_test_id("stDataFrame").nth(1)  # the first is the matrix
+    cell_editor = page.locator("input.gdg-input")
+    for _attempt in range(5):  # the grid may take a moment to take input after drawing
+        box = editor.bounding_box()
+        page.mouse.dblclick(box["x"] + box["width"] - 60, box["y"] + ROW_PX * (row + 1.5))
+        try:
+            expect(cell_editor).to_be_visible(timeout=3_000)
+            break
+        except AssertionError:
+            continue
+    cell_editor.fill(text)
+    cell_editor.press("Enter")
+
+
+def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, scenario_dir):
+    url = start_app(scenario_dirs=[scenario_dir])
+    page = offline_page.page
+    before = worst_response(scenario_dir, AGREEMENTS)
+    after = worst_response(scenario_dir, AGREEMENTS.replace("NL,DE,*,20", "NL,DE,*,200"))
+    assert before != after  # the premise: the delay matters to this plan
+
+    page.goto(f"{url}/allocation")
+    expect(page.get_by_role("heading", name="Allocation")).to_be_visible(timeout=WAIT_MS)
+    expect(metric(page, "Worst response")).to_have_text(before, timeout=WAIT_MS)
+
+    go_to(page, "Agreements")
+    apply = page.get_by_role("button", name="Apply")
+    expect(apply).to_be_disabled(timeout=WAIT_MS)
+    edit_last_column(page, row=0, text="200")
+    expect(apply).to_be_enabled(timeout=WAIT_MS)
+    apply.click()
+    expect(page.get_by_text("Applied: 2 agreement row(s)")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("1 edit(s) applied in this session")).to_be_visible(timeout=WAIT_MS)
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(SCREENSHOTS / "agreements.png"), full_page=True)
+
+    go_to(page, "Allocation")
+    expect(metric(page, "Worst response")).to_have_text(after, timeout=WAIT_MS)
+
+    go_to(page, "Layers")
+    expect(page.get_by_text("1 layer(s) added in this session; last: agreements from "
+                            "edited in the app")).to_be_visible(timeout=WAIT_MS)
+    page.screenshot(path=str(SCREENSHOTS / "layers.png"), full_page=True)
+    assert not offline_page.errors and not offline_page.dialogs
+
+
+def test_an_invalid_delay_is_listed_and_not_applied(start_app, offline_page, scenario_dir):
+    url = start_app(scenario_dirs=[scenario_dir])
+    page = offline_page.page
+    page.goto(f"{url}/agreements")
+    expect(page.get_by_role("heading", name="Agreements")).to_be_visible(timeout=WAIT_MS)
+    edit_last_column(page, row=1, text="-5")
+    expect(page.get_by_text("The edited agreements have 1 error(s)")).to_be_visible(
+        timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="Apply")).to_be_disabled(timeout=WAIT_MS)
+    expect(page.get_by_text("0 edit(s) applied in this session")).to_be_visible(timeout=WAIT_MS)
+    assert not offline_page.errors and not offline_page.dialogs
