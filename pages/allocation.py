@@ -2,8 +2,9 @@
 
 Pick a scenario; see how much need the plan meets by severity, how fast units arrive,
 how many cross each border, where the flows go on the map and which needs stay unmet
-and why. Change a jurisdiction's reserve or the agreements and see the plan change;
-edits that break the agreement rules are listed instead of planned with.
+and why. Change a jurisdiction's reserve and see the plan change. The plan is made from
+this session's scenario: the files plus the layers added on the Layers page and the
+agreements applied on the Agreements page (linked from here).
 """
 
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from mutualaid.ui import allocation, loaders, panels
+from mutualaid.ui import workspace as session
 from mutualaid.ui.catalog import find_scenarios, scenario_roots
 from mutualaid.ui.router import require_router
 
@@ -26,15 +28,14 @@ if not folders:
     st.stop()
 
 folder = allocation.choose_scenario(folders)
-loaded = loaders.load(folder)
+# The session's scenario: the files plus the layers added on the Layers page and the
+# agreements edited on the Agreements page.
+loaded = session.session_loaded(loaders.load(folder))
 scenario = loaded.result.scenario
 panels.show_problems(loaded.result.reports, rejected=scenario is None)
 if scenario is None:
     st.stop()
 
 edits = allocation.show_editors(scenario, loaded.fingerprint)
-allocation.show_edit_problems(edits)
-if not edits.valid:
-    st.stop()
 
 allocation.show_plan(loaded, edits)

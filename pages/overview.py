@@ -1,7 +1,9 @@
-"""Overview: a scenario's jurisdictions, incidents and resources on one map.
+"""Overview: the operations map of a scenario.
 
-Pick a sample scenario; see its counts, the map (drawn without internet) and the
-details of whatever you click on it. A scenario with problems lists them instead.
+Pick a sample scenario (with any layers added on the Layers page), narrow it with
+the filters, read the headline figures, and see incidents, resources and the current
+plan's flows on one map (drawn without internet), with the details of whatever you
+click. A scenario with problems lists them instead.
 """
 
 from pathlib import Path
@@ -9,9 +11,10 @@ from pathlib import Path
 import streamlit as st
 
 from mutualaid.maps import clicked_feature
-from mutualaid.ui import loaders, panels
+from mutualaid.operations import headline_figures
+from mutualaid.ui import loaders, operations, panels
 from mutualaid.ui.catalog import find_scenarios, scenario_roots
-from mutualaid.ui.map_view import show_overview_map
+from mutualaid.ui.map_view import show_map_or_error
 from mutualaid.ui.router import require_router
 from mutualaid.ui.state import state_key
 
@@ -30,16 +33,22 @@ if not folders:
 folder = st.selectbox("Scenario", folders, format_func=lambda path: path.name,
                       key=state_key(PAGE, "scenario"))
 loaded = loaders.load(folder)
-scenario = loaded.result.scenario
-panels.show_problems(loaded.result.reports, rejected=scenario is None)
-if scenario is None:
+panels.show_problems(loaded.result.reports, rejected=loaded.result.scenario is None)
+now = operations.current(loaded)
+if now is None:
     st.stop()
 
-panels.show_counts(scenario)
+panels.show_counts(now.scenario)
+filters = operations.choose_filters(now.scenario)
+shown = operations.shown_scenario(now, filters)
+run = operations.plan_of(now)
+panels.show_headline(None if run is None else headline_figures(shown, run.plan, filters=filters))
+
 map_col, side_col = st.columns([3, 1])
 with map_col:
-    returned = show_overview_map(loaded, key=state_key(PAGE, f"map-{loaded.fingerprint[:16]}"))
+    returned = show_map_or_error(lambda: operations.operations_map(now, shown, filters, run),
+                                 key=operations.map_key(now))
 with side_col:
-    selection = clicked_feature(returned, jurisdictions=scenario.jurisdictions,
-                                incidents=scenario.incidents, resources=scenario.resources)
-    panels.show_selection(selection, scenario)
+    selection = clicked_feature(returned, jurisdictions=shown.jurisdictions,
+                                incidents=shown.incidents, resources=shown.resources)
+    panels.show_selection(selection, shown)

@@ -105,3 +105,14 @@ ALLOCATION_THREADS: Final[int] = 2
 PLAN_CACHE_ENTRIES: Final[int] = 32
 #: Steps of the reserve input on the allocation page (a share from 0 to 1).
 RESERVE_STEP: Final[float] = 0.05
+
+# --- App: the briefing page (ui/briefing.py, exports.py) ----------------------------
+#: Seconds between refreshes of the briefing page (it re-reads the scenario's files and
+#: re-plans only when their content changed).
+BRIEFING_REFRESH_S: Final[float] = 30.0
+#: Environment variable overriding :data:`BRIEFING_REFRESH_S` (tests use 2 seconds).
+BRIEFING_REFRESH_ENV: Final[str] = "MUTUALAID_BRIEFING_REFRESH_S"
+#: How many unmet needs the briefing lists (most severe first).
+BRIEFING_TOP_UNMET: Final[int] = 10
+#: Height of the briefing map, in pixels.
+BRIEFING_MAP_HEIGHT_PX: Final[int] = 640

@@ -222,46 +222,6 @@ def test_reset_goes_back_to_the_files_plan(tmp_path, monkeypatch):
     assert at.number_input(key=allocation.reserve_input_key(fingerprint)).value == 0.2
 
 
-def test_an_invalid_agreement_edit_lists_problems_and_keeps_the_page(tmp_path, monkeypatch):
-    write_scenario(tmp_path / "s")
-    fingerprint = scenario_fingerprint((tmp_path / "s").resolve())
-    at = open_page(monkeypatch, tmp_path)
-    assert at.metric
-    at.session_state[allocation.editor_key(fingerprint)] = {
-        "edited_rows": {0: {"from": "XX", "border_delay_min": -5}},
-        "added_rows": [], "deleted_rows": []}
-    at.run()
-    assert not at.exception
-    assert "error(s)" in at.error[0].value
-    problems = dataframe_with(at, "problem")
-    assert set(problems["field"]) == {"from", "border_delay_min"}
-    assert set(problems["feature"]) == {"1"}
-    assert problems["problem"].str.contains("XX").any()
-    assert not at.metric  # no plan from broken agreements
-    assert not at.get("component_instance")
-    assert at.number_input  # the editors are still there to fix it
-
-    at.button(key="allocation.reset").click().run()  # back to the file's agreements
-    assert not at.exception and not at.error and at.metric
-    assert at.session_state[allocation.editor_key(fingerprint)]["edited_rows"] == {}
-
-
-def test_deleting_every_agreement_leaves_only_trips_at_home(tmp_path, monkeypatch):
-    write_scenario(tmp_path / "s")
-    fingerprint = scenario_fingerprint((tmp_path / "s").resolve())
-    at = open_page(monkeypatch, tmp_path)
-    assert metrics(at)["Units across national borders"] != "0"  # the premise
-    at.session_state[allocation.editor_key(fingerprint)] = {
-        "edited_rows": {}, "added_rows": [], "deleted_rows": [0]}
-    at.run()
-    assert not at.exception
-    assert metrics(at)["Units across national borders"] == "0"
-    assert metrics(at)["Units leaving their jurisdiction"] == "0"
-    unmet = dataframe_with(at, "reason")
-    assert "no agreement" in set(unmet["reason"])
-    assert "agreements edited: 0 row(s) instead of 1" in at.text[0].value
-
-
 def test_hostile_names_stay_text(tmp_path, monkeypatch):
     write_scenario(tmp_path / "s", name=XSS + MARKDOWN)
     at = open_page(monkeypatch, tmp_path)

@@ -87,9 +87,14 @@ def test_page_shows_counts_and_the_map_of_a_scenario(tmp_path, monkeypatch):
     at = run_app(monkeypatch, tmp_path)
     assert not at.exception
     assert at.title[0].value == "Overview"
+    # Four boats for three incidents needing two each (severities 1, 2, 3): the plan
+    # serves severities 3 and 2, so (3x2 + 2x2) / (3x2 + 2x2 + 1x2) = 83 % is met; the
+    # three assigned pumps and the four boats sent are deployed.
     assert metrics(at) == {"Jurisdictions": "2", "Countries": "2",
                            "Incidents (active)": "3 (3)",
-                           "Resources (units available)": "3 (6)"}
+                           "Resources (units available)": "3 (6)",
+                           "Active incidents": "3", "Units deployed": "7",
+                           "Need met": "83 %", "Cross-border units": "0"}
     assert not at.error
     args = map_args(at)
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
@@ -238,3 +243,92 @@ def test_fingerprint_changes_with_content_not_with_time(tmp_path):
     assert scenario_fingerprint(folder) != before
     (folder / "travel_times.csv").write_text("resource_id,incident_id,minutes\n")
     assert scenario_fingerprint(folder) != before
+
+
+# --- the operations map: filters, headline figures, the session workspace ------------------
+
+def write_mixed_scenario(folder: Path) -> Path:
+    """Two flood incidents and one storm, in two countries."""
+    write_scenario(folder, incidents=2)
+    write_collection(folder / "incidents.geojson", [
+        feature(point(6.2, 50.5), id="I-1", name="Erft flood", hazard="flood", severity=3,
+                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
+        feature(point(6.4, 50.5), id="I-2", name="Rur flood", hazard="flood", severity=2,
+                reported_at="2021-07-14T17:30:00Z", needs={"boat": 1}),
+        feature(point(5.5, 50.5), id="I-3", name="Storm Maas", hazard="storm", severity=4,
+                reported_at="2021-07-14T17:30:00Z", needs={"ambulance": 1}),
+    ])
+    return folder
+
+
+def test_choosing_a_hazard_narrows_the_figures_and_the_map(tmp_path, monkeypatch):
+    write_mixed_scenario(tmp_path / "mixed")
+    at = run_app(monkeypatch, tmp_path)
+    assert not at.exception
+    hazards = at.multiselect(key="overview.filter.hazards")
+    assert hazards.options == ["flood", "storm"]
+    before = metrics(at)
+    assert before["Active incidents"] == "3"
+    assert "Storm Maas" in map_args(at)["script"]
+
+    hazards.select("storm").run()
+    assert not at.exception
+    after = metrics(at)
+    assert after["Active incidents"] == "1"
+    # The storm's ambulance comes from Maastricht (NL) to ... NL: no boats are sent now.
+    assert int(after["Units deployed"]) < int(before["Units deployed"])
+    script = map_args(at)["script"]
+    assert "Storm Maas" in script and "Erft flood" not in script
+    # The counts of the whole scenario stay as they are.
+    assert after["Incidents (active)"] == before["Incidents (active)"] == "3 (3)"
+
+
+def test_resource_type_and_jurisdiction_filters_narrow_the_map(tmp_path, monkeypatch):
+    write_mixed_scenario(tmp_path / "mixed")
+    at = run_app(monkeypatch, tmp_path)
+    at.multiselect(key="overview.filter.resource_types").select("pump").run()
+    script = map_args(at)["script"]
+    assert "Pumps, Maastricht" in script and "Boats, Koeln" not in script
+    at.multiselect(key="overview.filter.jurisdictions").select("DE-NW").run()
+    assert not at.exception
+    assert metrics(at)["Active incidents"] == "2"
+    assert "Pumps, Maastricht" not in map_args(at)["script"]  # owned by NL-LI
+
+
+def test_the_map_and_figures_show_layers_added_to_the_session_workspace(tmp_path, monkeypatch):
+    import dataclasses
+
+    from mutualaid.layers import load_layer
+    from mutualaid.workspace import add_layer
+
+    folder = write_mixed_scenario(tmp_path / "mixed")
+    at = run_app(monkeypatch, tmp_path)
+    key = f"workspace.{folder.resolve()}"  # mutualaid.ui.workspace keeps it there
+    stored = at.session_state[key]
+    data = json.dumps({"type": "FeatureCollection", "features": [feature(
+        point(6.6, 50.6), id="I-9", name="Added wildfire", hazard="wildfire", severity=5,
+        reported_at="2021-07-15T08:00:00Z", needs={"boat": 1})]}).encode()
+    layer = load_layer("more.geojson", kind="incidents", data=data, filename="more.geojson")
+    at.session_state[key] = dataclasses.replace(
+        stored, workspace=add_layer(stored.workspace, "incidents", layer.frame,
+                                    source="more.geojson", mode="merge"))
+    first_key = map_args(at)["key"]
+    at.run()
+    assert not at.exception
+    assert metrics(at)["Active incidents"] == "4"
+    assert metrics(at)["Incidents (active)"] == "4 (4)"
+    assert "Added wildfire" in map_args(at)["script"]
+    assert map_args(at)["key"] != first_key  # a new workspace version, a new map
+    assert "wildfire" in at.multiselect(key="overview.filter.hazards").options
+    assert folder.joinpath("incidents.geojson").read_text().count("I-9") == 0
+
+
+def test_a_filter_choice_from_another_scenario_does_not_break_the_page(tmp_path, monkeypatch):
+    write_mixed_scenario(tmp_path / "a-mixed")
+    write_scenario(tmp_path / "b-floods", incidents=2)
+    at = run_app(monkeypatch, tmp_path)
+    at.multiselect(key="overview.filter.hazards").select("storm").run()
+    assert metrics(at)["Active incidents"] == "1"
+    at.selectbox[0].select_index(1).run()
+    assert not at.exception
+    assert metrics(at)["Active incidents"] == "2"  # no storm here: every incident shown

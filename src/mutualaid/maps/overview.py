@@ -14,7 +14,8 @@ Built in small named steps, each testable on its own::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -22,8 +23,12 @@ import numpy as np
 
 from mutualaid.maps import style
 from mutualaid.maps.elements import KeepOnTop, Legend, MapStyle
-from mutualaid.maps.layers import (incidents_layer, jurisdictions_layer, land_layer,
-                                   resources_layer)
+from mutualaid.maps.layers import (
+    incidents_layer,
+    jurisdictions_layer,
+    land_layer,
+    resources_layer,
+)
 from mutualaid.maps.offline import use_local_assets
 
 #: Shown when a scenario has nothing to frame: central Europe.
@@ -80,11 +85,16 @@ def add_land(m: folium.Map, jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson |
 
 
 def add_feature_layers(m: folium.Map, *, jurisdictions: gpd.GeoDataFrame,
-                       incidents: gpd.GeoDataFrame,
-                       resources: gpd.GeoDataFrame) -> list[folium.GeoJson]:
-    """Add jurisdictions, then resources, then incidents (on top); return them in that order."""
-    layers = [jurisdictions_layer(jurisdictions), resources_layer(resources),
-              incidents_layer(incidents)]
+                       incidents: gpd.GeoDataFrame, resources: gpd.GeoDataFrame,
+                       unmet: Mapping[str, int] | None = None,
+                       lines: Sequence[folium.GeoJson] = ()) -> list[folium.GeoJson]:
+    """Add jurisdictions, then *lines* (flows), resources and incidents (on top); return
+    them in that order (the canvas draws and hit-tests in that order).
+
+    With *unmet* (units short by incident id), incidents are sized by their unmet need.
+    """
+    layers = [jurisdictions_layer(jurisdictions), *lines, resources_layer(resources),
+              incidents_layer(incidents, unmet=unmet)]
     for layer in layers:
         m.add_child(layer)
     return layers
@@ -102,11 +112,33 @@ def type_entries(resources: gpd.GeoDataFrame) -> list[tuple[str, str]]:
     return [(color, name) for name, color in style.type_colors(types).items()]
 
 
+#: Legend entries of resource status: filled when available, a ring otherwise.
+STATUS_ENTRIES: tuple[tuple[str, str, str], ...] = (
+    ("#555555", "available (filled)", "dot"),
+    ("#555555", "assigned or out of service (ring)", "ring"),
+)
+
+
+def flow_entries() -> list[tuple[str, str, str]]:
+    """Legend entries of the plan's flow lines by crossing."""
+    from mutualaid.plan_figures import CROSSINGS
+    return [(style.FLOW_COLORS[kind], style.FLOW_LABELS[kind],
+             "dashed" if kind in style.FLOW_DASH else "line") for kind in CROSSINGS]
+
+
 def add_legend(m: folium.Map, *, incidents: gpd.GeoDataFrame,
-               resources: gpd.GeoDataFrame) -> Legend:
-    """Add one legend: incident severity (all five levels) and the resource types present."""
-    legend = Legend([("Incident severity", severity_entries()),
-                     ("Resource type", type_entries(resources))])
+               resources: gpd.GeoDataFrame, flows: bool = False) -> Legend:
+    """Add one legend: incident severity (all five levels), the resource types present
+    and their status; with *flows*, the plan's flow lines."""
+    sections: list[tuple[str, Sequence[Any]]] = [
+        ("Incident severity", severity_entries()),
+        ("Resource type", type_entries(resources)),
+        ("Resource status", list(STATUS_ENTRIES)),
+    ]
+    if flows:
+        sections.insert(0, ("Plan flows (resource to incident)", flow_entries()))
+    # With flows the layer control has seven overlays and fills the right-hand side.
+    legend = Legend(sections, position="bottomleft" if flows else "bottomright")
     m.add_child(legend)
     return legend
 
@@ -132,7 +164,8 @@ def add_controls(m: folium.Map, layers: Sequence[folium.GeoJson], *,
 
 
 def overview_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame,
-                 resources: gpd.GeoDataFrame) -> folium.Map:
+                 resources: gpd.GeoDataFrame, unmet: Mapping[str, int] | None = None,
+                 flows: Mapping[str, Any] | None = None) -> folium.Map:
     """The scenario's overview map, drawing without internet.
 
     Parameters
@@ -140,6 +173,11 @@ def overview_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame
     jurisdictions, incidents, resources : geopandas.GeoDataFrame
         Canonical layers (:mod:`mutualaid.layers.schema`) in EPSG:4326. Every value is
         escaped before it reaches the map.
+    unmet : mapping of incident id to units short, optional
+        From the current plan: incidents are then sized by their unmet need.
+    flows : dict, optional
+        The plan's flow lines (:func:`mutualaid.allocation.flows_geojson`), drawn as
+        one layer per kind of crossing under the points.
 
     Returns
     -------
@@ -154,8 +192,14 @@ def overview_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame
     """
     m = base_map(bounds=map_bounds(jurisdictions, incidents, resources))
     add_land(m, jurisdictions)
+    lines: list[folium.GeoJson] = []
+    if flows is not None:
+        # Imported here: mutualaid.maps.plan builds on this module.
+        from mutualaid.maps.plan import flow_frame, flow_layers
+        lines = flow_layers(flow_frame(flows, jurisdictions=jurisdictions,
+                                       incidents=incidents, resources=resources))
     layers = add_feature_layers(m, jurisdictions=jurisdictions, incidents=incidents,
-                                resources=resources)
-    add_legend(m, incidents=incidents, resources=resources)
-    add_controls(m, layers)
+                                resources=resources, unmet=unmet, lines=lines)
+    add_legend(m, incidents=incidents, resources=resources, flows=flows is not None)
+    add_controls(m, layers, on_top=layers[1:])
     return use_local_assets(m)

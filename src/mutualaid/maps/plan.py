@@ -36,7 +36,6 @@ from mutualaid.maps.layers import (
     jurisdictions_layer,
     points_layer,
     resources_layer,
-    style_by_id,
     tooltip_for,
 )
 from mutualaid.maps.offline import use_local_assets
@@ -49,6 +48,7 @@ from mutualaid.maps.overview import (
     severity_entries,
     type_entries,
 )
+from mutualaid.maps.styled import STYLE_KEY, StyledGeoJson, StyleTable
 from mutualaid.maps.text import display_text, html_text
 from mutualaid.plan_figures import CROSSINGS, unmet_by_incident, with_crossings
 
@@ -195,7 +195,7 @@ def line_collection(frame: pd.DataFrame, *, fields: tuple[Field, ...],
     return {"type": "FeatureCollection", "features": features}
 
 
-def flow_layer(frame: pd.DataFrame, *, crossing: str) -> folium.GeoJson:
+def flow_layer(frame: pd.DataFrame, *, crossing: str) -> StyledGeoJson:
     """The flows of one kind of crossing as one GeoJson layer of lines.
 
     Parameters
@@ -207,19 +207,19 @@ def flow_layer(frame: pd.DataFrame, *, crossing: str) -> folium.GeoJson:
     """
     rows = frame[frame["crossing"] == crossing].reset_index(drop=True)
     data = line_collection(rows, fields=FLOW_FIELDS, decimals=style.POINT_DECIMALS)
-    styles = {}
+    table = StyleTable()
     for feature in data["features"]:
         units = rows["units"].iat[int(feature["id"])]
-        line = {"color": style.FLOW_COLORS[crossing], "opacity": style.FLOW_OPACITY,
-                "weight": style.flow_weight(crossing, units), "lineCap": "round"}
-        if crossing in style.FLOW_DASH:
-            line["dashArray"] = style.FLOW_DASH[crossing]
-        styles[feature["id"]] = line
-    return folium.GeoJson(
+        feature[STYLE_KEY] = table.index({
+            "color": style.FLOW_COLORS[crossing], "opacity": style.FLOW_OPACITY,
+            "weight": style.flow_weight(crossing, units), "lineCap": "round",
+            "dashArray": style.FLOW_DASH.get(crossing),
+        })
+    return StyledGeoJson(
         data,
+        styles=table.styles or [{"color": style.FLOW_COLORS[crossing]}],
+        highlight={"opacity": 1.0, "color": "#000000"},
         name=html_text(FLOW_LAYER_NAMES[crossing]),
-        style_function=style_by_id(styles),
-        highlight_function=lambda _feature: {"opacity": 1.0, "color": "#000000"},
         tooltip=tooltip_for(data, FLOW_FIELDS),
     )
 
@@ -246,15 +246,16 @@ def unmet_points(plan: Any, incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def unmet_layer(points: gpd.GeoDataFrame) -> folium.GeoJson:
     """A ring around each incident short of units, bigger when more are missing."""
     data = point_collection(points, fields=UNMET_FIELDS, decimals=style.POINT_DECIMALS)
-    styles = {}
+    table = StyleTable()
     for feature in data["features"]:
         units = points["units"].iat[int(feature["id"])]
-        styles[feature["id"]] = {
+        feature[STYLE_KEY] = table.index({
             "fill": True, "fillColor": style.UNMET_COLOR, "fillOpacity": 0.08,
             "color": style.UNMET_COLOR, "weight": style.UNMET_WEIGHT,
             "radius": style.unmet_radius(units),
-        }
-    return points_layer(data, name=UNMET_NAME, styles=styles, fields=UNMET_FIELDS)
+        })
+    return points_layer(data, name=UNMET_NAME, styles=table.styles or [{}],
+                        fields=UNMET_FIELDS)
 
 
 # --- legend and the whole map -------------------------------------------------------------

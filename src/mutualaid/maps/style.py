@@ -65,11 +65,12 @@ LAND_PANE_Z: Final[int] = 350
 #: map itself needs ``maxZoom``; marker clustering fails without it).
 MIN_ZOOM: Final[int] = 2
 MAX_ZOOM: Final[int] = 18
-#: Polygons are simplified to this tolerance (degrees, about 50 m) and coordinates
+#: Polygons are simplified to this tolerance (degrees, about 500 m: outlines for display,
+#: clicks are matched against the full geometry) and coordinates
 #: rounded to this many decimals before they are embedded: both only shrink the page.
-SIMPLIFY_DEGREES: Final[float] = 0.0005
+SIMPLIFY_DEGREES: Final[float] = 0.005
 POLYGON_DECIMALS: Final[int] = 5
-POINT_DECIMALS: Final[int] = 6
+POINT_DECIMALS: Final[int] = 5  # about 1 m
 
 
 def severity_color(severity: object) -> str:
@@ -88,6 +89,24 @@ def severity_radius(severity: object) -> int:
         return INCIDENT_RADIUS.get(int(severity), INCIDENT_RADIUS[1])  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):
         return INCIDENT_RADIUS[1]
+
+
+#: Incident radius on the overview by units still short in the current plan: at least
+#: the key's units (ascending); never above :data:`MAX_CLICK_EXACT_RADIUS`.
+NEED_RADIUS: Final[dict[int, int]] = {0: 5, 1: 7, 3: 8, 6: 9, 11: 10}
+
+
+def unmet_need_radius(units: object) -> int:
+    """The radius of an incident's marker when sized by the units it is still short."""
+    try:
+        short = int(units)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError):
+        short = 0
+    radius = NEED_RADIUS[0]
+    for threshold, size in sorted(NEED_RADIUS.items()):
+        if short >= threshold:
+            radius = size
+    return radius
 
 
 def type_colors(types: object) -> dict[str, str]:

@@ -1,11 +1,14 @@
 """The allocation page's Streamlit side: what-if editors, the cached plan, its display.
 
-The plan is computed once per scenario version (the folder's content hash) and set of
+The plan is made from the session's scenario (:func:`mutualaid.ui.workspace.session_loaded`:
+the files plus the layers added on the Layers page and the agreements applied on the
+Agreements page). It is computed once per scenario version (the folder's content hash
+and the session workspace's version) and set of
 edits (:func:`mutualaid.plan_figures.overrides_key`, a canonical text of the reserve
 changes and agreement rows), so a rerun that changes nothing never plans again, and
 going back to an earlier set of edits is served from the cache. The plan's map is
 built once per plan too, and deep-copied for each run (streamlit-folium renames a
-map's parts while drawing it; see :func:`mutualaid.ui.loaders.overview_map_of`).
+map's parts while drawing it; see :mod:`mutualaid.ui.operations`).
 
 File text is shown only with ``st.dataframe``, ``st.text`` and widget options, never
 as Markdown or HTML. Session-state keys all start with ``"allocation."``.
@@ -32,16 +35,13 @@ from mutualaid.plan_figures import (
     JURISDICTION,
     NATIONAL,
     KeyFigures,
-    agreements_table,
     describe_edits,
     edit,
-    edited_agreements,
     key_figures,
     overrides_digest,
     overrides_key,
     parse_overrides,
     reserve_overrides,
-    same_agreements,
     units_sent_out,
 )
 from mutualaid.scenario import Scenario
@@ -51,7 +51,6 @@ from mutualaid.settings import (
     PLAN_CACHE_ENTRIES,
     RESERVE_STEP,
 )
-from mutualaid.ui import panels
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.state import state_key
 
@@ -88,11 +87,6 @@ def reserve_choice_key(fingerprint: str) -> str:
     return state_key(PAGE, f"reserve-jurisdiction-{_scenario_tag(fingerprint)}")
 
 
-def editor_key(fingerprint: str) -> str:
-    """Widget key of the agreements editor."""
-    return state_key(PAGE, f"agreements-{_scenario_tag(fingerprint)}")
-
-
 # --- the cached plan ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -120,10 +114,12 @@ class PlanRun:
 
 
 @st.cache_data(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
-def _plan(folder: str, fingerprint: str, overrides: str, _scenario: Scenario) -> PlanRun:
-    # The key is the folder, its content hash and the edits: together they identify
-    # _scenario (left out of the key on purpose: hashing GeoDataFrames is slow, and
-    # the fingerprint already changes whenever the files do).
+def _plan(folder: str, fingerprint: str, version: str, overrides: str,
+          _scenario: Scenario) -> PlanRun:
+    # The key is the folder, its content hash, the session workspace's version (layers
+    # added, agreements edited) and the edits: together they identify _scenario (left
+    # out of the key on purpose: hashing GeoDataFrames is slow, and the fingerprint and
+    # version already change whenever the files or the workspace do).
     _computed[0] += 1
     reserves, agreements = parse_overrides(overrides)
     # The edited scenario is planned as it stands, so the reserves the plan used are
@@ -140,7 +136,7 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
     """
     scenario = loaded.result.scenario
     try:
-        return _plan(loaded.folder, loaded.fingerprint, overrides, scenario)
+        return _plan(loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The plan could not be made with these settings.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -148,9 +144,9 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
 
 
 @st.cache_resource(show_spinner="Drawing the plan...", max_entries=MAP_CACHE_ENTRIES)
-def _built_map(folder: str, fingerprint: str, overrides: str, _scenario: Scenario,
-               _run: PlanRun) -> folium.Map:
-    # Same key as _plan: _scenario and _run are what folder, fingerprint and overrides name.
+def _built_map(folder: str, fingerprint: str, version: str, overrides: str,
+               _scenario: Scenario, _run: PlanRun) -> folium.Map:
+    # Same key as _plan: _scenario and _run are what the other arguments name.
     reserves, agreements = parse_overrides(overrides)
     edited = edit(_scenario, reserves=reserves, agreements=agreements)
     return plan_map(jurisdictions=edited.jurisdictions, incidents=edited.incidents,
@@ -159,8 +155,15 @@ def _built_map(folder: str, fingerprint: str, overrides: str, _scenario: Scenari
 
 def plan_map_of(loaded: LoadedScenario, run: PlanRun) -> folium.Map:
     """The plan's map: built once per plan, a fresh deep copy each run."""
-    return copy.deepcopy(_built_map(loaded.folder, loaded.fingerprint, run.overrides,
-                                    loaded.result.scenario, run))
+    return copy.deepcopy(_built_map(loaded.folder, loaded.fingerprint, loaded.version,
+                                    run.overrides, loaded.result.scenario, run))
+
+
+def plan_map_key(loaded: LoadedScenario, run: PlanRun) -> str:
+    """A map widget key naming the files, the workspace version and the edits, so a
+    new plan is drawn anew and an unchanged one is left alone in the browser."""
+    version = f"-{loaded.version}" if loaded.version else ""
+    return f"map-{loaded.fingerprint[:16]}{version}-{run.digest}"
 
 
 # --- choosing the scenario ------------------------------------------------------------------
@@ -203,8 +206,7 @@ class Edits:
 
 
 def _reset(fingerprint: str) -> None:
-    for key in (reserves_key(fingerprint), editor_key(fingerprint),
-                reserve_input_key(fingerprint)):
+    for key in (reserves_key(fingerprint), reserve_input_key(fingerprint)):
         st.session_state.pop(key, None)
 
 
@@ -239,73 +241,33 @@ def reserve_editor(scenario: Scenario, fingerprint: str) -> dict[str, float]:
         help="The share of each resource type's available units that must stay inside "
              "this jurisdiction. 1 sends nothing out; 0 lets every unit go.")
     values[chosen] = round(float(value), 6)
-    return reserve_overrides(scenario, values)
-
-
-def agreements_editor(scenario: Scenario, fingerprint: str
-                      ) -> tuple[pd.DataFrame | None, Report, bool]:
-    """The agreements as an editable table, checked against the jurisdictions.
-
-    Returns
-    -------
-    agreements : DataFrame or None
-        Canonical rows when they differ from the file's, else None.
-    report : Report
-        Problems of the edited table (empty when unchanged).
-    valid : bool
-        False when the edited table has errors.
-    """
-    table = agreements_table(scenario.agreements)
-    edited = st.data_editor(
-        table, key=editor_key(fingerprint), num_rows="dynamic", hide_index=True,
-        width="stretch",
-        column_config={
-            "from": st.column_config.TextColumn(
-                "from", help="The providing side: a jurisdiction id, a country code, or *"),
-            "to": st.column_config.TextColumn(
-                "to", help="The receiving side: a jurisdiction id, a country code, or *"),
-            "resource_types": st.column_config.TextColumn(
-                "resource_types", help="* or types separated by ; such as boat;pump"),
-            "border_delay_min": st.column_config.NumberColumn(
-                "border_delay_min", help="Minutes added to every trip under this row"),
-        })
-    if edited.equals(table):
-        return None, Report("agreements"), True
-    frame, report = edited_agreements(edited, scenario)
-    if frame is None:
-        return None, report, False
-    if same_agreements(frame, scenario.agreements):
-        return None, report, True
-    return frame, report, True
+    # A jurisdiction replaced on the Layers page since its reserve was set is forgotten.
+    return reserve_overrides(scenario, {j: v for j, v in values.items() if j in in_file})
 
 
 def show_editors(scenario: Scenario, fingerprint: str) -> Edits:
-    """The "what if" panel: a reserve, the agreements, and a reset button."""
+    """The "what if" panel: a reserve, a reset button, and where the agreements are edited.
+
+    The agreements are edited on the Agreements page only: an applied edit there is part
+    of the session's scenario (:mod:`mutualaid.ui.workspace`), so both pages always
+    plan with the same agreements."""
     st.subheader("What if")
     left, right = st.columns([1, 2])
     with left:
         reserves = reserve_editor(scenario, fingerprint)
         st.button("Reset to the files", key=state_key(PAGE, "reset"), on_click=_reset,
                   args=(fingerprint,),
-                  help="Forget every reserve and agreement edit of this scenario.")
-    with right, st.expander("Agreements (edit cells, add or delete rows)"):
-        agreements, report, valid = agreements_editor(scenario, fingerprint)
-    edits = Edits(reserves=reserves, agreements=agreements, report=report, valid=valid)
+                  help="Forget every reserve edit of this scenario.")
+    with right:
+        st.caption(f"{len(scenario.agreements)} agreement row(s) in this session's scenario.")
+        st.page_link("pages/agreements.py", label="Edit the agreements",
+                     help="Edits applied on the Agreements page are used by the next plan.")
+    edits = Edits(reserves=reserves)
+    agreements = None
     changes = describe_edits(scenario, reserves=reserves, agreements=agreements)
     if changes:
         st.text("Changed from the files:\n" + "\n".join(f"  {line}" for line in changes))
     return edits
-
-
-def show_edit_problems(edits: Edits) -> None:
-    """Say why the edited agreements cannot be planned with, and list the problems."""
-    if not edits.valid:
-        st.error(f"The edited agreements have {len(edits.report.errors)} error(s): fix them "
-                 "(or reset) to see a plan.")
-    elif edits.report.warnings:
-        st.warning(f"The edited agreements have {len(edits.report.warnings)} warning(s).")
-    if edits.report.problems:
-        st.dataframe(panels.problems_table([edits.report]), hide_index=True, width="stretch")
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -368,7 +330,7 @@ def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
     """The plan's map; if it cannot be drawn, say so in words."""
     try:
         m = plan_map_of(loaded, run)
-        st_folium(m, key=state_key(PAGE, f"map-{loaded.fingerprint[:16]}-{run.digest}"),
+        st_folium(m, key=state_key(PAGE, plan_map_key(loaded, run)),
                   height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=[])
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The map of this plan could not be drawn.")

@@ -9,16 +9,12 @@ serve stale results.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from pathlib import Path
 
-import folium
 import streamlit as st
 
-from mutualaid.maps import overview_map
 from mutualaid.scenario import ScenarioResult, load_scenario
-from mutualaid.settings import MAP_CACHE_ENTRIES
 from mutualaid.ui.catalog import scenario_fingerprint
 
 
@@ -34,11 +30,17 @@ class LoadedScenario:
         The hash of its files when read.
     result : ScenarioResult
         The layers (when accepted) and every layer's report.
+    version : str
+        The session workspace's version (:attr:`mutualaid.workspace.Workspace.version`)
+        when ``result.scenario`` is the session's scenario (files plus the layers added
+        on the Layers page and the agreements edited in the app); empty for the files
+        alone. Part of every cache key of what is built from the scenario.
     """
 
     folder: str
     fingerprint: str
     result: ScenarioResult
+    version: str = ""
 
 
 @st.cache_data(show_spinner="Reading the scenario...", max_entries=16)
@@ -55,23 +57,3 @@ def load(folder: Path) -> LoadedScenario:
     resolved = str(Path(folder).resolve())
     fingerprint = scenario_fingerprint(Path(resolved))
     return LoadedScenario(resolved, fingerprint, _read(resolved, fingerprint))
-
-
-@st.cache_resource(show_spinner="Drawing the map...", max_entries=MAP_CACHE_ENTRIES)
-def _built_map(folder: str, fingerprint: str) -> folium.Map:
-    scenario = _read(folder, fingerprint).scenario
-    if scenario is None:
-        raise ValueError("a rejected scenario has no map")  # callers check first
-    return overview_map(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
-                        resources=scenario.resources)
-
-
-def overview_map_of(loaded: LoadedScenario) -> folium.Map:
-    """The scenario's overview map: built once per data version, a fresh copy each run.
-
-    streamlit-folium renames a map's elements while rendering it, and a map rendered
-    twice references names that no longer exist (the drawing stops at the first
-    layer). So the cached map is never handed out itself, only deep copies of it
-    (about 25 ms for a sample scenario, against about 150 ms to build).
-    """
-    return copy.deepcopy(_built_map(loaded.folder, loaded.fingerprint))

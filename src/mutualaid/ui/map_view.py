@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import folium
@@ -10,7 +11,6 @@ from streamlit_folium import st_folium
 
 from mutualaid.maps import CLICK_OBJECTS
 from mutualaid.settings import MAP_HEIGHT_PX
-from mutualaid.ui.loaders import LoadedScenario, overview_map_of
 
 
 def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT_PX) -> dict[str, Any]:
@@ -34,11 +34,11 @@ def show_map(m: folium.Map, *, key: str, height: int = MAP_HEIGHT_PX) -> dict[st
     return returned if isinstance(returned, dict) else {}
 
 
-def show_overview_map(loaded: LoadedScenario, *, key: str) -> dict[str, Any]:
-    """The scenario's overview map (see :func:`show_map`); if it cannot be drawn, say
-    so in words rather than show a traceback, and return ``{}``."""
+def show_map_or_error(build: Callable[[], folium.Map], *, key: str) -> dict[str, Any]:
+    """Build a map and draw it (see :func:`show_map`); if it cannot be built or drawn,
+    say so in words rather than show a traceback, and return ``{}``."""
     try:
-        return show_map(overview_map_of(loaded), key=key)
+        return show_map(build(), key=key)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The map of this scenario could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from mutualaid.layers.problems import Report
 from mutualaid.maps import Selection, feature_details
+from mutualaid.operations import Headline
 from mutualaid.scenario import Scenario
 
 _KIND_TITLES = {"incident": "Incident", "resource": "Resource", "jurisdiction": "Jurisdiction"}
@@ -60,6 +61,25 @@ def show_counts(scenario: Scenario) -> None:
     cols[1].metric("Countries", int(scenario.jurisdictions["country"].nunique()))
     cols[2].metric("Incidents (active)", f"{len(incidents)} ({active})")
     cols[3].metric("Resources (units available)", f"{len(resources)} ({int(available)})")
+
+
+def need_met_text(share: float | None) -> str:
+    """A severity-weighted share as people read it (``"87 %"``; ``"-"`` with no need)."""
+    return "-" if share is None else f"{share * 100:.0f} %"
+
+
+def show_headline(headline: Headline | None) -> None:
+    """The operations figures above the map (those of the plan show ``-`` without one)."""
+    cols = st.columns(4)
+    cols[0].metric("Active incidents", headline.active_incidents if headline else "-")
+    cols[1].metric("Units deployed", headline.units_deployed if headline else "-",
+                   help="Units of resources already assigned, plus the units the "
+                        "current plan sends.")
+    cols[2].metric("Need met", need_met_text(headline.need_met) if headline else "-",
+                   help="Severity-weighted share of the active incidents' needs the "
+                        "current plan meets.")
+    cols[3].metric("Cross-border units", headline.cross_border_units if headline else "-",
+                   help="Units the current plan sends to another jurisdiction.")
 
 
 def show_selection(selection: Selection | None, scenario: Scenario) -> None:

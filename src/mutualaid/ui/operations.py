@@ -1,0 +1,143 @@
+"""The operations map's Streamlit side: filters, the cached plan and the cached map.
+
+The page's scenario is the session's workspace (:mod:`mutualaid.ui.workspace`): the
+folder's layers plus those added on the Layers page. Every cache is keyed on text
+that changes when the data does: the folder, its content fingerprint, the
+workspace's version and (for the map) the filters. The frames themselves are passed
+``_``-prefixed (left out of the key) because those strings already name them.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import folium
+import streamlit as st
+
+from mutualaid.allocation import allocate, flows_geojson
+from mutualaid.maps import overview_map
+from mutualaid.operations import (
+    Filters,
+    apply_filters,
+    filter_options,
+    shown_assignments,
+    shown_flows,
+    unmet_units,
+)
+from mutualaid.scenario import Scenario
+from mutualaid.settings import MAP_CACHE_ENTRIES, PLAN_CACHE_ENTRIES
+from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.state import state_key
+from mutualaid.ui.workspace import workspace_for
+
+PAGE = "overview"
+
+#: The filters' labels, in the order shown.
+FILTER_LABELS: dict[str, str] = {
+    "hazards": "Hazard",
+    "severities": "Severity",
+    "statuses": "Incident status",
+    "resource_types": "Resource type",
+    "jurisdictions": "Jurisdiction",
+}
+
+
+@dataclass(frozen=True)
+class Current:
+    """The scenario this session sees, and what identifies it for caches.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The workspace's scenario (the folder's when nothing was added).
+    folder, fingerprint : str
+        The scenario folder and the hash of its files.
+    version : str
+        The workspace's version (empty when nothing was added).
+    """
+
+    scenario: Scenario
+    folder: str
+    fingerprint: str
+    version: str
+
+
+def current(loaded: LoadedScenario) -> Current | None:
+    """The session's scenario for a loaded folder; None when the folder is rejected."""
+    workspace = workspace_for(loaded)
+    if workspace is None:
+        return None
+    return Current(workspace.scenario(), loaded.folder, loaded.fingerprint, workspace.version)
+
+
+def choose_filters(scenario: Scenario) -> Filters:
+    """The filter widgets (keys ``overview.filter.*``); empty means all."""
+    options = filter_options(scenario)
+    cols = st.columns(len(FILTER_LABELS))
+    chosen: dict[str, tuple] = {}
+    for col, (name, label) in zip(cols, FILTER_LABELS.items()):
+        picked = col.multiselect(label, options[name], key=state_key(PAGE, f"filter.{name}"),
+                                 placeholder="All")
+        # A choice left over from another scenario is not among this one's options.
+        chosen[name] = tuple(v for v in picked if v in options[name])
+    return Filters(**chosen)
+
+
+@dataclass(frozen=True)
+class OperationsPlan:
+    """The current plan of the whole scenario: ``Plan.to_dict()`` and its flow lines."""
+
+    plan: dict
+    flows: dict
+
+
+@st.cache_data(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
+def _plan(folder: str, fingerprint: str, version: str, _scenario: Scenario) -> OperationsPlan:
+    # folder, fingerprint and version name _scenario (see the module's docstring).
+    plan = allocate(_scenario)
+    return OperationsPlan(plan=plan.to_dict(), flows=flows_geojson(plan, _scenario))
+
+
+def plan_of(now: Current) -> OperationsPlan | None:
+    """The current plan, from the cache when already made; None (said in words) when it
+    cannot be made."""
+    try:
+        return _plan(now.folder, now.fingerprint, now.version, now.scenario)
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        st.warning("The current plan could not be made; the map shows the layers only.")
+        st.text(f"{type(exc).__name__}: {exc}")
+        return None
+
+
+def shown_scenario(now: Current, filters: Filters) -> Scenario:
+    """The scenario narrowed by *filters* (cheap; the map is what is cached)."""
+    return apply_filters(now.scenario, filters)
+
+
+@st.cache_resource(show_spinner="Drawing the map...", max_entries=MAP_CACHE_ENTRIES)
+def _built_map(folder: str, fingerprint: str, version: str, filters_key: str,
+               _shown: Scenario, _plan_run: OperationsPlan | None,
+               _filters: Filters) -> folium.Map:
+    # The strings name every _-prefixed argument (the plan follows from the scenario).
+    unmet = flows = None
+    if _plan_run is not None:
+        unmet = unmet_units(_plan_run.plan, _shown, _filters)
+        flows = shown_flows(_plan_run.flows, shown_assignments(_plan_run.plan, _shown, _filters))
+    return overview_map(jurisdictions=_shown.jurisdictions, incidents=_shown.incidents,
+                        resources=_shown.resources, unmet=unmet, flows=flows)
+
+
+def operations_map(now: Current, shown: Scenario, filters: Filters,
+                   run: OperationsPlan | None) -> folium.Map:
+    """The operations map of the shown scenario: built once per (folder, fingerprint,
+    workspace version, filters, plan or not), a fresh deep copy each run (streamlit-folium
+    renames a map's elements when it renders one)."""
+    key = filters.key() + ("|plan" if run is not None else "|no-plan")
+    return copy.deepcopy(_built_map(now.folder, now.fingerprint, now.version, key,
+                                    shown, run, filters))
+
+
+def map_key(now: Current) -> str:
+    """The map widget's key: stable across reruns, new when the data changes."""
+    return state_key(PAGE, f"map-{now.fingerprint[:16]}-{now.version or 'base'}")
