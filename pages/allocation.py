@@ -13,19 +13,15 @@ import streamlit as st
 
 from mutualaid.ui import allocation, loaders, panels
 from mutualaid.ui import workspace as session
-from mutualaid.ui.catalog import find_scenarios, scenario_roots
 from mutualaid.ui.router import require_router
+from mutualaid.ui.scenarios import scenario_folders
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 require_router()
 st.title("Allocation")
 
-folders = find_scenarios(scenario_roots(default=DATA_DIR))
-if not folders:
-    st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
-            "Build the samples with `make scenarios`.")
-    st.stop()
+folders = scenario_folders(DATA_DIR)
 
 folder = allocation.choose_scenario(folders)
 # The session's scenario: the files plus the layers added on the Layers page and the

@@ -12,18 +12,14 @@ from pathlib import Path
 import streamlit as st
 
 from mutualaid.ui import briefing
-from mutualaid.ui.catalog import find_scenarios, scenario_roots
 from mutualaid.ui.router import require_router
+from mutualaid.ui.scenarios import scenario_folders
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 require_router()
 st.title("Briefing")
 
-folders = find_scenarios(scenario_roots(default=DATA_DIR))
-if not folders:
-    st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
-            "Build the samples with `make scenarios`.")
-    st.stop()
+folders = scenario_folders(DATA_DIR)
 
 briefing.show_briefing(folders)

@@ -12,8 +12,8 @@ import streamlit as st
 
 from mutualaid.ui import layers_page, loaders, panels
 from mutualaid.ui import workspace as session
-from mutualaid.ui.catalog import find_scenarios, scenario_roots
 from mutualaid.ui.router import require_router
+from mutualaid.ui.scenarios import scenario_folders
 from mutualaid.ui.state import state_key
 
 PAGE = layers_page.PAGE
@@ -22,11 +22,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 require_router()
 st.title("Layers")
 
-folders = find_scenarios(scenario_roots(default=DATA_DIR))
-if not folders:
-    st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
-            "Build the samples with `make scenarios`.")
-    st.stop()
+folders = scenario_folders(DATA_DIR)
 
 folder = st.selectbox("Scenario", folders, format_func=lambda path: path.name,
                       key=state_key(PAGE, "scenario"))

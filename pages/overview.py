@@ -13,9 +13,9 @@ import streamlit as st
 from mutualaid.maps import clicked_feature
 from mutualaid.operations import headline_figures
 from mutualaid.ui import loaders, operations, panels
-from mutualaid.ui.catalog import find_scenarios, scenario_roots
 from mutualaid.ui.map_view import show_map_or_error
 from mutualaid.ui.router import require_router
+from mutualaid.ui.scenarios import scenario_folders
 from mutualaid.ui.state import state_key
 
 PAGE = "overview"
@@ -24,11 +24,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 require_router()
 st.title("Overview")
 
-folders = find_scenarios(scenario_roots(default=DATA_DIR))
-if not folders:
-    st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
-            "Build the samples with `make scenarios`.")
-    st.stop()
+folders = scenario_folders(DATA_DIR)
 
 folder = st.selectbox("Scenario", folders, format_func=lambda path: path.name,
                       key=state_key(PAGE, "scenario"))
