@@ -1,7 +1,10 @@
 """The Layers page in a real browser: upload, map a field, read the report, add the layer.
 
-The Overview page does not read the session's workspace yet, so what was added is
-checked on the Layers page itself (its counts and its log of added layers).
+What was added lives in the browser session's workspace, which the Overview,
+Allocation, Agreements and Briefing pages read. So it is checked on the Layers page
+(its counts and its log of added layers) and then on the Overview map, reached with
+the sidebar link in the same session (a new page load would start a new session
+without the upload).
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from pathlib import Path
 import pytest
 
 try:
-    from playwright.sync_api import Page, expect
+    from playwright.sync_api import Frame, Page, expect
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 except ImportError:  # conftest's browser fixture says the same for each test
     if os.environ.get("CI") == "true":
         raise
     pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
 
 pytestmark = pytest.mark.e2e
+
+MAP_IFRAME = "iframe[src*='streamlit_folium.st_folium']"
 
 
 def square(x: float, y: float) -> dict:
@@ -103,10 +109,78 @@ def log_line(page: Page):
     return page.get_by_test_id("stText").filter(has_text="layer")
 
 
-def test_map_a_field_and_add_incidents(start_app, offline_page, scenario_dir):
+def go_to(page: Page, title: str) -> None:
+    """Follow the sidebar link: the same Streamlit session, unlike a new page load."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def map_with_incidents(page: Page, count: int) -> Frame:
+    """The Overview map's frame once Leaflet has drawn exactly *count* incidents (the
+    map of the page before may linger for a moment)."""
+    page.wait_for_function("""([selector, count]) => {
+        const iframe = document.querySelector(selector);
+        const map = iframe && iframe.contentWindow && iframe.contentWindow.map;
+        if (!map || !map._loaded) return false;
+        let n = 0;
+        map.eachLayer(l => { if (l.feature && 'hazard' in l.feature.properties) n++; });
+        return n === count;
+    }""", arg=[MAP_IFRAME, count])
+    iframe = page.locator(MAP_IFRAME)
+    iframe.scroll_into_view_if_needed()  # the mouse only reaches what is in view
+    frame = iframe.element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def incident_points(page: Page, frame: Frame) -> dict[str, tuple[float, float]]:
+    """Each drawn incident's id and where its centre is on the page."""
+    box = page.locator(MAP_IFRAME).bounding_box()
+    inner = frame.evaluate("""() => {
+        const out = {};
+        const r = window.map.getContainer().getBoundingClientRect();
+        window.map.eachLayer(l => {
+            if (!l.feature || !('hazard' in l.feature.properties)) return;
+            const p = window.map.latLngToContainerPoint(l.getLatLng());
+            out[l.feature.properties.id] = [r.x + p.x, r.y + p.y];
+        });
+        return out;
+    }""")
+    return {key: (box["x"] + x, box["y"] + y) for key, (x, y) in inner.items()}
+
+
+def hover_tooltip(page: Page, frame: Frame, x: float, y: float, *, showing: str) -> str:
+    """Move the mouse there and return the text of the tooltip showing *showing*.
+    Leaflet's canvas ignores moves less than 32 ms apart: nudge until it is there."""
+    tooltip = frame.locator(".leaflet-tooltip", has_text=showing)
+    for attempt in range(40):
+        page.mouse.move(x + attempt % 2, y)
+        try:
+            tooltip.wait_for(state="visible", timeout=250)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(tooltip).to_be_visible()
+    return tooltip.inner_text()
+
+
+def assert_nothing_ran(page: Page) -> None:
+    for frame in page.frames:
+        assert frame.evaluate("() => window.__xss === undefined ? null : window.__xss") is None
+        assert frame.locator("img[src='x']").count() == 0, frame.url
+        assert frame.locator("img[src*='203.0.113.9']").count() == 0, frame.url
+
+
+def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offline_page,
+                                                                 scenario_dir):
     url = start_app(scenario_dirs=[scenario_dir])
     page = offline_page.page
-    open_layers(page, url)
+    page.goto(url)  # the Overview first, in the session that will upload
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    before = incident_points(page, map_with_incidents(page, 1))
+    assert set(before) == {"I-1"}
+    go_to(page, "Layers")
+    choose(page, "Layer kind", "incidents")
     expect(metric(page, "Incidents")).to_have_text("1 (1)")
     send(page, "new.geojson", incidents(hazard_column="what"))
     # "what" is no known name for the hazard: rejected until it is mapped.
@@ -124,6 +198,24 @@ def test_map_a_field_and_add_incidents(start_app, offline_page, scenario_dir):
         "1 layer(s) added in this session; last: incidents from new.geojson "
         "(2 features, merge)")
     assert page.evaluate("() => window.__xss") is None
+
+    # The same session's Overview map now draws the two uploaded incidents as well.
+    go_to(page, "Overview")
+    frame = map_with_incidents(page, len(before) + 2)
+    after = incident_points(page, frame)
+    assert set(after) == {"I-1", "I-2", "I-3"}
+    x, y = after["I-2"]
+    tooltip = hover_tooltip(page, frame, x, y, showing="I-2")
+    assert tooltip.split()[:6] == ["Incident", "I-2", "Id", "I-2", "Hazard", "flood"]
+    page.mouse.click(x, y)
+    details = page.get_by_test_id("stText").last
+    expect(details).to_contain_text("Id: I-2")
+    lines = details.inner_text().splitlines()
+    assert lines[0] == "Incident"
+    # The mapped fields ("what" as hazard, "sev" as severity) and the need, as uploaded;
+    # the unmapped hostile column with its value, literally.
+    assert {"Hazard: flood", "Severity: 4", "Needs: boat: 1", f"{MARKDOWN}: {IMG}"} <= set(lines)
+    assert_nothing_ran(page)
     assert not offline_page.errors and not offline_page.dialogs
 
 
