@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Leaflet and the map plugins come from the npm registry at set-up, never from a CDN at run time.
-$(ASSETS): scripts/install_assets.py $(STAMP)
+$(ASSETS): scripts/install_assets.py src/mutualaid/maps/assets.py $(STAMP)
 	$(PY) scripts/install_assets.py
 
 assets: $(ASSETS)

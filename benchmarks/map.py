@@ -62,15 +62,17 @@ TYPES = ("ambulance", "fire_engine", "usar_team", "boat", "helicopter", "medical
 HAZARDS = ("flood", "storm", "landslide", "hazmat", "other")
 TARGETS = {"rerun_s": 0.5, "html_mb": 5.0, "first_draw_s": 3.0}
 
-# The map has drawn: Leaflet loaded, its point layers hold every feature, and the
-# overlay canvas has painted pixels.
+# The map has drawn: Leaflet loaded, its point layers hold every feature (resources
+# possibly in clusters, see mutualaid.maps.style.CLUSTER_MIN_POINTS), and the overlay
+# canvas has painted pixels.
 DRAWN = """([incidents, resources]) => {
     const name = Object.keys(window).find(k => k.startsWith('map_') && window.L
                                           && window[k] instanceof L.Map);
     const map = name && window[name];
     if (!map || !map._loaded || !document.querySelector('.leaflet-container')) return false;
-    let points = 0;
-    map.eachLayer(l => { if (l.feature && l.getLatLng) points++; });
+    let points = 0;  // drawn on their own, or held by a drawn cluster of resources
+    map.eachLayer(l => { if (l.feature && l.getLatLng) points++;
+                         else if (l.getChildCount) points += l.getChildCount(); });
     if (points < incidents + resources) return false;
     const canvas = document.querySelector('.leaflet-overlay-pane canvas');
     if (canvas && canvas.width) {

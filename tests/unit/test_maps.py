@@ -317,9 +317,76 @@ def test_folium_class_defaults_are_left_alone():
 
 def test_an_asset_that_is_not_installed_is_refused():
     m = build()
-    folium.plugins.MarkerCluster().add_to(m)
-    with pytest.raises(MapAssetError, match="markerclusterjs"):
+    folium.plugins.Fullscreen().add_to(m)
+    with pytest.raises(MapAssetError, match="Control.Fullscreen"):
         use_local_assets(m)
+
+
+# --- clustering of many resources -----------------------------------------------------
+
+def many_resources(count: int) -> gpd.GeoDataFrame:
+    points = [Point(6.0 + (k % 100) * 0.01, 50.0 + (k // 100) * 0.01) for k in range(count)]
+    return gpd.GeoDataFrame(
+        {"id": [f"R-{k}" for k in range(count)], "name": [f"Boat {k}" for k in range(count)],
+         "type": ["boat"] * count, "quantity": [1] * count, "status": ["available"] * count,
+         "jurisdiction": ["DE-NW"] * count,
+         "lon": [p.x for p in points], "lat": [p.y for p in points]},
+        geometry=points, crs="EPSG:4326")
+
+
+CLUSTER_URLS = [assets.vendor_url("leaflet.markercluster", "leaflet.markercluster.js"),
+                assets.vendor_url("leaflet.markercluster", "MarkerCluster.css"),
+                assets.vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")]
+
+
+def test_resources_above_the_threshold_are_clustered_with_the_local_plugin():
+    rendered = build(resources=many_resources(style.CLUSTER_MIN_POINTS + 1)).get_root().render()
+    urls = script_and_link_urls(rendered)
+    for url in CLUSTER_URLS:
+        assert urls.count(url) == 1
+    assert "L.markerClusterGroup(" in rendered
+    assert f'"disableClusteringAtZoom": {style.CLUSTER_UNTIL_ZOOM}' in rendered
+    assert not re.search(r"https?://", rendered)  # no CDN copy of the plugin either
+
+
+def test_resources_up_to_the_threshold_are_not_clustered():
+    rendered = build(resources=many_resources(style.CLUSTER_MIN_POINTS)).get_root().render()
+    assert not set(script_and_link_urls(rendered)) & set(CLUSTER_URLS)
+    assert "markerCluster" not in rendered
+
+
+def test_only_resources_are_clustered_and_points_stay_circle_markers():
+    m = build(resources=many_resources(style.CLUSTER_MIN_POINTS + 1))
+    layers = geojson_layers(m)
+    assert layers[RESOURCES_NAME].cluster == style.cluster_options()
+    assert layers[INCIDENTS_NAME].cluster is None
+    rendered = m.get_root().render()
+    resources = layers[RESOURCES_NAME].get_name()
+    assert f"{resources}_clusters.addLayers({resources}.getLayers())" in rendered
+    assert "L.circleMarker(latlng" in rendered
+
+
+def test_clustered_resources_keep_their_tooltips_escaped():
+    frame = many_resources(style.CLUSTER_MIN_POINTS + 1)
+    frame.loc[0, "name"] = XSS_SCRIPT
+    rendered = build(resources=frame).get_root().render()
+    assert "</script><script>window.__xss" not in rendered
+    assert html.escape(XSS_SCRIPT) in unescape_json_strings(rendered)
+
+
+def test_what_streamlit_folium_loads_for_a_clustered_map_is_local():
+    m = build(resources=many_resources(style.CLUSTER_MIN_POINTS + 1))
+    urls = [url for element in _walk(m) if isinstance(element, folium.elements.JSCSSMixin)
+            for _, url in [*element.default_js, *element.default_css]]
+    assert set(CLUSTER_URLS) <= set(urls)
+    assert all(url.startswith("/app/static/vendor/") for url in urls)
+
+
+def test_only_points_can_be_clustered():
+    from mutualaid.maps.styled import StyledGeoJson
+    with pytest.raises(ValueError, match="points"):
+        StyledGeoJson({"type": "FeatureCollection", "features": []}, styles=[{}],
+                      name="x", cluster={})
 
 
 def test_icons_and_colour_maps_are_refused():

@@ -50,7 +50,8 @@ class VendorPackage:
         return f"{self.name}@{self.version}"
 
 
-#: Every package the maps load. folium's generated HTML needs Leaflet only: the maps
+#: Every package the maps load. folium's generated HTML needs Leaflet (and markercluster
+#: for large resource layers): the maps
 #: use GeoJson layers with CircleMarkers, tooltips and a LayerControl, none of which
 #: needs jQuery, Bootstrap, Font Awesome or awesome-markers (folium's other defaults).
 VENDOR_PACKAGES: Final[tuple[VendorPackage, ...]] = (
@@ -58,6 +59,13 @@ VENDOR_PACKAGES: Final[tuple[VendorPackage, ...]] = (
         name="leaflet",
         version="1.9.4",
         files=("dist/leaflet.js", "dist/leaflet.css", "dist/images"),
+    ),
+    # Clusters the resources of large scenarios (mutualaid.maps.cluster).
+    VendorPackage(
+        name="leaflet.markercluster",
+        version="1.5.3",
+        files=("dist/leaflet.markercluster.js", "dist/MarkerCluster.css",
+               "dist/MarkerCluster.Default.css"),
     ),
 )
 
@@ -76,10 +84,13 @@ def vendor_url(package: str, file: str) -> str:
 #: folium's names for its JavaScript assets (``default_js``) mapped to local URLs.
 LOCAL_JS: Final[dict[str, str]] = {
     "leaflet": vendor_url("leaflet", "leaflet.js"),
+    "markerclusterjs": vendor_url("leaflet.markercluster", "leaflet.markercluster.js"),
 }
 #: folium's names for its CSS assets (``default_css``) mapped to local URLs.
 LOCAL_CSS: Final[dict[str, str]] = {
     "leaflet_css": vendor_url("leaflet", "leaflet.css"),
+    "markerclustercss": vendor_url("leaflet.markercluster", "MarkerCluster.css"),
+    "markerclusterdefaultcss": vendor_url("leaflet.markercluster", "MarkerCluster.Default.css"),
 }
 #: folium defaults the maps do not use: dropped rather than fetched. awesome-markers
 #: (and with it Bootstrap, glyphicons, Font Awesome and jQuery) only serves

@@ -160,7 +160,10 @@ def incidents_layer(incidents: gpd.GeoDataFrame, *,
 
 def resources_layer(resources: gpd.GeoDataFrame) -> StyledGeoJson:
     """Resources as small circles coloured by type: filled when available, hollow
-    (a ring of the type's colour) when assigned or out of service."""
+    (a ring of the type's colour) when assigned or out of service.
+
+    More than :data:`mutualaid.maps.style.CLUSTER_MIN_POINTS` resources are clustered
+    while zoomed out (below :data:`mutualaid.maps.style.CLUSTER_UNTIL_ZOOM`)."""
     data = point_collection(resources, fields=RESOURCE_FIELDS, decimals=style.POINT_DECIMALS)
     types = resources["type"] if "type" in resources.columns else pd.Series([""] * len(resources))
     colors = style.type_colors(types.map(str))
@@ -178,12 +181,15 @@ def resources_layer(resources: gpd.GeoDataFrame) -> StyledGeoJson:
             "weight": 1.0 if available else 2.0,
             "fillOpacity": 0.95 if available else 0.0,
         })
+    many = len(data["features"]) > style.CLUSTER_MIN_POINTS
     return points_layer(data, name=RESOURCES_NAME, styles=table.styles or [{}],
-                        fields=RESOURCE_FIELDS)
+                        fields=RESOURCE_FIELDS,
+                        cluster=style.cluster_options() if many else None)
 
 
 def points_layer(data: dict, *, name: str, styles: Sequence[Mapping[str, Any]],
-                 fields: Sequence[Field]) -> StyledGeoJson:
+                 fields: Sequence[Field],
+                 cluster: Mapping[str, Any] | None = None) -> StyledGeoJson:
     """One GeoJson layer drawing every point of *data* as a CircleMarker.
 
     Parameters
@@ -197,6 +203,8 @@ def points_layer(data: dict, *, name: str, styles: Sequence[Mapping[str, Any]],
         The distinct CircleMarker styles (:class:`mutualaid.maps.styled.StyleTable`).
     fields : sequence of Field
         What the tooltip shows.
+    cluster : dict, optional
+        ``L.markerClusterGroup`` options: draw the points in clusters.
     """
     return StyledGeoJson(
         data,
@@ -205,4 +213,5 @@ def points_layer(data: dict, *, name: str, styles: Sequence[Mapping[str, Any]],
         name=html_text(name),
         points=True,
         tooltip=tooltip_for(data, fields),
+        cluster=cluster,
     )

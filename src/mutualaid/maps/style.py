@@ -50,6 +50,25 @@ INCIDENT_RADIUS: Final[dict[int, int]] = {1: 6, 2: 7, 3: 8, 4: 9, 5: 10}
 RESOURCE_RADIUS: Final[int] = 5
 MAX_CLICK_EXACT_RADIUS: Final[int] = 10
 
+#: Resources are clustered (leaflet.markercluster) only when there are more than this
+#: many: the shipped scenarios (a few hundred) are drawn point by point as before.
+CLUSTER_MIN_POINTS: Final[int] = 500
+#: From this zoom on every resource is drawn on its own again (clicks and tooltips as
+#: without clustering); points still sharing a spot at the last clustered zoom spread
+#: out when their cluster is clicked.
+CLUSTER_UNTIL_ZOOM: Final[int] = 10
+
+
+def cluster_options() -> dict[str, object]:
+    """``L.markerClusterGroup`` options of the resource layer (JSON values only)."""
+    return {
+        "disableClusteringAtZoom": CLUSTER_UNTIL_ZOOM,
+        "spiderfyOnMaxZoom": True,
+        "showCoverageOnHover": False,
+        "chunkedLoading": True,  # large layers are added without freezing the page
+        "maxClusterRadius": 60,
+    }
+
 #: Colours of the offline base map.
 SEA_COLOR: Final[str] = "#dde8ef"
 LAND_FILL: Final[str] = "#f3f0e8"

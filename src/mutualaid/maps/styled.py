@@ -21,11 +21,11 @@ copied) when the built map is deep-copied for a rerun: they are never changed af
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
-from branca.element import Element
-from folium.elements import ElementAddToElement
+from branca.element import Element, MacroElement
+from folium.elements import ElementAddToElement, JSCSSMixin
 from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
 from jinja2.utils import htmlsafe_json_dumps
@@ -56,6 +56,20 @@ class SharedData(dict):
 
     def __deepcopy__(self, memo: dict) -> SharedData:
         return self
+
+
+class ClusterAssets(JSCSSMixin, MacroElement):
+    """Loads leaflet.markercluster; folium's asset names, so that
+    :func:`mutualaid.maps.offline.use_local_assets` swaps in the local copies."""
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("markerclusterjs", "leaflet.markercluster.js")]
+    default_css: ClassVar[list[tuple[str, str]]] = [("markerclustercss", "MarkerCluster.css"),
+                   ("markerclusterdefaultcss", "MarkerCluster.Default.css")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClusterAssets"
 
 
 class StyleTable:
@@ -100,6 +114,9 @@ class StyledGeoJson(folium.GeoJson):
     points : bool, default False
         Draw point features as CircleMarkers.
     tooltip : folium.GeoJsonTooltip, optional
+    cluster : dict, optional
+        With *points*: draw the points in an ``L.markerClusterGroup`` with these
+        options (JSON values only), loading leaflet.markercluster.
     **kwargs
         Other ``L.geoJson`` options (``pane``, ``interactive``).
     """
@@ -141,20 +158,38 @@ class StyledGeoJson(folium.GeoJson):
             ...{{ this.options|tojavascript }}
         });
         {{ this.get_name() }}.addData({{ this.data_json }});
+        {%- if this.cluster is not none %}
+        // Clustered: the points are drawn by a marker cluster group that this layer
+        // adds and removes with itself. The points keep this layer as their event
+        // parent (tooltip, highlight); cluster icons do not, so they get no tooltip.
+        var {{ this.get_name() }}_clusters = L.markerClusterGroup({{ this.cluster|tojson }});
+        {{ this.get_name() }}_clusters.addLayers({{ this.get_name() }}.getLayers());
+        {{ this.get_name() }}.onAdd = function (map) {
+            map.addLayer({{ this.get_name() }}_clusters);
+        };
+        {{ this.get_name() }}.onRemove = function (map) {
+            map.removeLayer({{ this.get_name() }}_clusters);
+        };
+        {%- endif %}
         {% endmacro %}
     """)
 
     def __init__(self, data: dict, *, styles: Sequence[Mapping[str, Any]],
                  highlight: Mapping[str, Any] | None = None, name: str,
                  points: bool = False, tooltip: folium.GeoJsonTooltip | None = None,
-                 **kwargs: Any) -> None:
+                 cluster: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         if not styles:
             raise ValueError("a styled layer needs at least one style")
+        if cluster is not None and not points:
+            raise ValueError("only a layer of points can be clustered")
         super().__init__(SharedData(data), name=name, tooltip=tooltip,
                          marker=folium.CircleMarker(fill=True) if points else None, **kwargs)
         self._name = "StyledGeoJson"
         self.styles = [dict(s) for s in styles]
         self.highlight_style = dict(highlight or {})
+        self.cluster = None if cluster is None else dict(cluster)
+        if self.cluster is not None:
+            self.add_child(ClusterAssets(), name=self.get_name() + "_cluster_assets")
         # Serialised once with the same escaping as Jinja's tojson filter.
         self.data_json = htmlsafe_json_dumps(data, separators=(",", ":"))
 
