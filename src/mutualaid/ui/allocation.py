@@ -114,8 +114,12 @@ class PlanRun:
 
 
 @st.cache_data(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
-def _plan(folder: str, fingerprint: str, version: str, overrides: str,
-          _scenario: Scenario) -> PlanRun:
+def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
+                _scenario: Scenario) -> PlanRun:
+    """The plan of *_scenario* with the edits *overrides*, made once per key.
+
+    Shared by every page that shows a plan (Allocation, Briefing, Overview).
+    """
     # The key is the folder, its content hash, the session workspace's version (layers
     # added, agreements edited) and the edits: together they identify _scenario (left
     # out of the key on purpose: hashing GeoDataFrames is slow, and the fingerprint and
@@ -136,7 +140,8 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
     """
     scenario = loaded.result.scenario
     try:
-        return _plan(loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario)
+        return cached_plan(loaded.folder, loaded.fingerprint, loaded.version, overrides,
+                           scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The plan could not be made with these settings.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -146,7 +151,7 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
 @st.cache_resource(show_spinner="Drawing the plan...", max_entries=MAP_CACHE_ENTRIES)
 def _built_map(folder: str, fingerprint: str, version: str, overrides: str,
                _scenario: Scenario, _run: PlanRun) -> folium.Map:
-    # Same key as _plan: _scenario and _run are what the other arguments name.
+    # Same key as cached_plan: _scenario and _run are what the other arguments name.
     reserves, agreements = parse_overrides(overrides)
     edited = edit(_scenario, reserves=reserves, agreements=agreements)
     return plan_map(jurisdictions=edited.jurisdictions, incidents=edited.incidents,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import folium
 import streamlit as st
 
-from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.maps import overview_map
 from mutualaid.operations import (
     Filters,
@@ -25,8 +24,10 @@ from mutualaid.operations import (
     shown_flows,
     unmet_units,
 )
+from mutualaid.plan_figures import overrides_key
 from mutualaid.scenario import Scenario
-from mutualaid.settings import MAP_CACHE_ENTRIES, PLAN_CACHE_ENTRIES
+from mutualaid.settings import MAP_CACHE_ENTRIES
+from mutualaid.ui.allocation import PlanRun, cached_plan
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.state import state_key
 from mutualaid.ui.workspace import workspace_for
@@ -84,26 +85,13 @@ def choose_filters(scenario: Scenario) -> Filters:
     return Filters(**chosen)
 
 
-@dataclass(frozen=True)
-class OperationsPlan:
-    """The current plan of the whole scenario: ``Plan.to_dict()`` and its flow lines."""
-
-    plan: dict
-    flows: dict
-
-
-@st.cache_data(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
-def _plan(folder: str, fingerprint: str, version: str, _scenario: Scenario) -> OperationsPlan:
-    # folder, fingerprint and version name _scenario (see the module's docstring).
-    plan = allocate(_scenario)
-    return OperationsPlan(plan=plan.to_dict(), flows=flows_geojson(plan, _scenario))
-
-
-def plan_of(now: Current) -> OperationsPlan | None:
-    """The current plan, from the cache when already made; None (said in words) when it
-    cannot be made."""
+def plan_of(now: Current) -> PlanRun | None:
+    """The current plan (no what-if edits), from the cache the Allocation and Briefing
+    pages share, so a plan is made once whichever page asks first; None (said in words)
+    when it cannot be made."""
     try:
-        return _plan(now.folder, now.fingerprint, now.version, now.scenario)
+        return cached_plan(now.folder, now.fingerprint, now.version, overrides_key(),
+                           now.scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.warning("The current plan could not be made; the map shows the layers only.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -117,7 +105,7 @@ def shown_scenario(now: Current, filters: Filters) -> Scenario:
 
 @st.cache_resource(show_spinner="Drawing the map...", max_entries=MAP_CACHE_ENTRIES)
 def _built_map(folder: str, fingerprint: str, version: str, filters_key: str,
-               _shown: Scenario, _plan_run: OperationsPlan | None,
+               _shown: Scenario, _plan_run: PlanRun | None,
                _filters: Filters) -> folium.Map:
     # The strings name every _-prefixed argument (the plan follows from the scenario).
     unmet = flows = None
@@ -129,7 +117,7 @@ def _built_map(folder: str, fingerprint: str, version: str, filters_key: str,
 
 
 def operations_map(now: Current, shown: Scenario, filters: Filters,
-                   run: OperationsPlan | None) -> folium.Map:
+                   run: PlanRun | None) -> folium.Map:
     """The operations map of the shown scenario: built once per (folder, fingerprint,
     workspace version, filters, plan or not), a fresh deep copy each run (streamlit-folium
     renames a map's elements when it renders one)."""
