@@ -25,11 +25,15 @@ assets: $(ASSETS)
 run: install
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true
 
+# The store tests also run against PostgreSQL + PostGIS: started here when Debian's packages
+# are installed (.ci/run installs them); without them those cases skip, or fail under CI=true.
+PG_ENV = eval "$$(scripts/postgres.sh 2>/dev/null)";
+
 test: install
-	$(PY) -m pytest -q
+	$(PG_ENV) $(PY) -m pytest -q
 
 test-unit: install
-	$(PY) -m pytest -q tests/unit tests/app
+	$(PG_ENV) $(PY) -m pytest -q tests/unit tests/store tests/app
 
 test-e2e: install
 	$(PY) -m pytest -q tests/e2e
@@ -41,4 +45,5 @@ bench: install
 	$(PY) benchmarks/validation.py
 
 clean:
+	-scripts/postgres.sh stop 2>/dev/null
 	rm -rf $(VENV) static/vendor build .pytest_cache

@@ -2,6 +2,13 @@
 
     mutualaid validate PATH --kind KIND [--map FIELD=SOURCE ...] [--json]
     mutualaid allocate SCENARIO_DIR [--out PLAN.json] [--travel-times CSV]
+    mutualaid db init
+    mutualaid load SCENARIO_DIR [--as USER]
+    mutualaid audit verify
+    mutualaid users add|disable|enable|list|passwd ...
+
+The store commands live beside the store (``mutualaid.store.commands_*``); each module
+registers its subcommands and their handlers with :func:`build_parser`.
 
 Exit codes: 0 accepted / plan written, 1 rejected / invalid scenario, 2 wrong usage.
 No input, however broken, makes this command print a Python traceback.
@@ -48,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="minutes per resource-incident pair from a routing engine")
     a.add_argument("--flows", metavar="FLOWS.geojson", default=None,
                    help="also write the plan's flows (resource to incident lines) as GeoJSON")
+
+    from mutualaid.store import commands_accounts, commands_audit, commands_db
+
+    for module in (commands_db, commands_audit, commands_accounts):
+        module.register(sub)
     return parser
 
 
@@ -124,8 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     handlers = {"validate": _run_validate, "allocate": _run_allocate}
+    # store commands set their handler with ``set_defaults(handler=...)``
+    handler = getattr(args, "handler", None) or handlers[args.command]
     try:
-        return handlers[args.command](args)
+        return handler(args)
     except KeyboardInterrupt:
         return 130
     except OSError as exc:

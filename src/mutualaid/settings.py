@@ -6,6 +6,8 @@ reader can find and question them.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Final
 
 # --- Input limits -----------------------------------------------------------------
@@ -116,3 +118,22 @@ BRIEFING_REFRESH_ENV: Final[str] = "MUTUALAID_BRIEFING_REFRESH_S"
 BRIEFING_TOP_UNMET: Final[int] = 10
 #: Height of the briefing map, in pixels.
 BRIEFING_MAP_HEIGHT_PX: Final[int] = 640
+
+# --- Store (mutualaid.store) ---------------------------------------------------------
+#: Environment variable naming the folder for the app's own state (the SQLite store).
+STATE_DIR_ENV: Final[str] = "MUTUALAID_STATE_DIR"
+#: Default state folder, relative to the working directory (``make run`` runs from the
+#: project folder, so the store is ``var/mutualaid.sqlite`` there; git-ignored).
+DEFAULT_STATE_DIR: Final[str] = "var"
+#: The SQLite store's file name inside the state folder.
+STORE_FILE_NAME: Final[str] = "mutualaid.sqlite"
+#: How long an SQLite writer waits for another writer's lock before giving up, in seconds.
+#: A commit holds the lock for milliseconds; loading a 50,000-feature layer for about a
+#: second. 30 s leaves a wide margin on a busy machine.
+STORE_BUSY_TIMEOUT_S: Final[float] = 30.0
+
+
+def state_dir(*, environ: dict[str, str] | None = None) -> Path:
+    """The folder for the app's own state: ``MUTUALAID_STATE_DIR`` or ``var``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(STATE_DIR_ENV, "").strip() or DEFAULT_STATE_DIR)

@@ -1,0 +1,252 @@
+"""The audit log: every change, who made it, when, and what it was before and after.
+
+Rows are only ever appended, in the same transaction as the change they record, so a
+change and its audit row are stored together or not at all. Each row carries the hash
+of the previous one (a hash chain): :func:`verify` recomputes the chain and names the
+first row that was changed, removed or reordered directly in the database.
+
+What the chain proves: that the rows are the ones written, in the order written. Someone
+able to rewrite the whole table and its head consistently is not detected; keep an
+exported copy (or the last hash) elsewhere for that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mutualaid.store import jsontext
+from mutualaid.store.tables import audit_head, audit_log
+
+#: The ``prev_hash`` of the first row.
+GENESIS_HASH = "0" * 64
+
+#: Every action written to the log, with what it means for people reading it.
+ACTIONS: dict[str, str] = {
+    "scenario.loaded": "a scenario's layers were stored",
+    "layer.loaded": "a layer version was stored",
+    "agreement.changed": "the mutual-aid agreements were changed",
+    "plan.computed": "a plan was computed and stored",
+    "request.created": "a jurisdiction requested assistance",
+    "request.cancelled": "a request was withdrawn",
+    "offer.created": "a plan's units were offered to a requester",
+    "offer.committed": "a provider committed its units",
+    "offer.declined": "a provider declined to send its units",
+    "offer.accepted": "the requester accepted the units (now deployed)",
+    "offer.refused": "the requester declined the units",
+    "offer.released": "deployed units were released and are available again",
+    "account.created": "an account was created",
+    "account.changed": "an account was changed",
+    "access.denied": "an action was refused for lack of rights",
+}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the log.
+
+    Parameters
+    ----------
+    seq : int
+        Its position, from 1, without gaps.
+    at : str
+        When, ISO 8601 in UTC.
+    actor, action, subject : str
+        Who (an account name, or ``system:...``), what (:data:`ACTIONS`), and what it
+        was done to (``offer 12``).
+    before, after : Any
+        The state before and after (JSON values; None where there was none).
+    prev_hash, hash : str
+    """
+
+    seq: int
+    at: str
+    actor: str
+    action: str
+    subject: str
+    before: Any
+    after: Any
+    prev_hash: str
+    hash: str
+
+
+def row_hash(*, seq: int, at: str, actor: str, action: str, subject: str, before: str,
+             after: str, prev_hash: str) -> str:
+    """SHA-256 (hex) of one row's stored fields and its predecessor's hash.
+
+    *before* and *after* are the stored JSON text, hashed as stored.
+    """
+    text = jsontext.dumps([seq, at, actor, action, subject, before, after, prev_hash])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record(connection: Connection, *, actor: str, action: str, subject: str,
+           before: Any = None, after: Any = None, now: datetime | None = None) -> AuditEntry:
+    """Append one row, inside the caller's transaction.
+
+    The head row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+    ``BEGIN IMMEDIATE`` holds the whole database), so concurrent appends are ordered
+    and each links to the one before. Call it as the transaction's last statement:
+    the lock is then held only briefly, and always after any row locks the change
+    took, so two transactions cannot wait on each other.
+
+    Parameters
+    ----------
+    connection : sqlalchemy.engine.Connection
+        In a transaction (:meth:`mutualaid.store.Store.transaction`).
+    actor, action, subject : str
+        See :class:`AuditEntry`; *action* must be one of :data:`ACTIONS`.
+    before, after : Any
+        JSON-serialisable values.
+    now : datetime.datetime, optional
+        The time to record (UTC); the current time when None.
+
+    Returns
+    -------
+    AuditEntry
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    head = connection.execute(
+        sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+        .with_for_update()).first()
+    if head is None:
+        # The first append ever: create the head. Two first appends at once on
+        # PostgreSQL collide on the primary key and one transaction fails cleanly.
+        connection.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS_HASH))
+        seq, prev = 1, GENESIS_HASH
+    else:
+        seq, prev = head.seq + 1, head.hash
+    at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    before_text, after_text = jsontext.dumps(before), jsontext.dumps(after)
+    digest = row_hash(seq=seq, at=at, actor=actor, action=action, subject=subject,
+                      before=before_text, after=after_text, prev_hash=prev)
+    connection.execute(audit_log.insert().values(
+        seq=seq, at=at, actor=actor, action=action, subject=subject, before=before_text,
+        after=after_text, prev_hash=prev, hash=digest))
+    connection.execute(audit_head.update().where(audit_head.c.id == 1)
+                       .values(seq=seq, hash=digest))
+    return AuditEntry(seq, at, actor, action, subject, before, after, prev, digest)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What :func:`verify` found.
+
+    Parameters
+    ----------
+    ok : bool
+        True when the whole chain is intact.
+    rows : int
+        Rows read.
+    first_bad : int or None
+        The sequence number of the first row that is not as written (for rows removed
+        from the end: the first missing one).
+    problem : str
+        Said for people, empty when ok.
+    """
+
+    ok: bool
+    rows: int
+    first_bad: int | None = None
+    problem: str = ""
+
+
+def verify(connection: Connection) -> Verification:
+    """Recompute the chain and report the first row that was changed, removed or
+    reordered.
+
+    A row whose fields no longer give its hash was changed; a gap in the sequence
+    numbers is a removed row; a row whose ``prev_hash`` is not its predecessor's hash
+    follows a row that was removed, replaced or moved; fewer rows than the head
+    records means rows were removed from the end.
+    """
+    rows = connection.execute(sa.select(audit_log).order_by(audit_log.c.seq))
+    expected_seq, prev, count = 1, GENESIS_HASH, 0
+    for row in rows:
+        count += 1
+        if row.seq != expected_seq:
+            if row.seq > expected_seq:
+                return Verification(False, count, expected_seq,
+                                    f"row {expected_seq} is missing: it was removed (the "
+                                    f"next row is {row.seq})")
+            return Verification(False, count, row.seq,
+                                f"row {row.seq} appears twice or out of order")
+        if row.prev_hash != prev:
+            return Verification(False, count, row.seq,
+                                f"row {row.seq} does not follow row {row.seq - 1}: a row "
+                                f"was removed, replaced or reordered")
+        digest = row_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action,
+                          subject=row.subject, before=row.before, after=row.after,
+                          prev_hash=row.prev_hash)
+        if digest != row.hash:
+            return Verification(False, count, row.seq,
+                                f"row {row.seq} was changed: its content does not match "
+                                f"its hash")
+        prev, expected_seq = row.hash, expected_seq + 1
+    head = connection.execute(sa.select(audit_head.c.seq, audit_head.c.hash)
+                              .where(audit_head.c.id == 1)).first()
+    head_seq, head_hash = (0, GENESIS_HASH) if head is None else (head.seq, head.hash)
+    if head_seq > count:
+        return Verification(False, count, count + 1,
+                            f"rows {count + 1} to {head_seq} are missing: they were removed")
+    if head_seq != count or head_hash != prev:
+        return Verification(False, count, count,
+                            f"row {count} is not the last row written: the log's end "
+                            f"was changed")
+    return Verification(True, count)
+
+
+def entries(connection: Connection, *, actions: Sequence[str] | None = None,
+            actor: str | None = None, subject_contains: str | None = None,
+            since: datetime | None = None, until: datetime | None = None,
+            limit: int | None = None, newest_first: bool = True) -> Iterator[AuditEntry]:
+    """Rows of the log matching every filter given.
+
+    Parameters
+    ----------
+    actions : sequence of str, optional
+        Only these actions.
+    actor : str, optional
+        Only this actor.
+    subject_contains : str, optional
+        Only subjects containing this text (case-insensitive).
+    since, until : datetime.datetime, optional
+        Only rows at or after *since* and before *until* (timezone-aware).
+    limit : int, optional
+        At most this many rows.
+    newest_first : bool
+        Order (by sequence number).
+    """
+    query = sa.select(audit_log)
+    if actions:
+        query = query.where(audit_log.c.action.in_(list(actions)))
+    if actor:
+        query = query.where(audit_log.c.actor == actor)
+    if subject_contains:
+        query = query.where(audit_log.c.subject.ilike(f"%{_escape_like(subject_contains)}%",
+                                                      escape="\\"))
+    # ISO 8601 UTC text with a fixed width sorts as time does.
+    if since is not None:
+        query = query.where(audit_log.c.at >= since.astimezone(UTC).isoformat(
+            timespec="microseconds"))
+    if until is not None:
+        query = query.where(audit_log.c.at < until.astimezone(UTC).isoformat(
+            timespec="microseconds"))
+    query = query.order_by(audit_log.c.seq.desc() if newest_first else audit_log.c.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    for row in connection.execute(query):
+        yield AuditEntry(row.seq, row.at, row.actor, row.action, row.subject,
+                         jsontext.loads(row.before), jsontext.loads(row.after),
+                         row.prev_hash, row.hash)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

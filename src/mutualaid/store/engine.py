@@ -1,0 +1,136 @@
+"""Opening the store: one SQLAlchemy engine with the settings each backend needs.
+
+SQLite is the embedded default, a file in the app's state folder. Several writers (app
+sessions, the command line) share it safely because:
+
+- the journal is in WAL mode, so readers never block the writer and a killed writer
+  leaves either its whole transaction or none of it;
+- every transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock at once
+  instead of at its first write, so two transactions that read then write cannot both
+  read the old state (the classic lost update), and a waiting writer waits up to
+  :data:`~mutualaid.settings.STORE_BUSY_TIMEOUT_S` instead of failing with
+  "database is locked";
+- ``synchronous=FULL``: a commit that returned is on disk.
+
+PostgreSQL (with PostGIS) is used when the URL names it; there row locks and
+conditional updates give the same guarantees with many app servers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from mutualaid.settings import STORE_BUSY_TIMEOUT_S, STORE_FILE_NAME, state_dir
+
+#: Environment variable naming the store (an SQLAlchemy URL).
+DATABASE_URL_ENV = "MUTUALAID_DATABASE_URL"
+
+
+def database_url(*, environ: dict[str, str] | None = None) -> str:
+    """The store's SQLAlchemy URL: ``MUTUALAID_DATABASE_URL`` when set, else an SQLite
+    file in the state folder (:func:`mutualaid.settings.state_dir`).
+
+    A plain ``postgresql://`` URL is given the psycopg 3 driver, the one installed.
+    """
+    env = os.environ if environ is None else environ
+    url = env.get(DATABASE_URL_ENV, "").strip()
+    if not url:
+        return f"sqlite:///{state_dir(environ=env) / STORE_FILE_NAME}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open store.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.engine.Engine
+        Configured by :func:`open_store`; use :meth:`transaction` for every change.
+    """
+
+    engine: Engine
+
+    @property
+    def backend(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    @property
+    def url(self) -> str:
+        """The URL, password hidden."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any exception.
+        On SQLite it holds the write lock from its start (``BEGIN IMMEDIATE``)."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only (a transaction that is rolled back at the end)."""
+        with self.engine.connect() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: sa.engine.URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": STORE_BUSY_TIMEOUT_S,
+                                                 "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+        # pysqlite's own transaction handling would delay BEGIN to the first write;
+        # switched off so that the "begin" hook below decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(STORE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def open_store(url: str | None = None, *, pool_size: int = 10, max_overflow: int = 40) -> Store:
+    """Open the store *url* names (default :func:`database_url`). Creates nothing but an
+    SQLite file's folder: :func:`mutualaid.store.migrate.upgrade` creates the tables.
+
+    Parameters
+    ----------
+    url : str, optional
+        An SQLAlchemy URL (``sqlite:///path``, ``postgresql+psycopg://...``).
+    pool_size, max_overflow : int
+        Connection pool of a PostgreSQL engine (many app sessions write at once).
+
+    Returns
+    -------
+    Store
+    """
+    parsed = sa.engine.make_url(url or database_url())
+    if parsed.get_backend_name() == "sqlite":
+        return Store(_sqlite_engine(parsed))
+    engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=pool_size,
+                              max_overflow=max_overflow)
+    return Store(engine)

@@ -1,0 +1,82 @@
+"""Store tests run against both backends: SQLite (a file in tmp_path) and PostgreSQL +
+PostGIS (a fresh database per test, from the template ``scripts/postgres.sh`` makes).
+
+``MUTUALAID_TEST_PG_URL`` names the PostgreSQL server (``make test`` starts one when
+the Debian packages are installed). Without it the PostgreSQL cases are skipped on a
+developer's machine and fail in CI (``CI=true``), where .ci/run must have started it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from mutualaid.store import Store, open_store
+from mutualaid.store.migrate import upgrade
+
+PG_ENV = "MUTUALAID_TEST_PG_URL"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[sa.engine.Engine | None]:
+    """An autocommit engine on the PostgreSQL server, or None when there is none."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        yield None
+        return
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    yield engine
+    engine.dispose()
+
+
+def new_database_url(kind: str, tmp_path, pg_admin) -> str:  # noqa: ANN001 - fixtures
+    """The URL of a new, empty store of *kind* (the schema is not created)."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite'}"
+    if pg_admin is None:
+        _missing(f"{PG_ENV} is not set (run: eval \"$(scripts/postgres.sh)\")")
+    name = f"mutualaid_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with pg_admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE mutualaid_template')
+    except sa.exc.OperationalError as exc:
+        _missing(f"cannot reach the PostgreSQL server at {pg_admin.url}: {exc}")
+    return pg_admin.url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str, pg_admin) -> None:  # noqa: ANN001 - fixture
+    """Remove a test database made by :func:`new_database_url` (no-op for SQLite)."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "postgresql" and pg_admin is not None:
+        with pg_admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path, pg_admin) -> Iterator[str]:  # noqa: ANN001 - fixtures
+    """The URL of an empty store on each backend, with the schema created."""
+    url = new_database_url(request.param, tmp_path, pg_admin)
+    store = open_store(url)
+    upgrade(store)
+    store.dispose()
+    yield url
+    drop_database(url, pg_admin)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An open store on each backend, with the schema created."""
+    opened = open_store(store_url)
+    yield opened
+    opened.dispose()
