@@ -8,6 +8,7 @@ incidents and resources to jurisdictions, and returns every problem at once.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,3 +149,25 @@ def load_scenario(directory: "Path | str", *, travel_times: "Path | str | None" 
             travel_times=frames.get("travel_times"), name=folder.resolve().name,
         )
     return ScenarioResult(scenario, reports)
+
+
+def scenario_fingerprint(folder: Path) -> str:
+    """A hash of the scenario's files (names and contents): it changes when they do.
+
+    Used as the cache key of everything loaded or built from the folder, so an edited
+    file is never served from a stale cache, whatever its modification time says.
+    """
+    digest = hashlib.sha256()
+    for name in (*SCENARIO_FILES.values(), TRAVEL_TIMES_FILE):
+        path = folder / name
+        digest.update(name.encode() + b"\0")
+        try:
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            digest.update(b"<missing>")
+        except OSError as exc:  # unreadable: still a distinct, stable key
+            digest.update(f"<unreadable {exc.errno}>".encode())
+        digest.update(b"\0")
+    return digest.hexdigest()

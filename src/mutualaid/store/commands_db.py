@@ -1,9 +1,169 @@
-"""The ``mutualaid`` store subcommands of this module (placeholder until written)."""
+"""``mutualaid db init`` and ``mutualaid load SCENARIO_DIR [--as USER]`` (contract,
+section 3).
+
+``db init`` creates the store ``MUTUALAID_DATABASE_URL`` names (by default an SQLite file
+in the app's data folder) or brings its schema to the newest migration. ``load`` checks a
+scenario folder and stores all its layers as one audited change; a folder that fails its
+checks stores nothing. Exit codes: 0 done, 1 refused or failed, 2 wrong usage; never a
+traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mutualaid.errors import MutualAidError
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+
+#: The lowest role allowed to load a scenario (a planner uploads layers).
+LOAD_ROLE = "planner"
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
-    """Add this module's subcommands to the ``mutualaid`` parser."""
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``db init`` and ``load`` to the ``mutualaid`` parser."""
+    db = subparsers.add_parser("db", help="create or upgrade the store")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    init = db_sub.add_parser("init", help="create the store, or upgrade its schema")
+    init.set_defaults(handler=run_db_init)
+
+    load = subparsers.add_parser(
+        "load", help="check a scenario folder and store all its layers as one change")
+    load.add_argument("scenario_dir", metavar="SCENARIO_DIR",
+                      help="folder with the scenario's layers")
+    load.add_argument("--as", dest="as_user", metavar="USER", default=None,
+                      help="act as this account (a planner or above); default: the system "
+                           "user running the command")
+    load.set_defaults(handler=run_load)
+
+
+def _unreachable(command: str, url: str, exc: Exception) -> int:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    print(f"mutualaid {command}: cannot use the store {url}: "
+          f"{reason[0] if reason else type(exc).__name__}", file=sys.stderr)
+    return EXIT_REFUSED
+
+
+def _open_and_upgrade(command: str):
+    from mutualaid.store import database_url, open_store
+    from mutualaid.store.migrate import upgrade
+
+    url = database_url()
+    try:
+        store = open_store(url)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        return _unreachable(command, url, exc)
+    try:
+        before, after = upgrade(store)
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        store.dispose()
+        return _unreachable(command, store.url, exc)
+    return store, before, after
+
+
+def run_db_init(args: argparse.Namespace) -> int:
+    """``mutualaid db init``: create or upgrade the store; say which."""
+    opened = _open_and_upgrade("db init")
+    if isinstance(opened, int):
+        return opened
+    store, before, after = opened
+    try:
+        if before is None:
+            what = f"created at revision {after}"
+        elif before == after:
+            what = f"already at revision {after}"
+        else:
+            what = f"upgraded from {before} to {after}"
+        print(f"store {store.url}: {what}")
+        return EXIT_OK
+    finally:
+        store.dispose()
+
+
+def _actor(store, username: str | None):
+    from mutualaid.identity import system_actor
+
+    if username is None:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry in some containers
+            name = "cli"
+        return system_actor(name)
+    from mutualaid.store.accounts import active_actor
+
+    actor = active_actor(store, username)
+    if actor is None:
+        return f"there is no enabled account named {username!r} (unknown or disabled)"
+    if not actor.at_least(LOAD_ROLE):
+        return (f"{username} is a {actor.role}: loading a scenario needs the {LOAD_ROLE} "
+                f"role or above")
+    return actor
+
+
+def _sources(folder: Path, scenario) -> dict[str, str]:
+    from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE
+
+    sources = dict(SCENARIO_FILES)
+    if scenario.travel_times is not None:
+        sources["travel_times"] = TRAVEL_TIMES_FILE
+    return sources
+
+
+def run_load(args: argparse.Namespace) -> int:
+    """``mutualaid load SCENARIO_DIR [--as USER]``: check the folder, then store it."""
+    from mutualaid.scenario import load_scenario
+    from mutualaid.scenario import scenario_fingerprint
+    from mutualaid.store.layers import KINDS, save_scenario
+
+    opened = _open_and_upgrade("load")
+    if isinstance(opened, int):
+        return opened
+    store = opened[0]
+    try:
+        try:
+            actor = _actor(store, args.as_user)
+        except sa.exc.SQLAlchemyError as exc:
+            return _unreachable("load", store.url, exc)
+        if isinstance(actor, str):
+            print(f"mutualaid load: {actor}; nothing stored", file=sys.stderr)
+            return EXIT_REFUSED
+        folder = Path(args.scenario_dir)
+        result = load_scenario(folder)
+        if not result.ok:
+            for report in result.reports:
+                for line in report.lines():
+                    if line.startswith("error"):
+                        print(f"{report.source}: {line}", file=sys.stderr)
+            print(f"{args.scenario_dir}: scenario rejected, nothing stored", file=sys.stderr)
+            return EXIT_REFUSED
+        name = folder.resolve().name
+        try:
+            stored = save_scenario(store, result.scenario, name=name,
+                                   sources=_sources(folder, result.scenario), actor=actor,
+                                   files_fingerprint=scenario_fingerprint(folder.resolve()))
+        except MutualAidError as exc:
+            print(f"mutualaid load: {exc}; nothing stored", file=sys.stderr)
+            return EXIT_REFUSED
+        except sa.exc.SQLAlchemyError as exc:
+            return _unreachable("load", store.url, exc)
+        print(f"scenario {name} stored in {store.url} by {actor.username}:")
+        for kind in KINDS:
+            version = stored.versions.get(kind)
+            if kind in stored.changed and version is None:
+                print(f"{kind}: removed")
+            elif version is None:
+                continue
+            elif kind in stored.changed:
+                noun = "feature" if version.features == 1 else "features"
+                print(f"{kind}: version {version.version}, {version.features:,} {noun}")
+            else:
+                print(f"{kind}: unchanged (version {version.version})")
+        return EXIT_OK
+    finally:
+        store.dispose()

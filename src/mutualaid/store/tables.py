@@ -66,6 +66,10 @@ scenarios = sa.Table(
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("created_by", sa.String(200), nullable=False),
+    # A hash of the scenario folder's files when they were last stored (NULL when it was
+    # never loaded from a folder): the app stores a folder's files again only when they
+    # changed on disk, never over layers added since.
+    sa.Column("files_fingerprint", sa.String(64)),
 )
 
 #: One version of one layer of a scenario: who loaded what, when, from which file. The

@@ -10,12 +10,13 @@ whose sub-folders are scenarios.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE
+from mutualaid.scenario import SCENARIO_FILES, scenario_fingerprint
+
+__all__ = ["find_scenarios", "scenario_fingerprint", "scenario_roots"]
 from mutualaid.settings import SCENARIO_DIRS_ENV
 
 _MARKER = SCENARIO_FILES["jurisdictions"]
@@ -58,25 +59,3 @@ def find_scenarios(roots: Sequence[Path]) -> list[Path]:
             if folder.resolve() not in {f.resolve() for f in found}:
                 found.append(folder)
     return found
-
-
-def scenario_fingerprint(folder: Path) -> str:
-    """A hash of the scenario's files (names and contents): it changes when they do.
-
-    Used as the cache key of everything loaded or built from the folder, so an edited
-    file is never served from a stale cache, whatever its modification time says.
-    """
-    digest = hashlib.sha256()
-    for name in (*SCENARIO_FILES.values(), TRAVEL_TIMES_FILE):
-        path = folder / name
-        digest.update(name.encode() + b"\0")
-        try:
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-        except FileNotFoundError:
-            digest.update(b"<missing>")
-        except OSError as exc:  # unreadable: still a distinct, stable key
-            digest.update(f"<unreadable {exc.errno}>".encode())
-        digest.update(b"\0")
-    return digest.hexdigest()

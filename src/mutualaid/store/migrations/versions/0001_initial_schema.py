@@ -60,6 +60,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('created_at', UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.String(length=200), nullable=False),
+    sa.Column('files_fingerprint', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scenarios')),
     sa.UniqueConstraint('name', name=op.f('uq_scenarios_name'))
     )
@@ -176,6 +177,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_offer_lines_offer_id'), ['offer_id'], unique=False)
 
     # ### end Alembic commands ###
+    # The audit chain's head exists from the start: two first appends at once then
+    # queue on its row lock instead of racing to create it.
+    op.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '" + "0" * 64 + "')")
     if op.get_bind().dialect.name == "postgresql":
         # PostGIS: the geometry as a real column, derived from the portable WKB, with a
         # spatial index, for spatial queries in the database itself.

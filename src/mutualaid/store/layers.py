@@ -1,0 +1,794 @@
+"""Scenarios and their layers in the store, with versions: who loaded what, when, from
+which file (issue 5).
+
+Each layer of a scenario is kept as numbered versions (``layer_versions``); a version's
+rows (``layer_features``) are the canonical frame of :mod:`mutualaid.layers.schema`, one
+row per feature in file order: the fields as JSON text and, for the geographic layers,
+the geometry as WKB in EPSG:4326. The scenario's current layer of a kind is its highest
+version. Versions are never changed or removed, so a plan can name the versions it was
+computed from.
+
+Every write is one transaction with its audit row (:func:`mutualaid.store.audit.record`,
+the last statement): a writer killed halfway leaves all of it or none of it. Writes to one
+scenario are serialised (the scenario row is locked on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` holds the whole database), and a layer saved against a version that is
+no longer current is refused with :class:`StaleLayer` naming who changed it.
+
+The table ``units`` (one row per resource record, with how many units are committed) is
+kept in step with the resources layer; a change that would take away committed units is
+refused with :class:`UnitsInUse`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mutualaid.errors import MutualAidError
+from mutualaid.identity import Actor
+from mutualaid.scenario import Scenario
+from mutualaid.store import audit
+from mutualaid.store.engine import Store
+from mutualaid.store.tables import layer_features, layer_versions, scenarios, units
+
+#: Layer kinds a scenario holds, in the order they are stored and checked.
+KINDS: Final[tuple[str, ...]] = (
+    "jurisdictions", "incidents", "resources", "agreements", "travel_times")
+#: Kinds with a geometry (kept as WKB) and an ``id`` (kept as ``feature_id``).
+GEO_KINDS: Final[tuple[str, ...]] = ("jurisdictions", "incidents", "resources")
+#: Feature rows per INSERT batch: large enough to be fast, small enough to bound memory.
+CHUNK_ROWS: Final[int] = 5_000
+#: ``layer_versions.mode`` of a version recording that an optional layer was dropped
+#: (a scenario folder reloaded without its ``travel_times.csv``).
+REMOVED: Final[str] = "removed"
+#: ``layer_versions.mode`` of a version stored because another layer changed it (incidents
+#: and resources placed again in redrawn jurisdictions).
+RECHECKED: Final[str] = "rechecked"
+
+
+class StaleLayer(MutualAidError):
+    """A layer was saved against a version that is no longer the current one."""
+
+
+class UnitsInUse(MutualAidError):
+    """A new resources layer would take away units committed to offers.
+
+    Attributes
+    ----------
+    conflicts : list of str
+        One sentence per resource concerned.
+    """
+
+    def __init__(self, message: str, conflicts: list[str]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+class UnknownScenario(MutualAidError):
+    """No scenario of that name is stored."""
+
+
+@dataclass(frozen=True)
+class LayerVersion:
+    """One stored version of one layer of a scenario.
+
+    Parameters
+    ----------
+    id : int
+        The ``layer_versions`` row.
+    scenario : str
+        The scenario's name.
+    kind : str
+        One of :data:`KINDS`.
+    version : int
+        1, 2, ... per scenario and kind; the highest is current.
+    source : str
+        The file it was loaded from.
+    format, mode : str
+        The format the file was read as; ``replace``, ``merge``, :data:`RECHECKED` or
+        :data:`REMOVED`.
+    sha256 : str
+        Of the stored rows: equal content, equal hash.
+    features : int
+        Rows stored.
+    loaded_by : str
+        The account (or ``system:...``) that stored it.
+    loaded_at : datetime.datetime
+        When, in UTC.
+    """
+
+    id: int
+    scenario: str
+    kind: str
+    version: int
+    source: str
+    format: str
+    mode: str
+    sha256: str
+    features: int
+    loaded_by: str
+    loaded_at: datetime
+
+    def summary(self) -> dict[str, Any]:
+        """What the audit log records of this version."""
+        return {"version": self.version, "source": self.source, "features": self.features,
+                "sha256": self.sha256, "mode": self.mode, "loaded_by": self.loaded_by,
+                "loaded_at": self.loaded_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class StoredScenario:
+    """A scenario as stored: its canonical layers and the version of each.
+
+    Parameters
+    ----------
+    id : int
+        The ``scenarios`` row.
+    name : str
+    scenario : Scenario
+        The current layers, canonical (equal to what was saved).
+    versions : dict of str to LayerVersion
+        The current version of each kind stored (a dropped optional layer is absent).
+    changed : tuple of str
+        The kinds the call that returned this object stored a new version of.
+    """
+
+    id: int
+    name: str
+    scenario: Scenario
+    versions: dict[str, LayerVersion]
+    changed: tuple[str, ...] = field(default=())
+
+    @property
+    def version_key(self) -> str:
+        """A short key that changes whenever any layer's version changes: a cache key
+        for anything built from :attr:`scenario` (a map, a plan)."""
+        return _version_key(self.name, self.versions)
+
+
+def _version_key(name: str, versions: Mapping[str, LayerVersion]) -> str:
+    text = "\n".join([name] + [f"{k}:{v.id}:{v.version}:{v.sha256}"
+                               for k, v in sorted(versions.items())])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# --- canonical frames <-> rows ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Rows:
+    """A canonical frame as ``layer_features`` rows (without the version id)."""
+
+    kind: str
+    rows: list[dict[str, Any]]
+    sha256: str
+
+    @property
+    def features(self) -> int:
+        return len(self.rows)
+
+
+def _derived(kind: str) -> tuple[str, ...]:
+    # Recomputed by validation on the way back, so not stored in the properties.
+    from mutualaid.workspace import _DERIVED
+
+    return _DERIVED.get(kind, ())
+
+
+def _plain(value: Any) -> Any:
+    """*value* as a JSON value (NaN and other missing values become None)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _column_values(series: pd.Series) -> list[Any]:
+    dtype = series.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return [None if pd.isna(v) else v.isoformat() for v in series.tolist()]
+    if pd.api.types.is_float_dtype(dtype):
+        return [None if math.isnan(v) else v for v in series.tolist()]
+    if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return series.tolist()
+    return [_plain(v) for v in series.tolist()]
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    # Not jsontext.dumps: its sorted keys would lose the column order, and the extra
+    # columns a file had are shown in that order. Every row of a layer has the same
+    # keys in the same order, so equal content is still equal text.
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def serialise(kind: str, frame: pd.DataFrame) -> _Rows:
+    """The rows stored for a canonical *frame* of *kind*, and their SHA-256."""
+    import shapely
+
+    geometry = frame.geometry.name if kind in GEO_KINDS else None
+    skip = set(_derived(kind)) | ({geometry} if geometry else set())
+    names = [str(c) for c in frame.columns if c not in skip]
+    columns = [_column_values(frame[c]) for c in frame.columns if c not in skip]
+    n = len(frame)
+    ids = frame["id"].astype(object).tolist() if kind in GEO_KINDS else [None] * n
+    if kind in ("incidents", "resources"):
+        owners = frame["jurisdiction"].astype(object).tolist()
+    elif kind == "jurisdictions":
+        owners = ids
+    else:
+        owners = [None] * n
+    owners = [None if o is None or (isinstance(o, float) and math.isnan(o)) else str(o)
+              for o in owners]
+    wkbs = (list(shapely.to_wkb(np.asarray(frame.geometry.values), output_dimension=2))
+            if geometry else [None] * n)
+    digest = hashlib.sha256(kind.encode())
+    rows: list[dict[str, Any]] = []
+    for i, values in enumerate(zip(*columns) if columns else ([()] * n)):
+        props = _dumps(dict(zip(names, values)))
+        fid = None if ids[i] is None else str(ids[i])
+        wkb = wkbs[i]
+        digest.update(_dumps([fid, owners[i], props, None if wkb is None else wkb.hex()])
+                      .encode("utf-8"))
+        digest.update(b"\n")
+        rows.append({"position": i, "feature_id": fid, "jurisdiction": owners[i],
+                     "properties": props, "wkb": wkb})
+    return _Rows(kind, rows, digest.hexdigest())
+
+
+def _frame(kind: str, properties: list[str], wkbs: list[bytes | None]) -> pd.DataFrame:
+    """A frame its validator reads back into the canonical one."""
+    import geopandas as gpd
+    import shapely
+
+    records = [json.loads(p) for p in properties]
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    if kind == "agreements" and "resource_types" in frame.columns:
+        frame["resource_types"] = [";".join(v) if isinstance(v, list) else v
+                                   for v in frame["resource_types"]]
+    if kind not in GEO_KINDS:
+        return frame
+    geometry = shapely.from_wkb(np.asarray([bytes(w) for w in wkbs], dtype=object))
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"),
+                            crs="EPSG:4326")
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def _scenario_row(connection: Connection, name: str, *, lock: bool = False):
+    query = sa.select(scenarios).where(scenarios.c.name == name)
+    if lock:
+        # Serialises every layer write to this scenario on PostgreSQL (SQLite's
+        # BEGIN IMMEDIATE already holds the database).
+        query = query.with_for_update()
+    return connection.execute(query).first()
+
+
+def _versions(connection: Connection, scenario_id: int, name: str, *,
+              kind: str | None = None) -> list[LayerVersion]:
+    query = sa.select(layer_versions).where(layer_versions.c.scenario_id == scenario_id)
+    if kind is not None:
+        query = query.where(layer_versions.c.kind == kind)
+    rows = connection.execute(query.order_by(layer_versions.c.version.desc(),
+                                             layer_versions.c.id.desc()))
+    return [LayerVersion(id=r.id, scenario=name, kind=r.kind, version=r.version,
+                         source=r.source, format=r.format, mode=r.mode, sha256=r.sha256,
+                         features=r.features, loaded_by=r.loaded_by, loaded_at=r.loaded_at)
+            for r in rows]
+
+
+def _current(connection: Connection, scenario_id: int, name: str) -> dict[str, LayerVersion]:
+    """The highest version of each kind, dropped optional layers included."""
+    current: dict[str, LayerVersion] = {}
+    for version in _versions(connection, scenario_id, name):  # highest first
+        current.setdefault(version.kind, version)
+    return current
+
+
+def _live(current: Mapping[str, LayerVersion]) -> dict[str, LayerVersion]:
+    return {k: v for k, v in current.items() if v.mode != REMOVED}
+
+
+def _read_layer(connection: Connection, version: LayerVersion) -> pd.DataFrame:
+    rows = connection.execute(
+        sa.select(layer_features.c.properties, layer_features.c.wkb)
+        .where(layer_features.c.layer_version_id == version.id)
+        .order_by(layer_features.c.position)).all()
+    if len(rows) != version.features:
+        raise MutualAidError(f"the stored {version.kind} layer (version {version.version}) of "
+                             f"scenario {version.scenario} has {len(rows)} rows, not "
+                             f"{version.features}: the store is damaged")
+    return _frame(version.kind, [r.properties for r in rows], [r.wkb for r in rows])
+
+
+def _read_scenario(connection: Connection, name: str,
+                   current: Mapping[str, LayerVersion]) -> Scenario:
+    from mutualaid.workspace import check_scenario
+
+    live = _live(current)
+    missing = [k for k in KINDS[:4] if k not in live]
+    if missing:
+        raise MutualAidError(f"scenario {name} has no stored {', '.join(missing)} layer")
+    frames = {kind: _read_layer(connection, version) for kind, version in live.items()}
+    raw = Scenario(jurisdictions=frames["jurisdictions"], incidents=frames["incidents"],
+                   resources=frames["resources"], agreements=frames["agreements"],
+                   travel_times=frames.get("travel_times"), name=name)
+    # The validators give back the canonical dtypes and the derived columns (each
+    # incident's jurisdiction, lon/lat) exactly as when the layers were first loaded.
+    checked, reports = check_scenario(raw, previous=raw)
+    if checked is None:
+        errors = "; ".join(str(p) for r in reports for p in r.errors[:3])
+        raise MutualAidError(f"the stored scenario {name} no longer passes its checks: {errors}")
+    return checked
+
+
+def load_stored_scenario(store: Store, name: str) -> StoredScenario | None:
+    """The current layers of the stored scenario *name*, canonical; None when there is
+    no such scenario.
+
+    Parameters
+    ----------
+    store : Store
+    name : str
+
+    Returns
+    -------
+    StoredScenario or None
+        ``scenario`` equals the canonical Scenario that was saved.
+    """
+    with store.reading() as connection:
+        row = _scenario_row(connection, name)
+        if row is None:
+            return None
+        current = _current(connection, row.id, name)
+        scenario = _read_scenario(connection, name, current)
+    return StoredScenario(row.id, name, scenario, _live(current))
+
+
+def scenario_names(store: Store) -> list[str]:
+    """The names of the stored scenarios, sorted."""
+    with store.reading() as connection:
+        return list(connection.execute(sa.select(scenarios.c.name)
+                                       .order_by(scenarios.c.name)).scalars())
+
+
+def layer_history(store: Store, name: str, kind: str | None = None) -> list[LayerVersion]:
+    """Every stored version of the scenario's layers (of *kind* only, when given),
+    newest first; empty when there is no such scenario."""
+    with store.reading() as connection:
+        row = _scenario_row(connection, name)
+        return [] if row is None else _versions(connection, row.id, name, kind=kind)
+
+
+def files_fingerprint(store: Store, name: str) -> str | None:
+    """The fingerprint of the folder files *name* was last stored from (see
+    :func:`save_scenario`); None when not stored or never from a folder."""
+    with store.reading() as connection:
+        return connection.execute(sa.select(scenarios.c.files_fingerprint)
+                                  .where(scenarios.c.name == name)).scalar()
+
+
+def current_versions(store: Store, name: str) -> dict[str, LayerVersion]:
+    """The current version of each layer of scenario *name* (no feature rows read);
+    empty when there is no such scenario."""
+    with store.reading() as connection:
+        row = _scenario_row(connection, name)
+        return {} if row is None else _live(_current(connection, row.id, name))
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def _ensure_scenario(connection: Connection, name: str, actor: Actor, now: datetime):
+    """The scenario's row, locked, created when absent (two first loads of one name at
+    once: the second finds the first's row instead of failing)."""
+    values = {"name": name, "created_at": now, "created_by": actor.username}
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    connection.execute(insert(scenarios).values(**values)
+                       .on_conflict_do_nothing(index_elements=["name"]))
+    return _scenario_row(connection, name, lock=True)
+
+
+def _store_version(connection: Connection, *, scenario_id: int, name: str, rows: _Rows,
+                   version: int, source: str, format: str, mode: str, actor: Actor,
+                   now: datetime) -> LayerVersion:
+    new_id = connection.execute(layer_versions.insert().values(
+        scenario_id=scenario_id, kind=rows.kind, version=version, source=source[:500],
+        format=format[:20], mode=mode, sha256=rows.sha256, features=rows.features,
+        loaded_by=actor.username, loaded_at=now).returning(layer_versions.c.id)).scalar_one()
+    for start in range(0, rows.features, CHUNK_ROWS):
+        chunk = rows.rows[start:start + CHUNK_ROWS]
+        connection.execute(layer_features.insert(),
+                           [{**r, "layer_version_id": new_id} for r in chunk])
+    return LayerVersion(id=new_id, scenario=name, kind=rows.kind, version=version,
+                        source=source[:500], format=format[:20], mode=mode,
+                        sha256=rows.sha256, features=rows.features,
+                        loaded_by=actor.username, loaded_at=now)
+
+
+def _store_removed(connection: Connection, *, scenario_id: int, name: str, kind: str,
+                   version: int, actor: Actor, now: datetime) -> LayerVersion:
+    empty = _Rows(kind, [], hashlib.sha256(f"{kind} removed".encode()).hexdigest())
+    return _store_version(connection, scenario_id=scenario_id, name=name, rows=empty,
+                          version=version, source="", format="", mode=REMOVED, actor=actor,
+                          now=now)
+
+
+def _units_of(resources: pd.DataFrame) -> dict[str, tuple[str, str, int]]:
+    """resource id -> (type, owner, quantity) of a canonical resources frame."""
+    owners = [o if isinstance(o, str) else "" for o in resources["jurisdiction"].tolist()]
+    return {str(i): (str(t), o, int(q)) for i, t, o, q in zip(
+        resources["id"].tolist(), resources["type"].tolist(), owners,
+        resources["quantity"].tolist())}
+
+
+def _in_use(resource: str, type_: str, owner: str, committed: int, change: str) -> str:
+    owned = f"{type_}, {owner}" if owner else type_
+    units_text = "1 unit is" if committed == 1 else f"{committed} units are"
+    return f"resource {resource} ({owned}): {units_text} committed to offers; {change}"
+
+
+def _sync_units(connection: Connection, scenario_id: int, resources: pd.DataFrame) -> None:
+    """Make ``units`` list exactly the records of *resources*, keeping what is committed.
+
+    Raises
+    ------
+    UnitsInUse
+        A resource with committed units would be removed, change type or owner, or
+        list fewer units than are committed. Nothing is changed then.
+    """
+    # Locked so that no commit of these units slips in between the check and the change
+    # (the workflow takes the same row locks, and the audit head only after them). In
+    # resource-id order, the order commits lock them in: no deadlock with a commit.
+    existing = {r.resource_id: r for r in connection.execute(
+        sa.select(units).where(units.c.scenario_id == scenario_id)
+        .order_by(units.c.resource_id).with_for_update())}
+    wanted = _units_of(resources)
+    conflicts: list[str] = []
+    for rid, row in existing.items():
+        if row.committed <= 0:
+            continue
+        new = wanted.get(rid)
+        if new is None:
+            change = "the new layer removes it"
+        elif new[0] != row.type:
+            change = f"the new layer makes it a {new[0]}"
+        elif new[1] != row.jurisdiction:
+            change = f"the new layer gives it to {new[1] or 'no jurisdiction'}"
+        elif new[2] < row.committed:
+            change = f"the new layer lists {new[2]}"
+        else:
+            continue
+        conflicts.append(_in_use(rid, row.type, row.jurisdiction, row.committed, change))
+    if conflicts:
+        raise UnitsInUse("the resources were not changed: " + "; ".join(conflicts), conflicts)
+    removed = [rid for rid in existing if rid not in wanted]
+    for start in range(0, len(removed), CHUNK_ROWS):
+        connection.execute(units.delete().where(
+            units.c.scenario_id == scenario_id,
+            units.c.resource_id.in_(removed[start:start + CHUNK_ROWS])))
+    changed = [{"rid": rid, "t": t, "j": j, "q": q} for rid, (t, j, q) in wanted.items()
+               if rid in existing and (existing[rid].type, existing[rid].jurisdiction,
+                                       existing[rid].quantity) != (t, j, q)]
+    if changed:
+        connection.execute(
+            units.update().where(units.c.scenario_id == scenario_id,
+                                 units.c.resource_id == sa.bindparam("rid"))
+            .values(type=sa.bindparam("t"), jurisdiction=sa.bindparam("j"),
+                    quantity=sa.bindparam("q"), version=units.c.version + 1), changed)
+    added = [{"scenario_id": scenario_id, "resource_id": rid, "type": t, "jurisdiction": j,
+              "quantity": q, "committed": 0, "version": 1}
+             for rid, (t, j, q) in wanted.items() if rid not in existing]
+    for start in range(0, len(added), CHUNK_ROWS):
+        connection.execute(units.insert(), added[start:start + CHUNK_ROWS])
+
+
+def _layers(scenario: Scenario) -> dict[str, pd.DataFrame]:
+    return {k: getattr(scenario, k) for k in KINDS if getattr(scenario, k) is not None}
+
+
+def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapping[str, str],
+                  actor: Actor, now: datetime | None = None,
+                  files_fingerprint: str | None = None) -> StoredScenario:
+    """Store every layer of a validated *scenario* as one change, audited.
+
+    Creates the scenario when it is new. A layer whose content equals its current
+    version is not stored again; a layer that changed gets a new version; an optional
+    layer (travel times) the scenario no longer has is recorded as dropped.
+
+    Parameters
+    ----------
+    store : Store
+    scenario : Scenario
+        As :func:`mutualaid.scenario.load_scenario` returns it (canonical, checked).
+    name : str
+        The scenario's name in the store (the folder's name).
+    sources : mapping of str to str
+        The file each layer was read from, by kind.
+    actor : Actor
+        Who stores it (the audit log's actor).
+    now : datetime.datetime, optional
+        The time to record (UTC); the current time when None.
+    files_fingerprint : str, optional
+        The hash of the folder's files the scenario was read from, kept with the
+        scenario (:func:`files_fingerprint`) in the same transaction.
+
+    Returns
+    -------
+    StoredScenario
+        ``changed`` lists the kinds given a new version.
+
+    Raises
+    ------
+    UnitsInUse
+        The new resources would take away committed units; nothing is stored.
+    """
+    now = _now(now)
+    # The expensive part (JSON, WKB, hashes) before the transaction: the write lock is
+    # then held only for the inserts.
+    prepared = {kind: serialise(kind, frame) for kind, frame in _layers(scenario).items()}
+    with store.transaction() as connection:
+        row = _ensure_scenario(connection, name, actor, now)
+        if files_fingerprint is not None:
+            connection.execute(scenarios.update().where(scenarios.c.id == row.id)
+                               .values(files_fingerprint=files_fingerprint))
+        current = _current(connection, row.id, name)
+        versions = dict(current)
+        changed: list[str] = []
+        for kind in KINDS:
+            old = current.get(kind)
+            number = 1 if old is None else old.version + 1
+            rows = prepared.get(kind)
+            if rows is None:
+                if old is not None and old.mode != REMOVED:
+                    versions[kind] = _store_removed(connection, scenario_id=row.id, name=name,
+                                                    kind=kind, version=number, actor=actor,
+                                                    now=now)
+                    changed.append(kind)
+                continue
+            if old is not None and old.mode != REMOVED and old.sha256 == rows.sha256:
+                continue
+            versions[kind] = _store_version(
+                connection, scenario_id=row.id, name=name, rows=rows, version=number,
+                source=sources.get(kind, ""), format=_format_of(sources.get(kind, "")),
+                mode="replace", actor=actor, now=now)
+            changed.append(kind)
+        if "resources" in changed:
+            _sync_units(connection, row.id, scenario.resources)
+        after = {k: {**v.summary(), "changed": k in changed} for k, v in _live(versions).items()}
+        dropped = [k for k in changed if versions[k].mode == REMOVED]
+        if dropped:
+            after["dropped"] = dropped
+        audit.record(connection, actor=actor.username, action="scenario.loaded",
+                     subject=f"scenario {name}", after=after, now=now)
+    stored = dataclasses.replace(scenario, name=name)
+    return StoredScenario(row.id, name, stored, _live(versions), tuple(changed))
+
+
+def _format_of(source: str) -> str:
+    suffix = source.rsplit(".", 1)[-1].lower() if "." in source else ""
+    return {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg",
+            "zip": "shapefile", "kml": "kml"}.get(suffix, suffix)
+
+
+def _stale_message(kind: str, current: LayerVersion | None, expected: int) -> str:
+    if current is None:
+        return (f"the {kind} layer is not stored any more (you loaded version {expected}); "
+                f"load it again")
+    at = current.loaded_at.astimezone(UTC).strftime("%H:%M UTC")
+    return (f"the {kind} layer was changed by {current.loaded_by} at {at} (version "
+            f"{current.version}) since you loaded version {expected}; load it again")
+
+
+@dataclass(frozen=True)
+class _Change:
+    """A layer change checked against one state of the scenario, ready to write."""
+
+    scenario_id: int
+    current: dict[str, LayerVersion]  # the state it was checked against
+    result: Scenario
+    rows: dict[str, _Rows]  # the layers to store, the added kind first
+
+
+def _version_ids(current: Mapping[str, LayerVersion]) -> dict[str, int]:
+    return {k: v.id for k, v in current.items()}
+
+
+def _check_expected(kind: str, current: Mapping[str, LayerVersion],
+                    expected_version: int | None) -> None:
+    if expected_version is None:
+        return
+    # A dropped optional layer's marker is a version too: the page that showed the drop
+    # passes its number.
+    latest = current.get(kind)
+    if (latest.version if latest else 0) != expected_version:
+        raise StaleLayer(_stale_message(kind, current.get(kind), expected_version))
+
+
+def _prepare(connection: Connection, *, name: str, kind: str, frame: pd.DataFrame, mode: str,
+             source: str, format: str, expected_version: int | None,
+             now: datetime) -> _Change:
+    from mutualaid.workspace import add_layer, new_workspace
+
+    row = _scenario_row(connection, name)
+    if row is None:
+        raise UnknownScenario(f"there is no stored scenario named {name!r}; load its folder "
+                              f"first (mutualaid load)")
+    current = _current(connection, row.id, name)
+    _check_expected(kind, current, expected_version)
+    base = _read_scenario(connection, name, current)
+    result = add_layer(new_workspace(base), kind, frame, source=source, mode=mode,
+                       format=format, now=now).current
+    result = dataclasses.replace(result, name=name)
+    # Redrawn jurisdictions can place incidents and resources differently.
+    touched = [kind] + (["incidents", "resources"] if kind == "jurisdictions" else [])
+    return _Change(row.id, current, result, {k: serialise(k, getattr(result, k))
+                                             for k in touched})
+
+
+def _write(connection: Connection, change: _Change, *, name: str, kind: str, mode: str,
+           source: str, format: str, actor: Actor, now: datetime
+           ) -> tuple[dict[str, LayerVersion], list[str]]:
+    versions = _live(change.current)
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    changed: list[str] = []
+    for k, rows in change.rows.items():
+        previous = versions.get(k)
+        if k != kind and previous is not None and previous.sha256 == rows.sha256:
+            continue
+        latest = change.current.get(k)
+        ours = k == kind
+        versions[k] = _store_version(
+            connection, scenario_id=change.scenario_id, name=name, rows=rows,
+            version=1 if latest is None else latest.version + 1,
+            source=source if ours else f"placed again in jurisdictions from {source}",
+            format=format if ours else "", mode=mode if ours else RECHECKED, actor=actor,
+            now=now)
+        changed.append(k)
+        before[k] = None if previous is None else previous.summary()
+        after[k] = versions[k].summary()
+    if "resources" in changed:
+        _sync_units(connection, change.scenario_id, change.result.resources)
+    action = "agreement.changed" if kind == "agreements" else "layer.loaded"
+    audit.record(connection, actor=actor.username, action=action,
+                 subject=f"scenario {name}: {kind}", before=before, after=after, now=now)
+    return versions, changed
+
+
+#: Times :func:`save_layer` checks a change outside the write lock and finds the scenario
+#: changed meanwhile, before it checks it again holding the lock (which always succeeds).
+OPTIMISTIC_ATTEMPTS: Final[int] = 2
+
+
+def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFrame, mode: str,
+               source: str, format: str, actor: Actor, expected_version: int | None = None,
+               now: datetime | None = None) -> StoredScenario:
+    """Add one layer to a stored scenario (replacing or merging by id), after checking
+    the whole resulting scenario, as one audited change.
+
+    The layer is stored as a new version holding all its rows (not a difference). When
+    redrawn jurisdictions place incidents or resources differently, those layers get a
+    new version too (mode ``rechecked``), and ``units`` follows the resources.
+
+    The combined scenario is checked before the write lock is taken (checking a large
+    scenario takes seconds, and the lock holds up every other writer); the write then
+    goes ahead only if no layer of the scenario changed meanwhile. If one did, the
+    change is checked again against the new state (or refused, when *expected_version*
+    is no longer current); after :data:`OPTIMISTIC_ATTEMPTS` the check is made holding
+    the lock, so a busy scenario cannot starve a writer.
+
+    Parameters
+    ----------
+    store : Store
+    scenario_name : str
+        A stored scenario.
+    kind : {"jurisdictions", "incidents", "resources", "agreements", "travel_times"}
+    frame : pandas.DataFrame
+        An accepted canonical layer (``load_layer(...).frame``).
+    mode : {"replace", "merge"}
+        See :func:`mutualaid.workspace.add_layer`.
+    source, format : str
+        The file's name and the format it was read as.
+    actor : Actor
+        Who stores it.
+    expected_version : int, optional
+        The version of this kind the change was based on (0 when there was none); when
+        it is no longer current the change is refused. None: apply the change to
+        whatever is current.
+    now : datetime.datetime, optional
+        The time to record (UTC).
+
+    Returns
+    -------
+    StoredScenario
+        ``changed`` lists the kinds given a new version.
+
+    Raises
+    ------
+    LayerRefused
+        The combined scenario is not valid (``.reports`` says why); nothing stored.
+    StaleLayer
+        *expected_version* is not the current version, or another change of this
+        layer was stored at the same moment.
+    UnitsInUse
+        The resources would take away committed units.
+    UnknownScenario
+        No scenario named *scenario_name* is stored.
+
+    Examples
+    --------
+    >>> save_layer(store, scenario_name="rhine-flood-2021", kind="incidents",
+    ...            frame=load_layer("new.geojson", kind="incidents").frame, mode="merge",
+    ...            source="new.geojson", format="geojson", actor=alice,
+    ...            expected_version=3)  # doctest: +SKIP
+    """
+    now = _now(now)
+    options = {"name": scenario_name, "kind": kind, "mode": mode, "source": source,
+               "format": format}
+    change: _Change | None = None
+    try:
+        for attempt in range(OPTIMISTIC_ATTEMPTS + 1):
+            locked_check = attempt == OPTIMISTIC_ATTEMPTS
+            if not locked_check:
+                with store.reading() as connection:
+                    change = _prepare(connection, frame=frame, expected_version=expected_version,
+                                      now=now, **options)
+            with store.transaction() as connection:
+                # Serialises the writes to this scenario on PostgreSQL (SQLite's BEGIN
+                # IMMEDIATE already holds the database).
+                _scenario_row(connection, scenario_name, lock=True)
+                if locked_check:
+                    change = _prepare(connection, frame=frame,
+                                      expected_version=expected_version, now=now, **options)
+                else:
+                    current = _current(connection, change.scenario_id, scenario_name)
+                    if _version_ids(current) != _version_ids(change.current):
+                        _check_expected(kind, current, expected_version)
+                        continue  # check again against what is current now
+                versions, changed = _write(connection, change, actor=actor, now=now, **options)
+            return StoredScenario(change.scenario_id, scenario_name, change.result,
+                                  versions, tuple(changed))
+    except sa.exc.IntegrityError as exc:
+        if "layer_versions" not in str(exc.orig):
+            raise
+        # Another change of this layer committed first with the same version number.
+        latest = current_versions(store, scenario_name).get(kind)
+        old = None if change is None else change.current.get(kind)
+        based_on = expected_version if expected_version is not None else (
+            old.version if old else 0)
+        raise StaleLayer(_stale_message(kind, latest, based_on)) from None
+    raise AssertionError("unreachable: the last attempt holds the lock")
+
+
+__all__ = [
+    "CHUNK_ROWS", "GEO_KINDS", "KINDS", "LayerVersion", "StaleLayer", "StoredScenario",
+    "UnitsInUse", "UnknownScenario", "current_versions", "files_fingerprint", "layer_history",
+    "load_stored_scenario", "save_layer", "save_scenario", "scenario_names", "serialise",
+]

@@ -1,0 +1,176 @@
+"""``mutualaid db init`` and ``mutualaid load`` (contract, section 3), on both backends."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mutualaid.cli import main
+from mutualaid.identity import system_actor
+from mutualaid.store import audit, open_store
+from mutualaid.store.accounts import add_account, disable_account
+from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.layers import (
+    current_versions,
+    load_stored_scenario,
+    scenario_names,
+)
+from mutualaid.store.tables import layer_features, layer_versions, scenarios
+
+from .conftest import drop_database, new_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+RHINE = ROOT / "data" / "rhine-flood-2021"
+
+
+@pytest.fixture
+def use_store(store_url, monkeypatch):
+    """The store the command line uses (schema created), open for checking."""
+    monkeypatch.setenv(DATABASE_URL_ENV, store_url)
+    store = open_store(store_url)
+    yield store
+    store.dispose()
+
+
+def rows(store, table):
+    with store.reading() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def audit_entries(store):
+    with store.reading() as connection:
+        return list(audit.entries(connection, newest_first=False))
+
+
+def copy_of(folder: Path, tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copytree(folder, target)
+    return target
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_db_init_creates_then_finds_the_store(kind, tmp_path, pg_admin, monkeypatch, capsys):
+    url = new_database_url(kind, tmp_path, pg_admin)
+    try:
+        monkeypatch.setenv(DATABASE_URL_ENV, url)
+        assert main(["db", "init"]) == 0
+        first = capsys.readouterr()
+        assert "created at revision 0001" in first.out and first.err == ""
+        assert main(["db", "init"]) == 0
+        assert "already at revision 0001" in capsys.readouterr().out
+        store = open_store(url)
+        try:
+            assert scenario_names(store) == []
+        finally:
+            store.dispose()
+    finally:
+        drop_database(url, pg_admin)
+
+
+def test_db_init_creates_the_default_sqlite_file(tmp_path, monkeypatch, capsys):
+    # no MUTUALAID_DATABASE_URL: an SQLite file in the state folder (set by tests/conftest.py)
+    assert main(["db", "init"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("store sqlite:///") and "created at revision 0001" in out
+
+
+def test_db_init_unreachable_store_is_one_line(monkeypatch, capsys):
+    monkeypatch.setenv(DATABASE_URL_ENV, "postgresql://nobody:secret@127.0.0.1:1/none")
+    assert main(["db", "init"]) == 1
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "cannot use the store" in lines[0]
+    assert "secret" not in captured.err and "Traceback" not in captured.err
+
+
+def test_db_without_action_is_usage(capsys):
+    assert main(["db"]) == 2
+
+
+def test_load_stores_every_layer_once(use_store, tmp_path, capsys):
+    folder = copy_of(RHINE, tmp_path, "rhine")
+    assert main(["load", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "jurisdictions: version 1, 101 features" in out
+    assert "incidents: version 1, 39 features" in out
+    assert "agreements: version 1, 29 features" in out
+    assert scenario_names(use_store) == ["rhine"]
+    stored = load_stored_scenario(use_store, "rhine")
+    assert len(stored.scenario.resources) == 305
+    assert stored.versions["incidents"].source == "incidents.geojson"
+    entry = audit_entries(use_store)[-1]
+    assert entry.action == "scenario.loaded" and entry.actor.startswith("system:")
+    # again: nothing new stored, the load is still audited
+    assert main(["load", str(folder)]) == 0
+    assert "incidents: unchanged (version 1)" in capsys.readouterr().out
+    assert rows(use_store, layer_versions) == 4
+    assert len(audit_entries(use_store)) == 2
+    # a changed file: only that layer gets a new version
+    text = (folder / "incidents.geojson").read_text(encoding="utf-8")
+    (folder / "incidents.geojson").write_text(text.replace('"severity": 5', '"severity": 4', 1),
+                                              encoding="utf-8")
+    assert main(["load", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "incidents: version 2, 39 features" in out
+    assert "resources: unchanged (version 1)" in out
+    assert current_versions(use_store, "rhine")["incidents"].version == 2
+    with use_store.reading() as connection:
+        assert audit.verify(connection).ok
+
+
+def test_load_invalid_folder_stores_nothing(use_store, tmp_path, capsys):
+    folder = copy_of(RHINE, tmp_path, "broken")
+    text = (folder / "incidents.geojson").read_text(encoding="utf-8")
+    (folder / "incidents.geojson").write_text(text.replace('"severity": 5', '"severity": 9'),
+                                              encoding="utf-8")
+    (folder / "agreements.csv").unlink()
+    assert main(["load", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert "severity" in err and "agreements.csv" in err
+    assert "nothing stored" in err and "Traceback" not in err
+    assert scenario_names(use_store) == []
+    assert rows(use_store, scenarios) == rows(use_store, layer_features) == 0
+    assert audit_entries(use_store) == []
+
+
+def test_load_missing_folder(use_store, tmp_path, capsys):
+    assert main(["load", str(tmp_path / "nowhere")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert scenario_names(use_store) == []
+
+
+def test_load_as_a_planner(use_store, tmp_path, capsys):
+    add_account(use_store, username="pia", role="planner", jurisdiction="DE-NW",
+                password="correct horse battery staple", actor=system_actor("test"))
+    folder = copy_of(RHINE, tmp_path, "rhine")
+    assert main(["load", str(folder), "--as", "pia"]) == 0
+    capsys.readouterr()
+    entry = audit_entries(use_store)[-1]
+    assert entry.action == "scenario.loaded" and entry.actor == "pia"
+    assert current_versions(use_store, "rhine")["resources"].loaded_by == "pia"
+
+
+@pytest.mark.parametrize("who", ["unknown", "viewer", "disabled"])
+def test_load_as_someone_not_allowed_stores_nothing(use_store, tmp_path, capsys, who):
+    admin = system_actor("test")
+    if who == "viewer":
+        add_account(use_store, username="vic", role="viewer", jurisdiction="DE-NW",
+                    password="correct horse battery staple", actor=admin)
+        user, said = "vic", "needs the planner role"
+    elif who == "disabled":
+        add_account(use_store, username="dan", role="planner", jurisdiction="DE-NW",
+                    password="correct horse battery staple", actor=admin)
+        disable_account(use_store, "dan", actor=admin)
+        user, said = "dan", "no enabled account named 'dan'"
+    else:
+        user, said = "ghost", "no enabled account named 'ghost'"
+    audited = len(audit_entries(use_store))
+    folder = copy_of(RHINE, tmp_path, "rhine")
+    assert main(["load", str(folder), "--as", user]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "nothing stored" in err and "Traceback" not in err
+    assert scenario_names(use_store) == []
+    assert len(audit_entries(use_store)) == audited
