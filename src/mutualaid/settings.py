@@ -137,3 +137,28 @@ def state_dir(*, environ: dict[str, str] | None = None) -> Path:
     """The folder for the app's own state: ``MUTUALAID_STATE_DIR`` or ``var``."""
     env = os.environ if environ is None else environ
     return Path(env.get(STATE_DIR_ENV, "").strip() or DEFAULT_STATE_DIR)
+#: Set to ``0`` to start an empty store without the samples and demo accounts (the test
+#: suite does, except where it tests them).
+FIRST_RUN_ENV: Final[str] = "MUTUALAID_FIRST_RUN"
+
+
+def demo_accounts_wanted(*, environ: dict[str, str] | None = None) -> bool:
+    """False when ``MUTUALAID_FIRST_RUN=0``: no samples or demo accounts on first start."""
+    env = os.environ if environ is None else environ
+    return env.get(FIRST_RUN_ENV, "1").strip() != "0"
+
+# --- Accounts and sign-in (store/accounts.py, ui/identity.py; helper ACCOUNTS) ------
+#: Shortest password accepted, in characters (NIST SP 800-63B asks for at least 8 and
+#: recommends allowing long passphrases; 12 keeps guessing out of reach online).
+PASSWORD_MIN_LENGTH: Final[int] = 12
+#: Longest password accepted, in characters: long enough for any passphrase, short enough
+#: that hashing a pasted novel cannot tie up a server.
+PASSWORD_MAX_LENGTH: Final[int] = 1024
+#: Failed sign-ins for one username, within :data:`SIGN_IN_WINDOW_S`, after which further
+#: tries for that username are refused until the oldest failure is that old.
+SIGN_IN_MAX_FAILURES: Final[int] = 5
+#: The window over which failed sign-ins are counted, in seconds (15 minutes).
+SIGN_IN_WINDOW_S: Final[float] = 15 * 60.0
+#: Most usernames whose failures are remembered at once (per server process), so that
+#: guessing many names cannot grow the server's memory without limit.
+SIGN_IN_TRACKED_USERNAMES: Final[int] = 10_000

@@ -1,9 +1,165 @@
-"""The ``mutualaid`` store subcommands of this module (placeholder until written)."""
+"""``mutualaid users``: manage the local accounts of the store.
+
+    mutualaid users add USERNAME --role ROLE [--jurisdiction J] [--name NAME] [--password-stdin]
+    mutualaid users passwd USERNAME [--password-stdin]
+    mutualaid users disable USERNAME
+    mutualaid users enable USERNAME
+    mutualaid users list
+
+The command acts as the local system user (``system:<login name>``, an admin) on the
+store ``MUTUALAID_DATABASE_URL`` names, creating or upgrading its schema first. Without
+``--password-stdin`` a strong password is generated and printed once; with it, the first
+line of standard input is the password (so it never appears in the shell's history or
+the process list), or, on a terminal, the password typed at a prompt that does not echo.
+
+Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from mutualaid.identity import ROLES, Actor, system_actor
+from mutualaid.store import accounts
+from mutualaid.store.engine import Store, open_store
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
-    """Add this module's subcommands to the ``mutualaid`` parser."""
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``users`` and its subcommands to the ``mutualaid`` parser."""
+    users = subparsers.add_parser("users", help="manage the store's local accounts")
+    sub = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+
+    add = sub.add_parser("add", help="create an account")
+    add.add_argument("username", metavar="USERNAME")
+    add.add_argument("--role", required=True, choices=ROLES, help="what the account may do")
+    add.add_argument("--jurisdiction", metavar="J", default=None,
+                     help="the jurisdiction it acts for (required except for an admin)")
+    add.add_argument("--name", metavar="NAME", default=None, help="display name for people")
+    _password_stdin(add)
+    add.set_defaults(handler=_handler(_add))
+
+    passwd = sub.add_parser("passwd", help="set an account's password")
+    passwd.add_argument("username", metavar="USERNAME")
+    _password_stdin(passwd)
+    passwd.set_defaults(handler=_handler(_passwd))
+
+    for name, action, text in (("disable", _disable, "stop an account from signing in"),
+                               ("enable", _enable, "let a disabled account sign in again")):
+        parser = sub.add_parser(name, help=text)
+        parser.add_argument("username", metavar="USERNAME")
+        parser.set_defaults(handler=_handler(action))
+
+    listing = sub.add_parser("list", help="list the accounts")
+    listing.set_defaults(handler=_handler(_list))
+
+
+def _password_stdin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--password-stdin", action="store_true",
+                        help="read the password from the first line of standard input "
+                             "(otherwise one is generated and printed once)")
+
+
+def _handler(action: Callable[[Store, argparse.Namespace, Actor], int]
+             ) -> Callable[[argparse.Namespace], int]:
+    """Open and upgrade the store, run *action* as the system user, turn every expected
+    failure into a message and exit code 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        from mutualaid.store.migrate import upgrade
+
+        where = f"mutualaid users {args.users_command}"
+        store = None
+        try:
+            store = open_store()
+            upgrade(store)
+            return action(store, args, system_actor(_login_name()))
+        except accounts.AccountError as exc:
+            print(f"{where}: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        except sa.exc.SQLAlchemyError as exc:
+            shown = store.url if store is not None else "the store"
+            print(f"{where}: cannot use {shown}: {type(exc).__name__}: "
+                  f"{str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+            return EXIT_REFUSED
+        finally:
+            if store is not None:
+                store.dispose()
+
+    return run
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
+def _new_password(args: argparse.Namespace) -> tuple[str, bool]:
+    """The password to set and whether it was generated (then it is printed once)."""
+    if args.password_stdin:
+        if sys.stdin.isatty():  # typed by a person: ask without echoing it
+            return getpass.getpass(f"password for {args.username}: "), False
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n"), False
+    return accounts.generate_password(), True
+
+
+def _add(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    password, generated = _new_password(args)
+    account = accounts.add_account(store, username=args.username, role=args.role,
+                                   jurisdiction=args.jurisdiction, password=password,
+                                   display_name=args.name, actor=actor)
+    where = f" for {account.jurisdiction}" if account.jurisdiction else ""
+    print(f"created {account.username} ({account.role}{where})")
+    if generated:
+        _show_generated(account.username, password)
+    return EXIT_OK
+
+
+def _passwd(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    password, generated = _new_password(args)
+    account = accounts.set_password(store, args.username, password, actor=actor)
+    print(f"password of {account.username} set")
+    if generated:
+        _show_generated(account.username, password)
+    return EXIT_OK
+
+
+def _show_generated(username: str, password: str) -> None:
+    print(f"password for {username} (shown once, stored only as a hash): {password}")
+
+
+def _disable(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    before = accounts.get_account(store, args.username)
+    account = accounts.disable_account(store, args.username, actor=actor)
+    done = "was already disabled" if before is not None and before.disabled else "disabled"
+    print(f"{account.username} {done}")
+    return EXIT_OK
+
+
+def _enable(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    before = accounts.get_account(store, args.username)
+    account = accounts.enable_account(store, args.username, actor=actor)
+    done = "was already enabled" if before is not None and not before.disabled else "enabled"
+    print(f"{account.username} {done}")
+    return EXIT_OK
+
+
+def _list(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    rows = [("username", "name", "role", "jurisdiction", "disabled")]
+    rows += [(a.username, a.display_name, a.role, a.jurisdiction or "-",
+              "yes" if a.disabled else "no") for a in accounts.list_accounts(store)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    if len(rows) == 1:
+        print("(no accounts: create one with `mutualaid users add USERNAME --role admin`)")
+    return EXIT_OK

@@ -1,0 +1,410 @@
+"""Local accounts: who may sign in, with which role and for which jurisdiction.
+
+Passwords are kept only as argon2id hashes (RFC 9106, its low-memory profile). Every
+change is written to the audit log in the same transaction, without the password or its
+hash. Accounts that sign in through an identity provider (OpenID Connect, issue 6) are
+rows of the same table with no password hash: :func:`authenticate` never lets them in
+with a password, and :func:`active_actor` treats them like any other account.
+
+Only an admin manages accounts (the command line acts as the system, an admin); an
+account may change its own password.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.engine import Connection
+
+from mutualaid.errors import MutualAidError
+from mutualaid.identity import ROLES, Actor
+from mutualaid.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from mutualaid.store import audit
+from mutualaid.store.engine import Store
+from mutualaid.store.tables import accounts
+
+#: Letters and digits (ASCII, so that no two names look alike), ``.``, ``_``, ``-`` and
+#: ``@`` (an e-mail address is a valid username); 1 to 200 characters. No ``:``, so no
+#: account can take a ``system:...`` name.
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,200}")
+#: Longest display name or jurisdiction id, in characters (the columns' size).
+TEXT_MAX_LENGTH = 200
+#: Roles that act for one jurisdiction and therefore need one.
+JURISDICTION_ROLES = ("viewer", "planner", "coordinator")
+
+_HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+
+
+class AccountError(MutualAidError):
+    """An account cannot be created or changed as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account as people may see it (never its password hash).
+
+    Parameters
+    ----------
+    username, display_name, role : str
+    jurisdiction : str or None
+        None for an admin bound to no jurisdiction.
+    disabled : bool
+        A disabled account cannot sign in and loses access at its session's next rerun.
+    has_password : bool
+        False for accounts that only sign in through an identity provider.
+    created_at : datetime.datetime
+    created_by : str
+    """
+
+    username: str
+    display_name: str
+    role: str
+    jurisdiction: str | None
+    disabled: bool
+    has_password: bool
+    created_at: datetime
+    created_by: str
+
+    @property
+    def actor(self) -> Actor:
+        """The account as an :class:`~mutualaid.identity.Actor`."""
+        return Actor(self.username, self.role, self.jurisdiction, self.display_name)
+
+
+# --- Validation ----------------------------------------------------------------------
+
+def check_username(username: object) -> str:
+    """*username* when it is well formed, else :class:`AccountError` saying why."""
+    if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
+        shown = username if isinstance(username, str) else type(username).__name__
+        raise AccountError(f"username {shown!r} is not valid: use 1 to 200 letters, digits, "
+                           f"'.', '_', '-' or '@' (no spaces)")
+    return username
+
+
+def check_password(password: object) -> str:
+    """*password* when it is long enough (and not absurdly long), else :class:`AccountError`."""
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
+        got = len(password) if isinstance(password, str) else 0
+        raise AccountError(f"the password must have at least {PASSWORD_MIN_LENGTH} "
+                           f"characters, got {got}")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise AccountError(f"the password must have at most {PASSWORD_MAX_LENGTH} "
+                           f"characters, got {len(password)}")
+    return password
+
+
+def _check_role(role: object) -> str:
+    if role not in ROLES:
+        raise AccountError(f"role {role!r} is not known; expected one of {', '.join(ROLES)}")
+    return str(role)
+
+
+def _check_text(value: str, what: str) -> str:
+    value = value.strip()
+    if len(value) > TEXT_MAX_LENGTH:
+        raise AccountError(f"the {what} must have at most {TEXT_MAX_LENGTH} characters, "
+                           f"got {len(value)}")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise AccountError(f"the {what} {value!r} contains control characters")
+    return value
+
+
+def _check_jurisdiction(jurisdiction: str | None, role: str) -> str | None:
+    value = _check_text(jurisdiction or "", "jurisdiction") or None
+    if value is None and role in JURISDICTION_ROLES:
+        raise AccountError(f"a {role} acts for one jurisdiction: give its id "
+                           f"(for example --jurisdiction DE-NW); only an admin may have none")
+    return value
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of *password* (checked with :func:`check_password` first)."""
+    return _HASHER.hash(check_password(password))
+
+
+def generate_password() -> str:
+    """A strong random password (20 URL-safe characters, 120 bits) from :mod:`secrets`."""
+    return secrets.token_urlsafe(15)
+
+
+# --- Reading -------------------------------------------------------------------------
+
+def _account(row: sa.Row) -> Account:
+    return Account(username=row.username, display_name=row.display_name, role=row.role,
+                   jurisdiction=row.jurisdiction, disabled=bool(row.disabled),
+                   has_password=row.password_hash is not None, created_at=row.created_at,
+                   created_by=row.created_by)
+
+
+def _public(account: Account) -> dict:
+    """What the audit log records of an account (no hash, no password)."""
+    return {"username": account.username, "display_name": account.display_name,
+            "role": account.role, "jurisdiction": account.jurisdiction,
+            "disabled": account.disabled, "has_password": account.has_password}
+
+
+def _row(connection: Connection, username: str, *, for_update: bool = False) -> sa.Row | None:
+    query = sa.select(accounts).where(accounts.c.username == username)
+    if for_update:
+        query = query.with_for_update()
+    return connection.execute(query).first()
+
+
+def list_accounts(store: Store) -> list[Account]:
+    """Every account, by username."""
+    with store.reading() as connection:
+        rows = connection.execute(sa.select(accounts).order_by(accounts.c.username))
+        return [_account(row) for row in rows]
+
+
+def get_account(store: Store, username: str) -> Account | None:
+    """The account named *username*, or None."""
+    with store.reading() as connection:
+        row = _row(connection, username)
+    return None if row is None else _account(row)
+
+
+def count_accounts(connection: Connection) -> int:
+    """How many accounts the store holds (inside the caller's transaction)."""
+    return connection.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one()
+
+
+def active_actor(store: Store, username: str) -> Actor | None:
+    """The account named *username* as an :class:`~mutualaid.identity.Actor`, or None when
+    there is no such account or it is disabled.
+
+    The app calls this on every rerun of a signed-in session, so disabling an account
+    (or changing its role or jurisdiction) takes effect at its sessions' next rerun.
+    """
+    if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
+        return None
+    with store.reading() as connection:
+        row = _row(connection, username)
+    if row is None or row.disabled:
+        return None
+    return Actor(row.username, row.role, row.jurisdiction, row.display_name)
+
+
+# --- Signing in ----------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Made once per process with the current parameters: verifying against it costs what
+    # verifying a real account's hash costs.
+    return _HASHER.hash(secrets.token_urlsafe(24))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(store: Store, username: str, password: str) -> Actor | None:
+    """The account's :class:`~mutualaid.identity.Actor` when *password* is its password
+    and it is enabled; None otherwise, without saying which part was wrong.
+
+    An unknown username, an account without a password (identity provider only) and a
+    disabled account cost one hash verification too, so the time taken does not tell
+    which usernames exist. A hash made with older argon2 parameters is replaced by one
+    with the current parameters (audited as ``account.changed``).
+
+    Parameters
+    ----------
+    store : Store
+    username, password : str
+        As typed; nothing is trimmed.
+
+    Returns
+    -------
+    Actor or None
+    """
+    if not isinstance(username, str) or not isinstance(password, str):
+        return None
+    known = bool(USERNAME_PATTERN.fullmatch(username)) and len(password) <= PASSWORD_MAX_LENGTH
+    row = None
+    if known:
+        with store.reading() as connection:
+            row = _row(connection, username)
+    stored = row.password_hash if row is not None else None
+    matches = _verify(stored or _dummy_hash(), password if known else "")
+    if row is None or stored is None or not matches or row.disabled:
+        return None
+    if _HASHER.check_needs_rehash(stored):
+        _rehash(store, username, stored, password)
+    return Actor(row.username, row.role, row.jurisdiction, row.display_name)
+
+
+def _rehash(store: Store, username: str, old_hash: str, password: str) -> None:
+    new_hash = _HASHER.hash(password)
+    with store.transaction() as connection:
+        # Only if the hash is still the one verified: a password set meanwhile wins.
+        changed = connection.execute(
+            accounts.update().where(accounts.c.username == username,
+                                    accounts.c.password_hash == old_hash)
+            .values(password_hash=new_hash)).rowcount
+        if changed:
+            audit.record(connection, actor=username, action="account.changed",
+                         subject=f"account {username}", before=None,
+                         after={"change": "password hash upgraded to the current argon2 "
+                                          "parameters"})
+
+
+# --- Changing --------------------------------------------------------------------------
+
+def _require_admin(store: Store, actor: Actor, what: str, subject: str) -> None:
+    if actor.at_least("admin"):
+        return
+    with store.transaction() as connection:
+        audit.record(connection, actor=actor.username, action="access.denied",
+                     subject=subject, after={"tried": what, "role": actor.role})
+    raise AccountError(f"{actor.label} cannot {what}: only an admin manages accounts")
+
+
+def insert_account(connection: Connection, *, username: str, role: str,
+                   jurisdiction: str | None, password_hash: str | None, display_name: str,
+                   actor: Actor, now: datetime | None = None) -> Account:
+    """Insert one checked account and its audit row inside the caller's transaction.
+
+    Used by :func:`add_account` and the first-run set-up (several accounts in one
+    transaction). A username taken meanwhile raises :class:`sqlalchemy.exc.IntegrityError`
+    when the transaction reaches the unique index; the caller decides what that means.
+    """
+    when = now or datetime.now(UTC)
+    connection.execute(accounts.insert().values(
+        username=username, display_name=display_name, password_hash=password_hash,
+        jurisdiction=jurisdiction, role=role, disabled=False, created_at=when,
+        created_by=actor.username))
+    account = Account(username, display_name, role, jurisdiction, False,
+                      password_hash is not None, when, actor.username)
+    audit.record(connection, actor=actor.username, action="account.created",
+                 subject=f"account {username}", after=_public(account), now=when)
+    return account
+
+
+def add_account(store: Store, *, username: str, role: str, jurisdiction: str | None = None,
+                password: str | None = None, display_name: str | None = None, actor: Actor,
+                now: datetime | None = None) -> Account:
+    """Create an account.
+
+    Parameters
+    ----------
+    store : Store
+    username : str
+        Letters, digits, ``.``, ``_``, ``-``, ``@``; 1 to 200 characters; unique, also
+        ignoring case (``Alice`` and ``alice`` cannot both exist).
+    role : str
+        One of :data:`mutualaid.identity.ROLES`.
+    jurisdiction : str, optional
+        Required for a viewer, planner or coordinator; an admin may have none.
+    password : str, optional
+        At least :data:`~mutualaid.settings.PASSWORD_MIN_LENGTH` characters. Without one
+        the account can only sign in through an identity provider (issue 6) until
+        :func:`set_password` gives it one.
+    display_name : str, optional
+        For people; the username when not given.
+    actor : Actor
+        Who creates it (an admin).
+
+    Returns
+    -------
+    Account
+
+    Raises
+    ------
+    AccountError
+        A value is not valid, the username is taken, or *actor* is not an admin.
+
+    Examples
+    --------
+    >>> add_account(store, username="alice", role="coordinator", jurisdiction="DE-NW",
+    ...             password="correct horse battery", actor=system_actor("cli"))  # doctest: +SKIP
+    """
+    check_username(username)
+    role = _check_role(role)
+    jurisdiction = _check_jurisdiction(jurisdiction, role)
+    name = _check_text(display_name or "", "display name") or username
+    # Hash before the transaction: argon2 takes a tenth of a second, the write lock should not.
+    password_hash = None if password is None else hash_password(password)
+    _require_admin(store, actor, f"create the account {username!r}", f"account {username}")
+    try:
+        with store.transaction() as connection:
+            taken = connection.execute(
+                sa.select(accounts.c.username)
+                .where(sa.func.lower(accounts.c.username) == username.lower())).first()
+            if taken is not None:
+                raise AccountError(f"the username {username!r} is already taken"
+                                   + ("" if taken.username == username
+                                      else f" (by {taken.username!r}, which differs only "
+                                           f"in case)"))
+            return insert_account(connection, username=username, role=role,
+                                  jurisdiction=jurisdiction, password_hash=password_hash,
+                                  display_name=name, actor=actor, now=now)
+    except sa.exc.IntegrityError:
+        # Created by someone else between our check and our insert.
+        raise AccountError(f"the username {username!r} is already taken") from None
+
+
+def _change(store: Store, username: str, *, actor: Actor, what: str, values: dict,
+            allow_self: bool = False, note: str = "") -> Account:
+    """Apply *values* to the account and audit the change (unless nothing changes)."""
+    if not (allow_self and actor.username == username):
+        _require_admin(store, actor, what, f"account {username}")
+    with store.transaction() as connection:
+        row = _row(connection, username, for_update=True)
+        if row is None:
+            raise AccountError(f"there is no account {username!r} (see `mutualaid users "
+                               f"list`)")
+        before = _account(row)
+        if all(getattr(row, key) == value for key, value in values.items()):
+            return before
+        connection.execute(accounts.update().where(accounts.c.username == username)
+                           .values(**values))
+        after = _account(_row(connection, username))
+        after_doc = _public(after) | ({"change": note} if note else {})
+        audit.record(connection, actor=actor.username, action="account.changed",
+                     subject=f"account {username}", before=_public(before), after=after_doc)
+        return after
+
+
+def set_password(store: Store, username: str, password: str, *, actor: Actor) -> Account:
+    """Give the account a new password (an admin, or the account itself).
+
+    Raises
+    ------
+    AccountError
+        The password is too short or too long, the account does not exist, or *actor*
+        may not change it.
+    """
+    check_username(username)
+    password_hash = hash_password(password)
+    # The hash differs every time (a new salt), so this always counts as a change.
+    return _change(store, username, actor=actor, what=f"set the password of {username!r}",
+                   values={"password_hash": password_hash}, allow_self=True,
+                   note="password set")
+
+
+def disable_account(store: Store, username: str, *, actor: Actor) -> Account:
+    """Stop the account from signing in; its open sessions lose access at their next
+    rerun. Disabling a disabled account changes nothing."""
+    check_username(username)
+    if actor.username == username:
+        raise AccountError("you cannot disable your own account; ask another admin")
+    return _change(store, username, actor=actor, what=f"disable the account {username!r}",
+                   values={"disabled": True})
+
+
+def enable_account(store: Store, username: str, *, actor: Actor) -> Account:
+    """Let a disabled account sign in again. Enabling an enabled account changes nothing."""
+    check_username(username)
+    return _change(store, username, actor=actor, what=f"enable the account {username!r}",
+                   values={"disabled": False})

@@ -1,0 +1,224 @@
+"""Who is signed in to this browser session, and the sign-in form.
+
+The session keeps one record under :data:`SESSION_KEY`: an instance of a private frozen
+dataclass that only :func:`sign_in_form` creates, after a verified password. A widget
+can only put text, numbers or lists in ``st.session_state``, and a URL parameter none,
+so nothing a browser sends can forge that record; anything else found under the key
+(a plain string, say) is thrown away, never trusted.
+
+The record holds the username only. Role, jurisdiction and whether the account is still
+enabled are read again from the store on every rerun (:func:`current_actor`), so an
+account disabled or changed by an admin takes effect at its sessions' next rerun.
+
+Failed sign-ins are counted per username in this server process: after
+:data:`~mutualaid.settings.SIGN_IN_MAX_FAILURES` within
+:data:`~mutualaid.settings.SIGN_IN_WINDOW_S`, further tries for that username are refused
+for a while, whether or not the account exists.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import streamlit as st
+
+from mutualaid.identity import ROLES, Actor
+from mutualaid.settings import (
+    SIGN_IN_MAX_FAILURES,
+    SIGN_IN_TRACKED_USERNAMES,
+    SIGN_IN_WINDOW_S,
+)
+from mutualaid.store.accounts import active_actor, authenticate
+from mutualaid.store.engine import Store
+
+#: The one session-state key of the sign-in; no widget uses it.
+SESSION_KEY = "identity.signed_in"
+#: The sign-in form's key (its widgets' keys start with it).
+FORM_KEY = "identity.sign_in_form"
+#: Said for every failed sign-in: it does not tell an unknown username from a wrong
+#: password or a disabled account.
+FAILED_MESSAGE = "Unknown username or wrong password"
+
+
+@dataclass(frozen=True)
+class _SignedIn:
+    """The session's proof of a verified sign-in. Created only by this module."""
+
+    username: str
+    #: "password" now; issue 6 adds "oidc" (an identity provider's verified login).
+    method: str
+    signed_in_at: float
+
+
+class SignInThrottle:
+    """Failed sign-ins per username over a sliding window, shared by the sessions of
+    one server process (thread-safe: sessions run on their own threads).
+
+    Parameters
+    ----------
+    max_failures : int
+        Failures within *window_s* after which a username is refused.
+    window_s : float
+        The window, in seconds.
+    max_usernames : int
+        Usernames remembered at once; the least recently failed are forgotten first.
+    clock : callable
+        Seconds, monotonic (tests pass their own).
+    """
+
+    def __init__(self, *, max_failures: int = SIGN_IN_MAX_FAILURES,
+                 window_s: float = SIGN_IN_WINDOW_S,
+                 max_usernames: int = SIGN_IN_TRACKED_USERNAMES,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures, self.window_s = max_failures, window_s
+        self.max_usernames, self.clock = max_usernames, clock
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, username: str, now: float) -> deque[float]:
+        failures = self._failures.get(username, deque())
+        while failures and failures[0] <= now - self.window_s:
+            failures.popleft()
+        if not failures:
+            self._failures.pop(username, None)
+        return failures
+
+    def wait_seconds(self, username: str) -> float:
+        """0 when *username* may try now, else the seconds until it may."""
+        with self._lock:
+            now = self.clock()
+            failures = self._recent(username, now)
+            if len(failures) < self.max_failures:
+                return 0.0
+            # Allowed again when enough of the failures have left the window.
+            return failures[-self.max_failures] + self.window_s - now
+
+    def failed(self, username: str) -> None:
+        """Count a failed sign-in for *username*."""
+        with self._lock:
+            now = self.clock()
+            failures = self._recent(username, now)
+            failures.append(now)
+            self._failures[username] = failures
+            self._failures.move_to_end(username)
+            while len(self._failures) > self.max_usernames:
+                self._failures.popitem(last=False)
+
+    def succeeded(self, username: str) -> None:
+        """Forget *username*'s failures."""
+        with self._lock:
+            self._failures.pop(username, None)
+
+
+#: The throttle of this server process.
+THROTTLE = SignInThrottle()
+
+
+def current_actor(store: Store) -> Actor | None:
+    """The signed-in account, read again from the store, or None.
+
+    When the account was disabled or removed since it signed in, the session is signed
+    out here and None is returned. Anything under :data:`SESSION_KEY` that this module
+    did not put there is removed.
+    """
+    record = st.session_state.get(SESSION_KEY)
+    if record is not None and not isinstance(record, _SignedIn):
+        del st.session_state[SESSION_KEY]  # not ours: never trusted
+        record = None
+    # Issue 6 (OpenID Connect) goes here: when there is no record and st.user.is_logged_in,
+    # map the provider's verified claims to an account (st.user's "sub" or e-mail to a
+    # username; role and jurisdiction from the accounts row, or from configured claims
+    # when the row is first created) and keep _SignedIn(username, "oidc", ...). A
+    # session signed in that way is re-read below like any other.
+    if record is None:
+        return None
+    actor = active_actor(store, record.username)
+    if actor is None:
+        sign_out()
+    return actor
+
+
+def sign_out() -> None:
+    """End this session's sign-in."""
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
+    """The sign-in form (username, password, "Sign in"); the actor once a submitted
+    password is verified, else None.
+
+    A failure shows one message for every cause (:data:`FAILED_MESSAGE`). After too many
+    failures for a username, its tries are refused for a while without checking the
+    password. The caller reruns the page after a sign-in (:func:`require_actor` does).
+
+    Parameters
+    ----------
+    store : Store
+    key : str
+        The form's key (its inputs are ``<key>.username`` and ``<key>.password``); only
+        needed to show two forms in one run.
+    """
+    with st.form(key, clear_on_submit=True):
+        st.subheader("Sign in")
+        username = st.text_input("Username", key=f"{key}.username", autocomplete="username")
+        password = st.text_input("Password", type="password", key=f"{key}.password",
+                                 autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return None
+    wait = THROTTLE.wait_seconds(username)
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        st.error(f"Too many failed sign-ins for this username. Try again in {minutes} "
+                 f"minute{'s' if minutes != 1 else ''}.")
+        return None
+    actor = authenticate(store, username, password)
+    if actor is None:
+        THROTTLE.failed(username)
+        st.error(FAILED_MESSAGE)
+        return None
+    THROTTLE.succeeded(username)
+    st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time())
+    return actor
+
+
+def sign_out_button(actor: Actor | None = None) -> None:
+    """In the sidebar: who is signed in (when *actor* is given) and a "Sign out" button."""
+    if not isinstance(st.session_state.get(SESSION_KEY), _SignedIn):
+        return
+    with st.sidebar:
+        if actor is not None:
+            st.caption(f"Signed in as {actor.label}")
+        st.button("Sign out", key="identity.sign_out", on_click=sign_out)
+
+
+def require_actor(store: Store, *, role: str = "viewer") -> Actor:
+    """The signed-in actor, with at least *role*; otherwise the page stops here.
+
+    Signed out: shows the sign-in form and stops (after a successful sign-in the page
+    reruns, signed in). Signed in with a lower role: says what is needed and stops.
+
+    Parameters
+    ----------
+    store : Store
+    role : str
+        The least role the page needs (one of :data:`mutualaid.identity.ROLES`).
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    actor = current_actor(store)
+    if actor is None:
+        if sign_in_form(store) is not None:
+            st.rerun()
+        st.stop()
+    if not actor.at_least(role):
+        sign_out_button(actor)
+        st.error(f"This page needs the {role} role or a higher one; you are signed in as "
+                 f"{actor.label}. Ask an admin if you need more access.")
+        st.stop()
+    return actor
