@@ -1,0 +1,605 @@
+"""The request → offer → commit → accept → release workflow on both backends: every
+allowed and refused move, rights (with the refusal on record), plans turned into offers on
+a hand-built scenario and on the Rhine sample, needs shrinking as units are committed, and
+the audit chain intact after all of it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from shapely.geometry import box
+
+from mutualaid.identity import Actor, system_actor
+from mutualaid.scenario import Scenario, load_scenario
+from mutualaid.store import audit, workflow
+from mutualaid.store.layers import save_scenario
+from mutualaid.store.tables import (
+    offer_lines,
+    offers,
+    plans,
+    requests,
+    units,
+)
+from mutualaid.store.workflow import (
+    Conflict,
+    Denied,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+    UnitsTaken,
+)
+
+T0 = datetime(2021, 7, 14, 20, 31, tzinfo=UTC)
+RHINE = Path(__file__).resolve().parents[2] / "data" / "rhine-flood-2021"
+
+ALICE = Actor("alice", "coordinator", "DE-A")   # provider of boats and a pump
+BOB = Actor("bob", "coordinator", "NL-B")       # requester
+CAROL = Actor("carol", "coordinator", "BE-C")   # a third jurisdiction
+VERA = Actor("vera", "viewer", "NL-B")
+PAUL = Actor("paul", "planner", "DE-A")
+ROOT = Actor("root", "admin")
+
+
+# --- a small scenario -----------------------------------------------------------------
+JURISDICTIONS = {"DE-A": ("DE", 6.0), "NL-B": ("NL", 7.0), "BE-C": ("BE", 8.0)}
+
+
+def make_scenario(resources, incidents, agreements) -> Scenario:
+    """A canonical scenario from short specs (three 1-degree squares side by side)."""
+    jur = gpd.GeoDataFrame({
+        "id": list(JURISDICTIONS), "name": list(JURISDICTIONS),
+        "country": [c for c, _ in JURISDICTIONS.values()], "reserve": 0.0,
+    }, geometry=[box(x, 50, x + 1, 51) for _, x in JURISDICTIONS.values()], crs=4326)
+    res = pd.DataFrame([{"status": "available", "speed_kmh": np.nan, **r} for r in resources],
+                       columns=["id", "type", "quantity", "status", "jurisdiction", "speed_kmh",
+                                "lon", "lat"])
+    res.insert(1, "name", res["id"])
+    inc = pd.DataFrame([{"severity": 3, "status": "active", "max_response_min": np.nan, **i}
+                        for i in incidents],
+                       columns=["id", "severity", "status", "needs", "max_response_min",
+                                "jurisdiction", "lon", "lat"])
+    inc.insert(1, "name", inc["id"])
+    inc.insert(2, "hazard", "flood")
+    inc.insert(5, "reported_at", pd.Timestamp("2021-07-14T08:00", tz="UTC"))
+    ag = pd.DataFrame([{"from": a, "to": b, "resource_types": ("*",), "border_delay_min": 15.0}
+                       for a, b in agreements],
+                      columns=["from", "to", "resource_types", "border_delay_min"])
+    return Scenario(
+        jurisdictions=jur,
+        incidents=gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
+        resources=gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
+        agreements=ag, name="small")
+
+
+def small_scenario() -> Scenario:
+    return make_scenario(
+        resources=[
+            {"id": "R-DE-BOAT", "type": "boat", "quantity": 3, "jurisdiction": "DE-A",
+             "lon": 6.9, "lat": 50.5},
+            {"id": "R-DE-PUMP", "type": "pump", "quantity": 2, "jurisdiction": "DE-A",
+             "lon": 6.8, "lat": 50.5},
+            {"id": "R-NL-BOAT", "type": "boat", "quantity": 1, "jurisdiction": "NL-B",
+             "lon": 7.3, "lat": 50.5},
+            {"id": "R-BE-BOAT", "type": "boat", "quantity": 2, "jurisdiction": "BE-C",
+             "lon": 8.5, "lat": 50.5},
+        ],
+        incidents=[
+            {"id": "I-NL-1", "needs": {"boat": 3, "pump": 1}, "jurisdiction": "NL-B",
+             "lon": 7.2, "lat": 50.5, "severity": 5},
+            {"id": "I-NL-2", "needs": {"boat": 1}, "jurisdiction": "NL-B", "lon": 7.4,
+             "lat": 50.5},
+            {"id": "I-NL-3", "needs": {"boat": 1}, "jurisdiction": "NL-B", "lon": 7.5,
+             "lat": 50.5, "status": "closed"},
+            {"id": "I-DE-1", "needs": {"boat": 1}, "jurisdiction": "DE-A", "lon": 6.5,
+             "lat": 50.5},
+        ],
+        # BE-C has no agreement with NL-B: its boats are never offered there.
+        agreements=[("DE", "NL"), ("NL", "DE")])
+
+
+@pytest.fixture
+def small(store):
+    """The small scenario stored as "small"; returns its scenario id."""
+    stored = save_scenario(store, small_scenario(), name="small", sources={},
+                           actor=system_actor("test"), now=T0 - timedelta(hours=1))
+    return stored.id
+
+
+def verified(store) -> audit.Verification:
+    with store.reading() as connection:
+        return audit.verify(connection)
+
+
+def audit_rows(store, *, action=None, subject=None) -> list[audit.AuditEntry]:
+    with store.reading() as connection:
+        rows = list(audit.entries(connection, actions=[action] if action else None,
+                                  newest_first=False))
+    return [r for r in rows if subject is None or r.subject == subject]
+
+
+def unit_counts(store, scenario_id) -> dict[str, tuple[int, int]]:
+    with store.reading() as connection:
+        return {r.resource_id: (r.quantity, r.committed) for r in connection.execute(
+            sa.select(units).where(units.c.scenario_id == scenario_id))}
+
+
+def offer_of(outcome_board, provider) -> workflow.OfferView:
+    found = [o for o in outcome_board.offers if o.provider == provider and o.state == "proposed"]
+    assert len(found) == 1, outcome_board.offers
+    return found[0]
+
+
+def requested_and_planned(store):
+    """bob requests everything NL-B needs; alice plans. Returns (request id, board)."""
+    request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
+    workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    return request_id, workflow.board(store, "small", viewer=ALICE)
+
+
+# --- requests -------------------------------------------------------------------------
+def test_a_request_lists_every_open_need_of_the_actors_active_incidents(store, small):
+    request_id = workflow.create_request(store, "small", actor=BOB, note="Maas rising", now=T0)
+    seen = workflow.board(store, "small", viewer=BOB)
+    (request,) = seen.requests
+    assert (request.id, request.jurisdiction, request.state, request.version, request.note) == (
+        request_id, "NL-B", "open", 1, "Maas rising")
+    # I-NL-3 is closed and I-DE-1 belongs to DE-A: neither is requested.
+    assert {(x.incident_id, x.type, x.units, x.remaining) for x in request.lines} == {
+        ("I-NL-1", "boat", 3, 3), ("I-NL-1", "pump", 1, 1), ("I-NL-2", "boat", 1, 1)}
+    assert request.allowed_actions == ("close", "cancel")
+    (row,) = audit_rows(store, action="request.created")
+    assert (row.actor, row.subject, row.after["jurisdiction"]) == ("bob", f"request {request_id}",
+                                                                   "NL-B")
+    assert verified(store).ok
+
+
+def test_explicit_request_lines_are_checked_against_the_incidents_layer(store, small):
+    with pytest.raises(InvalidRequest) as caught:
+        workflow.create_request(store, "small", actor=BOB, lines=[
+            ("I-NL-9", "boat", 1), ("I-DE-1", "boat", 1), ("I-NL-3", "boat", 1),
+            ("I-NL-1", "helicopter", 1), ("I-NL-1", "boat", 4), ("I-NL-2", "boat", 0),
+            ("I-NL-1", "pump", 1), ("I-NL-1", "pump", 1)], now=T0)
+    message = str(caught.value)
+    for expected in ("line 1 (I-NL-9, boat): there is no incident I-NL-9",
+                     "line 2 (I-DE-1, boat): incident I-DE-1 lies in DE-A, not NL-B",
+                     "line 3 (I-NL-3, boat): incident I-NL-3 is closed",
+                     ("line 4 (I-NL-1, helicopter): incident I-NL-1 needs no helicopter (it "
+                     "needs boat 3, pump 1)"),
+                     "line 5 (I-NL-1, boat): units must be a whole number from 1 to 3",
+                     "line 6 (I-NL-2, boat): units must be a whole number from 1 to 1",
+                     "line 8 (I-NL-1, pump): listed twice (also line 7)"):
+        assert expected in message
+    with store.reading() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(requests)).scalar() == 0
+
+
+def test_a_need_in_an_open_request_cannot_be_requested_again(store, small):
+    first = workflow.create_request(store, "small", actor=BOB, lines=[("I-NL-2", "boat", 1)],
+                                    now=T0)
+    with pytest.raises(InvalidRequest, match=f"already requested in request {first}"):
+        workflow.create_request(store, "small", actor=BOB, lines=[("I-NL-2", "boat", 1)], now=T0)
+    second = workflow.create_request(store, "small", actor=BOB, now=T0)  # the rest by default
+    lines = workflow.board(store, "small", viewer=BOB).requests[1].lines
+    assert {(x.incident_id, x.type) for x in lines} == {("I-NL-1", "boat"), ("I-NL-1", "pump")}
+    workflow.close_request(store, first, actor=BOB, now=T0)
+    workflow.close_request(store, second, actor=BOB, now=T0)
+    # Closed requests no longer hold their needs.
+    workflow.create_request(store, "small", actor=BOB, lines=[("I-NL-2", "boat", 1)], now=T0)
+
+
+def test_nothing_to_request_and_unknown_scenario_are_said(store, small):
+    workflow.create_request(store, "small", actor=BOB, now=T0)
+    with pytest.raises(InvalidRequest, match="nothing to request: NL-B has no active incident"):
+        workflow.create_request(store, "small", actor=BOB, now=T0)
+    with pytest.raises(NotFound, match="no scenario named 'elsewhere'"):
+        workflow.create_request(store, "elsewhere", actor=BOB, now=T0)
+    with pytest.raises(NotFound, match="offer 99 does not exist"):
+        workflow.commit_offer(store, 99, actor=ALICE)
+
+
+def test_close_and_cancel_move_only_open_requests(store, small):
+    request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
+    state = workflow.close_request(store, request_id, actor=BOB, expected_version=1, now=T0)
+    assert (state.state, state.version, state.updated_by) == ("closed", 2, "bob")
+    with pytest.raises(InvalidTransition, match=f"request {request_id} is closed .*only an open "
+                                                f"request can be cancelled"):
+        workflow.cancel_request(store, request_id, actor=BOB)
+    with pytest.raises(Conflict, match=f"request {request_id} was already closed by bob"):
+        workflow.close_request(store, request_id, actor=BOB)
+    other = workflow.create_request(store, "small", actor=BOB, now=T0)
+    with pytest.raises(Conflict, match="changed since you saw it"):
+        workflow.cancel_request(store, other, actor=BOB, expected_version=7)
+    assert workflow.cancel_request(store, other, actor=BOB).state == "cancelled"
+    with pytest.raises(InvalidTransition, match="only an open request can be closed"):
+        workflow.close_request(store, other, actor=BOB)
+    assert [r.subject for r in audit_rows(store, action="request.closed")] == [
+        f"request {request_id}"]
+    assert [r.subject for r in audit_rows(store, action="request.cancelled")] == [
+        f"request {other}"]
+    assert verified(store).ok
+
+
+def test_cancelling_supersedes_proposed_offers_but_not_while_units_are_committed(store, small):
+    request_id, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
+    with pytest.raises(InvalidTransition, match=f"request {request_id} cannot be cancelled: "
+                                                f"offer {de.id} is committed \\(by alice \\(DE-A\\)"):
+        workflow.cancel_request(store, request_id, actor=BOB)
+    after = workflow.board(store, "small", viewer=BOB)
+    assert after.requests[0].state == "open"
+    assert after.requests[0].allowed_actions == ("close",)
+    # Nothing of the refused cancel stayed: the NL-B offer is still proposed.
+    assert {o.provider: o.state for o in after.offers} == {"DE-A": "committed", "NL-B": "proposed"}
+    workflow.refuse_offer(store, de.id, actor=BOB)
+    state = workflow.cancel_request(store, request_id, actor=BOB)
+    assert state.state == "cancelled"
+    assert {o.provider: o.state for o in workflow.board(store, "small", viewer=BOB).offers} == {
+        "DE-A": "refused", "NL-B": "superseded"}
+    (row,) = audit_rows(store, action="request.cancelled")
+    assert row.after["superseded_offers"] == [o.id for o in after.offers if o.provider == "NL-B"]
+    assert verified(store).ok
+
+
+# --- plans and offers -----------------------------------------------------------------
+def test_a_plan_becomes_one_offer_per_request_and_provider(store, small):
+    request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
+    outcome = workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    seen = workflow.board(store, "small", viewer=ROOT)
+    assert [o.id for o in seen.offers] == list(outcome.offer_ids)
+    assigned = outcome.plan.assignments
+    assert {(o.provider, o.requester, o.request_id, o.state, o.version, o.plan_id)
+            for o in seen.offers} == {
+        (p, "NL-B", request_id, "proposed", 1, outcome.plan_id)
+        for p in assigned["from_jurisdiction"]}
+    assert {"DE-A", "NL-B"} == {o.provider for o in seen.offers}  # BE-C has no agreement
+    offered = sorted((line.resource_id, line.incident_id, line.units)
+                     for o in seen.offers for line in o.lines)
+    assert offered == sorted(zip(assigned.resource_id, assigned.incident_id,
+                                 assigned.units.astype(int)))
+    # Only the requested incidents are planned: I-DE-1 (not requested) gets nothing.
+    assert "I-DE-1" not in set(assigned.incident_id)
+    with store.reading() as connection:
+        stored = connection.execute(sa.select(plans).where(plans.c.id == outcome.plan_id)).one()
+    assert stored.computed_by == "alice" and '"assignments"' in stored.body
+    assert [r.subject for r in audit_rows(store, action="plan.computed")] == [
+        f"plan {outcome.plan_id}"]
+    assert [r.subject for r in audit_rows(store, action="offer.created")] == [
+        f"offer {i}" for i in outcome.offer_ids]
+    assert verified(store).ok
+
+
+def test_a_new_plan_supersedes_proposed_offers_and_plans_only_what_is_still_open(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    nl = offer_of(seen, "NL-B")
+    workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
+    committed = {(x.incident_id, x.type): x.units for x in de.lines}
+    remaining = {(x.incident_id, x.type): x.remaining
+                 for x in workflow.board(store, "small", viewer=BOB).requests[0].lines}
+    requested = {("I-NL-1", "boat"): 3, ("I-NL-1", "pump"): 1, ("I-NL-2", "boat"): 1}
+    assert remaining == {k: n - committed.get(k, 0) for k, n in requested.items()}
+    again = workflow.plan_offers(store, "small", actor=BOB, now=T0 + timedelta(minutes=5))
+    assert again.superseded == (nl.id,)
+    states = {o.id: o.state for o in workflow.board(store, "small", viewer=BOB).offers}
+    assert states[nl.id] == "superseded" and states[de.id] == "committed"
+    # The new plan offers no DE-A units already committed and no need already filled.
+    counts = unit_counts(store, small)
+    for line in (x for o in again.offer_ids for x in _lines(store, o)):
+        quantity, taken = counts[line.resource_id]
+        assert line.units <= quantity - taken
+    new_offered: dict = {}
+    for line in (x for o in again.offer_ids for x in _lines(store, o)):
+        key = (line.incident_id, line.type)
+        new_offered[key] = new_offered.get(key, 0) + line.units
+    for key, n in new_offered.items():
+        assert n <= remaining[key]
+    assert verified(store).ok
+
+
+def _lines(store, offer_id):
+    with store.reading() as connection:
+        return connection.execute(sa.select(offer_lines).where(
+            offer_lines.c.offer_id == offer_id)).all()
+
+
+# --- moves of an offer ----------------------------------------------------------------
+def test_commit_accept_release_moves_the_units(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    wanted = {}
+    for line in de.lines:
+        wanted[line.resource_id] = wanted.get(line.resource_id, 0) + line.units
+    before = unit_counts(store, small)
+
+    state = workflow.commit_offer(store, de.id, actor=ALICE, expected_version=1, now=T0)
+    assert (state.state, state.version, state.updated_by, state.updated_at) == (
+        "committed", 2, "alice", T0)
+    after_commit = unit_counts(store, small)
+    for rid, n in wanted.items():
+        assert after_commit[rid][1] == before[rid][1] + n
+    assert workflow.accept_offer(store, de.id, actor=BOB, expected_version=2).state == "accepted"
+    assert unit_counts(store, small) == after_commit  # deployed units stay counted
+    assert workflow.release_offer(store, de.id, actor=ALICE).state == "released"
+    assert unit_counts(store, small) == before
+
+    (row,) = audit_rows(store, action="offer.committed")
+    assert row.subject == f"offer {de.id}" and row.actor == "alice"
+    assert row.before == {"state": "proposed", "version": 1}
+    assert row.after["state"] == "committed" and row.after["version"] == 2
+    assert {u["resource_id"]: u["units"] for u in row.after["units"]} == wanted
+    assert len(row.after["lines"]) == len(de.lines)
+    assert [r.after["state"] for r in audit_rows(store, subject=f"offer {de.id}")][-2:] == [
+        "accepted", "released"]
+    assert verified(store).ok
+
+
+@pytest.mark.parametrize("move, by", [("refuse", BOB), ("withdraw", ALICE)])
+def test_refusing_or_withdrawing_frees_the_units(store, small, move, by):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    before = unit_counts(store, small)
+    workflow.commit_offer(store, de.id, actor=ALICE)
+    assert unit_counts(store, small) != before
+    state = getattr(workflow, f"{move}_offer")(store, de.id, actor=by)
+    assert state.state == workflow.OFFER_TRANSITIONS[move].target
+    assert unit_counts(store, small) == before
+    assert audit_rows(store, action=workflow.OFFER_TRANSITIONS[move].audit_action)
+    assert verified(store).ok
+
+
+def test_declining_keeps_the_units_free(store, small):
+    _, seen = requested_and_planned(store)
+    before = unit_counts(store, small)
+    de = offer_of(seen, "DE-A")
+    assert workflow.decline_offer(store, de.id, actor=ALICE).state == "declined"
+    assert unit_counts(store, small) == before
+    remaining = [x.remaining for x in workflow.board(store, "small", viewer=BOB).requests[0].lines]
+    assert remaining == [x.units for x in workflow.board(store, "small", viewer=BOB).requests[0].lines]
+
+
+def _insert_offer(store, scenario_id, request_id, *, state, provider="DE-A", requester="NL-B",
+                  lines=(("R-DE-BOAT", "I-NL-1", "boat", 1),)) -> int:
+    """An offer in any state, written directly (to reach states without their history)."""
+    with store.transaction() as connection:
+        plan_id = connection.execute(plans.insert().values(
+            scenario_id=scenario_id, layer_versions="{}", body="{}", computed_by="test",
+            computed_at=T0).returning(plans.c.id)).scalar_one()
+        offer_id = connection.execute(offers.insert().values(
+            scenario_id=scenario_id, plan_id=plan_id, request_id=request_id, provider=provider,
+            requester=requester, state=state, version=1, created_at=T0, updated_by="someone",
+            updated_at=T0).returning(offers.c.id)).scalar_one()
+        connection.execute(offer_lines.insert(), [
+            {"offer_id": offer_id, "resource_id": r, "incident_id": i, "type": k, "units": n,
+             "minutes": 10.0} for r, i, k, n in lines])
+    return offer_id
+
+
+def test_every_move_not_in_the_transition_table_is_refused(store, small):
+    request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
+    table = workflow.OFFER_TRANSITIONS
+    moves = {name: getattr(workflow, f"{name}_offer") for name in table if name != "supersede"}
+    actor_for = {"provider": ALICE, "requester": BOB, "either": BOB}
+    refused = 0
+    for state in workflow.OFFER_STATES:
+        for name, move in moves.items():
+            if table[name].source == state:
+                continue
+            offer_id = _insert_offer(store, small, request_id, state=state)
+            side = {"committed": " (DE-A)", "declined": " (DE-A)", "withdrawn": " (DE-A)",
+                    "accepted": " (NL-B)", "refused": " (NL-B)"}.get(state, "")
+            if state == table[name].target:
+                # Already where the move leads: someone else made it first.
+                with pytest.raises(Conflict) as caught:
+                    move(store, offer_id, actor=actor_for[table[name].by])
+                assert str(caught.value) == (
+                    f"offer {offer_id} was already {state} by someone{side} at 20:31 UTC")
+            else:
+                with pytest.raises(InvalidTransition) as caught:
+                    move(store, offer_id, actor=actor_for[table[name].by])
+                assert str(caught.value) == (
+                    f"offer {offer_id} is {state} (by someone{side} at 20:31 UTC); only a "
+                    f"{table[name].source} offer can be {table[name].target}")
+            with store.reading() as connection:
+                row = connection.execute(sa.select(offers).where(offers.c.id == offer_id)).one()
+            assert (row.state, row.version) == (state, 1)
+            refused += 1
+    assert refused == len(workflow.OFFER_STATES) * len(moves) - len(moves)
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 0)
+    assert verified(store).ok
+
+
+def test_every_allowed_move_reaches_its_target(store, small):
+    request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
+    actor_for = {"provider": ALICE, "requester": BOB, "either": ALICE}
+    path_to = {"proposed": [], "committed": ["commit"], "accepted": ["commit", "accept"]}
+    for name, t in workflow.OFFER_TRANSITIONS.items():
+        if name == "supersede":
+            continue
+        offer_id = _insert_offer(store, small, request_id, state="proposed")
+        for step in path_to[t.source] + [name]:
+            by = actor_for[workflow.OFFER_TRANSITIONS[step].by]
+            getattr(workflow, f"{step}_offer")(store, offer_id, actor=by)
+        assert workflow.board(store, "small", viewer=BOB).offers[-1].state == t.target
+    # Units stay held by the committed offer and the accepted one; the others gave theirs back.
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 2)
+    assert verified(store).ok
+
+
+def test_a_second_commit_of_the_same_offer_names_who_came_first(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    other = Actor("dora", "coordinator", "DE-A")
+    workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
+    with pytest.raises(Conflict) as caught:
+        workflow.commit_offer(store, de.id, actor=other, expected_version=1)
+    assert str(caught.value) == f"offer {de.id} was already committed by alice (DE-A) at 20:31 UTC"
+    with pytest.raises(Conflict, match=f"offer {de.id} was already committed by alice"):
+        workflow.commit_offer(store, de.id, actor=other)
+    with pytest.raises(Conflict, match=f"offer {de.id} changed since you saw it \\(version 1\\): "
+                                       f"it is now version 2"):
+        workflow.accept_offer(store, de.id, actor=BOB, expected_version=1)
+
+
+def test_units_taken_names_the_resource_and_who_holds_it(store, small):
+    request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
+    first = _insert_offer(store, small, request_id, state="proposed",
+                          lines=[("R-DE-BOAT", "I-NL-1", "boat", 2), ("R-DE-PUMP", "I-NL-1",
+                                                                       "pump", 1)])
+    second = _insert_offer(store, small, request_id, state="proposed",
+                           lines=[("R-DE-PUMP", "I-NL-1", "pump", 1),
+                                  ("R-DE-BOAT", "I-NL-1", "boat", 2)])
+    workflow.commit_offer(store, first, actor=ALICE, now=T0)
+    dora = Actor("dora", "coordinator", "DE-A")
+    with pytest.raises(UnitsTaken) as caught:
+        workflow.commit_offer(store, second, actor=dora, now=T0 + timedelta(minutes=3))
+    assert str(caught.value) == (
+        f"offer {second} was not committed: resource R-DE-BOAT (boat) has 1 of 3 units free "
+        f"and the offer needs 2; 2 are committed to offer {first} by alice (DE-A) at 20:31 UTC")
+    assert caught.value.holders[0]["offer_id"] == first
+    # All or nothing: the pump (locked first, it was free) is not committed either.
+    assert unit_counts(store, small) == {"R-DE-BOAT": (3, 2), "R-DE-PUMP": (2, 1),
+                                         "R-NL-BOAT": (1, 0), "R-BE-BOAT": (2, 0)}
+    with store.reading() as connection:
+        assert connection.execute(sa.select(offers.c.state).where(
+            offers.c.id == second)).scalar_one() == "proposed"
+    workflow.accept_offer(store, first, actor=BOB, now=T0 + timedelta(minutes=9))
+    with pytest.raises(UnitsTaken, match=f"2 are deployed with offer {first} \\(accepted by bob "
+                                         f"\\(NL-B\\) at 20:40 UTC\\)"):
+        workflow.commit_offer(store, second, actor=dora)
+    assert verified(store).ok
+
+
+# --- rights ---------------------------------------------------------------------------
+def test_denied_moves_are_refused_and_on_record(store, small):
+    request_id, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    cases = [
+        (lambda: workflow.commit_offer(store, de.id, actor=BOB),
+         f"bob (NL-B coordinator) cannot commit offer {de.id}: its units belong to DE-A",
+         f"offer {de.id}"),
+        (lambda: workflow.commit_offer(store, de.id, actor=VERA),
+         f"vera (NL-B viewer) cannot commit offer {de.id}: only a coordinator can",
+         f"offer {de.id}"),
+        (lambda: workflow.decline_offer(store, de.id, actor=ROOT),
+         f"root (admin) cannot decline offer {de.id}: its units belong to DE-A", f"offer {de.id}"),
+        (lambda: workflow.close_request(store, request_id, actor=ALICE),
+         (f"alice (DE-A coordinator) cannot close request {request_id}: only a coordinator of "
+         f"NL-B, the requester, can"), f"request {request_id}"),
+        (lambda: workflow.create_request(store, "small", actor=PAUL),
+         ("paul (DE-A planner) cannot request assistance in scenario small: only a coordinator "
+         "of the requesting jurisdiction can"), "scenario small"),
+        (lambda: workflow.plan_offers(store, "small", actor=VERA),
+         ("vera (NL-B viewer) cannot plan offers in scenario small: only a coordinator or an "
+         "admin can"), "scenario small"),
+    ]
+    for act, message, subject in cases:
+        with pytest.raises(Denied) as caught:
+            act()
+        assert str(caught.value) == message
+        row = audit_rows(store, action="access.denied")[-1]
+        assert (row.subject, row.after["reason"]) == (subject, message)
+    workflow.commit_offer(store, de.id, actor=ALICE)
+    for act, message in [
+        (lambda: workflow.accept_offer(store, de.id, actor=CAROL),
+         (f"carol (BE-C coordinator) cannot accept offer {de.id}: only a coordinator of NL-B, "
+         f"the requester, can")),
+        (lambda: workflow.refuse_offer(store, de.id, actor=ALICE),
+         (f"alice (DE-A coordinator) cannot refuse offer {de.id}: only a coordinator of NL-B, "
+         f"the requester, can")),
+        (lambda: workflow.withdraw_offer(store, de.id, actor=BOB),
+         f"bob (NL-B coordinator) cannot withdraw offer {de.id}: its units belong to DE-A")]:
+        with pytest.raises(Denied, match="^" + message.replace("(", "\\(").replace(")", "\\)")):
+            act()
+    workflow.accept_offer(store, de.id, actor=BOB)
+    with pytest.raises(Denied, match=f"cannot release offer {de.id}: only a coordinator of "
+                                     f"DE-A or NL-B can"):
+        workflow.release_offer(store, de.id, actor=CAROL)
+    assert len(audit_rows(store, action="access.denied")) == 10
+    # None of the refused moves happened; the others did.
+    assert workflow.board(store, "small", viewer=BOB).offers[0].state == "accepted"
+    assert workflow.release_offer(store, de.id, actor=BOB).state == "released"
+    assert verified(store).ok
+
+
+def test_the_board_shows_each_viewer_only_its_own_buttons(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+
+    def actions(viewer):
+        view = workflow.board(store, "small", viewer=viewer)
+        return ({o.provider: o.allowed_actions for o in view.offers},
+                view.requests[0].allowed_actions, view.viewer_actions)
+
+    assert actions(ALICE) == ({"DE-A": ("commit", "decline"), "NL-B": ()}, (), ("request", "plan"))
+    assert actions(BOB) == ({"DE-A": (), "NL-B": ("commit", "decline")}, ("close", "cancel"),
+                            ("request", "plan"))
+    assert actions(VERA) == ({"DE-A": (), "NL-B": ()}, (), ())
+    assert actions(ROOT) == ({"DE-A": (), "NL-B": ()}, (), ("plan",))
+    workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
+    assert actions(ALICE)[0]["DE-A"] == ("withdraw",)
+    assert actions(BOB)[0]["DE-A"] == ("accept", "refuse")
+    assert actions(BOB)[1] == ("close",)  # no cancel while units are committed
+    workflow.accept_offer(store, de.id, actor=BOB)
+    assert actions(ALICE)[0]["DE-A"] == actions(BOB)[0]["DE-A"] == ("release",)
+    assert actions(CAROL)[0]["DE-A"] == ()
+    view = workflow.board(store, "small", viewer=BOB).offers[0]
+    assert (view.id, view.state, view.version, view.updated_by, view.provider, view.requester) == (
+        de.id, "accepted", 3, "bob", "DE-A", "NL-B")
+    assert view.units == sum(x.units for x in de.lines)
+
+
+# --- the Rhine sample -----------------------------------------------------------------
+def test_rhine_requests_plan_commit_and_replan(store):
+    loaded = load_scenario(RHINE)
+    assert loaded.ok
+    stored = save_scenario(store, loaded.scenario, name="rhine", sources={},
+                           actor=system_actor("test"), now=T0)
+    coordinators = {j: Actor(f"c-{j}", "coordinator", j)
+                    for j in loaded.scenario.jurisdictions["id"]}
+    requesters = ["NL-LI", "BE-WLG", "DE-RP"]
+    request_ids = [workflow.create_request(store, "rhine", actor=coordinators[j], now=T0)
+                   for j in requesters]
+    outcome = workflow.plan_offers(store, "rhine", actor=ROOT, now=T0)
+    assert outcome.offer_ids and outcome.plan.summary["units_assigned"] > 0
+    view = workflow.board(store, "rhine", viewer=ROOT)
+    assert {o.request_id for o in view.offers} <= set(request_ids)
+    assert len({(o.request_id, o.provider) for o in view.offers}) == len(view.offers)
+    # Offers never exceed the requested units nor any resource's quantity.
+    quantity = dict(zip(loaded.scenario.resources["id"], loaded.scenario.resources["quantity"]))
+    per_resource: dict = {}
+    for o in view.offers:
+        for line in o.lines:
+            per_resource[line.resource_id] = per_resource.get(line.resource_id, 0) + line.units
+    assert all(n <= quantity[r] for r, n in per_resource.items())
+
+    # Half the providers commit; the needs shrink by exactly what they committed.
+    committed_offers = view.offers[::2]
+    for o in committed_offers:
+        workflow.commit_offer(store, o.id, actor=coordinators[o.provider], now=T0)
+    filled: dict = {}
+    for o in committed_offers:
+        for line in o.lines:
+            key = (o.request_id, line.incident_id, line.type)
+            filled[key] = filled.get(key, 0) + line.units
+    after = workflow.board(store, "rhine", viewer=ROOT)
+    for r in after.requests:
+        for line in r.lines:
+            assert line.remaining == line.units - filled.get((r.id, line.incident_id, line.type), 0)
+    counts = unit_counts(store, stored.id)
+    assert all(c <= q for q, c in counts.values())
+    assert sum(c for _, c in counts.values()) == sum(filled.values())
+
+    again = workflow.plan_offers(store, "rhine", actor=coordinators["NL-LI"], now=T0)
+    assert set(again.superseded) == {o.id for o in view.offers[1::2]}
+    for offer_id in again.offer_ids:
+        for line in _lines(store, offer_id):
+            q, c = counts[line.resource_id]
+            assert line.units <= q - c
+    assert verified(store).ok
