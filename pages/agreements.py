@@ -2,9 +2,9 @@
 
 Pick a scenario; see the agreements as a provider × receiver matrix (resource types and
 border delay in each cell), then edit the rows: change cells, add or delete rows. The
-edited rows are checked as the contract says, against this session's jurisdictions;
-problems are listed and nothing is applied until they are fixed. "Apply" makes them the
-session's agreements: the next plan on the Allocation and Briefing pages uses them.
+edited rows are checked as the contract says, against the scenario's jurisdictions;
+problems are listed and nothing is applied until they are fixed. "Apply" (a signed-in
+admin) stores them for everyone: the next plan on the Allocation and Briefing pages uses them.
 """
 
 from pathlib import Path

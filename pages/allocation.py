@@ -3,7 +3,7 @@
 Pick a scenario; see how much need the plan meets by severity, how fast units arrive,
 how many cross each border, where the flows go on the map and which needs stay unmet
 and why. Change a jurisdiction's reserve and see the plan change. The plan is made from
-this session's scenario: the files plus the layers added on the Layers page and the
+the shared scenario: the stored files plus the layers added on the Layers page and the
 agreements applied on the Agreements page (linked from here).
 """
 

@@ -1,9 +1,10 @@
-"""Layers: upload a layer, map its fields, read the report, add it to this session's scenario.
+"""Layers: upload a layer, map its fields, read the report, add it to the shared scenario.
 
 Pick a scenario and a layer kind, upload a file in any format the contract lists, say
 which of its columns is which of our fields, and see every problem feature by feature
 (downloadable). Only an accepted layer can be added, replacing the layer or merging
-by id; the whole scenario is checked again first, and a refused add changes nothing.
+by id (a signed-in planner); the whole scenario is checked again first, and a refused
+add changes nothing. Every stored version is listed: who loaded what, when, from which file.
 """
 
 from pathlib import Path
@@ -48,9 +49,9 @@ if upload is not None:
     result = layers_page.check_upload(data, filename=filename, kind=kind, mapping=mapping,
                                       scenario=workspace.scenario())
     layers_page.show_report(result, token=token)
-    layers_page.add_form(result, loaded, kind=kind, filename=filename, token=token)
+    layers_page.add_form(result, loaded, workspace, kind=kind, filename=filename, token=token)
 
-st.subheader("This session's scenario")
+st.subheader("The shared scenario")
 panels.show_counts(workspace.scenario())
 st.text(layers_page.log_summary(workspace))
 log = layers_page.log_table(workspace)

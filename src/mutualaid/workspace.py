@@ -70,6 +70,10 @@ class LayerLogEntry:
     mode : {"replace", "merge"}
     format : str
         The format it was read as (``geojson``, ``csv``...), empty when unknown.
+    by : str
+        Who added it (an account name), empty when not recorded.
+    version : int
+        The layer's version in the store, 0 when it is not stored.
     """
 
     kind: str
@@ -78,6 +82,8 @@ class LayerLogEntry:
     loaded_at: datetime
     mode: str
     format: str = ""
+    by: str = ""
+    version: int = 0
 
 
 class LayerRefused(MutualAidError):
@@ -122,13 +128,13 @@ class Workspace:
 
     @property
     def version(self) -> str:
-        """A short key that changes with every accepted add (empty for the base alone):
-        with the folder's fingerprint, a cache key for anything built from
-        :meth:`scenario` (a map, a plan)."""
+        """A short key that changes with every accepted add or stored version (empty for
+        the base alone): with the folder's fingerprint, a cache key for anything built
+        from :meth:`scenario` (a map, a plan)."""
         if not self.layer_log:
             return ""
-        text = "\n".join(f"{e.kind}|{e.source}|{e.features}|{e.loaded_at.isoformat()}|{e.mode}"
-                         for e in self.layer_log)
+        text = "\n".join(f"{e.kind}|{e.version}|{e.source}|{e.features}|"
+                         f"{e.loaded_at.isoformat()}|{e.mode}" for e in self.layer_log)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def scenario(self) -> Scenario:

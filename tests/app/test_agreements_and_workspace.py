@@ -77,12 +77,18 @@ def open_page(page: str) -> AppTest:
     return at.switch_page(page).run()
 
 
+@pytest.fixture
+def as_admin(signed_in):
+    """Sign in as an admin on the Agreements page (only an admin may apply)."""
+    return lambda at: signed_in(at, "admin-test", role="admin")
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
 def edit_rows(at: AppTest, folder: Path, *, edited=None, added=None, deleted=None,
-              version: str = "") -> AppTest:
+              version: int = 1) -> AppTest:
     key = agreements_page.editor_key(scenario_fingerprint(folder.resolve()), version)
     at.session_state[key] = {"edited_rows": edited or {}, "added_rows": added or [],
                              "deleted_rows": deleted or []}
@@ -124,10 +130,10 @@ def test_the_matrix_shows_who_may_help_whom(folder: Path):
     assert apply_button(at).disabled  # nothing changed yet
 
 
-def test_an_applied_delay_changes_the_allocation_plan(folder: Path):
+def test_an_applied_delay_changes_the_allocation_plan(folder: Path, as_admin):
     at = open_page("pages/allocation.py")
     before = metrics(at)
-    at.switch_page("pages/agreements.py").run()
+    at = as_admin(at.switch_page("pages/agreements.py").run())
     at = edit_rows(at, folder, edited={0: {"border_delay_min": 200}})
     assert not at.exception and not at.error
     assert not apply_button(at).disabled
@@ -168,8 +174,8 @@ def test_an_invalid_row_lists_problems_and_applies_nothing(folder: Path):
     assert metrics(at) == before
 
 
-def test_deleting_every_agreement_leaves_only_trips_at_home(folder: Path):
-    at = open_page("pages/agreements.py")
+def test_deleting_every_agreement_leaves_only_trips_at_home(folder: Path, as_admin):
+    at = as_admin(open_page("pages/agreements.py"))
     at = edit_rows(at, folder, deleted=[0, 1])
     apply_button(at).click().run()
     assert not at.exception
@@ -182,27 +188,27 @@ def test_deleting_every_agreement_leaves_only_trips_at_home(folder: Path):
     assert "no agreement" in set(unmet["reason"])
 
 
-def test_a_second_edit_builds_on_the_first(folder: Path):
-    at = open_page("pages/agreements.py")
+def test_a_second_edit_builds_on_the_first(folder: Path, as_admin):
+    at = as_admin(open_page("pages/agreements.py"))
     at = edit_rows(at, folder, deleted=[1])
     apply_button(at).click().run()
     assert list(at.dataframe[0].value.index) == ["NL"]
-    version = at.session_state[f"workspace.{folder.resolve()}"].workspace.version
-    assert version  # the applied edit is a new version of the session's scenario
-    at = edit_rows(at, folder, edited={0: {"resource_types": "boat;pump"}}, version=version)
+    # the applied edit is version 2 of the stored agreements: a fresh editor on its rows
+    at = edit_rows(at, folder, edited={0: {"resource_types": "boat;pump"}}, version=2)
     apply_button(at).click().run()
     assert not at.exception
     assert at.dataframe[0].value.loc["NL", "DE"] == "boat;pump @ 20 min"
-    assert "2 edit(s) applied" in at.text[0].value
+    assert "2 change(s) stored" in at.text[0].value
 
 
 # --- the session's scenario on every page (issue 4) --------------------------------------
 
-def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Path):
+def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Path, signed_in):
     at = open_page("pages/allocation.py")
     before = metrics(at)
     assert before["Units assigned / needed"] == "5 / 5"
-    at.switch_page("pages/layers.py").run()
+    at = signed_in(at.switch_page("pages/layers.py").run(), "planner-test", role="planner",
+                   jurisdiction="DE-NW")
     at.selectbox(key="layers.kind").set_value("incidents")
     upload = _collection([({"id": "I-2", "hazard": "flood", "severity": 4,
                             "reported_at": "2021-07-15T08:00:00Z", "need_boat": 3},
@@ -234,10 +240,10 @@ def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Pa
         dataframe_with(at, "incident_id")["incident_id"])
 
 
-def test_the_briefing_plans_with_the_session_agreements(folder: Path):
+def test_the_briefing_plans_with_the_session_agreements(folder: Path, as_admin):
     at = open_page("pages/briefing.py")
     before = {m.label: m.value for m in at.metric}
-    at.switch_page("pages/agreements.py").run()
+    at = as_admin(at.switch_page("pages/agreements.py").run())
     at = edit_rows(at, folder, deleted=[0, 1])
     apply_button(at).click().run()
     at.switch_page("pages/briefing.py").run()

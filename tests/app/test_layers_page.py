@@ -68,12 +68,18 @@ def incidents_upload(*, hazard_column: str = "what", severity: object = 4) -> by
 
 
 @pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+def signed_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     write_scenario(tmp_path / "erft")
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "erft"))
     at = AppTest.from_file(APP, default_timeout=120)
     at.switch_page("pages/layers.py")
     return at.run()
+
+
+@pytest.fixture
+def app(signed_out: AppTest, signed_in) -> AppTest:
+    """The Layers page, signed in as a planner (who may add layers)."""
+    return signed_in(signed_out, "pia", role="planner", jurisdiction="DE-NW")
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -119,10 +125,13 @@ def test_map_a_field_then_merge_into_the_scenario(app: AppTest):
     at.run()
     assert not at.exception
     assert metrics(at)["Incidents (active)"] == "2 (2)"  # I-1 replaced, I-2 added
-    assert "1 layer(s) added" in at.text[0].value
-    log = at.dataframe[-1].value
-    assert log[["source", "kind", "features", "mode"]].values.tolist() == [
-        ["new.geojson", "incidents", "2", "merge"]]
+    assert "1 layer version(s) added" in at.text[0].value
+    assert "by pia" in at.text[0].value
+    log = at.dataframe[-1].value  # every stored version, newest first
+    assert log[["source", "kind", "version", "features", "mode", "loaded by"]].values.tolist()[0] \
+        == ["new.geojson", "incidents", "2", "2", "merge", "pia"]
+    assert set(log["source"][1:]) == {"jurisdictions.geojson", "incidents.geojson",
+                                      "resources.geojson", "agreements.csv"}
 
 
 def test_rejected_upload_leaves_the_scenario_untouched(app: AppTest):
@@ -159,7 +168,7 @@ def test_refused_combined_scenario_changes_nothing(app: AppTest):
     at.run()
     assert not at.exception
     assert "Not added" in at.error[0].value
-    refused = at.dataframe[-1].value
+    refused = [d.value for d in at.dataframe if "message" in d.value.columns][-1]
     assert any("'DE'" in m for m in refused["message"])
     assert metrics(at)["Jurisdictions"] == "2"
     assert "No layers added" in at.text[0].value
@@ -180,7 +189,44 @@ def test_replace_then_the_log_lists_both(app: AppTest):
     add_button(at).click()
     at.run()
     assert metrics(at)["Incidents (active)"] == "1 (1)"
-    assert at.dataframe[-1].value["source"].tolist() == ["a.geojson", "b.geojson"]
+    log = at.dataframe[-1].value
+    assert log[log["kind"] == "incidents"]["source"].tolist() == [
+        "b.geojson", "a.geojson", "incidents.geojson"]
+
+
+def test_signed_out_a_layer_is_checked_but_cannot_be_added(signed_out: AppTest):
+    at = upload(signed_out, "new.geojson", incidents_upload(hazard_column="hazard"))
+    assert not at.exception and not at.error  # the report is there for everyone
+    assert not [b for b in at.button if b.label == "Add to scenario"]
+    assert any("sign in as a planner" in i.value for i in at.info)
+
+
+def test_a_viewer_cannot_add_a_layer(signed_out: AppTest, signed_in):
+    at = signed_in(signed_out, "vic", role="viewer", jurisdiction="DE-NW")
+    at = upload(at, "new.geojson", incidents_upload(hazard_column="hazard"))
+    assert not [b for b in at.button if b.label == "Add to scenario"]
+
+
+def test_an_add_based_on_an_older_version_is_refused_and_names_who_changed_it(
+        app: AppTest, signed_in, tmp_path: Path):
+    # Two planners open the page on incidents version 1; the first adds a layer.
+    other = AppTest.from_file(APP, default_timeout=120)
+    other.switch_page("pages/layers.py")
+    other = signed_in(other.run(), "olaf", role="planner", jurisdiction="NL-LI")
+    other = upload(other, "theirs.geojson", incidents_upload(hazard_column="hazard"))
+    at = upload(app, "mine.geojson", incidents_upload(hazard_column="hazard"))
+    add_button(other).click()
+    other.run()
+    assert "Added" in other.success[-1].value
+    # The second clicks Add on the page it drew before that change.
+    add_button(at).click()
+    at.run()
+    assert not at.exception
+    refused = at.error[0].value
+    assert "Not added" in refused and "olaf" in refused and "version 2" in refused
+    log = at.dataframe[-1].value
+    assert log[log["kind"] == "incidents"]["source"].tolist() == [
+        "theirs.geojson", "incidents.geojson"]
 
 
 # --- helpers, directly -------------------------------------------------------------------
@@ -216,7 +262,7 @@ def test_read_raw_preview_and_unreadable_file():
     assert bad.preview is None and bad.error
 
 
-# --- the session's workspace, as other pages will read it --------------------------------
+# --- the shared scenario, as every page of every session reads it ------------------------
 
 def _workspace_script(folder: str) -> None:
     import json
@@ -224,10 +270,10 @@ def _workspace_script(folder: str) -> None:
 
     import streamlit as st
 
+    from mutualaid.identity import Actor
     from mutualaid.layers import load_layer
     from mutualaid.ui import loaders
     from mutualaid.ui import workspace as session
-    from mutualaid.workspace import add_layer
 
     loaded = loaders.load(Path(folder))
     if st.button("add", key="t.add"):
@@ -237,19 +283,31 @@ def _workspace_script(folder: str) -> None:
                            "reported_at": "2021-07-15T08:00:00Z"}}]}).encode()
         layer = load_layer("u.geojson", kind="incidents", data=data, filename="u.geojson")
         workspace = session.workspace_for(loaded)
-        session.save_workspace(loaded, add_layer(workspace, "incidents", layer.frame,
-                                                 source="u.geojson", mode="merge"))
+        session.store_layer(loaded, workspace, kind="incidents", frame=layer.frame,
+                            mode="merge", source="u.geojson", format="geojson",
+                            actor=Actor("pia", "planner", "DE-NW"))
     scenario = session.current_scenario(Path(folder))
     st.text(",".join(scenario.incidents["id"]))
 
 
-def test_current_scenario_follows_the_session_workspace(tmp_path: Path):
+def test_current_scenario_is_the_stored_one_for_every_session(tmp_path: Path):
     folder = write_scenario(tmp_path / "erft")
     at = AppTest.from_function(_workspace_script, args=(str(folder),),
                                default_timeout=120).run()
     assert at.text[0].value == "I-1"
     at.button(key="t.add").click().run()
     assert at.text[0].value == "I-1,I-7"
-    at.run()  # kept for the session, not only for the run that added it
+    at.run()  # kept, not only for the run that added it
     assert at.text[0].value == "I-1,I-7"
-    assert f"workspace.{folder.resolve()}" in at.session_state
+    # another session (another browser) sees the stored change too
+    other = AppTest.from_function(_workspace_script, args=(str(folder),),
+                                  default_timeout=120).run()
+    assert other.text[0].value == "I-1,I-7"
+    # and the store says who loaded what, when
+    from mutualaid.store import open_store
+    from mutualaid.store.layers import layer_history
+
+    store = open_store()
+    [newest] = layer_history(store, "erft", "incidents")[:1]
+    assert (newest.version, newest.source, newest.loaded_by) == (2, "u.geojson", "pia")
+    store.dispose()

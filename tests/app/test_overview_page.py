@@ -295,23 +295,23 @@ def test_resource_type_and_jurisdiction_filters_narrow_the_map(tmp_path, monkeyp
     assert "Pumps, Maastricht" not in map_args(at)["script"]  # owned by NL-LI
 
 
-def test_the_map_and_figures_show_layers_added_to_the_session_workspace(tmp_path, monkeypatch):
-    import dataclasses
-
+def test_the_map_and_figures_show_layers_added_to_the_shared_scenario(tmp_path, monkeypatch):
+    from mutualaid.identity import Actor
     from mutualaid.layers import load_layer
-    from mutualaid.workspace import add_layer
+    from mutualaid.store import open_store
+    from mutualaid.store.layers import save_layer
 
     folder = write_mixed_scenario(tmp_path / "mixed")
     at = run_app(monkeypatch, tmp_path)
-    key = f"workspace.{folder.resolve()}"  # mutualaid.ui.workspace keeps it there
-    stored = at.session_state[key]
     data = json.dumps({"type": "FeatureCollection", "features": [feature(
         point(6.6, 50.6), id="I-9", name="Added wildfire", hazard="wildfire", severity=5,
         reported_at="2021-07-15T08:00:00Z", needs={"boat": 1})]}).encode()
     layer = load_layer("more.geojson", kind="incidents", data=data, filename="more.geojson")
-    at.session_state[key] = dataclasses.replace(
-        stored, workspace=add_layer(stored.workspace, "incidents", layer.frame,
-                                    source="more.geojson", mode="merge"))
+    # a planner in another session adds the layer; this session sees it at its next rerun
+    store = open_store()
+    save_layer(store, scenario_name="mixed", kind="incidents", frame=layer.frame, mode="merge",
+               source="more.geojson", format="geojson", actor=Actor("pia", "planner", "DE-NW"))
+    store.dispose()
     first_key = map_args(at)["key"]
     at.run()
     assert not at.exception

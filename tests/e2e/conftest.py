@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mutualaid.settings import SCENARIO_DIRS_ENV
+from mutualaid.settings import SCENARIO_DIRS_ENV, STATE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -117,6 +117,8 @@ def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
         environ.pop(SCENARIO_DIRS_ENV, None)
         if folders is not None:
             environ[SCENARIO_DIRS_ENV] = os.pathsep.join(folders)
+        # each server its own store, unless the test names one
+        environ[STATE_DIR_ENV] = str(tmp_path_factory.mktemp("state"))
         environ.update(extra)
         log = tmp_path_factory.mktemp("streamlit") / "server.log"
         handle = log.open("wb")

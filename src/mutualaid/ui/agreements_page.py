@@ -1,10 +1,12 @@
 """The Agreements page's Streamlit side: the matrix, the row editor, checks, Apply.
 
-The agreements live in one place: the session's workspace
-(:mod:`mutualaid.ui.workspace`). "Apply" adds the edited table to it as the
-``agreements`` layer (``replace``), so the Allocation and Briefing pages, which plan
-with the workspace's scenario and key their caches on its version, use the new rows on
-their next plan. An edited table with errors lists them and applies nothing.
+The agreements live in one place: the shared scenario in the store
+(:mod:`mutualaid.ui.workspace`). "Apply", for a signed-in admin, stores the edited table
+as a new version of the ``agreements`` layer (``replace``, audited as
+``agreement.changed``), so the Allocation and Briefing pages of every session, which
+plan with the shared scenario and key their caches on its version, use the new rows on
+their next plan. An edited table with errors lists them and applies nothing; an edit
+based on agreements someone else changed meanwhile is refused and says who did.
 
 File text is shown only with ``st.dataframe``, ``st.text`` and widget values, never as
 Markdown or HTML. Session-state keys all start with ``"agreements."``.
@@ -24,19 +26,24 @@ from mutualaid.layers.problems import Report
 from mutualaid.ui import loaders, panels
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
-from mutualaid.workspace import LayerRefused, Workspace, add_layer
+from mutualaid.identity import Actor
+from mutualaid.ui import identity
+from mutualaid.ui.store import app_store
+from mutualaid.workspace import LayerRefused, Workspace
 
 PAGE = "agreements"
 #: The log's name for agreements edited on this page.
 SOURCE: Final[str] = "edited in the app"
+#: The least role that may change the agreements everyone plans with.
+APPLY_ROLE: Final[str] = "admin"
 _OUTCOME = state_key(PAGE, "outcome")
 
 
-def editor_key(fingerprint: str, version: str = "") -> str:
-    """Widget key of the rows editor: one per scenario version (the folder's
-    *fingerprint*) and workspace *version*, so an applied edit (a new version) opens
-    a fresh editor on the new rows."""
-    return state_key(PAGE, f"rows-{fingerprint[:12]}-{version or 'files'}")
+def editor_key(fingerprint: str, version: int = 1) -> str:
+    """Widget key of the rows editor: one per scenario folder (its *fingerprint*) and
+    stored agreements *version*, so an applied edit (a new version) opens a fresh
+    editor on the new rows."""
+    return state_key(PAGE, f"rows-{fingerprint[:12]}-v{version}")
 
 
 def choose_scenario(folders: Sequence[Path]) -> Path:
@@ -68,7 +75,7 @@ def rows_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> pd.Data
     st.caption("from / to: a jurisdiction id, a country code or *. resource_types: * or "
                "types separated by ; (boat;pump). border_delay_min: minutes ≥ 0.")
     return st.data_editor(
-        editor_table(workspace.scenario()), key=editor_key(loaded.fingerprint, workspace.version),
+        editor_table(workspace.scenario()), key=editor_key(loaded.fingerprint, session.current_version(workspace, "agreements")),
         num_rows="dynamic", hide_index=True, width="stretch",
         column_config={
             "from": st.column_config.TextColumn(
@@ -95,34 +102,40 @@ def show_problems(report: Report) -> None:
 
 _PENDING = state_key(PAGE, "pending")
 _REFUSED = state_key(PAGE, "refused")
+_STALE = state_key(PAGE, "stale")
 
 
-def apply(loaded: loaders.LoadedScenario, agreements: pd.DataFrame) -> bool:
-    """Make *agreements* the session scenario's agreements (a ``replace`` add to the
-    workspace); False when the combined scenario refuses them (the reports are kept
-    for :func:`show_editor` to list)."""
-    workspace = session.workspace_for(loaded)
-    if workspace is None:
-        return False
+def apply(loaded: loaders.LoadedScenario, workspace: Workspace, agreements: pd.DataFrame, *,
+          actor: Actor) -> bool:
+    """Store *agreements* as the shared scenario's agreements (a ``replace`` of the
+    version *workspace* showed); False when the combined scenario refuses them (the
+    reports are kept for :func:`show_editor` to list) or they were changed meanwhile."""
     try:
-        added = add_layer(workspace, "agreements", agreements, source=SOURCE, mode="replace",
-                          format="table")
+        stale = session.store_layer(loaded, workspace, kind="agreements", frame=agreements,
+                                    mode="replace", source=SOURCE, format="table",
+                                    actor=actor)
     except LayerRefused as refused:
         st.session_state[_REFUSED] = refused.reports
         return False
-    session.save_workspace(loaded, added)
+    if stale is not None:
+        st.session_state[_STALE] = stale
+        return False
     st.session_state[_OUTCOME] = (f"Applied: {len(agreements)} agreement row(s). The next "
                                   "plan uses them.")
     return True
 
 
-def _on_apply(loaded: loaders.LoadedScenario, editor: str) -> None:
+def _on_apply(loaded: loaders.LoadedScenario, workspace: Workspace, editor: str) -> None:
     # A callback, not ``if st.button(...)``: it runs before the next script run, so the
     # edit is applied exactly once and that run already shows the new agreements.
     pending = st.session_state.pop(_PENDING, None)
     if pending is None or pending[0] != editor:
         return
-    apply(loaded, pending[1])
+    actor = identity.current_actor(app_store())
+    if actor is None or not actor.at_least(APPLY_ROLE):
+        st.session_state[_STALE] = "only a signed-in admin can change the agreements."
+        return
+    apply(loaded, workspace, pending[1], actor=actor)
 
 
 def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
@@ -130,6 +143,9 @@ def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
     outcome = st.session_state.pop(_OUTCOME, None)
     if outcome:
         st.success(outcome)
+    stale = st.session_state.pop(_STALE, None)
+    if stale:
+        st.error(f"Not applied: {stale}")
     refused = st.session_state.pop(_REFUSED, None)
     if refused:
         st.error("Not applied: with these agreements the scenario would have errors.")
@@ -137,15 +153,23 @@ def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
     table = rows_editor(loaded, workspace)
     agreements, report, changed = check_table(table, workspace.scenario())
     show_problems(report)
-    editor = editor_key(loaded.fingerprint, workspace.version)
+    editor = editor_key(loaded.fingerprint, session.current_version(workspace, "agreements"))
     ready = agreements is not None and changed
     # Only a checked, changed table can be applied: the callback applies what this run saw.
     st.session_state[_PENDING] = (editor, agreements) if ready else None
     if agreements is not None and not changed:
         st.text("No changes to apply.")
-    st.button("Apply", disabled=not ready, type="primary", key=state_key(PAGE, "apply"),
-              on_click=_on_apply, args=(loaded, editor),
-              help="Use these agreements for the next plan (Allocation, Briefing).")
+    actor = identity.current_actor(app_store())
+    allowed = actor is not None and actor.at_least(APPLY_ROLE)
+    st.button("Apply", disabled=not (ready and allowed), type="primary",
+              key=state_key(PAGE, "apply"), on_click=_on_apply, args=(loaded, workspace, editor),
+              help="Store these agreements for every coordinator's next plan (Allocation, "
+                   "Briefing).")
+    if not allowed:
+        st.info("The agreements are shared by every coordinator: sign in as an admin to "
+                "change them. Edits here are checked but not applied.")
+        if actor is None and identity.sign_in_form(app_store()) is not None:
+            st.rerun()
 
 
 def show_page(folders: Sequence[Path]) -> None:
@@ -156,8 +180,8 @@ def show_page(folders: Sequence[Path]) -> None:
     if workspace is None:
         panels.show_problems(loaded.result.reports, rejected=True)
         return
-    edits = sum(1 for e in workspace.layer_log if e.kind == "agreements")
-    st.text(f"{len(workspace.scenario().agreements)} agreement row(s) in this session's "
-            f"scenario; {edits} edit(s) applied in this session.")
+    edits = sum(1 for e in workspace.layer_log if e.kind == "agreements" and e.version > 1)
+    st.text(f"{len(workspace.scenario().agreements)} agreement row(s) in the shared "
+            f"scenario; {edits} change(s) stored since its files were loaded.")
     show_matrix(workspace)
     show_editor(loaded, workspace)

@@ -264,7 +264,7 @@ def show_editors(scenario: Scenario, fingerprint: str) -> Edits:
                   args=(fingerprint,),
                   help="Forget every reserve edit of this scenario.")
     with right:
-        st.caption(f"{len(scenario.agreements)} agreement row(s) in this session's scenario.")
+        st.caption(f"{len(scenario.agreements)} agreement row(s) in the shared scenario.")
         st.page_link("pages/agreements.py", label="Edit the agreements",
                      help="Edits applied on the Agreements page are used by the next plan.")
     edits = Edits(reserves=reserves)

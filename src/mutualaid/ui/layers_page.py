@@ -25,15 +25,20 @@ from mutualaid.scenario import Scenario
 from mutualaid.ui import loaders
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
-from mutualaid.workspace import LayerRefused, Workspace, add_layer
+from mutualaid.ui import identity
+from mutualaid.ui.store import app_store
+from mutualaid.workspace import LayerRefused, Workspace
 
 PAGE = "layers"
+#: The least role that may add a layer to the shared scenario.
+ADD_ROLE: Final[str] = "planner"
 #: File types the uploader offers (contract, section 1).
 UPLOAD_TYPES: Final[list[str]] = ["geojson", "json", "gpkg", "zip", "kml", "csv"]
 NONE: Final[str] = "(none)"
 PREVIEW_ROWS: Final[int] = 20
 REPORT_COLUMNS: Final[list[str]] = ["feature", "id", "field", "severity", "message"]
-LOG_COLUMNS: Final[list[str]] = ["source", "kind", "features", "mode", "format", "loaded at (UTC)"]
+LOG_COLUMNS: Final[list[str]] = ["kind", "version", "source", "features", "mode", "format",
+                                  "loaded by", "loaded at (UTC)"]
 _FORMULA_START: Final[tuple[str, ...]] = ("=", "+", "-", "@")
 _TEXT_LIMIT: Final[int] = 200
 
@@ -146,21 +151,23 @@ def report_json(report: Report) -> bytes:
 
 
 def log_table(workspace: Workspace) -> pd.DataFrame:
-    """The layers added in this session, oldest first, as text."""
-    rows = [{"source": e.source, "kind": e.kind, "features": str(e.features), "mode": e.mode,
-             "format": e.format, "loaded at (UTC)": e.loaded_at.strftime("%Y-%m-%d %H:%M:%S")}
-            for e in workspace.layer_log]
+    """Every stored version of the scenario's layers (who loaded what, when, from which
+    file), newest first, as text."""
+    rows = [{"kind": e.kind, "version": str(e.version), "source": e.source,
+             "features": str(e.features), "mode": e.mode, "format": e.format,
+             "loaded by": e.by, "loaded at (UTC)": e.loaded_at.strftime("%Y-%m-%d %H:%M:%S")}
+            for e in reversed(workspace.layer_log)]
     return pd.DataFrame(rows, columns=LOG_COLUMNS).astype(str)
 
 
 def log_summary(workspace: Workspace) -> str:
-    """One line of plain text about the log, for ``st.text``."""
-    n = len(workspace.layer_log)
-    if not n:
-        return "No layers added in this session yet."
-    last = workspace.layer_log[-1]
-    return (f"{n} layer(s) added in this session; last: {last.kind} from {last.source} "
-            f"({last.features} features, {last.mode})")
+    """One line of plain text about the stored versions, for ``st.text``."""
+    added = [e for e in workspace.layer_log if e.version > 1]
+    if not added:
+        return "No layers added since the scenario's files were first stored."
+    last = added[-1]
+    return (f"{len(added)} layer version(s) added; last: {last.kind} version {last.version} "
+            f"from {last.source} by {last.by} ({last.features} features, {last.mode})")
 
 
 # --- Streamlit pieces --------------------------------------------------------------------
@@ -228,28 +235,42 @@ def _mode_key(token: str) -> str:
     return state_key(PAGE, f"mode.{token}")
 
 
-def _on_add(loaded: loaders.LoadedScenario, token: str) -> None:
+def _on_add(loaded: loaders.LoadedScenario, workspace: Workspace, token: str) -> None:
     # A callback, not ``if st.button(...)``: it runs before the next script run, so
-    # the add happens exactly once even when that run is restarted (st.rerun).
+    # the add happens exactly once even when that run is restarted (st.rerun). The
+    # workspace is the one the page showed: a version stored since then is not
+    # overwritten (the store refuses the change and says who stored what).
     pending = st.session_state.get(_PENDING)
-    workspace = session.workspace_for(loaded)
-    if not isinstance(pending, _Pending) or pending.token != token or workspace is None:
+    if not isinstance(pending, _Pending) or pending.token != token:
+        return
+    actor = identity.current_actor(app_store())
+    if actor is None or not actor.at_least(ADD_ROLE):
+        st.session_state[_OUTCOME] = ("stale", token, "Sign in as a planner to add layers.")
         return
     mode = st.session_state.get(_mode_key(token), "merge")
     try:
-        added = add_layer(workspace, pending.kind, pending.result.frame,
-                          source=pending.filename, mode=mode, format=pending.result.format)
+        stale = session.store_layer(loaded, workspace, kind=pending.kind,
+                                    frame=pending.result.frame, mode=mode,
+                                    source=pending.filename, format=pending.result.format,
+                                    actor=actor)
     except LayerRefused as refused:
         st.session_state[_OUTCOME] = ("refused", token, refused.reports)
         return
-    session.save_workspace(loaded, added)
-    st.session_state[_OUTCOME] = ("added", token, [])
+    st.session_state[_OUTCOME] = ("added", token, []) if stale is None else ("stale", token,
+                                                                             stale)
 
 
-def add_form(result: LayerResult, loaded: loaders.LoadedScenario, *, kind: str,
-             filename: str, token: str) -> None:
+def add_form(result: LayerResult, loaded: loaders.LoadedScenario, workspace: Workspace, *,
+             kind: str, filename: str, token: str) -> None:
     """The replace/merge choice and the "Add to scenario" button (enabled only for an
-    accepted layer), then what the last click did."""
+    accepted layer and a signed-in planner), then what the last click did."""
+    actor = identity.current_actor(app_store())
+    if actor is None or not actor.at_least(ADD_ROLE):
+        st.info("Adding a layer changes the scenario every coordinator sees: sign in as a "
+                "planner (or higher) to add it.")
+        if actor is None and identity.sign_in_form(app_store()) is not None:
+            st.rerun()
+        return
     st.session_state[_PENDING] = (_Pending(token, kind, filename, result) if result.ok
                                   else None)
     labels = {"merge": "merge by id (same ids replaced, new ids added)",
@@ -257,12 +278,15 @@ def add_form(result: LayerResult, loaded: loaders.LoadedScenario, *, kind: str,
     st.radio("Add as", ["merge", "replace"], horizontal=True, key=_mode_key(token),
              format_func=labels.__getitem__)
     st.button("Add to scenario", disabled=not result.ok, type="primary",
-              key=state_key(PAGE, f"add.{token}"), on_click=_on_add, args=(loaded, token))
+              key=state_key(PAGE, f"add.{token}"), on_click=_on_add,
+              args=(loaded, workspace, token))
     outcome = st.session_state.pop(_OUTCOME, None)
     if outcome is None or outcome[1] != token:
         return
     if outcome[0] == "added":
         st.success("Added to the scenario.")
+    elif outcome[0] == "stale":
+        st.error(f"Not added: {outcome[2]}")
     else:
         reports = outcome[2]
         errors = sum(len(r.errors) for r in reports)

@@ -46,12 +46,12 @@ FILTER_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Current:
-    """The scenario this session sees, and what identifies it for caches.
+    """The shared scenario as this session sees it, and what identifies it for caches.
 
     Parameters
     ----------
     scenario : Scenario
-        The workspace's scenario (the folder's when nothing was added).
+        The stored scenario (the folder's files when nothing was added since).
     folder, fingerprint : str
         The scenario folder and the hash of its files.
     version : str

@@ -1,73 +1,150 @@
-"""The session's workspace: a scenario folder plus the layers added to it on the Layers page.
+"""The shared scenario: a scenario folder's layers as stored, plus every layer added since.
 
-Each browser session keeps one :class:`mutualaid.workspace.Workspace` per scenario
-folder in ``st.session_state`` (keys ``"workspace.<folder>"``). The workspace is tied
-to the folder's content fingerprint: when the folder's files change on disk the
-session starts again from the new files (layers added on top of the old files were
-checked against them, not against the new ones).
+The store (:mod:`mutualaid.store.layers`) holds each scenario's layers with their
+versions. A folder the app offers is stored under its name the first time any page
+uses it (audited as ``system:first-use``); from then on every page of every session
+shows the stored layers, and a layer added on the Layers page (or agreements applied on
+the Agreements page) becomes a new version that everyone sees at their next rerun.
 
-Other pages read the scenario with :func:`current_scenario`, so a layer added on the
-Layers page is what they show.
+When a folder's files change on disk (their fingerprint differs from the one stored
+with the scenario), the layers whose content changed are stored again as new versions
+(audited as ``system:folder-changed``), once; layers added in the app since are kept
+unless the same layer's file changed. ``mutualaid load FOLDER`` does the same from the
+command line.
+
+Each rerun asks the store for the current versions (one small query); the scenario
+itself is rebuilt from the store only when a version changed (cached by the versions'
+key), so a rerun costs no more than before.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
-from mutualaid.scenario import Scenario
+from mutualaid.errors import MutualAidError
+from mutualaid.identity import Actor, system_actor
+from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
+from mutualaid.store import Store, layers
 from mutualaid.ui import loaders
-from mutualaid.ui.state import state_key
-from mutualaid.workspace import Workspace, new_workspace
+from mutualaid.ui.store import app_store
+from mutualaid.workspace import LayerLogEntry, LayerRefused, Workspace
 
-PAGE = "workspace"
-
-
-@dataclass(frozen=True)
-class _Stored:
-    fingerprint: str
-    workspace: Workspace
+#: The actors recorded when a folder is stored because a page used it, and when its
+#: files changed on disk since they were stored.
+FIRST_USE = "first-use"
+FOLDER_CHANGED = "folder-changed"
 
 
-def _key(loaded: loaders.LoadedScenario) -> str:
-    return state_key(PAGE, loaded.folder)
+def scenario_name(loaded: loaders.LoadedScenario) -> str:
+    """The name a folder's scenario has in the store: the folder's name."""
+    return Path(loaded.folder).name
+
+
+def _sources() -> dict[str, str]:
+    return {**SCENARIO_FILES, "travel_times": TRAVEL_TIMES_FILE}
+
+
+def _ensure_stored(store: Store, loaded: loaders.LoadedScenario) -> dict[str, layers.LayerVersion]:
+    name = scenario_name(loaded)
+    versions = layers.current_versions(store, name)
+    if versions and layers.files_fingerprint(store, name) == loaded.fingerprint:
+        return versions
+    who = FOLDER_CHANGED if versions else FIRST_USE
+    try:
+        stored = layers.save_scenario(store, loaded.result.scenario, name=name,
+                                      sources=_sources(), actor=system_actor(who),
+                                      files_fingerprint=loaded.fingerprint)
+    except (sa.exc.IntegrityError, MutualAidError):
+        # Another session stored it at the same moment (theirs is as good as ours), or
+        # the new files would take away committed units (the stored layers stay).
+        return layers.current_versions(store, name)
+    return stored.versions
+
+
+@st.cache_resource(show_spinner="Reading the shared scenario...", max_entries=16)
+def _stored(url: str, name: str, key: str) -> Scenario | None:
+    # ``key`` (the versions' key) is unused on purpose: it is part of the cache key, so a
+    # new version is read once and an unchanged scenario never again.
+    stored = layers.load_stored_scenario(app_store(), name)
+    return None if stored is None else stored.scenario
+
+
+def _log(store: Store, name: str) -> tuple[LayerLogEntry, ...]:
+    history = sorted(layers.layer_history(store, name), key=lambda v: (v.loaded_at, v.id))
+    return tuple(LayerLogEntry(kind=v.kind, source=v.source, features=v.features,
+                               loaded_at=v.loaded_at, mode=v.mode, format=v.format,
+                               by=v.loaded_by, version=v.version)
+                 for v in history)
 
 
 def workspace_for(loaded: loaders.LoadedScenario) -> Workspace | None:
-    """The session's workspace for a loaded scenario folder (created on first use),
-    None when the folder's scenario was rejected."""
+    """The shared scenario of a loaded folder (stored on first use), None when the
+    folder's own files were rejected (their problems are in ``loaded.result.reports``).
+
+    ``base`` is the folder's scenario as read from its files; ``current`` the stored
+    one; ``layer_log`` every stored version, oldest first.
+    """
     if loaded.result.scenario is None:
         return None
-    stored = st.session_state.get(_key(loaded))
-    if isinstance(stored, _Stored) and stored.fingerprint == loaded.fingerprint:
-        return stored.workspace
-    workspace = new_workspace(loaded.result.scenario)
-    st.session_state[_key(loaded)] = _Stored(loaded.fingerprint, workspace)
-    return workspace
-
-
-def save_workspace(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
-    """Make *workspace* the session's workspace for the folder."""
-    st.session_state[_key(loaded)] = _Stored(loaded.fingerprint, workspace)
+    store = app_store()
+    versions = _ensure_stored(store, loaded)
+    name = scenario_name(loaded)
+    current = _stored(store.url, name, layers.StoredScenario(0, name, loaded.result.scenario,
+                                                             versions).version_key)
+    if current is None:
+        return None
+    return Workspace(base=loaded.result.scenario, current=current, layer_log=_log(store, name))
 
 
 def current_scenario(folder: Path) -> Scenario | None:
-    """The scenario of *folder* as this session sees it: its files plus the layers
-    added on the Layers page. None when the folder's own scenario is rejected (its
-    problems are in ``loaders.load(folder).result.reports``)."""
+    """The shared scenario of *folder*. None when the folder's own scenario is rejected
+    (its problems are in ``loaders.load(folder).result.reports``)."""
     workspace = workspace_for(loaders.load(folder))
     return None if workspace is None else workspace.scenario()
 
 
 def session_loaded(loaded: loaders.LoadedScenario) -> loaders.LoadedScenario:
-    """*loaded* as this session sees it: ``result.scenario`` is the workspace's scenario
-    and ``version`` its version, so caches keyed on (folder, fingerprint, version) plan
-    again after every accepted add. A rejected folder is returned unchanged."""
+    """*loaded* with the shared scenario: ``result.scenario`` is the stored scenario and
+    ``version`` its version, so caches keyed on (folder, fingerprint, version) plan again
+    after every new layer version. A rejected folder is returned unchanged."""
     workspace = workspace_for(loaded)
     if workspace is None:
         return loaded
     result = dataclasses.replace(loaded.result, scenario=workspace.scenario())
     return dataclasses.replace(loaded, result=result, version=workspace.version)
+
+
+def current_version(workspace: Workspace, kind: str) -> int:
+    """The stored version of *kind* the page showed (0 when none): passed back when the
+    page stores a change, so a change based on an older version is refused."""
+    numbers = [e.version for e in workspace.layer_log if e.kind == kind]
+    return max(numbers, default=0)
+
+
+def store_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: str,
+                frame: pd.DataFrame, mode: str, source: str, format: str,
+                actor: Actor) -> str | None:
+    """Store *frame* as a new version of the shared scenario's *kind* layer.
+
+    Returns None when stored, else why not, in words for the person (a change stored
+    by someone else since the page was drawn, units committed to offers).
+
+    Raises
+    ------
+    LayerRefused
+        The combined scenario would not be valid (``.reports`` says why).
+    """
+    try:
+        layers.save_layer(app_store(), scenario_name=scenario_name(loaded), kind=kind,
+                          frame=frame, mode=mode, source=source, format=format, actor=actor,
+                          expected_version=current_version(workspace, kind))
+    except LayerRefused:
+        raise
+    except MutualAidError as refused:  # StaleLayer, UnitsInUse, UnknownScenario
+        return str(refused)
+    return None
