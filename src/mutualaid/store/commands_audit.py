@@ -1,9 +1,235 @@
-"""The ``mutualaid`` store subcommands of this module (placeholder until written)."""
+"""``mutualaid audit verify`` and ``mutualaid audit export``: the audit log from the
+command line (contract, section 3).
+
+    mutualaid audit verify
+    mutualaid audit export [--format csv|json] [--out FILE]
+
+``verify`` recomputes the hash chain (:func:`mutualaid.store.audit.verify`): exit 0 and
+``audit log intact: N rows``, or exit 1 naming the first row that was changed, removed
+or reordered. ``export`` writes every row, oldest first, with its hashes, so a copy kept
+elsewhere can later prove what the log held. CSV cells that a spreadsheet would run as
+a formula are neutralised (:func:`mutualaid.exports.neutralise_formula`): actors,
+subjects and before/after values come from uploaded files.
+
+The export formats are also what the Audit log page downloads (:func:`csv_text`,
+:func:`json_text`), so the two never differ. A store that cannot be opened (no file, no
+schema, server down, bad URL) is one clear line and exit 1, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+import sqlalchemy as sa
+
+from mutualaid.errors import MutualAidError
+from mutualaid.exports import neutralise_formula
+from mutualaid.store import audit, jsontext
+from mutualaid.store.engine import Store, database_url, open_store
+from mutualaid.store.tables import audit_log
+
+EXIT_OK: Final[int] = 0
+EXIT_FAILED: Final[int] = 1
+
+#: Columns of an export, in order: the stored fields, hashes included.
+EXPORT_COLUMNS: Final[tuple[str, ...]] = (
+    "seq", "at", "actor", "action", "subject", "before", "after", "prev_hash", "hash")
+#: ``--format`` values.
+FORMATS: Final[tuple[str, ...]] = ("csv", "json")
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
-    """Add this module's subcommands to the ``mutualaid`` parser."""
+class StoreUnavailable(MutualAidError):
+    """The store cannot be opened, or holds no audit log; the message says why."""
+
+
+# --- rows and formats (shared with the Audit log page) ------------------------------------
+
+def stored_rows(connection: sa.engine.Connection) -> Iterator[dict[str, Any]]:
+    """Every row of the log, oldest first, as stored (``before`` / ``after`` are the
+    stored JSON text, so a tampered row is exported as it now is)."""
+    result = connection.execute(sa.select(audit_log).order_by(audit_log.c.seq))
+    for row in result:
+        yield {column: getattr(row, column) for column in EXPORT_COLUMNS}
+
+
+def entry_row(entry: audit.AuditEntry) -> dict[str, Any]:
+    """An :class:`~mutualaid.store.audit.AuditEntry` as an export row (before / after
+    back to their stored JSON text)."""
+    return {"seq": entry.seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
+            "subject": entry.subject, "before": jsontext.dumps(entry.before),
+            "after": jsontext.dumps(entry.after), "prev_hash": entry.prev_hash,
+            "hash": entry.hash}
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Write *rows* as CSV (a header, then one line per row) with every cell
+    neutralised against formula injection; return how many rows were written."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow([neutralise_formula(row[column]) for column in EXPORT_COLUMNS])
+        count += 1
+    return count
+
+
+def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Write *rows* as a JSON array of objects, ``before`` / ``after`` as JSON values
+    (the stored text itself when it is not valid JSON); return how many were written."""
+    out.write("[")
+    count = 0
+    for row in rows:
+        item = dict(row)
+        for column in ("before", "after"):
+            try:
+                item[column] = json.loads(row[column])
+            except (TypeError, ValueError):
+                item[column] = row[column]  # a tampered row: keep what is there
+        out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
+    return count
+
+
+def csv_text(rows: Iterable[dict[str, Any]]) -> str:
+    """*rows* as CSV text (see :func:`write_csv`)."""
+    buffer = io.StringIO()
+    write_csv(rows, buffer)
+    return buffer.getvalue()
+
+
+def json_text(rows: Iterable[dict[str, Any]]) -> str:
+    """*rows* as JSON text (see :func:`write_json`)."""
+    buffer = io.StringIO()
+    write_json(rows, buffer)
+    return buffer.getvalue()
+
+
+# --- opening the store --------------------------------------------------------------------
+
+def _first_line(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip().splitlines()
+    return text[0] if text else type(original).__name__
+
+
+def open_existing(url: str | None = None) -> Store:
+    """The store *url* names (default :func:`~mutualaid.store.engine.database_url`),
+    checked to exist and to hold the audit log. Unlike
+    :func:`~mutualaid.store.engine.open_store`, never creates an SQLite file: checking
+    a store that is not there must not leave an empty one behind.
+
+    Raises
+    ------
+    StoreUnavailable
+        Saying, in one line, what is wrong and what to do.
+    """
+    url = url or database_url()
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise StoreUnavailable(f"cannot open the store: {url!r} is not a database URL") from None
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise StoreUnavailable(f"cannot open the store {shown}: it names no file")
+        if not Path(parsed.database).is_file():
+            raise StoreUnavailable(f"cannot open the store: there is no file at "
+                                   f"{parsed.database} (run `mutualaid db init` first)")
+    try:
+        store = open_store(url)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise StoreUnavailable(f"cannot open the store {shown}: {_first_line(exc)}") from None
+    try:
+        with store.reading() as connection:
+            present = sa.inspect(connection).has_table(audit_log.name)
+    except sa.exc.SQLAlchemyError as exc:
+        store.dispose()
+        raise StoreUnavailable(f"cannot open the store {shown}: {_first_line(exc)}") from None
+    if not present:
+        store.dispose()
+        raise StoreUnavailable(f"the store {shown} has no audit log (run `mutualaid db init` "
+                               "first)")
+    return store
+
+
+# --- the commands -------------------------------------------------------------------------
+
+def run_verify(args: argparse.Namespace) -> int:
+    """``mutualaid audit verify``: exit 0 when the chain is intact, 1 naming the first
+    bad row (or saying why the store cannot be read)."""
+    try:
+        store = open_existing()
+    except StoreUnavailable as exc:
+        print(f"mutualaid audit verify: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        with store.reading() as connection:
+            result = audit.verify(connection)
+    except sa.exc.SQLAlchemyError as exc:
+        print(f"mutualaid audit verify: cannot read the audit log: {_first_line(exc)}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    if result.ok:
+        print(f"audit log intact: {result.rows} rows")
+        return EXIT_OK
+    print(f"audit log NOT intact: {result.problem} ({result.rows} rows read)", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """``mutualaid audit export``: every row, oldest first, as CSV or JSON, to
+    standard output or ``--out FILE`` (written whole or not at all)."""
+    try:
+        store = open_existing()
+    except StoreUnavailable as exc:
+        print(f"mutualaid audit export: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    write = write_csv if args.format == "csv" else write_json
+    try:
+        with store.reading() as connection:
+            if args.out:
+                target = Path(args.out)
+                # A temporary file renamed at the end: an export that fails half-way
+                # leaves no half file that looks complete.
+                partial = target.with_name(target.name + ".partial")
+                with partial.open("w", encoding="utf-8", newline="") as out:
+                    count = write(stored_rows(connection), out)
+                partial.replace(target)
+                print(f"{count} audit rows written to {target}", file=sys.stderr)
+            else:
+                write(stored_rows(connection), sys.stdout)
+    except sa.exc.SQLAlchemyError as exc:
+        print(f"mutualaid audit export: cannot read the audit log: {_first_line(exc)}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        store.dispose()
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``audit verify`` and ``audit export`` to the ``mutualaid`` parser."""
+    parser = subparsers.add_parser(
+        "audit", help="check or export the audit log",
+        description="The store is the one MUTUALAID_DATABASE_URL names (default: an SQLite "
+                    "file in the state folder).")
+    actions = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = actions.add_parser(
+        "verify", help="check the hash chain: exit 0 intact, 1 naming the first bad row")
+    verify.set_defaults(handler=run_verify)
+    export = actions.add_parser("export", help="write every row, oldest first, with hashes")
+    export.add_argument("--format", choices=FORMATS, default="csv",
+                        help="csv (cells safe for spreadsheets) or json; default csv")
+    export.add_argument("--out", metavar="FILE", default=None,
+                        help="write here instead of standard output")
+    export.set_defaults(handler=run_export)

@@ -15,15 +15,20 @@ import contextvars
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from mutualaid.ui import identity
+from mutualaid.ui.store import app_store
+
 _ROUTED: contextvars.ContextVar[bool] = contextvars.ContextVar("mutualaid_routed", default=False)
 
 PAGES: tuple[tuple[str, str, str], ...] = (
     # (script, title, url path); the first is the default page
     ("pages/overview.py", "Overview", "overview"),
     ("pages/allocation.py", "Allocation", "allocation"),
+    ("pages/workflow.py", "Workflow", "workflow"),
     ("pages/layers.py", "Layers", "layers"),
     ("pages/agreements.py", "Agreements", "agreements"),
     ("pages/briefing.py", "Briefing", "briefing"),
+    ("pages/audit.py", "Audit log", "audit"),
 )
 
 #: ``?view=briefing`` on the app's URL: the briefing alone, full screen, for a shared
@@ -59,6 +64,8 @@ def run_app() -> None:
     else:
         pages = [st.Page(script, title=title, url_path=url, default=index == 0)
                  for index, (script, title, url) in enumerate(PAGES)]
+        # Who is signed in (read again from the store on every rerun) and "Sign out".
+        identity.sign_out_button(identity.current_actor(app_store()))
     token = _ROUTED.set(True)
     try:
         st.navigation(pages, position="hidden" if kiosk else "sidebar").run()

@@ -1,0 +1,22 @@
+"""Audit log: every change to shared data, who made it, when, before and after.
+
+Any signed-in account can read it. The hash chain is checked first and its verdict
+shown at the top. Narrow the log by action, actor, subject and dates; the newest rows
+are listed, and every matching row downloads as CSV (safe for spreadsheets) or JSON
+(with the hashes, to check a copy later).
+"""
+
+import streamlit as st
+
+from mutualaid.ui import audit_page
+from mutualaid.ui.identity import require_actor
+from mutualaid.ui.router import require_router
+from mutualaid.ui.store import app_store
+
+require_router()
+st.title("Audit log")
+
+store = app_store()
+actor = require_actor(store, role="viewer")
+
+audit_page.show_page(store, actor)

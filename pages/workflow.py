@@ -1,0 +1,24 @@
+"""Workflow: requests for assistance and the offers that answer them, per jurisdiction.
+
+Pick a stored scenario. Each jurisdiction's requests, the offers made to it and the
+offers it makes are listed with their states, lines (resource, incident, type, units,
+minutes) and who changed them last; your own jurisdiction comes first. A coordinator
+sees the buttons it may use: commit, decline or withdraw its own units; accept, refuse
+or release units offered to it; request assistance for its incidents and compute
+offers from the plan. When someone else acted first, the page says who.
+"""
+
+import streamlit as st
+
+from mutualaid.ui import workflow_page
+from mutualaid.ui.identity import require_actor
+from mutualaid.ui.router import require_router
+from mutualaid.ui.store import app_store
+
+require_router()
+st.title("Workflow")
+
+store = app_store()
+actor = require_actor(store, role="viewer")
+
+workflow_page.show_page(store, actor)

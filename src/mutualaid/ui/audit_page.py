@@ -1,0 +1,213 @@
+"""The Audit log page's Streamlit side: chain status, filters, the table, downloads.
+
+Every change to the store wrote a row (:mod:`mutualaid.store.audit`); this page reads
+them for any signed-in account (viewer or above). The chain is verified at the top, so
+a log changed behind the app's back says so before anyone reads it.
+
+Actors, subjects and before/after values come from uploaded files and sign-in names:
+they are shown with ``st.dataframe`` (text cells) and widget labels only, never as
+Markdown or HTML; before/after are shown as their JSON text. The downloads are the
+matching rows, oldest first, in the formats of ``mutualaid audit export`` (CSV cells
+neutralised against formula injection). Session-state keys all start with ``"audit."``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from mutualaid.identity import Actor
+from mutualaid.store import Store, audit
+from mutualaid.store.commands_audit import csv_text, entry_row, json_text
+from mutualaid.store.tables import audit_log
+from mutualaid.ui.state import state_key
+
+PAGE: Final[str] = "audit"
+#: Rows shown in the table (newest first); the downloads hold every matching row.
+TABLE_ROWS: Final[int] = 500
+#: The table's columns, with their headings.
+COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("seq", "seq"), ("time", "time (UTC)"), ("actor", "actor"), ("action", "action"),
+    ("subject", "subject"), ("before", "before"), ("after", "after"))
+ANYONE: Final[str] = "(anyone)"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the reader narrowed the log to (all None / empty: everything).
+
+    Parameters
+    ----------
+    actions : tuple of str
+        Only these actions (:data:`mutualaid.store.audit.ACTIONS`).
+    actor : str or None
+        Only this account (matched whole).
+    subject : str
+        Only subjects containing this text, any case.
+    since, until : datetime or None
+        Only rows at or after *since* and before *until* (UTC).
+    """
+
+    actions: tuple[str, ...] = ()
+    actor: str | None = None
+    subject: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def day_range(picked: Sequence[date] | date | None) -> tuple[datetime | None, datetime | None]:
+    """The date input's value as *since* (start of the first day, UTC) and *until*
+    (start of the day after the last). While a range is being picked it holds one
+    date: that day alone."""
+    if picked is None:
+        return None, None
+    days = [picked] if isinstance(picked, date) else list(picked)
+    if not days:
+        return None, None
+    first, last = days[0], days[-1]
+    since = datetime.combine(first, time(0), tzinfo=UTC)
+    return since, datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+def query(store: Store, filters: Filters, *, limit: int | None = None,
+          newest_first: bool = True) -> list[audit.AuditEntry]:
+    """The rows matching *filters* (:func:`mutualaid.store.audit.entries`)."""
+    with store.reading() as connection:
+        return list(audit.entries(
+            connection, actions=filters.actions or None, actor=filters.actor,
+            subject_contains=filters.subject or None, since=filters.since,
+            until=filters.until, limit=limit, newest_first=newest_first))
+
+
+def actors(store: Store) -> list[str]:
+    """Every actor in the log, sorted."""
+    with store.reading() as connection:
+        return sorted(a for (a,) in connection.execute(
+            sa.select(audit_log.c.actor).distinct()))
+
+
+def first_and_last_day(store: Store) -> tuple[date, date] | None:
+    """The UTC days of the log's first and last rows; None for an empty log."""
+    with store.reading() as connection:
+        first, last = connection.execute(
+            sa.select(sa.func.min(audit_log.c.at), sa.func.max(audit_log.c.at))).one()
+    if first is None:
+        return None
+    return (datetime.fromisoformat(first).astimezone(UTC).date(),
+            datetime.fromisoformat(last).astimezone(UTC).date())
+
+
+def time_text(at: str) -> str:
+    """``2026-07-14T17:30:00.123456+00:00`` as ``2026-07-14 17:30:00`` (UTC); stored
+    text that is not a time (a tampered row) as it is."""
+    try:
+        return datetime.fromisoformat(at).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return at
+
+
+def table(entries: Sequence[audit.AuditEntry]) -> pd.DataFrame:
+    """The rows as the page shows them: text columns, before/after as JSON text."""
+    rows = []
+    for entry in entries:
+        stored = entry_row(entry)
+        rows.append({"seq": entry.seq, "time": time_text(entry.at), "actor": entry.actor,
+                     "action": entry.action, "subject": entry.subject,
+                     "before": stored["before"], "after": stored["after"]})
+    frame = pd.DataFrame(rows, columns=[c for c, _ in COLUMNS])
+    frame["seq"] = frame["seq"].astype("int64")
+    return frame.rename(columns=dict(COLUMNS))
+
+
+def _rows(entries: Sequence[audit.AuditEntry]) -> Iterator[dict]:
+    return (entry_row(entry) for entry in entries)
+
+
+def show_status(store: Store) -> audit.Verification:
+    """The chain's verdict, first thing on the page."""
+    with store.reading() as connection:
+        result = audit.verify(connection)
+    if result.ok:
+        st.success(f"Audit chain intact: {result.rows} row(s), none changed, removed or "
+                   "reordered.")
+    else:
+        # The problem names sequence numbers only (no stored text), so it is safe here.
+        st.error(f"Audit chain broken at row {result.first_bad}: {result.problem}. "
+                 "Rows from there on cannot be trusted; compare with an exported copy.")
+    return result
+
+
+def choose_filters(store: Store) -> Filters:
+    """The filter widgets, in one row."""
+    cols = st.columns([3, 2, 2, 2])
+    actions = cols[0].multiselect(
+        "Actions", list(audit.ACTIONS), key=state_key(PAGE, "actions"),
+        format_func=lambda name: f"{name} — {audit.ACTIONS[name]}",
+        placeholder="every action")
+    actor = cols[1].selectbox("Actor", [ANYONE, *actors(store)], key=state_key(PAGE, "actor"))
+    subject = cols[2].text_input("Subject contains", key=state_key(PAGE, "subject"),
+                                 placeholder="offer 12", max_chars=200)
+    days = first_and_last_day(store)
+    # Empty by default (every day): a default range would hide rows written after it.
+    picked = cols[3].date_input(
+        "Dates (UTC)", value=(), key=state_key(PAGE, "days"), format="YYYY-MM-DD",
+        help="Pick a first and a last day; empty: every day."
+             + (f" The log runs from {days[0]} to {days[1]}." if days else ""))
+    since, until = day_range(picked)
+    return Filters(actions=tuple(actions), actor=None if actor == ANYONE else actor,
+                   subject=subject.strip(), since=since, until=until)
+
+
+def show_table(store: Store, filters: Filters) -> int:
+    """The newest matching rows (up to :data:`TABLE_ROWS`); returns how many are shown."""
+    shown = query(store, filters, limit=TABLE_ROWS + 1)
+    if len(shown) > TABLE_ROWS:
+        shown = shown[:TABLE_ROWS]
+        st.caption(f"More than {TABLE_ROWS} rows match; the newest {TABLE_ROWS} are shown. "
+                   "The downloads hold all of them.")
+    else:
+        st.caption(f"{len(shown)} row(s) match.")
+    if shown:
+        st.dataframe(table(shown), hide_index=True, width="stretch",
+                     column_config={"seq": st.column_config.NumberColumn("seq", format="%d")})
+    return len(shown)
+
+
+def show_downloads(store: Store, filters: Filters, *, matching: int) -> None:
+    """CSV and JSON of every matching row, oldest first, made when clicked."""
+    cols = st.columns(2)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    cols[0].download_button(
+        "Download CSV", lambda: csv_text(_rows(query(store, filters, newest_first=False))),
+        file_name=f"audit-{stamp}.csv", mime="text/csv", key=state_key(PAGE, "csv"),
+        disabled=not matching, on_click="ignore",
+        help="Cells a spreadsheet would run as a formula start with an apostrophe.")
+    cols[1].download_button(
+        "Download JSON", lambda: json_text(_rows(query(store, filters, newest_first=False))),
+        file_name=f"audit-{stamp}.json", mime="application/json",
+        key=state_key(PAGE, "json"), disabled=not matching, on_click="ignore",
+        help="With each row's hashes: the copy can be checked against the log later.")
+
+
+def show_page(store: Store, actor: Actor) -> None:
+    """The whole page below its title, for a signed-in *actor* (viewer or above; the
+    sidebar says who)."""
+    st.caption("Every change to shared data is recorded here: who made it, when, and "
+               "what it was before and after.")
+    show_status(store)
+    filters = choose_filters(store)
+    try:
+        matching = show_table(store, filters)
+    except ValueError:
+        # A row's before/after is no longer JSON: changed behind the app's back (the
+        # status above says where). The export still shows it as it now is.
+        st.error("The log holds a row that is not as written; it cannot be listed. "
+                 "Export it with `mutualaid audit export` to look at it.")
+        return
+    show_downloads(store, filters, matching=matching)

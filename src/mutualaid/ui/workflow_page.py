@@ -1,0 +1,426 @@
+"""The Workflow page's Streamlit side: a stored scenario's requests and offers, per
+jurisdiction, with the buttons the signed-in viewer may use.
+
+What the board shows and which actions each offer allows come from
+:func:`mutualaid.store.workflow.board`; this module only lays them out and turns a
+click into the workflow call. Each action button is a callback (it runs once, before
+the next script run, so its outcome shows on that run) that passes the offer version
+the page showed as ``expected_version``: a coordinator acting on a board another
+coordinator has changed since is told who got there first
+(:class:`~mutualaid.store.workflow.Conflict`), never silently acts on a newer state.
+The acting account is read again from the session's sign-in when the click arrives.
+
+Scenario names, jurisdiction ids, incident and resource ids and notes come from
+uploaded files: they are shown with ``st.dataframe``, ``st.text`` and widget values,
+and where Streamlit renders Markdown (``st.error``, expander labels) they are escaped
+with :func:`literal`. Session-state keys all start with ``"workflow."``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+from mutualaid.identity import Actor
+from mutualaid.store import Store, workflow
+from mutualaid.store.layers import (
+    current_versions,
+    load_stored_scenario,
+    scenario_names,
+)
+from mutualaid.store.workflow import Board, OfferView, RequestView, WorkflowError
+from mutualaid.ui.identity import current_actor
+from mutualaid.ui.state import state_key
+
+PAGE: Final[str] = "workflow"
+_OUTCOME: Final[str] = state_key(PAGE, "outcome")
+
+#: Offer actions: the workflow call and the button's label, in the order shown.
+OFFER_ACTIONS: Final[dict[str, tuple[Callable[..., workflow.OfferState], str]]] = {
+    "commit": (workflow.commit_offer, "Commit"),
+    "decline": (workflow.decline_offer, "Decline"),
+    "accept": (workflow.accept_offer, "Accept"),
+    "refuse": (workflow.refuse_offer, "Refuse"),
+    "withdraw": (workflow.withdraw_offer, "Withdraw"),
+    "release": (workflow.release_offer, "Release"),
+}
+#: Request actions: the workflow call and the button's label.
+REQUEST_ACTIONS: Final[dict[str, tuple[Callable[..., workflow.RequestState], str]]] = {
+    "close": (workflow.close_request, "Close request"),
+    "cancel": (workflow.cancel_request, "Cancel request"),
+}
+#: What each action did, for the message after it.
+DONE: Final[dict[str, str]] = {
+    "commit": "committed", "decline": "declined", "accept": "accepted (units deployed)",
+    "refuse": "refused (units freed)", "withdraw": "withdrawn (units freed)",
+    "release": "released (units available again)", "close": "closed", "cancel": "cancelled",
+}
+OFFER_LINE_COLUMNS: Final[tuple[str, ...]] = ("resource", "incident", "type", "units",
+                                              "minutes")
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'/@%])")
+
+
+def literal(text: object) -> str:
+    """*text* escaped so that Streamlit's Markdown shows it as it is: every ASCII
+    punctuation character that Markdown (or its extensions: links, images, colours,
+    maths, emoji) could read gets a backslash, and line breaks are kept.
+
+    Examples
+    --------
+    >>> print(literal("![x](http://evil)"))
+    \\!\\[x\\]\\(http\\:\\/\\/evil\\)
+    """
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return escaped.replace("\r", "").replace("\n", "  \n")
+
+
+def when_text(moment: datetime) -> str:
+    """``2026-07-14 20:31 UTC``."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+# --- outcome of the last action -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the last click did, shown once on the next run."""
+
+    ok: bool
+    message: str
+
+
+def _remember(ok: bool, message: str) -> None:
+    st.session_state[_OUTCOME] = Outcome(ok, message)
+
+
+def show_outcome() -> None:
+    """The last action's result: a success, or the workflow's refusal as it said it."""
+    outcome = st.session_state.pop(_OUTCOME, None)
+    if not isinstance(outcome, Outcome):
+        return
+    if outcome.ok:
+        st.success(literal(outcome.message))
+    else:
+        st.error(literal(outcome.message))
+
+
+def _acting(store: Store) -> Actor | None:
+    """The signed-in account when a click arrives (read again: it may have been
+    disabled meanwhile)."""
+    actor = current_actor(store)
+    if actor is None:
+        _remember(False, "You are signed out: sign in again to act.")
+    return actor
+
+
+def on_offer_action(store: Store, offer_id: int, action: str, version: int) -> None:
+    """Button callback: make *action* on offer *offer_id*, expecting *version*."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    call, _label = OFFER_ACTIONS[action]
+    try:
+        state = call(store, offer_id, actor=actor, expected_version=version)
+    except WorkflowError as exc:
+        _remember(False, str(exc))
+        return
+    _remember(True, f"Offer {offer_id} {DONE[action]} by you at "
+                    f"{when_text(state.updated_at)} (now version {state.version}).")
+
+
+def on_request_action(store: Store, request_id: int, action: str, version: int) -> None:
+    """Button callback: close or cancel request *request_id*, expecting *version*."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    call, _label = REQUEST_ACTIONS[action]
+    try:
+        state = call(store, request_id, actor=actor, expected_version=version)
+    except WorkflowError as exc:
+        _remember(False, str(exc))
+        return
+    _remember(True, f"Request {request_id} {DONE[action]} by you at "
+                    f"{when_text(state.updated_at)}.")
+
+
+def on_create_request(store: Store, scenario: str, options: dict[str, tuple[str, str, int]]
+                      ) -> None:
+    """Button callback: request the lines picked in the multiselect, with the note."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    picked = st.session_state.get(state_key(PAGE, "request_lines")) or []
+    note = (st.session_state.get(state_key(PAGE, "request_note")) or "").strip()
+    lines = [options[label] for label in picked if label in options]
+    if not lines:
+        _remember(False, "Pick at least one need to request.")
+        return
+    try:
+        request_id = workflow.create_request(store, scenario, actor=actor, lines=lines,
+                                             note=note)
+    except WorkflowError as exc:
+        _remember(False, str(exc))
+        return
+    st.session_state.pop(state_key(PAGE, "request_lines"), None)
+    st.session_state.pop(state_key(PAGE, "request_note"), None)
+    _remember(True, f"Request {request_id} made for {actor.jurisdiction}: {len(lines)} "
+                    "need(s). Compute offers to turn the plan into offers.")
+
+
+def on_plan(store: Store, scenario: str) -> None:
+    """Button callback: plan what is still open and make the offers."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    try:
+        outcome = workflow.plan_offers(store, scenario, actor=actor)
+    except WorkflowError as exc:
+        _remember(False, str(exc))
+        return
+    _remember(True, f"Plan {outcome.plan_id} computed: {len(outcome.offer_ids)} offer(s) "
+                    f"made, {len(outcome.superseded)} earlier proposed offer(s) superseded.")
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def choose_scenario(store: Store) -> str | None:
+    """The stored scenario to work on; None (with a note) when the store has none."""
+    names = scenario_names(store)
+    if not names:
+        st.info("No scenario is stored yet. Load one with `mutualaid load SCENARIO_DIR`.")
+        return None
+    return st.selectbox("Scenario", names, key=state_key(PAGE, "scenario"))
+
+
+def _layers_key(store: Store, name: str) -> str:
+    versions = current_versions(store, name)
+    return "|".join(f"{k}:{v.id}:{v.version}:{v.sha256}" for k, v in sorted(versions.items()))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _needs(url: str, name: str, layers_key: str, _store: Store
+           ) -> dict[str, list[tuple[str, str, int]]]:
+    # Keyed on the store, the scenario and its layers' versions (``_store`` is the
+    # handle to read with, not data): a new incidents layer is a new entry.
+    stored = load_stored_scenario(_store, name)
+    needs: dict[str, list[tuple[str, str, int]]] = {}
+    if stored is None:
+        return needs
+    for row in stored.scenario.incidents.itertuples(index=False):
+        if str(row.status).strip().lower() != "active" or not row.jurisdiction:
+            continue
+        for rtype, units in sorted((row.needs or {}).items()):
+            if int(units) > 0:
+                needs.setdefault(str(row.jurisdiction), []).append(
+                    (str(row.id), str(rtype), int(units)))
+    return needs
+
+
+def requestable(store: Store, name: str, jurisdiction: str, board: Board
+                ) -> list[tuple[str, str, int]]:
+    """The needs of *jurisdiction*'s active incidents not already in an open request."""
+    requested = {(line.incident_id, line.type) for r in board.requests
+                 if r.state == workflow.OPEN for line in r.lines}
+    needs = _needs(store.url, name, _layers_key(store, name), store)
+    return [n for n in needs.get(jurisdiction, []) if (n[0], n[1]) not in requested]
+
+
+def jurisdictions_in_order(board: Board, viewer: Actor) -> list[str]:
+    """Every jurisdiction on the board, the viewer's own first, then by name."""
+    names = {r.jurisdiction for r in board.requests}
+    names |= {o.provider for o in board.offers} | {o.requester for o in board.offers}
+    own = viewer.jurisdiction
+    return ([own] if own in names else []) + sorted(n for n in names if n != own)
+
+
+# --- tables ----------------------------------------------------------------------------------
+
+def offer_lines_table(offer: OfferView) -> pd.DataFrame:
+    """An offer's lines: resource, incident, type, units, minutes."""
+    rows = [(line.resource_id, line.incident_id, line.type, line.units,
+             round(line.minutes, 1)) for line in offer.lines]
+    return pd.DataFrame(rows, columns=list(OFFER_LINE_COLUMNS))
+
+
+def request_lines_table(request: RequestView) -> pd.DataFrame:
+    """A request's lines with the units still to fill."""
+    rows = [(line.incident_id, line.type, line.units, line.remaining) for line in request.lines]
+    return pd.DataFrame(rows, columns=["incident", "type", "units", "still needed"])
+
+
+def _states_text(offers: list[OfferView]) -> str:
+    counts: dict[str, int] = {}
+    for offer in offers:
+        counts[offer.state] = counts.get(offer.state, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in
+                     sorted(counts.items(), key=lambda item: workflow.OFFER_STATES.index(item[0])
+                            if item[0] in workflow.OFFER_STATES else len(workflow.OFFER_STATES)))
+
+
+def summary_table(board: Board, viewer: Actor) -> pd.DataFrame:
+    """One row per jurisdiction (the viewer's first): its requests and the offers it
+    received and made, counted by state."""
+    rows = []
+    for jurisdiction in jurisdictions_in_order(board, viewer):
+        requests = [r for r in board.requests if r.jurisdiction == jurisdiction]
+        open_requests = sum(1 for r in requests if r.state == workflow.OPEN)
+        rows.append({
+            "jurisdiction": jurisdiction,
+            "requests": f"{len(requests)} ({open_requests} open)",
+            "offers received": _states_text([o for o in board.offers
+                                             if o.requester == jurisdiction]),
+            "offers made": _states_text([o for o in board.offers if o.provider == jurisdiction]),
+        })
+    return pd.DataFrame(rows, columns=["jurisdiction", "requests", "offers received",
+                                       "offers made"])
+
+
+def offer_heading(offer: OfferView) -> str:
+    """``Offer 12: DE-NW → NL-LI, 5 units, request 3 — proposed (version 1)``."""
+    return (f"Offer {offer.id}: {offer.provider} → {offer.requester}, {offer.units} "
+            f"unit{'s' if offer.units != 1 else ''}, request {offer.request_id} — "
+            f"{offer.state} (version {offer.version})")
+
+
+def offer_changed(offer: OfferView) -> str:
+    """Who made the offer's last change and when."""
+    return (f"last changed by {offer.updated_by} at {when_text(offer.updated_at)}; "
+            f"made {when_text(offer.created_at)} from plan {offer.plan_id}")
+
+
+def request_heading(request: RequestView) -> str:
+    """``Request 3 of NL-LI — open (version 1)``."""
+    return f"Request {request.id} of {request.jurisdiction} — {request.state} (version {request.version})"
+
+
+# --- layout ----------------------------------------------------------------------------------
+
+def show_offer(store: Store, offer: OfferView) -> None:
+    """One offer: heading, who changed it, its lines, and the viewer's buttons."""
+    with st.container(border=True, key=f"{PAGE}-offer-{offer.id}"):
+        st.text(offer_heading(offer))
+        st.caption(literal(offer_changed(offer)))
+        st.dataframe(offer_lines_table(offer), hide_index=True, width="stretch")
+        actions = [a for a in OFFER_ACTIONS if a in offer.allowed_actions]
+        if actions:
+            cols = st.columns(len(actions) + 2)
+            for col, action in zip(cols, actions):
+                col.button(OFFER_ACTIONS[action][1], key=state_key(PAGE, f"{action}-{offer.id}"),
+                           type="primary" if action in ("commit", "accept") else "secondary",
+                           on_click=on_offer_action,
+                           args=(store, offer.id, action, offer.version))
+
+
+def show_request(store: Store, request: RequestView) -> None:
+    """One request: heading, note, lines, and the viewer's buttons."""
+    with st.container(border=True, key=f"{PAGE}-request-{request.id}"):
+        st.text(request_heading(request))
+        st.caption(literal(f"made by {request.created_by} at {when_text(request.created_at)}; "
+                           f"last changed by {request.updated_by} at "
+                           f"{when_text(request.updated_at)}"))
+        if request.note:
+            st.text(f"Note: {request.note}")
+        st.dataframe(request_lines_table(request), hide_index=True, width="stretch")
+        actions = [a for a in REQUEST_ACTIONS if a in request.allowed_actions]
+        if actions:
+            cols = st.columns(len(actions) + 2)
+            for col, action in zip(cols, actions):
+                col.button(REQUEST_ACTIONS[action][1],
+                           key=state_key(PAGE, f"{action}-request-{request.id}"),
+                           on_click=on_request_action,
+                           args=(store, request.id, action, request.version))
+
+
+def _placement(offer: OfferView, jurisdiction: str) -> str | None:
+    """Where an offer is shown in *jurisdiction*'s group: ``"to"`` (it requested the
+    units), ``"from"`` (it provides them) or None. Each offer is shown once, under
+    its requester's group when that is listed first, else its provider's."""
+    if offer.requester == jurisdiction:
+        return "to"
+    if offer.provider == jurisdiction:
+        return "from"
+    return None
+
+
+def show_jurisdiction(store: Store, board: Board, jurisdiction: str, shown: set[int]) -> None:
+    """A jurisdiction's requests, the offers made to it and the offers it makes."""
+    requests = [r for r in board.requests if r.jurisdiction == jurisdiction]
+    incoming = [o for o in board.offers if o.id not in shown
+                and _placement(o, jurisdiction) == "to"]
+    outgoing = [o for o in board.offers if o.id not in shown
+                and _placement(o, jurisdiction) == "from"]
+    st.text(f"{len(requests)} request(s); {len(incoming)} offer(s) to {jurisdiction}, "
+            f"{len(outgoing)} offer(s) from {jurisdiction} (an offer is listed once, under "
+            "the first of its two jurisdictions)")
+    for request in requests:
+        show_request(store, request)
+    for offer in incoming + outgoing:
+        shown.add(offer.id)
+        show_offer(store, offer)
+
+
+def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
+    """Request assistance for the viewer's incidents; compute offers from a plan."""
+    if not board.viewer_actions:
+        return
+    cols = st.columns(2)
+    if "request" in board.viewer_actions and actor.jurisdiction:
+        with cols[0].expander(literal(f"Request assistance for {actor.jurisdiction}")):
+            needs = requestable(store, board.scenario, actor.jurisdiction, board)
+            if not needs:
+                st.text(f"{actor.jurisdiction} has no active incident need that is not "
+                        "already requested.")
+            else:
+                options = {f"{i}: {k} × {n}": (i, k, n) for i, k, n in needs}
+                st.multiselect("Needs to request", list(options), default=list(options),
+                               key=state_key(PAGE, "request_lines"))
+                st.text_input("Note for the providers", key=state_key(PAGE, "request_note"),
+                              max_chars=500)
+                st.button("Request assistance", key=state_key(PAGE, "request"),
+                          on_click=on_create_request, args=(store, board.scenario, options))
+    if "plan" in board.viewer_actions:
+        with cols[1].expander("Compute offers"):
+            st.caption("Plans what is still open (units not committed, needs not filled) "
+                       "and makes one offer per request and providing jurisdiction. "
+                       "Proposed offers not yet committed are replaced.")
+            st.button("Compute offers", key=state_key(PAGE, "plan"), on_click=on_plan,
+                      args=(store, board.scenario))
+
+
+def show_board(store: Store, actor: Actor, board: Board) -> None:
+    """Every jurisdiction's requests and offers, the viewer's own first and open."""
+    if not board.requests and not board.offers:
+        st.text("No requests or offers yet in this scenario.")
+        return
+    st.dataframe(summary_table(board, actor), hide_index=True, width="stretch")
+    shown: set[int] = set()
+    for jurisdiction in jurisdictions_in_order(board, actor):
+        own = jurisdiction == actor.jurisdiction
+        label = f"{jurisdiction} (your jurisdiction)" if own else jurisdiction
+        with st.expander(literal(label), expanded=own):
+            show_jurisdiction(store, board, jurisdiction, shown)
+
+
+def show_page(store: Store, actor: Actor) -> None:
+    """The whole page below its title, for a signed-in *actor* (the sidebar says who)."""
+    name = choose_scenario(store)
+    if name is None:
+        return
+    show_outcome()
+    try:
+        current = workflow.board(store, name, viewer=actor)
+    except WorkflowError as exc:
+        st.error(literal(str(exc)))
+        return
+    show_coordinator_tools(store, actor, current)
+    st.button("Refresh", key=state_key(PAGE, "refresh"),
+              help="Read the board again (other coordinators may have acted).")
+    show_board(store, actor, current)
+

@@ -1,0 +1,218 @@
+"""The Audit log page in AppTest, on a real SQLite store made in the test: sign-in
+required, the chain's verdict at the top, filters, hostile text kept as text, downloads."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mutualaid.identity import system_actor
+from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV
+from mutualaid.store import audit, open_store
+from mutualaid.store.accounts import add_account
+from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.migrate import upgrade
+from mutualaid.store.tables import audit_log
+from mutualaid.ui import audit_page, identity
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PASSWORD = "correct horse battery staple"
+T0 = datetime(2026, 7, 14, 17, 30, tzinfo=UTC)
+HOSTILE_SUBJECT = "scenario ![x](http://evil.example/x.png)"
+HOSTILE_VALUE = "<img src=x onerror=alert(1)> **bold** :red[x]"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A store with a viewer's account and four audited changes on two days."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv(FIRST_RUN_ENV, "0")
+    # No scenario folders: the first run's default page (Overview) stops at once.
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+    opened = open_store(url)
+    upgrade(opened)
+    admin = system_actor("test")
+    add_account(opened, username="vera", role="viewer", jurisdiction="DE-NW",
+                password=PASSWORD, actor=admin, now=T0 - timedelta(days=1))  # row 1
+    changes = [("alice", "request.created", "request 1", None, {"state": "open"}, T0),
+               ("bob", "offer.committed", "offer 7", {"state": "proposed"},
+                {"state": "committed"}, T0 + timedelta(minutes=5)),
+               ("carol", "layer.loaded", HOSTILE_SUBJECT, None, {"source": HOSTILE_VALUE},
+                T0 + timedelta(days=1))]
+    for actor, action, subject, before, after, when in changes:  # rows 2 to 4
+        with opened.transaction() as connection:
+            audit.record(connection, actor=actor, action=action, subject=subject,
+                         before=before, after=after, now=when)
+    yield opened
+    opened.dispose()
+
+
+def open_audit(*, username: str | None = "vera") -> AppTest:
+    """The page, signed in as *username* (None: signed out).
+
+    The session gets the record a verified sign-in leaves (``ui.identity``); the form
+    itself is not used here: under AppTest every run of a page reruns once through the
+    router (AppTest resets Streamlit's pages-folder mode each run), which drops a form
+    submission, and the sign-in is tested where it is written. The browser test signs
+    in through the form.
+    """
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    if username is not None:
+        at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
+                                                                     time.time())
+    return at.switch_page("pages/audit.py").run()
+
+
+def the_table(at: AppTest) -> pd.DataFrame:
+    (frame,) = [df.value for df in at.dataframe]
+    return frame
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Everything the page rendered as Markdown."""
+    elements = [*at.markdown, *at.caption, *at.success, *at.error, *at.warning, *at.info,
+                *at.title, *at.subheader]
+    return [str(e.value) for e in elements]
+
+
+def test_signed_out_the_page_shows_only_the_sign_in_form(store):
+    at = open_audit(username=None)
+    assert not at.exception
+    assert at.title[0].value == "Audit log"
+    assert at.text_input(key="identity.sign_in_form.username") is not None
+    assert len(at.dataframe) == 0 and len(at.success) == 0
+    assert not any("offer 7" in text for text in markdown_texts(at))
+
+
+def test_a_disabled_or_unknown_account_sees_nothing(store):
+    at = open_audit(username="nobody")
+    assert not at.exception
+    assert len(at.dataframe) == 0 and len(at.success) == 0
+    assert at.text_input(key="identity.sign_in_form.username") is not None
+
+
+def test_a_viewer_sees_the_chain_intact_and_every_row_newest_first(store):
+    at = open_audit()
+    assert not at.exception
+    assert at.success[0].value.startswith("Audit chain intact: 4 row(s)")
+    table = the_table(at)
+    assert list(table.columns) == ["seq", "time (UTC)", "actor", "action", "subject",
+                                   "before", "after"]
+    assert list(table["seq"]) == [4, 3, 2, 1]
+    row = table.iloc[2]
+    assert (row["time (UTC)"], row["actor"], row["action"], row["subject"]) == (
+        "2026-07-14 17:30:00", "alice", "request.created", "request 1")
+    assert (row["before"], row["after"]) == ("null", '{"state":"open"}')
+    assert table.iloc[3]["actor"] == "system:test"
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV",
+                                                                   "Download JSON"]
+
+
+def test_hostile_text_stays_text(store):
+    at = open_audit()
+    table = the_table(at)
+    assert table.iloc[0]["subject"] == HOSTILE_SUBJECT
+    assert table.iloc[0]["after"] == '{"source":"<img src=x onerror=alert(1)> **bold** :red[x]"}'
+    assert not any("evil.example" in text or "onerror" in text for text in markdown_texts(at))
+
+
+def test_filter_by_action(store):
+    at = open_audit()
+    at.multiselect(key="audit.actions").set_value(["offer.committed", "layer.loaded"]).run()
+    assert list(the_table(at)["seq"]) == [4, 3]
+
+
+def test_filter_by_actor(store):
+    at = open_audit()
+    actor = at.selectbox(key="audit.actor")
+    assert actor.options == ["(anyone)", "alice", "bob", "carol", "system:test"]
+    actor.set_value("bob").run()
+    assert list(the_table(at)["actor"]) == ["bob"]
+
+
+def test_filter_by_subject_any_case(store):
+    at = open_audit()
+    at.text_input(key="audit.subject").input("OFFER").run()
+    assert list(the_table(at)["subject"]) == ["offer 7"]
+    at.text_input(key="audit.subject").input("no such thing").run()
+    assert len(at.dataframe) == 0
+    assert "0 row(s) match." in [c.value for c in at.caption]
+    assert all(b.proto.disabled for b in at.get("download_button"))
+
+
+def test_filter_by_dates(store):
+    at = open_audit()
+    days = at.date_input(key="audit.days")
+    # Every day until a range is picked; the help says which days the log covers.
+    assert tuple(days.value) == ()
+    assert list(the_table(at)["seq"]) == [4, 3, 2, 1]
+    assert "The log runs from 2026-07-13 to 2026-07-15." in days.help
+    days.set_value((date(2026, 7, 14), date(2026, 7, 14))).run()
+    assert list(the_table(at)["seq"]) == [3, 2]
+    at.date_input(key="audit.days").set_value((date(2026, 7, 15),)).run()  # one day picked
+    assert list(the_table(at)["seq"]) == [4]
+
+
+def test_filters_combine(store):
+    at = open_audit()
+    at.multiselect(key="audit.actions").set_value(["request.created", "offer.committed"])
+    at.selectbox(key="audit.actor").set_value("alice").run()
+    assert list(the_table(at)["seq"]) == [2]
+
+
+def test_a_tampered_log_is_reported_at_the_top(store):
+    with store.engine.begin() as connection:
+        connection.execute(audit_log.update().where(audit_log.c.seq == 3)
+                           .values(actor="mallory"))
+    at = open_audit()
+    assert not at.exception
+    assert len(at.success) == 0
+    assert at.error[0].value.startswith("Audit chain broken at row 3: row 3 was changed")
+    # The rows are still listed, as they now are.
+    assert "mallory" in list(the_table(at)["actor"])
+
+
+def test_a_row_no_longer_json_is_reported_not_raised(store):
+    with store.engine.begin() as connection:
+        connection.execute(audit_log.update().where(audit_log.c.seq == 2)
+                           .values(after="{not json"))
+    at = open_audit()
+    assert not at.exception
+    assert at.error[0].value.startswith("Audit chain broken at row 2")
+    assert "cannot be listed" in at.error[1].value
+
+
+# --- the page's pieces -------------------------------------------------------------------
+
+def test_day_range_covers_whole_utc_days():
+    since, until = audit_page.day_range((date(2026, 7, 14), date(2026, 7, 15)))
+    assert (since, until) == (datetime(2026, 7, 14, tzinfo=UTC), datetime(2026, 7, 16, tzinfo=UTC))
+    assert audit_page.day_range((date(2026, 7, 14),)) == (
+        datetime(2026, 7, 14, tzinfo=UTC), datetime(2026, 7, 15, tzinfo=UTC))
+    assert audit_page.day_range(()) == (None, None)
+    assert audit_page.day_range(None) == (None, None)
+
+
+def test_time_text_keeps_what_is_not_a_time():
+    assert audit_page.time_text("2026-07-14T17:30:00.000000+00:00") == "2026-07-14 17:30:00"
+    assert audit_page.time_text("yesterday") == "yesterday"
+
+
+def test_the_downloads_hold_every_matching_row_oldest_first(store):
+    filters = audit_page.Filters(actions=("request.created", "layer.loaded"))
+    rows = audit_page.query(store, filters, newest_first=False)
+    assert [e.seq for e in rows] == [2, 4]
+    text = audit_page.csv_text(audit_page._rows(rows))
+    lines = text.splitlines()
+    assert lines[0] == "seq,at,actor,action,subject,before,after,prev_hash,hash"
+    assert lines[1].startswith("2,2026-07-14T17:30:00.000000+00:00,alice,request.created")
+    # neutralised: a subject starting with "=" would get an apostrophe
+    assert audit_page.csv_text([{**audit_page.entry_row(rows[0]), "subject": "=1+1"}]
+                               ).splitlines()[1].split(",")[4] == "'=1+1"

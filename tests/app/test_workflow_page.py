@@ -1,0 +1,352 @@
+"""The Workflow page in AppTest on a real SQLite store: a small stored scenario, a
+request and offers made with the workflow's own functions, coordinators of both sides
+acting through the page's buttons, the second of two coordinators told who got there
+first, requests and offers made from the page, and hostile ids kept as text."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+
+from mutualaid.identity import Actor, system_actor
+from mutualaid.scenario import load_scenario
+from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV
+from mutualaid.store import audit, open_store, workflow
+from mutualaid.store.accounts import add_account
+from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.layers import save_scenario
+from mutualaid.store.migrate import upgrade
+from mutualaid.store.tables import offers, units
+from mutualaid.ui import identity
+from mutualaid.ui.workflow_page import literal
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+PASSWORD = "correct horse battery staple"
+HOSTILE = "![x](http://evil.example/i.png)"
+#: name -> (role, jurisdiction). Two coordinators of the providing side, one of the
+#: requesting side, a viewer.
+ACCOUNTS = {"nora": ("coordinator", "NL-LI"), "nils": ("coordinator", "NL-LI"),
+            "dieter": ("coordinator", "DE-NW"), "vera": ("viewer", "DE-NW")}
+
+
+def _square(x: float, y: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
+                                                [x, y + 1], [x, y]]]}
+
+
+def _point(x: float, y: float) -> dict:
+    return {"type": "Point", "coordinates": [x, y]}
+
+
+def _collection(features: list[tuple[dict, dict]]) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features]})
+
+
+def write_scenario(folder: Path) -> Path:
+    """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border,
+    two boats at home. One incident's id is hostile Markdown."""
+    folder.mkdir(parents=True)
+    (folder / "jurisdictions.geojson").write_text(_collection([
+        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
+        ({"id": "NL-LI", "country": "NL"}, _square(5, 50))]))
+    (folder / "incidents.geojson").write_text(_collection([
+        ({"id": "I-1", "hazard": "flood", "severity": 5,
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5}}, _point(6.5, 50.5)),
+        ({"id": HOSTILE, "hazard": "flood", "severity": 3,
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"pump": 1}}, _point(6.4, 50.4))]))
+    (folder / "resources.geojson").write_text(_collection([
+        ({"id": "R-1", "type": "boat", "quantity": 2}, _point(6.9, 50.9)),
+        ({"id": "R-2", "type": "boat", "quantity": 5}, _point(5.7, 50.8)),
+        ({"id": "R-3", "type": "pump", "quantity": 1}, _point(5.8, 50.8))]))
+    (folder / "agreements.csv").write_text(
+        "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The scenario stored as "erft" and the four accounts; no request yet."""
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv(FIRST_RUN_ENV, "0")
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+    opened = open_store(url)
+    upgrade(opened)
+    result = load_scenario(write_scenario(tmp_path / "erft"))
+    assert result.ok
+    admin = system_actor("test")
+    save_scenario(opened, result.scenario, name="erft", sources={}, actor=admin)
+    for username, (role, jurisdiction) in ACCOUNTS.items():
+        add_account(opened, username=username, role=role, jurisdiction=jurisdiction,
+                    password=PASSWORD, actor=admin)
+    yield opened
+    opened.dispose()
+
+
+def actor(username: str) -> Actor:
+    role, jurisdiction = ACCOUNTS[username]
+    return Actor(username, role, jurisdiction)
+
+
+@pytest.fixture
+def offered(store):
+    """Dieter (DE-NW) requested every need and computed offers: the NL-LI offer (boats
+    and the pump) and DE-NW's own boats. Returns the NL-LI offer's id."""
+    workflow.create_request(store, "erft", actor=actor("dieter"))
+    outcome = workflow.plan_offers(store, "erft", actor=actor("dieter"))
+    with store.reading() as connection:
+        (offer_id,) = connection.execute(sa.select(offers.c.id).where(
+            offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI")).scalars()
+    return offer_id
+
+
+def open_board(username: str | None) -> AppTest:
+    """The Workflow page signed in as *username* (None: signed out).
+
+    The session gets the record a verified sign-in leaves (``ui.identity``); the form
+    is tested where it is written, and the browser test signs in through it.
+    """
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    if username is not None:
+        at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
+                                                                     time.time())
+    return at.switch_page("pages/workflow.py").run()
+
+
+ACTION_KEY = re.compile(r"workflow\.(commit|decline|accept|refuse|withdraw|release|close|cancel)-")
+
+
+def buttons(at: AppTest) -> set[str]:
+    """Keys of the offer and request action buttons shown."""
+    return {b.key for b in at.button if b.key and ACTION_KEY.match(b.key)}
+
+
+def groups(at: AppTest) -> list[str]:
+    """The jurisdiction sections' labels, in order (the coordinator tools left out)."""
+    tools = (literal("Request assistance"), "Compute offers")
+    return [e.label for e in at.expander if not e.label.startswith(tools)]
+
+
+def offer_row(store, offer_id: int):
+    with store.reading() as connection:
+        return connection.execute(sa.select(offers).where(offers.c.id == offer_id)).one()
+
+
+def committed(store) -> dict[str, int]:
+    with store.reading() as connection:
+        return {r.resource_id: r.committed for r in connection.execute(sa.select(units))}
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    elements = [*at.markdown, *at.caption, *at.success, *at.error, *at.warning, *at.info,
+                *at.title, *at.subheader, *at.expander]
+    return [str(getattr(e, "label", None) or e.value) for e in elements]
+
+
+# --- seeing the board -----------------------------------------------------------------------
+
+def test_signed_out_shows_only_the_sign_in_form(store, offered):
+    at = open_board(None)
+    assert not at.exception
+    assert at.title[0].value == "Workflow"
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert len(at.dataframe) == 0
+
+
+def test_a_viewer_sees_requests_and_offers_without_buttons(store, offered):
+    at = open_board("vera")
+    assert not at.exception
+    assert buttons(at) == set()
+    # Own jurisdiction first, then the others.
+    assert groups(at) == [literal("DE-NW (your jurisdiction)"), literal("NL-LI")]
+    texts = [t.value for t in at.text]
+    assert "Request 1 of DE-NW — open (version 1)" in texts
+    assert f"Offer {offered}: NL-LI → DE-NW, 4 units, request 1 — proposed (version 1)" in texts
+    summary = next(df.value for df in at.dataframe if "offers made" in df.value.columns)
+    assert summary.to_dict("records") == [
+        {"jurisdiction": "DE-NW", "requests": "1 (1 open)",
+         "offers received": "2 proposed", "offers made": "1 proposed"},
+        {"jurisdiction": "NL-LI", "requests": "0 (0 open)", "offers received": "",
+         "offers made": "1 proposed"}]
+    lines = [df.value for df in at.dataframe if "resource" in df.value.columns]
+    nl = next(df for df in lines if "R-2" in list(df["resource"]))
+    assert list(nl.columns) == ["resource", "incident", "type", "units", "minutes"]
+    assert sorted(zip(nl["resource"], nl["incident"], nl["type"], nl["units"])) == [
+        ("R-2", "I-1", "boat", 3), ("R-3", HOSTILE, "pump", 1)]
+
+
+def test_hostile_ids_stay_text(store, offered):
+    at = open_board("dieter")
+    assert not any("](http" in text for text in markdown_texts(at))
+    shown = [df.value for df in at.dataframe]
+    assert any(HOSTILE in set(df.get("incident", [])) for df in shown)
+
+
+def test_the_provider_sees_commit_and_decline_the_requester_nothing_yet(store, offered):
+    nora = open_board("nora")
+    assert buttons(nora) == {f"workflow.commit-{offered}", f"workflow.decline-{offered}"}
+    assert groups(nora) == [literal("NL-LI (your jurisdiction)"), literal("DE-NW")]
+    dieter = open_board("dieter")
+    # DE-NW's own boats are offered by DE-NW to itself: Dieter commits those; the
+    # NL-LI offer waits for NL-LI.
+    assert f"workflow.commit-{offered}" not in buttons(dieter)
+    assert "workflow.cancel-request-1" in buttons(dieter)
+
+
+# --- acting -----------------------------------------------------------------------------------
+
+def test_commit_through_the_page(store, offered):
+    at = open_board("nora")
+    at.button(key=f"workflow.commit-{offered}").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(literal(f"Offer {offered} committed by you at"))
+    row = offer_row(store, offered)
+    assert (row.state, row.version, row.updated_by) == ("committed", 2, "nora")
+    assert committed(store) == {"R-1": 0, "R-2": 3, "R-3": 1}
+    # The board now shows the new state and the provider's next move.
+    assert buttons(at) == {f"workflow.withdraw-{offered}"}
+
+
+def test_the_second_coordinator_is_told_who_got_there_first(store, offered):
+    nora, nils = open_board("nora"), open_board("nils")  # both see version 1, proposed
+    nora.button(key=f"workflow.commit-{offered}").click().run()
+    nils.button(key=f"workflow.commit-{offered}").click().run()
+    assert not nils.exception
+    row = offer_row(store, offered)
+    expected = (f"offer {offered} was already committed by nora (NL-LI) at "
+                f"{row.updated_at:%H:%M} UTC")
+    assert [e.value for e in nils.error] == [literal(expected)]
+    assert len(nils.success) == 0
+    summary = next(df.value for df in nils.dataframe if "offers made" in df.value.columns)
+    assert summary.iloc[0].to_dict() == {"jurisdiction": "NL-LI", "requests": "0 (0 open)",
+                                         "offers received": "",
+                                         "offers made": "1 committed"}
+    # Committed once, by the first, units counted once.
+    assert (row.state, row.version, row.updated_by) == ("committed", 2, "nora")
+    assert committed(store) == {"R-1": 0, "R-2": 3, "R-3": 1}
+    with store.reading() as connection:
+        commits = [e for e in audit.entries(connection, actions=["offer.committed"])]
+        assert audit.verify(connection).ok
+    assert [(e.actor, e.subject) for e in commits] == [("nora", f"offer {offered}")]
+    # After the error the board shows the offer as it now is.
+    assert buttons(nils) == {f"workflow.withdraw-{offered}"}
+
+
+def test_a_stale_decline_after_a_commit_is_refused(store, offered):
+    nora, nils = open_board("nora"), open_board("nils")
+    nora.button(key=f"workflow.commit-{offered}").click().run()
+    nils.button(key=f"workflow.decline-{offered}").click().run()
+    assert nils.error[0].value == literal(
+        f"offer {offered} was already committed by nora (NL-LI) at "
+        f"{offer_row(store, offered).updated_at:%H:%M} UTC")
+    assert offer_row(store, offered).state == "committed"
+
+
+def test_commit_accept_and_release_across_the_border(store, offered):
+    nora = open_board("nora")
+    nora.button(key=f"workflow.commit-{offered}").click().run()
+    dieter = open_board("dieter")
+    assert {f"workflow.accept-{offered}", f"workflow.refuse-{offered}"} <= buttons(dieter)
+    dieter.button(key=f"workflow.accept-{offered}").click().run()
+    assert dieter.success[0].value.startswith(literal(f"Offer {offered} accepted"))
+    assert offer_row(store, offered).state == "accepted"
+    assert f"workflow.release-{offered}" in buttons(dieter)
+    dieter.button(key=f"workflow.release-{offered}").click().run()
+    assert (offer_row(store, offered).state, committed(store)["R-2"]) == ("released", 0)
+
+
+def test_refuse_and_withdraw_free_the_units(store, offered):
+    nora = open_board("nora")
+    nora.button(key=f"workflow.commit-{offered}").click().run()
+    nora.button(key=f"workflow.withdraw-{offered}").click().run()
+    assert offer_row(store, offered).state == "withdrawn"
+    assert committed(store)["R-2"] == 0
+
+
+def test_the_requester_cannot_commit_for_the_provider(store, offered):
+    # The button is not shown; a click forged from an old page is refused by the store.
+    at = open_board("dieter")
+    assert f"workflow.commit-{offered}" not in buttons(at)
+    with pytest.raises(workflow.Denied, match="its units belong to NL-LI"):
+        workflow.commit_offer(store, offered, actor=actor("dieter"), expected_version=1)
+
+
+# --- requesting and planning from the page --------------------------------------------------
+
+def test_a_coordinator_requests_assistance_and_computes_offers(store):
+    at = open_board("dieter")
+    assert not at.exception
+    assert at.text[-1].value == "No requests or offers yet in this scenario."
+    picks = at.multiselect(key="workflow.request_lines")
+    assert picks.options == ["I-1: boat × 5", f"{HOSTILE}: pump × 1"]
+    picks.set_value(["I-1: boat × 5"])
+    at.text_input(key="workflow.request_note").input("boats to Erftstadt, please")
+    at.button(key="workflow.request").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(literal("Request 1 made for DE-NW: 1 need(s)"))
+    texts = [t.value for t in at.text]
+    assert "Note: boats to Erftstadt, please" in texts
+    # What is already requested is not offered again.
+    assert at.multiselect(key="workflow.request_lines").options == [f"{HOSTILE}: pump × 1"]
+    at.button(key="workflow.plan").click().run()
+    assert at.success[0].value.startswith(literal("Plan 1 computed: 2 offer(s) made"))
+    board = workflow.board(store, "erft", viewer=actor("nora"))
+    assert sorted((o.provider, o.units) for o in board.offers) == [("DE-NW", 2), ("NL-LI", 3)]
+
+
+def test_a_viewer_cannot_request_or_plan(store):
+    at = open_board("vera")
+    assert len(at.multiselect) == 0
+    assert {b.key for b in at.button if b.key.startswith("workflow.")} == {"workflow.refresh"}
+
+
+def test_a_refused_request_is_shown_as_the_workflow_says(store, offered):
+    # Everything is requested already: the page offers nothing; forcing the old
+    # choice through the callback shows the store's own message.
+    at = open_board("dieter")
+    assert len(at.multiselect) == 0
+    with pytest.raises(workflow.InvalidRequest, match="already requested in request 1"):
+        workflow.create_request(store, "erft", actor=actor("dieter"),
+                                lines=[("I-1", "boat", 5)])
+
+
+def test_cancel_a_request_from_the_page(store, offered):
+    at = open_board("dieter")
+    at.button(key="workflow.cancel-request-1").click().run()
+    assert at.success[0].value.startswith(literal("Request 1 cancelled by you"))
+    assert all(o.state == "superseded" for o in
+               workflow.board(store, "erft", viewer=actor("dieter")).offers)
+
+
+def test_no_stored_scenario_is_a_note(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv(FIRST_RUN_ENV, "0")
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+    empty = open_store(url)
+    upgrade(empty)
+    add_account(empty, username="vera", role="viewer", jurisdiction="DE-NW",
+                password=PASSWORD, actor=system_actor("test"))
+    at = open_board("vera")
+    assert not at.exception
+    assert at.info[0].value.startswith("No scenario is stored yet")
+    empty.dispose()
+
+
+# --- the page's pieces -----------------------------------------------------------------------
+
+def test_literal_escapes_what_markdown_would_render():
+    assert literal(HOSTILE) == r"\!\[x\]\(http\:\/\/evil\.example\/i\.png\)"
+    assert literal("<img src=x onerror=alert(1)>") == (
+        r"\<img src\=x onerror\=alert\(1\)\>")
+    assert literal(":red[x] $x^2$ **b** _i_") == r"\:red\[x\] \$x\^2\$ \*\*b\*\* \_i\_"
+    assert literal("two\nlines") == "two  \nlines"
+    assert literal("plain words 12") == "plain words 12"

@@ -1,0 +1,245 @@
+"""Issue 5's "done when", in a real browser: two coordinators of the same providing
+jurisdiction, in two browser contexts (two separate sessions, as two people), open the
+workflow board on the same proposed offer. The first commits it and sees it committed;
+the second, whose page still shows the old version, clicks Commit and is told that the
+first got there first, by name. The store holds the offer committed once and its units
+counted once; the audit log records one commit and stays intact.
+
+The store is made in the test: a small scenario saved, the coordinators' accounts with
+known passwords, a request and its offers computed with the workflow's own functions.
+Both contexts abort every request that would leave the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from mutualaid.identity import Actor, system_actor
+from mutualaid.scenario import load_scenario
+from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
+from mutualaid.store import audit, open_store, workflow
+from mutualaid.store.accounts import add_account
+from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.layers import save_scenario
+from mutualaid.store.migrate import upgrade
+from mutualaid.store.tables import offers, units
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # conftest's browser fixture says the same for each test
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: How long to wait for the app (ms): a cold Streamlit start on 2 shared cores is slow.
+WAIT_MS = 120_000
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+PASSWORDS = {"nora": "nora-limburg-2021-boats", "nils": "nils-limburg-2021-boats",
+             "dieter": "dieter-nrw-2021-flood"}
+ACCOUNTS = {"nora": ("coordinator", "NL-LI", "Nora"), "nils": ("coordinator", "NL-LI", "Nils"),
+            "dieter": ("coordinator", "DE-NW", "Dieter")}
+
+
+def _square(x: float, y: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
+                                                [x, y + 1], [x, y]]]}
+
+
+def _point(x: float, y: float) -> dict:
+    return {"type": "Point", "coordinates": [x, y]}
+
+
+def _collection(features: list[tuple[dict, dict]]) -> str:
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features]})
+
+
+def write_scenario(folder: Path) -> Path:
+    """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border."""
+    folder.mkdir(parents=True)
+    (folder / "jurisdictions.geojson").write_text(_collection([
+        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
+        ({"id": "NL-LI", "country": "NL"}, _square(5, 50))]))
+    (folder / "incidents.geojson").write_text(_collection([
+        ({"id": "I-1", "hazard": "flood", "severity": 5,
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5, "pump": 1}},
+         _point(6.5, 50.5))]))
+    (folder / "resources.geojson").write_text(_collection([
+        ({"id": "R-1", "type": "boat", "quantity": 2}, _point(6.9, 50.9)),
+        ({"id": "R-2", "type": "boat", "quantity": 5}, _point(5.7, 50.8)),
+        ({"id": "R-3", "type": "pump", "quantity": 1}, _point(5.8, 50.8))]))
+    (folder / "agreements.csv").write_text(
+        "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8")
+    return folder
+
+
+def prepare_store(url: str, folder: Path) -> int:
+    """The scenario, the accounts, Dieter's request and the offers; returns the id of
+    NL-LI's offer (boats and the pump for DE-NW), proposed, version 1."""
+    store = open_store(url)
+    try:
+        upgrade(store)
+        result = load_scenario(folder)
+        assert result.ok, [r.errors for r in result.reports]
+        admin = system_actor("test")
+        save_scenario(store, result.scenario, name="erft", sources={}, actor=admin)
+        for username, (role, jurisdiction, name) in ACCOUNTS.items():
+            add_account(store, username=username, role=role, jurisdiction=jurisdiction,
+                        password=PASSWORDS[username], display_name=name, actor=admin)
+        dieter = Actor("dieter", "coordinator", "DE-NW")
+        workflow.create_request(store, "erft", actor=dieter, note="boats for Erftstadt")
+        outcome = workflow.plan_offers(store, "erft", actor=dieter)
+        with store.reading() as connection:
+            (offer_id,) = connection.execute(sa.select(offers.c.id).where(
+                offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI")).scalars()
+        return int(offer_id)
+    finally:
+        store.dispose()
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path, int]:
+    """(store URL, state folder, scenario folder, offer id)."""
+    base = tmp_path_factory.mktemp("workflow")
+    state = base / "state"
+    url = f"sqlite:///{state / STORE_FILE_NAME}"
+    folder = write_scenario(base / "erft")
+    return url, state, folder, prepare_store(url, folder)
+
+
+class Person:
+    """One coordinator's own browser context (cookies, session) and page."""
+
+    def __init__(self, browser, name: str) -> None:
+        self.name = name
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                           service_workers="block")
+        self.context.set_default_timeout(WAIT_MS)
+        self.context.route("**/*", self._route)
+        self.page: Page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _route(self, route) -> None:
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    def sign_in(self, url: str) -> None:
+        page = self.page
+        page.goto(f"{url}/workflow")
+        expect(page.get_by_role("heading", name="Workflow")).to_be_visible()
+        page.get_by_role("textbox", name="Username").fill(self.name)
+        page.get_by_role("textbox", name="Password").fill(PASSWORDS[self.name])
+        page.get_by_role("button", name="Sign in").click()
+        # Signed in: the board's own controls replace the form.
+        expect(page.get_by_role("button", name="Refresh")).to_be_visible()
+
+    def offer(self, offer_id: int):
+        return self.page.locator(f".st-key-workflow-offer-{offer_id}")
+
+
+@pytest.fixture
+def two_coordinators(browser) -> Iterator[tuple[Person, Person]]:
+    first, second = Person(browser, "nora"), Person(browser, "nils")
+    yield first, second
+    for person in (first, second):
+        person.context.close()
+    assert not first.blocked + second.blocked, "requests that tried to leave the machine"
+
+
+def test_the_second_coordinator_sees_that_the_first_got_there_first(
+        start_app, prepared, two_coordinators):
+    url_store, state, folder, offer_id = prepared
+    url = start_app(scenario_dirs=[folder], env={
+        STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"})
+    nora, nils = two_coordinators
+    heading = f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — proposed (version 1)"
+
+    # Both open the board on the same proposed offer.
+    for person in (nora, nils):
+        person.sign_in(url)
+        card = person.offer(offer_id)
+        expect(card.get_by_text(heading, exact=True)).to_be_visible()
+        expect(card.get_by_role("button", name="Commit")).to_be_visible()
+
+    # The first commits and sees it committed.
+    nora.offer(offer_id).get_by_role("button", name="Commit").click()
+    expect(nora.page.get_by_text(f"Offer {offer_id} committed by you at")).to_be_visible()
+    expect(nora.offer(offer_id).get_by_text(
+        f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
+        exact=True)).to_be_visible()
+
+    # The second still sees version 1, proposed, and clicks Commit on it.
+    expect(nils.offer(offer_id).get_by_text(heading, exact=True)).to_be_visible()
+    nils.offer(offer_id).get_by_role("button", name="Commit").click()
+
+    store = open_store(url_store)
+    try:
+        with store.reading() as connection:
+            row = connection.execute(sa.select(offers).where(offers.c.id == offer_id)).one()
+            taken = {r.resource_id: r.committed for r in connection.execute(sa.select(units))}
+            commits = list(audit.entries(connection, actions=["offer.committed"]))
+            chain = audit.verify(connection)
+    finally:
+        store.dispose()
+    message = (f"offer {offer_id} was already committed by nora (NL-LI) at "
+               f"{row.updated_at:%H:%M} UTC")
+    expect(nils.page.get_by_test_id("stAlertContentError")).to_have_text(message)
+    # ...and the board now shows the offer as it is.
+    expect(nils.offer(offer_id).get_by_text(
+        f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
+        exact=True)).to_be_visible()
+    expect(nils.offer(offer_id).get_by_role("button", name="Commit")).to_have_count(0)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    nils.page.screenshot(path=str(SCREENSHOTS / "workflow.png"), full_page=True)
+
+    # Committed once, by the first; the units counted once.
+    assert (row.state, row.version, row.updated_by) == ("committed", 2, "nora")
+    assert taken == {"R-1": 0, "R-2": 3, "R-3": 1}
+    assert [(e.actor, e.subject) for e in commits] == [("nora", f"offer {offer_id}")]
+    assert chain.ok
+    assert nora.errors == [] and nils.errors == []
+
+
+def test_the_audit_log_page_shows_the_chain_and_downloads_it(start_app, prepared, browser,
+                                                              tmp_path):
+    url_store, state, folder, offer_id = prepared
+    url = start_app(scenario_dirs=[folder], env={
+        STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"})
+    dieter = Person(browser, "dieter")
+    try:
+        dieter.sign_in(url)
+        page = dieter.page
+        page.get_by_test_id("stSidebarNav").get_by_text("Audit log", exact=True).click()
+        expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+        expect(page.get_by_role("textbox", name="Username")).to_have_count(0)
+        expect(page.get_by_text("Audit chain intact:")).to_be_visible()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download CSV").click()
+        saved = tmp_path / "audit.csv"
+        download.value.save_as(saved)
+        lines = saved.read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "seq,at,actor,action,subject,before,after,prev_hash,hash"
+        rows = [line.split(",") for line in lines[1:]]
+        assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1))  # oldest first
+        assert ("dieter", "request.created", "request 1") in {(r[2], r[3], r[4]) for r in rows}
+        assert ("dieter", "offer.created", f"offer {offer_id}") in {
+            (r[2], r[3], r[4]) for r in rows}
+        assert dieter.errors == [] and dieter.blocked == []
+    finally:
+        dieter.context.close()
