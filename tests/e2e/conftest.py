@@ -206,3 +206,59 @@ def offline_page(browser) -> Iterator[OfflinePage]:
     outside = record.blocked + [u for u in record.websockets
                                 if urlsplit(u).hostname not in LOCAL_HOSTS]
     assert not outside, f"requests that tried to leave the machine: {outside}"
+
+
+# --- a store of one's own, with accounts, and signing in --------------------------------
+
+#: The password of every account the browser tests create.
+PASSWORD = "a long e2e test password"
+
+
+def store_with_accounts(state_dir: Path, accounts: dict[str, tuple[str, str | None]]) -> Path:
+    """Create the store in *state_dir* (the app's ``MUTUALAID_STATE_DIR``) with the
+    accounts ``{username: (role, jurisdiction)}``, all with :data:`PASSWORD`."""
+    from mutualaid.identity import system_actor
+    from mutualaid.settings import STORE_FILE_NAME
+    from mutualaid.store import open_store
+    from mutualaid.store.accounts import add_account
+    from mutualaid.store.migrate import upgrade
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(f"sqlite:///{state_dir / STORE_FILE_NAME}")
+    try:
+        upgrade(store)
+        for username, (role, jurisdiction) in accounts.items():
+            add_account(store, username=username, role=role, jurisdiction=jurisdiction,
+                        password=PASSWORD, actor=system_actor("e2e"))
+    finally:
+        store.dispose()
+    return state_dir
+
+
+@pytest.fixture
+def own_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, str]]:
+    """``own_store(**accounts) -> env`` for ``start_app(env=...)``: a new app server with
+    its own store holding those accounts (``name=(role, jurisdiction)``), so what one
+    test stores is not seen by another."""
+
+    def make(**accounts: tuple[str, str | None]) -> dict[str, str]:
+        state = store_with_accounts(tmp_path_factory.mktemp("state"), accounts)
+        return {STATE_DIR_ENV: str(state)}
+
+    return make
+
+
+def _sign_in(page, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001 - a Page
+    from playwright.sync_api import expect
+
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("stSidebar").get_by_text("Signed in as")).to_be_visible()
+
+
+@pytest.fixture
+def sign_in() -> Callable[..., None]:
+    """``sign_in(page, username, password=PASSWORD)``: fill and submit the sign-in form
+    the page shows, as a person would, and wait until the sidebar says who is in."""
+    return _sign_in

@@ -110,8 +110,9 @@ def edit_last_column(page: Page, *, row: int, text: str) -> None:
     cell_editor.press("Enter")
 
 
-def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, scenario_dir):
-    url = start_app(scenario_dirs=[scenario_dir])
+def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, scenario_dir,
+                                                     own_store, sign_in):
+    url = start_app(scenario_dirs=[scenario_dir], env=own_store(ada=("admin", None)))
     page = offline_page.page
     before = worst_response(scenario_dir, AGREEMENTS)
     after = worst_response(scenario_dir, AGREEMENTS.replace("NL,DE,*,20", "NL,DE,*,200"))
@@ -124,11 +125,13 @@ def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, sc
     go_to(page, "Agreements")
     apply = page.get_by_role("button", name="Apply")
     expect(apply).to_be_disabled(timeout=WAIT_MS)
+    sign_in(page, "ada")  # the agreements are shared: an admin changes them
     edit_last_column(page, row=0, text="200")
     expect(apply).to_be_enabled(timeout=WAIT_MS)
     apply.click()
     expect(page.get_by_text("Applied: 2 agreement row(s)")).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_text("1 edit(s) applied in this session")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("1 change(s) stored since its files were loaded")).to_be_visible(
+        timeout=WAIT_MS)
     page.mouse.move(5, 5)
     page.screenshot(path=str(SCREENSHOTS / "agreements.png"), full_page=True)
 
@@ -136,8 +139,8 @@ def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, sc
     expect(metric(page, "Worst response")).to_have_text(after, timeout=WAIT_MS)
 
     go_to(page, "Layers")
-    expect(page.get_by_text("1 layer(s) added in this session; last: agreements from "
-                            "edited in the app")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("1 layer version(s) added; last: agreements version 2 from "
+                            "edited in the app by ada")).to_be_visible(timeout=WAIT_MS)
     page.screenshot(path=str(SCREENSHOTS / "layers.png"), full_page=True)
     assert not offline_page.errors and not offline_page.dialogs
 
@@ -151,5 +154,6 @@ def test_an_invalid_delay_is_listed_and_not_applied(start_app, offline_page, sce
     expect(page.get_by_text("The edited agreements have 1 error(s)")).to_be_visible(
         timeout=WAIT_MS)
     expect(page.get_by_role("button", name="Apply")).to_be_disabled(timeout=WAIT_MS)
-    expect(page.get_by_text("0 edit(s) applied in this session")).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("0 change(s) stored since its files were loaded")).to_be_visible(
+        timeout=WAIT_MS)
     assert not offline_page.errors and not offline_page.dialogs

@@ -148,13 +148,41 @@ def sign_out() -> None:
     st.session_state.pop(SESSION_KEY, None)
 
 
+def _failure_key(key: str) -> str:
+    return f"{key}.failure"
+
+
+def _on_sign_in(store: Store, key: str) -> None:
+    # A callback, not the button's return value: it runs before the next script run,
+    # so the sign-in holds even when that run is restarted (a page's first run through
+    # the router reruns it, which would drop a submitted form's value).
+    username = str(st.session_state.get(f"{key}.username") or "")
+    password = str(st.session_state.get(f"{key}.password") or "")
+    wait = THROTTLE.wait_seconds(username)
+    if wait > 0:
+        minutes = max(1, math.ceil(wait / 60))
+        st.session_state[_failure_key(key)] = (
+            f"Too many failed sign-ins for this username. Try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}.")
+        return
+    actor = authenticate(store, username, password)
+    if actor is None:
+        THROTTLE.failed(username)
+        st.session_state[_failure_key(key)] = FAILED_MESSAGE
+        return
+    THROTTLE.succeeded(username)
+    st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time())
+
+
 def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
     """The sign-in form (username, password, "Sign in"); the actor once a submitted
     password is verified, else None.
 
-    A failure shows one message for every cause (:data:`FAILED_MESSAGE`). After too many
-    failures for a username, its tries are refused for a while without checking the
-    password. The caller reruns the page after a sign-in (:func:`require_actor` does).
+    The password is checked in the submit button's callback, before the run that
+    follows. A failure shows one message for every cause (:data:`FAILED_MESSAGE`).
+    After too many failures for a username, its tries are refused for a while without
+    checking the password. The caller reruns the page after a sign-in
+    (:func:`require_actor` does).
 
     Parameters
     ----------
@@ -165,26 +193,16 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
     """
     with st.form(key, clear_on_submit=True):
         st.subheader("Sign in")
-        username = st.text_input("Username", key=f"{key}.username", autocomplete="username")
-        password = st.text_input("Password", type="password", key=f"{key}.password",
-                                 autocomplete="current-password")
-        submitted = st.form_submit_button("Sign in", type="primary")
-    if not submitted:
+        st.text_input("Username", key=f"{key}.username", autocomplete="username")
+        st.text_input("Password", type="password", key=f"{key}.password",
+                      autocomplete="current-password")
+        st.form_submit_button("Sign in", type="primary", on_click=_on_sign_in,
+                              args=(store, key))
+    failure = st.session_state.pop(_failure_key(key), None)
+    if failure:
+        st.error(failure)
         return None
-    wait = THROTTLE.wait_seconds(username)
-    if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        st.error(f"Too many failed sign-ins for this username. Try again in {minutes} "
-                 f"minute{'s' if minutes != 1 else ''}.")
-        return None
-    actor = authenticate(store, username, password)
-    if actor is None:
-        THROTTLE.failed(username)
-        st.error(FAILED_MESSAGE)
-        return None
-    THROTTLE.succeeded(username)
-    st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time())
-    return actor
+    return current_actor(store)
 
 
 def sign_out_button(actor: Actor | None = None) -> None:
@@ -217,7 +235,6 @@ def require_actor(store: Store, *, role: str = "viewer") -> Actor:
             st.rerun()
         st.stop()
     if not actor.at_least(role):
-        sign_out_button(actor)
         st.error(f"This page needs the {role} role or a higher one; you are signed in as "
                  f"{actor.label}. Ask an admin if you need more access.")
         st.stop()
