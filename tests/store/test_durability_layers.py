@@ -23,8 +23,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
 
 from mutualaid.cli import main
+from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import audit, open_store
 from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import current_versions, load_stored_scenario
@@ -167,6 +169,10 @@ def test_killed_scenario_load_leaves_all_or_nothing(store_url, big_scenario, poi
             assert count(connection, audit_log) == (1 if whole else 0)
 
         monkeypatch.setenv(DATABASE_URL_ENV, store_url)
+        # and the app itself starts on this store (it opens and upgrades it on its first run)
+        monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+        assert not app.exception, app.exception
         assert main(["load", str(big_scenario)]) == 0
         out = capsys.readouterr().out
         if not whole:
