@@ -253,7 +253,7 @@ def _sign_in(page, username: str, password: str = PASSWORD) -> None:  # noqa: AN
 
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_test_id("stSidebar").get_by_text("Signed in as")).to_be_visible()
 
 

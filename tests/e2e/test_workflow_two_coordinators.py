@@ -145,7 +145,7 @@ class Person:
         expect(page.get_by_role("heading", name="Workflow")).to_be_visible()
         page.get_by_role("textbox", name="Username").fill(self.name)
         page.get_by_role("textbox", name="Password").fill(PASSWORDS[self.name])
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
         # Signed in: the board's own controls replace the form.
         expect(page.get_by_role("button", name="Refresh")).to_be_visible()
 

@@ -34,6 +34,9 @@ from mutualaid.store.tables import accounts
 #: ``@`` (an e-mail address is a valid username); 1 to 200 characters. No ``:``, so no
 #: account can take a ``system:...`` name.
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,200}")
+#: Accounts made by an identity provider's sign-in (:mod:`mutualaid.oidc`): ``oidc:`` and
+#: the provider's ``sub`` (visible ASCII). Never created here; found, disabled, enabled.
+PROVIDER_USERNAME_PATTERN = re.compile(r"oidc:[\x21-\x7e]{1,195}")
 #: Longest display name or jurisdiction id, in characters (the columns' size).
 TEXT_MAX_LENGTH = 200
 #: Roles that act for one jurisdiction and therefore need one.
@@ -87,6 +90,14 @@ def check_username(username: object) -> str:
         raise AccountError(f"username {shown!r} is not valid: use 1 to 200 letters, digits, "
                            f"'.', '_', '-' or '@' (no spaces)")
     return username
+
+
+def check_account_name(username: object) -> str:
+    """*username* when it can name an existing account: a local username
+    (:func:`check_username`) or an identity provider's ``oidc:<sub>``."""
+    if isinstance(username, str) and PROVIDER_USERNAME_PATTERN.fullmatch(username):
+        return username
+    return check_username(username)
 
 
 def check_password(password: object) -> str:
@@ -184,7 +195,8 @@ def active_actor(store: Store, username: str) -> Actor | None:
     The app calls this on every rerun of a signed-in session, so disabling an account
     (or changing its role or jurisdiction) takes effect at its sessions' next rerun.
     """
-    if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
+    if not isinstance(username, str) or not (USERNAME_PATTERN.fullmatch(username)
+                                             or PROVIDER_USERNAME_PATTERN.fullmatch(username)):
         return None
     with store.reading() as connection:
         row = _row(connection, username)
@@ -354,9 +366,27 @@ def add_account(store: Store, *, username: str, role: str, jurisdiction: str | N
         raise AccountError(f"the username {username!r} is already taken") from None
 
 
-def _change(store: Store, username: str, *, actor: Actor, what: str, values: dict,
-            allow_self: bool = False, note: str = "") -> Account:
-    """Apply *values* to the account and audit the change (unless nothing changes)."""
+def change_account(store: Store, username: str, *, actor: Actor, what: str, values: dict,
+                   allow_self: bool = False, note: str = "") -> Account:
+    """Apply *values* (columns of ``accounts``) to the account, row locked, and audit the
+    change as ``account.changed`` unless nothing changes.
+
+    Parameters
+    ----------
+    store : Store
+    username : str
+    actor : Actor
+        An admin (or the account itself when *allow_self*); otherwise the change is
+        refused and the refusal audited.
+    what : str
+        The change in words, for a refusal's message.
+    values : dict
+        Column values to set (never a password in clear).
+    allow_self : bool
+        Let the account change itself.
+    note : str
+        Added to the audit row's ``after`` as ``change``.
+    """
     if not (allow_self and actor.username == username):
         _require_admin(store, actor, what, f"account {username}")
     with store.transaction() as connection:
@@ -388,23 +418,26 @@ def set_password(store: Store, username: str, password: str, *, actor: Actor) ->
     check_username(username)
     password_hash = hash_password(password)
     # The hash differs every time (a new salt), so this always counts as a change.
-    return _change(store, username, actor=actor, what=f"set the password of {username!r}",
-                   values={"password_hash": password_hash}, allow_self=True,
-                   note="password set")
+    return change_account(store, username, actor=actor,
+                          what=f"set the password of {username!r}",
+                          values={"password_hash": password_hash}, allow_self=True,
+                          note="password set")
 
 
 def disable_account(store: Store, username: str, *, actor: Actor) -> Account:
     """Stop the account from signing in; its open sessions lose access at their next
     rerun. Disabling a disabled account changes nothing."""
-    check_username(username)
+    check_account_name(username)
     if actor.username == username:
         raise AccountError("you cannot disable your own account; ask another admin")
-    return _change(store, username, actor=actor, what=f"disable the account {username!r}",
-                   values={"disabled": True})
+    return change_account(store, username, actor=actor,
+                          what=f"disable the account {username!r}",
+                          values={"disabled": True})
 
 
 def enable_account(store: Store, username: str, *, actor: Actor) -> Account:
     """Let a disabled account sign in again. Enabling an enabled account changes nothing."""
-    check_username(username)
-    return _change(store, username, actor=actor, what=f"enable the account {username!r}",
-                   values={"disabled": False})
+    check_account_name(username)
+    return change_account(store, username, actor=actor,
+                          what=f"enable the account {username!r}",
+                          values={"disabled": False})

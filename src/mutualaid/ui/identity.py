@@ -10,6 +10,15 @@ The record holds the username only. Role, jurisdiction and whether the account i
 enabled are read again from the store on every rerun (:func:`current_actor`), so an
 account disabled or changed by an admin takes effect at its sessions' next rerun.
 
+When the server has OpenID Connect configured (an ``[auth]`` section in Streamlit's
+secrets, see docs/oidc.md), the form also offers "Sign in with your organisation"
+(``st.login``). After the provider's round trip Streamlit holds the verified claims in
+``st.user`` (a cookie signed with the secret ``cookie_secret``, which no browser can
+forge); :func:`current_actor` maps them to an account with :mod:`mutualaid.oidc` and keeps
+the same kind of record, re-read on every rerun like a password sign-in. Claims that
+cannot be mapped (an unknown role, no jurisdiction) or a disabled account sign nobody
+in: the form says why and offers to sign out of the provider's session.
+
 Failed sign-ins are counted per username in this server process: after
 :data:`~mutualaid.settings.SIGN_IN_MAX_FAILURES` within
 :data:`~mutualaid.settings.SIGN_IN_WINDOW_S`, further tries for that username are refused
@@ -18,6 +27,7 @@ for a while, whether or not the account exists.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -27,13 +37,14 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from mutualaid import oidc
 from mutualaid.identity import ROLES, Actor
 from mutualaid.settings import (
     SIGN_IN_MAX_FAILURES,
     SIGN_IN_TRACKED_USERNAMES,
     SIGN_IN_WINDOW_S,
 )
-from mutualaid.store.accounts import active_actor, authenticate
+from mutualaid.store.accounts import active_actor, authenticate, get_account
 from mutualaid.store.engine import Store
 
 #: The one session-state key of the sign-in; no widget uses it.
@@ -43,6 +54,15 @@ FORM_KEY = "identity.sign_in_form"
 #: Said for every failed sign-in: it does not tell an unknown username from a wrong
 #: password or a disabled account.
 FAILED_MESSAGE = "Unknown username or wrong password"
+#: Why the identity provider's sign-in signed nobody in (this run's; set by
+#: :func:`current_actor`, shown by :func:`sign_in_form`). Only ever text for display.
+OIDC_REFUSED_KEY = "identity.oidc_refused"
+#: The button that starts the identity provider's sign-in.
+OIDC_BUTTON_LABEL = "Sign in with your organisation"
+#: The secrets section of the claim mapping (:meth:`mutualaid.oidc.ClaimMapping.from_config`).
+OIDC_MAPPING_SECTION = ("mutualaid", "oidc")
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,9 +70,11 @@ class _SignedIn:
     """The session's proof of a verified sign-in. Created only by this module."""
 
     username: str
-    #: "password" now; issue 6 adds "oidc" (an identity provider's verified login).
+    #: "password", or "oidc" (an identity provider's verified login).
     method: str
     signed_in_at: float
+    #: The provider's ``sub`` for "oidc" (the session holds only while st.user says so).
+    subject: str = ""
 
 
 class SignInThrottle:
@@ -119,33 +141,106 @@ class SignInThrottle:
 THROTTLE = SignInThrottle()
 
 
+def oidc_configured() -> bool:
+    """True when Streamlit's secrets have an ``[auth]`` section (OpenID Connect is set up).
+
+    No secrets file, or one that cannot be read, means False: the app then offers local
+    accounts only.
+    """
+    try:
+        return bool(st.secrets.load_if_toml_exists() and st.secrets.get("auth"))
+    except Exception:  # noqa: BLE001 - a broken secrets file must not stop the app
+        _LOG.warning("cannot read Streamlit's secrets; OpenID Connect sign-in is off",
+                     exc_info=True)
+        return False
+
+
+def _claim_mapping() -> oidc.ClaimMapping:
+    section = st.secrets.get(OIDC_MAPPING_SECTION[0], {}) or {}
+    return oidc.ClaimMapping.from_config(section.get(OIDC_MAPPING_SECTION[1]))
+
+
+def _provider_claims() -> dict | None:
+    """The verified claims of this session's identity-provider login, or None."""
+    if not oidc_configured():
+        return None
+    claims = st.user.to_dict()
+    return claims if claims.get("is_logged_in") is True else None
+
+
+def _still_active(store: Store, record: _SignedIn) -> Actor | None:
+    if record.method == "oidc":
+        claims = _provider_claims()
+        if claims is None or claims.get("sub") != record.subject:
+            return None  # the provider's login ended or changed
+        # get_account, not active_actor: an "oidc:" username is outside the local
+        # username pattern that active_actor checks first.
+        account = get_account(store, record.username)
+        return None if account is None or account.disabled else account.actor
+    return active_actor(store, record.username)
+
+
+def _sign_in_with_provider(store: Store) -> _SignedIn | None:
+    """A record for this session's identity-provider login, or None (no such login, or
+    refused: then :data:`OIDC_REFUSED_KEY` says why)."""
+    claims = _provider_claims()
+    if claims is None:
+        return None
+    try:
+        identity = oidc.identity_from_claims(claims, mapping=_claim_mapping())
+        actor = oidc.sign_in_account(store, identity)
+    except oidc.OidcConfigError as error:
+        _LOG.error("OpenID Connect sign-in is misconfigured: %s", error)
+        st.session_state[OIDC_REFUSED_KEY] = (
+            f"Sign-in with your organisation is misconfigured on this server ({error}); "
+            f"tell the app's administrator.")
+        return None
+    except oidc.ClaimsRefused as error:
+        st.session_state[OIDC_REFUSED_KEY] = (
+            f"Your organisation's sign-in was refused: {error}.")
+        return None
+    record = _SignedIn(actor.username, "oidc", time.time(), identity.subject)
+    st.session_state[SESSION_KEY] = record
+    return record
+
+
 def current_actor(store: Store) -> Actor | None:
     """The signed-in account, read again from the store, or None.
 
     When the account was disabled or removed since it signed in, the session is signed
     out here and None is returned. Anything under :data:`SESSION_KEY` that this module
-    did not put there is removed.
+    did not put there is removed. With OpenID Connect configured, a session with no
+    sign-in yet whose browser came back from the identity provider is signed in here
+    from the provider's verified claims (:mod:`mutualaid.oidc`); when they are refused,
+    :data:`OIDC_REFUSED_KEY` says why and None is returned.
     """
     record = st.session_state.get(SESSION_KEY)
     if record is not None and not isinstance(record, _SignedIn):
         del st.session_state[SESSION_KEY]  # not ours: never trusted
         record = None
-    # Issue 6 (OpenID Connect) goes here: when there is no record and st.user.is_logged_in,
-    # map the provider's verified claims to an account (st.user's "sub" or e-mail to a
-    # username; role and jurisdiction from the accounts row, or from configured claims
-    # when the row is first created) and keep _SignedIn(username, "oidc", ...). A
-    # session signed in that way is re-read below like any other.
+    st.session_state.pop(OIDC_REFUSED_KEY, None)
+    if record is not None:
+        actor = _still_active(store, record)
+        if actor is not None:
+            return actor
+        # Disabled, removed, or the provider's login is gone: signed out. An identity-
+        # provider session falls through and is mapped again below, which says why.
+        st.session_state.pop(SESSION_KEY, None)
+        if record.method != "oidc":
+            return None
+    record = _sign_in_with_provider(store)
     if record is None:
         return None
-    actor = active_actor(store, record.username)
-    if actor is None:
-        sign_out()
-    return actor
+    return _still_active(store, record)
 
 
 def sign_out() -> None:
-    """End this session's sign-in."""
+    """End this session's sign-in; a session signed in through the identity provider
+    also ends Streamlit's login (``st.logout``: its cookie, and the provider's session
+    when the provider offers that)."""
     st.session_state.pop(SESSION_KEY, None)
+    if _provider_claims() is not None:
+        st.logout()
 
 
 def _failure_key(key: str) -> str:
@@ -184,6 +279,12 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
     checking the password. The caller reruns the page after a sign-in
     (:func:`require_actor` does).
 
+    With OpenID Connect configured (:func:`oidc_configured`), "Sign in with your
+    organisation" comes first: it sends the browser to the identity provider
+    (``st.login``), which sends it back to the app's home page; :func:`current_actor`
+    then signs the session in from the verified claims. When that was refused, the
+    reason is shown above the button.
+
     Parameters
     ----------
     store : Store
@@ -191,6 +292,8 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
         The form's key (its inputs are ``<key>.username`` and ``<key>.password``); only
         needed to show two forms in one run.
     """
+    if oidc_configured():
+        _provider_sign_in(key)
     with st.form(key, clear_on_submit=True):
         st.subheader("Sign in")
         st.text_input("Username", key=f"{key}.username", autocomplete="username")
@@ -205,9 +308,31 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
     return current_actor(store)
 
 
+def _provider_sign_in(key: str) -> None:
+    """The identity provider's part of the sign-in: why its last sign-in was refused (if
+    it was) and "Sign in with your organisation" (the provider may offer another of the
+    person's accounts; the sidebar offers to sign out of the provider's session)."""
+    refused = st.session_state.get(OIDC_REFUSED_KEY)
+    if refused:
+        st.error(refused)
+    st.button(OIDC_BUTTON_LABEL, key=f"{key}.oidc", type="primary", on_click=st.login)
+    st.caption("Or with an account of this app:")
+
+
 def sign_out_button(actor: Actor | None = None) -> None:
-    """In the sidebar: who is signed in (when *actor* is given) and a "Sign out" button."""
+    """In the sidebar: who is signed in (when *actor* is given) and a "Sign out" button.
+
+    Signed out after the identity provider's sign-in was refused: why, on every page
+    (the provider sends people back to the home page, which has no sign-in form), and
+    a way out of the provider's session.
+    """
     if not isinstance(st.session_state.get(SESSION_KEY), _SignedIn):
+        refused = st.session_state.get(OIDC_REFUSED_KEY)
+        if refused:
+            with st.sidebar:
+                st.error(refused)
+                st.button("Sign out of your organisation's account",
+                          key="identity.oidc_sign_out", on_click=st.logout)
         return
     with st.sidebar:
         if actor is not None:
