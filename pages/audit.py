@@ -1,6 +1,6 @@
 """Audit log: every change to shared data, who made it, when, before and after.
 
-Any signed-in account can read it. The hash chain is checked first and its verdict
+Coordinators and admins can read it. The hash chain is checked first and its verdict
 shown at the top. Narrow the log by action, actor, subject and dates; the newest rows
 are listed, and every matching row downloads as CSV (safe for spreadsheets) or JSON
 (with the hashes, to check a copy later).
@@ -17,6 +17,6 @@ require_router()
 st.title("Audit log")
 
 store = app_store()
-actor = require_actor(store, role="viewer")
+actor = require_actor(store, role="coordinator", page="Audit log")
 
 audit_page.show_page(store, actor)

@@ -3,8 +3,10 @@
 Pick a scenario and a layer kind, upload a file in any format the contract lists, say
 which of its columns is which of our fields, and see every problem feature by feature
 (downloadable). Only an accepted layer can be added, replacing the layer or merging
-by id (a signed-in planner); the whole scenario is checked again first, and a refused
-add changes nothing. Every stored version is listed: who loaded what, when, from which file.
+by id (a signed-in planner, for its own jurisdiction), shared with everyone, partner
+jurisdictions or its own jurisdiction only; the whole scenario is checked again first,
+and a refused add changes nothing. The owner of a layer (or an admin) changes who sees
+it. Every stored version is listed: who loaded what, when, from which file.
 """
 
 from pathlib import Path
@@ -13,7 +15,9 @@ import streamlit as st
 
 from mutualaid.ui import layers_page, loaders, panels
 from mutualaid.ui import workspace as session
+from mutualaid.ui.identity import require_actor
 from mutualaid.ui.router import require_router
+from mutualaid.ui.store import app_store
 from mutualaid.ui.scenarios import scenario_folders
 from mutualaid.ui.state import state_key
 
@@ -22,6 +26,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 require_router()
 st.title("Layers")
+require_actor(app_store(), role="planner", page="Layers")  # the router offers it to planners
 
 folders = scenario_folders(DATA_DIR)
 
@@ -50,6 +55,8 @@ if upload is not None:
                                       scenario=workspace.scenario())
     layers_page.show_report(result, token=token)
     layers_page.add_form(result, loaded, workspace, kind=kind, filename=filename, token=token)
+
+layers_page.sharing_panel(loaded, workspace)
 
 st.subheader("The shared scenario")
 panels.show_counts(workspace.scenario())

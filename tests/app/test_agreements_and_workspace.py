@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from signed import app_test
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.allocation import allocate
@@ -73,7 +74,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def open_page(page: str) -> AppTest:
     # Run once first: then switch_page names the page as st.navigation registered it.
-    at = AppTest.from_file(APP, default_timeout=180).run()
+    at = app_test(default_timeout=180).run()
     return at.switch_page(page).run()
 
 
@@ -207,8 +208,7 @@ def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Pa
     at = open_page("pages/allocation.py")
     before = metrics(at)
     assert before["Units assigned / needed"] == "5 / 5"
-    at = signed_in(at.switch_page("pages/layers.py").run(), "planner-test", role="planner",
-                   jurisdiction="DE-NW")
+    at = at.switch_page("pages/layers.py").run()  # signed in as an admin (app_test)
     at.selectbox(key="layers.kind").set_value("incidents")
     upload = _collection([({"id": "I-2", "hazard": "flood", "severity": 4,
                             "reported_at": "2021-07-15T08:00:00Z", "need_boat": 3},

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from signed import app_test
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.allocation import allocate
@@ -33,7 +34,7 @@ MARKDOWN = "![tracker](http://203.0.113.9/pixel.png)"
 def open_page(monkeypatch: pytest.MonkeyPatch, *roots: Path) -> AppTest:
     """The app offering those scenario folders, switched to the allocation page."""
     monkeypatch.setenv(SCENARIO_DIRS_ENV, ":".join(str(r) for r in roots))
-    at = AppTest.from_file(APP, default_timeout=180).run()
+    at = app_test(default_timeout=180).run()
     return at.switch_page("pages/allocation.py").run()
 
 
@@ -252,7 +253,7 @@ def test_the_page_opens_on_the_scenario_chosen_on_the_overview(tmp_path, monkeyp
     write_scenario(tmp_path / "a-first")
     write_scenario(tmp_path / "b-second", name="Second flood")
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path))
-    at = AppTest.from_file(APP, default_timeout=180).run()
+    at = app_test(default_timeout=180).run()
     at.selectbox(key="overview.scenario").select_index(1).run()
     at.switch_page("pages/allocation.py").run()
     assert not at.exception

@@ -39,7 +39,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     opened = open_store(url)
     upgrade(opened)
     admin = system_actor("test")
-    add_account(opened, username="vera", role="viewer", jurisdiction="DE-NW",
+    add_account(opened, username="vera", role="coordinator", jurisdiction="DE-NW",
                 password=PASSWORD, actor=admin, now=T0 - timedelta(days=1))  # row 1
     changes = [("alice", "request.created", "request 1", None, {"state": "open"}, T0),
                ("bob", "offer.committed", "offer 7", {"state": "proposed"},
@@ -63,11 +63,12 @@ def open_audit(*, username: str | None = "vera") -> AppTest:
     submission, and the sign-in is tested where it is written. The browser test signs
     in through the form.
     """
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    if username is not None:
-        at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
-                                                                     time.time())
-    return at.switch_page("pages/audit.py").run()
+    at = AppTest.from_file(APP, default_timeout=180)
+    if username is None:  # the app shows nobody anything but the sign-in form
+        return at.run()
+    at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
+                                                                 time.time())
+    return at.run().switch_page("pages/audit.py").run()
 
 
 def the_table(at: AppTest) -> pd.DataFrame:
@@ -85,14 +86,17 @@ def markdown_texts(at: AppTest) -> list[str]:
 def test_signed_out_the_page_shows_only_the_sign_in_form(store):
     at = open_audit(username=None)
     assert not at.exception
-    assert at.title[0].value == "Audit log"
+    assert at.title[0].value == "Mutual Aid"  # the sign-in page, whatever was asked for
     assert at.text_input(key="identity.sign_in_form.username") is not None
     assert len(at.dataframe) == 0 and len(at.success) == 0
     assert not any("offer 7" in text for text in markdown_texts(at))
 
 
 def test_a_disabled_or_unknown_account_sees_nothing(store):
-    at = open_audit(username="nobody")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state[identity.SESSION_KEY] = identity._SignedIn("nobody", "password",
+                                                                 time.time())
+    at.run()
     assert not at.exception
     assert len(at.dataframe) == 0 and len(at.success) == 0
     assert at.text_input(key="identity.sign_in_form.username") is not None
@@ -216,3 +220,17 @@ def test_the_downloads_hold_every_matching_row_oldest_first(store):
     # neutralised: a subject starting with "=" would get an apostrophe
     assert audit_page.csv_text([{**audit_page.entry_row(rows[0]), "subject": "=1+1"}]
                                ).splitlines()[1].split(",")[4] == "'=1+1"
+
+
+def test_a_viewer_is_not_offered_the_audit_log(store):
+    """Issue 6: the audit log is for coordinators and admins; a viewer's session does not
+    even register the page's script (its address leads to a refusal, tested in the
+    browser)."""
+    add_account(store, username="vic", role="viewer", jurisdiction="DE-NW",
+                password=PASSWORD, actor=system_actor("test"))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state[identity.SESSION_KEY] = identity._SignedIn("vic", "password", time.time())
+    at.run()
+    assert not at.exception
+    with pytest.raises(ValueError):
+        at.switch_page("pages/audit.py")

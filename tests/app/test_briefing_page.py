@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from signed import app_test
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.allocation import allocate
@@ -31,7 +32,7 @@ RHINE = ROOT / "data" / "rhine-flood-2021"
 
 def app(monkeypatch: pytest.MonkeyPatch, *roots: Path) -> AppTest:
     monkeypatch.setenv(SCENARIO_DIRS_ENV, ":".join(str(r) for r in roots))
-    return AppTest.from_file(APP, default_timeout=180)
+    return app_test(default_timeout=180)
 
 
 def open_page(monkeypatch: pytest.MonkeyPatch, *roots: Path) -> AppTest:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from signed import app_test, sign_in_session
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.layers.problems import Report
@@ -68,18 +69,24 @@ def incidents_upload(*, hazard_column: str = "what", severity: object = 4) -> by
 
 
 @pytest.fixture
-def signed_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    write_scenario(tmp_path / "erft")
-    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "erft"))
-    at = AppTest.from_file(APP, default_timeout=120)
+def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = write_scenario(tmp_path / "erft")
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(folder))
+    return folder
+
+
+def layers_page_as(username: str, *, role: str, jurisdiction: str | None) -> AppTest:
+    at = app_test(role=role, jurisdiction=jurisdiction, username=username,
+                  default_timeout=120)
     at.switch_page("pages/layers.py")
     return at.run()
 
 
 @pytest.fixture
-def app(signed_out: AppTest, signed_in) -> AppTest:
-    """The Layers page, signed in as a planner (who may add layers)."""
-    return signed_in(signed_out, "pia", role="planner", jurisdiction="DE-NW")
+def app(scenario: Path) -> AppTest:
+    """The Layers page, signed in as an admin (who may add any layer; what a planner may
+    add is tested in test_sharing_access.py)."""
+    return layers_page_as("ada", role="admin", jurisdiction=None)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -126,10 +133,10 @@ def test_map_a_field_then_merge_into_the_scenario(app: AppTest):
     assert not at.exception
     assert metrics(at)["Incidents (active)"] == "2 (2)"  # I-1 replaced, I-2 added
     assert "1 layer version(s) added" in at.text[0].value
-    assert "by pia" in at.text[0].value
+    assert "by ada" in at.text[0].value
     log = at.dataframe[-1].value  # every stored version, newest first
     assert log[["source", "kind", "version", "features", "mode", "loaded by"]].values.tolist()[0] \
-        == ["new.geojson", "incidents", "2", "2", "merge", "pia"]
+        == ["new.geojson", "incidents", "2", "2", "merge", "ada"]
     assert set(log["source"][1:]) == {"jurisdictions.geojson", "incidents.geojson",
                                       "resources.geojson", "agreements.csv"}
 
@@ -194,25 +201,47 @@ def test_replace_then_the_log_lists_both(app: AppTest):
         "b.geojson", "a.geojson", "incidents.geojson"]
 
 
-def test_signed_out_a_layer_is_checked_but_cannot_be_added(signed_out: AppTest):
-    at = upload(signed_out, "new.geojson", incidents_upload(hazard_column="hazard"))
-    assert not at.exception and not at.error  # the report is there for everyone
-    assert not [b for b in at.button if b.label == "Add to scenario"]
-    assert any("sign in as a planner" in i.value for i in at.info)
+def test_signed_out_nothing_but_the_sign_in_form(scenario: Path):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/layers.py")
+    at.run()
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert not at.file_uploader and not at.metric and not at.dataframe
 
 
-def test_a_viewer_cannot_add_a_layer(signed_out: AppTest, signed_in):
-    at = signed_in(signed_out, "vic", role="viewer", jurisdiction="DE-NW")
-    at = upload(at, "new.geojson", incidents_upload(hazard_column="hazard"))
-    assert not [b for b in at.button if b.label == "Add to scenario"]
+def _refusal_page() -> None:
+    from mutualaid.ui import router
+
+    router._refusal("Layers", router.PAGE_ROLES["pages/layers.py"])()
+
+
+def test_a_viewer_cannot_open_the_page_and_the_refusal_is_audited(scenario: Path):
+    from mutualaid.store import audit, open_store
+
+    at = app_test(role="viewer", jurisdiction="DE-NW", username="vic", default_timeout=120)
+    at.run()
+    assert not at.exception
+    # The page's address leads to a refusal, not to the page (its script is not even
+    # registered for this session)...
+    with pytest.raises(ValueError):
+        at.switch_page("pages/layers.py")
+    # What its address runs instead (a page function, which AppTest cannot switch to; the
+    # browser test types the address): the role check, refusing and writing it down.
+    refusal = sign_in_session(AppTest.from_function(_refusal_page), "vic").run()
+    assert not refusal.exception
+    assert "needs the planner role" in refusal.error[0].value
+    store = open_store()
+    with store.reading() as connection:
+        [denied] = list(audit.entries(connection, actions=["access.denied"]))
+    store.dispose()
+    assert (denied.actor, denied.subject) == ("vic", "page Layers")
 
 
 def test_an_add_based_on_an_older_version_is_refused_and_names_who_changed_it(
-        app: AppTest, signed_in, tmp_path: Path):
+        app: AppTest, tmp_path: Path):
     # Two planners open the page on incidents version 1; the first adds a layer.
-    other = AppTest.from_file(APP, default_timeout=120)
-    other.switch_page("pages/layers.py")
-    other = signed_in(other.run(), "olaf", role="planner", jurisdiction="NL-LI")
+    other = layers_page_as("olaf", role="admin", jurisdiction=None)
     other = upload(other, "theirs.geojson", incidents_upload(hazard_column="hazard"))
     at = upload(app, "mine.geojson", incidents_upload(hazard_column="hazard"))
     add_button(other).click()
@@ -285,7 +314,7 @@ def _workspace_script(folder: str) -> None:
         workspace = session.workspace_for(loaded)
         session.store_layer(loaded, workspace, kind="incidents", frame=layer.frame,
                             mode="merge", source="u.geojson", format="geojson",
-                            actor=Actor("pia", "planner", "DE-NW"))
+                            actor=Actor("pia", "admin"))
     scenario = session.current_scenario(Path(folder))
     st.text(",".join(scenario.incidents["id"]))
 

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from signed import app_test
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.scenario import load_scenario
@@ -67,7 +68,7 @@ def write_scenario(folder: Path, *, incidents: int = 2, name: str = "Erft flood"
 
 def run_app(monkeypatch: pytest.MonkeyPatch, *roots: Path) -> AppTest:
     monkeypatch.setenv(SCENARIO_DIRS_ENV, ":".join(str(r) for r in roots))
-    return AppTest.from_file(APP, default_timeout=120).run()
+    return app_test(default_timeout=120).run()
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -152,7 +153,7 @@ def test_shipped_sample_scenarios_render(sample, monkeypatch):
 
 def test_without_the_setting_the_page_offers_the_samples_in_data(monkeypatch):
     monkeypatch.delenv(SCENARIO_DIRS_ENV, raising=False)
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = app_test(default_timeout=120).run()
     assert not at.exception
     samples = [p.name for p in find_scenarios([ROOT / "data"])]
     if samples:

@@ -114,11 +114,12 @@ def open_board(username: str | None) -> AppTest:
     The session gets the record a verified sign-in leaves (``ui.identity``); the form
     is tested where it is written, and the browser test signs in through it.
     """
-    at = AppTest.from_file(APP, default_timeout=180).run()
-    if username is not None:
-        at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
-                                                                     time.time())
-    return at.switch_page("pages/workflow.py").run()
+    at = AppTest.from_file(APP, default_timeout=180)
+    if username is None:  # the app shows nobody anything but the sign-in form
+        return at.run()
+    at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
+                                                                 time.time())
+    return at.run().switch_page("pages/workflow.py").run()
 
 
 ACTION_KEY = re.compile(r"workflow\.(commit|decline|accept|refuse|withdraw|release|close|cancel)-")
@@ -156,7 +157,7 @@ def markdown_texts(at: AppTest) -> list[str]:
 def test_signed_out_shows_only_the_sign_in_form(store, offered):
     at = open_board(None)
     assert not at.exception
-    assert at.title[0].value == "Workflow"
+    assert at.title[0].value == "Mutual Aid"  # the sign-in page, whatever was asked for
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert len(at.dataframe) == 0
 
@@ -298,7 +299,8 @@ def test_a_coordinator_requests_assistance_and_computes_offers(store):
     assert at.multiselect(key="workflow.request_lines").options == [f"{HOSTILE}: pump × 1"]
     at.button(key="workflow.plan").click().run()
     assert at.success[0].value.startswith(literal("Plan 1 computed: 2 offer(s) made"))
-    board = workflow.board(store, "erft", viewer=actor("nora"))
+    # the requester sees both offers made to it (its own units and NL-LI's)
+    board = workflow.board(store, "erft", viewer=actor("dieter"))
     assert sorted((o.provider, o.units) for o in board.offers) == [("DE-NW", 2), ("NL-LI", 3)]
 
 

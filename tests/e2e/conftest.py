@@ -27,6 +27,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from browsing import DEFAULT_USER, PASSWORD
+import browsing
 from mutualaid.settings import SCENARIO_DIRS_ENV, STATE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +122,8 @@ def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
         # each server its own store, unless the test names one
         environ[STATE_DIR_ENV] = str(tmp_path_factory.mktemp("state"))
         environ.update(extra)
+        # Nobody unsigned sees anything: every server's store has the default account.
+        store_with_accounts(_store_url(environ), {DEFAULT_USER: ("admin", None)})
         log = tmp_path_factory.mktemp("streamlit") / "server.log"
         handle = log.open("wb")
         logs.append(handle)
@@ -210,55 +214,52 @@ def offline_page(browser) -> Iterator[OfflinePage]:
 
 # --- a store of one's own, with accounts, and signing in --------------------------------
 
-#: The password of every account the browser tests create.
-PASSWORD = "a long e2e test password"
-
-
-def store_with_accounts(state_dir: Path, accounts: dict[str, tuple[str, str | None]]) -> Path:
-    """Create the store in *state_dir* (the app's ``MUTUALAID_STATE_DIR``) with the
-    accounts ``{username: (role, jurisdiction)}``, all with :data:`PASSWORD`."""
+def store_with_accounts(url: str, accounts: dict[str, tuple[str, str | None]]) -> None:
+    """Create the store *url* names (schema and all) with the accounts
+    ``{username: (role, jurisdiction)}`` that are not there yet, all with
+    :data:`browsing.PASSWORD`."""
     from mutualaid.identity import system_actor
-    from mutualaid.settings import STORE_FILE_NAME
     from mutualaid.store import open_store
-    from mutualaid.store.accounts import add_account
+    from mutualaid.store.accounts import add_account, get_account
     from mutualaid.store.migrate import upgrade
 
-    state_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(f"sqlite:///{state_dir / STORE_FILE_NAME}")
+    store = open_store(url)
     try:
         upgrade(store)
         for username, (role, jurisdiction) in accounts.items():
-            add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                        password=PASSWORD, actor=system_actor("e2e"))
+            if get_account(store, username) is None:
+                add_account(store, username=username, role=role, jurisdiction=jurisdiction,
+                            password=PASSWORD, actor=system_actor("e2e"))
     finally:
         store.dispose()
-    return state_dir
+
+
+def _store_url(environ: dict[str, str]) -> str:
+    from mutualaid.settings import STORE_FILE_NAME
+    from mutualaid.store.engine import DATABASE_URL_ENV
+
+    if environ.get(DATABASE_URL_ENV):
+        return environ[DATABASE_URL_ENV]
+    state = Path(environ[STATE_DIR_ENV])
+    state.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{state / STORE_FILE_NAME}"
 
 
 @pytest.fixture
 def own_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, str]]:
     """``own_store(**accounts) -> env`` for ``start_app(env=...)``: a new app server with
-    its own store holding those accounts (``name=(role, jurisdiction)``), so what one
-    test stores is not seen by another."""
+    its own store holding those accounts (``name=(role, jurisdiction)``) besides the
+    default one, so what one test stores is not seen by another."""
 
     def make(**accounts: tuple[str, str | None]) -> dict[str, str]:
-        state = store_with_accounts(tmp_path_factory.mktemp("state"), accounts)
+        state = tmp_path_factory.mktemp("state")
+        store_with_accounts(_store_url({STATE_DIR_ENV: str(state)}), accounts)
         return {STATE_DIR_ENV: str(state)}
 
     return make
 
 
-def _sign_in(page, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001 - a Page
-    from playwright.sync_api import expect
-
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-    expect(page.get_by_test_id("stSidebar").get_by_text("Signed in as")).to_be_visible()
-
-
 @pytest.fixture
 def sign_in() -> Callable[..., None]:
-    """``sign_in(page, username, password=PASSWORD)``: fill and submit the sign-in form
-    the page shows, as a person would, and wait until the sidebar says who is in."""
-    return _sign_in
+    """``sign_in(page, username, password=PASSWORD)``: :func:`browsing.sign_in`."""
+    return browsing.sign_in

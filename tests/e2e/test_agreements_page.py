@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browsing import visit
 
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import edit, edited_agreements, key_figures
@@ -111,21 +112,20 @@ def edit_last_column(page: Page, *, row: int, text: str) -> None:
 
 
 def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, scenario_dir,
-                                                     own_store, sign_in):
+                                                     own_store):
     url = start_app(scenario_dirs=[scenario_dir], env=own_store(ada=("admin", None)))
     page = offline_page.page
     before = worst_response(scenario_dir, AGREEMENTS)
     after = worst_response(scenario_dir, AGREEMENTS.replace("NL,DE,*,20", "NL,DE,*,200"))
     assert before != after  # the premise: the delay matters to this plan
 
-    page.goto(f"{url}/allocation")
+    visit(page, f"{url}/allocation", username="ada")  # the agreements are an admin's
     expect(page.get_by_role("heading", name="Allocation")).to_be_visible(timeout=WAIT_MS)
     expect(metric(page, "Worst response")).to_have_text(before, timeout=WAIT_MS)
 
     go_to(page, "Agreements")
     apply = page.get_by_role("button", name="Apply")
     expect(apply).to_be_disabled(timeout=WAIT_MS)
-    sign_in(page, "ada")  # the agreements are shared: an admin changes them
     edit_last_column(page, row=0, text="200")
     expect(apply).to_be_enabled(timeout=WAIT_MS)
     apply.click()
@@ -148,7 +148,7 @@ def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, sc
 def test_an_invalid_delay_is_listed_and_not_applied(start_app, offline_page, scenario_dir):
     url = start_app(scenario_dirs=[scenario_dir])
     page = offline_page.page
-    page.goto(f"{url}/agreements")
+    visit(page, f"{url}/agreements")
     expect(page.get_by_role("heading", name="Agreements")).to_be_visible(timeout=WAIT_MS)
     edit_last_column(page, row=1, text="-5")
     expect(page.get_by_text("The edited agreements have 1 error(s)")).to_be_visible(

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from browsing import visit
 
 try:
     from playwright.sync_api import Frame, Page, expect
@@ -154,8 +155,8 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
     page = offline_page.page
 
     # In by the front door, as a coordinator would: the app's router, then the page.
-    page.goto(url)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Allocation").click()
+    visit(page, url)
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Allocation").click()
     expect(page.get_by_role("heading", name="Allocation")).to_be_visible()
     frame = wait_for_flows(page, len(plan.assignments))
 
@@ -274,8 +275,8 @@ def test_hostile_names_stay_text_in_flow_tooltips(start_app, offline_page, tmp_p
     assert len(plan.assignments) == 1 and len(plan.unmet) == 1  # a flow and a ring
     url = start_app(scenario_dirs=[root])
     page = offline_page.page
-    page.goto(url)
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Allocation").click()
+    visit(page, url)
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Allocation").click()
     frame = wait_for_flows(page, 1)
 
     spot = frame.evaluate(NATIONAL_SPOT, NATIONAL_LABEL)

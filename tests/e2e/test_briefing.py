@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browsing import visit
 
 try:
     from playwright.sync_api import Page, expect
@@ -80,13 +81,13 @@ def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
     plan, figures = rhine_plan()
     url = start_app(scenario_dirs=[RHINE], env={BRIEFING_REFRESH_ENV: "2"})
     page = offline_page.page
-    page.goto(f"{url}/?view=briefing")
+    visit(page, f"{url}/?view=briefing")
     expect(page.get_by_role("heading", name="Briefing")).to_be_visible()
     frame = wait_for_drawn_map(page, len(plan.assignments))
 
     # No sidebar, no way to open it: a shared screen shows the briefing alone.
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
-    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebar")).to_have_count(0)
     expect(page.get_by_test_id("stExpandSidebarButton")).to_be_hidden()
     for label, value in figure_items(figures):
         expect(page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id(

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browsing import visit
 
 try:
     from playwright.sync_api import Frame, Page, expect
@@ -82,9 +83,9 @@ def incidents(*, severity: object = 4, hazard_column: str = "hazard") -> bytes:
     ])
 
 
-def open_layers(page: Page, url: str) -> None:
-    page.goto(f"{url}/layers")
-    expect(page.get_by_role("heading", name="Layers")).to_be_visible()
+def open_layers(page: Page, url: str, *, username: str = "e2e") -> None:
+    visit(page, f"{url}/layers", username=username)
+    expect(page.get_by_role("heading", name="Layers", exact=True)).to_be_visible()
     choose(page, "Layer kind", "incidents")
 
 
@@ -118,7 +119,7 @@ def log_line(page: Page):
 
 def go_to(page: Page, title: str) -> None:
     """Follow the sidebar link: the same Streamlit session, unlike a new page load."""
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title, exact=True).click()
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()
 
 
@@ -179,12 +180,11 @@ def assert_nothing_ran(page: Page) -> None:
 
 
 def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offline_page,
-                                                                 scenario_dir, own_store,
-                                                                 sign_in):
+                                                                 scenario_dir, own_store):
     url = start_app(scenario_dirs=[scenario_dir],
-                    env=own_store(pia=("planner", "DE-NW")))
+                    env=own_store(ada=("admin", None)))
     page = offline_page.page
-    page.goto(url)  # the Overview first, in the session that will upload
+    visit(page, url, username="ada")  # the Overview first, in the session that will upload
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
     before = incident_points(page, map_with_incidents(page, 1))
     assert set(before) == {"I-1"}
@@ -192,9 +192,6 @@ def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offli
     choose(page, "Layer kind", "incidents")
     expect(metric(page, "Incidents")).to_have_text("1 (1)")
     send(page, "new.geojson", incidents(hazard_column="what"))
-    # Everyone may check a file; adding it to the shared scenario takes a planner.
-    expect(page.get_by_text("sign in as a planner")).to_be_visible()
-    sign_in(page, "pia")
     # "what" is no known name for the hazard: rejected until it is mapped.
     expect(page.get_by_text("Rejected: 1 error(s)")).to_be_visible()
     add = page.get_by_role("button", name="Add to scenario")
@@ -207,7 +204,7 @@ def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offli
     expect(page.get_by_text("Added to the scenario.")).to_be_visible()
     expect(metric(page, "Incidents")).to_have_text("3 (3)")
     expect(log_line(page)).to_have_text(
-        "1 layer version(s) added; last: incidents version 2 from new.geojson by pia "
+        "1 layer version(s) added; last: incidents version 2 from new.geojson by ada "
         "(3 features, merge)")  # the stored version holds the whole merged layer
     assert page.evaluate("() => window.__xss") is None
 
@@ -231,14 +228,12 @@ def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offli
     assert not offline_page.errors and not offline_page.dialogs
 
 
-def test_rejected_file_then_fixed_file(start_app, offline_page, scenario_dir, own_store,
-                                      sign_in):
+def test_rejected_file_then_fixed_file(start_app, offline_page, scenario_dir, own_store):
     url = start_app(scenario_dirs=[scenario_dir],
-                    env=own_store(pia=("planner", "DE-NW")))
+                    env=own_store(ada=("admin", None)))
     page = offline_page.page
-    open_layers(page, url)
+    open_layers(page, url, username="ada")
     send(page, "bad.geojson", incidents(severity="=extreme"))
-    sign_in(page, "pia")
     expect(page.get_by_text("Rejected: 1 error(s)")).to_be_visible()
     expect(page.get_by_role("button", name="Add to scenario")).to_be_disabled()
     with page.expect_download() as download:
@@ -255,5 +250,5 @@ def test_rejected_file_then_fixed_file(start_app, offline_page, scenario_dir, ow
     expect(add).to_be_enabled()
     add.click()
     expect(metric(page, "Incidents")).to_have_text("3 (3)")
-    expect(log_line(page)).to_contain_text("incidents version 2 from fixed.geojson by pia")
+    expect(log_line(page)).to_contain_text("incidents version 2 from fixed.geojson by ada")
     assert not offline_page.errors and not offline_page.dialogs

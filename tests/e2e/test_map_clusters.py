@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from browsing import visit
 
 try:
     from playwright.sync_api import Frame, Page
@@ -73,7 +74,7 @@ def test_many_resources_are_clustered_and_zooming_in_shows_points(
     assert count > style.CLUSTER_MIN_POINTS
     url = start_app(scenario_dirs=[tmp_path / "scenarios"])
     page = offline_page.page
-    page.goto(url)
+    visit(page, url)
     frame = wait_for_map(page)
 
     frame.wait_for_selector(".marker-cluster", state="visible")

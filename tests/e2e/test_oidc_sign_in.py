@@ -225,7 +225,8 @@ def with_store(store_url: str, action: Callable):
 def sign_in_at_provider(page: Page, app_url: str, provider: Provider, sub: str) -> None:
     """From the workflow page's sign-in, through the provider's page, back to the app."""
     page.goto(f"{app_url}/workflow")
-    expect(page.get_by_role("heading", name="Workflow")).to_be_visible()
+    # signed out, every address shows the sign-in page only
+    expect(page.get_by_role("heading", name="Mutual Aid")).to_be_visible()
     page.get_by_role("button", name=BUTTON, exact=True).click()
     page.wait_for_url(f"{provider.url}/oauth2/authorize**")
     page.locator("input[name=sub]").fill(sub)

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browsing import visit
 
 try:
     from playwright.sync_api import Frame, Page, expect
@@ -51,7 +52,7 @@ KIND_OF = """(props) => 'route' in props ? 'flow'
 
 def open_map(page: Page, url: str) -> Frame:
     """Load the app and wait until the map has drawn on its canvas."""
-    page.goto(url)
+    visit(page, url)
     return wait_for_map(page)
 
 

@@ -225,7 +225,7 @@ def test_the_audit_log_page_shows_the_chain_and_downloads_it(start_app, prepared
     try:
         dieter.sign_in(url)
         page = dieter.page
-        page.get_by_test_id("stSidebarNav").get_by_text("Audit log", exact=True).click()
+        page.get_by_test_id("stSidebar").get_by_role("link", name="Audit log", exact=True).click()
         expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
         expect(page.get_by_role("textbox", name="Username")).to_have_count(0)
         expect(page.get_by_text("Audit chain intact:")).to_be_visible()

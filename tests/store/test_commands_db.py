@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from mutualaid.cli import main
+from mutualaid.store.migrate import head_revision
 from mutualaid.identity import system_actor
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import add_account, disable_account
@@ -58,9 +59,9 @@ def test_db_init_creates_then_finds_the_store(kind, tmp_path, pg_admin, monkeypa
         monkeypatch.setenv(DATABASE_URL_ENV, url)
         assert main(["db", "init"]) == 0
         first = capsys.readouterr()
-        assert "created at revision 0001" in first.out and first.err == ""
+        assert f"created at revision {head_revision()}" in first.out and first.err == ""
         assert main(["db", "init"]) == 0
-        assert "already at revision 0001" in capsys.readouterr().out
+        assert f"already at revision {head_revision()}" in capsys.readouterr().out
         store = open_store(url)
         try:
             assert scenario_names(store) == []
@@ -74,7 +75,7 @@ def test_db_init_creates_the_default_sqlite_file(tmp_path, monkeypatch, capsys):
     # no MUTUALAID_DATABASE_URL: an SQLite file in the state folder (set by tests/conftest.py)
     assert main(["db", "init"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("store sqlite:///") and "created at revision 0001" in out
+    assert out.startswith("store sqlite:///") and f"created at revision {head_revision()}" in out
 
 
 def test_db_init_unreachable_store_is_one_line(monkeypatch, capsys):
@@ -142,15 +143,28 @@ def test_load_missing_folder(use_store, tmp_path, capsys):
     assert scenario_names(use_store) == []
 
 
-def test_load_as_a_planner(use_store, tmp_path, capsys):
+def test_load_as_an_admin(use_store, tmp_path, capsys):
+    add_account(use_store, username="ada", role="admin",
+                password="correct horse battery staple", actor=system_actor("test"))
+    folder = copy_of(RHINE, tmp_path, "rhine")
+    assert main(["load", str(folder), "--as", "ada"]) == 0
+    capsys.readouterr()
+    entry = audit_entries(use_store)[-1]
+    assert entry.action == "scenario.loaded" and entry.actor == "ada"
+    assert current_versions(use_store, "rhine")["resources"].loaded_by == "ada"
+
+
+def test_load_as_a_planner_is_refused_for_the_whole_region(use_store, tmp_path, capsys):
+    """Issue 6: a planner stores layers for its own jurisdiction; a whole scenario holds
+    jurisdictions, agreements and other jurisdictions' features."""
     add_account(use_store, username="pia", role="planner", jurisdiction="DE-NW",
                 password="correct horse battery staple", actor=system_actor("test"))
     folder = copy_of(RHINE, tmp_path, "rhine")
-    assert main(["load", str(folder), "--as", "pia"]) == 0
-    capsys.readouterr()
-    entry = audit_entries(use_store)[-1]
-    assert entry.action == "scenario.loaded" and entry.actor == "pia"
-    assert current_versions(use_store, "rhine")["resources"].loaded_by == "pia"
+    assert main(["load", str(folder), "--as", "pia"]) == 1
+    err = capsys.readouterr().err
+    assert "pia (DE-NW planner) cannot" in err and "nothing stored" in err
+    assert current_versions(use_store, "rhine") == {}
+    assert [e.action for e in audit_entries(use_store)][-1] == "access.denied"
 
 
 @pytest.mark.parametrize("who", ["unknown", "viewer", "disabled"])

@@ -36,8 +36,10 @@ from mutualaid.workspace import LayerRefused
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ("rhine-flood-2021", "lake-chad")
 LOADER = system_actor("tester")
-ALICE = Actor("alice", "planner", "DE-NW")
-BOB = Actor("bob", "planner", "DE-RP")
+# Admins: these tests are about versions, merges and races, not rights (those are in
+# test_sharing_store.py); a planner may change only its own jurisdiction's features.
+ALICE = Actor("alice", "admin", "DE-NW")
+BOB = Actor("bob", "admin", "DE-RP")
 
 
 @pytest.fixture(scope="module")
@@ -344,7 +346,7 @@ def test_two_writers_on_the_same_base_exactly_one_wins(store, rhine):
         try:
             outcomes[n] = save_layer(
                 store, scenario_name="rhine", kind="incidents", frame=frames[n], mode="merge",
-                source=f"w{n}.geojson", format="geojson", actor=Actor(f"w{n}", "planner"),
+                source=f"w{n}.geojson", format="geojson", actor=Actor(f"w{n}", "admin"),
                 expected_version=1)
         except Exception as exc:  # noqa: BLE001 - the outcome is what is checked
             outcomes[n] = exc
@@ -379,7 +381,7 @@ def test_concurrent_merges_without_a_base_version_lose_nothing(store, rhine):
         try:
             save_layer(store, scenario_name="rhine", kind="incidents", frame=extra,
                        mode="merge", source=f"w{n}.geojson", format="geojson",
-                       actor=Actor(f"w{n}", "planner"))
+                       actor=Actor(f"w{n}", "admin"))
         except Exception as exc:  # noqa: BLE001 - checked below
             errors.append(exc)
 

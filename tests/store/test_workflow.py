@@ -139,7 +139,7 @@ def requested_and_planned(store):
     """bob requests everything NL-B needs; alice plans. Returns (request id, board)."""
     request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
     workflow.plan_offers(store, "small", actor=ALICE, now=T0)
-    return request_id, workflow.board(store, "small", viewer=ALICE)
+    return request_id, workflow.board(store, "small", viewer=ROOT)  # an admin sees all
 
 
 # --- requests -------------------------------------------------------------------------
@@ -537,7 +537,8 @@ def test_the_board_shows_each_viewer_only_its_own_buttons(store, small):
         return ({o.provider: o.allowed_actions for o in view.offers},
                 view.requests[0].allowed_actions, view.viewer_actions)
 
-    assert actions(ALICE) == ({"DE-A": ("commit", "decline"), "NL-B": ()}, (), ("request", "plan"))
+    # DE-A sees its own offer and the request it answers, not NL-B's offer to itself
+    assert actions(ALICE) == ({"DE-A": ("commit", "decline")}, (), ("request", "plan"))
     assert actions(BOB) == ({"DE-A": (), "NL-B": ("commit", "decline")}, ("close", "cancel"),
                             ("request", "plan"))
     assert actions(VERA) == ({"DE-A": (), "NL-B": ()}, (), ())
@@ -548,7 +549,7 @@ def test_the_board_shows_each_viewer_only_its_own_buttons(store, small):
     assert actions(BOB)[1] == ("close",)  # no cancel while units are committed
     workflow.accept_offer(store, de.id, actor=BOB)
     assert actions(ALICE)[0]["DE-A"] == actions(BOB)[0]["DE-A"] == ("release",)
-    assert actions(CAROL)[0]["DE-A"] == ()
+    assert workflow.board(store, "small", viewer=CAROL).offers == ()  # not a party
     view = workflow.board(store, "small", viewer=BOB).offers[0]
     assert (view.id, view.state, view.version, view.updated_by, view.provider, view.requester) == (
         de.id, "accepted", 3, "bob", "DE-A", "NL-B")
@@ -603,3 +604,34 @@ def test_rhine_requests_plan_commit_and_replan(store):
             q, c = counts[line.resource_id]
             assert line.units <= q - c
     assert verified(store).ok
+
+
+# --- sharing (issue 6) ------------------------------------------------------------------------
+def test_a_third_jurisdiction_does_not_see_the_dealings_of_two_others(store, small):
+    request_id, _ = requested_and_planned(store)
+    # (NL-B's own boat serves its own incident: an offer from itself)
+    assert {o.provider for o in workflow.board(store, "small", viewer=BOB).offers} == {
+        "DE-A", "NL-B"}
+    carol_sees = workflow.board(store, "small", viewer=CAROL)
+    assert carol_sees.offers == () and carol_sees.requests == ()
+    # the parties and an admin see the request and the offer
+    for viewer in (ALICE, BOB, ROOT):
+        seen = workflow.board(store, "small", viewer=viewer)
+        assert [r.id for r in seen.requests] == [request_id]
+        assert {o.requester for o in seen.offers} == {"NL-B"}
+
+
+def test_units_shared_with_nobody_are_never_offered(store):
+    scenario = small_scenario()
+    resources = scenario.resources.copy()
+    resources["sharing"] = ["owner" if r == "R-DE-BOAT" else None for r in resources["id"]]
+    scenario = Scenario(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
+                        resources=resources, agreements=scenario.agreements, name="small")
+    save_scenario(store, scenario, name="small", sources={}, actor=system_actor("test"),
+                  now=T0 - timedelta(hours=1))
+    workflow.create_request(store, "small", actor=BOB, now=T0)
+    workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    offered = {line.resource_id for o in workflow.board(store, "small", viewer=ROOT).offers
+               for line in o.lines}
+    assert "R-DE-BOAT" not in offered
+    assert "R-DE-PUMP" in offered  # the layer's other units are offered as before

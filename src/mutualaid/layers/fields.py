@@ -28,8 +28,9 @@ from mutualaid.settings import RESOURCE_TYPES
 FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "jurisdictions": ("id", "name", "country", "reserve"),
     "incidents": ("id", "name", "hazard", "severity", "status", "reported_at", "needs",
-                  "max_response_min"),
-    "resources": ("id", "name", "type", "quantity", "status", "jurisdiction", "speed_kmh"),
+                  "max_response_min", "sharing"),
+    "resources": ("id", "name", "type", "quantity", "status", "jurisdiction", "speed_kmh",
+                  "sharing"),
     "agreements": ("from", "to", "resource_types", "border_delay_min"),
     "travel_times": ("resource_id", "incident_id", "minutes"),
 }
@@ -57,6 +58,7 @@ ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "needs": ("need", "requirements"),
         "max_response_min": ("max_response", "max_response_minutes", "max_response_time",
                              "response_limit_min", "response_limit"),
+        "sharing": ("share", "shared_with", "sharing_level", "visibility"),
     },
     "resources": {
         "id": ("resource_id", "unit_id", "identifier", "ident", "code", "uid"),
@@ -67,6 +69,7 @@ ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "jurisdiction": ("owner", "owner_jurisdiction", "agency_jurisdiction",
                          "home_jurisdiction", "jurisdiction_id"),
         "speed_kmh": ("speed", "speed_km_h", "speed_kph", "kmh"),
+        "sharing": ("share", "shared_with", "sharing_level", "visibility"),
     },
     "agreements": {
         "from": ("from_jurisdiction", "provider", "providing", "giver"),

@@ -17,12 +17,14 @@ incidents : GeoDataFrame, EPSG:4326
     ``max_response_min`` float (NaN when not given), ``jurisdiction`` str or None
     (the jurisdiction containing the location, None when outside every one),
     ``lon``, ``lat`` float (the point, or a polygon's representative point),
-    ``geometry`` as given.
+    ``geometry`` as given, ``sharing`` str or None (``public``, ``partners`` or
+    ``owner``; None: the layer's level applies, see :mod:`mutualaid.sharing`).
 resources : GeoDataFrame, EPSG:4326
     ``id`` str, ``name`` str (defaults to id), ``type`` str, ``quantity`` int >= 1,
     ``status`` str (default ``available``), ``jurisdiction`` str or None (as given,
     else the jurisdiction containing the point, else None), ``speed_kmh`` float (NaN
-    when not given), ``lon``, ``lat`` float, ``geometry`` Point.
+    when not given), ``lon``, ``lat`` float, ``geometry`` Point, ``sharing`` str or
+    None (as for incidents).
 agreements : DataFrame
     ``from`` str, ``to`` str (a jurisdiction id, a country code, or ``*``),
     ``resource_types`` tuple[str, ...] (``("*",)`` for any type),
@@ -38,11 +40,11 @@ from typing import Final
 JURISDICTION_COLUMNS: Final[tuple[str, ...]] = ("id", "name", "country", "reserve", "geometry")
 INCIDENT_COLUMNS: Final[tuple[str, ...]] = (
     "id", "name", "hazard", "severity", "status", "reported_at", "needs",
-    "max_response_min", "jurisdiction", "lon", "lat", "geometry",
+    "max_response_min", "jurisdiction", "lon", "lat", "geometry", "sharing",
 )
 RESOURCE_COLUMNS: Final[tuple[str, ...]] = (
     "id", "name", "type", "quantity", "status", "jurisdiction", "speed_kmh",
-    "lon", "lat", "geometry",
+    "lon", "lat", "geometry", "sharing",
 )
 AGREEMENT_COLUMNS: Final[tuple[str, ...]] = ("from", "to", "resource_types", "border_delay_min")
 TRAVEL_TIME_COLUMNS: Final[tuple[str, ...]] = ("resource_id", "incident_id", "minutes")

@@ -26,7 +26,7 @@ Decisions where the contract is silent (documented here and in the docs):
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Sequence
+from typing import Any, Final, Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -57,6 +57,10 @@ from mutualaid.settings import (
 
 WILDCARD = "*"
 _CRS = "EPSG:4326"
+#: A feature's own sharing level (issue 6); empty means the layer's level applies.
+#: Kept here (not imported from :mod:`mutualaid.sharing`) so reading a layer needs no
+#: access rules; :data:`mutualaid.sharing.LEVELS` is the same tuple (a test checks).
+SHARING_LEVELS: Final[tuple[str, ...]] = ("public", "partners", "owner")
 
 
 # --- Shared steps ------------------------------------------------------------------------
@@ -121,6 +125,22 @@ def _finish(report: Report, chk: Checker, data: dict[str, Any], *,
     frame = gpd.GeoDataFrame(body, geometry=gpd.GeoSeries(geometry, index=index, crs=_CRS),
                              crs=_CRS)
     return frame[[*columns, *extras]], report
+
+
+def _sharing_column(chk: Checker, series: pd.Series | None) -> list[str | None]:
+    """A feature's own sharing level: public, partners or owner (any case), None when
+    empty (the layer's level then applies)."""
+    if series is None:
+        return [None] * chk.n
+    codes, values = checks.distinct(series)
+    keys = [None if checks.is_missing(v) or not str(v).strip()
+            else str(v).strip().lower() for v in values]
+    wrong = np.array([k is not None and k not in SHARING_LEVELS for k in keys], dtype=bool)
+    chk.rows(wrong[codes], lambda i: "sharing must be one of public, partners or owner "
+                                     "(empty means the layer's level), got "
+                                     f"{checks.shown(values[codes[i]])}", field="sharing")
+    result = [None if (k is None or w) else k for k, w in zip(keys, wrong)]
+    return [result[c] for c in codes]
 
 
 def _object(values: Sequence[Any]) -> pd.Series:
@@ -303,8 +323,9 @@ def validate_incidents(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame |
     ``severity`` required, a whole number 1..5; ``status`` active, contained or
     closed (default active); ``reported_at`` required, ISO 8601; ``needs`` an object
     of whole units >= 0 (zero entries dropped); ``max_response_min`` optional, > 0;
-    ``name`` optional. Geometry: Point, Polygon or MultiPolygon; a polygon's
-    representative point gives ``lon``/``lat``.
+    ``sharing`` optional, public, partners or owner; ``name`` optional. Geometry:
+    Point, Polygon or MultiPolygon; a polygon's representative point gives
+    ``lon``/``lat``.
 
     Parameters
     ----------
@@ -351,7 +372,8 @@ def validate_incidents(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame |
     data = {"id": _object(ids), "name": _object(names), "hazard": _object(hazards),
             "severity": severity, "status": _object(status), "reported_at": reported,
             "needs": _object(needs), "max_response_min": max_response,
-            "jurisdiction": _object([None] * chk.n), "lon": lon, "lat": lat}
+            "jurisdiction": _object([None] * chk.n), "lon": lon, "lat": lat,
+            "sharing": _object(_sharing_column(chk, _column(frame, "sharing")))}
     _join(chk, data, jurisdictions, kind="incidents")
     extras = _extras(frame, FIELDS["incidents"], INCIDENT_COLUMNS)
     return _finish(report, chk, data, columns=INCIDENT_COLUMNS, extras=extras,
@@ -382,7 +404,7 @@ def validate_resources(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame |
     available, assigned or out_of_service (default available); ``jurisdiction``
     optional, and when *jurisdictions* are given it must be one of their ids (else
     the jurisdiction containing the point); ``speed_kmh`` optional, > 0; ``name``
-    optional. Geometry: Point.
+    optional; ``sharing`` optional, public, partners or owner. Geometry: Point.
 
     Parameters
     ----------
@@ -423,7 +445,8 @@ def validate_resources(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame |
         lon, lat = checks.location(geoms)
     data = {"id": _object(ids), "name": _object(names), "type": _object(types),
             "quantity": quantity, "status": _object(status), "jurisdiction": _object(owners),
-            "speed_kmh": speed, "lon": lon, "lat": lat}
+            "speed_kmh": speed, "lon": lon, "lat": lat,
+            "sharing": _object(_sharing_column(chk, _column(frame, "sharing")))}
     _join(chk, data, jurisdictions, kind="resources")
     extras = _extras(frame, FIELDS["resources"], RESOURCE_COLUMNS)
     return _finish(report, chk, data, columns=RESOURCE_COLUMNS, extras=extras, geometry=geoms)

@@ -276,10 +276,9 @@ def _rehash(store: Store, username: str, old_hash: str, password: str) -> None:
 def _require_admin(store: Store, actor: Actor, what: str, subject: str) -> None:
     if actor.at_least("admin"):
         return
-    with store.transaction() as connection:
-        audit.record(connection, actor=actor.username, action="access.denied",
-                     subject=subject, after={"tried": what, "role": actor.role})
-    raise AccountError(f"{actor.label} cannot {what}: only an admin manages accounts")
+    message = f"{actor.label} cannot {what}: only an admin manages accounts"
+    audit.record_denial(store, actor=actor, attempted=what, subject=subject, reason=message)
+    raise AccountError(message)
 
 
 def insert_account(connection: Connection, *, username: str, role: str,

@@ -16,13 +16,17 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mutualaid.store import jsontext
 from mutualaid.store.tables import audit_head, audit_log
+
+if TYPE_CHECKING:
+    from mutualaid.identity import Actor
+    from mutualaid.store.engine import Store
 
 #: The ``prev_hash`` of the first row.
 GENESIS_HASH = "0" * 64
@@ -46,6 +50,7 @@ ACTIONS: dict[str, str] = {
     "account.created": "an account was created",
     "account.changed": "an account was changed",
     "access.denied": "an action was refused for lack of rights",
+    "sharing.changed": "who may see a layer was changed (a share given or revoked)",
 }
 
 
@@ -135,6 +140,31 @@ def record(connection: Connection, *, actor: str, action: str, subject: str,
     connection.execute(audit_head.update().where(audit_head.c.id == 1)
                        .values(seq=seq, hash=digest))
     return AuditEntry(seq, at, actor, action, subject, before, after, prev, digest)
+
+
+def record_denial(store: "Store", *, actor: "Actor", attempted: str, subject: str,
+                  reason: str, now: datetime | None = None) -> AuditEntry:
+    """Write an ``access.denied`` row in a transaction of its own: the refused action did
+    not happen, but the attempt is on record.
+
+    Parameters
+    ----------
+    store : Store
+    actor : Actor
+        Who tried.
+    attempted : str
+        What they tried, in words or as an action name (``commit``, ``add a layer``).
+    subject : str
+        What it was tried on (``offer 12``, ``scenario erft: incidents``).
+    reason : str
+        Why it was refused, as told to the person.
+    now : datetime.datetime, optional
+        The time to record (UTC).
+    """
+    with store.transaction() as connection:
+        return record(connection, actor=actor.username, action="access.denied", subject=subject,
+                      after={"attempted": attempted, "role": actor.role,
+                             "jurisdiction": actor.jurisdiction, "reason": reason}, now=now)
 
 
 @dataclass(frozen=True)

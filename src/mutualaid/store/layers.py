@@ -35,6 +35,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mutualaid import sharing as access
 from mutualaid.errors import MutualAidError
 from mutualaid.identity import Actor
 from mutualaid.scenario import Scenario
@@ -55,6 +56,9 @@ REMOVED: Final[str] = "removed"
 #: ``layer_versions.mode`` of a version stored because another layer changed it (incidents
 #: and resources placed again in redrawn jurisdictions).
 RECHECKED: Final[str] = "rechecked"
+#: ``layer_versions.mode`` of a version stored because its sharing level changed
+#: (:func:`set_layer_sharing`): the same features, a new level.
+SHARED: Final[str] = "sharing"
 
 
 class StaleLayer(MutualAidError):
@@ -77,6 +81,74 @@ class UnitsInUse(MutualAidError):
 
 class UnknownScenario(MutualAidError):
     """No scenario of that name is stored."""
+
+
+class LayerDenied(MutualAidError):
+    """The actor may not make this change (issue 6): the refusal is in the audit log."""
+
+
+# --- rights (issue 6) --------------------------------------------------------------------------
+
+def _level_for(kind: str, sharing: str) -> str:
+    # Only incidents and resources are shared by level; the other layers are everyone's.
+    return access.check_level(sharing) if kind in access.SHARED_KINDS else access.PUBLIC
+
+
+def _feature_rows(kind: str, scenario: Scenario | None,
+                  rows: _Rows | None = None) -> dict[str, access.Row]:
+    """Feature key -> (its jurisdictions, content token) of *scenario*'s *kind* layer,
+    for :func:`mutualaid.sharing.change_refusal`."""
+    frame = None if scenario is None else getattr(scenario, kind)
+    if frame is None:
+        return {}
+    rows = rows if rows is not None else serialise(kind, frame)
+    tokens = [r["properties"] + ("" if r["wkb"] is None else bytes(r["wkb"]).hex())
+              for r in rows.rows]
+    if kind in ("incidents", "resources"):
+        return {r["feature_id"]: ((r["jurisdiction"],), t) for r, t in zip(rows.rows, tokens)}
+    # travel times: a row belongs to its resource's owner and its incident's jurisdiction
+    owner_of = {str(i): (o if isinstance(o, str) else None) for i, o in zip(
+        scenario.resources["id"], scenario.resources["jurisdiction"])}
+    where = {str(i): (j if isinstance(j, str) else None) for i, j in zip(
+        scenario.incidents["id"], scenario.incidents["jurisdiction"])}
+    out: dict[str, access.Row] = {}
+    for (res, inc), token in zip(zip(frame["resource_id"].astype(str),
+                                     frame["incident_id"].astype(str)), tokens):
+        out[f"{res}→{inc}"] = ((owner_of.get(res), where.get(inc)), token)
+    return out
+
+
+def _hidden_ids(actor: Actor, kind: str, before: Scenario | None,
+               levels: Mapping[str, str]) -> set[str]:
+    """The ids of *before*'s *kind* features *actor* may not see."""
+    frame = None if before is None else getattr(before, kind)
+    if kind not in access.SHARED_KINDS or frame is None or len(frame) == 0:
+        return set()
+    shown = access.visible(frame, viewer=actor, layer_sharing=levels.get(kind, access.PUBLIC),
+                           agreements=before.agreements, jurisdictions=before.jurisdictions)
+    return set(frame["id"].astype(str)[~shown])
+
+
+def _check_rights(actor: Actor, kind: str, *, before: Scenario | None, after: Scenario,
+                  rows: _Rows | None = None, levels: Mapping[str, str] | None = None
+                  ) -> None:
+    """Raise :class:`LayerDenied` unless *actor* may turn *before*'s *kind* layer into
+    *after*'s (:mod:`mutualaid.sharing`). *levels*: the current layers' sharing levels
+    (a refusal does not name the owner of a feature the actor may not see)."""
+    refusal = access.role_refusal(actor, kind)
+    if refusal is None and actor.role != "admin":
+        refusal = access.change_refusal(
+            actor, kind, old=_feature_rows(kind, before), new=_feature_rows(kind, after, rows),
+            hidden=_hidden_ids(actor, kind, before, levels or {}))
+    if refusal is not None:
+        raise LayerDenied(refusal)
+
+
+def _denied(store: Store, actor: Actor, denied: LayerDenied, *, attempted: str,
+            subject: str, now: datetime | None) -> None:
+    # In a transaction of its own, after the refused one was rolled back.
+    audit.record_denial(store, actor=actor, attempted=attempted, subject=subject,
+                        reason=str(denied), now=now)
 
 
 @dataclass(frozen=True)
@@ -106,6 +178,12 @@ class LayerVersion:
         The account (or ``system:...``) that stored it.
     loaded_at : datetime.datetime
         When, in UTC.
+    sharing : str
+        The layer's sharing level (:data:`mutualaid.sharing.LEVELS`); a feature's own
+        ``sharing`` value wins over it.
+    owner : str or None
+        The jurisdiction of the person who stored it (None: the system, a folder load
+        or an admin bound to none).
     """
 
     id: int
@@ -119,12 +197,15 @@ class LayerVersion:
     features: int
     loaded_by: str
     loaded_at: datetime
+    sharing: str = "public"
+    owner: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """What the audit log records of this version."""
         return {"version": self.version, "source": self.source, "features": self.features,
                 "sha256": self.sha256, "mode": self.mode, "loaded_by": self.loaded_by,
-                "loaded_at": self.loaded_at.isoformat()}
+                "loaded_at": self.loaded_at.isoformat(), "sharing": self.sharing,
+                "owner": self.owner}
 
 
 @dataclass(frozen=True)
@@ -149,6 +230,12 @@ class StoredScenario:
     scenario: Scenario
     versions: dict[str, LayerVersion]
     changed: tuple[str, ...] = field(default=())
+
+    @property
+    def layer_levels(self) -> dict[str, str]:
+        """The sharing level of each current layer, by kind
+        (:func:`mutualaid.sharing.visible_scenario`)."""
+        return {k: v.sharing for k, v in self.versions.items()}
 
     @property
     def version_key(self) -> str:
@@ -297,7 +384,8 @@ def _versions(connection: Connection, scenario_id: int, name: str, *,
                                              layer_versions.c.id.desc()))
     return [LayerVersion(id=r.id, scenario=name, kind=r.kind, version=r.version,
                          source=r.source, format=r.format, mode=r.mode, sha256=r.sha256,
-                         features=r.features, loaded_by=r.loaded_by, loaded_at=r.loaded_at)
+                         features=r.features, loaded_by=r.loaded_by, loaded_at=r.loaded_at,
+                         sharing=r.sharing, owner=r.owner)
             for r in rows]
 
 
@@ -417,11 +505,13 @@ def _ensure_scenario(connection: Connection, name: str, actor: Actor, now: datet
 
 def _store_version(connection: Connection, *, scenario_id: int, name: str, rows: _Rows,
                    version: int, source: str, format: str, mode: str, actor: Actor,
-                   now: datetime) -> LayerVersion:
+                   now: datetime, sharing: str = "public", owner: str | None = None
+                   ) -> LayerVersion:
     new_id = connection.execute(layer_versions.insert().values(
         scenario_id=scenario_id, kind=rows.kind, version=version, source=source[:500],
         format=format[:20], mode=mode, sha256=rows.sha256, features=rows.features,
-        loaded_by=actor.username, loaded_at=now).returning(layer_versions.c.id)).scalar_one()
+        loaded_by=actor.username, loaded_at=now, sharing=sharing, owner=owner
+    ).returning(layer_versions.c.id)).scalar_one()
     for start in range(0, rows.features, CHUNK_ROWS):
         chunk = rows.rows[start:start + CHUNK_ROWS]
         connection.execute(layer_features.insert(),
@@ -429,7 +519,8 @@ def _store_version(connection: Connection, *, scenario_id: int, name: str, rows:
     return LayerVersion(id=new_id, scenario=name, kind=rows.kind, version=version,
                         source=source[:500], format=format[:20], mode=mode,
                         sha256=rows.sha256, features=rows.features,
-                        loaded_by=actor.username, loaded_at=now)
+                        loaded_by=actor.username, loaded_at=now, sharing=sharing,
+                        owner=owner)
 
 
 def _store_removed(connection: Connection, *, scenario_id: int, name: str, kind: str,
@@ -515,7 +606,8 @@ def _layers(scenario: Scenario) -> dict[str, pd.DataFrame]:
 
 def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapping[str, str],
                   actor: Actor, now: datetime | None = None,
-                  files_fingerprint: str | None = None) -> StoredScenario:
+                  files_fingerprint: str | None = None,
+                  sharing: str = "public") -> StoredScenario:
     """Store every layer of a validated *scenario* as one change, audited.
 
     Creates the scenario when it is new. A layer whose content equals its current
@@ -538,6 +630,11 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
     files_fingerprint : str, optional
         The hash of the folder's files the scenario was read from, kept with the
         scenario (:func:`files_fingerprint`) in the same transaction.
+    sharing : {"public", "partners", "owner"}
+        The level of the incidents and resources layers given a new version (the
+        others are everyone's); the versions record ``owner = actor.jurisdiction``. A
+        layer whose content is unchanged keeps its version and its level
+        (:func:`set_layer_sharing` changes a level).
 
     Returns
     -------
@@ -548,8 +645,25 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
     ------
     UnitsInUse
         The new resources would take away committed units; nothing is stored.
+    LayerDenied
+        *actor* may not store a layer that changed (:mod:`mutualaid.sharing`); the
+        refusal is audited and nothing is stored.
     """
     now = _now(now)
+    for kind in access.SHARED_KINDS:
+        _level_for(kind, sharing)
+    try:
+        return _save_scenario(store, scenario, name=name, sources=sources, actor=actor,
+                              now=now, files_fingerprint=files_fingerprint, sharing=sharing)
+    except LayerDenied as denied:
+        _denied(store, actor, denied, attempted="store a scenario", subject=f"scenario {name}",
+                now=now)
+        raise
+
+
+def _save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapping[str, str],
+                   actor: Actor, now: datetime, files_fingerprint: str | None,
+                   sharing: str) -> StoredScenario:
     # The expensive part (JSON, WKB, hashes) before the transaction: the write lock is
     # then held only for the inserts.
     prepared = {kind: serialise(kind, frame) for kind, frame in _layers(scenario).items()}
@@ -559,6 +673,9 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
             connection.execute(scenarios.update().where(scenarios.c.id == row.id)
                                .values(files_fingerprint=files_fingerprint))
         current = _current(connection, row.id, name)
+        if actor.role != "admin":
+            _check_scenario_rights(connection, name, actor, current, scenario, prepared,
+                                   sharing)
         versions = dict(current)
         changed: list[str] = []
         for kind in KINDS:
@@ -572,12 +689,16 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
                                                     now=now)
                     changed.append(kind)
                 continue
+            level = _level_for(kind, sharing)
+            # Unchanged content keeps its version and its level: a level is changed
+            # with set_layer_sharing only, so reloading a folder never undoes a revoke.
             if old is not None and old.mode != REMOVED and old.sha256 == rows.sha256:
                 continue
             versions[kind] = _store_version(
                 connection, scenario_id=row.id, name=name, rows=rows, version=number,
                 source=sources.get(kind, ""), format=_format_of(sources.get(kind, "")),
-                mode="replace", actor=actor, now=now)
+                mode="replace", actor=actor, now=now, sharing=level,
+                owner=actor.jurisdiction)
             changed.append(kind)
         if "resources" in changed:
             _sync_units(connection, row.id, scenario.resources)
@@ -589,6 +710,28 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
                      subject=f"scenario {name}", after=after, now=now)
     stored = dataclasses.replace(scenario, name=name)
     return StoredScenario(row.id, name, stored, _live(versions), tuple(changed))
+
+
+def _check_scenario_rights(connection: Connection, name: str, actor: Actor,
+                           current: Mapping[str, LayerVersion], scenario: Scenario,
+                           prepared: Mapping[str, _Rows], sharing: str) -> None:
+    """A planner or coordinator may store a whole scenario only when every layer it
+    changes is one it may change (:func:`_check_rights`)."""
+    live = _live(current)
+    before = None
+    for kind in KINDS:
+        rows, old = prepared.get(kind), live.get(kind)
+        if rows is None and old is None:
+            continue
+        if rows is not None and old is not None and old.sha256 == rows.sha256:
+            continue
+        refusal = access.role_refusal(actor, kind)
+        if refusal is not None:
+            raise LayerDenied(refusal)
+        if before is None and live:
+            before = _read_scenario(connection, name, current)
+        _check_rights(actor, kind, before=before, after=scenario, rows=rows,
+                      levels={k: v.sharing for k, v in live.items()})
 
 
 def _format_of(source: str) -> str:
@@ -614,6 +757,7 @@ class _Change:
     current: dict[str, LayerVersion]  # the state it was checked against
     result: Scenario
     rows: dict[str, _Rows]  # the layers to store, the added kind first
+    levels: dict[str, tuple[str, str | None]]  # kind -> (sharing, owner) to store
 
 
 def _version_ids(current: Mapping[str, LayerVersion]) -> dict[str, int]:
@@ -633,7 +777,7 @@ def _check_expected(kind: str, current: Mapping[str, LayerVersion],
 
 def _prepare(connection: Connection, *, name: str, kind: str, frame: pd.DataFrame, mode: str,
              source: str, format: str, expected_version: int | None,
-             now: datetime) -> _Change:
+             now: datetime, actor: Actor, sharing: str) -> _Change:
     from mutualaid.workspace import add_layer, new_workspace
 
     row = _scenario_row(connection, name)
@@ -646,10 +790,31 @@ def _prepare(connection: Connection, *, name: str, kind: str, frame: pd.DataFram
     result = add_layer(new_workspace(base), kind, frame, source=source, mode=mode,
                        format=format, now=now).current
     result = dataclasses.replace(result, name=name)
-    # Redrawn jurisdictions can place incidents and resources differently.
-    touched = [kind] + (["incidents", "resources"] if kind == "jurisdictions" else [])
-    return _Change(row.id, current, result, {k: serialise(k, getattr(result, k))
-                                             for k in touched})
+    ours = serialise(kind, getattr(result, kind))
+    _check_rights(actor, kind, before=base, after=result, rows=ours,
+                  levels={k: v.sharing for k, v in _live(current).items()})
+    level = _level_for(kind, sharing)
+    previous = _live(current).get(kind)
+    if (mode == "merge" and kind in access.SHARED_KINDS and previous is not None
+            and previous.sharing != level):
+        # A merge does not change who sees the rows it did not bring: they keep the
+        # level they had, written as their own.
+        layer = getattr(result, kind)
+        brought = layer["id"].astype(str).isin(set(frame["id"].astype(str))).to_numpy()
+        kept = access.keep_levels(layer, ~brought, previous.sharing)
+        if kept is not layer:
+            result = dataclasses.replace(result, **{kind: kept})
+            ours = serialise(kind, kept)
+    rows = {kind: ours}
+    levels = {kind: (level, actor.jurisdiction)}
+    # Redrawn jurisdictions can place incidents and resources differently; those layers
+    # keep their level and owner.
+    if kind == "jurisdictions":
+        for k in ("incidents", "resources"):
+            rows[k] = serialise(k, getattr(result, k))
+            old = _live(current).get(k)
+            levels[k] = (old.sharing, old.owner) if old is not None else (access.PUBLIC, None)
+    return _Change(row.id, current, result, rows, levels)
 
 
 def _write(connection: Connection, change: _Change, *, name: str, kind: str, mode: str,
@@ -665,12 +830,13 @@ def _write(connection: Connection, change: _Change, *, name: str, kind: str, mod
             continue
         latest = change.current.get(k)
         ours = k == kind
+        level, owner = change.levels[k]
         versions[k] = _store_version(
             connection, scenario_id=change.scenario_id, name=name, rows=rows,
             version=1 if latest is None else latest.version + 1,
             source=source if ours else f"placed again in jurisdictions from {source}",
             format=format if ours else "", mode=mode if ours else RECHECKED, actor=actor,
-            now=now)
+            now=now, sharing=level, owner=owner)
         changed.append(k)
         before[k] = None if previous is None else previous.summary()
         after[k] = versions[k].summary()
@@ -689,7 +855,7 @@ OPTIMISTIC_ATTEMPTS: Final[int] = 2
 
 def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFrame, mode: str,
                source: str, format: str, actor: Actor, expected_version: int | None = None,
-               now: datetime | None = None) -> StoredScenario:
+               now: datetime | None = None, sharing: str = "public") -> StoredScenario:
     """Add one layer to a stored scenario (replacing or merging by id), after checking
     the whole resulting scenario, as one audited change.
 
@@ -724,6 +890,11 @@ def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFra
         whatever is current.
     now : datetime.datetime, optional
         The time to record (UTC).
+    sharing : {"public", "partners", "owner"}
+        Who sees the layer's features that carry no ``sharing`` of their own
+        (:mod:`mutualaid.sharing`); recorded with ``owner = actor.jurisdiction``. Only
+        incidents and resources have a level (the other layers are everyone's). A merge
+        leaves the rows it does not bring at the level they had.
 
     Returns
     -------
@@ -732,6 +903,10 @@ def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFra
 
     Raises
     ------
+    LayerDenied
+        *actor* may not make this change: an admin stores anything; a planner or
+        coordinator only incidents, resources and travel times of its own jurisdiction;
+        a viewer nothing. The refusal is audited; nothing is stored.
     LayerRefused
         The combined scenario is not valid (``.reports`` says why); nothing stored.
     StaleLayer
@@ -750,8 +925,26 @@ def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFra
     ...            expected_version=3)  # doctest: +SKIP
     """
     now = _now(now)
+    level = _level_for(kind, sharing)
+    try:
+        refusal = access.role_refusal(actor, kind)
+        if refusal is not None:  # before reading anything
+            raise LayerDenied(refusal)
+        return _save_layer(store, scenario_name=scenario_name, kind=kind, frame=frame,
+                           mode=mode, source=source, format=format, actor=actor,
+                           expected_version=expected_version, now=now, sharing=level)
+    except LayerDenied as denied:
+        _denied(store, actor, denied, attempted=f"store the {kind} layer",
+                subject=f"scenario {scenario_name}: {kind}", now=now)
+        raise
+
+
+def _save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFrame, mode: str,
+                source: str, format: str, actor: Actor, expected_version: int | None,
+                now: datetime, sharing: str) -> StoredScenario:
     options = {"name": scenario_name, "kind": kind, "mode": mode, "source": source,
                "format": format}
+    checks = {"actor": actor, "sharing": sharing}
     change: _Change | None = None
     try:
         for attempt in range(OPTIMISTIC_ATTEMPTS + 1):
@@ -759,14 +952,15 @@ def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFra
             if not locked_check:
                 with store.reading() as connection:
                     change = _prepare(connection, frame=frame, expected_version=expected_version,
-                                      now=now, **options)
+                                      now=now, **options, **checks)
             with store.transaction() as connection:
                 # Serialises the writes to this scenario on PostgreSQL (SQLite's BEGIN
                 # IMMEDIATE already holds the database).
                 _scenario_row(connection, scenario_name, lock=True)
                 if locked_check:
                     change = _prepare(connection, frame=frame,
-                                      expected_version=expected_version, now=now, **options)
+                                      expected_version=expected_version, now=now, **options,
+                                      **checks)
                 else:
                     current = _current(connection, change.scenario_id, scenario_name)
                     if _version_ids(current) != _version_ids(change.current):
@@ -787,8 +981,111 @@ def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFra
     raise AssertionError("unreachable: the last attempt holds the lock")
 
 
+def set_layer_sharing(store: Store, *, scenario_name: str, kind: str, sharing: str,
+                      actor: Actor, expected_version: int | None = None,
+                      now: datetime | None = None) -> StoredScenario:
+    """Change who sees a layer: a new version with the same rows and the new level,
+    audited as ``sharing.changed``. This is how a share is revoked; it takes effect at
+    every session's next rerun (the versions' key changes).
+
+    Parameters
+    ----------
+    store : Store
+    scenario_name : str
+    kind : {"incidents", "resources"}
+        The other layers are everyone's and have no level.
+    sharing : {"public", "partners", "owner"}
+    actor : Actor
+        An admin changes any layer; a planner or coordinator only a layer its own
+        jurisdiction stored (the current version's ``owner``). When it is not an admin,
+        the other jurisdictions' features without a level of their own keep the level
+        they had (written as their own), so an owner changes who sees its features only.
+    expected_version : int, optional
+        The version the change is based on; refused (:class:`StaleLayer`) when it is
+        no longer current.
+    now : datetime.datetime, optional
+
+    Returns
+    -------
+    StoredScenario
+        ``changed`` is ``(kind,)``, or empty when the level already was *sharing*.
+
+    Raises
+    ------
+    LayerDenied
+        The actor may not change this layer's sharing (audited).
+    StaleLayer, UnknownScenario
+    ValueError
+        An unknown level.
+    """
+    now = _now(now)
+    access.check_level(sharing)
+    subject = f"scenario {scenario_name}: {kind}"
+    try:
+        if kind not in access.SHARED_KINDS:
+            raise LayerDenied(f"the {access.kind_words(kind)} have no sharing level: every "
+                              "signed-in person sees the jurisdictions and agreements")
+        return _set_layer_sharing(store, name=scenario_name, kind=kind, level=sharing,
+                                  actor=actor, expected_version=expected_version, now=now)
+    except LayerDenied as denied:
+        _denied(store, actor, denied, attempted=f"share the {kind} layer with {sharing}",
+                subject=subject, now=now)
+        raise
+
+
+def _set_layer_sharing(store: Store, *, name: str, kind: str, level: str, actor: Actor,
+                       expected_version: int | None, now: datetime) -> StoredScenario:
+    with store.transaction() as connection:
+        row = _scenario_row(connection, name, lock=True)
+        if row is None:
+            raise UnknownScenario(f"there is no stored scenario named {name!r}")
+        current = _current(connection, row.id, name)
+        _check_expected(kind, current, expected_version)
+        versions = _live(current)
+        old = versions.get(kind)
+        if old is None:
+            raise UnknownScenario(f"scenario {name} has no stored {kind} layer")
+        refusal = access.sharing_refusal(actor, kind, layer_owner=old.owner)
+        if refusal is not None:
+            raise LayerDenied(refusal)
+        scenario = _read_scenario(connection, name, current)
+        if old.sharing == level:
+            return StoredScenario(row.id, name, scenario, versions, ())
+        frame = getattr(scenario, kind)
+        if actor.role != "admin":
+            others = (frame["jurisdiction"].astype(object) != actor.jurisdiction).to_numpy()
+            frame = access.keep_levels(frame, others, old.sharing)
+            scenario = dataclasses.replace(scenario, **{kind: frame})
+        versions[kind] = _store_version(
+            connection, scenario_id=row.id, name=name, rows=serialise(kind, frame),
+            version=old.version + 1, source=old.source, format=old.format, mode=SHARED,
+            actor=actor, now=now, sharing=level, owner=old.owner)
+        audit.record(connection, actor=actor.username, action="sharing.changed",
+                     subject=f"scenario {name}: {kind}",
+                     before={"sharing": old.sharing, "version": old.version,
+                             "owner": old.owner},
+                     after={"sharing": level, "version": old.version + 1,
+                            "owner": old.owner, "by": actor.label}, now=now)
+    return StoredScenario(row.id, name, scenario, versions, (kind,))
+
+
 __all__ = [
-    "CHUNK_ROWS", "GEO_KINDS", "KINDS", "LayerVersion", "StaleLayer", "StoredScenario",
-    "UnitsInUse", "UnknownScenario", "current_versions", "files_fingerprint", "layer_history",
-    "load_stored_scenario", "save_layer", "save_scenario", "scenario_names", "serialise",
+    "CHUNK_ROWS",
+    "GEO_KINDS",
+    "KINDS",
+    "LayerDenied",
+    "LayerVersion",
+    "StaleLayer",
+    "StoredScenario",
+    "UnitsInUse",
+    "UnknownScenario",
+    "current_versions",
+    "files_fingerprint",
+    "layer_history",
+    "load_stored_scenario",
+    "save_layer",
+    "save_scenario",
+    "scenario_names",
+    "serialise",
+    "set_layer_sharing",
 ]

@@ -87,6 +87,11 @@ layer_versions = sa.Table(
     sa.Column("features", sa.Integer, nullable=False),
     sa.Column("loaded_by", sa.String(200), nullable=False),
     sa.Column("loaded_at", UTCDateTime, nullable=False),
+    # Issue 6 (migration 0002): the layer's sharing level (public, partners, owner; a
+    # feature's own ``sharing`` wins) and the jurisdiction of the person who stored it
+    # (NULL for the system, a folder load or an admin bound to none).
+    sa.Column("sharing", sa.String(10), nullable=False, server_default="public"),
+    sa.Column("owner", sa.String(200)),
     sa.UniqueConstraint("scenario_id", "kind", "version"),
 )
 

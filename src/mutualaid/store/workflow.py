@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection
 
 from mutualaid.errors import MutualAidError
 from mutualaid.identity import Actor
+from mutualaid.sharing import OWNER, PUBLIC, feature_levels, sees_everything
 from mutualaid.store import audit, jsontext
 from mutualaid.store.engine import Store
 from mutualaid.store.tables import (
@@ -350,10 +351,8 @@ def _deny(store: Store, actor: Actor, *, action: str, subject: str, reason: str,
           now: datetime) -> None:
     """Record the refusal in a transaction of its own, then raise :class:`Denied`."""
     message = f"{actor.label} cannot {action} {subject}: {reason}"
-    with store.transaction() as connection:
-        audit.record(connection, actor=actor.username, action="access.denied", subject=subject,
-                     after={"attempted": action, "role": actor.role,
-                            "jurisdiction": actor.jurisdiction, "reason": message}, now=now)
+    audit.record_denial(store, actor=actor, attempted=action, subject=subject, reason=message,
+                        now=now)
     raise Denied(message)
 
 
@@ -958,6 +957,14 @@ def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
     for line in lines:
         needs[line.incident_id][line.type] = needs[line.incident_id].get(line.type, 0) + line.remaining
         owner[(line.incident_id, line.type)] = line
+    # Units shared with nobody ("owner" level, issue 6) are the owner's to dispatch; they
+    # are not offered through the mutual-aid workflow, where offers name their resources.
+    # Partner-level units can only go where an agreement lets them, i.e. to partners.
+    levels = feature_levels(stored.scenario.resources,
+                            stored.layer_levels.get("resources", PUBLIC))
+    for resource_id, level in zip(stored.scenario.resources["id"].astype(str), levels):
+        if level == OWNER:
+            free.pop(resource_id, None)
     # The optimiser runs outside the write transaction (on SQLite that holds the store).
     plan = allocate(open_part(stored.scenario, free=free, needs=needs))
     body = plan.to_dict()
@@ -1018,7 +1025,9 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
     Returns
     -------
     Board
-        Requests and offers in id order.
+        Requests and offers in id order: for an admin all of them, for anyone else those
+        its jurisdiction is part of (its own requests, offers it makes or receives, and
+        the requests those offers answer).
 
     Raises
     ------
@@ -1040,6 +1049,13 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
                                                     int(r.units), float(r.minutes)))
         request_rows = connection.execute(sa.select(requests).where(
             requests.c.scenario_id == scenario_id).order_by(requests.c.id)).all()
+    if not sees_everything(viewer):
+        # A jurisdiction sees the requests and offers it is part of (as requester or as
+        # provider), not the dealings of two others (issue 6: sharing).
+        mine = viewer.jurisdiction
+        offer_rows = [o for o in offer_rows if mine in (o.provider, o.requester)]
+        involved = {o.request_id for o in offer_rows}
+        request_rows = [r for r in request_rows if r.jurisdiction == mine or r.id in involved]
     holding = {o.request_id for o in offer_rows if o.state in HOLDING_STATES}
     request_views = tuple(RequestView(
         r.id, r.jurisdiction, r.state, r.version, r.note, r.created_by, r.created_at,

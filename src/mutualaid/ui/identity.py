@@ -45,6 +45,7 @@ from mutualaid.settings import (
     SIGN_IN_WINDOW_S,
 )
 from mutualaid.store.accounts import active_actor, authenticate, get_account
+from mutualaid.store.audit import record_denial
 from mutualaid.store.engine import Store
 
 #: The one session-state key of the sign-in; no widget uses it.
@@ -340,17 +341,20 @@ def sign_out_button(actor: Actor | None = None) -> None:
         st.button("Sign out", key="identity.sign_out", on_click=sign_out)
 
 
-def require_actor(store: Store, *, role: str = "viewer") -> Actor:
+def require_actor(store: Store, *, role: str = "viewer", page: str = "") -> Actor:
     """The signed-in actor, with at least *role*; otherwise the page stops here.
 
     Signed out: shows the sign-in form and stops (after a successful sign-in the page
-    reruns, signed in). Signed in with a lower role: says what is needed and stops.
+    reruns, signed in). Signed in with a lower role: says what is needed, writes the
+    refusal to the audit log, and stops.
 
     Parameters
     ----------
     store : Store
     role : str
         The least role the page needs (one of :data:`mutualaid.identity.ROLES`).
+    page : str
+        The page's name, for the audit log.
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
@@ -360,7 +364,10 @@ def require_actor(store: Store, *, role: str = "viewer") -> Actor:
             st.rerun()
         st.stop()
     if not actor.at_least(role):
-        st.error(f"This page needs the {role} role or a higher one; you are signed in as "
-                 f"{actor.label}. Ask an admin if you need more access.")
+        message = (f"This page needs the {role} role or a higher one; you are signed in as "
+                   f"{actor.label}. Ask an admin if you need more access.")
+        record_denial(store, actor=actor, attempted=f"open the {page or 'a'} page",
+                      subject=f"page {page}" if page else "a page", reason=message)
+        st.error(message)
         st.stop()
     return actor

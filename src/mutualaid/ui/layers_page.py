@@ -22,6 +22,7 @@ from mutualaid.layers import KINDS, LayerResult, load_layer
 from mutualaid.layers.fields import FIELDS, suggest_mapping
 from mutualaid.layers.problems import Report
 from mutualaid.scenario import Scenario
+from mutualaid.sharing import LEVEL_LABELS, LEVELS, PUBLIC, SHARED_KINDS, sharing_refusal
 from mutualaid.ui import loaders
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
@@ -37,6 +38,7 @@ UPLOAD_TYPES: Final[list[str]] = ["geojson", "json", "gpkg", "zip", "kml", "csv"
 NONE: Final[str] = "(none)"
 PREVIEW_ROWS: Final[int] = 20
 REPORT_COLUMNS: Final[list[str]] = ["feature", "id", "field", "severity", "message"]
+SHARING_COLUMNS: Final[list[str]] = ["layer", "version", "shared with", "owner", "stored by"]
 LOG_COLUMNS: Final[list[str]] = ["kind", "version", "source", "features", "mode", "format",
                                   "loaded by", "loaded at (UTC)"]
 _FORMULA_START: Final[tuple[str, ...]] = ("=", "+", "-", "@")
@@ -235,6 +237,10 @@ def _mode_key(token: str) -> str:
     return state_key(PAGE, f"mode.{token}")
 
 
+def _share_key(token: str) -> str:
+    return state_key(PAGE, f"share.{token}")
+
+
 def _on_add(loaded: loaders.LoadedScenario, workspace: Workspace, token: str) -> None:
     # A callback, not ``if st.button(...)``: it runs before the next script run, so
     # the add happens exactly once even when that run is restarted (st.rerun). The
@@ -248,11 +254,12 @@ def _on_add(loaded: loaders.LoadedScenario, workspace: Workspace, token: str) ->
         st.session_state[_OUTCOME] = ("stale", token, "Sign in as a planner to add layers.")
         return
     mode = st.session_state.get(_mode_key(token), "merge")
+    level = st.session_state.get(_share_key(token), PUBLIC)
     try:
         stale = session.store_layer(loaded, workspace, kind=pending.kind,
                                     frame=pending.result.frame, mode=mode,
                                     source=pending.filename, format=pending.result.format,
-                                    actor=actor)
+                                    actor=actor, sharing=level if level in LEVELS else PUBLIC)
     except LayerRefused as refused:
         st.session_state[_OUTCOME] = ("refused", token, refused.reports)
         return
@@ -275,8 +282,17 @@ def add_form(result: LayerResult, loaded: loaders.LoadedScenario, workspace: Wor
                                   else None)
     labels = {"merge": "merge by id (same ids replaced, new ids added)",
               "replace": f"replace all {kind}"}
-    st.radio("Add as", ["merge", "replace"], horizontal=True, key=_mode_key(token),
-             format_func=labels.__getitem__)
+    left, right = st.columns(2)
+    left.radio("Add as", ["merge", "replace"], horizontal=True, key=_mode_key(token),
+               format_func=labels.__getitem__)
+    if kind in SHARED_KINDS:
+        right.selectbox("Share with", list(LEVELS), key=_share_key(token),
+                        format_func=LEVEL_LABELS.__getitem__,
+                        help="Who sees the features that carry no sharing of their own: "
+                             "everyone, the jurisdictions with an agreement with yours, or "
+                             "your own jurisdiction only.")
+    else:
+        right.caption(f"The {kind} are seen by everyone signed in.")
     st.button("Add to scenario", disabled=not result.ok, type="primary",
               key=state_key(PAGE, f"add.{token}"), on_click=_on_add,
               args=(loaded, workspace, token))
@@ -298,3 +314,73 @@ def add_form(result: LayerResult, loaded: loaders.LoadedScenario, workspace: Wor
 def kind_choice() -> str:
     """The layer-kind select box."""
     return st.selectbox("Layer kind", KINDS, key=state_key(PAGE, "kind"))
+
+
+# --- sharing (issue 6) ---------------------------------------------------------------------
+
+_SHARE_OUTCOME = state_key(PAGE, "share-outcome")
+
+
+def sharing_table(workspace: session.SharedWorkspace) -> pd.DataFrame:
+    """Who sees each current incidents and resources layer, as text."""
+    rows = []
+    for kind in SHARED_KINDS:
+        version = workspace.versions.get(kind)
+        if version is None:
+            continue
+        rows.append({"layer": kind, "version": str(version.version),
+                     "shared with": LEVEL_LABELS.get(version.sharing, version.sharing),
+                     "owner": version.owner or "(the shared files)",
+                     "stored by": version.loaded_by})
+    return pd.DataFrame(rows, columns=SHARING_COLUMNS).astype(str)
+
+
+def _level_key(kind: str) -> str:
+    return state_key(PAGE, f"level.{kind}")
+
+
+def _on_share(loaded: loaders.LoadedScenario, workspace: session.SharedWorkspace,
+              kind: str) -> None:
+    # The actor comes from the verified sign-in only; the store checks the right again.
+    actor = identity.current_actor(app_store())
+    level = st.session_state.get(_level_key(kind))
+    if actor is None:
+        st.session_state[_SHARE_OUTCOME] = (kind, "Sign in to change who sees a layer.")
+        return
+    if level not in LEVELS:
+        st.session_state[_SHARE_OUTCOME] = (kind, "Choose who may see the layer.")
+        return
+    refused = session.share_layer(loaded, workspace, kind=kind, sharing=level, actor=actor)
+    st.session_state[_SHARE_OUTCOME] = (kind, refused)
+
+
+def sharing_panel(loaded: loaders.LoadedScenario, workspace: session.SharedWorkspace) -> None:
+    """The "Sharing of the current layers" table and, for the layers the signed-in
+    person owns (any layer for an admin), a control to change who sees them."""
+    st.subheader("Sharing of the current layers")
+    st.caption("Jurisdictions and agreements are seen by everyone signed in. A feature's "
+               "own sharing value wins over its layer's.")
+    st.dataframe(sharing_table(workspace), hide_index=True, width="stretch")
+    actor = identity.current_actor(app_store())
+    if actor is None:
+        return
+    for kind in SHARED_KINDS:
+        version = workspace.versions.get(kind)
+        if version is None or sharing_refusal(actor, kind, layer_owner=version.owner):
+            continue
+        left, right = st.columns([2, 1])
+        key = _level_key(kind)
+        if st.session_state.get(key) not in LEVELS:
+            st.session_state[key] = version.sharing if version.sharing in LEVELS else PUBLIC
+        left.selectbox(f"Share the {kind} with", list(LEVELS), key=key,
+                       format_func=LEVEL_LABELS.__getitem__)
+        right.button(f"Apply to the {kind}", key=state_key(PAGE, f"apply-level.{kind}"),
+                     on_click=_on_share, args=(loaded, workspace, kind))
+    outcome = st.session_state.pop(_SHARE_OUTCOME, None)
+    if outcome is not None:
+        kind, refused = outcome
+        if refused is None:
+            st.success(f"The {kind} are now shared with "
+                       f"{LEVEL_LABELS[st.session_state.get(_level_key(kind), PUBLIC)]}.")
+        else:
+            st.error(f"Sharing not changed: {refused}")

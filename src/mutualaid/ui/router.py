@@ -1,4 +1,11 @@
-"""The app's navigation, and the guard that makes every page go through it.
+"""The app's navigation, the sign-in gate in front of it, and the guard that makes every
+page go through it.
+
+Nobody gets a page before signing in: without a verified sign-in the only page the
+navigation knows is the sign-in form, whatever URL was asked for, so no page script runs
+and no data is sent. A signed-in person's navigation lists only the pages their role
+may open; a page also checks the role itself (:func:`mutualaid.ui.identity.require_actor`),
+so a URL typed by hand reaches nothing more.
 
 Streamlit treats an app with a ``pages/`` folder as an old-style multipage app until
 ``st.navigation`` has run once in the server's life: on a freshly started server the
@@ -15,6 +22,7 @@ import contextvars
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from mutualaid.identity import Actor
 from mutualaid.ui import identity
 from mutualaid.ui.store import app_store
 
@@ -30,6 +38,17 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/briefing.py", "Briefing", "briefing"),
     ("pages/audit.py", "Audit log", "audit"),
 )
+#: The least role each page needs (issue 6): a viewer has the briefing and the maps; a
+#: planner also the Layers page; the audit log is for coordinators and admins.
+PAGE_ROLES: dict[str, str] = {
+    "pages/overview.py": "viewer",
+    "pages/allocation.py": "viewer",
+    "pages/workflow.py": "viewer",
+    "pages/layers.py": "planner",
+    "pages/agreements.py": "viewer",
+    "pages/briefing.py": "viewer",
+    "pages/audit.py": "coordinator",
+}
 
 #: ``?view=briefing`` on the app's URL: the briefing alone, full screen, for a shared
 #: display. The parameter only picks a layout; it grants nothing (a sign-in gate in
@@ -51,26 +70,74 @@ def kiosk_view() -> bool:
     return st.query_params.get(VIEW_PARAM) == KIOSK_VIEW
 
 
+def _sign_in_page(title: str):  # noqa: ANN202 - a page function
+    def page() -> None:
+        st.title("Mutual Aid")
+        st.caption(f"Shared emergency resources across borders. Sign in to open {title}.")
+        identity.sign_in_form(app_store())
+
+    page.__name__ = f"sign_in_{title.lower().replace(' ', '_')}"
+    return page
+
+
 def run_app() -> None:
     """Configure the page and run the page the URL names, through ``st.navigation``;
-    with ``?view=briefing``, the briefing page only, with no sidebar."""
+    with ``?view=briefing``, the briefing page only, with no sidebar. Without a verified
+    sign-in, the sign-in form only."""
     kiosk = kiosk_view()
     st.set_page_config(page_title="Mutual Aid", layout="wide",
                        initial_sidebar_state="collapsed" if kiosk else "auto")
-    if kiosk:
+    # Read again from the store on every rerun: a disabled account is out at its next click.
+    actor = identity.current_actor(app_store())
+    links: list[st.Page] = []
+    if actor is None:
+        # Every address shows the sign-in form, and keeps its address: once signed in,
+        # the same URL opens the page that was asked for.
+        entries = [KIOSK_PAGE] if kiosk else PAGES
+        pages = [st.Page(_sign_in_page(title), title=title, url_path=url, default=index == 0)
+                 for index, (_script, title, url) in enumerate(entries)]
+    elif kiosk:
         script, title, url = KIOSK_PAGE
         pages = [st.Page(script, title=title, url_path=url, default=True)]
         st.html(HIDE_SIDEBAR_CSS)
     else:
-        pages = [st.Page(script, title=title, url_path=url, default=index == 0)
-                 for index, (script, title, url) in enumerate(PAGES)]
-        # Who is signed in (read again from the store on every rerun) and "Sign out".
-        identity.sign_out_button(identity.current_actor(app_store()))
+        offered = _pages_for(actor)
+        pages = [page for page, _allowed in offered]
+        links = [page for page, allowed in offered if allowed]
+    # The navigation itself stays hidden: the sidebar links to the pages this role may
+    # open, and no others (the rest are refusals under their own address).
+    navigation = st.navigation(pages, position="hidden")
+    if links:
+        with st.sidebar:
+            for page in links:
+                st.page_link(page)
+        identity.sign_out_button(actor)  # who is signed in, and "Sign out"
     token = _ROUTED.set(True)
     try:
-        st.navigation(pages, position="hidden" if kiosk else "sidebar").run()
+        navigation.run()
     finally:
         _ROUTED.reset(token)
+
+
+def _refusal(title: str, role: str):  # noqa: ANN202 - a page function
+    def page() -> None:
+        st.title(title)
+        identity.require_actor(app_store(), role=role, page=title)  # refuses, audited
+
+    return page
+
+
+def _pages_for(actor: Actor) -> list[tuple[st.Page, bool]]:
+    """Every page, and whether *actor* may open it. A page above the actor's role is
+    registered as a refusal under the same URL, so typing its address shows why not
+    (and writes the attempt to the audit log) instead of reaching the page."""
+    pages = []
+    for index, (script, title, url) in enumerate(PAGES):
+        role = PAGE_ROLES[script]
+        allowed = actor.at_least(role)
+        target = script if allowed else _refusal(title, role)
+        pages.append((st.Page(target, title=title, url_path=url, default=index == 0), allowed))
+    return pages
 
 
 def require_router() -> None:

@@ -15,11 +15,21 @@ command line.
 Each rerun asks the store for the current versions (one small query); the scenario
 itself is rebuilt from the store only when a version changed (cached by the versions'
 key), so a rerun costs no more than before.
+
+Sharing (issue 6): every page sees the stored scenario only through
+:func:`mutualaid.sharing.visible_scenario` for the signed-in person (from the session's
+verified sign-in, :func:`mutualaid.ui.identity.current_actor`; nobody signed in sees
+public features only). :attr:`SharedWorkspace.version` names who is asking, so every
+cache keyed on it (plans, maps, tables) holds one viewer's view; a share revoked is a
+new layer version, so it takes effect at everyone's next rerun.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +39,9 @@ import streamlit as st
 from mutualaid.errors import MutualAidError
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
+from mutualaid.sharing import viewer_key, visible_scenario
 from mutualaid.store import Store, layers
-from mutualaid.ui import loaders
+from mutualaid.ui import identity, loaders
 from mutualaid.ui.store import app_store
 from mutualaid.workspace import LayerLogEntry, LayerRefused, Workspace
 
@@ -74,6 +85,38 @@ def _stored(url: str, name: str, key: str) -> Scenario | None:
     return None if stored is None else stored.scenario
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _visible(url: str, name: str, key: str, viewer: str, levels: str, _scenario: Scenario,
+             _actor: Actor | None) -> Scenario:
+    # Keyed on who is asking (``viewer``: username, role, jurisdiction) as well as the
+    # versions and their levels, so one person's view is never served to another.
+    return visible_scenario(_scenario, viewer=_actor, layer_levels=dict(
+        part.split("=", 1) for part in levels.split(",") if part))
+
+
+@dataclass(frozen=True)
+class SharedWorkspace(Workspace):
+    """The shared scenario as one signed-in person may see it.
+
+    Parameters
+    ----------
+    viewer : str
+        Who is asking (:func:`mutualaid.sharing.viewer_key`); part of :attr:`version`.
+    versions : mapping of str to LayerVersion
+        The current stored version of each layer (its sharing level and owner).
+    """
+
+    viewer: str = "nobody"
+    versions: Mapping[str, layers.LayerVersion] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """As :attr:`Workspace.version`, and naming who is asking: every cache keyed on
+        it (plans, maps) holds one viewer's view only."""
+        text = f"{super().version}\n{self.viewer}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _log(store: Store, name: str) -> tuple[LayerLogEntry, ...]:
     history = sorted(layers.layer_history(store, name), key=lambda v: (v.loaded_at, v.id))
     return tuple(LayerLogEntry(kind=v.kind, source=v.source, features=v.features,
@@ -82,23 +125,33 @@ def _log(store: Store, name: str) -> tuple[LayerLogEntry, ...]:
                  for v in history)
 
 
-def workspace_for(loaded: loaders.LoadedScenario) -> Workspace | None:
-    """The shared scenario of a loaded folder (stored on first use), None when the
-    folder's own files were rejected (their problems are in ``loaded.result.reports``).
+def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
+    """The shared scenario of a loaded folder (stored on first use) as the signed-in
+    person may see it; None when the folder's own files were rejected (their problems
+    are in ``loaded.result.reports``).
 
-    ``base`` is the folder's scenario as read from its files; ``current`` the stored
-    one; ``layer_log`` every stored version, oldest first.
+    ``base`` and ``current`` are the stored scenario with only what the person may see
+    (:func:`mutualaid.sharing.visible_scenario`; nobody signed in: public features
+    only); ``layer_log`` every stored version, oldest first; ``version`` names the
+    versions and the viewer.
     """
     if loaded.result.scenario is None:
         return None
     store = app_store()
+    actor = identity.current_actor(store)
     versions = _ensure_stored(store, loaded)
     name = scenario_name(loaded)
-    current = _stored(store.url, name, layers.StoredScenario(0, name, loaded.result.scenario,
-                                                             versions).version_key)
-    if current is None:
+    key = layers.StoredScenario(0, name, loaded.result.scenario, versions).version_key
+    full = _stored(store.url, name, key)
+    if full is None:
         return None
-    return Workspace(base=loaded.result.scenario, current=current, layer_log=_log(store, name))
+    levels = ",".join(f"{k}={v.sharing}" for k, v in sorted(versions.items()))
+    who = viewer_key(actor)
+    current = _visible(store.url, name, key, who, levels, full, actor)
+    # ``base`` is the same view: the folder's own files may hold features not everyone
+    # may see, so no page gets them unfiltered from here.
+    return SharedWorkspace(base=current, current=current, layer_log=_log(store, name),
+                           viewer=who, versions=dict(versions))
 
 
 def current_scenario(folder: Path) -> Scenario | None:
@@ -128,11 +181,13 @@ def current_version(workspace: Workspace, kind: str) -> int:
 
 def store_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: str,
                 frame: pd.DataFrame, mode: str, source: str, format: str,
-                actor: Actor) -> str | None:
-    """Store *frame* as a new version of the shared scenario's *kind* layer.
+                actor: Actor, sharing: str = "public") -> str | None:
+    """Store *frame* as a new version of the shared scenario's *kind* layer, shared at
+    level *sharing* (:mod:`mutualaid.sharing`).
 
     Returns None when stored, else why not, in words for the person (a change stored
-    by someone else since the page was drawn, units committed to offers).
+    by someone else since the page was drawn, units committed to offers, a change the
+    person may not make: that refusal is in the audit log).
 
     Raises
     ------
@@ -142,9 +197,24 @@ def store_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: s
     try:
         layers.save_layer(app_store(), scenario_name=scenario_name(loaded), kind=kind,
                           frame=frame, mode=mode, source=source, format=format, actor=actor,
-                          expected_version=current_version(workspace, kind))
+                          expected_version=current_version(workspace, kind),
+                          sharing=sharing)
     except LayerRefused:
         raise
-    except MutualAidError as refused:  # StaleLayer, UnitsInUse, UnknownScenario
+    except MutualAidError as refused:  # LayerDenied, StaleLayer, UnitsInUse, UnknownScenario
+        return str(refused)
+    return None
+
+
+def share_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: str,
+                sharing: str, actor: Actor) -> str | None:
+    """Change who sees the shared scenario's *kind* layer
+    (:func:`mutualaid.store.layers.set_layer_sharing`). None when done, else why not,
+    in words for the person (refusals are in the audit log)."""
+    try:
+        layers.set_layer_sharing(app_store(), scenario_name=scenario_name(loaded), kind=kind,
+                                 sharing=sharing, actor=actor,
+                                 expected_version=current_version(workspace, kind))
+    except MutualAidError as refused:  # LayerDenied, StaleLayer, UnknownScenario
         return str(refused)
     return None

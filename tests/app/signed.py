@@ -1,0 +1,51 @@
+"""AppTests of the app's pages act as a signed-in person: the app shows nothing but the
+sign-in form to anyone else (issue 6).
+
+:func:`app_test` creates an account (no password: nothing to hash) in the store the app
+under test opens — tests/conftest.py gives every test its own — and gives the session the
+record a verified sign-in leaves, before the first run. The form itself is tested in
+test_sign_in.py and through the browser in tests/e2e/.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from mutualaid.identity import system_actor
+from mutualaid.store import open_store
+from mutualaid.store.accounts import add_account, get_account
+from mutualaid.store.migrate import upgrade
+from mutualaid.ui import identity
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def ensure_account(username: str, *, role: str, jurisdiction: str | None = None) -> str:
+    """The account, created in the test's store when it is not there yet."""
+    store = open_store()
+    try:
+        upgrade(store)
+        if get_account(store, username) is None:
+            add_account(store, username=username, role=role, jurisdiction=jurisdiction,
+                        actor=system_actor("test"))
+    finally:
+        store.dispose()
+    return username
+
+
+def sign_in_session(at: AppTest, username: str) -> AppTest:
+    """Give *at*'s session the record a verified sign-in of *username* leaves."""
+    at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
+                                                                time.time())
+    return at
+
+
+def app_test(script: str = APP, *, role: str = "admin", jurisdiction: str | None = None,
+             username: str | None = None, default_timeout: float = 180) -> AppTest:
+    """``AppTest.from_file(script)`` signed in as a new or existing account (an admin
+    bound to no jurisdiction unless told otherwise), not run yet."""
+    name = ensure_account(username or f"{role}-tester", role=role, jurisdiction=jurisdiction)
+    return sign_in_session(AppTest.from_file(script, default_timeout=default_timeout), name)

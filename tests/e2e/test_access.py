@@ -1,0 +1,105 @@
+"""Who gets what, in a real browser (issue 6): an unsigned browser gets the sign-in form
+at every address and nothing of the data; a viewer typing the address of a page above
+its role is refused and the attempt is audited; a disabled account's open session loses
+access at its next click."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from browsing import PASSWORD, visit
+
+from mutualaid.identity import system_actor
+from mutualaid.settings import STATE_DIR_ENV, STORE_FILE_NAME
+from mutualaid.store import audit, open_store
+from mutualaid.store.accounts import disable_account
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # conftest's browser fixture says the same for each test
+    if os.environ.get("CI") == "true":
+        raise
+    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "rhine-flood-2021"
+ADDRESSES = ["", "/overview", "/allocation", "/workflow", "/layers", "/agreements",
+             "/briefing", "/audit", "/?view=briefing", "/no-such-page"]
+
+
+def store_of(env: dict[str, str]):
+    return open_store(f"sqlite:///{Path(env[STATE_DIR_ENV]) / STORE_FILE_NAME}")
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_an_unsigned_browser_gets_only_the_sign_in_form(start_app, offline_page, address):
+    url = start_app(scenario_dirs=[SAMPLE])
+    page = offline_page.page
+    page.goto(f"{url}{address}")
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Mutual Aid")).to_be_visible()
+    # nothing of the scenario: no map, no figures, no tables, no links to pages
+    assert page.locator("iframe").count() == 0
+    assert page.get_by_test_id("stMetric").count() == 0
+    assert page.get_by_test_id("stDataFrame").count() == 0
+    assert page.get_by_test_id("stSidebar").get_by_role("link").count() == 0
+    text = page.content()
+    assert "DE-NW" not in text and "Erftstadt" not in text
+    assert not offline_page.errors and not offline_page.dialogs
+
+
+def test_a_wrong_password_gets_nothing_either(start_app, offline_page):
+    url = start_app(scenario_dirs=[SAMPLE])
+    page = offline_page.page
+    page.goto(f"{url}/allocation")
+    page.get_by_role("textbox", name="Username").fill("e2e")
+    page.get_by_role("textbox", name="Password").fill("not the password at all")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("Unknown username or wrong password")).to_be_visible()
+    assert page.get_by_test_id("stMetric").count() == 0
+
+
+def test_a_viewer_typing_a_planners_address_is_refused_and_audited(start_app, offline_page,
+                                                                  own_store):
+    env = own_store(vic=("viewer", "DE-NW"))
+    url = start_app(scenario_dirs=[SAMPLE], env=env)
+    page = offline_page.page
+    visit(page, url, username="vic")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_role("link", name="Overview", exact=True)).to_be_visible()
+    # the viewer's links: the maps and the briefing, not the Layers page or the audit log
+    expect(sidebar.get_by_role("link", name="Layers", exact=True)).to_have_count(0)
+    expect(sidebar.get_by_role("link", name="Audit log", exact=True)).to_have_count(0)
+    # typing the address: a new session, signed in again, then refused
+    visit(page, f"{url}/layers", username="vic")
+    expect(page.get_by_text("This page needs the planner role")).to_be_visible()
+    assert page.locator("input[type=file]").count() == 0
+    store = store_of(env)
+    with store.reading() as connection:
+        denied = list(audit.entries(connection, actions=["access.denied"]))
+    store.dispose()
+    assert [(d.actor, d.subject) for d in denied] == [("vic", "page Layers")]
+
+
+def test_a_disabled_account_loses_access_at_its_next_click(start_app, offline_page,
+                                                           own_store):
+    env = own_store(cora=("coordinator", "DE-NW"))
+    url = start_app(scenario_dirs=[SAMPLE], env=env)
+    page = offline_page.page
+    visit(page, f"{url}/workflow", username="cora")
+    expect(page.get_by_role("heading", name="Workflow")).to_be_visible()
+    store = store_of(env)
+    disable_account(store, "cora", actor=system_actor("e2e"))
+    store.dispose()
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Overview", exact=True).click()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    assert page.get_by_test_id("stMetric").count() == 0
+    # and the disabled account cannot sign in again
+    page.get_by_role("textbox", name="Username").fill("cora")
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text("Unknown username or wrong password")).to_be_visible()
