@@ -120,7 +120,7 @@ def log_line(page: Page):
 def go_to(page: Page, title: str) -> None:
     """Follow the sidebar link: the same Streamlit session, unlike a new page load."""
     page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title)).to_be_visible()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
 
 
 def map_with_incidents(page: Page, count: int) -> Frame:

@@ -292,9 +292,9 @@ def test_a_role_the_app_does_not_know_signs_nobody_in(oidc_app, provider, person
     # Back on the home page: the sidebar says why nobody is signed in.
     expect(sidebar(page).get_by_text(refused, exact=True)).to_be_visible()
     expect(sidebar(page).get_by_text("Signed in as")).to_have_count(0)
-    # A page that needs a sign-in says it too, above the ways to sign in.
-    sidebar(page).get_by_text("Workflow", exact=True).click()
-    expect(page.get_by_role("heading", name="Workflow")).to_be_visible()
+    # Every address shows the sign-in page, which says it too, above the ways to sign in.
+    page.goto(f"{url}/workflow")
+    expect(page.get_by_text("Sign in to open Workflow.")).to_be_visible()
     main = page.get_by_test_id("stMain")
     expect(main.get_by_text(refused, exact=True)).to_be_visible()
     expect(main.get_by_role("button", name=BUTTON, exact=True)).to_be_visible()
@@ -316,7 +316,8 @@ def test_a_disabled_account_loses_access_at_the_next_rerun(oidc_app, provider, p
                                                         actor=system_actor("e2e")))
     # The next rerun of the same session (moving to another page of the app)...
     sidebar(page).get_by_text("Audit log", exact=True).click()
-    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+    page.wait_for_url(f"{url}/audit")
+    expect(page.get_by_text("Sign in to open Audit log.")).to_be_visible()
     refused = ("Your organisation's sign-in was refused: the account oidc:dora is disabled "
                "in this app")
     expect(page.get_by_test_id("stMain").get_by_text(refused, exact=False)).to_be_visible()

@@ -111,7 +111,11 @@ def run_app() -> None:
         with st.sidebar:
             for page in links:
                 st.page_link(page)
-        identity.sign_out_button(actor)  # who is signed in, and "Sign out"
+    # Who is signed in and "Sign out"; signed out after the identity provider's sign-in
+    # was refused, why, and a way out of the provider's session. (The kiosk view has no
+    # sidebar once signed in.)
+    if not (kiosk and actor is not None):
+        identity.sign_out_button(actor)
     token = _ROUTED.set(True)
     try:
         navigation.run()
