@@ -30,7 +30,7 @@ HOSTILE_VALUE = "<img src=x onerror=alert(1)> **bold** :red[x]"
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """A store with a viewer's account and four audited changes on two days."""
+    """A store with an admin's account and four audited changes on two days."""
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     monkeypatch.setenv(DATABASE_URL_ENV, url)
     monkeypatch.setenv(FIRST_RUN_ENV, "0")
@@ -39,7 +39,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     opened = open_store(url)
     upgrade(opened)
     admin = system_actor("test")
-    add_account(opened, username="vera", role="coordinator", jurisdiction="DE-NW",
+    add_account(opened, username="vera", role="admin", jurisdiction="DE-NW",
                 password=PASSWORD, actor=admin, now=T0 - timedelta(days=1))  # row 1
     changes = [("alice", "request.created", "request 1", None, {"state": "open"}, T0),
                ("bob", "offer.committed", "offer 7", {"state": "proposed"},
@@ -102,7 +102,7 @@ def test_a_disabled_or_unknown_account_sees_nothing(store):
     assert at.text_input(key="identity.sign_in_form.username") is not None
 
 
-def test_a_viewer_sees_the_chain_intact_and_every_row_newest_first(store):
+def test_an_admin_sees_the_chain_intact_and_every_row_newest_first(store):
     at = open_audit()
     assert not at.exception
     assert at.success[0].value.startswith("Audit chain intact: 4 row(s)")
@@ -234,3 +234,26 @@ def test_a_viewer_is_not_offered_the_audit_log(store):
     assert not at.exception
     with pytest.raises(ValueError):
         at.switch_page("pages/audit.py")
+
+
+def test_a_coordinator_reads_only_the_rows_of_its_own_jurisdictions_accounts(store):
+    """Issue 6: subjects and before/after values can name what another jurisdiction
+    shares with nobody, so a coordinator reads the rows its own jurisdiction's accounts
+    wrote; the actor filter offers only those accounts."""
+    admin = system_actor("test")
+    for username, jurisdiction in (("alice", "DE-NW"), ("bob", "NL-LI"), ("dirk", "DE-NW")):
+        add_account(store, username=username, role="coordinator", jurisdiction=jurisdiction,
+                    password=PASSWORD, actor=admin)
+    alice = open_audit(username="alice")
+    assert not alice.exception
+    assert set(the_table(alice)["actor"]) == {"alice"}
+    assert alice.selectbox(key="audit.actor").options == [audit_page.ANYONE, "alice"]
+    assert any("rows written by the accounts of DE-NW" in text
+               for text in markdown_texts(alice))
+    bob = open_audit(username="bob")
+    assert set(the_table(bob)["actor"]) == {"bob"}
+    assert all("HOSTILE" not in s and "evil" not in s for s in the_table(bob)["subject"])
+    # the chain's verdict covers the whole log
+    assert bob.success[0].value.startswith("Audit chain intact: 7 row(s)")
+    # an admin reads every row
+    assert set(the_table(open_audit())["actor"]) == {"system:test", "alice", "bob", "carol"}

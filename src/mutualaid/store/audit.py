@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mutualaid.store import jsontext
-from mutualaid.store.tables import audit_head, audit_log
+from mutualaid.store.tables import accounts, audit_head, audit_log
 
 if TYPE_CHECKING:
     from mutualaid.identity import Actor
@@ -238,7 +238,8 @@ def verify(connection: Connection) -> Verification:
 def entries(connection: Connection, *, actions: Sequence[str] | None = None,
             actor: str | None = None, subject_contains: str | None = None,
             since: datetime | None = None, until: datetime | None = None,
-            limit: int | None = None, newest_first: bool = True) -> Iterator[AuditEntry]:
+            limit: int | None = None, newest_first: bool = True,
+            jurisdiction: str | None = None) -> Iterator[AuditEntry]:
     """Rows of the log matching every filter given.
 
     Parameters
@@ -255,8 +256,14 @@ def entries(connection: Connection, *, actions: Sequence[str] | None = None,
         At most this many rows.
     newest_first : bool
         Order (by sequence number).
+    jurisdiction : str, optional
+        Only rows written by accounts of this jurisdiction (what a coordinator may read:
+        :func:`mutualaid.ui.audit_page.scope`).
     """
     query = sa.select(audit_log)
+    if jurisdiction is not None:
+        query = query.where(audit_log.c.actor.in_(
+            sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction)))
     if actions:
         query = query.where(audit_log.c.action.in_(list(actions)))
     if actor:

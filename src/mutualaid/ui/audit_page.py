@@ -1,7 +1,8 @@
 """The Audit log page's Streamlit side: chain status, filters, the table, downloads.
 
 Every change to the store wrote a row (:mod:`mutualaid.store.audit`); this page reads
-them for any signed-in account (viewer or above). The chain is verified at the top, so
+them for coordinators (the rows written by their own jurisdiction's accounts) and admins
+(every row). The chain is verified at the top, so
 a log changed behind the app's back says so before anyone reads it.
 
 Actors, subjects and before/after values come from uploaded files and sign-in names:
@@ -25,7 +26,7 @@ import streamlit as st
 from mutualaid.identity import Actor
 from mutualaid.store import Store, audit
 from mutualaid.store.commands_audit import csv_text, entry_row, json_text
-from mutualaid.store.tables import audit_log
+from mutualaid.store.tables import accounts, audit_log
 from mutualaid.ui.state import state_key
 
 PAGE: Final[str] = "audit"
@@ -59,6 +60,18 @@ class Filters:
     subject: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    #: Whose rows the reader may read at all (:func:`scope`); not a reader's choice.
+    jurisdiction: str | None = None
+
+
+def scope(actor: Actor) -> str | None:
+    """The jurisdiction whose accounts' rows *actor* may read; None: every row.
+
+    An admin reads the whole log. Anyone else reads the rows written by the accounts of
+    their own jurisdiction: the log's subjects and before/after values can name
+    features another jurisdiction shares with nobody (:mod:`mutualaid.sharing`).
+    """
+    return None if actor.role == "admin" else (actor.jurisdiction or "")
 
 
 def day_range(picked: Sequence[date] | date | None) -> tuple[datetime | None, datetime | None]:
@@ -82,14 +95,18 @@ def query(store: Store, filters: Filters, *, limit: int | None = None,
         return list(audit.entries(
             connection, actions=filters.actions or None, actor=filters.actor,
             subject_contains=filters.subject or None, since=filters.since,
-            until=filters.until, limit=limit, newest_first=newest_first))
+            until=filters.until, limit=limit, newest_first=newest_first,
+            jurisdiction=filters.jurisdiction))
 
 
-def actors(store: Store) -> list[str]:
-    """Every actor in the log, sorted."""
+def actors(store: Store, jurisdiction: str | None = None) -> list[str]:
+    """Every actor in the log (of *jurisdiction*'s accounts only, when given), sorted."""
+    query = sa.select(audit_log.c.actor).distinct()
+    if jurisdiction is not None:
+        query = query.where(audit_log.c.actor.in_(
+            sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction)))
     with store.reading() as connection:
-        return sorted(a for (a,) in connection.execute(
-            sa.select(audit_log.c.actor).distinct()))
+        return sorted(a for (a,) in connection.execute(query))
 
 
 def first_and_last_day(store: Store) -> tuple[date, date] | None:
@@ -143,14 +160,17 @@ def show_status(store: Store) -> audit.Verification:
     return result
 
 
-def choose_filters(store: Store) -> Filters:
-    """The filter widgets, in one row."""
+def choose_filters(store: Store, actor: Actor | None = None) -> Filters:
+    """The filter widgets, in one row, within what *actor* may read (:func:`scope`;
+    None: the whole log)."""
+    readable = None if actor is None else scope(actor)
     cols = st.columns([3, 2, 2, 2])
     actions = cols[0].multiselect(
         "Actions", list(audit.ACTIONS), key=state_key(PAGE, "actions"),
         format_func=lambda name: f"{name} — {audit.ACTIONS[name]}",
         placeholder="every action")
-    actor = cols[1].selectbox("Actor", [ANYONE, *actors(store)], key=state_key(PAGE, "actor"))
+    who = cols[1].selectbox("Actor", [ANYONE, *actors(store, readable)],
+                            key=state_key(PAGE, "actor"))
     subject = cols[2].text_input("Subject contains", key=state_key(PAGE, "subject"),
                                  placeholder="offer 12", max_chars=200)
     days = first_and_last_day(store)
@@ -160,8 +180,8 @@ def choose_filters(store: Store) -> Filters:
         help="Pick a first and a last day; empty: every day."
              + (f" The log runs from {days[0]} to {days[1]}." if days else ""))
     since, until = day_range(picked)
-    return Filters(actions=tuple(actions), actor=None if actor == ANYONE else actor,
-                   subject=subject.strip(), since=since, until=until)
+    return Filters(actions=tuple(actions), actor=None if who == ANYONE else who,
+                   subject=subject.strip(), since=since, until=until, jurisdiction=readable)
 
 
 def show_table(store: Store, filters: Filters) -> int:
@@ -196,12 +216,16 @@ def show_downloads(store: Store, filters: Filters, *, matching: int) -> None:
 
 
 def show_page(store: Store, actor: Actor) -> None:
-    """The whole page below its title, for a signed-in *actor* (viewer or above; the
+    """The whole page below its title, for a signed-in *actor* (coordinator or above; the
     sidebar says who)."""
     st.caption("Every change to shared data is recorded here: who made it, when, and "
                "what it was before and after.")
     show_status(store)
-    filters = choose_filters(store)
+    readable = scope(actor)
+    if readable is not None:
+        st.caption(f"You read the rows written by the accounts of {readable or 'no jurisdiction'}"
+                   "; an admin reads the whole log.")
+    filters = choose_filters(store, actor)
     try:
         matching = show_table(store, filters)
     except ValueError:
