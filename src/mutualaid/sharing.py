@@ -174,6 +174,44 @@ def visible(frame: pd.DataFrame, *, viewer: Actor | None, layer_sharing: str,
     return public | own | ((levels == PARTNERS) & partner)
 
 
+def layer_visible(level: str, owner: str | None, *, viewer: Actor | None,
+                  agreements: pd.DataFrame | None, jurisdictions: pd.DataFrame) -> bool:
+    """Whether *viewer* may know of a layer version stored at *level* by *owner* (its
+    source file, feature count and who stored it, as the layer log shows them).
+
+    Parameters
+    ----------
+    level : str
+        The version's sharing level (an unknown one counts as ``owner``).
+    owner : str or None
+        The jurisdiction that stored it (None: nobody's; only an admin sees it when
+        it is not public).
+    viewer : Actor or None
+    agreements, jurisdictions : pandas.DataFrame
+        Of the same scenario (who the owner's partners are).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mutualaid.identity import Actor
+    >>> jur = pd.DataFrame({"id": ["DE-NW", "NL-LI"], "country": ["DE", "NL"]})
+    >>> rows = pd.DataFrame({"from": ["DE-NW"], "to": ["NL-LI"]})
+    >>> nora = Actor("nora", "planner", "NL-LI")
+    >>> layer_visible("partners", "DE-NW", viewer=nora, agreements=rows, jurisdictions=jur)
+    True
+    >>> layer_visible("owner", "DE-NW", viewer=nora, agreements=rows, jurisdictions=jur)
+    False
+    """
+    if sees_everything(viewer) or level == PUBLIC:
+        return True
+    if viewer is None or not viewer.jurisdiction or owner is None:
+        return False
+    if owner == viewer.jurisdiction:
+        return True
+    return level == PARTNERS and owner in partners(
+        viewer.jurisdiction, agreements=agreements, jurisdictions=jurisdictions)
+
+
 def visible_scenario(scenario: Scenario, *, viewer: Actor | None,
                      layer_levels: Mapping[str, str]) -> Scenario:
     """*scenario* with only what *viewer* may see.
@@ -218,7 +256,7 @@ def visible_scenario(scenario: Scenario, *, viewer: Actor | None,
 
 __all__ = [
     "LEVELS", "LEVEL_LABELS", "OWNER", "PARTNERS", "PUBLIC", "SHARED_KINDS", "check_level",
-    "feature_levels", "partners", "sees_everything", "viewer_key", "visible",
+    "feature_levels", "layer_visible", "partners", "sees_everything", "viewer_key", "visible",
     "visible_scenario",
 ]
 

@@ -286,3 +286,38 @@ def test_layers_page_refuses_another_jurisdictions_incidents(scenario):
             "for its own jurisdiction") in pia.error[0].value
     table = next(df.value for df in pia.dataframe if "shared with" in df.value.columns)
     assert table["version"].tolist() == ["1", "1"]
+
+
+def log_sources(at: AppTest) -> list[str]:
+    """The layer log's source column (the Layers page's table with a "source" column)."""
+    return [row for df in at.dataframe if "source" in df.value.columns
+            for row in df.value["source"].tolist()]
+
+
+def test_layer_log_shows_only_versions_the_reader_may_know_of(scenario):
+    """Issue 6: a version stored for its owner only (its file name, size, author) is not
+    in another jurisdiction's layer log; a partners version is in a partner's; a page that
+    cannot list the version still stores on top of it (no stale-version refusal)."""
+    session("pia", "planner", "DE-NW")  # stores the folder's scenario
+    add_shared_incident("owner")
+    bert = session("bert", "planner", "BE-WLG", "pages/layers.py")
+    assert not bert.exception
+    assert "u.geojson" not in log_sources(bert)
+    assert "incidents.geojson" in log_sources(bert)  # the first, public version
+    pia = session("pia", "planner", "DE-NW", "pages/layers.py")
+    assert "u.geojson" in log_sources(pia)
+    set_layer_sharing(open_store(), scenario_name="meuse", kind="incidents",
+                      sharing="partners", actor=PIA)
+    nina = session("nina", "planner", "NL-LI", "pages/layers.py")
+    assert "u.geojson" in log_sources(nina)
+    bert.run()
+    assert "u.geojson" not in log_sources(bert)
+    # BE-WLG's planner adds its own incident on top of versions it cannot list
+    bert.selectbox(key="layers.kind").set_value("incidents").run()
+    bert.file_uploader(key="layers.upload").set_value(
+        [("be.geojson", collection(incident(4.5, "I-BE-1")), "application/geo+json")]).run()
+    [add] = [b for b in bert.button if b.label == "Add to scenario"]
+    add.click().run()
+    assert not bert.exception and not bert.error
+    assert "be.geojson" in log_sources(bert)
+    assert "u.geojson" not in log_sources(bert)

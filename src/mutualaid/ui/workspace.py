@@ -39,7 +39,7 @@ import streamlit as st
 from mutualaid.errors import MutualAidError
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
-from mutualaid.sharing import viewer_key, visible_scenario
+from mutualaid.sharing import layer_visible, viewer_key, visible_scenario
 from mutualaid.store import Store, layers
 from mutualaid.ui import identity, loaders
 from mutualaid.ui.store import app_store
@@ -111,18 +111,27 @@ class SharedWorkspace(Workspace):
 
     @property
     def version(self) -> str:
-        """As :attr:`Workspace.version`, and naming who is asking: every cache keyed on
-        it (plans, maps) holds one viewer's view only."""
-        text = f"{super().version}\n{self.viewer}"
+        """As :attr:`Workspace.version`, naming every current layer version and its
+        level (the log shows only the versions the viewer may know of) and who is asking:
+        every cache keyed on it (plans, maps) holds one viewer's view only."""
+        current = ",".join(f"{k}={v.version}:{v.sharing}"
+                           for k, v in sorted(self.versions.items()))
+        text = f"{super().version}\n{current}\n{self.viewer}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _log(store: Store, name: str) -> tuple[LayerLogEntry, ...]:
+def _log(store: Store, name: str, *, actor: Actor | None,
+         scenario: Scenario) -> tuple[LayerLogEntry, ...]:
+    # Only the versions the person may know of (their source file, size and author):
+    # a layer stored for its owner only is not in another jurisdiction's log.
     history = sorted(layers.layer_history(store, name), key=lambda v: (v.loaded_at, v.id))
     return tuple(LayerLogEntry(kind=v.kind, source=v.source, features=v.features,
                                loaded_at=v.loaded_at, mode=v.mode, format=v.format,
                                by=v.loaded_by, version=v.version)
-                 for v in history)
+                 for v in history
+                 if layer_visible(v.sharing, v.owner, viewer=actor,
+                                  agreements=scenario.agreements,
+                                  jurisdictions=scenario.jurisdictions))
 
 
 def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
@@ -132,7 +141,8 @@ def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
 
     ``base`` and ``current`` are the stored scenario with only what the person may see
     (:func:`mutualaid.sharing.visible_scenario`; nobody signed in: public features
-    only); ``layer_log`` every stored version, oldest first; ``version`` names the
+    only); ``layer_log`` every stored version the person may know of, oldest first
+    (:func:`mutualaid.sharing.layer_visible`); ``version`` names the current
     versions and the viewer.
     """
     if loaded.result.scenario is None:
@@ -150,7 +160,8 @@ def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
     current = _visible(store.url, name, key, who, levels, full, actor)
     # ``base`` is the same view: the folder's own files may hold features not everyone
     # may see, so no page gets them unfiltered from here.
-    return SharedWorkspace(base=current, current=current, layer_log=_log(store, name),
+    return SharedWorkspace(base=current, current=current,
+                           layer_log=_log(store, name, actor=actor, scenario=full),
                            viewer=who, versions=dict(versions))
 
 
@@ -175,6 +186,8 @@ def session_loaded(loaded: loaders.LoadedScenario) -> loaders.LoadedScenario:
 def current_version(workspace: Workspace, kind: str) -> int:
     """The stored version of *kind* the page showed (0 when none): passed back when the
     page stores a change, so a change based on an older version is refused."""
+    if isinstance(workspace, SharedWorkspace) and kind in workspace.versions:
+        return workspace.versions[kind].version  # also when its log entry is not shown
     numbers = [e.version for e in workspace.layer_log if e.kind == kind]
     return max(numbers, default=0)
 
