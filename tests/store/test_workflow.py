@@ -621,7 +621,7 @@ def test_a_third_jurisdiction_does_not_see_the_dealings_of_two_others(store, sma
         assert {o.requester for o in seen.offers} == {"NL-B"}
 
 
-def test_units_shared_with_nobody_are_never_offered(store):
+def test_units_shared_with_nobody_serve_only_their_owners_requests(store):
     scenario = small_scenario()
     resources = scenario.resources.copy()
     resources["sharing"] = ["owner" if r == "R-DE-BOAT" else None for r in resources["id"]]
@@ -635,3 +635,11 @@ def test_units_shared_with_nobody_are_never_offered(store):
                for line in o.lines}
     assert "R-DE-BOAT" not in offered
     assert "R-DE-PUMP" in offered  # the layer's other units are offered as before
+    # DE-A's own request: its unshared boat serves it (the offer stays within DE-A)
+    workflow.create_request(store, "small", actor=ALICE, now=T0 + timedelta(minutes=1))
+    workflow.plan_offers(store, "small", actor=ALICE, now=T0 + timedelta(minutes=2))
+    proposed = [o for o in workflow.board(store, "small", viewer=ROOT).offers
+                if o.state == workflow.PROPOSED]
+    home = [(o.provider, o.requester, line.incident_id) for o in proposed for line in o.lines
+            if line.resource_id == "R-DE-BOAT"]
+    assert home == [("DE-A", "DE-A", "I-DE-1")]

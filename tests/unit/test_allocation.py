@@ -84,6 +84,21 @@ def test_domestic_units_serve_without_agreement_and_without_delay():
     assert (a.from_jurisdiction, a.to_jurisdiction) == ("DE-A", "DE-A")
 
 
+def test_home_only_units_serve_their_owners_incidents_and_no_others():
+    """Issue 6: units shared with nobody stay at home; a farther unit goes abroad."""
+    s = make([R("R-HOME", "boat", "DE-A", 6.9), R("R-FAR", "boat", "DE-A", 6.1)],
+             [I("I-NL", {"boat": 1}, "NL-B", 7.1, severity=5), I("I-DE", {"boat": 1}, "DE-A", 6.5)],
+             [("DE", "NL", ["*"], 10)])
+    free = {(a.resource_id, a.incident_id) for a in allocate(s).assignments.itertuples()}
+    assert ("R-HOME", "I-NL") in free  # without the rule the nearest boat goes abroad
+    kept = allocate(s, home_only={"R-HOME"})
+    assert {(a.resource_id, a.incident_id) for a in kept.assignments.itertuples()} == {
+        ("R-HOME", "I-DE"), ("R-FAR", "I-NL")}
+    alone = allocate(make([R("R-HOME", "boat", "DE-A", 6.9)], [I("I-NL", {"boat": 1}, "NL-B", 7.1)],
+                          [("DE", "NL", ["*"], 10)]), home_only={"R-HOME"})
+    assert alone.assignments.empty and len(alone.unmet) == 1
+
+
 def test_cross_border_trip_uses_the_smallest_matching_delay():
     s = make([R("R1", "boat", "DE-A", 6.8)], [I("I1", {"boat": 1}, "NL-B", 7.2)],
              [("DE", "NL", ["*"], 40), ("DE-A", "NL-B", ["boat"], 15), ("*", "*", ["pump"], 1)])

@@ -62,6 +62,8 @@ def _finish(problem: Problem, rtype: str, r: np.ndarray, i: np.ndarray,
     u, inc = problem.units, problem.incidents
     d = delay_tab[u.owner[r], inc.jurisdiction[i]]
     ok = ~np.isnan(d)
+    if u.home_only is not None:  # units shared with nobody stay at home
+        ok &= ~u.home_only[r] | (u.owner[r] == inc.jurisdiction[i])
     r, i, d = r[ok], i[ok], d[ok]
     if travel is None:
         travel = travel_minutes(from_lon=u.lon[r], from_lat=u.lat[r], to_lon=inc.lon[i],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
 
@@ -25,7 +25,8 @@ from mutualaid.scenario import Scenario
 
 
 def allocate(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
-             agreements: pd.DataFrame | None = None) -> Plan:
+             agreements: pd.DataFrame | None = None,
+             home_only: Collection[str] | None = None) -> Plan:
     """The optimal plan for a scenario (contract, section 2).
 
     Maximises Σ severity x units delivered, then minimises Σ units x minutes, in whole
@@ -40,6 +41,9 @@ def allocate(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
         Replaces the reserve of those jurisdictions (to see the effect of a change).
     agreements : DataFrame, optional
         Replaces the scenario's agreement rows.
+    home_only : collection of str, optional
+        Resource ids whose units serve only incidents of their owner's own jurisdiction
+        (units their owner shares with nobody; :mod:`mutualaid.sharing`).
 
     Returns
     -------
@@ -51,7 +55,7 @@ def allocate(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
         When a reserve override names an unknown jurisdiction or lies outside 0..1.
     """
     start = perf_counter()
-    problem = prepare(scenario, reserves=reserves, agreements=agreements)
+    problem = prepare(scenario, reserves=reserves, agreements=agreements, home_only=home_only)
     timings: Counter = Counter()
 
     def one_type(rtype: str) -> tuple[TypeSolution, float, float]:

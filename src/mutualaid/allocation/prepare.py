@@ -9,7 +9,7 @@ resource without an owning jurisdiction take no part either; they are listed in
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +50,9 @@ class Units:
     lat: np.ndarray
     speed: np.ndarray      # km/h, override or the type's default
     road_factor: np.ndarray
+    #: bool; True: the unit serves its owner's own incidents only (shared with nobody,
+    #: :mod:`mutualaid.sharing`). None: no such unit.
+    home_only: np.ndarray | None = None
 
 
 @dataclass
@@ -105,7 +108,8 @@ def _reserves(jurisdictions: pd.DataFrame, overrides: Mapping[str, float] | None
 
 
 def prepare(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
-            agreements: pd.DataFrame | None = None) -> Problem:
+            agreements: pd.DataFrame | None = None,
+            home_only: Collection[str] | None = None) -> Problem:
     """Build the :class:`Problem` of a scenario.
 
     Parameters
@@ -116,6 +120,8 @@ def prepare(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
         Reserve shares replacing those of the jurisdictions layer.
     agreements : DataFrame, optional
         Agreement rows replacing the scenario's.
+    home_only : collection of str, optional
+        Resource ids whose units may serve only their owner's own incidents.
     """
     jur = scenario.jurisdictions
     rules = border_rules(jur, scenario.agreements if agreements is None else agreements)
@@ -138,6 +144,8 @@ def prepare(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
         lon=res["lon"].to_numpy(float), lat=res["lat"].to_numpy(float),
         speed=resource_speeds(types, res.get("speed_kmh")),
         road_factor=np.array([road_factor(t) for t in types], dtype=float),
+        home_only=(None if not home_only else
+                   res["id"].astype(str).isin({str(h) for h in home_only}).to_numpy(bool)),
     )
 
     inc = scenario.incidents

@@ -957,16 +957,15 @@ def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
     for line in lines:
         needs[line.incident_id][line.type] = needs[line.incident_id].get(line.type, 0) + line.remaining
         owner[(line.incident_id, line.type)] = line
-    # Units shared with nobody ("owner" level, issue 6) are the owner's to dispatch; they
-    # are not offered through the mutual-aid workflow, where offers name their resources.
-    # Partner-level units can only go where an agreement lets them, i.e. to partners.
+    # Units shared with nobody ("owner" level, issue 6) serve their owner's own requests
+    # only: an offer to another jurisdiction would name them. Partner-level units can
+    # only go where an agreement lets them, i.e. to partners.
     levels = feature_levels(stored.scenario.resources,
                             stored.layer_levels.get("resources", PUBLIC))
-    for resource_id, level in zip(stored.scenario.resources["id"].astype(str), levels):
-        if level == OWNER:
-            free.pop(resource_id, None)
+    home_only = {resource_id for resource_id, level
+                 in zip(stored.scenario.resources["id"].astype(str), levels) if level == OWNER}
     # The optimiser runs outside the write transaction (on SQLite that holds the store).
-    plan = allocate(open_part(stored.scenario, free=free, needs=needs))
+    plan = allocate(open_part(stored.scenario, free=free, needs=needs), home_only=home_only)
     body = plan.to_dict()
     versions = {kind: v.version for kind, v in sorted(stored.versions.items())}
     with store.transaction() as connection:
