@@ -177,6 +177,22 @@ def test_warnings_are_listed_above_the_map(tmp_path, monkeypatch):
     assert "hovercraft" in map_args(at)["script"]
 
 
+def test_the_shared_files_problems_are_listed_to_an_admin_only(tmp_path, monkeypatch):
+    """Issue 6: the problems of the shared files name their features and values, some
+    shared with nobody; anyone but an admin reads the counts and whom to ask."""
+    folder = write_scenario(tmp_path / "s")
+    write_collection(folder / "resources.geojson", [
+        feature(point(6.9, 50.9), id="R-1", name="Hovercraft", type="hovercraft", quantity=1),
+    ])
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path))
+    at = app_test(role="coordinator", jurisdiction="NL-LI", default_timeout=120).run()
+    assert not at.exception
+    assert at.warning[0].value == ("The scenario was accepted with 1 warning(s); an admin "
+                                   "can list them.")
+    assert not any("severity" in df.value.columns for df in at.dataframe)
+    assert "Hovercraft" not in str(at.warning[0].value)
+
+
 # --- error paths ----------------------------------------------------------------------
 
 def test_a_broken_scenario_lists_its_problems_and_draws_no_map(tmp_path, monkeypatch):

@@ -15,6 +15,9 @@ from mutualaid.layers.problems import Report
 from mutualaid.maps import Selection, feature_details
 from mutualaid.operations import Headline
 from mutualaid.scenario import Scenario
+from mutualaid.sharing import sees_everything
+from mutualaid.ui import identity
+from mutualaid.ui.store import app_store
 
 _KIND_TITLES = {"incident": "Incident", "resource": "Resource", "jurisdiction": "Jurisdiction"}
 
@@ -37,17 +40,35 @@ def problems_table(reports: Sequence[Report]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).astype(str)
 
 
-def show_problems(reports: Sequence[Report], *, rejected: bool) -> None:
-    """Say whether the scenario can be shown and list every problem."""
+def show_problems(reports: Sequence[Report], *, rejected: bool,
+                  detailed: bool | None = None) -> None:
+    """Say whether the scenario can be shown and list every problem.
+
+    Parameters
+    ----------
+    reports : sequence of Report
+        The problems of a scenario folder's own files.
+    rejected : bool
+        The folder's scenario cannot be shown.
+    detailed : bool, optional
+        List the problems one by one. By default only for an admin: they name features
+        and values of the shared files, some of which their owners share with nobody
+        (:mod:`mutualaid.sharing`); anyone else reads the counts and whom to ask.
+    """
+    if detailed is None:
+        actor = identity.current_actor(app_store())
+        detailed = sees_everything(actor)
     table = problems_table(reports)
     errors = int((table["severity"] == "error").sum())
     warnings = int((table["severity"] == "warning").sum())
+    below = "to look at below" if detailed else "that an admin can list"
     if rejected:
         st.error(f"This scenario cannot be shown: {errors} error(s) and {warnings} "
-                 "warning(s) to look at below.")
+                 f"warning(s) {below}.")
     elif warnings:
-        st.warning(f"The scenario was accepted with {warnings} warning(s).")
-    if len(table):
+        st.warning(f"The scenario was accepted with {warnings} warning(s)"
+                   + ("." if detailed else "; an admin can list them."))
+    if len(table) and detailed:
         st.dataframe(table, hide_index=True, width="stretch")
 
 
