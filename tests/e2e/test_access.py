@@ -103,3 +103,38 @@ def test_a_disabled_account_loses_access_at_its_next_click(start_app, offline_pa
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_text("Unknown username or wrong password")).to_be_visible()
+
+
+ENDPOINTS = ["/", "/overview", "/audit?view=briefing", "/_stcore/health", "/_stcore/host-config",
+             "/app/static/", "/app/static/../data/rhine-flood-2021/incidents.geojson",
+             "/app/static/%2e%2e/data/rhine-flood-2021/incidents.geojson",
+             "/app/static/../../var/mutualaid.sqlite", "/media/", "/media/x.csv",
+             "/component/", "/data/rhine-flood-2021/incidents.geojson"]
+
+
+def test_no_http_endpoint_gives_an_unsigned_client_any_data(start_app):
+    """Issue 6: besides the pages (the browser tests above), no address of the server
+    answers with scenario data or the store: the static folder serves the map's
+    libraries only and does not climb out of itself; media files exist only for a
+    session that asked for a download."""
+    import urllib.error
+    import urllib.request
+
+    url = start_app(scenario_dirs=[SAMPLE])
+    answered = {}
+    for path in ENDPOINTS:
+        try:
+            with urllib.request.urlopen(f"{url}{path}", timeout=30) as response:
+                answered[path] = (response.status, response.read())
+        except urllib.error.HTTPError as error:
+            answered[path] = (error.code, error.read())
+    for path, (status, body) in answered.items():
+        text = body.decode("utf-8", "replace")
+        assert "DE-NW" not in text and "Erftstadt" not in text and "SQLite format" not in text, path
+    # the static folder and the media store serve neither the store file nor the layers
+    # (any other address answers with the app's empty page, checked above)
+    refused = [p for p in ENDPOINTS if p.startswith(("/app/static/..", "/app/static/%2e",
+                                                       "/media/"))]
+    assert len(refused) == 5
+    assert all(answered[p][0] >= 400 for p in refused), {p: answered[p][0] for p in refused}
+    assert answered["/_stcore/health"][0] == 200
