@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "rhine-flood-2021"
 ADDRESSES = ["", "/overview", "/allocation", "/workflow", "/layers", "/agreements",
-             "/briefing", "/audit", "/?view=briefing", "/no-such-page"]
+             "/briefing", "/audit", "/accounts", "/?view=briefing", "/no-such-page"]
 
 
 def store_of(env: dict[str, str]):
@@ -138,3 +138,40 @@ def test_no_http_endpoint_gives_an_unsigned_client_any_data(start_app):
     assert len(refused) == 5
     assert all(answered[p][0] >= 400 for p in refused), {p: answered[p][0] for p in refused}
     assert answered["/_stcore/health"][0] == 200
+
+
+def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
+        start_app, offline_page, own_store, browser):
+    """Issue 6, through the pages: the admin disables Cora while Cora is on the
+    workflow board in another browser; Cora's next click shows the sign-in form."""
+    env = own_store(cora=("coordinator", "DE-NW"))
+    url = start_app(scenario_dirs=[SAMPLE], env=env)
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        cora = other.new_page()
+        visit(cora, f"{url}/workflow", username="cora")
+        expect(cora.get_by_role("heading", name="Workflow")).to_be_visible()
+        # the admin's browser
+        page = offline_page.page
+        visit(page, f"{url}/accounts")
+        expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+        page.get_by_test_id("stSelectbox").filter(has_text="Account").locator("input").click()
+        page.get_by_role("option", name="cora", exact=True).click()
+        page.get_by_role("button", name="Disable", exact=True).click()
+        expect(page.get_by_text("Account cora disabled")).to_be_visible()
+        page.screenshot(path=str(ROOT / "docs" / "screenshots" / "accounts.png"))
+        # Cora's next click
+        cora.get_by_test_id("stSidebar").get_by_role("link", name="Overview",
+                                                      exact=True).click()
+        expect(cora.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+        assert cora.get_by_test_id("stMetric").count() == 0
+        assert cora.get_by_test_id("stSidebar").get_by_role("link").count() == 0
+    finally:
+        other.close()
+    store = store_of(env)
+    with store.reading() as connection:
+        (change,) = [e for e in audit.entries(connection, actions=["account.changed"])
+                     if e.subject == "account cora"]
+    store.dispose()
+    assert (change.actor, change.after["disabled"]) == ("e2e", True)
+    assert not offline_page.errors

@@ -37,9 +37,11 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/agreements.py", "Agreements", "agreements"),
     ("pages/briefing.py", "Briefing", "briefing"),
     ("pages/audit.py", "Audit log", "audit"),
+    ("pages/accounts.py", "Accounts", "accounts"),
 )
 #: The least role each page needs (issue 6): a viewer has the briefing and the maps; a
-#: planner also the Layers page; the audit log is for coordinators and admins.
+#: planner also the Layers page; the audit log is for coordinators and admins; the
+#: accounts for admins.
 PAGE_ROLES: dict[str, str] = {
     "pages/overview.py": "viewer",
     "pages/allocation.py": "viewer",
@@ -48,6 +50,7 @@ PAGE_ROLES: dict[str, str] = {
     "pages/agreements.py": "viewer",
     "pages/briefing.py": "viewer",
     "pages/audit.py": "coordinator",
+    "pages/accounts.py": "admin",
 }
 
 #: ``?view=briefing`` on the app's URL: the briefing alone, full screen, for a shared

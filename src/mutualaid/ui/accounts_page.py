@@ -1,0 +1,222 @@
+"""The Accounts page's Streamlit side: an admin lists, adds, changes and disables accounts.
+
+Everything goes through :mod:`mutualaid.store.accounts`, which checks the values, refuses
+anyone but an admin (and writes the refusal to the audit log) and audits every change;
+this module lays out the table and the forms and turns a click into that call. Each
+action is a callback: it runs once, before the next script run, with the acting account
+read again from the session's sign-in at that moment (an admin disabled meanwhile acts
+no more).
+
+A new account's password, and a password reset, are generated here
+(:func:`mutualaid.store.accounts.generate_password`) and shown once, on the run after
+the click, to the admin who asked; they are kept in the session only until then. Usernames,
+names and jurisdictions are shown with ``st.dataframe``, ``st.code`` and widget values,
+never as Markdown. Session-state keys all start with ``"accounts."``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+import streamlit as st
+
+from mutualaid.identity import ROLES, Actor
+from mutualaid.store import Store
+from mutualaid.store.accounts import (
+    Account,
+    AccountError,
+    add_account,
+    change_account,
+    disable_account,
+    enable_account,
+    generate_password,
+    list_accounts,
+    set_password,
+)
+from mutualaid.ui.identity import current_actor
+from mutualaid.ui.state import state_key
+
+PAGE: Final[str] = "accounts"
+_OUTCOME: Final[str] = state_key(PAGE, "outcome")
+#: The table's columns.
+COLUMNS: Final[tuple[str, ...]] = ("username", "name", "role", "jurisdiction", "state",
+                                   "signs in with", "created (UTC)", "created by")
+NO_JURISDICTION: Final[str] = ""
+
+
+def accounts_table(accounts: list[Account]) -> pd.DataFrame:
+    """One row per account, as text."""
+    rows = [{"username": a.username, "name": a.display_name, "role": a.role,
+             "jurisdiction": a.jurisdiction or "", "state": "disabled" if a.disabled else "active",
+             "signs in with": ("identity provider" if a.username.startswith("oidc:")
+                               else "password" if a.has_password else "no password yet"),
+             "created (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"), "created by": a.created_by}
+            for a in accounts]
+    return pd.DataFrame(rows, columns=list(COLUMNS)).astype(str)
+
+
+def _acting(store: Store) -> Actor | None:
+    actor = current_actor(store)
+    if actor is None:
+        st.session_state[_OUTCOME] = ("error", "You are no longer signed in.", None)
+    return actor
+
+
+def _done(message: str, password: str | None = None) -> None:
+    st.session_state[_OUTCOME] = ("success", message, password)
+
+
+def _failed(error: Exception) -> None:
+    st.session_state[_OUTCOME] = ("error", f"Refused: {error}.", None)
+
+
+def on_add(store: Store) -> None:
+    """The "Add account" callback: create it with a generated password."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    get = st.session_state.get
+    username = str(get(state_key(PAGE, "new.username")) or "").strip()
+    role = str(get(state_key(PAGE, "new.role")) or "viewer")
+    jurisdiction = str(get(state_key(PAGE, "new.jurisdiction")) or "").strip() or None
+    name = str(get(state_key(PAGE, "new.name")) or "").strip() or None
+    password = generate_password()
+    try:
+        add_account(store, username=username, role=role, jurisdiction=jurisdiction,
+                    password=password, display_name=name, actor=actor)
+    except AccountError as error:
+        _failed(error)
+        return
+    _done(f"Account {username} created. Give its password to its owner now: it is "
+          f"shown this once.", password)
+
+
+def on_change(store: Store, username: str) -> None:
+    """The "Save role and jurisdiction" callback."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    role = str(st.session_state.get(_edit_key("role", username)) or "")
+    jurisdiction = str(st.session_state.get(_edit_key("jurisdiction", username)) or "")
+    jurisdiction = jurisdiction.strip() or None
+    if role not in ROLES:
+        _failed(ValueError(f"unknown role {role!r}"))
+        return
+    if role != "admin" and jurisdiction is None:
+        _failed(ValueError(f"a {role} needs a jurisdiction"))
+        return
+    try:
+        changed = change_account(store, username, actor=actor,
+                                 what=f"change the role of {username!r}",
+                                 values={"role": role, "jurisdiction": jurisdiction})
+    except AccountError as error:
+        _failed(error)
+        return
+    _done(f"Account {username} is now {changed.role}"
+          + (f" of {changed.jurisdiction}" if changed.jurisdiction else "")
+          + "; its open sessions have it at their next click.")
+
+
+def on_switch(store: Store, username: str, disable: bool) -> None:
+    """The "Disable" / "Enable" callback."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    try:
+        if disable:
+            disable_account(store, username, actor=actor)
+        else:
+            enable_account(store, username, actor=actor)
+    except AccountError as error:
+        _failed(error)
+        return
+    _done(f"Account {username} disabled: its open sessions lose access at their next "
+          "click." if disable else f"Account {username} enabled.")
+
+
+def on_reset(store: Store, username: str) -> None:
+    """The "New password" callback: a generated password, shown once."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    password = generate_password()
+    try:
+        set_password(store, username, password, actor=actor)
+    except AccountError as error:
+        _failed(error)
+        return
+    _done(f"New password for {username}. Give it to its owner now: it is shown this once.",
+          password)
+
+
+def show_outcome() -> None:
+    """What the last action did (and a generated password, once)."""
+    outcome = st.session_state.pop(_OUTCOME, None)
+    if outcome is None:
+        return
+    kind, message, password = outcome
+    (st.success if kind == "success" else st.error)(message)
+    if password:
+        st.code(password, language=None)
+
+
+def show_add_form(store: Store) -> None:
+    """The form that creates an account."""
+    with st.form(state_key(PAGE, "new"), clear_on_submit=True):
+        st.subheader("Add an account")
+        cols = st.columns(4)
+        cols[0].text_input("Username", key=state_key(PAGE, "new.username"), max_chars=200)
+        cols[1].text_input("Name", key=state_key(PAGE, "new.name"), max_chars=200)
+        cols[2].selectbox("Role", ROLES, key=state_key(PAGE, "new.role"))
+        cols[3].text_input("Jurisdiction", key=state_key(PAGE, "new.jurisdiction"),
+                           max_chars=100, help="Its id, e.g. DE-NW; empty only for an admin.")
+        st.form_submit_button("Add account", on_click=on_add, args=(store,))
+
+
+def show_account_actions(store: Store, accounts: list[Account], actor: Actor) -> None:
+    """Pick an account; change its role and jurisdiction, disable or enable it, or give it
+    a new password."""
+    st.subheader("Change an account")
+    names = [a.username for a in accounts]
+    picked = st.selectbox("Account", names, key=state_key(PAGE, "picked"))
+    account = next((a for a in accounts if a.username == picked), None)
+    if account is None:
+        return
+    cols = st.columns([2, 2, 2])
+    # Keyed on the account, so picking another one shows its own values.
+    cols[0].selectbox("Role", ROLES, index=ROLES.index(account.role),
+                      key=_edit_key("role", account.username))
+    cols[1].text_input("Jurisdiction", value=account.jurisdiction or "", max_chars=100,
+                       key=_edit_key("jurisdiction", account.username))
+    cols[2].button("Save role and jurisdiction", key=state_key(PAGE, "save"),
+                   on_click=on_change, args=(store, account.username))
+    cols = st.columns(3)
+    own = account.username == actor.username
+    if account.disabled:
+        cols[0].button("Enable", key=state_key(PAGE, "enable"), on_click=on_switch,
+                       args=(store, account.username, False))
+    else:
+        cols[0].button("Disable", key=state_key(PAGE, "disable"), on_click=on_switch,
+                       args=(store, account.username, True), disabled=own,
+                       help="Another admin disables yours." if own else None)
+    provider = account.username.startswith("oidc:")
+    cols[1].button("New password", key=state_key(PAGE, "reset"), on_click=on_reset,
+                   args=(store, account.username), disabled=provider,
+                   help="Signs in through its identity provider." if provider else None)
+
+
+def _edit_key(field: str, username: str) -> str:
+    return state_key(PAGE, f"edit.{field}.{username}")
+
+
+def show_page(store: Store, actor: Actor) -> None:
+    """The whole page below its title, for an admin *actor*."""
+    st.caption("Who may sign in, with which role and for which jurisdiction. Every change "
+               "is in the audit log; a disabled account's open sessions lose access at "
+               "their next click.")
+    show_outcome()
+    accounts = list_accounts(store)
+    st.dataframe(accounts_table(accounts), hide_index=True, width="stretch")
+    show_add_form(store)
+    show_account_actions(store, accounts, actor)

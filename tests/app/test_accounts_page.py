@@ -1,0 +1,166 @@
+"""The Accounts page in AppTest (issue 6): admins only; add an account with a generated
+password shown once; change a role; disable an account, whose open session loses access
+at its next rerun; every change and every refusal in the audit log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from signed import app_test
+from streamlit.testing.v1 import AppTest
+
+from mutualaid.settings import SCENARIO_DIRS_ENV
+from mutualaid.store import audit, open_store
+from mutualaid.store.accounts import authenticate, get_account
+
+PAGE = "pages/accounts.py"
+
+
+@pytest.fixture(autouse=True)
+def no_scenarios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No scenario folder: the default page stops at once; this page needs none.
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+
+
+def as_admin(username: str = "ada") -> AppTest:
+    at = app_test(role="admin", username=username).run()
+    return at.switch_page(PAGE).run()
+
+
+def audit_rows(action: str) -> list[audit.AuditEntry]:
+    store = open_store()
+    try:
+        with store.reading() as connection:
+            return list(audit.entries(connection, actions=[action], newest_first=False))
+    finally:
+        store.dispose()
+
+
+def account(username: str):
+    store = open_store()
+    try:
+        return get_account(store, username)
+    finally:
+        store.dispose()
+
+
+def table(at: AppTest):
+    (frame,) = [df.value for df in at.dataframe]
+    return frame
+
+
+def add(at: AppTest, username: str, role: str, jurisdiction: str = "") -> AppTest:
+    at.text_input(key="accounts.new.username").set_value(username)
+    at.text_input(key="accounts.new.name").set_value(username.title())
+    at.selectbox(key="accounts.new.role").set_value(role)
+    at.text_input(key="accounts.new.jurisdiction").set_value(jurisdiction)
+    [submit] = [b for b in at.button if b.label == "Add account"]
+    return submit.click().run()
+
+
+def test_an_admin_adds_an_account_whose_password_is_shown_once():
+    at = add(as_admin(), "nora", "coordinator", "NL-LI")
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("Account nora created.")
+    [password] = [c.value for c in at.code]
+    store = open_store()
+    try:
+        actor = authenticate(store, "nora", password)
+    finally:
+        store.dispose()
+    assert (actor.role, actor.jurisdiction) == ("coordinator", "NL-LI")
+    row = table(at).set_index("username").loc["nora"]
+    assert (row["role"], row["jurisdiction"], row["state"], row["signs in with"]) == (
+        "coordinator", "NL-LI", "active", "password")
+    assert [e.subject for e in audit_rows("account.created")][-1] == "account nora"
+    at.run()  # the next run: the password is gone from the page and the session
+    assert not at.code
+    assert "accounts.outcome" not in at.session_state  # the only place it was kept
+
+
+def test_a_refused_value_is_said_and_nothing_is_created():
+    at = add(as_admin(), "nils", "coordinator", "")
+    assert at.error[0].value.startswith("Refused: ")
+    assert "jurisdiction" in at.error[0].value
+    assert account("nils") is None and not at.code
+
+
+def test_disabling_an_account_ends_its_open_session_at_its_next_rerun():
+    cora = app_test(role="coordinator", jurisdiction="DE-NW", username="cora").run()
+    cora.switch_page("pages/workflow.py").run()
+    assert not cora.exception and cora.title[0].value == "Workflow"
+    admin = as_admin()
+    admin.selectbox(key="accounts.picked").set_value("cora").run()
+    [disable] = [b for b in admin.button if b.label == "Disable"]
+    disable.click().run()
+    assert not admin.exception
+    assert admin.success[0].value.startswith("Account cora disabled")
+    assert table(admin).set_index("username").loc["cora", "state"] == "disabled"
+    assert account("cora").disabled
+    cora.run()  # cora's next click
+    assert not cora.exception
+    assert cora.title[0].value == "Mutual Aid"  # the sign-in page, nothing else
+    assert cora.text_input(key="identity.sign_in_form.username") is not None
+    assert not cora.dataframe
+    # enabled again, from the same page
+    [enable] = [b for b in admin.button if b.label == "Enable"]
+    enable.click().run()
+    assert not account("cora").disabled
+    assert [e.subject for e in audit_rows("account.changed")][-2:] == ["account cora"] * 2
+
+
+def test_a_role_change_reaches_the_open_session_at_its_next_rerun():
+    vic = app_test(role="viewer", jurisdiction="DE-NW", username="vic").run()
+    with pytest.raises(ValueError):
+        vic.switch_page("pages/layers.py")  # a viewer's session has no Layers page
+    admin = as_admin()
+    admin.selectbox(key="accounts.picked").set_value("vic").run()
+    admin.selectbox(key="accounts.edit.role.vic").set_value("planner").run()
+    [save] = [b for b in admin.button if b.label == "Save role and jurisdiction"]
+    save.click().run()
+    assert not admin.exception and not admin.error
+    assert "vic is now planner of DE-NW" in admin.success[0].value
+    (change,) = [e for e in audit_rows("account.changed") if e.subject == "account vic"]
+    assert (change.actor, change.before["role"], change.after["role"]) == (
+        "ada", "viewer", "planner")
+    vic.run()
+    vic.switch_page("pages/layers.py").run()
+    assert not vic.exception and vic.title[0].value == "Layers"
+
+
+def test_an_admin_cannot_disable_itself_and_a_new_password_works():
+    admin = as_admin()
+    admin.selectbox(key="accounts.picked").set_value("ada").run()
+    [disable] = [b for b in admin.button if b.label == "Disable"]
+    assert disable.disabled
+    [reset] = [b for b in admin.button if b.label == "New password"]
+    reset.click().run()
+    [password] = [c.value for c in admin.code]
+    store = open_store()
+    try:
+        assert authenticate(store, "ada", password) is not None
+    finally:
+        store.dispose()
+
+
+def test_anyone_but_an_admin_is_refused_and_the_attempt_audited():
+    coordinator = app_test(role="coordinator", jurisdiction="DE-NW", username="cora").run()
+    with pytest.raises(ValueError):
+        coordinator.switch_page(PAGE)  # not even registered for this session
+    # an admin demoted while on the page: the next click is refused by the store
+    admin = as_admin("adam")
+    as_admin("ada")  # another admin, to demote adam
+    store = open_store()
+    try:
+        from mutualaid.identity import Actor
+        from mutualaid.store.accounts import change_account
+        change_account(store, "adam", actor=Actor("ada", "admin"), what="demote adam",
+                       values={"role": "viewer", "jurisdiction": "DE-NW"})
+    finally:
+        store.dispose()
+    admin.run()
+    assert not admin.exception
+    assert "This page needs the admin role" in admin.error[0].value
+    denied = audit_rows("access.denied")
+    assert [(d.actor, d.subject) for d in denied][-1] == ("adam", "page Accounts")
