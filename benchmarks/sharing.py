@@ -21,8 +21,10 @@ jurisdiction (public features only):
 * **kept**: incidents and resources left in that view (the figures that differ per
   person, which is why every cache is keyed on who is asking).
 
-Measured on the project's 2-core machine (shared), defaults, medians of 5:
-see the closing note of issue 6 and the README.
+Measured on the project's 2-core machine (shared), defaults, medians of 5
+(2026-11-28): admin 0.000 s (the scenario itself); a coordinator of BE-WLG (100
+partners) 0.041 s, keeping 37,597 of 50,000 incidents and 1,480 of 2,000 resources; a
+viewer with no jurisdiction 0.022 s, keeping 12,479 and 465.
 """
 
 from __future__ import annotations
