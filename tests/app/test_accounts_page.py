@@ -134,6 +134,7 @@ def test_an_admin_cannot_disable_itself_and_a_new_password_works():
     admin.selectbox(key="accounts.picked").set_value("ada").run()
     [disable] = [b for b in admin.button if b.label == "Disable"]
     assert disable.disabled
+    assert admin.selectbox(key="accounts.edit.role.ada").disabled  # another admin does that
     [reset] = [b for b in admin.button if b.label == "New password"]
     reset.click().run()
     [password] = [c.value for c in admin.code]

@@ -18,6 +18,7 @@ from mutualaid.store.accounts import (
     active_actor,
     add_account,
     authenticate,
+    change_role,
     disable_account,
     enable_account,
     list_accounts,
@@ -205,6 +206,39 @@ def test_an_admin_cannot_disable_itself(store):
     add_account(store, username="root", role="admin", password=PASSWORD, actor=ADMIN)
     with pytest.raises(AccountError, match="cannot disable your own account"):
         disable_account(store, "root", actor=Actor("root", "admin"))
+
+
+def test_change_role_checks_its_values_and_reaches_the_account(store):
+    alice(store)
+    root = Actor("root", "admin")
+    changed = change_role(store, "alice", role="planner", jurisdiction=" NL-LI ", actor=root)
+    assert (changed.role, changed.jurisdiction) == ("planner", "NL-LI")
+    assert active_actor(store, "alice") == Actor("alice", "planner", "NL-LI", "Alice Adler")
+    with pytest.raises(AccountError, match="a viewer acts for one jurisdiction"):
+        change_role(store, "alice", role="viewer", jurisdiction=None, actor=root)
+    with pytest.raises(AccountError, match="role 'superuser' is not known"):
+        change_role(store, "alice", role="superuser", jurisdiction="NL-LI", actor=root)
+    with pytest.raises(AccountError, match="control characters"):
+        change_role(store, "alice", role="viewer", jurisdiction="NL\x1b", actor=root)
+    assert active_actor(store, "alice").role == "planner"  # none of those changed it
+
+
+def test_change_role_is_refused_for_oneself_a_providers_account_and_a_non_admin(store):
+    alice(store)
+    add_account(store, username="root", role="admin", password=PASSWORD, actor=ADMIN)
+    with pytest.raises(AccountError, match="cannot change your own role"):
+        change_role(store, "root", role="viewer", jurisdiction="DE-NW",
+                    actor=Actor("root", "admin"))
+    with pytest.raises(AccountError, match="claims set its role"):
+        change_role(store, "oidc:alice", role="viewer", jurisdiction="DE-NW",
+                    actor=Actor("root", "admin"))
+    with pytest.raises(AccountError, match="only an admin manages accounts"):
+        change_role(store, "root", role="viewer", jurisdiction="DE-NW",
+                    actor=Actor("alice", "coordinator", "DE-NW"))
+    with store.reading() as connection:
+        denied = list(entries(connection, actions=["access.denied"]))
+    assert [(e.actor, e.subject) for e in denied] == [("alice", "account root")]
+    assert active_actor(store, "root").role == "admin"
 
 
 # --- the audit log ---------------------------------------------------------------------

@@ -37,6 +37,8 @@ USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,200}")
 #: Accounts made by an identity provider's sign-in (:mod:`mutualaid.oidc`): ``oidc:`` and
 #: the provider's ``sub`` (visible ASCII). Never created here; found, disabled, enabled.
 PROVIDER_USERNAME_PATTERN = re.compile(r"oidc:[\x21-\x7e]{1,195}")
+#: How an identity provider's account name starts.
+OIDC_PREFIX = "oidc:"
 #: Longest display name or jurisdiction id, in characters (the columns' size).
 TEXT_MAX_LENGTH = 200
 #: Roles that act for one jurisdiction and therefore need one.
@@ -421,6 +423,34 @@ def set_password(store: Store, username: str, password: str, *, actor: Actor) ->
                           what=f"set the password of {username!r}",
                           values={"password_hash": password_hash}, allow_self=True,
                           note="password set")
+
+
+def change_role(store: Store, username: str, *, role: str, jurisdiction: str | None,
+                actor: Actor) -> Account:
+    """Give the account another role and jurisdiction (an admin); its open sessions have
+    them at their next rerun.
+
+    Raises
+    ------
+    AccountError
+        A value is not valid (a viewer, planner or coordinator needs a jurisdiction), the
+        account does not exist or signs in through an identity provider (its claims set
+        its role at every sign-in), the admin would change its own role (another admin
+        does that: an app must not lose its last admin by a slip), or *actor* is not an
+        admin (audited).
+    """
+    check_account_name(username)
+    role = _check_role(role)
+    jurisdiction = _check_jurisdiction(jurisdiction, role)
+    if username.startswith(OIDC_PREFIX):
+        raise AccountError(f"{username} signs in through an identity provider, whose "
+                           f"claims set its role and jurisdiction at every sign-in; change "
+                           f"them there")
+    if actor.username == username:
+        raise AccountError("you cannot change your own role; ask another admin")
+    return change_account(store, username, actor=actor,
+                          what=f"change the role of {username!r}",
+                          values={"role": role, "jurisdiction": jurisdiction})
 
 
 def disable_account(store: Store, username: str, *, actor: Actor) -> Account:

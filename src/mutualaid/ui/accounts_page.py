@@ -24,10 +24,11 @@ import streamlit as st
 from mutualaid.identity import ROLES, Actor
 from mutualaid.store import Store
 from mutualaid.store.accounts import (
+    OIDC_PREFIX,
     Account,
     AccountError,
     add_account,
-    change_account,
+    change_role,
     disable_account,
     enable_account,
     generate_password,
@@ -49,7 +50,7 @@ def accounts_table(accounts: list[Account]) -> pd.DataFrame:
     """One row per account, as text."""
     rows = [{"username": a.username, "name": a.display_name, "role": a.role,
              "jurisdiction": a.jurisdiction or "", "state": "disabled" if a.disabled else "active",
-             "signs in with": ("identity provider" if a.username.startswith("oidc:")
+             "signs in with": ("identity provider" if a.username.startswith(OIDC_PREFIX)
                                else "password" if a.has_password else "no password yet"),
              "created (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"), "created by": a.created_by}
             for a in accounts]
@@ -99,17 +100,9 @@ def on_change(store: Store, username: str) -> None:
         return
     role = str(st.session_state.get(_edit_key("role", username)) or "")
     jurisdiction = str(st.session_state.get(_edit_key("jurisdiction", username)) or "")
-    jurisdiction = jurisdiction.strip() or None
-    if role not in ROLES:
-        _failed(ValueError(f"unknown role {role!r}"))
-        return
-    if role != "admin" and jurisdiction is None:
-        _failed(ValueError(f"a {role} needs a jurisdiction"))
-        return
     try:
-        changed = change_account(store, username, actor=actor,
-                                 what=f"change the role of {username!r}",
-                                 values={"role": role, "jurisdiction": jurisdiction})
+        changed = change_role(store, username, role=role, jurisdiction=jurisdiction or None,
+                              actor=actor)
     except AccountError as error:
         _failed(error)
         return
@@ -183,16 +176,20 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
     account = next((a for a in accounts if a.username == picked), None)
     if account is None:
         return
+    own = account.username == actor.username
+    provider = account.username.startswith(OIDC_PREFIX)
+    fixed = ("Set by the identity provider's claims at every sign-in." if provider
+             else "Another admin changes yours." if own else None)
     cols = st.columns([2, 2, 2])
     # Keyed on the account, so picking another one shows its own values.
     cols[0].selectbox("Role", ROLES, index=ROLES.index(account.role),
-                      key=_edit_key("role", account.username))
+                      key=_edit_key("role", account.username), disabled=bool(fixed),
+                      help=fixed)
     cols[1].text_input("Jurisdiction", value=account.jurisdiction or "", max_chars=100,
-                       key=_edit_key("jurisdiction", account.username))
+                       key=_edit_key("jurisdiction", account.username), disabled=bool(fixed))
     cols[2].button("Save role and jurisdiction", key=state_key(PAGE, "save"),
-                   on_click=on_change, args=(store, account.username))
+                   on_click=on_change, args=(store, account.username), disabled=bool(fixed))
     cols = st.columns(3)
-    own = account.username == actor.username
     if account.disabled:
         cols[0].button("Enable", key=state_key(PAGE, "enable"), on_click=on_switch,
                        args=(store, account.username, False))
@@ -200,7 +197,6 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
         cols[0].button("Disable", key=state_key(PAGE, "disable"), on_click=on_switch,
                        args=(store, account.username, True), disabled=own,
                        help="Another admin disables yours." if own else None)
-    provider = account.username.startswith("oidc:")
     cols[1].button("New password", key=state_key(PAGE, "reset"), on_click=on_reset,
                    args=(store, account.username), disabled=provider,
                    help="Signs in through its identity provider." if provider else None)
