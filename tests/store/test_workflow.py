@@ -643,3 +643,33 @@ def test_units_shared_with_nobody_serve_only_their_owners_requests(store):
     home = [(o.provider, o.requester, line.incident_id) for o in proposed for line in o.lines
             if line.resource_id == "R-DE-BOAT"]
     assert home == [("DE-A", "DE-A", "I-DE-1")]
+
+
+def test_the_audit_rows_a_coordinator_reads_are_its_own_and_its_dealings(store, small):
+    """Issue 6: a coordinator reads the rows its jurisdiction's accounts wrote and the rows
+    about the requests and offers it is part of (who on the other side committed what);
+    a third jurisdiction reads none of them."""
+    from mutualaid.store.accounts import add_account
+
+    for person in (ALICE, BOB, CAROL):
+        add_account(store, username=person.username, role=person.role,
+                    jurisdiction=person.jurisdiction, actor=system_actor("test"))
+    request_id, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    workflow.commit_offer(store, de.id, actor=ALICE, expected_version=1, now=T0)
+
+    def readable(person):
+        with store.reading() as connection:
+            return {(e.actor, e.action, e.subject) for e in audit.entries(
+                connection, jurisdiction=person.jurisdiction)}
+
+    bob = readable(BOB)
+    assert ("bob", "request.created", f"request {request_id}") in bob
+    assert ("alice", "offer.committed", f"offer {de.id}") in bob  # the other side's move
+    assert {actor for actor, _, _ in bob} <= {"bob", "alice"}
+    assert not any(subject.startswith("account ") and actor != "bob" for actor, _, subject in bob)
+    alice = readable(ALICE)
+    assert ("alice", "offer.committed", f"offer {de.id}") in alice
+    carol = readable(CAROL)
+    assert not any(s in (f"offer {de.id}", f"request {request_id}") for _, _, s in carol)
+    assert {actor for actor, _, _ in carol} <= {"carol"}

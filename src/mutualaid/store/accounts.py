@@ -134,7 +134,7 @@ def _check_jurisdiction(jurisdiction: str | None, role: str) -> str | None:
     value = _check_text(jurisdiction or "", "jurisdiction") or None
     if value is None and role in JURISDICTION_ROLES:
         raise AccountError(f"a {role} acts for one jurisdiction: give its id "
-                           f"(for example --jurisdiction DE-NW); only an admin may have none")
+                           f"(for example DE-NW); only an admin may have none")
     return value
 
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mutualaid.store import jsontext
-from mutualaid.store.tables import accounts, audit_head, audit_log
+from mutualaid.store.tables import accounts, audit_head, audit_log, offers, requests
 
 if TYPE_CHECKING:
     from mutualaid.identity import Actor
@@ -257,13 +257,13 @@ def entries(connection: Connection, *, actions: Sequence[str] | None = None,
     newest_first : bool
         Order (by sequence number).
     jurisdiction : str, optional
-        Only rows written by accounts of this jurisdiction (what a coordinator may read:
+        Only the rows written by accounts of this jurisdiction and the rows about the
+        requests and offers it is part of (what a coordinator may read:
         :func:`mutualaid.ui.audit_page.scope`).
     """
     query = sa.select(audit_log)
     if jurisdiction is not None:
-        query = query.where(audit_log.c.actor.in_(
-            sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction)))
+        query = query.where(readable_by(jurisdiction))
     if actions:
         query = query.where(audit_log.c.action.in_(list(actions)))
     if actor:
@@ -285,6 +285,19 @@ def entries(connection: Connection, *, actions: Sequence[str] | None = None,
         yield AuditEntry(row.seq, row.at, row.actor, row.action, row.subject,
                          jsontext.loads(row.before), jsontext.loads(row.after),
                          row.prev_hash, row.hash)
+
+
+def readable_by(jurisdiction: str) -> sa.ColumnElement[bool]:
+    """The audit rows a jurisdiction's coordinator reads: those its own accounts wrote,
+    and those about a request it made or an offer it makes or receives (``request N``,
+    ``offer N``: who on the other side committed, accepted or released what)."""
+    own = sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction)
+    offer_subjects = sa.select(sa.literal("offer ") + sa.cast(offers.c.id, sa.String)).where(
+        sa.or_(offers.c.provider == jurisdiction, offers.c.requester == jurisdiction))
+    request_subjects = sa.select(sa.literal("request ") + sa.cast(requests.c.id, sa.String)
+                                 ).where(requests.c.jurisdiction == jurisdiction)
+    return sa.or_(audit_log.c.actor.in_(own), audit_log.c.subject.in_(offer_subjects),
+                  audit_log.c.subject.in_(request_subjects))
 
 
 def _escape_like(text: str) -> str:

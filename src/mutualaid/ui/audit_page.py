@@ -1,8 +1,8 @@
 """The Audit log page's Streamlit side: chain status, filters, the table, downloads.
 
 Every change to the store wrote a row (:mod:`mutualaid.store.audit`); this page reads
-them for coordinators (the rows written by their own jurisdiction's accounts) and admins
-(every row). The chain is verified at the top, so
+them for coordinators (the rows written by their own jurisdiction's accounts, and those
+about its requests and offers) and admins (every row). The chain is verified at the top, so
 a log changed behind the app's back says so before anyone reads it.
 
 Actors, subjects and before/after values come from uploaded files and sign-in names:
@@ -26,7 +26,7 @@ import streamlit as st
 from mutualaid.identity import Actor
 from mutualaid.store import Store, audit
 from mutualaid.store.commands_audit import csv_text, entry_row, json_text
-from mutualaid.store.tables import accounts, audit_log
+from mutualaid.store.tables import audit_log
 from mutualaid.ui.state import state_key
 
 PAGE: Final[str] = "audit"
@@ -68,8 +68,10 @@ def scope(actor: Actor) -> str | None:
     """The jurisdiction whose accounts' rows *actor* may read; None: every row.
 
     An admin reads the whole log. Anyone else reads the rows written by the accounts of
-    their own jurisdiction: the log's subjects and before/after values can name
-    features another jurisdiction shares with nobody (:mod:`mutualaid.sharing`).
+    their own jurisdiction and the rows about the requests and offers it is part of
+    (:func:`mutualaid.store.audit.readable_by`): the log's subjects and before/after
+    values can name features another jurisdiction shares with nobody
+    (:mod:`mutualaid.sharing`).
     """
     return None if actor.role == "admin" else (actor.jurisdiction or "")
 
@@ -103,8 +105,7 @@ def actors(store: Store, jurisdiction: str | None = None) -> list[str]:
     """Every actor in the log (of *jurisdiction*'s accounts only, when given), sorted."""
     query = sa.select(audit_log.c.actor).distinct()
     if jurisdiction is not None:
-        query = query.where(audit_log.c.actor.in_(
-            sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction)))
+        query = query.where(audit.readable_by(jurisdiction))
     with store.reading() as connection:
         return sorted(a for (a,) in connection.execute(query))
 
@@ -224,7 +225,8 @@ def show_page(store: Store, actor: Actor) -> None:
     readable = scope(actor)
     if readable is not None:
         st.caption(f"You read the rows written by the accounts of {readable or 'no jurisdiction'}"
-                   "; an admin reads the whole log.")
+                   " and the rows about its requests and offers; an admin reads the whole "
+                   "log.")
     filters = choose_filters(store, actor)
     try:
         matching = show_table(store, filters)
