@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-
-from browsing import DEFAULT_USER, PASSWORD
 import browsing
+import pytest
+from browsing import DEFAULT_USER, PASSWORD
+
 from mutualaid.settings import SCENARIO_DIRS_ENV, STATE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,23 +5,16 @@ access at its next click."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from browsing import PASSWORD, visit
+from playwright_api import expect
 
 from mutualaid.identity import system_actor
 from mutualaid.settings import STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import disable_account
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
 
 pytestmark = pytest.mark.e2e
 

@@ -11,23 +11,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from browsing import visit
+from playwright_api import Page, expect
 
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import edit, edited_agreements, key_figures
 from mutualaid.scenario import load_scenario
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
 
 pytestmark = pytest.mark.e2e
 

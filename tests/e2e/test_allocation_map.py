@@ -6,20 +6,12 @@ Runs in a page whose requests may only go to this machine (see conftest.py).
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 from browsing import visit
-
-try:
-    from playwright.sync_api import Frame, Page, expect
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
 
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import NATIONAL, edit, key_figures, with_crossings

@@ -7,18 +7,11 @@ opened from disk in a context that may reach nothing at all.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from browsing import visit
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+from playwright_api import Page, expect
 
 from mutualaid.allocation import allocate
 from mutualaid.exports import figure_items

@@ -12,19 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
 from browsing import visit
-
-try:
-    from playwright.sync_api import Frame, Page, expect
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
 
 pytestmark = pytest.mark.e2e
 

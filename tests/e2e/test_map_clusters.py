@@ -9,19 +9,12 @@ internet.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from browsing import visit
-
-try:
-    from playwright.sync_api import Frame, Page
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+from playwright_api import Frame, Page
 
 from mutualaid.maps import style
 

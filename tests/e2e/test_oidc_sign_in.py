@@ -30,18 +30,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright_api import Page, expect
 
 from mutualaid.identity import system_actor
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import disable_account, get_account, list_accounts
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
 
 for _module, _package in (("oidc_provider_mock", "oidc-provider-mock"),
                           ("authlib", "streamlit[auth]")):

@@ -8,19 +8,11 @@ conftest.py); the map must still draw, with Leaflet from the app's own
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from browsing import visit
-
-try:
-    from playwright.sync_api import Frame, Page, expect
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
 
 from mutualaid.scenario import load_scenario
 from mutualaid.ui.catalog import find_scenarios

@@ -8,18 +8,11 @@ and any sign-in gate put there later).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from browsing import visit
-
-try:
-    from playwright.sync_api import expect
-except ImportError:
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
+from playwright_api import expect
 
 pytestmark = pytest.mark.e2e
 

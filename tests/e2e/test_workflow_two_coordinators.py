@@ -13,13 +13,13 @@ Both contexts abort every request that would leave the machine.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from playwright_api import Page, expect
 
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import load_scenario
@@ -30,13 +30,6 @@ from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
-
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # conftest's browser fixture says the same for each test
-    if os.environ.get("CI") == "true":
-        raise
-    pytest.skip("Playwright is not installed (pip install -e '.[test]')", allow_module_level=True)
 
 pytestmark = pytest.mark.e2e
 
