@@ -17,9 +17,9 @@ from mutualaid.ui import layers_page, loaders, panels
 from mutualaid.ui import workspace as session
 from mutualaid.ui.identity import require_actor
 from mutualaid.ui.router import require_router
-from mutualaid.ui.store import app_store
 from mutualaid.ui.scenarios import scenario_folders
 from mutualaid.ui.state import state_key
+from mutualaid.ui.store import app_store
 
 PAGE = layers_page.PAGE
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"

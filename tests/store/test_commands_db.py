@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 from mutualaid.cli import main
-from mutualaid.store.migrate import head_revision
 from mutualaid.identity import system_actor
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import add_account, disable_account
@@ -19,6 +18,7 @@ from mutualaid.store.layers import (
     load_stored_scenario,
     scenario_names,
 )
+from mutualaid.store.migrate import head_revision
 from mutualaid.store.tables import layer_features, layer_versions, scenarios
 
 from .conftest import drop_database, new_database_url

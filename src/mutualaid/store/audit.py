@@ -142,7 +142,7 @@ def record(connection: Connection, *, actor: str, action: str, subject: str,
     return AuditEntry(seq, at, actor, action, subject, before, after, prev, digest)
 
 
-def record_denial(store: "Store", *, actor: "Actor", attempted: str, subject: str,
+def record_denial(store: Store, *, actor: Actor, attempted: str, subject: str,
                   reason: str, now: datetime | None = None) -> AuditEntry:
     """Write an ``access.denied`` row in a transaction of its own: the refused action did
     not happen, but the attempt is on record.

@@ -22,11 +22,16 @@ from mutualaid.layers import KINDS, LayerResult, load_layer
 from mutualaid.layers.fields import FIELDS, suggest_mapping
 from mutualaid.layers.problems import Report
 from mutualaid.scenario import Scenario
-from mutualaid.sharing import LEVEL_LABELS, LEVELS, PUBLIC, SHARED_KINDS, sharing_refusal
-from mutualaid.ui import loaders
+from mutualaid.sharing import (
+    LEVEL_LABELS,
+    LEVELS,
+    PUBLIC,
+    SHARED_KINDS,
+    sharing_refusal,
+)
+from mutualaid.ui import identity, loaders
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
-from mutualaid.ui import identity
 from mutualaid.ui.store import app_store
 from mutualaid.workspace import LayerRefused, Workspace
 
