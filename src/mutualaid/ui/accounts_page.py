@@ -9,9 +9,11 @@ no more).
 
 A new account's password, and a password reset, are generated here
 (:func:`mutualaid.store.accounts.generate_password`) and shown once, on the run after
-the click, to the admin who asked; they are kept in the session only until then. Usernames,
-names and jurisdictions are shown with ``st.dataframe``, ``st.code`` and widget values,
-never as Markdown. Session-state keys all start with ``"accounts."``.
+the click, to the admin who asked; they are kept in the session only until then
+(:mod:`mutualaid.ui.outcome`). Usernames, names and jurisdictions are shown with
+``st.dataframe``, ``st.code`` and widget values, and escaped in the messages after a
+click (:func:`mutualaid.ui.outcome.literal`), never as Markdown. Session-state keys all
+start with ``"accounts."``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from mutualaid.store.accounts import (
     list_accounts,
     set_password,
 )
-from mutualaid.ui.identity import current_actor
+from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
 
 PAGE: Final[str] = "accounts"
@@ -58,18 +60,15 @@ def accounts_table(accounts: list[Account]) -> pd.DataFrame:
 
 
 def _acting(store: Store) -> Actor | None:
-    actor = current_actor(store)
-    if actor is None:
-        st.session_state[_OUTCOME] = ("error", "You are no longer signed in.", None)
-    return actor
+    return acting(store, _OUTCOME)
 
 
 def _done(message: str, password: str | None = None) -> None:
-    st.session_state[_OUTCOME] = ("success", message, password)
+    remember(_OUTCOME, True, message, secret=password)
 
 
 def _failed(error: Exception) -> None:
-    st.session_state[_OUTCOME] = ("error", f"Refused: {error}.", None)
+    remember(_OUTCOME, False, f"Refused: {error}.")
 
 
 def on_add(store: Store) -> None:
@@ -145,13 +144,7 @@ def on_reset(store: Store, username: str) -> None:
 
 def show_outcome() -> None:
     """What the last action did (and a generated password, once)."""
-    outcome = st.session_state.pop(_OUTCOME, None)
-    if outcome is None:
-        return
-    kind, message, password = outcome
-    (st.success if kind == "success" else st.error)(message)
-    if password:
-        st.code(password, language=None)
+    show(_OUTCOME)
 
 
 def show_add_form(store: Store) -> None:

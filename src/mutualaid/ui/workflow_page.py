@@ -18,9 +18,7 @@ with :func:`literal`. Session-state keys all start with ``"workflow."``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
@@ -35,7 +33,7 @@ from mutualaid.store.layers import (
     scenario_names,
 )
 from mutualaid.store.workflow import Board, OfferView, RequestView, WorkflowError
-from mutualaid.ui.identity import current_actor
+from mutualaid.ui.outcome import acting, literal, remember, show
 from mutualaid.ui.state import state_key
 
 PAGE: Final[str] = "workflow"
@@ -64,23 +62,6 @@ DONE: Final[dict[str, str]] = {
 OFFER_LINE_COLUMNS: Final[tuple[str, ...]] = ("resource", "incident", "type", "units",
                                               "minutes")
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'/@%])")
-
-
-def literal(text: object) -> str:
-    """*text* escaped so that Streamlit's Markdown shows it as it is: every ASCII
-    punctuation character that Markdown (or its extensions: links, images, colours,
-    maths, emoji) could read gets a backslash, and line breaks are kept.
-
-    Examples
-    --------
-    >>> print(literal("![x](http://evil)"))
-    \\!\\[x\\]\\(http\\:\\/\\/evil\\)
-    """
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    return escaped.replace("\r", "").replace("\n", "  \n")
-
-
 def when_text(moment: datetime) -> str:
     """``2026-07-14 20:31 UTC``."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
@@ -88,36 +69,19 @@ def when_text(moment: datetime) -> str:
 
 # --- outcome of the last action -------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the last click did, shown once on the next run."""
-
-    ok: bool
-    message: str
-
-
 def _remember(ok: bool, message: str) -> None:
-    st.session_state[_OUTCOME] = Outcome(ok, message)
+    remember(_OUTCOME, ok, message)
 
 
 def show_outcome() -> None:
     """The last action's result: a success, or the workflow's refusal as it said it."""
-    outcome = st.session_state.pop(_OUTCOME, None)
-    if not isinstance(outcome, Outcome):
-        return
-    if outcome.ok:
-        st.success(literal(outcome.message))
-    else:
-        st.error(literal(outcome.message))
+    show(_OUTCOME)
 
 
 def _acting(store: Store) -> Actor | None:
     """The signed-in account when a click arrives (read again: it may have been
     disabled meanwhile)."""
-    actor = current_actor(store)
-    if actor is None:
-        _remember(False, "You are signed out: sign in again to act.")
-    return actor
+    return acting(store, _OUTCOME)
 
 
 def on_offer_action(store: Store, offer_id: int, action: str, version: int) -> None:
