@@ -235,13 +235,19 @@ class StoredScenario:
     def layer_levels(self) -> dict[str, str]:
         """The sharing level of each current layer, by kind
         (:func:`mutualaid.sharing.visible_scenario`)."""
-        return {k: v.sharing for k, v in self.versions.items()}
+        return layer_levels(self.versions)
 
     @property
     def version_key(self) -> str:
         """A short key that changes whenever any layer's version changes: a cache key
         for anything built from :attr:`scenario` (a map, a plan)."""
         return _version_key(self.name, self.versions)
+
+
+def layer_levels(versions: Mapping[str, LayerVersion]) -> dict[str, str]:
+    """The sharing level of each of *versions*, by kind
+    (:func:`mutualaid.sharing.visible_scenario`)."""
+    return {k: v.sharing for k, v in versions.items()}
 
 
 def _version_key(name: str, versions: Mapping[str, LayerVersion]) -> str:
@@ -731,7 +737,7 @@ def _check_scenario_rights(connection: Connection, name: str, actor: Actor,
         if before is None and live:
             before = _read_scenario(connection, name, current)
         _check_rights(actor, kind, before=before, after=scenario, rows=rows,
-                      levels={k: v.sharing for k, v in live.items()})
+                      levels=layer_levels(live))
 
 
 def _format_of(source: str) -> str:
@@ -791,10 +797,10 @@ def _prepare(connection: Connection, *, name: str, kind: str, frame: pd.DataFram
                        format=format, now=now).current
     result = dataclasses.replace(result, name=name)
     ours = serialise(kind, getattr(result, kind))
-    _check_rights(actor, kind, before=base, after=result, rows=ours,
-                  levels={k: v.sharing for k, v in _live(current).items()})
+    live = _live(current)
+    _check_rights(actor, kind, before=base, after=result, rows=ours, levels=layer_levels(live))
     level = _level_for(kind, sharing)
-    previous = _live(current).get(kind)
+    previous = live.get(kind)
     if (mode == "merge" and kind in access.SHARED_KINDS and previous is not None
             and previous.sharing != level):
         # A merge does not change who sees the rows it did not bring: they keep the
@@ -812,7 +818,7 @@ def _prepare(connection: Connection, *, name: str, kind: str, frame: pd.DataFram
     if kind == "jurisdictions":
         for k in ("incidents", "resources"):
             rows[k] = serialise(k, getattr(result, k))
-            old = _live(current).get(k)
+            old = live.get(k)
             levels[k] = (old.sharing, old.owner) if old is not None else (access.PUBLIC, None)
     return _Change(row.id, current, result, rows, levels)
 
@@ -1082,6 +1088,7 @@ __all__ = [
     "current_versions",
     "files_fingerprint",
     "layer_history",
+    "layer_levels",
     "load_stored_scenario",
     "save_layer",
     "save_scenario",

@@ -86,12 +86,12 @@ def _stored(url: str, name: str, key: str) -> Scenario | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _visible(url: str, name: str, key: str, viewer: str, levels: str, _scenario: Scenario,
-             _actor: Actor | None) -> Scenario:
+def _visible(url: str, name: str, key: str, viewer: str, _scenario: Scenario,
+             _actor: Actor | None, _levels: Mapping[str, str]) -> Scenario:
     # Keyed on who is asking (``viewer``: username, role, jurisdiction) as well as the
-    # versions and their levels, so one person's view is never served to another.
-    return visible_scenario(_scenario, viewer=_actor, layer_levels=dict(
-        part.split("=", 1) for part in levels.split(",") if part))
+    # versions, so one person's view is never served to another. A new level is a new
+    # version (set_layer_sharing), so ``key`` names the levels too.
+    return visible_scenario(_scenario, viewer=_actor, layer_levels=_levels)
 
 
 @dataclass(frozen=True)
@@ -155,9 +155,8 @@ def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
     full = _stored(store.url, name, key)
     if full is None:
         return None
-    levels = ",".join(f"{k}={v.sharing}" for k, v in sorted(versions.items()))
     who = viewer_key(actor)
-    current = _visible(store.url, name, key, who, levels, full, actor)
+    current = _visible(store.url, name, key, who, full, actor, layers.layer_levels(versions))
     # ``base`` is the same view: the folder's own files may hold features not everyone
     # may see, so no page gets them unfiltered from here.
     return SharedWorkspace(base=current, current=current,
