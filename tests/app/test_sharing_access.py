@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
+from meuse import collection, incident, write_meuse
 from signed import app_test
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -37,44 +38,15 @@ PARTNERS_ONLY = "I-DE-PARTNER"  # DE-NW's, shared with partners (NL-LI; not BE-W
 PIA = Actor("pia", "planner", "DE-NW")
 
 
-def square(x: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, 50], [x + 1, 50], [x + 1, 51], [x, 51],
-                                                [x, 50]]]}
-
-
-def point(x: float, y: float = 50.5) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def collection(*features: tuple[dict, dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": g} for g, p in features]}).encode()
-
-
-def incident(x: float, id_: str, *, severity: int = 3, boats: int = 1, **extra):
-    return point(x), {"id": id_, "hazard": "flood", "severity": severity,
-                      "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": boats}, **extra}
-
-
 @pytest.fixture
 def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """DE-NW and NL-LI are partners (DE -> NL); BE-WLG is a stranger to both."""
-    folder = tmp_path / "meuse"
-    folder.mkdir()
-    (folder / "jurisdictions.geojson").write_bytes(collection(
-        (square(6), {"id": "DE-NW", "country": "DE"}),
-        (square(5), {"id": "NL-LI", "country": "NL"}),
-        (square(4), {"id": "BE-WLG", "country": "BE"})))
-    (folder / "incidents.geojson").write_bytes(collection(
-        incident(6.5, "I-DE-1"), incident(5.5, "I-NL-1"),
+    """The Meuse scenario (tests/meuse.py): DE-NW and NL-LI are partners (DE -> NL);
+    BE-WLG is a stranger to both."""
+    folder = write_meuse(
+        tmp_path / "meuse", incident(6.5, "I-DE-1"), incident(5.5, "I-NL-1"),
         # the most severe: planned first whenever it is part of the plan
         incident(6.7, SECRET, severity=5, boats=9, name=SECRET_NAME, sharing="owner"),
-        incident(6.3, PARTNERS_ONLY, severity=4, name="Partner levee", sharing="partners")))
-    (folder / "resources.geojson").write_bytes(collection(
-        (point(6.4), {"id": "R-DE-1", "type": "boat", "quantity": 3}),
-        (point(5.4), {"id": "R-NL-1", "type": "boat", "quantity": 2})))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "DE,NL,*,20\n", encoding="utf-8")
+        incident(6.3, PARTNERS_ONLY, severity=4, name="Partner levee", sharing="partners"))
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path))
     return folder
 

@@ -3,12 +3,12 @@ layer, the level each version keeps, and revoking a share with set_layer_sharing
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from meuse import collection, incident, write_meuse
 
 from mutualaid.identity import Actor, system_actor
 from mutualaid.layers import load_layer
@@ -37,43 +37,11 @@ VIC = Actor("vic", "viewer", "DE-NW")
 ROOT = Actor("root", "admin")
 
 
-def square(x: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, 50], [x + 1, 50], [x + 1, 51], [x, 51],
-                                                [x, 50]]]}
-
-
-def point(x: float) -> dict:
-    return {"type": "Point", "coordinates": [x, 50.5]}
-
-
-def collection(*features: tuple[dict, dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": g} for g, p in features]}).encode()
-
-
-def incident(x: float, id_: str, **extra) -> tuple[dict, dict]:
-    return point(x), {"id": id_, "hazard": "flood", "severity": 3,
-                      "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}, **extra}
-
-
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    """DE-NW (x 6..7) and NL-LI (5..6) are partners (DE -> NL); BE-WLG (4..5) is not."""
-    folder = tmp_path / "meuse"
-    folder.mkdir()
-    (folder / "jurisdictions.geojson").write_bytes(collection(
-        (square(6), {"id": "DE-NW", "country": "DE"}),
-        (square(5), {"id": "NL-LI", "country": "NL"}),
-        (square(4), {"id": "BE-WLG", "country": "BE"})))
-    (folder / "incidents.geojson").write_bytes(collection(
-        incident(6.5, "I-DE-1"), incident(5.5, "I-NL-1"),
-        incident(6.6, "I-DE-SECRET", sharing="owner")))
-    (folder / "resources.geojson").write_bytes(collection(
-        (point(6.4), {"id": "R-DE-1", "type": "boat", "quantity": 3}),
-        (point(5.4), {"id": "R-NL-1", "type": "boat", "quantity": 2})))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "DE,NL,*,20\n", encoding="utf-8")
-    return folder
+    """The Meuse scenario (tests/meuse.py) with an incident DE-NW shares with nobody."""
+    return write_meuse(tmp_path / "meuse", incident(6.5, "I-DE-1"), incident(5.5, "I-NL-1"),
+                       incident(6.6, "I-DE-SECRET", sharing="owner"))
 
 
 @pytest.fixture
