@@ -8,10 +8,72 @@ Every app server the ``start_app`` fixture starts has the account :data:`DEFAULT
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
 #: The password of every account the browser tests create.
 PASSWORD = "a long e2e test password"
 #: The account :func:`visit` signs in as unless told otherwise.
 DEFAULT_USER = "e2e"
+#: Where a browser test's pages may send requests.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+#: Playwright's default wait, ms: the first map render includes a cold Streamlit start.
+BROWSER_TIMEOUT_MS = 120_000
+
+
+@dataclass
+class OfflinePage:
+    """A Playwright page in a browser context of its own (a person's cookies and session)
+    that reaches only this machine, plus what happened on it."""
+
+    page: object
+    context: object = None
+    requests: list[str] = field(default_factory=list)
+    #: Requests to another machine, aborted, that count against the test.
+    blocked: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    websockets: list[str] = field(default_factory=list)
+
+    @property
+    def left_the_machine(self) -> list[str]:
+        """Blocked requests, and web sockets opened to another machine."""
+        return self.blocked + [u for u in self.websockets
+                               if urlsplit(u).hostname not in LOCAL_HOSTS]
+
+
+def open_offline_page(browser, *, excused: Callable[[object], bool] = lambda request: False,  # noqa: ANN001 - a Browser
+                      timeout_ms: int = BROWSER_TIMEOUT_MS) -> OfflinePage:
+    """A new context and page of *browser* whose requests to another machine are aborted
+    and recorded in ``blocked`` (unless ``excused(request)``: still aborted, not counted);
+    dialogs are dismissed and recorded, page errors and web sockets recorded. Close it
+    with ``.context.close()``."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  service_workers="block")
+    context.set_default_timeout(timeout_ms)
+    record = OfflinePage(page=None, context=context)
+
+    def route(route) -> None:  # noqa: ANN001 - a Route
+        request = route.request
+        record.requests.append(request.url)
+        if urlsplit(request.url).hostname in LOCAL_HOSTS:
+            route.continue_()
+            return
+        route.abort("blockedbyclient")
+        if not excused(request):
+            record.blocked.append(request.url)
+
+    def on_dialog(dialog) -> None:  # noqa: ANN001 - a Dialog
+        record.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    context.route("**/*", route)
+    page = record.page = context.new_page()
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda error: record.errors.append(str(error)))
+    page.on("websocket", lambda ws: record.websockets.append(ws.url))
+    return record
 
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001 - a Page

@@ -21,13 +21,17 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import browsing
 import pytest
-from browsing import DEFAULT_USER, PASSWORD
+from browsing import (
+    BROWSER_TIMEOUT_MS,
+    DEFAULT_USER,
+    PASSWORD,
+    OfflinePage,
+    open_offline_page,
+)
 
 from mutualaid.settings import SCENARIO_DIRS_ENV, STATE_DIR_ENV
 
@@ -35,11 +39,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 #: Generous, for 2 shared cores: how long the app may take to answer its health check.
 STARTUP_TIMEOUT_S = 180
-#: Playwright's default wait, ms: the first map render includes a cold Streamlit start.
-BROWSER_TIMEOUT_MS = 120_000
 
 try:  # expect() assertions have their own 5 s default, too short on a loaded 2-core machine
     from playwright.sync_api import expect as _expect
@@ -165,50 +166,13 @@ def browser():
         chromium.close()
 
 
-@dataclass
-class OfflinePage:
-    """A Playwright page plus what happened on it."""
-
-    page: object
-    requests: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    websockets: list[str] = field(default_factory=list)
-
-
 @pytest.fixture
 def offline_page(browser) -> Iterator[OfflinePage]:
     """A fresh page that cannot reach anything but this machine (and says if it tried)."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                  service_workers="block")
-    context.set_default_timeout(BROWSER_TIMEOUT_MS)
-    record = OfflinePage(page=None)
-
-    def route(route) -> None:
-        url = route.request.url
-        record.requests.append(url)
-        if urlsplit(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            record.blocked.append(url)
-            route.abort("blockedbyclient")
-
-    context.route("**/*", route)
-    page = context.new_page()
-    record.page = page
-
-    def on_dialog(dialog) -> None:
-        record.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda error: record.errors.append(str(error)))
-    page.on("websocket", lambda ws: record.websockets.append(ws.url))
+    record = open_offline_page(browser)
     yield record
-    context.close()
-    outside = record.blocked + [u for u in record.websockets
-                                if urlsplit(u).hostname not in LOCAL_HOSTS]
+    record.context.close()
+    outside = record.left_the_machine
     assert not outside, f"requests that tried to leave the machine: {outside}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import PASSWORD, visit
+from browsing import PASSWORD, open_offline_page, visit
 from playwright_api import expect
 
 from mutualaid.identity import system_actor
@@ -139,9 +139,9 @@ def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
     workflow board in another browser; Cora's next click shows the sign-in form."""
     env = own_store(cora=("coordinator", "DE-NW"))
     url = start_app(scenario_dirs=[SAMPLE], env=env)
-    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    other = open_offline_page(browser)
     try:
-        cora = other.new_page()
+        cora = other.page
         visit(cora, f"{url}/workflow", username="cora")
         expect(cora.get_by_role("heading", name="Workflow")).to_be_visible()
         # the admin's browser
@@ -160,7 +160,8 @@ def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
         assert cora.get_by_test_id("stMetric").count() == 0
         assert cora.get_by_test_id("stSidebar").get_by_role("link").count() == 0
     finally:
-        other.close()
+        other.context.close()
+    assert not other.left_the_machine and not other.errors
     store = store_of(env)
     with store.reading() as connection:
         (change,) = [e for e in audit.entries(connection, actions=["account.changed"])

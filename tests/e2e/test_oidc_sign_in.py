@@ -27,9 +27,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from browsing import open_offline_page
 from playwright_api import Page, expect
 
 from mutualaid.identity import system_actor
@@ -51,7 +51,6 @@ pytestmark = pytest.mark.e2e
 PROVIDER_STARTUP_S = 120
 BUTTON = "Sign in with your organisation"
 SECRETS_FILES_ENV = "STREAMLIT_SECRETS_FILES"
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 #: How long to wait for the app (ms): a cold Streamlit start on 2 shared cores is slow.
 WAIT_MS = 120_000
 
@@ -163,32 +162,24 @@ def oidc_app(start_app, provider: Provider, tmp_path_factory: pytest.TempPathFac
 
 class Person:
     """A browser context of its own (a person's cookies and session) that reaches only
-    this machine. The provider's page asks a CDN for its style sheet: that request is
-    aborted like any other, but only the app's own pages must not try to leave."""
+    this machine (:func:`browsing.open_offline_page`). The provider's page asks a CDN for
+    its style sheet: that request is aborted like any other, but only the app's own
+    pages must not try to leave."""
 
     def __init__(self, browser, provider: Provider) -> None:
         self.provider = provider
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                           service_workers="block")
-        self.context.set_default_timeout(WAIT_MS)
-        self.context.route("**/*", self._route)
-        self.page: Page = self.context.new_page()
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.record = open_offline_page(browser, excused=self._from_provider,
+                                        timeout_ms=WAIT_MS)
+        self.page: Page = self.record.page
+        self.context = self.record.context
+        self.blocked, self.errors = self.record.blocked, self.record.errors
 
-    def _route(self, route) -> None:
-        request = route.request
-        if urlsplit(request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-            return
-        route.abort("blockedbyclient")
+    def _from_provider(self, request) -> bool:
         try:
             origin = request.frame.url
         except Exception:  # noqa: BLE001 - a request with no frame: count it
             origin = ""
-        if not origin.startswith(self.provider.url):
-            self.blocked.append(request.url)
+        return origin.startswith(self.provider.url)
 
 
 @pytest.fixture

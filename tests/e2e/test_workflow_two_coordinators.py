@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from browsing import open_offline_page
 from playwright_api import Page, expect
 
 from mutualaid.identity import Actor, system_actor
@@ -37,7 +37,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 #: How long to wait for the app (ms): a cold Streamlit start on 2 shared cores is slow.
 WAIT_MS = 120_000
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 PASSWORDS = {"nora": "nora-limburg-2021-boats", "nils": "nils-limburg-2021-boats",
              "dieter": "dieter-nrw-2021-flood"}
 ACCOUNTS = {"nora": ("coordinator", "NL-LI", "Nora"), "nils": ("coordinator", "NL-LI", "Nils"),
@@ -112,25 +111,15 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path,
 
 
 class Person:
-    """One coordinator's own browser context (cookies, session) and page."""
+    """One coordinator's own browser context (cookies, session) and page, offline
+    (:func:`browsing.open_offline_page`)."""
 
     def __init__(self, browser, name: str) -> None:
         self.name = name
-        self.blocked: list[str] = []
-        self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                           service_workers="block")
-        self.context.set_default_timeout(WAIT_MS)
-        self.context.route("**/*", self._route)
-        self.page: Page = self.context.new_page()
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _route(self, route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.blocked.append(route.request.url)
-            route.abort("blockedbyclient")
+        self.record = open_offline_page(browser, timeout_ms=WAIT_MS)
+        self.page: Page = self.record.page
+        self.context = self.record.context
+        self.blocked, self.errors = self.record.blocked, self.record.errors
 
     def sign_in(self, url: str) -> None:
         page = self.page
