@@ -5,16 +5,14 @@ browser, in the e2e tests."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from signed import sign_in_session
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.identity import system_actor
 from mutualaid.store import open_store
 from mutualaid.store.accounts import add_account
 from mutualaid.store.migrate import upgrade
-from mutualaid.ui import identity
 from mutualaid.ui.identity import FORM_KEY
 
 PASSWORD = "a long test password"
@@ -48,8 +46,7 @@ def signed_in():
     def sign(at: AppTest, username: str, *, role: str,
              jurisdiction: str | None = None) -> AppTest:
         make_account(username, role=role, jurisdiction=jurisdiction)
-        at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
-                                                                    time.time())
+        sign_in_session(at, username)
         return at.run()
 
     return sign

@@ -3,12 +3,12 @@ required, the chain's verdict at the top, filters, hostile text kept as text, do
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from signed import sign_in_session
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.identity import system_actor
@@ -18,7 +18,7 @@ from mutualaid.store.accounts import add_account
 from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import audit_log
-from mutualaid.ui import audit_page, identity
+from mutualaid.ui import audit_page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -66,8 +66,7 @@ def open_audit(*, username: str | None = "vera") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     if username is None:  # the app shows nobody anything but the sign-in form
         return at.run()
-    at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
-                                                                 time.time())
+    sign_in_session(at, username)
     return at.run().switch_page("pages/audit.py").run()
 
 
@@ -94,8 +93,7 @@ def test_signed_out_the_page_shows_only_the_sign_in_form(store):
 
 def test_a_disabled_or_unknown_account_sees_nothing(store):
     at = AppTest.from_file(APP, default_timeout=180)
-    at.session_state[identity.SESSION_KEY] = identity._SignedIn("nobody", "password",
-                                                                 time.time())
+    sign_in_session(at, "nobody")
     at.run()
     assert not at.exception
     assert len(at.dataframe) == 0 and len(at.success) == 0
@@ -229,7 +227,7 @@ def test_a_viewer_is_not_offered_the_audit_log(store):
     add_account(store, username="vic", role="viewer", jurisdiction="DE-NW",
                 password=PASSWORD, actor=system_actor("test"))
     at = AppTest.from_file(APP, default_timeout=180)
-    at.session_state[identity.SESSION_KEY] = identity._SignedIn("vic", "password", time.time())
+    sign_in_session(at, "vic")
     at.run()
     assert not at.exception
     with pytest.raises(ValueError):

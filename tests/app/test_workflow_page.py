@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from signed import sign_in_session
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.identity import Actor, system_actor
@@ -23,7 +23,6 @@ from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
-from mutualaid.ui import identity
 from mutualaid.ui.workflow_page import literal
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,8 +116,7 @@ def open_board(username: str | None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
     if username is None:  # the app shows nobody anything but the sign-in form
         return at.run()
-    at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
-                                                                 time.time())
+    sign_in_session(at, username)
     return at.run().switch_page("pages/workflow.py").run()
 
 
