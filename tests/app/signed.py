@@ -23,14 +23,15 @@ from mutualaid.ui import identity
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
-def ensure_account(username: str, *, role: str, jurisdiction: str | None = None) -> str:
+def ensure_account(username: str, *, role: str, jurisdiction: str | None = None,
+                   display_name: str | None = None) -> str:
     """The account, created in the test's store when it is not there yet."""
     store = open_store()
     try:
         upgrade(store)
         if get_account(store, username) is None:
             add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                        actor=system_actor("test"))
+                        display_name=display_name, actor=system_actor("test"))
     finally:
         store.dispose()
     return username
@@ -44,8 +45,10 @@ def sign_in_session(at: AppTest, username: str) -> AppTest:
 
 
 def app_test(script: str = APP, *, role: str = "admin", jurisdiction: str | None = None,
-             username: str | None = None, default_timeout: float = 180) -> AppTest:
+             username: str | None = None, display_name: str | None = None,
+             default_timeout: float = 180) -> AppTest:
     """``AppTest.from_file(script)`` signed in as a new or existing account (an admin
     bound to no jurisdiction unless told otherwise), not run yet."""
-    name = ensure_account(username or f"{role}-tester", role=role, jurisdiction=jurisdiction)
+    name = ensure_account(username or f"{role}-tester", role=role, jurisdiction=jurisdiction,
+                          display_name=display_name)
     return sign_in_session(AppTest.from_file(script, default_timeout=default_timeout), name)

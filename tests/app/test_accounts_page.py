@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import authenticate, get_account
-from mutualaid.ui.outcome import literal
+from mutualaid.text import literal
 
 PAGE = "pages/accounts.py"
 

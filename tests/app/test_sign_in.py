@@ -16,6 +16,7 @@ from mutualaid.store import open_store
 from mutualaid.store.accounts import add_account, disable_account
 from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.migrate import upgrade
+from mutualaid.text import literal
 from mutualaid.ui import identity
 from mutualaid.ui.identity import FAILED_MESSAGE, FORM_KEY, SESSION_KEY, SignInThrottle
 
@@ -96,7 +97,7 @@ def test_the_right_password_signs_in_and_the_password_is_not_kept(store, tmp_pat
     assert not at.exception and not at.error
     assert shown_text(at) == ["signed in: Alice (DE-NW coordinator)"]
     assert not at.text_input  # the form is gone
-    assert at.sidebar.caption[0].value == "Signed in as Alice (DE-NW coordinator)"
+    assert at.sidebar.caption[0].value == literal("Signed in as Alice (DE-NW coordinator)")
     kept = at.session_state.to_dict()
     assert kept[SESSION_KEY].username == "alice"
     assert all(PASSWORD not in repr(value) for value in kept.values())
@@ -153,7 +154,7 @@ def test_repeated_failures_lock_the_username_for_a_while(store, tmp_path):
 
 def test_a_role_too_low_is_refused_clearly(store, tmp_path):
     at = sign_in(page(tmp_path, role="admin"), "alice", PASSWORD)
-    assert [e.value for e in at.error] == [(
+    assert [e.value for e in at.error] == [literal(
         "This page needs the admin role or a higher one; you are signed in as Alice "
         "(DE-NW coordinator). Ask an admin if you need more access.")]
     assert shown_text(at) == []

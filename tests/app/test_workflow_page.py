@@ -23,7 +23,7 @@ from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
-from mutualaid.ui.workflow_page import literal
+from mutualaid.text import literal
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -339,14 +339,3 @@ def test_no_stored_scenario_is_a_note(tmp_path, monkeypatch):
     assert not at.exception
     assert at.info[0].value.startswith("No scenario is stored yet")
     empty.dispose()
-
-
-# --- the page's pieces -----------------------------------------------------------------------
-
-def test_literal_escapes_what_markdown_would_render():
-    assert literal(HOSTILE) == r"\!\[x\]\(http\:\/\/evil\.example\/i\.png\)"
-    assert literal("<img src=x onerror=alert(1)>") == (
-        r"\<img src\=x onerror\=alert\(1\)\>")
-    assert literal(":red[x] $x^2$ **b** _i_") == r"\:red\[x\] \$x\^2\$ \*\*b\*\* \_i\_"
-    assert literal("two\nlines") == "two  \nlines"
-    assert literal("plain words 12") == "plain words 12"

@@ -178,10 +178,10 @@ def offline_page(browser) -> Iterator[OfflinePage]:
 
 # --- a store of one's own, with accounts, and signing in --------------------------------
 
-def store_with_accounts(url: str, accounts: dict[str, tuple[str, str | None]]) -> None:
+def store_with_accounts(url: str, accounts: dict[str, tuple[str, ...]]) -> None:
     """Create the store *url* names (schema and all) with the accounts
-    ``{username: (role, jurisdiction)}`` that are not there yet, all with
-    :data:`browsing.PASSWORD`."""
+    ``{username: (role, jurisdiction)}`` (or ``(role, jurisdiction, display_name)``)
+    that are not there yet, all with :data:`browsing.PASSWORD`."""
     from mutualaid.identity import system_actor
     from mutualaid.store import open_store
     from mutualaid.store.accounts import add_account, get_account
@@ -190,10 +190,11 @@ def store_with_accounts(url: str, accounts: dict[str, tuple[str, str | None]]) -
     store = open_store(url)
     try:
         upgrade(store)
-        for username, (role, jurisdiction) in accounts.items():
+        for username, (role, jurisdiction, *name) in accounts.items():
             if get_account(store, username) is None:
                 add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                            password=PASSWORD, actor=system_actor("e2e"))
+                            display_name=name[0] if name else None, password=PASSWORD,
+                            actor=system_actor("e2e"))
     finally:
         store.dispose()
 
@@ -212,10 +213,11 @@ def _store_url(environ: dict[str, str]) -> str:
 @pytest.fixture
 def own_store(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., dict[str, str]]:
     """``own_store(**accounts) -> env`` for ``start_app(env=...)``: a new app server with
-    its own store holding those accounts (``name=(role, jurisdiction)``) besides the
-    default one, so what one test stores is not seen by another."""
+    its own store holding those accounts (``name=(role, jurisdiction)``, or
+    ``name=(role, jurisdiction, display_name)``) besides the default one, so what one
+    test stores is not seen by another."""
 
-    def make(**accounts: tuple[str, str | None]) -> dict[str, str]:
+    def make(**accounts: tuple[str, ...]) -> dict[str, str]:
         state = tmp_path_factory.mktemp("state")
         store_with_accounts(_store_url({STATE_DIR_ENV: str(state)}), accounts)
         return {STATE_DIR_ENV: str(state)}

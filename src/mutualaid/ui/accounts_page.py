@@ -12,7 +12,7 @@ A new account's password, and a password reset, are generated here
 the click, to the admin who asked; they are kept in the session only until then
 (:mod:`mutualaid.ui.outcome`). Usernames, names and jurisdictions are shown with
 ``st.dataframe``, ``st.code`` and widget values, and escaped in the messages after a
-click (:func:`mutualaid.ui.outcome.literal`), never as Markdown. Session-state keys all
+click (:func:`mutualaid.text.literal`), never as Markdown. Session-state keys all
 start with ``"accounts."``.
 """
 

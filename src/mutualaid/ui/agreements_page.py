@@ -23,6 +23,7 @@ import streamlit as st
 
 from mutualaid.agreements_matrix import agreements_matrix, check_table, editor_table
 from mutualaid.layers.problems import Report
+from mutualaid.text import literal
 from mutualaid.ui import loaders, panels
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
@@ -145,7 +146,7 @@ def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
         st.success(outcome)
     stale = st.session_state.pop(_STALE, None)
     if stale:
-        st.error(f"Not applied: {stale}")
+        st.error(literal(f"Not applied: {stale}"))
     refused = st.session_state.pop(_REFUSED, None)
     if refused:
         st.error("Not applied: with these agreements the scenario would have errors.")

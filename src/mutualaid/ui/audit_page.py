@@ -27,6 +27,7 @@ from mutualaid.identity import Actor
 from mutualaid.store import Store, audit
 from mutualaid.store.commands_audit import csv_text, entry_row, json_text
 from mutualaid.store.tables import audit_log
+from mutualaid.text import literal
 from mutualaid.ui.state import state_key
 
 PAGE: Final[str] = "audit"
@@ -224,9 +225,9 @@ def show_page(store: Store, actor: Actor) -> None:
     show_status(store)
     readable = scope(actor)
     if readable is not None:
-        st.caption(f"You read the rows written by the accounts of {readable or 'no jurisdiction'}"
-                   " and the rows about its requests and offers; an admin reads the whole "
-                   "log.")
+        st.caption(literal(f"You read the rows written by the accounts of "
+                           f"{readable or 'no jurisdiction'} and the rows about its "
+                           "requests and offers; an admin reads the whole log."))
     filters = choose_filters(store, actor)
     try:
         matching = show_table(store, filters)

@@ -47,6 +47,7 @@ from mutualaid.settings import (
 from mutualaid.store.accounts import active_actor, authenticate, get_account
 from mutualaid.store.audit import record_denial
 from mutualaid.store.engine import Store
+from mutualaid.text import literal
 
 #: The one session-state key of the sign-in; no widget uses it.
 SESSION_KEY = "identity.signed_in"
@@ -315,7 +316,7 @@ def _provider_sign_in(key: str) -> None:
     person's accounts; the sidebar offers to sign out of the provider's session)."""
     refused = st.session_state.get(OIDC_REFUSED_KEY)
     if refused:
-        st.error(refused)
+        st.error(literal(refused))
     st.button(OIDC_BUTTON_LABEL, key=f"{key}.oidc", type="primary", on_click=st.login)
     st.caption("Or with an account of this app:")
 
@@ -331,13 +332,13 @@ def sign_out_button(actor: Actor | None = None) -> None:
         refused = st.session_state.get(OIDC_REFUSED_KEY)
         if refused:
             with st.sidebar:
-                st.error(refused)
+                st.error(literal(refused))
                 st.button("Sign out of your organisation's account",
                           key="identity.oidc_sign_out", on_click=st.logout)
         return
     with st.sidebar:
         if actor is not None:
-            st.caption(f"Signed in as {actor.label}")
+            st.caption(literal(f"Signed in as {actor.label}"))
         st.button("Sign out", key="identity.sign_out", on_click=sign_out)
 
 
@@ -368,6 +369,6 @@ def require_actor(store: Store, *, role: str = "viewer", page: str = "") -> Acto
                    f"{actor.label}. Ask an admin if you need more access.")
         record_denial(store, actor=actor, attempted=f"open the {page or 'a'} page",
                       subject=f"page {page}" if page else "a page", reason=message)
-        st.error(message)
+        st.error(literal(message))
         st.stop()
     return actor

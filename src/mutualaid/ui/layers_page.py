@@ -29,6 +29,7 @@ from mutualaid.sharing import (
     SHARED_KINDS,
     sharing_refusal,
 )
+from mutualaid.text import literal
 from mutualaid.ui import identity, loaders
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
@@ -307,7 +308,7 @@ def add_form(result: LayerResult, loaded: loaders.LoadedScenario, workspace: Wor
     if outcome[0] == "added":
         st.success("Added to the scenario.")
     elif outcome[0] == "stale":
-        st.error(f"Not added: {outcome[2]}")
+        st.error(literal(f"Not added: {outcome[2]}"))
     else:
         reports = outcome[2]
         errors = sum(len(r.errors) for r in reports)
@@ -388,4 +389,4 @@ def sharing_panel(loaded: loaders.LoadedScenario, workspace: session.SharedWorks
             st.success(f"The {kind} are now shared with "
                        f"{LEVEL_LABELS[st.session_state.get(_level_key(kind), PUBLIC)]}.")
         else:
-            st.error(f"Sharing not changed: {refused}")
+            st.error(literal(f"Sharing not changed: {refused}"))

@@ -1,44 +1,27 @@
-"""What a button's callback did, shown once on the next run; and text made safe for
-Streamlit's Markdown.
+"""What a button's callback did, shown once on the next run.
 
 A page's action buttons are callbacks: they run once, before the next script run, with
 the acting account read again from the session's sign-in (:func:`acting`), and leave
 their result in the session under the page's key (:func:`remember`); the page shows it
 at the top of that run and forgets it (:func:`show`). Messages carry ids, usernames and
 jurisdictions from uploaded files and typed forms, so they are shown escaped
-(:func:`literal`). A secret that must be shown once (a generated password) is shown as
-code beside the message and is gone from the session with it.
+(:func:`mutualaid.text.literal`). A secret that must be shown once (a generated
+password) is shown as code beside the message and is gone from the session with it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import streamlit as st
 
 from mutualaid.identity import Actor
 from mutualaid.store import Store
+from mutualaid.text import literal
 from mutualaid.ui.identity import current_actor
 
 #: Said when a click arrives from a session that is no longer signed in.
 SIGNED_OUT = "You are signed out: sign in again to act."
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&\"'/@%])")
-
-
-def literal(text: object) -> str:
-    """*text* escaped so that Streamlit's Markdown shows it as it is: every ASCII
-    punctuation character that Markdown (or its extensions: links, images, colours,
-    maths, emoji) could read gets a backslash, and line breaks are kept.
-
-    Examples
-    --------
-    >>> print(literal("![x](http://evil)"))
-    \\!\\[x\\]\\(http\\:\\/\\/evil\\)
-    """
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-    return escaped.replace("\r", "").replace("\n", "  \n")
 
 
 @dataclass(frozen=True)

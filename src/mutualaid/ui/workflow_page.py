@@ -13,7 +13,7 @@ The acting account is read again from the session's sign-in when the click arriv
 Scenario names, jurisdiction ids, incident and resource ids and notes come from
 uploaded files: they are shown with ``st.dataframe``, ``st.text`` and widget values,
 and where Streamlit renders Markdown (``st.error``, expander labels) they are escaped
-with :func:`literal`. Session-state keys all start with ``"workflow."``.
+with :func:`mutualaid.text.literal`. Session-state keys all start with ``"workflow."``.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from mutualaid.store.layers import (
     scenario_names,
 )
 from mutualaid.store.workflow import Board, OfferView, RequestView, WorkflowError
-from mutualaid.ui.outcome import acting, literal, remember, show
+from mutualaid.text import literal
+from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
 
 PAGE: Final[str] = "workflow"
