@@ -162,3 +162,12 @@ SIGN_IN_WINDOW_S: Final[float] = 15 * 60.0
 #: Most usernames whose failures are remembered at once (per server process), so that
 #: guessing many names cannot grow the server's memory without limit.
 SIGN_IN_TRACKED_USERNAMES: Final[int] = 10_000
+
+# --- The web server's guards (ui/web.py, ui/browsers.py; issue 16) ---------------------
+#: The cookie that names a browser to the server: a random 256-bit id the server sets on
+#: page loads (HttpOnly, SameSite=Strict); downloads and images need it.
+BROWSER_COOKIE: Final[str] = "mutualaid_browser"
+#: How long a browser counts as signed in after the last rerun of its signed-in session,
+#: in seconds (a shift: a page read for hours still downloads; the briefing reruns
+#: every 30 s). Sign-out or a rerun that finds nobody signed in ends it at once.
+BROWSER_SIGNED_IN_IDLE_S: Final[float] = 8 * 3600.0

@@ -5,14 +5,15 @@ access at its next click."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from browsing import PASSWORD, open_offline_page, visit
+from browsing import BROWSER_TIMEOUT_MS, PASSWORD, open_offline_page, visit
 from playwright_api import expect
 
 from mutualaid.identity import system_actor
-from mutualaid.settings import STATE_DIR_ENV, STORE_FILE_NAME
+from mutualaid.settings import BROWSER_COOKIE, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import disable_account
 
@@ -102,7 +103,10 @@ ENDPOINTS = ["/", "/overview", "/audit?view=briefing", "/_stcore/health", "/_stc
              "/app/static/", "/app/static/../data/rhine-flood-2021/incidents.geojson",
              "/app/static/%2e%2e/data/rhine-flood-2021/incidents.geojson",
              "/app/static/../../var/mutualaid.sqlite", "/media/", "/media/x.csv",
-             "/component/", "/data/rhine-flood-2021/incidents.geojson"]
+             "//media/x.csv", "/component/", "/data/rhine-flood-2021/incidents.geojson",
+             "/_stcore/metrics", "/_stcore/metrics?families=session_events_total"]
+#: Streamlit's metrics name the app's functions and count its sessions: nobody gets them.
+METRICS = [p for p in ENDPOINTS if p.startswith("/_stcore/metrics")]
 
 
 def test_no_http_endpoint_gives_an_unsigned_client_any_data(start_app):
@@ -130,6 +134,11 @@ def test_no_http_endpoint_gives_an_unsigned_client_any_data(start_app):
                                                        "/media/"))]
     assert len(refused) == 5
     assert all(answered[p][0] >= 400 for p in refused), {p: answered[p][0] for p in refused}
+    # no media without a signed-in browser (issue 16): refused before looking the file up
+    media = [p for p in ENDPOINTS if p.lstrip("/").startswith("media/")]
+    assert len(media) == 3
+    assert all(answered[p] == (403, b"") for p in media), {p: answered[p] for p in media}
+    assert all(answered[p] == (404, b"") for p in METRICS), {p: answered[p] for p in METRICS}
     assert answered["/_stcore/health"][0] == 200
 
 
@@ -168,4 +177,57 @@ def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
                      if e.subject == "account cora"]
     store.dispose()
     assert (change.actor, change.after["disabled"]) == ("e2e", True)
+    assert not offline_page.errors
+
+
+def _fetch(url: str, cookie: str | None = None) -> tuple[int, bytes]:
+    """GET *url* outside any browser, with the browser cookie *cookie* or none."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Cookie": f"{BROWSER_COOKIE}={cookie}"}
+                                     if cookie else {})
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_a_download_is_served_to_its_signed_in_browser_only(start_app, offline_page):
+    """Issue 16, part 6: the plan's JSON download (Streamlit's ``/media/<hash>``) goes to
+    the signed-in browser that asked for it; the same address without that browser's
+    cookie, or with it after "Sign out", answers 403 with nothing."""
+    url = start_app(scenario_dirs=[SAMPLE])
+    page, context = offline_page.page, offline_page.context
+    page.goto(f"{url}/allocation")
+    # the page load gave the browser its id: random, HttpOnly, SameSite=Strict
+    [cookie] = [c for c in context.cookies() if c["name"] == BROWSER_COOKIE]
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert len(cookie["value"]) == 43  # 32 random bytes, URL-safe base64
+    visit(page, f"{url}/allocation")
+    expect(page.get_by_role("heading", name="Allocation")).to_be_visible()
+    button = page.get_by_role("button", name="Download the plan (JSON)")
+    expect(button).to_be_visible()
+    with page.expect_download(timeout=BROWSER_TIMEOUT_MS) as download:
+        button.click()
+    media = download.value.url
+    assert "/media/" in media
+    plan = json.loads(Path(download.value.path()).read_text("utf-8"))
+    assert plan["assignments"]
+    # the browser's own cookie (it stays the same over the sign-in)
+    [cookie] = [c for c in context.cookies() if c["name"] == BROWSER_COOKIE]
+    status, body = _fetch(media, cookie["value"])
+    assert status == 200 and json.loads(body) == plan
+    # the same address without the cookie, or with another browser's id: nothing
+    assert _fetch(media) == (403, b"")
+    assert _fetch(media, "x" * 43) == (403, b"")
+    # signed out: the old cookie gets nothing either
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out",
+                                                  exact=True).click()
+    expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
+    assert _fetch(media, cookie["value"]) == (403, b"")
+    # and the metrics are nobody's, signed in or not
+    assert _fetch(f"{url}/_stcore/metrics", cookie["value"]) == (404, b"")
     assert not offline_page.errors

@@ -23,7 +23,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from mutualaid.identity import Actor
-from mutualaid.ui import identity
+from mutualaid.ui import browsers, identity
 from mutualaid.ui.store import app_store
 
 _ROUTED: contextvars.ContextVar[bool] = contextvars.ContextVar("mutualaid_routed", default=False)
@@ -92,6 +92,9 @@ def run_app() -> None:
                        initial_sidebar_state="collapsed" if kiosk else "auto")
     # Read again from the store on every rerun: a disabled account is out at its next click.
     actor = identity.current_actor(app_store())
+    # Downloads and images are served only to a browser with a signed-in session
+    # (mutualaid.ui.web): this rerun says whether its session still is one.
+    browsers.note_session(actor is not None)
     links: list[st.Page] = []
     if actor is None:
         # Every address shows the sign-in form, and keeps its address: once signed in,

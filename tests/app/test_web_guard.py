@@ -1,0 +1,98 @@
+"""The web server's guards (issue 16, part 6) on a real Starlette application: which
+browsers are signed in (mutualaid.ui.browsers), and the middleware that gives browser
+ids, serves ``/media/...`` to signed-in browsers only and answers no metrics. The real
+server, with a real download, is tested in tests/e2e/test_access.py."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from mutualaid.settings import BROWSER_COOKIE
+from mutualaid.ui.browsers import SignedInBrowsers, new_browser_id, valid_browser_id
+from mutualaid.ui.web import BrowserGuard
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_browser_is_signed_in_while_one_of_its_sessions_is_and_not_idle():
+    clock = Clock()
+    browsers = SignedInBrowsers(idle_s=60, clock=clock)
+    a, b = new_browser_id(), new_browser_id()
+    assert valid_browser_id(a) and len(a) == 43 and a != b
+    assert not browsers.is_signed_in(a)
+    browsers.signed_in(a, "tab-1")
+    browsers.signed_in(a, "tab-2")
+    assert browsers.is_signed_in(a) and not browsers.is_signed_in(b)
+    browsers.signed_out(a, "tab-1")
+    assert browsers.is_signed_in(a)  # the other tab still is
+    browsers.signed_out(a, "tab-2")
+    assert not browsers.is_signed_in(a)
+    browsers.signed_in(b, "tab-3")
+    clock.now += 61
+    assert not browsers.is_signed_in(b)  # idle too long
+    assert not browsers.is_signed_in(None) and not browsers.is_signed_in("")
+
+
+def _app(browsers: SignedInBrowsers) -> Starlette:
+    async def page(request):  # noqa: ANN001, ANN202
+        return HTMLResponse("<html>the app</html>")
+
+    async def media(request):  # noqa: ANN001, ANN202
+        return PlainTextResponse("the plan")
+
+    async def metrics(request):  # noqa: ANN001, ANN202
+        return PlainTextResponse("session_events_total 3")
+
+    return Starlette(routes=[Route("/", page), Route("/media/{file_id:path}", media),
+                             Route("/_stcore/metrics", metrics)],
+                     middleware=[Middleware(BrowserGuard, browsers=browsers)])
+
+
+@pytest.fixture
+def browsers() -> SignedInBrowsers:
+    return SignedInBrowsers()
+
+
+def test_a_page_load_gives_the_browser_an_id_in_a_strict_http_only_cookie(browsers):
+    client = TestClient(_app(browsers), base_url="https://testserver")
+    response = client.get("/")
+    header = response.headers["set-cookie"]
+    value = response.cookies[BROWSER_COOKIE]
+    assert valid_browser_id(value)
+    assert {"HttpOnly", "SameSite=Strict", "Path=/", "Secure"} <= {
+        part.strip() for part in header.split(";")}
+    # a browser that has one keeps it; other answers than pages carry none
+    assert "set-cookie" not in client.get("/").headers
+    assert "set-cookie" not in TestClient(_app(browsers)).get("/media/x").headers
+    # over plain HTTP the cookie cannot be Secure
+    plain = TestClient(_app(browsers)).get("/").headers["set-cookie"]
+    assert "Secure" not in plain
+
+
+def test_media_only_for_a_signed_in_browser_and_no_metrics_for_anyone(browsers):
+    client = TestClient(_app(browsers))
+    client.get("/")
+    browser = client.cookies[BROWSER_COOKIE]
+    response = client.get("/media/abc.json")
+    assert (response.status_code, response.content) == (403, b"")
+    browsers.signed_in(browser, "tab")
+    assert client.get("/media/abc.json").text == "the plan"
+    other = TestClient(_app(browsers))
+    assert other.get("/media/abc.json").status_code == 403
+    browsers.signed_out(browser, "tab")
+    assert client.get("/media/abc.json").status_code == 403
+    browsers.signed_in(browser, "tab")
+    for who in (client, other):
+        response = who.get("/_stcore/metrics")
+        assert (response.status_code, response.content) == (404, b"")
