@@ -90,6 +90,9 @@ def test_media_only_for_a_signed_in_browser_and_no_metrics_for_anyone(browsers):
     assert client.get("/media/abc.json").text == "the plan"
     other = TestClient(_app(browsers))
     assert other.get("/media/abc.json").status_code == 403
+    # another site's odd cookie on the same host does not hide the browser's id
+    odd = {"cookie": f'prefs={{"theme":1}}; x=a b; {BROWSER_COOKIE}={browser}'}
+    assert other.get("/media/abc.json", headers=odd).text == "the plan"
     browsers.signed_out(browser, "tab")
     assert client.get("/media/abc.json").status_code == 403
     browsers.signed_in(browser, "tab")

@@ -26,10 +26,10 @@ serves the installed components' own files; the agent API answers only when
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
 
 from starlette.middleware import Middleware
+from starlette.requests import cookie_parser
 from streamlit import config
 
 from mutualaid.settings import BROWSER_COOKIE
@@ -56,14 +56,13 @@ def _segments(path: str) -> tuple[str, ...]:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
+    # Starlette's lenient parser, as browsers send them: another site's odd cookie on
+    # the same host does not hide ours (http.cookies stops at the first one it dislikes).
+    cookies: dict[str, str] = {}
     for name, value in scope.get("headers", ()):
         if name == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:  # noqa: BLE001, S112 - a malformed cookie header is no cookie
-                continue
-    return {key: morsel.value for key, morsel in jar.items()}
+            cookies.update(cookie_parser(value.decode("latin-1")))
+    return cookies
 
 
 def browser_cookie(value: str, *, secure: bool) -> str:
