@@ -31,6 +31,7 @@ from mutualaid.store.layers import (
     save_layer,
     set_layer_sharing,
 )
+from mutualaid.text import literal
 
 SECRET = "I-DE-SECRET"          # DE-NW's, owner only (its own sharing value)
 SECRET_NAME = "Secret dyke breach"
@@ -254,8 +255,8 @@ def test_layers_page_refuses_another_jurisdictions_incidents(scenario):
     [add] = [b for b in pia.button if b.label == "Add to scenario"]
     add.click().run()
     assert not pia.exception
-    assert ("pia (DE-NW planner) cannot add incidents I-7, I-9 of NL-LI: a planner adds layers "
-            "for its own jurisdiction") in pia.error[0].value
+    assert literal("pia (DE-NW planner) cannot add incidents I-7, I-9 of NL-LI: a planner adds "
+                   "layers for its own jurisdiction") in pia.error[0].value
     table = next(df.value for df in pia.dataframe if "shared with" in df.value.columns)
     assert table["version"].tolist() == ["1", "1"]
 
