@@ -136,9 +136,10 @@ def offer_of(outcome_board, provider) -> workflow.OfferView:
 
 
 def requested_and_planned(store):
-    """bob requests everything NL-B needs; alice plans. Returns (request id, board)."""
+    """bob requests everything NL-B needs and computes the offers (issue 16: only the
+    requester's coordinator or an admin plans a request). Returns (request id, board)."""
     request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
-    workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    workflow.plan_offers(store, "small", actor=BOB, now=T0)
     return request_id, workflow.board(store, "small", viewer=ROOT)  # an admin sees all
 
 
@@ -250,7 +251,7 @@ def test_cancelling_supersedes_proposed_offers_but_not_while_units_are_committed
 # --- plans and offers -----------------------------------------------------------------
 def test_a_plan_becomes_one_offer_per_request_and_provider(store, small):
     request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
-    outcome = workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    outcome = workflow.plan_offers(store, "small", actor=BOB, now=T0)
     seen = workflow.board(store, "small", viewer=ROOT)
     assert [o.id for o in seen.offers] == list(outcome.offer_ids)
     assigned = outcome.plan.assignments
@@ -267,7 +268,7 @@ def test_a_plan_becomes_one_offer_per_request_and_provider(store, small):
     assert "I-DE-1" not in set(assigned.incident_id)
     with store.reading() as connection:
         stored = connection.execute(sa.select(plans).where(plans.c.id == outcome.plan_id)).one()
-    assert stored.computed_by == "alice" and '"assignments"' in stored.body
+    assert stored.computed_by == "bob" and '"assignments"' in stored.body
     assert [r.subject for r in audit_rows(store, action="plan.computed")] == [
         f"plan {outcome.plan_id}"]
     assert [r.subject for r in audit_rows(store, action="offer.created")] == [
@@ -597,7 +598,9 @@ def test_rhine_requests_plan_commit_and_replan(store):
     assert all(c <= q for q, c in counts.values())
     assert sum(c for _, c in counts.values()) == sum(filled.values())
 
-    again = workflow.plan_offers(store, "rhine", actor=coordinators["NL-LI"], now=T0)
+    # an admin's plan covers every requester (a coordinator's, its own requests only:
+    # test_a_coordinator_plans_and_supersedes_only_its_own_requests)
+    again = workflow.plan_offers(store, "rhine", actor=ROOT, now=T0)
     assert set(again.superseded) == {o.id for o in view.offers[1::2]}
     for offer_id in again.offer_ids:
         for line in _lines(store, offer_id):
@@ -630,7 +633,7 @@ def test_units_shared_with_nobody_serve_only_their_owners_requests(store):
     save_scenario(store, scenario, name="small", sources={}, actor=system_actor("test"),
                   now=T0 - timedelta(hours=1))
     workflow.create_request(store, "small", actor=BOB, now=T0)
-    workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    workflow.plan_offers(store, "small", actor=BOB, now=T0)
     offered = {line.resource_id for o in workflow.board(store, "small", viewer=ROOT).offers
                for line in o.lines}
     assert "R-DE-BOAT" not in offered
