@@ -84,7 +84,8 @@ def write_meuse(folder: Path, *incidents: Feature,
 COORDINATORS: dict[str, str] = {"dora": "DE-NW", "nina": "NL-LI", "bea": "BE-WLG"}
 
 
-def store_secrets(store, folder: Path, *, password: str | None = None) -> dict[str, tuple[int, ...]]:  # noqa: ANN001 - a Store
+def store_secrets(store, folder: Path, *,  # noqa: ANN001 - a Store
+                  password: str | None = None) -> dict[str, tuple[int, ...]]:
     """:func:`write_secrets` stored as scenario "meuse" with the :data:`COORDINATORS`'
     accounts (with *password*); dora and nina each request their jurisdiction's needs
     and compute the offers. Returns each requester's offer ids (``{"dora": (...),

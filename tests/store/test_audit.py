@@ -317,9 +317,9 @@ def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(kin
                                                                              pg_admin):
     from alembic import command
 
+    from mutualaid.identity import system_actor
     from mutualaid.store import open_store
     from mutualaid.store.accounts import add_account
-    from mutualaid.identity import system_actor
     from mutualaid.store.migrate import _config, current_revision, head_revision, upgrade
 
     from .conftest import drop_database, new_database_url

@@ -781,10 +781,13 @@ def test_rows_written_before_readers_existed_do_not_leak_to_their_writers_jurisd
     the offer.created rows an uninvolved coordinator's compute wrote stay hidden."""
     from mutualaid.store.accounts import add_account
 
-    for person in (ALICE, BOB, CAROL):
+    for person in (ALICE, BOB, CAROL, Actor("ada", "admin", "BE-C")):
         add_account(store, username=person.username, role=person.role,
                     jurisdiction=person.jurisdiction, actor=system_actor("test"))
     old_rows = [("carol", "plan.computed", "plan 1", {"offers": [1]}),
+                # an admin (here bound to BE-C) sees every layer: its rows are not BE-C's
+                ("ada", "layer.loaded", "scenario small: incidents",
+                 {"incidents": {"source": "SECRET.geojson", "owner": "NL-B"}}),
                 ("carol", "offer.created", "offer 1",
                  {"provider": "DE-A", "requester": "NL-B",
                   "lines": [{"resource_id": "R-SECRET", "incident_id": "I-SECRET"}]}),

@@ -29,7 +29,8 @@ A coordinator reads a row whose ``readers`` name its jurisdiction: everything su
 names is what the sharing rules and its own workflow board already show it. A row
 written without readers (NULL: layer, sharing, agreement and account changes, and every
 row written before migration 0003) is read, as before, by the coordinators of the
-writer's own jurisdiction only, and then only when it names no other jurisdiction as a
+writer's own jurisdiction only (the writer's account being of that jurisdiction and not
+an admin's, whose rows may name any jurisdiction's layers), and then only when it names no other jurisdiction as a
 party (its ``provider``, ``requester`` or ``jurisdiction`` values) and is not a plan
 (a plan names other jurisdictions' offers): so a row an uninvolved coordinator wrote
 before the fix (the "Compute offers" that planned everyone's requests) is not read by its
@@ -406,8 +407,12 @@ def may_read(entry: AuditEntry, jurisdiction: str) -> bool:
 def _maybe_readable(jurisdiction: str) -> sa.ColumnElement[bool]:
     """The rows a coordinator of *jurisdiction* might read, as a query can find them: the
     readers' text contains the id's JSON text (a superset: :func:`may_read` decides),
-    or there are no readers and the writer is one of its jurisdiction's accounts."""
-    own = sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction)
+    or there are no readers and the writer is one of its jurisdiction's accounts (not an
+    admin's)."""
+    # An admin bound to the jurisdiction is no writer of it here: an admin sees (and its
+    # rows may name) every jurisdiction's layers.
+    own = sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction,
+                                               accounts.c.role != "admin")
     named = f"%{_escape_like(jsontext.dumps(jurisdiction))}%"
     return sa.or_(audit_log.c.readers.like(named, escape="\\"),
                   sa.and_(audit_log.c.readers.is_(None), audit_log.c.actor.in_(own)))
