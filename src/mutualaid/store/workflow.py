@@ -291,7 +291,8 @@ class Board:
     """A scenario's requests and offers as one viewer sees them.
 
     ``viewer_actions`` holds ``"request"`` when the viewer may request assistance and
-    ``"plan"`` when the viewer may compute offers.
+    ``"plan"`` when the viewer may compute offers (a coordinator: for its own
+    jurisdiction's open requests, :func:`plan_scope`; without one it is refused).
     """
 
     scenario: str
