@@ -256,3 +256,41 @@ def test_a_coordinator_reads_only_the_rows_of_its_own_jurisdictions_accounts(sto
     assert bob.success[0].value.startswith("Audit chain intact: 7 row(s)")
     # an admin reads every row
     assert set(the_table(open_audit())["actor"]) == {"system:test", "alice", "bob", "carol"}
+
+
+def test_a_stranger_reads_no_foreign_secret_on_the_page_nor_in_its_downloads(tmp_path,
+                                                                             monkeypatch):
+    """Issue 16: BE-WLG's coordinator clicks Compute offers in a scenario where DE-NW and
+    NL-LI requested and planned with owner-only and partners-only incidents and units;
+    its Audit log page and downloads name none of them."""
+    from meuse import SECRET_IDS, store_secrets
+
+    from mutualaid.identity import Actor
+    from mutualaid.store import workflow
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+    opened = open_store(url)
+    try:
+        upgrade(opened)
+        store_secrets(opened, tmp_path / "meuse", password=PASSWORD)
+        bea = Actor("bea", "coordinator", "BE-WLG")
+        with pytest.raises(workflow.Denied):
+            workflow.plan_offers(opened, "meuse", actor=bea)
+        at = open_audit(username="bea")
+        assert not at.exception
+        table = the_table(at)
+        assert list(table["action"]) == ["access.denied"]
+        shown = "\n".join(table.astype(str).to_numpy().ravel()) + "\n".join(markdown_texts(at))
+        filters = audit_page.Filters(jurisdiction=audit_page.scope(bea))
+        rows = audit_page.query(opened, filters, newest_first=False)
+        downloads = (audit_page.csv_text(audit_page._rows(rows))
+                     + audit_page.json_text(audit_page._rows(rows)))
+        for text in (shown, downloads):
+            assert not [i for i in SECRET_IDS if i in text]
+        # the owners read their own secrets on the same page
+        nina = the_table(open_audit(username="nina"))
+        assert "I-NL-OWN" in "\n".join(nina["after"]) and "I-DE-OWN" not in "\n".join(nina["after"])
+    finally:
+        opened.dispose()

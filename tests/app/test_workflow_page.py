@@ -302,6 +302,29 @@ def test_a_coordinator_requests_assistance_and_computes_offers(store):
     assert sorted((o.provider, o.units) for o in board.offers) == [("DE-NW", 2), ("NL-LI", 3)]
 
 
+def test_a_provider_computing_offers_for_anothers_request_is_refused_and_supersedes_nothing(
+        store, offered):
+    """Issue 16: only the requester's coordinator (or an admin) computes offers for a
+    request; NL-LI, which provides for DE-NW's request but made none, is told why and
+    DE-NW's proposed offers stand."""
+    def states():
+        return {o.id: (o.state, o.version)
+                for o in workflow.board(store, "erft", viewer=actor("dieter")).offers}
+
+    before = states()
+    at = open_board("nora")
+    at.button(key="workflow.plan").click().run()
+    assert not at.exception
+    assert at.error[0].value == literal(
+        "nora (NL-LI coordinator) cannot plan offers in scenario erft: NL-LI has no open "
+        "request in it; offers for a request are computed by the requester's coordinator "
+        "or an admin")
+    assert states() == before and {s for s, _ in before.values()} == {"proposed"}
+    with store.reading() as connection:
+        (row,) = audit.entries(connection, actions=["access.denied"])
+    assert (row.actor, row.subject, row.readers) == ("nora", "scenario erft", ("NL-LI",))
+
+
 def test_a_viewer_cannot_request_or_plan(store):
     at = open_board("vera")
     assert len(at.multiselect) == 0

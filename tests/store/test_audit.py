@@ -293,3 +293,74 @@ def test_entries_give_back_the_values_recorded(store):
     with store.reading() as connection:
         read = list(audit.entries(connection, newest_first=False))
     assert read == written
+
+
+# --- readers (issue 16) ----------------------------------------------------------------------
+
+def test_a_rows_readers_are_covered_by_its_hash(store):
+    with store.transaction() as connection:
+        for n in (1, 2, 3):
+            audit.record(connection, actor="alice", action="offer.created", subject=f"offer {n}",
+                         after={"provider": "DE-A", "requester": "NL-B"}, now=T0,
+                         readers=("NL-B", "DE-A", "NL-B"))
+    assert row(store, 2).readers == '["DE-A","NL-B"]'
+    assert check(store).ok
+    for tampered in ('["BE-C","DE-A","NL-B"]', None):  # a reader added, the readers removed
+        tamper(store, audit_log.update().where(audit_log.c.seq == 2).values(readers=tampered))
+        result = check(store)
+        assert (result.ok, result.first_bad) == (False, 2)
+        assert result.problem == "row 2 was changed: its content does not match its hash"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(kind, tmp_path,
+                                                                             pg_admin):
+    from alembic import command
+
+    from mutualaid.identity import system_actor
+    from mutualaid.store import open_store
+    from mutualaid.store.accounts import add_account
+    from mutualaid.store.migrate import _config, current_revision, head_revision, upgrade
+
+    from .conftest import drop_database, new_database_url
+
+    url = new_database_url(kind, tmp_path, pg_admin)
+    try:
+        store = open_store(url)
+        config = _config()
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0002")
+        assert current_revision(store) == "0002"
+        # two rows as 0002 wrote them: no readers column, hashed without it
+        prev = audit.GENESIS_HASH
+        with store.engine.begin() as connection:
+            for seq, (actor, action, after) in enumerate([
+                    ("carol", "offer.created", '{"provider":"DE-A","requester":"NL-B",'
+                                               '"lines":[{"resource_id":"R-SECRET"}]}'),
+                    ("carol", "layer.loaded", '{"incidents":{"version":2}}')], start=1):
+                at = (T0 + timedelta(minutes=seq)).isoformat(timespec="microseconds")
+                digest = audit.row_hash(seq=seq, at=at, actor=actor, action=action,
+                                        subject=f"row {seq}", before="null", after=after,
+                                        prev_hash=prev)
+                connection.exec_driver_sql(
+                    "INSERT INTO audit_log (seq, at, actor, action, subject, before, after, "
+                    "prev_hash, hash) VALUES (%s, '%s', '%s', '%s', 'row %s', 'null', '%s', "
+                    "'%s', '%s')" % (seq, at, actor, action, seq, after, prev, digest))
+                prev = digest
+            connection.execute(audit_head.delete())
+            connection.execute(audit_head.insert().values(id=1, seq=2, hash=prev))
+        assert upgrade(store) == ("0002", head_revision())
+        assert check(store) == audit.Verification(ok=True, rows=2)
+        add_account(store, username="carol", role="coordinator", jurisdiction="BE-C",
+                    actor=system_actor("test"))  # row 3, with readers
+        assert check(store).ok
+        with store.reading() as connection:
+            assert [r for (r,) in connection.execute(
+                sa.select(audit_log.c.readers).order_by(audit_log.c.seq))][:2] == [None, None]
+            # carol's jurisdiction reads her layer row, not the offer naming two others
+            assert [e.subject for e in audit.entries(connection, jurisdiction="BE-C")] == [
+                "row 2"]
+        store.dispose()
+    finally:
+        drop_database(url, pg_admin)

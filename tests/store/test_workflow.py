@@ -136,9 +136,10 @@ def offer_of(outcome_board, provider) -> workflow.OfferView:
 
 
 def requested_and_planned(store):
-    """bob requests everything NL-B needs; alice plans. Returns (request id, board)."""
+    """bob requests everything NL-B needs and computes the offers (issue 16: only the
+    requester's coordinator or an admin plans a request). Returns (request id, board)."""
     request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
-    workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    workflow.plan_offers(store, "small", actor=BOB, now=T0)
     return request_id, workflow.board(store, "small", viewer=ROOT)  # an admin sees all
 
 
@@ -250,7 +251,7 @@ def test_cancelling_supersedes_proposed_offers_but_not_while_units_are_committed
 # --- plans and offers -----------------------------------------------------------------
 def test_a_plan_becomes_one_offer_per_request_and_provider(store, small):
     request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
-    outcome = workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    outcome = workflow.plan_offers(store, "small", actor=BOB, now=T0)
     seen = workflow.board(store, "small", viewer=ROOT)
     assert [o.id for o in seen.offers] == list(outcome.offer_ids)
     assigned = outcome.plan.assignments
@@ -267,7 +268,7 @@ def test_a_plan_becomes_one_offer_per_request_and_provider(store, small):
     assert "I-DE-1" not in set(assigned.incident_id)
     with store.reading() as connection:
         stored = connection.execute(sa.select(plans).where(plans.c.id == outcome.plan_id)).one()
-    assert stored.computed_by == "alice" and '"assignments"' in stored.body
+    assert stored.computed_by == "bob" and '"assignments"' in stored.body
     assert [r.subject for r in audit_rows(store, action="plan.computed")] == [
         f"plan {outcome.plan_id}"]
     assert [r.subject for r in audit_rows(store, action="offer.created")] == [
@@ -597,7 +598,9 @@ def test_rhine_requests_plan_commit_and_replan(store):
     assert all(c <= q for q, c in counts.values())
     assert sum(c for _, c in counts.values()) == sum(filled.values())
 
-    again = workflow.plan_offers(store, "rhine", actor=coordinators["NL-LI"], now=T0)
+    # an admin's plan covers every requester (a coordinator's, its own requests only:
+    # test_a_coordinator_plans_and_supersedes_only_its_own_requests)
+    again = workflow.plan_offers(store, "rhine", actor=ROOT, now=T0)
     assert set(again.superseded) == {o.id for o in view.offers[1::2]}
     for offer_id in again.offer_ids:
         for line in _lines(store, offer_id):
@@ -630,7 +633,7 @@ def test_units_shared_with_nobody_serve_only_their_owners_requests(store):
     save_scenario(store, scenario, name="small", sources={}, actor=system_actor("test"),
                   now=T0 - timedelta(hours=1))
     workflow.create_request(store, "small", actor=BOB, now=T0)
-    workflow.plan_offers(store, "small", actor=ALICE, now=T0)
+    workflow.plan_offers(store, "small", actor=BOB, now=T0)
     offered = {line.resource_id for o in workflow.board(store, "small", viewer=ROOT).offers
                for line in o.lines}
     assert "R-DE-BOAT" not in offered
@@ -673,3 +676,130 @@ def test_the_audit_rows_a_coordinator_reads_are_its_own_and_its_dealings(store, 
     carol = readable(CAROL)
     assert not any(s in (f"offer {de.id}", f"request {request_id}") for _, _, s in carol)
     assert {actor for actor, _, _ in carol} <= {"carol"}
+
+
+# --- planning scope and audit readers (issue 16) ----------------------------------------------
+BEA = Actor("bea", "coordinator", "BE-WLG")     # a stranger to both owners of the secrets
+
+
+def readable_text(store, jurisdiction) -> str:
+    """Every audit row a coordinator of *jurisdiction* reads, as one text."""
+    with store.reading() as connection:
+        return "\n".join(f"{e.actor} {e.action} {e.subject} {e.before} {e.after}"
+                         for e in audit.entries(connection, jurisdiction=jurisdiction))
+
+
+def proposed_offers(store, scenario) -> dict[int, tuple[str, int]]:
+    return {o.id: (o.state, o.version) for o in workflow.board(store, scenario, viewer=ROOT).offers}
+
+
+def test_an_uninvolved_coordinator_cannot_compute_offers_nor_supersede_others(store, small):
+    request_id, _ = requested_and_planned(store)
+    before = proposed_offers(store, "small")
+    assert before and {state for state, _ in before.values()} == {"proposed"}
+    with pytest.raises(Denied) as caught:
+        workflow.plan_offers(store, "small", actor=CAROL, now=T0)
+    message = ("carol (BE-C coordinator) cannot plan offers in scenario small: BE-C has no open "
+               "request in it; offers for a request are computed by the requester's "
+               "coordinator or an admin")
+    assert str(caught.value) == message
+    assert proposed_offers(store, "small") == before  # nobody's offers superseded
+    with store.reading() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(plans)).scalar() == 1
+    row = audit_rows(store, action="access.denied")[-1]
+    assert (row.actor, row.subject, row.after["reason"], row.readers) == (
+        "carol", "scenario small", message, ("BE-C",))
+    # the refusal names no request, offer, incident or unit
+    assert not any(word in message for word in ("request 1", "offer 1", "offer 2", "I-", "R-",
+                                                "NL-B"))
+    assert [r.subject for r in audit_rows(store, action="plan.computed")] == ["plan 1"]
+    assert verified(store).ok
+
+
+def test_a_coordinator_plans_and_supersedes_only_its_own_requests(store, small):
+    bobs = workflow.create_request(store, "small", actor=BOB, now=T0)
+    alices = workflow.create_request(store, "small", actor=ALICE, now=T0)
+    first = workflow.plan_offers(store, "small", actor=BOB, now=T0)
+    seen = workflow.board(store, "small", viewer=ROOT).offers
+    assert {o.request_id for o in seen} == {bobs}  # DE-A's request is not planned by bob
+    assert "I-DE-1" not in set(first.plan.assignments.incident_id)
+    second = workflow.plan_offers(store, "small", actor=ALICE, now=T0 + timedelta(minutes=1))
+    assert second.superseded == ()  # bob's proposed offers stand
+    after = workflow.board(store, "small", viewer=ROOT).offers
+    assert {o.id: o.state for o in after if o.request_id == bobs} == {
+        i: "proposed" for i in first.offer_ids}
+    assert {o.request_id for o in after if o.id in second.offer_ids} == {alices}
+    # bob planning again supersedes only his own request's offers
+    third = workflow.plan_offers(store, "small", actor=BOB, now=T0 + timedelta(minutes=2))
+    assert set(third.superseded) == set(first.offer_ids)
+    assert {o.id: o.state for o in workflow.board(store, "small", viewer=ROOT).offers
+            if o.id in second.offer_ids} == {i: "proposed" for i in second.offer_ids}
+    # an admin plans every open request
+    everything = workflow.plan_offers(store, "small", actor=ROOT, now=T0 + timedelta(minutes=3))
+    assert set(everything.superseded) == set(second.offer_ids) | set(third.offer_ids)
+    assert verified(store).ok
+
+
+def test_a_stranger_reads_no_owner_only_or_partners_only_id_in_the_audit_log(store, tmp_path):
+    from meuse import SECRET_IDS, store_secrets
+
+    made = store_secrets(store, tmp_path / "meuse")
+    offers_before = proposed_offers(store, "meuse")
+    # the click of the issue: BE-WLG's coordinator computes offers
+    with pytest.raises(Denied, match="BE-WLG has no open request in it"):
+        workflow.plan_offers(store, "meuse", actor=BEA)
+    assert proposed_offers(store, "meuse") == offers_before
+    stranger = readable_text(store, "BE-WLG")
+    assert "access.denied" in stranger  # its own refusal, and nothing foreign
+    assert not [i for i in SECRET_IDS if i in stranger]
+    assert not any(f"offer {i}" in stranger for ids in made.values() for i in ids)
+    # a commit and an accept are read by the two parties only
+    de_to_nl = [o for o in workflow.board(store, "meuse", viewer=ROOT).offers
+                if (o.provider, o.requester) == ("DE-NW", "NL-LI")][0]
+    dora, nina = Actor("dora", "coordinator", "DE-NW"), Actor("nina", "coordinator", "NL-LI")
+    workflow.commit_offer(store, de_to_nl.id, actor=dora)
+    workflow.accept_offer(store, de_to_nl.id, actor=nina)
+    assert not [i for i in SECRET_IDS if i in readable_text(store, "BE-WLG")]
+    # each owner reads its own dealings; a partner its offer to the other, not the
+    # other's home offer (an owner-only unit) nor the other's own request and plan
+    de, nl = readable_text(store, "DE-NW"), readable_text(store, "NL-LI")
+    assert "I-DE-OWN" in de and "R-NL-OWN" not in de and "I-NL-OWN" not in de
+    assert "I-NL-PART" in de  # the offer DE-NW makes names the incident it serves
+    assert "R-NL-OWN" in nl and "I-NL-OWN" in nl and "I-DE-OWN" not in nl
+    assert "R-DE-PART" in nl  # the units offered to NL-LI
+    with store.reading() as connection:
+        rows = {(e.action, e.subject): e.readers for e in audit.entries(connection)}
+        assert audit.verify(connection).ok
+    assert rows[("offer.committed", f"offer {de_to_nl.id}")] == ("DE-NW", "NL-LI")
+    assert rows[("plan.computed", "plan 2")] == ("NL-LI",)
+    assert rows[("request.created", "request 1")] == ("DE-NW",)
+
+
+def test_rows_written_before_readers_existed_do_not_leak_to_their_writers_jurisdiction(store):
+    """Rows with no readers (a store upgraded to migration 0003) are read by the writer's
+    jurisdiction only when they name no other jurisdiction as a party and are no plan:
+    the offer.created rows an uninvolved coordinator's compute wrote stay hidden."""
+    from mutualaid.store.accounts import add_account
+
+    for person in (ALICE, BOB, CAROL, Actor("ada", "admin", "BE-C")):
+        add_account(store, username=person.username, role=person.role,
+                    jurisdiction=person.jurisdiction, actor=system_actor("test"))
+    old_rows = [("carol", "plan.computed", "plan 1", {"offers": [1]}),
+                # an admin (here bound to BE-C) sees every layer: its rows are not BE-C's
+                ("ada", "layer.loaded", "scenario small: incidents",
+                 {"incidents": {"source": "SECRET.geojson", "owner": "NL-B"}}),
+                ("carol", "offer.created", "offer 1",
+                 {"provider": "DE-A", "requester": "NL-B",
+                  "lines": [{"resource_id": "R-SECRET", "incident_id": "I-SECRET"}]}),
+                ("bob", "request.created", "request 1", {"jurisdiction": "NL-B"}),
+                ("carol", "access.denied", "offer 1", {"jurisdiction": "BE-C"})]
+    with store.transaction() as connection:
+        for actor, action, subject, after in old_rows:
+            audit.record(connection, actor=actor, action=action, subject=subject, after=after,
+                         now=T0)
+    assert "SECRET" not in readable_text(store, "BE-C")
+    assert [a for a in readable_text(store, "BE-C").splitlines()] == [
+        "carol access.denied offer 1 None {'jurisdiction': 'BE-C'}"]
+    assert "request.created" in readable_text(store, "NL-B")
+    assert "SECRET" not in readable_text(store, "NL-B") + readable_text(store, "DE-A")
+    assert verified(store).ok

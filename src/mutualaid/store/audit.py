@@ -8,12 +8,47 @@ first row that was changed, removed or reordered directly in the database.
 What the chain proves: that the rows are the ones written, in the order written. Someone
 able to rewrite the whole table and its head consistently is not detected; keep an
 exported copy (or the last hash) elsewhere for that.
+
+Who reads which row (issue 16). A row's subject and before/after values can name what the
+sharing rules hide from most jurisdictions (an offer's lines name the requester's
+incidents and the provider's units, which may be shared with partners or with nobody).
+So each row records, when it is written, the jurisdictions whose coordinators may read
+it (``readers``, a migration 0003 column, JSON text of a sorted list):
+
+* an offer's rows (created, committed, declined, accepted, refused, withdrawn, released):
+  its provider and its requester, the two parties its board shows it to;
+* a request's rows (created, closed, cancelled): its requester;
+* a computed plan: the jurisdictions party to every offer it made or superseded and to
+  every request it planned (a coordinator plans only its own requests, so: that
+  requester); a plan an admin computed for several requesters: admins only;
+* a refusal (``access.denied``): the refused person's own jurisdiction (the reason is
+  what that person was told); none for an account bound to no jurisdiction;
+* an empty list: admins only.
+
+A coordinator reads a row whose ``readers`` name its jurisdiction: everything such a row
+names is what the sharing rules and its own workflow board already show it. A row
+written without readers (NULL: layer, sharing, agreement and account changes, and every
+row written before migration 0003) is read, as before, by the coordinators of the
+writer's own jurisdiction only (the writer's account being of that jurisdiction and not
+an admin's, whose rows may name any jurisdiction's layers), and then only when it names no other jurisdiction as a
+party (its ``provider``, ``requester`` or ``jurisdiction`` values) and is not a plan
+(a plan names other jurisdictions' offers): so a row an uninvolved coordinator wrote
+before the fix (the "Compute offers" that planned everyone's requests) is not read by its
+jurisdiction either. An admin reads every row. :func:`entries` is the one reading
+function: the Audit log page's table and its CSV/JSON downloads both go through it. The
+``mutualaid audit export`` command is an operator's tool on the server and writes every
+row.
+
+``readers`` is part of the hash of every row that has it (:func:`row_hash`), so changing,
+adding or removing it is a changed row for :func:`verify`; rows without it (NULL) are
+hashed exactly as before the column existed, so the chain of an upgraded store stays
+intact.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,7 +57,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mutualaid.store import jsontext
-from mutualaid.store.tables import accounts, audit_head, audit_log, offers, requests
+from mutualaid.store.tables import accounts, audit_head, audit_log
 
 if TYPE_CHECKING:
     from mutualaid.identity import Actor
@@ -70,6 +105,10 @@ class AuditEntry:
     before, after : Any
         The state before and after (JSON values; None where there was none).
     prev_hash, hash : str
+    readers : tuple of str or None
+        The jurisdictions whose coordinators may read the row (empty: admins only);
+        None for a row written without (read by its writer's jurisdiction, see the
+        module's docstring).
     """
 
     seq: int
@@ -81,20 +120,51 @@ class AuditEntry:
     after: Any
     prev_hash: str
     hash: str
+    readers: tuple[str, ...] | None = None
+
+
+def readers_text(readers: Iterable[str | None] | None) -> str | None:
+    """The stored (and hashed) form of *readers*: JSON text of the sorted, distinct,
+    non-empty jurisdiction ids; None stays None.
+
+    Examples
+    --------
+    >>> readers_text(["NL-B", "DE-A", "NL-B", None])
+    '["DE-A","NL-B"]'
+    >>> readers_text([]), readers_text(None)
+    ('[]', None)
+    """
+    if readers is None:
+        return None
+    return jsontext.dumps(sorted({str(r) for r in readers if r}))
+
+
+def _readers(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    value = jsontext.loads(text)
+    if not isinstance(value, list):
+        raise ValueError("an audit row's readers are not a list")
+    return tuple(str(v) for v in value)
 
 
 def row_hash(*, seq: int, at: str, actor: str, action: str, subject: str, before: str,
-             after: str, prev_hash: str) -> str:
+             after: str, prev_hash: str, readers: str | None = None) -> str:
     """SHA-256 (hex) of one row's stored fields and its predecessor's hash.
 
-    *before* and *after* are the stored JSON text, hashed as stored.
+    *before*, *after* and *readers* are the stored JSON text, hashed as stored. A row
+    without readers (None) is hashed as rows were before the column existed.
     """
-    text = jsontext.dumps([seq, at, actor, action, subject, before, after, prev_hash])
+    fields: list[Any] = [seq, at, actor, action, subject, before, after, prev_hash]
+    if readers is not None:
+        fields.append(readers)
+    text = jsontext.dumps(fields)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def record(connection: Connection, *, actor: str, action: str, subject: str,
-           before: Any = None, after: Any = None, now: datetime | None = None) -> AuditEntry:
+           before: Any = None, after: Any = None, now: datetime | None = None,
+           readers: Iterable[str | None] | None = None) -> AuditEntry:
     """Append one row, inside the caller's transaction.
 
     The head row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
@@ -113,6 +183,10 @@ def record(connection: Connection, *, actor: str, action: str, subject: str,
         JSON-serialisable values.
     now : datetime.datetime, optional
         The time to record (UTC); the current time when None.
+    readers : iterable of str, optional
+        The jurisdictions whose coordinators may read the row (see the module's
+        docstring); empty: admins only. None (for rows that name nothing of another
+        jurisdiction): the coordinators of the writer's own jurisdiction.
 
     Returns
     -------
@@ -132,20 +206,24 @@ def record(connection: Connection, *, actor: str, action: str, subject: str,
         seq, prev = head.seq + 1, head.hash
     at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
     before_text, after_text = jsontext.dumps(before), jsontext.dumps(after)
+    readers_stored = readers_text(readers)
     digest = row_hash(seq=seq, at=at, actor=actor, action=action, subject=subject,
-                      before=before_text, after=after_text, prev_hash=prev)
+                      before=before_text, after=after_text, prev_hash=prev,
+                      readers=readers_stored)
     connection.execute(audit_log.insert().values(
         seq=seq, at=at, actor=actor, action=action, subject=subject, before=before_text,
-        after=after_text, prev_hash=prev, hash=digest))
+        after=after_text, prev_hash=prev, hash=digest, readers=readers_stored))
     connection.execute(audit_head.update().where(audit_head.c.id == 1)
                        .values(seq=seq, hash=digest))
-    return AuditEntry(seq, at, actor, action, subject, before, after, prev, digest)
+    return AuditEntry(seq, at, actor, action, subject, jsontext.loads(before_text),
+                      jsontext.loads(after_text), prev, digest, _readers(readers_stored))
 
 
 def record_denial(store: Store, *, actor: Actor, attempted: str, subject: str,
                   reason: str, now: datetime | None = None) -> AuditEntry:
     """Write an ``access.denied`` row in a transaction of its own: the refused action did
-    not happen, but the attempt is on record.
+    not happen, but the attempt is on record. Its readers are the actor's own
+    jurisdiction (the reason is what the actor was told); admins only when it has none.
 
     Parameters
     ----------
@@ -164,7 +242,8 @@ def record_denial(store: Store, *, actor: Actor, attempted: str, subject: str,
     with store.transaction() as connection:
         return record(connection, actor=actor.username, action="access.denied", subject=subject,
                       after={"attempted": attempted, "role": actor.role,
-                             "jurisdiction": actor.jurisdiction, "reason": reason}, now=now)
+                             "jurisdiction": actor.jurisdiction, "reason": reason}, now=now,
+                      readers=(actor.jurisdiction,))
 
 
 @dataclass(frozen=True)
@@ -216,7 +295,7 @@ def verify(connection: Connection) -> Verification:
                                 f"was removed, replaced or reordered")
         digest = row_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action,
                           subject=row.subject, before=row.before, after=row.after,
-                          prev_hash=row.prev_hash)
+                          prev_hash=row.prev_hash, readers=row.readers)
         if digest != row.hash:
             return Verification(False, count, row.seq,
                                 f"row {row.seq} was changed: its content does not match "
@@ -257,13 +336,13 @@ def entries(connection: Connection, *, actions: Sequence[str] | None = None,
     newest_first : bool
         Order (by sequence number).
     jurisdiction : str, optional
-        Only the rows written by accounts of this jurisdiction and the rows about the
-        requests and offers it is part of (what a coordinator may read:
-        :func:`mutualaid.ui.audit_page.scope`).
+        Only the rows a coordinator of this jurisdiction may read (see the module's
+        docstring; :func:`reader_scope` says whose rows a person reads). None: every
+        row (an admin, or the operator's export).
     """
     query = sa.select(audit_log)
     if jurisdiction is not None:
-        query = query.where(readable_by(jurisdiction))
+        query = query.where(_maybe_readable(jurisdiction))
     if actions:
         query = query.where(audit_log.c.action.in_(list(actions)))
     if actor:
@@ -279,25 +358,72 @@ def entries(connection: Connection, *, actions: Sequence[str] | None = None,
         query = query.where(audit_log.c.at < until.astimezone(UTC).isoformat(
             timespec="microseconds"))
     query = query.order_by(audit_log.c.seq.desc() if newest_first else audit_log.c.seq)
-    if limit is not None:
+    if limit is not None and jurisdiction is None:
         query = query.limit(limit)
+    count = 0
     for row in connection.execute(query):
-        yield AuditEntry(row.seq, row.at, row.actor, row.action, row.subject,
-                         jsontext.loads(row.before), jsontext.loads(row.after),
-                         row.prev_hash, row.hash)
+        if limit is not None and count >= limit:
+            return
+        entry = AuditEntry(row.seq, row.at, row.actor, row.action, row.subject,
+                           jsontext.loads(row.before), jsontext.loads(row.after),
+                           row.prev_hash, row.hash, _readers(row.readers))
+        if jurisdiction is not None and not may_read(entry, jurisdiction):
+            continue
+        count += 1
+        yield entry
 
 
-def readable_by(jurisdiction: str) -> sa.ColumnElement[bool]:
-    """The audit rows a jurisdiction's coordinator reads: those its own accounts wrote,
-    and those about a request it made or an offer it makes or receives (``request N``,
-    ``offer N``: who on the other side committed, accepted or released what)."""
-    own = sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction)
-    offer_subjects = sa.select(sa.literal("offer ") + sa.cast(offers.c.id, sa.String)).where(
-        sa.or_(offers.c.provider == jurisdiction, offers.c.requester == jurisdiction))
-    request_subjects = sa.select(sa.literal("request ") + sa.cast(requests.c.id, sa.String)
-                                 ).where(requests.c.jurisdiction == jurisdiction)
-    return sa.or_(audit_log.c.actor.in_(own), audit_log.c.subject.in_(offer_subjects),
-                  audit_log.c.subject.in_(request_subjects))
+def reader_scope(reader: Actor) -> str | None:
+    """Whose rows *reader* reads: None for an admin (every row), else its jurisdiction
+    (``""`` for an account bound to none, which reads no row)."""
+    return None if reader.role == "admin" else (reader.jurisdiction or "")
+
+
+#: Keys of a row's before/after values that name a jurisdiction as a party to what the
+#: row records (an offer's provider and requester, a request's or an account's
+#: jurisdiction).
+PARTY_KEYS: tuple[str, ...] = ("provider", "requester", "jurisdiction")
+
+
+def may_read(entry: AuditEntry, jurisdiction: str) -> bool:
+    """Whether a coordinator of *jurisdiction* may read *entry*, given that, when the row
+    has no readers, its writer's account is of *jurisdiction* (:func:`entries` checks
+    that in the database).
+
+    A row with readers: when they name *jurisdiction*. A row without (see the module's
+    docstring): when it is not a plan and names no other jurisdiction as a party.
+    """
+    if not jurisdiction:
+        return False
+    if entry.readers is not None:
+        return jurisdiction in entry.readers
+    if entry.action == "plan.computed":
+        return False
+    named = {value for doc in (entry.before, entry.after) if isinstance(doc, dict)
+             for key in PARTY_KEYS if isinstance(value := doc.get(key), str) and value}
+    return named <= {jurisdiction}
+
+
+def _maybe_readable(jurisdiction: str) -> sa.ColumnElement[bool]:
+    """The rows a coordinator of *jurisdiction* might read, as a query can find them: the
+    readers' text contains the id's JSON text (a superset: :func:`may_read` decides),
+    or there are no readers and the writer is one of its jurisdiction's accounts (not an
+    admin's)."""
+    # An admin bound to the jurisdiction is no writer of it here: an admin sees (and its
+    # rows may name) every jurisdiction's layers.
+    own = sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction,
+                                               accounts.c.role != "admin")
+    named = f"%{_escape_like(jsontext.dumps(jurisdiction))}%"
+    return sa.or_(audit_log.c.readers.like(named, escape="\\"),
+                  sa.and_(audit_log.c.readers.is_(None), audit_log.c.actor.in_(own)))
+
+
+def actors(connection: Connection, jurisdiction: str | None = None) -> list[str]:
+    """Every actor of the rows a coordinator of *jurisdiction* may read (None: of every
+    row), sorted."""
+    if jurisdiction is None:
+        return sorted(a for (a,) in connection.execute(sa.select(audit_log.c.actor).distinct()))
+    return sorted({e.actor for e in entries(connection, jurisdiction=jurisdiction)})
 
 
 def _escape_like(text: str) -> str:

@@ -11,8 +11,12 @@ elsewhere can later prove what the log held. CSV cells that a spreadsheet would 
 a formula are neutralised (:func:`mutualaid.exports.neutralise_formula`): actors,
 subjects and before/after values come from uploaded files.
 
-The export formats are also what the Audit log page downloads (:func:`csv_text`,
-:func:`json_text`), so the two never differ. A store that cannot be opened (no file, no
+``export`` is an operator's tool, run on the server with the database's own rights: it
+writes the whole log, every jurisdiction's rows. The Audit log page's downloads hold only
+the rows the signed-in person may read (:func:`mutualaid.store.audit.entries`, the
+page's one reading function) in the same formats (:func:`csv_text`, :func:`json_text`),
+so the two never differ in form. Neither holds a row's ``readers`` column; ``audit
+verify`` checks it as part of each row's hash. A store that cannot be opened (no file, no
 schema, server down, bad URL) is one clear line and exit 1, never a traceback.
 """
 

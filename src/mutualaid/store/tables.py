@@ -205,6 +205,10 @@ audit_log = sa.Table(
     sa.Column("after", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # Issue 16 (migration 0003): the jurisdictions whose coordinators may read the row,
+    # JSON text of a sorted list ("[]": admins only), hashed with the row; NULL for rows
+    # written without (the writer's jurisdiction reads them: mutualaid.store.audit).
+    sa.Column("readers", sa.Text),
 )
 
 #: One row (id 1): the last sequence number and hash. Appending locks it, which orders

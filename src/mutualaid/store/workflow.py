@@ -16,9 +16,16 @@ deadlocks on PostgreSQL), and the offer's own state change is conditional too
 transaction is rolled back and the loser is told who holds the units
 (:class:`UnitsTaken`) or who moved the offer (:class:`Conflict`).
 
+"Compute offers" plans the requests of the person computing (:func:`plan_scope`): an
+admin's plan covers every open request, a coordinator's its own jurisdiction's open
+requests only, and only those requests' proposed offers are superseded; a coordinator
+whose jurisdiction has no open request is refused (issue 16).
+
 Every change writes its audit row (:func:`mutualaid.store.audit.record`) as the last
 statement of its own transaction; a refusal for lack of rights is recorded too
 (``access.denied``), in a transaction of its own, before :class:`Denied` is raised.
+Each row names its readers (:mod:`mutualaid.store.audit`): an offer's rows its provider
+and requester, a request's rows its requester.
 """
 
 from __future__ import annotations
@@ -78,7 +85,8 @@ HOLDING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED)
 FILLING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED, RELEASED)
 
 # Who may make a move: a coordinator of the offer's provider, of its requester, of either,
-# or any coordinator or admin (the planner, who computes plans and offers).
+# or any coordinator or admin (the planner, who computes plans and offers: an admin for
+# every request, a coordinator for its own jurisdiction's only, see plan_scope).
 PROVIDER: Final = "provider"
 REQUESTER: Final = "requester"
 EITHER: Final = "either"
@@ -283,7 +291,8 @@ class Board:
     """A scenario's requests and offers as one viewer sees them.
 
     ``viewer_actions`` holds ``"request"`` when the viewer may request assistance and
-    ``"plan"`` when the viewer may compute offers.
+    ``"plan"`` when the viewer may compute offers (a coordinator: for its own
+    jurisdiction's open requests, :func:`plan_scope`; without one it is refused).
     """
 
     scenario: str
@@ -520,7 +529,7 @@ def _offer_move(store: Store, offer_id: int, move: Transition, *, actor: Actor,
                             "provider": row.provider, "requester": row.requester,
                             "request": row.request_id, "lines": _line_dicts(lines),
                             "units": moved},
-                     now=now)
+                     now=now, readers=(row.provider, row.requester))
     return OfferState(offer_id, row.state, row.version, row.updated_by, row.updated_at)
 
 
@@ -670,7 +679,7 @@ def create_request(store: Store, scenario_name: str, *, actor: Actor,
                             "jurisdiction": jurisdiction, "note": note,
                             "lines": [{"incident_id": i, "type": k, "units": n}
                                       for i, k, n in wanted]},
-                     now=now)
+                     now=now, readers=(jurisdiction,))
     return int(request_id)
 
 
@@ -800,7 +809,7 @@ def _request_move(store: Store, request_id: int, move: Transition, *, actor: Act
                      after={"state": move.target, "version": row.version,
                             "jurisdiction": row.jurisdiction,
                             "superseded_offers": list(superseded)},
-                     now=now)
+                     now=now, readers=(row.jurisdiction,))
     return RequestState(request_id, row.state, row.version, row.updated_by, row.updated_at)
 
 
@@ -915,22 +924,47 @@ def open_part(scenario: Scenario, *, free: dict[str, int],
     return dataclasses.replace(scenario, resources=res, incidents=inc)
 
 
+def plan_scope(actor: Actor) -> str | None:
+    """Whose open requests *actor* plans: None for an admin (every requester's), else its
+    own jurisdiction's (``""`` for an account bound to none: nothing).
+
+    Only the requester's coordinator or an admin computes offers for a request (issue
+    16): a plan supersedes the request's proposed offers and its audit rows name the
+    units offered, so a jurisdiction that is not the requester (a third jurisdiction, or
+    a provider that could serve it) neither replaces a requester's offers nor starts
+    the planning of a request it has not been offered into.
+    """
+    if sees_everything(actor):
+        return None
+    return actor.jurisdiction or ""
+
+
 def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
                 now: datetime | None = None) -> PlanOutcome:
-    """Plan what is still open and turn the plan into offers.
+    """Plan what is still open of the requests *actor* may plan for, and turn the plan
+    into offers.
 
+    The requests planned are :func:`plan_scope`'s: an admin's plan covers every open
+    request of the scenario, a coordinator's the open requests of its own jurisdiction.
     The stored scenario is reduced to what is still open (each resource's uncommitted
-    units; each incident's units requested in open requests and not yet filled), the
-    optimiser (:func:`mutualaid.allocation.allocate`) plans it, the plan is stored, every
-    still-proposed offer of the scenario is superseded, and one offer is made per
-    (request, providing jurisdiction).
+    units; each incident's units requested in those requests and not yet filled), the
+    optimiser (:func:`mutualaid.allocation.allocate`) plans it, the plan is stored, the
+    still-proposed offers of those requests (and only those) are superseded, and one
+    offer is made per (request, providing jurisdiction).
+
+    What the offers name stays within what their two parties may see: the incidents are
+    the requester's own; a unit shared with nobody serves only its owner's requests
+    (``home_only``) and a unit shared with partners can only go where an agreement lets
+    it, i.e. to a partner. The audit rows are readable by the parties only
+    (:mod:`mutualaid.store.audit`).
 
     Parameters
     ----------
     store : Store
     scenario_name : str
     actor : Actor
-        A coordinator (of any jurisdiction) or an admin.
+        A coordinator of a jurisdiction with an open request in the scenario, or an
+        admin.
     now : datetime.datetime, optional
 
     Returns
@@ -939,19 +973,32 @@ def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
 
     Raises
     ------
-    NotFound, Denied
+    NotFound
+    Denied
+        Not a coordinator or an admin; or a coordinator whose jurisdiction has no open
+        request in the scenario (recorded as ``access.denied``, naming no request).
     """
     from mutualaid.allocation import allocate
 
     now = _now(now)
+    subject = f"scenario {scenario_name}"
     if not may(actor, PLANNER):
-        _deny(store, actor, action="plan offers in", subject=f"scenario {scenario_name}",
+        _deny(store, actor, action="plan offers in", subject=subject,
               reason="only a coordinator or an admin can", now=now)
     stored = _stored_scenario(store, scenario_name)
+    scope = plan_scope(actor)
     with store.reading() as connection:
         free = {r.resource_id: int(r.quantity - r.committed) for r in connection.execute(
             sa.select(units).where(units.c.scenario_id == stored.id))}
-        lines = [line for line in _open_lines(connection, stored.id) if line.remaining > 0]
+        planned = [line for line in _open_lines(connection, stored.id)
+                   if scope is None or line.requester == scope]
+    if scope is not None and not planned:
+        mine = scope or "the account's jurisdiction (it is bound to none)"
+        _deny(store, actor, action="plan offers in", subject=subject,
+              reason=f"{mine} has no open request in it; offers for a request are computed "
+                     f"by the requester's coordinator or an admin", now=now)
+    request_ids = sorted({line.request_id for line in planned})
+    lines = [line for line in planned if line.remaining > 0]
     needs: dict[str, dict[str, int]] = defaultdict(dict)
     owner: dict[tuple[str, str], _OpenLine] = {}
     for line in lines:
@@ -970,14 +1017,16 @@ def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
     versions = {kind: v.version for kind, v in sorted(stored.versions.items())}
     with store.transaction() as connection:
         still_open = set(connection.execute(
-            sa.select(requests.c.id).where(requests.c.scenario_id == stored.id,
+            sa.select(requests.c.id).where(requests.c.id.in_(request_ids),
                                            requests.c.state == OPEN)
             .order_by(requests.c.id).with_for_update()).scalars())
         plan_id = connection.execute(plans.insert().values(
             scenario_id=stored.id, layer_versions=jsontext.dumps(versions),
             body=jsontext.dumps(body), computed_by=actor.username, computed_at=now)
             .returning(plans.c.id)).scalar_one()
-        superseded = _supersede(connection, offers.c.scenario_id == stored.id, actor=actor, now=now)
+        # Only the planned requests' proposed offers: another requester's stand.
+        superseded = _supersede(connection, offers.c.request_id.in_(request_ids),
+                                actor=actor, now=now)
         grouped: dict[tuple[int, str], list[dict]] = defaultdict(list)
         for a in body["assignments"]:
             line = owner.get((a["incident_id"], a["type"]))
@@ -997,17 +1046,23 @@ def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
             made.append((int(offer_id), request_id, provider, requester, offered))
         summary = {k: body["summary"].get(k) for k in (
             "weighted_coverage", "unit_minutes", "units_assigned", "units_needed")}
+        # The plan's row names the offers it made and superseded, all of them of the
+        # planned requests: their requester reads it when there is one; a plan an admin
+        # computed for several requesters is read by admins only.
+        requesters = {line.requester for line in planned}
         audit.record(connection, actor=actor.username, action="plan.computed",
                      subject=f"plan {plan_id}",
                      after={"scenario": scenario_name, "layer_versions": versions,
                             "summary": summary, "superseded_offers": list(superseded),
-                            "offers": [m[0] for m in made]}, now=now)
+                            "offers": [m[0] for m in made], "requests": request_ids},
+                     now=now, readers=requesters if len(requesters) == 1 else ())
         for offer_id, request_id, provider, requester, offered in made:
             audit.record(connection, actor=actor.username, action="offer.created",
                          subject=f"offer {offer_id}",
                          after={"state": PROPOSED, "version": 1, "plan": int(plan_id),
                                 "request": request_id, "provider": provider,
-                                "requester": requester, "lines": offered}, now=now)
+                                "requester": requester, "lines": offered}, now=now,
+                         readers=(provider, requester))
     return PlanOutcome(int(plan_id), tuple(m[0] for m in made), superseded, plan)
 
 

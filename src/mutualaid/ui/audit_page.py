@@ -1,9 +1,12 @@
 """The Audit log page's Streamlit side: chain status, filters, the table, downloads.
 
 Every change to the store wrote a row (:mod:`mutualaid.store.audit`); this page reads
-them for coordinators (the rows written by their own jurisdiction's accounts, and those
-about its requests and offers) and admins (every row). The chain is verified at the top, so
-a log changed behind the app's back says so before anyone reads it.
+them for coordinators (the rows whose recorded readers name their jurisdiction: its
+requests, the offers it makes or receives, its own refusals; and the rows its own
+accounts wrote that name no other jurisdiction) and admins (every row). The table and
+both downloads read through one function, :func:`query`
+(:func:`mutualaid.store.audit.entries`). The chain is verified at the top, so a log
+changed behind the app's back says so before anyone reads it.
 
 Actors, subjects and before/after values come from uploaded files and sign-in names:
 they are shown with ``st.dataframe`` (text cells) and widget labels only, never as
@@ -66,15 +69,15 @@ class Filters:
 
 
 def scope(actor: Actor) -> str | None:
-    """The jurisdiction whose accounts' rows *actor* may read; None: every row.
+    """The jurisdiction whose rows *actor* may read; None: every row.
 
-    An admin reads the whole log. Anyone else reads the rows written by the accounts of
-    their own jurisdiction and the rows about the requests and offers it is part of
-    (:func:`mutualaid.store.audit.readable_by`): the log's subjects and before/after
-    values can name features another jurisdiction shares with nobody
+    An admin reads the whole log; anyone else the rows a coordinator of its own
+    jurisdiction may read (:func:`mutualaid.store.audit.reader_scope`,
+    :func:`mutualaid.store.audit.may_read`): the log's subjects and before/after values
+    can name features another jurisdiction shares with nobody or with its partners only
     (:mod:`mutualaid.sharing`).
     """
-    return None if actor.role == "admin" else (actor.jurisdiction or "")
+    return audit.reader_scope(actor)
 
 
 def day_range(picked: Sequence[date] | date | None) -> tuple[datetime | None, datetime | None]:
@@ -103,12 +106,10 @@ def query(store: Store, filters: Filters, *, limit: int | None = None,
 
 
 def actors(store: Store, jurisdiction: str | None = None) -> list[str]:
-    """Every actor in the log (of *jurisdiction*'s accounts only, when given), sorted."""
-    query = sa.select(audit_log.c.actor).distinct()
-    if jurisdiction is not None:
-        query = query.where(audit.readable_by(jurisdiction))
+    """Every actor of the rows a coordinator of *jurisdiction* may read (None: of every
+    row), sorted (:func:`mutualaid.store.audit.actors`)."""
     with store.reading() as connection:
-        return sorted(a for (a,) in connection.execute(query))
+        return audit.actors(connection, jurisdiction)
 
 
 def first_and_last_day(store: Store) -> tuple[date, date] | None:
@@ -226,8 +227,10 @@ def show_page(store: Store, actor: Actor) -> None:
     readable = scope(actor)
     if readable is not None:
         st.caption(literal(f"You read the rows written by the accounts of "
-                           f"{readable or 'no jurisdiction'} and the rows about its "
-                           "requests and offers; an admin reads the whole log."))
+                           f"{readable or 'no jurisdiction'} that name no other "
+                           "jurisdiction's dealings, and the rows about its requests, the "
+                           "offers it makes or receives and its refusals; an admin reads "
+                           "the whole log."))
     filters = choose_filters(store, actor)
     try:
         matching = show_table(store, filters)

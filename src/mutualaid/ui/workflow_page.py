@@ -352,9 +352,12 @@ def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
                           on_click=on_create_request, args=(store, board.scenario, options))
     if "plan" in board.viewer_actions:
         with cols[1].expander("Compute offers"):
-            st.caption("Plans what is still open (units not committed, needs not filled) "
-                       "and makes one offer per request and providing jurisdiction. "
-                       "Proposed offers not yet committed are replaced.")
+            whose = ("every jurisdiction's open requests" if workflow.plan_scope(actor) is None
+                     else "your jurisdiction's open requests")
+            st.caption(f"Plans what is still open of {whose} (units not committed, needs "
+                       "not filled) and makes one offer per request and providing "
+                       "jurisdiction. Their proposed offers not yet committed are replaced; "
+                       "other requesters' offers are not touched.")
             st.button("Compute offers", key=state_key(PAGE, "plan"), on_click=on_plan,
                       args=(store, board.scenario))
 
