@@ -28,6 +28,7 @@ from mutualaid.identity import ROLES, Actor
 from mutualaid.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from mutualaid.store import audit
 from mutualaid.store.engine import Store
+from mutualaid.store.sessions import end_account_sessions
 from mutualaid.store.tables import accounts
 
 #: Letters and digits (ASCII, so that no two names look alike), ``.``, ``_``, ``-`` and
@@ -400,6 +401,11 @@ def change_account(store: Store, username: str, *, actor: Actor, what: str, valu
             return before
         connection.execute(accounts.update().where(accounts.c.username == username)
                            .values(**values))
+        # Every open session of the account ends with the change (issue 16, item 5).
+        if "password_hash" in values:
+            end_account_sessions(connection, username, reason="password_changed")
+        if values.get("disabled") is True:
+            end_account_sessions(connection, username, reason="disabled")
         after = _account(_row(connection, username))
         after_doc = _public(after) | ({"change": note} if note else {})
         audit.record(connection, actor=actor.username, action="account.changed",
@@ -408,7 +414,8 @@ def change_account(store: Store, username: str, *, actor: Actor, what: str, valu
 
 
 def set_password(store: Store, username: str, password: str, *, actor: Actor) -> Account:
-    """Give the account a new password (an admin, or the account itself).
+    """Give the account a new password (an admin, or the account itself); every open
+    session of the account ends (its next rerun shows the sign-in form, saying why).
 
     Raises
     ------

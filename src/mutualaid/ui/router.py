@@ -118,7 +118,7 @@ def run_app() -> None:
     # was refused, why, and a way out of the provider's session. (The kiosk view has no
     # sidebar once signed in.)
     if not (kiosk and actor is not None):
-        identity.sign_out_button(actor)
+        identity.sign_out_button(actor, app_store())
     token = _ROUTED.set(True)
     try:
         navigation.run()
