@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -188,3 +189,49 @@ def test_load_as_someone_not_allowed_stores_nothing(use_store, tmp_path, capsys,
     assert said in err and "nothing stored" in err and "Traceback" not in err
     assert scenario_names(use_store) == []
     assert len(audit_entries(use_store)) == audited
+
+
+def test_a_load_that_another_load_overtook_is_refused_not_silently_winning(
+        use_store, tmp_path, monkeypatch, capsys):
+    # Two folders of one scenario name: the first load reads its folder while the second
+    # load stores a different incidents layer; the first must then store nothing.
+    slow = copy_of(RHINE, tmp_path / "a", RHINE.name)
+    fast = copy_of(RHINE, tmp_path / "b", RHINE.name)
+    incidents = fast / "incidents.geojson"
+    text = incidents.read_text(encoding="utf-8")
+    incidents.write_text(text.replace('"name": "Vesdre flood, Pepinster"',
+                                      '"name": "Vesdre flood, Pepinster (east bank)"', 1),
+                         encoding="utf-8")
+    assert main(["load", str(slow)]) == 0  # version 1 of every layer
+    slow_incidents = slow / "incidents.geojson"
+    slow_incidents.write_text(text.replace('"severity": 5', '"severity": 4', 1),
+                              encoding="utf-8")
+    capsys.readouterr()
+
+    import mutualaid.scenario as scenario_module
+
+    real = scenario_module.load_scenario
+    overtaken = []
+
+    def load_then_let_the_other_load_run(folder, *args, **kwargs):
+        result = real(folder, *args, **kwargs)
+        if Path(folder) == slow and not overtaken:
+            overtaken.append(True)  # the second load runs now, to its end
+            assert main(["load", str(fast)]) == 0
+        return result
+
+    monkeypatch.setattr(scenario_module, "load_scenario", load_then_let_the_other_load_run)
+    assert main(["load", str(slow)]) == 1
+    err = capsys.readouterr().err
+    assert overtaken
+    assert re.search(rf"mutualaid load: not stored: the incidents layer of scenario "
+                     rf"{RHINE.name} was changed by \S+ at \d\d:\d\d UTC \(version 2\) after "
+                     rf"this load started \(it read version 1\); run the load again", err), err
+    # the second load's incidents stand; the first one stored nothing
+    history = current_versions(use_store, RHINE.name)
+    assert history["incidents"].version == 2 and history["incidents"].source.endswith(
+        "incidents.geojson")
+    stored = load_stored_scenario(use_store, RHINE.name)
+    names = set(stored.scenario.incidents["name"])
+    assert "Vesdre flood, Pepinster (east bank)" in names
+    assert [e.action for e in audit_entries(use_store)].count("scenario.loaded") == 2
