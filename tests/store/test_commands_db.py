@@ -13,7 +13,8 @@ from mutualaid.cli import main
 from mutualaid.identity import system_actor
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import add_account, disable_account
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.errors import StoreFull
+from mutualaid.store.engine import DATABASE_URL_ENV, DISK_FULL_MESSAGE
 from mutualaid.store.layers import (
     current_versions,
     load_stored_scenario,
@@ -235,3 +236,36 @@ def test_a_load_that_another_load_overtook_is_refused_not_silently_winning(
     names = set(stored.scenario.incidents["name"])
     assert "Vesdre flood, Pepinster (east bank)" in names
     assert [e.action for e in audit_entries(use_store)].count("scenario.loaded") == 2
+
+
+def test_a_full_disk_is_told_in_a_coordinators_sentence_and_nothing_is_stored(
+        tmp_path, monkeypatch, capsys, full_disk):
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    first = copy_of(RHINE, tmp_path / "a", RHINE.name)
+    assert main(["load", str(first)]) == 0
+    bigger = copy_of(RHINE, tmp_path / "b", RHINE.name)
+    text = (bigger / "incidents.geojson").read_text(encoding="utf-8")
+    # a much longer description for every incident: the new version needs new pages
+    (bigger / "incidents.geojson").write_text(
+        text.replace('"name": "', '"name": "' + "flooded " * 40), encoding="utf-8")
+    capsys.readouterr()
+    full_disk(url)
+    assert main(["load", str(bigger)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"mutualaid load: {DISK_FULL_MESSAGE}\n"
+    store = open_store(url)
+    try:
+        assert current_versions(store, RHINE.name)["incidents"].version == 1
+        with store.reading() as connection:
+            assert audit.verify(connection).ok  # the audit chain is intact
+        # the store's exception keeps its cause: the real SQLite error
+        with pytest.raises(StoreFull) as caught:
+            with store.transaction() as connection:
+                connection.execute(layer_features.insert(), [
+                    {"layer_version_id": 1, "position": n, "properties": "x" * 4000}
+                    for n in range(50)])
+        assert isinstance(caught.value.__cause__, sa.exc.OperationalError)
+        assert "database or disk is full" in str(caught.value.__cause__)
+    finally:
+        store.dispose()

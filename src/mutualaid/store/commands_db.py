@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import MutualAidError, StoreFull
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -44,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _unreachable(command: str, url: str, exc: Exception) -> int:
+    from mutualaid.store.engine import DISK_FULL_MESSAGE, is_disk_full
+
+    if is_disk_full(exc):
+        print(f"mutualaid {command}: {DISK_FULL_MESSAGE}", file=sys.stderr)
+        return EXIT_REFUSED
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     print(f"mutualaid {command}: cannot use the store {url}: "
           f"{reason[0] if reason else type(exc).__name__}", file=sys.stderr)
@@ -154,6 +159,9 @@ def run_load(args: argparse.Namespace) -> int:
                                    sources=_sources(folder, result.scenario), actor=actor,
                                    files_fingerprint=scenario_fingerprint(folder.resolve()),
                                    expected_versions=started_from)
+        except StoreFull as exc:
+            print(f"mutualaid load: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
         except StaleLayer as exc:
             print(f"mutualaid load: not stored: {exc}; run the load again", file=sys.stderr)
             return EXIT_REFUSED

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mutualaid.errors import StoreFull
 from mutualaid.identity import Actor
 from mutualaid.settings import (
     SESSION_IDLE_TIMEOUT_S,
@@ -186,12 +187,15 @@ def check_session(store: Store, token: str, *, now: datetime | None = None,
             _end(connection, sign_in_sessions.c.id == row.id, reason, when)
         return SessionCheck(None, reason)
     if (when - row.last_seen_at).total_seconds() >= touch_s:
-        with store.transaction() as connection:
-            connection.execute(sign_in_sessions.update()
-                               .where(sign_in_sessions.c.id == row.id,
-                                      sign_in_sessions.c.ended_at.is_(None),
-                                      sign_in_sessions.c.last_seen_at < when)
-                               .values(last_seen_at=when))
+        try:
+            with store.transaction() as connection:
+                connection.execute(sign_in_sessions.update()
+                                   .where(sign_in_sessions.c.id == row.id,
+                                          sign_in_sessions.c.ended_at.is_(None),
+                                          sign_in_sessions.c.last_seen_at < when)
+                                   .values(last_seen_at=when))
+        except StoreFull:
+            pass  # a full disk must not sign anyone out: the next rerun tries again
     return SessionCheck(Actor(row.account, row.role, row.jurisdiction, row.display_name))
 
 

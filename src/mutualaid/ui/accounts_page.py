@@ -23,6 +23,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from mutualaid.errors import StoreFull
 from mutualaid.identity import ROLES, Actor
 from mutualaid.store import Store
 from mutualaid.store.accounts import (
@@ -85,7 +86,7 @@ def on_add(store: Store) -> None:
     try:
         add_account(store, username=username, role=role, jurisdiction=jurisdiction,
                     password=password, display_name=name, actor=actor)
-    except AccountError as error:
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"Account {username} created. Give its password to its owner now: it is "
@@ -102,7 +103,7 @@ def on_change(store: Store, username: str) -> None:
     try:
         changed = change_role(store, username, role=role, jurisdiction=jurisdiction or None,
                               actor=actor)
-    except AccountError as error:
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"Account {username} is now {changed.role}"
@@ -120,7 +121,7 @@ def on_switch(store: Store, username: str, disable: bool) -> None:
             disable_account(store, username, actor=actor)
         else:
             enable_account(store, username, actor=actor)
-    except AccountError as error:
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"Account {username} disabled: its open sessions lose access at their next "
@@ -135,7 +136,7 @@ def on_reset(store: Store, username: str) -> None:
     password = generate_password()
     try:
         set_password(store, username, password, actor=actor)
-    except AccountError as error:
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"New password for {username}. Give it to its owner now: it is shown this once.",

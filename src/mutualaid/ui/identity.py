@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from mutualaid import oidc
-from mutualaid.errors import SignInRefused
+from mutualaid.errors import SignInRefused, StoreFull
 from mutualaid.identity import ROLES, Actor
 from mutualaid.store import sessions
 from mutualaid.store.audit import record_denial
@@ -228,10 +228,15 @@ def _on_sign_in(store: Store, key: str) -> None:
     client = client_address()
     try:
         actor = sign_in_with_password(store, username, password, client=client)
-    except SignInRefused as refused:
+    except (SignInRefused, StoreFull) as refused:
         st.session_state[_failure_key(key)] = str(refused)
         return
-    token = sessions.open_session(store, actor.username, method="password", client=client)
+    try:
+        token = sessions.open_session(store, actor.username, method="password",
+                                      client=client)
+    except StoreFull as full:
+        st.session_state[_failure_key(key)] = str(full)
+        return
     st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time(),
                                               token=token)
     st.session_state.pop(SIGNED_OUT_KEY, None)

@@ -22,6 +22,7 @@ import contextvars
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from mutualaid.errors import StoreFull
 from mutualaid.identity import Actor
 from mutualaid.ui import identity
 from mutualaid.ui.store import app_store
@@ -122,6 +123,10 @@ def run_app() -> None:
     token = _ROUTED.set(True)
     try:
         navigation.run()
+    except StoreFull as full:
+        # A page that stores as it runs (a scenario folder stored on first use) on a
+        # full disk: the sentence, not a traceback (logged by the store).
+        st.error(str(full))
     finally:
         _ROUTED.reset(token)
 
