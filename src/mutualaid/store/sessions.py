@@ -131,10 +131,14 @@ def end_session(store: Store, token: str, *, reason: str = "signed_out",
 
 
 def end_account_sessions(connection: Connection, username: str, *, reason: str,
-                         now: datetime | None = None) -> int:
+                         now: datetime | None = None, keep: str | None = None) -> int:
     """End every open session of *username* inside the caller's transaction (a password
-    change, a disabled account); how many were open."""
-    return _end(connection, sign_in_sessions.c.username == username, reason, _now(now))
+    change, a disabled account), except the one of token *keep* (the person changing
+    their own password keeps the session they did it from); how many were ended."""
+    condition = sign_in_sessions.c.username == username
+    if keep:
+        condition = sa.and_(condition, sign_in_sessions.c.token_hash != token_hash(keep))
+    return _end(connection, condition, reason, _now(now))
 
 
 def check_session(store: Store, token: str, *, now: datetime | None = None,

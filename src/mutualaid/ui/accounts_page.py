@@ -38,6 +38,7 @@ from mutualaid.store.accounts import (
     list_accounts,
     set_password,
 )
+from mutualaid.ui import identity
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
 
@@ -135,7 +136,9 @@ def on_reset(store: Store, username: str) -> None:
         return
     password = generate_password()
     try:
-        set_password(store, username, password, actor=actor)
+        # Every open session of the account ends, but not this one when it is one's own.
+        set_password(store, username, password, actor=actor,
+                     keep_session=identity.session_token())
     except (AccountError, StoreFull) as error:
         _failed(error)
         return

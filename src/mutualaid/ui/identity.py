@@ -199,6 +199,13 @@ def current_actor(store: Store) -> Actor | None:
     return _still_active(store, record).actor
 
 
+def session_token() -> str | None:
+    """The token of this session's store session, or None when signed out (for a
+    change that must not end the session it is made from: one's own new password)."""
+    record = st.session_state.get(SESSION_KEY)
+    return record.token if isinstance(record, _SignedIn) and record.token else None
+
+
 def sign_out(store: Store | None = None) -> None:
     """End this session's sign-in (its store session too); a session signed in
     through the identity provider also ends Streamlit's login (``st.logout``: its
