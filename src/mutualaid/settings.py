@@ -183,6 +183,9 @@ SIGN_IN_FORGET_S: Final[float] = 60 * 60.0
 #: app server; a try beyond them is refused at once ("too many sign-ins at once"). Four
 #: bound a server's sign-in memory to 256 MiB and leave the cores to signed-in people.
 SIGN_IN_CONCURRENT_VERIFICATIONS: Final[int] = 4
+#: Of those, how many one client address may run at once: one address flooding the
+#: form cannot take every verification of a server from the others.
+SIGN_IN_CONCURRENT_PER_CLIENT: Final[int] = 2
 #: Password verifications per minute over all app servers together (the store counts
 #: them); beyond, tries are refused for the rest of the minute. 600 is ten a second: far
 #: more than a shift change, far less than an attack can ask for.

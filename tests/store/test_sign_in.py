@@ -71,7 +71,7 @@ def actions(store, action: str) -> list:
 
 def test_of_50_simultaneous_tries_only_the_free_ones_reach_argon2(alice, verifications,
                                                                    monkeypatch):
-    # Enough permits that this server's bound is not what stops them: the store is.
+    # Enough permits that this server's bounds are not what stops them: the store is.
     monkeypatch.setattr(sign_in, "VERIFICATIONS", threading.BoundedSemaphore(50))
     barrier = threading.Barrier(50)
     outcomes: list[str] = []
@@ -79,7 +79,7 @@ def test_of_50_simultaneous_tries_only_the_free_ones_reach_argon2(alice, verific
     def attempt() -> None:
         barrier.wait()
         try:
-            sign_in_with_password(alice, "alice", WRONG, client="10.0.0.1")
+            sign_in_with_password(alice, "alice", WRONG, client="10.0.0.1", per_client=50)
         except SignInThrottled:
             outcomes.append("throttled")
         except SignInFailed:
@@ -183,6 +183,19 @@ def test_a_server_verifies_a_bounded_number_of_passwords_at_once(alice, monkeypa
     finally:
         sign_in.VERIFICATIONS.release()
     assert sign_in_with_password(alice, "alice", PASSWORD, client="10.0.0.1").username == "alice"
+
+
+def test_one_client_cannot_take_every_verification_of_a_server(alice):
+    for _ in range(2):  # two verifications of 203.0.113.9 running
+        assert sign_in._take_client_slot("203.0.113.9", 2)
+    try:
+        refused = fail(alice, "alice", client="203.0.113.9", password=PASSWORD)
+        assert str(refused) == BUSY_MESSAGE
+        assert sign_in_with_password(alice, "alice", PASSWORD, client="10.0.0.5")
+    finally:
+        for _ in range(2):
+            sign_in._free_client_slot("203.0.113.9")
+    assert sign_in_with_password(alice, "alice", PASSWORD, client="203.0.113.9")
 
 
 def test_the_servers_together_verify_a_bounded_number_per_minute(alice, verifications):

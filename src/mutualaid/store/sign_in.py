@@ -4,7 +4,8 @@ A password verification (argon2id, RFC 9106 low-memory profile) costs about 0.3 
 core and 64 MiB, so tries are refused *before* it runs when:
 
 - this server already runs :data:`~mutualaid.settings.SIGN_IN_CONCURRENT_VERIFICATIONS`
-  verifications (a semaphore: refused at once, "too many sign-ins at once");
+  verifications (a semaphore: refused at once, "too many sign-ins at once"), or
+  :data:`~mutualaid.settings.SIGN_IN_CONCURRENT_PER_CLIENT` for this client address;
 - all app servers together verified
   :data:`~mutualaid.settings.SIGN_IN_GLOBAL_PER_MINUTE` passwords this minute (the
   ``global`` row of ``sign_in_throttle``);
@@ -42,6 +43,7 @@ from mutualaid.identity import Actor
 from mutualaid.settings import (
     SIGN_IN_CLIENT_FREE_FAILURES,
     SIGN_IN_CLIENT_MAX_DELAY_S,
+    SIGN_IN_CONCURRENT_PER_CLIENT,
     SIGN_IN_CONCURRENT_VERIFICATIONS,
     SIGN_IN_DELAY_BASE_S,
     SIGN_IN_FORGET_S,
@@ -113,6 +115,28 @@ POLICIES: dict[str, Policy] = {
 
 #: Password verifications running at once in this server process.
 VERIFICATIONS = threading.BoundedSemaphore(SIGN_IN_CONCURRENT_VERIFICATIONS)
+#: Verifications running at once per client address in this process (only clients
+#: with one running are kept, so the dict stays as small as the semaphore allows).
+_PER_CLIENT: dict[str, int] = {}
+_PER_CLIENT_LOCK = threading.Lock()
+
+
+def _take_client_slot(client: str, limit: int) -> bool:
+    with _PER_CLIENT_LOCK:
+        running = _PER_CLIENT.get(client, 0)
+        if running >= limit:
+            return False
+        _PER_CLIENT[client] = running + 1
+        return True
+
+
+def _free_client_slot(client: str) -> None:
+    with _PER_CLIENT_LOCK:
+        running = _PER_CLIENT.get(client, 1) - 1
+        if running > 0:
+            _PER_CLIENT[client] = running
+        else:
+            _PER_CLIENT.pop(client, None)
 
 
 def _plain(text: str, length: int) -> str:
@@ -266,7 +290,8 @@ def _failed(store: Store, username: str, client: str, now: datetime) -> None:
 
 def sign_in_with_password(store: Store, username: str, password: str, *, client: str,
                           now: datetime | None = None,
-                          per_minute: int = SIGN_IN_GLOBAL_PER_MINUTE) -> Actor:
+                          per_minute: int = SIGN_IN_GLOBAL_PER_MINUTE,
+                          per_client: int = SIGN_IN_CONCURRENT_PER_CLIENT) -> Actor:
     """The account's :class:`~mutualaid.identity.Actor` when *password* is its password,
     the account is enabled and the try is not throttled.
 
@@ -281,6 +306,8 @@ def sign_in_with_password(store: Store, username: str, password: str, *, client:
         The time of the try (UTC); the current time when None.
     per_minute : int
         Password verifications per minute over all app servers.
+    per_client : int
+        Verifications one client address may run at once in this server.
 
     Returns
     -------
@@ -304,7 +331,10 @@ def sign_in_with_password(store: Store, username: str, password: str, *, client:
     username = username if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
     client = _plain(client or "", CLIENT_MAX_LENGTH) or "unknown"
+    if not _take_client_slot(client, per_client):
+        raise SignInThrottled(BUSY_MESSAGE, 5.0)
     if not VERIFICATIONS.acquire(blocking=False):
+        _free_client_slot(client)
         raise SignInThrottled(BUSY_MESSAGE, 5.0)
     try:
         when = _now(now)
@@ -316,6 +346,7 @@ def sign_in_with_password(store: Store, username: str, password: str, *, client:
         actor = authenticate(store, username, password)
     finally:
         VERIFICATIONS.release()
+        _free_client_slot(client)
     if actor is None:
         _failed(store, username, client, when)
         raise SignInFailed(FAILED_MESSAGE)
