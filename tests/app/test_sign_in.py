@@ -19,7 +19,6 @@ from mutualaid.store import open_store
 from mutualaid.store.accounts import add_account, disable_account
 from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.migrate import upgrade
-from mutualaid.ui import identity
 from mutualaid.store import sign_in as store_sign_in
 from mutualaid.store.accounts import set_password
 from mutualaid.store.sessions import token_hash

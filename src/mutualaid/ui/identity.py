@@ -44,7 +44,8 @@ from mutualaid.identity import ROLES, Actor
 from mutualaid.store import sessions
 from mutualaid.store.audit import record_denial
 from mutualaid.store.engine import Store
-from mutualaid.store.sign_in import FAILED_MESSAGE, sign_in_with_password
+# FAILED_MESSAGE is re-exported: the form's callers and tests read it here.
+from mutualaid.store.sign_in import FAILED_MESSAGE, sign_in_with_password  # noqa: F401
 
 #: The one session-state key of the sign-in; no widget uses it.
 SESSION_KEY = "identity.signed_in"
