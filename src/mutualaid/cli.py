@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from mutualaid.errors import StoreFull
 from mutualaid.settings import LAYER_KINDS
 
 EXIT_OK = 0
@@ -145,6 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"mutualaid {args.command}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
               file=sys.stderr)
+        return EXIT_REJECTED
+    except StoreFull as exc:  # the store's disk is full: a coordinator's sentence
+        print(f"mutualaid {args.command}: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except Exception as exc:  # never a traceback for a user, whatever the input holds
         print(f"mutualaid {args.command}: could not complete: {type(exc).__name__}: {exc}",

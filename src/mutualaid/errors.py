@@ -30,3 +30,31 @@ class UnsupportedFormatError(LayerError):
 
 class ScenarioError(MutualAidError):
     """A scenario folder is missing a required file or is otherwise unusable."""
+
+
+class SignInRefused(MutualAidError):
+    """A sign-in was refused; the message is for the person at the form.
+
+    Parameters
+    ----------
+    message : str
+    wait_s : float
+        Seconds until a new try may pass (0 for a wrong password).
+    """
+
+    def __init__(self, message: str, wait_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
+
+
+class SignInFailed(SignInRefused):
+    """Unknown username, wrong password or disabled account (never said which)."""
+
+
+class SignInThrottled(SignInRefused):
+    """Too many failed tries for this username, from this client, or in all: the try was
+    refused before its password was checked."""
+
+
+class StoreFull(MutualAidError):
+    """The store's disk is full: the change was rolled back, nothing was stored."""

@@ -154,20 +154,64 @@ PASSWORD_MIN_LENGTH: Final[int] = 12
 #: Longest password accepted, in characters: long enough for any passphrase, short enough
 #: that hashing a pasted novel cannot tie up a server.
 PASSWORD_MAX_LENGTH: Final[int] = 1024
-#: Failed sign-ins for one username, within :data:`SIGN_IN_WINDOW_S`, after which further
-#: tries for that username are refused until the oldest failure is that old.
-SIGN_IN_MAX_FAILURES: Final[int] = 5
-#: The window over which failed sign-ins are counted, in seconds (15 minutes).
-SIGN_IN_WINDOW_S: Final[float] = 15 * 60.0
-#: Most usernames whose failures are remembered at once (per server process), so that
-#: guessing many names cannot grow the server's memory without limit.
-SIGN_IN_TRACKED_USERNAMES: Final[int] = 10_000
+# Sign-in throttle (store/sign_in.py; security issue 16). Every try is counted in the
+# store, in one transaction, BEFORE its password is hashed, so concurrent tries cannot all
+# pass the check, and the counts hold across restarts and app servers. Growing delays,
+# never a lock-out: after the free tries of a key, the next try waits 2, 4, 8... seconds
+# (``SIGN_IN_DELAY_BASE_S * 2**k``), capped; a success resets the username's keys.
+#: Free failed tries of one username from one client (its address) before delays start.
+SIGN_IN_FREE_FAILURES: Final[int] = 5
+#: Cap of the delay of one username from one client, in seconds (15 minutes).
+SIGN_IN_MAX_DELAY_S: Final[float] = 15 * 60.0
+#: Free failed tries of one username from all clients together (an attacker guessing a
+#: coordinator's password from many addresses) before delays start...
+SIGN_IN_USERNAME_FREE_FAILURES: Final[int] = 20
+#: ...and their cap, in seconds: short on purpose, so that nobody elsewhere can keep a
+#: coordinator out of the app for longer than a minute at a time.
+SIGN_IN_USERNAME_MAX_DELAY_S: Final[float] = 60.0
+#: Free failed tries from one client, any usernames (one address guessing many names);
+#: an operations centre behind one address has room for its people's typing errors.
+SIGN_IN_CLIENT_FREE_FAILURES: Final[int] = 50
+#: Cap of one client's delay, in seconds (15 minutes).
+SIGN_IN_CLIENT_MAX_DELAY_S: Final[float] = 15 * 60.0
+#: First delay once a key's free tries are used, in seconds; it doubles with each failure.
+SIGN_IN_DELAY_BASE_S: Final[float] = 2.0
+#: A key with no try for this long starts again from zero, in seconds (1 hour), and its
+#: row is removed, so guessing many names does not grow the table without bound.
+SIGN_IN_FORGET_S: Final[float] = 60 * 60.0
+#: Password verifications (argon2id, 64 MiB and about 0.3 s each) running at once in one
+#: app server; a try beyond them is refused at once ("too many sign-ins at once"). Four
+#: bound a server's sign-in memory to 256 MiB and leave the cores to signed-in people.
+SIGN_IN_CONCURRENT_VERIFICATIONS: Final[int] = 4
+#: Of those, how many one client address may run at once: one address flooding the
+#: form cannot take every verification of a server from the others.
+SIGN_IN_CONCURRENT_PER_CLIENT: Final[int] = 2
+#: Password verifications per minute over all app servers together (the store counts
+#: them); beyond, tries are refused for the rest of the minute. 600 is ten a second: far
+#: more than a shift change, far less than an attack can ask for.
+SIGN_IN_GLOBAL_PER_MINUTE: Final[int] = 600
+#: Longest username kept in the throttle and the audit log, in characters (a pasted
+#: novel in the username field is cut here).
+SIGN_IN_LOGGED_USERNAME_LENGTH: Final[int] = 64
+
+# Server-side sessions (store/sessions.py, ui/identity.py; security issue 16).
+#: A session with no rerun for this long is ended, in seconds (2 hours): longer than a
+#: coordinator's phone call or a meeting away from the screen, short enough that a
+#: screen left open in an operations centre does not stay signed in overnight. The
+#: briefing kiosk refreshes every 30 s and so stays signed in.
+SESSION_IDLE_TIMEOUT_S: Final[float] = 2 * 60 * 60.0
+#: A session older than this is ended whatever its activity, in seconds (12 hours: one
+#: shift and its handover).
+SESSION_MAX_AGE_S: Final[float] = 12 * 60 * 60.0
+#: A session's ``last_seen_at`` is written at most this often, in seconds, so that a
+#: rerun usually only reads the store.
+SESSION_TOUCH_INTERVAL_S: Final[float] = 60.0
 
 # --- The web server's guards (ui/web.py, ui/browsers.py; issue 16) ---------------------
 #: The cookie that names a browser to the server: a random 256-bit id the server sets on
 #: page loads (HttpOnly, SameSite=Strict); downloads and images need it.
 BROWSER_COOKIE: Final[str] = "mutualaid_browser"
 #: How long a browser counts as signed in after the last rerun of its signed-in session,
-#: in seconds (a shift: a page read for hours still downloads; the briefing reruns
-#: every 30 s). Sign-out or a rerun that finds nobody signed in ends it at once.
-BROWSER_SIGNED_IN_IDLE_S: Final[float] = 8 * 3600.0
+#: in seconds: the session's own idle timeout (the briefing reruns every 30 s). Sign-out
+#: or a rerun that finds nobody signed in ends it at once.
+BROWSER_SIGNED_IN_IDLE_S: Final[float] = SESSION_IDLE_TIMEOUT_S

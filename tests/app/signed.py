@@ -3,7 +3,8 @@ sign-in form to anyone else (issue 6).
 
 :func:`app_test` creates an account (no password: nothing to hash) in the store the app
 under test opens — tests/conftest.py gives every test its own — and gives the session the
-record a verified sign-in leaves, before the first run. The form itself is tested in
+record a verified sign-in leaves (with its session in the store), before the first run.
+The form itself is tested in
 test_sign_in.py and through the browser in tests/e2e/.
 """
 
@@ -18,6 +19,7 @@ from mutualaid.identity import system_actor
 from mutualaid.store import open_store
 from mutualaid.store.accounts import add_account, get_account
 from mutualaid.store.migrate import upgrade
+from mutualaid.store.sessions import open_session
 from mutualaid.ui import identity
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -38,9 +40,17 @@ def ensure_account(username: str, *, role: str, jurisdiction: str | None = None,
 
 
 def sign_in_session(at: AppTest, username: str) -> AppTest:
-    """Give *at*'s session the record a verified sign-in of *username* leaves."""
+    """Give *at*'s session the record a verified sign-in of *username* leaves, with a
+    real session opened in the test's store (``MUTUALAID_DATABASE_URL`` or the state
+    folder's file), so that the app's check of it on every rerun passes."""
+    store = open_store()
+    try:
+        upgrade(store)
+        token = open_session(store, username, method="password", client="test")
+    finally:
+        store.dispose()
     at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
-                                                                time.time())
+                                                                time.time(), token=token)
     return at
 
 

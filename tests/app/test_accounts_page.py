@@ -146,6 +146,27 @@ def test_an_admin_cannot_disable_itself_and_a_new_password_works():
         store.dispose()
 
 
+def test_a_new_password_ends_the_accounts_open_sessions_but_not_the_admins_own():
+    cora = app_test(role="coordinator", jurisdiction="DE-NW", username="cora").run()
+    cora.switch_page("pages/workflow.py").run()
+    assert not cora.exception and cora.title[0].value == "Workflow"
+    admin = as_admin()
+    admin.selectbox(key="accounts.picked").set_value("cora").run()
+    [reset] = [b for b in admin.button if b.label == "New password"]
+    reset.click().run()
+    assert not admin.exception and len(admin.code) == 1
+    cora.run()  # cora's next click
+    assert cora.title[0].value == "Mutual Aid"  # the sign-in page, saying why
+    assert [w.value for w in cora.warning] == [
+        "You were signed out: your password was changed. Sign in with the new one."]
+    # the admin's own new password keeps the session it was made from
+    admin.selectbox(key="accounts.picked").set_value("ada").run()
+    [reset] = [b for b in admin.button if b.label == "New password"]
+    reset.click().run()
+    assert not admin.exception and len(admin.code) == 1
+    assert admin.run().title[0].value == "Accounts"
+
+
 def test_anyone_but_an_admin_is_refused_and_the_attempt_audited():
     coordinator = app_test(role="coordinator", jurisdiction="DE-NW", username="cora").run()
     with pytest.raises(ValueError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from mutualaid.layers.problems import Report
 from mutualaid.settings import SCENARIO_DIRS_ENV
+from mutualaid.store import database_url
+from mutualaid.store.engine import DISK_FULL_MESSAGE
 from mutualaid.ui import layers_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -340,3 +343,24 @@ def test_current_scenario_is_the_stored_one_for_every_session(tmp_path: Path):
     [newest] = layer_history(store, "erft", "incidents")[:1]
     assert (newest.version, newest.source, newest.loaded_by) == (2, "u.geojson", "pia")
     store.dispose()
+
+
+def test_a_full_disk_is_told_in_a_sentence_and_the_traceback_is_logged(app: AppTest,
+                                                                        full_disk, caplog):
+    many = collection([
+        feature(point(5.05 + (n % 90) / 100, 50.05 + (n // 90) / 100), id=f"I-{n}",
+                hazard="flood", sev=3, reported_at="2021-07-15T08:00:00Z",
+                name="flooded cellar " * 20)
+        for n in range(1500)])
+    at = upload(app, "many.geojson", many)
+    at.radio[0].set_value("replace")
+    at.run()
+    full_disk(database_url())  # the store's file cannot grow any more
+    add_button(at).click()
+    with caplog.at_level(logging.ERROR, logger="mutualaid.store.engine"):
+        at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [f"Not added: {DISK_FULL_MESSAGE}"]
+    assert metrics(at)["Incidents (active)"] == "1 (1)"  # the stored scenario is unchanged
+    [logged] = [r for r in caplog.records if r.name == "mutualaid.store.engine"]
+    assert logged.exc_info and "database or disk is full" in str(logged.exc_info[1])

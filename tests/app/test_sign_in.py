@@ -6,19 +6,24 @@ repeated failures, roles and signing out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.identity import system_actor
+from mutualaid.settings import SESSION_IDLE_TIMEOUT_S, SESSION_MAX_AGE_S
 from mutualaid.store import open_store
-from mutualaid.store.accounts import add_account, disable_account
+from mutualaid.store import sign_in as store_sign_in
+from mutualaid.store.accounts import add_account, disable_account, set_password
 from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.migrate import upgrade
+from mutualaid.store.sessions import token_hash
+from mutualaid.store.tables import sign_in_sessions
 from mutualaid.text import literal
-from mutualaid.ui import identity
-from mutualaid.ui.identity import FAILED_MESSAGE, FORM_KEY, SESSION_KEY, SignInThrottle
+from mutualaid.ui.identity import FAILED_MESSAGE, FORM_KEY, SESSION_KEY, SIGNED_OUT_KEY
 
 PASSWORD = "correct horse battery"
 PAGE = '''
@@ -43,8 +48,10 @@ finally:
 def store(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     monkeypatch.setenv(DATABASE_URL_ENV, url)
-    # a fresh throttle: failures in other tests must not count here
-    monkeypatch.setattr(identity, "THROTTLE", SignInThrottle())
+    # after 5 failures the next try waits 10 minutes (the default's first delay is 2 s,
+    # shorter than a slow machine's AppTest run)
+    monkeypatch.setitem(store_sign_in.POLICIES, "pair",
+                        store_sign_in.Policy(5, 15 * 60.0, base_s=600.0))
     opened = open_store(url)
     upgrade(opened)
     add_account(opened, username="alice", role="coordinator", jurisdiction="DE-NW",
@@ -142,8 +149,8 @@ def test_repeated_failures_lock_the_username_for_a_while(store, tmp_path):
         assert [e.value for e in at.error] == [FAILED_MESSAGE]
     sign_in(at, "alice", PASSWORD)  # the right password, but too many failures
     assert len(at.error) == 1
-    assert at.error[0].value.startswith("Too many failed sign-ins for this username. "
-                                        "Try again in 15 minutes")
+    assert at.error[0].value == ("Too many failed sign-ins for this username. "
+                                 "Try again in 10 minutes.")
     assert shown_text(at) == []
     # an unknown username is throttled the same way: no hint that it does not exist
     for _ in range(5):
@@ -166,37 +173,73 @@ def test_sign_out_shows_the_form_again(store, tmp_path):
     assert form_shown(at) and shown_text(at) == []
 
 
-# --- the throttle on its own ------------------------------------------------------------
+# --- server-side sessions (security issue 16, item 5) ----------------------------------
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_throttle_counts_failures_in_a_sliding_window():
-    clock = Clock()
-    throttle = SignInThrottle(max_failures=3, window_s=60, clock=clock)
-    for _ in range(3):
-        assert throttle.wait_seconds("a") == 0
-        throttle.failed("a")
-        clock.now += 10
-    assert throttle.wait_seconds("a") == pytest.approx(30)  # first failure at 1000, now 1030
-    assert throttle.wait_seconds("b") == 0  # per username
-    clock.now += 30
-    assert throttle.wait_seconds("a") == 0
-    throttle.failed("a")
-    assert throttle.wait_seconds("a") == pytest.approx(10)
+def _session_row(store, at: AppTest | str):
+    token = at if isinstance(at, str) else at.session_state[SESSION_KEY].token
+    with store.reading() as connection:
+        return connection.execute(sa.select(sign_in_sessions).where(
+            sign_in_sessions.c.token_hash == token_hash(token))).one()
 
 
-def test_throttle_forgets_on_success_and_remembers_a_bounded_number_of_names():
-    throttle = SignInThrottle(max_failures=1, window_s=60, max_usernames=2, clock=Clock())
-    throttle.failed("a")
-    throttle.succeeded("a")
-    assert throttle.wait_seconds("a") == 0
-    for name in ("x", "y", "z"):
-        throttle.failed(name)
-    assert throttle.wait_seconds("x") == 0  # the oldest name was forgotten
-    assert throttle.wait_seconds("y") > 0 and throttle.wait_seconds("z") > 0
+def test_a_password_change_ends_another_open_session_at_its_next_rerun(store, tmp_path):
+    first = sign_in(page(tmp_path), "alice", PASSWORD)
+    second = sign_in(page(tmp_path), "alice", PASSWORD)
+    assert shown_text(first) == shown_text(second) == ["signed in: Alice (DE-NW coordinator)"]
+    token = first.session_state[SESSION_KEY].token
+    set_password(store, "alice", "a brand new passphrase", actor=system_actor("test"))
+    for at in (first, second):
+        at.run()
+        assert form_shown(at) and shown_text(at) == []
+        assert [w.value for w in at.warning] == [
+            "You were signed out: your password was changed. Sign in with the new one."]
+    assert _session_row(store, token).end_reason == "password_changed"
+    # the new password signs in again, and the sentence is gone
+    at = sign_in(first, "alice", "a brand new passphrase")
+    assert shown_text(at) == ["signed in: Alice (DE-NW coordinator)"]
+    assert SIGNED_OUT_KEY not in at.session_state
+
+
+def _age(store, at: AppTest, **columns) -> None:
+    """Move the session's times back (the clock of the store, not a sleep)."""
+    token = at.session_state[SESSION_KEY].token
+    with store.transaction() as connection:
+        connection.execute(sign_in_sessions.update()
+                           .where(sign_in_sessions.c.token_hash == token_hash(token))
+                           .values(**columns))
+
+
+def test_an_idle_session_is_signed_out_and_told_why(store, tmp_path):
+    at = sign_in(page(tmp_path), "alice", PASSWORD)
+    now = datetime.now(UTC)
+    _age(store, at, last_seen_at=now - timedelta(seconds=SESSION_IDLE_TIMEOUT_S - 120))
+    assert shown_text(at.run()) == ["signed in: Alice (DE-NW coordinator)"]  # not idle yet
+    # that rerun was seen: last_seen_at moved to now
+    assert _session_row(store, at).last_seen_at > now - timedelta(seconds=60)
+    _age(store, at, last_seen_at=now - timedelta(seconds=SESSION_IDLE_TIMEOUT_S + 1))
+    at.run()
+    assert form_shown(at) and shown_text(at) == []
+    assert [w.value for w in at.warning] == [
+        "You were signed out after 2 hours without activity. Sign in again."]
+
+
+def test_a_session_older_than_the_absolute_timeout_is_signed_out(store, tmp_path):
+    at = sign_in(page(tmp_path), "alice", PASSWORD)
+    token = at.session_state[SESSION_KEY].token
+    _age(store, at, created_at=datetime.now(UTC) - timedelta(seconds=SESSION_MAX_AGE_S + 1))
+    at.run()
+    assert form_shown(at) and shown_text(at) == []
+    assert [w.value for w in at.warning] == [
+        "You were signed out: a sign-in lasts at most 12 hours. Sign in again."]
+    assert _session_row(store, token).end_reason == "expired"
+
+
+def test_sign_out_ends_the_session_in_the_store(store, tmp_path):
+    at = sign_in(page(tmp_path), "alice", PASSWORD)
+    token = at.session_state[SESSION_KEY].token
+    at.sidebar.button[0].click().run()
+    with store.reading() as connection:
+        row = connection.execute(sa.select(sign_in_sessions).where(
+            sign_in_sessions.c.token_hash == token_hash(token))).one()
+    assert row.end_reason == "signed_out" and row.ended_at is not None
+    assert len(at.warning) == 0  # signing out oneself needs no explanation

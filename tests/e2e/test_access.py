@@ -166,8 +166,12 @@ def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
         cora.get_by_test_id("stSidebar").get_by_role("link", name="Overview",
                                                       exact=True).click()
         expect(cora.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
-        assert cora.get_by_test_id("stMetric").count() == 0
-        assert cora.get_by_test_id("stSidebar").get_by_role("link").count() == 0
+        # (waited for: the previous run's elements go when the new run ends)
+        expect(cora.get_by_test_id("stMetric")).to_have_count(0)
+        expect(cora.get_by_test_id("stSidebar").get_by_role("link")).to_have_count(0)
+        # and the page says why (security issue 16: server-side sessions)
+        expect(cora.get_by_text("You were signed out: your account was disabled.")
+               ).to_be_visible()
     finally:
         other.context.close()
     assert not other.left_the_machine and not other.errors

@@ -338,6 +338,19 @@ def test_cli_passwd_disable_enable_and_list(cli, store):
     assert cli("list")[1].splitlines()[1].split()[-1] == "no"
 
 
+def test_cli_passwd_and_disable_end_the_accounts_open_sessions(cli, store):
+    from mutualaid.store.sessions import check_session, open_session
+
+    alice(store)
+    before = [open_session(store, "alice", method="password") for _ in range(2)]
+    assert cli("passwd", "alice", "--password-stdin", stdin="a new long passphrase\n")[0] == 0
+    assert [check_session(store, token).ended for token in before] == ["password_changed"] * 2
+    after = open_session(store, "alice", method="password")
+    assert check_session(store, after).actor is not None
+    assert cli("disable", "alice")[0] == 0
+    assert check_session(store, after).ended == "disabled"
+
+
 @pytest.mark.parametrize("args, stdin, message", [
     (("add", "alice", "--role", "coordinator"), None, "a coordinator acts for one jurisdiction"),
     (("add", "al ice", "--role", "admin"), None, "username 'al ice' is not valid"),

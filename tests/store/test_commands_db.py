@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from mutualaid.cli import main
 from mutualaid.identity import system_actor
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import add_account, disable_account
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.errors import StoreFull
+from mutualaid.store.engine import DATABASE_URL_ENV, DISK_FULL_MESSAGE
 from mutualaid.store.layers import (
     current_versions,
     load_stored_scenario,
@@ -188,3 +190,82 @@ def test_load_as_someone_not_allowed_stores_nothing(use_store, tmp_path, capsys,
     assert said in err and "nothing stored" in err and "Traceback" not in err
     assert scenario_names(use_store) == []
     assert len(audit_entries(use_store)) == audited
+
+
+def test_a_load_that_another_load_overtook_is_refused_not_silently_winning(
+        use_store, tmp_path, monkeypatch, capsys):
+    # Two folders of one scenario name: the first load reads its folder while the second
+    # load stores a different incidents layer; the first must then store nothing.
+    slow = copy_of(RHINE, tmp_path / "a", RHINE.name)
+    fast = copy_of(RHINE, tmp_path / "b", RHINE.name)
+    incidents = fast / "incidents.geojson"
+    text = incidents.read_text(encoding="utf-8")
+    incidents.write_text(text.replace('"name": "Vesdre flood, Pepinster"',
+                                      '"name": "Vesdre flood, Pepinster (east bank)"', 1),
+                         encoding="utf-8")
+    assert main(["load", str(slow)]) == 0  # version 1 of every layer
+    slow_incidents = slow / "incidents.geojson"
+    slow_incidents.write_text(text.replace('"severity": 5', '"severity": 4', 1),
+                              encoding="utf-8")
+    capsys.readouterr()
+
+    import mutualaid.scenario as scenario_module
+
+    real = scenario_module.load_scenario
+    overtaken = []
+
+    def load_then_let_the_other_load_run(folder, *args, **kwargs):
+        result = real(folder, *args, **kwargs)
+        if Path(folder) == slow and not overtaken:
+            overtaken.append(True)  # the second load runs now, to its end
+            assert main(["load", str(fast)]) == 0
+        return result
+
+    monkeypatch.setattr(scenario_module, "load_scenario", load_then_let_the_other_load_run)
+    assert main(["load", str(slow)]) == 1
+    err = capsys.readouterr().err
+    assert overtaken
+    assert re.search(rf"mutualaid load: not stored: the incidents layer of scenario "
+                     rf"{RHINE.name} was changed by \S+ at \d\d:\d\d UTC \(version 2\) after "
+                     rf"this load started \(it read version 1\); run the load again", err), err
+    # the second load's incidents stand; the first one stored nothing
+    history = current_versions(use_store, RHINE.name)
+    assert history["incidents"].version == 2 and history["incidents"].source.endswith(
+        "incidents.geojson")
+    stored = load_stored_scenario(use_store, RHINE.name)
+    names = set(stored.scenario.incidents["name"])
+    assert "Vesdre flood, Pepinster (east bank)" in names
+    assert [e.action for e in audit_entries(use_store)].count("scenario.loaded") == 2
+
+
+def test_a_full_disk_is_told_in_a_coordinators_sentence_and_nothing_is_stored(
+        tmp_path, monkeypatch, capsys, full_disk):
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    first = copy_of(RHINE, tmp_path / "a", RHINE.name)
+    assert main(["load", str(first)]) == 0
+    bigger = copy_of(RHINE, tmp_path / "b", RHINE.name)
+    text = (bigger / "incidents.geojson").read_text(encoding="utf-8")
+    # a much longer description for every incident: the new version needs new pages
+    (bigger / "incidents.geojson").write_text(
+        text.replace('"name": "', '"name": "' + "flooded " * 40), encoding="utf-8")
+    capsys.readouterr()
+    full_disk(url)
+    assert main(["load", str(bigger)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"mutualaid load: {DISK_FULL_MESSAGE}\n"
+    store = open_store(url)
+    try:
+        assert current_versions(store, RHINE.name)["incidents"].version == 1
+        with store.reading() as connection:
+            assert audit.verify(connection).ok  # the audit chain is intact
+        # the store's exception keeps its cause: the real SQLite error
+        with pytest.raises(StoreFull) as caught:
+            with store.transaction() as connection:
+                connection.execute(layer_features.insert(), [
+                    {"layer_version_id": 1, "position": n, "properties": "x" * 4000}
+                    for n in range(50)])
+        assert isinstance(caught.value.__cause__, sa.exc.OperationalError)
+        assert "database or disk is full" in str(caught.value.__cause__)
+    finally:
+        store.dispose()

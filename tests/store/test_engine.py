@@ -155,3 +155,21 @@ def test_postgis_geometry_column_follows_the_stored_wkb(postgis_store):
         assert (srid, inside) == (4326, True)
         indexes = {i["name"] for i in sa.inspect(connection).get_indexes("layer_features")}
         assert "ix_layer_features_geom" in indexes
+
+
+def test_a_full_disk_is_recognised_on_both_backends():
+    import errno
+
+    import psycopg
+
+    from mutualaid.store.engine import is_disk_full
+
+    pg = psycopg.errors.DiskFull("could not extend file \"base/16384/16385\": No space "
+                                 "left on device")
+    assert pg.sqlstate == "53100"
+    assert is_disk_full(sa.exc.OperationalError("INSERT ...", {}, pg))
+    assert is_disk_full(sa.exc.OperationalError("INSERT ...", {},
+                                                 Exception("database or disk is full")))
+    assert is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
+    assert not is_disk_full(sa.exc.OperationalError("SELECT 1", {},
+                                                    Exception("database is locked")))

@@ -28,6 +28,7 @@ from mutualaid.identity import ROLES, Actor
 from mutualaid.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from mutualaid.store import audit
 from mutualaid.store.engine import Store
+from mutualaid.store.sessions import end_account_sessions
 from mutualaid.store.tables import accounts
 
 #: Letters and digits (ASCII, so that no two names look alike), ``.``, ``_``, ``-`` and
@@ -368,7 +369,8 @@ def add_account(store: Store, *, username: str, role: str, jurisdiction: str | N
 
 
 def change_account(store: Store, username: str, *, actor: Actor, what: str, values: dict,
-                   allow_self: bool = False, note: str = "") -> Account:
+                   allow_self: bool = False, note: str = "",
+                   keep_session: str | None = None) -> Account:
     """Apply *values* (columns of ``accounts``) to the account, row locked, and audit the
     change as ``account.changed`` unless nothing changes.
 
@@ -387,6 +389,9 @@ def change_account(store: Store, username: str, *, actor: Actor, what: str, valu
         Let the account change itself.
     note : str
         Added to the audit row's ``after`` as ``change``.
+    keep_session : str, optional
+        A session token that a password change does not end (the account's own
+        session, changing its own password).
     """
     if not (allow_self and actor.username == username):
         _require_admin(store, actor, what, f"account {username}")
@@ -400,6 +405,12 @@ def change_account(store: Store, username: str, *, actor: Actor, what: str, valu
             return before
         connection.execute(accounts.update().where(accounts.c.username == username)
                            .values(**values))
+        # Every open session of the account ends with the change (issue 16, item 5).
+        if "password_hash" in values:
+            end_account_sessions(connection, username, reason="password_changed",
+                                 keep=keep_session if actor.username == username else None)
+        if values.get("disabled") is True:
+            end_account_sessions(connection, username, reason="disabled")
         after = _account(_row(connection, username))
         after_doc = _public(after) | ({"change": note} if note else {})
         audit.record(connection, actor=actor.username, action="account.changed",
@@ -407,8 +418,12 @@ def change_account(store: Store, username: str, *, actor: Actor, what: str, valu
         return after
 
 
-def set_password(store: Store, username: str, password: str, *, actor: Actor) -> Account:
-    """Give the account a new password (an admin, or the account itself).
+def set_password(store: Store, username: str, password: str, *, actor: Actor,
+                 keep_session: str | None = None) -> Account:
+    """Give the account a new password (an admin, or the account itself); every open
+    session of the account ends (its next rerun shows the sign-in form, saying why),
+    except *keep_session*: the token of the session the account changes its own
+    password from.
 
     Raises
     ------
@@ -422,7 +437,7 @@ def set_password(store: Store, username: str, password: str, *, actor: Actor) ->
     return change_account(store, username, actor=actor,
                           what=f"set the password of {username!r}",
                           values={"password_hash": password_hash}, allow_self=True,
-                          note="password set")
+                          note="password set", keep_session=keep_session)
 
 
 def change_role(store: Store, username: str, *, role: str, jurisdiction: str | None,

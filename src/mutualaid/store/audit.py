@@ -84,6 +84,10 @@ ACTIONS: dict[str, str] = {
     "offer.released": "deployed units were released and are available again",
     "account.created": "an account was created",
     "account.changed": "an account was changed",
+    "account.sign_in_failed": "a sign-in failed (unknown username, wrong password or "
+                              "disabled account)",
+    "account.sign_in_throttled": "sign-in tries were refused for a while (too many "
+                                 "failures, or too many at once)",
     "access.denied": "an action was refused for lack of rights",
     "sharing.changed": "who may see a layer was changed (a share given or revoked)",
 }

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import MutualAidError, StoreFull
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -44,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _unreachable(command: str, url: str, exc: Exception) -> int:
+    from mutualaid.store.engine import DISK_FULL_MESSAGE, is_disk_full
+
+    if is_disk_full(exc):
+        print(f"mutualaid {command}: {DISK_FULL_MESSAGE}", file=sys.stderr)
+        return EXIT_REFUSED
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     print(f"mutualaid {command}: cannot use the store {url}: "
           f"{reason[0] if reason else type(exc).__name__}", file=sys.stderr)
@@ -119,7 +124,7 @@ def run_load(args: argparse.Namespace) -> int:
     """``mutualaid load SCENARIO_DIR [--as USER]``: check the folder, then store it."""
     from mutualaid.scenario import load_scenario
     from mutualaid.scenario import scenario_fingerprint
-    from mutualaid.store.layers import KINDS, save_scenario
+    from mutualaid.store.layers import KINDS, StaleLayer, save_scenario, version_numbers
 
     opened = _open_and_upgrade("load")
     if isinstance(opened, int):
@@ -134,6 +139,13 @@ def run_load(args: argparse.Namespace) -> int:
             print(f"mutualaid load: {actor}; nothing stored", file=sys.stderr)
             return EXIT_REFUSED
         folder = Path(args.scenario_dir)
+        name = folder.resolve().name
+        # What is stored when the load starts: the save refuses if someone stores a
+        # newer version of any layer before it (the Layers page's stale check).
+        try:
+            started_from = version_numbers(store, name)
+        except sa.exc.SQLAlchemyError as exc:
+            return _unreachable("load", store.url, exc)
         result = load_scenario(folder)
         if not result.ok:
             for report in result.reports:
@@ -142,11 +154,17 @@ def run_load(args: argparse.Namespace) -> int:
                         print(f"{report.source}: {line}", file=sys.stderr)
             print(f"{args.scenario_dir}: scenario rejected, nothing stored", file=sys.stderr)
             return EXIT_REFUSED
-        name = folder.resolve().name
         try:
             stored = save_scenario(store, result.scenario, name=name,
                                    sources=_sources(folder, result.scenario), actor=actor,
-                                   files_fingerprint=scenario_fingerprint(folder.resolve()))
+                                   files_fingerprint=scenario_fingerprint(folder.resolve()),
+                                   expected_versions=started_from)
+        except StoreFull as exc:
+            print(f"mutualaid load: {exc}", file=sys.stderr)
+            return EXIT_REFUSED
+        except StaleLayer as exc:
+            print(f"mutualaid load: not stored: {exc}; run the load again", file=sys.stderr)
+            return EXIT_REFUSED
         except MutualAidError as exc:
             print(f"mutualaid load: {exc}; nothing stored", file=sys.stderr)
             return EXIT_REFUSED

@@ -18,6 +18,8 @@ conditional updates give the same guarantees with many app servers.
 
 from __future__ import annotations
 
+import errno
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,10 +29,39 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from mutualaid.errors import StoreFull
 from mutualaid.settings import STORE_BUSY_TIMEOUT_S, STORE_FILE_NAME, state_dir
 
 #: Environment variable naming the store (an SQLAlchemy URL).
 DATABASE_URL_ENV = "MUTUALAID_DATABASE_URL"
+#: What a coordinator reads when the store's disk is full (:class:`StoreFull`).
+DISK_FULL_MESSAGE = ("Nothing was stored: the disk of the shared store is full. Your change "
+                     "was undone as a whole, and everything stored before is intact. Ask "
+                     "the app's administrator to free space on the store's disk, then try "
+                     "again.")
+#: PostgreSQL's SQLSTATE of "disk full" (class 53, insufficient resources).
+_PG_DISK_FULL = "53100"
+
+_LOG = logging.getLogger(__name__)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when *exc* (or what it wraps) says the store's disk is full: SQLite's
+    ``SQLITE_FULL`` ("database or disk is full"), PostgreSQL's ``DiskFull`` (SQLSTATE
+    53100, "No space left on device") or an ``ENOSPC`` :class:`OSError`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno == errno.ENOSPC:
+            return True
+        if getattr(current, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        text = str(current)
+        if "database or disk is full" in text or "No space left on device" in text:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__
+    return False
 
 
 def database_url(*, environ: dict[str, str] | None = None) -> str:
@@ -73,9 +104,23 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back on any exception.
-        On SQLite it holds the write lock from its start (``BEGIN IMMEDIATE``)."""
-        with self.engine.begin() as connection:
-            yield connection
+        On SQLite it holds the write lock from its start (``BEGIN IMMEDIATE``).
+
+        Raises
+        ------
+        StoreFull
+            The store's disk is full (:func:`is_disk_full`); nothing was stored.
+        """
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except (sa.exc.DBAPIError, OSError) as exc:
+            # A full disk is told in a coordinator's words; the traceback is logged.
+            if is_disk_full(exc):
+                _LOG.error("the store %s is full; the transaction was rolled back",
+                           self.url, exc_info=True)
+                raise StoreFull(DISK_FULL_MESSAGE) from exc
+            raise
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

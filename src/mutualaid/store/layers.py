@@ -494,6 +494,17 @@ def current_versions(store: Store, name: str) -> dict[str, LayerVersion]:
         return {} if row is None else _live(_current(connection, row.id, name))
 
 
+def version_numbers(store: Store, name: str) -> dict[str, int]:
+    """The number of the highest version of each kind of scenario *name*, a dropped
+    optional layer's marker included; empty when there is no such scenario. What a
+    change captures when it starts, for *expected_versions* of :func:`save_scenario`."""
+    with store.reading() as connection:
+        row = _scenario_row(connection, name)
+        if row is None:
+            return {}
+        return {k: v.version for k, v in _current(connection, row.id, name).items()}
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 def _ensure_scenario(connection: Connection, name: str, actor: Actor, now: datetime):
@@ -613,7 +624,8 @@ def _layers(scenario: Scenario) -> dict[str, pd.DataFrame]:
 def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapping[str, str],
                   actor: Actor, now: datetime | None = None,
                   files_fingerprint: str | None = None,
-                  sharing: str = "public") -> StoredScenario:
+                  sharing: str = "public",
+                  expected_versions: Mapping[str, int] | None = None) -> StoredScenario:
     """Store every layer of a validated *scenario* as one change, audited.
 
     Creates the scenario when it is new. A layer whose content equals its current
@@ -641,6 +653,11 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
         others are everyone's); the versions record ``owner = actor.jurisdiction``. A
         layer whose content is unchanged keeps its version and its level
         (:func:`set_layer_sharing` changes a level).
+    expected_versions : mapping of str to int, optional
+        The versions the change was based on (:func:`version_numbers` when it started;
+        empty for a scenario not stored yet). When any layer's current version differs
+        inside the save's transaction, someone stored it meanwhile and the save is
+        refused with :class:`StaleLayer` instead of silently replacing their version.
 
     Returns
     -------
@@ -649,6 +666,8 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
 
     Raises
     ------
+    StaleLayer
+        *expected_versions* is no longer the stored state; nothing is stored.
     UnitsInUse
         The new resources would take away committed units; nothing is stored.
     LayerDenied
@@ -660,7 +679,8 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
         _level_for(kind, sharing)
     try:
         return _save_scenario(store, scenario, name=name, sources=sources, actor=actor,
-                              now=now, files_fingerprint=files_fingerprint, sharing=sharing)
+                              now=now, files_fingerprint=files_fingerprint, sharing=sharing,
+                              expected_versions=expected_versions)
     except LayerDenied as denied:
         _denied(store, actor, denied, attempted="store a scenario", subject=f"scenario {name}",
                 now=now)
@@ -669,7 +689,8 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
 
 def _save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapping[str, str],
                    actor: Actor, now: datetime, files_fingerprint: str | None,
-                   sharing: str) -> StoredScenario:
+                   sharing: str,
+                   expected_versions: Mapping[str, int] | None = None) -> StoredScenario:
     # The expensive part (JSON, WKB, hashes) before the transaction: the write lock is
     # then held only for the inserts.
     prepared = {kind: serialise(kind, frame) for kind, frame in _layers(scenario).items()}
@@ -679,6 +700,8 @@ def _save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapp
             connection.execute(scenarios.update().where(scenarios.c.id == row.id)
                                .values(files_fingerprint=files_fingerprint))
         current = _current(connection, row.id, name)
+        if expected_versions is not None:
+            _check_started_from(name, current, expected_versions)
         if actor.role != "admin":
             _check_scenario_rights(connection, name, actor, current, scenario, prepared,
                                    sharing)
@@ -753,6 +776,25 @@ def _stale_message(kind: str, current: LayerVersion | None, expected: int) -> st
     at = current.loaded_at.astimezone(UTC).strftime("%H:%M UTC")
     return (f"the {kind} layer was changed by {current.loaded_by} at {at} (version "
             f"{current.version}) since you loaded version {expected}; load it again")
+
+
+def _check_started_from(name: str, current: Mapping[str, LayerVersion],
+                        expected: Mapping[str, int]) -> None:
+    """Refuse a whole-scenario save when a layer was stored since the change started
+    (inside the save's transaction, like :func:`_check_expected` for one layer)."""
+    for kind in KINDS:
+        now_at = current.get(kind)
+        read = expected.get(kind, 0)
+        if (now_at.version if now_at else 0) == read:
+            continue
+        if now_at is None:  # pragma: no cover - versions are never removed
+            raise StaleLayer(f"the {kind} layer of scenario {name} is not stored any more "
+                             f"(this load read version {read})")
+        at = now_at.loaded_at.astimezone(UTC).strftime("%H:%M UTC")
+        raise StaleLayer(f"the {kind} layer of scenario {name} was changed by "
+                         f"{now_at.loaded_by} at {at} (version {now_at.version}) after this "
+                         f"load started (it read "
+                         f"{f'version {read}' if read else 'no version'})")
 
 
 @dataclass(frozen=True)

@@ -220,3 +220,36 @@ audit_head = sa.Table(
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# --- Sign-in throttle and sessions (security issue 16, migration 0004) ---------------------
+#: Failed sign-ins per key, shared by every app server: ``pair:<client> <username>``,
+#: ``user:<username>``, ``client:<client>`` (growing delays, :mod:`~mutualaid.store.sign_in`)
+#: and ``global`` (verifications per minute across servers). A try is counted here, in one
+#: transaction, before its password is hashed; a success resets its keys.
+sign_in_throttle = sa.Table(
+    "sign_in_throttle", metadata,
+    sa.Column("key", sa.String(320), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, default=0),
+    # the next try of this key is refused before this time (NULL: not throttled)
+    sa.Column("blocked_until", UTCDateTime),
+    # the throttle window already written to the audit log (one row per window)
+    sa.Column("audited_until", UTCDateTime),
+    # the last counted try; a key untouched for SIGN_IN_FORGET_S starts again from zero
+    sa.Column("last_at", UTCDateTime, nullable=False, index=True),
+)
+
+#: One signed-in browser session. The token lives only in the server's session state;
+#: the store keeps its SHA-256. Ended by signing out, disabling the account, a password
+#: change, the idle and the absolute timeout (``end_reason``); never removed.
+sign_in_sessions = sa.Table(
+    "sign_in_sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("username", sa.String(200), nullable=False, index=True),
+    sa.Column("method", sa.String(20), nullable=False),  # "password" or "oidc"
+    sa.Column("client", sa.String(100), nullable=False, default=""),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Column("end_reason", sa.String(40)),
+)

@@ -23,6 +23,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from mutualaid.errors import StoreFull
 from mutualaid.identity import ROLES, Actor
 from mutualaid.store import Store
 from mutualaid.store.accounts import (
@@ -37,6 +38,7 @@ from mutualaid.store.accounts import (
     list_accounts,
     set_password,
 )
+from mutualaid.ui import identity
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
 
@@ -85,7 +87,7 @@ def on_add(store: Store) -> None:
     try:
         add_account(store, username=username, role=role, jurisdiction=jurisdiction,
                     password=password, display_name=name, actor=actor)
-    except AccountError as error:
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"Account {username} created. Give its password to its owner now: it is "
@@ -102,7 +104,7 @@ def on_change(store: Store, username: str) -> None:
     try:
         changed = change_role(store, username, role=role, jurisdiction=jurisdiction or None,
                               actor=actor)
-    except AccountError as error:
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"Account {username} is now {changed.role}"
@@ -120,7 +122,7 @@ def on_switch(store: Store, username: str, disable: bool) -> None:
             disable_account(store, username, actor=actor)
         else:
             enable_account(store, username, actor=actor)
-    except AccountError as error:
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"Account {username} disabled: its open sessions lose access at their next "
@@ -134,8 +136,10 @@ def on_reset(store: Store, username: str) -> None:
         return
     password = generate_password()
     try:
-        set_password(store, username, password, actor=actor)
-    except AccountError as error:
+        # Every open session of the account ends, but not this one when it is one's own.
+        set_password(store, username, password, actor=actor,
+                     keep_session=identity.session_token())
+    except (AccountError, StoreFull) as error:
         _failed(error)
         return
     _done(f"New password for {username}. Give it to its owner now: it is shown this once.",

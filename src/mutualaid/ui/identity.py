@@ -19,43 +19,45 @@ the same kind of record, re-read on every rerun like a password sign-in. Claims 
 cannot be mapped (an unknown role, no jurisdiction) or a disabled account sign nobody
 in: the form says why and offers to sign out of the provider's session.
 
-Failed sign-ins are counted per username in this server process: after
-:data:`~mutualaid.settings.SIGN_IN_MAX_FAILURES` within
-:data:`~mutualaid.settings.SIGN_IN_WINDOW_S`, further tries for that username are refused
-for a while, whether or not the account exists.
+Each sign-in opens a server-side session in the store (:mod:`mutualaid.store.sessions`);
+the record keeps its token, and :func:`current_actor` checks it on every rerun. Signing
+out, disabling the account, a password change and the idle and absolute timeouts end
+it; the sign-in form then says why ("You were signed out: your password was changed").
+
+Password tries go through :func:`mutualaid.store.sign_in.sign_in_with_password`: counted
+in the store before any hashing, per username, per client address and per pair, with
+growing delays, a bound on verifications at once in this server and a rate over all
+servers; failures and throttled tries are audited.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import threading
 import time
-from collections import OrderedDict, deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
 
 from mutualaid import oidc
+from mutualaid.errors import SignInRefused, StoreFull
 from mutualaid.identity import ROLES, Actor
-from mutualaid.settings import (
-    SIGN_IN_MAX_FAILURES,
-    SIGN_IN_TRACKED_USERNAMES,
-    SIGN_IN_WINDOW_S,
-)
-from mutualaid.store.accounts import active_actor, authenticate, get_account
+from mutualaid.store import sessions
 from mutualaid.store.audit import record_denial
 from mutualaid.store.engine import Store
+# FAILED_MESSAGE is re-exported: the form's callers and tests read it here.
+from mutualaid.store.sign_in import FAILED_MESSAGE, sign_in_with_password  # noqa: F401
 from mutualaid.text import literal
 
 #: The one session-state key of the sign-in; no widget uses it.
 SESSION_KEY = "identity.signed_in"
 #: The sign-in form's key (its widgets' keys start with it).
 FORM_KEY = "identity.sign_in_form"
-#: Said for every failed sign-in: it does not tell an unknown username from a wrong
-#: password or a disabled account.
-FAILED_MESSAGE = "Unknown username or wrong password"
+#: Why this session was signed out (a sentence for the sign-in form; set by
+#: :func:`current_actor`, kept until the next sign-in). Only ever text for display.
+SIGNED_OUT_KEY = "identity.signed_out"
+#: The provider's ``sub`` of an identity-provider session that a timeout ended: it is not
+#: signed in again from the same login until the person asks (the button).
+OIDC_ENDED_KEY = "identity.oidc_ended"
 #: Why the identity provider's sign-in signed nobody in (this run's; set by
 #: :func:`current_actor`, shown by :func:`sign_in_form`). Only ever text for display.
 OIDC_REFUSED_KEY = "identity.oidc_refused"
@@ -77,70 +79,22 @@ class _SignedIn:
     signed_in_at: float
     #: The provider's ``sub`` for "oidc" (the session holds only while st.user says so).
     subject: str = ""
+    #: The token of the store's session (:mod:`mutualaid.store.sessions`).
+    token: str = ""
 
 
-class SignInThrottle:
-    """Failed sign-ins per username over a sliding window, shared by the sessions of
-    one server process (thread-safe: sessions run on their own threads).
+def client_address() -> str:
+    """The address of the browser of this session as the app server sees it
+    (``st.context.ip_address``), or ``"unknown"`` (tests, a missing address).
 
-    Parameters
-    ----------
-    max_failures : int
-        Failures within *window_s* after which a username is refused.
-    window_s : float
-        The window, in seconds.
-    max_usernames : int
-        Usernames remembered at once; the least recently failed are forgotten first.
-    clock : callable
-        Seconds, monotonic (tests pass their own).
+    Forwarded-for headers are not trusted: any browser can set them.
     """
-
-    def __init__(self, *, max_failures: int = SIGN_IN_MAX_FAILURES,
-                 window_s: float = SIGN_IN_WINDOW_S,
-                 max_usernames: int = SIGN_IN_TRACKED_USERNAMES,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_failures, self.window_s = max_failures, window_s
-        self.max_usernames, self.clock = max_usernames, clock
-        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _recent(self, username: str, now: float) -> deque[float]:
-        failures = self._failures.get(username, deque())
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
-        if not failures:
-            self._failures.pop(username, None)
-        return failures
-
-    def wait_seconds(self, username: str) -> float:
-        """0 when *username* may try now, else the seconds until it may."""
-        with self._lock:
-            now = self.clock()
-            failures = self._recent(username, now)
-            if len(failures) < self.max_failures:
-                return 0.0
-            # Allowed again when enough of the failures have left the window.
-            return failures[-self.max_failures] + self.window_s - now
-
-    def failed(self, username: str) -> None:
-        """Count a failed sign-in for *username*."""
-        with self._lock:
-            now = self.clock()
-            failures = self._recent(username, now)
-            failures.append(now)
-            self._failures[username] = failures
-            self._failures.move_to_end(username)
-            while len(self._failures) > self.max_usernames:
-                self._failures.popitem(last=False)
-
-    def succeeded(self, username: str) -> None:
-        """Forget *username*'s failures."""
-        with self._lock:
-            self._failures.pop(username, None)
-
-
-#: The throttle of this server process.
-THROTTLE = SignInThrottle()
+    try:
+        address = st.context.ip_address
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        address = None
+    # Only a real address: AppTest's context answers with a stand-in object.
+    return address if isinstance(address, str) and address else "unknown"
 
 
 def oidc_configured() -> bool:
@@ -170,23 +124,22 @@ def _provider_claims() -> dict | None:
     return claims if claims.get("is_logged_in") is True else None
 
 
-def _still_active(store: Store, record: _SignedIn) -> Actor | None:
+def _still_active(store: Store, record: _SignedIn) -> sessions.SessionCheck:
+    """The record's store session, checked (open, account enabled, not timed out), and
+    for an identity-provider session the provider's login still the same."""
     if record.method == "oidc":
         claims = _provider_claims()
         if claims is None or claims.get("sub") != record.subject:
-            return None  # the provider's login ended or changed
-        # get_account, not active_actor: an "oidc:" username is outside the local
-        # username pattern that active_actor checks first.
-        account = get_account(store, record.username)
-        return None if account is None or account.disabled else account.actor
-    return active_actor(store, record.username)
+            sessions.end_session(store, record.token, reason="provider")
+            return sessions.SessionCheck(None, "provider")  # the login ended or changed
+    return sessions.check_session(store, record.token)
 
 
 def _sign_in_with_provider(store: Store) -> _SignedIn | None:
     """A record for this session's identity-provider login, or None (no such login, or
     refused: then :data:`OIDC_REFUSED_KEY` says why)."""
     claims = _provider_claims()
-    if claims is None:
+    if claims is None or st.session_state.get(OIDC_ENDED_KEY) == claims.get("sub"):
         return None
     try:
         identity = oidc.identity_from_claims(claims, mapping=_claim_mapping())
@@ -201,20 +154,25 @@ def _sign_in_with_provider(store: Store) -> _SignedIn | None:
         st.session_state[OIDC_REFUSED_KEY] = (
             f"Your organisation's sign-in was refused: {error}.")
         return None
-    record = _SignedIn(actor.username, "oidc", time.time(), identity.subject)
+    token = sessions.open_session(store, actor.username, method="oidc",
+                                  client=client_address())
+    record = _SignedIn(actor.username, "oidc", time.time(), identity.subject, token)
     st.session_state[SESSION_KEY] = record
+    st.session_state.pop(SIGNED_OUT_KEY, None)
     return record
 
 
 def current_actor(store: Store) -> Actor | None:
     """The signed-in account, read again from the store, or None.
 
-    When the account was disabled or removed since it signed in, the session is signed
-    out here and None is returned. Anything under :data:`SESSION_KEY` that this module
-    did not put there is removed. With OpenID Connect configured, a session with no
-    sign-in yet whose browser came back from the identity provider is signed in here
-    from the provider's verified claims (:mod:`mutualaid.oidc`); when they are refused,
-    :data:`OIDC_REFUSED_KEY` says why and None is returned.
+    The session's store session is checked on every call: when it was ended (signed
+    out elsewhere, the account disabled, its password changed) or timed out, the
+    session is signed out here, :data:`SIGNED_OUT_KEY` says why and None is returned.
+    Anything under :data:`SESSION_KEY` that this module did not put there is removed.
+    With OpenID Connect configured, a session with no sign-in yet whose browser came
+    back from the identity provider is signed in here from the provider's verified
+    claims (:mod:`mutualaid.oidc`); when they are refused, :data:`OIDC_REFUSED_KEY`
+    says why and None is returned.
     """
     record = st.session_state.get(SESSION_KEY)
     if record is not None and not isinstance(record, _SignedIn):
@@ -222,25 +180,46 @@ def current_actor(store: Store) -> Actor | None:
         record = None
     st.session_state.pop(OIDC_REFUSED_KEY, None)
     if record is not None:
-        actor = _still_active(store, record)
-        if actor is not None:
-            return actor
-        # Disabled, removed, or the provider's login is gone: signed out. An identity-
-        # provider session falls through and is mapped again below, which says why.
+        check = _still_active(store, record)
+        if check.actor is not None:
+            return check.actor
+        # Ended, timed out, disabled, or the provider's login is gone: signed out.
         st.session_state.pop(SESSION_KEY, None)
+        if check.ended != "signed_out":
+            st.session_state[SIGNED_OUT_KEY] = check.sentence
         if record.method != "oidc":
             return None
+        if check.ended in ("idle", "expired", "password_changed", "unknown"):
+            # Not signed in again from the same provider login without asking.
+            st.session_state[OIDC_ENDED_KEY] = record.subject
+            return None
+        # An identity-provider session falls through and is mapped again below,
+        # which says why (a disabled account is refused there).
     record = _sign_in_with_provider(store)
     if record is None:
         return None
-    return _still_active(store, record)
+    return _still_active(store, record).actor
 
 
-def sign_out() -> None:
-    """End this session's sign-in; a session signed in through the identity provider
-    also ends Streamlit's login (``st.logout``: its cookie, and the provider's session
-    when the provider offers that)."""
-    st.session_state.pop(SESSION_KEY, None)
+def session_token() -> str | None:
+    """The token of this session's store session, or None when signed out (for a
+    change that must not end the session it is made from: one's own new password)."""
+    record = st.session_state.get(SESSION_KEY)
+    return record.token if isinstance(record, _SignedIn) and record.token else None
+
+
+def sign_out(store: Store | None = None) -> None:
+    """End this session's sign-in (its store session too); a session signed in
+    through the identity provider also ends Streamlit's login (``st.logout``: its
+    cookie, and the provider's session when the provider offers that)."""
+    record = st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop(SIGNED_OUT_KEY, None)
+    if isinstance(record, _SignedIn) and record.token:
+        if store is None:
+            from mutualaid.ui.store import app_store
+
+            store = app_store()
+        sessions.end_session(store, record.token, reason="signed_out")
     if _provider_claims() is not None:
         st.logout()
 
@@ -255,20 +234,21 @@ def _on_sign_in(store: Store, key: str) -> None:
     # the router reruns it, which would drop a submitted form's value).
     username = str(st.session_state.get(f"{key}.username") or "")
     password = str(st.session_state.get(f"{key}.password") or "")
-    wait = THROTTLE.wait_seconds(username)
-    if wait > 0:
-        minutes = max(1, math.ceil(wait / 60))
-        st.session_state[_failure_key(key)] = (
-            f"Too many failed sign-ins for this username. Try again in {minutes} "
-            f"minute{'s' if minutes != 1 else ''}.")
+    client = client_address()
+    try:
+        actor = sign_in_with_password(store, username, password, client=client)
+    except (SignInRefused, StoreFull) as refused:
+        st.session_state[_failure_key(key)] = str(refused)
         return
-    actor = authenticate(store, username, password)
-    if actor is None:
-        THROTTLE.failed(username)
-        st.session_state[_failure_key(key)] = FAILED_MESSAGE
+    try:
+        token = sessions.open_session(store, actor.username, method="password",
+                                      client=client)
+    except StoreFull as full:
+        st.session_state[_failure_key(key)] = str(full)
         return
-    THROTTLE.succeeded(username)
-    st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time())
+    st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time(),
+                                              token=token)
+    st.session_state.pop(SIGNED_OUT_KEY, None)
 
 
 def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
@@ -276,9 +256,10 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
     password is verified, else None.
 
     The password is checked in the submit button's callback, before the run that
-    follows. A failure shows one message for every cause (:data:`FAILED_MESSAGE`).
-    After too many failures for a username, its tries are refused for a while without
-    checking the password. The caller reruns the page after a sign-in
+    follows. A failure shows one message for every cause (:data:`FAILED_MESSAGE`);
+    a throttled try says when to try again (growing delays,
+    :mod:`mutualaid.store.sign_in`). When the session was signed out (a password
+    change, a timeout...), the form says why first. The caller reruns the page after a sign-in
     (:func:`require_actor` does).
 
     With OpenID Connect configured (:func:`oidc_configured`), "Sign in with your
@@ -294,6 +275,9 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
         The form's key (its inputs are ``<key>.username`` and ``<key>.password``); only
         needed to show two forms in one run.
     """
+    signed_out = st.session_state.get(SIGNED_OUT_KEY)
+    if signed_out:
+        st.warning(signed_out)
     if oidc_configured():
         _provider_sign_in(key)
     with st.form(key, clear_on_submit=True):
@@ -310,6 +294,11 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
     return current_actor(store)
 
 
+def _login() -> None:
+    st.session_state.pop(OIDC_ENDED_KEY, None)  # asked for: a new sign-in may map again
+    st.login()
+
+
 def _provider_sign_in(key: str) -> None:
     """The identity provider's part of the sign-in: why its last sign-in was refused (if
     it was) and "Sign in with your organisation" (the provider may offer another of the
@@ -317,11 +306,11 @@ def _provider_sign_in(key: str) -> None:
     refused = st.session_state.get(OIDC_REFUSED_KEY)
     if refused:
         st.error(literal(refused))
-    st.button(OIDC_BUTTON_LABEL, key=f"{key}.oidc", type="primary", on_click=st.login)
+    st.button(OIDC_BUTTON_LABEL, key=f"{key}.oidc", type="primary", on_click=_login)
     st.caption("Or with an account of this app:")
 
 
-def sign_out_button(actor: Actor | None = None) -> None:
+def sign_out_button(actor: Actor | None = None, store: Store | None = None) -> None:
     """In the sidebar: who is signed in (when *actor* is given) and a "Sign out" button.
 
     Signed out after the identity provider's sign-in was refused: why, on every page
@@ -339,7 +328,7 @@ def sign_out_button(actor: Actor | None = None) -> None:
     with st.sidebar:
         if actor is not None:
             st.caption(literal(f"Signed in as {actor.label}"))
-        st.button("Sign out", key="identity.sign_out", on_click=sign_out)
+        st.button("Sign out", key="identity.sign_out", on_click=sign_out, args=(store,))
 
 
 def require_actor(store: Store, *, role: str = "viewer", page: str = "") -> Actor:

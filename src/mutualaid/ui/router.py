@@ -22,6 +22,7 @@ import contextvars
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from mutualaid.errors import StoreFull
 from mutualaid.identity import Actor
 from mutualaid.ui import browsers, identity
 from mutualaid.ui.store import app_store
@@ -121,10 +122,14 @@ def run_app() -> None:
     # was refused, why, and a way out of the provider's session. (The kiosk view has no
     # sidebar once signed in.)
     if not (kiosk and actor is not None):
-        identity.sign_out_button(actor)
+        identity.sign_out_button(actor, app_store())
     token = _ROUTED.set(True)
     try:
         navigation.run()
+    except StoreFull as full:
+        # A page that stores as it runs (a scenario folder stored on first use) on a
+        # full disk: the sentence, not a traceback (logged by the store).
+        st.error(str(full))
     finally:
         _ROUTED.reset(token)
 

@@ -25,6 +25,7 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from mutualaid.errors import StoreFull
 from mutualaid.identity import Actor
 from mutualaid.store import Store, workflow
 from mutualaid.store.layers import (
@@ -93,7 +94,7 @@ def on_offer_action(store: Store, offer_id: int, action: str, version: int) -> N
     call, _label = OFFER_ACTIONS[action]
     try:
         state = call(store, offer_id, actor=actor, expected_version=version)
-    except WorkflowError as exc:
+    except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
     _remember(True, f"Offer {offer_id} {DONE[action]} by you at "
@@ -108,7 +109,7 @@ def on_request_action(store: Store, request_id: int, action: str, version: int) 
     call, _label = REQUEST_ACTIONS[action]
     try:
         state = call(store, request_id, actor=actor, expected_version=version)
-    except WorkflowError as exc:
+    except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
     _remember(True, f"Request {request_id} {DONE[action]} by you at "
@@ -130,7 +131,7 @@ def on_create_request(store: Store, scenario: str, options: dict[str, tuple[str,
     try:
         request_id = workflow.create_request(store, scenario, actor=actor, lines=lines,
                                              note=note)
-    except WorkflowError as exc:
+    except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
     st.session_state.pop(state_key(PAGE, "request_lines"), None)
@@ -146,7 +147,7 @@ def on_plan(store: Store, scenario: str) -> None:
         return
     try:
         outcome = workflow.plan_offers(store, scenario, actor=actor)
-    except WorkflowError as exc:
+    except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
     _remember(True, f"Plan {outcome.plan_id} computed: {len(outcome.offer_ids)} offer(s) "
@@ -384,7 +385,7 @@ def show_page(store: Store, actor: Actor) -> None:
     show_outcome()
     try:
         current = workflow.board(store, name, viewer=actor)
-    except WorkflowError as exc:
+    except (WorkflowError, StoreFull) as exc:
         st.error(literal(str(exc)))
         return
     show_coordinator_tools(store, actor, current)

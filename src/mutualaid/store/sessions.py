@@ -1,0 +1,216 @@
+"""Server-side sign-in sessions: one row per signed-in browser session.
+
+A sign-in (password or identity provider) opens a session (:func:`open_session`) and
+gives the app a random token; the store keeps only its SHA-256. Every rerun checks it
+(:func:`check_session`): the session must be open, its account enabled, and it must be
+neither idle for :data:`~mutualaid.settings.SESSION_IDLE_TIMEOUT_S` nor older than
+:data:`~mutualaid.settings.SESSION_MAX_AGE_S`. A session ends (``ended_at``,
+``end_reason``) when its person signs out, when the account is disabled or its password
+changed (:func:`end_account_sessions`, in the change's own transaction: every open
+session of the account ends), or at a timeout; :data:`END_SENTENCES` says why to the
+person at the sign-in form. ``last_seen_at`` is written at most once per
+:data:`~mutualaid.settings.SESSION_TOUCH_INTERVAL_S`, so most reruns only read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mutualaid.errors import StoreFull
+from mutualaid.identity import Actor
+from mutualaid.settings import (
+    SESSION_IDLE_TIMEOUT_S,
+    SESSION_MAX_AGE_S,
+    SESSION_TOUCH_INTERVAL_S,
+)
+from mutualaid.store.engine import Store
+from mutualaid.store.tables import accounts, sign_in_sessions
+
+
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    if hours >= 1 and hours == int(hours):
+        return f"{int(hours)} hour{'s' if hours != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+#: Why a session ended, for the person at the sign-in form.
+END_SENTENCES: dict[str, str] = {
+    "signed_out": "You signed out.",
+    "password_changed": "You were signed out: your password was changed. Sign in with "
+                        "the new one.",
+    "disabled": "You were signed out: your account was disabled. Ask an admin if you "
+                "need access.",
+    "idle": f"You were signed out after {_hours(SESSION_IDLE_TIMEOUT_S)} without "
+            f"activity. Sign in again.",
+    "expired": f"You were signed out: a sign-in lasts at most "
+               f"{_hours(SESSION_MAX_AGE_S)}. Sign in again.",
+    "provider": "You were signed out: your organisation's sign-in ended.",
+    "unknown": "You were signed out: this server does not know your sign-in any more. "
+               "Sign in again.",
+}
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """What :func:`check_session` found.
+
+    Parameters
+    ----------
+    actor : Actor or None
+        The session's account when the session is open.
+    ended : str or None
+        Why it is not (a key of :data:`END_SENTENCES`), when it is not.
+    """
+
+    actor: Actor | None
+    ended: str | None = None
+
+    @property
+    def sentence(self) -> str:
+        """Why the session ended, for the person; empty when it is open."""
+        return END_SENTENCES.get(self.ended or "", "") if self.ended else ""
+
+
+def token_hash(token: str) -> str:
+    """The SHA-256 (hex) the store keeps of a session token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def open_session(store: Store, username: str, *, method: str, client: str = "",
+                 now: datetime | None = None) -> str:
+    """Open a session for *username* (already verified) and return its token.
+
+    Parameters
+    ----------
+    store : Store
+    username : str
+    method : {"password", "oidc"}
+    client : str
+        The client's address (kept, at most 100 characters).
+    now : datetime.datetime, optional
+
+    Returns
+    -------
+    str
+        The token (43 URL-safe characters, 256 bits); the store keeps its hash only.
+    """
+    token = secrets.token_urlsafe(32)
+    when = _now(now)
+    with store.transaction() as connection:
+        connection.execute(sign_in_sessions.insert().values(
+            token_hash=token_hash(token), username=username, method=method,
+            client=client[:100], created_at=when, last_seen_at=when))
+    return token
+
+
+def _end(connection: Connection, condition: sa.ColumnElement[bool], reason: str,
+         now: datetime) -> int:
+    return connection.execute(sign_in_sessions.update()
+                              .where(condition, sign_in_sessions.c.ended_at.is_(None))
+                              .values(ended_at=now, end_reason=reason)).rowcount
+
+
+def end_session(store: Store, token: str, *, reason: str = "signed_out",
+                now: datetime | None = None) -> None:
+    """End the session of *token* (signing out); an ended or unknown one stays as it is."""
+    with store.transaction() as connection:
+        _end(connection, sign_in_sessions.c.token_hash == token_hash(token), reason,
+             _now(now))
+
+
+def end_account_sessions(connection: Connection, username: str, *, reason: str,
+                         now: datetime | None = None, keep: str | None = None) -> int:
+    """End every open session of *username* inside the caller's transaction (a password
+    change, a disabled account), except the one of token *keep* (the person changing
+    their own password keeps the session they did it from); how many were ended."""
+    condition = sign_in_sessions.c.username == username
+    if keep:
+        condition = sa.and_(condition, sign_in_sessions.c.token_hash != token_hash(keep))
+    return _end(connection, condition, reason, _now(now))
+
+
+def check_session(store: Store, token: str, *, now: datetime | None = None,
+                  idle_s: float = SESSION_IDLE_TIMEOUT_S,
+                  max_age_s: float = SESSION_MAX_AGE_S,
+                  touch_s: float = SESSION_TOUCH_INTERVAL_S) -> SessionCheck:
+    """The account of the open session *token*, read again, or why it is not open.
+
+    A session found idle, too old or whose account is disabled is ended here. Its
+    ``last_seen_at`` is written when it is older than *touch_s*.
+
+    Parameters
+    ----------
+    store : Store
+    token : str
+    now : datetime.datetime, optional
+        The time of the rerun (UTC); tests pass their own clock's.
+    idle_s, max_age_s, touch_s : float
+        Seconds (defaults from :mod:`mutualaid.settings`).
+
+    Returns
+    -------
+    SessionCheck
+    """
+    when = _now(now)
+    if not isinstance(token, str) or not token:
+        return SessionCheck(None, "unknown")
+    digest = token_hash(token)
+    query = (sa.select(sign_in_sessions, accounts.c.role, accounts.c.jurisdiction,
+                       accounts.c.display_name, accounts.c.disabled,
+                       accounts.c.username.label("account"))
+             .select_from(sign_in_sessions.outerjoin(
+                 accounts, accounts.c.username == sign_in_sessions.c.username))
+             .where(sign_in_sessions.c.token_hash == digest))
+    with store.reading() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return SessionCheck(None, "unknown")
+    if row.ended_at is not None:
+        return SessionCheck(None, row.end_reason or "unknown")
+    reason = None
+    if row.account is None or row.disabled:
+        reason = "disabled"
+    elif (when - row.created_at).total_seconds() >= max_age_s:
+        reason = "expired"
+    elif (when - row.last_seen_at).total_seconds() >= idle_s:
+        reason = "idle"
+    if reason is not None:
+        with store.transaction() as connection:
+            _end(connection, sign_in_sessions.c.id == row.id, reason, when)
+        return SessionCheck(None, reason)
+    if (when - row.last_seen_at).total_seconds() >= touch_s:
+        try:
+            with store.transaction() as connection:
+                connection.execute(sign_in_sessions.update()
+                                   .where(sign_in_sessions.c.id == row.id,
+                                          sign_in_sessions.c.ended_at.is_(None),
+                                          sign_in_sessions.c.last_seen_at < when)
+                                   .values(last_seen_at=when))
+        except StoreFull:
+            pass  # a full disk must not sign anyone out: the next rerun tries again
+    return SessionCheck(Actor(row.account, row.role, row.jurisdiction, row.display_name))
+
+
+def open_sessions(store: Store, username: str) -> int:
+    """How many open sessions *username* has (for the Accounts page, issue 13)."""
+    with store.reading() as connection:
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(sign_in_sessions)
+            .where(sign_in_sessions.c.username == username,
+                   sign_in_sessions.c.ended_at.is_(None))).scalar_one()
+
+
+__all__ = ["END_SENTENCES", "SessionCheck", "check_session", "end_account_sessions",
+           "end_session", "open_session", "open_sessions", "token_hash"]

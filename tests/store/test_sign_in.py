@@ -1,0 +1,268 @@
+"""The sign-in throttle and server-side sessions in the store, on both backends
+(security issue 16, items 3 and 5): every try counted before argon2 runs, in one
+transaction, so simultaneous tries cannot all pass; unknown usernames throttled like
+known ones; growing delays; the state kept across restarts; failures and throttled tries
+audited; verifications bounded per server and over all servers; sessions ended by a
+password change, disabling, signing out and the idle and absolute timeouts."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from mutualaid.errors import SignInFailed, SignInThrottled
+from mutualaid.identity import system_actor
+from mutualaid.settings import (
+    SESSION_IDLE_TIMEOUT_S,
+    SESSION_MAX_AGE_S,
+    SIGN_IN_FREE_FAILURES,
+    SIGN_IN_USERNAME_MAX_DELAY_S,
+)
+from mutualaid.store import accounts as acc
+from mutualaid.store import open_store
+from mutualaid.store import sign_in
+from mutualaid.store.accounts import add_account, disable_account, set_password
+from mutualaid.store.audit import entries, verify
+from mutualaid.store.sessions import check_session, end_session, open_session
+from mutualaid.store.sign_in import BUSY_MESSAGE, FAILED_MESSAGE, sign_in_with_password
+from mutualaid.store.tables import audit_log
+
+ADMIN = system_actor("test")
+PASSWORD = "correct horse battery"
+WRONG = "wrong password!!"
+T0 = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def alice(store):
+    add_account(store, username="alice", role="coordinator", jurisdiction="DE-NW",
+                password=PASSWORD, display_name="Alice", actor=ADMIN)
+    return store
+
+
+@pytest.fixture
+def verifications(monkeypatch):
+    """The password hashes verified (the real argon2 verification, counted)."""
+    seen: list[str] = []
+    real = acc._verify
+
+    def counted(password_hash: str, password: str) -> bool:
+        seen.append(password_hash)
+        return real(password_hash, password)
+
+    monkeypatch.setattr(acc, "_verify", counted)
+    return seen
+
+
+def fail(store, username: str, *, client: str = "10.0.0.1", now: datetime = T0,
+         password: str = WRONG) -> Exception:
+    with pytest.raises((SignInFailed, SignInThrottled)) as caught:
+        sign_in_with_password(store, username, password, client=client, now=now)
+    return caught.value
+
+
+def actions(store, action: str) -> list:
+    with store.reading() as connection:
+        return list(entries(connection, actions=[action]))
+
+
+def test_of_50_simultaneous_tries_only_the_free_ones_reach_argon2(alice, verifications,
+                                                                   monkeypatch):
+    # Enough permits that this server's bounds are not what stops them: the store is.
+    monkeypatch.setattr(sign_in, "VERIFICATIONS", threading.BoundedSemaphore(50))
+    barrier = threading.Barrier(50)
+    outcomes: list[str] = []
+
+    def attempt() -> None:
+        barrier.wait()
+        try:
+            sign_in_with_password(alice, "alice", WRONG, client="10.0.0.1", per_client=50)
+        except SignInThrottled:
+            outcomes.append("throttled")
+        except SignInFailed:
+            outcomes.append("failed")
+
+    threads = [threading.Thread(target=attempt) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 50
+    assert len(verifications) == outcomes.count("failed") == SIGN_IN_FREE_FAILURES
+    assert outcomes.count("throttled") == 50 - SIGN_IN_FREE_FAILURES
+
+
+def test_an_unknown_username_is_hashed_throttled_and_answered_like_a_known_one(
+        alice, verifications):
+    answers = {}
+    for name in ("alice", "nobody"):
+        tries = [fail(alice, name) for _ in range(SIGN_IN_FREE_FAILURES + 1)]
+        answers[name] = [str(error) for error in tries]
+    assert answers["alice"] == answers["nobody"]
+    assert answers["nobody"][:SIGN_IN_FREE_FAILURES] == [FAILED_MESSAGE] * SIGN_IN_FREE_FAILURES
+    assert answers["nobody"][-1] == ("Too many failed sign-ins for this username. "
+                                     "Try again in 2 seconds.")
+    assert len(verifications) == 2 * SIGN_IN_FREE_FAILURES
+    assert all(h.startswith("$argon2id$") for h in verifications)
+
+
+def test_delays_grow_and_a_right_password_after_the_delay_signs_in_and_resets(alice):
+    now = T0
+    for _ in range(SIGN_IN_FREE_FAILURES):
+        assert isinstance(fail(alice, "alice", now=now), SignInFailed)
+    waits = []
+    for _ in range(4):
+        refused = fail(alice, "alice", now=now)
+        assert isinstance(refused, SignInThrottled)
+        waits.append(refused.wait_s)
+        now += timedelta(seconds=refused.wait_s)
+        assert isinstance(fail(alice, "alice", now=now), SignInFailed)  # one more failure
+    assert waits == [2.0, 4.0, 8.0, 16.0]
+    refused = fail(alice, "alice", password=PASSWORD, now=now)  # right, but too early
+    assert isinstance(refused, SignInThrottled) and refused.wait_s == 32.0
+    now += timedelta(seconds=32)
+    actor = sign_in_with_password(alice, "alice", PASSWORD, client="10.0.0.1", now=now)
+    assert actor.username == "alice"
+    assert sign_in.throttle_state(alice, "alice", "10.0.0.1")["pair"] == 0
+    assert isinstance(fail(alice, "alice", now=now), SignInFailed)  # free tries again
+
+
+def test_another_client_waits_at_most_a_minute_for_a_username_attacked_elsewhere(alice):
+    now = T0
+    # An attacker spreads guesses for alice over many addresses.
+    for n in range(40):
+        error = fail(alice, "alice", client=f"203.0.113.{n}", now=now)
+        if isinstance(error, SignInThrottled):
+            now += timedelta(seconds=error.wait_s)
+    refused = fail(alice, "alice", client="10.1.1.1", password=PASSWORD, now=now)
+    assert isinstance(refused, SignInThrottled)
+    assert refused.wait_s <= SIGN_IN_USERNAME_MAX_DELAY_S  # a delay, never a lock-out
+    now += timedelta(seconds=refused.wait_s)
+    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.1.1.1",
+                                 now=now).username == "alice"
+
+
+def test_the_throttle_holds_across_a_restart(store_url, alice):
+    for _ in range(SIGN_IN_FREE_FAILURES):
+        fail(alice, "alice", now=T0)
+    alice.dispose()
+    again = open_store(store_url)  # a new engine, as a restarted or another app server
+    try:
+        refused = fail(again, "alice", password=PASSWORD, now=T0 + timedelta(seconds=1))
+        assert isinstance(refused, SignInThrottled)
+    finally:
+        again.dispose()
+
+
+def test_failures_and_throttles_are_audited_once_per_window_without_the_password(alice):
+    long_name = "x" * 500
+    for _ in range(SIGN_IN_FREE_FAILURES + 3):  # 3 refused tries in one window
+        fail(alice, long_name, now=T0)
+    failed = actions(alice, "account.sign_in_failed")
+    throttled = actions(alice, "account.sign_in_throttled")
+    assert len(failed) == SIGN_IN_FREE_FAILURES and len(throttled) == 1
+    assert throttled[0].after["username"] == "x" * 64
+    assert throttled[0].after["client"] == "10.0.0.1"
+    assert failed[0].actor == "system:sign-in" and failed[0].subject == f"account {'x' * 64}"
+    with alice.reading() as connection:
+        text = " ".join(str(v) for row in connection.execute(sa.select(audit_log))
+                        for v in row)
+        assert verify(connection).ok
+    assert WRONG not in text and "x" * 65 not in text
+
+
+def test_a_server_verifies_a_bounded_number_of_passwords_at_once(alice, monkeypatch):
+    monkeypatch.setattr(sign_in, "VERIFICATIONS", threading.BoundedSemaphore(1))
+    sign_in.VERIFICATIONS.acquire()  # one verification running
+    try:
+        refused = fail(alice, "alice", password=PASSWORD)
+        assert isinstance(refused, SignInThrottled) and str(refused) == BUSY_MESSAGE
+    finally:
+        sign_in.VERIFICATIONS.release()
+    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.0.0.1").username == "alice"
+
+
+def test_one_client_cannot_take_every_verification_of_a_server(alice):
+    for _ in range(2):  # two verifications of 203.0.113.9 running
+        assert sign_in._take_client_slot("203.0.113.9", 2)
+    try:
+        refused = fail(alice, "alice", client="203.0.113.9", password=PASSWORD)
+        assert str(refused) == BUSY_MESSAGE
+        assert sign_in_with_password(alice, "alice", PASSWORD, client="10.0.0.5")
+    finally:
+        for _ in range(2):
+            sign_in._free_client_slot("203.0.113.9")
+    assert sign_in_with_password(alice, "alice", PASSWORD, client="203.0.113.9")
+
+
+def test_the_servers_together_verify_a_bounded_number_per_minute(alice, verifications):
+    # The store counts every verification of the minute, whichever server ran it (the
+    # setting is 600 a minute; 4 here).
+    for n in range(3):
+        fail(alice, f"user{n}", client=f"10.0.0.{n}", now=T0)
+    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9", now=T0,
+                                 per_minute=4)
+    with pytest.raises(SignInThrottled, match="Too many sign-ins at once"):
+        sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9", now=T0,
+                              per_minute=4)
+    assert len(verifications) == 4  # the refused try was never hashed
+    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9",
+                                 now=T0 + timedelta(seconds=61), per_minute=4)
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+def test_a_password_change_ends_every_open_session_of_the_account(alice):
+    tokens = [open_session(alice, "alice", method="password", now=T0) for _ in range(2)]
+    other = open_session(alice, "bob", method="password", now=T0)
+    assert all(check_session(alice, t, now=T0).actor.username == "alice" for t in tokens)
+    set_password(alice, "alice", "another good passphrase", actor=ADMIN)
+    for token in tokens:
+        check = check_session(alice, token, now=T0)
+        assert check.actor is None and check.ended == "password_changed"
+        assert check.sentence == ("You were signed out: your password was changed. "
+                                  "Sign in with the new one.")
+    assert check_session(alice, other, now=T0).ended == "disabled"  # bob has no account
+
+
+def test_disabling_the_account_ends_its_sessions(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    disable_account(alice, "alice", actor=ADMIN)
+    assert check_session(alice, token, now=T0).ended == "disabled"
+
+
+def test_idle_and_absolute_timeouts_end_a_session(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    # seen every hour: never idle, but ended after the absolute timeout
+    now = T0
+    while (now - T0).total_seconds() + 3600 < SESSION_MAX_AGE_S:
+        now += timedelta(seconds=3600)
+        assert check_session(alice, token, now=now).actor is not None
+    check = check_session(alice, token, now=T0 + timedelta(seconds=SESSION_MAX_AGE_S))
+    assert check.ended == "expired"
+    idle = open_session(alice, "alice", method="password", now=T0)
+    late = T0 + timedelta(seconds=SESSION_IDLE_TIMEOUT_S)
+    assert check_session(alice, idle, now=late).ended == "idle"
+    assert check_session(alice, idle, now=T0).ended == "idle"  # ended stays ended
+
+
+def test_last_seen_is_written_at_most_once_a_minute(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    writes = []
+    sa.event.listen(alice.engine, "before_cursor_execute",
+                    lambda *args: writes.append(args[2]) if "UPDATE" in args[2] else None)
+    for second in range(0, 59, 5):
+        check_session(alice, token, now=T0 + timedelta(seconds=second))
+    assert writes == []
+    check_session(alice, token, now=T0 + timedelta(seconds=61))
+    assert len(writes) == 1
+
+
+def test_sign_out_ends_the_session(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    end_session(alice, token, now=T0)
+    assert check_session(alice, token, now=T0).ended == "signed_out"
+    assert check_session(alice, "not a token", now=T0).ended == "unknown"
