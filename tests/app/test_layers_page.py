@@ -20,6 +20,7 @@ from mutualaid.layers.problems import Report
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import database_url
 from mutualaid.store.engine import DISK_FULL_MESSAGE
+from mutualaid.text import literal
 from mutualaid.ui import layers_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -360,7 +361,7 @@ def test_a_full_disk_is_told_in_a_sentence_and_the_traceback_is_logged(app: AppT
     with caplog.at_level(logging.ERROR, logger="mutualaid.store.engine"):
         at.run()
     assert not at.exception
-    assert [e.value for e in at.error] == [f"Not added: {DISK_FULL_MESSAGE}"]
+    assert [e.value for e in at.error] == [literal(f"Not added: {DISK_FULL_MESSAGE}")]
     assert metrics(at)["Incidents (active)"] == "1 (1)"  # the stored scenario is unchanged
     [logged] = [r for r in caplog.records if r.name == "mutualaid.store.engine"]
     assert logged.exc_info and "database or disk is full" in str(logged.exc_info[1])
