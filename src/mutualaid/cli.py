@@ -75,7 +75,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 
     jurisdictions = None
     if args.jurisdictions:
-        jres = load_layer(args.jurisdictions, kind="jurisdictions")
+        jres = load_layer(args.jurisdictions, kind="jurisdictions", bounded=True)
         if not jres.report.ok:
             print(f"the jurisdictions layer {args.jurisdictions} is rejected:", file=sys.stderr)
             for line in jres.report.lines():
@@ -83,7 +83,9 @@ def _run_validate(args: argparse.Namespace) -> int:
             return EXIT_REJECTED
         jurisdictions = jres.frame
 
-    result = load_layer(args.path, kind=args.kind, mapping=mapping, jurisdictions=jurisdictions)
+    # Bounded: a file whose read never ends is refused after settings.READ_TIMEOUT_S.
+    result = load_layer(args.path, kind=args.kind, mapping=mapping, jurisdictions=jurisdictions,
+                        bounded=True)
     report = result.report
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

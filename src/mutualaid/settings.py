@@ -28,6 +28,42 @@ MAX_ZIP_RATIO: Final[float] = 100.0
 ZIP_RATIO_EXEMPT_BYTES: Final[int] = 1024 * 1024
 #: Most members accepted in a zip archive.
 MAX_ZIP_MEMBERS: Final[int] = 1_000
+#: Most columns (attributes) accepted in one layer: a CSV header, a GeoPackage table, a
+#: shapefile's .dbf, the distinct properties of a GeoJSON file. Our widest layer has about
+#: 20; a file with 100,000 columns cost 96 s and 929 MB before this limit (issue 16).
+MAX_COLUMNS: Final[int] = 1_000
+#: Longest a statement of the GeoPackage gate (mutualaid.layers.geopackage) may run, in
+#: seconds: it reads the schema and counts rows of one plain table, milliseconds for
+#: any real file.
+GPKG_CHECK_TIMEOUT_S: Final[float] = 5.0
+
+
+# --- Bounded reads of uploaded files (mutualaid.layers.bounded, issue 16) --------------
+def _env_number(name: str, default: float) -> float:
+    """A positive number from the environment variable *name*, else *default*."""
+    try:
+        value = float(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+#: Environment variable overriding :data:`READ_TIMEOUT_S` (the browser tests use 5 s).
+READ_TIMEOUT_ENV: Final[str] = "MUTUALAID_READ_TIMEOUT_S"
+#: Longest an upload or a file given to ``mutualaid validate`` may take to be read, in
+#: seconds of wall time. The read runs in a worker process that is killed past this, so
+#: one file never stops the server for everyone. Reading 1,000,000 points takes about
+#: 5 s on a small shared machine.
+READ_TIMEOUT_S: Final[float] = _env_number(READ_TIMEOUT_ENV, 20.0)
+#: Environment variable overriding :data:`READ_MEMORY_BYTES`, in megabytes.
+READ_MEMORY_ENV: Final[str] = "MUTUALAID_READ_MEMORY_MB"
+#: Memory (address space) a read may add to its worker process, in bytes
+#: (``RLIMIT_AS`` in the worker). A 200 MB GeoJSON of 1,000,000 points needs about
+#: 1.5 GB while it is parsed.
+READ_MEMORY_BYTES: Final[int] = int(_env_number(READ_MEMORY_ENV, 2048) * 1024 * 1024)
+#: Reads running at once in worker processes (per server process); a further upload
+#: waits for one to finish, at most :data:`READ_TIMEOUT_S`.
+MAX_CONCURRENT_READS: Final[int] = 2
 
 # --- Layer rules ------------------------------------------------------------------
 HAZARDS: Final[tuple[str, ...]] = (
