@@ -34,7 +34,7 @@ __all__ = ["GeoPackageLayer", "check_geopackage"]
 #: The GeoPackage tables GDAL reads to find and describe a layer.
 _REQUIRED_TABLES = ("gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys")
 #: SQLite virtual machine instructions between two looks at the clock.
-_PROGRESS_STEPS = 10_000
+_PROGRESS_STEPS = 1_000
 _NAME_SHOWN = 60
 
 
