@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mutualaid.cli import main
+from mutualaid.settings import READ_TIMEOUT_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 RHINE = "/work/shared/data/reference/rhine_admin1.geojson"
@@ -204,7 +205,7 @@ def test_validate_refuses_a_file_whose_read_overruns_the_time_limit(tmp_path):
     rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,50.5,6.5\n" for i in range(300_000))
     path = write(tmp_path / "big.csv", "id,hazard,severity,reported_at,lat,lon\n" + rows)
     proc = command("validate", str(path), "--kind", "incidents",
-                   env={"MUTUALAID_READ_TIMEOUT_S": "0.25"})
+                   env={READ_TIMEOUT_ENV: "0.25"})
     assert proc.returncode == 1
     assert proc.stdout.startswith("error: the file took longer than 0.25 s to read and was "
                                   "refused")

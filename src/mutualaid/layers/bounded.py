@@ -33,7 +33,7 @@ from mutualaid.errors import LayerError
 from mutualaid.layers import KINDS
 from mutualaid.layers.readers import RawLayer, read_layer
 
-__all__ = ["read_layer_bounded"]
+__all__ = ["read_layer_bounded", "warm_up"]
 
 #: Modules the forkserver imports once, so that each read's child has them already.
 #: ``__main__`` first, as multiprocessing does by default: a child would otherwise run
@@ -54,6 +54,16 @@ def _forkserver() -> Any:
             context.set_forkserver_preload(_PRELOAD)
             _context = context
         return _context
+
+
+def warm_up() -> None:
+    """Start the forkserver now, so that it has imported the readers before the first
+    read (which would otherwise wait for that, seconds on a busy machine). Cheap once it
+    runs: call it whenever a page that reads files is shown."""
+    from multiprocessing import forkserver
+
+    _forkserver()
+    forkserver.ensure_running()
 
 
 def _address_space_bytes() -> int:

@@ -324,6 +324,14 @@ def kind_choice() -> str:
     return st.selectbox("Layer kind", KINDS, key=state_key(PAGE, "kind"))
 
 
+def warm_reader() -> None:
+    """Start the worker process that reads uploads (issue 16) while the page is shown,
+    so that the first upload does not wait for it."""
+    from mutualaid.layers.bounded import warm_up
+
+    warm_up()
+
+
 # --- sharing (issue 6) ---------------------------------------------------------------------
 
 _SHARE_OUTCOME = state_key(PAGE, "share-outcome")
