@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    from mutualaid.layers.bounded import warm_up
+
+    warm_up()  # the read worker imports the readers while this process imports its own
     from mutualaid.layers import load_layer
     from mutualaid.layers.fields import parse_mapping
 

@@ -26,19 +26,21 @@ import resource
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mutualaid import settings
 from mutualaid.errors import LayerError
 from mutualaid.layers import KINDS
-from mutualaid.layers.readers import RawLayer, read_layer
+
+if TYPE_CHECKING:  # the readers (GDAL, GeoPandas) are imported by the worker, not here
+    from mutualaid.layers.readers import RawLayer
 
 __all__ = ["read_layer_bounded", "warm_up"]
 
 #: Modules the forkserver imports once, so that each read's child has them already.
 #: ``__main__`` first, as multiprocessing does by default: a child would otherwise run
 #: the main script again (for ``streamlit run``, all of Streamlit) before each read.
-_PRELOAD = ["__main__", "mutualaid.layers.bounded"]
+_PRELOAD = ["__main__", "mutualaid.layers.readers", "mutualaid.layers.bounded"]
 _context_lock = threading.Lock()
 _context: Any = None
 _slots = threading.BoundedSemaphore(settings.MAX_CONCURRENT_READS)
@@ -59,7 +61,8 @@ def _forkserver() -> Any:
 def warm_up() -> None:
     """Start the forkserver now, so that it has imported the readers before the first
     read (which would otherwise wait for that, seconds on a busy machine). Cheap once it
-    runs: call it whenever a page that reads files is shown."""
+    runs: call it whenever a page that reads files is shown, and first thing in a command
+    (this module imports no reader, so the forkserver's imports overlap the caller's)."""
     from multiprocessing import forkserver
 
     _forkserver()
@@ -78,6 +81,8 @@ def _address_space_bytes() -> int:
 def _child(connection: Any, source: str, kind: str, data: bytes | None,
            filename: str | None, memory_bytes: int, timeout_s: float) -> None:
     """Run in the worker: limit this process, read, send back what came of it."""
+    from mutualaid.layers.readers import read_layer
+
     limit = _address_space_bytes() + memory_bytes
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or limit < hard:
@@ -120,7 +125,7 @@ def _time_sentence(timeout_s: float) -> str:
 def read_layer_bounded(source: str | os.PathLike[str], *, kind: str,
                        data: bytes | None = None, filename: str | None = None,
                        timeout_s: float | None = None,
-                       memory_bytes: int | None = None) -> RawLayer:
+                       memory_bytes: int | None = None) -> "RawLayer":
     """:func:`~mutualaid.layers.readers.read_layer` in a worker with a time and memory limit.
 
     Parameters
@@ -164,7 +169,7 @@ def read_layer_bounded(source: str | os.PathLike[str], *, kind: str,
 
 
 def _run(source: Any, *, kind: str, data: bytes | None, filename: str | None,
-         timeout: float, shown_timeout: float, memory: int) -> RawLayer:
+         timeout: float, shown_timeout: float, memory: int) -> "RawLayer":
     context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
