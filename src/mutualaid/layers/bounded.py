@@ -40,7 +40,10 @@ __all__ = ["read_layer_bounded", "warm_up"]
 #: Modules the forkserver imports once, so that each read's child has them already.
 #: ``__main__`` first, as multiprocessing does by default: a child would otherwise run
 #: the main script again (for ``streamlit run``, all of Streamlit) before each read.
-_PRELOAD = ["__main__", "mutualaid.layers.readers", "mutualaid.layers.bounded"]
+#: ``worker_prime`` reads a few tiny layers, so that children skip the readers' first-use
+#: costs (100 to 250 ms a read otherwise).
+_PRELOAD = ["__main__", "mutualaid.layers.readers", "mutualaid.layers.bounded",
+            "mutualaid.layers.worker_prime"]
 _context_lock = threading.Lock()
 _context: Any = None
 _slots = threading.BoundedSemaphore(settings.MAX_CONCURRENT_READS)
