@@ -26,7 +26,7 @@ import resource
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from mutualaid import settings
 from mutualaid.errors import LayerError
@@ -35,7 +35,7 @@ from mutualaid.layers import KINDS
 if TYPE_CHECKING:  # the readers (GDAL, GeoPandas) are imported by the worker, not here
     from mutualaid.layers.readers import RawLayer
 
-__all__ = ["read_layer_bounded", "warm_up"]
+__all__ = ["read_layer_bounded", "run_bounded", "warm_up"]
 
 #: Modules the forkserver imports once, so that each read's child has them already.
 #: ``__main__`` first, as multiprocessing does by default: a child would otherwise run
@@ -50,25 +50,35 @@ _slots = threading.BoundedSemaphore(settings.MAX_CONCURRENT_READS)
 _KILL_WAIT_S = 5.0
 
 
-def _forkserver() -> Any:
-    """The forkserver context, created (and told what to preload) once per process."""
+def _forkserver(*, prime: bool = True) -> Any:
+    """The forkserver context, created (and told what to preload) once per process;
+    the first call decides whether the forkserver primes the readers."""
     global _context
     with _context_lock:
         if _context is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(_PRELOAD)
+            preload = _PRELOAD if prime else [m for m in _PRELOAD if not m.endswith("_prime")]
+            context.set_forkserver_preload(preload)
             _context = context
         return _context
 
 
-def warm_up() -> None:
+def warm_up(*, prime: bool = True) -> None:
     """Start the forkserver now, so that it has imported the readers before the first
     read (which would otherwise wait for that, seconds on a busy machine). Cheap once it
     runs: call it whenever a page that reads files is shown, and first thing in a command
-    (this module imports no reader, so the forkserver's imports overlap the caller's)."""
+    (this module imports no reader, so the forkserver's imports overlap the caller's).
+
+    Parameters
+    ----------
+    prime : bool, default True
+        Also read a few tiny layers in the forkserver (:mod:`worker_prime`), which saves
+        each later read 100 to 250 ms; a command that reads one or two files says False.
+        Only the first call in a process decides.
+    """
     from multiprocessing import forkserver
 
-    _forkserver()
+    _forkserver(prime=prime)
     forkserver.ensure_running()
 
 
@@ -81,11 +91,9 @@ def _address_space_bytes() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child(connection: Any, source: str, kind: str, data: bytes | None,
-           filename: str | None, memory_bytes: int, timeout_s: float) -> None:
-    """Run in the worker: limit this process, read, send back what came of it."""
-    from mutualaid.layers.readers import read_layer
-
+def _child(connection: Any, function: Callable[..., Any], args: tuple, kwargs: dict,
+           memory_bytes: int, timeout_s: float) -> None:
+    """Run in the worker: limit this process, run *function*, send back what came of it."""
     limit = _address_space_bytes() + memory_bytes
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or limit < hard:
@@ -96,8 +104,7 @@ def _child(connection: Any, source: str, kind: str, data: bytes | None,
     if hard == resource.RLIM_INFINITY or cpu < hard:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
     try:
-        outcome: tuple[str, Any] = ("ok", read_layer(source, kind=kind, data=data,
-                                                     filename=filename))
+        outcome: tuple[str, Any] = ("ok", function(*args, **kwargs))
     except LayerError as exc:
         outcome = ("refused", exc)
     except MemoryError:
@@ -111,6 +118,12 @@ def _child(connection: Any, source: str, kind: str, data: bytes | None,
         connection.send(("refused", LayerError(_memory_sentence(memory_bytes))))
     finally:
         connection.close()
+
+
+def _read(source: str, *, kind: str, data: bytes | None, filename: str | None) -> "RawLayer":
+    from mutualaid.layers.readers import read_layer
+
+    return read_layer(source, kind=kind, data=data, filename=filename)
 
 
 def _memory_sentence(memory_bytes: int) -> str:
@@ -155,30 +168,58 @@ def read_layer_bounded(source: str | os.PathLike[str], *, kind: str,
     ValueError
         For an unknown ``kind`` (a programming mistake), before any worker starts.
     """
-    timeout = settings.READ_TIMEOUT_S if timeout_s is None else float(timeout_s)
-    memory = settings.READ_MEMORY_BYTES if memory_bytes is None else int(memory_bytes)
     if kind not in KINDS:
         raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
+    shown = str(source) if data is not None else os.fspath(source)
+    return run_bounded(_read, shown, kind=kind, data=data, filename=filename,
+                       timeout_s=timeout_s, memory_bytes=memory_bytes)
+
+
+def run_bounded(function: Callable[..., Any], *args: Any, timeout_s: float | None = None,
+                memory_bytes: int | None = None, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)`` in a worker process with a time and memory limit.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function (the worker imports it by name) that reads user files;
+        its arguments and result must pickle.
+    timeout_s, memory_bytes
+        As for :func:`read_layer_bounded`.
+
+    Returns
+    -------
+    object
+        What *function* returned in the worker.
+
+    Raises
+    ------
+    LayerError
+        What *function* raised (any other exception becomes one), or a sentence saying
+        the work took longer than the time limit or more than the memory limit (the
+        worker is then killed), or that too many files are being read at once.
+    """
+    timeout = settings.READ_TIMEOUT_S if timeout_s is None else float(timeout_s)
+    memory = settings.READ_MEMORY_BYTES if memory_bytes is None else int(memory_bytes)
     started = time.monotonic()
     if not _slots.acquire(timeout=timeout):
         raise LayerError(f"the server is reading other files and could not start on this "
                          f"one within {timeout:g} s; try again in a minute")
     try:
         left = max(timeout - (time.monotonic() - started), 0.1)
-        return _run(str(source) if data is not None else source, kind=kind, data=data,
-                    filename=filename, timeout=left, shown_timeout=timeout, memory=memory)
+        return _run(function, args, kwargs, timeout=left, shown_timeout=timeout,
+                    memory=memory)
     finally:
         _slots.release()
 
 
-def _run(source: Any, *, kind: str, data: bytes | None, filename: str | None,
-         timeout: float, shown_timeout: float, memory: int) -> "RawLayer":
+def _run(function: Callable[..., Any], args: tuple, kwargs: dict, *, timeout: float,
+         shown_timeout: float, memory: int) -> Any:
     context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child, name="mutualaid-read",
-        args=(sender, os.fspath(source), kind, data, filename, memory, timeout),
-        daemon=True)
+    process = context.Process(target=_child, name="mutualaid-read",
+                              args=(sender, function, args, kwargs, memory, timeout),
+                              daemon=True)
     try:
         process.start()
     except OSError as exc:

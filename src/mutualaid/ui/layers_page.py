@@ -108,15 +108,24 @@ def preselected(columns: Sequence[str], *, kind: str) -> dict[str, str]:
 
 def check_upload(data: bytes, *, filename: str, kind: str, mapping: Mapping[str, str],
                  scenario: Scenario) -> LayerResult:
-    """Read (in a bounded worker), map and validate an upload against the session's
-    scenario."""
+    """Read, map and validate an upload against the session's scenario, all of it in a
+    worker process with a time and a memory limit (issue 16): no upload stops the server
+    for the other sessions."""
+    from mutualaid.errors import LayerError
+    from mutualaid.layers.bounded import run_bounded
+
     if kind == "travel_times":
-        return load_layer(filename, kind=kind, data=data, filename=filename, mapping=mapping,
-                          resource_ids=scenario.resources["id"].tolist(),
-                          incident_ids=scenario.incidents["id"].tolist(), bounded=True)
-    jurisdictions = None if kind == "jurisdictions" else scenario.jurisdictions
-    return load_layer(filename, kind=kind, data=data, filename=filename, mapping=mapping,
-                      jurisdictions=jurisdictions, bounded=True)
+        extra: dict[str, Any] = {"resource_ids": scenario.resources["id"].tolist(),
+                                 "incident_ids": scenario.incidents["id"].tolist()}
+    else:
+        extra = {"jurisdictions": None if kind == "jurisdictions" else scenario.jurisdictions}
+    try:
+        return run_bounded(load_layer, filename, kind=kind, data=data, filename=filename,
+                           mapping=dict(mapping), **extra)
+    except LayerError as exc:
+        report = Report(kind, source=filename)
+        report.add(str(exc) or "the file cannot be read as a layer")
+        return LayerResult(frame=None, report=report)
 
 
 def report_table(reports: Report | Sequence[Report]) -> pd.DataFrame:
