@@ -12,12 +12,15 @@ Formats
 GeoJSON (``.geojson``, ``.json``)
     The project's own strict parser, :mod:`mutualaid.layers.geojson`.
 GeoPackage (``.gpkg``)
-    GDAL's GPKG driver through pyogrio, opened as ``GPKG:<path>`` so that no other
-    driver is tried.
+    Checked first with SQLite by :mod:`mutualaid.layers.geopackage` (only a plain
+    feature table registered in ``gpkg_contents`` is read, never a view or a virtual
+    table), then GDAL's GPKG driver through pyogrio, opened as ``GPKG:<path>`` so that
+    no other driver is tried.
 Zipped Shapefile (``.zip``)
     Checked by :mod:`mutualaid.layers.safety`, the ``.shp``, ``.shx``, ``.dbf`` and
     optional ``.prj`` and ``.cpg`` extracted under fixed names, each part's first
-    bytes checked, then GDAL's ESRI Shapefile driver.
+    bytes checked, then GDAL's ESRI Shapefile driver. A ``.prj`` holding a PROJ string
+    instead of WKT is understood too.
 KML (``.kml``)
     :mod:`mutualaid.layers.kml`, with defusedxml; any DOCTYPE (and so every entity)
     is refused.
