@@ -316,6 +316,8 @@ def test_recursive_view_geopackage_upload_is_refused_while_another_browser_keeps
         answers, refused_after = keep_working_until(
             other, url, lambda: rejected.is_visible(), limit_s=READ_LIMIT_S + 60)
 
+        print(f"refused after {refused_after:.2f} s; {len(answers)} answers of the second "
+              f"browser, the slowest {max(seconds for _what, seconds in answers):.2f} s")
         slow = [(what, round(seconds, 2)) for what, seconds in answers
                 if seconds > ANSWER_LIMIT_S]
         assert not slow, f"the second browser waited too long: {slow} of {answers}"
