@@ -39,6 +39,7 @@ if workspace is None:
     st.stop()
 
 kind = layers_page.kind_choice()
+layers_page.warm_reader()
 upload = st.file_uploader("Layer file", type=layers_page.UPLOAD_TYPES,
                           key=state_key(PAGE, "upload"))
 if upload is not None:

@@ -50,3 +50,62 @@ def full_disk():
     yield fill
     for cap in listeners:
         sa.event.remove(sa.pool.Pool, "checkout", cap)
+
+
+# --- hostile files (issue 16), for the unit, CLI and browser tests -----------------------
+
+#: The incidents of the hostile GeoPackages' real table.
+HOSTILE_INCIDENTS = (("I-1", 6.5, 50.5), ("I-2", 5.5, 50.5))
+
+
+def write_recursive_view_geopackage(path, *, limit: int | None = None,
+                                    layer_type: str = "view"):
+    """A small GeoPackage whose one registered layer ``incidents`` is not a table but a
+    VIEW over a recursive CTE cross-joined with a real table (issue 16); without *limit*
+    the CTE never ends, so reading the layer never ends. ``layer_type="virtual"``
+    registers a virtual table (an R*Tree) as the layer instead. Returns *path*."""
+    import sqlite3
+    from pathlib import Path
+
+    import geopandas as gpd
+    import shapely
+
+    path = Path(path)
+    base = gpd.GeoDataFrame(
+        {"id": [i for i, _x, _y in HOSTILE_INCIDENTS], "hazard": ["flood", "storm"],
+         "severity": [3, 2], "reported_at": ["2021-07-14T17:30:00Z"] * 2},
+        geometry=[shapely.Point(x, y) for _i, x, y in HOSTILE_INCIDENTS], crs="EPSG:4326")
+    base.to_file(path, layer="base", driver="GPKG")
+    bound = "" if limit is None else f" WHERE i < {int(limit)}"
+    if layer_type == "view":
+        layer = (f"CREATE VIEW incidents AS WITH RECURSIVE n(i) AS "
+                 f"(SELECT 1 UNION ALL SELECT i + 1 FROM n{bound}) "
+                 f"SELECT base.fid + n.i * 1000 AS fid, base.geom, base.id, base.hazard, "
+                 f"base.severity, base.reported_at FROM base CROSS JOIN n;")
+    elif layer_type == "virtual":
+        layer = "CREATE VIRTUAL TABLE incidents USING rtree(fid, minx, maxx, miny, maxy);"
+    else:
+        raise ValueError(f"unknown layer_type {layer_type!r}")
+    with sqlite3.connect(path) as db:
+        db.executescript(f"""
+            {layer}
+            UPDATE gpkg_contents SET table_name = 'incidents', identifier = 'incidents'
+             WHERE table_name = 'base';
+            UPDATE gpkg_geometry_columns SET table_name = 'incidents'
+             WHERE table_name = 'base';
+        """)
+    db.close()
+    return path
+
+
+@pytest.fixture
+def recursive_view_geopackage(tmp_path_factory: pytest.TempPathFactory):
+    """``recursive_view_geopackage(limit=None, layer_type="view") -> Path``: a new
+    hostile GeoPackage (:func:`write_recursive_view_geopackage`) in a fresh folder."""
+
+    def make(*, limit: int | None = None, layer_type: str = "view"):
+        folder = tmp_path_factory.mktemp("hostile")
+        return write_recursive_view_geopackage(folder / "hostile.gpkg", limit=limit,
+                                               layer_type=layer_type)
+
+    return make

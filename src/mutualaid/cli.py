@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from mutualaid.errors import StoreFull
 from mutualaid.settings import LAYER_KINDS
@@ -64,9 +64,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_validate(args: argparse.Namespace) -> int:
+def _validate_files(path: str, kind: str, mapping: dict[str, str],
+                    jurisdictions: str | None) -> tuple[Any, Any]:
+    """Run in the read worker: the jurisdictions' report when they are rejected (else
+    None), and the layer's report."""
     from mutualaid.layers import load_layer
+
+    frame = None
+    if jurisdictions:
+        jres = load_layer(jurisdictions, kind="jurisdictions")
+        if not jres.report.ok:
+            return jres.report, None
+        frame = jres.frame
+    return None, load_layer(path, kind=kind, mapping=mapping, jurisdictions=frame).report
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from mutualaid.layers.bounded import run_bounded, warm_up
+
+    # Reading and checking run in a worker with a time and a memory limit (issue 16): a
+    # file whose read never ends is refused after settings.READ_TIMEOUT_S. The worker
+    # imports the readers while this process parses the arguments.
+    warm_up(prime=False)
+    from mutualaid.errors import LayerError
     from mutualaid.layers.fields import parse_mapping
+    from mutualaid.layers.problems import Report
 
     try:
         mapping = parse_mapping(args.mapping, kind=args.kind)
@@ -74,18 +96,18 @@ def _run_validate(args: argparse.Namespace) -> int:
         print(f"mutualaid validate: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
-    jurisdictions = None
-    if args.jurisdictions:
-        jres = load_layer(args.jurisdictions, kind="jurisdictions")
-        if not jres.report.ok:
-            print(f"the jurisdictions layer {args.jurisdictions} is rejected:", file=sys.stderr)
-            for line in jres.report.lines():
-                print(line, file=sys.stderr)
-            return EXIT_REJECTED
-        jurisdictions = jres.frame
+    try:
+        rejected_jurisdictions, report = run_bounded(
+            _validate_files, args.path, args.kind, mapping, args.jurisdictions)
+    except LayerError as exc:
+        rejected_jurisdictions, report = None, Report(args.kind, source=args.path)
+        report.add(str(exc))
+    if rejected_jurisdictions is not None:
+        print(f"the jurisdictions layer {args.jurisdictions} is rejected:", file=sys.stderr)
+        for line in rejected_jurisdictions.lines():
+            print(line, file=sys.stderr)
+        return EXIT_REJECTED
 
-    result = load_layer(args.path, kind=args.kind, mapping=mapping, jurisdictions=jurisdictions)
-    report = result.report
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

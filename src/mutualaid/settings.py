@@ -28,6 +28,43 @@ MAX_ZIP_RATIO: Final[float] = 100.0
 ZIP_RATIO_EXEMPT_BYTES: Final[int] = 1024 * 1024
 #: Most members accepted in a zip archive.
 MAX_ZIP_MEMBERS: Final[int] = 1_000
+#: Most columns (attributes) accepted in one layer: a CSV header, a GeoPackage table, a
+#: shapefile's .dbf, the distinct properties of a GeoJSON file. Our widest layer has about
+#: 20; a file with 100,000 columns cost 96 s and 929 MB before this limit (issue 16).
+MAX_COLUMNS: Final[int] = 1_000
+#: Longest a statement of the GeoPackage gate (mutualaid.layers.geopackage) may run, in
+#: seconds: it reads the schema and counts rows of one plain table, milliseconds for
+#: any real file.
+GPKG_CHECK_TIMEOUT_S: Final[float] = 5.0
+
+
+# --- Bounded reads of uploaded files (mutualaid.layers.bounded, issue 16) --------------
+def _env_number(name: str, default: float) -> float:
+    """A positive number from the environment variable *name*, else *default*."""
+    try:
+        value = float(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+#: Environment variable overriding :data:`READ_TIMEOUT_S` (the browser tests use 5 s).
+READ_TIMEOUT_ENV: Final[str] = "MUTUALAID_READ_TIMEOUT_S"
+#: Longest an upload or a file given to ``mutualaid validate`` may take to be read (and,
+#: for those two, checked), in seconds of wall time. The work runs in a worker process
+#: that is killed past this, so one file never stops the server for everyone. A CSV of
+#: 1,000,000 points (46 MB) took 17 s to read on the 2 shared cores of the test machine
+#: under heavy load; the 20 s are the issue's figure.
+READ_TIMEOUT_S: Final[float] = _env_number(READ_TIMEOUT_ENV, 20.0)
+#: Environment variable overriding :data:`READ_MEMORY_BYTES`, in megabytes.
+READ_MEMORY_ENV: Final[str] = "MUTUALAID_READ_MEMORY_MB"
+#: Memory (address space) a read may add to its worker process, in bytes
+#: (``RLIMIT_AS`` in the worker, on top of what the worker holds when it starts). The
+#: 1,000,000-point CSV above is read within it.
+READ_MEMORY_BYTES: Final[int] = int(_env_number(READ_MEMORY_ENV, 2048) * 1024 * 1024)
+#: Reads running at once in worker processes (per server process); a further upload
+#: waits for one to finish, at most :data:`READ_TIMEOUT_S`.
+MAX_CONCURRENT_READS: Final[int] = 2
 
 # --- Layer rules ------------------------------------------------------------------
 HAZARDS: Final[tuple[str, ...]] = (

@@ -295,6 +295,36 @@ def test_read_raw_preview_and_unreadable_file():
     assert bad.preview is None and bad.error
 
 
+def test_upload_of_a_recursive_view_geopackage_is_refused_with_its_reason(
+        recursive_view_geopackage):
+    from mutualaid.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / "data" / "lake-chad").scenario
+    data = recursive_view_geopackage(limit=3).read_bytes()
+    raw = layers_page.read_raw(data, filename="hostile.gpkg", kind="incidents")
+    assert raw.preview is None and "'incidents' is a view" in raw.error
+    result = layers_page.check_upload(data, filename="hostile.gpkg", kind="incidents",
+                                      mapping={}, scenario=scenario)
+    assert not result.ok
+    [error] = result.report.errors
+    assert error.message.startswith("the GeoPackage layer 'incidents' is a view")
+
+
+def test_upload_whose_check_overruns_the_read_limit_is_refused_with_a_sentence(monkeypatch):
+    from mutualaid import settings
+    from mutualaid.scenario import load_scenario
+
+    scenario = load_scenario(ROOT / "data" / "lake-chad").scenario
+    rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,12.5,14.5\n" for i in range(300_000))
+    data = ("id,hazard,severity,reported_at,lat,lon\n" + rows).encode()
+    monkeypatch.setattr(settings, "READ_TIMEOUT_S", 0.25)
+    result = layers_page.check_upload(data, filename="big.csv", kind="incidents",
+                                      mapping={}, scenario=scenario)
+    assert not result.ok
+    [error] = result.report.errors
+    assert error.message.startswith("the file took longer than 0.25 s to read and was refused")
+
+
 # --- the shared scenario, as every page of every session reads it ------------------------
 
 def _workspace_script(folder: str) -> None:

@@ -12,11 +12,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from browsing import visit
+from browsing import open_offline_page, visit
 from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
+
+from mutualaid.settings import READ_TIMEOUT_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -244,3 +248,89 @@ def test_rejected_file_then_fixed_file(start_app, offline_page, scenario_dir, ow
     expect(metric(page, "Incidents")).to_have_text("3 (3)")
     expect(log_line(page)).to_contain_text("incidents version 2 from fixed.geojson by ada")
     assert not offline_page.errors and not offline_page.dialogs
+
+
+# --- issue 16: one upload must not freeze the server for everyone ------------------------
+
+#: The read limit of the test server, seconds (shorter than the default 20 s to keep the
+#: test quick).
+READ_LIMIT_S = 10
+#: The issue's demand: the second browser's page answers within 2 s throughout.
+ANSWER_LIMIT_S = 2.0
+
+
+def timed_hop(page: Page, title: str) -> float:
+    """Follow the sidebar link to *title*; seconds until its heading is shown."""
+    started = time.monotonic()
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=30_000)
+    return time.monotonic() - started
+
+
+def timed_health(url: str) -> float:
+    started = time.monotonic()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{url}/_stcore/health", timeout=30) as response:
+        assert response.status == 200
+    return time.monotonic() - started
+
+
+def keep_working_until(other: Page, url: str, done, *, limit_s: float) -> tuple[list, float]:
+    """Navigate *other* back and forth (and ask the health endpoint) until ``done()``
+    holds and a few more answers came, or *limit_s* passed. Returns every answer's time
+    and the seconds until ``done()`` first held (inf if never)."""
+    answers: list[tuple[str, float]] = []
+    started = time.monotonic()
+    finished = float("inf")
+    while time.monotonic() - started < limit_s:
+        for title in ("Accounts", "Audit log"):
+            answers.append((title, timed_hop(other, title)))
+            answers.append(("/_stcore/health", timed_health(url)))
+            if finished == float("inf") and done():
+                finished = time.monotonic() - started
+        if finished != float("inf") and len(answers) >= 8:
+            break
+    return answers, finished
+
+
+def test_recursive_view_geopackage_upload_is_refused_while_another_browser_keeps_working(
+        start_app, browser, offline_page, scenario_dir, own_store, recursive_view_geopackage):
+    url = start_app(scenario_dirs=[scenario_dir],
+                    env={**own_store(ada=("admin", None), bea=("admin", None)),
+                         READ_TIMEOUT_ENV: str(READ_LIMIT_S)})
+    uploader = offline_page.page
+    open_layers(uploader, url, username="ada")
+    second = open_offline_page(browser)
+    try:
+        other = second.page
+        visit(other, f"{url}/audit", username="bea")
+        expect(other.get_by_role("heading", name="Audit log", exact=True)).to_be_visible()
+        timed_hop(other, "Accounts")  # the first visit of each page compiles it: not timed
+        timed_hop(other, "Audit log")
+
+        data = recursive_view_geopackage().read_bytes()  # no LIMIT: a read never ends
+        uploader.locator("input[type=file]").set_input_files(
+            {"name": "hostile.gpkg", "mimeType": "application/geopackage+sqlite3",
+             "buffer": data})
+        rejected = uploader.get_by_text("Rejected: 1 error(s)")
+        answers, refused_after = keep_working_until(
+            other, url, lambda: rejected.is_visible(), limit_s=READ_LIMIT_S + 60)
+
+        print(f"refused after {refused_after:.2f} s; {len(answers)} answers of the second "
+              f"browser, the slowest {max(seconds for _what, seconds in answers):.2f} s")
+        slow = [(what, round(seconds, 2)) for what, seconds in answers
+                if seconds > ANSWER_LIMIT_S]
+        assert not slow, f"the second browser waited too long: {slow} of {answers}"
+        # Checked between the second browser's answers, so up to two answers late.
+        assert refused_after <= READ_LIMIT_S + 2 * ANSWER_LIMIT_S, (refused_after, answers)
+        with uploader.expect_download() as download:
+            uploader.get_by_role("button", name="Download report (CSV)").click()
+        rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+        [row] = [r for r in rows if r["severity"] == "error"]
+        assert row["message"].startswith("the GeoPackage layer 'incidents' is a view (a stored "
+                                         "query), not a table of features")
+        expect(uploader.get_by_role("button", name="Add to scenario")).to_be_disabled()
+        assert not offline_page.errors and not second.errors
+        assert not second.left_the_machine
+    finally:
+        second.context.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mutualaid.cli import main
+from mutualaid.settings import READ_TIMEOUT_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 RHINE = "/work/shared/data/reference/rhine_admin1.geojson"
@@ -163,10 +164,10 @@ def test_directory_and_missing_file_exit_1(capsys, tmp_path):
 
 # --- the installed command, in a real process ---------------------------------------------------
 
-def command(*args):
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+def command(*args, env: dict[str, str] | None = None, timeout: float | None = None):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     return subprocess.run([str(EXECUTABLE), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT)
+                          cwd=ROOT, timeout=timeout)
 
 
 @pytest.mark.skipif(not EXECUTABLE.exists(), reason="the mutualaid command is not installed")
@@ -184,3 +185,28 @@ def test_installed_command_exit_codes(tmp_path, bad_incidents):
     assert garbage.returncode == 1
     for proc in (ok, rejected, usage, garbage):
         assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(not EXECUTABLE.exists(), reason="the mutualaid command is not installed")
+def test_recursive_view_geopackage_exits_1_with_the_reason_within_30_s(
+        recursive_view_geopackage):
+    # Issue 16's "done when": the never-ending view is refused, and within 30 s (before
+    # the fix the read never ended; subprocess.run raises TimeoutExpired past 30 s).
+    path = recursive_view_geopackage()
+    proc = command("validate", str(path), "--kind", "incidents", timeout=30)
+    assert proc.returncode == 1
+    assert "the GeoPackage layer 'incidents' is a view" in proc.stdout
+    assert "incidents rejected (1 error(s)" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(not EXECUTABLE.exists(), reason="the mutualaid command is not installed")
+def test_validate_refuses_a_file_whose_read_overruns_the_time_limit(tmp_path):
+    rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,50.5,6.5\n" for i in range(300_000))
+    path = write(tmp_path / "big.csv", "id,hazard,severity,reported_at,lat,lon\n" + rows)
+    proc = command("validate", str(path), "--kind", "incidents",
+                   env={READ_TIMEOUT_ENV: "0.25"})
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("error: the file took longer than 0.25 s to read and was "
+                                  "refused")
+    assert "Traceback" not in proc.stdout + proc.stderr

@@ -13,6 +13,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from mutualaid import settings
 from mutualaid.errors import LayerError
+from mutualaid.layers import load_layer
 from mutualaid.layers.geojson import (
     crs_from_member, decode_utf8, json_depth_exceeds, parse_geojson,
 )
@@ -396,3 +397,26 @@ def test_empty_feature_collection_is_an_empty_layer():
     frame, problems = parse_geojson(collection())
     assert len(frame) == 0 and problems == []
     assert frame.crs.to_epsg() == 4326
+
+
+def test_integer_too_long_for_python_is_a_coordinators_sentence():
+    data = (b'{"type": "Feature", "properties": {"id": "I1", "severity": ' + b"9" * 5_000
+            + b'}, "geometry": {"type": "Point", "coordinates": [6.1, 50.8]}}')
+    with pytest.raises(LayerError) as refused:
+        parse_geojson(data)
+    message = str(refused.value)
+    assert message.startswith("the file holds a whole number 5,000 digits long; the longest "
+                              "accepted has 4,300 digits")
+    assert "set_int_max_str_digits" not in message
+
+
+def test_long_integer_in_a_property_is_reported_by_its_length_for_that_feature():
+    big = "9" * 4_000  # within Python's limit, beyond float's range
+    body = ('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+            '{"id": "R1", "type": "boat", "quantity": %s}, "geometry": {"type": "Point", '
+            '"coordinates": [6.1, 50.8]}}]}' % big)
+    result = load_layer("r.geojson", kind="resources", data=body.encode())
+    [error] = result.report.errors
+    assert (error.feature, error.field) == (1, "quantity")
+    assert error.message == ("quantity must be a whole number from 1 to 1,000,000, got a whole "
+                             "number 4,000 digits long")

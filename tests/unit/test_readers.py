@@ -195,6 +195,39 @@ def test_shapefile_with_an_unreadable_prj_is_refused_clearly(tmp_path):
         read_layer("r.zip", kind="resources", data=buffer.getvalue())
 
 
+def shapefile_zip_with_prj(tmp_path: Path, prj: bytes, *, crs: str = "EPSG:4326") -> bytes:
+    """The sample as a zipped shapefile in *crs* whose .prj holds *prj*."""
+    path = write_shapefile_zip(sample().to_crs(crs), tmp_path)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts["resources.prj"] = prj
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_shapefile_prj_holding_a_proj_string_is_understood_and_reprojected(tmp_path):
+    data = shapefile_zip_with_prj(tmp_path, b"+proj=utm +zone=32 +datum=WGS84 +units=m +no_defs",
+                                  crs="EPSG:32632")
+    layer = read_layer("r.zip", kind="resources", data=data)
+    assert layer.frame.crs.to_epsg() == 4326
+    assert layer.frame.geometry[0].distance(shapely.Point(5.57, 50.63)) < 1e-6
+    [warning] = layer.problems
+    assert warning.message == ("coordinates were reprojected from EPSG:32632 (the PROJ string "
+                               "in the .prj file) to EPSG:4326 (longitude, latitude)")
+
+
+@pytest.mark.parametrize("prj", [b"+proj=utm +zone=32 +nadgrids=/etc/passwd",
+                                 b"+init=epsg:32632", b"some words, not a projection"])
+def test_shapefile_prj_that_is_not_understood_is_refused_not_called_missing(tmp_path, prj):
+    data = shapefile_zip_with_prj(tmp_path, prj)
+    with pytest.raises(LayerError, match="'resources.prj' is not understood") as refused:
+        read_layer("r.zip", kind="resources", data=data)
+    assert "no .prj" not in str(refused.value)
+
+
 def test_kml_round_trip():
     expected = sample()
     layer = read_layer("resources.kml", kind="resources", data=kml_text(expected).encode())

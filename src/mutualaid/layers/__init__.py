@@ -91,7 +91,7 @@ def _coordinate_columns(columns: Iterable[Any]) -> list[Any]:
 def load_layer(source: Any, *, kind: str, mapping: Mapping[str, str] | None = None,
                jurisdictions: "gpd.GeoDataFrame | None" = None, data: bytes | None = None,
                filename: str | None = None, resource_ids: Iterable[str] | None = None,
-               incident_ids: Iterable[str] | None = None) -> LayerResult:
+               incident_ids: Iterable[str] | None = None, bounded: bool = False) -> LayerResult:
     """Read, map and validate one layer, collecting every problem.
 
     Parameters
@@ -110,6 +110,10 @@ def load_layer(source: Any, *, kind: str, mapping: Mapping[str, str] | None = No
         The name to read the format from and show in messages.
     resource_ids, incident_ids : iterable of str, optional
         For travel times: the scenario's ids.
+    bounded : bool, default False
+        Read the file in a worker process with a time and a memory limit
+        (:func:`mutualaid.layers.bounded.read_layer_bounded`): for every file a person
+        brings (uploads, ``mutualaid validate``), so that none can stall the server.
 
     Returns
     -------
@@ -143,7 +147,12 @@ def load_layer(source: Any, *, kind: str, mapping: Mapping[str, str] | None = No
         from mutualaid.layers.readers import read_layer
         from mutualaid.layers.validate import validate_layer
 
-        raw = read_layer(source, kind=kind, data=data, filename=filename)
+        reader = read_layer
+        if bounded:
+            from mutualaid.layers.bounded import read_layer_bounded
+
+            reader = read_layer_bounded
+        raw = reader(source, kind=kind, data=data, filename=filename)
         fmt = raw.format
         read_problems = list(raw.problems)
         mapped, mapping_problems = apply_mapping(raw.frame, kind=kind, mapping=mapping)

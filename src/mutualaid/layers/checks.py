@@ -49,7 +49,7 @@ def shown(value: Any, *, limit: int = 60) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if isinstance(value, (int, np.integer)):
-        return str(int(value))
+        return _shown_int(int(value), limit=limit)
     if isinstance(value, (float, np.floating)):
         return repr(float(value))
     if isinstance(value, (dict, list, tuple)):
@@ -62,6 +62,16 @@ def shown(value: Any, *, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return repr(text)
+
+
+def _shown_int(value: int, *, limit: int) -> str:
+    """A whole number, or how long it is when it has more than *limit* digits."""
+    try:
+        text = str(value)
+    except ValueError:  # beyond sys.get_int_max_str_digits()
+        return "a whole number thousands of digits long"
+    digits = len(text.lstrip("-"))
+    return text if len(text) <= limit else f"a whole number {digits:,} digits long"
 
 
 def is_missing(value: Any) -> bool:
@@ -319,7 +329,10 @@ def parse_numbers(series: pd.Series) -> Numbers:
     booleans = np.fromiter((isinstance(v, (bool, np.bool_)) for v in cells), dtype=bool,
                            count=n)
     # Strings are stripped; anything else that is not a number (dicts, lists) becomes NaN.
+    # An int beyond float's range (a JSON number of hundreds of digits) is not a number
+    # here: it would stop pandas with "int too large to convert to float".
     prepared = [None if (m or b) else (v.strip() if isinstance(v, str)
+                                      else "x" if isinstance(v, int) and v.bit_length() > 1000
                                       else v if isinstance(v, (int, float, np.number)) else "x")
                 for v, m, b in zip(cells, missing, booleans)]
     values = pd.to_numeric(pd.Series(prepared, dtype=object), errors="coerce").to_numpy(

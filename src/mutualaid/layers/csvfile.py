@@ -51,7 +51,7 @@ def _csv_table(content: bytes) -> tuple[pd.DataFrame, list[Problem], str]:
     delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
-        rows = [row for row in reader]
+        rows = list(_bounded_rows(reader))
     except csv.Error as exc:
         raise LayerError(f"the CSV file cannot be read at line {reader.line_num}: {exc}") from None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
@@ -84,6 +84,18 @@ def _csv_table(content: bytes) -> tuple[pd.DataFrame, list[Problem], str]:
                             p.field)
                     for p in problems]
     return frame, problems, delimiter
+
+
+def _bounded_rows(reader: Iterable[list[str]]) -> Iterable[list[str]]:
+    """The reader's rows, refusing any with more values than ``settings.MAX_COLUMNS``
+    as soon as it is met: a 100,000-column file is refused before it is kept in memory."""
+    limit = settings.MAX_COLUMNS
+    for number, row in enumerate(reader, start=1):
+        if len(row) > limit:
+            what = "header row" if number == 1 else f"row {number - 1}"
+            raise LayerError(f"the CSV file's {what} has {len(row):,} columns; the most "
+                             f"accepted is {limit:,} (keep only the columns of the layer)")
+        yield row
 
 
 def _named_columns(header: list[str], body: list[list[str]]) -> list[int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from typing import Any
 
 import geopandas as gpd
@@ -210,6 +211,9 @@ def _parse_json(text: str) -> Any:
     return document
 
 
+_INT_DIGITS = re.compile(r"integer string conversion: value has (\d+) digits")
+
+
 def _parse_json_text(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
@@ -225,6 +229,17 @@ def _parse_json_text(text: str) -> Any:
     except RecursionError:
         raise LayerError(
             f"the file nests brackets deeper than {settings.MAX_JSON_DEPTH} levels"
+        ) from None
+    except ValueError as exc:
+        # Python refuses to turn more than sys.get_int_max_str_digits() digits into an
+        # int; its own message tells a programmer to raise the limit.
+        digits = _INT_DIGITS.search(str(exc))
+        if digits is None:
+            raise
+        raise LayerError(
+            f"the file holds a whole number {int(digits.group(1)):,} digits long; the "
+            f"longest accepted has {sys.get_int_max_str_digits():,} digits (no field of a "
+            f"layer needs more than a few): correct that number"
         ) from None
 
 
@@ -325,7 +340,10 @@ def _number(value: Any, where: str) -> float:
     except OverflowError:
         number = math.inf
     if not math.isfinite(number):
-        raise _MalformedGeometry(f"{where} is too large to be a coordinate ({value!r})")
+        text = repr(value)
+        if len(text) > 40:
+            text = f"a number {len(text):,} characters long"
+        raise _MalformedGeometry(f"{where} is too large to be a coordinate ({text})")
     return number
 
 
@@ -523,6 +541,7 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     records: list[dict[str, Any]] = []
     geometries = np.full(len(features), None, dtype=object)
     point_rows: list[int] = []
+    names: set[str] = set()
     xs: list[Any] = []
     ys: list[Any] = []
 
@@ -545,6 +564,11 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         if "id" not in props and feature.get("id") is not None:
             props["id"] = feature["id"]
         records.append(props)
+        names.update(props)
+        if len(names) > settings.MAX_COLUMNS:
+            raise LayerError(f"the file's features have more than {settings.MAX_COLUMNS:,} "
+                             f"different properties (columns); the most accepted is "
+                             f"{settings.MAX_COLUMNS:,}")
         if feature.get("type") != "Feature":
             error(row, f'"type" must be "Feature", got {_describe(feature.get("type"))}', feature,
                   props, "type")

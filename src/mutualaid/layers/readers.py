@@ -12,12 +12,15 @@ Formats
 GeoJSON (``.geojson``, ``.json``)
     The project's own strict parser, :mod:`mutualaid.layers.geojson`.
 GeoPackage (``.gpkg``)
-    GDAL's GPKG driver through pyogrio, opened as ``GPKG:<path>`` so that no other
-    driver is tried.
+    Checked first with SQLite by :mod:`mutualaid.layers.geopackage` (only a plain
+    feature table registered in ``gpkg_contents`` is read, never a view or a virtual
+    table), then GDAL's GPKG driver through pyogrio, opened as ``GPKG:<path>`` so that
+    no other driver is tried.
 Zipped Shapefile (``.zip``)
     Checked by :mod:`mutualaid.layers.safety`, the ``.shp``, ``.shx``, ``.dbf`` and
     optional ``.prj`` and ``.cpg`` extracted under fixed names, each part's first
-    bytes checked, then GDAL's ESRI Shapefile driver.
+    bytes checked, then GDAL's ESRI Shapefile driver. A ``.prj`` holding a PROJ string
+    instead of WKT is understood too.
 KML (``.kml``)
     :mod:`mutualaid.layers.kml`, with defusedxml; any DOCTYPE (and so every entity)
     is refused.
@@ -33,6 +36,7 @@ opened the file.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tempfile
 import warnings
@@ -51,6 +55,7 @@ from mutualaid import settings
 from mutualaid.errors import LayerError, UnsupportedFormatError
 from mutualaid.layers import safety
 from mutualaid.layers.geojson import parse_geojson
+from mutualaid.layers.geopackage import check_geopackage
 from mutualaid.layers.csvfile import LATITUDE_NAMES, LONGITUDE_NAMES, TABLE_KINDS, read_csv
 from mutualaid.layers.frames import feature_id, finish_frame, geo_frame, short_error
 from mutualaid.layers.kml import read_kml
@@ -309,11 +314,12 @@ def _read_geojson(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Pro
 
 # --- GDAL formats: GeoPackage and zipped Shapefile -----------------------------------------------
 
-def _read_with_gdal(dataset: str, *, driver: str, layer: str | None,
-                    what: str) -> tuple[gpd.GeoDataFrame, list[Problem], Any]:
+def _read_with_gdal(dataset: str, *, driver: str, layer: str | None, what: str,
+                    quiet: tuple[str, ...] = ()) -> tuple[gpd.GeoDataFrame, list[Problem], Any]:
     """Read one layer with pyogrio after checking which GDAL driver opened it.
 
-    ``what`` names the format in messages ("a GeoPackage"). Returns the frame (2D,
+    ``what`` names the format in messages ("a GeoPackage"); GDAL's notes listed in
+    ``quiet`` are dropped (the caller says them in its own words). Returns the frame (2D,
     no CRS set yet), the problems, and the CRS the file declares (None if none).
     """
     # GDAL's warnings (a value that did not fit its field...) arrive as Python warnings;
@@ -322,7 +328,8 @@ def _read_with_gdal(dataset: str, *, driver: str, layer: str | None,
         warnings.simplefilter("always")
         frame, problems, crs = _read_checked(dataset, driver=driver, layer=layer, what=what)
     notes = dict.fromkeys(str(w.message).strip() for w in caught
-                          if issubclass(w.category, RuntimeWarning))
+                          if issubclass(w.category, RuntimeWarning)
+                          and str(w.message).strip() not in quiet)
     problems.extend(Problem(f"while reading {what}: {note}", "warning")
                     for note in list(notes)[:_MAX_GDAL_NOTES] if note)
     return frame, problems, crs
@@ -374,11 +381,19 @@ def _read_gpkg(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Proble
     with tempfile.TemporaryDirectory(prefix="mutualaid-gpkg-") as folder:
         path = Path(folder) / "layer.gpkg"
         path.write_bytes(content)
+        # SQLite checks the schema first: GDAL only ever reads one plain feature table.
+        checked = check_geopackage(path, kind=kind)
         # The GPKG: prefix makes GDAL use that driver and no other.
         dataset = f"GPKG:{path}"
-        layer = _choose_gpkg_layer(dataset, kind)
-        frame, problems, crs = _read_with_gdal(dataset, driver="GPKG", layer=layer,
-                                               what="a GeoPackage")
+        frame, problems, crs = _read_with_gdal(dataset, driver="GPKG", layer=checked.name,
+                                               what="a GeoPackage",
+                                               quiet=_UNTYPED_FIELD_NOTES)
+    if checked.untyped:
+        names = ", ".join(repr(name) for name in checked.untyped[:10])
+        more = f" and {len(checked.untyped) - 10} more" if len(checked.untyped) > 10 else ""
+        problems.append(Problem(
+            f"the GeoPackage column(s) {names}{more} have no type; their values were read "
+            f"as text", "warning"))
     if crs is None:
         problems.append(Problem("the GeoPackage layer declares no coordinate reference system; "
                                 "EPSG:4326 (longitude, latitude) was assumed", "warning",
@@ -386,23 +401,8 @@ def _read_gpkg(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Proble
     return finish_frame(frame, problems, crs=crs, crs_origin="the GeoPackage"), problems
 
 
-def _choose_gpkg_layer(dataset: str, kind: str) -> str:
-    try:
-        layers = pyogrio.list_layers(dataset)
-    except Exception as exc:
-        raise LayerError(f"the file is not a readable GeoPackage: {short_error(exc)}") from None
-    spatial = [str(name) for name, geometry_type in layers if geometry_type is not None]
-    if len(spatial) == 1:
-        return spatial[0]
-    if not spatial:
-        raise LayerError("the GeoPackage holds no layer with geometries")
-    named = [name for name in spatial if name.lower() == kind]
-    if len(named) == 1:
-        return named[0]
-    raise LayerError(
-        f"the GeoPackage holds {len(spatial)} layers ({', '.join(spatial[:10])}); keep only "
-        f"the {kind} layer in it, or name that layer {kind!r}"
-    )
+#: GDAL's notes on a column declared without a type (said in our words instead).
+_UNTYPED_FIELD_NOTES = ("Field format '' not supported",)
 
 
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -425,10 +425,68 @@ def _read_shapefile_zip(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, li
             frame, problems, crs = _read_with_gdal(str(folder / "layer.shp"),
                                                    driver="ESRI Shapefile", layer=None,
                                                    what="a shapefile")
+            origin = "the .prj file"
+            prj = _prj_text(folder / "layer.prj") if "layer.prj" in wanted else ""
+    if crs is None and prj:
+        # GDAL reads a .prj as WKT; some tools write a PROJ string there instead.
+        crs = _crs_from_proj_string(prj, shown=wanted["layer.prj"].name)
+        origin = "the PROJ string in the .prj file"
     if crs is None:
         problems.append(Problem("the shapefile has no .prj file; EPSG:4326 (longitude, "
                                 "latitude) was assumed", "warning", field="geometry"))
-    return finish_frame(frame, problems, crs=crs, crs_origin="the .prj file"), problems
+    return finish_frame(frame, problems, crs=crs, crs_origin=origin), problems
+
+
+_PRJ_MAX_BYTES = 64 * 1024
+#: One ``+key`` or ``+key=value`` of a PROJ string.
+_PROJ_TOKEN = re.compile(r"\+([A-Za-z_][A-Za-z0-9_]*)(?:=([A-Za-z0-9_.,:+\-]*))?")
+#: PROJ keys and operations that read other files (grids, init files) or chain
+#: operations: a .prj names one coordinate reference system, nothing else.
+_PROJ_REFUSED = frozenset({"init", "nadgrids", "geoidgrids", "grids", "file", "step",
+                           "inv", "pipeline", "hgridshift", "vgridshift", "xyzgridshift",
+                           "gridshift", "deformation", "tinshift", "vertoffset"})
+
+
+def _prj_text(path: Path) -> str:
+    """The .prj file's text, stripped ('' when empty or missing)."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_PRJ_MAX_BYTES + 1)
+    except OSError:
+        return ""
+    return raw.decode("utf-8", errors="replace").strip()
+
+
+def _crs_from_proj_string(text: str, *, shown: str) -> Any:
+    """The CRS a PROJ string (``+proj=utm +zone=32 ...``) in a .prj file names.
+
+    Raises LayerError when the text is not a PROJ string of one coordinate reference
+    system: GDAL did not understand it as WKT either, so it is "not understood", never
+    "missing".
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    refusal = LayerError(
+        f"the shapefile's {shown!r} is not understood: it is neither a WKT nor a PROJ "
+        f"definition of a coordinate reference system; save the layer again with its "
+        f".prj, or in EPSG:4326")
+    tokens = text.split()
+    if (len(text) > _PRJ_MAX_BYTES or not tokens
+            or not all(_PROJ_TOKEN.fullmatch(token) for token in tokens)):
+        raise refusal
+    keys = {_PROJ_TOKEN.fullmatch(token).group(1).lower(): _PROJ_TOKEN.fullmatch(token).group(2)
+            for token in tokens}
+    if "proj" not in keys or keys.keys() & _PROJ_REFUSED or \
+            str(keys["proj"]).lower() in _PROJ_REFUSED:
+        raise refusal
+    try:
+        crs = CRS.from_proj4(" ".join(tokens))
+    except CRSError:
+        raise refusal from None
+    if not (crs.is_geographic or crs.is_projected):
+        raise refusal
+    return crs
 
 
 def _shapefile_members(members: list[safety.ZipMember]) -> dict[str, safety.ZipMember]:
@@ -469,9 +527,14 @@ def _check_shapefile_parts(folder: Path, wanted: dict[str, safety.ZipMember]) ->
                     f"{wanted[f'layer{suffix}'].name!r} is not a shapefile {suffix} file"
                 )
     with (folder / "layer.dbf").open("rb") as handle:
-        first = handle.read(1)
-    if not first or first[0] not in _DBF_VERSIONS:
+        head = handle.read(32)
+    if not head or head[0] not in _DBF_VERSIONS:
         raise UnsupportedFormatError(f"{wanted['layer.dbf'].name!r} is not a dBASE (.dbf) file")
+    # The header is 32 bytes, then 32 bytes per field, then a terminator byte.
+    fields = (int.from_bytes(head[8:10], "little") - 33) // 32 if len(head) >= 10 else 0
+    if fields > settings.MAX_COLUMNS:
+        raise LayerError(f"the shapefile has {fields:,} columns; the most accepted is "
+                         f"{settings.MAX_COLUMNS:,}")
 
 
 _READERS: dict[str, Callable[[bytes, str], tuple[Any, list[Problem]]]] = {

@@ -75,13 +75,15 @@ def _cell(value: Any) -> str:
 def read_raw(data: bytes, *, filename: str, kind: str) -> Raw:
     """The file's own columns and its first rows as text (geometry as WKT).
 
-    Never raises for bad input: a file that cannot be read gives ``Raw(error=...)``.
+    Never raises for bad input: a file that cannot be read gives ``Raw(error=...)``. The
+    file is read in a worker process with a time and a memory limit (issue 16), so that
+    no upload stops the server for the other sessions.
     """
     from mutualaid.errors import LayerError
-    from mutualaid.layers.readers import read_layer
+    from mutualaid.layers.bounded import read_layer_bounded
 
     try:
-        raw = read_layer(filename, kind=kind, data=data, filename=filename)
+        raw = read_layer_bounded(filename, kind=kind, data=data, filename=filename)
     except LayerError as exc:
         return Raw(error=str(exc) or "the file cannot be read as a layer")
     except Exception as exc:  # noqa: BLE001 - never a traceback for a file
@@ -107,14 +109,24 @@ def preselected(columns: Sequence[str], *, kind: str) -> dict[str, str]:
 
 def check_upload(data: bytes, *, filename: str, kind: str, mapping: Mapping[str, str],
                  scenario: Scenario) -> LayerResult:
-    """Read, map and validate an upload against the session's scenario."""
+    """Read, map and validate an upload against the session's scenario, all of it in a
+    worker process with a time and a memory limit (issue 16): no upload stops the server
+    for the other sessions."""
+    from mutualaid.errors import LayerError
+    from mutualaid.layers.bounded import run_bounded
+
     if kind == "travel_times":
-        return load_layer(filename, kind=kind, data=data, filename=filename, mapping=mapping,
-                          resource_ids=scenario.resources["id"].tolist(),
-                          incident_ids=scenario.incidents["id"].tolist())
-    jurisdictions = None if kind == "jurisdictions" else scenario.jurisdictions
-    return load_layer(filename, kind=kind, data=data, filename=filename, mapping=mapping,
-                      jurisdictions=jurisdictions)
+        extra: dict[str, Any] = {"resource_ids": scenario.resources["id"].tolist(),
+                                 "incident_ids": scenario.incidents["id"].tolist()}
+    else:
+        extra = {"jurisdictions": None if kind == "jurisdictions" else scenario.jurisdictions}
+    try:
+        return run_bounded(load_layer, filename, kind=kind, data=data, filename=filename,
+                           mapping=dict(mapping), **extra)
+    except LayerError as exc:
+        report = Report(kind, source=filename)
+        report.add(str(exc) or "the file cannot be read as a layer")
+        return LayerResult(frame=None, report=report)
 
 
 def report_table(reports: Report | Sequence[Report]) -> pd.DataFrame:
@@ -320,6 +332,14 @@ def add_form(result: LayerResult, loaded: loaders.LoadedScenario, workspace: Wor
 def kind_choice() -> str:
     """The layer-kind select box."""
     return st.selectbox("Layer kind", KINDS, key=state_key(PAGE, "kind"))
+
+
+def warm_reader() -> None:
+    """Start the worker process that reads uploads (issue 16) while the page is shown,
+    so that the first upload does not wait for it."""
+    from mutualaid.layers.bounded import warm_up
+
+    warm_up()
 
 
 # --- sharing (issue 6) ---------------------------------------------------------------------
