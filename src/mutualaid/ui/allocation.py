@@ -26,7 +26,6 @@ from pathlib import Path
 import folium
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.layers.problems import Report
@@ -52,6 +51,7 @@ from mutualaid.settings import (
     RESERVE_STEP,
 )
 from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.map_view import RenderedMap, render_map, show_rendered
 from mutualaid.ui.state import state_key
 
 PAGE = "allocation"
@@ -162,6 +162,20 @@ def plan_map_of(loaded: LoadedScenario, run: PlanRun) -> folium.Map:
     """The plan's map: built once per plan, a fresh deep copy each run."""
     return copy.deepcopy(_built_map(loaded.folder, loaded.fingerprint, loaded.version,
                                     run.overrides, loaded.result.scenario, run))
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
+def _rendered_map(folder: str, fingerprint: str, version: str, overrides: str,
+                  _scenario: Scenario, _run: PlanRun) -> RenderedMap:
+    # The same key as _built_map: what st_folium would render from it on every rerun.
+    return render_map(_built_map(folder, fingerprint, version, overrides, _scenario, _run))
+
+
+def rendered_plan_map(loaded: LoadedScenario, run: PlanRun) -> RenderedMap:
+    """The plan's map as ``st_folium`` sends it, rendered once per plan (a rerun renders
+    nothing: issue 16, under load)."""
+    return _rendered_map(loaded.folder, loaded.fingerprint, loaded.version, run.overrides,
+                         loaded.result.scenario, run)
 
 
 def plan_map_key(loaded: LoadedScenario, run: PlanRun) -> str:
@@ -334,9 +348,8 @@ def _minutes_text(value: float) -> str:
 def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
     """The plan's map; if it cannot be drawn, say so in words."""
     try:
-        m = plan_map_of(loaded, run)
-        st_folium(m, key=state_key(PAGE, plan_map_key(loaded, run)),
-                  height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=[])
+        show_rendered(rendered_plan_map(loaded, run),
+                      key=state_key(PAGE, plan_map_key(loaded, run)), height=MAP_HEIGHT_PX)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
