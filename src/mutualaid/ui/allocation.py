@@ -133,6 +133,20 @@ def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
     return PlanRun(plan=plan.to_dict(), flows=flows_geojson(plan, edited), overrides=overrides)
 
 
+@st.cache_data(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
+def _key_figures(folder: str, fingerprint: str, version: str, overrides: str,
+                 _scenario: Scenario, _run: PlanRun) -> KeyFigures:
+    # Same key as cached_plan: _scenario and _run are what the other arguments name.
+    return key_figures(_run.plan, _scenario)
+
+
+def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
+    """:func:`mutualaid.plan_figures.key_figures` of a plan of the loaded scenario,
+    computed once per plan (each session gets its own copy), not on every rerun."""
+    return _key_figures(loaded.folder, loaded.fingerprint, loaded.version, run.overrides,
+                        loaded.result.scenario, run)
+
+
 def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
     """The plan of a scenario with these edits, from the cache when already made.
 
@@ -442,12 +456,12 @@ def show_plan(loaded: LoadedScenario, edits: Edits) -> None:
     run = plan_for(loaded, edits.key)
     if run is None:
         return
-    figures = key_figures(run.plan, scenario)
+    figures = figures_of(loaded, run)
     before = None
     if run.overrides != overrides_key():
         base = plan_for(loaded, overrides_key())
         if base is not None:
-            before = (key_figures(base.plan, scenario), base)
+            before = (figures_of(loaded, base), base)
     show_summary(figures, run, before=before)
     if before is not None:
         st.text("Changes are shown against the plan made from the files.")

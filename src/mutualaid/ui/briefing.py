@@ -38,6 +38,7 @@ from mutualaid.ui import loaders, panels
 from mutualaid.ui import workspace as session
 from mutualaid.ui.allocation import (
     PlanRun,
+    figures_of,
     plan_for,
     plan_map_key,
     plan_map_of,
@@ -195,7 +196,7 @@ def show_current(folder: Path) -> None:
     run = plan_for(loaded, overrides_key())
     if run is None:
         return
-    figures = key_figures(run.plan, scenario)
+    figures = figures_of(loaded, run)
     show_figures(figures)
     show_map(loaded, run)
     show_unmet(figures)
