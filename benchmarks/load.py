@@ -461,8 +461,8 @@ def _profile(pid: int, output: Path, seconds: float) -> subprocess.Popen | None:
     return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration",
                              str(int(seconds)), "--rate", "50", "--subprocesses",
                              "--output", str(output),
-                             "--format", "speedscope" if output.suffix == ".json"
-                             else "flamegraph"],
+                             "--format", {".json": "speedscope", ".txt": "raw"}.get(
+                                 output.suffix, "flamegraph")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
@@ -516,8 +516,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jurisdictions", type=int, default=10,
                         help="the coordinators' jurisdictions (the busiest ones)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per rerun")
-    parser.add_argument("--profile", metavar="FILE.svg|FILE.json",
-                        help="py-spy record the server during each run")
+    parser.add_argument("--profile", metavar="FILE.svg|FILE.json|FILE.txt",
+                        help="py-spy record the server during each run (flame graph, "
+                             "speedscope or raw stacks)")
     args = parser.parse_args(argv)
     count = max(30 if args.run == "standard" else args.clients,
                 args.sign_ins if args.run in ("standard", "storm") else 1)

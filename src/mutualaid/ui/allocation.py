@@ -113,12 +113,15 @@ class PlanRun:
         return overrides_digest(self.overrides)
 
 
-@st.cache_data(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
+@st.cache_resource(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
 def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
                 _scenario: Scenario) -> PlanRun:
     """The plan of *_scenario* with the edits *overrides*, made once per key.
 
-    Shared by every page that shows a plan (Allocation, Briefing, Overview).
+    Shared by every page that shows a plan (Allocation, Briefing, Overview) and by the
+    sessions with the same view (the version names it): one object, read-only (a
+    pickled copy per call, as ``st.cache_data`` makes, cost every rerun more than the
+    page itself under load).
     """
     # The key is the folder, its content hash, the session workspace's version (layers
     # added, agreements edited) and the edits: together they identify _scenario (left
@@ -133,7 +136,7 @@ def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
     return PlanRun(plan=plan.to_dict(), flows=flows_geojson(plan, edited), overrides=overrides)
 
 
-@st.cache_data(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
+@st.cache_resource(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
 def _key_figures(folder: str, fingerprint: str, version: str, overrides: str,
                  _scenario: Scenario, _run: PlanRun) -> KeyFigures:
     # Same key as cached_plan: _scenario and _run are what the other arguments name.
@@ -142,7 +145,7 @@ def _key_figures(folder: str, fingerprint: str, version: str, overrides: str,
 
 def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
     """:func:`mutualaid.plan_figures.key_figures` of a plan of the loaded scenario,
-    computed once per plan (each session gets its own copy), not on every rerun."""
+    computed once per plan, not on every rerun (shared: read-only, like the plan)."""
     return _key_figures(loaded.folder, loaded.fingerprint, loaded.version, run.overrides,
                         loaded.result.scenario, run)
 
