@@ -45,6 +45,29 @@ Each run has its own new sessions. Everything is bounded: every wait has a timeo
 is stopped at the end. A table is printed and the figures are written as JSON to
 ``benchmarks/out/load-<time>.json``, with the load average before and after (the
 machine is shared).
+
+Measured on the project's 2-core machine on 2026-12-07, defaults, while four other test
+runs shared it (load average 8 to 11 in both runs), rerun median / p90 / max:
+
+=====================  ==========================  ============================
+run                    before the fixes             after
+=====================  ==========================  ============================
+20 every 10 s          9.09 / 13.0 / 16.2 s         0.14 / 0.78 / 1.07 s
+30 every 2 s           21.1 / 33.8 / 49.7 s (282    0.38 / 2.14 / 8.4 s (all 900
+                       of 900 reruns made)          made)
+50 sign-ins in 15 s    26.0 / 34.7 / 39.0 s; form   1.78 / 2.52 / 3.16 s; form
+                       answers 1.18 s, max 23.3 s   answers 0.48 s, max 0.92 s
+=====================  ==========================  ============================
+
+Where the time went before (``--profile``, py-spy): maps and plans cached per person
+with 8 map entries, so 30 coordinators evicted each other's and most reruns built a map
+(and often a plan) again; every store read took SQLite's write lock (``BEGIN
+IMMEDIATE``), so the account read of each rerun queued behind every other (some failed
+with "database is locked" after the 30 s busy timeout); each rerun rendered its map's
+HTML again; and Streamlit's ``gc.collect(2)`` after every script run took 40 % of the
+server. Fixed: caches keyed on the view (role and jurisdiction), reads in a deferred
+transaction, maps rendered once per cached map, ``runner.postScriptGC = false``, the
+plan and its figures shared instead of unpickled per rerun.
 """
 
 from __future__ import annotations
