@@ -42,7 +42,7 @@ panels.show_headline(None if run is None else headline_figures(shown, run.plan, 
 
 map_col, side_col = st.columns([3, 1])
 with map_col:
-    returned = show_map_or_error(lambda: operations.operations_map(now, shown, filters, run),
+    returned = show_map_or_error(lambda: operations.rendered_map(now, shown, filters, run),
                                  key=operations.map_key(now))
 with side_col:
     selection = clicked_feature(returned, jurisdictions=shown.jurisdictions,

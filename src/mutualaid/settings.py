@@ -131,8 +131,12 @@ FALLBACK_SPEED_KMH: Final[float] = 60.0
 SCENARIO_DIRS_ENV: Final[str] = "MUTUALAID_SCENARIO_DIRS"
 #: Height of the overview map, in pixels.
 MAP_HEIGHT_PX: Final[int] = 620
-#: How many scenarios' maps are kept built in memory at once.
-MAP_CACHE_ENTRIES: Final[int] = 8
+#: How many maps (one per scenario version, view and filters) are kept built in memory
+#: at once, per kind of map. Each distinct view (a role and jurisdiction,
+#: :func:`mutualaid.sharing.view_key`) has its own: below the number of views in use
+#: at once, every rerun would build a map again (30 coordinators of 10 jurisdictions
+#: with 8 entries did: a median rerun of 17 s, ``benchmarks/load.py``).
+MAP_CACHE_ENTRIES: Final[int] = 48
 
 # --- Allocation engine (owned by mutualaid.allocation) ------------------------------
 #: Resource types solved side by side (threads). Types are independent problems; two
@@ -141,7 +145,7 @@ ALLOCATION_THREADS: Final[int] = 2
 
 # --- App: the allocation page (ui/allocation.py) -----------------------------------
 #: How many plans (one per scenario version and set of what-if edits) are kept computed.
-PLAN_CACHE_ENTRIES: Final[int] = 32
+PLAN_CACHE_ENTRIES: Final[int] = 64
 #: Steps of the reserve input on the allocation page (a share from 0 to 1).
 RESERVE_STEP: Final[float] = 0.05
 

@@ -121,6 +121,29 @@ def viewer_key(viewer: Actor | None) -> str:
     return f"{viewer.username}|{viewer.role}|{viewer.jurisdiction or ''}"
 
 
+def view_key(viewer: Actor | None) -> str:
+    """Text naming what *viewer* may see, for caches of what is built from that view
+    (maps, plans, tables): ``role|jurisdiction``, or ``nobody``.
+
+    :func:`visible`, :func:`visible_scenario` and :func:`layer_visible` read only the
+    viewer's role and jurisdiction, never the username, so two people with the same
+    role and jurisdiction see the same thing and may share what is built from it;
+    people with a different role or jurisdiction never do. (:func:`viewer_key` names
+    the person, for what differs per person.)
+
+    Examples
+    --------
+    >>> nina, nils = Actor("nina", "coordinator", "NL-LI"), Actor("nils", "coordinator", "NL-LI")
+    >>> view_key(nina) == view_key(nils)
+    True
+    >>> view_key(Actor("nina", "coordinator", "NL-LI"))
+    'coordinator|NL-LI'
+    """
+    if viewer is None:
+        return "nobody"
+    return f"{viewer.role}|{viewer.jurisdiction or ''}"
+
+
 def sees_everything(viewer: Actor | None) -> bool:
     """True for an admin (agreements and accounts span every jurisdiction)."""
     return viewer is not None and viewer.role == "admin"
@@ -256,8 +279,8 @@ def visible_scenario(scenario: Scenario, *, viewer: Actor | None,
 
 __all__ = [
     "LEVELS", "LEVEL_LABELS", "OWNER", "PARTNERS", "PUBLIC", "SHARED_KINDS", "check_level",
-    "feature_levels", "layer_visible", "partners", "sees_everything", "viewer_key", "visible",
-    "visible_scenario",
+    "feature_levels", "layer_visible", "partners", "sees_everything", "view_key", "viewer_key",
+    "visible", "visible_scenario",
 ]
 
 

@@ -114,6 +114,27 @@ def test_overview_hides_an_owner_only_incident_from_another_jurisdiction(scenari
     assert SECRET in everything(session("root", "admin", None))
 
 
+def _map_key(at: AppTest) -> str:
+    [component] = at.get("component_instance")
+    return json.loads(component.proto.json_args)["key"]
+
+
+def test_people_with_the_same_view_share_one_map_and_others_never(scenario):
+    """Issue 16, under load: the map (and plan) caches were keyed on the username, so 30
+    coordinators built 30 maps of the same view and evicted each other's. They are keyed
+    on what the person may see (role and jurisdiction), so two coordinators of NL-LI
+    share one map; a coordinator of BE-WLG, a viewer of NL-LI and the owner do not."""
+    nina = session("nina", "coordinator", "NL-LI")
+    nils = session("nils", "coordinator", "NL-LI")
+    assert _map_key(nina) == _map_key(nils)
+    assert everything(nina) == everything(nils).replace("nils", "nina")
+    others = [session("bea", "coordinator", "BE-WLG"), session("vera", "viewer", "NL-LI"),
+              session("dora", "coordinator", "DE-NW"), session("root", "admin", None)]
+    keys = {_map_key(at) for at in others}
+    assert len(keys) == len(others) and _map_key(nina) not in keys
+    assert SECRET not in everything(nils) and SECRET in everything(others[2])
+
+
 def test_widget_values_and_url_parameters_do_not_reveal_it(scenario):
     nina = session("nina", "coordinator", "NL-LI")
     for name, value in (("jurisdictions", ["DE-NW"]), ("severities", [5]),

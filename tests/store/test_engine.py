@@ -117,6 +117,47 @@ def test_sqlite_transactions_take_the_write_lock_at_begin(tmp_path):
     store.dispose()
 
 
+def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
+    """Bug guarded: every ``reading()`` took the write lock (BEGIN IMMEDIATE) like a
+    transaction, so each session's rerun (it reads its account) queued behind every
+    other and behind any write (issue 16, under load). A reader in WAL mode reads the
+    last committed state while a writer holds its lock."""
+    store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
+    upgrade(store)
+    writer_in = threading.Event()
+    release = threading.Event()
+    seen: list[int] = []
+
+    def writer() -> None:
+        with store.transaction() as connection:
+            _scenario_row(connection, "a")
+            writer_in.set()
+            release.wait(timeout=60)
+
+    def reader() -> None:
+        with store.reading() as connection:
+            seen.append(connection.execute(
+                sa.select(sa.func.count()).select_from(scenarios)).scalar())
+
+    writing = threading.Thread(target=writer)
+    writing.start()
+    assert writer_in.wait(timeout=60)
+    reading = threading.Thread(target=reader)
+    reading.start()
+    # Not a speed claim: before the fix the reader waited for the writer's release
+    # (or failed with "database is locked" after the busy timeout), so it could not
+    # have finished while the writer still held its lock. 60 s is only a bound on a
+    # loaded machine.
+    reading.join(timeout=60)
+    finished_while_writing = not reading.is_alive()
+    release.set()
+    writing.join(timeout=120)
+    reading.join(timeout=120)
+    assert finished_while_writing
+    assert seen == [0]  # the committed state, not the writer's uncommitted row
+    store.dispose()
+
+
 def test_a_failed_transaction_leaves_nothing(store):
     with pytest.raises(RuntimeError):
         with store.transaction() as connection:

@@ -19,6 +19,7 @@ from mutualaid.sharing import (
     partners,
     role_refusal,
     sharing_refusal,
+    view_key,
     viewer_key,
     visible,
     visible_scenario,
@@ -167,6 +168,31 @@ def test_viewer_key_names_user_role_and_jurisdiction():
     assert viewer_key(ADMIN) == "root|admin|"
     assert viewer_key(None) == "nobody"
     assert len({viewer_key(Actor("x", r, "DE-NW")) for r in ("viewer", "planner")}) == 2
+
+
+def test_view_key_names_role_and_jurisdiction_but_not_the_person():
+    """Caches of what is built from a view are shared by the people with that view (issue
+    16, under load): the sharing rules read the role and jurisdiction only."""
+    assert view_key(coordinator("NL-LI", "nina")) == view_key(coordinator("NL-LI", "nils"))
+    assert view_key(coordinator("NL-LI")) == "coordinator|NL-LI"
+    assert view_key(None) == "nobody"
+    keys = {view_key(a) for a in (coordinator("NL-LI"), coordinator("DE-NW"),
+                                  Actor("c", "viewer", "NL-LI"), Actor("c", "viewer"),
+                                  ADMIN, None)}
+    assert len(keys) == 6
+
+
+def test_people_with_one_view_key_see_the_same_scenario():
+    scenario = small_scenario()
+    levels = {"incidents": "partners", "resources": "owner"}
+    for jurisdiction in ("DE-NW", "NL-LI", "BE-WLG", None):
+        for role in ("viewer", "planner", "coordinator", "admin"):
+            first, second = Actor("first", role, jurisdiction), Actor("second", role, jurisdiction)
+            assert view_key(first) == view_key(second)
+            a = visible_scenario(scenario, viewer=first, layer_levels=levels)
+            b = visible_scenario(scenario, viewer=second, layer_levels=levels)
+            for kind in ("incidents", "resources", "travel_times"):
+                assert getattr(a, kind).equals(getattr(b, kind)), (role, jurisdiction, kind)
 
 
 # --- rights --------------------------------------------------------------------------------

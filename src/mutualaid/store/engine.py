@@ -124,13 +124,24 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
-        """A connection for reads only (a transaction that is rolled back at the end)."""
+        """A connection for reads only (a transaction that is rolled back at the end).
+
+        On SQLite its transaction is a deferred ``BEGIN``: in WAL mode a reader sees one
+        consistent snapshot and waits for no writer (and no writer for it). Taking the
+        write lock here, as :meth:`transaction` does, would queue every session's rerun
+        (each reads its account) behind every other and behind each write.
+        """
         with self.engine.connect() as connection:
+            connection.execution_options(**{_READ_ONLY: True})
             yield connection
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+#: The execution option that marks a :meth:`Store.reading` connection.
+_READ_ONLY = "mutualaid_reads_only"
 
 
 def _sqlite_engine(url: sa.engine.URL) -> Engine:
@@ -153,7 +164,8 @@ def _sqlite_engine(url: sa.engine.URL) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reads_only = connection.get_execution_options().get(_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
 

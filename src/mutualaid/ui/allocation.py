@@ -26,7 +26,6 @@ from pathlib import Path
 import folium
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.layers.problems import Report
@@ -52,6 +51,7 @@ from mutualaid.settings import (
     RESERVE_STEP,
 )
 from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.map_view import RenderedMap, render_map, show_rendered
 from mutualaid.ui.state import state_key
 
 PAGE = "allocation"
@@ -113,12 +113,15 @@ class PlanRun:
         return overrides_digest(self.overrides)
 
 
-@st.cache_data(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
+@st.cache_resource(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
 def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
                 _scenario: Scenario) -> PlanRun:
     """The plan of *_scenario* with the edits *overrides*, made once per key.
 
-    Shared by every page that shows a plan (Allocation, Briefing, Overview).
+    Shared by every page that shows a plan (Allocation, Briefing, Overview) and by the
+    sessions with the same view (the version names it): one object, read-only (a
+    pickled copy per call, as ``st.cache_data`` makes, cost every rerun more than the
+    page itself under load).
     """
     # The key is the folder, its content hash, the session workspace's version (layers
     # added, agreements edited) and the edits: together they identify _scenario (left
@@ -131,6 +134,20 @@ def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
     edited = edit(_scenario, reserves=reserves, agreements=agreements)
     plan = allocate(edited)
     return PlanRun(plan=plan.to_dict(), flows=flows_geojson(plan, edited), overrides=overrides)
+
+
+@st.cache_resource(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
+def _key_figures(folder: str, fingerprint: str, version: str, overrides: str,
+                 _scenario: Scenario, _run: PlanRun) -> KeyFigures:
+    # Same key as cached_plan: _scenario and _run are what the other arguments name.
+    return key_figures(_run.plan, _scenario)
+
+
+def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
+    """:func:`mutualaid.plan_figures.key_figures` of a plan of the loaded scenario,
+    computed once per plan, not on every rerun (shared: read-only, like the plan)."""
+    return _key_figures(loaded.folder, loaded.fingerprint, loaded.version, run.overrides,
+                        loaded.result.scenario, run)
 
 
 def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
@@ -162,6 +179,20 @@ def plan_map_of(loaded: LoadedScenario, run: PlanRun) -> folium.Map:
     """The plan's map: built once per plan, a fresh deep copy each run."""
     return copy.deepcopy(_built_map(loaded.folder, loaded.fingerprint, loaded.version,
                                     run.overrides, loaded.result.scenario, run))
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
+def _rendered_map(folder: str, fingerprint: str, version: str, overrides: str,
+                  _scenario: Scenario, _run: PlanRun) -> RenderedMap:
+    # The same key as _built_map: what st_folium would render from it on every rerun.
+    return render_map(_built_map(folder, fingerprint, version, overrides, _scenario, _run))
+
+
+def rendered_plan_map(loaded: LoadedScenario, run: PlanRun) -> RenderedMap:
+    """The plan's map as ``st_folium`` sends it, rendered once per plan (a rerun renders
+    nothing: issue 16, under load)."""
+    return _rendered_map(loaded.folder, loaded.fingerprint, loaded.version, run.overrides,
+                         loaded.result.scenario, run)
 
 
 def plan_map_key(loaded: LoadedScenario, run: PlanRun) -> str:
@@ -334,9 +365,8 @@ def _minutes_text(value: float) -> str:
 def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
     """The plan's map; if it cannot be drawn, say so in words."""
     try:
-        m = plan_map_of(loaded, run)
-        st_folium(m, key=state_key(PAGE, plan_map_key(loaded, run)),
-                  height=MAP_HEIGHT_PX, use_container_width=True, returned_objects=[])
+        show_rendered(rendered_plan_map(loaded, run),
+                      key=state_key(PAGE, plan_map_key(loaded, run)), height=MAP_HEIGHT_PX)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -429,12 +459,12 @@ def show_plan(loaded: LoadedScenario, edits: Edits) -> None:
     run = plan_for(loaded, edits.key)
     if run is None:
         return
-    figures = key_figures(run.plan, scenario)
+    figures = figures_of(loaded, run)
     before = None
     if run.overrides != overrides_key():
         base = plan_for(loaded, overrides_key())
         if base is not None:
-            before = (key_figures(base.plan, scenario), base)
+            before = (figures_of(loaded, base), base)
     show_summary(figures, run, before=before)
     if before is not None:
         st.text("Changes are shown against the plan made from the files.")

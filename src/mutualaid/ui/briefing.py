@@ -25,7 +25,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
 from mutualaid.plan_figures import key_figures, overrides_key
@@ -37,8 +36,16 @@ from mutualaid.settings import (
 )
 from mutualaid.ui import loaders, panels
 from mutualaid.ui import workspace as session
-from mutualaid.ui.allocation import PlanRun, plan_for, plan_map_key, plan_map_of
+from mutualaid.ui.allocation import (
+    PlanRun,
+    figures_of,
+    plan_for,
+    plan_map_key,
+    plan_map_of,
+    rendered_plan_map,
+)
 from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.map_view import show_rendered
 from mutualaid.ui.state import state_key
 
 PAGE = "briefing"
@@ -170,8 +177,8 @@ def show_unmet(figures) -> None:
 def show_map(loaded: LoadedScenario, run: PlanRun) -> None:
     """The plan's map, full width; said in words if it cannot be drawn."""
     try:
-        st_folium(plan_map_of(loaded, run), key=map_key(loaded, run),
-                  height=BRIEFING_MAP_HEIGHT_PX, use_container_width=True, returned_objects=[])
+        show_rendered(rendered_plan_map(loaded, run), key=map_key(loaded, run),
+                      height=BRIEFING_MAP_HEIGHT_PX)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -189,7 +196,7 @@ def show_current(folder: Path) -> None:
     run = plan_for(loaded, overrides_key())
     if run is None:
         return
-    figures = key_figures(run.plan, scenario)
+    figures = figures_of(loaded, run)
     show_figures(figures)
     show_map(loaded, run)
     show_unmet(figures)

@@ -29,6 +29,7 @@ from mutualaid.scenario import Scenario
 from mutualaid.settings import MAP_CACHE_ENTRIES
 from mutualaid.ui.allocation import PlanRun, cached_plan
 from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.map_view import RenderedMap, render_map
 from mutualaid.ui.state import state_key
 from mutualaid.ui.workspace import workspace_for
 
@@ -124,6 +125,23 @@ def operations_map(now: Current, shown: Scenario, filters: Filters,
     key = filters.key() + ("|plan" if run is not None else "|no-plan")
     return copy.deepcopy(_built_map(now.folder, now.fingerprint, now.version, key,
                                     shown, run, filters))
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
+def _rendered_map(folder: str, fingerprint: str, version: str, filters_key: str,
+                  _shown: Scenario, _plan_run: PlanRun | None,
+                  _filters: Filters) -> RenderedMap:
+    # The same key as _built_map: what st_folium would render from it on every rerun.
+    return render_map(_built_map(folder, fingerprint, version, filters_key, _shown,
+                                 _plan_run, _filters))
+
+
+def rendered_map(now: Current, shown: Scenario, filters: Filters,
+                 run: PlanRun | None) -> RenderedMap:
+    """:func:`operations_map` as ``st_folium`` sends it, rendered once per map (a rerun
+    renders nothing: issue 16, under load)."""
+    key = filters.key() + ("|plan" if run is not None else "|no-plan")
+    return _rendered_map(now.folder, now.fingerprint, now.version, key, shown, run, filters)
 
 
 def map_key(now: Current) -> str:

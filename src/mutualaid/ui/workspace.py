@@ -19,9 +19,12 @@ key), so a rerun costs no more than before.
 Sharing (issue 6): every page sees the stored scenario only through
 :func:`mutualaid.sharing.visible_scenario` for the signed-in person (from the session's
 verified sign-in, :func:`mutualaid.ui.identity.current_actor`; nobody signed in sees
-public features only). :attr:`SharedWorkspace.version` names who is asking, so every
-cache keyed on it (plans, maps, tables) holds one viewer's view; a share revoked is a
-new layer version, so it takes effect at everyone's next rerun.
+public features only). :attr:`SharedWorkspace.version` names what the person may see
+(:func:`mutualaid.sharing.view_key`: role and jurisdiction, all that the sharing rules
+read), so every cache keyed on it (plans, maps, tables) holds one view, shared by the
+sessions of people with that same view (30 coordinators of one jurisdiction build one
+map, not 30) and never served to anyone with another; a share revoked is a new layer
+version, so it takes effect at everyone's next rerun.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import streamlit as st
 from mutualaid.errors import MutualAidError
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
-from mutualaid.sharing import layer_visible, viewer_key, visible_scenario
+from mutualaid.sharing import layer_visible, view_key, visible_scenario
 from mutualaid.store import Store, layers
 from mutualaid.ui import identity, loaders
 from mutualaid.ui.store import app_store
@@ -86,11 +89,12 @@ def _stored(url: str, name: str, key: str) -> Scenario | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _visible(url: str, name: str, key: str, viewer: str, _scenario: Scenario,
+def _visible(url: str, name: str, key: str, view: str, _scenario: Scenario,
              _actor: Actor | None, _levels: Mapping[str, str]) -> Scenario:
-    # Keyed on who is asking (``viewer``: username, role, jurisdiction) as well as the
-    # versions, so one person's view is never served to another. A new level is a new
-    # version (set_layer_sharing), so ``key`` names the levels too.
+    # Keyed on what the asker may see (``view``: role and jurisdiction, the only parts
+    # of _actor the sharing rules read) as well as the versions, so a view is never
+    # served to someone with another. A new level is a new version
+    # (set_layer_sharing), so ``key`` names the levels too.
     return visible_scenario(_scenario, viewer=_actor, layer_levels=_levels)
 
 
@@ -101,7 +105,8 @@ class SharedWorkspace(Workspace):
     Parameters
     ----------
     viewer : str
-        Who is asking (:func:`mutualaid.sharing.viewer_key`); part of :attr:`version`.
+        What the person asking may see (:func:`mutualaid.sharing.view_key`); part of
+        :attr:`version`.
     versions : mapping of str to LayerVersion
         The current stored version of each layer (its sharing level and owner).
     """
@@ -112,8 +117,9 @@ class SharedWorkspace(Workspace):
     @property
     def version(self) -> str:
         """As :attr:`Workspace.version`, naming every current layer version and its
-        level (the log shows only the versions the viewer may know of) and who is asking:
-        every cache keyed on it (plans, maps) holds one viewer's view only."""
+        level (the log shows only the versions the viewer may know of) and what the
+        person asking may see: every cache keyed on it (plans, maps) holds one view
+        only, shared by the people with that view."""
         current = ",".join(f"{k}={v.version}:{v.sharing}"
                            for k, v in sorted(self.versions.items()))
         text = f"{super().version}\n{current}\n{self.viewer}"
@@ -155,7 +161,7 @@ def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
     full = _stored(store.url, name, key)
     if full is None:
         return None
-    who = viewer_key(actor)
+    who = view_key(actor)
     current = _visible(store.url, name, key, who, full, actor, layers.layer_levels(versions))
     # ``base`` is the same view: the folder's own files may hold features not everyone
     # may see, so no page gets them unfiltered from here.

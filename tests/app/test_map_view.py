@@ -1,0 +1,79 @@
+"""A map drawn from its cached rendering sends the browser what ``st_folium`` sends.
+
+The pages render each cached map once (:func:`mutualaid.ui.map_view.render_map`) and hand
+the result to ``st_folium``'s component on every rerun, instead of rendering the map
+again per rerun and per session (issue 16, under load). These tests draw the same map
+both ways in Streamlit's AppTest and compare the component's element field by field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+RHINE = ROOT / "data" / "rhine-flood-2021"
+
+
+def _draw(which: str, kind: str, returned: tuple[str, ...]) -> dict:
+    def script(which: str, kind: str, returned: tuple[str, ...], folder: str) -> None:
+        from pathlib import Path
+
+        from streamlit_folium import st_folium
+
+        from mutualaid.allocation import allocate, flows_geojson
+        from mutualaid.maps import overview_map
+        from mutualaid.maps.plan import plan_map
+        from mutualaid.scenario import load_scenario
+        from mutualaid.ui.map_view import render_map, show_rendered
+
+        s = load_scenario(Path(folder)).scenario
+        if kind == "overview":
+            m = overview_map(jurisdictions=s.jurisdictions, incidents=s.incidents,
+                             resources=s.resources)
+        else:
+            plan = allocate(s)
+            m = plan_map(jurisdictions=s.jurisdictions, incidents=s.incidents,
+                         resources=s.resources, plan=plan.to_dict(),
+                         flows=flows_geojson(plan, s))
+        if which == "st_folium":
+            st_folium(m, key="the-map", height=500, use_container_width=True,
+                      returned_objects=list(returned))
+        else:
+            rendered = render_map(m)
+            show_rendered(rendered, key="the-map", height=500, returned_objects=returned)
+
+    at = AppTest.from_function(script, args=(which, kind, returned, str(RHINE)),
+                               default_timeout=300)
+    at.run()
+    assert not at.exception
+    [component] = at.get("component_instance")
+    proto = component.proto
+    return {"name": proto.component_name, "id": proto.id, "form_id": proto.form_id,
+            "json_args": proto.json_args,
+            "special_args": [a.SerializeToString() for a in proto.special_args]}
+
+
+@pytest.mark.parametrize(("kind", "returned"), [
+    ("overview", ("last_object_clicked", "last_object_clicked_tooltip")),
+    ("plan", ()),
+])
+def test_a_cached_rendering_draws_exactly_what_st_folium_draws(kind, returned):
+    direct = _draw("st_folium", kind, returned)
+    cached = _draw("rendered", kind, returned)
+    assert direct["name"] == "streamlit_folium.st_folium"
+    assert cached == direct
+
+
+def test_rendering_leaves_the_cached_map_as_it_was():
+    from mutualaid.maps import overview_map
+    from mutualaid.scenario import load_scenario
+    from mutualaid.ui.map_view import render_map
+
+    s = load_scenario(RHINE).scenario
+    m = overview_map(jurisdictions=s.jurisdictions, incidents=s.incidents,
+                     resources=s.resources)
+    first = render_map(m)
+    assert render_map(m) == first  # the same script, ids and links from the same map
