@@ -25,7 +25,6 @@ import csv
 import html
 import io
 import json
-import math
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,12 +39,10 @@ from mutualaid.maps.plan import agreement_text
 from mutualaid.maps.text import display_text
 from mutualaid.plan_figures import NATIONAL, KeyFigures, assignments_frame, unmet_frame
 from mutualaid.settings import BRIEFING_TOP_UNMET
+from mutualaid.text import neutralise_formula  # the one rule, re-exported for CSV writers
 
 #: The project's ``static`` folder (served at ``/app/static``), holding ``vendor/``.
 STATIC_DIR: Path = Path(__file__).resolve().parents[2] / "static"
-
-#: First characters a spreadsheet reads as the start of a formula (OWASP's list).
-FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 #: Columns of the briefing's unmet-needs table, with their headings.
 UNMET_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -60,25 +57,6 @@ class ExportError(MutualAidError):
 
 
 # --- CSV ----------------------------------------------------------------------------------
-
-def neutralise_formula(value: Any) -> str:
-    """A cell's text, with a leading apostrophe when a spreadsheet would run it.
-
-    Numbers (``int``, ``float``, not ``bool``) are written as they are: ``-3`` is a
-    number to a spreadsheet, not a formula. Any other value is turned into text first.
-
-    Examples
-    --------
-    >>> neutralise_formula("@SUM(A1)"), neutralise_formula("boat"), neutralise_formula(-2)
-    ("'@SUM(A1)", 'boat', '-2')
-    """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and math.isnan(value):
-            return ""
-        return str(value)
-    text = display_text(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
 
 def _cell(value: Any) -> Any:
     if isinstance(value, (Mapping, list, tuple)):
@@ -287,6 +265,6 @@ def briefing_html(*, title: str, map_: folium.Map, figures: KeyFigures, updated_
 
 
 __all__ = [
-    "FORMULA_STARTS", "STATIC_DIR", "ExportError", "briefing_html", "figure_items",
+    "STATIC_DIR", "ExportError", "briefing_html", "figure_items",
     "inline_assets", "neutralise_formula", "plan_csv", "top_unmet",
 ]

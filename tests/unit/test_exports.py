@@ -80,9 +80,28 @@ def test_formula_starts_get_an_apostrophe(text):
     assert neutralise_formula(text) == "'" + text
 
 
-@pytest.mark.parametrize("text", ["boat", "DE-NW", "I-1", "", "a=b", " =1"])
+@pytest.mark.parametrize("text", ["boat", "DE-NW", "I-1", "", "a=b", "x =1"])
 def test_plain_text_is_left_alone(text):
     assert neutralise_formula(text) == text
+
+
+@pytest.mark.parametrize("text", [" =1", "\n=1", "  +SUM(A1)", "\u00a0@cmd", "\n\n-1+A1"])
+def test_a_formula_behind_blanks_or_line_breaks_gets_an_apostrophe(text):
+    """Bug (issue 11): the exports' neutraliser checked the first character only, the
+    Layers page's skipped blanks first, so " =1" and "\\n=1" passed one and not the
+    other; spreadsheets skip them and run the formula. One rule now, the stricter."""
+    assert neutralise_formula(text) == "'" + text
+
+
+def test_one_neutraliser_serves_every_csv_writer():
+    from mutualaid import exports, text
+    from mutualaid.store import commands_audit
+    from mutualaid.ui import layers_page
+
+    assert exports.neutralise_formula is text.neutralise_formula
+    assert commands_audit.neutralise_formula is text.neutralise_formula
+    assert layers_page.neutralise_formula is text.neutralise_formula
+    assert not hasattr(layers_page, "neutralise")
 
 
 def test_numbers_stay_numbers():

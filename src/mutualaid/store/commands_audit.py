@@ -8,7 +8,7 @@ command line (contract, section 3).
 ``audit log intact: N rows``, or exit 1 naming the first row that was changed, removed
 or reordered. ``export`` writes every row, oldest first, with its hashes, so a copy kept
 elsewhere can later prove what the log held. CSV cells that a spreadsheet would run as
-a formula are neutralised (:func:`mutualaid.exports.neutralise_formula`): actors,
+a formula are neutralised (:func:`mutualaid.text.neutralise_formula`): actors,
 subjects and before/after values come from uploaded files.
 
 ``export`` is an operator's tool, run on the server with the database's own rights: it
@@ -34,7 +34,7 @@ from typing import Any, Final, TextIO
 import sqlalchemy as sa
 
 from mutualaid.errors import MutualAidError
-from mutualaid.exports import neutralise_formula
+from mutualaid.text import neutralise_formula
 from mutualaid.store import audit, jsontext
 from mutualaid.store.engine import Store, database_url, open_store
 from mutualaid.store.tables import audit_log

@@ -29,7 +29,7 @@ from mutualaid.sharing import (
     SHARED_KINDS,
     sharing_refusal,
 )
-from mutualaid.text import literal
+from mutualaid.text import literal, neutralise_formula
 from mutualaid.ui import identity, loaders
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
@@ -47,7 +47,6 @@ REPORT_COLUMNS: Final[list[str]] = ["feature", "id", "field", "severity", "messa
 SHARING_COLUMNS: Final[list[str]] = ["layer", "version", "shared with", "owner", "stored by"]
 LOG_COLUMNS: Final[list[str]] = ["kind", "version", "source", "features", "mode", "format",
                                   "loaded by", "loaded at (UTC)"]
-_FORMULA_START: Final[tuple[str, ...]] = ("=", "+", "-", "@")
 _TEXT_LIMIT: Final[int] = 200
 
 
@@ -140,26 +139,9 @@ def report_table(reports: Report | Sequence[Report]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=REPORT_COLUMNS).astype(str)
 
 
-def neutralise(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula: a leading ``= + - @`` (or a
-    tab or carriage return before one) gets an apostrophe in front.
-
-    Examples
-    --------
-    >>> neutralise("=HYPERLINK(\\"http://x\\")")
-    '\\'=HYPERLINK("http://x")'
-    >>> neutralise("flood")
-    'flood'
-    """
-    text = str(text)
-    if text.lstrip("\t\r\n ").startswith(_FORMULA_START) or text.startswith(("\t", "\r")):
-        return "'" + text
-    return text
-
-
 def report_csv(report: Report) -> bytes:
     """The report as CSV (UTF-8), every cell safe to open in a spreadsheet."""
-    table = report_table(report).map(neutralise)
+    table = report_table(report).map(neutralise_formula)
     buffer = io.StringIO()
     table.to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8")
