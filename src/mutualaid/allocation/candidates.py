@@ -2,7 +2,8 @@
 
 A pair is eligible when an agreement (or the domestic rule) allows it and its minutes
 (travel + border delay) do not exceed the incident's ``max_response_min``. Incidents with
-a limit are matched to units by a haversine radius search (scikit-learn ``BallTree``):
+a limit are matched to units by a radius search (a SciPy ``cKDTree`` of points on the unit
+sphere, where a chord of length ``2 sin(θ / 2)`` is exactly a great-circle angle ``θ``):
 the radius is the distance the fastest unit of the type covers in that many minutes, an
 upper bound, after which every pair found is checked exactly. Incidents without a limit
 take every allowed unit of the type (one type at a time, in bounded blocks). With a
@@ -16,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import BallTree
+from scipy.spatial import cKDTree
 
 from mutualaid import settings
 from mutualaid.allocation.prepare import Problem
@@ -117,17 +118,26 @@ def _from_table(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarra
     return _finish(problem, rtype, r, i, minutes)
 
 
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere (x, y, z) for latitudes and longitudes in degrees."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
 def _radius_search(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarray) -> Arcs:
     u, inc = problem.units, problem.incidents
-    tree = BallTree(np.radians(np.column_stack([u.lat[units], u.lon[units]])), metric="haversine")
+    tree = cKDTree(_unit_vectors(u.lat[units], u.lon[units]))
     fastest = float(np.max(u.speed[units] / u.road_factor[units]))  # km of great circle per hour
-    radius = inc.max_response[incs] / 60.0 * fastest / settings.EARTH_RADIUS_KM
-    radius = radius * (1 + 1e-9) + 1e-12  # never lose a pair to rounding; checked exactly later
-    found = tree.query_radius(np.radians(np.column_stack([inc.lat[incs], inc.lon[incs]])), r=radius)
+    angle = inc.max_response[incs] / 60.0 * fastest / settings.EARTH_RADIUS_KM
+    # The chord of a great-circle angle (monotonic up to pi, the whole sphere beyond).
+    chord = 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0)
+    chord = chord * (1 + 1e-9) + 1e-12  # never lose a pair to rounding; checked exactly later
+    found = tree.query_ball_point(_unit_vectors(inc.lat[incs], inc.lon[incs]), r=chord,
+                                  return_sorted=True)
     counts = np.fromiter((len(f) for f in found), np.int64, len(found))
     if counts.sum() == 0:
         return Arcs.empty()
-    r = units[np.concatenate(found).astype(np.int64)]
+    r = units[np.concatenate([np.asarray(f, np.int64) for f in found])]
     i = np.repeat(incs, counts)
     return _finish(problem, rtype, r, i, None)
 
@@ -145,7 +155,8 @@ def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
     Returns
     -------
     Arcs
-        One entry per eligible (unit record, incident) pair, sorted by incident then minutes.
+        One entry per eligible (unit record, incident) pair, sorted by incident, then
+        minutes, then unit record.
     """
     units = np.flatnonzero(problem.units.type == rtype)
     incs = problem.incidents.needs.get(rtype, (np.zeros(0, np.int64),))[0]
@@ -163,5 +174,5 @@ def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
         else:
             parts.append(_radius_search(problem, rtype, units, incs[limited]))
         arcs = _concat(parts)
-    order = np.lexsort((arcs.minutes, arcs.inc))
+    order = np.lexsort((arcs.res, arcs.minutes, arcs.inc))
     return Arcs(*(getattr(arcs, f)[order] for f in ("res", "inc", "minutes", "delay", "agreement")))
