@@ -2,10 +2,13 @@
 
 A pair is eligible when an agreement (or the domestic rule) allows it and its minutes
 (travel + border delay) do not exceed the incident's ``max_response_min``. Incidents with
-a limit are matched to units by a radius search (a SciPy ``cKDTree`` of points on the unit
-sphere, where a chord of length ``2 sin(θ / 2)`` is exactly a great-circle angle ``θ``):
-the radius is the distance the fastest unit of the type covers in that many minutes, an
-upper bound, after which every pair found is checked exactly. Incidents without a limit
+a limit are matched to units by a radius search: the radius is the distance the fastest
+unit of the type covers in that many minutes, an upper bound. Units sorted by latitude give
+each incident the band of units within that many degrees of latitude (a great-circle
+distance is never shorter), in which the chord between points on the unit sphere, exactly
+``2 sin(θ / 2)`` for a great-circle angle ``θ``, keeps the ones within the radius; every
+pair found is then checked exactly. (This is plain numpy: the spatial trees of SciPy or
+scikit-learn find the same pairs but cost the command line their imports, issue 11.) Incidents without a limit
 take every allowed unit of the type (one type at a time, in bounded blocks). With a
 ``travel_times`` table, the pairs it lists are the only reachable ones.
 """
@@ -17,7 +20,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from mutualaid import settings
 from mutualaid.allocation.prepare import Problem
@@ -126,20 +128,39 @@ def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
 
 def _radius_search(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarray) -> Arcs:
     u, inc = problem.units, problem.incidents
-    tree = cKDTree(_unit_vectors(u.lat[units], u.lon[units]))
+    units = units[np.argsort(u.lat[units], kind="stable")]
+    lat = u.lat[units]
     fastest = float(np.max(u.speed[units] / u.road_factor[units]))  # km of great circle per hour
     angle = inc.max_response[incs] / 60.0 * fastest / settings.EARTH_RADIUS_KM
-    # The chord of a great-circle angle (monotonic up to pi, the whole sphere beyond).
-    chord = 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0)
-    chord = chord * (1 + 1e-9) + 1e-12  # never lose a pair to rounding; checked exactly later
-    found = tree.query_ball_point(_unit_vectors(inc.lat[incs], inc.lon[incs]), r=chord,
-                                  return_sorted=True)
-    counts = np.fromiter((len(f) for f in found), np.int64, len(found))
-    if counts.sum() == 0:
+    # Never lose a pair to rounding (every pair found is checked exactly later).
+    band = np.degrees(angle) * (1 + 1e-9) + 1e-9
+    chord = 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0) * (1 + 1e-9) + 1e-12
+    inc_lat = inc.lat[incs]
+    lo = np.searchsorted(lat, inc_lat - band, "left")
+    counts = np.searchsorted(lat, inc_lat + band, "right") - lo
+    unit_xyz = _unit_vectors(lat, u.lon[units])
+    inc_xyz = _unit_vectors(inc_lat, inc.lon[incs])
+    ends = np.cumsum(counts)
+    found_r, found_i = [], []
+    start = 0
+    while start < len(incs):  # blocks of incidents with at most BLOCK_PAIRS pairs in band
+        done = int(ends[start - 1]) if start else 0
+        stop = min(len(incs), max(start + 1, int(np.searchsorted(ends, done + BLOCK_PAIRS,
+                                                                 "right"))))
+        block = np.arange(start, stop)
+        c = counts[block]
+        pair_inc = np.repeat(block, c)
+        pair_unit = (np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+                     + np.repeat(lo[block], c))
+        d = unit_xyz[pair_unit] - inc_xyz[pair_inc]
+        near = np.einsum("ij,ij->i", d, d) <= chord[pair_inc] ** 2
+        found_r.append(units[pair_unit[near]])
+        found_i.append(incs[pair_inc[near]])
+        start = stop
+    r = np.concatenate(found_r).astype(np.int64)
+    if len(r) == 0:
         return Arcs.empty()
-    r = units[np.concatenate([np.asarray(f, np.int64) for f in found])]
-    i = np.repeat(incs, counts)
-    return _finish(problem, rtype, r, i, None)
+    return _finish(problem, rtype, r, np.concatenate(found_i).astype(np.int64), None)
 
 
 def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
