@@ -20,8 +20,10 @@ allocate medium            ``mutualaid allocate SCENARIO --out plan.json``      
 
 The inputs are generated once into a temporary folder (seeded, so every run sees the same
 files). The cases run in turn, round after round, so that a burst of load on the machine
-touches all of them alike. Prints the median, the fastest and the slowest of each, and
-writes them with the load average to ``benchmarks/out/cli-<time>.json``. Exit status 1
+touches all of them alike. Prints the median, the fastest and the slowest of each, and the
+median CPU time (user + system, all the command's processes: less sensitive to other jobs
+on the machine than the wall time, and above it when the solver runs threads), and writes
+them with the load average to ``benchmarks/out/cli-<time>.json``. Exit status 1
 when a median misses its target.
 """
 
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -62,18 +65,22 @@ def write_inputs(folder: Path) -> dict[str, list[str]]:
     }
 
 
-def run_once(args: list[str]) -> float:
-    """Seconds from starting ``python -m mutualaid.cli ARGS`` to its exit (which must be 0)."""
+def run_once(args: list[str]) -> tuple[float, float]:
+    """Seconds from starting ``python -m mutualaid.cli ARGS`` to its exit (which must be 0),
+    and the CPU seconds (user + system) its processes took."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "mutualaid.cli", *args], env=env,
                           capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"mutualaid {' '.join(args)} exited {proc.returncode}:\n"
                          f"{proc.stderr[-2000:]}")
-    return seconds
+    return seconds, cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,14 +94,17 @@ def main(argv: list[str] | None = None) -> int:
         for argv_ in cases.values():  # once untimed: the files are in the page cache
             run_once(argv_)
         times: dict[str, list[float]] = {name: [] for name in cases}
+        cpus: dict[str, list[float]] = {name: [] for name in cases}
         for _ in range(args.runs):
             for name, argv_ in cases.items():
-                times[name].append(run_once(argv_))
+                seconds, cpu = run_once(argv_)
+                times[name].append(seconds)
+                cpus[name].append(cpu)
     load_after = os.getloadavg()
 
     rows = []
-    print(f"{'case':<22}  {'median s':>8}  {'min s':>6}  {'max s':>6}  target")
-    print(f"{'-' * 22}  {'-' * 8}  {'-' * 6}  {'-' * 6}  ------")
+    print(f"{'case':<22}  {'median s':>8}  {'min s':>6}  {'max s':>6}  {'cpu s':>6}  target")
+    print(f"{'-' * 22}  {'-' * 8}  {'-' * 6}  {'-' * 6}  {'-' * 6}  ------")
     missed = False
     for name, values in times.items():
         median = statistics.median(values)
@@ -103,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"case": name, "command": "mutualaid " + " ".join(cases[name][:1]),
                      "median_s": round(median, 3), "min_s": round(min(values), 3),
                      "max_s": round(max(values), 3), "target_s": TARGETS[name],
-                     "runs": [round(v, 3) for v in values]})
+                     "cpu_median_s": round(statistics.median(cpus[name]), 3),
+                     "runs": [round(v, 3) for v in values],
+                     "cpu_runs": [round(v, 3) for v in cpus[name]]})
         print(f"{name:<22}  {median:>8.3f}  {min(values):>6.3f}  {max(values):>6.3f}  "
+              f"{statistics.median(cpus[name]):>6.3f}  "
               f"< {TARGETS[name]:g} s {'ok' if ok else 'MISSED'}")
     print(f"(median of {args.runs} fresh processes each; load average "
           f"{load_before[0]:.2f} before, {load_after[0]:.2f} after, {os.cpu_count()} cores)")
