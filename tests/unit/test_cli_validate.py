@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mutualaid.cli import main
-from mutualaid.settings import READ_TIMEOUT_ENV
+from mutualaid.settings import READ_MEMORY_ENV, READ_TIMEOUT_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 RHINE = "/work/shared/data/reference/rhine_admin1.geojson"
@@ -209,4 +209,17 @@ def test_validate_refuses_a_file_whose_read_overruns_the_time_limit(tmp_path):
     assert proc.returncode == 1
     assert proc.stdout.startswith("error: the file took longer than 0.25 s to read and was "
                                   "refused")
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(not EXECUTABLE.exists(), reason="the mutualaid command is not installed")
+def test_validate_refuses_a_file_that_needs_more_than_the_memory_limit(tmp_path):
+    # The command's worker is a fork of it (issue 11) and keeps issue 16's memory bound:
+    # the libraries it imports do not count, the file's frames do.
+    rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,50.5,6.5\n" for i in range(300_000))
+    path = write(tmp_path / "big.csv", "id,hazard,severity,reported_at,lat,lon\n" + rows)
+    proc = command("validate", str(path), "--kind", "incidents",
+                   env={READ_MEMORY_ENV: "20", READ_TIMEOUT_ENV: "120"})
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("error: ") and "memory" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr

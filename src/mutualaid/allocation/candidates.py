@@ -2,9 +2,13 @@
 
 A pair is eligible when an agreement (or the domestic rule) allows it and its minutes
 (travel + border delay) do not exceed the incident's ``max_response_min``. Incidents with
-a limit are matched to units by a haversine radius search (scikit-learn ``BallTree``):
-the radius is the distance the fastest unit of the type covers in that many minutes, an
-upper bound, after which every pair found is checked exactly. Incidents without a limit
+a limit are matched to units by a radius search: the radius is the distance the fastest
+unit of the type covers in that many minutes, an upper bound. Units sorted by latitude give
+each incident the band of units within that many degrees of latitude (a great-circle
+distance is never shorter), in which the chord between points on the unit sphere, exactly
+``2 sin(θ / 2)`` for a great-circle angle ``θ``, keeps the ones within the radius; every
+pair found is then checked exactly. (This is plain numpy: the spatial trees of SciPy or
+scikit-learn find the same pairs but cost the command line their imports, issue 11.) Incidents without a limit
 take every allowed unit of the type (one type at a time, in bounded blocks). With a
 ``travel_times`` table, the pairs it lists are the only reachable ones.
 """
@@ -16,7 +20,6 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import BallTree
 
 from mutualaid import settings
 from mutualaid.allocation.prepare import Problem
@@ -117,19 +120,47 @@ def _from_table(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarra
     return _finish(problem, rtype, r, i, minutes)
 
 
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Points on the unit sphere (x, y, z) for latitudes and longitudes in degrees."""
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
 def _radius_search(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarray) -> Arcs:
     u, inc = problem.units, problem.incidents
-    tree = BallTree(np.radians(np.column_stack([u.lat[units], u.lon[units]])), metric="haversine")
+    units = units[np.argsort(u.lat[units], kind="stable")]
+    lat = u.lat[units]
     fastest = float(np.max(u.speed[units] / u.road_factor[units]))  # km of great circle per hour
-    radius = inc.max_response[incs] / 60.0 * fastest / settings.EARTH_RADIUS_KM
-    radius = radius * (1 + 1e-9) + 1e-12  # never lose a pair to rounding; checked exactly later
-    found = tree.query_radius(np.radians(np.column_stack([inc.lat[incs], inc.lon[incs]])), r=radius)
-    counts = np.fromiter((len(f) for f in found), np.int64, len(found))
-    if counts.sum() == 0:
+    angle = inc.max_response[incs] / 60.0 * fastest / settings.EARTH_RADIUS_KM
+    # Never lose a pair to rounding (every pair found is checked exactly later).
+    band = np.degrees(angle) * (1 + 1e-9) + 1e-9
+    chord = 2.0 * np.sin(np.minimum(angle, np.pi) / 2.0) * (1 + 1e-9) + 1e-12
+    inc_lat = inc.lat[incs]
+    lo = np.searchsorted(lat, inc_lat - band, "left")
+    counts = np.searchsorted(lat, inc_lat + band, "right") - lo
+    unit_xyz = _unit_vectors(lat, u.lon[units])
+    inc_xyz = _unit_vectors(inc_lat, inc.lon[incs])
+    ends = np.cumsum(counts)
+    found_r, found_i = [], []
+    start = 0
+    while start < len(incs):  # blocks of incidents with at most BLOCK_PAIRS pairs in band
+        done = int(ends[start - 1]) if start else 0
+        stop = min(len(incs), max(start + 1, int(np.searchsorted(ends, done + BLOCK_PAIRS,
+                                                                 "right"))))
+        block = np.arange(start, stop)
+        c = counts[block]
+        pair_inc = np.repeat(block, c)
+        pair_unit = (np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
+                     + np.repeat(lo[block], c))
+        d = unit_xyz[pair_unit] - inc_xyz[pair_inc]
+        near = np.einsum("ij,ij->i", d, d) <= chord[pair_inc] ** 2
+        found_r.append(units[pair_unit[near]])
+        found_i.append(incs[pair_inc[near]])
+        start = stop
+    r = np.concatenate(found_r).astype(np.int64)
+    if len(r) == 0:
         return Arcs.empty()
-    r = units[np.concatenate(found).astype(np.int64)]
-    i = np.repeat(incs, counts)
-    return _finish(problem, rtype, r, i, None)
+    return _finish(problem, rtype, r, np.concatenate(found_i).astype(np.int64), None)
 
 
 def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
@@ -145,7 +176,8 @@ def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
     Returns
     -------
     Arcs
-        One entry per eligible (unit record, incident) pair, sorted by incident then minutes.
+        One entry per eligible (unit record, incident) pair, sorted by incident, then
+        minutes, then unit record.
     """
     units = np.flatnonzero(problem.units.type == rtype)
     incs = problem.incidents.needs.get(rtype, (np.zeros(0, np.int64),))[0]
@@ -163,5 +195,5 @@ def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
         else:
             parts.append(_radius_search(problem, rtype, units, incs[limited]))
         arcs = _concat(parts)
-    order = np.lexsort((arcs.minutes, arcs.inc))
+    order = np.lexsort((arcs.res, arcs.minutes, arcs.inc))
     return Arcs(*(getattr(arcs, f)[order] for f in ("res", "inc", "minutes", "delay", "agreement")))

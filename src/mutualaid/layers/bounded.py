@@ -11,6 +11,13 @@ runs :func:`mutualaid.layers.readers.read_layer` in a child process
   :data:`mutualaid.settings.READ_MEMORY_BYTES`, so it cannot take the server's memory;
 * killed when it has not answered within :data:`mutualaid.settings.READ_TIMEOUT_S`.
 
+A command-line process (``mutualaid validate``) calls :func:`fork_from_here` instead of
+:func:`warm_up`: it has imported nothing heavy and started no thread, so its workers are
+plain ``fork`` children of it, which import the readers themselves before their memory
+limit is set. That saves starting a second interpreter (a forkserver) that imports
+GeoPandas while the first waits. Should the process run a thread when a read starts, the
+read still uses the forkserver: a ``fork`` is only ever made from a single thread.
+
 The parent waits in ``select`` (the GIL released), so every other session of the app
 keeps answering while a file is read. At most
 :data:`mutualaid.settings.MAX_CONCURRENT_READS` reads run at once. Every failure is a
@@ -23,6 +30,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import resource
+import sys
 import threading
 import time
 from pathlib import Path
@@ -35,7 +43,7 @@ from mutualaid.layers import KINDS
 if TYPE_CHECKING:  # the readers (GDAL, GeoPandas) are imported by the worker, not here
     from mutualaid.layers.readers import RawLayer
 
-__all__ = ["read_layer_bounded", "run_bounded", "warm_up"]
+__all__ = ["fork_from_here", "read_layer_bounded", "run_bounded", "warm_up"]
 
 #: Modules the forkserver imports once, so that each read's child has them already.
 #: ``__main__`` first, as multiprocessing does by default: a child would otherwise run
@@ -47,6 +55,8 @@ _PRELOAD = ["__main__", "mutualaid.layers.readers", "mutualaid.layers.bounded",
 _context_lock = threading.Lock()
 _context: Any = None
 _slots = threading.BoundedSemaphore(settings.MAX_CONCURRENT_READS)
+#: Set by :func:`fork_from_here`: what a ``fork`` worker imports before its limits.
+_fork_imports: tuple[str, ...] | None = None
 _KILL_WAIT_S = 5.0
 
 
@@ -82,6 +92,40 @@ def warm_up(*, prime: bool = True) -> None:
     forkserver.ensure_running()
 
 
+def fork_from_here(imports: tuple[str, ...] = ("mutualaid.layers.readers",)) -> None:
+    """Start later workers with a ``fork`` of this process rather than from a forkserver.
+
+    For a command-line process that has not imported the readers (so it starts fast) and
+    runs a single thread: each worker then costs a ``fork`` and the imports, where a
+    forkserver costs a second interpreter start and the same imports. The limits are the
+    same: the worker imports *imports* first, then sets its memory limit and runs the
+    work, all within the time limit. Whenever this process runs more than one thread at
+    the start of a read, that read uses the forkserver as without this call.
+
+    Parameters
+    ----------
+    imports : tuple of str, default ``("mutualaid.layers.readers",)``
+        Modules each worker imports before its memory limit is set, so that the
+        libraries' own size does not count against the file's memory allowance.
+    """
+    global _fork_imports
+    _fork_imports = tuple(imports)
+
+
+def _single_threaded() -> bool:
+    """True when this process runs one thread, Python's or any library's (Linux: from
+    /proc; elsewhere, Python's threads only)."""
+    if threading.active_count() != 1:
+        return False
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Threads:"):
+                return int(line.split()[1]) == 1
+    except (OSError, ValueError, IndexError):
+        pass
+    return True
+
+
 def _address_space_bytes() -> int:
     """The current process's virtual memory size, from /proc (0 when unknown)."""
     try:
@@ -92,8 +136,22 @@ def _address_space_bytes() -> int:
 
 
 def _child(connection: Any, function: Callable[..., Any], args: tuple, kwargs: dict,
-           memory_bytes: int, timeout_s: float) -> None:
-    """Run in the worker: limit this process, run *function*, send back what came of it."""
+           memory_bytes: int, timeout_s: float, imports: tuple[str, ...] = ()) -> None:
+    """Run in the worker: import *imports* (a ``fork`` worker's libraries), limit this
+    process, run *function*, send back what came of it."""
+    if imports:  # a fork of a command: Ctrl-C is the command's (it kills this worker)
+        import importlib
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            for name in imports:
+                importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a broken installation, said in a sentence
+            connection.send(("refused", LayerError(f"the readers could not be loaded: "
+                                                   f"{type(exc).__name__}: {exc}"[:300])))
+            connection.close()
+            return
     limit = _address_space_bytes() + memory_bytes
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard == resource.RLIM_INFINITY or limit < hard:
@@ -215,10 +273,17 @@ def run_bounded(function: Callable[..., Any], *args: Any, timeout_s: float | Non
 
 def _run(function: Callable[..., Any], args: tuple, kwargs: dict, *, timeout: float,
          shown_timeout: float, memory: int) -> Any:
-    context = _forkserver()
+    imports: tuple[str, ...] = ()
+    if _fork_imports is not None and _single_threaded():
+        context, imports = multiprocessing.get_context("fork"), _fork_imports
+        for stream in (sys.stdout, sys.stderr):  # else the fork could write it once more
+            if stream is not None:
+                stream.flush()
+    else:
+        context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child, name="mutualaid-read",
-                              args=(sender, function, args, kwargs, memory, timeout),
+                              args=(sender, function, args, kwargs, memory, timeout, imports),
                               daemon=True)
     try:
         process.start()

@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Final, Iterable, Mapping
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Final, Iterable, Mapping
 
 from mutualaid.layers.problems import Problem
 from mutualaid.settings import RESOURCE_TYPES
+
+if TYPE_CHECKING:  # pandas is imported where frames are handled: the command line's
+    # parser check of ``--map`` (parse_mapping) must not import it (issue 11)
+    import pandas as pd
 
 #: The fields a file may provide for each kind, in schema order. Derived columns
 #: (``lon``, ``lat``, an incident's ``jurisdiction``) are computed, never read.
@@ -443,6 +445,8 @@ def parse_json_object(text: str) -> dict[str, Any]:
 
 
 def _is_missing(value: Any) -> bool:
+    import pandas as pd
+
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -463,6 +467,8 @@ def _combine_needs(frame: pd.DataFrame, *, explicit: Mapping[str, str],
     them. Empty flat cells mean "none of this type". JSON that cannot be read is an
     error here and the cell becomes None, so the validator does not repeat it.
     """
+    import pandas as pd
+
     problems: list[Problem] = []
     flat: dict[str, str] = dict(explicit)
     for col in frame.columns:

@@ -9,9 +9,24 @@
 - :mod:`.layers` stores layer versions and scenarios; :mod:`.workflow` the
   request → offer → commit → accept → release workflow; :mod:`.accounts` local accounts.
 
-No Streamlit here.
+No Streamlit here. The names below are loaded on first use, so that importing a module of
+this package (the command line's ``commands_*``) does not import SQLAlchemy.
 """
 
-from mutualaid.store.engine import Store, database_url, open_store
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mutualaid.store.engine import Store, database_url, open_store
 
 __all__ = ["Store", "database_url", "open_store"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Store``, ``database_url`` and ``open_store`` from :mod:`.engine`, on first use."""
+    if name in __all__:
+        from mutualaid.store import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,12 +21,13 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
 
 from mutualaid.identity import ROLES, Actor, system_actor
-from mutualaid.store import accounts
-from mutualaid.store.engine import Store, open_store
+
+if TYPE_CHECKING:  # SQLAlchemy and the store are imported when a command runs, so that
+    # building the ``mutualaid`` parser stays fast (issue 11)
+    from mutualaid.store.engine import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -72,6 +73,10 @@ def _handler(action: Callable[[Store, argparse.Namespace, Actor], int]
     failure into a message and exit code 1."""
 
     def run(args: argparse.Namespace) -> int:
+        import sqlalchemy as sa
+
+        from mutualaid.store import accounts
+        from mutualaid.store.engine import open_store
         from mutualaid.store.migrate import upgrade
 
         where = f"mutualaid users {args.users_command}"
@@ -104,6 +109,8 @@ def _login_name() -> str:
 
 def _new_password(args: argparse.Namespace) -> tuple[str, bool]:
     """The password to set and whether it was generated (then it is printed once)."""
+    from mutualaid.store import accounts
+
     if args.password_stdin:
         if sys.stdin.isatty():  # typed by a person: ask without echoing it
             return getpass.getpass(f"password for {args.username}: "), False
@@ -113,6 +120,8 @@ def _new_password(args: argparse.Namespace) -> tuple[str, bool]:
 
 
 def _add(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    from mutualaid.store import accounts
+
     password, generated = _new_password(args)
     account = accounts.add_account(store, username=args.username, role=args.role,
                                    jurisdiction=args.jurisdiction, password=password,
@@ -125,6 +134,8 @@ def _add(store: Store, args: argparse.Namespace, actor: Actor) -> int:
 
 
 def _passwd(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    from mutualaid.store import accounts
+
     password, generated = _new_password(args)
     account = accounts.set_password(store, args.username, password, actor=actor)
     print(f"password of {account.username} set")
@@ -138,6 +149,8 @@ def _show_generated(username: str, password: str) -> None:
 
 
 def _disable(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    from mutualaid.store import accounts
+
     before = accounts.get_account(store, args.username)
     account = accounts.disable_account(store, args.username, actor=actor)
     done = "was already disabled" if before is not None and before.disabled else "disabled"
@@ -146,6 +159,8 @@ def _disable(store: Store, args: argparse.Namespace, actor: Actor) -> int:
 
 
 def _enable(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    from mutualaid.store import accounts
+
     before = accounts.get_account(store, args.username)
     account = accounts.enable_account(store, args.username, actor=actor)
     done = "was already enabled" if before is not None and not before.disabled else "enabled"
@@ -154,6 +169,8 @@ def _enable(store: Store, args: argparse.Namespace, actor: Actor) -> int:
 
 
 def _list(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    from mutualaid.store import accounts
+
     rows = [("username", "name", "role", "jurisdiction", "disabled")]
     rows += [(a.username, a.display_name, a.role, a.jurisdiction or "-",
               "yes" if a.disabled else "no") for a in accounts.list_accounts(store)]

@@ -29,15 +29,18 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Final, TextIO
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from mutualaid.errors import MutualAidError
 from mutualaid.text import neutralise_formula
-from mutualaid.store import audit, jsontext
-from mutualaid.store.engine import Store, database_url, open_store
-from mutualaid.store.tables import audit_log
+from mutualaid.store import jsontext
+
+if TYPE_CHECKING:  # SQLAlchemy and the store are imported by the commands that use them,
+    # so that building the ``mutualaid`` parser stays fast (issue 11)
+    import sqlalchemy as sa
+
+    from mutualaid.store import audit
+    from mutualaid.store.engine import Store
 
 EXIT_OK: Final[int] = 0
 EXIT_FAILED: Final[int] = 1
@@ -58,6 +61,10 @@ class StoreUnavailable(MutualAidError):
 def stored_rows(connection: sa.engine.Connection) -> Iterator[dict[str, Any]]:
     """Every row of the log, oldest first, as stored (``before`` / ``after`` are the
     stored JSON text, so a tampered row is exported as it now is)."""
+    import sqlalchemy as sa
+
+    from mutualaid.store.tables import audit_log
+
     result = connection.execute(sa.select(audit_log).order_by(audit_log.c.seq))
     for row in result:
         yield {column: getattr(row, column) for column in EXPORT_COLUMNS}
@@ -135,6 +142,11 @@ def open_existing(url: str | None = None) -> Store:
     StoreUnavailable
         Saying, in one line, what is wrong and what to do.
     """
+    import sqlalchemy as sa
+
+    from mutualaid.store.engine import database_url, open_store
+    from mutualaid.store.tables import audit_log
+
     url = url or database_url()
     try:
         parsed = sa.engine.make_url(url)
@@ -169,6 +181,10 @@ def open_existing(url: str | None = None) -> Store:
 def run_verify(args: argparse.Namespace) -> int:
     """``mutualaid audit verify``: exit 0 when the chain is intact, 1 naming the first
     bad row (or saying why the store cannot be read)."""
+    import sqlalchemy as sa
+
+    from mutualaid.store import audit
+
     try:
         store = open_existing()
     except StoreUnavailable as exc:
@@ -193,6 +209,8 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     """``mutualaid audit export``: every row, oldest first, as CSV or JSON, to
     standard output or ``--out FILE`` (written whole or not at all)."""
+    import sqlalchemy as sa
+
     try:
         store = open_existing()
     except StoreUnavailable as exc:

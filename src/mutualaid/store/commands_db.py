@@ -15,8 +15,6 @@ import getpass
 import sys
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from mutualaid.errors import MutualAidError, StoreFull
 
 EXIT_OK = 0
@@ -56,6 +54,8 @@ def _unreachable(command: str, url: str, exc: Exception) -> int:
 
 
 def _open_and_upgrade(command: str):
+    import sqlalchemy as sa
+
     from mutualaid.store import database_url, open_store
     from mutualaid.store.migrate import upgrade
 
@@ -122,6 +122,8 @@ def _sources(folder: Path, scenario) -> dict[str, str]:
 
 def run_load(args: argparse.Namespace) -> int:
     """``mutualaid load SCENARIO_DIR [--as USER]``: check the folder, then store it."""
+    import sqlalchemy as sa  # here, not at the top: building the parser stays fast
+
     from mutualaid.scenario import load_scenario
     from mutualaid.scenario import scenario_fingerprint
     from mutualaid.store.layers import KINDS, StaleLayer, save_scenario, version_numbers
