@@ -22,26 +22,10 @@ from mutualaid.store import database_url
 from mutualaid.store.engine import DISK_FULL_MESSAGE
 from mutualaid.text import literal, neutralise_formula
 from mutualaid.ui import layers_page
+from builders import collection, feature, point, square
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-
-
-def square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def feature(geometry: dict, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def collection(features: list[dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
 def write_scenario(folder: Path) -> Path:

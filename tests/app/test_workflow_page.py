@@ -5,7 +5,6 @@ first, requests and offers made from the page, and hostile ids kept as text."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
 from mutualaid.text import literal
+from builders import collection, point, square
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -35,36 +35,22 @@ ACCOUNTS = {"nora": ("coordinator", "NL-LI"), "nils": ("coordinator", "NL-LI"),
             "dieter": ("coordinator", "DE-NW"), "vera": ("viewer", "DE-NW")}
 
 
-def _square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def _point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def _collection(features: list[tuple[dict, dict]]) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features]})
-
-
 def write_scenario(folder: Path) -> Path:
     """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border,
     two boats at home. One incident's id is hostile Markdown."""
     folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_text(_collection([
-        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
-        ({"id": "NL-LI", "country": "NL"}, _square(5, 50))]))
-    (folder / "incidents.geojson").write_text(_collection([
+    (folder / "jurisdictions.geojson").write_bytes(collection([
+        ({"id": "DE-NW", "country": "DE"}, square(6, 50)),
+        ({"id": "NL-LI", "country": "NL"}, square(5, 50))]))
+    (folder / "incidents.geojson").write_bytes(collection([
         ({"id": "I-1", "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5}}, _point(6.5, 50.5)),
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5}}, point(6.5, 50.5)),
         ({"id": HOSTILE, "hazard": "flood", "severity": 3,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"pump": 1}}, _point(6.4, 50.4))]))
-    (folder / "resources.geojson").write_text(_collection([
-        ({"id": "R-1", "type": "boat", "quantity": 2}, _point(6.9, 50.9)),
-        ({"id": "R-2", "type": "boat", "quantity": 5}, _point(5.7, 50.8)),
-        ({"id": "R-3", "type": "pump", "quantity": 1}, _point(5.8, 50.8))]))
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"pump": 1}}, point(6.4, 50.4))]))
+    (folder / "resources.geojson").write_bytes(collection([
+        ({"id": "R-1", "type": "boat", "quantity": 2}, point(6.9, 50.9)),
+        ({"id": "R-2", "type": "boat", "quantity": 5}, point(5.7, 50.8)),
+        ({"id": "R-3", "type": "pump", "quantity": 1}, point(5.8, 50.8))]))
     (folder / "agreements.csv").write_text(
         "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8")
     return folder

@@ -5,7 +5,6 @@ Runs in a page whose requests may only go to this machine (see conftest.py).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import NATIONAL, edit, key_figures, with_crossings
 from mutualaid.scenario import load_scenario
+from builders import square, write_collection
 
 pytestmark = pytest.mark.e2e
 
@@ -226,30 +226,19 @@ SVG = '"><svg onload="window.top.__xss=3">'
 BREAKOUT = "</script><script>window.top.__xss=4</script>"
 
 
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _write(path: Path, features: list[tuple[dict, dict]]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}), encoding="utf-8")
-
-
 def write_hostile_scenario(folder: Path) -> Path:
     """Dutch boats for a German flood, every name and id a script-injection attempt."""
     folder.mkdir(parents=True)
-    _write(folder / "jurisdictions.geojson", [
-        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, _square(6.0, 50.0)),
-        ({"id": "NL-LI", "name": SVG, "country": "NL"}, _square(5.0, 50.0)),
+    write_collection(folder / "jurisdictions.geojson", [
+        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+        ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
     ])
-    _write(folder / "incidents.geojson", [
+    write_collection(folder / "incidents.geojson", [
         ({"id": SCRIPT, "name": IMG, "hazard": "flood", "severity": 5,
           "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 2, "pump": 1}},
          {"type": "Point", "coordinates": [6.5, 50.5]}),
     ])
-    _write(folder / "resources.geojson", [
+    write_collection(folder / "resources.geojson", [
         ({"id": SVG, "name": IMG, "type": "boat", "quantity": 3},
          {"type": "Point", "coordinates": [5.3, 50.2]}),
     ])

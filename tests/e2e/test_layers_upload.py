@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 import urllib.request
 from pathlib import Path
@@ -21,27 +20,11 @@ from browsing import open_offline_page, visit
 from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
 
 from mutualaid.settings import READ_TIMEOUT_ENV
+from builders import collection, feature, point, square
 
 pytestmark = pytest.mark.e2e
 
 MAP_IFRAME = "iframe[src*='streamlit_folium.st_folium']"
-
-
-def square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def feature(geometry: dict, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def collection(features: list[dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from meuse import collection, incident, write_meuse
+from builders import collection
+from meuse import incident, write_meuse
 
 from mutualaid.identity import Actor, system_actor
 from mutualaid.layers import load_layer

@@ -14,6 +14,7 @@ from mutualaid.allocation import REASONS, allocate, flows_geojson
 from mutualaid.allocation.prepare import cap_units
 from mutualaid.scenario import Scenario
 from mutualaid.travel import haversine_km
+from builders import agreements_csv, feature, point, square, write_scenario
 
 # Three 1-degree squares side by side: DE-A | NL-B | BE-C.
 JURISDICTIONS = {"DE-A": ("DE", 6.0), "NL-B": ("NL", 7.0), "BE-C": ("BE", 8.0)}
@@ -369,29 +370,21 @@ def test_milp_on_the_stage2_face_returns_a_point_of_that_face():
 
 # --- the command line ------------------------------------------------------------------------
 
-def _feature(props, lon, lat):
-    return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
-
-
 def _write_folder(folder, *, incidents_extra=()):
-    def fc(features):
-        return json.dumps({"type": "FeatureCollection", "features": features})
-
-    square = lambda x: [[[x, 50], [x + 1, 50], [x + 1, 51], [x, 51], [x, 50]]]
-    (folder / "jurisdictions.geojson").write_text(fc([
-        {"type": "Feature", "properties": {"id": j, "name": j, "country": c, "reserve": 0.5 if j == "DE-A" else 0},
-         "geometry": {"type": "Polygon", "coordinates": square(x)}} for j, (c, x) in JURISDICTIONS.items()]))
-    (folder / "incidents.geojson").write_text(fc([
-        _feature({"id": "I1", "hazard": "flood", "severity": 5, "status": "active",
-                  "reported_at": "2024-05-01T08:00:00Z", "needs": {"boat": 2, "helicopter": 1, "pump": 1}},
-                 7.2, 50.5),
-        _feature({"id": "I2", "hazard": "storm", "severity": 2, "reported_at": "2024-05-01T09:00:00Z",
-                  "needs": {"boat": 1}, "max_response_min": 90}, 6.4, 50.5),
-        *incidents_extra]))
-    (folder / "resources.geojson").write_text(fc([
-        _feature({"id": "R1", "type": "boat", "quantity": 2}, 6.8, 50.5),
-        _feature({"id": "R2", "type": "pump", "quantity": 1, "jurisdiction": "NL-B"}, 7.9, 50.5)]))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\nDE,NL,boat;pump,12.5\n")
+    write_scenario(folder, jurisdictions=[
+        feature(square(x, 50), id=j, name=j, country=c, reserve=0.5 if j == "DE-A" else 0)
+        for j, (c, x) in JURISDICTIONS.items()
+    ], incidents=[
+        feature({"id": "I1", "hazard": "flood", "severity": 5, "status": "active",
+                 "reported_at": "2024-05-01T08:00:00Z", "needs": {"boat": 2, "helicopter": 1, "pump": 1}},
+                point(7.2, 50.5)),
+        feature({"id": "I2", "hazard": "storm", "severity": 2, "reported_at": "2024-05-01T09:00:00Z",
+                 "needs": {"boat": 1}, "max_response_min": 90}, point(6.4, 50.5)),
+        *incidents_extra,
+    ], resources=[
+        feature({"id": "R1", "type": "boat", "quantity": 2}, point(6.8, 50.5)),
+        feature({"id": "R2", "type": "pump", "quantity": 1, "jurisdiction": "NL-B"}, point(7.9, 50.5)),
+    ], agreements=agreements_csv("DE,NL,boat;pump,12.5"))
 
 
 def test_cli_allocate_writes_the_plan_and_its_flows(tmp_path, capsys):
@@ -433,8 +426,8 @@ def test_cli_allocate_prints_only_the_plan_on_standard_output(tmp_path):
 def test_cli_allocate_rejects_an_invalid_scenario(tmp_path, capsys):
     from mutualaid.cli import main
 
-    _write_folder(tmp_path, incidents_extra=[_feature({"id": "I3", "hazard": "flood", "severity": "extreme",
-                                                       "reported_at": "2024-05-01T08:00:00Z"}, 7.0, 50.5)])
+    _write_folder(tmp_path, incidents_extra=[feature({"id": "I3", "hazard": "flood", "severity": "extreme",
+                                                      "reported_at": "2024-05-01T08:00:00Z"}, point(7.0, 50.5))])
     assert main(["allocate", str(tmp_path)]) == 1
     assert "severity" in capsys.readouterr().err
 
