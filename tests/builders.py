@@ -86,6 +86,28 @@ def agreements_csv(*rows: str, header: str = AGREEMENTS_HEADER) -> str:
     return "".join(f"{line}\n" for line in (header, *rows))
 
 
+def incident(x: float, y: float, id_: str, *, needs: dict, severity: int = 3,
+             hazard: str = "flood", reported_at: str = "2021-07-14T17:30:00Z",
+             **more: object) -> dict:
+    """An incident Feature at (*x*, *y*) with its *needs* (``{"boat": 2}``) and the
+    other properties *more*."""
+    return feature(point(x, y), id=id_, hazard=hazard, severity=severity,
+                   reported_at=reported_at, needs=needs, **more)
+
+
+def resource(x: float, y: float, id_: str, *, type: str, quantity: int,  # noqa: A002 - the field
+             **more: object) -> dict:
+    """A resource Feature at (*x*, *y*): *quantity* units of *type*, the other
+    properties *more*."""
+    return feature(point(x, y), id=id_, type=type, quantity=quantity, **more)
+
+
+#: Two boats near Köln (DE-NW); five boats and a pump near Maastricht (NL-LI).
+BOATS_AND_A_PUMP: tuple[dict, ...] = (resource(6.9, 50.9, "R-1", type="boat", quantity=2),
+                                      resource(5.7, 50.8, "R-2", type="boat", quantity=5),
+                                      resource(5.8, 50.8, "R-3", type="pump", quantity=1))
+
+
 #: The default jurisdictions: DE-NW (longitude 6..7) and NL-LI (5..6), latitude 50..51.
 JURISDICTIONS: tuple[dict, ...] = (feature(square(6, 50), id="DE-NW", country="DE"),
                                    feature(square(5, 50), id="NL-LI", country="NL"))
@@ -217,3 +239,108 @@ def write_layer_file(frame, fmt: str, folder: Path, *, name: str = "layer") -> P
     else:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return path
+
+
+def write_one_flood(folder: Path) -> Path:
+    """The smallest scenario: :data:`JURISDICTIONS`, a flood in DE-NW needing 2 boats,
+    4 boats in DE-NW, and DE may help NL. Returns *folder*."""
+    return write_scenario(folder, incidents=[
+        feature(point(6.5, 50.5), id="I-1", hazard="flood", severity=3,
+                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
+    ], resources=[
+        feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
+    ], agreements=agreements_csv("DE,NL,*,20"))
+
+
+def write_erft_boats(folder: Path, *,
+                     agreements: str = agreements_csv("NL,DE,*,20", "NL-LI,DE-NW,pump,5")) -> Path:
+    """Boats in Limburg help a flood in North Rhine-Westphalia across the border: the
+    flood I-1 (severity 5) needs 5 boats; 2 boats near Köln, 5 near Maastricht.
+    Returns *folder*."""
+    return write_scenario(folder, incidents=[
+        incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5}),
+    ], resources=BOATS_AND_A_PUMP[:2], agreements=agreements)
+
+
+# --- validation reports ---------------------------------------------------------------------
+
+def errors(report) -> list:  # noqa: ANN001 - a mutualaid.layers.problems.Report
+    """The errors of *report* (its warnings left out)."""
+    return [p for p in report.problems if p.severity == "error"]
+
+
+def only_error(report, field: str):  # noqa: ANN001, ANN201 - a Report, its Problem
+    """The one error of *report*, asserted to be about *field*."""
+    errs = errors(report)
+    assert len(errs) == 1, report.lines()
+    assert errs[0].field == field
+    return errs[0]
+
+
+def jurisdictions_frame():  # -> geopandas.GeoDataFrame
+    """Canonical jurisdictions to place points in: DE-NW (longitude 6..9) and NL-LI
+    (5..6), latitude 50..52, no reserve."""
+    import geopandas as gpd
+    from shapely import box
+
+    return gpd.GeoDataFrame({"id": ["DE-NW", "NL-LI"], "name": ["NRW", "Limburg"],
+                             "country": ["DE", "NL"], "reserve": [0.0, 0.0]},
+                            geometry=[box(6, 50, 9, 52), box(5, 50, 6, 52)], crs="EPSG:4326")
+
+
+# --- canonical scenarios in memory ----------------------------------------------------------
+
+#: Three 1-degree squares side by side, latitude 50..51: DE-A | NL-B | BE-C, by
+#: ``{id: (country, western longitude)}``.
+ROW_OF_THREE: dict[str, tuple[str, float]] = {"DE-A": ("DE", 6.0), "NL-B": ("NL", 7.0),
+                                              "BE-C": ("BE", 8.0)}
+
+
+def canonical_scenario(resources, incidents, agreements=(), *, reserves=None,  # noqa: ANN001
+                       travel_times=None, quantity: int | None = 1,
+                       reported_at: str = "2024-05-01T08:00", name: str = "test"):
+    """A scenario in the canonical shape (no files), from short specs, in the
+    :data:`ROW_OF_THREE` jurisdictions (with *reserves* ``{id: share}``).
+
+    *resources* and *incidents* are dicts of their columns (``lon``/``lat`` for the
+    point); resources have *quantity* units unless they say (None: no default), incidents
+    severity 3, status active, hazard flood, all reported at *reported_at* (UTC).
+    *agreements* are ``(from, to, resource types, border delay)`` tuples, *travel_times*
+    ``(resource id, incident id, minutes)`` rows."""
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import box
+
+    from mutualaid.scenario import Scenario
+
+    reserves = reserves or {}
+    jur = gpd.GeoDataFrame({
+        "id": list(ROW_OF_THREE), "name": list(ROW_OF_THREE),
+        "country": [c for c, _ in ROW_OF_THREE.values()],
+        "reserve": [float(reserves.get(j, 0.0)) for j in ROW_OF_THREE],
+    }, geometry=[box(x, 50, x + 1, 51) for _, x in ROW_OF_THREE.values()], crs=4326)
+    defaults = {"status": "available", "speed_kmh": np.nan}
+    if quantity is not None:
+        defaults = {"quantity": quantity, **defaults}
+    res = pd.DataFrame([{**defaults, **r} for r in resources],
+                       columns=["id", "type", "quantity", "status", "jurisdiction", "speed_kmh",
+                                "lon", "lat"])
+    res.insert(1, "name", res["id"])
+    inc = pd.DataFrame([{"severity": 3, "status": "active", "max_response_min": np.nan, **i}
+                        for i in incidents],
+                       columns=["id", "severity", "status", "needs", "max_response_min",
+                                "jurisdiction", "lon", "lat"])
+    inc.insert(1, "name", inc["id"])
+    inc.insert(2, "hazard", "flood")
+    inc.insert(5, "reported_at", pd.Timestamp(reported_at, tz="UTC"))
+    ag = pd.DataFrame([{"from": a[0], "to": a[1], "resource_types": tuple(a[2]),
+                        "border_delay_min": float(a[3])} for a in agreements],
+                      columns=["from", "to", "resource_types", "border_delay_min"])
+    tt = None if travel_times is None else pd.DataFrame(
+        travel_times, columns=["resource_id", "incident_id", "minutes"])
+    return Scenario(
+        jurisdictions=jur,
+        incidents=gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
+        resources=gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
+        agreements=ag, travel_times=tt, name=name)

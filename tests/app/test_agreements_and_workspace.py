@@ -23,36 +23,15 @@ from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui import agreements_page
 from mutualaid.ui.catalog import scenario_fingerprint
 from mutualaid.workspace import add_layer, new_workspace
-from builders import collection, point, square
+from builders import collection, point, write_erft_boats
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 
 
-def write_scenario(folder: Path) -> Path:
-    """Boats in Limburg help a flood in North Rhine-Westphalia across the border."""
-    folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_bytes(collection([
-        ({"id": "DE-NW", "country": "DE"}, square(6, 50)),
-        ({"id": "NL-LI", "country": "NL"}, square(5, 50)),
-    ]))
-    (folder / "incidents.geojson").write_bytes(collection([
-        ({"id": "I-1", "hazard": "flood", "severity": 5, "reported_at": "2021-07-14T17:30:00Z",
-          "needs": {"boat": 5}}, point(6.5, 50.5)),
-    ]))
-    (folder / "resources.geojson").write_bytes(collection([
-        ({"id": "R-1", "type": "boat", "quantity": 2}, point(6.9, 50.9)),
-        ({"id": "R-2", "type": "boat", "quantity": 5}, point(5.7, 50.8)),
-    ]))
-    (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,20\nNL-LI,DE-NW,pump,5\n",
-        encoding="utf-8")
-    return folder
-
-
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = write_scenario(tmp_path / "erft")
+    path = write_erft_boats(tmp_path / "erft")
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(path))
     return path
 

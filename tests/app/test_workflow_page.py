@@ -23,7 +23,8 @@ from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
 from mutualaid.text import literal
-from builders import collection, point, square
+import builders
+from builders import BOATS_AND_A_PUMP, incident
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -38,22 +39,10 @@ ACCOUNTS = {"nora": ("coordinator", "NL-LI"), "nils": ("coordinator", "NL-LI"),
 def write_scenario(folder: Path) -> Path:
     """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border,
     two boats at home. One incident's id is hostile Markdown."""
-    folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_bytes(collection([
-        ({"id": "DE-NW", "country": "DE"}, square(6, 50)),
-        ({"id": "NL-LI", "country": "NL"}, square(5, 50))]))
-    (folder / "incidents.geojson").write_bytes(collection([
-        ({"id": "I-1", "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5}}, point(6.5, 50.5)),
-        ({"id": HOSTILE, "hazard": "flood", "severity": 3,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"pump": 1}}, point(6.4, 50.4))]))
-    (folder / "resources.geojson").write_bytes(collection([
-        ({"id": "R-1", "type": "boat", "quantity": 2}, point(6.9, 50.9)),
-        ({"id": "R-2", "type": "boat", "quantity": 5}, point(5.7, 50.8)),
-        ({"id": "R-3", "type": "pump", "quantity": 1}, point(5.8, 50.8))]))
-    (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8")
-    return folder
+    return builders.write_scenario(folder, incidents=[
+        incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5}),
+        incident(6.4, 50.4, HOSTILE, severity=3, needs={"pump": 1}),
+    ], resources=BOATS_AND_A_PUMP)
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from browsing import visit
-from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
+from browsing import hover_tooltip, visit
+from playwright_api import Frame, Page, expect
 
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import NATIONAL, edit, key_figures, with_crossings
@@ -98,16 +98,7 @@ def hover_flow(page: Page, frame: Frame, spot: dict) -> str:
     page.locator(MAP_IFRAME).scroll_into_view_if_needed()  # the mouse only reaches the view
     box = page.locator(MAP_IFRAME).bounding_box()
     x, y = box["x"] + spot["x"], box["y"] + spot["y"]
-    tooltip = frame.locator(".leaflet-tooltip", has_text="Agreement")
-    for attempt in range(40):
-        page.mouse.move(x + attempt % 2, y)
-        try:
-            tooltip.wait_for(state="visible", timeout=250)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(tooltip).to_be_visible()
-    return tooltip.inner_text()
+    return hover_tooltip(page, frame, x, y, showing="Agreement")
 
 
 # A spot on a national flow line away from every point (incident, resource, ring:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import visit
-from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
+from browsing import hover_tooltip, visit
+from playwright_api import Frame, Page, expect
 
 from mutualaid.scenario import load_scenario
 from mutualaid.ui.catalog import find_scenarios
@@ -136,25 +136,6 @@ def clear_point(frame: Frame, features: list[dict], kind: str) -> dict:
 def feature_at(page: Page, frame: Frame, feature: dict) -> tuple[float, float]:
     box = page.locator(MAP_IFRAME).bounding_box()
     return box["x"] + feature["x"], box["y"] + feature["y"]
-
-
-def hover_tooltip(page: Page, frame: Frame, x: float, y: float, *, showing: str) -> str:
-    """Move the mouse there; return the text (as the browser shows it) of the tooltip
-    that shows *showing*.
-
-    Leaflet's canvas looks at the mouse at most every 32 ms and ignores moves in
-    between, so the mouse is nudged by a pixel until the tooltip is there.
-    """
-    tooltip = frame.locator(".leaflet-tooltip", has_text=showing)
-    for attempt in range(40):
-        page.mouse.move(x + attempt % 2, y)
-        try:
-            tooltip.wait_for(state="visible", timeout=250)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(tooltip).to_be_visible()
-    return tooltip.inner_text()
 
 
 def selected_text(page: Page) -> str:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
 
 from mutualaid.allocation import REASONS, allocate, flows_geojson
 from mutualaid.allocation.prepare import cap_units
 from mutualaid.scenario import Scenario
 from mutualaid.travel import haversine_km
-from builders import agreements_csv, feature, point, square, write_scenario
+from builders import (
+    ROW_OF_THREE, agreements_csv, canonical_scenario, feature, point, square, write_scenario,
+)
 
 # Three 1-degree squares side by side: DE-A | NL-B | BE-C.
-JURISDICTIONS = {"DE-A": ("DE", 6.0), "NL-B": ("NL", 7.0), "BE-C": ("BE", 8.0)}
+JURISDICTIONS = ROW_OF_THREE
 CONTRACT_ASSIGNMENT_KEYS = {"resource_id", "incident_id", "type", "units", "minutes",
                             "from_jurisdiction", "to_jurisdiction", "cross_border"}
 CONTRACT_SUMMARY_KEYS = {"weighted_coverage", "unit_minutes", "units_assigned", "units_needed",
@@ -26,34 +26,8 @@ CONTRACT_SUMMARY_KEYS = {"weighted_coverage", "unit_minutes", "units_assigned", 
 
 def make(resources, incidents, agreements=(), *, reserves=None, travel_times=None) -> Scenario:
     """A scenario in the canonical shape, from short specs."""
-    reserves = reserves or {}
-    jur = gpd.GeoDataFrame({
-        "id": list(JURISDICTIONS), "name": list(JURISDICTIONS),
-        "country": [c for c, _ in JURISDICTIONS.values()],
-        "reserve": [float(reserves.get(j, 0.0)) for j in JURISDICTIONS],
-    }, geometry=[box(x, 50, x + 1, 51) for _, x in JURISDICTIONS.values()], crs=4326)
-    res = pd.DataFrame([{"quantity": 1, "status": "available", "speed_kmh": np.nan, **r}
-                        for r in resources],
-                       columns=["id", "type", "quantity", "status", "jurisdiction", "speed_kmh",
-                                "lon", "lat"])
-    res.insert(1, "name", res["id"])
-    inc = pd.DataFrame([{"severity": 3, "status": "active", "max_response_min": np.nan, **i}
-                        for i in incidents],
-                       columns=["id", "severity", "status", "needs", "max_response_min",
-                                "jurisdiction", "lon", "lat"])
-    inc.insert(1, "name", inc["id"])
-    inc.insert(2, "hazard", "flood")
-    inc.insert(5, "reported_at", pd.Timestamp("2024-05-01T08:00", tz="UTC"))
-    ag = pd.DataFrame([{"from": a[0], "to": a[1], "resource_types": tuple(a[2]),
-                        "border_delay_min": float(a[3])} for a in agreements],
-                      columns=["from", "to", "resource_types", "border_delay_min"])
-    tt = None if travel_times is None else pd.DataFrame(
-        travel_times, columns=["resource_id", "incident_id", "minutes"])
-    return Scenario(
-        jurisdictions=jur,
-        incidents=gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
-        resources=gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
-        agreements=ag, travel_times=tt, name="test")
+    return canonical_scenario(resources, incidents, agreements, reserves=reserves,
+                              travel_times=travel_times)
 
 
 def R(rid, rtype, jurisdiction, lon, lat=50.5, **kw):
