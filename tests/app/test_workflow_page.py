@@ -10,17 +10,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from signed import sign_in_session
+from signed import app_store, sign_in_session
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import load_scenario
-from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV
-from mutualaid.store import audit, open_store, workflow
+from mutualaid.store import audit, workflow
 from mutualaid.store.accounts import add_account
-from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
-from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
 from mutualaid.text import literal
 import builders
@@ -48,12 +45,7 @@ def write_scenario(folder: Path) -> Path:
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The scenario stored as "erft" and the four accounts; no request yet."""
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv(FIRST_RUN_ENV, "0")
-    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
-    opened = open_store(url)
-    upgrade(opened)
+    opened = app_store(tmp_path, monkeypatch)
     result = load_scenario(write_scenario(tmp_path / "erft"))
     assert result.ok
     admin = system_actor("test")
@@ -325,12 +317,7 @@ def test_cancel_a_request_from_the_page(store, offered):
 
 
 def test_no_stored_scenario_is_a_note(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv(FIRST_RUN_ENV, "0")
-    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
-    empty = open_store(url)
-    upgrade(empty)
+    empty = app_store(tmp_path, monkeypatch, name="empty.sqlite")
     add_account(empty, username="vera", role="viewer", jurisdiction="DE-NW",
                 password=PASSWORD, actor=system_actor("test"))
     at = open_board("vera")
