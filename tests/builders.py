@@ -344,3 +344,13 @@ def canonical_scenario(resources, incidents, agreements=(), *, reserves=None,  #
         incidents=gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
         resources=gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
         agreements=ag, travel_times=tt, name=name)
+
+
+def loaded_scenario(folder: Path):  # -> mutualaid.scenario.Scenario
+    """The scenario in *folder*, read and checked by ``load_scenario``; asserted to load
+    (the reports shown if not)."""
+    from mutualaid.scenario import load_scenario
+
+    result = load_scenario(folder)
+    assert result.scenario is not None, [r.lines() for r in result.reports]
+    return result.scenario

@@ -36,8 +36,8 @@ from mutualaid.plan_figures import (
     weighted_share,
     with_crossings,
 )
-from mutualaid.scenario import Scenario, load_scenario
-from builders import point, square, write_collection
+from mutualaid.scenario import Scenario
+from builders import loaded_scenario, point, square, write_collection
 
 # --- a small scenario, written and read back as the app does -------------------------------
 
@@ -80,9 +80,7 @@ def write_scenario(folder: Path, *, agreements: str = AGREEMENTS) -> Path:
 
 @pytest.fixture
 def scenario(tmp_path) -> Scenario:
-    result = load_scenario(write_scenario(tmp_path / "s"))
-    assert result.scenario is not None, [r.lines() for r in result.reports]
-    return result.scenario
+    return loaded_scenario(write_scenario(tmp_path / "s"))
 
 
 def a_row(rid, iid, rtype, units, minutes, frm, to, **extra) -> dict:

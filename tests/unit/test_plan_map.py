@@ -25,7 +25,7 @@ from mutualaid.maps.plan import (
     unmet_points,
 )
 from mutualaid.scenario import Scenario, load_scenario
-from builders import point, square, write_collection
+from builders import loaded_scenario, point, square, write_collection
 
 XSS = '<img src=x onerror="window.__xss=1">'
 BREAKOUT = "</script><script>window.__xss=2</script>"
@@ -65,9 +65,7 @@ def write_scenario(folder: Path, *, text: str = "") -> Path:
 
 @pytest.fixture
 def scenario(tmp_path) -> Scenario:
-    result = load_scenario(write_scenario(tmp_path / "s"))
-    assert result.scenario is not None, [r.lines() for r in result.reports]
-    return result.scenario
+    return loaded_scenario(write_scenario(tmp_path / "s"))
 
 
 def build(scenario: Scenario, plan=None) -> tuple[folium.Map, object]:
