@@ -1,5 +1,6 @@
-"""The test builders: GeoJSON geometries, features and collections, and small scenario
-folders written as files, for the unit, app, store and browser tests alike.
+"""The test builders, for the unit, app, store and browser tests alike: GeoJSON
+geometries, features and collections; small scenario folders written as files; layer
+files in every accepted format; validation-report helpers; canonical scenarios in memory.
 
 ``from builders import square, point, feature, collection, write_scenario`` works from
 every test folder: tests/ is on ``sys.path`` through its conftest.py (pytest's "prepend"
@@ -68,7 +69,8 @@ def as_feature(item: object) -> object:
 
 def collection(*features: object, **members: object) -> bytes:
     """A GeoJSON FeatureCollection of *features* (Feature dicts or (geometry, properties)
-    tuples, given one by one or as one list) with the extra top-level *members* (``crs``...), as UTF-8 bytes."""
+    tuples, given one by one or as one list) with the extra top-level *members*
+    (``crs``...), as UTF-8 bytes."""
     if len(features) == 1 and isinstance(features[0], list):
         features = tuple(features[0])
     return json.dumps({"type": "FeatureCollection",

@@ -64,7 +64,8 @@ def app_test(script: str = APP, *, role: str = "admin", jurisdiction: str | None
     return sign_in_session(AppTest.from_file(script, default_timeout=default_timeout), name)
 
 
-def app_store(tmp_path: Path, monkeypatch, *, name: str = "store.sqlite"):  # noqa: ANN001, ANN201 - a MonkeyPatch, a Store
+def app_store(tmp_path: Path, monkeypatch,  # noqa: ANN001 - a MonkeyPatch
+              *, name: str = "store.sqlite"):  # noqa: ANN201 - a Store
     """A new, upgraded SQLite store ``tmp_path/<name>``, the one the app under test
     opens (``MUTUALAID_DATABASE_URL``): no first run's samples or demo accounts, and no
     scenario folder, so the first run's default page (Overview) stops at once. The caller

@@ -82,8 +82,9 @@ def store(store_url: str) -> Iterator[Store]:
     opened.dispose()
 
 
-def insert_offers(connection, *, name: str, unit_type: str, quantities: dict[str, int],  # noqa: ANN001 - a Connection
-                  lines_per_offer, minutes: float, when) -> tuple[int, list[int]]:  # noqa: ANN001
+def insert_offers(connection, *, name: str, unit_type: str,  # noqa: ANN001 - a Connection
+                  quantities: dict[str, int], lines_per_offer, minutes: float,  # noqa: ANN001
+                  when) -> tuple[int, list[int]]:  # noqa: ANN001 - a datetime
     """Rows written directly, in *connection*'s transaction: a scenario *name* with DE-A's
     units of *unit_type* (``{resource id: quantity}``), one open request of NL-B, one
     plan, and one proposed offer of DE-A to NL-B per entry of *lines_per_offer* (its
@@ -115,3 +116,16 @@ def insert_offers(connection, *, name: str, unit_type: str, quantities: dict[str
              "units": n, "minutes": minutes} for rid, n in lines])
         ids.append(offer_id)
     return scenario_id, ids
+
+
+def upgrade_to(store: Store, revision: str) -> None:
+    """*store*'s schema migrated (by Alembic, in one transaction) up to *revision* only,
+    to test a later migration on rows an older schema wrote."""
+    from alembic import command
+
+    from mutualaid.store.migrate import _config
+
+    config = _config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
