@@ -65,17 +65,13 @@ def test_read_layer_gives_back_the_frame_written_in_each_format(fmt, tmp_path):
 
 # --- load_layer: the canonical layer of each kind ----------------------------------------
 
-def _square(x: float) -> shapely.Polygon:
-    return shapely.box(x, 50, x + 1, 51)
-
-
 #: What a planner's file holds, per layer kind: flat columns every format can carry
 #: (a need per ``need_<type>`` column, not a nested ``needs`` object), accents included.
 SOURCES = {
     "jurisdictions": lambda: gpd.GeoDataFrame(
         {"id": ["DE-NW", "NL-LI"], "name": ["Nordrhein-Westfalen", "Limburg"],
          "country": ["DE", "NL"], "reserve": [0.2, 0.0]},
-        geometry=[_square(6), _square(5)], crs="EPSG:4326"),
+        geometry=[shapely.box(6, 50, 7, 51), shapely.box(5, 50, 6, 51)], crs="EPSG:4326"),
     "incidents": lambda: gpd.GeoDataFrame(
         {"id": ["I-1", "I-2"], "name": ["Erft flood", "Geul, Valkenburg"],
          "hazard": ["flood", "storm"], "severity": [5, 2],
