@@ -5,30 +5,16 @@
 Used by tests/store/test_sharing_store.py, tests/store/test_workflow.py,
 tests/app/test_sharing_access.py, tests/app/test_audit_page.py and
 tests/e2e/test_audit_leak.py (tests/ is on ``sys.path`` through its conftest.py).
+The GeoJSON builders are those of tests/builders.py.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from builders import agreements_csv, point, square, write_scenario
+
 Feature = tuple[dict, dict]  # (geometry, properties)
-
-
-def square(x: float) -> dict:
-    """A 1-degree square from longitude *x*, latitude 50 to 51."""
-    return {"type": "Polygon", "coordinates": [[[x, 50], [x + 1, 50], [x + 1, 51], [x, 51],
-                                                [x, 50]]]}
-
-
-def point(x: float, y: float = 50.5) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def collection(*features: Feature) -> bytes:
-    """A GeoJSON FeatureCollection of (geometry, properties) pairs, as bytes."""
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": g} for g, p in features]}).encode()
 
 
 def incident(x: float, id_: str, *, severity: int = 3, boats: int = 1, **extra) -> Feature:
@@ -68,16 +54,11 @@ def write_meuse(folder: Path, *incidents: Feature,
                 resources: tuple[Feature, ...] = RESOURCES) -> Path:
     """The scenario's four files in *folder* (created), with *incidents* (and
     *resources*, default :data:`RESOURCES`)."""
-    folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_bytes(collection(
+    return write_scenario(folder, jurisdictions=[
         (square(6), {"id": "DE-NW", "country": "DE"}),
         (square(5), {"id": "NL-LI", "country": "NL"}),
-        (square(4), {"id": "BE-WLG", "country": "BE"})))
-    (folder / "incidents.geojson").write_bytes(collection(*incidents))
-    (folder / "resources.geojson").write_bytes(collection(*resources))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "DE,NL,*,20\n", encoding="utf-8")
-    return folder
+        (square(4), {"id": "BE-WLG", "country": "BE"})],
+        incidents=incidents, resources=resources, agreements=agreements_csv("DE,NL,*,20"))
 
 
 #: The coordinators of :func:`store_secrets`: two owners and a stranger to both.

@@ -62,3 +62,21 @@ def app_test(script: str = APP, *, role: str = "admin", jurisdiction: str | None
     name = ensure_account(username or f"{role}-tester", role=role, jurisdiction=jurisdiction,
                           display_name=display_name)
     return sign_in_session(AppTest.from_file(script, default_timeout=default_timeout), name)
+
+
+def app_store(tmp_path: Path, monkeypatch,  # noqa: ANN001 - a MonkeyPatch
+              *, name: str = "store.sqlite"):  # noqa: ANN201 - a Store
+    """A new, upgraded SQLite store ``tmp_path/<name>``, the one the app under test
+    opens (``MUTUALAID_DATABASE_URL``): no first run's samples or demo accounts, and no
+    scenario folder, so the first run's default page (Overview) stops at once. The caller
+    disposes of it."""
+    from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV
+    from mutualaid.store.engine import DATABASE_URL_ENV
+
+    url = f"sqlite:///{tmp_path / name}"
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    monkeypatch.setenv(FIRST_RUN_ENV, "0")
+    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+    opened = open_store(url)
+    upgrade(opened)
+    return opened

@@ -8,7 +8,6 @@ each page shows is compared with the real optimiser run on the same edited scena
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -24,50 +23,15 @@ from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui import agreements_page
 from mutualaid.ui.catalog import scenario_fingerprint
 from mutualaid.workspace import add_layer, new_workspace
+from builders import collection, point, write_erft_boats
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 
 
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def _collection(features: list[tuple[dict, dict]]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}).encode()
-
-
-def write_scenario(folder: Path) -> Path:
-    """Boats in Limburg help a flood in North Rhine-Westphalia across the border."""
-    folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_bytes(_collection([
-        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
-        ({"id": "NL-LI", "country": "NL"}, _square(5, 50)),
-    ]))
-    (folder / "incidents.geojson").write_bytes(_collection([
-        ({"id": "I-1", "hazard": "flood", "severity": 5, "reported_at": "2021-07-14T17:30:00Z",
-          "needs": {"boat": 5}}, _point(6.5, 50.5)),
-    ]))
-    (folder / "resources.geojson").write_bytes(_collection([
-        ({"id": "R-1", "type": "boat", "quantity": 2}, _point(6.9, 50.9)),
-        ({"id": "R-2", "type": "boat", "quantity": 5}, _point(5.7, 50.8)),
-    ]))
-    (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,20\nNL-LI,DE-NW,pump,5\n",
-        encoding="utf-8")
-    return folder
-
-
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = write_scenario(tmp_path / "erft")
+    path = write_erft_boats(tmp_path / "erft")
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(path))
     return path
 
@@ -210,9 +174,9 @@ def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Pa
     assert before["Units assigned / needed"] == "5 / 5"
     at = at.switch_page("pages/layers.py").run()  # signed in as an admin (app_test)
     at.selectbox(key="layers.kind").set_value("incidents")
-    upload = _collection([({"id": "I-2", "hazard": "flood", "severity": 4,
+    upload = collection([({"id": "I-2", "hazard": "flood", "severity": 4,
                             "reported_at": "2021-07-15T08:00:00Z", "need_boat": 3},
-                           _point(5.5, 50.5))])
+                           point(5.5, 50.5))])
     at.file_uploader(key="layers.upload").set_value(("more.geojson", upload,
                                                      "application/geo+json"))
     at.run()

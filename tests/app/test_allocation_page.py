@@ -21,6 +21,7 @@ from mutualaid.scenario import Scenario, load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui import allocation
 from mutualaid.ui.catalog import scenario_fingerprint
+from builders import square, write_collection
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -92,29 +93,18 @@ def top_exporter(scenario: Scenario) -> tuple[str, int]:
 
 # --- a small scenario written in the test ---------------------------------------------------
 
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _write(path: Path, features: list[tuple[dict, dict]]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}), encoding="utf-8")
-
-
 def write_scenario(folder: Path, *, name: str = "Erft flood") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / "jurisdictions.geojson", [
-        ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, _square(6, 50)),
-        ({"id": "NL-LI", "name": "Limburg", "country": "NL", "reserve": 0.2}, _square(5, 50)),
+    write_collection(folder / "jurisdictions.geojson", [
+        ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, square(6, 50)),
+        ({"id": "NL-LI", "name": "Limburg", "country": "NL", "reserve": 0.2}, square(5, 50)),
     ])
-    _write(folder / "incidents.geojson", [
+    write_collection(folder / "incidents.geojson", [
         ({"id": "I-1", "name": name, "hazard": "flood", "severity": 5,
           "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5, "pump": 1}},
          {"type": "Point", "coordinates": [6.5, 50.5]}),
     ])
-    _write(folder / "resources.geojson", [
+    write_collection(folder / "resources.geojson", [
         ({"id": "R-1", "name": name, "type": "boat", "quantity": 2},
          {"type": "Point", "coordinates": [6.9, 50.9]}),
         ({"id": "R-2", "name": "Boats, Maastricht", "type": "boat", "quantity": 5},

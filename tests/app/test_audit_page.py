@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from signed import sign_in_session
+from signed import app_store, sign_in_session
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.identity import system_actor
-from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV
-from mutualaid.store import audit, open_store
+from mutualaid.store import audit
 from mutualaid.store.accounts import add_account
-from mutualaid.store.engine import DATABASE_URL_ENV
-from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import audit_log
 from mutualaid.text import literal
 from mutualaid.ui import audit_page
@@ -32,13 +29,7 @@ HOSTILE_VALUE = "<img src=x onerror=alert(1)> **bold** :red[x]"
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A store with an admin's account and four audited changes on two days."""
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv(FIRST_RUN_ENV, "0")
-    # No scenario folders: the first run's default page (Overview) stops at once.
-    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
-    opened = open_store(url)
-    upgrade(opened)
+    opened = app_store(tmp_path, monkeypatch)
     admin = system_actor("test")
     add_account(opened, username="vera", role="admin", jurisdiction="DE-NW",
                 password=PASSWORD, actor=admin, now=T0 - timedelta(days=1))  # row 1
@@ -268,12 +259,8 @@ def test_a_stranger_reads_no_foreign_secret_on_the_page_nor_in_its_downloads(tmp
     from mutualaid.identity import Actor
     from mutualaid.store import workflow
 
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
-    opened = open_store(url)
+    opened = app_store(tmp_path, monkeypatch)
     try:
-        upgrade(opened)
         store_secrets(opened, tmp_path / "meuse", password=PASSWORD)
         bea = Actor("bea", "coordinator", "BE-WLG")
         with pytest.raises(workflow.Denied):

@@ -22,44 +22,10 @@ from mutualaid.store import database_url
 from mutualaid.store.engine import DISK_FULL_MESSAGE
 from mutualaid.text import literal, neutralise_formula
 from mutualaid.ui import layers_page
+from builders import collection, feature, point, square, write_one_flood
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
-
-
-def square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def feature(geometry: dict, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def collection(features: list[dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
-
-
-def write_scenario(folder: Path) -> Path:
-    folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_bytes(collection([
-        feature(square(6.0, 50.0), id="DE-NW", country="DE"),
-        feature(square(5.0, 50.0), id="NL-LI", country="NL"),
-    ]))
-    (folder / "incidents.geojson").write_bytes(collection([
-        feature(point(6.5, 50.5), id="I-1", hazard="flood", severity=3,
-                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
-    ]))
-    (folder / "resources.geojson").write_bytes(collection([
-        feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
-    ]))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "DE,NL,*,20\n", encoding="utf-8")
-    return folder
 
 
 def incidents_upload(*, hazard_column: str = "what", severity: object = 4) -> bytes:
@@ -74,7 +40,7 @@ def incidents_upload(*, hazard_column: str = "what", severity: object = 4) -> by
 
 @pytest.fixture
 def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = write_scenario(tmp_path / "erft")
+    folder = write_one_flood(tmp_path / "erft")
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(folder))
     return folder
 
@@ -355,7 +321,7 @@ def _workspace_script(folder: str) -> None:
 
 
 def test_current_scenario_is_the_stored_one_for_every_session(tmp_path: Path):
-    folder = write_scenario(tmp_path / "erft")
+    folder = write_one_flood(tmp_path / "erft")
     at = AppTest.from_function(_workspace_script, args=(str(folder),),
                                default_timeout=120).run()
     assert at.text[0].value == "I-1"

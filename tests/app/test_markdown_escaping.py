@@ -7,7 +7,6 @@ test in tests/e2e/test_markdown_injection.py checks that no such image is reques
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -18,24 +17,10 @@ from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import open_store
 from mutualaid.store.accounts import change_role
 from mutualaid.text import literal
+from builders import collection, point, square
 
 #: An image on a local address nothing listens on: rendered, the browser would fetch it.
 HOSTILE = "![t](http://127.0.0.1:9/x.png)"
-
-
-def square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def collection(*features: tuple[dict, dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": properties, "geometry": geometry}
-        for geometry, properties in features]}).encode()
-
-
-def point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
 
 
 def incident(x: float, y: float, id: str) -> tuple[dict, dict]:  # noqa: A002 - the field

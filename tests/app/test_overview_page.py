@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from mutualaid.scenario import load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui.catalog import find_scenarios, scenario_fingerprint, scenario_roots
+from builders import feature, point, square, write_collection
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -23,24 +24,6 @@ XSS = '<img src=x onerror="window.top.__xss=1">'
 
 
 # --- a small scenario written in the test ----------------------------------------------
-
-def square(x: float, y: float, size: float = 1.0) -> dict:
-    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def feature(geometry: dict, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def write_collection(path: Path, features: list[dict]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                    encoding="utf-8")
-
 
 def write_scenario(folder: Path, *, incidents: int = 2, name: str = "Erft flood") -> Path:
     folder.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 
 import pytest
-from meuse import collection, incident, write_meuse
+from builders import collection
+from meuse import incident, write_meuse
 from signed import app_test
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest

@@ -5,25 +5,23 @@ first, requests and offers made from the page, and hostile ids kept as text."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from signed import sign_in_session
+from signed import app_store, sign_in_session
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import load_scenario
-from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV
-from mutualaid.store import audit, open_store, workflow
+from mutualaid.store import audit, workflow
 from mutualaid.store.accounts import add_account
-from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
-from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
 from mutualaid.text import literal
+import builders
+from builders import BOATS_AND_A_PUMP, incident
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -35,50 +33,19 @@ ACCOUNTS = {"nora": ("coordinator", "NL-LI"), "nils": ("coordinator", "NL-LI"),
             "dieter": ("coordinator", "DE-NW"), "vera": ("viewer", "DE-NW")}
 
 
-def _square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def _point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def _collection(features: list[tuple[dict, dict]]) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features]})
-
-
 def write_scenario(folder: Path) -> Path:
     """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border,
     two boats at home. One incident's id is hostile Markdown."""
-    folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_text(_collection([
-        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
-        ({"id": "NL-LI", "country": "NL"}, _square(5, 50))]))
-    (folder / "incidents.geojson").write_text(_collection([
-        ({"id": "I-1", "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5}}, _point(6.5, 50.5)),
-        ({"id": HOSTILE, "hazard": "flood", "severity": 3,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"pump": 1}}, _point(6.4, 50.4))]))
-    (folder / "resources.geojson").write_text(_collection([
-        ({"id": "R-1", "type": "boat", "quantity": 2}, _point(6.9, 50.9)),
-        ({"id": "R-2", "type": "boat", "quantity": 5}, _point(5.7, 50.8)),
-        ({"id": "R-3", "type": "pump", "quantity": 1}, _point(5.8, 50.8))]))
-    (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8")
-    return folder
+    return builders.write_scenario(folder, incidents=[
+        incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5}),
+        incident(6.4, 50.4, HOSTILE, severity=3, needs={"pump": 1}),
+    ], resources=BOATS_AND_A_PUMP)
 
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The scenario stored as "erft" and the four accounts; no request yet."""
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv(FIRST_RUN_ENV, "0")
-    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
-    opened = open_store(url)
-    upgrade(opened)
+    opened = app_store(tmp_path, monkeypatch)
     result = load_scenario(write_scenario(tmp_path / "erft"))
     assert result.ok
     admin = system_actor("test")
@@ -350,12 +317,7 @@ def test_cancel_a_request_from_the_page(store, offered):
 
 
 def test_no_stored_scenario_is_a_note(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    monkeypatch.setenv(DATABASE_URL_ENV, url)
-    monkeypatch.setenv(FIRST_RUN_ENV, "0")
-    monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
-    empty = open_store(url)
-    upgrade(empty)
+    empty = app_store(tmp_path, monkeypatch, name="empty.sqlite")
     add_account(empty, username="vera", role="viewer", jurisdiction="DE-NW",
                 password=PASSWORD, actor=system_actor("test"))
     at = open_board("vera")

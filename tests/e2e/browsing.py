@@ -91,3 +91,24 @@ def visit(page, url: str, *, username: str = DEFAULT_USER) -> None:  # noqa: ANN
     """Open *url* and sign in there; the same address then shows its page."""
     page.goto(url)
     sign_in(page, username)
+
+
+def hover_tooltip(page, frame, x: float, y: float, *, showing: str) -> str:  # noqa: ANN001 - a Page, a Frame
+    """Move the mouse to (*x*, *y*) on *page* and return the text of *frame*'s Leaflet
+    tooltip showing *showing*.
+
+    Leaflet's canvas looks at the mouse at most every 32 ms and ignores moves in
+    between, so the mouse is nudged by a pixel until the tooltip is there.
+    """
+    from playwright_api import PlaywrightTimeoutError, expect
+
+    tooltip = frame.locator(".leaflet-tooltip", has_text=showing)
+    for attempt in range(40):
+        page.mouse.move(x + attempt % 2, y)
+        try:
+            tooltip.wait_for(state="visible", timeout=250)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    expect(tooltip).to_be_visible()
+    return tooltip.inner_text()

@@ -10,7 +10,6 @@ browser session.
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ from playwright_api import Page, expect
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import edit, edited_agreements, key_figures
 from mutualaid.scenario import load_scenario
+from builders import write_erft_boats
 
 pytestmark = pytest.mark.e2e
 
@@ -33,38 +33,11 @@ WAIT_MS = 120_000
 AGREEMENTS = "from,to,resource_types,border_delay_min\nNL,DE,*,20\nNL-LI,DE-NW,pump,5\n"
 
 
-def _square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def _collection(features: list[tuple[dict, dict]]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}).encode()
-
-
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Boats in Limburg help a flood in North Rhine-Westphalia across the border."""
-    folder = tmp_path_factory.mktemp("agreements") / "erft"
-    folder.mkdir()
-    (folder / "jurisdictions.geojson").write_bytes(_collection([
-        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
-        ({"id": "NL-LI", "country": "NL"}, _square(5, 50)),
-    ]))
-    (folder / "incidents.geojson").write_bytes(_collection([
-        ({"id": "I-1", "hazard": "flood", "severity": 5, "reported_at": "2021-07-14T17:30:00Z",
-          "needs": {"boat": 5}}, {"type": "Point", "coordinates": [6.5, 50.5]}),
-    ]))
-    (folder / "resources.geojson").write_bytes(_collection([
-        ({"id": "R-1", "type": "boat", "quantity": 2},
-         {"type": "Point", "coordinates": [6.9, 50.9]}),
-        ({"id": "R-2", "type": "boat", "quantity": 5},
-         {"type": "Point", "coordinates": [5.7, 50.8]}),
-    ]))
-    (folder / "agreements.csv").write_text(AGREEMENTS, encoding="utf-8")
-    return folder
+    return write_erft_boats(tmp_path_factory.mktemp("agreements") / "erft",
+                            agreements=AGREEMENTS)
 
 
 def worst_response(folder: Path, agreements_csv: str) -> str:

@@ -5,17 +5,17 @@ Runs in a page whose requests may only go to this machine (see conftest.py).
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from browsing import visit
-from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
+from browsing import hover_tooltip, visit
+from playwright_api import Frame, Page, expect
 
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import NATIONAL, edit, key_figures, with_crossings
 from mutualaid.scenario import load_scenario
+from builders import square, write_collection
 
 pytestmark = pytest.mark.e2e
 
@@ -98,16 +98,7 @@ def hover_flow(page: Page, frame: Frame, spot: dict) -> str:
     page.locator(MAP_IFRAME).scroll_into_view_if_needed()  # the mouse only reaches the view
     box = page.locator(MAP_IFRAME).bounding_box()
     x, y = box["x"] + spot["x"], box["y"] + spot["y"]
-    tooltip = frame.locator(".leaflet-tooltip", has_text="Agreement")
-    for attempt in range(40):
-        page.mouse.move(x + attempt % 2, y)
-        try:
-            tooltip.wait_for(state="visible", timeout=250)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(tooltip).to_be_visible()
-    return tooltip.inner_text()
+    return hover_tooltip(page, frame, x, y, showing="Agreement")
 
 
 # A spot on a national flow line away from every point (incident, resource, ring:
@@ -226,30 +217,19 @@ SVG = '"><svg onload="window.top.__xss=3">'
 BREAKOUT = "</script><script>window.top.__xss=4</script>"
 
 
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _write(path: Path, features: list[tuple[dict, dict]]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}), encoding="utf-8")
-
-
 def write_hostile_scenario(folder: Path) -> Path:
     """Dutch boats for a German flood, every name and id a script-injection attempt."""
     folder.mkdir(parents=True)
-    _write(folder / "jurisdictions.geojson", [
-        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, _square(6.0, 50.0)),
-        ({"id": "NL-LI", "name": SVG, "country": "NL"}, _square(5.0, 50.0)),
+    write_collection(folder / "jurisdictions.geojson", [
+        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+        ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
     ])
-    _write(folder / "incidents.geojson", [
+    write_collection(folder / "incidents.geojson", [
         ({"id": SCRIPT, "name": IMG, "hazard": "flood", "severity": 5,
           "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 2, "pump": 1}},
          {"type": "Point", "coordinates": [6.5, 50.5]}),
     ])
-    _write(folder / "resources.geojson", [
+    write_collection(folder / "resources.geojson", [
         ({"id": SVG, "name": IMG, "type": "boat", "quantity": 3},
          {"type": "Point", "coordinates": [5.3, 50.2]}),
     ])

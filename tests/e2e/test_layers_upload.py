@@ -11,57 +11,25 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browsing import open_offline_page, visit
-from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
+from browsing import hover_tooltip, open_offline_page, visit
+from playwright_api import Frame, Page, expect
 
 from mutualaid.settings import READ_TIMEOUT_ENV
+from builders import collection, feature, point, write_one_flood
 
 pytestmark = pytest.mark.e2e
 
 MAP_IFRAME = "iframe[src*='streamlit_folium.st_folium']"
 
 
-def square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def feature(geometry: dict, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def collection(features: list[dict]) -> bytes:
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
-
-
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("layers") / "erft"
-    folder.mkdir()
-    (folder / "jurisdictions.geojson").write_bytes(collection([
-        feature(square(6.0, 50.0), id="DE-NW", country="DE"),
-        feature(square(5.0, 50.0), id="NL-LI", country="NL"),
-    ]))
-    (folder / "incidents.geojson").write_bytes(collection([
-        feature(point(6.5, 50.5), id="I-1", hazard="flood", severity=3,
-                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
-    ]))
-    (folder / "resources.geojson").write_bytes(collection([
-        feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
-    ]))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "DE,NL,*,20\n", encoding="utf-8")
-    return folder
+    return write_one_flood(tmp_path_factory.mktemp("layers") / "erft")
 
 
 # Hostile text in a column name and a value: shown as text, never fetched or run.
@@ -151,21 +119,6 @@ def incident_points(page: Page, frame: Frame) -> dict[str, tuple[float, float]]:
         return out;
     }""")
     return {key: (box["x"] + x, box["y"] + y) for key, (x, y) in inner.items()}
-
-
-def hover_tooltip(page: Page, frame: Frame, x: float, y: float, *, showing: str) -> str:
-    """Move the mouse there and return the text of the tooltip showing *showing*.
-    Leaflet's canvas ignores moves less than 32 ms apart: nudge until it is there."""
-    tooltip = frame.locator(".leaflet-tooltip", has_text=showing)
-    for attempt in range(40):
-        page.mouse.move(x + attempt % 2, y)
-        try:
-            tooltip.wait_for(state="visible", timeout=250)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(tooltip).to_be_visible()
-    return tooltip.inner_text()
 
 
 def assert_nothing_ran(page: Page) -> None:

@@ -7,15 +7,15 @@ conftest.py); the map must still draw, with Leaflet from the app's own
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from browsing import visit
-from playwright_api import Frame, Page, PlaywrightTimeoutError, expect
+from browsing import hover_tooltip, visit
+from playwright_api import Frame, Page, expect
 
 from mutualaid.scenario import load_scenario
 from mutualaid.ui.catalog import find_scenarios
+from builders import square, write_collection
 
 pytestmark = pytest.mark.e2e
 
@@ -138,25 +138,6 @@ def feature_at(page: Page, frame: Frame, feature: dict) -> tuple[float, float]:
     return box["x"] + feature["x"], box["y"] + feature["y"]
 
 
-def hover_tooltip(page: Page, frame: Frame, x: float, y: float, *, showing: str) -> str:
-    """Move the mouse there; return the text (as the browser shows it) of the tooltip
-    that shows *showing*.
-
-    Leaflet's canvas looks at the mouse at most every 32 ms and ignores moves in
-    between, so the mouse is nudged by a pixel until the tooltip is there.
-    """
-    tooltip = frame.locator(".leaflet-tooltip", has_text=showing)
-    for attempt in range(40):
-        page.mouse.move(x + attempt % 2, y)
-        try:
-            tooltip.wait_for(state="visible", timeout=250)
-            break
-        except PlaywrightTimeoutError:
-            continue
-    expect(tooltip).to_be_visible()
-    return tooltip.inner_text()
-
-
 def selected_text(page: Page) -> str:
     return page.get_by_test_id("stText").last.inner_text()
 
@@ -245,31 +226,20 @@ def test_clicking_an_incident_shows_its_details_and_screenshot(start_app, offlin
 
 # --- hostile text ------------------------------------------------------------------------
 
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _write(path: Path, features: list[dict]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}), encoding="utf-8")
-
-
 def write_hostile_scenario(folder: Path, *, valid: bool = True) -> Path:
     """A scenario whose ids, names and extra fields are script-injection attempts."""
     folder.mkdir(parents=True)
-    _write(folder / "jurisdictions.geojson", [
-        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, _square(6.0, 50.0)),
-        ({"id": "NL-LI", "name": SVG, "country": "NL"}, _square(5.0, 50.0)),
+    write_collection(folder / "jurisdictions.geojson", [
+        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+        ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
     ])
-    _write(folder / "incidents.geojson", [
+    write_collection(folder / "incidents.geojson", [
         ({"id": SCRIPT, "name": IMG, "hazard": "flood" if valid else IMG, "severity": 5,
           "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 2}, "note": SRCDOC,
           "link": MARKDOWN},
          {"type": "Point", "coordinates": [6.5, 50.5]}),
     ])
-    _write(folder / "resources.geojson", [
+    write_collection(folder / "resources.geojson", [
         ({"id": SVG, "name": IMG, "type": "boat", "quantity": 2},
          {"type": "Point", "coordinates": [5.5, 50.5]}),
         ({"id": "R-2", "name": SRCDOC, "type": "pump", "quantity": 1},

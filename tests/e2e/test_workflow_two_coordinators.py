@@ -12,7 +12,6 @@ Both contexts abort every request that would leave the machine.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +29,8 @@ from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
+import builders
+from builders import BOATS_AND_A_PUMP, incident
 
 pytestmark = pytest.mark.e2e
 
@@ -43,37 +44,11 @@ ACCOUNTS = {"nora": ("coordinator", "NL-LI", "Nora"), "nils": ("coordinator", "N
             "dieter": ("coordinator", "DE-NW", "Dieter")}
 
 
-def _square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def _point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def _collection(features: list[tuple[dict, dict]]) -> str:
-    return json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features]})
-
-
 def write_scenario(folder: Path) -> Path:
     """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border."""
-    folder.mkdir(parents=True)
-    (folder / "jurisdictions.geojson").write_text(_collection([
-        ({"id": "DE-NW", "country": "DE"}, _square(6, 50)),
-        ({"id": "NL-LI", "country": "NL"}, _square(5, 50))]))
-    (folder / "incidents.geojson").write_text(_collection([
-        ({"id": "I-1", "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5, "pump": 1}},
-         _point(6.5, 50.5))]))
-    (folder / "resources.geojson").write_text(_collection([
-        ({"id": "R-1", "type": "boat", "quantity": 2}, _point(6.9, 50.9)),
-        ({"id": "R-2", "type": "boat", "quantity": 5}, _point(5.7, 50.8)),
-        ({"id": "R-3", "type": "pump", "quantity": 1}, _point(5.8, 50.8))]))
-    (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8")
-    return folder
+    return builders.write_scenario(folder, incidents=[
+        incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5, "pump": 1}),
+    ], resources=BOATS_AND_A_PUMP)
 
 
 def prepare_store(url: str, folder: Path) -> int:

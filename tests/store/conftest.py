@@ -80,3 +80,52 @@ def store(store_url: str) -> Iterator[Store]:
     opened = open_store(store_url)
     yield opened
     opened.dispose()
+
+
+def insert_offers(connection, *, name: str, unit_type: str,  # noqa: ANN001 - a Connection
+                  quantities: dict[str, int], lines_per_offer, minutes: float,  # noqa: ANN001
+                  when) -> tuple[int, list[int]]:  # noqa: ANN001 - a datetime
+    """Rows written directly, in *connection*'s transaction: a scenario *name* with DE-A's
+    units of *unit_type* (``{resource id: quantity}``), one open request of NL-B, one
+    plan, and one proposed offer of DE-A to NL-B per entry of *lines_per_offer* (its
+    ``(resource id, units)`` for incident I-1, *minutes* away), all at *when*. Returns
+    the scenario id and the offer ids."""
+    from mutualaid.store.tables import offer_lines, offers, plans, requests, scenarios, units
+
+    scenario_id = connection.execute(scenarios.insert().values(
+        name=name, created_at=when, created_by="test").returning(scenarios.c.id)).scalar_one()
+    connection.execute(units.insert(), [
+        {"scenario_id": scenario_id, "resource_id": rid, "type": unit_type,
+         "jurisdiction": "DE-A", "quantity": q, "committed": 0, "version": 1}
+        for rid, q in quantities.items()])
+    request_id = connection.execute(requests.insert().values(
+        scenario_id=scenario_id, jurisdiction="NL-B", state="open", note="", version=1,
+        created_by="bob", created_at=when, updated_by="bob", updated_at=when)
+        .returning(requests.c.id)).scalar_one()
+    plan_id = connection.execute(plans.insert().values(
+        scenario_id=scenario_id, layer_versions="{}", body="{}", computed_by="test",
+        computed_at=when).returning(plans.c.id)).scalar_one()
+    ids = []
+    for lines in lines_per_offer:
+        offer_id = connection.execute(offers.insert().values(
+            scenario_id=scenario_id, plan_id=plan_id, request_id=request_id,
+            provider="DE-A", requester="NL-B", state="proposed", version=1, created_at=when,
+            updated_by="test", updated_at=when).returning(offers.c.id)).scalar_one()
+        connection.execute(offer_lines.insert(), [
+            {"offer_id": offer_id, "resource_id": rid, "incident_id": "I-1", "type": unit_type,
+             "units": n, "minutes": minutes} for rid, n in lines])
+        ids.append(offer_id)
+    return scenario_id, ids
+
+
+def upgrade_to(store: Store, revision: str) -> None:
+    """*store*'s schema migrated (by Alembic, in one transaction) up to *revision* only,
+    to test a later migration on rows an older schema wrote."""
+    from alembic import command
+
+    from mutualaid.store.migrate import _config
+
+    config = _config()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

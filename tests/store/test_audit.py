@@ -315,22 +315,17 @@ def test_a_rows_readers_are_covered_by_its_hash(store):
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(kind, tmp_path,
                                                                              pg_admin):
-    from alembic import command
-
     from mutualaid.identity import system_actor
     from mutualaid.store import open_store
     from mutualaid.store.accounts import add_account
-    from mutualaid.store.migrate import _config, current_revision, head_revision, upgrade
+    from mutualaid.store.migrate import current_revision, head_revision, upgrade
 
-    from .conftest import drop_database, new_database_url
+    from .conftest import drop_database, new_database_url, upgrade_to
 
     url = new_database_url(kind, tmp_path, pg_admin)
     try:
         store = open_store(url)
-        config = _config()
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0002")
+        upgrade_to(store, "0002")
         assert current_revision(store) == "0002"
         # two rows as 0002 wrote them: no readers column, hashed without it
         prev = audit.GENESIS_HASH

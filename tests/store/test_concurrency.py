@@ -19,14 +19,9 @@ import sqlalchemy as sa
 
 from mutualaid.identity import Actor
 from mutualaid.store import audit, open_store, workflow
-from mutualaid.store.tables import (
-    offer_lines,
-    offers,
-    plans,
-    requests,
-    scenarios,
-    units,
-)
+from mutualaid.store.tables import offers, units
+
+from .conftest import insert_offers
 
 WORKERS = 50
 RESOURCES = {f"R-{n}": 3 for n in range(5)}  # 5 resources of 3 boats each
@@ -50,29 +45,9 @@ def seed_offers(store, lines_per_offer: list[list[tuple[str, int]]]) -> tuple[in
     DE-A per entry, written directly (the plan that would make such overlapping offers
     does not matter here). Returns the scenario id and the offer ids."""
     with store.transaction() as connection:
-        scenario_id = connection.execute(scenarios.insert().values(
-            name="race", created_at=T0, created_by="test").returning(scenarios.c.id)).scalar_one()
-        connection.execute(units.insert(), [
-            {"scenario_id": scenario_id, "resource_id": rid, "type": "boat",
-             "jurisdiction": "DE-A", "quantity": q, "committed": 0, "version": 1}
-            for rid, q in RESOURCES.items()])
-        request_id = connection.execute(requests.insert().values(
-            scenario_id=scenario_id, jurisdiction="NL-B", state="open", note="", version=1,
-            created_by="bob", created_at=T0, updated_by="bob", updated_at=T0)
-            .returning(requests.c.id)).scalar_one()
-        plan_id = connection.execute(plans.insert().values(
-            scenario_id=scenario_id, layer_versions="{}", body="{}", computed_by="test",
-            computed_at=T0).returning(plans.c.id)).scalar_one()
-        ids = []
-        for lines in lines_per_offer:
-            offer_id = connection.execute(offers.insert().values(
-                scenario_id=scenario_id, plan_id=plan_id, request_id=request_id,
-                provider="DE-A", requester="NL-B", state="proposed", version=1, created_at=T0,
-                updated_by="test", updated_at=T0).returning(offers.c.id)).scalar_one()
-            connection.execute(offer_lines.insert(), [
-                {"offer_id": offer_id, "resource_id": rid, "incident_id": "I-1", "type": "boat",
-                 "units": n, "minutes": 30.0} for rid, n in lines])
-            ids.append(offer_id)
+        scenario_id, ids = insert_offers(connection, name="race", unit_type="boat",
+                                         quantities=RESOURCES, lines_per_offer=lines_per_offer,
+                                         minutes=30.0, when=T0)
         # As a real load would (and so the race starts with the audit log's head row in
         # place: two very first appends at once are the audit module's concern).
         audit.record(connection, actor="test", action="scenario.loaded", subject="scenario race",

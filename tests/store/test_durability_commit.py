@@ -19,15 +19,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from mutualaid.store import audit
-from mutualaid.store.tables import (
-    audit_log,
-    offer_lines,
-    offers,
-    plans,
-    requests,
-    scenarios,
-    units,
-)
+from mutualaid.store.tables import audit_log, offers, units
+
+from .conftest import insert_offers
 
 T0 = datetime(2021, 7, 14, 20, 0, tzinfo=UTC)
 LINES = [(f"R-{n:02d}", 1 + n % 3) for n in range(40)]  # 40 resources, 80 units in all
@@ -62,26 +56,9 @@ CHILD = textwrap.dedent("""
 def seed(store) -> int:
     """One proposed offer of DE-A with :data:`LINES`, written directly, its load audited."""
     with store.transaction() as connection:
-        scenario_id = connection.execute(scenarios.insert().values(
-            name="kill", created_at=T0, created_by="test").returning(scenarios.c.id)).scalar_one()
-        connection.execute(units.insert(), [
-            {"scenario_id": scenario_id, "resource_id": rid, "type": "pump",
-             "jurisdiction": "DE-A", "quantity": 3, "committed": 0, "version": 1}
-            for rid, _ in LINES])
-        request_id = connection.execute(requests.insert().values(
-            scenario_id=scenario_id, jurisdiction="NL-B", state="open", note="", version=1,
-            created_by="bob", created_at=T0, updated_by="bob", updated_at=T0)
-            .returning(requests.c.id)).scalar_one()
-        plan_id = connection.execute(plans.insert().values(
-            scenario_id=scenario_id, layer_versions="{}", body="{}", computed_by="test",
-            computed_at=T0).returning(plans.c.id)).scalar_one()
-        offer_id = connection.execute(offers.insert().values(
-            scenario_id=scenario_id, plan_id=plan_id, request_id=request_id, provider="DE-A",
-            requester="NL-B", state="proposed", version=1, created_at=T0, updated_by="test",
-            updated_at=T0).returning(offers.c.id)).scalar_one()
-        connection.execute(offer_lines.insert(), [
-            {"offer_id": offer_id, "resource_id": rid, "incident_id": "I-1", "type": "pump",
-             "units": n, "minutes": 20.0} for rid, n in LINES])
+        _, [offer_id] = insert_offers(connection, name="kill", unit_type="pump",
+                                      quantities={rid: 3 for rid, _ in LINES},
+                                      lines_per_offer=[LINES], minutes=20.0, when=T0)
         audit.record(connection, actor="test", action="scenario.loaded", subject="scenario kill",
                      after={"offer": offer_id}, now=T0)
     return offer_id

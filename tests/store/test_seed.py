@@ -3,7 +3,6 @@ accounts created once, with passwords that work and are kept nowhere."""
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
@@ -23,6 +22,9 @@ from mutualaid.store.seed import (
     username_part,
 )
 from mutualaid.store.tables import accounts, audit_log
+
+import builders
+from builders import agreements_csv, feature, point, square
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = [ROOT / "data" / "rhine-flood-2021", ROOT / "data" / "lake-chad"]
@@ -149,43 +151,26 @@ def test_two_servers_starting_at_once_seed_once(store):
 
 # --- which demo accounts (no store) --------------------------------------------------------
 
-def square(x: float, y: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1],
-                                                [x, y + 1], [x, y]]]}
-
-
-def point_feature(x: float, y: float, **properties) -> dict:
-    return {"type": "Feature", "properties": properties,
-            "geometry": {"type": "Point", "coordinates": [x, y]}}
-
-
 def write_scenario(folder: Path, *, incidents: dict[str, int], boats: dict[str, int],
                    number: int = 1) -> Path:
     """Jurisdictions AA-1, BB-1, CC-1, DD-1 side by side (countries AA..DD; ``-2``... with
     *number*); *incidents* per jurisdiction, each needing one boat; *boats* per
     jurisdiction; all may help all."""
-    folder.mkdir(parents=True)
     ids = [f"{c}{c}-{number}" for c in "ABCD"]
-    features = [{"type": "Feature", "properties": {"id": j, "country": j[:2]},
-                 "geometry": square(5.0 + i, 50.0)} for i, j in enumerate(ids)]
-    (folder / "jurisdictions.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
     items, resources = [], []
     for i, j in enumerate(ids):
         key = j[0]
         for n in range(incidents.get(key, 0)):
-            items.append(point_feature(5.5 + i, 50.1 + n / 20, id=f"I-{j}-{n}", hazard="flood",
-                                       severity=3, reported_at="2021-07-14T17:30:00Z",
-                                       needs={"boat": 1}))
+            items.append(feature(point(5.5 + i, 50.1 + n / 20), id=f"I-{j}-{n}", hazard="flood",
+                                 severity=3, reported_at="2021-07-14T17:30:00Z",
+                                 needs={"boat": 1}))
         if boats.get(key):
-            resources.append(point_feature(5.5 + i, 50.9, id=f"R-{j}", type="boat",
-                                           quantity=boats[key]))
-    for name, rows in (("incidents", items), ("resources", resources)):
-        (folder / f"{name}.geojson").write_text(
-            json.dumps({"type": "FeatureCollection", "features": rows}), encoding="utf-8")
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "*,*,*,10\n", encoding="utf-8")
-    return folder
+            resources.append(feature(point(5.5 + i, 50.9), id=f"R-{j}", type="boat",
+                                     quantity=boats[key]))
+    return builders.write_scenario(
+        folder, jurisdictions=[feature(square(5.0 + i, 50.0), id=j, country=j[:2])
+                               for i, j in enumerate(ids)],
+        incidents=items, resources=resources, agreements=agreements_csv("*,*,*,10"))
 
 
 def test_coordinators_for_the_busiest_and_the_cross_border_provider(tmp_path):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
-from meuse import collection, incident, write_meuse
+from builders import collection
+from meuse import incident, write_meuse
 
 from mutualaid.identity import Actor, system_actor
 from mutualaid.layers import load_layer
@@ -24,10 +24,10 @@ from mutualaid.store.layers import (
     save_scenario,
     set_layer_sharing,
 )
-from mutualaid.store.migrate import _config, current_revision, head_revision, upgrade
+from mutualaid.store.migrate import current_revision, head_revision, upgrade
 from mutualaid.store.tables import layer_versions
 
-from .conftest import drop_database, new_database_url
+from .conftest import drop_database, new_database_url, upgrade_to
 
 SYSTEM = system_actor("tester")
 PIA = Actor("pia", "planner", "DE-NW")
@@ -266,10 +266,7 @@ def test_migration_0002_keeps_old_versions_public(kind, tmp_path, pg_admin):
     url = new_database_url(kind, tmp_path, pg_admin)
     try:
         store = open_store(url)
-        config = _config()
-        with store.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
+        upgrade_to(store, "0001")
         assert current_revision(store) == "0001"
         with store.transaction() as connection:
             connection.exec_driver_sql(

@@ -8,17 +8,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
 import pytest
 import sqlalchemy as sa
-from shapely.geometry import box
 
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import Scenario, load_scenario
 from mutualaid.store import audit, workflow
 from mutualaid.store.layers import save_scenario
+from builders import canonical_scenario
 from mutualaid.store.tables import (
     offer_lines,
     offers,
@@ -47,34 +44,13 @@ ROOT = Actor("root", "admin")
 
 
 # --- a small scenario -----------------------------------------------------------------
-JURISDICTIONS = {"DE-A": ("DE", 6.0), "NL-B": ("NL", 7.0), "BE-C": ("BE", 8.0)}
 
 
 def make_scenario(resources, incidents, agreements) -> Scenario:
-    """A canonical scenario from short specs (three 1-degree squares side by side)."""
-    jur = gpd.GeoDataFrame({
-        "id": list(JURISDICTIONS), "name": list(JURISDICTIONS),
-        "country": [c for c, _ in JURISDICTIONS.values()], "reserve": 0.0,
-    }, geometry=[box(x, 50, x + 1, 51) for _, x in JURISDICTIONS.values()], crs=4326)
-    res = pd.DataFrame([{"status": "available", "speed_kmh": np.nan, **r} for r in resources],
-                       columns=["id", "type", "quantity", "status", "jurisdiction", "speed_kmh",
-                                "lon", "lat"])
-    res.insert(1, "name", res["id"])
-    inc = pd.DataFrame([{"severity": 3, "status": "active", "max_response_min": np.nan, **i}
-                        for i in incidents],
-                       columns=["id", "severity", "status", "needs", "max_response_min",
-                                "jurisdiction", "lon", "lat"])
-    inc.insert(1, "name", inc["id"])
-    inc.insert(2, "hazard", "flood")
-    inc.insert(5, "reported_at", pd.Timestamp("2021-07-14T08:00", tz="UTC"))
-    ag = pd.DataFrame([{"from": a, "to": b, "resource_types": ("*",), "border_delay_min": 15.0}
-                       for a, b in agreements],
-                      columns=["from", "to", "resource_types", "border_delay_min"])
-    return Scenario(
-        jurisdictions=jur,
-        incidents=gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
-        resources=gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
-        agreements=ag, name="small")
+    """A canonical scenario from short specs (three 1-degree squares side by side);
+    *agreements* are (from, to) pairs for every type, 15 minutes at the border."""
+    return canonical_scenario(resources, incidents, [(a, b, "*", 15) for a, b in agreements],
+                              quantity=None, reported_at="2021-07-14T08:00", name="small")
 
 
 def small_scenario() -> Scenario:

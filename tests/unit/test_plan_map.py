@@ -25,6 +25,7 @@ from mutualaid.maps.plan import (
     unmet_points,
 )
 from mutualaid.scenario import Scenario, load_scenario
+from builders import loaded_scenario, point, square, write_collection
 
 XSS = '<img src=x onerror="window.__xss=1">'
 BREAKOUT = "</script><script>window.__xss=2</script>"
@@ -32,45 +33,30 @@ BREAKOUT = "</script><script>window.__xss=2</script>"
 
 # --- a small scenario, written and read back as the app does -------------------------------
 
-def _square(x: float, y: float) -> dict:
-    ring = [[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]
-    return {"type": "Polygon", "coordinates": [ring]}
-
-
-def _point(x: float, y: float) -> dict:
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def _write(path: Path, features: list[tuple[dict, dict]]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features
-    ]}), encoding="utf-8")
-
-
 def write_scenario(folder: Path, *, text: str = "") -> Path:
     """DE-NW (with a flood short of pumps), DE-RP and NL-LI; boats come from both a
     German and a Dutch depot, a pump from DE-RP. *text* is added to every name and id a
     file sets, to see it escaped."""
     folder.mkdir(parents=True)
     nw = f"DE-NW{text}"
-    _write(folder / "jurisdictions.geojson", [
-        ({"id": nw, "name": f"Nordrhein-Westfalen{text}", "country": "DE"}, _square(6, 50)),
-        ({"id": "DE-RP", "name": "Rheinland-Pfalz", "country": "DE"}, _square(6, 49)),
-        ({"id": "NL-LI", "name": f"Limburg{text}", "country": "NL"}, _square(5, 50)),
+    write_collection(folder / "jurisdictions.geojson", [
+        ({"id": nw, "name": f"Nordrhein-Westfalen{text}", "country": "DE"}, square(6, 50)),
+        ({"id": "DE-RP", "name": "Rheinland-Pfalz", "country": "DE"}, square(6, 49)),
+        ({"id": "NL-LI", "name": f"Limburg{text}", "country": "NL"}, square(5, 50)),
     ])
-    _write(folder / "incidents.geojson", [
+    write_collection(folder / "incidents.geojson", [
         ({"id": f"I-1{text}", "name": f"Erft flood{text}", "hazard": "flood", "severity": 5,
           "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 4, "pump": 3}},
-         _point(6.5, 50.5)),
+         point(6.5, 50.5)),
         ({"id": "I-2", "name": "Geul flood", "hazard": "flood", "severity": 2,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}}, _point(5.5, 50.5)),
+          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}}, point(5.5, 50.5)),
     ])
-    _write(folder / "resources.geojson", [
+    write_collection(folder / "resources.geojson", [
         ({"id": f"R-1{text}", "name": f"Boats, Koeln{text}", "type": "boat", "quantity": 2},
-         _point(6.9, 50.9)),
+         point(6.9, 50.9)),
         ({"id": "R-2", "name": f"Boats, Maastricht{text}", "type": "boat", "quantity": 4},
-         _point(5.7, 50.8)),
-        ({"id": "R-3", "name": "Pump, Mainz", "type": "pump", "quantity": 1}, _point(6.5, 49.8)),
+         point(5.7, 50.8)),
+        ({"id": "R-3", "name": "Pump, Mainz", "type": "pump", "quantity": 1}, point(6.5, 49.8)),
     ])
     (folder / "agreements.csv").write_text(
         "from,to,resource_types,border_delay_min\nNL,DE,*,20\nDE,DE,*,10\n", encoding="utf-8")
@@ -79,9 +65,7 @@ def write_scenario(folder: Path, *, text: str = "") -> Path:
 
 @pytest.fixture
 def scenario(tmp_path) -> Scenario:
-    result = load_scenario(write_scenario(tmp_path / "s"))
-    assert result.scenario is not None, [r.lines() for r in result.reports]
-    return result.scenario
+    return loaded_scenario(write_scenario(tmp_path / "s"))
 
 
 def build(scenario: Scenario, plan=None) -> tuple[folium.Map, object]:

@@ -2,59 +2,37 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from mutualaid.scenario import SCENARIO_FILES, load_scenario
 
+import builders
+from builders import agreements_csv, feature, point, square
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 SHIPPED = sorted(p for p in DATA.iterdir() if (p / SCENARIO_FILES["jurisdictions"]).is_file()) \
     if DATA.is_dir() else []
 
 
-def fc(features):
-    return json.dumps({"type": "FeatureCollection", "features": features})
-
-
-def square(x, y):
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1],
-                                                [x, y]]]}
-
-
-def point(x, y):
-    return {"type": "Point", "coordinates": [x, y]}
-
-
 def write_scenario(folder: Path, *, incidents=None, resources=None, agreements=None,
                    jurisdictions=None, travel_times=None) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    j = jurisdictions if jurisdictions is not None else [
-        {"type": "Feature", "properties": {"id": "DE-NW", "country": "DE", "reserve": 0.1},
-         "geometry": square(6, 50)},
-        {"type": "Feature", "properties": {"id": "NL-LI", "country": "NL"},
-         "geometry": square(5, 50)},
-    ]
-    i = incidents if incidents is not None else [
-        {"type": "Feature", "properties": {"id": "I1", "hazard": "flood", "severity": 4,
-                                           "reported_at": "2021-07-14T17:30:00Z",
-                                           "needs": {"boat": 2}},
-         "geometry": point(5.5, 50.5)},
-    ]
-    r = resources if resources is not None else [
-        {"type": "Feature", "properties": {"id": "R1", "type": "boat", "quantity": 3},
-         "geometry": point(6.5, 50.5)},
-    ]
-    (folder / "jurisdictions.geojson").write_text(fc(j), encoding="utf-8")
-    (folder / "incidents.geojson").write_text(fc(i), encoding="utf-8")
-    (folder / "resources.geojson").write_text(fc(r), encoding="utf-8")
-    (folder / "agreements.csv").write_text(
-        agreements if agreements is not None else
-        "from,to,resource_types,border_delay_min\nDE,NL,boat,30\n", encoding="utf-8")
-    if travel_times is not None:
-        (folder / "travel_times.csv").write_text(travel_times, encoding="utf-8")
-    return folder
+    return builders.write_scenario(
+        folder,
+        jurisdictions=jurisdictions if jurisdictions is not None else [
+            feature(square(6, 50), id="DE-NW", country="DE", reserve=0.1),
+            feature(square(5, 50), id="NL-LI", country="NL"),
+        ],
+        incidents=incidents if incidents is not None else [
+            feature(point(5.5, 50.5), id="I1", hazard="flood", severity=4,
+                    reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
+        ],
+        resources=resources if resources is not None else [
+            feature(point(6.5, 50.5), id="R1", type="boat", quantity=3),
+        ],
+        agreements=agreements if agreements is not None else agreements_csv("DE,NL,boat,30"),
+        travel_times=travel_times)
 
 
 def errors(result):

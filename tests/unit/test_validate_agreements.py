@@ -9,6 +9,7 @@ from shapely import box
 
 from mutualaid.layers.schema import AGREEMENT_COLUMNS
 from mutualaid.layers.validate import validate_agreements
+from builders import only_error
 
 
 def table(*rows, **extra):
@@ -24,17 +25,6 @@ def jurisdictions():
                              "country": ["DE", "DE", "NL"], "reserve": [0.0] * 3},
                             geometry=[box(6, 50, 9, 52), box(6, 49, 8, 50), box(5, 50, 6, 52)],
                             crs="EPSG:4326")
-
-
-def errors(report):
-    return [p for p in report.problems if p.severity == "error"]
-
-
-def only_error(report, field):
-    errs = errors(report)
-    assert len(errs) == 1, report.lines()
-    assert errs[0].field == field
-    return errs[0]
 
 
 def accepted(frame, **kwargs):

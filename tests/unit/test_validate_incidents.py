@@ -8,10 +8,11 @@ import math
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely import LineString, MultiPoint, Point, Polygon, box
+from shapely import LineString, MultiPoint, Point, Polygon
 
 from mutualaid.layers.schema import INCIDENT_COLUMNS
 from mutualaid.layers.validate import validate_incidents
+from builders import errors, jurisdictions_frame, only_error
 
 GOOD = {"id": "I-1", "hazard": "flood", "severity": 3, "reported_at": "2021-07-14T17:30:00Z",
         "needs": {"boat": 2}}
@@ -31,27 +32,10 @@ def one(**changes):
 DROP = object()
 
 
-def errors(report):
-    return [p for p in report.problems if p.severity == "error"]
-
-
-def only_error(report, field):
-    errs = errors(report)
-    assert len(errs) == 1, report.lines()
-    assert errs[0].field == field
-    return errs[0]
-
-
 def accepted(frame, **kwargs):
     out, report = validate_incidents(frame, **kwargs)
     assert report.ok, report.lines()
     return out, report
-
-
-def jurisdictions():
-    return gpd.GeoDataFrame({"id": ["DE-NW", "NL-LI"], "name": ["NRW", "Limburg"],
-                             "country": ["DE", "NL"], "reserve": [0.0, 0.0]},
-                            geometry=[box(6, 50, 9, 52), box(5, 50, 6, 52)], crs="EPSG:4326")
 
 
 def test_accepted_layer_has_the_canonical_shape():
@@ -348,14 +332,14 @@ def test_incident_polygon_invalid_repaired_with_warning():
 def test_jurisdiction_found_from_location():
     out, report = accepted(layer([GOOD, GOOD | {"id": "I-2", "geometry": Point(5.5, 51)},
                                   GOOD | {"id": "I-3", "geometry": Point(20, 40)}]),
-                           jurisdictions=jurisdictions())
+                           jurisdictions=jurisdictions_frame())
     assert out["jurisdiction"].tolist() == ["DE-NW", "NL-LI", None]
     [w] = report.warnings
     assert w.feature == 3 and "outside every jurisdiction: takes no part in the plan" in w.message
 
 
 def test_jurisdiction_column_in_file_is_kept_apart():
-    out, _ = accepted(one(jurisdiction="XX"), jurisdictions=jurisdictions())
+    out, _ = accepted(one(jurisdiction="XX"), jurisdictions=jurisdictions_frame())
     assert out.loc[0, "jurisdiction"] == "DE-NW"
     assert out.loc[0, "jurisdiction_in_file"] == "XX"
 

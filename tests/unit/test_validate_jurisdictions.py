@@ -12,6 +12,7 @@ from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon
 
 from mutualaid.layers.schema import JURISDICTION_COLUMNS
 from mutualaid.layers.validate import validate_jurisdictions
+from builders import errors, only_error
 
 
 def layer(rows, crs="EPSG:4326"):
@@ -22,17 +23,6 @@ def layer(rows, crs="EPSG:4326"):
 
 def one(**props):
     return layer([{"id": "DE-NW", "country": "DE", **props}])
-
-
-def errors(report):
-    return [p for p in report.problems if p.severity == "error"]
-
-
-def only_error(report, field):
-    errs = errors(report)
-    assert len(errs) == 1, report.lines()
-    assert errs[0].field == field
-    return errs[0]
 
 
 def test_accepted_layer_has_canonical_columns_first_then_extras_as_text():

@@ -12,6 +12,7 @@ from shapely import Point, box
 from mutualaid.layers.schema import RESOURCE_COLUMNS
 from mutualaid.layers.validate import validate_resources
 from mutualaid.settings import MAX_UNITS
+from builders import errors, jurisdictions_frame, only_error
 
 GOOD = {"id": "R-1", "type": "boat"}
 DROP = object()
@@ -28,27 +29,10 @@ def one(**changes):
     return layer([{k: v for k, v in row.items() if v is not DROP}])
 
 
-def errors(report):
-    return [p for p in report.problems if p.severity == "error"]
-
-
-def only_error(report, field):
-    errs = errors(report)
-    assert len(errs) == 1, report.lines()
-    assert errs[0].field == field
-    return errs[0]
-
-
 def accepted(frame, **kwargs):
     out, report = validate_resources(frame, **kwargs)
     assert report.ok, report.lines()
     return out, report
-
-
-def jurisdictions():
-    return gpd.GeoDataFrame({"id": ["DE-NW", "NL-LI"], "name": ["NRW", "Limburg"],
-                             "country": ["DE", "NL"], "reserve": [0.0, 0.0]},
-                            geometry=[box(6, 50, 9, 52), box(5, 50, 6, 52)], crs="EPSG:4326")
 
 
 def test_accepted_layer_has_the_canonical_shape_and_defaults():
@@ -152,18 +136,18 @@ def test_status_unknown_rejected():
 
 def test_jurisdiction_given_is_kept_even_when_the_point_is_elsewhere():
     # Units stationed abroad: owned by NL-LI, parked in DE-NW. Not a problem.
-    out, report = accepted(one(jurisdiction="NL-LI"), jurisdictions=jurisdictions())
+    out, report = accepted(one(jurisdiction="NL-LI"), jurisdictions=jurisdictions_frame())
     assert out.loc[0, "jurisdiction"] == "NL-LI" and report.problems == []
 
 
 def test_jurisdiction_given_matches_ignoring_case():
-    out, _ = accepted(one(jurisdiction="de-nw"), jurisdictions=jurisdictions())
+    out, _ = accepted(one(jurisdiction="de-nw"), jurisdictions=jurisdictions_frame())
     assert out.loc[0, "jurisdiction"] == "DE-NW"
 
 
 def test_jurisdiction_given_must_exist_when_jurisdictions_known():
     p = only_error(validate_resources(one(jurisdiction="BE-WLG"),
-                                      jurisdictions=jurisdictions())[1], "jurisdiction")
+                                      jurisdictions=jurisdictions_frame())[1], "jurisdiction")
     assert "'BE-WLG' is not in the jurisdictions layer" in p.message
 
 
@@ -175,12 +159,12 @@ def test_jurisdiction_given_is_taken_as_written_without_jurisdictions():
 def test_jurisdiction_absent_is_the_containing_one():
     out, _ = accepted(layer([GOOD, GOOD | {"id": "R-2", "geometry": Point(5.5, 51),
                                            "jurisdiction": None}]),
-                      jurisdictions=jurisdictions())
+                      jurisdictions=jurisdictions_frame())
     assert out["jurisdiction"].tolist() == ["DE-NW", "NL-LI"]
 
 
 def test_jurisdiction_absent_and_outside_every_one_is_a_warning():
-    out, report = accepted(one(geometry=Point(20, 40)), jurisdictions=jurisdictions())
+    out, report = accepted(one(geometry=Point(20, 40)), jurisdictions=jurisdictions_frame())
     assert out.loc[0, "jurisdiction"] is None
     [w] = report.warnings
     assert "outside every jurisdiction: takes no part in the plan" in w.message

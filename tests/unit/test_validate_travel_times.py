@@ -7,14 +7,11 @@ import pytest
 
 from mutualaid.layers.schema import TRAVEL_TIME_COLUMNS
 from mutualaid.layers.validate import validate_travel_times
+from builders import errors
 
 
 def table(*rows):
     return pd.DataFrame(rows, columns=list(TRAVEL_TIME_COLUMNS))
-
-
-def errors(report):
-    return [p for p in report.problems if p.severity == "error"]
 
 
 def test_accepted_table():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import pickle
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,23 +11,9 @@ import pytest
 from mutualaid.layers import load_layer
 from mutualaid.scenario import load_scenario
 from mutualaid.workspace import LayerRefused, add_layer, merge_by_key, new_workspace
-
-
-def fc(features):
-    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
-
-
-def square(x, y):
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1],
-                                                [x, y]]]}
-
-
-def point(x, y):
-    return {"type": "Point", "coordinates": [x, y]}
-
-
-def feature(props, geometry):
-    return {"type": "Feature", "properties": props, "geometry": geometry}
+from builders import (
+    JURISDICTIONS, agreements_csv, collection, feature, point, write_scenario,
+)
 
 
 def incident(iid, x, y, *, severity=3):
@@ -36,31 +21,22 @@ def incident(iid, x, y, *, severity=3):
                     "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}}, point(x, y))
 
 
-JURISDICTIONS = [feature({"id": "DE-NW", "country": "DE"}, square(6, 50)),
-                 feature({"id": "NL-LI", "country": "NL"}, square(5, 50))]
-
-
 @pytest.fixture
 def base(tmp_path: Path):
-    folder = tmp_path / "base"
-    folder.mkdir()
-    (folder / "jurisdictions.geojson").write_bytes(fc(JURISDICTIONS))
-    (folder / "incidents.geojson").write_bytes(fc([incident("I1", 5.5, 50.5),
-                                                   incident("I2", 6.5, 50.5)]))
-    (folder / "resources.geojson").write_bytes(fc([
+    folder = write_scenario(tmp_path / "base", jurisdictions=JURISDICTIONS, incidents=[
+        incident("I1", 5.5, 50.5), incident("I2", 6.5, 50.5),
+    ], resources=[
         feature({"id": "R1", "type": "boat", "quantity": 3}, point(6.5, 50.5)),
         # Stationed in NL-LI but owned by DE-NW: an owner given on purpose.
         feature({"id": "R2", "type": "boat", "jurisdiction": "DE-NW"}, point(5.2, 50.2)),
-    ]))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "DE,NL,boat,30\n", encoding="utf-8")
+    ], agreements=agreements_csv("DE,NL,boat,30"))
     result = load_scenario(folder)
     assert result.ok, [r.lines() for r in result.reports]
     return new_workspace(result.scenario)
 
 
 def layer(kind, features, *, jurisdictions=None, name="upload.geojson"):
-    result = load_layer(name, kind=kind, data=fc(features), filename=name,
+    result = load_layer(name, kind=kind, data=collection(features), filename=name,
                         jurisdictions=jurisdictions)
     assert result.ok, result.report.lines()
     return result
