@@ -66,19 +66,46 @@ from shapely.geometry import box
 
 from mutualaid.scenario import Scenario
 
-TYPES = ("ambulance", "fire_engine", "usar_team", "boat", "helicopter", "medical_team",
-         "water_purification", "pump", "generator", "shelter_kit")
+TYPES = (
+    "ambulance",
+    "fire_engine",
+    "usar_team",
+    "boat",
+    "helicopter",
+    "medical_team",
+    "water_purification",
+    "pump",
+    "generator",
+    "shelter_kit",
+)
 SIZES = {
     "small": {"units": 500, "incidents": 100, "grid": (3, 3)},
     "medium": {"units": 5_000, "incidents": 1_000, "grid": (6, 5)},
     "large": {"units": 50_000, "incidents": 10_000, "grid": (10, 10)},
 }
-COUNTRIES = ("DE", "FR", "NL", "BE", "LU", "CH", "AT", "PL", "CZ", "IT", "DK", "SK",
-             "HU", "SI", "HR", "ES")
+COUNTRIES = (
+    "DE",
+    "FR",
+    "NL",
+    "BE",
+    "LU",
+    "CH",
+    "AT",
+    "PL",
+    "CZ",
+    "IT",
+    "DK",
+    "SK",
+    "HU",
+    "SI",
+    "HR",
+    "ES",
+)
 WEST, SOUTH, WIDTH_DEG, HEIGHT_DEG = 4.0, 45.0, 14.0, 9.0  # about 1000 km x 1000 km at 50 N
 
 
 # --- the generator --------------------------------------------------------------------
+
 
 def generate(size: str = "medium", *, seed: int = 7) -> Scenario:
     """A seeded synthetic scenario of the given size (see the module doc)."""
@@ -87,14 +114,23 @@ def generate(size: str = "medium", *, seed: int = 7) -> Scenario:
     nx, ny = spec["grid"]
     cw, ch = WIDTH_DEG / nx, HEIGHT_DEG / ny
     cells = [(cx, cy) for cy in range(ny) for cx in range(nx)]
-    cid = {c: f"{COUNTRIES[(c[0] // 3) + ((nx + 2) // 3) * (c[1] // 3)]}-{c[0]:02d}{c[1]:02d}"
-           for c in cells}
-    jur = gpd.GeoDataFrame({
-        "id": [cid[c] for c in cells], "name": [cid[c] for c in cells],
-        "country": [cid[c][:2] for c in cells],
-        "reserve": np.round(rng.uniform(0.2, 0.6, len(cells)), 2),
-    }, geometry=[box(WEST + cx * cw, SOUTH + cy * ch, WEST + (cx + 1) * cw, SOUTH + (cy + 1) * ch)
-                 for cx, cy in cells], crs=4326)
+    cid = {
+        c: f"{COUNTRIES[(c[0] // 3) + ((nx + 2) // 3) * (c[1] // 3)]}-{c[0]:02d}{c[1]:02d}"
+        for c in cells
+    }
+    jur = gpd.GeoDataFrame(
+        {
+            "id": [cid[c] for c in cells],
+            "name": [cid[c] for c in cells],
+            "country": [cid[c][:2] for c in cells],
+            "reserve": np.round(rng.uniform(0.2, 0.6, len(cells)), 2),
+        },
+        geometry=[
+            box(WEST + cx * cw, SOUTH + cy * ch, WEST + (cx + 1) * cw, SOUTH + (cy + 1) * ch)
+            for cx, cy in cells
+        ],
+        crs=4326,
+    )
 
     def cell_of(lon, lat):
         cx = np.clip(((lon - WEST) / cw).astype(int), 0, nx - 1)
@@ -109,8 +145,12 @@ def generate(size: str = "medium", *, seed: int = 7) -> Scenario:
         return pts
 
     # Resources: around "towns", several per cell.
-    towns = np.column_stack([rng.uniform(WEST, WEST + WIDTH_DEG, 4 * len(cells)),
-                             rng.uniform(SOUTH, SOUTH + HEIGHT_DEG, 4 * len(cells))])
+    towns = np.column_stack(
+        [
+            rng.uniform(WEST, WEST + WIDTH_DEG, 4 * len(cells)),
+            rng.uniform(SOUTH, SOUTH + HEIGHT_DEG, 4 * len(cells)),
+        ]
+    )
     q = rng.choice([1, 1, 1, 1, 2, 2, 3, 4], spec["units"])
     q = q[: int(np.searchsorted(np.cumsum(q), spec["units"])) + 1]
     q[-1] -= int(q.sum()) - spec["units"]
@@ -120,35 +160,55 @@ def generate(size: str = "medium", *, seed: int = 7) -> Scenario:
     rtype = rng.choice(TYPES, n_res, p=_type_shares())
     speed = np.where(rng.random(n_res) < 0.1, rng.uniform(50, 90, n_res), np.nan)
     speed[rtype == "helicopter"] = np.nan
-    resources = gpd.GeoDataFrame({
-        "id": [f"R{n:06d}" for n in range(n_res)], "name": [f"unit {n}" for n in range(n_res)],
-        "type": rtype, "quantity": q.astype(np.int64),
-        "status": rng.choice(["available"] * 18 + ["assigned", "out_of_service"], n_res),
-        "jurisdiction": cell_of(pts[:, 0], pts[:, 1]), "speed_kmh": speed,
-        "lon": pts[:, 0], "lat": pts[:, 1],
-    }, geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]), crs=4326)
+    resources = gpd.GeoDataFrame(
+        {
+            "id": [f"R{n:06d}" for n in range(n_res)],
+            "name": [f"unit {n}" for n in range(n_res)],
+            "type": rtype,
+            "quantity": q.astype(np.int64),
+            "status": rng.choice(["available"] * 18 + ["assigned", "out_of_service"], n_res),
+            "jurisdiction": cell_of(pts[:, 0], pts[:, 1]),
+            "speed_kmh": speed,
+            "lon": pts[:, 0],
+            "lat": pts[:, 1],
+        },
+        geometry=gpd.points_from_xy(pts[:, 0], pts[:, 1]),
+        crs=4326,
+    )
 
     # Incidents: at hotspots, so that some areas need help from their neighbours.
     n_inc = spec["incidents"]
-    hot = np.column_stack([rng.uniform(WEST, WEST + WIDTH_DEG, max(3, len(cells) // 3)),
-                           rng.uniform(SOUTH, SOUTH + HEIGHT_DEG, max(3, len(cells) // 3))])
+    hot = np.column_stack(
+        [
+            rng.uniform(WEST, WEST + WIDTH_DEG, max(3, len(cells) // 3)),
+            rng.uniform(SOUTH, SOUTH + HEIGHT_DEG, max(3, len(cells) // 3)),
+        ]
+    )
     ipts = clustered(n_inc, hot, 0.35)
     needs = []
     for _ in range(n_inc):
         ks = rng.choice(TYPES, int(rng.integers(1, 4)), replace=False, p=_type_shares())
         needs.append({str(k): int(rng.integers(1, 6)) for k in ks})
-    incidents = gpd.GeoDataFrame({
-        "id": [f"I{n:05d}" for n in range(n_inc)], "name": [f"incident {n}" for n in range(n_inc)],
-        "hazard": rng.choice(["flood", "wildfire", "storm", "earthquake", "hazmat"], n_inc),
-        "severity": rng.integers(1, 6, n_inc),
-        "status": rng.choice(["active"] * 18 + ["contained", "closed"], n_inc),
-        "reported_at": pd.Timestamp("2024-07-14T06:00", tz="UTC")
-        + pd.to_timedelta(rng.integers(0, 72 * 60, n_inc), unit="min"),
-        "needs": needs,
-        "max_response_min": np.where(rng.random(n_inc) < 0.9,
-                                     np.round(rng.uniform(60, 240, n_inc)), np.nan),
-        "jurisdiction": cell_of(ipts[:, 0], ipts[:, 1]), "lon": ipts[:, 0], "lat": ipts[:, 1],
-    }, geometry=gpd.points_from_xy(ipts[:, 0], ipts[:, 1]), crs=4326)
+    incidents = gpd.GeoDataFrame(
+        {
+            "id": [f"I{n:05d}" for n in range(n_inc)],
+            "name": [f"incident {n}" for n in range(n_inc)],
+            "hazard": rng.choice(["flood", "wildfire", "storm", "earthquake", "hazmat"], n_inc),
+            "severity": rng.integers(1, 6, n_inc),
+            "status": rng.choice(["active"] * 18 + ["contained", "closed"], n_inc),
+            "reported_at": pd.Timestamp("2024-07-14T06:00", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 72 * 60, n_inc), unit="min"),
+            "needs": needs,
+            "max_response_min": np.where(
+                rng.random(n_inc) < 0.9, np.round(rng.uniform(60, 240, n_inc)), np.nan
+            ),
+            "jurisdiction": cell_of(ipts[:, 0], ipts[:, 1]),
+            "lon": ipts[:, 0],
+            "lat": ipts[:, 1],
+        },
+        geometry=gpd.points_from_xy(ipts[:, 0], ipts[:, 1]),
+        crs=4326,
+    )
 
     # Agreements: neighbouring cells (both ways, most types), and each country with itself.
     rows = []
@@ -159,15 +219,29 @@ def generate(size: str = "medium", *, seed: int = 7) -> Scenario:
                 continue
             for a, b in ((cid[(cx, cy)], cid[other]), (cid[other], cid[(cx, cy)])):
                 if rng.random() < 0.85:
-                    types = ("*",) if rng.random() < 0.6 else tuple(
-                        sorted(rng.choice(TYPES, int(rng.integers(3, 8)), replace=False)))
-                    rows.append({"from": a, "to": b, "resource_types": types,
-                                 "border_delay_min": float(rng.choice([0, 5, 10, 15, 20, 30]))})
+                    types = (
+                        ("*",)
+                        if rng.random() < 0.6
+                        else tuple(
+                            sorted(rng.choice(TYPES, int(rng.integers(3, 8)), replace=False))
+                        )
+                    )
+                    rows.append(
+                        {
+                            "from": a,
+                            "to": b,
+                            "resource_types": types,
+                            "border_delay_min": float(rng.choice([0, 5, 10, 15, 20, 30])),
+                        }
+                    )
     for country in sorted(set(jur["country"])):
-        rows.append({"from": country, "to": country, "resource_types": ("*",),
-                     "border_delay_min": 5.0})
+        rows.append(
+            {"from": country, "to": country, "resource_types": ("*",), "border_delay_min": 5.0}
+        )
     agreements = pd.DataFrame(rows, columns=["from", "to", "resource_types", "border_delay_min"])
-    return Scenario(jur, incidents, resources, agreements, None, name=f"synthetic {size} seed {seed}")
+    return Scenario(
+        jur, incidents, resources, agreements, None, name=f"synthetic {size} seed {seed}"
+    )
 
 
 def _type_shares() -> np.ndarray:
@@ -177,6 +251,7 @@ def _type_shares() -> np.ndarray:
 
 
 # --- the methods ------------------------------------------------------------------------
+
 
 def run_optimiser(s: Scenario) -> dict:
     from mutualaid.allocation import allocate
@@ -199,9 +274,13 @@ def run_greedy(s: Scenario) -> dict:
     rep = pd.to_datetime(s.incidents.set_index("id").loc[inc.ids, "reported_at"]).to_numpy()
     order = np.lexsort((rep, -inc.severity))
     arcs = {k: candidate_arcs(p, k) for k in p.types}
-    bounds = {k: (np.searchsorted(a.inc, np.arange(len(inc.ids))),
-                  np.searchsorted(a.inc, np.arange(len(inc.ids)), side="right"))
-              for k, a in arcs.items()}
+    bounds = {
+        k: (
+            np.searchsorted(a.inc, np.arange(len(inc.ids))),
+            np.searchsorted(a.inc, np.arange(len(inc.ids)), side="right"),
+        )
+        for k, a in arcs.items()
+    }
     needs = {k: dict(zip(pos.tolist(), n.tolist())) for k, (pos, n) in inc.needs.items()}
     coverage = units = 0
     minutes = 0.0
@@ -226,8 +305,11 @@ def run_greedy(s: Scenario) -> dict:
                 coverage += take * int(inc.severity[i])
                 units += take
                 minutes += take * float(np.round(a.minutes[e], 6))
-    return {"weighted_coverage": int(coverage), "unit_minutes": round(float(minutes), 6),
-            "units_assigned": int(units)}
+    return {
+        "weighted_coverage": int(coverage),
+        "unit_minutes": round(float(minutes), 6),
+        "units_assigned": int(units),
+    }
 
 
 def run_scipy_milp(s: Scenario) -> dict:
@@ -262,8 +344,11 @@ def run_scipy_milp(s: Scenario) -> dict:
         owner = p.units.owner[a.res]
         f = a.agreement != -1
         var = offset + np.arange(n)
-        rows += [n_rows + ures, n_rows + len(units) + lookup[a.inc],
-                 n_rows + len(units) + len(pos) + owner[f]]
+        rows += [
+            n_rows + ures,
+            n_rows + len(units) + lookup[a.inc],
+            n_rows + len(units) + len(pos) + owner[f],
+        ]
         cols += [var, var, var[f]]
         rhs += [p.units.quantity[units], need, p.caps[k]]
         n_rows += len(units) + len(pos) + len(p.caps[k])
@@ -277,18 +362,28 @@ def run_scipy_milp(s: Scenario) -> dict:
     r, c = np.concatenate(rows), np.concatenate(cols)
     A = coo_matrix((np.ones(len(r)), (r, c)), shape=(n_rows, offset)).tocsr()
     sev, mins, ub = np.concatenate(sev).astype(float), np.concatenate(mins), np.concatenate(ub)
-    res = milp(mins - weight * sev, integrality=np.ones(offset), bounds=(np.zeros(offset), ub),
-               constraints=[LinearConstraint(A, -np.inf, np.concatenate(rhs).astype(float))],
-               options={"mip_rel_gap": 0, "time_limit": 900})
+    res = milp(
+        mins - weight * sev,
+        integrality=np.ones(offset),
+        bounds=(np.zeros(offset), ub),
+        constraints=[LinearConstraint(A, -np.inf, np.concatenate(rhs).astype(float))],
+        options={"mip_rel_gap": 0, "time_limit": 900},
+    )
     x = np.rint(res.x)
-    return {"weighted_coverage": int((x * sev).sum()), "unit_minutes": round(float(x @ mins), 6),
-            "units_assigned": int(x.sum()), "variables": offset, "status": res.message}
+    return {
+        "weighted_coverage": int((x * sev).sum()),
+        "unit_minutes": round(float(x @ mins), 6),
+        "units_assigned": int(x.sum()),
+        "variables": offset,
+        "status": res.message,
+    }
 
 
 METHODS = {"optimiser": run_optimiser, "greedy": run_greedy, "scipy_milp": run_scipy_milp}
 
 
 # --- running and reporting --------------------------------------------------------------
+
 
 def _worker(method: str, size: str, repeat: int) -> None:
     """Run one method in this (fresh) process; print one JSON line."""
@@ -297,6 +392,7 @@ def _worker(method: str, size: str, repeat: int) -> None:
     import scipy.optimize  # noqa: F401
 
     import mutualaid.allocation  # noqa: F401
+
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times, result = [], None
     for _ in range(repeat):
@@ -304,13 +400,25 @@ def _worker(method: str, size: str, repeat: int) -> None:
         result = METHODS[method](s)
         times.append(time.perf_counter() - t)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"method": method, "times": times, "median": statistics.median(times),
-                      "peak_mb": peak / 1024, "over_scenario_mb": (peak - base) / 1024,
-                      "result": result}, default=str))
+    print(
+        json.dumps(
+            {
+                "method": method,
+                "times": times,
+                "median": statistics.median(times),
+                "peak_mb": peak / 1024,
+                "over_scenario_mb": (peak - base) / 1024,
+                "result": result,
+            },
+            default=str,
+        )
+    )
 
 
 def _spawn(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -320,18 +428,24 @@ def side_by_side(size: str, repeat: int) -> list[dict]:
     results = [_spawn(["--worker", m, "--size", size, "--repeat", str(repeat)]) for m in methods]
     best = results[0]["result"]
     print(f"\nsize {size}: {_describe(generate(size))}")
-    print(f"{'method':<12}{'median s':>10}{'runs s':>24}{'peak MB':>9}{'+MB':>7}"
-          f"{'coverage':>10}{'vs opt':>8}{'unit-minutes':>14}")
+    print(
+        f"{'method':<12}{'median s':>10}{'runs s':>24}{'peak MB':>9}{'+MB':>7}"
+        f"{'coverage':>10}{'vs opt':>8}{'unit-minutes':>14}"
+    )
     for r in results:
         cov = r["result"]["weighted_coverage"]
         runs = ", ".join(f"{t:.2f}" for t in r["times"])
-        print(f"{r['method']:<12}{r['median']:>10.3f}{runs:>24}{r['peak_mb']:>9.0f}"
-              f"{r['over_scenario_mb']:>7.0f}{cov:>10}{cov / best['weighted_coverage']:>8.2%}"
-              f"{r['result']['unit_minutes']:>14.1f}")
+        print(
+            f"{r['method']:<12}{r['median']:>10.3f}{runs:>24}{r['peak_mb']:>9.0f}"
+            f"{r['over_scenario_mb']:>7.0f}{cov:>10}{cov / best['weighted_coverage']:>8.2%}"
+            f"{r['result']['unit_minutes']:>14.1f}"
+        )
     solver = best.get("solver", {})
-    print(f"optimiser: paths per type {solver.get('types')}, components {solver.get('components')}, "
-          f"{solver.get('candidate_pairs')} eligible pairs, {solver.get('lp_rounds')} LP rounds, "
-          f"stage seconds {solver.get('seconds')}")
+    print(
+        f"optimiser: paths per type {solver.get('types')}, components {solver.get('components')}, "
+        f"{solver.get('candidate_pairs')} eligible pairs, {solver.get('lp_rounds')} LP rounds, "
+        f"stage seconds {solver.get('seconds')}"
+    )
     if len(results) > 2:
         print(f"speed-up over scipy milp: {results[2]['median'] / results[0]['median']:.1f}x")
     return results
@@ -339,8 +453,10 @@ def side_by_side(size: str, repeat: int) -> list[dict]:
 
 def _describe(s: Scenario) -> str:
     units = int(s.resources["quantity"].sum())
-    return (f"{units} units in {len(s.resources)} records, {len(s.incidents)} incidents, "
-            f"{len(s.jurisdictions)} jurisdictions, {len(s.agreements)} agreement rows")
+    return (
+        f"{units} units in {len(s.resources)} records, {len(s.incidents)} incidents, "
+        f"{len(s.jurisdictions)} jurisdictions, {len(s.agreements)} agreement rows"
+    )
 
 
 def write_scenario(s: Scenario, folder: Path) -> None:
@@ -368,8 +484,13 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path, json_columns: tuple[str,
             if isinstance(v, float) and math.isnan(v):
                 continue
             p[k] = json.loads(v) if k in json_columns else (v.item() if hasattr(v, "item") else v)
-        feats.append({"type": "Feature", "properties": p,
-                      "geometry": {"type": "Point", "coordinates": [geom.x, geom.y]}})
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": p,
+                "geometry": {"type": "Point", "coordinates": [geom.x, geom.y]},
+            }
+        )
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
 
 
@@ -389,8 +510,18 @@ def _end_to_end_worker(folder: str) -> None:
     (Path(folder) / "plan.json").write_text(text, encoding="utf-8")
     t3 = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"read_validate": t1 - t0, "solve": t2 - t1, "write": t3 - t2,
-                      "total": t3 - t0, "peak_mb": peak, "summary": plan.summary}))
+    print(
+        json.dumps(
+            {
+                "read_validate": t1 - t0,
+                "solve": t2 - t1,
+                "write": t3 - t2,
+                "total": t3 - t0,
+                "peak_mb": peak,
+                "summary": plan.summary,
+            }
+        )
+    )
 
 
 def end_to_end(size: str, repeat: int) -> None:
@@ -401,21 +532,29 @@ def end_to_end(size: str, repeat: int) -> None:
         write_scenario(s, Path(tmp))
         print(f"wrote {_describe(s)} to GeoJSON in {time.perf_counter() - t:.1f} s")
         runs = [_spawn(["--e2e-worker", tmp]) for _ in range(repeat)]
-    med = {k: statistics.median(r[k] for r in runs)
-           for k in ("read_validate", "solve", "write", "total", "peak_mb")}
-    print(f"end to end ({size}), median of {repeat}: read+validate {med['read_validate']:.2f} s, "
-          f"solve {med['solve']:.2f} s, write {med['write']:.2f} s, total {med['total']:.2f} s, "
-          f"peak {med['peak_mb']:.0f} MB; totals {[round(r['total'], 2) for r in runs]}")
+    med = {
+        k: statistics.median(r[k] for r in runs)
+        for k in ("read_validate", "solve", "write", "total", "peak_mb")
+    }
+    print(
+        f"end to end ({size}), median of {repeat}: read+validate {med['read_validate']:.2f} s, "
+        f"solve {med['solve']:.2f} s, write {med['write']:.2f} s, total {med['total']:.2f} s, "
+        f"peak {med['peak_mb']:.0f} MB; totals {[round(r['total'], 2) for r in runs]}"
+    )
     sm = runs[0]["summary"]
-    print(f"plan: coverage {sm['weighted_coverage']} of {sm['weighted_need']}, "
-          f"{sm['units_assigned']} of {sm['units_needed']} units, solver {sm['solver']}")
+    print(
+        f"plan: coverage {sm['weighted_coverage']} of {sm['weighted_need']}, "
+        f"{sm['units_assigned']} of {sm['units_needed']} units, solver {sm['solver']}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", choices=SIZES, default="medium")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--end-to-end", action="store_true", help="time files -> plan (large by default)")
+    ap.add_argument(
+        "--end-to-end", action="store_true", help="time files -> plan (large by default)"
+    )
     ap.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
     ap.add_argument("--e2e-worker", metavar="FOLDER", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

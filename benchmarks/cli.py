@@ -68,18 +68,24 @@ def write_inputs(folder: Path) -> dict[str, list[str]]:
 def run_once(args: list[str]) -> tuple[float, float]:
     """Seconds from starting ``python -m mutualaid.cli ARGS`` to its exit (which must be 0),
     and the CPU seconds (user + system) its processes took."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "mutualaid.cli", *args], env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mutualaid.cli", *args], env=env, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
-        raise SystemExit(f"mutualaid {' '.join(args)} exited {proc.returncode}:\n"
-                         f"{proc.stderr[-2000:]}")
+        raise SystemExit(
+            f"mutualaid {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-2000:]}"
+        )
     return seconds, cpu
 
 
@@ -110,25 +116,48 @@ def main(argv: list[str] | None = None) -> int:
         median = statistics.median(values)
         ok = median < TARGETS[name]
         missed |= not ok
-        rows.append({"case": name, "command": "mutualaid " + " ".join(cases[name][:1]),
-                     "median_s": round(median, 3), "min_s": round(min(values), 3),
-                     "max_s": round(max(values), 3), "target_s": TARGETS[name],
-                     "cpu_median_s": round(statistics.median(cpus[name]), 3),
-                     "runs": [round(v, 3) for v in values],
-                     "cpu_runs": [round(v, 3) for v in cpus[name]]})
-        print(f"{name:<22}  {median:>8.3f}  {min(values):>6.3f}  {max(values):>6.3f}  "
-              f"{statistics.median(cpus[name]):>6.3f}  "
-              f"< {TARGETS[name]:g} s {'ok' if ok else 'MISSED'}")
-    print(f"(median of {args.runs} fresh processes each; load average "
-          f"{load_before[0]:.2f} before, {load_after[0]:.2f} after, {os.cpu_count()} cores)")
+        rows.append(
+            {
+                "case": name,
+                "command": "mutualaid " + " ".join(cases[name][:1]),
+                "median_s": round(median, 3),
+                "min_s": round(min(values), 3),
+                "max_s": round(max(values), 3),
+                "target_s": TARGETS[name],
+                "cpu_median_s": round(statistics.median(cpus[name]), 3),
+                "runs": [round(v, 3) for v in values],
+                "cpu_runs": [round(v, 3) for v in cpus[name]],
+            }
+        )
+        print(
+            f"{name:<22}  {median:>8.3f}  {min(values):>6.3f}  {max(values):>6.3f}  "
+            f"{statistics.median(cpus[name]):>6.3f}  "
+            f"< {TARGETS[name]:g} s {'ok' if ok else 'MISSED'}"
+        )
+    print(
+        f"(median of {args.runs} fresh processes each; load average "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after, {os.cpu_count()} cores)"
+    )
 
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     target = OUT / f"cli-{stamp}.json"
-    target.write_text(json.dumps({
-        "at": stamp, "python": sys.version.split()[0], "cores": os.cpu_count(),
-        "load_average_before": load_before, "load_average_after": load_after,
-        "runs": args.runs, "cases": rows}, indent=2) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(
+            {
+                "at": stamp,
+                "python": sys.version.split()[0],
+                "cores": os.cpu_count(),
+                "load_average_before": load_before,
+                "load_average_after": load_after,
+                "runs": args.runs,
+                "cases": rows,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     print(f"written to {target.relative_to(ROOT)}")
     return 1 if missed else 0
 

@@ -112,6 +112,7 @@ MAX_MESSAGES = 20_000
 
 # --- the app server ----------------------------------------------------------------------
 
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -152,9 +153,14 @@ def create_accounts(state: Path, usernames: dict[str, str]) -> None:
     try:
         upgrade(store)
         for username, jurisdiction in usernames.items():
-            add_account(store, username=username, role="coordinator",
-                        jurisdiction=jurisdiction, password=PASSWORD,
-                        actor=system_actor("load-benchmark"))
+            add_account(
+                store,
+                username=username,
+                role="coordinator",
+                jurisdiction=jurisdiction,
+                password=PASSWORD,
+                actor=system_actor("load-benchmark"),
+            )
     finally:
         store.dispose()
 
@@ -182,30 +188,55 @@ def start_server(state: Path, env: dict[str, str] | None = None) -> Server:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     environ = dict(os.environ)
-    environ.update({STATE_DIR_ENV: str(state), SCENARIO_DIRS_ENV: str(RHINE),
-                    FIRST_RUN_ENV: "0", "PYTHONPATH": str(ROOT / "src")})
+    environ.update(
+        {
+            STATE_DIR_ENV: str(state),
+            SCENARIO_DIRS_ENV: str(RHINE),
+            FIRST_RUN_ENV: "0",
+            "PYTHONPATH": str(ROOT / "src"),
+        }
+    )
     environ.pop("MUTUALAID_DATABASE_URL", None)
     environ.update(env or {})
     log = state / "server.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=environ,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     server = Server(process, url, log)
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while not _healthy(url):
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()
-            raise SystemExit(f"the app did not start: {log}\n"
-                             + log.read_text(errors="replace")[-3000:])
+            raise SystemExit(
+                f"the app did not start: {log}\n" + log.read_text(errors="replace")[-3000:]
+            )
         time.sleep(0.25)
     return server
 
 
 # --- one simulated browser -----------------------------------------------------------------
+
 
 @dataclass
 class Rerun:
@@ -237,8 +268,14 @@ class Client:
     async def connect(self) -> None:
         address = self.url.replace("http://", "ws://") + "/_stcore/stream"
         self.socket = await websockets.connect(
-            address, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout,
-            ping_interval=None, proxy=None, compression=None)
+            address,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=self.timeout,
+            ping_interval=None,
+            proxy=None,
+            compression=None,
+        )
 
     async def close(self) -> None:
         if self.socket is not None:
@@ -267,11 +304,13 @@ class Client:
         deadline = time.monotonic() + self.timeout
         while messages < MAX_MESSAGES:
             try:
-                data = await asyncio.wait_for(self.socket.recv(),
-                                              max(0.01, deadline - time.monotonic()))
+                data = await asyncio.wait_for(
+                    self.socket.recv(), max(0.01, deadline - time.monotonic())
+                )
             except TimeoutError:
-                return Rerun(page, time.perf_counter() - start, received, messages, False,
-                             "timeout")
+                return Rerun(
+                    page, time.perf_counter() - start, received, messages, False, "timeout"
+                )
             received += len(data)
             messages += 1
             forward = ForwardMsg()
@@ -280,8 +319,9 @@ class Client:
                 self.cached.add(forward.hash)
             kind = forward.WhichOneof("type")
             if kind == "navigation":
-                self.pages.update({p.url_pathname: p.page_script_hash
-                                   for p in forward.navigation.app_pages})
+                self.pages.update(
+                    {p.url_pathname: p.page_script_hash for p in forward.navigation.app_pages}
+                )
             elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 self._element(forward.delta.new_element)
             elif kind == "script_finished":
@@ -289,10 +329,12 @@ class Client:
                 if status == "FINISHED_EARLY_FOR_RERUN":
                     continue  # st.rerun: the run goes on in a new script run
                 ok = status == "FINISHED_SUCCESSFULLY" and not self.failed
-                return Rerun(page, time.perf_counter() - start, received, messages, ok,
-                             self.failed or status)
-        return Rerun(page, time.perf_counter() - start, received, messages, False,
-                     "too many messages")
+                return Rerun(
+                    page, time.perf_counter() - start, received, messages, ok, self.failed or status
+                )
+        return Rerun(
+            page, time.perf_counter() - start, received, messages, False, "too many messages"
+        )
 
     def _element(self, element) -> None:  # noqa: ANN001 - a protobuf Element
         kind = element.WhichOneof("type")
@@ -321,9 +363,11 @@ class Client:
             return opened, opened
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-        states = [WidgetState(id=ids["Username"][1], string_value=username),
-                  WidgetState(id=ids["Password"][1], string_value=PASSWORD),
-                  WidgetState(id=ids["Sign in"][1], trigger_value=True)]
+        states = [
+            WidgetState(id=ids["Username"][1], string_value=username),
+            WidgetState(id=ids["Password"][1], string_value=PASSWORD),
+            WidgetState(id=ids["Sign in"][1], trigger_value=True),
+        ]
         signed = await self.rerun(page, states)
         if signed.ok and not any("Signed in as" in text for text in self.texts):
             signed.ok, signed.note = False, "not signed in: " + " | ".join(self.texts)[:300]
@@ -332,18 +376,24 @@ class Client:
 
 # --- the runs ----------------------------------------------------------------------------
 
+
 def figures(seconds: list[float]) -> dict:
     """Median, p90, max and count of *seconds*."""
     if not seconds:
         return {"count": 0}
     ordered = sorted(seconds)
     p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
-    return {"count": len(ordered), "median": statistics.median(ordered), "p90": p90,
-            "max": ordered[-1]}
+    return {
+        "count": len(ordered),
+        "median": statistics.median(ordered),
+        "p90": p90,
+        "max": ordered[-1],
+    }
 
 
-async def coordinator(url: str, username: str, *, period: float, duration: float,
-                      offset: float, timeout: float) -> dict:
+async def coordinator(
+    url: str, username: str, *, period: float, duration: float, offset: float, timeout: float
+) -> dict:
     """One coordinator: sign in on Overview, then a page every *period* s for *duration*."""
     await asyncio.sleep(offset)
     client = Client(url, timeout)
@@ -363,31 +413,45 @@ async def coordinator(url: str, username: str, *, period: float, duration: float
             if time.monotonic() - start >= duration + timeout:
                 break
     except (OSError, websockets.WebSocketException) as error:
-        return {"username": username, "signed_in": bool(runs), "note": repr(error),
-                "runs": [r.__dict__ for r in runs]}
+        return {
+            "username": username,
+            "signed_in": bool(runs),
+            "note": repr(error),
+            "runs": [r.__dict__ for r in runs],
+        }
     finally:
         await client.close()
     return {"username": username, "signed_in": True, "runs": [r.__dict__ for r in runs]}
 
 
-async def reruns(url: str, usernames: list[str], *, period: float, duration: float,
-                 timeout: float) -> dict:
+async def reruns(
+    url: str, usernames: list[str], *, period: float, duration: float, timeout: float
+) -> dict:
     """*usernames* coordinators at once, each a page every *period* s; the figures."""
     rng = random.Random(1)
-    tasks = [coordinator(url, name, period=period, duration=duration,
-                         offset=rng.uniform(0, min(period, 5.0)), timeout=timeout)
-             for name in usernames]
+    tasks = [
+        coordinator(
+            url,
+            name,
+            period=period,
+            duration=duration,
+            offset=rng.uniform(0, min(period, 5.0)),
+            timeout=timeout,
+        )
+        for name in usernames
+    ]
     results = await asyncio.gather(*tasks)
     runs = [Rerun(**r) for result in results for r in result["runs"]]
     ok = [r for r in runs if r.ok]
     return {
-        "clients": len(usernames), "period_s": period, "duration_s": duration,
+        "clients": len(usernames),
+        "period_s": period,
+        "duration_s": duration,
         "signed_in": sum(r["signed_in"] for r in results),
         "failed": [r.get("note") for r in results if not r["signed_in"]][:5]
         + [f"{r.page}: {r.note}" for r in runs if not r.ok][:5],
         "reruns": figures([r.seconds for r in ok]),
-        "per_page": {page: figures([r.seconds for r in ok if r.page == page])
-                     for page in PAGES},
+        "per_page": {page: figures([r.seconds for r in ok if r.page == page]) for page in PAGES},
         "bytes_per_rerun": statistics.median([r.received for r in ok]) if ok else 0,
     }
 
@@ -429,13 +493,13 @@ async def storm(url: str, usernames: list[str], *, within: float, timeout: float
     step = within / max(1, len(usernames) - 1)
     started = time.perf_counter()
     probing = asyncio.create_task(probe())
-    signed = await asyncio.gather(*(sign_in(name, i * step)
-                                    for i, name in enumerate(usernames)))
+    signed = await asyncio.gather(*(sign_in(name, i * step) for i, name in enumerate(usernames)))
     all_signed = time.perf_counter() - started
     done.set()
     form = await probing
     return {
-        "sign_ins": len(usernames), "within_s": within,
+        "sign_ins": len(usernames),
+        "within_s": within,
         "succeeded": sum(r.ok for r in signed),
         "failed": [r.note for r in signed if not r.ok][:5],
         "sign_in": figures([r.seconds for r in signed if r.ok]),
@@ -446,6 +510,7 @@ async def storm(url: str, usernames: list[str], *, within: float, timeout: float
 
 # --- the table ---------------------------------------------------------------------------
 
+
 def _cell(values: dict, key: str) -> str:
     return f"{values[key]:.2f}" if key in values else "-"
 
@@ -455,76 +520,108 @@ def table(results: dict) -> str:
     lines = [f"{'run':<26}{'count':>7}{'median s':>10}{'p90 s':>8}{'max s':>8}"]
     for name, run in results["runs"].items():
         if "reruns" in run:
-            rows = [(name, run["reruns"])] + [(f"  {page}", values)
-                                              for page, values in run["per_page"].items()]
+            rows = [(name, run["reruns"])] + [
+                (f"  {page}", values) for page, values in run["per_page"].items()
+            ]
         else:
-            rows = [(f"{name}: sign-in", run["sign_in"]),
-                    (f"{name}: form answers", run["form_answers"])]
+            rows = [
+                (f"{name}: sign-in", run["sign_in"]),
+                (f"{name}: form answers", run["form_answers"]),
+            ]
         for label, values in rows:
-            lines.append(f"{label:<26}{values.get('count', 0):>7}{_cell(values, 'median'):>10}"
-                         f"{_cell(values, 'p90'):>8}{_cell(values, 'max'):>8}")
+            lines.append(
+                f"{label:<26}{values.get('count', 0):>7}{_cell(values, 'median'):>10}"
+                f"{_cell(values, 'p90'):>8}{_cell(values, 'max'):>8}"
+            )
         if run.get("failed"):
             lines.append(f"  failures: {run['failed']}")
         if "all_signed_in_s" in run:
-            lines.append(f"  {run['succeeded']}/{run['sign_ins']} signed in, the last after "
-                         f"{run['all_signed_in_s']:.1f} s")
+            lines.append(
+                f"  {run['succeeded']}/{run['sign_ins']} signed in, the last after "
+                f"{run['all_signed_in_s']:.1f} s"
+            )
         if "bytes_per_rerun" in run:
-            lines.append(f"  {run['signed_in']}/{run['clients']} signed in; median "
-                         f"{run['bytes_per_rerun'] / 1e3:.0f} kB received per rerun")
+            lines.append(
+                f"  {run['signed_in']}/{run['clients']} signed in; median "
+                f"{run['bytes_per_rerun'] / 1e3:.0f} kB received per rerun"
+            )
     lines.append(f"load average before {results['load_before']}, after {results['load_after']}")
     return "\n".join(lines)
 
 
 # --- main --------------------------------------------------------------------------------
 
+
 def _profile(pid: int, output: Path, seconds: float) -> subprocess.Popen | None:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         print("py-spy is not installed (pip install py-spy): no profile", file=sys.stderr)
         return None
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--duration",
-                             str(int(seconds)), "--rate", "50", "--subprocesses",
-                             "--output", str(output),
-                             "--format", {".json": "speedscope", ".txt": "raw"}.get(
-                                 output.suffix, "flamegraph")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--rate",
+            "50",
+            "--subprocesses",
+            "--output",
+            str(output),
+            "--format",
+            {".json": "speedscope", ".txt": "raw"}.get(output.suffix, "flamegraph"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
 
 
-async def _main(args: argparse.Namespace, url: str, usernames: list[str],
-                server: Server) -> dict:
+async def _main(args: argparse.Namespace, url: str, usernames: list[str], server: Server) -> dict:
     runs: dict[str, dict] = {}
     # Warm-up: one coordinator of each jurisdiction (each a view of its own) opens each
     # page once, one after the other, so every view's plan and maps are built.
-    for username in usernames[:args.jurisdictions]:
+    for username in usernames[: args.jurisdictions]:
         warm = Client(url, args.timeout)
         await warm.connect()
         await warm.sign_in(PAGES[0], username)
         for page in PAGES:
             run = await warm.rerun(page)
             if not run.ok and not args.cold:
-                raise SystemExit(f"warm-up: {page} did not finish: {run.note} "
-                                 f"{warm.texts[:5]}")
+                raise SystemExit(f"warm-up: {page} did not finish: {run.note} {warm.texts[:5]}")
         await warm.close()
         if args.cold:
             break
     plans: list[tuple[str, str, dict]] = []
     if args.run in ("standard", "reruns"):
-        standard = [(20, 10.0), (30, 2.0)] if args.run == "standard" else [
-            (args.clients, args.period)]
+        standard = (
+            [(20, 10.0), (30, 2.0)] if args.run == "standard" else [(args.clients, args.period)]
+        )
         for clients, period in standard:
-            plans.append((f"reruns {clients}/{period:g} s", "reruns",
-                          {"usernames": usernames[:clients], "period": period,
-                           "duration": args.duration}))
+            plans.append(
+                (
+                    f"reruns {clients}/{period:g} s",
+                    "reruns",
+                    {"usernames": usernames[:clients], "period": period, "duration": args.duration},
+                )
+            )
     if args.run in ("standard", "storm"):
-        plans.append((f"storm {args.sign_ins} in {args.within:g} s", "storm",
-                      {"usernames": usernames[:args.sign_ins], "within": args.within}))
+        plans.append(
+            (
+                f"storm {args.sign_ins} in {args.within:g} s",
+                "storm",
+                {"usernames": usernames[: args.sign_ins], "within": args.within},
+            )
+        )
     for name, kind, options in plans:
         spy = None
         if args.profile:
             target = Path(args.profile)
             target = target.with_name(f"{target.stem}-{name.split()[0]}{target.suffix}")
-            spy = _profile(server.process.pid, target,
-                           options.get("duration", options.get("within", 15)) + 5)
+            spy = _profile(
+                server.process.pid, target, options.get("duration", options.get("within", 15)) + 5
+            )
         if kind == "reruns":
             runs[name] = await reruns(url, timeout=args.timeout, **options)
         else:
@@ -543,17 +640,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of reruns")
     parser.add_argument("--sign-ins", type=int, default=50)
     parser.add_argument("--within", type=float, default=15.0, help="seconds of the storm")
-    parser.add_argument("--jurisdictions", type=int, default=10,
-                        help="the coordinators' jurisdictions (the busiest ones)")
+    parser.add_argument(
+        "--jurisdictions",
+        type=int,
+        default=10,
+        help="the coordinators' jurisdictions (the busiest ones)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per rerun")
-    parser.add_argument("--cold", action="store_true",
-                        help="warm up one view only (the others are built under load)")
-    parser.add_argument("--profile", metavar="FILE.svg|FILE.json|FILE.txt",
-                        help="py-spy record the server during each run (flame graph, "
-                             "speedscope or raw stacks)")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="warm up one view only (the others are built under load)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE.svg|FILE.json|FILE.txt",
+        help="py-spy record the server during each run (flame graph, speedscope or raw stacks)",
+    )
     args = parser.parse_args(argv)
-    count = max(30 if args.run == "standard" else args.clients,
-                args.sign_ins if args.run in ("standard", "storm") else 1)
+    count = max(
+        30 if args.run == "standard" else args.clients,
+        args.sign_ins if args.run in ("standard", "storm") else 1,
+    )
     homes = busiest_jurisdictions(RHINE, args.jurisdictions)
     usernames = {f"coord{i:02d}": homes[i % len(homes)] for i in range(count)}
     OUT.mkdir(parents=True, exist_ok=True)
@@ -561,8 +669,11 @@ def main(argv: list[str] | None = None) -> int:
         state = Path(tmp)
         started = time.perf_counter()
         create_accounts(state, usernames)
-        print(f"{count} coordinator accounts of {len(homes)} jurisdictions "
-              f"({', '.join(homes)}) in {time.perf_counter() - started:.1f} s", flush=True)
+        print(
+            f"{count} coordinator accounts of {len(homes)} jurisdictions "
+            f"({', '.join(homes)}) in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
         server = start_server(state)
         load_before = os.getloadavg()
         try:
@@ -570,10 +681,15 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
         load_after = os.getloadavg()
-    results = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-               "scenario": RHINE.name, "jurisdictions": homes, "cores": os.cpu_count(),
-               "load_before": [round(v, 2) for v in load_before],
-               "load_after": [round(v, 2) for v in load_after], "runs": runs}
+    results = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "scenario": RHINE.name,
+        "jurisdictions": homes,
+        "cores": os.cpu_count(),
+        "load_before": [round(v, 2) for v in load_before],
+        "load_after": [round(v, 2) for v in load_after],
+        "runs": runs,
+    }
     print(table(results))
     out = OUT / f"load-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}.json"
     out.write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -55,10 +55,26 @@ from mutualaid.scenario import load_scenario
 RHINE = ROOT / "data" / "rhine-flood-2021"
 VENDOR = ROOT / "static" / "vendor"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-TYPES = ("ambulance", "fire_engine", "usar_team", "boat", "helicopter", "medical_team",
-         "water_purification", "pump", "generator", "shelter_kit")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TYPES = (
+    "ambulance",
+    "fire_engine",
+    "usar_team",
+    "boat",
+    "helicopter",
+    "medical_team",
+    "water_purification",
+    "pump",
+    "generator",
+    "shelter_kit",
+)
 HAZARDS = ("flood", "storm", "landslide", "hazmat", "other")
 TARGETS = {"rerun_s": 0.5, "html_mb": 5.0, "first_draw_s": 3.0}
 
@@ -86,8 +102,10 @@ DRAWN = """([incidents, resources]) => {
 
 # --- the synthetic scenario ---------------------------------------------------------------
 
-def points_inside(jurisdictions: gpd.GeoDataFrame, count: int,
-                  rng: np.random.Generator) -> gpd.GeoDataFrame:
+
+def points_inside(
+    jurisdictions: gpd.GeoDataFrame, count: int, rng: np.random.Generator
+) -> gpd.GeoDataFrame:
     """*count* points uniformly inside the jurisdictions (rejection sampling)."""
     minx, miny, maxx, maxy = jurisdictions.total_bounds
     shapes = jurisdictions[["id", "geometry"]]
@@ -95,8 +113,10 @@ def points_inside(jurisdictions: gpd.GeoDataFrame, count: int,
     have = 0
     while have < count:
         n = max(4 * (count - have), 1000)
-        candidates = gpd.GeoDataFrame(geometry=gpd.points_from_xy(
-            rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)), crs="EPSG:4326")
+        candidates = gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy(rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)),
+            crs="EPSG:4326",
+        )
         inside = gpd.sjoin(candidates, shapes, predicate="within", how="inner")
         inside = inside[~inside.index.duplicated()]
         found.append(inside)
@@ -115,35 +135,57 @@ def write_scenario(folder: Path, *, incidents: int, resources: int, seed: int) -
     folder.mkdir(parents=True, exist_ok=True)
     source = (RHINE / "jurisdictions.geojson").read_text(encoding="utf-8")
     (folder / "jurisdictions.geojson").write_text(source, encoding="utf-8")
-    (folder / "agreements.csv").write_text((RHINE / "agreements.csv").read_text(encoding="utf-8"),
-                                           encoding="utf-8")
+    (folder / "agreements.csv").write_text(
+        (RHINE / "agreements.csv").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     jur = gpd.read_file(folder / "jurisdictions.geojson")
     inc = points_inside(jur, incidents, rng)
     feats = []
     for k, (pt, jid) in enumerate(zip(inc.geometry, inc["id"])):
-        needs = {str(t): int(rng.integers(1, 6))
-                 for t in rng.choice(TYPES, size=int(rng.integers(1, 4)), replace=False)}
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [
-            round(pt.x, 5), round(pt.y, 5)]}, "properties": {
-            "id": f"I-{k:05d}", "name": f"Incident {k} in {jid}",
-            "hazard": str(rng.choice(HAZARDS)), "severity": int(rng.integers(1, 6)),
-            "status": "active" if rng.random() < 0.9 else "contained",
-            "reported_at": "2021-07-14T17:30:00Z", "needs": needs}})
+        needs = {
+            str(t): int(rng.integers(1, 6))
+            for t in rng.choice(TYPES, size=int(rng.integers(1, 4)), replace=False)
+        }
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(pt.x, 5), round(pt.y, 5)]},
+                "properties": {
+                    "id": f"I-{k:05d}",
+                    "name": f"Incident {k} in {jid}",
+                    "hazard": str(rng.choice(HAZARDS)),
+                    "severity": int(rng.integers(1, 6)),
+                    "status": "active" if rng.random() < 0.9 else "contained",
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": needs,
+                },
+            }
+        )
     (folder / "incidents.geojson").write_text(_collection(feats), encoding="utf-8")
     res = points_inside(jur, resources, rng)
     feats = []
     for k, (pt, jid) in enumerate(zip(res.geometry, res["id"])):
         kind = str(rng.choice(TYPES))
-        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [
-            round(pt.x, 5), round(pt.y, 5)]}, "properties": {
-            "id": f"R-{k:05d}", "name": f"{kind} {k}", "type": kind,
-            "quantity": int(rng.integers(1, 5)), "status": "available",
-            "jurisdiction": str(jid)}})
+        feats.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(pt.x, 5), round(pt.y, 5)]},
+                "properties": {
+                    "id": f"R-{k:05d}",
+                    "name": f"{kind} {k}",
+                    "type": kind,
+                    "quantity": int(rng.integers(1, 5)),
+                    "status": "available",
+                    "jurisdiction": str(jid),
+                },
+            }
+        )
     (folder / "resources.geojson").write_text(_collection(feats), encoding="utf-8")
     return folder
 
 
 # --- measuring ------------------------------------------------------------------------------
+
 
 def timed(func):
     start = time.perf_counter()
@@ -188,13 +230,18 @@ def first_draw_seconds(url: str, *, incidents: int, resources: int, runs: int) -
         try:
             for _ in range(runs):
                 context = browser.new_context(viewport={"width": 1400, "height": 900})
-                context.route("**/*", lambda route: route.continue_()
-                              if route.request.url.startswith(url) else route.abort())
+                context.route(
+                    "**/*",
+                    lambda route: (
+                        route.continue_() if route.request.url.startswith(url) else route.abort()
+                    ),
+                )
                 page = context.new_page()
                 start = time.perf_counter()
                 page.goto(f"{url}/map.html", wait_until="commit")
-                page.wait_for_function(DRAWN, arg=[incidents, resources], timeout=300_000,
-                                       polling=50)
+                page.wait_for_function(
+                    DRAWN, arg=[incidents, resources], timeout=300_000, polling=50
+                )
                 times.append(time.perf_counter() - start)
                 context.close()
         finally:
@@ -213,8 +260,12 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="mutualaid-map-bench-") as tmp:
         tmp_path = Path(tmp)
-        folder = write_scenario(tmp_path / "scenario", incidents=args.incidents,
-                                resources=args.resources, seed=args.seed)
+        folder = write_scenario(
+            tmp_path / "scenario",
+            incidents=args.incidents,
+            resources=args.resources,
+            seed=args.seed,
+        )
         result = load_scenario(folder)
         scenario = result.scenario
         if scenario is None:
@@ -222,8 +273,11 @@ def main(argv: list[str] | None = None) -> int:
                 for problem in report.errors[:5]:
                     print(f"{report.kind}: {problem.message}")
             return 1
-        layers = {"jurisdictions": scenario.jurisdictions, "incidents": scenario.incidents,
-                  "resources": scenario.resources}
+        layers = {
+            "jurisdictions": scenario.jurisdictions,
+            "incidents": scenario.incidents,
+            "resources": scenario.resources,
+        }
 
         build, render, rerun, st_rerun, sizes, sent = [], [], [], [], [], []
         page = ""
@@ -248,8 +302,12 @@ def main(argv: list[str] | None = None) -> int:
             (site / "map.html").write_text(page, encoding="utf-8")
             server, url = serve(site)
             try:
-                draws = first_draw_seconds(url, incidents=len(scenario.incidents),
-                                           resources=len(scenario.resources), runs=args.runs)
+                draws = first_draw_seconds(
+                    url,
+                    incidents=len(scenario.incidents),
+                    resources=len(scenario.resources),
+                    runs=args.runs,
+                )
             finally:
                 server.shutdown()
 
@@ -258,23 +316,46 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("build overview_map (cold)", f"{med(build):.3f} s", "", ""),
         ("render HTML", f"{med(render):.3f} s", "", ""),
-        ("build + render (new data)", f"{med(build) + med(render):.3f} s", "< 0.5 s",
-         _verdict(med(build) + med(render), TARGETS["rerun_s"])),
-        ("rerun: deep copy + render (cached)", f"{med(rerun):.3f} s", "< 0.5 s",
-         _verdict(med(rerun), TARGETS["rerun_s"])),
-        ("rerun as st_folium does it (cached)", f"{med(st_rerun):.3f} s", "< 0.5 s",
-         _verdict(med(st_rerun), TARGETS["rerun_s"])),
-        ("HTML of the page", f"{html_mb:.2f} MB", "< 5 MB",
-         _verdict(html_mb, TARGETS["html_mb"])),
-        ("script st_folium sends", f"{med(sent) / 1e6:.2f} MB", "< 5 MB",
-         _verdict(med(sent) / 1e6, TARGETS["html_mb"])),
+        (
+            "build + render (new data)",
+            f"{med(build) + med(render):.3f} s",
+            "< 0.5 s",
+            _verdict(med(build) + med(render), TARGETS["rerun_s"]),
+        ),
+        (
+            "rerun: deep copy + render (cached)",
+            f"{med(rerun):.3f} s",
+            "< 0.5 s",
+            _verdict(med(rerun), TARGETS["rerun_s"]),
+        ),
+        (
+            "rerun as st_folium does it (cached)",
+            f"{med(st_rerun):.3f} s",
+            "< 0.5 s",
+            _verdict(med(st_rerun), TARGETS["rerun_s"]),
+        ),
+        ("HTML of the page", f"{html_mb:.2f} MB", "< 5 MB", _verdict(html_mb, TARGETS["html_mb"])),
+        (
+            "script st_folium sends",
+            f"{med(sent) / 1e6:.2f} MB",
+            "< 5 MB",
+            _verdict(med(sent) / 1e6, TARGETS["html_mb"]),
+        ),
     ]
     if draws:
-        rows.append(("first drawn map in Chromium", f"{med(draws):.2f} s", "< 3 s",
-                     _verdict(med(draws), TARGETS["first_draw_s"])))
-    print(f"Overview map, {len(scenario.incidents):,} incidents + "
-          f"{len(scenario.resources):,} resources + {len(scenario.jurisdictions)} "
-          f"jurisdictions; medians of {args.runs}")
+        rows.append(
+            (
+                "first drawn map in Chromium",
+                f"{med(draws):.2f} s",
+                "< 3 s",
+                _verdict(med(draws), TARGETS["first_draw_s"]),
+            )
+        )
+    print(
+        f"Overview map, {len(scenario.incidents):,} incidents + "
+        f"{len(scenario.resources):,} resources + {len(scenario.jurisdictions)} "
+        f"jurisdictions; medians of {args.runs}"
+    )
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'median':>10}  {'target':>8}  verdict")
     for name, value, target, verdict in rows:

@@ -68,8 +68,12 @@ def with_levels(scenario, seed: int):
 def best_connected(scenario) -> str:
     """The jurisdiction with the most partners (the largest partners view)."""
     ids = scenario.jurisdictions["id"].astype(str).tolist()
-    return max(ids, key=lambda j: len(partners(j, agreements=scenario.agreements,
-                                               jurisdictions=scenario.jurisdictions)))
+    return max(
+        ids,
+        key=lambda j: len(
+            partners(j, agreements=scenario.agreements, jurisdictions=scenario.jurisdictions)
+        ),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,21 +84,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="mutualaid-sharing-bench-") as tmp:
-        folder = _map_bench().write_scenario(Path(tmp) / "big", incidents=args.incidents,
-                                              resources=args.resources, seed=args.seed)
+        folder = _map_bench().write_scenario(
+            Path(tmp) / "big", incidents=args.incidents, resources=args.resources, seed=args.seed
+        )
         result = load_scenario(folder)
     if result.scenario is None:
         raise SystemExit(f"the generated scenario was refused: {result.reports}")
     scenario = with_levels(result.scenario, args.seed)
     home = best_connected(scenario)
-    people = {"admin": Actor("ada", "admin"),
-              f"coordinator {home}": Actor("cora", "coordinator", home),
-              "viewer, no jurisdiction": Actor("vic", "viewer")}
+    people = {
+        "admin": Actor("ada", "admin"),
+        f"coordinator {home}": Actor("cora", "coordinator", home),
+        "viewer, no jurisdiction": Actor("vic", "viewer"),
+    }
     levels = {"incidents": "partners", "resources": "partners"}
-    print(f"{len(scenario.incidents)} incidents, {len(scenario.resources)} resources, "
-          f"{len(scenario.jurisdictions)} jurisdictions; {home} has "
-          f"{len(partners(home, agreements=scenario.agreements, jurisdictions=scenario.jurisdictions))}"
-          f" partners. Medians of {args.repeat}.")
+    print(
+        f"{len(scenario.incidents)} incidents, {len(scenario.resources)} resources, "
+        f"{len(scenario.jurisdictions)} jurisdictions; {home} has "
+        f"{len(partners(home, agreements=scenario.agreements, jurisdictions=scenario.jurisdictions))}"
+        f" partners. Medians of {args.repeat}."
+    )
     print(f"{'who':<28}{'visible_scenario':>18}{'incidents kept':>16}{'resources kept':>16}")
     for label, actor in people.items():
         times = []
@@ -102,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             view = visible_scenario(scenario, viewer=actor, layer_levels=levels)
             times.append(time.perf_counter() - start)
-        print(f"{label:<28}{statistics.median(times):>16.3f} s"
-              f"{len(view.incidents):>16}{len(view.resources):>16}")
+        print(
+            f"{label:<28}{statistics.median(times):>16.3f} s"
+            f"{len(view.incidents):>16}{len(view.resources):>16}"
+        )
     return 0
 
 

@@ -40,8 +40,14 @@ def main() -> None:
     folder = tempfile.mkdtemp()
     store = open_store(f"sqlite:///{folder}/store.sqlite")
     upgrade(store)
-    add_account(store, username="alice", role="coordinator", jurisdiction="DE-NW",
-                password=PASSWORD, actor=system_actor("benchmark"))
+    add_account(
+        store,
+        username="alice",
+        role="coordinator",
+        jurisdiction="DE-NW",
+        password=PASSWORD,
+        actor=system_actor("benchmark"),
+    )
     counts = {"verified": 0, "refused": 0}
     real = sign_in_module.authenticate
 
@@ -54,8 +60,9 @@ def main() -> None:
     def attack(n: int) -> None:
         for i in range(args.tries):
             try:
-                sign_in_module.sign_in_with_password(store, f"nobody{n}-{i}", "x" * 20,
-                                                     client="203.0.113.9")
+                sign_in_module.sign_in_with_password(
+                    store, f"nobody{n}-{i}", "x" * 20, client="203.0.113.9"
+                )
             except SignInRefused:
                 counts["refused"] += 1
 
@@ -76,11 +83,13 @@ def main() -> None:
     for thread in threads:
         thread.join()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{args.threads * args.tries} tries from one address in "
-          f"{time.monotonic() - started:.1f} s: {counts['verified']} password "
-          f"verifications (the coordinator's included), {counts['refused']} tries refused; "
-          f"the coordinator signed in after {waited:.2f} s ({tries} tries); "
-          f"peak memory {peak:.0f} MiB")
+    print(
+        f"{args.threads * args.tries} tries from one address in "
+        f"{time.monotonic() - started:.1f} s: {counts['verified']} password "
+        f"verifications (the coordinator's included), {counts['refused']} tries refused; "
+        f"the coordinator signed in after {waited:.2f} s ({tries} tries); "
+        f"peak memory {peak:.0f} MiB"
+    )
     store.dispose()
 
 

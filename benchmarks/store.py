@@ -85,6 +85,7 @@ T0 = datetime(2021, 7, 14, 20, 0, tzinfo=UTC)
 
 # --- fresh databases ------------------------------------------------------------------------
 
+
 @contextmanager
 def fresh_store(backend: str, tmp: Path) -> Iterator:
     """An open store on a new, empty database of *backend* with the schema created;
@@ -110,7 +111,8 @@ def fresh_store(backend: str, tmp: Path) -> Iterator:
         if admin is not None:
             with admin.connect() as connection:
                 connection.exec_driver_sql(
-                    f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
+                    f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)'
+                )
             admin.dispose()
 
 
@@ -119,6 +121,7 @@ def _peak_mb() -> float:
 
 
 # --- 1. layers ------------------------------------------------------------------------------
+
 
 def _map_bench():
     spec = importlib.util.spec_from_file_location("bench_map", ROOT / "benchmarks" / "map.py")
@@ -139,8 +142,11 @@ def layers_worker(backend: str, folder: Path, repeat: int) -> dict:
         raise SystemExit(f"the generated scenario was refused: {result.reports}")
     scenario = result.scenario
     actor = system_actor("benchmark")
-    sources = {k: p.name for k in ("jurisdictions", "incidents", "resources", "agreements")
-               for p in folder.glob(f"{k}.*")}
+    sources = {
+        k: p.name
+        for k in ("jurisdictions", "incidents", "resources", "agreements")
+        for p in folder.glob(f"{k}.*")
+    }
     extra = scenario.incidents.iloc[[0]].copy().reset_index(drop=True)
     extra.loc[0, "id"] = "I-NEW-1"
     extra.loc[0, "name"] = "A new incident"
@@ -157,24 +163,40 @@ def layers_worker(backend: str, folder: Path, repeat: int) -> dict:
                 times["load"].append(time.perf_counter() - t)
                 assert len(loaded.scenario.incidents) == len(scenario.incidents)
                 t = time.perf_counter()
-                merged = save_layer(store, scenario_name="big", kind="incidents", frame=extra,
-                                    mode="merge", source="one.geojson", format="geojson",
-                                    actor=actor)
+                merged = save_layer(
+                    store,
+                    scenario_name="big",
+                    kind="incidents",
+                    frame=extra,
+                    mode="merge",
+                    source="one.geojson",
+                    format="geojson",
+                    actor=actor,
+                )
                 times["merge"].append(time.perf_counter() - t)
                 assert len(merged.scenario.incidents) == len(scenario.incidents) + 1
-    return {"times": times, "incidents": len(scenario.incidents),
-            "resources": len(scenario.resources), "peak_mb": _peak_mb(),
-            "over_scenario_mb": _peak_mb() - base}
+    return {
+        "times": times,
+        "incidents": len(scenario.incidents),
+        "resources": len(scenario.resources),
+        "peak_mb": _peak_mb(),
+        "over_scenario_mb": _peak_mb() - base,
+    }
 
 
 # --- 2. concurrent commits --------------------------------------------------------------------
 
+
 def overlapping_lines(seed: int) -> list[list[tuple[str, int]]]:
     """Per offer, 1-2 units of each of 2-3 of the contended resources."""
     rng = random.Random(seed)
-    return [[(rid, rng.randint(1, 2)) for rid in sorted(rng.sample(sorted(RESOURCES),
-                                                                   rng.randint(2, 3)))]
-            for _ in range(WORKERS)]
+    return [
+        [
+            (rid, rng.randint(1, 2))
+            for rid in sorted(rng.sample(sorted(RESOURCES), rng.randint(2, 3)))
+        ]
+        for _ in range(WORKERS)
+    ]
 
 
 def seed_offers(store, lines_per_offer: list[list[tuple[str, int]]]) -> tuple[int, list[int]]:
@@ -191,32 +213,93 @@ def seed_offers(store, lines_per_offer: list[list[tuple[str, int]]]) -> tuple[in
     )
 
     with store.transaction() as connection:
-        scenario_id = connection.execute(scenarios.insert().values(
-            name="race", created_at=T0, created_by="bench").returning(scenarios.c.id)
+        scenario_id = connection.execute(
+            scenarios.insert()
+            .values(name="race", created_at=T0, created_by="bench")
+            .returning(scenarios.c.id)
         ).scalar_one()
-        connection.execute(units.insert(), [
-            {"scenario_id": scenario_id, "resource_id": rid, "type": "boat",
-             "jurisdiction": "DE-A", "quantity": q, "committed": 0, "version": 1}
-            for rid, q in RESOURCES.items()])
-        request_id = connection.execute(requests.insert().values(
-            scenario_id=scenario_id, jurisdiction="NL-B", state="open", note="", version=1,
-            created_by="bob", created_at=T0, updated_by="bob", updated_at=T0)
-            .returning(requests.c.id)).scalar_one()
-        plan_id = connection.execute(plans.insert().values(
-            scenario_id=scenario_id, layer_versions="{}", body="{}", computed_by="bench",
-            computed_at=T0).returning(plans.c.id)).scalar_one()
+        connection.execute(
+            units.insert(),
+            [
+                {
+                    "scenario_id": scenario_id,
+                    "resource_id": rid,
+                    "type": "boat",
+                    "jurisdiction": "DE-A",
+                    "quantity": q,
+                    "committed": 0,
+                    "version": 1,
+                }
+                for rid, q in RESOURCES.items()
+            ],
+        )
+        request_id = connection.execute(
+            requests.insert()
+            .values(
+                scenario_id=scenario_id,
+                jurisdiction="NL-B",
+                state="open",
+                note="",
+                version=1,
+                created_by="bob",
+                created_at=T0,
+                updated_by="bob",
+                updated_at=T0,
+            )
+            .returning(requests.c.id)
+        ).scalar_one()
+        plan_id = connection.execute(
+            plans.insert()
+            .values(
+                scenario_id=scenario_id,
+                layer_versions="{}",
+                body="{}",
+                computed_by="bench",
+                computed_at=T0,
+            )
+            .returning(plans.c.id)
+        ).scalar_one()
         ids = []
         for lines in lines_per_offer:
-            offer_id = connection.execute(offers.insert().values(
-                scenario_id=scenario_id, plan_id=plan_id, request_id=request_id,
-                provider="DE-A", requester="NL-B", state="proposed", version=1, created_at=T0,
-                updated_by="bench", updated_at=T0).returning(offers.c.id)).scalar_one()
-            connection.execute(offer_lines.insert(), [
-                {"offer_id": offer_id, "resource_id": rid, "incident_id": "I-1", "type": "boat",
-                 "units": n, "minutes": 30.0} for rid, n in lines])
+            offer_id = connection.execute(
+                offers.insert()
+                .values(
+                    scenario_id=scenario_id,
+                    plan_id=plan_id,
+                    request_id=request_id,
+                    provider="DE-A",
+                    requester="NL-B",
+                    state="proposed",
+                    version=1,
+                    created_at=T0,
+                    updated_by="bench",
+                    updated_at=T0,
+                )
+                .returning(offers.c.id)
+            ).scalar_one()
+            connection.execute(
+                offer_lines.insert(),
+                [
+                    {
+                        "offer_id": offer_id,
+                        "resource_id": rid,
+                        "incident_id": "I-1",
+                        "type": "boat",
+                        "units": n,
+                        "minutes": 30.0,
+                    }
+                    for rid, n in lines
+                ],
+            )
             ids.append(offer_id)
-        audit.record(connection, actor="bench", action="scenario.loaded",
-                     subject="scenario race", after={"units": RESOURCES}, now=T0)
+        audit.record(
+            connection,
+            actor="bench",
+            action="scenario.loaded",
+            subject="scenario race",
+            after={"units": RESOURCES},
+            now=T0,
+        )
     return scenario_id, ids
 
 
@@ -231,8 +314,9 @@ def race(store, offer_ids: list[int]) -> tuple[float, list[str]]:
     def work(n: int) -> None:
         barrier.wait()
         try:
-            workflow.commit_offer(store, offer_ids[n], actor=Actor(f"c{n:02d}", "coordinator",
-                                                                   "DE-A"))
+            workflow.commit_offer(
+                store, offer_ids[n], actor=Actor(f"c{n:02d}", "coordinator", "DE-A")
+            )
             outcomes[n] = "ok"
         except workflow.UnitsTaken:
             outcomes[n] = "taken"
@@ -261,9 +345,12 @@ def commit_worker(backend: str, repeat: int) -> dict:
                 scenario_id, offer_ids = seed_offers(store, lines)
                 seconds, outcomes = race(store, offer_ids)
                 with store.reading() as connection:
-                    held = {row.resource_id: (row.quantity, row.committed) for row in
-                            connection.execute(sa.select(units)
-                                               .where(units.c.scenario_id == scenario_id))}
+                    held = {
+                        row.resource_id: (row.quantity, row.committed)
+                        for row in connection.execute(
+                            sa.select(units).where(units.c.scenario_id == scenario_id)
+                        )
+                    }
                     states = dict(connection.execute(sa.select(offers.c.id, offers.c.state)).all())
                     chain = audit.verify(connection)
             expected = dict.fromkeys(RESOURCES, 0)
@@ -271,21 +358,26 @@ def commit_worker(backend: str, repeat: int) -> dict:
                 if states[offer_id] == "committed":
                     for rid, k in lines[n]:
                         expected[rid] += k
-            runs.append({
-                "seconds": seconds,
-                "ok": outcomes.count("ok"), "taken": outcomes.count("taken"),
-                "errors": [o for o in outcomes if o.startswith("error")][:3],
-                "within_quantity": all(c <= q for q, c in held.values()),
-                "exact": {rid: c for rid, (_, c) in held.items()} == expected,
-                "committed_units": sum(c for _, c in held.values()),
-                "quantity": sum(q for q, _ in held.values()),
-                "states_match": sum(s == "committed" for s in states.values())
-                == outcomes.count("ok"),
-                "audit_ok": chain.ok})
+            runs.append(
+                {
+                    "seconds": seconds,
+                    "ok": outcomes.count("ok"),
+                    "taken": outcomes.count("taken"),
+                    "errors": [o for o in outcomes if o.startswith("error")][:3],
+                    "within_quantity": all(c <= q for q, c in held.values()),
+                    "exact": {rid: c for rid, (_, c) in held.items()} == expected,
+                    "committed_units": sum(c for _, c in held.values()),
+                    "quantity": sum(q for q, _ in held.values()),
+                    "states_match": sum(s == "committed" for s in states.values())
+                    == outcomes.count("ok"),
+                    "audit_ok": chain.ok,
+                }
+            )
     return {"runs": runs}
 
 
 # --- 3. audit verify --------------------------------------------------------------------------
+
 
 def audit_worker(backend: str, repeat: int, rows: int) -> dict:
     from mutualaid.store import audit
@@ -298,11 +390,18 @@ def audit_worker(backend: str, repeat: int, rows: int) -> dict:
                 for start in range(0, rows, AUDIT_BATCH):
                     with store.transaction() as connection:
                         for n in range(start, min(rows, start + AUDIT_BATCH)):
-                            audit.record(connection, actor=f"c{n % 50:02d}",
-                                         action="offer.committed", subject=f"offer {n}",
-                                         before={"state": "proposed", "version": 1},
-                                         after={"state": "committed", "version": 2,
-                                                "lines": [["R-1", 2], ["R-3", 1]]})
+                            audit.record(
+                                connection,
+                                actor=f"c{n % 50:02d}",
+                                action="offer.committed",
+                                subject=f"offer {n}",
+                                before={"state": "proposed", "version": 1},
+                                after={
+                                    "state": "committed",
+                                    "version": 2,
+                                    "lines": [["R-1", 2], ["R-3", 1]],
+                                },
+                            )
                 append_times.append(time.perf_counter() - t)
                 t = time.perf_counter()
                 with store.reading() as connection:
@@ -314,9 +413,11 @@ def audit_worker(backend: str, repeat: int, rows: int) -> dict:
 
 # --- running and reporting ---------------------------------------------------------------------
 
+
 def _spawn(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
     if out.returncode != 0:
         raise RuntimeError(f"worker {args} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -336,48 +437,91 @@ def measure(args: argparse.Namespace) -> int:
     if os.environ.get(PG_ENV):
         backends.append("postgresql")
     else:
-        notes_before.append(f"PostgreSQL skipped: {PG_ENV} is not set "
-                            f"(run: eval \"$(scripts/postgres.sh)\")")
+        notes_before.append(
+            f'PostgreSQL skipped: {PG_ENV} is not set (run: eval "$(scripts/postgres.sh)")'
+        )
     rows: list[tuple[str, str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="mutualaid-store-bench-") as tmp:
-        folder = _map_bench().write_scenario(Path(tmp) / "big", incidents=args.incidents,
-                                             resources=args.resources, seed=SEED)
+        folder = _map_bench().write_scenario(
+            Path(tmp) / "big", incidents=args.incidents, resources=args.resources, seed=SEED
+        )
         for backend in backends:
-            r = _spawn(["--worker", "layers", "--backend", backend, "--folder", str(folder),
-                        "--repeat", str(args.repeat)])
+            r = _spawn(
+                [
+                    "--worker",
+                    "layers",
+                    "--backend",
+                    backend,
+                    "--folder",
+                    str(folder),
+                    "--repeat",
+                    str(args.repeat),
+                ]
+            )
             t = r["times"]
             size = f"{r['incidents']:,} inc + {r['resources']:,} res"
-            memory = (f"peak {r['peak_mb']:.0f} MB (+{r['over_scenario_mb']:.0f} MB over "
-                      f"the loaded scenario)")
+            memory = (
+                f"peak {r['peak_mb']:.0f} MB (+{r['over_scenario_mb']:.0f} MB over "
+                f"the loaded scenario)"
+            )
             merged = f"new incidents version of {r['incidents'] + 1:,}"
-            rows.append(("save_scenario", backend, _s(t["save"]),
-                         f"{size}; {_spread(t['save'])}; {memory}"))
-            rows.append(("load_stored_scenario", backend, _s(t["load"]),
-                         f"{size}; {_spread(t['load'])}"))
-            rows.append(("save_layer merge 1 incident", backend, _s(t["merge"]),
-                         f"{merged}; {_spread(t['merge'])}"))
+            rows.append(
+                ("save_scenario", backend, _s(t["save"]), f"{size}; {_spread(t['save'])}; {memory}")
+            )
+            rows.append(
+                ("load_stored_scenario", backend, _s(t["load"]), f"{size}; {_spread(t['load'])}")
+            )
+            rows.append(
+                (
+                    "save_layer merge 1 incident",
+                    backend,
+                    _s(t["merge"]),
+                    f"{merged}; {_spread(t['merge'])}",
+                )
+            )
     for backend in backends:
         r = _spawn(["--worker", "commit", "--backend", backend, "--repeat", str(args.repeat)])
         runs = r["runs"]
-        invariant = all(x["within_quantity"] and x["exact"] and x["states_match"]
-                        and x["audit_ok"] for x in runs)
+        invariant = all(
+            x["within_quantity"] and x["exact"] and x["states_match"] and x["audit_ok"]
+            for x in runs
+        )
         errors = sum(len(x["errors"]) for x in runs)
         outcome = ", ".join(f"{x['ok']}/{x['taken']}" for x in runs)
         used = ", ".join(f"{x['committed_units']}" for x in runs)
         seconds = [x["seconds"] for x in runs]
-        notes = (f"{_spread(seconds)}; committed/refused {outcome}; units committed {used} of "
-                 f"{runs[0]['quantity']}; invariant committed <= quantity and exact: "
-                 f"{'held' if invariant else 'BROKEN'}")
+        notes = (
+            f"{_spread(seconds)}; committed/refused {outcome}; units committed {used} of "
+            f"{runs[0]['quantity']}; invariant committed <= quantity and exact: "
+            f"{'held' if invariant else 'BROKEN'}"
+        )
         if errors:
             notes += f"; {errors} errors, e.g. {runs[0]['errors'] or runs[-1]['errors']}"
-        rows.append((f"{WORKERS} threads commit (overlapping)", backend,
-                     _s(seconds), notes))
+        rows.append((f"{WORKERS} threads commit (overlapping)", backend, _s(seconds), notes))
     for backend in backends:
-        r = _spawn(["--worker", "audit", "--backend", backend, "--repeat", str(args.repeat),
-                    "--audit-rows", str(args.audit_rows)])
-        rows.append((f"audit verify {args.audit_rows:,} rows", backend, _s(r["verify"]),
-                     (f"{_spread(r['verify'])}; appending them took {_s(r['append'])} "
-                     f"({AUDIT_BATCH} per transaction)")))
+        r = _spawn(
+            [
+                "--worker",
+                "audit",
+                "--backend",
+                backend,
+                "--repeat",
+                str(args.repeat),
+                "--audit-rows",
+                str(args.audit_rows),
+            ]
+        )
+        rows.append(
+            (
+                f"audit verify {args.audit_rows:,} rows",
+                backend,
+                _s(r["verify"]),
+                (
+                    f"{_spread(r['verify'])}; appending them took {_s(r['append'])} "
+                    f"({AUDIT_BATCH} per transaction)"
+                ),
+            )
+        )
 
     print(f"Store benchmark, medians of {args.repeat}")
     for note in notes_before:

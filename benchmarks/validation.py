@@ -20,8 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -66,19 +66,25 @@ def write_incidents(path: Path, lon: np.ndarray, lat: np.ndarray, *, seed: int) 
     features = []
     for i, (x, y) in enumerate(zip(lon.tolist(), lat.tolist())):
         kinds = rng.choice(TYPES, size=int(rng.integers(1, 4)), replace=False)
-        features.append({
-            "type": "Feature",
-            "properties": {
-                "id": f"I-{i:05d}", "name": f"Incident {i}",
-                "hazard": HAZARDS[i % len(HAZARDS)], "severity": int(rng.integers(1, 6)),
-                "status": "active", "reported_at": f"2021-07-14T{i % 24:02d}:{i % 60:02d}:00Z",
-                "needs": {str(k): int(rng.integers(1, 6)) for k in kinds},
-                "max_response_min": 240,
-            },
-            "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
-        })
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                    encoding="utf-8")
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": f"I-{i:05d}",
+                    "name": f"Incident {i}",
+                    "hazard": HAZARDS[i % len(HAZARDS)],
+                    "severity": int(rng.integers(1, 6)),
+                    "status": "active",
+                    "reported_at": f"2021-07-14T{i % 24:02d}:{i % 60:02d}:00Z",
+                    "needs": {str(k): int(rng.integers(1, 6)) for k in kinds},
+                    "max_response_min": 240,
+                },
+                "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+            }
+        )
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,17 +98,27 @@ def main(argv: list[str] | None = None) -> int:
     mapping = {"id": "iso_3166_2", "country": "iso_a2"}
     reference = load_layer(REFERENCE, kind="jurisdictions", mapping=mapping)
     assert reference.ok, reference.report.lines()
-    rows.append((f"jurisdictions: {REFERENCE.name} (--map id=iso_3166_2 country=iso_a2)",
-                 len(reference.frame),
-                 median_seconds(lambda: load_layer(REFERENCE, kind="jurisdictions",
-                                                   mapping=mapping), runs=args.runs)))
+    rows.append(
+        (
+            f"jurisdictions: {REFERENCE.name} (--map id=iso_3166_2 country=iso_a2)",
+            len(reference.frame),
+            median_seconds(
+                lambda: load_layer(REFERENCE, kind="jurisdictions", mapping=mapping), runs=args.runs
+            ),
+        )
+    )
     if SCENARIO_JURISDICTIONS.exists():
         scenario = load_layer(SCENARIO_JURISDICTIONS, kind="jurisdictions")
         assert scenario.ok, scenario.report.lines()
-        rows.append((f"jurisdictions: {SCENARIO_JURISDICTIONS.relative_to(ROOT)}",
-                     len(scenario.frame),
-                     median_seconds(lambda: load_layer(SCENARIO_JURISDICTIONS,
-                                                       kind="jurisdictions"), runs=args.runs)))
+        rows.append(
+            (
+                f"jurisdictions: {SCENARIO_JURISDICTIONS.relative_to(ROOT)}",
+                len(scenario.frame),
+                median_seconds(
+                    lambda: load_layer(SCENARIO_JURISDICTIONS, kind="jurisdictions"), runs=args.runs
+                ),
+            )
+        )
 
     jurisdictions = reference.frame
     with tempfile.TemporaryDirectory(prefix="mutualaid-bench-") as folder:
@@ -113,11 +129,16 @@ def main(argv: list[str] | None = None) -> int:
         check = load_layer(path, kind="incidents", jurisdictions=jurisdictions)
         assert check.ok, check.report.lines()[:5]
         assert check.frame["jurisdiction"].notna().all()
-        rows.append((f"incidents: {args.points:,} generated points ({size_mb:.1f} MB) "
-                     "+ spatial join", len(check.frame),
-                     median_seconds(lambda: load_layer(path, kind="incidents",
-                                                       jurisdictions=jurisdictions),
-                                    runs=args.runs)))
+        rows.append(
+            (
+                f"incidents: {args.points:,} generated points ({size_mb:.1f} MB) + spatial join",
+                len(check.frame),
+                median_seconds(
+                    lambda: load_layer(path, kind="incidents", jurisdictions=jurisdictions),
+                    runs=args.runs,
+                ),
+            )
+        )
 
     width = max(len(name) for name, _, _ in rows)
     print(f"{'case':<{width}}  {'features':>8}  {'median s':>8}  target")

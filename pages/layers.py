@@ -30,8 +30,9 @@ require_actor(app_store(), role="planner", page="Layers")  # the router offers i
 
 folders = scenario_folders(DATA_DIR)
 
-folder = st.selectbox("Scenario", folders, format_func=lambda path: path.name,
-                      key=state_key(PAGE, "scenario"))
+folder = st.selectbox(
+    "Scenario", folders, format_func=lambda path: path.name, key=state_key(PAGE, "scenario")
+)
 loaded = loaders.load(folder)
 workspace = session.workspace_for(loaded)
 if workspace is None:
@@ -40,8 +41,9 @@ if workspace is None:
 
 kind = layers_page.kind_choice()
 layers_page.warm_reader()
-upload = st.file_uploader("Layer file", type=layers_page.UPLOAD_TYPES,
-                          key=state_key(PAGE, "upload"))
+upload = st.file_uploader(
+    "Layer file", type=layers_page.UPLOAD_TYPES, key=state_key(PAGE, "upload")
+)
 if upload is not None:
     data, filename = upload.getvalue(), upload.name
     token = layers_page.upload_token(data, filename)
@@ -52,8 +54,9 @@ if upload is not None:
         st.dataframe(raw.preview, hide_index=True, width="stretch")
         mapping = layers_page.mapping_form(raw.columns, kind=kind, token=token)
     st.subheader("Validation report")
-    result = layers_page.check_upload(data, filename=filename, kind=kind, mapping=mapping,
-                                      scenario=workspace.scenario())
+    result = layers_page.check_upload(
+        data, filename=filename, kind=kind, mapping=mapping, scenario=workspace.scenario()
+    )
     layers_page.show_report(result, token=token)
     layers_page.add_form(result, loaded, workspace, kind=kind, filename=filename, token=token)
 

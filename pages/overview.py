@@ -26,8 +26,9 @@ st.title("Overview")
 
 folders = scenario_folders(DATA_DIR)
 
-folder = st.selectbox("Scenario", folders, format_func=lambda path: path.name,
-                      key=state_key(PAGE, "scenario"))
+folder = st.selectbox(
+    "Scenario", folders, format_func=lambda path: path.name, key=state_key(PAGE, "scenario")
+)
 loaded = loaders.load(folder)
 panels.show_problems(loaded.result.reports, rejected=loaded.result.scenario is None)
 now = operations.current(loaded)
@@ -42,9 +43,14 @@ panels.show_headline(None if run is None else headline_figures(shown, run.plan, 
 
 map_col, side_col = st.columns([3, 1])
 with map_col:
-    returned = show_map_or_error(lambda: operations.rendered_map(now, shown, filters, run),
-                                 key=operations.map_key(now))
+    returned = show_map_or_error(
+        lambda: operations.rendered_map(now, shown, filters, run), key=operations.map_key(now)
+    )
 with side_col:
-    selection = clicked_feature(returned, jurisdictions=shown.jurisdictions,
-                                incidents=shown.incidents, resources=shown.resources)
+    selection = clicked_feature(
+        returned,
+        jurisdictions=shown.jurisdictions,
+        incidents=shown.incidents,
+        resources=shown.resources,
+    )
     panels.show_selection(selection, shown)

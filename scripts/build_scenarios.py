@@ -35,9 +35,10 @@ import io
 import json
 import math
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 from shapely.geometry import Point, shape
@@ -62,18 +63,39 @@ LOCAL_KM = 15.0
 LOCAL_TOWNS = 1
 
 RESOURCE_TYPES: tuple[str, ...] = (
-    "ambulance", "boat", "fire_engine", "generator", "helicopter", "medical_team",
-    "pump", "shelter_kit", "usar_team", "water_purification",
+    "ambulance",
+    "boat",
+    "fire_engine",
+    "generator",
+    "helicopter",
+    "medical_team",
+    "pump",
+    "shelter_kit",
+    "usar_team",
+    "water_purification",
 )
 TYPE_CODES: dict[str, str] = {
-    "ambulance": "AMB", "boat": "BOAT", "fire_engine": "FIRE", "generator": "GEN",
-    "helicopter": "HELI", "medical_team": "MED", "pump": "PUMP", "shelter_kit": "SHELTER",
-    "usar_team": "USAR", "water_purification": "WATER",
+    "ambulance": "AMB",
+    "boat": "BOAT",
+    "fire_engine": "FIRE",
+    "generator": "GEN",
+    "helicopter": "HELI",
+    "medical_team": "MED",
+    "pump": "PUMP",
+    "shelter_kit": "SHELTER",
+    "usar_team": "USAR",
+    "water_purification": "WATER",
 }
 TYPE_LABELS: dict[str, str] = {
-    "ambulance": "Ambulances", "boat": "Rescue boats", "fire_engine": "Fire engines",
-    "generator": "Generators", "helicopter": "Helicopters", "medical_team": "Medical team",
-    "pump": "High-capacity pumps", "shelter_kit": "Shelter kits", "usar_team": "USAR team",
+    "ambulance": "Ambulances",
+    "boat": "Rescue boats",
+    "fire_engine": "Fire engines",
+    "generator": "Generators",
+    "helicopter": "Helicopters",
+    "medical_team": "Medical team",
+    "pump": "High-capacity pumps",
+    "shelter_kit": "Shelter kits",
+    "usar_team": "USAR team",
     "water_purification": "Water purification unit",
 }
 AGREEMENT_COLUMNS: tuple[str, ...] = ("from", "to", "resource_types", "border_delay_min", "basis")
@@ -82,6 +104,7 @@ AGREEMENT_COLUMNS: tuple[str, ...] = ("from", "to", "resource_types", "border_de
 # --------------------------------------------------------------------------------------
 # Specification types: everything scenario-specific is data, below.
 # --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class IncidentSpec:
@@ -169,6 +192,7 @@ class ScenarioSpec:
 # Deterministic helpers
 # --------------------------------------------------------------------------------------
 
+
 def stable_int(key: str) -> int:
     """A number that depends only on *key* (unlike :func:`hash`, which is salted)."""
     return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
@@ -200,6 +224,7 @@ def haversine_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 # Reading the reference data
 # --------------------------------------------------------------------------------------
 
+
 def read_features(path: Path) -> list[dict[str, Any]]:
     """The features of a reference GeoJSON file, read as JSON."""
     with path.open(encoding="utf-8") as fh:
@@ -216,8 +241,9 @@ def read_points(path: Path) -> gpd.GeoDataFrame:
 
 def locate(points: gpd.GeoDataFrame, jurisdictions: gpd.GeoDataFrame) -> list[str | None]:
     """For each point (in order), the id of the jurisdiction that contains it, or None."""
-    left = gpd.GeoDataFrame({"_row": range(len(points))}, geometry=points.geometry.values,
-                            crs="EPSG:4326")
+    left = gpd.GeoDataFrame(
+        {"_row": range(len(points))}, geometry=points.geometry.values, crs="EPSG:4326"
+    )
     joined = gpd.sjoin(left, jurisdictions[["id", "geometry"]], how="left", predicate="within")
     found: dict[int, str] = {}
     for row, jid in zip(joined["_row"], joined["id"]):
@@ -231,6 +257,7 @@ def locate(points: gpd.GeoDataFrame, jurisdictions: gpd.GeoDataFrame) -> list[st
 # Building the layers
 # --------------------------------------------------------------------------------------
 
+
 def build_jurisdictions(spec: ScenarioSpec, reference: Path) -> list[dict[str, Any]]:
     """Admin-1 areas of the scenario's countries as canonical jurisdiction features."""
     out = []
@@ -239,20 +266,24 @@ def build_jurisdictions(spec: ScenarioSpec, reference: Path) -> list[dict[str, A
         if props["iso_a2"] not in spec.countries:
             continue
         jid = props["iso_3166_2"]
-        geometry = {"type": feat["geometry"]["type"],
-                    "coordinates": round_coords(feat["geometry"]["coordinates"])}
+        geometry = {
+            "type": feat["geometry"]["type"],
+            "coordinates": round_coords(feat["geometry"]["coordinates"]),
+        }
         if not shape(geometry).is_valid:
             raise ValueError(f"{jid}: outline invalid after rounding to {COORD_DECIMALS} decimals")
         reserve = spec.reserve_choices[stable_int(f"reserve:{jid}") % len(spec.reserve_choices)]
-        out.append({
-            "properties": {
-                "id": jid,
-                "name": spec.name_fixes.get(jid, props["name"]),
-                "country": props["iso_a2"],
-                "reserve": reserve,
-            },
-            "geometry": geometry,
-        })
+        out.append(
+            {
+                "properties": {
+                    "id": jid,
+                    "name": spec.name_fixes.get(jid, props["name"]),
+                    "country": props["iso_a2"],
+                    "reserve": reserve,
+                },
+                "geometry": geometry,
+            }
+        )
     ids = [f["properties"]["id"] for f in out]
     if len(ids) != len(set(ids)):
         raise ValueError(f"{spec.folder}: duplicate jurisdiction ids")
@@ -263,11 +294,12 @@ def jurisdiction_frame(features: Sequence[Mapping[str, Any]]) -> gpd.GeoDataFram
     """Jurisdiction features as a GeoDataFrame with ``id``, ``country`` and geometry."""
     return gpd.GeoDataFrame(
         [{"id": f["properties"]["id"], "country": f["properties"]["country"]} for f in features],
-        geometry=[shape(f["geometry"]) for f in features], crs="EPSG:4326")
+        geometry=[shape(f["geometry"]) for f in features],
+        crs="EPSG:4326",
+    )
 
 
-def prepare_cities(spec: ScenarioSpec, reference: Path,
-                   jur: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def prepare_cities(spec: ScenarioSpec, reference: Path, jur: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Reference cities inside a jurisdiction of their own country, most populous
     first, without districts that sit within :data:`DEDUP_KM` of a bigger city."""
     cities = read_points(reference / spec.cities)
@@ -275,8 +307,10 @@ def prepare_cities(spec: ScenarioSpec, reference: Path,
     country_of = dict(zip(jur["id"], jur["country"]))
     # A town that the simplified outlines put across the border (Gamboru, NG, falls in
     # CM-EN at 0.01 degree) is dropped rather than handed to the wrong country.
-    keep = [isinstance(j, str) and country_of[j] == c
-            for j, c in zip(cities["jurisdiction"], cities["countrycode"])]
+    keep = [
+        isinstance(j, str) and country_of[j] == c
+        for j, c in zip(cities["jurisdiction"], cities["countrycode"])
+    ]
     cities = cities[keep].copy()
     cities["population"] = cities["population"].astype(int)
     cities = cities.sort_values(["population", "geonameid"], ascending=[False, True])
@@ -284,26 +318,31 @@ def prepare_cities(spec: ScenarioSpec, reference: Path,
     centres: list[tuple[float, float, str, float]] = []
     for idx, row in cities.iterrows():
         x, y = row.geometry.x, row.geometry.y
-        if any(c == row["countrycode"] and haversine_km(x, y, cx, cy) < radius
-               for cx, cy, c, radius in centres):
+        if any(
+            c == row["countrycode"] and haversine_km(x, y, cx, cy) < radius
+            for cx, cy, c, radius in centres
+        ):
             continue
         kept.append(idx)
-        radius = max(DEDUP_MIN_KM,
-                     DEDUP_KM_PER_SQRT_MILLION * math.sqrt(int(row["population"]) / 1e6))
+        radius = max(
+            DEDUP_MIN_KM, DEDUP_KM_PER_SQRT_MILLION * math.sqrt(int(row["population"]) / 1e6)
+        )
         centres.append((x, y, row["countrycode"], radius))
     return cities.loc[kept].reset_index(drop=True)
 
 
 def find_city(cities: gpd.GeoDataFrame, *, name: str, country: str | None) -> Any:
-    match = cities[(cities["name"] == name)
-                   & ((cities["countrycode"] == country) if country else True)]
+    match = cities[
+        (cities["name"] == name) & ((cities["countrycode"] == country) if country else True)
+    ]
     if len(match) != 1:
         raise ValueError(f"city {name!r} ({country}) found {len(match)} times in the reference")
     return match.iloc[0]
 
 
-def build_incidents(spec: ScenarioSpec, cities: gpd.GeoDataFrame,
-                    jur: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+def build_incidents(
+    spec: ScenarioSpec, cities: gpd.GeoDataFrame, jur: gpd.GeoDataFrame
+) -> list[dict[str, Any]]:
     """Incident features, each checked to lie in the jurisdiction its spec names."""
     country_of = dict(zip(jur["id"], jur["country"]))
     points = []
@@ -319,8 +358,9 @@ def build_incidents(spec: ScenarioSpec, cities: gpd.GeoDataFrame,
     out = []
     for inc, pt, where in zip(spec.incidents, points, found):
         if where != inc.jurisdiction:
-            raise ValueError(f"incident {inc.key!r} at {pt.wkt} lies in {where}, "
-                             f"not {inc.jurisdiction}")
+            raise ValueError(
+                f"incident {inc.key!r} at {pt.wkt} lies in {where}, not {inc.jurisdiction}"
+            )
         if not 1 <= inc.severity <= 5:
             raise ValueError(f"incident {inc.key!r}: severity {inc.severity}")
         unknown = set(inc.needs) - set(RESOURCE_TYPES)
@@ -338,8 +378,12 @@ def build_incidents(spec: ScenarioSpec, cities: gpd.GeoDataFrame,
         }
         if inc.max_response_min is not None:
             props["max_response_min"] = inc.max_response_min
-        out.append({"properties": props,
-                    "geometry": {"type": "Point", "coordinates": round_coords([pt.x, pt.y])}})
+        out.append(
+            {
+                "properties": props,
+                "geometry": {"type": "Point", "coordinates": round_coords([pt.x, pt.y])},
+            }
+        )
     return sorted(out, key=lambda f: f["properties"]["id"])
 
 
@@ -355,8 +399,9 @@ class _Unit:
     speed_kmh: int | None = None
 
 
-def select_cities(spec: ScenarioSpec, cities: gpd.GeoDataFrame,
-                  incidents: Sequence[Mapping[str, Any]]) -> gpd.GeoDataFrame:
+def select_cities(
+    spec: ScenarioSpec, cities: gpd.GeoDataFrame, incidents: Sequence[Mapping[str, Any]]
+) -> gpd.GeoDataFrame:
     """The towns that hold units: the ``city_quota[j]`` most populous of each
     jurisdiction j, and the local responders of every active incident."""
     chosen: set[int] = set()
@@ -372,8 +417,9 @@ def select_cities(spec: ScenarioSpec, cities: gpd.GeoDataFrame,
     return cities.loc[sorted(chosen)]
 
 
-def city_units(spec: ScenarioSpec, cities: gpd.GeoDataFrame,
-               incidents: Sequence[Mapping[str, Any]]) -> list[_Unit]:
+def city_units(
+    spec: ScenarioSpec, cities: gpd.GeoDataFrame, incidents: Sequence[Mapping[str, Any]]
+) -> list[_Unit]:
     """Units at the selected towns, by the scenario's population rules; rules for the
     same type add up (capped at :data:`MAX_QUANTITY`)."""
     units = []
@@ -385,13 +431,23 @@ def city_units(spec: ScenarioSpec, cities: gpd.GeoDataFrame,
                 totals[rule.type] = min(MAX_QUANTITY, totals.get(rule.type, 0) + q)
         for rtype, q in sorted(totals.items()):
             name = f"{TYPE_LABELS[rtype]}, {row['name']}"
-            units.append(_Unit(row["jurisdiction"], rtype, q, name, row.geometry.x, row.geometry.y,
-                               (0, -int(row["population"]), int(row["geonameid"]), rtype)))
+            units.append(
+                _Unit(
+                    row["jurisdiction"],
+                    rtype,
+                    q,
+                    name,
+                    row.geometry.x,
+                    row.geometry.y,
+                    (0, -int(row["population"]), int(row["geonameid"]), rtype),
+                )
+            )
     return units
 
 
-def named_units(spec: ScenarioSpec, reference: Path, cities: gpd.GeoDataFrame,
-                jur: gpd.GeoDataFrame) -> list[_Unit]:
+def named_units(
+    spec: ScenarioSpec, reference: Path, cities: gpd.GeoDataFrame, jur: gpd.GeoDataFrame
+) -> list[_Unit]:
     """The scenario's named capacities, at their town or airfield."""
     airfields = read_points(reference / spec.airfields)
     airfields["jurisdiction"] = locate(airfields, jur)
@@ -408,8 +464,18 @@ def named_units(spec: ScenarioSpec, reference: Path, cities: gpd.GeoDataFrame,
             where, site = row["jurisdiction"], row["name"]
         if not isinstance(where, str):
             raise ValueError(f"named unit {nu.label!r} lies outside every jurisdiction")
-        units.append(_Unit(where, nu.type, nu.quantity, f"{nu.label}, {site}",
-                           row.geometry.x, row.geometry.y, (1, n), nu.speed_kmh))
+        units.append(
+            _Unit(
+                where,
+                nu.type,
+                nu.quantity,
+                f"{nu.label}, {site}",
+                row.geometry.x,
+                row.geometry.y,
+                (1, n),
+                nu.speed_kmh,
+            )
+        )
     return units
 
 
@@ -445,8 +511,12 @@ def build_resources(units: Iterable[_Unit]) -> list[dict[str, Any]]:
         }
         if u.speed_kmh is not None:
             props["speed_kmh"] = u.speed_kmh
-        out.append({"properties": props,
-                    "geometry": {"type": "Point", "coordinates": round_coords([u.lon, u.lat])}})
+        out.append(
+            {
+                "properties": props,
+                "geometry": {"type": "Point", "coordinates": round_coords([u.lon, u.lat])},
+            }
+        )
     return sorted(out, key=lambda f: f["properties"]["id"])
 
 
@@ -456,8 +526,15 @@ def build_agreements(spec: ScenarioSpec) -> list[dict[str, Any]]:
     for ag in spec.agreements:
         pairs = [(ag.a, ag.b)] + ([(ag.b, ag.a)] if ag.both_ways and ag.a != ag.b else [])
         for a, b in pairs:
-            rows.append({"from": a, "to": b, "resource_types": ";".join(ag.types),
-                         "border_delay_min": ag.delay, "basis": ag.basis})
+            rows.append(
+                {
+                    "from": a,
+                    "to": b,
+                    "resource_types": ";".join(ag.types),
+                    "border_delay_min": ag.delay,
+                    "basis": ag.basis,
+                }
+            )
     keys = [(r["from"], r["to"], r["resource_types"]) for r in rows]
     if len(keys) != len(set(keys)):
         raise ValueError(f"{spec.folder}: duplicate agreement rows")
@@ -468,13 +545,17 @@ def build_agreements(spec: ScenarioSpec) -> list[dict[str, Any]]:
 # Writing
 # --------------------------------------------------------------------------------------
 
+
 def geojson_text(features: Sequence[Mapping[str, Any]]) -> str:
     """A FeatureCollection, one feature per line, stable and NaN-free."""
     lines = ['{"type": "FeatureCollection", "features": [']
     for i, feat in enumerate(features):
-        body = json.dumps({"type": "Feature", "properties": feat["properties"],
-                           "geometry": feat["geometry"]},
-                          ensure_ascii=False, allow_nan=False, separators=(", ", ": "))
+        body = json.dumps(
+            {"type": "Feature", "properties": feat["properties"], "geometry": feat["geometry"]},
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(", ", ": "),
+        )
         lines.append(body + ("," if i < len(features) - 1 else ""))
     lines.append("]}")
     return "\n".join(lines) + "\n"
@@ -498,8 +579,9 @@ def _units_by_type(resources: Sequence[Mapping[str, Any]], status: str | None) -
     return totals
 
 
-def readme_text(spec: ScenarioSpec, jurisdictions: list, incidents: list, resources: list,
-                agreements: list) -> str:
+def readme_text(
+    spec: ScenarioSpec, jurisdictions: list, incidents: list, resources: list, agreements: list
+) -> str:
     """The scenario folder's README: counts, needs against supply, incidents, notes."""
     active = [f["properties"] for f in incidents if f["properties"]["status"] == "active"]
     demand: dict[str, int] = {}
@@ -530,15 +612,23 @@ def readme_text(spec: ScenarioSpec, jurisdictions: list, incidents: list, resour
     ]
     for t in RESOURCE_TYPES:
         if demand.get(t) or total.get(t):
-            lines.append(f"| {t} | {demand.get(t, 0)} | {available.get(t, 0)} "
-                         f"| {total.get(t, 0)} |")
-    lines += ["", "Incidents:", "", "| id | name | hazard | severity | status | needs |",
-              "|---|---|---|---|---|---|"]
+            lines.append(
+                f"| {t} | {demand.get(t, 0)} | {available.get(t, 0)} | {total.get(t, 0)} |"
+            )
+    lines += [
+        "",
+        "Incidents:",
+        "",
+        "| id | name | hazard | severity | status | needs |",
+        "|---|---|---|---|---|---|",
+    ]
     for f in incidents:
         p = f["properties"]
         needs = ", ".join(f"{k} {v}" for k, v in p["needs"].items())
-        lines.append(f"| {p['id']} | {p['name']} | {p['hazard']} | {p['severity']} "
-                     f"| {p['status']} | {needs} |")
+        lines.append(
+            f"| {p['id']} | {p['name']} | {p['hazard']} | {p['severity']} "
+            f"| {p['status']} | {needs} |"
+        )
     if spec.notes:
         lines += ["", "Notes:", ""] + [f"- {n}" for n in spec.notes]
     return "\n".join(lines) + "\n"
@@ -583,150 +673,491 @@ _NOT_DE_NL = frozenset({"BE", "FR", "CH", "LU"})
 
 RHINE_INCIDENTS: tuple[IncidentSpec, ...] = (
     # Rhineland-Palatinate: the Ahr valley and the Kyll
-    IncidentSpec("schuld", "Ahr flash flood, Schuld", "DE-RP", "flood", 5, "2021-07-14T19:30:00Z",
-                 {"helicopter": 3, "boat": 3, "usar_team": 1, "ambulance": 4, "shelter_kit": 4,
-                  "fire_engine": 3}, lonlat=(6.8894, 50.4467), max_response_min=240),
-    IncidentSpec("altenahr", "Ahr flash flood, Altenahr", "DE-RP", "flood", 5,
-                 "2021-07-14T21:00:00Z",
-                 {"helicopter": 4, "boat": 4, "usar_team": 2, "ambulance": 5, "medical_team": 2,
-                  "shelter_kit": 6, "generator": 3}, lonlat=(6.9886, 50.5175),
-                 max_response_min=240),
-    IncidentSpec("dernau", "Ahr flash flood, Dernau and Mayschoss", "DE-RP", "flood", 5,
-                 "2021-07-14T22:15:00Z",
-                 {"helicopter": 3, "boat": 4, "usar_team": 1, "pump": 4, "ambulance": 4,
-                  "shelter_kit": 5}, lonlat=(7.0425, 50.5342), max_response_min=300),
-    IncidentSpec("neuenahr", "Ahr flood, Bad Neuenahr-Ahrweiler", "DE-RP", "flood", 5,
-                 "2021-07-14T23:00:00Z",
-                 {"boat": 6, "helicopter": 4, "usar_team": 2, "pump": 8, "ambulance": 10,
-                  "medical_team": 3, "generator": 6, "shelter_kit": 8, "fire_engine": 6},
-                 place="Bad Neuenahr-Ahrweiler"),
-    IncidentSpec("sinzig", "Care home flooded, Sinzig", "DE-RP", "flood", 5,
-                 "2021-07-15T00:45:00Z",
-                 {"boat": 4, "ambulance": 6, "medical_team": 2, "helicopter": 1},
-                 place="Sinzig", max_response_min=180),
-    IncidentSpec("ahr-water", "Drinking water contaminated, Ahr valley", "DE-RP", "epidemic", 3,
-                 "2021-07-15T16:00:00Z", {"water_purification": 6, "medical_team": 2},
-                 lonlat=(7.0950, 50.5436)),
-    IncidentSpec("ehrang", "Kyll flood, Trier-Ehrang", "DE-RP", "flood", 4,
-                 "2021-07-15T01:30:00Z",
-                 {"boat": 4, "pump": 6, "ambulance": 3, "shelter_kit": 4, "generator": 2},
-                 lonlat=(6.6830, 49.8000)),
+    IncidentSpec(
+        "schuld",
+        "Ahr flash flood, Schuld",
+        "DE-RP",
+        "flood",
+        5,
+        "2021-07-14T19:30:00Z",
+        {
+            "helicopter": 3,
+            "boat": 3,
+            "usar_team": 1,
+            "ambulance": 4,
+            "shelter_kit": 4,
+            "fire_engine": 3,
+        },
+        lonlat=(6.8894, 50.4467),
+        max_response_min=240,
+    ),
+    IncidentSpec(
+        "altenahr",
+        "Ahr flash flood, Altenahr",
+        "DE-RP",
+        "flood",
+        5,
+        "2021-07-14T21:00:00Z",
+        {
+            "helicopter": 4,
+            "boat": 4,
+            "usar_team": 2,
+            "ambulance": 5,
+            "medical_team": 2,
+            "shelter_kit": 6,
+            "generator": 3,
+        },
+        lonlat=(6.9886, 50.5175),
+        max_response_min=240,
+    ),
+    IncidentSpec(
+        "dernau",
+        "Ahr flash flood, Dernau and Mayschoss",
+        "DE-RP",
+        "flood",
+        5,
+        "2021-07-14T22:15:00Z",
+        {"helicopter": 3, "boat": 4, "usar_team": 1, "pump": 4, "ambulance": 4, "shelter_kit": 5},
+        lonlat=(7.0425, 50.5342),
+        max_response_min=300,
+    ),
+    IncidentSpec(
+        "neuenahr",
+        "Ahr flood, Bad Neuenahr-Ahrweiler",
+        "DE-RP",
+        "flood",
+        5,
+        "2021-07-14T23:00:00Z",
+        {
+            "boat": 6,
+            "helicopter": 4,
+            "usar_team": 2,
+            "pump": 8,
+            "ambulance": 10,
+            "medical_team": 3,
+            "generator": 6,
+            "shelter_kit": 8,
+            "fire_engine": 6,
+        },
+        place="Bad Neuenahr-Ahrweiler",
+    ),
+    IncidentSpec(
+        "sinzig",
+        "Care home flooded, Sinzig",
+        "DE-RP",
+        "flood",
+        5,
+        "2021-07-15T00:45:00Z",
+        {"boat": 4, "ambulance": 6, "medical_team": 2, "helicopter": 1},
+        place="Sinzig",
+        max_response_min=180,
+    ),
+    IncidentSpec(
+        "ahr-water",
+        "Drinking water contaminated, Ahr valley",
+        "DE-RP",
+        "epidemic",
+        3,
+        "2021-07-15T16:00:00Z",
+        {"water_purification": 6, "medical_team": 2},
+        lonlat=(7.0950, 50.5436),
+    ),
+    IncidentSpec(
+        "ehrang",
+        "Kyll flood, Trier-Ehrang",
+        "DE-RP",
+        "flood",
+        4,
+        "2021-07-15T01:30:00Z",
+        {"boat": 4, "pump": 6, "ambulance": 3, "shelter_kit": 4, "generator": 2},
+        lonlat=(6.6830, 49.8000),
+    ),
     # North Rhine-Westphalia: Erft, Eifel, Inde/Vicht, Volme/Lenne, Wupper
-    IncidentSpec("blessem", "Ground collapse at the gravel pit, Erftstadt-Blessem", "DE-NW",
-                 "landslide", 5, "2021-07-15T10:30:00Z",
-                 {"usar_team": 2, "boat": 3, "helicopter": 2, "pump": 6, "ambulance": 4,
-                  "shelter_kit": 4}, lonlat=(6.7953, 50.8125), max_response_min=300),
-    IncidentSpec("euskirchen", "Erft flood, Euskirchen", "DE-NW", "flood", 4,
-                 "2021-07-15T02:00:00Z",
-                 {"boat": 4, "pump": 6, "ambulance": 4, "fire_engine": 4, "generator": 3},
-                 place="Euskirchen"),
-    IncidentSpec("muenstereifel", "Erft flash flood, Bad Muenstereifel", "DE-NW", "flood", 4,
-                 "2021-07-14T22:30:00Z",
-                 {"boat": 3, "pump": 4, "helicopter": 1, "ambulance": 3, "shelter_kit": 3,
-                  "generator": 2}, lonlat=(6.7661, 50.5531)),
-    IncidentSpec("steinbach", "Dam at risk, Steinbachtalsperre (Swisttal evacuated)", "DE-NW",
-                 "flood", 4, "2021-07-15T13:00:00Z",
-                 {"pump": 10, "ambulance": 4, "shelter_kit": 4, "fire_engine": 4},
-                 lonlat=(6.8367, 50.5908), max_response_min=360),
-    IncidentSpec("gemuend", "Urft and Olef flood, Schleiden-Gemuend", "DE-NW", "flood", 4,
-                 "2021-07-14T21:30:00Z",
-                 {"boat": 3, "helicopter": 1, "pump": 3, "ambulance": 2, "shelter_kit": 2},
-                 lonlat=(6.4999, 50.5719)),
-    IncidentSpec("stolberg", "Vicht flood, Stolberg", "DE-NW", "flood", 4, "2021-07-14T20:00:00Z",
-                 {"boat": 4, "pump": 6, "ambulance": 3, "fire_engine": 3, "generator": 2},
-                 place="Stolberg"),
-    IncidentSpec("stolberg-hazmat", "Fuel and chemicals released from flooded works, Stolberg",
-                 "DE-NW", "hazmat", 3, "2021-07-15T08:00:00Z",
-                 {"fire_engine": 4, "pump": 2, "medical_team": 1}, lonlat=(6.2440, 50.7790)),
-    IncidentSpec("eschweiler", "Hospital evacuation, Eschweiler", "DE-NW", "flood", 4,
-                 "2021-07-15T03:00:00Z",
-                 {"helicopter": 2, "ambulance": 10, "medical_team": 3, "boat": 2},
-                 place="Eschweiler", max_response_min=180),
-    IncidentSpec("hagen", "Volme flood, Hagen", "DE-NW", "flood", 3, "2021-07-14T15:30:00Z",
-                 {"pump": 5, "fire_engine": 3, "boat": 2}, place="Hagen"),
-    IncidentSpec("altena", "Lenne flood, Altena", "DE-NW", "flood", 3, "2021-07-14T17:00:00Z",
-                 {"pump": 3, "fire_engine": 2, "generator": 2}, place="Altena"),
-    IncidentSpec("wuppertal", "Wupper flood, Wuppertal", "DE-NW", "flood", 3,
-                 "2021-07-14T18:00:00Z", {"pump": 4, "fire_engine": 2}, place="Wuppertal",
-                 status="contained"),
-    IncidentSpec("leichlingen", "Wupper flood, Leichlingen", "DE-NW", "flood", 3,
-                 "2021-07-15T00:30:00Z", {"boat": 2, "pump": 3, "shelter_kit": 2},
-                 place="Leichlingen"),
+    IncidentSpec(
+        "blessem",
+        "Ground collapse at the gravel pit, Erftstadt-Blessem",
+        "DE-NW",
+        "landslide",
+        5,
+        "2021-07-15T10:30:00Z",
+        {"usar_team": 2, "boat": 3, "helicopter": 2, "pump": 6, "ambulance": 4, "shelter_kit": 4},
+        lonlat=(6.7953, 50.8125),
+        max_response_min=300,
+    ),
+    IncidentSpec(
+        "euskirchen",
+        "Erft flood, Euskirchen",
+        "DE-NW",
+        "flood",
+        4,
+        "2021-07-15T02:00:00Z",
+        {"boat": 4, "pump": 6, "ambulance": 4, "fire_engine": 4, "generator": 3},
+        place="Euskirchen",
+    ),
+    IncidentSpec(
+        "muenstereifel",
+        "Erft flash flood, Bad Muenstereifel",
+        "DE-NW",
+        "flood",
+        4,
+        "2021-07-14T22:30:00Z",
+        {"boat": 3, "pump": 4, "helicopter": 1, "ambulance": 3, "shelter_kit": 3, "generator": 2},
+        lonlat=(6.7661, 50.5531),
+    ),
+    IncidentSpec(
+        "steinbach",
+        "Dam at risk, Steinbachtalsperre (Swisttal evacuated)",
+        "DE-NW",
+        "flood",
+        4,
+        "2021-07-15T13:00:00Z",
+        {"pump": 10, "ambulance": 4, "shelter_kit": 4, "fire_engine": 4},
+        lonlat=(6.8367, 50.5908),
+        max_response_min=360,
+    ),
+    IncidentSpec(
+        "gemuend",
+        "Urft and Olef flood, Schleiden-Gemuend",
+        "DE-NW",
+        "flood",
+        4,
+        "2021-07-14T21:30:00Z",
+        {"boat": 3, "helicopter": 1, "pump": 3, "ambulance": 2, "shelter_kit": 2},
+        lonlat=(6.4999, 50.5719),
+    ),
+    IncidentSpec(
+        "stolberg",
+        "Vicht flood, Stolberg",
+        "DE-NW",
+        "flood",
+        4,
+        "2021-07-14T20:00:00Z",
+        {"boat": 4, "pump": 6, "ambulance": 3, "fire_engine": 3, "generator": 2},
+        place="Stolberg",
+    ),
+    IncidentSpec(
+        "stolberg-hazmat",
+        "Fuel and chemicals released from flooded works, Stolberg",
+        "DE-NW",
+        "hazmat",
+        3,
+        "2021-07-15T08:00:00Z",
+        {"fire_engine": 4, "pump": 2, "medical_team": 1},
+        lonlat=(6.2440, 50.7790),
+    ),
+    IncidentSpec(
+        "eschweiler",
+        "Hospital evacuation, Eschweiler",
+        "DE-NW",
+        "flood",
+        4,
+        "2021-07-15T03:00:00Z",
+        {"helicopter": 2, "ambulance": 10, "medical_team": 3, "boat": 2},
+        place="Eschweiler",
+        max_response_min=180,
+    ),
+    IncidentSpec(
+        "hagen",
+        "Volme flood, Hagen",
+        "DE-NW",
+        "flood",
+        3,
+        "2021-07-14T15:30:00Z",
+        {"pump": 5, "fire_engine": 3, "boat": 2},
+        place="Hagen",
+    ),
+    IncidentSpec(
+        "altena",
+        "Lenne flood, Altena",
+        "DE-NW",
+        "flood",
+        3,
+        "2021-07-14T17:00:00Z",
+        {"pump": 3, "fire_engine": 2, "generator": 2},
+        place="Altena",
+    ),
+    IncidentSpec(
+        "wuppertal",
+        "Wupper flood, Wuppertal",
+        "DE-NW",
+        "flood",
+        3,
+        "2021-07-14T18:00:00Z",
+        {"pump": 4, "fire_engine": 2},
+        place="Wuppertal",
+        status="contained",
+    ),
+    IncidentSpec(
+        "leichlingen",
+        "Wupper flood, Leichlingen",
+        "DE-NW",
+        "flood",
+        3,
+        "2021-07-15T00:30:00Z",
+        {"boat": 2, "pump": 3, "shelter_kit": 2},
+        place="Leichlingen",
+    ),
     # Province of Liège and Namur: Vesdre, Ourthe, Lomme
-    IncidentSpec("pepinster", "Vesdre flood, Pepinster", "BE-WLG", "flood", 5,
-                 "2021-07-14T17:30:00Z",
-                 {"boat": 5, "helicopter": 3, "usar_team": 1, "ambulance": 4, "shelter_kit": 6,
-                  "generator": 2}, lonlat=(5.8050, 50.5670), max_response_min=240),
-    IncidentSpec("verviers", "Vesdre flood, Verviers", "BE-WLG", "flood", 5,
-                 "2021-07-14T18:30:00Z",
-                 {"boat": 5, "helicopter": 2, "pump": 6, "ambulance": 6, "medical_team": 2,
-                  "shelter_kit": 6, "water_purification": 2}, place="Verviers"),
-    IncidentSpec("trooz", "Vesdre flood, Trooz", "BE-WLG", "flood", 4, "2021-07-14T20:30:00Z",
-                 {"boat": 4, "helicopter": 1, "ambulance": 2, "shelter_kit": 3},
-                 lonlat=(5.6830, 50.5670)),
-    IncidentSpec("chaudfontaine", "Vesdre flood, Chaudfontaine", "BE-WLG", "flood", 4,
-                 "2021-07-14T21:30:00Z",
-                 {"boat": 4, "pump": 4, "ambulance": 2, "shelter_kit": 3}, place="Chaudfontaine"),
-    IncidentSpec("liege", "Ourthe and Meuse high water, Liege (Angleur)", "BE-WLG", "flood", 3,
-                 "2021-07-15T06:00:00Z", {"boat": 3, "pump": 4, "shelter_kit": 4},
-                 place="Liège"),
-    IncidentSpec("eupen", "Vesdre reservoir spilling, Eupen", "BE-WLG", "flood", 3,
-                 "2021-07-15T04:00:00Z", {"pump": 3, "ambulance": 2}, place="Eupen"),
-    IncidentSpec("rochefort", "Lomme and Wamme flood, Rochefort and Jemelle", "BE-WNA", "flood", 4,
-                 "2021-07-15T01:00:00Z",
-                 {"boat": 4, "ambulance": 2, "shelter_kit": 4, "pump": 3},
-                 lonlat=(5.2217, 50.1606)),
+    IncidentSpec(
+        "pepinster",
+        "Vesdre flood, Pepinster",
+        "BE-WLG",
+        "flood",
+        5,
+        "2021-07-14T17:30:00Z",
+        {
+            "boat": 5,
+            "helicopter": 3,
+            "usar_team": 1,
+            "ambulance": 4,
+            "shelter_kit": 6,
+            "generator": 2,
+        },
+        lonlat=(5.8050, 50.5670),
+        max_response_min=240,
+    ),
+    IncidentSpec(
+        "verviers",
+        "Vesdre flood, Verviers",
+        "BE-WLG",
+        "flood",
+        5,
+        "2021-07-14T18:30:00Z",
+        {
+            "boat": 5,
+            "helicopter": 2,
+            "pump": 6,
+            "ambulance": 6,
+            "medical_team": 2,
+            "shelter_kit": 6,
+            "water_purification": 2,
+        },
+        place="Verviers",
+    ),
+    IncidentSpec(
+        "trooz",
+        "Vesdre flood, Trooz",
+        "BE-WLG",
+        "flood",
+        4,
+        "2021-07-14T20:30:00Z",
+        {"boat": 4, "helicopter": 1, "ambulance": 2, "shelter_kit": 3},
+        lonlat=(5.6830, 50.5670),
+    ),
+    IncidentSpec(
+        "chaudfontaine",
+        "Vesdre flood, Chaudfontaine",
+        "BE-WLG",
+        "flood",
+        4,
+        "2021-07-14T21:30:00Z",
+        {"boat": 4, "pump": 4, "ambulance": 2, "shelter_kit": 3},
+        place="Chaudfontaine",
+    ),
+    IncidentSpec(
+        "liege",
+        "Ourthe and Meuse high water, Liege (Angleur)",
+        "BE-WLG",
+        "flood",
+        3,
+        "2021-07-15T06:00:00Z",
+        {"boat": 3, "pump": 4, "shelter_kit": 4},
+        place="Liège",
+    ),
+    IncidentSpec(
+        "eupen",
+        "Vesdre reservoir spilling, Eupen",
+        "BE-WLG",
+        "flood",
+        3,
+        "2021-07-15T04:00:00Z",
+        {"pump": 3, "ambulance": 2},
+        place="Eupen",
+    ),
+    IncidentSpec(
+        "rochefort",
+        "Lomme and Wamme flood, Rochefort and Jemelle",
+        "BE-WNA",
+        "flood",
+        4,
+        "2021-07-15T01:00:00Z",
+        {"boat": 4, "ambulance": 2, "shelter_kit": 4, "pump": 3},
+        lonlat=(5.2217, 50.1606),
+    ),
     # Dutch Limburg: Geul and Meuse
-    IncidentSpec("valkenburg", "Geul flood, Valkenburg aan de Geul", "NL-LI", "flood", 4,
-                 "2021-07-15T05:00:00Z",
-                 {"boat": 4, "pump": 6, "ambulance": 2, "shelter_kit": 4, "generator": 2},
-                 lonlat=(5.8311, 50.8650)),
-    IncidentSpec("meerssen", "Geul flood, Meerssen", "NL-LI", "flood", 3, "2021-07-15T09:00:00Z",
-                 {"pump": 4, "boat": 2, "shelter_kit": 2}, lonlat=(5.7500, 50.8830)),
-    IncidentSpec("roermond", "Meuse flood wave, Roermond", "NL-LI", "flood", 2,
-                 "2021-07-15T18:00:00Z", {"pump": 6, "boat": 3, "shelter_kit": 4},
-                 place="Roermond", max_response_min=600),
+    IncidentSpec(
+        "valkenburg",
+        "Geul flood, Valkenburg aan de Geul",
+        "NL-LI",
+        "flood",
+        4,
+        "2021-07-15T05:00:00Z",
+        {"boat": 4, "pump": 6, "ambulance": 2, "shelter_kit": 4, "generator": 2},
+        lonlat=(5.8311, 50.8650),
+    ),
+    IncidentSpec(
+        "meerssen",
+        "Geul flood, Meerssen",
+        "NL-LI",
+        "flood",
+        3,
+        "2021-07-15T09:00:00Z",
+        {"pump": 4, "boat": 2, "shelter_kit": 2},
+        lonlat=(5.7500, 50.8830),
+    ),
+    IncidentSpec(
+        "roermond",
+        "Meuse flood wave, Roermond",
+        "NL-LI",
+        "flood",
+        2,
+        "2021-07-15T18:00:00Z",
+        {"pump": 6, "boat": 3, "shelter_kit": 4},
+        place="Roermond",
+        max_response_min=600,
+    ),
     # Luxembourg: Sauer, White Ernz, Alzette
-    IncidentSpec("echternach", "Sauer flood, Echternach", "LU-G", "flood", 3,
-                 "2021-07-15T07:00:00Z", {"boat": 3, "pump": 3, "shelter_kit": 2},
-                 # The town lies on the Sauer border (6.4217, 49.8117); the outline
-                 # simplified at 0.01 degree puts that in DE-RP, so the point sits 1.3 km
-                 # south-west, in the town's southern part.
-                 lonlat=(6.4150, 49.8000)),
-    IncidentSpec("larochette", "White Ernz flood, Larochette", "LU-L", "flood", 2,
-                 "2021-07-15T03:30:00Z", {"pump": 2, "boat": 1}, lonlat=(6.2183, 49.7850)),
-    IncidentSpec("ettelbruck", "Alzette and Sauer high water, Ettelbruck", "LU-D", "flood", 2,
-                 "2021-07-15T08:30:00Z", {"pump": 2}, lonlat=(6.1040, 49.8470),
-                 status="closed"),
+    IncidentSpec(
+        "echternach",
+        "Sauer flood, Echternach",
+        "LU-G",
+        "flood",
+        3,
+        "2021-07-15T07:00:00Z",
+        {"boat": 3, "pump": 3, "shelter_kit": 2},
+        # The town lies on the Sauer border (6.4217, 49.8117); the outline
+        # simplified at 0.01 degree puts that in DE-RP, so the point sits 1.3 km
+        # south-west, in the town's southern part.
+        lonlat=(6.4150, 49.8000),
+    ),
+    IncidentSpec(
+        "larochette",
+        "White Ernz flood, Larochette",
+        "LU-L",
+        "flood",
+        2,
+        "2021-07-15T03:30:00Z",
+        {"pump": 2, "boat": 1},
+        lonlat=(6.2183, 49.7850),
+    ),
+    IncidentSpec(
+        "ettelbruck",
+        "Alzette and Sauer high water, Ettelbruck",
+        "LU-D",
+        "flood",
+        2,
+        "2021-07-15T08:30:00Z",
+        {"pump": 2},
+        lonlat=(6.1040, 49.8470),
+        status="closed",
+    ),
     # Switzerland: lakes and the Aare
-    IncidentSpec("luzern", "Lake Lucerne high water, Luzern", "CH-LU", "flood", 2,
-                 "2021-07-15T12:00:00Z", {"pump": 4, "water_purification": 1},
-                 place="Luzern", max_response_min=240),
-    IncidentSpec("biel", "Lake Biel high water, Biel/Bienne", "CH-BE", "flood", 2,
-                 "2021-07-15T14:00:00Z", {"pump": 3, "boat": 2}, place="Biel/Bienne"),
-    IncidentSpec("thun", "Lake Thun high water, Thun", "CH-BE", "flood", 2,
-                 "2021-07-15T11:00:00Z", {"pump": 2}, place="Thun", status="contained"),
-    IncidentSpec("bern", "Aare high water, Bern (Matte)", "CH-BE", "flood", 2,
-                 "2021-07-15T10:00:00Z", {"pump": 3, "fire_engine": 1}, place="Bern"),
-    IncidentSpec("zuerich", "Storm damage after hail and gusts, Zurich", "CH-ZH", "storm", 2,
-                 "2021-07-14T05:00:00Z", {"fire_engine": 3, "generator": 2}, place="Zürich"),
+    IncidentSpec(
+        "luzern",
+        "Lake Lucerne high water, Luzern",
+        "CH-LU",
+        "flood",
+        2,
+        "2021-07-15T12:00:00Z",
+        {"pump": 4, "water_purification": 1},
+        place="Luzern",
+        max_response_min=240,
+    ),
+    IncidentSpec(
+        "biel",
+        "Lake Biel high water, Biel/Bienne",
+        "CH-BE",
+        "flood",
+        2,
+        "2021-07-15T14:00:00Z",
+        {"pump": 3, "boat": 2},
+        place="Biel/Bienne",
+    ),
+    IncidentSpec(
+        "thun",
+        "Lake Thun high water, Thun",
+        "CH-BE",
+        "flood",
+        2,
+        "2021-07-15T11:00:00Z",
+        {"pump": 2},
+        place="Thun",
+        status="contained",
+    ),
+    IncidentSpec(
+        "bern",
+        "Aare high water, Bern (Matte)",
+        "CH-BE",
+        "flood",
+        2,
+        "2021-07-15T10:00:00Z",
+        {"pump": 3, "fire_engine": 1},
+        place="Bern",
+    ),
+    IncidentSpec(
+        "zuerich",
+        "Storm damage after hail and gusts, Zurich",
+        "CH-ZH",
+        "storm",
+        2,
+        "2021-07-14T05:00:00Z",
+        {"fire_engine": 3, "generator": 2},
+        place="Zürich",
+    ),
     # France: minor
-    IncidentSpec("charleville", "Meuse high water, Charleville-Mezieres", "FR-08", "flood", 1,
-                 "2021-07-15T16:00:00Z", {"pump": 2}, place="Charleville-Mézières",
-                 max_response_min=45),
-    IncidentSpec("sarreguemines", "Saar high water, Sarreguemines", "FR-57", "flood", 1,
-                 "2021-07-15T09:00:00Z", {"pump": 1}, place="Sarreguemines", status="closed"),
+    IncidentSpec(
+        "charleville",
+        "Meuse high water, Charleville-Mezieres",
+        "FR-08",
+        "flood",
+        1,
+        "2021-07-15T16:00:00Z",
+        {"pump": 2},
+        place="Charleville-Mézières",
+        max_response_min=45,
+    ),
+    IncidentSpec(
+        "sarreguemines",
+        "Saar high water, Sarreguemines",
+        "FR-57",
+        "flood",
+        1,
+        "2021-07-15T09:00:00Z",
+        {"pump": 1},
+        place="Sarreguemines",
+        status="closed",
+    ),
 )
 
 RHINE_CITY_QUOTA: dict[str, int] = {
     # The flood area (its smaller towns come in as local responders, see LOCAL_TOWNS).
-    "DE-NW": 4, "DE-RP": 4, "BE-WLG": 3, "NL-LI": 3, "LU-L": 3,
+    "DE-NW": 4,
+    "DE-RP": 4,
+    "BE-WLG": 3,
+    "NL-LI": 3,
+    "LU-L": 3,
     # Neighbours within a few hours by road.
-    "DE-HE": 1, "DE-SL": 2, "BE-VLI": 2, "BE-WNA": 2, "BE-WLX": 2, "NL-NB": 2, "NL-GE": 1,
-    "FR-57": 2, "FR-08": 1,
+    "DE-HE": 1,
+    "DE-SL": 2,
+    "BE-VLI": 2,
+    "BE-WNA": 2,
+    "BE-WLX": 2,
+    "NL-NB": 2,
+    "NL-GE": 1,
+    "FR-57": 2,
+    "FR-08": 1,
     # Farther away: the largest town only.
-    "BE-BRU": 1, "BE-VAN": 1, "NL-UT": 1, "NL-ZH": 1, "DE-BW": 1, "FR-67": 1, "FR-68": 1,
-    "CH-BS": 1, "CH-ZH": 1, "CH-BE": 2, "CH-LU": 1,
+    "BE-BRU": 1,
+    "BE-VAN": 1,
+    "NL-UT": 1,
+    "NL-ZH": 1,
+    "DE-BW": 1,
+    "FR-67": 1,
+    "FR-68": 1,
+    "CH-BS": 1,
+    "CH-ZH": 1,
+    "CH-BE": 2,
+    "CH-LU": 1,
 }
 
 RHINE_CITY_RULES: tuple[CityRule, ...] = (
@@ -762,12 +1193,19 @@ RHINE_NAMED_UNITS: tuple[NamedUnit, ...] = (
     NamedUnit("water_purification", 2, "Water purification (THW)", city="Bonn", country="DE"),
     NamedUnit("water_purification", 2, "Water purification (THW)", city="Köln", country="DE"),
     NamedUnit("water_purification", 1, "Water purification (THW)", city="Mainz", country="DE"),
-    NamedUnit("water_purification", 2, "Water purification (B-FAST)", city="Brussels",
-              country="BE"),
-    NamedUnit("water_purification", 2, "Water purification (Red Cross)", city="Utrecht",
-              country="NL"),
-    NamedUnit("water_purification", 2, "Water purification (emergency.lu)", city="Luxembourg",
-              country="LU"),
+    NamedUnit(
+        "water_purification", 2, "Water purification (B-FAST)", city="Brussels", country="BE"
+    ),
+    NamedUnit(
+        "water_purification", 2, "Water purification (Red Cross)", city="Utrecht", country="NL"
+    ),
+    NamedUnit(
+        "water_purification",
+        2,
+        "Water purification (emergency.lu)",
+        city="Luxembourg",
+        country="LU",
+    ),
     # Boats on the Swiss lakes.
     NamedUnit("boat", 2, "Lake rescue boats", city="Luzern", country="CH"),
     NamedUnit("boat", 1, "Lake rescue boats", city="Biel/Bienne", country="CH"),
@@ -777,8 +1215,7 @@ RHINE_NAMED_UNITS: tuple[NamedUnit, ...] = (
     # Red Cross disaster-relief depots.
     NamedUnit("shelter_kit", 5, "Shelter kits (Red Cross depot)", city="Koblenz", country="DE"),
     NamedUnit("shelter_kit", 3, "Shelter kits (Red Cross depot)", city="Liège", country="BE"),
-    NamedUnit("shelter_kit", 2, "Shelter kits (Red Cross depot)", city="Maastricht",
-              country="NL"),
+    NamedUnit("shelter_kit", 2, "Shelter kits (Red Cross depot)", city="Maastricht", country="NL"),
     # Heavy pumps (slow on the road).
     NamedUnit("pump", 4, "Heavy pumps (THW)", city="Bonn", country="DE", speed_kmh=50),
     NamedUnit("pump", 3, "Heavy pumps (THW)", city="Koblenz", country="DE", speed_kmh=50),
@@ -835,14 +1272,29 @@ RHINE_AGREEMENTS: tuple[AgreementSpec, ...] = (
     AgreementSpec("FR", "BE", _ALL, 40, "Modelled on the FR-BE mutual assistance convention"),
     AgreementSpec("FR", "LU", _ALL, 30, "Modelled on the FR-LU mutual assistance convention"),
     # Switzerland: only the unit types pre-arranged for cross-border use (invented limit).
-    AgreementSpec("DE", "CH", _CH_BORDER_TYPES, 45,
-                  "Modelled on the DE-CH mutual assistance agreement (1984); listed types only"),
-    AgreementSpec("FR", "CH", _CH_BORDER_TYPES, 45,
-                  "Modelled on the FR-CH mutual assistance agreement; listed types only"),
+    AgreementSpec(
+        "DE",
+        "CH",
+        _CH_BORDER_TYPES,
+        45,
+        "Modelled on the DE-CH mutual assistance agreement (1984); listed types only",
+    ),
+    AgreementSpec(
+        "FR",
+        "CH",
+        _CH_BORDER_TYPES,
+        45,
+        "Modelled on the FR-CH mutual assistance agreement; listed types only",
+    ),
     # EU Civil Protection Mechanism style request for the province of Liège.
-    AgreementSpec("*", "BE-WLG", ("helicopter", "water_purification"), 120,
-                  "Modelled on the EU Civil Protection Mechanism request of 14 July 2021",
-                  both_ways=False),
+    AgreementSpec(
+        "*",
+        "BE-WLG",
+        ("helicopter", "water_purification"),
+        120,
+        "Modelled on the EU Civil Protection Mechanism request of 14 July 2021",
+        both_ways=False,
+    ),
 )
 
 RHINE = ScenarioSpec(
@@ -861,7 +1313,7 @@ RHINE = ScenarioSpec(
     agreements=RHINE_AGREEMENTS,
     reserve_choices=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
     modelled_on="the floods of 14-15 July 2021 (low-pressure system Bernd) in Germany, "
-                "Belgium, the Netherlands, Luxembourg, Switzerland and France",
+    "Belgium, the Netherlands, Luxembourg, Switzerland and France",
     notes=(
         "Austria and Liechtenstein, present in the reference outlines, are left out: the "
         "scenario keeps to the six countries of the flooded Rhine and Meuse basins.",
@@ -884,80 +1336,258 @@ RHINE = ScenarioSpec(
 # --------------------------------------------------------------------------------------
 
 LAKE_CHAD_INCIDENTS: tuple[IncidentSpec, ...] = (
-    IncidentSpec("alau", "Alau dam failure, Maiduguri flooded", "NG-BO", "flood", 5,
-                 "2024-09-10T05:00:00Z",
-                 {"boat": 8, "helicopter": 2, "shelter_kit": 10, "ambulance": 6,
-                  "medical_team": 4, "water_purification": 4, "pump": 4, "generator": 3},
-                 place="Maiduguri", max_response_min=720),
-    IncidentSpec("maiduguri-cholera", "Cholera outbreak in flood camps, Maiduguri", "NG-BO",
-                 "epidemic", 4, "2024-09-18T09:00:00Z",
-                 {"medical_team": 5, "water_purification": 3, "ambulance": 4},
-                 lonlat=(13.1900, 11.8200)),
-    IncidentSpec("monguno", "Displacement camps, Monguno", "NG-BO", "other", 3,
-                 "2024-09-12T12:00:00Z",
-                 {"shelter_kit": 6, "water_purification": 2, "medical_team": 2, "helicopter": 1},
-                 place="Monguno"),
-    IncidentSpec("bama", "Displacement camp, Bama", "NG-BO", "other", 3, "2024-09-14T08:00:00Z",
-                 {"shelter_kit": 4, "medical_team": 1, "water_purification": 1}, place="Bama"),
-    IncidentSpec("gwoza", "Cholera cases, Gwoza", "NG-BO", "epidemic", 3, "2024-09-20T10:00:00Z",
-                 {"medical_team": 2, "water_purification": 2}, place="Gwoza"),
-    IncidentSpec("dikwa", "Flooded camp, Dikwa", "NG-BO", "flood", 2, "2024-09-11T07:00:00Z",
-                 {"shelter_kit": 2}, place="Dikwa", status="contained"),
-    IncidentSpec("damaturu", "Flash flood, Damaturu", "NG-YO", "flood", 2,
-                 "2024-09-08T16:00:00Z", {"shelter_kit": 2, "pump": 2}, place="Damaturu"),
-    IncidentSpec("geidam", "Komadugu-Yobe flood, Geidam", "NG-YO", "flood", 2,
-                 "2024-09-09T11:00:00Z", {"boat": 2, "shelter_kit": 2}, place="Geidam"),
-    IncidentSpec("yola", "Benue flood, Yola", "NG-AD", "flood", 3, "2024-09-16T06:00:00Z",
-                 {"boat": 3, "shelter_kit": 3, "ambulance": 2, "helicopter": 1}, place="Yola",
-                 max_response_min=720),
-    IncidentSpec("diffa-flood", "Komadougou Yobe flood, Diffa", "NE-2", "flood", 3,
-                 "2024-09-05T09:00:00Z",
-                 {"boat": 2, "shelter_kit": 4, "pump": 2, "water_purification": 1,
-                  "helicopter": 1}, place="Diffa"),
-    IncidentSpec("diffa-sites", "Displacement sites around Diffa", "NE-2", "other", 3,
-                 "2024-09-06T09:00:00Z",
-                 {"shelter_kit": 4, "medical_team": 2, "water_purification": 2},
-                 lonlat=(12.6500, 13.3300)),
-    IncidentSpec("nguigmi", "Drought and water shortage, Nguigmi", "NE-2", "drought", 2,
-                 "2024-09-01T08:00:00Z", {"water_purification": 2, "medical_team": 1},
-                 place="Nguigmi"),
-    IncidentSpec("maine-soroa", "Cholera cases, Maine-Soroa", "NE-2", "epidemic", 2,
-                 "2024-09-22T08:00:00Z", {"medical_team": 1, "water_purification": 1},
-                 place="Maïné Soroa"),
-    IncidentSpec("bol", "Lake shore flood, Bol", "TD-LC", "flood", 3, "2024-09-25T07:00:00Z",
-                 {"boat": 3, "shelter_kit": 3, "medical_team": 1, "helicopter": 1},
-                 place="Bol"),
-    IncidentSpec("baga-sola", "Displacement camps, Baga Sola", "TD-LC", "other", 3,
-                 "2024-09-15T07:00:00Z",
-                 {"shelter_kit": 4, "water_purification": 2, "medical_team": 1},
-                 lonlat=(14.3200, 13.5300)),
-    IncidentSpec("ndjamena", "Chari and Logone flood, N'Djamena", "TD-ND", "flood", 4,
-                 "2024-10-05T06:00:00Z",
-                 {"boat": 4, "pump": 4, "shelter_kit": 6, "ambulance": 3, "generator": 2,
-                  "water_purification": 2}, place="N'Djamena"),
-    IncidentSpec("mao", "Drought and food insecurity, Mao", "TD-KA", "drought", 2,
-                 "2024-09-03T08:00:00Z", {"water_purification": 2, "medical_team": 1},
-                 place="Mao", max_response_min=120),
-    IncidentSpec("kousseri", "Logone flood, Kousseri", "CM-EN", "flood", 4,
-                 "2024-10-04T08:00:00Z",
-                 {"boat": 3, "shelter_kit": 4, "ambulance": 2, "pump": 2, "helicopter": 1},
-                 place="Kousséri",
-                 max_response_min=600),
-    IncidentSpec("maroua", "Cholera outbreak, Maroua", "CM-EN", "epidemic", 3,
-                 "2024-09-19T08:00:00Z",
-                 {"medical_team": 2, "water_purification": 2, "ambulance": 2}, place="Maroua"),
-    IncidentSpec("mora", "Displacement, Mora", "CM-EN", "other", 2, "2024-09-13T08:00:00Z",
-                 {"shelter_kit": 2, "medical_team": 1}, place="Mora"),
-    IncidentSpec("yagoua", "Logone dyke breach, Yagoua", "CM-EN", "flood", 3,
-                 "2024-09-28T08:00:00Z", {"boat": 2, "shelter_kit": 3, "pump": 1},
-                 place="Yagoua"),
+    IncidentSpec(
+        "alau",
+        "Alau dam failure, Maiduguri flooded",
+        "NG-BO",
+        "flood",
+        5,
+        "2024-09-10T05:00:00Z",
+        {
+            "boat": 8,
+            "helicopter": 2,
+            "shelter_kit": 10,
+            "ambulance": 6,
+            "medical_team": 4,
+            "water_purification": 4,
+            "pump": 4,
+            "generator": 3,
+        },
+        place="Maiduguri",
+        max_response_min=720,
+    ),
+    IncidentSpec(
+        "maiduguri-cholera",
+        "Cholera outbreak in flood camps, Maiduguri",
+        "NG-BO",
+        "epidemic",
+        4,
+        "2024-09-18T09:00:00Z",
+        {"medical_team": 5, "water_purification": 3, "ambulance": 4},
+        lonlat=(13.1900, 11.8200),
+    ),
+    IncidentSpec(
+        "monguno",
+        "Displacement camps, Monguno",
+        "NG-BO",
+        "other",
+        3,
+        "2024-09-12T12:00:00Z",
+        {"shelter_kit": 6, "water_purification": 2, "medical_team": 2, "helicopter": 1},
+        place="Monguno",
+    ),
+    IncidentSpec(
+        "bama",
+        "Displacement camp, Bama",
+        "NG-BO",
+        "other",
+        3,
+        "2024-09-14T08:00:00Z",
+        {"shelter_kit": 4, "medical_team": 1, "water_purification": 1},
+        place="Bama",
+    ),
+    IncidentSpec(
+        "gwoza",
+        "Cholera cases, Gwoza",
+        "NG-BO",
+        "epidemic",
+        3,
+        "2024-09-20T10:00:00Z",
+        {"medical_team": 2, "water_purification": 2},
+        place="Gwoza",
+    ),
+    IncidentSpec(
+        "dikwa",
+        "Flooded camp, Dikwa",
+        "NG-BO",
+        "flood",
+        2,
+        "2024-09-11T07:00:00Z",
+        {"shelter_kit": 2},
+        place="Dikwa",
+        status="contained",
+    ),
+    IncidentSpec(
+        "damaturu",
+        "Flash flood, Damaturu",
+        "NG-YO",
+        "flood",
+        2,
+        "2024-09-08T16:00:00Z",
+        {"shelter_kit": 2, "pump": 2},
+        place="Damaturu",
+    ),
+    IncidentSpec(
+        "geidam",
+        "Komadugu-Yobe flood, Geidam",
+        "NG-YO",
+        "flood",
+        2,
+        "2024-09-09T11:00:00Z",
+        {"boat": 2, "shelter_kit": 2},
+        place="Geidam",
+    ),
+    IncidentSpec(
+        "yola",
+        "Benue flood, Yola",
+        "NG-AD",
+        "flood",
+        3,
+        "2024-09-16T06:00:00Z",
+        {"boat": 3, "shelter_kit": 3, "ambulance": 2, "helicopter": 1},
+        place="Yola",
+        max_response_min=720,
+    ),
+    IncidentSpec(
+        "diffa-flood",
+        "Komadougou Yobe flood, Diffa",
+        "NE-2",
+        "flood",
+        3,
+        "2024-09-05T09:00:00Z",
+        {"boat": 2, "shelter_kit": 4, "pump": 2, "water_purification": 1, "helicopter": 1},
+        place="Diffa",
+    ),
+    IncidentSpec(
+        "diffa-sites",
+        "Displacement sites around Diffa",
+        "NE-2",
+        "other",
+        3,
+        "2024-09-06T09:00:00Z",
+        {"shelter_kit": 4, "medical_team": 2, "water_purification": 2},
+        lonlat=(12.6500, 13.3300),
+    ),
+    IncidentSpec(
+        "nguigmi",
+        "Drought and water shortage, Nguigmi",
+        "NE-2",
+        "drought",
+        2,
+        "2024-09-01T08:00:00Z",
+        {"water_purification": 2, "medical_team": 1},
+        place="Nguigmi",
+    ),
+    IncidentSpec(
+        "maine-soroa",
+        "Cholera cases, Maine-Soroa",
+        "NE-2",
+        "epidemic",
+        2,
+        "2024-09-22T08:00:00Z",
+        {"medical_team": 1, "water_purification": 1},
+        place="Maïné Soroa",
+    ),
+    IncidentSpec(
+        "bol",
+        "Lake shore flood, Bol",
+        "TD-LC",
+        "flood",
+        3,
+        "2024-09-25T07:00:00Z",
+        {"boat": 3, "shelter_kit": 3, "medical_team": 1, "helicopter": 1},
+        place="Bol",
+    ),
+    IncidentSpec(
+        "baga-sola",
+        "Displacement camps, Baga Sola",
+        "TD-LC",
+        "other",
+        3,
+        "2024-09-15T07:00:00Z",
+        {"shelter_kit": 4, "water_purification": 2, "medical_team": 1},
+        lonlat=(14.3200, 13.5300),
+    ),
+    IncidentSpec(
+        "ndjamena",
+        "Chari and Logone flood, N'Djamena",
+        "TD-ND",
+        "flood",
+        4,
+        "2024-10-05T06:00:00Z",
+        {
+            "boat": 4,
+            "pump": 4,
+            "shelter_kit": 6,
+            "ambulance": 3,
+            "generator": 2,
+            "water_purification": 2,
+        },
+        place="N'Djamena",
+    ),
+    IncidentSpec(
+        "mao",
+        "Drought and food insecurity, Mao",
+        "TD-KA",
+        "drought",
+        2,
+        "2024-09-03T08:00:00Z",
+        {"water_purification": 2, "medical_team": 1},
+        place="Mao",
+        max_response_min=120,
+    ),
+    IncidentSpec(
+        "kousseri",
+        "Logone flood, Kousseri",
+        "CM-EN",
+        "flood",
+        4,
+        "2024-10-04T08:00:00Z",
+        {"boat": 3, "shelter_kit": 4, "ambulance": 2, "pump": 2, "helicopter": 1},
+        place="Kousséri",
+        max_response_min=600,
+    ),
+    IncidentSpec(
+        "maroua",
+        "Cholera outbreak, Maroua",
+        "CM-EN",
+        "epidemic",
+        3,
+        "2024-09-19T08:00:00Z",
+        {"medical_team": 2, "water_purification": 2, "ambulance": 2},
+        place="Maroua",
+    ),
+    IncidentSpec(
+        "mora",
+        "Displacement, Mora",
+        "CM-EN",
+        "other",
+        2,
+        "2024-09-13T08:00:00Z",
+        {"shelter_kit": 2, "medical_team": 1},
+        place="Mora",
+    ),
+    IncidentSpec(
+        "yagoua",
+        "Logone dyke breach, Yagoua",
+        "CM-EN",
+        "flood",
+        3,
+        "2024-09-28T08:00:00Z",
+        {"boat": 2, "shelter_kit": 3, "pump": 1},
+        place="Yagoua",
+    ),
 )
 
 LAKE_CHAD_CITY_QUOTA: dict[str, int] = {
-    "NG-BO": 5, "NG-YO": 3, "NG-AD": 3, "NG-GO": 2, "NG-BA": 2, "NG-KN": 1, "NG-JI": 1,
-    "NE-2": 3, "NE-7": 3,
-    "TD-ND": 1, "TD-LC": 1, "TD-KA": 1, "TD-HL": 2, "TD-CB": 1, "TD-ME": 2, "TD-BG": 1,
-    "CM-EN": 5, "CM-NO": 3,
+    "NG-BO": 5,
+    "NG-YO": 3,
+    "NG-AD": 3,
+    "NG-GO": 2,
+    "NG-BA": 2,
+    "NG-KN": 1,
+    "NG-JI": 1,
+    "NE-2": 3,
+    "NE-7": 3,
+    "TD-ND": 1,
+    "TD-LC": 1,
+    "TD-KA": 1,
+    "TD-HL": 2,
+    "TD-CB": 1,
+    "TD-ME": 2,
+    "TD-BG": 1,
+    "CM-EN": 5,
+    "CM-NO": 3,
 }
 
 LAKE_CHAD_CITY_RULES: tuple[CityRule, ...] = (
@@ -982,10 +1612,12 @@ LAKE_CHAD_NAMED_UNITS: tuple[NamedUnit, ...] = (
     NamedUnit("boat", 1, "Boats", city="Monguno", country="NG"),
     NamedUnit("shelter_kit", 4, "Shelter kits (humanitarian hub)", city="Maiduguri", country="NG"),
     NamedUnit("shelter_kit", 2, "Shelter kits (humanitarian hub)", city="Diffa", country="NE"),
-    NamedUnit("helicopter", 3, "Helicopters (air force and humanitarian air service)",
-              airfield="DNMA"),
-    NamedUnit("helicopter", 2, "Helicopters (air force and humanitarian air service)",
-              airfield="FTTJ"),
+    NamedUnit(
+        "helicopter", 3, "Helicopters (air force and humanitarian air service)", airfield="DNMA"
+    ),
+    NamedUnit(
+        "helicopter", 2, "Helicopters (air force and humanitarian air service)", airfield="FTTJ"
+    ),
     NamedUnit("helicopter", 1, "Helicopter", airfield="FKKL"),
     NamedUnit("helicopter", 1, "Helicopter", airfield="DNYO"),
     NamedUnit("helicopter", 1, "Helicopter", airfield="DNKN"),
@@ -1031,8 +1663,8 @@ LAKE_CHAD = ScenarioSpec(
     agreements=LAKE_CHAD_AGREEMENTS,
     reserve_choices=(0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5),
     modelled_on="the 2024 rainy season around Lake Chad: the Alau dam failure at Maiduguri "
-                "(10 September 2024), floods on the Logone, Chari and Komadugu-Yobe, cholera "
-                "and long-running displacement",
+    "(10 September 2024), floods on the Logone, Chari and Komadugu-Yobe, cholera "
+    "and long-running displacement",
     notes=(
         "Displacement has no hazard key of its own in the contract; it is written as "
         "`other` and named in the incident's name.",
@@ -1051,6 +1683,7 @@ SCENARIOS: tuple[ScenarioSpec, ...] = (RHINE, LAKE_CHAD)
 # Command line
 # --------------------------------------------------------------------------------------
 
+
 def build_all(*, out: Path, reference: Path) -> list[Path]:
     """Build every scenario into ``out/<folder>``; return the folders written."""
     # Build everything before writing anything, so a failure leaves no half-written data.
@@ -1063,10 +1696,18 @@ def build_all(*, out: Path, reference: Path) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit status (1 when the build fails)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="folder that receives one sub-folder per scenario (default: data/)")
-    parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
-                        help="folder with the reference files (default: data/reference/)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="folder that receives one sub-folder per scenario (default: data/)",
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=DEFAULT_REFERENCE,
+        help="folder with the reference files (default: data/reference/)",
+    )
     args = parser.parse_args(argv)
     try:
         folders = build_all(out=args.out, reference=args.reference)

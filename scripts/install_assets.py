@@ -52,8 +52,11 @@ def stamp_text(manifest: ModuleType) -> str:
 
 def expected_files(manifest: ModuleType, vendor_dir: Path) -> list[Path]:
     """Every file or folder that must exist under ``vendor_dir`` after installing."""
-    return [vendor_dir / pkg.name / Path(rel).name
-            for pkg in manifest.VENDOR_PACKAGES for rel in pkg.files]
+    return [
+        vendor_dir / pkg.name / Path(rel).name
+        for pkg in manifest.VENDOR_PACKAGES
+        for rel in pkg.files
+    ]
 
 
 def up_to_date(manifest: ModuleType, vendor_dir: Path) -> bool:
@@ -70,7 +73,8 @@ def npm_install(manifest: ModuleType, prefix: Path) -> Path:
     if npm is None:
         raise InstallError(
             "npm is not installed: the map's Leaflet files come from the npm registry at "
-            "set-up. Install Node.js and npm (e.g. `apt-get install nodejs npm`) and rerun.")
+            "set-up. Install Node.js and npm (e.g. `apt-get install nodejs npm`) and rerun."
+        )
     prefix.mkdir(parents=True, exist_ok=True)
     # A package.json of our own keeps npm from walking up to some other project's.
     package_json = {
@@ -79,15 +83,26 @@ def npm_install(manifest: ModuleType, prefix: Path) -> Path:
         "description": "Set-up only: the map's Leaflet files (see scripts/install_assets.py)",
         "dependencies": {pkg.name: pkg.version for pkg in manifest.VENDOR_PACKAGES},
     }
-    (prefix / "package.json").write_text(json.dumps(package_json, indent=2) + "\n",
-                                         encoding="utf-8")
-    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-               "--ignore-scripts", "--no-package-lock", "--loglevel=error"]
+    (prefix / "package.json").write_text(
+        json.dumps(package_json, indent=2) + "\n", encoding="utf-8"
+    )
+    command = [
+        npm,
+        "install",
+        "--prefix",
+        str(prefix),
+        "--no-audit",
+        "--no-fund",
+        "--ignore-scripts",
+        "--no-package-lock",
+        "--loglevel=error",
+    ]
     print("install_assets:", " ".join(command[1:]), flush=True)
     completed = subprocess.run(command, cwd=prefix, check=False)
     if completed.returncode != 0:
-        raise InstallError(f"npm install failed with exit status {completed.returncode}; "
-                           "see npm's messages above")
+        raise InstallError(
+            f"npm install failed with exit status {completed.returncode}; see npm's messages above"
+        )
     return prefix / "node_modules"
 
 
@@ -117,8 +132,10 @@ def copy_files(manifest: ModuleType, node_modules: Path, vendor_dir: Path) -> No
             elif source.is_file():
                 shutil.copy2(source, destination)
             else:
-                raise InstallError(f"{pkg.spec} has no {rel}; the asset list in "
-                                   f"{ASSETS_MODULE.relative_to(ROOT)} needs updating")
+                raise InstallError(
+                    f"{pkg.spec} has no {rel}; the asset list in "
+                    f"{ASSETS_MODULE.relative_to(ROOT)} needs updating"
+                )
 
 
 def install(*, force: bool = False) -> None:

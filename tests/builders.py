@@ -20,8 +20,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 #: The GeoJSON geometry types (RFC 7946, section 1.4).
-GEOMETRY_TYPES = frozenset({"Point", "MultiPoint", "LineString", "MultiLineString",
-                            "Polygon", "MultiPolygon", "GeometryCollection"})
+GEOMETRY_TYPES = frozenset(
+    {
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+        "GeometryCollection",
+    }
+)
 
 #: The header of an agreements CSV.
 AGREEMENTS_HEADER = "from,to,resource_types,border_delay_min"
@@ -43,8 +52,14 @@ def point(x: float, y: float = 50.5, *more: float) -> dict:
     return {"type": "Point", "coordinates": [x, y, *more]}
 
 
-def feature(geometry: dict | None, properties: object = None, /, *,
-            members: dict | None = None, **more: object) -> dict:
+def feature(
+    geometry: dict | None,
+    properties: object = None,
+    /,
+    *,
+    members: dict | None = None,
+    **more: object,
+) -> dict:
     """A GeoJSON Feature of *geometry* with *properties* and the keyword properties *more*,
     and the extra top-level *members* (a Feature ``id``...).
 
@@ -55,8 +70,7 @@ def feature(geometry: dict | None, properties: object = None, /, *,
         geometry, properties = properties, geometry
     if more:
         properties = {**(properties or {}), **more}
-    return {"type": "Feature", "properties": properties, "geometry": geometry,
-            **(members or {})}
+    return {"type": "Feature", "properties": properties, "geometry": geometry, **(members or {})}
 
 
 def as_feature(item: object) -> object:
@@ -73,8 +87,9 @@ def collection(*features: object, **members: object) -> bytes:
     (``crs``...), as UTF-8 bytes."""
     if len(features) == 1 and isinstance(features[0], list):
         features = tuple(features[0])
-    return json.dumps({"type": "FeatureCollection",
-                       "features": [as_feature(f) for f in features], **members}).encode()
+    return json.dumps(
+        {"type": "FeatureCollection", "features": [as_feature(f) for f in features], **members}
+    ).encode()
 
 
 def write_collection(path: Path, features: Iterable[object], **members: object) -> Path:
@@ -88,37 +103,68 @@ def agreements_csv(*rows: str, header: str = AGREEMENTS_HEADER) -> str:
     return "".join(f"{line}\n" for line in (header, *rows))
 
 
-def incident(x: float, y: float, id_: str, *, needs: dict, severity: int = 3,
-             hazard: str = "flood", reported_at: str = "2021-07-14T17:30:00Z",
-             **more: object) -> dict:
+def incident(
+    x: float,
+    y: float,
+    id_: str,
+    *,
+    needs: dict,
+    severity: int = 3,
+    hazard: str = "flood",
+    reported_at: str = "2021-07-14T17:30:00Z",
+    **more: object,
+) -> dict:
     """An incident Feature at (*x*, *y*) with its *needs* (``{"boat": 2}``) and the
     other properties *more*."""
-    return feature(point(x, y), id=id_, hazard=hazard, severity=severity,
-                   reported_at=reported_at, needs=needs, **more)
+    return feature(
+        point(x, y),
+        id=id_,
+        hazard=hazard,
+        severity=severity,
+        reported_at=reported_at,
+        needs=needs,
+        **more,
+    )
 
 
-def resource(x: float, y: float, id_: str, *, type: str, quantity: int,  # noqa: A002 - the field
-             **more: object) -> dict:
+def resource(
+    x: float,
+    y: float,
+    id_: str,
+    *,
+    type: str,
+    quantity: int,  # noqa: A002 - the field
+    **more: object,
+) -> dict:
     """A resource Feature at (*x*, *y*): *quantity* units of *type*, the other
     properties *more*."""
     return feature(point(x, y), id=id_, type=type, quantity=quantity, **more)
 
 
 #: Two boats near Köln (DE-NW); five boats and a pump near Maastricht (NL-LI).
-BOATS_AND_A_PUMP: tuple[dict, ...] = (resource(6.9, 50.9, "R-1", type="boat", quantity=2),
-                                      resource(5.7, 50.8, "R-2", type="boat", quantity=5),
-                                      resource(5.8, 50.8, "R-3", type="pump", quantity=1))
+BOATS_AND_A_PUMP: tuple[dict, ...] = (
+    resource(6.9, 50.9, "R-1", type="boat", quantity=2),
+    resource(5.7, 50.8, "R-2", type="boat", quantity=5),
+    resource(5.8, 50.8, "R-3", type="pump", quantity=1),
+)
 
 
 #: The default jurisdictions: DE-NW (longitude 6..7) and NL-LI (5..6), latitude 50..51.
-JURISDICTIONS: tuple[dict, ...] = (feature(square(6, 50), id="DE-NW", country="DE"),
-                                   feature(square(5, 50), id="NL-LI", country="NL"))
+JURISDICTIONS: tuple[dict, ...] = (
+    feature(square(6, 50), id="DE-NW", country="DE"),
+    feature(square(5, 50), id="NL-LI", country="NL"),
+)
 
 
-def write_scenario(folder: Path, *, jurisdictions: Iterable = JURISDICTIONS,
-                   incidents: Iterable = (), resources: Iterable = (),
-                   agreements: str = agreements_csv("NL,DE,*,20"),
-                   travel_times: str | None = None) -> Path:
+def write_scenario(
+    folder: Path,
+    *,
+    jurisdictions: Iterable = JURISDICTIONS,
+    incidents: Iterable = (),
+    resources: Iterable = (),
+    agreements: str = agreements_csv("NL,DE,*,20"),
+    travel_times: str | None = None,
+) -> Path:
     """A scenario folder *folder* (created if need be): the three GeoJSON layers of the
     given features (Feature dicts or pairs), ``agreements.csv`` with the text
     *agreements* and, if given, ``travel_times.csv`` with the text *travel_times*.
@@ -135,6 +181,7 @@ def write_scenario(folder: Path, *, jurisdictions: Iterable = JURISDICTIONS,
 
 # --- layer files in every accepted format (the readers' and the round-trip tests) ---------
 
+
 def resources_frame():  # -> geopandas.GeoDataFrame
     """Three resources (``id``, ``name`` with accents, ``quantity``, ``speed_kmh``) as
     points in EPSG:4326: a small frame every format can hold."""
@@ -142,10 +189,17 @@ def resources_frame():  # -> geopandas.GeoDataFrame
     import shapely
 
     return gpd.GeoDataFrame(
-        {"id": ["R1", "R2", "R3"], "name": ["Liège", "Köln", "Maastricht"],
-         "quantity": [1, 4, 2], "speed_kmh": [60.5, 80.0, 45.25]},
-        geometry=[shapely.Point(5.57, 50.63), shapely.Point(6.96, 50.94),
-                  shapely.Point(5.69, 50.85)],
+        {
+            "id": ["R1", "R2", "R3"],
+            "name": ["Liège", "Köln", "Maastricht"],
+            "quantity": [1, 4, 2],
+            "speed_kmh": [60.5, 80.0, 45.25],
+        },
+        geometry=[
+            shapely.Point(5.57, 50.63),
+            shapely.Point(6.96, 50.94),
+            shapely.Point(5.69, 50.85),
+        ],
         crs="EPSG:4326",
     )
 
@@ -162,8 +216,9 @@ def zip_folder(folder: Path, *, prefix: str = "") -> bytes:
     return buffer.getvalue()
 
 
-def write_shapefile_zip(frame, tmp_path: Path, *, parts=None, prefix: str = "",
-                        name: str = "resources") -> Path:
+def write_shapefile_zip(
+    frame, tmp_path: Path, *, parts=None, prefix: str = "", name: str = "resources"
+) -> Path:
     """*frame* as a zipped Shapefile ``tmp_path/<name>.zip`` (written by pyogrio in
     ``tmp_path/shp``); only the *parts* (suffixes such as ``".shp"``) if given."""
     import pyogrio
@@ -187,19 +242,28 @@ def kml_text(frame) -> str:
 
     placemarks = []
     for _, row in frame.iterrows():
-        data = "".join(f'<Data name="{k}"><value>{escape(str(row[k]))}</value></Data>'
-                       for k in frame.columns if k not in ("name", frame.geometry.name))
+        data = "".join(
+            f'<Data name="{k}"><value>{escape(str(row[k]))}</value></Data>'
+            for k in frame.columns
+            if k not in ("name", frame.geometry.name)
+        )
         shape = row[frame.geometry.name]
         if shape.geom_type == "Point":
             geometry = f"<Point><coordinates>{shape.x},{shape.y},0</coordinates></Point>"
         else:
             ring = " ".join(f"{x},{y}" for x, y in shape.exterior.coords)
-            geometry = (f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}"
-                        f"</coordinates></LinearRing></outerBoundaryIs></Polygon>")
-        placemarks.append(f"<Placemark><name>{escape(str(row['name']))}</name>"
-                          f"<ExtendedData>{data}</ExtendedData>{geometry}</Placemark>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
-            f"<Document><Folder>{''.join(placemarks)}</Folder></Document></kml>")
+            geometry = (
+                f"<Polygon><outerBoundaryIs><LinearRing><coordinates>{ring}"
+                f"</coordinates></LinearRing></outerBoundaryIs></Polygon>"
+            )
+        placemarks.append(
+            f"<Placemark><name>{escape(str(row['name']))}</name>"
+            f"<ExtendedData>{data}</ExtendedData>{geometry}</Placemark>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document><Folder>{''.join(placemarks)}</Folder></Document></kml>"
+    )
 
 
 def csv_table(frame):  # -> pandas.DataFrame
@@ -246,25 +310,43 @@ def write_layer_file(frame, fmt: str, folder: Path, *, name: str = "layer") -> P
 def write_one_flood(folder: Path) -> Path:
     """The smallest scenario: :data:`JURISDICTIONS`, a flood in DE-NW needing 2 boats,
     4 boats in DE-NW, and DE may help NL. Returns *folder*."""
-    return write_scenario(folder, incidents=[
-        feature(point(6.5, 50.5), id="I-1", hazard="flood", severity=3,
-                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
-    ], resources=[
-        feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
-    ], agreements=agreements_csv("DE,NL,*,20"))
+    return write_scenario(
+        folder,
+        incidents=[
+            feature(
+                point(6.5, 50.5),
+                id="I-1",
+                hazard="flood",
+                severity=3,
+                reported_at="2021-07-14T17:30:00Z",
+                needs={"boat": 2},
+            ),
+        ],
+        resources=[
+            feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
+        ],
+        agreements=agreements_csv("DE,NL,*,20"),
+    )
 
 
-def write_erft_boats(folder: Path, *,
-                     agreements: str = agreements_csv("NL,DE,*,20", "NL-LI,DE-NW,pump,5")) -> Path:
+def write_erft_boats(
+    folder: Path, *, agreements: str = agreements_csv("NL,DE,*,20", "NL-LI,DE-NW,pump,5")
+) -> Path:
     """Boats in Limburg help a flood in North Rhine-Westphalia across the border: the
     flood I-1 (severity 5) needs 5 boats; 2 boats near Köln, 5 near Maastricht.
     Returns *folder*."""
-    return write_scenario(folder, incidents=[
-        incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5}),
-    ], resources=BOATS_AND_A_PUMP[:2], agreements=agreements)
+    return write_scenario(
+        folder,
+        incidents=[
+            incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5}),
+        ],
+        resources=BOATS_AND_A_PUMP[:2],
+        agreements=agreements,
+    )
 
 
 # --- validation reports ---------------------------------------------------------------------
+
 
 def errors(report) -> list:  # noqa: ANN001 - a mutualaid.layers.problems.Report
     """The errors of *report* (its warnings left out)."""
@@ -285,22 +367,40 @@ def jurisdictions_frame():  # -> geopandas.GeoDataFrame
     import geopandas as gpd
     from shapely import box
 
-    return gpd.GeoDataFrame({"id": ["DE-NW", "NL-LI"], "name": ["NRW", "Limburg"],
-                             "country": ["DE", "NL"], "reserve": [0.0, 0.0]},
-                            geometry=[box(6, 50, 9, 52), box(5, 50, 6, 52)], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "id": ["DE-NW", "NL-LI"],
+            "name": ["NRW", "Limburg"],
+            "country": ["DE", "NL"],
+            "reserve": [0.0, 0.0],
+        },
+        geometry=[box(6, 50, 9, 52), box(5, 50, 6, 52)],
+        crs="EPSG:4326",
+    )
 
 
 # --- canonical scenarios in memory ----------------------------------------------------------
 
 #: Three 1-degree squares side by side, latitude 50..51: DE-A | NL-B | BE-C, by
 #: ``{id: (country, western longitude)}``.
-ROW_OF_THREE: dict[str, tuple[str, float]] = {"DE-A": ("DE", 6.0), "NL-B": ("NL", 7.0),
-                                              "BE-C": ("BE", 8.0)}
+ROW_OF_THREE: dict[str, tuple[str, float]] = {
+    "DE-A": ("DE", 6.0),
+    "NL-B": ("NL", 7.0),
+    "BE-C": ("BE", 8.0),
+}
 
 
-def canonical_scenario(resources, incidents, agreements=(), *, reserves=None,  # noqa: ANN001
-                       travel_times=None, quantity: int | None = 1,
-                       reported_at: str = "2024-05-01T08:00", name: str = "test"):
+def canonical_scenario(
+    resources,
+    incidents,
+    agreements=(),
+    *,
+    reserves=None,  # noqa: ANN001
+    travel_times=None,
+    quantity: int | None = 1,
+    reported_at: str = "2024-05-01T08:00",
+    name: str = "test",
+):
     """A scenario in the canonical shape (no files), from short specs, in the
     :data:`ROW_OF_THREE` jurisdictions (with *reserves* ``{id: share}``).
 
@@ -317,35 +417,65 @@ def canonical_scenario(resources, incidents, agreements=(), *, reserves=None,  #
     from mutualaid.scenario import Scenario
 
     reserves = reserves or {}
-    jur = gpd.GeoDataFrame({
-        "id": list(ROW_OF_THREE), "name": list(ROW_OF_THREE),
-        "country": [c for c, _ in ROW_OF_THREE.values()],
-        "reserve": [float(reserves.get(j, 0.0)) for j in ROW_OF_THREE],
-    }, geometry=[box(x, 50, x + 1, 51) for _, x in ROW_OF_THREE.values()], crs=4326)
+    jur = gpd.GeoDataFrame(
+        {
+            "id": list(ROW_OF_THREE),
+            "name": list(ROW_OF_THREE),
+            "country": [c for c, _ in ROW_OF_THREE.values()],
+            "reserve": [float(reserves.get(j, 0.0)) for j in ROW_OF_THREE],
+        },
+        geometry=[box(x, 50, x + 1, 51) for _, x in ROW_OF_THREE.values()],
+        crs=4326,
+    )
     defaults = {"status": "available", "speed_kmh": np.nan}
     if quantity is not None:
         defaults = {"quantity": quantity, **defaults}
-    res = pd.DataFrame([{**defaults, **r} for r in resources],
-                       columns=["id", "type", "quantity", "status", "jurisdiction", "speed_kmh",
-                                "lon", "lat"])
+    res = pd.DataFrame(
+        [{**defaults, **r} for r in resources],
+        columns=["id", "type", "quantity", "status", "jurisdiction", "speed_kmh", "lon", "lat"],
+    )
     res.insert(1, "name", res["id"])
-    inc = pd.DataFrame([{"severity": 3, "status": "active", "max_response_min": np.nan, **i}
-                        for i in incidents],
-                       columns=["id", "severity", "status", "needs", "max_response_min",
-                                "jurisdiction", "lon", "lat"])
+    inc = pd.DataFrame(
+        [{"severity": 3, "status": "active", "max_response_min": np.nan, **i} for i in incidents],
+        columns=[
+            "id",
+            "severity",
+            "status",
+            "needs",
+            "max_response_min",
+            "jurisdiction",
+            "lon",
+            "lat",
+        ],
+    )
     inc.insert(1, "name", inc["id"])
     inc.insert(2, "hazard", "flood")
     inc.insert(5, "reported_at", pd.Timestamp(reported_at, tz="UTC"))
-    ag = pd.DataFrame([{"from": a[0], "to": a[1], "resource_types": tuple(a[2]),
-                        "border_delay_min": float(a[3])} for a in agreements],
-                      columns=["from", "to", "resource_types", "border_delay_min"])
-    tt = None if travel_times is None else pd.DataFrame(
-        travel_times, columns=["resource_id", "incident_id", "minutes"])
+    ag = pd.DataFrame(
+        [
+            {
+                "from": a[0],
+                "to": a[1],
+                "resource_types": tuple(a[2]),
+                "border_delay_min": float(a[3]),
+            }
+            for a in agreements
+        ],
+        columns=["from", "to", "resource_types", "border_delay_min"],
+    )
+    tt = (
+        None
+        if travel_times is None
+        else pd.DataFrame(travel_times, columns=["resource_id", "incident_id", "minutes"])
+    )
     return Scenario(
         jurisdictions=jur,
         incidents=gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
         resources=gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
-        agreements=ag, travel_times=tt, name=name)
+        agreements=ag,
+        travel_times=tt,
+        name=name,
+    )
 
 
 def loaded_scenario(folder: Path):  # -> mutualaid.scenario.Scenario

@@ -13,8 +13,9 @@ from mutualaid.store.engine import DATABASE_URL_ENV
 
 
 @pytest.fixture(autouse=True)
-def _own_state_folder(tmp_path_factory: pytest.TempPathFactory,
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+def _own_state_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(STATE_DIR_ENV, str(tmp_path_factory.mktemp("state")))
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     # no samples or demo accounts in a new store, except where a test asks for them
@@ -58,8 +59,7 @@ def full_disk():
 HOSTILE_INCIDENTS = (("I-1", 6.5, 50.5), ("I-2", 5.5, 50.5))
 
 
-def write_recursive_view_geopackage(path, *, limit: int | None = None,
-                                    layer_type: str = "view"):
+def write_recursive_view_geopackage(path, *, limit: int | None = None, layer_type: str = "view"):
     """A small GeoPackage whose one registered layer ``incidents`` is not a table but a
     VIEW over a recursive CTE cross-joined with a real table (issue 16); without *limit*
     the CTE never ends, so reading the layer never ends. ``layer_type="virtual"``
@@ -72,16 +72,24 @@ def write_recursive_view_geopackage(path, *, limit: int | None = None,
 
     path = Path(path)
     base = gpd.GeoDataFrame(
-        {"id": [i for i, _x, _y in HOSTILE_INCIDENTS], "hazard": ["flood", "storm"],
-         "severity": [3, 2], "reported_at": ["2021-07-14T17:30:00Z"] * 2},
-        geometry=[shapely.Point(x, y) for _i, x, y in HOSTILE_INCIDENTS], crs="EPSG:4326")
+        {
+            "id": [i for i, _x, _y in HOSTILE_INCIDENTS],
+            "hazard": ["flood", "storm"],
+            "severity": [3, 2],
+            "reported_at": ["2021-07-14T17:30:00Z"] * 2,
+        },
+        geometry=[shapely.Point(x, y) for _i, x, y in HOSTILE_INCIDENTS],
+        crs="EPSG:4326",
+    )
     base.to_file(path, layer="base", driver="GPKG")
     bound = "" if limit is None else f" WHERE i < {int(limit)}"
     if layer_type == "view":
-        layer = (f"CREATE VIEW incidents AS WITH RECURSIVE n(i) AS "
-                 f"(SELECT 1 UNION ALL SELECT i + 1 FROM n{bound}) "
-                 f"SELECT base.fid + n.i * 1000 AS fid, base.geom, base.id, base.hazard, "
-                 f"base.severity, base.reported_at FROM base CROSS JOIN n;")
+        layer = (
+            f"CREATE VIEW incidents AS WITH RECURSIVE n(i) AS "
+            f"(SELECT 1 UNION ALL SELECT i + 1 FROM n{bound}) "
+            f"SELECT base.fid + n.i * 1000 AS fid, base.geom, base.id, base.hazard, "
+            f"base.severity, base.reported_at FROM base CROSS JOIN n;"
+        )
     elif layer_type == "virtual":
         layer = "CREATE VIRTUAL TABLE incidents USING rtree(fid, minx, maxx, miny, maxy);"
     else:
@@ -105,7 +113,8 @@ def recursive_view_geopackage(tmp_path_factory: pytest.TempPathFactory):
 
     def make(*, limit: int | None = None, layer_type: str = "view"):
         folder = tmp_path_factory.mktemp("hostile")
-        return write_recursive_view_geopackage(folder / "hostile.gpkg", limit=limit,
-                                               layer_type=layer_type)
+        return write_recursive_view_geopackage(
+            folder / "hostile.gpkg", limit=limit, layer_type=layer_type
+        )
 
     return make

@@ -19,8 +19,14 @@ Feature = tuple[dict, dict]  # (geometry, properties)
 
 def incident(x: float, id_: str, *, severity: int = 3, boats: int = 1, **extra) -> Feature:
     """A flood at longitude *x* needing *boats* boats; *extra* properties as given."""
-    return point(x), {"id": id_, "hazard": "flood", "severity": severity,
-                      "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": boats}, **extra}
+    return point(x), {
+        "id": id_,
+        "hazard": "flood",
+        "severity": severity,
+        "reported_at": "2021-07-14T17:30:00Z",
+        "needs": {"boat": boats},
+        **extra,
+    }
 
 
 def resource(x: float, id_: str, *, quantity: int, **extra) -> Feature:
@@ -29,8 +35,10 @@ def resource(x: float, id_: str, *, quantity: int, **extra) -> Feature:
 
 
 #: The default resources: one boat resource each in DE-NW and NL-LI, shared with all.
-RESOURCES: tuple[Feature, ...] = (resource(6.4, "R-DE-1", quantity=3),
-                                  resource(5.4, "R-NL-1", quantity=2))
+RESOURCES: tuple[Feature, ...] = (
+    resource(6.4, "R-DE-1", quantity=3),
+    resource(5.4, "R-NL-1", quantity=2),
+)
 
 #: Issue 16 (the audit leak): the ids :func:`write_secrets` shares with nobody or with
 #: partners only; BE-WLG, a stranger to both owners, must never read any of them.
@@ -46,27 +54,41 @@ def write_secrets(folder: Path) -> Path:
         incident(5.5, "I-NL-OWN", boats=2, sharing="owner", severity=5),
         incident(5.6, "I-NL-PART", sharing="partners"),
         incident(4.5, "I-BE-1"),
-        resources=(resource(6.4, "R-DE-PART", quantity=3, sharing="partners"),
-                   resource(5.4, "R-NL-OWN", quantity=2, sharing="owner")))
+        resources=(
+            resource(6.4, "R-DE-PART", quantity=3, sharing="partners"),
+            resource(5.4, "R-NL-OWN", quantity=2, sharing="owner"),
+        ),
+    )
 
 
-def write_meuse(folder: Path, *incidents: Feature,
-                resources: tuple[Feature, ...] = RESOURCES) -> Path:
+def write_meuse(
+    folder: Path, *incidents: Feature, resources: tuple[Feature, ...] = RESOURCES
+) -> Path:
     """The scenario's four files in *folder* (created), with *incidents* (and
     *resources*, default :data:`RESOURCES`)."""
-    return write_scenario(folder, jurisdictions=[
-        (square(6), {"id": "DE-NW", "country": "DE"}),
-        (square(5), {"id": "NL-LI", "country": "NL"}),
-        (square(4), {"id": "BE-WLG", "country": "BE"})],
-        incidents=incidents, resources=resources, agreements=agreements_csv("DE,NL,*,20"))
+    return write_scenario(
+        folder,
+        jurisdictions=[
+            (square(6), {"id": "DE-NW", "country": "DE"}),
+            (square(5), {"id": "NL-LI", "country": "NL"}),
+            (square(4), {"id": "BE-WLG", "country": "BE"}),
+        ],
+        incidents=incidents,
+        resources=resources,
+        agreements=agreements_csv("DE,NL,*,20"),
+    )
 
 
 #: The coordinators of :func:`store_secrets`: two owners and a stranger to both.
 COORDINATORS: dict[str, str] = {"dora": "DE-NW", "nina": "NL-LI", "bea": "BE-WLG"}
 
 
-def store_secrets(store, folder: Path, *,  # noqa: ANN001 - a Store
-                  password: str | None = None) -> dict[str, tuple[int, ...]]:
+def store_secrets(
+    store,
+    folder: Path,
+    *,  # noqa: ANN001 - a Store
+    password: str | None = None,
+) -> dict[str, tuple[int, ...]]:
     """:func:`write_secrets` stored as scenario "meuse" with the :data:`COORDINATORS`'
     accounts (with *password*); dora and nina each request their jurisdiction's needs
     and compute the offers. Returns each requester's offer ids (``{"dora": (...),
@@ -83,8 +105,14 @@ def store_secrets(store, folder: Path, *,  # noqa: ANN001 - a Store
     save_scenario(store, result.scenario, name="meuse", sources={}, actor=admin)
     made = {}
     for username, jurisdiction in COORDINATORS.items():
-        add_account(store, username=username, role="coordinator", jurisdiction=jurisdiction,
-                    password=password, actor=admin)
+        add_account(
+            store,
+            username=username,
+            role="coordinator",
+            jurisdiction=jurisdiction,
+            password=password,
+            actor=admin,
+        )
     for username in ("dora", "nina"):
         person = Actor(username, "coordinator", COORDINATORS[username])
         workflow.create_request(store, "meuse", actor=person)

@@ -94,8 +94,7 @@ def side_order(sides: Iterable[str], *, countries: Iterable[str] = ()) -> list[s
     return sorted(unique, key=lambda s: (group(s), s))
 
 
-def agreements_matrix(agreements: pd.DataFrame, *, countries: Iterable[str] = ()
-                      ) -> pd.DataFrame:
+def agreements_matrix(agreements: pd.DataFrame, *, countries: Iterable[str] = ()) -> pd.DataFrame:
     """The agreement rows as a provider × receiver matrix of text cells.
 
     Parameters
@@ -115,18 +114,30 @@ def agreements_matrix(agreements: pd.DataFrame, *, countries: Iterable[str] = ()
     """
     if agreements is None or len(agreements) == 0:
         return pd.DataFrame(index=pd.Index([], name=FROM_AXIS), dtype=object)
-    rows = pd.DataFrame({
-        "from": agreements["from"].map(str).to_numpy(),
-        "to": agreements["to"].map(str).to_numpy(),
-        "cell": [cell_text(t, d) for t, d in zip(agreements["resource_types"],
-                                                 agreements["border_delay_min"])],
-    })
-    matrix = rows.pivot_table(index="from", columns="to", values="cell",
-                              aggfunc=CELL_SEPARATOR.join, fill_value="", sort=False)
+    rows = pd.DataFrame(
+        {
+            "from": agreements["from"].map(str).to_numpy(),
+            "to": agreements["to"].map(str).to_numpy(),
+            "cell": [
+                cell_text(t, d)
+                for t, d in zip(agreements["resource_types"], agreements["border_delay_min"])
+            ],
+        }
+    )
+    matrix = rows.pivot_table(
+        index="from",
+        columns="to",
+        values="cell",
+        aggfunc=CELL_SEPARATOR.join,
+        fill_value="",
+        sort=False,
+    )
     countries = list(countries)
-    matrix = matrix.reindex(index=side_order(rows["from"], countries=countries),
-                            columns=side_order(rows["to"], countries=countries),
-                            fill_value="")
+    matrix = matrix.reindex(
+        index=side_order(rows["from"], countries=countries),
+        columns=side_order(rows["to"], countries=countries),
+        fill_value="",
+    )
     matrix.index.name = FROM_AXIS
     matrix.columns.name = None
     return matrix.astype(str)
@@ -137,8 +148,9 @@ def editor_table(scenario: Scenario) -> pd.DataFrame:
     return agreements_table(scenario.agreements)
 
 
-def check_table(table: pd.DataFrame, scenario: Scenario
-                ) -> tuple[pd.DataFrame | None, Report, bool]:
+def check_table(
+    table: pd.DataFrame, scenario: Scenario
+) -> tuple[pd.DataFrame | None, Report, bool]:
     """Validate an edited agreements table against the scenario's jurisdictions.
 
     Returns

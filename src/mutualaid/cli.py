@@ -19,8 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from mutualaid.errors import StoreFull
 from mutualaid.settings import LAYER_KINDS
@@ -30,8 +31,11 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 
 #: What ``validate``'s worker imports before its memory limit is set.
-_VALIDATE_IMPORTS = ("mutualaid.layers.readers", "mutualaid.layers.fields",
-                     "mutualaid.layers.validate")
+_VALIDATE_IMPORTS = (
+    "mutualaid.layers.readers",
+    "mutualaid.layers.fields",
+    "mutualaid.layers.validate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,22 +48,45 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check one layer file and list every problem")
     v.add_argument("path", metavar="PATH", help="the layer file")
-    v.add_argument("--kind", required=True, choices=(*LAYER_KINDS, "travel_times"),
-                   help="what the file holds")
-    v.add_argument("--map", dest="mapping", action="append", default=[], metavar="FIELD=SOURCE",
-                   help="use the file's SOURCE column as the canonical FIELD (repeatable)")
+    v.add_argument(
+        "--kind", required=True, choices=(*LAYER_KINDS, "travel_times"), help="what the file holds"
+    )
+    v.add_argument(
+        "--map",
+        dest="mapping",
+        action="append",
+        default=[],
+        metavar="FIELD=SOURCE",
+        help="use the file's SOURCE column as the canonical FIELD (repeatable)",
+    )
     v.add_argument("--json", action="store_true", help="print the report as JSON")
-    v.add_argument("--jurisdictions", metavar="PATH", default=None,
-                   help="a jurisdictions layer: report incidents or resources outside all of them")
+    v.add_argument(
+        "--jurisdictions",
+        metavar="PATH",
+        default=None,
+        help="a jurisdictions layer: report incidents or resources outside all of them",
+    )
 
     a = sub.add_parser("allocate", help="compute the optimal plan for a scenario folder")
     a.add_argument("scenario_dir", metavar="SCENARIO_DIR", help="folder with the scenario's layers")
-    a.add_argument("--out", metavar="PLAN.json", default=None,
-                   help="write the plan here instead of standard output")
-    a.add_argument("--travel-times", metavar="CSV", default=None,
-                   help="minutes per resource-incident pair from a routing engine")
-    a.add_argument("--flows", metavar="FLOWS.geojson", default=None,
-                   help="also write the plan's flows (resource to incident lines) as GeoJSON")
+    a.add_argument(
+        "--out",
+        metavar="PLAN.json",
+        default=None,
+        help="write the plan here instead of standard output",
+    )
+    a.add_argument(
+        "--travel-times",
+        metavar="CSV",
+        default=None,
+        help="minutes per resource-incident pair from a routing engine",
+    )
+    a.add_argument(
+        "--flows",
+        metavar="FLOWS.geojson",
+        default=None,
+        help="also write the plan's flows (resource to incident lines) as GeoJSON",
+    )
 
     from mutualaid.store import commands_accounts, commands_audit, commands_db
 
@@ -68,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _validate_files(path: str, kind: str, mapping: dict[str, str],
-                    jurisdictions: str | None) -> tuple[Any, Any]:
+def _validate_files(
+    path: str, kind: str, mapping: dict[str, str], jurisdictions: str | None
+) -> tuple[Any, Any]:
     """Run in the read worker: the jurisdictions' report when they are rejected (else
     None), and the layer's report."""
     from mutualaid.layers import load_layer
@@ -103,7 +131,8 @@ def _run_validate(args: argparse.Namespace) -> int:
 
     try:
         rejected_jurisdictions, report = run_bounded(
-            _validate_files, args.path, args.kind, mapping, args.jurisdictions)
+            _validate_files, args.path, args.kind, mapping, args.jurisdictions
+        )
     except LayerError as exc:
         rejected_jurisdictions, report = None, Report(args.kind, source=args.path)
         report.add(str(exc))
@@ -120,8 +149,10 @@ def _run_validate(args: argparse.Namespace) -> int:
             print(line)
         verdict = "accepted" if report.ok else "rejected"
         count = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
-        print(f"{args.path}: {args.kind} {verdict} ({count})",
-              file=sys.stdout if report.ok else sys.stderr)
+        print(
+            f"{args.path}: {args.kind} {verdict} ({count})",
+            file=sys.stdout if report.ok else sys.stderr,
+        )
     return EXIT_OK if report.ok else EXIT_REJECTED
 
 
@@ -129,8 +160,9 @@ def _run_allocate(args: argparse.Namespace) -> int:
     from mutualaid.allocation import allocate, flows_geojson
     from mutualaid.scenario import load_scenario
 
-    result = load_scenario(Path(args.scenario_dir),
-                           travel_times=Path(args.travel_times) if args.travel_times else None)
+    result = load_scenario(
+        Path(args.scenario_dir), travel_times=Path(args.travel_times) if args.travel_times else None
+    )
     if not result.ok:
         for report in result.reports:
             for line in report.lines():
@@ -171,15 +203,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except OSError as exc:
-        print(f"mutualaid {args.command}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
-              file=sys.stderr)
+        print(
+            f"mutualaid {args.command}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+            file=sys.stderr,
+        )
         return EXIT_REJECTED
     except StoreFull as exc:  # the store's disk is full: a coordinator's sentence
         print(f"mutualaid {args.command}: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except Exception as exc:  # never a traceback for a user, whatever the input holds
-        print(f"mutualaid {args.command}: could not complete: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(
+            f"mutualaid {args.command}: could not complete: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return EXIT_REJECTED
     finally:
         if argv is None:

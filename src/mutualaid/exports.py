@@ -46,8 +46,12 @@ STATIC_DIR: Path = Path(__file__).resolve().parents[2] / "static"
 
 #: Columns of the briefing's unmet-needs table, with their headings.
 UNMET_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("severity", "Severity"), ("incident", "Incident"), ("incident_id", "Id"),
-    ("jurisdiction", "Jurisdiction"), ("type", "Type"), ("units", "Units short"),
+    ("severity", "Severity"),
+    ("incident", "Incident"),
+    ("incident_id", "Id"),
+    ("jurisdiction", "Jurisdiction"),
+    ("type", "Type"),
+    ("units", "Units short"),
     ("reason", "Reason"),
 )
 
@@ -57,6 +61,7 @@ class ExportError(MutualAidError):
 
 
 # --- CSV ----------------------------------------------------------------------------------
+
 
 def _cell(value: Any) -> Any:
     if isinstance(value, (Mapping, list, tuple)):
@@ -107,9 +112,11 @@ _ANY_REFERENCE = re.compile(r"<(?:script|link|img)\b[^>]*\b(?:src|href)\s*=", re
 def _asset_path(url: str, static_dir: Path) -> Path:
     prefix = STATIC_URL_PREFIX + "/"
     if not url.startswith(prefix) or ".." in url:
-        raise ExportError(f"the map refers to {url!r}, which is not one of the app's own "
-                          "files and cannot be put into the briefing")
-    path = static_dir / url[len(prefix):]
+        raise ExportError(
+            f"the map refers to {url!r}, which is not one of the app's own "
+            "files and cannot be put into the briefing"
+        )
+    path = static_dir / url[len(prefix) :]
     if not path.is_file():
         raise ExportError(f"{path} is missing: install the map's files with `make assets`")
     return path
@@ -123,6 +130,7 @@ def _inline_css(path: Path) -> str:
         if not image.is_file():
             return "url(data:,)"  # an icon the maps never show; never a request
         return "url(data:image/png;base64," + base64.b64encode(image.read_bytes()).decode() + ")"
+
     text = _CSS_URL.sub(data_url, text)
     # Text inside <style> ends at the first "</style": keep the stylesheet inside.
     return "<style>\n" + re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE) + "\n</style>"
@@ -177,15 +185,21 @@ def top_unmet(figures: KeyFigures, *, limit: int = BRIEFING_TOP_UNMET) -> pd.Dat
     """The most severe unmet needs (``figures.unmet`` is sorted so), as text columns
     with the briefing's headings."""
     table = figures.unmet.head(limit)
-    out = pd.DataFrame({heading: table[column].map(display_text) if column in table
-                        else pd.Series(dtype=object) for column, heading in UNMET_COLUMNS})
+    out = pd.DataFrame(
+        {
+            heading: table[column].map(display_text) if column in table else pd.Series(dtype=object)
+            for column, heading in UNMET_COLUMNS
+        }
+    )
     return out.reset_index(drop=True)
 
 
 def _figures_html(figures: KeyFigures) -> str:
-    cells = "".join(f'<div class="mab-figure"><div class="mab-label">{_e(label)}</div>'
-                    f'<div class="mab-value">{_e(value)}</div></div>'
-                    for label, value in figure_items(figures))
+    cells = "".join(
+        f'<div class="mab-figure"><div class="mab-label">{_e(label)}</div>'
+        f'<div class="mab-value">{_e(value)}</div></div>'
+        for label, value in figure_items(figures)
+    )
     return f'<section class="mab-figures">{cells}</section>'
 
 
@@ -194,12 +208,16 @@ def _unmet_html(figures: KeyFigures, *, limit: int) -> str:
     if table.empty:
         return '<section class="mab-unmet"><h2>Unmet needs</h2><p>Every need is met.</p></section>'
     head = "".join(f"<th>{_e(c)}</th>" for c in table.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
-                   for row in table.itertuples(index=False, name=None))
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
+        for row in table.itertuples(index=False, name=None)
+    )
     more = len(figures.unmet) - len(table)
     note = f"<p>and {more} more.</p>" if more > 0 else ""
-    return ('<section class="mab-unmet"><h2>Top unmet needs (most severe first)</h2>'
-            f'<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{note}</section>')
+    return (
+        '<section class="mab-unmet"><h2>Top unmet needs (most severe first)</h2>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{note}</section>"
+    )
 
 
 _BRIEFING_CSS = """<style>
@@ -218,8 +236,15 @@ body { font-family: sans-serif; }
 </style>"""
 
 
-def briefing_html(*, title: str, map_: folium.Map, figures: KeyFigures, updated_at: str,
-                  top: int = BRIEFING_TOP_UNMET, static_dir: Path = STATIC_DIR) -> str:
+def briefing_html(
+    *,
+    title: str,
+    map_: folium.Map,
+    figures: KeyFigures,
+    updated_at: str,
+    top: int = BRIEFING_TOP_UNMET,
+    static_dir: Path = STATIC_DIR,
+) -> str:
     """The briefing as one self-contained HTML page.
 
     Parameters
@@ -250,21 +275,36 @@ def briefing_html(*, title: str, map_: folium.Map, figures: KeyFigures, updated_
     """
     page = copy.deepcopy(map_).get_root().render()
     page = inline_assets(page, static_dir=static_dir)
-    header = (f'<header class="mab-header"><h1>Briefing: {_e(title)}</h1>'
-              f"<p>Plan updated at {_e(updated_at)}</p></header>"
-              + _figures_html(figures))
-    page = page.replace("</head>", _BRIEFING_CSS + "\n<title>Briefing: " + _e(title)
-                        + "</title>\n</head>", 1)
+    header = (
+        f'<header class="mab-header"><h1>Briefing: {_e(title)}</h1>'
+        f"<p>Plan updated at {_e(updated_at)}</p></header>" + _figures_html(figures)
+    )
+    page = page.replace(
+        "</head>", _BRIEFING_CSS + "\n<title>Briefing: " + _e(title) + "</title>\n</head>", 1
+    )
     body_start = page.find("<body>")
     body_end = page.rfind("</body>")
     if body_start < 0 or body_end < 0:
         raise ExportError("the rendered map has no <body> to put the briefing into")
     body_start += len("<body>")
-    return (page[:body_start] + "\n" + header + page[body_start:body_end]
-            + _unmet_html(figures, limit=top) + "\n" + page[body_end:])
+    return (
+        page[:body_start]
+        + "\n"
+        + header
+        + page[body_start:body_end]
+        + _unmet_html(figures, limit=top)
+        + "\n"
+        + page[body_end:]
+    )
 
 
 __all__ = [
-    "STATIC_DIR", "ExportError", "briefing_html", "figure_items",
-    "inline_assets", "neutralise_formula", "plan_csv", "top_unmet",
+    "STATIC_DIR",
+    "ExportError",
+    "briefing_html",
+    "figure_items",
+    "inline_assets",
+    "neutralise_formula",
+    "plan_csv",
+    "top_unmet",
 ]

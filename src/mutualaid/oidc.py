@@ -97,21 +97,28 @@ class ClaimMapping:
 
     def __post_init__(self) -> None:
         if self.username_claim not in ("sub", "email"):
-            raise OidcConfigError(f"mutualaid.oidc.username_claim must be \"sub\" or "
-                                  f"\"email\", got {self.username_claim!r}")
+            raise OidcConfigError(
+                f'mutualaid.oidc.username_claim must be "sub" or '
+                f'"email", got {self.username_claim!r}'
+            )
         for key in ("role_claim", "jurisdiction_claim", "name_claim"):
             value = getattr(self, key)
             if not isinstance(value, str) or not _CLAIM_NAME.fullmatch(value):
-                raise OidcConfigError(f"mutualaid.oidc.{key} must be a claim name (letters, "
-                                      f"digits, '_', '.', ':', '/', '-'), got {value!r}")
+                raise OidcConfigError(
+                    f"mutualaid.oidc.{key} must be a claim name (letters, "
+                    f"digits, '_', '.', ':', '/', '-'), got {value!r}"
+                )
         if not isinstance(self.roles, Mapping):
-            raise OidcConfigError(f"mutualaid.oidc.roles must be a table of provider value = "
-                                  f"app role, got {type(self.roles).__name__}")
+            raise OidcConfigError(
+                f"mutualaid.oidc.roles must be a table of provider value = "
+                f"app role, got {type(self.roles).__name__}"
+            )
         for value, role in self.roles.items():
             if not isinstance(value, str) or role not in ROLES:
                 raise OidcConfigError(
                     f"mutualaid.oidc.roles: {value!r} = {role!r} is not valid; each value "
-                    f"must map to one of {', '.join(ROLES)}")
+                    f"must map to one of {', '.join(ROLES)}"
+                )
         object.__setattr__(self, "roles", MappingProxyType(dict(self.roles)))
 
     @classmethod
@@ -130,8 +137,10 @@ class ClaimMapping:
             raise OidcConfigError("mutualaid.oidc must be a table")
         unknown = sorted(set(section) - set(CONFIG_KEYS))
         if unknown:
-            raise OidcConfigError(f"mutualaid.oidc has unknown keys {', '.join(unknown)}; "
-                                  f"expected some of {', '.join(CONFIG_KEYS)}")
+            raise OidcConfigError(
+                f"mutualaid.oidc has unknown keys {', '.join(unknown)}; "
+                f"expected some of {', '.join(CONFIG_KEYS)}"
+            )
         values = {key: section[key] for key in CONFIG_KEYS if key in section}
         if "roles" in values and isinstance(values["roles"], Mapping):
             values["roles"] = {str(k): v for k, v in values["roles"].items()}
@@ -175,32 +184,42 @@ def _text_claim(claims: Mapping[str, object], name: str, what: str) -> str | Non
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ClaimsRefused(f"the identity provider's {what} claim {name!r} must be text, "
-                            f"got {type(value).__name__}")
+        raise ClaimsRefused(
+            f"the identity provider's {what} claim {name!r} must be text, "
+            f"got {type(value).__name__}"
+        )
     value = value.strip()
     if len(value) > TEXT_MAX_LENGTH:
-        raise ClaimsRefused(f"the identity provider's {what} claim {name!r} has "
-                            f"{len(value)} characters; at most {TEXT_MAX_LENGTH} are allowed")
+        raise ClaimsRefused(
+            f"the identity provider's {what} claim {name!r} has "
+            f"{len(value)} characters; at most {TEXT_MAX_LENGTH} are allowed"
+        )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ClaimsRefused(f"the identity provider's {what} claim {name!r} contains "
-                            f"control characters")
+        raise ClaimsRefused(
+            f"the identity provider's {what} claim {name!r} contains control characters"
+        )
     return value or None
 
 
 def _subject(claims: Mapping[str, object]) -> str:
     sub = claims.get("sub")
     if sub is None or sub == "":
-        raise ClaimsRefused("the identity provider did not say who you are (no 'sub' "
-                            "claim); ask its administrator")
+        raise ClaimsRefused(
+            "the identity provider did not say who you are (no 'sub' claim); ask its administrator"
+        )
     if not isinstance(sub, str):
-        raise ClaimsRefused(f"the identity provider's 'sub' claim must be text, got "
-                            f"{type(sub).__name__}")
+        raise ClaimsRefused(
+            f"the identity provider's 'sub' claim must be text, got {type(sub).__name__}"
+        )
     if len(sub) > SUBJECT_MAX_LENGTH:
-        raise ClaimsRefused(f"the identity provider's 'sub' claim has {len(sub)} "
-                            f"characters; at most {SUBJECT_MAX_LENGTH} are allowed")
+        raise ClaimsRefused(
+            f"the identity provider's 'sub' claim has {len(sub)} "
+            f"characters; at most {SUBJECT_MAX_LENGTH} are allowed"
+        )
     if not _SUBJECT_PATTERN.fullmatch(sub):
-        raise ClaimsRefused("the identity provider's 'sub' claim must be visible ASCII "
-                            "characters without spaces")
+        raise ClaimsRefused(
+            "the identity provider's 'sub' claim must be visible ASCII characters without spaces"
+        )
     return sub
 
 
@@ -209,35 +228,46 @@ def _username(claims: Mapping[str, object], sub: str, mapping: ClaimMapping) -> 
         return USERNAME_PREFIX + sub
     email = _text_claim(claims, "email", "e-mail")
     if email is None:
-        raise ClaimsRefused("the identity provider did not send your e-mail address "
-                            "(claim 'email'), which this app uses as your username; ask "
-                            "its administrator (the 'email' scope)")
+        raise ClaimsRefused(
+            "the identity provider did not send your e-mail address "
+            "(claim 'email'), which this app uses as your username; ask "
+            "its administrator (the 'email' scope)"
+        )
     if claims.get("email_verified") is False:
-        raise ClaimsRefused(f"the identity provider has not verified the e-mail address "
-                            f"{email!r}, which this app uses as your username")
+        raise ClaimsRefused(
+            f"the identity provider has not verified the e-mail address "
+            f"{email!r}, which this app uses as your username"
+        )
     if not USERNAME_PATTERN.fullmatch(email):
-        raise ClaimsRefused(f"the e-mail address {email!r} cannot be a username here: "
-                            f"only letters, digits, '.', '_', '-' and '@'")
+        raise ClaimsRefused(
+            f"the e-mail address {email!r} cannot be a username here: "
+            f"only letters, digits, '.', '_', '-' and '@'"
+        )
     return email
 
 
 def _role(claims: Mapping[str, object], mapping: ClaimMapping) -> str:
     value = _text_claim(claims, mapping.role_claim, "role")
     if value is None:
-        raise ClaimsRefused(f"the identity provider did not give you a role (claim "
-                            f"{mapping.role_claim!r}); ask its administrator for one of "
-                            f"{', '.join(mapping.roles or ROLES)}")
+        raise ClaimsRefused(
+            f"the identity provider did not give you a role (claim "
+            f"{mapping.role_claim!r}); ask its administrator for one of "
+            f"{', '.join(mapping.roles or ROLES)}"
+        )
     role = mapping.roles.get(value) if mapping.roles else value
     if role not in ROLES:
         expected = ", ".join(mapping.roles or ROLES)
-        raise ClaimsRefused(f"the identity provider gives you the role {value!r}, which "
-                            f"this app does not know; expected one of {expected}. Nobody "
-                            f"is signed in: ask the provider's administrator")
+        raise ClaimsRefused(
+            f"the identity provider gives you the role {value!r}, which "
+            f"this app does not know; expected one of {expected}. Nobody "
+            f"is signed in: ask the provider's administrator"
+        )
     return role
 
 
-def identity_from_claims(claims: Mapping[str, object], *,
-                         mapping: ClaimMapping | None = None) -> OidcIdentity:
+def identity_from_claims(
+    claims: Mapping[str, object], *, mapping: ClaimMapping | None = None
+) -> OidcIdentity:
     """Who the provider's verified *claims* say someone is.
 
     Parameters
@@ -273,30 +303,40 @@ def identity_from_claims(claims: Mapping[str, object], *,
     role = _role(claims, mapping)
     jurisdiction = _text_claim(claims, mapping.jurisdiction_claim, "jurisdiction")
     if jurisdiction is None and role in JURISDICTION_ROLES:
-        raise ClaimsRefused(f"the identity provider makes you a {role} but names no "
-                            f"jurisdiction (claim {mapping.jurisdiction_claim!r}); a {role} "
-                            f"acts for one jurisdiction: ask its administrator")
+        raise ClaimsRefused(
+            f"the identity provider makes you a {role} but names no "
+            f"jurisdiction (claim {mapping.jurisdiction_claim!r}); a {role} "
+            f"acts for one jurisdiction: ask its administrator"
+        )
     try:
         name = _text_claim(claims, mapping.name_claim, "name")
     except ClaimsRefused:
         # A display name the store cannot keep is no reason to turn someone away.
         name = None
-    return OidcIdentity(username=username, role=role, jurisdiction=jurisdiction,
-                        display_name=name or username, subject=sub)
+    return OidcIdentity(
+        username=username,
+        role=role,
+        jurisdiction=jurisdiction,
+        display_name=name or username,
+        subject=sub,
+    )
 
 
 def _refuse_existing(account: Account) -> None:
     if account.disabled:
-        raise ClaimsRefused(f"the account {account.username} is disabled in this app; your "
-                            f"identity provider's sign-in is not enough. Ask an admin of "
-                            f"this app")
+        raise ClaimsRefused(
+            f"the account {account.username} is disabled in this app; your "
+            f"identity provider's sign-in is not enough. Ask an admin of "
+            f"this app"
+        )
     if account.has_password:
-        raise ClaimsRefused(f"the account {account.username} is a local account with a "
-                            f"password: sign in with the password, or ask an admin")
+        raise ClaimsRefused(
+            f"the account {account.username} is a local account with a "
+            f"password: sign in with the password, or ask an admin"
+        )
 
 
-def sign_in_account(store: Store, identity: OidcIdentity, *,
-                    now: datetime | None = None) -> Actor:
+def sign_in_account(store: Store, identity: OidcIdentity, *, now: datetime | None = None) -> Actor:
     """The account for a provider's verified *identity*, created or brought up to date.
 
     First sign-in: the account is created with no password, created by ``system:oidc``
@@ -326,30 +366,43 @@ def sign_in_account(store: Store, identity: OidcIdentity, *,
     if account is None:
         try:
             with store.transaction() as connection:
-                taken = connection.execute(sa.select(accounts.c.username).where(
-                    accounts.c.username == identity.username)).first()
+                taken = connection.execute(
+                    sa.select(accounts.c.username).where(accounts.c.username == identity.username)
+                ).first()
                 if taken is None:
                     created = insert_account(
-                        connection, username=identity.username, role=identity.role,
-                        jurisdiction=identity.jurisdiction, password_hash=None,
-                        display_name=identity.display_name, actor=OIDC_ACTOR, now=now)
+                        connection,
+                        username=identity.username,
+                        role=identity.role,
+                        jurisdiction=identity.jurisdiction,
+                        password_hash=None,
+                        display_name=identity.display_name,
+                        actor=OIDC_ACTOR,
+                        now=now,
+                    )
                     return created.actor
         except sa.exc.IntegrityError:
             pass  # another session of the same person created it just now
         account = get_account(store, identity.username)
         if account is None:  # pragma: no cover - created and removed meanwhile
-            raise ClaimsRefused(f"the account {identity.username} could not be created; "
-                                f"try again")
+            raise ClaimsRefused(f"the account {identity.username} could not be created; try again")
     _refuse_existing(account)
-    wanted = {"role": identity.role, "jurisdiction": identity.jurisdiction,
-              "display_name": identity.display_name}
+    wanted = {
+        "role": identity.role,
+        "jurisdiction": identity.jurisdiction,
+        "display_name": identity.display_name,
+    }
     if any(getattr(account, key) != value for key, value in wanted.items()):
         # The accounts module's own change: row locked, before/after audited.
         try:
             account = account_store.change_account(
-                store, identity.username, actor=OIDC_ACTOR,
-                what=f"update the account {identity.username!r}", values=wanted,
-                note="role, jurisdiction or name from the identity provider's claims")
+                store,
+                identity.username,
+                actor=OIDC_ACTOR,
+                what=f"update the account {identity.username!r}",
+                values=wanted,
+                note="role, jurisdiction or name from the identity provider's claims",
+            )
         except AccountError as error:  # removed meanwhile
             raise ClaimsRefused(str(error)) from None
         _refuse_existing(account)  # disabled by an admin meanwhile

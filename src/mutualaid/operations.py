@@ -50,8 +50,9 @@ class Filters:
 
     def key(self) -> str:
         """A stable text key (sorted choices), for caches."""
-        return json.dumps({k: sorted(map(str, v)) for k, v in dataclasses.asdict(self).items()},
-                          sort_keys=True)
+        return json.dumps(
+            {k: sorted(map(str, v)) for k, v in dataclasses.asdict(self).items()}, sort_keys=True
+        )
 
 
 def _choices(frame: pd.DataFrame, column: str) -> list[str]:
@@ -62,9 +63,16 @@ def _choices(frame: pd.DataFrame, column: str) -> list[str]:
 
 def filter_options(scenario: Scenario) -> dict[str, list[Any]]:
     """The values each filter can take in this scenario (as in :class:`Filters`)."""
-    severities = sorted({int(v) for v in pd.to_numeric(scenario.incidents.get("severity"),
-                                                       errors="coerce").dropna()}) \
-        if "severity" in scenario.incidents.columns else []
+    severities = (
+        sorted(
+            {
+                int(v)
+                for v in pd.to_numeric(scenario.incidents.get("severity"), errors="coerce").dropna()
+            }
+        )
+        if "severity" in scenario.incidents.columns
+        else []
+    )
     return {
         "hazards": _choices(scenario.incidents, "hazard"),
         "severities": severities,
@@ -95,15 +103,21 @@ def apply_filters(scenario: Scenario, filters: Filters) -> Scenario:
     >>> apply_filters(scenario, Filters(hazards=("flood",))).incidents  # doctest: +SKIP
     """
     incidents = scenario.incidents
-    keep = (_keep(incidents, "hazard", filters.hazards)
-            & _keep(incidents, "severity", filters.severities)
-            & _keep(incidents, "status", filters.statuses)
-            & _keep(incidents, "jurisdiction", filters.jurisdictions))
+    keep = (
+        _keep(incidents, "hazard", filters.hazards)
+        & _keep(incidents, "severity", filters.severities)
+        & _keep(incidents, "status", filters.statuses)
+        & _keep(incidents, "jurisdiction", filters.jurisdictions)
+    )
     resources = scenario.resources
-    keep_r = (_keep(resources, "type", filters.resource_types)
-              & _keep(resources, "jurisdiction", filters.jurisdictions))
-    return dataclasses.replace(scenario, incidents=incidents[keep].reset_index(drop=True),
-                               resources=resources[keep_r].reset_index(drop=True))
+    keep_r = _keep(resources, "type", filters.resource_types) & _keep(
+        resources, "jurisdiction", filters.jurisdictions
+    )
+    return dataclasses.replace(
+        scenario,
+        incidents=incidents[keep].reset_index(drop=True),
+        resources=resources[keep_r].reset_index(drop=True),
+    )
 
 
 def _ids(frame: pd.DataFrame) -> set[str]:
@@ -114,8 +128,9 @@ def shown_assignments(plan: Any, scenario: Scenario, filters: Filters) -> pd.Dat
     """The plan's assignments between the incidents and resources *scenario* holds
     (already filtered), of the chosen resource types."""
     frame = assignments_frame(plan)
-    keep = (frame["incident_id"].isin(_ids(scenario.incidents))
-            & frame["resource_id"].isin(_ids(scenario.resources)))
+    keep = frame["incident_id"].isin(_ids(scenario.incidents)) & frame["resource_id"].isin(
+        _ids(scenario.resources)
+    )
     if filters.resource_types:
         keep &= frame["type"].isin({str(t) for t in filters.resource_types})
     return frame[keep].reset_index(drop=True)
@@ -161,8 +176,9 @@ def _severity_by_id(incidents: pd.DataFrame) -> dict[str, int]:
     return {display_text(i): int(s) for i, s in zip(incidents["id"], levels)}
 
 
-def headline_figures(scenario: Scenario, plan: Mapping[str, Any] | Any, *,
-                     filters: Filters = Filters()) -> Headline:
+def headline_figures(
+    scenario: Scenario, plan: Mapping[str, Any] | Any, *, filters: Filters = Filters()
+) -> Headline:
     """The headline figures of the (filtered) scenario under the current plan.
 
     Parameters
@@ -175,23 +191,31 @@ def headline_figures(scenario: Scenario, plan: Mapping[str, Any] | Any, *,
         The filters applied (the resource types also narrow the plan's units and needs).
     """
     incidents, resources = scenario.incidents, scenario.resources
-    status = incidents["status"].map(display_text) if "status" in incidents.columns \
+    status = (
+        incidents["status"].map(display_text)
+        if "status" in incidents.columns
         else pd.Series("active", index=incidents.index)
+    )
     active = int((status == "active").sum())
     assigned = 0
     if {"status", "quantity"} <= set(resources.columns):
         on_duty = resources["status"].map(display_text) == "assigned"
-        assigned = int(pd.to_numeric(resources.loc[on_duty, "quantity"],
-                                     errors="coerce").fillna(0).sum())
+        assigned = int(
+            pd.to_numeric(resources.loc[on_duty, "quantity"], errors="coerce").fillna(0).sum()
+        )
     sent = shown_assignments(plan, scenario, filters)
     severity = _severity_by_id(incidents)
     delivered = sum(severity.get(i, 0) * int(u) for i, u in zip(sent["incident_id"], sent["units"]))
     short_frame = unmet_frame(plan)
     short_frame = short_frame[short_frame["incident_id"].isin(set(severity))]
     if filters.resource_types:
-        short_frame = short_frame[short_frame["type"].isin({str(t) for t in filters.resource_types})]
-    short = sum(severity.get(i, 0) * int(u)
-                for i, u in zip(short_frame["incident_id"], short_frame["units"]))
+        short_frame = short_frame[
+            short_frame["type"].isin({str(t) for t in filters.resource_types})
+        ]
+    short = sum(
+        severity.get(i, 0) * int(u)
+        for i, u in zip(short_frame["incident_id"], short_frame["units"])
+    )
     needed = delivered + short
     return Headline(
         active_incidents=active,
@@ -207,8 +231,11 @@ def shown_flows(flows: Mapping[str, Any], assignments: pd.DataFrame) -> dict[str
     kept = []
     for feature in (flows or {}).get("features") or []:
         props = feature.get("properties") or {}
-        pair = (display_text(props.get("resource_id")), display_text(props.get("incident_id")),
-                display_text(props.get("type")))
+        pair = (
+            display_text(props.get("resource_id")),
+            display_text(props.get("incident_id")),
+            display_text(props.get("type")),
+        )
         if pair in pairs:
             kept.append(feature)
     return {"type": "FeatureCollection", "features": kept}

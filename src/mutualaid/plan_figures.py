@@ -43,8 +43,14 @@ from mutualaid.settings import SEVERITY_MAX, SEVERITY_MIN
 
 #: The contract's assignment keys (section 3), in its order.
 ASSIGNMENT_KEYS: tuple[str, ...] = (
-    "resource_id", "incident_id", "type", "units", "minutes", "from_jurisdiction",
-    "to_jurisdiction", "cross_border",
+    "resource_id",
+    "incident_id",
+    "type",
+    "units",
+    "minutes",
+    "from_jurisdiction",
+    "to_jurisdiction",
+    "cross_border",
 )
 #: The contract's unmet-need keys (section 3).
 UNMET_KEYS: tuple[str, ...] = ("incident_id", "type", "units", "reason")
@@ -61,6 +67,7 @@ RESERVE_DECIMALS = 6
 
 
 # --- the plan as tables ---------------------------------------------------------------------
+
 
 def plan_dict(plan: Any) -> dict:
     """The plan as the contract's dict (``Plan.to_dict()`` when given a Plan).
@@ -143,19 +150,23 @@ def with_crossings(assignments: pd.DataFrame, jurisdictions: pd.DataFrame) -> pd
 
 def _incident_table(scenario: Scenario) -> pd.DataFrame:
     inc = scenario.incidents
-    return pd.DataFrame({
-        "incident_id": inc["id"].astype(str).to_numpy(),
-        "incident": inc["name"].map(_text).to_numpy() if "name" in inc else "",
-        "jurisdiction": inc["jurisdiction"].map(_text).to_numpy(),
-        "severity": pd.to_numeric(inc["severity"], errors="coerce").to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "incident_id": inc["id"].astype(str).to_numpy(),
+            "incident": inc["name"].map(_text).to_numpy() if "name" in inc else "",
+            "jurisdiction": inc["jurisdiction"].map(_text).to_numpy(),
+            "severity": pd.to_numeric(inc["severity"], errors="coerce").to_numpy(),
+        }
+    )
 
 
 # --- need met by severity -----------------------------------------------------------------
 
+
 def _excluded_incidents(plan: dict) -> set[str]:
-    return {str(row.get("id")) for row in plan.get("excluded") or []
-            if row.get("kind") == "incident"}
+    return {
+        str(row.get("id")) for row in plan.get("excluded") or [] if row.get("kind") == "incident"
+    }
 
 
 def need_by_severity(plan: Any, scenario: Scenario) -> pd.DataFrame:
@@ -188,23 +199,28 @@ def need_by_severity(plan: Any, scenario: Scenario) -> pd.DataFrame:
     severity_of = dict(zip(inc["id"].astype(str), pd.to_numeric(inc["severity"])))
     a["severity"] = a["incident_id"].map(severity_of)
     a["unit_minutes"] = a["units"] * a["minutes"]
-    grouped = a.groupby("severity").agg(delivered=("units", "sum"),
-                                        unit_minutes=("unit_minutes", "sum"),
-                                        worst_minutes=("minutes", "max"))
-    table = pd.DataFrame({"severity": list(SEVERITIES),
-                          "needed": [needed[s] for s in SEVERITIES]})
+    grouped = a.groupby("severity").agg(
+        delivered=("units", "sum"),
+        unit_minutes=("unit_minutes", "sum"),
+        worst_minutes=("minutes", "max"),
+    )
+    table = pd.DataFrame({"severity": list(SEVERITIES), "needed": [needed[s] for s in SEVERITIES]})
     table["delivered"] = table["severity"].map(grouped["delivered"]).fillna(0).astype("int64")
     table["short"] = table["needed"] - table["delivered"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        table["met_pct"] = np.where(table["needed"] > 0,
-                                    100.0 * table["delivered"] / table["needed"].where(
-                                        table["needed"] > 0, 1), np.nan)
+        table["met_pct"] = np.where(
+            table["needed"] > 0,
+            100.0 * table["delivered"] / table["needed"].where(table["needed"] > 0, 1),
+            np.nan,
+        )
         table["weighted_needed"] = table["severity"] * table["needed"]
         table["weighted_delivered"] = table["severity"] * table["delivered"]
         unit_minutes = table["severity"].map(grouped["unit_minutes"])
-        table["mean_minutes"] = np.where(table["delivered"] > 0,
-                                         unit_minutes / table["delivered"].where(
-                                             table["delivered"] > 0, 1), np.nan)
+        table["mean_minutes"] = np.where(
+            table["delivered"] > 0,
+            unit_minutes / table["delivered"].where(table["delivered"] > 0, 1),
+            np.nan,
+        )
     table["worst_minutes"] = table["severity"].map(grouped["worst_minutes"]).astype("float64")
     return table
 
@@ -217,6 +233,7 @@ def weighted_share(by_severity: pd.DataFrame) -> float:
 
 
 # --- response minutes ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Response:
@@ -248,6 +265,7 @@ def response_minutes(plan: Any) -> Response:
 
 
 # --- units crossing borders ---------------------------------------------------------------
+
 
 def border_units(plan: Any, scenario: Scenario, *, by: str = "country") -> pd.DataFrame:
     """Units crossing each border, one row per direction, most units first.
@@ -281,11 +299,17 @@ def border_units(plan: Any, scenario: Scenario, *, by: str = "country") -> pd.Da
     a = a[a["units"] > 0]
     columns = [*keys, "units", "assignments", "types"]
     if a.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("units", "assignments")
-                                          else object) for c in columns})
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype="int64" if c in ("units", "assignments") else object)
+                for c in columns
+            }
+        )
     table = a.groupby(keys, as_index=False).agg(
-        units=("units", "sum"), assignments=("units", "size"),
-        types=("type", lambda t: ";".join(sorted(set(t)))))
+        units=("units", "sum"),
+        assignments=("units", "size"),
+        types=("type", lambda t: ";".join(sorted(set(t)))),
+    )
     table = table.sort_values(["units", *keys], ascending=[False, *[True] * len(keys)])
     return table[columns].reset_index(drop=True)
 
@@ -307,7 +331,14 @@ def crossing_units(plan: Any, scenario: Scenario) -> dict[str, int]:
 # --- unmet needs ----------------------------------------------------------------------------
 
 UNMET_TABLE_COLUMNS: tuple[str, ...] = (
-    "severity", "incident_id", "incident", "jurisdiction", "type", "units", "reason", "detail",
+    "severity",
+    "incident_id",
+    "incident",
+    "jurisdiction",
+    "type",
+    "units",
+    "reason",
+    "detail",
 )
 
 
@@ -330,11 +361,15 @@ def unmet_table(plan: Any, scenario: Scenario) -> pd.DataFrame:
     columns = list(UNMET_TABLE_COLUMNS)
     if "other_reasons" in table:
         table["other_reasons"] = table["other_reasons"].map(
-            lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else _text(v))
+            lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else _text(v)
+        )
         columns.append("other_reasons")
-    table = table.sort_values(["severity", "units", "incident_id", "type"],
-                              ascending=[False, False, True, True], na_position="last",
-                              kind="stable")
+    table = table.sort_values(
+        ["severity", "units", "incident_id", "type"],
+        ascending=[False, False, True, True],
+        na_position="last",
+        kind="stable",
+    )
     return table[columns].reset_index(drop=True)
 
 
@@ -344,19 +379,26 @@ def unmet_by_incident(plan: Any) -> pd.DataFrame:
     unmet = unmet_frame(plan)
     unmet = unmet[unmet["units"] > 0]
     if unmet.empty:
-        return pd.DataFrame({"incident_id": pd.Series(dtype=object),
-                             "units": pd.Series(dtype="int64"),
-                             "needs": pd.Series(dtype=object)})
+        return pd.DataFrame(
+            {
+                "incident_id": pd.Series(dtype=object),
+                "units": pd.Series(dtype="int64"),
+                "needs": pd.Series(dtype=object),
+            }
+        )
     unmet = unmet.sort_values(["incident_id", "type"], kind="stable")
-    unmet["need"] = [f"{t} {u} ({r})" for t, u, r in
-                     zip(unmet["type"], unmet["units"], unmet["reason"])]
+    unmet["need"] = [
+        f"{t} {u} ({r})" for t, u, r in zip(unmet["type"], unmet["units"], unmet["reason"])
+    ]
     table = unmet.groupby("incident_id", as_index=False).agg(
-        units=("units", "sum"), needs=("need", "; ".join))
+        units=("units", "sum"), needs=("need", "; ".join)
+    )
     table = table.sort_values(["units", "incident_id"], ascending=[False, True])
     return table.reset_index(drop=True)
 
 
 # --- all figures at once ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class KeyFigures:
@@ -399,6 +441,7 @@ def key_figures(plan: Any, scenario: Scenario) -> KeyFigures:
 
 # --- edits: what if a reserve or an agreement changed -------------------------------------
 
+
 def reserve_overrides(scenario: Scenario, values: Mapping[str, float]) -> dict[str, float]:
     """The reserve values that differ from the scenario's, checked, sorted by id.
 
@@ -413,8 +456,12 @@ def reserve_overrides(scenario: Scenario, values: Mapping[str, float]) -> dict[s
     ValueError
         For an unknown jurisdiction or a share outside 0..1 (or not a number).
     """
-    current = dict(zip(scenario.jurisdictions["id"].astype(str),
-                       pd.to_numeric(scenario.jurisdictions["reserve"]).fillna(0.0)))
+    current = dict(
+        zip(
+            scenario.jurisdictions["id"].astype(str),
+            pd.to_numeric(scenario.jurisdictions["reserve"]).fillna(0.0),
+        )
+    )
     out: dict[str, float] = {}
     for jid, value in values.items():
         jid = str(jid)
@@ -437,12 +484,14 @@ def agreements_table(agreements: pd.DataFrame) -> pd.DataFrame:
     ``resource_types`` becomes ``boat;pump`` text; extra columns (``basis``...) are
     kept as text after the four canonical ones.
     """
-    out = pd.DataFrame({
-        "from": agreements["from"].map(_text),
-        "to": agreements["to"].map(_text),
-        "resource_types": agreements["resource_types"].map(_types_text),
-        "border_delay_min": pd.to_numeric(agreements["border_delay_min"]).astype("float64"),
-    })
+    out = pd.DataFrame(
+        {
+            "from": agreements["from"].map(_text),
+            "to": agreements["to"].map(_text),
+            "resource_types": agreements["resource_types"].map(_types_text),
+            "border_delay_min": pd.to_numeric(agreements["border_delay_min"]).astype("float64"),
+        }
+    )
     for column in agreements.columns:
         if column not in AGREEMENT_COLUMNS:
             out[str(column)] = agreements[column].map(_text)
@@ -463,8 +512,9 @@ def _blank(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def edited_agreements(table: pd.DataFrame, scenario: Scenario, *,
-                      source: str = "agreements (edited)") -> tuple[pd.DataFrame | None, Report]:
+def edited_agreements(
+    table: pd.DataFrame, scenario: Scenario, *, source: str = "agreements (edited)"
+) -> tuple[pd.DataFrame | None, Report]:
     """Check an edited agreements table against the scenario's jurisdictions.
 
     Rows left wholly blank (a row added and not filled in) are ignored; problems name
@@ -480,16 +530,22 @@ def edited_agreements(table: pd.DataFrame, scenario: Scenario, *,
     """
     table = table.reset_index(drop=True)
     canonical = [c for c in AGREEMENT_COLUMNS if c in table.columns]
-    blank = table[canonical].map(_blank).all(axis=1) if canonical else \
-        pd.Series(False, index=table.index)
+    blank = (
+        table[canonical].map(_blank).all(axis=1)
+        if canonical
+        else pd.Series(False, index=table.index)
+    )
     kept = np.flatnonzero(~blank.to_numpy())
-    frame, report = validate_agreements(table.iloc[kept].reset_index(drop=True),
-                                        jurisdictions=scenario.jurisdictions, source=source)
+    frame, report = validate_agreements(
+        table.iloc[kept].reset_index(drop=True), jurisdictions=scenario.jurisdictions, source=source
+    )
     # Problems name rows of the checked table: map them back to the editor's rows.
     report.problems = [
         dataclasses.replace(p, feature=int(kept[p.feature - 1]) + 1)
-        if p.feature is not None and 0 < p.feature <= len(kept) else p
-        for p in report.problems]
+        if p.feature is not None and 0 < p.feature <= len(kept)
+        else p
+        for p in report.problems
+    ]
     return frame, report
 
 
@@ -502,22 +558,31 @@ def same_agreements(a: pd.DataFrame, b: pd.DataFrame) -> bool:
 def _agreement_rows(agreements: pd.DataFrame | None) -> list[list[Any]] | None:
     if agreements is None:
         return None
-    return [[_text(f), _text(t), _types_text(k), float(d)]
-            for f, t, k, d in zip(agreements["from"], agreements["to"],
-                                  agreements["resource_types"],
-                                  pd.to_numeric(agreements["border_delay_min"]))]
+    return [
+        [_text(f), _text(t), _types_text(k), float(d)]
+        for f, t, k, d in zip(
+            agreements["from"],
+            agreements["to"],
+            agreements["resource_types"],
+            pd.to_numeric(agreements["border_delay_min"]),
+        )
+    ]
 
 
-def overrides_key(*, reserves: Mapping[str, float] | None = None,
-                  agreements: pd.DataFrame | None = None) -> str:
+def overrides_key(
+    *, reserves: Mapping[str, float] | None = None, agreements: pd.DataFrame | None = None
+) -> str:
     """A stable text key of a set of edits (the same edits give the same key, in any
     process): canonical JSON of the reserve changes and agreement rows.
 
     Use :func:`overrides_digest` for a short hash of it.
     """
-    payload = {"reserves": {str(k): round(float(v), RESERVE_DECIMALS)
-                            for k, v in sorted((reserves or {}).items())},
-               "agreements": _agreement_rows(agreements)}
+    payload = {
+        "reserves": {
+            str(k): round(float(v), RESERVE_DECIMALS) for k, v in sorted((reserves or {}).items())
+        },
+        "agreements": _agreement_rows(agreements),
+    }
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
@@ -538,14 +603,22 @@ def parse_overrides(key: str) -> tuple[dict[str, float], pd.DataFrame | None]:
     if rows is None:
         return reserves, None
     agreements = pd.DataFrame(
-        [{"from": f, "to": t, "resource_types": tuple(k.split(";")), "border_delay_min": d}
-         for f, t, k, d in rows], columns=list(AGREEMENT_COLUMNS))
+        [
+            {"from": f, "to": t, "resource_types": tuple(k.split(";")), "border_delay_min": d}
+            for f, t, k, d in rows
+        ],
+        columns=list(AGREEMENT_COLUMNS),
+    )
     agreements["border_delay_min"] = agreements["border_delay_min"].astype("float64")
     return reserves, agreements
 
 
-def edit(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
-         agreements: pd.DataFrame | None = None) -> Scenario:
+def edit(
+    scenario: Scenario,
+    *,
+    reserves: Mapping[str, float] | None = None,
+    agreements: pd.DataFrame | None = None,
+) -> Scenario:
     """A copy of the scenario with reserves and agreements replaced.
 
     ``allocate(edit(s, reserves=r, agreements=a))`` plans the same as
@@ -568,24 +641,36 @@ def edit(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
         ids = jurisdictions["id"].astype(str)
         new = ids.map(changes)
         jurisdictions["reserve"] = new.where(new.notna(), jurisdictions["reserve"]).astype(
-            "float64")
+            "float64"
+        )
     return dataclasses.replace(
-        scenario, jurisdictions=jurisdictions,
-        agreements=scenario.agreements if agreements is None else agreements.reset_index(
-            drop=True))
+        scenario,
+        jurisdictions=jurisdictions,
+        agreements=scenario.agreements if agreements is None else agreements.reset_index(drop=True),
+    )
 
 
-def describe_edits(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
-                   agreements: pd.DataFrame | None = None) -> list[str]:
+def describe_edits(
+    scenario: Scenario,
+    *,
+    reserves: Mapping[str, float] | None = None,
+    agreements: pd.DataFrame | None = None,
+) -> list[str]:
     """The edits in words, one line each (empty when nothing differs from the files)."""
     lines = []
-    current = dict(zip(scenario.jurisdictions["id"].astype(str),
-                       pd.to_numeric(scenario.jurisdictions["reserve"]).fillna(0.0)))
+    current = dict(
+        zip(
+            scenario.jurisdictions["id"].astype(str),
+            pd.to_numeric(scenario.jurisdictions["reserve"]).fillna(0.0),
+        )
+    )
     for jid, share in reserve_overrides(scenario, reserves or {}).items():
         lines.append(f"reserve of {jid}: {_share_text(current[jid])} -> {_share_text(share)}")
     if agreements is not None and not same_agreements(agreements, scenario.agreements):
-        lines.append(f"agreements edited: {len(agreements)} row(s) instead of "
-                     f"{len(scenario.agreements)} in the file")
+        lines.append(
+            f"agreements edited: {len(agreements)} row(s) instead of "
+            f"{len(scenario.agreements)} in the file"
+        )
     return lines
 
 

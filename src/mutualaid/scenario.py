@@ -45,11 +45,11 @@ class Scenario:
         A label for people (the folder name).
     """
 
-    jurisdictions: "gpd.GeoDataFrame"
-    incidents: "gpd.GeoDataFrame"
-    resources: "gpd.GeoDataFrame"
-    agreements: "pd.DataFrame"
-    travel_times: "pd.DataFrame | None" = None
+    jurisdictions: gpd.GeoDataFrame
+    incidents: gpd.GeoDataFrame
+    resources: gpd.GeoDataFrame
+    agreements: pd.DataFrame
+    travel_times: pd.DataFrame | None = None
     name: str = ""
 
 
@@ -59,7 +59,7 @@ class ScenarioResult:
     and the report of each layer either way."""
 
     scenario: Scenario | None
-    reports: list["Report"] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -67,7 +67,7 @@ class ScenarioResult:
         return self.scenario is not None and all(r.ok for r in self.reports)
 
 
-def _missing(kind: str, path: "Path", *, reason: str) -> "Report":
+def _missing(kind: str, path: Path, *, reason: str) -> Report:
     from mutualaid.layers.problems import Report
 
     report = Report(kind, source=str(path))
@@ -75,8 +75,9 @@ def _missing(kind: str, path: "Path", *, reason: str) -> "Report":
     return report
 
 
-def load_scenario(directory: "Path | str", *, travel_times: "Path | str | None" = None
-                  ) -> ScenarioResult:
+def load_scenario(
+    directory: Path | str, *, travel_times: Path | str | None = None
+) -> ScenarioResult:
     """Read and check every layer of a scenario folder, returning every problem at once.
 
     Jurisdictions are read first; incidents and resources are then joined to them
@@ -111,15 +112,22 @@ def load_scenario(directory: "Path | str", *, travel_times: "Path | str | None" 
     folder = Path(directory)
     if not folder.is_dir():
         what = "does not exist" if not folder.exists() else "is not a folder"
-        return ScenarioResult(None, [_missing("scenario", folder,
-                                              reason=f"the scenario folder {folder} {what}")])
+        return ScenarioResult(
+            None, [_missing("scenario", folder, reason=f"the scenario folder {folder} {what}")]
+        )
     reports: list[Report] = []
     frames: dict[str, object] = {}
 
     def load(kind: str, path: Path, **kwargs: object) -> None:
         if not path.is_file():
-            reports.append(_missing(kind, path, reason=f"missing file: {path.name} is not in "
-                                                       f"{path.parent} (it holds the {kind})"))
+            reports.append(
+                _missing(
+                    kind,
+                    path,
+                    reason=f"missing file: {path.name} is not in "
+                    f"{path.parent} (it holds the {kind})",
+                )
+            )
             return
         result = load_layer(path, kind=kind, **kwargs)
         reports.append(result.report)
@@ -133,20 +141,29 @@ def load_scenario(directory: "Path | str", *, travel_times: "Path | str | None" 
     if "jurisdictions" not in frames:
         # Without accepted jurisdictions, incidents and resources cannot be placed and
         # agreements cannot be checked: say so once rather than let the plan fail later.
-        reports[0].add("the other layers could not be checked against the jurisdictions "
-                       "because this layer was rejected", severity="warning")
+        reports[0].add(
+            "the other layers could not be checked against the jurisdictions "
+            "because this layer was rejected",
+            severity="warning",
+        )
     times_path = Path(travel_times) if travel_times is not None else folder / TRAVEL_TIMES_FILE
     if travel_times is not None or times_path.is_file():
         incidents, resources = frames.get("incidents"), frames.get("resources")
-        load("travel_times", times_path,
-             resource_ids=None if resources is None else resources["id"].tolist(),
-             incident_ids=None if incidents is None else incidents["id"].tolist())
+        load(
+            "travel_times",
+            times_path,
+            resource_ids=None if resources is None else resources["id"].tolist(),
+            incident_ids=None if incidents is None else incidents["id"].tolist(),
+        )
     scenario = None
     if all(r.ok for r in reports) and all(k in frames for k in SCENARIO_FILES):
         scenario = Scenario(
-            jurisdictions=frames["jurisdictions"], incidents=frames["incidents"],
-            resources=frames["resources"], agreements=frames["agreements"],
-            travel_times=frames.get("travel_times"), name=folder.resolve().name,
+            jurisdictions=frames["jurisdictions"],
+            incidents=frames["incidents"],
+            resources=frames["resources"],
+            agreements=frames["agreements"],
+            travel_times=frames.get("travel_times"),
+            name=folder.resolve().name,
         )
     return ScenarioResult(scenario, reports)
 

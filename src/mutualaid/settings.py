@@ -68,8 +68,15 @@ MAX_CONCURRENT_READS: Final[int] = 2
 
 # --- Layer rules ------------------------------------------------------------------
 HAZARDS: Final[tuple[str, ...]] = (
-    "flood", "wildfire", "earthquake", "storm", "epidemic",
-    "hazmat", "landslide", "drought", "other",
+    "flood",
+    "wildfire",
+    "earthquake",
+    "storm",
+    "epidemic",
+    "hazmat",
+    "landslide",
+    "drought",
+    "other",
 )
 INCIDENT_STATUSES: Final[tuple[str, ...]] = ("active", "contained", "closed")
 RESOURCE_STATUSES: Final[tuple[str, ...]] = ("available", "assigned", "out_of_service")
@@ -82,10 +89,20 @@ LAYER_KINDS: Final[tuple[str, ...]] = ("jurisdictions", "incidents", "resources"
 #: they are well-formed keys (lowercase letters, digits and ``_``), with a warning,
 #: because the contract calls the list extensible.
 RESOURCE_TYPES: Final[tuple[str, ...]] = (
-    "ambulance", "fire_engine", "usar_team", "boat", "helicopter", "medical_team",
-    "water_purification", "pump", "generator", "shelter_kit",
+    "ambulance",
+    "fire_engine",
+    "usar_team",
+    "boat",
+    "helicopter",
+    "medical_team",
+    "water_purification",
+    "pump",
+    "generator",
+    "shelter_kit",
     # flying types the travel model knows a speed for (see AIR_TYPES below)
-    "airplane", "air_ambulance", "drone",
+    "airplane",
+    "air_ambulance",
+    "drone",
 )
 #: Largest number of units one resource row or one incident's need of one type may
 #: state. A larger figure is a typing error, and it would swamp the optimiser.
@@ -108,19 +125,19 @@ ROAD_FACTOR: Final[float] = 1.3
 AIR_TYPES: Final[frozenset[str]] = frozenset({"helicopter", "airplane", "air_ambulance", "drone"})
 #: Default travel speed per resource type, km/h (of the straight or road distance above).
 DEFAULT_SPEED_KMH: Final[dict[str, float]] = {
-    "ambulance": 80.0,           # blue lights on mixed roads
-    "fire_engine": 60.0,         # heavy truck
-    "usar_team": 70.0,           # urban search and rescue convoy (vans and trucks)
-    "boat": 60.0,                # carried by road on a trailer, launched at the incident
-    "helicopter": 220.0,         # cruise speed of medium rescue helicopters
+    "ambulance": 80.0,  # blue lights on mixed roads
+    "fire_engine": 60.0,  # heavy truck
+    "usar_team": 70.0,  # urban search and rescue convoy (vans and trucks)
+    "boat": 60.0,  # carried by road on a trailer, launched at the incident
+    "helicopter": 220.0,  # cruise speed of medium rescue helicopters
     "airplane": 400.0,
     "air_ambulance": 220.0,
     "drone": 80.0,
-    "medical_team": 80.0,        # cars and light vans
+    "medical_team": 80.0,  # cars and light vans
     "water_purification": 60.0,  # truck-mounted unit
-    "pump": 60.0,                # high-volume pump on a truck or trailer
-    "generator": 60.0,           # trailer
-    "shelter_kit": 60.0,         # lorry
+    "pump": 60.0,  # high-volume pump on a truck or trailer
+    "generator": 60.0,  # trailer
+    "shelter_kit": 60.0,  # lorry
 }
 #: Speed for a resource type the table does not know, km/h (a loaded truck on roads).
 FALLBACK_SPEED_KMH: Final[float] = 60.0
@@ -178,6 +195,8 @@ def state_dir(*, environ: dict[str, str] | None = None) -> Path:
     """The folder for the app's own state: ``MUTUALAID_STATE_DIR`` or ``var``."""
     env = os.environ if environ is None else environ
     return Path(env.get(STATE_DIR_ENV, "").strip() or DEFAULT_STATE_DIR)
+
+
 #: Set to ``0`` to start an empty store without the samples and demo accounts (the test
 #: suite does, except where it tests them).
 FIRST_RUN_ENV: Final[str] = "MUTUALAID_FIRST_RUN"
@@ -187,6 +206,7 @@ def demo_accounts_wanted(*, environ: dict[str, str] | None = None) -> bool:
     """False when ``MUTUALAID_FIRST_RUN=0``: no samples or demo accounts on first start."""
     env = os.environ if environ is None else environ
     return env.get(FIRST_RUN_ENV, "1").strip() != "0"
+
 
 # --- Accounts and sign-in (store/accounts.py, ui/identity.py; helper ACCOUNTS) ------
 #: Shortest password accepted, in characters (NIST SP 800-63B asks for at least 8 and

@@ -69,8 +69,9 @@ def _side(value: object, ids: np.ndarray, countries: np.ndarray) -> np.ndarray:
     return BorderRules._side_matches(str(value).strip(), ids, countries)
 
 
-def partners(jurisdiction: str, *, agreements: pd.DataFrame | None,
-             jurisdictions: pd.DataFrame) -> frozenset[str]:
+def partners(
+    jurisdiction: str, *, agreements: pd.DataFrame | None, jurisdictions: pd.DataFrame
+) -> frozenset[str]:
     """The jurisdictions with an agreement row with *jurisdiction*, in either direction.
 
     Parameters
@@ -154,16 +155,24 @@ def feature_levels(frame: pd.DataFrame, layer_sharing: str) -> np.ndarray:
     unknown value counts as ``owner`` (the safe side)."""
     n = len(frame)
     if "sharing" in frame.columns:
-        own = [v.strip().lower() if isinstance(v, str) and v.strip() else None
-               for v in frame["sharing"].tolist()]
+        own = [
+            v.strip().lower() if isinstance(v, str) and v.strip() else None
+            for v in frame["sharing"].tolist()
+        ]
     else:
         own = [None] * n
     levels = [layer_sharing if v is None else v for v in own]
     return np.asarray([v if v in LEVELS else OWNER for v in levels], dtype=object)
 
 
-def visible(frame: pd.DataFrame, *, viewer: Actor | None, layer_sharing: str,
-            agreements: pd.DataFrame | None, jurisdictions: pd.DataFrame) -> np.ndarray:
+def visible(
+    frame: pd.DataFrame,
+    *,
+    viewer: Actor | None,
+    layer_sharing: str,
+    agreements: pd.DataFrame | None,
+    jurisdictions: pd.DataFrame,
+) -> np.ndarray:
     """Which rows of an incidents or resources *frame* the *viewer* may see.
 
     Parameters
@@ -197,8 +206,14 @@ def visible(frame: pd.DataFrame, *, viewer: Actor | None, layer_sharing: str,
     return public | own | ((levels == PARTNERS) & partner)
 
 
-def layer_visible(level: str, owner: str | None, *, viewer: Actor | None,
-                  agreements: pd.DataFrame | None, jurisdictions: pd.DataFrame) -> bool:
+def layer_visible(
+    level: str,
+    owner: str | None,
+    *,
+    viewer: Actor | None,
+    agreements: pd.DataFrame | None,
+    jurisdictions: pd.DataFrame,
+) -> bool:
     """Whether *viewer* may know of a layer version stored at *level* by *owner* (its
     source file, feature count and who stored it, as the layer log shows them).
 
@@ -232,11 +247,13 @@ def layer_visible(level: str, owner: str | None, *, viewer: Actor | None,
     if owner == viewer.jurisdiction:
         return True
     return level == PARTNERS and owner in partners(
-        viewer.jurisdiction, agreements=agreements, jurisdictions=jurisdictions)
+        viewer.jurisdiction, agreements=agreements, jurisdictions=jurisdictions
+    )
 
 
-def visible_scenario(scenario: Scenario, *, viewer: Actor | None,
-                     layer_levels: Mapping[str, str]) -> Scenario:
+def visible_scenario(
+    scenario: Scenario, *, viewer: Actor | None, layer_levels: Mapping[str, str]
+) -> Scenario:
     """*scenario* with only what *viewer* may see.
 
     Parameters
@@ -260,8 +277,13 @@ def visible_scenario(scenario: Scenario, *, viewer: Actor | None,
     changes: dict[str, pd.DataFrame] = {}
     for kind in SHARED_KINDS:
         frame = getattr(scenario, kind)
-        mask = visible(frame, viewer=viewer, layer_sharing=layer_levels.get(kind, PUBLIC),
-                       agreements=scenario.agreements, jurisdictions=scenario.jurisdictions)
+        mask = visible(
+            frame,
+            viewer=viewer,
+            layer_sharing=layer_levels.get(kind, PUBLIC),
+            agreements=scenario.agreements,
+            jurisdictions=scenario.jurisdictions,
+        )
         if not mask.all():
             changes[kind] = frame[mask].reset_index(drop=True)
     if not changes:
@@ -270,17 +292,30 @@ def visible_scenario(scenario: Scenario, *, viewer: Actor | None,
     if travel is not None and len(travel):
         incidents = set(changes.get("incidents", scenario.incidents)["id"].astype(str))
         resources = set(changes.get("resources", scenario.resources)["id"].astype(str))
-        keep = (travel["resource_id"].astype(str).isin(resources)
-                & travel["incident_id"].astype(str).isin(incidents))
+        keep = travel["resource_id"].astype(str).isin(resources) & travel["incident_id"].astype(
+            str
+        ).isin(incidents)
         if not keep.all():
             changes["travel_times"] = travel[keep.to_numpy()].reset_index(drop=True)
     return dataclasses.replace(scenario, **changes)
 
 
 __all__ = [
-    "LEVELS", "LEVEL_LABELS", "OWNER", "PARTNERS", "PUBLIC", "SHARED_KINDS", "check_level",
-    "feature_levels", "layer_visible", "partners", "sees_everything", "view_key", "viewer_key",
-    "visible", "visible_scenario",
+    "LEVELS",
+    "LEVEL_LABELS",
+    "OWNER",
+    "PARTNERS",
+    "PUBLIC",
+    "SHARED_KINDS",
+    "check_level",
+    "feature_levels",
+    "layer_visible",
+    "partners",
+    "sees_everything",
+    "view_key",
+    "viewer_key",
+    "visible",
+    "visible_scenario",
 ]
 
 
@@ -314,14 +349,20 @@ def role_refusal(actor: Actor, kind: str) -> str | None:
         return None
     words = kind_words(kind)
     if not actor.at_least("planner"):
-        return (f"{actor.label} cannot change the {words}: a {actor.role} sees layers but "
-                "does not change them")
+        return (
+            f"{actor.label} cannot change the {words}: a {actor.role} sees layers but "
+            "does not change them"
+        )
     if kind in ADMIN_KINDS:
-        return (f"{actor.label} cannot change the {words}: only an admin changes the "
-                f"{words} every jurisdiction shares")
+        return (
+            f"{actor.label} cannot change the {words}: only an admin changes the "
+            f"{words} every jurisdiction shares"
+        )
     if not actor.jurisdiction:
-        return (f"{actor.label} cannot change the {words}: the account is bound to no "
-                "jurisdiction; ask an admin")
+        return (
+            f"{actor.label} cannot change the {words}: the account is bound to no "
+            "jurisdiction; ask an admin"
+        )
     return None
 
 
@@ -334,8 +375,14 @@ def _ids_text(ids: list[str]) -> str:
 HIDDEN_OWNER: Final[str] = "another jurisdiction"
 
 
-def change_refusal(actor: Actor, kind: str, *, old: dict[str, Row], new: dict[str, Row],
-                   hidden: frozenset[str] | set[str] = frozenset()) -> str | None:
+def change_refusal(
+    actor: Actor,
+    kind: str,
+    *,
+    old: dict[str, Row],
+    new: dict[str, Row],
+    hidden: frozenset[str] | set[str] = frozenset(),
+) -> str | None:
     """Why *actor* may not turn the layer *old* into *new*, None when it may.
 
     A planner or coordinator adds, changes and removes only features of its own
@@ -386,10 +433,11 @@ def change_refusal(actor: Actor, kind: str, *, old: dict[str, Row], new: dict[st
     if not groups:
         return None
     words = kind_words(kind)
-    parts = [f"{verb} {words} {_ids_text(ids)} of {where}"
-             for (verb, where), ids in groups.items()]
-    return (f"{actor.label} cannot {'; '.join(parts)}: a {actor.role} adds layers for its "
-            "own jurisdiction")
+    parts = [f"{verb} {words} {_ids_text(ids)} of {where}" for (verb, where), ids in groups.items()]
+    return (
+        f"{actor.label} cannot {'; '.join(parts)}: a {actor.role} adds layers for its "
+        "own jurisdiction"
+    )
 
 
 def sharing_refusal(actor: Actor, kind: str, *, layer_owner: str | None) -> str | None:
@@ -400,12 +448,16 @@ def sharing_refusal(actor: Actor, kind: str, *, layer_owner: str | None) -> str 
         return None
     words = kind_words(kind)
     if not actor.at_least("planner"):
-        return (f"{actor.label} cannot change who sees the {words}: a {actor.role} sees "
-                "layers but does not share them")
+        return (
+            f"{actor.label} cannot change who sees the {words}: a {actor.role} sees "
+            "layers but does not share them"
+        )
     if not actor.jurisdiction or layer_owner != actor.jurisdiction:
         owner = layer_owner or "no jurisdiction (the shared files)"
-        return (f"{actor.label} cannot change who sees the {words}: the current {words} "
-                f"layer was stored by {owner}; only its owner or an admin changes its sharing")
+        return (
+            f"{actor.label} cannot change who sees the {words}: the current {words} "
+            f"layer was stored by {owner}; only its owner or an admin changes its sharing"
+        )
     return None
 
 
@@ -422,11 +474,22 @@ def keep_levels(frame: pd.DataFrame, keep: np.ndarray, level: str) -> pd.DataFra
     if not stamp.any():
         return frame
     out = frame.copy()
-    out["sharing"] = pd.Series([level if s else (v if isinstance(v, str) and v.strip() else None)
-                                for s, v in zip(stamp, own)],
-                               index=out.index, dtype=object)
+    out["sharing"] = pd.Series(
+        [
+            level if s else (v if isinstance(v, str) and v.strip() else None)
+            for s, v in zip(stamp, own)
+        ],
+        index=out.index,
+        dtype=object,
+    )
     return out
 
 
-__all__ += ["ADMIN_KINDS", "change_refusal", "keep_levels", "kind_words", "role_refusal",
-            "sharing_refusal"]
+__all__ += [
+    "ADMIN_KINDS",
+    "change_refusal",
+    "keep_levels",
+    "kind_words",
+    "role_refusal",
+    "sharing_refusal",
+]

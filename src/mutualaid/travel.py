@@ -51,10 +51,14 @@ def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
     >>> round(float(haversine_km(0, 0, 1, 0)), 1)
     111.2
     """
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
+    )
     # The haversine form stays accurate for the short distances that matter most here.
-    h = (np.sin((lat2 - lat1) / 2.0) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2)
+    h = (
+        np.sin((lat2 - lat1) / 2.0) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
+    )
     return 2.0 * settings.EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
@@ -82,7 +86,9 @@ def resource_speeds(types: Iterable[str], speed_kmh: Iterable[float] | None = No
     types = list(types)
     speeds = np.array([default_speed_kmh(t) for t in types], dtype=float)
     if speed_kmh is not None:
-        own = pd.to_numeric(pd.Series(list(speed_kmh), dtype=object), errors="coerce").to_numpy(float)
+        own = pd.to_numeric(pd.Series(list(speed_kmh), dtype=object), errors="coerce").to_numpy(
+            float
+        )
         use = np.isfinite(own) & (own > 0)
         speeds[use] = own[use]
     return speeds
@@ -152,12 +158,20 @@ class BorderRules:
             self._from[row] = self._side_matches(str(frm).strip(), ids, countries)
             self._to[row] = self._side_matches(str(to).strip(), ids, countries)
         self._rows_types = [_types_of(v) for v in self.agreements["resource_types"]]
-        self._delays = pd.to_numeric(self.agreements["border_delay_min"], errors="coerce").to_numpy(float)
+        self._delays = pd.to_numeric(self.agreements["border_delay_min"], errors="coerce").to_numpy(
+            float
+        )
         self._plain_rows = [
-            {"from": str(f).strip(), "to": str(t).strip(), "resource_types": ";".join(types),
-             "border_delay_min": float(d)}
-            for f, t, types, d in zip(self.agreements["from"], self.agreements["to"],
-                                      self._rows_types, self._delays)]
+            {
+                "from": str(f).strip(),
+                "to": str(t).strip(),
+                "resource_types": ";".join(types),
+                "border_delay_min": float(d),
+            }
+            for f, t, types, d in zip(
+                self.agreements["from"], self.agreements["to"], self._rows_types, self._delays
+            )
+        ]
         self._cache = {}
 
     @staticmethod
@@ -227,7 +241,8 @@ def border_rules(jurisdictions: pd.DataFrame, agreements: pd.DataFrame | None) -
     """
     if agreements is None:
         agreements = pd.DataFrame(columns=["from", "to", "resource_types", "border_delay_min"])
-    return BorderRules(ids=tuple(str(j) for j in jurisdictions["id"]),
-                       countries=tuple(str(c) for c in jurisdictions["country"]),
-                       agreements=agreements.reset_index(drop=True))
-
+    return BorderRules(
+        ids=tuple(str(j) for j in jurisdictions["id"]),
+        countries=tuple(str(c) for c in jurisdictions["country"]),
+        agreements=agreements.reset_index(drop=True),
+    )

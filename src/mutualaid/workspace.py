@@ -133,8 +133,10 @@ class Workspace:
         from :meth:`scenario` (a map, a plan)."""
         if not self.layer_log:
             return ""
-        text = "\n".join(f"{e.kind}|{e.version}|{e.source}|{e.features}|"
-                         f"{e.loaded_at.isoformat()}|{e.mode}" for e in self.layer_log)
+        text = "\n".join(
+            f"{e.kind}|{e.version}|{e.source}|{e.features}|{e.loaded_at.isoformat()}|{e.mode}"
+            for e in self.layer_log
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def scenario(self) -> Scenario:
@@ -192,13 +194,15 @@ def _for_check(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     out = frame.drop(columns=[c for c in _DERIVED.get(kind, ()) if c in frame.columns])
     if kind == "agreements" and "resource_types" in out.columns:
         out = out.copy()
-        out["resource_types"] = [";".join(v) if isinstance(v, (tuple, list)) else v
-                                 for v in out["resource_types"]]
+        out["resource_types"] = [
+            ";".join(v) if isinstance(v, (tuple, list)) else v for v in out["resource_types"]
+        ]
     return out
 
 
-def _followed_owners(resources: pd.DataFrame, old: gpd.GeoDataFrame,
-                     new: gpd.GeoDataFrame) -> pd.DataFrame:
+def _followed_owners(
+    resources: pd.DataFrame, old: gpd.GeoDataFrame, new: gpd.GeoDataFrame
+) -> pd.DataFrame:
     """Resources whose owner is simply the jurisdiction containing them follow the
     borders when the jurisdictions change: their owner is cleared so the spatial
     join finds it again. An owner that differs from the containing jurisdiction
@@ -211,15 +215,18 @@ def _followed_owners(resources: pd.DataFrame, old: gpd.GeoDataFrame,
     lat = resources["lat"].to_numpy(dtype=float)
     containing = locate(lon, lat, old)
     owners = resources["jurisdiction"].astype(object).tolist()
-    followed = [None if (o is not None and c is not None and o == c) else o
-                for o, c in zip(owners, containing)]
+    followed = [
+        None if (o is not None and c is not None and o == c) else o
+        for o, c in zip(owners, containing)
+    ]
     out = resources.copy()
     out["jurisdiction"] = pd.Series(followed, index=out.index, dtype=object)
     return out
 
 
-def check_scenario(candidate: Scenario, *, previous: Scenario
-                   ) -> tuple[Scenario | None, list[Report]]:
+def check_scenario(
+    candidate: Scenario, *, previous: Scenario
+) -> tuple[Scenario | None, list[Report]]:
     """Check every layer of *candidate* again, with the cross-layer checks.
 
     Parameters
@@ -243,27 +250,34 @@ def check_scenario(candidate: Scenario, *, previous: Scenario
     source = "the combined scenario"
     reports: list[Report] = []
     frames: dict[str, object] = {}
-    juris, report = validate_layer(_for_check(candidate.jurisdictions, "jurisdictions"),
-                                   kind="jurisdictions", source=source)
+    juris, report = validate_layer(
+        _for_check(candidate.jurisdictions, "jurisdictions"), kind="jurisdictions", source=source
+    )
     reports.append(report)
     frames["jurisdictions"] = juris
     resources = candidate.resources
     if juris is not None:
-        resources = _followed_owners(resources, previous.jurisdictions,
-                                     candidate.jurisdictions)
-    inputs = {"incidents": candidate.incidents, "resources": resources,
-              "agreements": candidate.agreements}
+        resources = _followed_owners(resources, previous.jurisdictions, candidate.jurisdictions)
+    inputs = {
+        "incidents": candidate.incidents,
+        "resources": resources,
+        "agreements": candidate.agreements,
+    }
     for kind, frame in inputs.items():
-        checked, report = validate_layer(_for_check(frame, kind), kind=kind,
-                                         jurisdictions=juris, source=source)
+        checked, report = validate_layer(
+            _for_check(frame, kind), kind=kind, jurisdictions=juris, source=source
+        )
         reports.append(report)
         frames[kind] = checked
     if candidate.travel_times is not None:
         incidents, res = frames["incidents"], frames["resources"]
         checked, report = validate_layer(
-            candidate.travel_times, kind="travel_times", source=source,
+            candidate.travel_times,
+            kind="travel_times",
+            source=source,
             resource_ids=None if res is None else res["id"].tolist(),
-            incident_ids=None if incidents is None else incidents["id"].tolist())
+            incident_ids=None if incidents is None else incidents["id"].tolist(),
+        )
         reports.append(report)
         frames["travel_times"] = checked
     if not all(r.ok for r in reports) or any(v is None for v in frames.values()):
@@ -271,8 +285,16 @@ def check_scenario(candidate: Scenario, *, previous: Scenario
     return dataclasses.replace(candidate, **frames), reports
 
 
-def add_layer(workspace: Workspace, kind: str, frame: pd.DataFrame, *, source: str,
-              mode: Mode, format: str = "", now: datetime | None = None) -> Workspace:
+def add_layer(
+    workspace: Workspace,
+    kind: str,
+    frame: pd.DataFrame,
+    *,
+    source: str,
+    mode: Mode,
+    format: str = "",
+    now: datetime | None = None,
+) -> Workspace:
     """A new workspace with *frame* added as the *kind* layer, after checking the
     whole resulting scenario.
 
@@ -318,16 +340,25 @@ def add_layer(workspace: Workspace, kind: str, frame: pd.DataFrame, *, source: s
     if frame is None:
         raise ValueError("a rejected layer (no frame) cannot be added")
     previous = workspace.current
-    layer = (frame.copy().reset_index(drop=True) if mode == "replace"
-             else merge_by_key(_layer(previous, kind), frame, kind=kind))
+    layer = (
+        frame.copy().reset_index(drop=True)
+        if mode == "replace"
+        else merge_by_key(_layer(previous, kind), frame, kind=kind)
+    )
     candidate = dataclasses.replace(previous, **{kind: layer})
     checked, reports = check_scenario(candidate, previous=previous)
     if checked is None:
         errors = sum(len(r.errors) for r in reports)
-        raise LayerRefused(f"the {kind} from {source} were not added: the combined scenario "
-                           f"has {errors} error(s)", reports)
-    entry = LayerLogEntry(kind=kind, source=source, features=len(frame),
-                          loaded_at=(now or datetime.now(UTC)).astimezone(UTC),
-                          mode=mode, format=format)
-    return Workspace(base=workspace.base, current=checked,
-                     layer_log=workspace.layer_log + (entry,))
+        raise LayerRefused(
+            f"the {kind} from {source} were not added: the combined scenario has {errors} error(s)",
+            reports,
+        )
+    entry = LayerLogEntry(
+        kind=kind,
+        source=source,
+        features=len(frame),
+        loaded_at=(now or datetime.now(UTC)).astimezone(UTC),
+        mode=mode,
+        format=format,
+    )
+    return Workspace(base=workspace.base, current=checked, layer_log=workspace.layer_log + (entry,))

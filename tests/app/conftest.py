@@ -23,8 +23,14 @@ def make_account(username: str, *, role: str, jurisdiction: str | None = None) -
     store = open_store()
     try:
         upgrade(store)
-        add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                    password=PASSWORD, actor=system_actor("test"))
+        add_account(
+            store,
+            username=username,
+            role=role,
+            jurisdiction=jurisdiction,
+            password=PASSWORD,
+            actor=system_actor("test"),
+        )
     finally:
         store.dispose()
     return username
@@ -43,8 +49,7 @@ def signed_in():
     """``signed_in(at, username, role=..., jurisdiction=None) -> AppTest``: create the
     account, give the session the record a verified sign-in leaves, and rerun."""
 
-    def sign(at: AppTest, username: str, *, role: str,
-             jurisdiction: str | None = None) -> AppTest:
+    def sign(at: AppTest, username: str, *, role: str, jurisdiction: str | None = None) -> AppTest:
         make_account(username, role=role, jurisdiction=jurisdiction)
         sign_in_session(at, username)
         return at.run()

@@ -25,15 +25,22 @@ from mutualaid.ui import identity
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
-def ensure_account(username: str, *, role: str, jurisdiction: str | None = None,
-                   display_name: str | None = None) -> str:
+def ensure_account(
+    username: str, *, role: str, jurisdiction: str | None = None, display_name: str | None = None
+) -> str:
     """The account, created in the test's store when it is not there yet."""
     store = open_store()
     try:
         upgrade(store)
         if get_account(store, username) is None:
-            add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                        display_name=display_name, actor=system_actor("test"))
+            add_account(
+                store,
+                username=username,
+                role=role,
+                jurisdiction=jurisdiction,
+                display_name=display_name,
+                actor=system_actor("test"),
+            )
     finally:
         store.dispose()
     return username
@@ -49,23 +56,38 @@ def sign_in_session(at: AppTest, username: str) -> AppTest:
         token = open_session(store, username, method="password", client="test")
     finally:
         store.dispose()
-    at.session_state[identity.SESSION_KEY] = identity._SignedIn(username, "password",
-                                                                time.time(), token=token)
+    at.session_state[identity.SESSION_KEY] = identity._SignedIn(
+        username, "password", time.time(), token=token
+    )
     return at
 
 
-def app_test(script: str = APP, *, role: str = "admin", jurisdiction: str | None = None,
-             username: str | None = None, display_name: str | None = None,
-             default_timeout: float = 180) -> AppTest:
+def app_test(
+    script: str = APP,
+    *,
+    role: str = "admin",
+    jurisdiction: str | None = None,
+    username: str | None = None,
+    display_name: str | None = None,
+    default_timeout: float = 180,
+) -> AppTest:
     """``AppTest.from_file(script)`` signed in as a new or existing account (an admin
     bound to no jurisdiction unless told otherwise), not run yet."""
-    name = ensure_account(username or f"{role}-tester", role=role, jurisdiction=jurisdiction,
-                          display_name=display_name)
+    name = ensure_account(
+        username or f"{role}-tester",
+        role=role,
+        jurisdiction=jurisdiction,
+        display_name=display_name,
+    )
     return sign_in_session(AppTest.from_file(script, default_timeout=default_timeout), name)
 
 
-def app_store(tmp_path: Path, monkeypatch,  # noqa: ANN001 - a MonkeyPatch
-              *, name: str = "store.sqlite"):  # noqa: ANN201 - a Store
+def app_store(
+    tmp_path: Path,
+    monkeypatch,  # noqa: ANN001 - a MonkeyPatch
+    *,
+    name: str = "store.sqlite",
+):  # noqa: ANN201 - a Store
     """A new, upgraded SQLite store ``tmp_path/<name>``, the one the app under test
     opens (``MUTUALAID_DATABASE_URL``): no first run's samples or demo accounts, and no
     scenario folder, so the first run's default page (Overview) stops at once. The caller

@@ -73,7 +73,11 @@ def test_an_admin_adds_an_account_whose_password_is_shown_once():
     assert (actor.role, actor.jurisdiction) == ("coordinator", "NL-LI")
     row = table(at).set_index("username").loc["nora"]
     assert (row["role"], row["jurisdiction"], row["state"], row["signs in with"]) == (
-        "coordinator", "NL-LI", "active", "password")
+        "coordinator",
+        "NL-LI",
+        "active",
+        "password",
+    )
     assert [e.subject for e in audit_rows("account.created")][-1] == "account nora"
     at.run()  # the next run: the password is gone from the page and the session
     assert not at.code
@@ -124,7 +128,10 @@ def test_a_role_change_reaches_the_open_session_at_its_next_rerun():
     assert literal("vic is now planner of DE-NW") in admin.success[0].value
     (change,) = [e for e in audit_rows("account.changed") if e.subject == "account vic"]
     assert (change.actor, change.before["role"], change.after["role"]) == (
-        "ada", "viewer", "planner")
+        "ada",
+        "viewer",
+        "planner",
+    )
     vic.run()
     vic.switch_page("pages/layers.py").run()
     assert not vic.exception and vic.title[0].value == "Layers"
@@ -158,7 +165,8 @@ def test_a_new_password_ends_the_accounts_open_sessions_but_not_the_admins_own()
     cora.run()  # cora's next click
     assert cora.title[0].value == "Mutual Aid"  # the sign-in page, saying why
     assert [w.value for w in cora.warning] == [
-        "You were signed out: your password was changed. Sign in with the new one."]
+        "You were signed out: your password was changed. Sign in with the new one."
+    ]
     # the admin's own new password keeps the session it was made from
     admin.selectbox(key="accounts.picked").set_value("ada").run()
     [reset] = [b for b in admin.button if b.label == "New password"]
@@ -178,8 +186,14 @@ def test_anyone_but_an_admin_is_refused_and_the_attempt_audited():
     try:
         from mutualaid.identity import Actor
         from mutualaid.store.accounts import change_account
-        change_account(store, "adam", actor=Actor("ada", "admin"), what="demote adam",
-                       values={"role": "viewer", "jurisdiction": "DE-NW"})
+
+        change_account(
+            store,
+            "adam",
+            actor=Actor("ada", "admin"),
+            what="demote adam",
+            values={"role": "viewer", "jurisdiction": "DE-NW"},
+        )
     finally:
         store.dispose()
     admin.run()

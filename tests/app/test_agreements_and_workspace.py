@@ -15,6 +15,7 @@ import pytest
 from signed import app_test
 from streamlit.testing.v1 import AppTest
 
+from builders import collection, point, write_erft_boats
 from mutualaid.allocation import allocate
 from mutualaid.layers import load_layer
 from mutualaid.plan_figures import edit, edited_agreements, key_figures
@@ -23,7 +24,6 @@ from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui import agreements_page
 from mutualaid.ui.catalog import scenario_fingerprint
 from mutualaid.workspace import add_layer, new_workspace
-from builders import collection, point, write_erft_boats
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -52,11 +52,15 @@ def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def edit_rows(at: AppTest, folder: Path, *, edited=None, added=None, deleted=None,
-              version: int = 1) -> AppTest:
+def edit_rows(
+    at: AppTest, folder: Path, *, edited=None, added=None, deleted=None, version: int = 1
+) -> AppTest:
     key = agreements_page.editor_key(scenario_fingerprint(folder.resolve()), version)
-    at.session_state[key] = {"edited_rows": edited or {}, "added_rows": added or [],
-                             "deleted_rows": deleted or []}
+    at.session_state[key] = {
+        "edited_rows": edited or {},
+        "added_rows": added or [],
+        "deleted_rows": deleted or [],
+    }
     return at.run()
 
 
@@ -80,6 +84,7 @@ def expected_figures(folder: Path, agreements_csv: str):
 
 
 # --- the page ----------------------------------------------------------------------------
+
 
 def test_the_matrix_shows_who_may_help_whom(folder: Path):
     at = open_page("pages/agreements.py")
@@ -111,7 +116,8 @@ def test_an_applied_delay_changes_the_allocation_plan(folder: Path, as_admin):
     assert not at.exception and not at.error
     after = metrics(at)
     summary, figures = expected_figures(
-        folder, "from,to,resource_types,border_delay_min\nNL,DE,*,200\nNL-LI,DE-NW,pump,5\n")
+        folder, "from,to,resource_types,border_delay_min\nNL,DE,*,200\nNL-LI,DE-NW,pump,5\n"
+    )
     assert after["Unit-minutes"] == f"{summary['unit_minutes']:,.0f}"
     assert after["Worst response"] == f"{figures.response.worst_minutes:.1f} min"
     assert after["Unit-minutes"] != before["Unit-minutes"]
@@ -122,15 +128,20 @@ def test_an_invalid_row_lists_problems_and_applies_nothing(folder: Path):
     at = open_page("pages/allocation.py")
     before = metrics(at)
     at.switch_page("pages/agreements.py").run()
-    at = edit_rows(at, folder, edited={0: {"border_delay_min": -5}},
-                   added=[{"from": "XX-ZZ", "to": "DE", "resource_types": "boat",
-                           "border_delay_min": 10}])
+    at = edit_rows(
+        at,
+        folder,
+        edited={0: {"border_delay_min": -5}},
+        added=[{"from": "XX-ZZ", "to": "DE", "resource_types": "boat", "border_delay_min": 10}],
+    )
     assert not at.exception
     assert "error(s)" in at.error[0].value
     problems = dataframe_with(at, "problem")
     errors = problems[problems["severity"] == "error"]
-    assert set(zip(errors["feature"], errors["field"])) == {("1", "border_delay_min"),
-                                                           ("3", "from")}
+    assert set(zip(errors["feature"], errors["field"])) == {
+        ("1", "border_delay_min"),
+        ("3", "from"),
+    }
     assert errors["problem"].str.contains("XX-ZZ").any()
     assert apply_button(at).disabled
     assert at.dataframe[0].value.loc["NL", "DE"] == "* @ 20 min"  # the matrix unchanged
@@ -168,17 +179,30 @@ def test_a_second_edit_builds_on_the_first(folder: Path, as_admin):
 
 # --- the session's scenario on every page (issue 4) --------------------------------------
 
+
 def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Path, signed_in):
     at = open_page("pages/allocation.py")
     before = metrics(at)
     assert before["Units assigned / needed"] == "5 / 5"
     at = at.switch_page("pages/layers.py").run()  # signed in as an admin (app_test)
     at.selectbox(key="layers.kind").set_value("incidents")
-    upload = collection([({"id": "I-2", "hazard": "flood", "severity": 4,
-                            "reported_at": "2021-07-15T08:00:00Z", "need_boat": 3},
-                           point(5.5, 50.5))])
-    at.file_uploader(key="layers.upload").set_value(("more.geojson", upload,
-                                                     "application/geo+json"))
+    upload = collection(
+        [
+            (
+                {
+                    "id": "I-2",
+                    "hazard": "flood",
+                    "severity": 4,
+                    "reported_at": "2021-07-15T08:00:00Z",
+                    "need_boat": 3,
+                },
+                point(5.5, 50.5),
+            )
+        ]
+    )
+    at.file_uploader(key="layers.upload").set_value(
+        ("more.geojson", upload, "application/geo+json")
+    )
     at.run()
     [add] = [b for b in at.button if b.label == "Add to scenario"]
     add.click().run()
@@ -189,19 +213,28 @@ def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Pa
     after = metrics(at)
     # The plan of the files plus the added incident, by the real optimiser.
     base = load_scenario(folder).scenario
-    layer = load_layer("more.geojson", kind="incidents", data=upload, filename="more.geojson",
-                       jurisdictions=base.jurisdictions)
-    combined = add_layer(new_workspace(base), "incidents", layer.frame, source="more.geojson",
-                         mode="merge").scenario()
+    layer = load_layer(
+        "more.geojson",
+        kind="incidents",
+        data=upload,
+        filename="more.geojson",
+        jurisdictions=base.jurisdictions,
+    )
+    combined = add_layer(
+        new_workspace(base), "incidents", layer.frame, source="more.geojson", mode="merge"
+    ).scenario()
     plan = allocate(combined)
     figures = key_figures(plan, combined)
-    assert after["Units assigned / needed"] == \
-        f"{plan.summary['units_assigned']} / {plan.summary['units_needed']}"
+    assert (
+        after["Units assigned / needed"]
+        == f"{plan.summary['units_assigned']} / {plan.summary['units_needed']}"
+    )
     assert plan.summary["units_needed"] == 8  # 5 + the added incident's 3
     assert after["Need met (severity-weighted)"] == f"{figures.weighted_share * 100:.1f} %"
     assert after != before
     assert "I-2" in set(dataframe_with(at, "reason")["incident_id"]) | set(
-        dataframe_with(at, "incident_id")["incident_id"])
+        dataframe_with(at, "incident_id")["incident_id"]
+    )
 
 
 def test_the_briefing_plans_with_the_session_agreements(folder: Path, as_admin):

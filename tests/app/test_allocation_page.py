@@ -15,13 +15,13 @@ import pytest
 from signed import app_test
 from streamlit.testing.v1 import AppTest
 
+from builders import square, write_collection
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import NATIONAL, edit, key_figures
 from mutualaid.scenario import Scenario, load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui import allocation
 from mutualaid.ui.catalog import scenario_fingerprint
-from builders import square, write_collection
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -31,6 +31,7 @@ MARKDOWN = "![tracker](http://203.0.113.9/pixel.png)"
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def open_page(monkeypatch: pytest.MonkeyPatch, *roots: Path) -> AppTest:
     """The app offering those scenario folders, switched to the allocation page."""
@@ -93,29 +94,53 @@ def top_exporter(scenario: Scenario) -> tuple[str, int]:
 
 # --- a small scenario written in the test ---------------------------------------------------
 
+
 def write_scenario(folder: Path, *, name: str = "Erft flood") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    write_collection(folder / "jurisdictions.geojson", [
-        ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, square(6, 50)),
-        ({"id": "NL-LI", "name": "Limburg", "country": "NL", "reserve": 0.2}, square(5, 50)),
-    ])
-    write_collection(folder / "incidents.geojson", [
-        ({"id": "I-1", "name": name, "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 5, "pump": 1}},
-         {"type": "Point", "coordinates": [6.5, 50.5]}),
-    ])
-    write_collection(folder / "resources.geojson", [
-        ({"id": "R-1", "name": name, "type": "boat", "quantity": 2},
-         {"type": "Point", "coordinates": [6.9, 50.9]}),
-        ({"id": "R-2", "name": "Boats, Maastricht", "type": "boat", "quantity": 5},
-         {"type": "Point", "coordinates": [5.7, 50.8]}),
-    ])
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, square(6, 50)),
+            ({"id": "NL-LI", "name": "Limburg", "country": "NL", "reserve": 0.2}, square(5, 50)),
+        ],
+    )
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            (
+                {
+                    "id": "I-1",
+                    "name": name,
+                    "hazard": "flood",
+                    "severity": 5,
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": {"boat": 5, "pump": 1},
+                },
+                {"type": "Point", "coordinates": [6.5, 50.5]},
+            ),
+        ],
+    )
+    write_collection(
+        folder / "resources.geojson",
+        [
+            (
+                {"id": "R-1", "name": name, "type": "boat", "quantity": 2},
+                {"type": "Point", "coordinates": [6.9, 50.9]},
+            ),
+            (
+                {"id": "R-2", "name": "Boats, Maastricht", "type": "boat", "quantity": 5},
+                {"type": "Point", "coordinates": [5.7, 50.8]},
+            ),
+        ],
+    )
     (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8")
+        "from,to,resource_types,border_delay_min\nNL,DE,*,20\n", encoding="utf-8"
+    )
     return folder
 
 
 # --- main path: the Rhine sample ------------------------------------------------------------
+
 
 def test_the_rhine_plan_is_shown_with_its_figures_map_tables_and_downloads(monkeypatch):
     scenario = rhine()
@@ -127,11 +152,14 @@ def test_the_rhine_plan_is_shown_with_its_figures_map_tables_and_downloads(monke
     assert at.title[0].value == "Allocation"
     shown = metrics(at)
     summary = plan.summary
-    assert shown["Units assigned / needed"] == \
-        f"{summary['units_assigned']} / {summary['units_needed']}"
+    assert (
+        shown["Units assigned / needed"]
+        == f"{summary['units_assigned']} / {summary['units_needed']}"
+    )
     assert shown["Need met (severity-weighted)"] == f"{figures.weighted_share * 100:.1f} %"
-    assert shown["Weighted coverage"] == \
-        f"{summary['weighted_coverage']} / {summary['weighted_need']}"
+    assert (
+        shown["Weighted coverage"] == f"{summary['weighted_coverage']} / {summary['weighted_need']}"
+    )
     assert shown["Mean response"] == f"{figures.response.mean_minutes:.1f} min"
     assert shown["Worst response"] == f"{figures.response.worst_minutes:.1f} min"
     assert shown["Units across national borders"] == str(figures.crossings[NATIONAL])
@@ -186,7 +214,8 @@ def test_a_full_reserve_for_an_exporter_changes_the_plan(monkeypatch):
     expected = key_figures(allocate(edit(scenario, reserves={exporter: 1.0})), scenario)
     assert after["Units across national borders"] == str(expected.crossings[NATIONAL])
     assert int(after["Units across national borders"]) < int(
-        before["Units across national borders"])
+        before["Units across national borders"]
+    )
     assert deltas(at)["Units across national borders"].startswith("-")
     reserves = dataframe_with(at, "units sent out").set_index("jurisdiction")
     assert reserves.loc[exporter, "units sent out"] == 0
@@ -219,8 +248,9 @@ def test_hostile_names_stay_text(tmp_path, monkeypatch):
     assert not at.exception
     unmet = dataframe_with(at, "reason")
     assert (unmet["incident"] == XSS + MARKDOWN).all()  # shown as it is, as table text
-    shown_as_markdown = [m.value for m in at.markdown] + [e.value for e in at.error] \
-        + [c.value for c in at.caption]
+    shown_as_markdown = (
+        [m.value for m in at.markdown] + [e.value for e in at.error] + [c.value for c in at.caption]
+    )
     assert not any("<img" in text or "203.0.113.9" in text for text in shown_as_markdown)
     script = map_args(at)["script"]
     assert "<img src=x" not in script
@@ -266,5 +296,7 @@ def test_each_jurisdiction_keeps_its_reserve_while_another_is_edited(tmp_path, m
     at.selectbox(key=choice).select("NL-LI").run()
     assert not at.exception
     assert at.number_input(key=value).value == 0.5
-    assert at.text[0].value.splitlines()[1:] == ["  reserve of DE-NW: 0 -> 0.25",
-                                                 "  reserve of NL-LI: 0.2 -> 0.5"]
+    assert at.text[0].value.splitlines()[1:] == [
+        "  reserve of DE-NW: 0 -> 0.25",
+        "  reserve of NL-LI: 0.2 -> 0.5",
+    ]

@@ -31,17 +31,45 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A store with an admin's account and four audited changes on two days."""
     opened = app_store(tmp_path, monkeypatch)
     admin = system_actor("test")
-    add_account(opened, username="vera", role="admin", jurisdiction="DE-NW",
-                password=PASSWORD, actor=admin, now=T0 - timedelta(days=1))  # row 1
-    changes = [("alice", "request.created", "request 1", None, {"state": "open"}, T0),
-               ("bob", "offer.committed", "offer 7", {"state": "proposed"},
-                {"state": "committed"}, T0 + timedelta(minutes=5)),
-               ("carol", "layer.loaded", HOSTILE_SUBJECT, None, {"source": HOSTILE_VALUE},
-                T0 + timedelta(days=1))]
+    add_account(
+        opened,
+        username="vera",
+        role="admin",
+        jurisdiction="DE-NW",
+        password=PASSWORD,
+        actor=admin,
+        now=T0 - timedelta(days=1),
+    )  # row 1
+    changes = [
+        ("alice", "request.created", "request 1", None, {"state": "open"}, T0),
+        (
+            "bob",
+            "offer.committed",
+            "offer 7",
+            {"state": "proposed"},
+            {"state": "committed"},
+            T0 + timedelta(minutes=5),
+        ),
+        (
+            "carol",
+            "layer.loaded",
+            HOSTILE_SUBJECT,
+            None,
+            {"source": HOSTILE_VALUE},
+            T0 + timedelta(days=1),
+        ),
+    ]
     for actor, action, subject, before, after, when in changes:  # rows 2 to 4
         with opened.transaction() as connection:
-            audit.record(connection, actor=actor, action=action, subject=subject,
-                         before=before, after=after, now=when)
+            audit.record(
+                connection,
+                actor=actor,
+                action=action,
+                subject=subject,
+                before=before,
+                after=after,
+                now=when,
+            )
     yield opened
     opened.dispose()
 
@@ -69,8 +97,16 @@ def the_table(at: AppTest) -> pd.DataFrame:
 
 def markdown_texts(at: AppTest) -> list[str]:
     """Everything the page rendered as Markdown."""
-    elements = [*at.markdown, *at.caption, *at.success, *at.error, *at.warning, *at.info,
-                *at.title, *at.subheader]
+    elements = [
+        *at.markdown,
+        *at.caption,
+        *at.success,
+        *at.error,
+        *at.warning,
+        *at.info,
+        *at.title,
+        *at.subheader,
+    ]
     return [str(e.value) for e in elements]
 
 
@@ -97,16 +133,26 @@ def test_an_admin_sees_the_chain_intact_and_every_row_newest_first(store):
     assert not at.exception
     assert at.success[0].value.startswith("Audit chain intact: 4 row(s)")
     table = the_table(at)
-    assert list(table.columns) == ["seq", "time (UTC)", "actor", "action", "subject",
-                                   "before", "after"]
+    assert list(table.columns) == [
+        "seq",
+        "time (UTC)",
+        "actor",
+        "action",
+        "subject",
+        "before",
+        "after",
+    ]
     assert list(table["seq"]) == [4, 3, 2, 1]
     row = table.iloc[2]
     assert (row["time (UTC)"], row["actor"], row["action"], row["subject"]) == (
-        "2026-07-14 17:30:00", "alice", "request.created", "request 1")
+        "2026-07-14 17:30:00",
+        "alice",
+        "request.created",
+        "request 1",
+    )
     assert (row["before"], row["after"]) == ("null", '{"state":"open"}')
     assert table.iloc[3]["actor"] == "system:test"
-    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV",
-                                                                   "Download JSON"]
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV", "Download JSON"]
 
 
 def test_hostile_text_stays_text(store):
@@ -163,8 +209,7 @@ def test_filters_combine(store):
 
 def test_a_tampered_log_is_reported_at_the_top(store):
     with store.engine.begin() as connection:
-        connection.execute(audit_log.update().where(audit_log.c.seq == 3)
-                           .values(actor="mallory"))
+        connection.execute(audit_log.update().where(audit_log.c.seq == 3).values(actor="mallory"))
     at = open_audit()
     assert not at.exception
     assert len(at.success) == 0
@@ -175,8 +220,7 @@ def test_a_tampered_log_is_reported_at_the_top(store):
 
 def test_a_row_no_longer_json_is_reported_not_raised(store):
     with store.engine.begin() as connection:
-        connection.execute(audit_log.update().where(audit_log.c.seq == 2)
-                           .values(after="{not json"))
+        connection.execute(audit_log.update().where(audit_log.c.seq == 2).values(after="{not json"))
     at = open_audit()
     assert not at.exception
     assert at.error[0].value.startswith("Audit chain broken at row 2")
@@ -185,11 +229,14 @@ def test_a_row_no_longer_json_is_reported_not_raised(store):
 
 # --- the page's pieces -------------------------------------------------------------------
 
+
 def test_day_range_covers_whole_utc_days():
     since, until = audit_page.day_range((date(2026, 7, 14), date(2026, 7, 15)))
     assert (since, until) == (datetime(2026, 7, 14, tzinfo=UTC), datetime(2026, 7, 16, tzinfo=UTC))
     assert audit_page.day_range((date(2026, 7, 14),)) == (
-        datetime(2026, 7, 14, tzinfo=UTC), datetime(2026, 7, 15, tzinfo=UTC))
+        datetime(2026, 7, 14, tzinfo=UTC),
+        datetime(2026, 7, 15, tzinfo=UTC),
+    )
     assert audit_page.day_range(()) == (None, None)
     assert audit_page.day_range(None) == (None, None)
 
@@ -208,16 +255,26 @@ def test_the_downloads_hold_every_matching_row_oldest_first(store):
     assert lines[0] == "seq,at,actor,action,subject,before,after,prev_hash,hash"
     assert lines[1].startswith("2,2026-07-14T17:30:00.000000+00:00,alice,request.created")
     # neutralised: a subject starting with "=" would get an apostrophe
-    assert audit_page.csv_text([{**audit_page.entry_row(rows[0]), "subject": "=1+1"}]
-                               ).splitlines()[1].split(",")[4] == "'=1+1"
+    assert (
+        audit_page.csv_text([{**audit_page.entry_row(rows[0]), "subject": "=1+1"}])
+        .splitlines()[1]
+        .split(",")[4]
+        == "'=1+1"
+    )
 
 
 def test_a_viewer_is_not_offered_the_audit_log(store):
     """Issue 6: the audit log is for coordinators and admins; a viewer's session does not
     even register the page's script (its address leads to a refusal, tested in the
     browser)."""
-    add_account(store, username="vic", role="viewer", jurisdiction="DE-NW",
-                password=PASSWORD, actor=system_actor("test"))
+    add_account(
+        store,
+        username="vic",
+        role="viewer",
+        jurisdiction="DE-NW",
+        password=PASSWORD,
+        actor=system_actor("test"),
+    )
     at = AppTest.from_file(APP, default_timeout=180)
     sign_in_session(at, "vic")
     at.run()
@@ -232,14 +289,21 @@ def test_a_coordinator_reads_only_the_rows_of_its_own_jurisdictions_accounts(sto
     wrote; the actor filter offers only those accounts."""
     admin = system_actor("test")
     for username, jurisdiction in (("alice", "DE-NW"), ("bob", "NL-LI"), ("dirk", "DE-NW")):
-        add_account(store, username=username, role="coordinator", jurisdiction=jurisdiction,
-                    password=PASSWORD, actor=admin)
+        add_account(
+            store,
+            username=username,
+            role="coordinator",
+            jurisdiction=jurisdiction,
+            password=PASSWORD,
+            actor=admin,
+        )
     alice = open_audit(username="alice")
     assert not alice.exception
     assert set(the_table(alice)["actor"]) == {"alice"}
     assert alice.selectbox(key="audit.actor").options == [audit_page.ANYONE, "alice"]
-    assert any(literal("rows written by the accounts of DE-NW") in text
-               for text in markdown_texts(alice))
+    assert any(
+        literal("rows written by the accounts of DE-NW") in text for text in markdown_texts(alice)
+    )
     bob = open_audit(username="bob")
     assert set(the_table(bob)["actor"]) == {"bob"}
     assert all("HOSTILE" not in s and "evil" not in s for s in the_table(bob)["subject"])
@@ -249,13 +313,11 @@ def test_a_coordinator_reads_only_the_rows_of_its_own_jurisdictions_accounts(sto
     assert set(the_table(open_audit())["actor"]) == {"system:test", "alice", "bob", "carol"}
 
 
-def test_a_stranger_reads_no_foreign_secret_on_the_page_nor_in_its_downloads(tmp_path,
-                                                                             monkeypatch):
+def test_a_stranger_reads_no_foreign_secret_on_the_page_nor_in_its_downloads(tmp_path, monkeypatch):
     """Issue 16: BE-WLG's coordinator clicks Compute offers in a scenario where DE-NW and
     NL-LI requested and planned with owner-only and partners-only incidents and units;
     its Audit log page and downloads name none of them."""
     from meuse import SECRET_IDS, store_secrets
-
     from mutualaid.identity import Actor
     from mutualaid.store import workflow
 
@@ -272,8 +334,9 @@ def test_a_stranger_reads_no_foreign_secret_on_the_page_nor_in_its_downloads(tmp
         shown = "\n".join(table.astype(str).to_numpy().ravel()) + "\n".join(markdown_texts(at))
         filters = audit_page.Filters(jurisdiction=audit_page.scope(bea))
         rows = audit_page.query(opened, filters, newest_first=False)
-        downloads = (audit_page.csv_text(audit_page._rows(rows))
-                     + audit_page.json_text(audit_page._rows(rows)))
+        downloads = audit_page.csv_text(audit_page._rows(rows)) + audit_page.json_text(
+            audit_page._rows(rows)
+        )
         for text in (shown, downloads):
             assert not [i for i in SECRET_IDS if i in text]
         # the owners read their own secrets on the same page

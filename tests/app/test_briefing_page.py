@@ -52,6 +52,7 @@ def styles(at: AppTest) -> list[str]:
 
 # --- main path ------------------------------------------------------------------------------
 
+
 def test_the_rhine_briefing_shows_figures_map_and_most_severe_unmet(monkeypatch):
     scenario = load_scenario(RHINE).scenario
     assert scenario is not None, "the Rhine sample does not validate (make scenarios)"
@@ -72,8 +73,12 @@ def test_the_rhine_briefing_shows_figures_map_and_most_severe_unmet(monkeypatch)
     assert any(c.value.startswith("Updated at ") for c in at.caption)
     assert "height" in json.loads(the_map(at).proto.json_args)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Download the briefing (HTML)", "Assignments (CSV)",
-                      "Unmet needs (CSV)", "Flows (GeoJSON)"]
+    assert labels == [
+        "Download the briefing (HTML)",
+        "Assignments (CSV)",
+        "Unmet needs (CSV)",
+        "Flows (GeoJSON)",
+    ]
 
 
 def test_a_rerun_with_nothing_new_keeps_the_same_map(monkeypatch):
@@ -87,6 +92,7 @@ def test_a_rerun_with_nothing_new_keeps_the_same_map(monkeypatch):
 
 
 # --- the kiosk view -------------------------------------------------------------------------
+
 
 def test_view_briefing_shows_the_briefing_with_no_sidebar(monkeypatch):
     at = app(monkeypatch, RHINE)
@@ -117,11 +123,13 @@ def test_another_view_value_is_the_normal_app(monkeypatch):
 
 # --- error path -----------------------------------------------------------------------------
 
+
 def test_a_broken_scenario_lists_its_problems_without_a_traceback(monkeypatch, tmp_path):
     folder = tmp_path / "broken"
     folder.mkdir()
-    (folder / "jurisdictions.geojson").write_text('{"type": "FeatureCollection", "features": [',
-                                                  encoding="utf-8")
+    (folder / "jurisdictions.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+    )
     (folder / "incidents.geojson").write_text("<script>alert(1)</script>", encoding="utf-8")
     at = app(monkeypatch, folder)
     at.query_params["view"] = "briefing"
@@ -135,6 +143,7 @@ def test_a_broken_scenario_lists_its_problems_without_a_traceback(monkeypatch, t
 
 
 # --- small rules ----------------------------------------------------------------------------
+
 
 def test_refresh_interval_from_the_environment():
     assert refresh_seconds({BRIEFING_REFRESH_ENV: "2"}) == 2.0

@@ -16,13 +16,13 @@ import pytest
 from signed import app_test, sign_in_session
 from streamlit.testing.v1 import AppTest
 
+from builders import collection, feature, point, square, write_one_flood
 from mutualaid.layers.problems import Report
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import database_url
 from mutualaid.store.engine import DISK_FULL_MESSAGE
 from mutualaid.text import literal, neutralise_formula
 from mutualaid.ui import layers_page
-from builders import collection, feature, point, square, write_one_flood
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -30,12 +30,25 @@ APP = str(ROOT / "app.py")
 
 def incidents_upload(*, hazard_column: str = "what", severity: object = 4) -> bytes:
     """Two incidents whose hazard column has a name no alias knows."""
-    return collection([
-        feature(point(5.5, 50.5), id="I-2", **{hazard_column: "flood"}, sev=severity,
-                reported_at="2021-07-15T08:00:00Z", need_boat=1),
-        feature(point(6.2, 50.2), id="I-1", **{hazard_column: "storm"}, sev=2,
-                reported_at="2021-07-15T09:00:00Z"),
-    ])
+    return collection(
+        [
+            feature(
+                point(5.5, 50.5),
+                id="I-2",
+                **{hazard_column: "flood"},
+                sev=severity,
+                reported_at="2021-07-15T08:00:00Z",
+                need_boat=1,
+            ),
+            feature(
+                point(6.2, 50.2),
+                id="I-1",
+                **{hazard_column: "storm"},
+                sev=2,
+                reported_at="2021-07-15T09:00:00Z",
+            ),
+        ]
+    )
 
 
 @pytest.fixture
@@ -46,8 +59,7 @@ def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def layers_page_as(username: str, *, role: str, jurisdiction: str | None) -> AppTest:
-    at = app_test(role=role, jurisdiction=jurisdiction, username=username,
-                  default_timeout=120)
+    at = app_test(role=role, jurisdiction=jurisdiction, username=username, default_timeout=120)
     at.switch_page("pages/layers.py")
     return at.run()
 
@@ -70,8 +82,9 @@ def upload(at: AppTest, name: str, data: bytes, kind: str = "incidents") -> AppT
 
 
 def mapping_box(at: AppTest, field: str):
-    [box] = [s for s in at.selectbox if s.key and s.key.startswith(f"layers.map.incidents."
-                                                                    f"{field}.")]
+    [box] = [
+        s for s in at.selectbox if s.key and s.key.startswith(f"layers.map.incidents.{field}.")
+    ]
     return box
 
 
@@ -105,15 +118,19 @@ def test_map_a_field_then_merge_into_the_scenario(app: AppTest):
     assert "1 layer version(s) added" in at.text[0].value
     assert "by ada" in at.text[0].value
     log = at.dataframe[-1].value  # every stored version, newest first
-    assert log[["source", "kind", "version", "features", "mode", "loaded by"]].values.tolist()[0] \
-        == ["new.geojson", "incidents", "2", "2", "merge", "ada"]
-    assert set(log["source"][1:]) == {"jurisdictions.geojson", "incidents.geojson",
-                                      "resources.geojson", "agreements.csv"}
+    assert log[["source", "kind", "version", "features", "mode", "loaded by"]].values.tolist()[
+        0
+    ] == ["new.geojson", "incidents", "2", "2", "merge", "ada"]
+    assert set(log["source"][1:]) == {
+        "jurisdictions.geojson",
+        "incidents.geojson",
+        "resources.geojson",
+        "agreements.csv",
+    }
 
 
 def test_rejected_upload_leaves_the_scenario_untouched(app: AppTest):
-    at = upload(app, "bad.geojson", incidents_upload(hazard_column="hazard",
-                                                     severity="extreme"))
+    at = upload(app, "bad.geojson", incidents_upload(hazard_column="hazard", severity="extreme"))
     assert at.error and add_button(at).disabled
     report = at.dataframe[1].value
     row = report[report["field"] == "severity"].iloc[0]
@@ -125,8 +142,7 @@ def test_rejected_upload_leaves_the_scenario_untouched(app: AppTest):
 
 
 def test_upload_checked_against_the_session_scenario(app: AppTest):
-    resources = collection([feature(point(6.5, 50.5), id="R-2", type="boat",
-                                    jurisdiction="FR-XX")])
+    resources = collection([feature(point(6.5, 50.5), id="R-2", type="boat", jurisdiction="FR-XX")])
     at = upload(app, "r.geojson", resources, kind="resources")
     # Checked against the session's jurisdictions, the upload itself is rejected.
     assert at.error and add_button(at).disabled
@@ -158,8 +174,17 @@ def test_replace_then_the_log_lists_both(app: AppTest):
     add_button(at).click()
     at.run()
     assert metrics(at)["Incidents (active)"] == "2 (2)"
-    one = collection([feature(point(5.5, 50.5), id="I-9", hazard="storm", sev=1,
-                              reported_at="2021-07-16T08:00:00Z")])
+    one = collection(
+        [
+            feature(
+                point(5.5, 50.5),
+                id="I-9",
+                hazard="storm",
+                sev=1,
+                reported_at="2021-07-16T08:00:00Z",
+            )
+        ]
+    )
     at = upload(at, "b.geojson", one)
     at.radio[0].set_value("replace")
     at.run()
@@ -168,7 +193,10 @@ def test_replace_then_the_log_lists_both(app: AppTest):
     assert metrics(at)["Incidents (active)"] == "1 (1)"
     log = at.dataframe[-1].value
     assert log[log["kind"] == "incidents"]["source"].tolist() == [
-        "b.geojson", "a.geojson", "incidents.geojson"]
+        "b.geojson",
+        "a.geojson",
+        "incidents.geojson",
+    ]
 
 
 def test_signed_out_nothing_but_the_sign_in_form(scenario: Path):
@@ -209,7 +237,8 @@ def test_a_viewer_cannot_open_the_page_and_the_refusal_is_audited(scenario: Path
 
 
 def test_an_add_based_on_an_older_version_is_refused_and_names_who_changed_it(
-        app: AppTest, tmp_path: Path):
+    app: AppTest, tmp_path: Path
+):
     # Two planners open the page on incidents version 1; the first adds a layer.
     other = layers_page_as("olaf", role="admin", jurisdiction=None)
     other = upload(other, "theirs.geojson", incidents_upload(hazard_column="hazard"))
@@ -225,15 +254,26 @@ def test_an_add_based_on_an_older_version_is_refused_and_names_who_changed_it(
     assert "Not added" in refused and "olaf" in refused and "version 2" in refused
     log = at.dataframe[-1].value
     assert log[log["kind"] == "incidents"]["source"].tolist() == [
-        "theirs.geojson", "incidents.geojson"]
+        "theirs.geojson",
+        "incidents.geojson",
+    ]
 
 
 # --- helpers, directly -------------------------------------------------------------------
 
-@pytest.mark.parametrize("cell, expected", [
-    ("=1+2", "'=1+2"), ("+SUM(A1)", "'+SUM(A1)"), ("-3", "'-3"), ("@cmd", "'@cmd"),
-    ("\t=1", "'\t=1"), ("flood", "flood"), ("", ""),
-])
+
+@pytest.mark.parametrize(
+    "cell, expected",
+    [
+        ("=1+2", "'=1+2"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-3", "'-3"),
+        ("@cmd", "'@cmd"),
+        ("\t=1", "'\t=1"),
+        ("flood", "flood"),
+        ("", ""),
+    ],
+)
 def test_neutralise(cell: str, expected: str):
     # the report table's cells go through the project's one rule
     assert neutralise_formula(cell) == expected
@@ -241,8 +281,7 @@ def test_neutralise(cell: str, expected: str):
 
 def test_report_downloads():
     report = Report("incidents", source="x.csv")
-    report.add("=HYPERLINK(\"http://203.0.113.9\")", feature=2, feature_id="@I-1",
-               field="severity")
+    report.add('=HYPERLINK("http://203.0.113.9")', feature=2, feature_id="@I-1", field="severity")
     report.add("file-wide warning", severity="warning")
     rows = list(csv.DictReader(io.StringIO(layers_page.report_csv(report).decode())))
     assert list(rows[0]) == layers_page.REPORT_COLUMNS
@@ -254,8 +293,9 @@ def test_report_downloads():
 
 def test_read_raw_preview_and_unreadable_file():
     rows = "\n".join(f"I{i},flood,{50 + i / 100},6" for i in range(30))
-    raw = layers_page.read_raw(f"id,event,lat,lon\n{rows}\n".encode(), filename="i.csv",
-                               kind="incidents")
+    raw = layers_page.read_raw(
+        f"id,event,lat,lon\n{rows}\n".encode(), filename="i.csv", kind="incidents"
+    )
     assert "event" in raw.columns and len(raw.preview) == layers_page.PREVIEW_ROWS
     assert layers_page.preselected(raw.columns, kind="incidents")["hazard"] == "event"
     bad = layers_page.read_raw(b"not json", filename="x.geojson", kind="incidents")
@@ -263,15 +303,17 @@ def test_read_raw_preview_and_unreadable_file():
 
 
 def test_upload_of_a_recursive_view_geopackage_is_refused_with_its_reason(
-        recursive_view_geopackage):
+    recursive_view_geopackage,
+):
     from mutualaid.scenario import load_scenario
 
     scenario = load_scenario(ROOT / "data" / "lake-chad").scenario
     data = recursive_view_geopackage(limit=3).read_bytes()
     raw = layers_page.read_raw(data, filename="hostile.gpkg", kind="incidents")
     assert raw.preview is None and "'incidents' is a view" in raw.error
-    result = layers_page.check_upload(data, filename="hostile.gpkg", kind="incidents",
-                                      mapping={}, scenario=scenario)
+    result = layers_page.check_upload(
+        data, filename="hostile.gpkg", kind="incidents", mapping={}, scenario=scenario
+    )
     assert not result.ok
     [error] = result.report.errors
     assert error.message.startswith("the GeoPackage layer 'incidents' is a view")
@@ -285,14 +327,16 @@ def test_upload_whose_check_overruns_the_read_limit_is_refused_with_a_sentence(m
     rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,12.5,14.5\n" for i in range(300_000))
     data = ("id,hazard,severity,reported_at,lat,lon\n" + rows).encode()
     monkeypatch.setattr(settings, "READ_TIMEOUT_S", 0.25)
-    result = layers_page.check_upload(data, filename="big.csv", kind="incidents",
-                                      mapping={}, scenario=scenario)
+    result = layers_page.check_upload(
+        data, filename="big.csv", kind="incidents", mapping={}, scenario=scenario
+    )
     assert not result.ok
     [error] = result.report.errors
     assert error.message.startswith("the file took longer than 0.25 s to read and was refused")
 
 
 # --- the shared scenario, as every page of every session reads it ------------------------
+
 
 def _workspace_script(folder: str) -> None:
     import json
@@ -307,31 +351,49 @@ def _workspace_script(folder: str) -> None:
 
     loaded = loaders.load(Path(folder))
     if st.button("add", key="t.add"):
-        data = json.dumps({"type": "FeatureCollection", "features": [{
-            "type": "Feature", "geometry": {"type": "Point", "coordinates": [5.5, 50.5]},
-            "properties": {"id": "I-7", "hazard": "storm", "severity": 2,
-                           "reported_at": "2021-07-15T08:00:00Z"}}]}).encode()
+        data = json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [5.5, 50.5]},
+                        "properties": {
+                            "id": "I-7",
+                            "hazard": "storm",
+                            "severity": 2,
+                            "reported_at": "2021-07-15T08:00:00Z",
+                        },
+                    }
+                ],
+            }
+        ).encode()
         layer = load_layer("u.geojson", kind="incidents", data=data, filename="u.geojson")
         workspace = session.workspace_for(loaded)
-        session.store_layer(loaded, workspace, kind="incidents", frame=layer.frame,
-                            mode="merge", source="u.geojson", format="geojson",
-                            actor=Actor("pia", "admin"))
+        session.store_layer(
+            loaded,
+            workspace,
+            kind="incidents",
+            frame=layer.frame,
+            mode="merge",
+            source="u.geojson",
+            format="geojson",
+            actor=Actor("pia", "admin"),
+        )
     scenario = session.current_scenario(Path(folder))
     st.text(",".join(scenario.incidents["id"]))
 
 
 def test_current_scenario_is_the_stored_one_for_every_session(tmp_path: Path):
     folder = write_one_flood(tmp_path / "erft")
-    at = AppTest.from_function(_workspace_script, args=(str(folder),),
-                               default_timeout=120).run()
+    at = AppTest.from_function(_workspace_script, args=(str(folder),), default_timeout=120).run()
     assert at.text[0].value == "I-1"
     at.button(key="t.add").click().run()
     assert at.text[0].value == "I-1,I-7"
     at.run()  # kept, not only for the run that added it
     assert at.text[0].value == "I-1,I-7"
     # another session (another browser) sees the stored change too
-    other = AppTest.from_function(_workspace_script, args=(str(folder),),
-                                  default_timeout=120).run()
+    other = AppTest.from_function(_workspace_script, args=(str(folder),), default_timeout=120).run()
     assert other.text[0].value == "I-1,I-7"
     # and the store says who loaded what, when
     from mutualaid.store import open_store
@@ -343,13 +405,22 @@ def test_current_scenario_is_the_stored_one_for_every_session(tmp_path: Path):
     store.dispose()
 
 
-def test_a_full_disk_is_told_in_a_sentence_and_the_traceback_is_logged(app: AppTest,
-                                                                        full_disk, caplog):
-    many = collection([
-        feature(point(5.05 + (n % 90) / 100, 50.05 + (n // 90) / 100), id=f"I-{n}",
-                hazard="flood", sev=3, reported_at="2021-07-15T08:00:00Z",
-                name="flooded cellar " * 20)
-        for n in range(1500)])
+def test_a_full_disk_is_told_in_a_sentence_and_the_traceback_is_logged(
+    app: AppTest, full_disk, caplog
+):
+    many = collection(
+        [
+            feature(
+                point(5.05 + (n % 90) / 100, 50.05 + (n // 90) / 100),
+                id=f"I-{n}",
+                hazard="flood",
+                sev=3,
+                reported_at="2021-07-15T08:00:00Z",
+                name="flooded cellar " * 20,
+            )
+            for n in range(1500)
+        ]
+    )
     at = upload(app, "many.geojson", many)
     at.radio[0].set_value("replace")
     at.run()

@@ -31,35 +31,53 @@ def _draw(which: str, kind: str, returned: tuple[str, ...]) -> dict:
 
         s = load_scenario(Path(folder)).scenario
         if kind == "overview":
-            m = overview_map(jurisdictions=s.jurisdictions, incidents=s.incidents,
-                             resources=s.resources)
+            m = overview_map(
+                jurisdictions=s.jurisdictions, incidents=s.incidents, resources=s.resources
+            )
         else:
             plan = allocate(s)
-            m = plan_map(jurisdictions=s.jurisdictions, incidents=s.incidents,
-                         resources=s.resources, plan=plan.to_dict(),
-                         flows=flows_geojson(plan, s))
+            m = plan_map(
+                jurisdictions=s.jurisdictions,
+                incidents=s.incidents,
+                resources=s.resources,
+                plan=plan.to_dict(),
+                flows=flows_geojson(plan, s),
+            )
         if which == "st_folium":
-            st_folium(m, key="the-map", height=500, use_container_width=True,
-                      returned_objects=list(returned))
+            st_folium(
+                m,
+                key="the-map",
+                height=500,
+                use_container_width=True,
+                returned_objects=list(returned),
+            )
         else:
             rendered = render_map(m)
             show_rendered(rendered, key="the-map", height=500, returned_objects=returned)
 
-    at = AppTest.from_function(script, args=(which, kind, returned, str(RHINE)),
-                               default_timeout=300)
+    at = AppTest.from_function(
+        script, args=(which, kind, returned, str(RHINE)), default_timeout=300
+    )
     at.run()
     assert not at.exception
     [component] = at.get("component_instance")
     proto = component.proto
-    return {"name": proto.component_name, "id": proto.id, "form_id": proto.form_id,
-            "json_args": proto.json_args,
-            "special_args": [a.SerializeToString() for a in proto.special_args]}
+    return {
+        "name": proto.component_name,
+        "id": proto.id,
+        "form_id": proto.form_id,
+        "json_args": proto.json_args,
+        "special_args": [a.SerializeToString() for a in proto.special_args],
+    }
 
 
-@pytest.mark.parametrize(("kind", "returned"), [
-    ("overview", ("last_object_clicked", "last_object_clicked_tooltip")),
-    ("plan", ()),
-])
+@pytest.mark.parametrize(
+    ("kind", "returned"),
+    [
+        ("overview", ("last_object_clicked", "last_object_clicked_tooltip")),
+        ("plan", ()),
+    ],
+)
 def test_a_cached_rendering_draws_exactly_what_st_folium_draws(kind, returned):
     direct = _draw("st_folium", kind, returned)
     cached = _draw("rendered", kind, returned)
@@ -73,7 +91,6 @@ def test_rendering_leaves_the_cached_map_as_it_was():
     from mutualaid.ui.map_view import render_map
 
     s = load_scenario(RHINE).scenario
-    m = overview_map(jurisdictions=s.jurisdictions, incidents=s.incidents,
-                     resources=s.resources)
+    m = overview_map(jurisdictions=s.jurisdictions, incidents=s.incidents, resources=s.resources)
     first = render_map(m)
     assert render_map(m) == first  # the same script, ids and links from the same map

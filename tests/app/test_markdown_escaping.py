@@ -12,20 +12,25 @@ from pathlib import Path
 import pytest
 from signed import app_test
 
+from builders import collection, point, square
 from mutualaid.identity import system_actor
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import open_store
 from mutualaid.store.accounts import change_role
 from mutualaid.text import literal
-from builders import collection, point, square
 
 #: An image on a local address nothing listens on: rendered, the browser would fetch it.
 HOSTILE = "![t](http://127.0.0.1:9/x.png)"
 
 
 def incident(x: float, y: float, id: str) -> tuple[dict, dict]:  # noqa: A002 - the field
-    return point(x, y), {"id": id, "hazard": "flood", "severity": 3,
-                         "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}}
+    return point(x, y), {
+        "id": id,
+        "hazard": "flood",
+        "severity": 3,
+        "reported_at": "2021-07-14T17:30:00Z",
+        "needs": {"boat": 1},
+    }
 
 
 @pytest.fixture
@@ -33,14 +38,19 @@ def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Two jurisdictions side by side (DE-NW east of NL-LI), one incident in DE-NW."""
     folder = tmp_path / "erft"
     folder.mkdir()
-    (folder / "jurisdictions.geojson").write_bytes(collection(
-        (square(6.0, 50.0), {"id": "DE-NW", "country": "DE"}),
-        (square(5.0, 50.0), {"id": "NL-LI", "country": "NL"})))
+    (folder / "jurisdictions.geojson").write_bytes(
+        collection(
+            (square(6.0, 50.0), {"id": "DE-NW", "country": "DE"}),
+            (square(5.0, 50.0), {"id": "NL-LI", "country": "NL"}),
+        )
+    )
     (folder / "incidents.geojson").write_bytes(collection(incident(6.5, 50.5, "I-1")))
-    (folder / "resources.geojson").write_bytes(collection(
-        (point(6.9, 50.9), {"id": "R-1", "type": "boat", "quantity": 4})))
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n"
-                                           "DE,NL,*,20\n", encoding="utf-8")
+    (folder / "resources.geojson").write_bytes(
+        collection((point(6.9, 50.9), {"id": "R-1", "type": "boat", "quantity": 4}))
+    )
+    (folder / "agreements.csv").write_text(
+        "from,to,resource_types,border_delay_min\nDE,NL,*,20\n", encoding="utf-8"
+    )
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(folder))
     return folder
 
@@ -51,8 +61,7 @@ def shows_literally(body: str, text: str) -> bool:
 
 
 def test_a_display_name_shows_literally_in_signed_in_as(scenario: Path):
-    at = app_test(role="viewer", jurisdiction="DE-NW", username="vic",
-                  display_name=HOSTILE).run()
+    at = app_test(role="viewer", jurisdiction="DE-NW", username="vic", display_name=HOSTILE).run()
     assert not at.exception
     [caption] = [c.value for c in at.sidebar.caption if "Signed in as" in c.value]
     assert caption == literal(f"Signed in as {HOSTILE} (DE-NW viewer)")
@@ -90,8 +99,9 @@ def click(at, label: str):  # noqa: ANN001, ANN201 - an AppTest
 def test_a_feature_id_shows_literally_in_not_added(scenario: Path):
     # A planner of DE-NW adds an incident that lies in NL-LI: refused, naming its id.
     at = layers_page(role="planner", jurisdiction="DE-NW", username="pia")
-    at = upload(at, "mine.geojson", collection(incident(6.5, 50.5, "I-1"),
-                                               incident(5.5, 50.5, HOSTILE)))
+    at = upload(
+        at, "mine.geojson", collection(incident(6.5, 50.5, "I-1"), incident(5.5, 50.5, HOSTILE))
+    )
     assert not at.exception
     at = click(at, "Add to scenario")
     assert not at.exception
@@ -103,15 +113,14 @@ def test_a_feature_id_shows_literally_in_not_added(scenario: Path):
 def test_a_display_name_and_an_owner_show_literally_in_sharing_not_changed(scenario: Path):
     # Pia (DE-NW) stores the incidents, so the page offers her their sharing; an admin
     # moves her to NL-LI before she applies it: refused, naming her and the layer's owner.
-    at = layers_page(role="planner", jurisdiction="DE-NW", username="pia",
-                     display_name=HOSTILE)
-    at = upload(at, "mine.geojson", collection(incident(6.5, 50.5, "I-1"),
-                                               incident(6.2, 50.2, "I-2")))
+    at = layers_page(role="planner", jurisdiction="DE-NW", username="pia", display_name=HOSTILE)
+    at = upload(
+        at, "mine.geojson", collection(incident(6.5, 50.5, "I-1"), incident(6.2, 50.2, "I-2"))
+    )
     at = click(at, "Add to scenario")
     assert "Added" in at.success[-1].value
     store = open_store()
-    change_role(store, "pia", role="planner", jurisdiction="NL-LI",
-                actor=system_actor("test"))
+    change_role(store, "pia", role="planner", jurisdiction="NL-LI", actor=system_actor("test"))
     store.dispose()
     at.selectbox(key="layers.level.incidents").set_value("owner")
     at = click(at, "Apply to the incidents")

@@ -13,10 +13,10 @@ import pytest
 from signed import app_test
 from streamlit.testing.v1 import AppTest
 
+from builders import feature, point, square, write_collection
 from mutualaid.scenario import load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui.catalog import find_scenarios, scenario_fingerprint, scenario_roots
-from builders import feature, point, square, write_collection
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -25,27 +25,51 @@ XSS = '<img src=x onerror="window.top.__xss=1">'
 
 # --- a small scenario written in the test ----------------------------------------------
 
+
 def write_scenario(folder: Path, *, incidents: int = 2, name: str = "Erft flood") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    write_collection(folder / "jurisdictions.geojson", [
-        feature(square(6.0, 50.0), id="DE-NW", name="Nordrhein-Westfalen", country="DE"),
-        feature(square(5.0, 50.0), id="NL-LI", name="Limburg", country="NL", reserve=0.2),
-    ])
-    write_collection(folder / "incidents.geojson", [
-        feature(point(6.2 + 0.1 * i, 50.5), id=f"I-{i + 1}", name=name if i == 0 else f"flood {i}",
-                hazard="flood", severity=1 + i % 5, status="active",
-                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2})
-        for i in range(incidents)
-    ])
-    write_collection(folder / "resources.geojson", [
-        feature(point(6.9, 50.9), id="R-1", name="Boats, Koeln", type="boat", quantity=4),
-        feature(point(5.7, 50.8), id="R-2", name="Pumps, Maastricht", type="pump", quantity=3,
-                status="assigned"),
-        feature(point(5.6, 50.7), id="R-3", name="Ambulances", type="ambulance", quantity=2),
-    ])
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            feature(square(6.0, 50.0), id="DE-NW", name="Nordrhein-Westfalen", country="DE"),
+            feature(square(5.0, 50.0), id="NL-LI", name="Limburg", country="NL", reserve=0.2),
+        ],
+    )
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            feature(
+                point(6.2 + 0.1 * i, 50.5),
+                id=f"I-{i + 1}",
+                name=name if i == 0 else f"flood {i}",
+                hazard="flood",
+                severity=1 + i % 5,
+                status="active",
+                reported_at="2021-07-14T17:30:00Z",
+                needs={"boat": 2},
+            )
+            for i in range(incidents)
+        ],
+    )
+    write_collection(
+        folder / "resources.geojson",
+        [
+            feature(point(6.9, 50.9), id="R-1", name="Boats, Koeln", type="boat", quantity=4),
+            feature(
+                point(5.7, 50.8),
+                id="R-2",
+                name="Pumps, Maastricht",
+                type="pump",
+                quantity=3,
+                status="assigned",
+            ),
+            feature(point(5.6, 50.7), id="R-3", name="Ambulances", type="ambulance", quantity=2),
+        ],
+    )
     (folder / "agreements.csv").write_text(
         "from,to,resource_types,border_delay_min\nNL,DE,*,20\nDE,NL,boat;pump,30\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -66,6 +90,7 @@ def map_args(at: AppTest) -> dict:
 
 # --- main path ----------------------------------------------------------------------------
 
+
 def test_page_shows_counts_and_the_map_of_a_scenario(tmp_path, monkeypatch):
     write_scenario(tmp_path / "rhine-test", incidents=3)
     at = run_app(monkeypatch, tmp_path)
@@ -74,11 +99,16 @@ def test_page_shows_counts_and_the_map_of_a_scenario(tmp_path, monkeypatch):
     # Four boats for three incidents needing two each (severities 1, 2, 3): the plan
     # serves severities 3 and 2, so (3x2 + 2x2) / (3x2 + 2x2 + 1x2) = 83 % is met; the
     # three assigned pumps and the four boats sent are deployed.
-    assert metrics(at) == {"Jurisdictions": "2", "Countries": "2",
-                           "Incidents (active)": "3 (3)",
-                           "Resources (units available)": "3 (6)",
-                           "Active incidents": "3", "Units deployed": "7",
-                           "Need met": "83 %", "Cross-border units": "0"}
+    assert metrics(at) == {
+        "Jurisdictions": "2",
+        "Countries": "2",
+        "Incidents (active)": "3 (3)",
+        "Resources (units available)": "3 (6)",
+        "Active incidents": "3",
+        "Units deployed": "7",
+        "Need met": "83 %",
+        "Cross-border units": "0",
+    }
     assert not at.error
     args = map_args(at)
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
@@ -147,9 +177,12 @@ def test_without_the_setting_the_page_offers_the_samples_in_data(monkeypatch):
 
 def test_warnings_are_listed_above_the_map(tmp_path, monkeypatch):
     folder = write_scenario(tmp_path / "s")
-    write_collection(folder / "resources.geojson", [
-        feature(point(6.9, 50.9), id="R-1", name="Hovercraft", type="hovercraft", quantity=1),
-    ])
+    write_collection(
+        folder / "resources.geojson",
+        [
+            feature(point(6.9, 50.9), id="R-1", name="Hovercraft", type="hovercraft", quantity=1),
+        ],
+    )
     expected = load_scenario(folder)
     assert expected.ok and any(r.warnings for r in expected.reports)  # the premise
     at = run_app(monkeypatch, tmp_path)
@@ -164,24 +197,30 @@ def test_the_shared_files_problems_are_listed_to_an_admin_only(tmp_path, monkeyp
     """Issue 6: the problems of the shared files name their features and values, some
     shared with nobody; anyone but an admin reads the counts and whom to ask."""
     folder = write_scenario(tmp_path / "s")
-    write_collection(folder / "resources.geojson", [
-        feature(point(6.9, 50.9), id="R-1", name="Hovercraft", type="hovercraft", quantity=1),
-    ])
+    write_collection(
+        folder / "resources.geojson",
+        [
+            feature(point(6.9, 50.9), id="R-1", name="Hovercraft", type="hovercraft", quantity=1),
+        ],
+    )
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path))
     at = app_test(role="coordinator", jurisdiction="NL-LI", default_timeout=120).run()
     assert not at.exception
-    assert at.warning[0].value == ("The scenario was accepted with 1 warning(s); an admin "
-                                   "can list them.")
+    assert at.warning[0].value == (
+        "The scenario was accepted with 1 warning(s); an admin can list them."
+    )
     assert not any("severity" in df.value.columns for df in at.dataframe)
     assert "Hovercraft" not in str(at.warning[0].value)
 
 
 # --- error paths ----------------------------------------------------------------------
 
+
 def test_a_broken_scenario_lists_its_problems_and_draws_no_map(tmp_path, monkeypatch):
     folder = write_scenario(tmp_path / "broken")
-    (folder / "incidents.geojson").write_text('{"type": "FeatureCollection", "features": [',
-                                              encoding="utf-8")
+    (folder / "incidents.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+    )
     (folder / "agreements.csv").unlink()
     at = run_app(monkeypatch, tmp_path)
     assert not at.exception
@@ -195,10 +234,19 @@ def test_a_broken_scenario_lists_its_problems_and_draws_no_map(tmp_path, monkeyp
 
 def test_hostile_text_in_problems_is_shown_as_text_not_markup(tmp_path, monkeypatch):
     folder = write_scenario(tmp_path / "hostile")
-    write_collection(folder / "incidents.geojson", [
-        feature(point(6.5, 50.5), id=XSS, name=XSS, hazard=XSS, severity="![x](http://evil/)",
-                reported_at="2021-07-14T17:30:00Z"),
-    ])
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            feature(
+                point(6.5, 50.5),
+                id=XSS,
+                name=XSS,
+                hazard=XSS,
+                severity="![x](http://evil/)",
+                reported_at="2021-07-14T17:30:00Z",
+            ),
+        ],
+    )
     at = run_app(monkeypatch, tmp_path)
     assert not at.exception
     problems = at.dataframe[0].value
@@ -216,12 +264,15 @@ def test_no_scenario_folder_says_so(tmp_path, monkeypatch):
 
 # --- the catalog behind the page -----------------------------------------------------
 
+
 def test_scenario_roots_come_from_the_setting_or_default(tmp_path):
     default = tmp_path / "data"
     assert scenario_roots(default=default, environ={}) == [default]
     assert scenario_roots(default=default, environ={SCENARIO_DIRS_ENV: "  "}) == [default]
     assert scenario_roots(default=default, environ={SCENARIO_DIRS_ENV: "/a:/b"}) == [
-        Path("/a"), Path("/b")]
+        Path("/a"),
+        Path("/b"),
+    ]
 
 
 def test_find_scenarios_takes_folders_and_their_subfolders(tmp_path):
@@ -247,17 +298,42 @@ def test_fingerprint_changes_with_content_not_with_time(tmp_path):
 
 # --- the operations map: filters, headline figures, the session workspace ------------------
 
+
 def write_mixed_scenario(folder: Path) -> Path:
     """Two flood incidents and one storm, in two countries."""
     write_scenario(folder, incidents=2)
-    write_collection(folder / "incidents.geojson", [
-        feature(point(6.2, 50.5), id="I-1", name="Erft flood", hazard="flood", severity=3,
-                reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
-        feature(point(6.4, 50.5), id="I-2", name="Rur flood", hazard="flood", severity=2,
-                reported_at="2021-07-14T17:30:00Z", needs={"boat": 1}),
-        feature(point(5.5, 50.5), id="I-3", name="Storm Maas", hazard="storm", severity=4,
-                reported_at="2021-07-14T17:30:00Z", needs={"ambulance": 1}),
-    ])
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            feature(
+                point(6.2, 50.5),
+                id="I-1",
+                name="Erft flood",
+                hazard="flood",
+                severity=3,
+                reported_at="2021-07-14T17:30:00Z",
+                needs={"boat": 2},
+            ),
+            feature(
+                point(6.4, 50.5),
+                id="I-2",
+                name="Rur flood",
+                hazard="flood",
+                severity=2,
+                reported_at="2021-07-14T17:30:00Z",
+                needs={"boat": 1},
+            ),
+            feature(
+                point(5.5, 50.5),
+                id="I-3",
+                name="Storm Maas",
+                hazard="storm",
+                severity=4,
+                reported_at="2021-07-14T17:30:00Z",
+                needs={"ambulance": 1},
+            ),
+        ],
+    )
     return folder
 
 
@@ -303,14 +379,35 @@ def test_the_map_and_figures_show_layers_added_to_the_shared_scenario(tmp_path, 
 
     folder = write_mixed_scenario(tmp_path / "mixed")
     at = run_app(monkeypatch, tmp_path)
-    data = json.dumps({"type": "FeatureCollection", "features": [feature(
-        point(6.6, 50.6), id="I-9", name="Added wildfire", hazard="wildfire", severity=5,
-        reported_at="2021-07-15T08:00:00Z", needs={"boat": 1})]}).encode()
+    data = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                feature(
+                    point(6.6, 50.6),
+                    id="I-9",
+                    name="Added wildfire",
+                    hazard="wildfire",
+                    severity=5,
+                    reported_at="2021-07-15T08:00:00Z",
+                    needs={"boat": 1},
+                )
+            ],
+        }
+    ).encode()
     layer = load_layer("more.geojson", kind="incidents", data=data, filename="more.geojson")
     # a planner in another session adds the layer; this session sees it at its next rerun
     store = open_store()
-    save_layer(store, scenario_name="mixed", kind="incidents", frame=layer.frame, mode="merge",
-               source="more.geojson", format="geojson", actor=Actor("pia", "planner", "DE-NW"))
+    save_layer(
+        store,
+        scenario_name="mixed",
+        kind="incidents",
+        frame=layer.frame,
+        mode="merge",
+        source="more.geojson",
+        format="geojson",
+        actor=Actor("pia", "planner", "DE-NW"),
+    )
     store.dispose()
     first_key = map_args(at)["key"]
     at.run()

@@ -14,12 +14,12 @@ import json
 from pathlib import Path
 
 import pytest
-from builders import collection
-from meuse import incident, write_meuse
 from signed import app_test
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from builders import collection
+from meuse import incident, write_meuse
 from mutualaid.identity import Actor
 from mutualaid.layers import load_layer
 from mutualaid.maps import clicked_feature
@@ -34,7 +34,7 @@ from mutualaid.store.layers import (
 )
 from mutualaid.text import literal
 
-SECRET = "I-DE-SECRET"          # DE-NW's, owner only (its own sharing value)
+SECRET = "I-DE-SECRET"  # DE-NW's, owner only (its own sharing value)
 SECRET_NAME = "Secret dyke breach"
 PARTNERS_ONLY = "I-DE-PARTNER"  # DE-NW's, shared with partners (NL-LI; not BE-WLG)
 PIA = Actor("pia", "planner", "DE-NW")
@@ -45,18 +45,21 @@ def scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The Meuse scenario (tests/meuse.py): DE-NW and NL-LI are partners (DE -> NL);
     BE-WLG is a stranger to both."""
     folder = write_meuse(
-        tmp_path / "meuse", incident(6.5, "I-DE-1"), incident(5.5, "I-NL-1"),
+        tmp_path / "meuse",
+        incident(6.5, "I-DE-1"),
+        incident(5.5, "I-NL-1"),
         # the most severe: planned first whenever it is part of the plan
         incident(6.7, SECRET, severity=5, boats=9, name=SECRET_NAME, sharing="owner"),
-        incident(6.3, PARTNERS_ONLY, severity=4, name="Partner levee", sharing="partners"))
+        incident(6.3, PARTNERS_ONLY, severity=4, name="Partner levee", sharing="partners"),
+    )
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path))
     return folder
 
 
-def session(username: str, role: str, jurisdiction: str | None, page: str | None = None
-            ) -> AppTest:
-    at = app_test(role=role, jurisdiction=jurisdiction, username=username,
-                  default_timeout=180).run()
+def session(username: str, role: str, jurisdiction: str | None, page: str | None = None) -> AppTest:
+    at = app_test(
+        role=role, jurisdiction=jurisdiction, username=username, default_timeout=180
+    ).run()
     return at if page is None else at.switch_page(page).run()
 
 
@@ -89,8 +92,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
 
     def recording(self, path_or_data, mimetype, kind, filename=None):
         if isinstance(path_or_data, (bytes, str)) and filename is not None:
-            files.append(path_or_data if isinstance(path_or_data, bytes)
-                         else path_or_data.encode())
+            files.append(path_or_data if isinstance(path_or_data, bytes) else path_or_data.encode())
         return original(self, path_or_data, mimetype, kind, filename)
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
@@ -98,6 +100,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
 
 
 # --- Overview ----------------------------------------------------------------------------------
+
 
 def test_overview_hides_an_owner_only_incident_from_another_jurisdiction(scenario):
     nina = session("nina", "coordinator", "NL-LI")
@@ -129,8 +132,12 @@ def test_people_with_the_same_view_share_one_map_and_others_never(scenario):
     nils = session("nils", "coordinator", "NL-LI")
     assert _map_key(nina) == _map_key(nils)
     assert everything(nina) == everything(nils).replace("nils", "nina")
-    others = [session("bea", "coordinator", "BE-WLG"), session("vera", "viewer", "NL-LI"),
-              session("dora", "coordinator", "DE-NW"), session("root", "admin", None)]
+    others = [
+        session("bea", "coordinator", "BE-WLG"),
+        session("vera", "viewer", "NL-LI"),
+        session("dora", "coordinator", "DE-NW"),
+        session("root", "admin", None),
+    ]
     keys = {_map_key(at) for at in others}
     assert len(keys) == len(others) and _map_key(nina) not in keys
     assert SECRET not in everything(nils) and SECRET in everything(others[2])
@@ -138,36 +145,51 @@ def test_people_with_the_same_view_share_one_map_and_others_never(scenario):
 
 def test_widget_values_and_url_parameters_do_not_reveal_it(scenario):
     nina = session("nina", "coordinator", "NL-LI")
-    for name, value in (("jurisdictions", ["DE-NW"]), ("severities", [5]),
-                        ("hazards", ["flood"])):
+    for name, value in (("jurisdictions", ["DE-NW"]), ("severities", [5]), ("hazards", ["flood"])):
         nina.multiselect(key=f"overview.filter.{name}").set_value(value).run()
         assert not nina.exception
         assert SECRET not in everything(nina)
         nina.multiselect(key=f"overview.filter.{name}").set_value([]).run()
     nina.selectbox(key="overview.scenario").set_value(scenario).run()
     assert SECRET not in everything(nina)
-    for key, value in (("id", SECRET), ("layer", "incidents"), ("jurisdiction", "DE-NW"),
-                       ("sharing", "public"), ("user", "dora"), ("role", "admin"),
-                       ("view", "briefing")):
+    for key, value in (
+        ("id", SECRET),
+        ("layer", "incidents"),
+        ("jurisdiction", "DE-NW"),
+        ("sharing", "public"),
+        ("user", "dora"),
+        ("role", "admin"),
+        ("view", "briefing"),
+    ):
         nina.query_params[key] = value
     nina.run()
     assert not nina.exception and SECRET not in everything(nina)
     # a click (or a crafted map value) at the hidden incident finds no hidden feature
     stored = load_stored_scenario(open_store(), "meuse")
-    view = visible_scenario(stored.scenario, viewer=Actor("nina", "coordinator", "NL-LI"),
-                            layer_levels=stored.layer_levels)
-    click = {"last_object_clicked": {"lat": 50.5, "lng": 6.7},
-             "last_object_clicked_tooltip": SECRET}
-    selection = clicked_feature(click, jurisdictions=view.jurisdictions,
-                                incidents=view.incidents, resources=view.resources)
+    view = visible_scenario(
+        stored.scenario,
+        viewer=Actor("nina", "coordinator", "NL-LI"),
+        layer_levels=stored.layer_levels,
+    )
+    click = {
+        "last_object_clicked": {"lat": 50.5, "lng": 6.7},
+        "last_object_clicked_tooltip": SECRET,
+    }
+    selection = clicked_feature(
+        click, jurisdictions=view.jurisdictions, incidents=view.incidents, resources=view.resources
+    )
     assert selection is None or selection.id != SECRET
-    full = clicked_feature(click, jurisdictions=stored.scenario.jurisdictions,
-                           incidents=stored.scenario.incidents,
-                           resources=stored.scenario.resources)
+    full = clicked_feature(
+        click,
+        jurisdictions=stored.scenario.jurisdictions,
+        incidents=stored.scenario.incidents,
+        resources=stored.scenario.resources,
+    )
     assert full is not None and full.id == SECRET
 
 
 # --- Allocation and Briefing --------------------------------------------------------------------
+
 
 def test_allocation_tables_and_downloads_leave_it_out(scenario, downloads):
     nina = session("nina", "coordinator", "NL-LI", "pages/allocation.py")
@@ -192,14 +214,28 @@ def test_briefing_leaves_it_out(scenario, downloads):
 
 # --- sharing and revoking --------------------------------------------------------------------
 
+
 def add_shared_incident(level: str) -> None:
     store = open_store()
     jurisdictions = load_stored_scenario(store, "meuse").scenario.jurisdictions
-    layer = load_layer("u.geojson", kind="incidents", data=collection(
-        incident(6.2, "I-DE-NEW", name="Shared pumping station")), filename="u.geojson",
-        jurisdictions=jurisdictions)
-    save_layer(store, scenario_name="meuse", kind="incidents", frame=layer.frame, mode="merge",
-               source="u.geojson", format="geojson", actor=PIA, sharing=level)
+    layer = load_layer(
+        "u.geojson",
+        kind="incidents",
+        data=collection(incident(6.2, "I-DE-NEW", name="Shared pumping station")),
+        filename="u.geojson",
+        jurisdictions=jurisdictions,
+    )
+    save_layer(
+        store,
+        scenario_name="meuse",
+        kind="incidents",
+        frame=layer.frame,
+        mode="merge",
+        source="u.geojson",
+        format="geojson",
+        actor=PIA,
+        sharing=level,
+    )
 
 
 def test_a_partner_sees_a_share_until_the_owner_revokes_it(scenario):
@@ -210,8 +246,9 @@ def test_a_partner_sees_a_share_until_the_owner_revokes_it(scenario):
     assert metrics(nina)["Incidents (active)"] == "4 (4)"
     bea = session("bea", "coordinator", "BE-WLG")
     assert "Shared pumping station" not in everything(bea)
-    set_layer_sharing(open_store(), scenario_name="meuse", kind="incidents", sharing="owner",
-                      actor=PIA)
+    set_layer_sharing(
+        open_store(), scenario_name="meuse", kind="incidents", sharing="owner", actor=PIA
+    )
     nina.run()  # the next rerun
     assert not nina.exception
     assert "Shared pumping station" not in everything(nina)
@@ -226,8 +263,9 @@ def test_a_coordinator_cannot_share_or_add_another_jurisdictions_layer(scenario)
     store = open_store()
     nina = Actor("nina", "coordinator", "NL-LI")
     with pytest.raises(LayerDenied, match="stored by DE-NW"):
-        set_layer_sharing(store, scenario_name="meuse", kind="incidents", sharing="public",
-                          actor=nina)
+        set_layer_sharing(
+            store, scenario_name="meuse", kind="incidents", sharing="public", actor=nina
+        )
     with store.reading() as connection:
         [last] = audit.entries(connection, newest_first=True, limit=1)
     assert (last.action, last.actor) == ("access.denied", "nina")
@@ -235,26 +273,33 @@ def test_a_coordinator_cannot_share_or_add_another_jurisdictions_layer(scenario)
 
 # --- the Layers page ----------------------------------------------------------------------------
 
+
 def test_layers_page_shares_an_upload_and_its_owner_changes_the_level(scenario):
     pia = session("pia", "planner", "DE-NW", "pages/layers.py")
     assert not pia.exception
     table = next(df.value for df in pia.dataframe if "shared with" in df.value.columns)
     assert table.values.tolist() == [
         ["incidents", "1", "everyone", "(the shared files)", "system:first-use"],
-        ["resources", "1", "everyone", "(the shared files)", "system:first-use"]]
+        ["resources", "1", "everyone", "(the shared files)", "system:first-use"],
+    ]
     assert not [s for s in pia.selectbox if s.label.startswith("Share the ")]
     pia.selectbox(key="layers.kind").set_value("incidents").run()
     pia.file_uploader(key="layers.upload").set_value(
-        [("mine.geojson", collection(incident(6.2, "I-DE-NEW", name="Shared pumping station")),
-          "application/geo+json")]).run()
+        [
+            (
+                "mine.geojson",
+                collection(incident(6.2, "I-DE-NEW", name="Shared pumping station")),
+                "application/geo+json",
+            )
+        ]
+    ).run()
     [share] = [s for s in pia.selectbox if s.label == "Share with"]
     share.set_value("partners").run()
     [add] = [b for b in pia.button if b.label == "Add to scenario"]
     add.click().run()
     assert not pia.exception and not pia.error
     table = next(df.value for df in pia.dataframe if "shared with" in df.value.columns)
-    assert table.values.tolist()[0] == ["incidents", "2", "partner jurisdictions", "DE-NW",
-                                        "pia"]
+    assert table.values.tolist()[0] == ["incidents", "2", "partner jurisdictions", "DE-NW", "pia"]
     bea = session("bea", "coordinator", "BE-WLG")
     assert "Shared pumping station" not in everything(bea)
     # the owner widens it to everyone on the page
@@ -272,21 +317,36 @@ def test_layers_page_refuses_another_jurisdictions_incidents(scenario):
     pia = session("pia", "planner", "DE-NW", "pages/layers.py")
     pia.selectbox(key="layers.kind").set_value("incidents").run()
     pia.file_uploader(key="layers.upload").set_value(
-        [("nl.geojson", collection(incident(5.2, "I-7"), incident(5.3, "I-9")),
-          "application/geo+json")]).run()
+        [
+            (
+                "nl.geojson",
+                collection(incident(5.2, "I-7"), incident(5.3, "I-9")),
+                "application/geo+json",
+            )
+        ]
+    ).run()
     [add] = [b for b in pia.button if b.label == "Add to scenario"]
     add.click().run()
     assert not pia.exception
-    assert literal("pia (DE-NW planner) cannot add incidents I-7, I-9 of NL-LI: a planner adds "
-                   "layers for its own jurisdiction") in pia.error[0].value
+    assert (
+        literal(
+            "pia (DE-NW planner) cannot add incidents I-7, I-9 of NL-LI: a planner adds "
+            "layers for its own jurisdiction"
+        )
+        in pia.error[0].value
+    )
     table = next(df.value for df in pia.dataframe if "shared with" in df.value.columns)
     assert table["version"].tolist() == ["1", "1"]
 
 
 def log_sources(at: AppTest) -> list[str]:
     """The layer log's source column (the Layers page's table with a "source" column)."""
-    return [row for df in at.dataframe if "source" in df.value.columns
-            for row in df.value["source"].tolist()]
+    return [
+        row
+        for df in at.dataframe
+        if "source" in df.value.columns
+        for row in df.value["source"].tolist()
+    ]
 
 
 def test_layer_log_shows_only_versions_the_reader_may_know_of(scenario):
@@ -301,8 +361,9 @@ def test_layer_log_shows_only_versions_the_reader_may_know_of(scenario):
     assert "incidents.geojson" in log_sources(bert)  # the first, public version
     pia = session("pia", "planner", "DE-NW", "pages/layers.py")
     assert "u.geojson" in log_sources(pia)
-    set_layer_sharing(open_store(), scenario_name="meuse", kind="incidents",
-                      sharing="partners", actor=PIA)
+    set_layer_sharing(
+        open_store(), scenario_name="meuse", kind="incidents", sharing="partners", actor=PIA
+    )
     nina = session("nina", "planner", "NL-LI", "pages/layers.py")
     assert "u.geojson" in log_sources(nina)
     bert.run()
@@ -310,7 +371,8 @@ def test_layer_log_shows_only_versions_the_reader_may_know_of(scenario):
     # BE-WLG's planner adds its own incident on top of versions it cannot list
     bert.selectbox(key="layers.kind").set_value("incidents").run()
     bert.file_uploader(key="layers.upload").set_value(
-        [("be.geojson", collection(incident(4.5, "I-BE-1")), "application/geo+json")]).run()
+        [("be.geojson", collection(incident(4.5, "I-BE-1")), "application/geo+json")]
+    ).run()
     [add] = [b for b in bert.button if b.label == "Add to scenario"]
     add.click().run()
     assert not bert.exception and not bert.error

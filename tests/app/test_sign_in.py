@@ -26,7 +26,7 @@ from mutualaid.text import literal
 from mutualaid.ui.identity import FAILED_MESSAGE, FORM_KEY, SESSION_KEY, SIGNED_OUT_KEY
 
 PASSWORD = "correct horse battery"
-PAGE = '''
+PAGE = """
 import os
 
 import streamlit as st
@@ -41,7 +41,7 @@ try:
     st.markdown(f"signed in: {{actor.label}}")
 finally:
     store.dispose()
-'''
+"""
 
 
 @pytest.fixture
@@ -50,12 +50,20 @@ def store(tmp_path, monkeypatch):
     monkeypatch.setenv(DATABASE_URL_ENV, url)
     # after 5 failures the next try waits 10 minutes (the default's first delay is 2 s,
     # shorter than a slow machine's AppTest run)
-    monkeypatch.setitem(store_sign_in.POLICIES, "pair",
-                        store_sign_in.Policy(5, 15 * 60.0, base_s=600.0))
+    monkeypatch.setitem(
+        store_sign_in.POLICIES, "pair", store_sign_in.Policy(5, 15 * 60.0, base_s=600.0)
+    )
     opened = open_store(url)
     upgrade(opened)
-    add_account(opened, username="alice", role="coordinator", jurisdiction="DE-NW",
-                password=PASSWORD, display_name="Alice", actor=system_actor("test"))
+    add_account(
+        opened,
+        username="alice",
+        role="coordinator",
+        jurisdiction="DE-NW",
+        password=PASSWORD,
+        display_name="Alice",
+        actor=system_actor("test"),
+    )
     yield opened
     opened.dispose()
 
@@ -88,10 +96,13 @@ def test_signed_out_shows_the_form_only(store, tmp_path):
     assert shown_text(at) == [] and not at.error
 
 
-@pytest.mark.parametrize("username, password", [
-    ("alice", "wrong password!"), ("nobody", PASSWORD), ("alice", ""), ("", "")])
-def test_a_failed_sign_in_shows_one_generic_message_and_nothing_else(store, tmp_path,
-                                                                        username, password):
+@pytest.mark.parametrize(
+    "username, password",
+    [("alice", "wrong password!"), ("nobody", PASSWORD), ("alice", ""), ("", "")],
+)
+def test_a_failed_sign_in_shows_one_generic_message_and_nothing_else(
+    store, tmp_path, username, password
+):
     at = sign_in(page(tmp_path), username, password)
     assert [e.value for e in at.error] == [FAILED_MESSAGE]
     assert shown_text(at) == []
@@ -149,8 +160,9 @@ def test_repeated_failures_lock_the_username_for_a_while(store, tmp_path):
         assert [e.value for e in at.error] == [FAILED_MESSAGE]
     sign_in(at, "alice", PASSWORD)  # the right password, but too many failures
     assert len(at.error) == 1
-    assert at.error[0].value == ("Too many failed sign-ins for this username. "
-                                 "Try again in 10 minutes.")
+    assert at.error[0].value == (
+        "Too many failed sign-ins for this username. Try again in 10 minutes."
+    )
     assert shown_text(at) == []
     # an unknown username is throttled the same way: no hint that it does not exist
     for _ in range(5):
@@ -161,9 +173,12 @@ def test_repeated_failures_lock_the_username_for_a_while(store, tmp_path):
 
 def test_a_role_too_low_is_refused_clearly(store, tmp_path):
     at = sign_in(page(tmp_path, role="admin"), "alice", PASSWORD)
-    assert [e.value for e in at.error] == [literal(
-        "This page needs the admin role or a higher one; you are signed in as Alice "
-        "(DE-NW coordinator). Ask an admin if you need more access.")]
+    assert [e.value for e in at.error] == [
+        literal(
+            "This page needs the admin role or a higher one; you are signed in as Alice "
+            "(DE-NW coordinator). Ask an admin if you need more access."
+        )
+    ]
     assert shown_text(at) == []
 
 
@@ -175,11 +190,13 @@ def test_sign_out_shows_the_form_again(store, tmp_path):
 
 # --- server-side sessions (security issue 16, item 5) ----------------------------------
 
+
 def _session_row(store, at: AppTest | str):
     token = at if isinstance(at, str) else at.session_state[SESSION_KEY].token
     with store.reading() as connection:
-        return connection.execute(sa.select(sign_in_sessions).where(
-            sign_in_sessions.c.token_hash == token_hash(token))).one()
+        return connection.execute(
+            sa.select(sign_in_sessions).where(sign_in_sessions.c.token_hash == token_hash(token))
+        ).one()
 
 
 def test_a_password_change_ends_another_open_session_at_its_next_rerun(store, tmp_path):
@@ -192,7 +209,8 @@ def test_a_password_change_ends_another_open_session_at_its_next_rerun(store, tm
         at.run()
         assert form_shown(at) and shown_text(at) == []
         assert [w.value for w in at.warning] == [
-            "You were signed out: your password was changed. Sign in with the new one."]
+            "You were signed out: your password was changed. Sign in with the new one."
+        ]
     assert _session_row(store, token).end_reason == "password_changed"
     # the new password signs in again, and the sentence is gone
     at = sign_in(first, "alice", "a brand new passphrase")
@@ -204,9 +222,11 @@ def _age(store, at: AppTest, **columns) -> None:
     """Move the session's times back (the clock of the store, not a sleep)."""
     token = at.session_state[SESSION_KEY].token
     with store.transaction() as connection:
-        connection.execute(sign_in_sessions.update()
-                           .where(sign_in_sessions.c.token_hash == token_hash(token))
-                           .values(**columns))
+        connection.execute(
+            sign_in_sessions.update()
+            .where(sign_in_sessions.c.token_hash == token_hash(token))
+            .values(**columns)
+        )
 
 
 def test_an_idle_session_is_signed_out_and_told_why(store, tmp_path):
@@ -220,7 +240,8 @@ def test_an_idle_session_is_signed_out_and_told_why(store, tmp_path):
     at.run()
     assert form_shown(at) and shown_text(at) == []
     assert [w.value for w in at.warning] == [
-        "You were signed out after 2 hours without activity. Sign in again."]
+        "You were signed out after 2 hours without activity. Sign in again."
+    ]
 
 
 def test_a_session_older_than_the_absolute_timeout_is_signed_out(store, tmp_path):
@@ -230,7 +251,8 @@ def test_a_session_older_than_the_absolute_timeout_is_signed_out(store, tmp_path
     at.run()
     assert form_shown(at) and shown_text(at) == []
     assert [w.value for w in at.warning] == [
-        "You were signed out: a sign-in lasts at most 12 hours. Sign in again."]
+        "You were signed out: a sign-in lasts at most 12 hours. Sign in again."
+    ]
     assert _session_row(store, token).end_reason == "expired"
 
 
@@ -239,7 +261,8 @@ def test_sign_out_ends_the_session_in_the_store(store, tmp_path):
     token = at.session_state[SESSION_KEY].token
     at.sidebar.button[0].click().run()
     with store.reading() as connection:
-        row = connection.execute(sa.select(sign_in_sessions).where(
-            sign_in_sessions.c.token_hash == token_hash(token))).one()
+        row = connection.execute(
+            sa.select(sign_in_sessions).where(sign_in_sessions.c.token_hash == token_hash(token))
+        ).one()
     assert row.end_reason == "signed_out" and row.ended_at is not None
     assert len(at.warning) == 0  # signing out oneself needs no explanation

@@ -54,9 +54,14 @@ def _app(browsers: SignedInBrowsers) -> Starlette:
     async def metrics(request):  # noqa: ANN001, ANN202
         return PlainTextResponse("session_events_total 3")
 
-    return Starlette(routes=[Route("/", page), Route("/media/{file_id:path}", media),
-                             Route("/_stcore/metrics", metrics)],
-                     middleware=[Middleware(BrowserGuard, browsers=browsers)])
+    return Starlette(
+        routes=[
+            Route("/", page),
+            Route("/media/{file_id:path}", media),
+            Route("/_stcore/metrics", metrics),
+        ],
+        middleware=[Middleware(BrowserGuard, browsers=browsers)],
+    )
 
 
 @pytest.fixture
@@ -71,7 +76,8 @@ def test_a_page_load_gives_the_browser_an_id_in_a_strict_http_only_cookie(browse
     value = response.cookies[BROWSER_COOKIE]
     assert valid_browser_id(value)
     assert {"HttpOnly", "SameSite=Strict", "Path=/", "Secure"} <= {
-        part.strip() for part in header.split(";")}
+        part.strip() for part in header.split(";")
+    }
     # a browser that has one keeps it; other answers than pages carry none
     assert "set-cookie" not in client.get("/").headers
     assert "set-cookie" not in TestClient(_app(browsers)).get("/media/x").headers

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from signed import app_store, sign_in_session
 from streamlit.testing.v1 import AppTest
 
+import builders
+from builders import BOATS_AND_A_PUMP, incident
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import load_scenario
 from mutualaid.store import audit, workflow
@@ -20,8 +22,6 @@ from mutualaid.store.accounts import add_account
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.tables import offers, units
 from mutualaid.text import literal
-import builders
-from builders import BOATS_AND_A_PUMP, incident
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -29,17 +29,25 @@ PASSWORD = "correct horse battery staple"
 HOSTILE = "![x](http://evil.example/i.png)"
 #: name -> (role, jurisdiction). Two coordinators of the providing side, one of the
 #: requesting side, a viewer.
-ACCOUNTS = {"nora": ("coordinator", "NL-LI"), "nils": ("coordinator", "NL-LI"),
-            "dieter": ("coordinator", "DE-NW"), "vera": ("viewer", "DE-NW")}
+ACCOUNTS = {
+    "nora": ("coordinator", "NL-LI"),
+    "nils": ("coordinator", "NL-LI"),
+    "dieter": ("coordinator", "DE-NW"),
+    "vera": ("viewer", "DE-NW"),
+}
 
 
 def write_scenario(folder: Path) -> Path:
     """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border,
     two boats at home. One incident's id is hostile Markdown."""
-    return builders.write_scenario(folder, incidents=[
-        incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5}),
-        incident(6.4, 50.4, HOSTILE, severity=3, needs={"pump": 1}),
-    ], resources=BOATS_AND_A_PUMP)
+    return builders.write_scenario(
+        folder,
+        incidents=[
+            incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5}),
+            incident(6.4, 50.4, HOSTILE, severity=3, needs={"pump": 1}),
+        ],
+        resources=BOATS_AND_A_PUMP,
+    )
 
 
 @pytest.fixture
@@ -51,8 +59,14 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     admin = system_actor("test")
     save_scenario(opened, result.scenario, name="erft", sources={}, actor=admin)
     for username, (role, jurisdiction) in ACCOUNTS.items():
-        add_account(opened, username=username, role=role, jurisdiction=jurisdiction,
-                    password=PASSWORD, actor=admin)
+        add_account(
+            opened,
+            username=username,
+            role=role,
+            jurisdiction=jurisdiction,
+            password=PASSWORD,
+            actor=admin,
+        )
     yield opened
     opened.dispose()
 
@@ -69,8 +83,11 @@ def offered(store):
     workflow.create_request(store, "erft", actor=actor("dieter"))
     outcome = workflow.plan_offers(store, "erft", actor=actor("dieter"))
     with store.reading() as connection:
-        (offer_id,) = connection.execute(sa.select(offers.c.id).where(
-            offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI")).scalars()
+        (offer_id,) = connection.execute(
+            sa.select(offers.c.id).where(
+                offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
+            )
+        ).scalars()
     return offer_id
 
 
@@ -112,12 +129,22 @@ def committed(store) -> dict[str, int]:
 
 
 def markdown_texts(at: AppTest) -> list[str]:
-    elements = [*at.markdown, *at.caption, *at.success, *at.error, *at.warning, *at.info,
-                *at.title, *at.subheader, *at.expander]
+    elements = [
+        *at.markdown,
+        *at.caption,
+        *at.success,
+        *at.error,
+        *at.warning,
+        *at.info,
+        *at.title,
+        *at.subheader,
+        *at.expander,
+    ]
     return [str(getattr(e, "label", None) or e.value) for e in elements]
 
 
 # --- seeing the board -----------------------------------------------------------------------
+
 
 def test_signed_out_shows_only_the_sign_in_form(store, offered):
     at = open_board(None)
@@ -138,15 +165,26 @@ def test_a_viewer_sees_requests_and_offers_without_buttons(store, offered):
     assert f"Offer {offered}: NL-LI → DE-NW, 4 units, request 1 — proposed (version 1)" in texts
     summary = next(df.value for df in at.dataframe if "offers made" in df.value.columns)
     assert summary.to_dict("records") == [
-        {"jurisdiction": "DE-NW", "requests": "1 (1 open)",
-         "offers received": "2 proposed", "offers made": "1 proposed"},
-        {"jurisdiction": "NL-LI", "requests": "0 (0 open)", "offers received": "",
-         "offers made": "1 proposed"}]
+        {
+            "jurisdiction": "DE-NW",
+            "requests": "1 (1 open)",
+            "offers received": "2 proposed",
+            "offers made": "1 proposed",
+        },
+        {
+            "jurisdiction": "NL-LI",
+            "requests": "0 (0 open)",
+            "offers received": "",
+            "offers made": "1 proposed",
+        },
+    ]
     lines = [df.value for df in at.dataframe if "resource" in df.value.columns]
     nl = next(df for df in lines if "R-2" in list(df["resource"]))
     assert list(nl.columns) == ["resource", "incident", "type", "units", "minutes"]
     assert sorted(zip(nl["resource"], nl["incident"], nl["type"], nl["units"])) == [
-        ("R-2", "I-1", "boat", 3), ("R-3", HOSTILE, "pump", 1)]
+        ("R-2", "I-1", "boat", 3),
+        ("R-3", HOSTILE, "pump", 1),
+    ]
 
 
 def test_hostile_ids_stay_text(store, offered):
@@ -169,6 +207,7 @@ def test_the_provider_sees_commit_and_decline_the_requester_nothing_yet(store, o
 
 # --- acting -----------------------------------------------------------------------------------
 
+
 def test_commit_through_the_page(store, offered):
     at = open_board("nora")
     at.button(key=f"workflow.commit-{offered}").click().run()
@@ -187,14 +226,18 @@ def test_the_second_coordinator_is_told_who_got_there_first(store, offered):
     nils.button(key=f"workflow.commit-{offered}").click().run()
     assert not nils.exception
     row = offer_row(store, offered)
-    expected = (f"offer {offered} was already committed by nora (NL-LI) at "
-                f"{row.updated_at:%H:%M} UTC")
+    expected = (
+        f"offer {offered} was already committed by nora (NL-LI) at {row.updated_at:%H:%M} UTC"
+    )
     assert [e.value for e in nils.error] == [literal(expected)]
     assert len(nils.success) == 0
     summary = next(df.value for df in nils.dataframe if "offers made" in df.value.columns)
-    assert summary.iloc[0].to_dict() == {"jurisdiction": "NL-LI", "requests": "0 (0 open)",
-                                         "offers received": "",
-                                         "offers made": "1 committed"}
+    assert summary.iloc[0].to_dict() == {
+        "jurisdiction": "NL-LI",
+        "requests": "0 (0 open)",
+        "offers received": "",
+        "offers made": "1 committed",
+    }
     # Committed once, by the first, units counted once.
     assert (row.state, row.version, row.updated_by) == ("committed", 2, "nora")
     assert committed(store) == {"R-1": 0, "R-2": 3, "R-3": 1}
@@ -212,7 +255,8 @@ def test_a_stale_decline_after_a_commit_is_refused(store, offered):
     nils.button(key=f"workflow.decline-{offered}").click().run()
     assert nils.error[0].value == literal(
         f"offer {offered} was already committed by nora (NL-LI) at "
-        f"{offer_row(store, offered).updated_at:%H:%M} UTC")
+        f"{offer_row(store, offered).updated_at:%H:%M} UTC"
+    )
     assert offer_row(store, offered).state == "committed"
 
 
@@ -247,6 +291,7 @@ def test_the_requester_cannot_commit_for_the_provider(store, offered):
 
 # --- requesting and planning from the page --------------------------------------------------
 
+
 def test_a_coordinator_requests_assistance_and_computes_offers(store):
     at = open_board("dieter")
     assert not at.exception
@@ -270,13 +315,17 @@ def test_a_coordinator_requests_assistance_and_computes_offers(store):
 
 
 def test_a_provider_computing_offers_for_anothers_request_is_refused_and_supersedes_nothing(
-        store, offered):
+    store, offered
+):
     """Issue 16: only the requester's coordinator (or an admin) computes offers for a
     request; NL-LI, which provides for DE-NW's request but made none, is told why and
     DE-NW's proposed offers stand."""
+
     def states():
-        return {o.id: (o.state, o.version)
-                for o in workflow.board(store, "erft", viewer=actor("dieter")).offers}
+        return {
+            o.id: (o.state, o.version)
+            for o in workflow.board(store, "erft", viewer=actor("dieter")).offers
+        }
 
     before = states()
     at = open_board("nora")
@@ -285,7 +334,8 @@ def test_a_provider_computing_offers_for_anothers_request_is_refused_and_superse
     assert at.error[0].value == literal(
         "nora (NL-LI coordinator) cannot plan offers in scenario erft: NL-LI has no open "
         "request in it; offers for a request are computed by the requester's coordinator "
-        "or an admin")
+        "or an admin"
+    )
     assert states() == before and {s for s, _ in before.values()} == {"proposed"}
     with store.reading() as connection:
         (row,) = audit.entries(connection, actions=["access.denied"])
@@ -304,22 +354,29 @@ def test_a_refused_request_is_shown_as_the_workflow_says(store, offered):
     at = open_board("dieter")
     assert len(at.multiselect) == 0
     with pytest.raises(workflow.InvalidRequest, match="already requested in request 1"):
-        workflow.create_request(store, "erft", actor=actor("dieter"),
-                                lines=[("I-1", "boat", 5)])
+        workflow.create_request(store, "erft", actor=actor("dieter"), lines=[("I-1", "boat", 5)])
 
 
 def test_cancel_a_request_from_the_page(store, offered):
     at = open_board("dieter")
     at.button(key="workflow.cancel-request-1").click().run()
     assert at.success[0].value.startswith(literal("Request 1 cancelled by you"))
-    assert all(o.state == "superseded" for o in
-               workflow.board(store, "erft", viewer=actor("dieter")).offers)
+    assert all(
+        o.state == "superseded"
+        for o in workflow.board(store, "erft", viewer=actor("dieter")).offers
+    )
 
 
 def test_no_stored_scenario_is_a_note(tmp_path, monkeypatch):
     empty = app_store(tmp_path, monkeypatch, name="empty.sqlite")
-    add_account(empty, username="vera", role="viewer", jurisdiction="DE-NW",
-                password=PASSWORD, actor=system_actor("test"))
+    add_account(
+        empty,
+        username="vera",
+        role="viewer",
+        jurisdiction="DE-NW",
+        password=PASSWORD,
+        actor=system_actor("test"),
+    )
     at = open_board("vera")
     assert not at.exception
     assert at.info[0].value.startswith("No scenario is stored yet")

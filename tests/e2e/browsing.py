@@ -39,18 +39,22 @@ class OfflinePage:
     @property
     def left_the_machine(self) -> list[str]:
         """Blocked requests, and web sockets opened to another machine."""
-        return self.blocked + [u for u in self.websockets
-                               if urlsplit(u).hostname not in LOCAL_HOSTS]
+        return self.blocked + [
+            u for u in self.websockets if urlsplit(u).hostname not in LOCAL_HOSTS
+        ]
 
 
-def open_offline_page(browser, *, excused: Callable[[object], bool] = lambda request: False,  # noqa: ANN001 - a Browser
-                      timeout_ms: int = BROWSER_TIMEOUT_MS) -> OfflinePage:
+def open_offline_page(
+    browser,
+    *,
+    excused: Callable[[object], bool] = lambda request: False,  # noqa: ANN001 - a Browser
+    timeout_ms: int = BROWSER_TIMEOUT_MS,
+) -> OfflinePage:
     """A new context and page of *browser* whose requests to another machine are aborted
     and recorded in ``blocked`` (unless ``excused(request)``: still aborted, not counted);
     dialogs are dismissed and recorded, page errors and web sockets recorded. Close it
     with ``.context.close()``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                  service_workers="block")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
     context.set_default_timeout(timeout_ms)
     record = OfflinePage(page=None, context=context)
 

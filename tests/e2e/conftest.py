@@ -37,8 +37,14 @@ from mutualaid.settings import SCENARIO_DIRS_ENV, STATE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 #: Generous, for 2 shared cores: how long the app may take to answer its health check.
 STARTUP_TIMEOUT_S = 180
 
@@ -58,13 +64,16 @@ def _unavailable(reason: str) -> None:
 
 # --- the app ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def vendor_assets() -> Path:
     """The map's Leaflet files, installed from npm by ``make assets``."""
     stamp = ROOT / "static" / "vendor" / ".installed"
     if not stamp.is_file():
-        pytest.fail("the map's Leaflet files are not installed (static/vendor/.installed is "
-                    "missing): run `make assets` or `.venv/bin/python scripts/install_assets.py`")
+        pytest.fail(
+            "the map's Leaflet files are not installed (static/vendor/.installed is "
+            "missing): run `make assets` or `.venv/bin/python scripts/install_assets.py`"
+        )
     return stamp.parent
 
 
@@ -91,24 +100,30 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
             process.wait(timeout=0.25)
         except subprocess.TimeoutExpired:
             if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer {url}/_stcore/health; log: {log}\n"
-                            + log.read_text(errors="replace")[-4000:])
+                pytest.fail(
+                    f"the app did not answer {url}/_stcore/health; log: {log}\n"
+                    + log.read_text(errors="replace")[-4000:]
+                )
             continue
-        pytest.fail(f"the app exited with status {process.returncode}; log: {log}\n"
-                    + log.read_text(errors="replace")[-4000:])
+        pytest.fail(
+            f"the app exited with status {process.returncode}; log: {log}\n"
+            + log.read_text(errors="replace")[-4000:]
+        )
 
 
 @pytest.fixture(scope="session")
-def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
-              ) -> Iterator[Callable[..., str]]:
+def start_app(
+    vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., str]]:
     """``start_app(scenario_dirs=None, env=None) -> base URL``: the app offering those
     folders (None: the shipped samples in data/), with *env* added to its environment.
     Started once per distinct set of folders and environment."""
     running: dict[tuple, tuple[subprocess.Popen, str]] = {}
     logs = []
 
-    def start(*, scenario_dirs: Sequence[Path] | None = None,
-              env: dict[str, str] | None = None) -> str:
+    def start(
+        *, scenario_dirs: Sequence[Path] | None = None, env: dict[str, str] | None = None
+    ) -> str:
         folders = None if scenario_dirs is None else tuple(str(p) for p in scenario_dirs)
         extra = tuple(sorted((env or {}).items()))
         key = (folders, extra)
@@ -129,11 +144,28 @@ def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
         handle = log.open("wb")
         logs.append(handle)
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=environ, stdout=handle, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=environ,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
         running[key] = (process, url)
         _wait_until_healthy(process, url, log)
         return url
@@ -151,6 +183,7 @@ def start_app(vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 # --- the browser -----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -178,6 +211,7 @@ def offline_page(browser) -> Iterator[OfflinePage]:
 
 # --- a store of one's own, with accounts, and signing in --------------------------------
 
+
 def store_with_accounts(url: str, accounts: dict[str, tuple[str, ...]]) -> None:
     """Create the store *url* names (schema and all) with the accounts
     ``{username: (role, jurisdiction)}`` (or ``(role, jurisdiction, display_name)``)
@@ -192,9 +226,15 @@ def store_with_accounts(url: str, accounts: dict[str, tuple[str, ...]]) -> None:
         upgrade(store)
         for username, (role, jurisdiction, *name) in accounts.items():
             if get_account(store, username) is None:
-                add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                            display_name=name[0] if name else None, password=PASSWORD,
-                            actor=system_actor("e2e"))
+                add_account(
+                    store,
+                    username=username,
+                    role=role,
+                    jurisdiction=jurisdiction,
+                    display_name=name[0] if name else None,
+                    password=PASSWORD,
+                    actor=system_actor("e2e"),
+                )
     finally:
         store.dispose()
 

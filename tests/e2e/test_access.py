@@ -21,8 +21,19 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "rhine-flood-2021"
-ADDRESSES = ["", "/overview", "/allocation", "/workflow", "/layers", "/agreements",
-             "/briefing", "/audit", "/accounts", "/?view=briefing", "/no-such-page"]
+ADDRESSES = [
+    "",
+    "/overview",
+    "/allocation",
+    "/workflow",
+    "/layers",
+    "/agreements",
+    "/briefing",
+    "/audit",
+    "/accounts",
+    "/?view=briefing",
+    "/no-such-page",
+]
 
 
 def store_of(env: dict[str, str]):
@@ -57,8 +68,9 @@ def test_a_wrong_password_gets_nothing_either(start_app, offline_page):
     assert page.get_by_test_id("stMetric").count() == 0
 
 
-def test_a_viewer_typing_a_planners_address_is_refused_and_audited(start_app, offline_page,
-                                                                  own_store):
+def test_a_viewer_typing_a_planners_address_is_refused_and_audited(
+    start_app, offline_page, own_store
+):
     env = own_store(vic=("viewer", "DE-NW"))
     url = start_app(scenario_dirs=[SAMPLE], env=env)
     page = offline_page.page
@@ -79,8 +91,7 @@ def test_a_viewer_typing_a_planners_address_is_refused_and_audited(start_app, of
     assert [(d.actor, d.subject) for d in denied] == [("vic", "page Layers")]
 
 
-def test_a_disabled_account_loses_access_at_its_next_click(start_app, offline_page,
-                                                           own_store):
+def test_a_disabled_account_loses_access_at_its_next_click(start_app, offline_page, own_store):
     env = own_store(cora=("coordinator", "DE-NW"))
     url = start_app(scenario_dirs=[SAMPLE], env=env)
     page = offline_page.page
@@ -99,12 +110,24 @@ def test_a_disabled_account_loses_access_at_its_next_click(start_app, offline_pa
     expect(page.get_by_text("Unknown username or wrong password")).to_be_visible()
 
 
-ENDPOINTS = ["/", "/overview", "/audit?view=briefing", "/_stcore/health", "/_stcore/host-config",
-             "/app/static/", "/app/static/../data/rhine-flood-2021/incidents.geojson",
-             "/app/static/%2e%2e/data/rhine-flood-2021/incidents.geojson",
-             "/app/static/../../var/mutualaid.sqlite", "/media/", "/media/x.csv",
-             "//media/x.csv", "/component/", "/data/rhine-flood-2021/incidents.geojson",
-             "/_stcore/metrics", "/_stcore/metrics?families=session_events_total"]
+ENDPOINTS = [
+    "/",
+    "/overview",
+    "/audit?view=briefing",
+    "/_stcore/health",
+    "/_stcore/host-config",
+    "/app/static/",
+    "/app/static/../data/rhine-flood-2021/incidents.geojson",
+    "/app/static/%2e%2e/data/rhine-flood-2021/incidents.geojson",
+    "/app/static/../../var/mutualaid.sqlite",
+    "/media/",
+    "/media/x.csv",
+    "//media/x.csv",
+    "/component/",
+    "/data/rhine-flood-2021/incidents.geojson",
+    "/_stcore/metrics",
+    "/_stcore/metrics?families=session_events_total",
+]
 #: Streamlit's metrics name the app's functions and count its sessions: nobody gets them.
 METRICS = [p for p in ENDPOINTS if p.startswith("/_stcore/metrics")]
 
@@ -130,8 +153,9 @@ def test_no_http_endpoint_gives_an_unsigned_client_any_data(start_app):
         assert "DE-NW" not in text and "Erftstadt" not in text and "SQLite format" not in text, path
     # the static folder and the media store serve neither the store file nor the layers
     # (any other address answers with the app's empty page, checked above)
-    refused = [p for p in ENDPOINTS if p.startswith(("/app/static/..", "/app/static/%2e",
-                                                       "/media/"))]
+    refused = [
+        p for p in ENDPOINTS if p.startswith(("/app/static/..", "/app/static/%2e", "/media/"))
+    ]
     assert len(refused) == 5
     assert all(answered[p][0] >= 400 for p in refused), {p: answered[p][0] for p in refused}
     # no media without a signed-in browser (issue 16): refused before looking the file up
@@ -143,7 +167,8 @@ def test_no_http_endpoint_gives_an_unsigned_client_any_data(start_app):
 
 
 def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
-        start_app, offline_page, own_store, browser):
+    start_app, offline_page, own_store, browser
+):
     """Issue 6, through the pages: the admin disables Cora while Cora is on the
     workflow board in another browser; Cora's next click shows the sign-in form."""
     env = own_store(cora=("coordinator", "DE-NW"))
@@ -163,22 +188,23 @@ def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
         expect(page.get_by_text("Account cora disabled")).to_be_visible()
         page.screenshot(path=str(ROOT / "docs" / "screenshots" / "accounts.png"))
         # Cora's next click
-        cora.get_by_test_id("stSidebar").get_by_role("link", name="Overview",
-                                                      exact=True).click()
+        cora.get_by_test_id("stSidebar").get_by_role("link", name="Overview", exact=True).click()
         expect(cora.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
         # (waited for: the previous run's elements go when the new run ends)
         expect(cora.get_by_test_id("stMetric")).to_have_count(0)
         expect(cora.get_by_test_id("stSidebar").get_by_role("link")).to_have_count(0)
         # and the page says why (security issue 16: server-side sessions)
-        expect(cora.get_by_text("You were signed out: your account was disabled.")
-               ).to_be_visible()
+        expect(cora.get_by_text("You were signed out: your account was disabled.")).to_be_visible()
     finally:
         other.context.close()
     assert not other.left_the_machine and not other.errors
     store = store_of(env)
     with store.reading() as connection:
-        (change,) = [e for e in audit.entries(connection, actions=["account.changed"])
-                     if e.subject == "account cora"]
+        (change,) = [
+            e
+            for e in audit.entries(connection, actions=["account.changed"])
+            if e.subject == "account cora"
+        ]
     store.dispose()
     assert (change.actor, change.after["disabled"]) == ("e2e", True)
     assert not offline_page.errors
@@ -189,8 +215,9 @@ def _fetch(url: str, cookie: str | None = None) -> tuple[int, bytes]:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(url, headers={"Cookie": f"{BROWSER_COOKIE}={cookie}"}
-                                     if cookie else {})
+    request = urllib.request.Request(
+        url, headers={"Cookie": f"{BROWSER_COOKIE}={cookie}"} if cookie else {}
+    )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(request, timeout=30) as response:
@@ -228,8 +255,7 @@ def test_a_download_is_served_to_its_signed_in_browser_only(start_app, offline_p
     assert _fetch(media) == (403, b"")
     assert _fetch(media, "x" * 43) == (403, b"")
     # signed out: the old cookie gets nothing either
-    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out",
-                                                  exact=True).click()
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("button", name="Sign in", exact=True)).to_be_visible()
     assert _fetch(media, cookie["value"]) == (403, b"")
     # and the metrics are nobody's, signed in or not

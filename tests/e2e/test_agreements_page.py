@@ -17,10 +17,10 @@ import pytest
 from browsing import visit
 from playwright_api import Page, expect
 
+from builders import write_erft_boats
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import edit, edited_agreements, key_figures
 from mutualaid.scenario import load_scenario
-from builders import write_erft_boats
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +36,7 @@ AGREEMENTS = "from,to,resource_types,border_delay_min\nNL,DE,*,20\nNL-LI,DE-NW,p
 @pytest.fixture(scope="module")
 def scenario_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Boats in Limburg help a flood in North Rhine-Westphalia across the border."""
-    return write_erft_boats(tmp_path_factory.mktemp("agreements") / "erft",
-                            agreements=AGREEMENTS)
+    return write_erft_boats(tmp_path_factory.mktemp("agreements") / "erft", agreements=AGREEMENTS)
 
 
 def worst_response(folder: Path, agreements_csv: str) -> str:
@@ -50,8 +49,7 @@ def worst_response(folder: Path, agreements_csv: str) -> str:
 
 
 def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label) \
-        .get_by_test_id("stMetricValue")
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
 def go_to(page: Page, title: str) -> None:
@@ -77,8 +75,9 @@ def edit_last_column(page: Page, *, row: int, text: str) -> None:
     cell_editor.press("Enter")
 
 
-def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, scenario_dir,
-                                                     own_store):
+def test_an_edited_delay_changes_the_allocation_plan(
+    start_app, offline_page, scenario_dir, own_store
+):
     url = start_app(scenario_dirs=[scenario_dir], env=own_store(ada=("admin", None)))
     page = offline_page.page
     before = worst_response(scenario_dir, AGREEMENTS)
@@ -97,7 +96,8 @@ def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, sc
     apply.click()
     expect(page.get_by_text("Applied: 2 agreement row(s)")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("1 change(s) stored since its files were loaded")).to_be_visible(
-        timeout=WAIT_MS)
+        timeout=WAIT_MS
+    )
     page.mouse.move(5, 5)
     page.screenshot(path=str(SCREENSHOTS / "agreements.png"), full_page=True)
 
@@ -105,8 +105,11 @@ def test_an_edited_delay_changes_the_allocation_plan(start_app, offline_page, sc
     expect(metric(page, "Worst response")).to_have_text(after, timeout=WAIT_MS)
 
     go_to(page, "Layers")
-    expect(page.get_by_text("1 layer version(s) added; last: agreements version 2 from "
-                            "edited in the app by ada")).to_be_visible(timeout=WAIT_MS)
+    expect(
+        page.get_by_text(
+            "1 layer version(s) added; last: agreements version 2 from edited in the app by ada"
+        )
+    ).to_be_visible(timeout=WAIT_MS)
     page.screenshot(path=str(SCREENSHOTS / "layers.png"), full_page=True)
     assert not offline_page.errors and not offline_page.dialogs
 
@@ -117,9 +120,9 @@ def test_an_invalid_delay_is_listed_and_not_applied(start_app, offline_page, sce
     visit(page, f"{url}/agreements")
     expect(page.get_by_role("heading", name="Agreements")).to_be_visible(timeout=WAIT_MS)
     edit_last_column(page, row=1, text="-5")
-    expect(page.get_by_text("The edited agreements have 1 error(s)")).to_be_visible(
-        timeout=WAIT_MS)
+    expect(page.get_by_text("The edited agreements have 1 error(s)")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_role("button", name="Apply")).to_be_disabled(timeout=WAIT_MS)
     expect(page.get_by_text("0 change(s) stored since its files were loaded")).to_be_visible(
-        timeout=WAIT_MS)
+        timeout=WAIT_MS
+    )
     assert not offline_page.errors and not offline_page.dialogs

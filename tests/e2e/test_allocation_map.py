@@ -12,10 +12,10 @@ import pytest
 from browsing import hover_tooltip, visit
 from playwright_api import Frame, Page, expect
 
+from builders import square, write_collection
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import NATIONAL, edit, key_figures, with_crossings
 from mutualaid.scenario import load_scenario
-from builders import square, write_collection
 
 pytestmark = pytest.mark.e2e
 
@@ -65,7 +65,8 @@ def top_exporter() -> str:
 def wait_for_flows(page: Page, count: int) -> Frame:
     """The map's frame once it has drawn exactly *count* flow lines on its canvas
     (after a change the old map lingers for a moment)."""
-    page.wait_for_function("""([selector, count]) => {
+    page.wait_for_function(
+        """([selector, count]) => {
         const iframe = document.querySelector(selector);
         const win = iframe && iframe.contentWindow;
         const map = win && win.map;
@@ -78,15 +79,16 @@ def wait_for_flows(page: Page, count: int) -> Frame:
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         for (let i = 3; i < data.length; i += 4) { if (data[i]) return true; }
         return false;
-    }""", arg=[MAP_IFRAME, count])
+    }""",
+        arg=[MAP_IFRAME, count],
+    )
     frame = page.locator(MAP_IFRAME).element_handle().content_frame()
     assert frame is not None
     return frame
 
 
 def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id(
-        "stMetricValue")
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
 def hover_flow(page: Page, frame: Frame, spot: dict) -> str:
@@ -152,10 +154,12 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
     assert not any(f["dash"] for f in flows if f["crossing"] != NATIONAL_LABEL)
     assert len({f["color"] for f in national}) == 1
     assert {f["color"] for f in national}.isdisjoint(
-        {f["color"] for f in flows if f["crossing"] != NATIONAL_LABEL})
+        {f["color"] for f in flows if f["crossing"] != NATIONAL_LABEL}
+    )
     expect(frame.locator(".mutualaid-legend")).to_contain_text("across a national border")
     expect(frame.locator(".leaflet-control-layers-overlays label")).to_contain_text(
-        ["Flows across national borders", "Unmet need"])
+        ["Flows across national borders", "Unmet need"]
+    )
     assert frame.evaluate("() => L.version") == "1.9.4"
 
     # Its tooltip names the route and the agreement.
@@ -169,9 +173,11 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
 
     # The figures.
     expect(metric(page, "Units across national borders")).to_have_text(
-        str(figures.crossings[NATIONAL]))
+        str(figures.crossings[NATIONAL])
+    )
     expect(metric(page, "Units assigned / needed")).to_have_text(
-        f"{plan.summary['units_assigned']} / {plan.summary['units_needed']}")
+        f"{plan.summary['units_assigned']} / {plan.summary['units_needed']}"
+    )
 
     # Keep every unit of the biggest exporter at home.
     # The list of 101 jurisdictions is virtual: type to bring the one wanted into view.
@@ -179,7 +185,8 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
     page.keyboard.type(exporter)
     page.get_by_role("option", name=re.compile(rf"^{re.escape(exporter)}\b")).click()
     expect(page.get_by_role("combobox", name="Jurisdiction")).to_have_value(
-        re.compile(rf"^{re.escape(exporter)}\b"))
+        re.compile(rf"^{re.escape(exporter)}\b")
+    )
     reserve = page.get_by_role("spinbutton", name="Reserve kept at home (share 0 to 1)")
     expect(reserve).to_have_value(f"{scenario_reserve(scenario, exporter):.2f}")
     reserve.fill("1.00")
@@ -189,7 +196,8 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
     _, new_plan, new_figures = expected_plan({exporter: 1.0})
     assert new_figures.crossings[NATIONAL] < figures.crossings[NATIONAL]  # the premise
     expect(metric(page, "Units across national borders")).to_have_text(
-        str(new_figures.crossings[NATIONAL]))
+        str(new_figures.crossings[NATIONAL])
+    )
     frame = wait_for_flows(page, len(new_plan.assignments))
     routes = [f["route"] for f in frame.evaluate(DRAWN_FLOWS)]
     assert not [r for r in routes if r.startswith(f"{exporter} (")]  # nothing leaves it
@@ -220,21 +228,41 @@ BREAKOUT = "</script><script>window.top.__xss=4</script>"
 def write_hostile_scenario(folder: Path) -> Path:
     """Dutch boats for a German flood, every name and id a script-injection attempt."""
     folder.mkdir(parents=True)
-    write_collection(folder / "jurisdictions.geojson", [
-        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
-        ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
-    ])
-    write_collection(folder / "incidents.geojson", [
-        ({"id": SCRIPT, "name": IMG, "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 2, "pump": 1}},
-         {"type": "Point", "coordinates": [6.5, 50.5]}),
-    ])
-    write_collection(folder / "resources.geojson", [
-        ({"id": SVG, "name": IMG, "type": "boat", "quantity": 3},
-         {"type": "Point", "coordinates": [5.3, 50.2]}),
-    ])
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+            ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
+        ],
+    )
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            (
+                {
+                    "id": SCRIPT,
+                    "name": IMG,
+                    "hazard": "flood",
+                    "severity": 5,
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": {"boat": 2, "pump": 1},
+                },
+                {"type": "Point", "coordinates": [6.5, 50.5]},
+            ),
+        ],
+    )
+    write_collection(
+        folder / "resources.geojson",
+        [
+            (
+                {"id": SVG, "name": IMG, "type": "boat", "quantity": 3},
+                {"type": "Point", "coordinates": [5.3, 50.2]},
+            ),
+        ],
+    )
     (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,15\n", encoding="utf-8")
+        "from,to,resource_types,border_delay_min\nNL,DE,*,15\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -258,8 +286,9 @@ def test_hostile_names_stay_text_in_flow_tooltips(start_app, offline_page, tmp_p
     assert f"{IMG} ({SCRIPT})" in text  # the incident
     assert BREAKOUT in text  # the route names the jurisdiction id
 
-    flags = [f.evaluate("() => window.__xss === undefined ? null : window.__xss")
-             for f in page.frames]
+    flags = [
+        f.evaluate("() => window.__xss === undefined ? null : window.__xss") for f in page.frames
+    ]
     assert flags == [None] * len(page.frames)
     assert offline_page.dialogs == []
     for f in page.frames:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from browsing import PASSWORD, open_offline_page, sign_in
-from meuse import SECRET_IDS, store_secrets
 from playwright_api import expect
 
+from meuse import SECRET_IDS, store_secrets
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.engine import DATABASE_URL_ENV
@@ -37,7 +37,8 @@ def offer_states(url: str) -> dict[int, tuple[str, int]]:
 
 
 def test_a_stranger_computing_offers_reads_no_foreign_secret_in_the_audit_log(
-        start_app, browser, tmp_path: Path):
+    start_app, browser, tmp_path: Path
+):
     state = tmp_path / "state"
     state.mkdir()
     url_store = f"sqlite:///{state / STORE_FILE_NAME}"
@@ -49,8 +50,10 @@ def test_a_stranger_computing_offers_reads_no_foreign_secret_in_the_audit_log(
         store.dispose()
     before = offer_states(url_store)
     assert sorted(before) == sorted(i for ids in made.values() for i in ids)
-    url = start_app(scenario_dirs=[tmp_path / "meuse"], env={
-        STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"})
+    url = start_app(
+        scenario_dirs=[tmp_path / "meuse"],
+        env={STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"},
+    )
     bea = open_offline_page(browser)
     page = bea.page
     try:
@@ -60,8 +63,9 @@ def test_a_stranger_computing_offers_reads_no_foreign_secret_in_the_audit_log(
         page.locator("summary", has_text="Compute offers").click()
         page.get_by_role("button", name="Compute offers", exact=True).click()
         # the click's outcome (before the fix: "Plan 4 computed: 3 offer(s) made...")
-        outcome = page.locator('[data-testid="stAlertContentError"], '
-                               '[data-testid="stAlertContentSuccess"]')
+        outcome = page.locator(
+            '[data-testid="stAlertContentError"], [data-testid="stAlertContentSuccess"]'
+        )
         expect(outcome).to_be_visible()
         said = outcome.inner_text()
         after_click = offer_states(url_store)

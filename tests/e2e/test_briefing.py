@@ -53,13 +53,16 @@ def rhine_plan():
 
 def wait_for_drawn_map(page: Page, flows: int):
     """The st_folium frame once its map shows all *flows* lines and has painted."""
-    page.wait_for_function("""([selector, flows, drawn]) => {
+    page.wait_for_function(
+        """([selector, flows, drawn]) => {
         const iframe = document.querySelector(selector);
         const win = iframe && iframe.contentWindow;
         if (!win || !win.L) return false;
         const state = win.eval('(' + drawn + ')()');
         return !!state && state.flows === flows && state.painted;
-    }""", arg=[MAP_IFRAME, flows, DRAWN])
+    }""",
+        arg=[MAP_IFRAME, flows, DRAWN],
+    )
     frame = page.locator(MAP_IFRAME).element_handle().content_frame()
     assert frame is not None
     return frame
@@ -70,7 +73,8 @@ def updated_text(page: Page) -> str:
 
 
 def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
-        start_app, offline_page, browser, tmp_path):
+    start_app, offline_page, browser, tmp_path
+):
     plan, figures = rhine_plan()
     url = start_app(scenario_dirs=[RHINE], env={BRIEFING_REFRESH_ENV: "2"})
     page = offline_page.page
@@ -83,27 +87,36 @@ def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)
     expect(page.get_by_test_id("stExpandSidebarButton")).to_be_hidden()
     for label, value in figure_items(figures):
-        expect(page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id(
-            "stMetricValue")).to_have_text(value)
+        expect(
+            page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+        ).to_have_text(value)
 
     # The refresh: the time changes, the map's Leaflet container stays the same node
     # (not rebuilt) and keeps the zoom the viewer chose.
-    frame.evaluate("() => { document.querySelector('.leaflet-container').__briefingMark = 7; "
-                   "(window.map).setZoom(window.map.getZoom() + 1, {animate: false}); }")
+    frame.evaluate(
+        "() => { document.querySelector('.leaflet-container').__briefingMark = 7; "
+        "(window.map).setZoom(window.map.getZoom() + 1, {animate: false}); }"
+    )
     zoom = frame.evaluate("() => window.map.getZoom()")
     first = updated_text(page)
     for _ in range(2):  # two refreshes in a row
         before = updated_text(page)
-        page.wait_for_function("""([before]) => {
+        page.wait_for_function(
+            """([before]) => {
             const el = Array.from(document.querySelectorAll('[data-testid="stCaptionContainer"]'))
                 .find(e => e.innerText.includes('Updated at'));
             return !!el && el.innerText !== before;
-        }""", arg=[before])
+        }""",
+            arg=[before],
+        )
     assert updated_text(page) != first
-    mark = page.evaluate("""(selector) => {
+    mark = page.evaluate(
+        """(selector) => {
         const doc = document.querySelector(selector).contentDocument;
         return doc.querySelector('.leaflet-container').__briefingMark;
-    }""", MAP_IFRAME)
+    }""",
+        MAP_IFRAME,
+    )
     assert mark == 7
     assert frame.evaluate("() => window.map.getZoom()") == zoom
 
@@ -120,8 +133,7 @@ def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
     download.value.save_as(saved)
     assert saved.suffix == ".html" and saved.stat().st_size > 100_000
 
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                  service_workers="block")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
     attempted: list[str] = []
 
     def route(route) -> None:
@@ -145,7 +157,8 @@ def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
             return !!state && state.flows === {len(plan.assignments)} && state.painted;
         }}""")
         expect(disk.locator(".mab-figures")).to_contain_text(
-            f"{figures.units_assigned} / {figures.units_needed}")
+            f"{figures.units_assigned} / {figures.units_needed}"
+        )
         rows = disk.locator(".mab-unmet tbody tr")
         expect(rows).to_have_count(min(len(figures.unmet), BRIEFING_TOP_UNMET))
         assert disk.evaluate("() => L.version") == "1.9.4"

@@ -19,8 +19,8 @@ import pytest
 from browsing import hover_tooltip, open_offline_page, visit
 from playwright_api import Frame, Page, expect
 
-from mutualaid.settings import READ_TIMEOUT_ENV
 from builders import collection, feature, point, write_one_flood
+from mutualaid.settings import READ_TIMEOUT_ENV
 
 pytestmark = pytest.mark.e2e
 
@@ -38,13 +38,26 @@ IMG = '<img src=x onerror="window.top.__xss=1">'
 
 
 def incidents(*, severity: object = 4, hazard_column: str = "hazard") -> bytes:
-    return collection([
-        feature(point(5.5, 50.5), id="I-2", sev=severity, **{hazard_column: "flood"},
+    return collection(
+        [
+            feature(
+                point(5.5, 50.5),
+                id="I-2",
+                sev=severity,
+                **{hazard_column: "flood"},
                 **{MARKDOWN: IMG},
-                reported_at="2021-07-15T08:00:00Z", need_boat=1),
-        feature(point(6.2, 50.2), id="I-3", sev=2, **{hazard_column: "storm"},
-                reported_at="2021-07-15T09:00:00Z"),
-    ])
+                reported_at="2021-07-15T08:00:00Z",
+                need_boat=1,
+            ),
+            feature(
+                point(6.2, 50.2),
+                id="I-3",
+                sev=2,
+                **{hazard_column: "storm"},
+                reported_at="2021-07-15T09:00:00Z",
+            ),
+        ]
+    )
 
 
 def open_layers(page: Page, url: str, *, username: str = "e2e") -> None:
@@ -69,12 +82,12 @@ def choose(page: Page, label: str, option: str) -> None:
 
 def send(page: Page, name: str, data: bytes) -> None:
     page.locator("input[type=file]").set_input_files(
-        {"name": name, "mimeType": "application/geo+json", "buffer": data})
+        {"name": name, "mimeType": "application/geo+json", "buffer": data}
+    )
 
 
 def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label) \
-        .get_by_test_id("stMetricValue")
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
 def log_line(page: Page):
@@ -90,14 +103,17 @@ def go_to(page: Page, title: str) -> None:
 def map_with_incidents(page: Page, count: int) -> Frame:
     """The Overview map's frame once Leaflet has drawn exactly *count* incidents (the
     map of the page before may linger for a moment)."""
-    page.wait_for_function("""([selector, count]) => {
+    page.wait_for_function(
+        """([selector, count]) => {
         const iframe = document.querySelector(selector);
         const map = iframe && iframe.contentWindow && iframe.contentWindow.map;
         if (!map || !map._loaded) return false;
         let n = 0;
         map.eachLayer(l => { if (l.feature && 'hazard' in l.feature.properties) n++; });
         return n === count;
-    }""", arg=[MAP_IFRAME, count])
+    }""",
+        arg=[MAP_IFRAME, count],
+    )
     iframe = page.locator(MAP_IFRAME)
     iframe.scroll_into_view_if_needed()  # the mouse only reaches what is in view
     frame = iframe.element_handle().content_frame()
@@ -128,10 +144,10 @@ def assert_nothing_ran(page: Page) -> None:
         assert frame.locator("img[src*='203.0.113.9']").count() == 0, frame.url
 
 
-def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offline_page,
-                                                                 scenario_dir, own_store):
-    url = start_app(scenario_dirs=[scenario_dir],
-                    env=own_store(ada=("admin", None)))
+def test_map_a_field_and_add_incidents_then_see_them_on_the_map(
+    start_app, offline_page, scenario_dir, own_store
+):
+    url = start_app(scenario_dirs=[scenario_dir], env=own_store(ada=("admin", None)))
     page = offline_page.page
     visit(page, url, username="ada")  # the Overview first, in the session that will upload
     expect(page.get_by_role("heading", name="Overview")).to_be_visible()
@@ -154,7 +170,8 @@ def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offli
     expect(metric(page, "Incidents")).to_have_text("3 (3)")
     expect(log_line(page)).to_have_text(
         "1 layer version(s) added; last: incidents version 2 from new.geojson by ada "
-        "(3 features, merge)")  # the stored version holds the whole merged layer
+        "(3 features, merge)"
+    )  # the stored version holds the whole merged layer
     assert page.evaluate("() => window.__xss") is None
 
     # The same session's Overview map now draws the two uploaded incidents as well.
@@ -178,8 +195,7 @@ def test_map_a_field_and_add_incidents_then_see_them_on_the_map(start_app, offli
 
 
 def test_rejected_file_then_fixed_file(start_app, offline_page, scenario_dir, own_store):
-    url = start_app(scenario_dirs=[scenario_dir],
-                    env=own_store(ada=("admin", None)))
+    url = start_app(scenario_dirs=[scenario_dir], env=own_store(ada=("admin", None)))
     page = offline_page.page
     open_layers(page, url, username="ada")
     send(page, "bad.geojson", incidents(severity="=extreme"))
@@ -247,10 +263,15 @@ def keep_working_until(other: Page, url: str, done, *, limit_s: float) -> tuple[
 
 
 def test_recursive_view_geopackage_upload_is_refused_while_another_browser_keeps_working(
-        start_app, browser, offline_page, scenario_dir, own_store, recursive_view_geopackage):
-    url = start_app(scenario_dirs=[scenario_dir],
-                    env={**own_store(ada=("admin", None), bea=("admin", None)),
-                         READ_TIMEOUT_ENV: str(READ_LIMIT_S)})
+    start_app, browser, offline_page, scenario_dir, own_store, recursive_view_geopackage
+):
+    url = start_app(
+        scenario_dirs=[scenario_dir],
+        env={
+            **own_store(ada=("admin", None), bea=("admin", None)),
+            READ_TIMEOUT_ENV: str(READ_LIMIT_S),
+        },
+    )
     uploader = offline_page.page
     open_layers(uploader, url, username="ada")
     second = open_offline_page(browser)
@@ -263,16 +284,18 @@ def test_recursive_view_geopackage_upload_is_refused_while_another_browser_keeps
 
         data = recursive_view_geopackage().read_bytes()  # no LIMIT: a read never ends
         uploader.locator("input[type=file]").set_input_files(
-            {"name": "hostile.gpkg", "mimeType": "application/geopackage+sqlite3",
-             "buffer": data})
+            {"name": "hostile.gpkg", "mimeType": "application/geopackage+sqlite3", "buffer": data}
+        )
         rejected = uploader.get_by_text("Rejected: 1 error(s)")
         answers, refused_after = keep_working_until(
-            other, url, lambda: rejected.is_visible(), limit_s=READ_LIMIT_S + 60)
+            other, url, lambda: rejected.is_visible(), limit_s=READ_LIMIT_S + 60
+        )
 
-        print(f"refused after {refused_after:.2f} s; {len(answers)} answers of the second "
-              f"browser, the slowest {max(seconds for _what, seconds in answers):.2f} s")
-        slow = [(what, round(seconds, 2)) for what, seconds in answers
-                if seconds > ANSWER_LIMIT_S]
+        print(
+            f"refused after {refused_after:.2f} s; {len(answers)} answers of the second "
+            f"browser, the slowest {max(seconds for _what, seconds in answers):.2f} s"
+        )
+        slow = [(what, round(seconds, 2)) for what, seconds in answers if seconds > ANSWER_LIMIT_S]
         assert not slow, f"the second browser waited too long: {slow} of {answers}"
         # Checked between the second browser's answers, so up to two answers late.
         assert refused_after <= READ_LIMIT_S + 2 * ANSWER_LIMIT_S, (refused_after, answers)
@@ -280,8 +303,9 @@ def test_recursive_view_geopackage_upload_is_refused_while_another_browser_keeps
             uploader.get_by_role("button", name="Download report (CSV)").click()
         rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
         [row] = [r for r in rows if r["severity"] == "error"]
-        assert row["message"].startswith("the GeoPackage layer 'incidents' is a view (a stored "
-                                         "query), not a table of features")
+        assert row["message"].startswith(
+            "the GeoPackage layer 'incidents' is a view (a stored query), not a table of features"
+        )
         expect(uploader.get_by_role("button", name="Add to scenario")).to_be_disabled()
         assert not offline_page.errors and not second.errors
         assert not second.left_the_machine

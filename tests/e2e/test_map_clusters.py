@@ -45,10 +45,16 @@ def write_big_scenario(folder: Path) -> int:
         for feature in source["features"]:
             props = dict(feature["properties"], id=f"{feature['properties']['id']}-{copy}")
             lon, lat = feature["geometry"]["coordinates"]
-            features.append({"type": "Feature", "properties": props, "geometry": {
-                "type": "Point", "coordinates": [lon + 0.0002 * copy, lat]}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": props,
+                    "geometry": {"type": "Point", "coordinates": [lon + 0.0002 * copy, lat]},
+                }
+            )
     (folder / "resources.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     return len(features)
 
 
@@ -62,7 +68,8 @@ def wait_for_map(page: Page) -> Frame:
 
 
 def test_many_resources_are_clustered_and_zooming_in_shows_points(
-        start_app, offline_page, tmp_path):
+    start_app, offline_page, tmp_path
+):
     count = write_big_scenario(tmp_path / "scenarios" / "big-rhine")
     assert count > style.CLUSTER_MIN_POINTS
     url = start_app(scenario_dirs=[tmp_path / "scenarios"])
@@ -81,10 +88,10 @@ def test_many_resources_are_clustered_and_zooming_in_shows_points(
     assert held == count
     assert frame.evaluate(SHOWN_RESOURCES) < count / 2
     scripts = frame.evaluate("() => Array.from(document.scripts, s => s.src).filter(Boolean)")
-    assert (f"{url}/app/static/vendor/leaflet.markercluster/leaflet.markercluster.js"
-            in scripts)
-    styles = frame.evaluate("() => Array.from(document.querySelectorAll('link[rel=stylesheet]'),"
-                            " l => l.href)")
+    assert f"{url}/app/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in scripts
+    styles = frame.evaluate(
+        "() => Array.from(document.querySelectorAll('link[rel=stylesheet]'), l => l.href)"
+    )
     assert f"{url}/app/static/vendor/leaflet.markercluster/MarkerCluster.css" in styles
     assert f"{url}/app/static/vendor/leaflet.markercluster/MarkerCluster.Default.css" in styles
 
@@ -96,8 +103,10 @@ def test_many_resources_are_clustered_and_zooming_in_shows_points(
     # Zoomed in on the first resource, clustering is off: points only.
     first = json.loads((RHINE / "resources.geojson").read_text(encoding="utf-8"))["features"][0]
     lon, lat = first["geometry"]["coordinates"]
-    frame.evaluate(f"() => {{ window.map.setView([{lat}, {lon}], {style.CLUSTER_UNTIL_ZOOM},"
-                   f" {{animate: false}}); }}")
+    frame.evaluate(
+        f"() => {{ window.map.setView([{lat}, {lon}], {style.CLUSTER_UNTIL_ZOOM},"
+        f" {{animate: false}}); }}"
+    )
     frame.wait_for_function("() => !document.querySelector('.marker-cluster')")
     frame.wait_for_function(f"() => ({SHOWN_RESOURCES})() > 0")
     shown = frame.evaluate(SHOWN_RESOURCES)

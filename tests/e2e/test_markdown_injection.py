@@ -21,14 +21,16 @@ HOSTILE = f"![t]({IMAGE})"
 
 
 def test_a_display_name_written_as_an_image_stays_text_and_loads_nothing(
-        start_app, offline_page, own_store):
+    start_app, offline_page, own_store
+):
     env = own_store(vic=("viewer", "DE-NW", HOSTILE))
     url = start_app(scenario_dirs=[SAMPLE], env=env)
     page = offline_page.page
     visit(page, url, username="vic")
     sidebar = page.get_by_test_id("stSidebar")
-    expect(sidebar.get_by_text(f"Signed in as {HOSTILE} (DE-NW viewer)",
-                               exact=True)).to_be_visible()
+    expect(
+        sidebar.get_by_text(f"Signed in as {HOSTILE} (DE-NW viewer)", exact=True)
+    ).to_be_visible()
     # a page above the viewer's role: refused, naming the person as text
     visit(page, f"{url}/accounts", username="vic")
     expect(page.get_by_text("This page needs the admin role")).to_be_visible()

@@ -37,13 +37,16 @@ from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import disable_account, get_account, list_accounts
 
-for _module, _package in (("oidc_provider_mock", "oidc-provider-mock"),
-                          ("authlib", "streamlit[auth]")):
+for _module, _package in (
+    ("oidc_provider_mock", "oidc-provider-mock"),
+    ("authlib", "streamlit[auth]"),
+):
     if importlib.util.find_spec(_module) is None:
         if os.environ.get("CI") == "true":
             raise ImportError(f"{_package} is required on CI (pip install -e '.[test]')")
-        pytest.skip(f"{_package} is not installed (pip install -e '.[test]')",
-                    allow_module_level=True)
+        pytest.skip(
+            f"{_package} is not installed (pip install -e '.[test]')", allow_module_level=True
+        )
 
 pytestmark = pytest.mark.e2e
 
@@ -84,9 +87,12 @@ class Provider:
 
     def set_user(self, sub: str, **claims: object) -> None:
         """Give the user *sub* these claims (the provider's own API)."""
-        request = urllib.request.Request(f"{self.url}/users/{sub}", method="PUT",
-                                         data=json.dumps(claims).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}/users/{sub}",
+            method="PUT",
+            data=json.dumps(claims).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         with _OPENER.open(request, timeout=30) as response:
             assert response.status == 204, response.status
 
@@ -98,8 +104,18 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
     log = tmp_path_factory.mktemp("oidc") / "provider.log"
     with log.open("wb") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "oidc_provider_mock", "--port", str(port),
-             "--host", "127.0.0.1"], stdout=handle, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "oidc_provider_mock",
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+            ],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + PROVIDER_STARTUP_S
             while not _answers(f"{url}/.well-known/openid-configuration"):
@@ -107,11 +123,15 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
                     process.wait(timeout=0.25)  # notices at once if it died
                 except subprocess.TimeoutExpired:
                     if time.monotonic() > deadline:
-                        pytest.fail(f"the OIDC provider did not start; log:\n"
-                                    f"{log.read_text(errors='replace')[-3000:]}")
+                        pytest.fail(
+                            f"the OIDC provider did not start; log:\n"
+                            f"{log.read_text(errors='replace')[-3000:]}"
+                        )
                     continue
-                pytest.fail(f"the OIDC provider exited with {process.returncode}; log:\n"
-                            f"{log.read_text(errors='replace')[-3000:]}")
+                pytest.fail(
+                    f"the OIDC provider exited with {process.returncode}; log:\n"
+                    f"{log.read_text(errors='replace')[-3000:]}"
+                )
             yield Provider(url)
         finally:
             process.terminate()
@@ -126,12 +146,14 @@ def write_secrets(path: Path, provider: Provider, **mapping: str) -> Path:
     """A secrets file for one app server: Streamlit's ``[auth]`` naming *provider*, and
     the app's claim mapping when *mapping* is given. ``{port}`` in the redirect URI is
     Streamlit's own placeholder for the server's port."""
-    lines = ["[auth]",
-             'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"',
-             f'cookie_secret = "{secrets.token_urlsafe(32)}"',
-             'client_id = "any"',
-             'client_secret = "any"',
-             f'server_metadata_url = "{provider.metadata_url}"']
+    lines = [
+        "[auth]",
+        'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"',
+        f'cookie_secret = "{secrets.token_urlsafe(32)}"',
+        'client_id = "any"',
+        'client_secret = "any"',
+        f'server_metadata_url = "{provider.metadata_url}"',
+    ]
     if mapping:
         lines.append("[mutualaid.oidc]")
         lines += [f'{key} = "{value}"' for key, value in mapping.items()]
@@ -140,8 +162,9 @@ def write_secrets(path: Path, provider: Provider, **mapping: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def oidc_app(start_app, provider: Provider, tmp_path_factory: pytest.TempPathFactory
-             ) -> tuple[str, str]:
+def oidc_app(
+    start_app, provider: Provider, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, str]:
     """(app URL, store URL): the app with OIDC configured and an empty store of its own."""
     from mutualaid.store.migrate import upgrade
 
@@ -155,8 +178,9 @@ def oidc_app(start_app, provider: Provider, tmp_path_factory: pytest.TempPathFac
         upgrade(store)
     finally:
         store.dispose()
-    url = start_app(env={STATE_DIR_ENV: str(state), FIRST_RUN_ENV: "0",
-                         SECRETS_FILES_ENV: str(secrets_file)})
+    url = start_app(
+        env={STATE_DIR_ENV: str(state), FIRST_RUN_ENV: "0", SECRETS_FILES_ENV: str(secrets_file)}
+    )
     return url, store_url
 
 
@@ -168,8 +192,7 @@ class Person:
 
     def __init__(self, browser, provider: Provider) -> None:
         self.provider = provider
-        self.record = open_offline_page(browser, excused=self._from_provider,
-                                        timeout_ms=WAIT_MS)
+        self.record = open_offline_page(browser, excused=self._from_provider, timeout_ms=WAIT_MS)
         self.page: Page = self.record.page
         self.context = self.record.context
         self.blocked, self.errors = self.record.blocked, self.record.errors
@@ -194,8 +217,9 @@ def person(browser, provider: Provider) -> Iterator[Callable[[], Person]]:
     yield make
     for one in made:
         one.context.close()
-    assert not [url for one in made for url in one.blocked], \
+    assert not [url for one in made for url in one.blocked], (
         "the app's pages tried to leave the machine"
+    )
     assert not [error for one in made for error in one.errors], "errors in the page"
 
 
@@ -224,13 +248,15 @@ def sidebar(page: Page):
 
 
 def test_a_coordinator_signs_in_through_the_provider_with_the_claims_role(
-        oidc_app, provider, person):
+    oidc_app, provider, person
+):
     url, store_url = oidc_app
     provider.set_user("alice", name="Alice", jurisdiction="BE-WLG", role="coordinator")
     page = person().page
     sign_in_at_provider(page, url, provider, "alice")
-    expect(sidebar(page).get_by_text("Signed in as Alice (BE-WLG coordinator)",
-                                     exact=True)).to_be_visible()
+    expect(
+        sidebar(page).get_by_text("Signed in as Alice (BE-WLG coordinator)", exact=True)
+    ).to_be_visible()
     # The workflow page now opens without the sign-in.
     sidebar(page).get_by_text("Workflow", exact=True).click()
     expect(page.get_by_role("heading", name="Workflow")).to_be_visible()
@@ -238,26 +264,32 @@ def test_a_coordinator_signs_in_through_the_provider_with_the_claims_role(
     expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
 
     account = with_store(store_url, lambda store: get_account(store, "oidc:alice"))
-    assert (account.role, account.jurisdiction, account.display_name, account.has_password,
-            account.created_by) == ("coordinator", "BE-WLG", "Alice", False, "system:oidc")
+    assert (
+        account.role,
+        account.jurisdiction,
+        account.display_name,
+        account.has_password,
+        account.created_by,
+    ) == ("coordinator", "BE-WLG", "Alice", False, "system:oidc")
 
 
-def test_changed_claims_change_the_account_at_the_next_sign_in(
-        oidc_app, provider, person):
+def test_changed_claims_change_the_account_at_the_next_sign_in(oidc_app, provider, person):
     url, store_url = oidc_app
     provider.set_user("bert", name="Bert", jurisdiction="BE-WLG", role="viewer")
     for expected in ("Bert (BE-WLG viewer)", "Bert (BE-VLG planner)"):
         # a new browser each time: the same person signing in again another day
         page = person().page
         sign_in_at_provider(page, url, provider, "bert")
-        expect(sidebar(page).get_by_text(f"Signed in as {expected}",
-                                         exact=True)).to_be_visible()
+        expect(sidebar(page).get_by_text(f"Signed in as {expected}", exact=True)).to_be_visible()
         provider.set_user("bert", name="Bert", jurisdiction="BE-VLG", role="planner")
 
     def changes(store):
         with store.reading() as connection:
-            return [e for e in audit.entries(connection, actions=["account.changed"])
-                    if e.subject == "account oidc:bert"]
+            return [
+                e
+                for e in audit.entries(connection, actions=["account.changed"])
+                if e.subject == "account oidc:bert"
+            ]
 
     (change,) = with_store(store_url, changes)
     assert change.actor == "system:oidc"
@@ -270,10 +302,12 @@ def test_a_role_the_app_does_not_know_signs_nobody_in(oidc_app, provider, person
     provider.set_user("mallory", name="Mallory", jurisdiction="BE-WLG", role="superuser")
     page = person().page
     sign_in_at_provider(page, url, provider, "mallory")
-    refused = ("Your organisation's sign-in was refused: the identity provider gives you the "
-               "role 'superuser', which this app does not know; expected one of viewer, "
-               "planner, coordinator, admin. Nobody is signed in: ask the provider's "
-               "administrator.")
+    refused = (
+        "Your organisation's sign-in was refused: the identity provider gives you the "
+        "role 'superuser', which this app does not know; expected one of viewer, "
+        "planner, coordinator, admin. Nobody is signed in: ask the provider's "
+        "administrator."
+    )
     # Back on the home page: the sidebar says why nobody is signed in.
     expect(sidebar(page).get_by_text(refused, exact=True)).to_be_visible()
     expect(sidebar(page).get_by_text("Signed in as")).to_have_count(0)
@@ -294,17 +328,20 @@ def test_a_disabled_account_loses_access_at_the_next_rerun(oidc_app, provider, p
     provider.set_user("dora", name="Dora", jurisdiction="BE-WLG", role="coordinator")
     page = person().page
     sign_in_at_provider(page, url, provider, "dora")
-    expect(sidebar(page).get_by_text("Signed in as Dora (BE-WLG coordinator)",
-                                     exact=True)).to_be_visible()
+    expect(
+        sidebar(page).get_by_text("Signed in as Dora (BE-WLG coordinator)", exact=True)
+    ).to_be_visible()
 
-    with_store(store_url, lambda store: disable_account(store, "oidc:dora",
-                                                        actor=system_actor("e2e")))
+    with_store(
+        store_url, lambda store: disable_account(store, "oidc:dora", actor=system_actor("e2e"))
+    )
     # The next rerun of the same session (moving to another page of the app)...
     sidebar(page).get_by_text("Audit log", exact=True).click()
     page.wait_for_url(f"{url}/audit")
     expect(page.get_by_text("Sign in to open Audit log.")).to_be_visible()
-    refused = ("Your organisation's sign-in was refused: the account oidc:dora is disabled "
-               "in this app")
+    refused = (
+        "Your organisation's sign-in was refused: the account oidc:dora is disabled in this app"
+    )
     expect(page.get_by_test_id("stMain").get_by_text(refused, exact=False)).to_be_visible()
     expect(page.get_by_role("button", name=BUTTON, exact=True)).to_be_visible()
     expect(sidebar(page).get_by_text("Signed in as")).to_have_count(0)
@@ -314,8 +351,9 @@ def test_a_disabled_account_loses_access_at_the_next_rerun(oidc_app, provider, p
     expect(page.get_by_test_id("stMain").get_by_text(refused, exact=False)).to_be_visible()
     expect(sidebar(page).get_by_text(refused, exact=False)).to_be_visible()
     # The way out: sign out of the provider's session; the refusal is gone with it.
-    sidebar(page).get_by_role("button", name="Sign out of your organisation's account",
-                              exact=True).click()
+    sidebar(page).get_by_role(
+        "button", name="Sign out of your organisation's account", exact=True
+    ).click()
     page.wait_for_url(f"{provider.url}/oauth2/end_session**")
     page.get_by_role("button", name="End session", exact=True).click()
     page.wait_for_url(f"{url}/**")
@@ -330,8 +368,9 @@ def test_signing_out_ends_the_providers_login_too(oidc_app, provider, person):
     provider.set_user("erik", name="Erik", jurisdiction="BE-WLG", role="viewer")
     page = person().page
     sign_in_at_provider(page, url, provider, "erik")
-    expect(sidebar(page).get_by_text("Signed in as Erik (BE-WLG viewer)",
-                                     exact=True)).to_be_visible()
+    expect(
+        sidebar(page).get_by_text("Signed in as Erik (BE-WLG viewer)", exact=True)
+    ).to_be_visible()
     sidebar(page).get_by_role("button", name="Sign out", exact=True).click()
     # Streamlit clears its login cookie and sends the browser to the provider's
     # end-of-session page, which sends it back to the app.

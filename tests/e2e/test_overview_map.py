@@ -13,9 +13,9 @@ import pytest
 from browsing import hover_tooltip, visit
 from playwright_api import Frame, Page, expect
 
+from builders import square, write_collection
 from mutualaid.scenario import load_scenario
 from mutualaid.ui.catalog import find_scenarios
-from builders import square, write_collection
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +42,7 @@ KIND_OF = """(props) => 'route' in props ? 'flow'
 
 # --- helpers -----------------------------------------------------------------------------
 
+
 def open_map(page: Page, url: str) -> Frame:
     """Load the app and wait until the map has drawn on its canvas."""
     visit(page, url)
@@ -52,14 +53,17 @@ def wait_for_map(page: Page, *, jurisdictions: int | None = None) -> Frame:
     """The map's frame once drawn; with *jurisdictions*, once the map showing that many
     is there (after choosing another scenario the old map lingers for a moment)."""
     if jurisdictions is not None:
-        page.wait_for_function("""([selector, count]) => {
+        page.wait_for_function(
+            """([selector, count]) => {
             const iframe = document.querySelector(selector);
             const map = iframe && iframe.contentWindow && iframe.contentWindow.map;
             if (!map || !map._loaded) return false;
             let n = 0;
             map.eachLayer(l => { if (l.feature && 'reserve' in l.feature.properties) n++; });
             return n === count;
-        }""", arg=[MAP_IFRAME, jurisdictions])
+        }""",
+            arg=[MAP_IFRAME, jurisdictions],
+        )
     iframe = page.wait_for_selector(MAP_IFRAME)
     # The filters and figures sit above the map: scroll it into view, as a user would,
     # so that the mouse can reach every part of it.
@@ -101,11 +105,14 @@ def drawn_features(frame: Frame) -> list[dict]:
 def page_xy(page: Page, frame: Frame, lat: float, lng: float) -> tuple[float, float]:
     """Where a map position is on the page (the iframe's offset plus the map's)."""
     box = page.locator(MAP_IFRAME).bounding_box()
-    inner = frame.evaluate("""([lat, lng]) => {
+    inner = frame.evaluate(
+        """([lat, lng]) => {
         const r = window.map.getContainer().getBoundingClientRect();
         const p = window.map.latLngToContainerPoint([lat, lng]);
         return [r.x + p.x, r.y + p.y];
-    }""", [lat, lng])
+    }""",
+        [lat, lng],
+    )
     return box["x"] + inner[0], box["y"] + inner[1]
 
 
@@ -123,11 +130,17 @@ def clear_point(frame: Frame, features: list[dict], kind: str) -> dict:
     order = {id(f): i for i, f in enumerate(points)}
     later_kinds = {"resource": ("resource", "incident"), "incident": ("incident",)}[kind]
     for f in reversed([p for p in points if p["kind"] == kind]):
-        covered = any(left <= f["x"] <= right and top <= f["y"] <= bottom
-                      for left, top, right, bottom in controls)
-        crowded = any(order[id(o)] > order[id(f)] and o["kind"] in later_kinds
-                      and abs(o["x"] - f["x"]) < 22 and abs(o["y"] - f["y"]) < 22
-                      for o in points)
+        covered = any(
+            left <= f["x"] <= right and top <= f["y"] <= bottom
+            for left, top, right, bottom in controls
+        )
+        crowded = any(
+            order[id(o)] > order[id(f)]
+            and o["kind"] in later_kinds
+            and abs(o["x"] - f["x"]) < 22
+            and abs(o["y"] - f["y"]) < 22
+            for o in points
+        )
         if not covered and not crowded:
             return f
     raise AssertionError(f"no {kind} the mouse can reach on its own")
@@ -144,8 +157,10 @@ def selected_text(page: Page) -> str:
 
 def xss_flags(page: Page) -> list[object]:
     """``window.__xss`` in every frame of the page (all None when nothing ran)."""
-    return [frame.evaluate("() => window.__xss === undefined ? null : window.__xss")
-            for frame in page.frames]
+    return [
+        frame.evaluate("() => window.__xss === undefined ? null : window.__xss")
+        for frame in page.frames
+    ]
 
 
 def choose_scenario(page: Page, name: str) -> None:
@@ -155,6 +170,7 @@ def choose_scenario(page: Page, name: str) -> None:
 
 
 # --- the sample scenario -------------------------------------------------------------------
+
 
 def test_map_draws_offline_with_leaflet_from_the_app(start_app, offline_page):
     url = start_app()
@@ -173,15 +189,24 @@ def test_map_draws_offline_with_leaflet_from_the_app(start_app, offline_page):
     assert frame.evaluate("() => L.version") == "1.9.4"  # npm's Leaflet, not folium's CDN one
     scripts = frame.evaluate("() => Array.from(document.scripts, s => s.src).filter(Boolean)")
     assert f"{url}/app/static/vendor/leaflet/leaflet.js" in scripts
-    styles = frame.evaluate("() => Array.from(document.querySelectorAll('link[rel=stylesheet]'),"
-                            " l => l.href)")
+    styles = frame.evaluate(
+        "() => Array.from(document.querySelectorAll('link[rel=stylesheet]'), l => l.href)"
+    )
     assert styles == [f"{url}/app/static/vendor/leaflet/leaflet.css"]
     loaded = frame.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
     assert f"{url}/app/static/vendor/leaflet/leaflet.js" in loaded
     layers = frame.locator(".leaflet-control-layers-overlays label")
-    expect(layers).to_have_text(["Countries", "Jurisdictions", "Flows within a jurisdiction",
-                                 "Flows between jurisdictions", "Flows across national borders",
-                                 "Resources", "Incidents"])
+    expect(layers).to_have_text(
+        [
+            "Countries",
+            "Jurisdictions",
+            "Flows within a jurisdiction",
+            "Flows between jurisdictions",
+            "Flows across national borders",
+            "Resources",
+            "Incidents",
+        ]
+    )
     expect(frame.locator(".mutualaid-legend")).to_contain_text("Incident severity")
     assert not frame.locator(".leaflet-tile").count()  # no tiles: nothing to fetch
 
@@ -190,7 +215,8 @@ def test_map_draws_offline_with_leaflet_from_the_app(start_app, offline_page):
     toggle.uncheck()
     toggle.check()
     on_top = frame.evaluate(
-        f"() => ({KIND_OF})(window.map._renderer._drawLast.layer.feature.properties)")
+        f"() => ({KIND_OF})(window.map._renderer._drawLast.layer.feature.properties)"
+    )
     assert on_top == "incident"
     assert offline_page.requests, "the route recorded nothing: the check would be empty"
     assert not offline_page.blocked
@@ -226,27 +252,51 @@ def test_clicking_an_incident_shows_its_details_and_screenshot(start_app, offlin
 
 # --- hostile text ------------------------------------------------------------------------
 
+
 def write_hostile_scenario(folder: Path, *, valid: bool = True) -> Path:
     """A scenario whose ids, names and extra fields are script-injection attempts."""
     folder.mkdir(parents=True)
-    write_collection(folder / "jurisdictions.geojson", [
-        ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
-        ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
-    ])
-    write_collection(folder / "incidents.geojson", [
-        ({"id": SCRIPT, "name": IMG, "hazard": "flood" if valid else IMG, "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 2}, "note": SRCDOC,
-          "link": MARKDOWN},
-         {"type": "Point", "coordinates": [6.5, 50.5]}),
-    ])
-    write_collection(folder / "resources.geojson", [
-        ({"id": SVG, "name": IMG, "type": "boat", "quantity": 2},
-         {"type": "Point", "coordinates": [5.5, 50.5]}),
-        ({"id": "R-2", "name": SRCDOC, "type": "pump", "quantity": 1},
-         {"type": "Point", "coordinates": [6.8, 50.2]}),
-    ])
-    (folder / "agreements.csv").write_text("from,to,resource_types,border_delay_min\n*,*,*,15\n",
-                                           encoding="utf-8")
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+            ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
+        ],
+    )
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            (
+                {
+                    "id": SCRIPT,
+                    "name": IMG,
+                    "hazard": "flood" if valid else IMG,
+                    "severity": 5,
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": {"boat": 2},
+                    "note": SRCDOC,
+                    "link": MARKDOWN,
+                },
+                {"type": "Point", "coordinates": [6.5, 50.5]},
+            ),
+        ],
+    )
+    write_collection(
+        folder / "resources.geojson",
+        [
+            (
+                {"id": SVG, "name": IMG, "type": "boat", "quantity": 2},
+                {"type": "Point", "coordinates": [5.5, 50.5]},
+            ),
+            (
+                {"id": "R-2", "name": SRCDOC, "type": "pump", "quantity": 1},
+                {"type": "Point", "coordinates": [6.8, 50.2]},
+            ),
+        ],
+    )
+    (folder / "agreements.csv").write_text(
+        "from,to,resource_types,border_delay_min\n*,*,*,15\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -259,8 +309,9 @@ def assert_nothing_ran(page: Page, offline: object) -> None:
         assert injected.count() == 0, frame.url
 
 
-def test_hostile_names_and_ids_stay_text_on_hover_and_click(start_app, offline_page,
-                                                             tmp_path_factory):
+def test_hostile_names_and_ids_stay_text_on_hover_and_click(
+    start_app, offline_page, tmp_path_factory
+):
     root = tmp_path_factory.mktemp("hostile")
     write_hostile_scenario(root / "a-hostile-map")
     write_hostile_scenario(root / "b-hostile-rejected", valid=False)

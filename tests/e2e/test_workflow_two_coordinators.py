@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from browsing import open_offline_page
 from playwright_api import Page, expect
 
+import builders
+from builders import BOATS_AND_A_PUMP, incident
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import load_scenario
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
@@ -29,8 +31,6 @@ from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
-import builders
-from builders import BOATS_AND_A_PUMP, incident
 
 pytestmark = pytest.mark.e2e
 
@@ -38,17 +38,27 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 #: How long to wait for the app (ms): a cold Streamlit start on 2 shared cores is slow.
 WAIT_MS = 120_000
-PASSWORDS = {"nora": "nora-limburg-2021-boats", "nils": "nils-limburg-2021-boats",
-             "dieter": "dieter-nrw-2021-flood"}
-ACCOUNTS = {"nora": ("coordinator", "NL-LI", "Nora"), "nils": ("coordinator", "NL-LI", "Nils"),
-            "dieter": ("coordinator", "DE-NW", "Dieter")}
+PASSWORDS = {
+    "nora": "nora-limburg-2021-boats",
+    "nils": "nils-limburg-2021-boats",
+    "dieter": "dieter-nrw-2021-flood",
+}
+ACCOUNTS = {
+    "nora": ("coordinator", "NL-LI", "Nora"),
+    "nils": ("coordinator", "NL-LI", "Nils"),
+    "dieter": ("coordinator", "DE-NW", "Dieter"),
+}
 
 
 def write_scenario(folder: Path) -> Path:
     """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border."""
-    return builders.write_scenario(folder, incidents=[
-        incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5, "pump": 1}),
-    ], resources=BOATS_AND_A_PUMP)
+    return builders.write_scenario(
+        folder,
+        incidents=[
+            incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5, "pump": 1}),
+        ],
+        resources=BOATS_AND_A_PUMP,
+    )
 
 
 def prepare_store(url: str, folder: Path) -> int:
@@ -62,14 +72,24 @@ def prepare_store(url: str, folder: Path) -> int:
         admin = system_actor("test")
         save_scenario(store, result.scenario, name="erft", sources={}, actor=admin)
         for username, (role, jurisdiction, name) in ACCOUNTS.items():
-            add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                        password=PASSWORDS[username], display_name=name, actor=admin)
+            add_account(
+                store,
+                username=username,
+                role=role,
+                jurisdiction=jurisdiction,
+                password=PASSWORDS[username],
+                display_name=name,
+                actor=admin,
+            )
         dieter = Actor("dieter", "coordinator", "DE-NW")
         workflow.create_request(store, "erft", actor=dieter, note="boats for Erftstadt")
         outcome = workflow.plan_offers(store, "erft", actor=dieter)
         with store.reading() as connection:
-            (offer_id,) = connection.execute(sa.select(offers.c.id).where(
-                offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI")).scalars()
+            (offer_id,) = connection.execute(
+                sa.select(offers.c.id).where(
+                    offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
+                )
+            ).scalars()
         return int(offer_id)
     finally:
         store.dispose()
@@ -121,10 +141,13 @@ def two_coordinators(browser) -> Iterator[tuple[Person, Person]]:
 
 
 def test_the_second_coordinator_sees_that_the_first_got_there_first(
-        start_app, prepared, two_coordinators):
+    start_app, prepared, two_coordinators
+):
     url_store, state, folder, offer_id = prepared
-    url = start_app(scenario_dirs=[folder], env={
-        STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"})
+    url = start_app(
+        scenario_dirs=[folder],
+        env={STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"},
+    )
     nora, nils = two_coordinators
     heading = f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — proposed (version 1)"
 
@@ -138,9 +161,12 @@ def test_the_second_coordinator_sees_that_the_first_got_there_first(
     # The first commits and sees it committed.
     nora.offer(offer_id).get_by_role("button", name="Commit").click()
     expect(nora.page.get_by_text(f"Offer {offer_id} committed by you at")).to_be_visible()
-    expect(nora.offer(offer_id).get_by_text(
-        f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
-        exact=True)).to_be_visible()
+    expect(
+        nora.offer(offer_id).get_by_text(
+            f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
+            exact=True,
+        )
+    ).to_be_visible()
 
     # The second still sees version 1, proposed, and clicks Commit on it.
     expect(nils.offer(offer_id).get_by_text(heading, exact=True)).to_be_visible()
@@ -155,13 +181,17 @@ def test_the_second_coordinator_sees_that_the_first_got_there_first(
             chain = audit.verify(connection)
     finally:
         store.dispose()
-    message = (f"offer {offer_id} was already committed by nora (NL-LI) at "
-               f"{row.updated_at:%H:%M} UTC")
+    message = (
+        f"offer {offer_id} was already committed by nora (NL-LI) at {row.updated_at:%H:%M} UTC"
+    )
     expect(nils.page.get_by_test_id("stAlertContentError")).to_have_text(message)
     # ...and the board now shows the offer as it is.
-    expect(nils.offer(offer_id).get_by_text(
-        f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
-        exact=True)).to_be_visible()
+    expect(
+        nils.offer(offer_id).get_by_text(
+            f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
+            exact=True,
+        )
+    ).to_be_visible()
     expect(nils.offer(offer_id).get_by_role("button", name="Commit")).to_have_count(0)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     nils.page.screenshot(path=str(SCREENSHOTS / "workflow.png"), full_page=True)
@@ -174,11 +204,14 @@ def test_the_second_coordinator_sees_that_the_first_got_there_first(
     assert nora.errors == [] and nils.errors == []
 
 
-def test_the_audit_log_page_shows_the_chain_and_downloads_it(start_app, prepared, browser,
-                                                              tmp_path):
+def test_the_audit_log_page_shows_the_chain_and_downloads_it(
+    start_app, prepared, browser, tmp_path
+):
     url_store, state, folder, offer_id = prepared
-    url = start_app(scenario_dirs=[folder], env={
-        STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"})
+    url = start_app(
+        scenario_dirs=[folder],
+        env={STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"},
+    )
     dieter = Person(browser, "dieter")
     try:
         dieter.sign_in(url)
@@ -203,7 +236,8 @@ def test_the_audit_log_page_shows_the_chain_and_downloads_it(start_app, prepared
         assert others <= {("nora", f"offer {offer_id}")}, others
         assert ("dieter", "request.created", "request 1") in {(r[2], r[3], r[4]) for r in rows}
         assert ("dieter", "offer.created", f"offer {offer_id}") in {
-            (r[2], r[3], r[4]) for r in rows}
+            (r[2], r[3], r[4]) for r in rows
+        }
         assert dieter.errors == [] and dieter.blocked == []
     finally:
         dieter.context.close()

@@ -45,7 +45,7 @@ def new_database_url(kind: str, tmp_path, pg_admin) -> str:  # noqa: ANN001 - fi
     if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
     if pg_admin is None:
-        _missing(f"{PG_ENV} is not set (run: eval \"$(scripts/postgres.sh)\")")
+        _missing(f'{PG_ENV} is not set (run: eval "$(scripts/postgres.sh)")')
     name = f"mutualaid_test_{uuid.uuid4().hex[:12]}"
     try:
         with pg_admin.connect() as connection:
@@ -82,9 +82,16 @@ def store(store_url: str) -> Iterator[Store]:
     opened.dispose()
 
 
-def insert_offers(connection, *, name: str, unit_type: str,  # noqa: ANN001 - a Connection
-                  quantities: dict[str, int], lines_per_offer, minutes: float,  # noqa: ANN001
-                  when) -> tuple[int, list[int]]:  # noqa: ANN001 - a datetime
+def insert_offers(
+    connection,
+    *,
+    name: str,
+    unit_type: str,  # noqa: ANN001 - a Connection
+    quantities: dict[str, int],
+    lines_per_offer,
+    minutes: float,  # noqa: ANN001
+    when,
+) -> tuple[int, list[int]]:  # noqa: ANN001 - a datetime
     """Rows written directly, in *connection*'s transaction: a scenario *name* with DE-A's
     units of *unit_type* (``{resource id: quantity}``), one open request of NL-B, one
     plan, and one proposed offer of DE-A to NL-B per entry of *lines_per_offer* (its
@@ -92,28 +99,84 @@ def insert_offers(connection, *, name: str, unit_type: str,  # noqa: ANN001 - a 
     the scenario id and the offer ids."""
     from mutualaid.store.tables import offer_lines, offers, plans, requests, scenarios, units
 
-    scenario_id = connection.execute(scenarios.insert().values(
-        name=name, created_at=when, created_by="test").returning(scenarios.c.id)).scalar_one()
-    connection.execute(units.insert(), [
-        {"scenario_id": scenario_id, "resource_id": rid, "type": unit_type,
-         "jurisdiction": "DE-A", "quantity": q, "committed": 0, "version": 1}
-        for rid, q in quantities.items()])
-    request_id = connection.execute(requests.insert().values(
-        scenario_id=scenario_id, jurisdiction="NL-B", state="open", note="", version=1,
-        created_by="bob", created_at=when, updated_by="bob", updated_at=when)
-        .returning(requests.c.id)).scalar_one()
-    plan_id = connection.execute(plans.insert().values(
-        scenario_id=scenario_id, layer_versions="{}", body="{}", computed_by="test",
-        computed_at=when).returning(plans.c.id)).scalar_one()
+    scenario_id = connection.execute(
+        scenarios.insert()
+        .values(name=name, created_at=when, created_by="test")
+        .returning(scenarios.c.id)
+    ).scalar_one()
+    connection.execute(
+        units.insert(),
+        [
+            {
+                "scenario_id": scenario_id,
+                "resource_id": rid,
+                "type": unit_type,
+                "jurisdiction": "DE-A",
+                "quantity": q,
+                "committed": 0,
+                "version": 1,
+            }
+            for rid, q in quantities.items()
+        ],
+    )
+    request_id = connection.execute(
+        requests.insert()
+        .values(
+            scenario_id=scenario_id,
+            jurisdiction="NL-B",
+            state="open",
+            note="",
+            version=1,
+            created_by="bob",
+            created_at=when,
+            updated_by="bob",
+            updated_at=when,
+        )
+        .returning(requests.c.id)
+    ).scalar_one()
+    plan_id = connection.execute(
+        plans.insert()
+        .values(
+            scenario_id=scenario_id,
+            layer_versions="{}",
+            body="{}",
+            computed_by="test",
+            computed_at=when,
+        )
+        .returning(plans.c.id)
+    ).scalar_one()
     ids = []
     for lines in lines_per_offer:
-        offer_id = connection.execute(offers.insert().values(
-            scenario_id=scenario_id, plan_id=plan_id, request_id=request_id,
-            provider="DE-A", requester="NL-B", state="proposed", version=1, created_at=when,
-            updated_by="test", updated_at=when).returning(offers.c.id)).scalar_one()
-        connection.execute(offer_lines.insert(), [
-            {"offer_id": offer_id, "resource_id": rid, "incident_id": "I-1", "type": unit_type,
-             "units": n, "minutes": minutes} for rid, n in lines])
+        offer_id = connection.execute(
+            offers.insert()
+            .values(
+                scenario_id=scenario_id,
+                plan_id=plan_id,
+                request_id=request_id,
+                provider="DE-A",
+                requester="NL-B",
+                state="proposed",
+                version=1,
+                created_at=when,
+                updated_by="test",
+                updated_at=when,
+            )
+            .returning(offers.c.id)
+        ).scalar_one()
+        connection.execute(
+            offer_lines.insert(),
+            [
+                {
+                    "offer_id": offer_id,
+                    "resource_id": rid,
+                    "incident_id": "I-1",
+                    "type": unit_type,
+                    "units": n,
+                    "minutes": minutes,
+                }
+                for rid, n in lines
+            ],
+        )
         ids.append(offer_id)
     return scenario_id, ids
 

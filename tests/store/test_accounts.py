@@ -34,8 +34,9 @@ PASSWORD = "correct horse battery"
 
 def stored_hash(store, username: str) -> str | None:
     with store.reading() as connection:
-        return connection.execute(sa.select(accounts.c.password_hash)
-                                  .where(accounts.c.username == username)).scalar_one()
+        return connection.execute(
+            sa.select(accounts.c.password_hash).where(accounts.c.username == username)
+        ).scalar_one()
 
 
 def audit_text(store) -> str:
@@ -45,12 +46,19 @@ def audit_text(store) -> str:
 
 
 def alice(store, **overrides):
-    values = {"username": "alice", "role": "coordinator", "jurisdiction": "DE-NW",
-              "password": PASSWORD, "display_name": "Alice Adler", "actor": ADMIN}
+    values = {
+        "username": "alice",
+        "role": "coordinator",
+        "jurisdiction": "DE-NW",
+        "password": PASSWORD,
+        "display_name": "Alice Adler",
+        "actor": ADMIN,
+    }
     return add_account(store, **(values | overrides))
 
 
 # --- hashes and sign-in -------------------------------------------------------------------
+
 
 def test_the_password_is_kept_only_as_an_argon2id_hash(store):
     account = alice(store)
@@ -67,14 +75,17 @@ def test_the_right_password_signs_in_as_the_account(store):
     assert actor == Actor("alice", "coordinator", "DE-NW", "Alice Adler")
 
 
-@pytest.mark.parametrize("username, password", [
-    ("alice", "correct horse batterY"),  # wrong password
-    ("alice", ""),
-    ("Alice", PASSWORD),  # usernames are exact
-    ("bob", PASSWORD),  # unknown
-    ("not a name", PASSWORD),  # not even a valid username
-    ("alice", PASSWORD + "x" * 5000),  # longer than any password
-])
+@pytest.mark.parametrize(
+    "username, password",
+    [
+        ("alice", "correct horse batterY"),  # wrong password
+        ("alice", ""),
+        ("Alice", PASSWORD),  # usernames are exact
+        ("bob", PASSWORD),  # unknown
+        ("not a name", PASSWORD),  # not even a valid username
+        ("alice", PASSWORD + "x" * 5000),  # longer than any password
+    ],
+)
 def test_a_wrong_password_or_unknown_username_does_not_sign_in(store, username, password):
     alice(store)
     assert authenticate(store, username, password) is None
@@ -131,27 +142,30 @@ def test_a_hash_with_old_parameters_is_upgraded_at_sign_in(store):
     assert authenticate(store, "alice", PASSWORD) is not None
     with store.reading() as connection:
         last = next(entries(connection, limit=1))
-    assert (last.action, last.actor, last.subject) == ("account.changed", "alice",
-                                                       "account alice")
+    assert (last.action, last.actor, last.subject) == ("account.changed", "alice", "account alice")
 
 
 # --- validation -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"username": ""}, "username '' is not valid"),
-    ({"username": "al ice"}, "username 'al ice' is not valid"),
-    ({"username": "system:x"}, "is not valid"),
-    ({"username": "a" * 201}, "is not valid"),
-    ({"username": "jürgen"}, "is not valid"),
-    ({"role": "superuser"}, "role 'superuser' is not known"),
-    ({"jurisdiction": None}, "a coordinator acts for one jurisdiction"),
-    ({"jurisdiction": "  "}, "a coordinator acts for one jurisdiction"),
-    ({"role": "viewer", "jurisdiction": None}, "a viewer acts for one jurisdiction"),
-    ({"role": "planner", "jurisdiction": ""}, "a planner acts for one jurisdiction"),
-    ({"password": "short pass"}, "at least 12 characters, got 10"),
-    ({"password": "x" * 1025}, "at most 1024 characters"),
-    ({"display_name": "Alice\nAdler"}, "control characters"),
-])
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"username": ""}, "username '' is not valid"),
+        ({"username": "al ice"}, "username 'al ice' is not valid"),
+        ({"username": "system:x"}, "is not valid"),
+        ({"username": "a" * 201}, "is not valid"),
+        ({"username": "jürgen"}, "is not valid"),
+        ({"role": "superuser"}, "role 'superuser' is not known"),
+        ({"jurisdiction": None}, "a coordinator acts for one jurisdiction"),
+        ({"jurisdiction": "  "}, "a coordinator acts for one jurisdiction"),
+        ({"role": "viewer", "jurisdiction": None}, "a viewer acts for one jurisdiction"),
+        ({"role": "planner", "jurisdiction": ""}, "a planner acts for one jurisdiction"),
+        ({"password": "short pass"}, "at least 12 characters, got 10"),
+        ({"password": "x" * 1025}, "at most 1024 characters"),
+        ({"display_name": "Alice\nAdler"}, "control characters"),
+    ],
+)
 def test_invalid_accounts_are_refused_with_a_clear_message(store, overrides, message):
     with pytest.raises(AccountError, match=message):
         alice(store, **overrides)
@@ -164,8 +178,7 @@ def test_usernames_may_hold_dots_dashes_underscores_and_at(store):
 
 
 def test_an_admin_may_have_no_jurisdiction_and_the_name_defaults_to_the_username(store):
-    account = add_account(store, username="root", role="admin", password=PASSWORD,
-                          actor=ADMIN)
+    account = add_account(store, username="root", role="admin", password=PASSWORD, actor=ADMIN)
     assert (account.jurisdiction, account.display_name) == (None, "root")
 
 
@@ -179,9 +192,11 @@ def test_a_taken_username_is_refused_also_when_it_differs_only_in_case(store):
 
 
 def test_changing_an_unknown_account_says_so(store):
-    for change in (lambda: disable_account(store, "bob", actor=ADMIN),
-                   lambda: enable_account(store, "bob", actor=ADMIN),
-                   lambda: set_password(store, "bob", PASSWORD, actor=ADMIN)):
+    for change in (
+        lambda: disable_account(store, "bob", actor=ADMIN),
+        lambda: enable_account(store, "bob", actor=ADMIN),
+        lambda: set_password(store, "bob", PASSWORD, actor=ADMIN),
+    ):
         with pytest.raises(AccountError, match="there is no account 'bob'"):
             change()
 
@@ -190,16 +205,24 @@ def test_only_an_admin_manages_accounts_but_anyone_sets_their_own_password(store
     alice(store)
     coordinator = Actor("alice", "coordinator", "DE-NW")
     with pytest.raises(AccountError, match="only an admin manages accounts"):
-        add_account(store, username="bob", role="viewer", jurisdiction="DE-NW",
-                    password=PASSWORD, actor=coordinator)
+        add_account(
+            store,
+            username="bob",
+            role="viewer",
+            jurisdiction="DE-NW",
+            password=PASSWORD,
+            actor=coordinator,
+        )
     with pytest.raises(AccountError, match="only an admin"):
         set_password(store, "root", PASSWORD, actor=coordinator)
     set_password(store, "alice", "my own new passphrase", actor=coordinator)
     assert authenticate(store, "alice", "my own new passphrase") is not None
     with store.reading() as connection:
         denied = list(entries(connection, actions=["access.denied"]))
-    assert [(e.actor, e.subject) for e in denied] == [("alice", "account root"),
-                                                      ("alice", "account bob")]
+    assert [(e.actor, e.subject) for e in denied] == [
+        ("alice", "account root"),
+        ("alice", "account bob"),
+    ]
 
 
 def test_an_admin_cannot_disable_itself(store):
@@ -227,14 +250,21 @@ def test_change_role_is_refused_for_oneself_a_providers_account_and_a_non_admin(
     alice(store)
     add_account(store, username="root", role="admin", password=PASSWORD, actor=ADMIN)
     with pytest.raises(AccountError, match="cannot change your own role"):
-        change_role(store, "root", role="viewer", jurisdiction="DE-NW",
-                    actor=Actor("root", "admin"))
+        change_role(
+            store, "root", role="viewer", jurisdiction="DE-NW", actor=Actor("root", "admin")
+        )
     with pytest.raises(AccountError, match="claims set its role"):
-        change_role(store, "oidc:alice", role="viewer", jurisdiction="DE-NW",
-                    actor=Actor("root", "admin"))
+        change_role(
+            store, "oidc:alice", role="viewer", jurisdiction="DE-NW", actor=Actor("root", "admin")
+        )
     with pytest.raises(AccountError, match="only an admin manages accounts"):
-        change_role(store, "root", role="viewer", jurisdiction="DE-NW",
-                    actor=Actor("alice", "coordinator", "DE-NW"))
+        change_role(
+            store,
+            "root",
+            role="viewer",
+            jurisdiction="DE-NW",
+            actor=Actor("alice", "coordinator", "DE-NW"),
+        )
     with store.reading() as connection:
         denied = list(entries(connection, actions=["access.denied"]))
     assert [(e.actor, e.subject) for e in denied] == [("alice", "account root")]
@@ -242,6 +272,7 @@ def test_change_role_is_refused_for_oneself_a_providers_account_and_a_non_admin(
 
 
 # --- the audit log ---------------------------------------------------------------------
+
 
 def test_every_change_is_audited_without_password_or_hash(store):
     alice(store)
@@ -261,9 +292,14 @@ def test_every_change_is_audited_without_password_or_hash(store):
         ("account.changed", "system:test", "account alice"),
     ]
     assert log[0].before is None
-    assert log[0].after == {"username": "alice", "display_name": "Alice Adler",
-                            "role": "coordinator", "jurisdiction": "DE-NW",
-                            "disabled": False, "has_password": True}
+    assert log[0].after == {
+        "username": "alice",
+        "display_name": "Alice Adler",
+        "role": "coordinator",
+        "jurisdiction": "DE-NW",
+        "disabled": False,
+        "has_password": True,
+    }
     assert log[1].after["change"] == "password set"
     assert (log[2].before["disabled"], log[2].after["disabled"]) == (False, True)
     assert (log[3].before["disabled"], log[3].after["disabled"]) == (True, False)
@@ -283,6 +319,7 @@ def test_list_accounts_shows_no_hash(store):
 
 # --- the command line --------------------------------------------------------------------
 
+
 @pytest.fixture
 def cli(store, store_url, monkeypatch, capsys):
     monkeypatch.setenv(DATABASE_URL_ENV, store_url)
@@ -298,8 +335,18 @@ def cli(store, store_url, monkeypatch, capsys):
 
 
 def test_cli_add_with_password_from_stdin(cli, store):
-    code, out, err = cli("add", "alice", "--role", "coordinator", "--jurisdiction", "DE-NW",
-                         "--name", "Alice Adler", "--password-stdin", stdin=PASSWORD + "\n")
+    code, out, err = cli(
+        "add",
+        "alice",
+        "--role",
+        "coordinator",
+        "--jurisdiction",
+        "DE-NW",
+        "--name",
+        "Alice Adler",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert (code, err) == (0, "")
     assert "created alice (coordinator for DE-NW)" in out
     assert PASSWORD not in out
@@ -320,8 +367,16 @@ def test_cli_add_without_stdin_prints_a_generated_password_once(cli, store):
 
 
 def test_cli_passwd_disable_enable_and_list(cli, store):
-    cli("add", "alice", "--role", "viewer", "--jurisdiction", "NL-LI", "--password-stdin",
-        stdin=PASSWORD + "\r\n")
+    cli(
+        "add",
+        "alice",
+        "--role",
+        "viewer",
+        "--jurisdiction",
+        "NL-LI",
+        "--password-stdin",
+        stdin=PASSWORD + "\r\n",
+    )
     assert authenticate(store, "alice", PASSWORD) is not None  # "\r\n" is not kept
     code, out, _ = cli("passwd", "alice", "--password-stdin", stdin="a new long passphrase\n")
     assert (code, out.strip()) == (0, "password of alice set")
@@ -351,15 +406,25 @@ def test_cli_passwd_and_disable_end_the_accounts_open_sessions(cli, store):
     assert check_session(store, after).ended == "disabled"
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (("add", "alice", "--role", "coordinator"), None, "a coordinator acts for one jurisdiction"),
-    (("add", "al ice", "--role", "admin"), None, "username 'al ice' is not valid"),
-    (("add", "bob", "--role", "admin", "--password-stdin"), "short\n",
-     "at least 12 characters, got 5"),
-    (("add", "bob", "--role", "admin", "--password-stdin"), "", "at least 12 characters"),
-    (("disable", "nobody"), None, "there is no account 'nobody'"),
-    (("passwd", "nobody", "--password-stdin"), PASSWORD + "\n", "there is no account"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (
+            ("add", "alice", "--role", "coordinator"),
+            None,
+            "a coordinator acts for one jurisdiction",
+        ),
+        (("add", "al ice", "--role", "admin"), None, "username 'al ice' is not valid"),
+        (
+            ("add", "bob", "--role", "admin", "--password-stdin"),
+            "short\n",
+            "at least 12 characters, got 5",
+        ),
+        (("add", "bob", "--role", "admin", "--password-stdin"), "", "at least 12 characters"),
+        (("disable", "nobody"), None, "there is no account 'nobody'"),
+        (("passwd", "nobody", "--password-stdin"), PASSWORD + "\n", "there is no account"),
+    ],
+)
 def test_cli_refusals_exit_1_with_a_message(cli, args, stdin, message):
     code, out, err = cli(*args, stdin=stdin)
     assert code == 1
@@ -374,8 +439,7 @@ def test_cli_duplicate_username_exits_1(cli):
     assert code == 1 and "'root' is already taken" in err
 
 
-@pytest.mark.parametrize("args", [("add", "bob"), ("add", "bob", "--role", "boss"), ("frob",),
-                                  ()])
+@pytest.mark.parametrize("args", [("add", "bob"), ("add", "bob", "--role", "boss"), ("frob",), ()])
 def test_cli_usage_errors_exit_2(cli, args):
     assert cli(*args)[0] == 2
 

@@ -23,11 +23,17 @@ def fill(store, count: int = 5) -> list[audit.AuditEntry]:
     written = []
     for n in range(1, count + 1):
         with store.transaction() as connection:
-            written.append(audit.record(
-                connection, actor="alice" if n % 2 else "bob", action="offer.committed",
-                subject=f"offer {n}", before={"state": "proposed", "version": n},
-                after={"state": "committed", "version": n + 1},
-                now=T0 + timedelta(minutes=n)))
+            written.append(
+                audit.record(
+                    connection,
+                    actor="alice" if n % 2 else "bob",
+                    action="offer.committed",
+                    subject=f"offer {n}",
+                    before={"state": "proposed", "version": n},
+                    after={"state": "committed", "version": n + 1},
+                    now=T0 + timedelta(minutes=n),
+                )
+            )
     return written
 
 
@@ -48,6 +54,7 @@ def row(store, seq: int):
 
 
 # --- appending and verifying ---------------------------------------------------------------
+
 
 def test_recorded_rows_form_an_intact_chain(store):
     written = fill(store, 5)
@@ -74,8 +81,10 @@ def test_a_row_is_stored_with_its_change_or_not_at_all(store):
 
 
 def test_an_unknown_action_is_refused(store):
-    with (pytest.raises(ValueError, match="unknown audit action 'offer.stolen'"),
-          store.transaction() as connection):
+    with (
+        pytest.raises(ValueError, match="unknown audit action 'offer.stolen'"),
+        store.transaction() as connection,
+    ):
         audit.record(connection, actor="alice", action="offer.stolen", subject="offer 1")
     assert check(store).rows == 0
 
@@ -83,8 +92,9 @@ def test_an_unknown_action_is_refused(store):
 def test_hostile_text_is_kept_byte_for_byte(store):
     text = '=HYPERLINK("http://x") <script>alert(1)</script> ünïcode \u202e'
     with store.transaction() as connection:
-        audit.record(connection, actor=text, action="layer.loaded", subject=text,
-                     after={"source": text})
+        audit.record(
+            connection, actor=text, action="layer.loaded", subject=text, after={"source": text}
+        )
     with store.reading() as connection:
         (entry,) = audit.entries(connection)
     assert entry.actor == entry.subject == entry.after["source"] == text
@@ -93,13 +103,17 @@ def test_hostile_text_is_kept_byte_for_byte(store):
 
 # --- tampering directly in the database ---------------------------------------------------
 
-@pytest.mark.parametrize("column, value", [
-    ("actor", "mallory"),
-    ("before", '{"state":"committed","version":3}'),
-    ("at", "2026-07-14T17:00:00.000000+00:00"),
-    ("action", "offer.declined"),
-    ("subject", "offer 99"),
-])
+
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("actor", "mallory"),
+        ("before", '{"state":"committed","version":3}'),
+        ("at", "2026-07-14T17:00:00.000000+00:00"),
+        ("action", "offer.declined"),
+        ("subject", "offer 99"),
+    ],
+)
 def test_a_changed_row_is_named(store, column, value):
     fill(store, 5)
     tamper(store, audit_log.update().where(audit_log.c.seq == 3).values({column: value}))
@@ -114,11 +128,19 @@ def test_a_changed_row_with_a_recomputed_hash_is_named_by_its_successor(store):
     # the old one.
     fill(store, 5)
     old = row(store, 3)
-    forged = audit.row_hash(seq=3, at=old.at, actor="mallory", action=old.action,
-                            subject=old.subject, before=old.before, after=old.after,
-                            prev_hash=old.prev_hash)
-    tamper(store, audit_log.update().where(audit_log.c.seq == 3)
-           .values(actor="mallory", hash=forged))
+    forged = audit.row_hash(
+        seq=3,
+        at=old.at,
+        actor="mallory",
+        action=old.action,
+        subject=old.subject,
+        before=old.before,
+        after=old.after,
+        prev_hash=old.prev_hash,
+    )
+    tamper(
+        store, audit_log.update().where(audit_log.c.seq == 3).values(actor="mallory", hash=forged)
+    )
     result = check(store)
     assert (result.ok, result.first_bad) == (False, 4)
     assert "row 4 does not follow row 3" in result.problem
@@ -169,10 +191,18 @@ def test_two_rows_with_swapped_contents_are_named(store):
     fill(store, 5)
     second, third = row(store, 2), row(store, 3)
     fields = ("at", "actor", "action", "subject", "before", "after", "prev_hash", "hash")
-    tamper(store, audit_log.update().where(audit_log.c.seq == 2)
-           .values({f: getattr(third, f) for f in fields}))
-    tamper(store, audit_log.update().where(audit_log.c.seq == 3)
-           .values({f: getattr(second, f) for f in fields}))
+    tamper(
+        store,
+        audit_log.update()
+        .where(audit_log.c.seq == 2)
+        .values({f: getattr(third, f) for f in fields}),
+    )
+    tamper(
+        store,
+        audit_log.update()
+        .where(audit_log.c.seq == 3)
+        .values({f: getattr(second, f) for f in fields}),
+    )
     result = check(store)
     assert (result.ok, result.first_bad) == (False, 2)
 
@@ -180,9 +210,16 @@ def test_two_rows_with_swapped_contents_are_named(store):
 def test_a_row_inserted_at_the_end_is_named(store):
     written = fill(store, 4)
     at = (T0 + timedelta(hours=1)).isoformat(timespec="microseconds")
-    fields = {"seq": 5, "at": at, "actor": "mallory", "action": "offer.released",
-              "subject": "offer 1", "before": "null", "after": "null",
-              "prev_hash": written[-1].hash}
+    fields = {
+        "seq": 5,
+        "at": at,
+        "actor": "mallory",
+        "action": "offer.released",
+        "subject": "offer 1",
+        "before": "null",
+        "after": "null",
+        "prev_hash": written[-1].hash,
+    }
     tamper(store, audit_log.insert().values(hash=audit.row_hash(**fields), **fields))
     result = check(store)
     # Well formed and linked, but the head says four rows were written.
@@ -194,9 +231,16 @@ def test_a_row_inserted_in_the_middle_is_named(store):
     written = fill(store, 4)
     for seq in (4, 3):  # make room at 3, highest first (the primary key)
         tamper(store, audit_log.update().where(audit_log.c.seq == seq).values(seq=seq + 1))
-    fields = {"seq": 3, "at": written[1].at, "actor": "mallory", "action": "offer.released",
-              "subject": "offer 1", "before": "null", "after": "null",
-              "prev_hash": written[1].hash}
+    fields = {
+        "seq": 3,
+        "at": written[1].at,
+        "actor": "mallory",
+        "action": "offer.released",
+        "subject": "offer 1",
+        "before": "null",
+        "after": "null",
+        "prev_hash": written[1].hash,
+    }
     tamper(store, audit_log.insert().values(hash=audit.row_hash(**fields), **fields))
     result = check(store)
     # The forged row links to row 2; the row written as 3 (now 4) does not link to it,
@@ -206,15 +250,27 @@ def test_a_row_inserted_in_the_middle_is_named(store):
 
 def test_a_row_inserted_with_a_made_up_hash_is_named(store):
     written = fill(store, 3)
-    tamper(store, audit_log.insert().values(
-        seq=4, at=written[-1].at, actor="mallory", action="offer.released", subject="x",
-        before="null", after="null", prev_hash=written[-1].hash, hash="f" * 64))
+    tamper(
+        store,
+        audit_log.insert().values(
+            seq=4,
+            at=written[-1].at,
+            actor="mallory",
+            action="offer.released",
+            subject="x",
+            before="null",
+            after="null",
+            prev_hash=written[-1].hash,
+            hash="f" * 64,
+        ),
+    )
     result = check(store)
     assert (result.ok, result.first_bad) == (False, 4)
     assert result.problem.startswith("row 4 was changed")
 
 
 # --- concurrency ---------------------------------------------------------------------------
+
 
 def append_at_once(store, threads_count: int) -> list[BaseException]:
     """*threads_count* threads, each appending one row in its own transaction, started
@@ -226,8 +282,13 @@ def append_at_once(store, threads_count: int) -> list[BaseException]:
         try:
             barrier.wait()
             with store.transaction() as connection:
-                audit.record(connection, actor=f"user{n}", action="offer.committed",
-                             subject=f"offer {n}", after={"n": n})
+                audit.record(
+                    connection,
+                    actor=f"user{n}",
+                    action="offer.committed",
+                    subject=f"offer {n}",
+                    after={"n": n},
+                )
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
@@ -258,14 +319,21 @@ def test_fifty_threads_appending_to_a_started_log_leave_an_intact_chain(store):
 
 # --- reading with filters -------------------------------------------------------------------
 
+
 def test_entries_filter_by_action_actor_subject_and_time(store):
     with store.transaction() as connection:
-        audit.record(connection, actor="alice", action="request.created",
-                     subject="request 1", now=T0)
+        audit.record(
+            connection, actor="alice", action="request.created", subject="request 1", now=T0
+        )
     fill(store, 4)  # alice, bob, alice, bob at T0 + 1..4 minutes, offers 1..4
     with store.transaction() as connection:
-        audit.record(connection, actor="carol", action="layer.loaded",
-                     subject="scenario 100%_erft", now=T0 + timedelta(minutes=10))
+        audit.record(
+            connection,
+            actor="carol",
+            action="layer.loaded",
+            subject="scenario 100%_erft",
+            now=T0 + timedelta(minutes=10),
+        )
 
     def seqs(**filters) -> list[int]:
         with store.reading() as connection:
@@ -297,12 +365,19 @@ def test_entries_give_back_the_values_recorded(store):
 
 # --- readers (issue 16) ----------------------------------------------------------------------
 
+
 def test_a_rows_readers_are_covered_by_its_hash(store):
     with store.transaction() as connection:
         for n in (1, 2, 3):
-            audit.record(connection, actor="alice", action="offer.created", subject=f"offer {n}",
-                         after={"provider": "DE-A", "requester": "NL-B"}, now=T0,
-                         readers=("NL-B", "DE-A", "NL-B"))
+            audit.record(
+                connection,
+                actor="alice",
+                action="offer.created",
+                subject=f"offer {n}",
+                after={"provider": "DE-A", "requester": "NL-B"},
+                now=T0,
+                readers=("NL-B", "DE-A", "NL-B"),
+            )
     assert row(store, 2).readers == '["DE-A","NL-B"]'
     assert check(store).ok
     for tampered in ('["BE-C","DE-A","NL-B"]', None):  # a reader added, the readers removed
@@ -313,8 +388,9 @@ def test_a_rows_readers_are_covered_by_its_hash(store):
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(kind, tmp_path,
-                                                                             pg_admin):
+def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(
+    kind, tmp_path, pg_admin
+):
     from mutualaid.identity import system_actor
     from mutualaid.store import open_store
     from mutualaid.store.accounts import add_account
@@ -330,32 +406,56 @@ def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(kin
         # two rows as 0002 wrote them: no readers column, hashed without it
         prev = audit.GENESIS_HASH
         with store.engine.begin() as connection:
-            for seq, (actor, action, after) in enumerate([
-                    ("carol", "offer.created", '{"provider":"DE-A","requester":"NL-B",'
-                                               '"lines":[{"resource_id":"R-SECRET"}]}'),
-                    ("carol", "layer.loaded", '{"incidents":{"version":2}}')], start=1):
+            for seq, (actor, action, after) in enumerate(
+                [
+                    (
+                        "carol",
+                        "offer.created",
+                        '{"provider":"DE-A","requester":"NL-B",'
+                        '"lines":[{"resource_id":"R-SECRET"}]}',
+                    ),
+                    ("carol", "layer.loaded", '{"incidents":{"version":2}}'),
+                ],
+                start=1,
+            ):
                 at = (T0 + timedelta(minutes=seq)).isoformat(timespec="microseconds")
-                digest = audit.row_hash(seq=seq, at=at, actor=actor, action=action,
-                                        subject=f"row {seq}", before="null", after=after,
-                                        prev_hash=prev)
+                digest = audit.row_hash(
+                    seq=seq,
+                    at=at,
+                    actor=actor,
+                    action=action,
+                    subject=f"row {seq}",
+                    before="null",
+                    after=after,
+                    prev_hash=prev,
+                )
                 connection.exec_driver_sql(
                     "INSERT INTO audit_log (seq, at, actor, action, subject, before, after, "
                     "prev_hash, hash) VALUES (%s, '%s', '%s', '%s', 'row %s', 'null', '%s', "
-                    "'%s', '%s')" % (seq, at, actor, action, seq, after, prev, digest))
+                    "'%s', '%s')" % (seq, at, actor, action, seq, after, prev, digest)
+                )
                 prev = digest
             connection.execute(audit_head.delete())
             connection.execute(audit_head.insert().values(id=1, seq=2, hash=prev))
         assert upgrade(store) == ("0002", head_revision())
         assert check(store) == audit.Verification(ok=True, rows=2)
-        add_account(store, username="carol", role="coordinator", jurisdiction="BE-C",
-                    actor=system_actor("test"))  # row 3, with readers
+        add_account(
+            store,
+            username="carol",
+            role="coordinator",
+            jurisdiction="BE-C",
+            actor=system_actor("test"),
+        )  # row 3, with readers
         assert check(store).ok
         with store.reading() as connection:
-            assert [r for (r,) in connection.execute(
-                sa.select(audit_log.c.readers).order_by(audit_log.c.seq))][:2] == [None, None]
+            assert [
+                r
+                for (r,) in connection.execute(
+                    sa.select(audit_log.c.readers).order_by(audit_log.c.seq)
+                )
+            ][:2] == [None, None]
             # carol's jurisdiction reads her layer row, not the offer naming two others
-            assert [e.subject for e in audit.entries(connection, jurisdiction="BE-C")] == [
-                "row 2"]
+            assert [e.subject for e in audit.entries(connection, jurisdiction="BE-C")] == ["row 2"]
         store.dispose()
     finally:
         drop_database(url, pg_admin)

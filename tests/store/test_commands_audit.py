@@ -31,14 +31,28 @@ HOSTILE = '=HYPERLINK("http://evil.example","click")'
 def filled(store, store_url, monkeypatch):
     """The store named by MUTUALAID_DATABASE_URL, with three audited changes."""
     monkeypatch.setenv(DATABASE_URL_ENV, store_url)
-    rows = [("alice", "request.created", "request 1", None, {"state": "open"}),
-            ("bob", "offer.committed", "offer 7", {"state": "proposed"},
-             {"state": "committed", "units": 2}),
-            (HOSTILE, "layer.loaded", "@SUM(A1)", None, {"source": "-2+3", "n": -2})]
+    rows = [
+        ("alice", "request.created", "request 1", None, {"state": "open"}),
+        (
+            "bob",
+            "offer.committed",
+            "offer 7",
+            {"state": "proposed"},
+            {"state": "committed", "units": 2},
+        ),
+        (HOSTILE, "layer.loaded", "@SUM(A1)", None, {"source": "-2+3", "n": -2}),
+    ]
     for n, (actor, action, subject, before, after) in enumerate(rows):
         with store.transaction() as connection:
-            audit.record(connection, actor=actor, action=action, subject=subject,
-                         before=before, after=after, now=T0 + timedelta(minutes=n))
+            audit.record(
+                connection,
+                actor=actor,
+                action=action,
+                subject=subject,
+                before=before,
+                after=after,
+                now=T0 + timedelta(minutes=n),
+            )
     return store
 
 
@@ -55,6 +69,7 @@ def tamper(store, statement) -> None:
 
 # --- verify ---------------------------------------------------------------------------------
 
+
 def test_verify_an_intact_log(filled, capsys):
     assert run(capsys, "verify") == (0, "audit log intact: 3 rows\n", "")
 
@@ -68,8 +83,10 @@ def test_verify_names_a_changed_row(filled, capsys):
     tamper(filled, audit_log.update().where(audit_log.c.seq == 2).values(actor="mallory"))
     code, out, err = run(capsys, "verify")
     assert (code, out) == (1, "")
-    assert err == ("audit log NOT intact: row 2 was changed: its content does not match "
-                   "its hash (2 rows read)\n")
+    assert err == (
+        "audit log NOT intact: row 2 was changed: its content does not match "
+        "its hash (2 rows read)\n"
+    )
 
 
 def test_verify_names_a_deleted_row(filled, capsys):
@@ -97,18 +114,21 @@ def test_verify_names_reordered_rows(filled, capsys):
 
 def test_the_installed_command_exits_with_the_verdict(filled, store_url):
     env = {DATABASE_URL_ENV: store_url, "PATH": "/usr/bin:/bin"}
-    ok = subprocess.run([str(EXECUTABLE), "audit", "verify"], env=env, capture_output=True,
-                        text=True, check=False)
+    ok = subprocess.run(
+        [str(EXECUTABLE), "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
     assert (ok.returncode, ok.stdout) == (0, "audit log intact: 3 rows\n")
     tamper(filled, audit_log.update().where(audit_log.c.seq == 3).values(before='"x"'))
-    broken = subprocess.run([str(EXECUTABLE), "audit", "verify"], env=env,
-                            capture_output=True, text=True, check=False)
+    broken = subprocess.run(
+        [str(EXECUTABLE), "audit", "verify"], env=env, capture_output=True, text=True, check=False
+    )
     assert broken.returncode == 1
     assert "row 3 was changed" in broken.stderr
     assert "Traceback" not in broken.stderr
 
 
 # --- a store that cannot be opened ---------------------------------------------------------
+
 
 def one_line_failure(capsys, *argv: str) -> str:
     code, out, err = run(capsys, *argv)
@@ -118,8 +138,9 @@ def one_line_failure(capsys, *argv: str) -> str:
 
 
 @pytest.mark.parametrize("command", ["verify", "export"])
-def test_a_missing_sqlite_file_is_one_line_and_creates_nothing(tmp_path, monkeypatch, capsys,
-                                                                command):
+def test_a_missing_sqlite_file_is_one_line_and_creates_nothing(
+    tmp_path, monkeypatch, capsys, command
+):
     path = tmp_path / "nowhere" / "store.sqlite"
     monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{path}")
     err = one_line_failure(capsys, command)
@@ -166,6 +187,7 @@ def test_a_url_that_is_no_url_is_one_line(monkeypatch, capsys):
 
 # --- export ---------------------------------------------------------------------------------
 
+
 def test_export_csv_every_row_oldest_first_and_neutralised(filled, capsys):
     code, out, err = run(capsys, "export")
     assert (code, err) == (0, "")
@@ -178,8 +200,17 @@ def test_export_csv_every_row_oldest_first_and_neutralised(filled, capsys):
     assert table[0]["at"] == "2026-07-14T17:30:00.000000+00:00"
     # No cell a spreadsheet would run.
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in table for cell in r.values())
-    assert list(table[0]) == ["seq", "at", "actor", "action", "subject", "before", "after",
-                              "prev_hash", "hash"]
+    assert list(table[0]) == [
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "subject",
+        "before",
+        "after",
+        "prev_hash",
+        "hash",
+    ]
 
 
 def test_export_json_to_a_file_reverifies_on_its_own(filled, tmp_path, capsys):
@@ -195,9 +226,15 @@ def test_export_json_to_a_file_reverifies_on_its_own(filled, tmp_path, capsys):
     for row in rows:
         assert row["prev_hash"] == prev
         assert row["hash"] == audit.row_hash(
-            seq=row["seq"], at=row["at"], actor=row["actor"], action=row["action"],
-            subject=row["subject"], before=jsontext.dumps(row["before"]),
-            after=jsontext.dumps(row["after"]), prev_hash=row["prev_hash"])
+            seq=row["seq"],
+            at=row["at"],
+            actor=row["actor"],
+            action=row["action"],
+            subject=row["subject"],
+            before=jsontext.dumps(row["before"]),
+            after=jsontext.dumps(row["after"]),
+            prev_hash=row["prev_hash"],
+        )
         prev = row["hash"]
     assert not (tmp_path / "audit.json.partial").exists()
 
@@ -230,7 +267,8 @@ def test_export_into_a_missing_folder_is_one_line(filled, tmp_path, capsys):
 
 def test_rows_seen_through_sqlalchemy_match_the_export(filled, capsys):
     with filled.reading() as connection:
-        hashes = [h for (h,) in connection.execute(
-            sa.select(audit_log.c.hash).order_by(audit_log.c.seq))]
+        hashes = [
+            h for (h,) in connection.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.seq))
+        ]
     _code, out, _ = run(capsys, "export")
     assert [r["hash"] for r in csv.DictReader(io.StringIO(out))] == hashes

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from mutualaid.cli import main
+from mutualaid.errors import StoreFull
 from mutualaid.identity import system_actor
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import add_account, disable_account
-from mutualaid.errors import StoreFull
 from mutualaid.store.engine import DATABASE_URL_ENV, DISK_FULL_MESSAGE
 from mutualaid.store.layers import (
     current_versions,
@@ -113,8 +113,9 @@ def test_load_stores_every_layer_once(use_store, tmp_path, capsys):
     assert len(audit_entries(use_store)) == 2
     # a changed file: only that layer gets a new version
     text = (folder / "incidents.geojson").read_text(encoding="utf-8")
-    (folder / "incidents.geojson").write_text(text.replace('"severity": 5', '"severity": 4', 1),
-                                              encoding="utf-8")
+    (folder / "incidents.geojson").write_text(
+        text.replace('"severity": 5', '"severity": 4', 1), encoding="utf-8"
+    )
     assert main(["load", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "incidents: version 2, 39 features" in out
@@ -127,8 +128,9 @@ def test_load_stores_every_layer_once(use_store, tmp_path, capsys):
 def test_load_invalid_folder_stores_nothing(use_store, tmp_path, capsys):
     folder = copy_of(RHINE, tmp_path, "broken")
     text = (folder / "incidents.geojson").read_text(encoding="utf-8")
-    (folder / "incidents.geojson").write_text(text.replace('"severity": 5', '"severity": 9'),
-                                              encoding="utf-8")
+    (folder / "incidents.geojson").write_text(
+        text.replace('"severity": 5', '"severity": 9'), encoding="utf-8"
+    )
     (folder / "agreements.csv").unlink()
     assert main(["load", str(folder)]) == 1
     err = capsys.readouterr().err
@@ -146,8 +148,13 @@ def test_load_missing_folder(use_store, tmp_path, capsys):
 
 
 def test_load_as_an_admin(use_store, tmp_path, capsys):
-    add_account(use_store, username="ada", role="admin",
-                password="correct horse battery staple", actor=system_actor("test"))
+    add_account(
+        use_store,
+        username="ada",
+        role="admin",
+        password="correct horse battery staple",
+        actor=system_actor("test"),
+    )
     folder = copy_of(RHINE, tmp_path, "rhine")
     assert main(["load", str(folder), "--as", "ada"]) == 0
     capsys.readouterr()
@@ -159,8 +166,14 @@ def test_load_as_an_admin(use_store, tmp_path, capsys):
 def test_load_as_a_planner_is_refused_for_the_whole_region(use_store, tmp_path, capsys):
     """Issue 6: a planner stores layers for its own jurisdiction; a whole scenario holds
     jurisdictions, agreements and other jurisdictions' features."""
-    add_account(use_store, username="pia", role="planner", jurisdiction="DE-NW",
-                password="correct horse battery staple", actor=system_actor("test"))
+    add_account(
+        use_store,
+        username="pia",
+        role="planner",
+        jurisdiction="DE-NW",
+        password="correct horse battery staple",
+        actor=system_actor("test"),
+    )
     folder = copy_of(RHINE, tmp_path, "rhine")
     assert main(["load", str(folder), "--as", "pia"]) == 1
     err = capsys.readouterr().err
@@ -173,12 +186,24 @@ def test_load_as_a_planner_is_refused_for_the_whole_region(use_store, tmp_path, 
 def test_load_as_someone_not_allowed_stores_nothing(use_store, tmp_path, capsys, who):
     admin = system_actor("test")
     if who == "viewer":
-        add_account(use_store, username="vic", role="viewer", jurisdiction="DE-NW",
-                    password="correct horse battery staple", actor=admin)
+        add_account(
+            use_store,
+            username="vic",
+            role="viewer",
+            jurisdiction="DE-NW",
+            password="correct horse battery staple",
+            actor=admin,
+        )
         user, said = "vic", "needs the planner role"
     elif who == "disabled":
-        add_account(use_store, username="dan", role="planner", jurisdiction="DE-NW",
-                    password="correct horse battery staple", actor=admin)
+        add_account(
+            use_store,
+            username="dan",
+            role="planner",
+            jurisdiction="DE-NW",
+            password="correct horse battery staple",
+            actor=admin,
+        )
         disable_account(use_store, "dan", actor=admin)
         user, said = "dan", "no enabled account named 'dan'"
     else:
@@ -193,20 +218,23 @@ def test_load_as_someone_not_allowed_stores_nothing(use_store, tmp_path, capsys,
 
 
 def test_a_load_that_another_load_overtook_is_refused_not_silently_winning(
-        use_store, tmp_path, monkeypatch, capsys):
+    use_store, tmp_path, monkeypatch, capsys
+):
     # Two folders of one scenario name: the first load reads its folder while the second
     # load stores a different incidents layer; the first must then store nothing.
     slow = copy_of(RHINE, tmp_path / "a", RHINE.name)
     fast = copy_of(RHINE, tmp_path / "b", RHINE.name)
     incidents = fast / "incidents.geojson"
     text = incidents.read_text(encoding="utf-8")
-    incidents.write_text(text.replace('"name": "Vesdre flood, Pepinster"',
-                                      '"name": "Vesdre flood, Pepinster (east bank)"', 1),
-                         encoding="utf-8")
+    incidents.write_text(
+        text.replace(
+            '"name": "Vesdre flood, Pepinster"', '"name": "Vesdre flood, Pepinster (east bank)"', 1
+        ),
+        encoding="utf-8",
+    )
     assert main(["load", str(slow)]) == 0  # version 1 of every layer
     slow_incidents = slow / "incidents.geojson"
-    slow_incidents.write_text(text.replace('"severity": 5', '"severity": 4', 1),
-                              encoding="utf-8")
+    slow_incidents.write_text(text.replace('"severity": 5', '"severity": 4', 1), encoding="utf-8")
     capsys.readouterr()
 
     import mutualaid.scenario as scenario_module
@@ -225,13 +253,17 @@ def test_a_load_that_another_load_overtook_is_refused_not_silently_winning(
     assert main(["load", str(slow)]) == 1
     err = capsys.readouterr().err
     assert overtaken
-    assert re.search(rf"mutualaid load: not stored: the incidents layer of scenario "
-                     rf"{RHINE.name} was changed by \S+ at \d\d:\d\d UTC \(version 2\) after "
-                     rf"this load started \(it read version 1\); run the load again", err), err
+    assert re.search(
+        rf"mutualaid load: not stored: the incidents layer of scenario "
+        rf"{RHINE.name} was changed by \S+ at \d\d:\d\d UTC \(version 2\) after "
+        rf"this load started \(it read version 1\); run the load again",
+        err,
+    ), err
     # the second load's incidents stand; the first one stored nothing
     history = current_versions(use_store, RHINE.name)
     assert history["incidents"].version == 2 and history["incidents"].source.endswith(
-        "incidents.geojson")
+        "incidents.geojson"
+    )
     stored = load_stored_scenario(use_store, RHINE.name)
     names = set(stored.scenario.incidents["name"])
     assert "Vesdre flood, Pepinster (east bank)" in names
@@ -239,7 +271,8 @@ def test_a_load_that_another_load_overtook_is_refused_not_silently_winning(
 
 
 def test_a_full_disk_is_told_in_a_coordinators_sentence_and_nothing_is_stored(
-        tmp_path, monkeypatch, capsys, full_disk):
+    tmp_path, monkeypatch, capsys, full_disk
+):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}"
     monkeypatch.setenv(DATABASE_URL_ENV, url)
     first = copy_of(RHINE, tmp_path / "a", RHINE.name)
@@ -248,7 +281,8 @@ def test_a_full_disk_is_told_in_a_coordinators_sentence_and_nothing_is_stored(
     text = (bigger / "incidents.geojson").read_text(encoding="utf-8")
     # a much longer description for every incident: the new version needs new pages
     (bigger / "incidents.geojson").write_text(
-        text.replace('"name": "', '"name": "' + "flooded " * 40), encoding="utf-8")
+        text.replace('"name": "', '"name": "' + "flooded " * 40), encoding="utf-8"
+    )
     capsys.readouterr()
     full_disk(url)
     assert main(["load", str(bigger)]) == 1
@@ -262,9 +296,13 @@ def test_a_full_disk_is_told_in_a_coordinators_sentence_and_nothing_is_stored(
         # the store's exception keeps its cause: the real SQLite error
         with pytest.raises(StoreFull) as caught:
             with store.transaction() as connection:
-                connection.execute(layer_features.insert(), [
-                    {"layer_version_id": 1, "position": n, "properties": "x" * 4000}
-                    for n in range(50)])
+                connection.execute(
+                    layer_features.insert(),
+                    [
+                        {"layer_version_id": 1, "position": n, "properties": "x" * 4000}
+                        for n in range(50)
+                    ],
+                )
         assert isinstance(caught.value.__cause__, sa.exc.OperationalError)
         assert "database or disk is full" in str(caught.value.__cause__)
     finally:

@@ -35,9 +35,13 @@ def coordinator(n: int) -> Actor:
 def overlapping_lines(seed: int) -> list[list[tuple[str, int]]]:
     """Per offer, 1-2 units of each of 2-3 of the resources."""
     rng = random.Random(seed)
-    return [[(rid, rng.randint(1, 2)) for rid in sorted(rng.sample(sorted(RESOURCES),
-                                                                   rng.randint(2, 3)))]
-            for _ in range(WORKERS)]
+    return [
+        [
+            (rid, rng.randint(1, 2))
+            for rid in sorted(rng.sample(sorted(RESOURCES), rng.randint(2, 3)))
+        ]
+        for _ in range(WORKERS)
+    ]
 
 
 def seed_offers(store, lines_per_offer: list[list[tuple[str, int]]]) -> tuple[int, list[int]]:
@@ -45,13 +49,25 @@ def seed_offers(store, lines_per_offer: list[list[tuple[str, int]]]) -> tuple[in
     DE-A per entry, written directly (the plan that would make such overlapping offers
     does not matter here). Returns the scenario id and the offer ids."""
     with store.transaction() as connection:
-        scenario_id, ids = insert_offers(connection, name="race", unit_type="boat",
-                                         quantities=RESOURCES, lines_per_offer=lines_per_offer,
-                                         minutes=30.0, when=T0)
+        scenario_id, ids = insert_offers(
+            connection,
+            name="race",
+            unit_type="boat",
+            quantities=RESOURCES,
+            lines_per_offer=lines_per_offer,
+            minutes=30.0,
+            when=T0,
+        )
         # As a real load would (and so the race starts with the audit log's head row in
         # place: two very first appends at once are the audit module's concern).
-        audit.record(connection, actor="test", action="scenario.loaded", subject="scenario race",
-                     after={"units": RESOURCES, "offers": ids}, now=T0)
+        audit.record(
+            connection,
+            actor="test",
+            action="scenario.loaded",
+            subject="scenario race",
+            after={"units": RESOURCES, "offers": ids},
+            now=T0,
+        )
     return scenario_id, ids
 
 
@@ -60,8 +76,13 @@ def attempt(store, offer_id: int, n: int) -> tuple:
     try:
         state = workflow.commit_offer(store, offer_id, actor=coordinator(n))
     except workflow.UnitsTaken as exc:
-        return ("taken", str(exc), exc.resource_id, exc.free,
-                [(h["offer_id"], h["by"], h["units"]) for h in exc.holders])
+        return (
+            "taken",
+            str(exc),
+            exc.resource_id,
+            exc.free,
+            [(h["offer_id"], h["by"], h["units"]) for h in exc.holders],
+        )
     except workflow.Conflict as exc:
         return ("conflict", str(exc))
     return ("ok", state.state, state.version)
@@ -104,8 +125,10 @@ def run_processes(url: str, offer_ids: list[int]) -> list[tuple]:
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(len(offer_ids))
     queue = context.Queue()
-    workers = [context.Process(target=_process, args=(url, offer_id, n, barrier, queue))
-               for n, offer_id in enumerate(offer_ids)]
+    workers = [
+        context.Process(target=_process, args=(url, offer_id, n, barrier, queue))
+        for n, offer_id in enumerate(offer_ids)
+    ]
     for w in workers:
         w.start()
     results: list[tuple | None] = [None] * len(offer_ids)
@@ -118,13 +141,20 @@ def run_processes(url: str, offer_ids: list[int]) -> list[tuple]:
     return results
 
 
-def check_overlapping(store, scenario_id: int, offer_ids: list[int],
-                      lines_per_offer: list[list[tuple[str, int]]], results: list[tuple]) -> None:
+def check_overlapping(
+    store,
+    scenario_id: int,
+    offer_ids: list[int],
+    lines_per_offer: list[list[tuple[str, int]]],
+    results: list[tuple],
+) -> None:
     assert not [r for r in results if r[0] not in ("ok", "taken")], results
     won = {n for n, r in enumerate(results) if r[0] == "ok"}
     with store.reading() as connection:
-        committed = {r.resource_id: (r.quantity, r.committed) for r in connection.execute(
-            sa.select(units).where(units.c.scenario_id == scenario_id))}
+        committed = {
+            r.resource_id: (r.quantity, r.committed)
+            for r in connection.execute(sa.select(units).where(units.c.scenario_id == scenario_id))
+        }
         states = dict(connection.execute(sa.select(offers.c.id, offers.c.state)).all())
         verification = audit.verify(connection)
         audited = [e.subject for e in audit.entries(connection, actions=["offer.committed"])]
@@ -150,8 +180,10 @@ def check_overlapping(store, scenario_id: int, offer_ids: list[int],
         _, message, rid, free_then, holders = r
         wanted = dict(lines_per_offer[n])[rid]
         assert free_then < wanted and free_then >= free[rid]
-        assert message.startswith(f"offer {offer_ids[n]} was not committed: resource {rid} "
-                                  f"(boat) has {free_then} of 3 units free")
+        assert message.startswith(
+            f"offer {offer_ids[n]} was not committed: resource {rid} "
+            f"(boat) has {free_then} of 3 units free"
+        )
         assert holders and sum(h[2] for h in holders) == 3 - free_then
         for offer_id, by, k in holders:
             assert holder_of[offer_id] == by
@@ -172,8 +204,9 @@ def check_same_offer(store, offer_id: int, results: list[tuple]) -> None:
         assert r[0] == "conflict", r
         assert r[1].startswith(f"offer {offer_id} was already committed by {winner} (DE-A) at ")
     with store.reading() as connection:
-        assert dict(connection.execute(sa.select(units.c.resource_id, units.c.committed)).all()
-                    ) == {rid: dict(_SAME_LINES).get(rid, 0) for rid in RESOURCES}
+        assert dict(
+            connection.execute(sa.select(units.c.resource_id, units.c.committed)).all()
+        ) == {rid: dict(_SAME_LINES).get(rid, 0) for rid in RESOURCES}
         verification = audit.verify(connection)
         audited = list(audit.entries(connection, actions=["offer.committed"]))
     assert verification.ok, verification.problem
@@ -236,9 +269,9 @@ def test_threads_withdrawing_while_others_commit(store):
         except Exception as exc:  # noqa: BLE001 - reported below
             outcomes[n] = repr(exc)
 
-    threads = ([threading.Thread(target=work, args=(n, True)) for n in held_before]
-               + [threading.Thread(target=work, args=(n, False))
-                  for n in range(WORKERS // 2, WORKERS)])
+    threads = [threading.Thread(target=work, args=(n, True)) for n in held_before] + [
+        threading.Thread(target=work, args=(n, False)) for n in range(WORKERS // 2, WORKERS)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -246,8 +279,13 @@ def test_threads_withdrawing_while_others_commit(store):
     assert all(outcomes[n] == "ok" for n in held_before), outcomes
     assert set(outcomes.values()) <= {"ok", "taken"}, outcomes
     with store.reading() as connection:
-        committed = dict(connection.execute(sa.select(units.c.resource_id, units.c.committed)
-                                            .where(units.c.scenario_id == scenario_id)).all())
+        committed = dict(
+            connection.execute(
+                sa.select(units.c.resource_id, units.c.committed).where(
+                    units.c.scenario_id == scenario_id
+                )
+            ).all()
+        )
         states = dict(connection.execute(sa.select(offers.c.id, offers.c.state)).all())
         verification = audit.verify(connection)
     expected = {rid: 0 for rid in RESOURCES}

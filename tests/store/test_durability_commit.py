@@ -56,25 +56,44 @@ CHILD = textwrap.dedent("""
 def seed(store) -> int:
     """One proposed offer of DE-A with :data:`LINES`, written directly, its load audited."""
     with store.transaction() as connection:
-        _, [offer_id] = insert_offers(connection, name="kill", unit_type="pump",
-                                      quantities={rid: 3 for rid, _ in LINES},
-                                      lines_per_offer=[LINES], minutes=20.0, when=T0)
-        audit.record(connection, actor="test", action="scenario.loaded", subject="scenario kill",
-                     after={"offer": offer_id}, now=T0)
+        _, [offer_id] = insert_offers(
+            connection,
+            name="kill",
+            unit_type="pump",
+            quantities={rid: 3 for rid, _ in LINES},
+            lines_per_offer=[LINES],
+            minutes=20.0,
+            when=T0,
+        )
+        audit.record(
+            connection,
+            actor="test",
+            action="scenario.loaded",
+            subject="scenario kill",
+            after={"offer": offer_id},
+            now=T0,
+        )
     return offer_id
 
 
 def child(url: str, offer_id: int, mode: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHILD, url, str(offer_id), mode],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=os.environ.copy())
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, url, str(offer_id), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
+    )
 
 
 def state_of(store, offer_id: int) -> tuple[str, int, dict[str, int], int, audit.Verification]:
     with store.reading() as connection:
-        row = connection.execute(sa.select(offers.c.state, offers.c.version)
-                                 .where(offers.c.id == offer_id)).one()
-        committed = dict(connection.execute(sa.select(units.c.resource_id, units.c.committed)).all())
+        row = connection.execute(
+            sa.select(offers.c.state, offers.c.version).where(offers.c.id == offer_id)
+        ).one()
+        committed = dict(
+            connection.execute(sa.select(units.c.resource_id, units.c.committed)).all()
+        )
         rows = connection.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar()
         return row.state, row.version, committed, rows, audit.verify(connection)
 

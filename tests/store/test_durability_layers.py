@@ -104,7 +104,11 @@ def run_child_until_marker(url: str, folder: Path, point: str, tmp_path: Path) -
     errors = (tmp_path / "child.err").open("w")
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(folder), prefix, str(nth), "1" if pause else "0"],
-        stdout=subprocess.PIPE, stderr=errors, env=env, text=True)
+        stdout=subprocess.PIPE,
+        stderr=errors,
+        env=env,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + MARKER_TIMEOUT_S
         line = ""
@@ -114,8 +118,9 @@ def run_child_until_marker(url: str, folder: Path, point: str, tmp_path: Path) -
             line = child.stdout.readline()
             if not line:
                 errors.flush()
-                pytest.fail("the child ended before its kill point: "
-                            + (tmp_path / "child.err").read_text())
+                pytest.fail(
+                    "the child ended before its kill point: " + (tmp_path / "child.err").read_text()
+                )
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=MARKER_TIMEOUT_S)
         assert child.returncode == -signal.SIGKILL
@@ -128,8 +133,9 @@ def run_child_until_marker(url: str, folder: Path, point: str, tmp_path: Path) -
 
 
 def count(connection, table, *where):
-    return connection.execute(sa.select(sa.func.count()).select_from(table)
-                              .where(*where)).scalar_one()
+    return connection.execute(
+        sa.select(sa.func.count()).select_from(table).where(*where)
+    ).scalar_one()
 
 
 def assert_all_or_nothing(store) -> bool:
@@ -137,8 +143,10 @@ def assert_all_or_nothing(store) -> bool:
     with store.reading() as connection:
         versions = connection.execute(sa.select(layer_versions)).all()
         for version in versions:
-            assert count(connection, layer_features,
-                         layer_features.c.layer_version_id == version.id) == version.features
+            assert (
+                count(connection, layer_features, layer_features.c.layer_version_id == version.id)
+                == version.features
+            )
         kinds = {v.kind for v in versions}
         stored = count(connection, scenarios)
         if stored == 0:
@@ -154,8 +162,9 @@ def assert_all_or_nothing(store) -> bool:
 
 
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_killed_scenario_load_leaves_all_or_nothing(store_url, big_scenario, point, tmp_path,
-                                                    monkeypatch, capsys):
+def test_killed_scenario_load_leaves_all_or_nothing(
+    store_url, big_scenario, point, tmp_path, monkeypatch, capsys
+):
     run_child_until_marker(store_url, big_scenario, point, tmp_path)
 
     store = open_store(store_url)

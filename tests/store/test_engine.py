@@ -17,14 +17,16 @@ from mutualaid.store import database_url, open_store
 from mutualaid.store.engine import DATABASE_URL_ENV
 from mutualaid.store.migrate import current_revision, head_revision, upgrade
 from mutualaid.store.tables import layer_features, layer_versions, metadata, scenarios
+
 from .conftest import drop_database, new_database_url
 
 
 @pytest.mark.filterwarnings("ignore:Did not recognize type 'geometry'")
 def test_migrations_create_exactly_the_schema(store):
     with store.reading() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": True, "include_object": _include})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": _include}
+        )
         assert compare_metadata(context, metadata) == []
 
 
@@ -58,8 +60,10 @@ def test_an_empty_store_is_created_by_upgrade(kind, tmp_path, pg_admin):
 def test_default_url_is_an_sqlite_file_in_the_state_folder(tmp_path):
     url = database_url(environ={"MUTUALAID_STATE_DIR": str(tmp_path / "state")})
     assert url == f"sqlite:///{tmp_path / 'state' / 'mutualaid.sqlite'}"
-    assert database_url(environ={DATABASE_URL_ENV: "postgresql://u@h/db"}) == \
-        "postgresql+psycopg://u@h/db"
+    assert (
+        database_url(environ={DATABASE_URL_ENV: "postgresql://u@h/db"})
+        == "postgresql+psycopg://u@h/db"
+    )
 
 
 def test_sqlite_store_is_created_on_first_use_in_wal_mode(tmp_path):
@@ -74,8 +78,9 @@ def test_sqlite_store_is_created_on_first_use_in_wal_mode(tmp_path):
 
 
 def _scenario_row(connection, name: str) -> int:
-    return connection.execute(scenarios.insert().values(
-        name=name, created_at=datetime.now(UTC), created_by="test")).inserted_primary_key[0]
+    return connection.execute(
+        scenarios.insert().values(name=name, created_at=datetime.now(UTC), created_by="test")
+    ).inserted_primary_key[0]
 
 
 def test_sqlite_transactions_take_the_write_lock_at_begin(tmp_path):
@@ -136,8 +141,9 @@ def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path):
 
     def reader() -> None:
         with store.reading() as connection:
-            seen.append(connection.execute(
-                sa.select(sa.func.count()).select_from(scenarios)).scalar())
+            seen.append(
+                connection.execute(sa.select(sa.func.count()).select_from(scenarios)).scalar()
+            )
 
     writing = threading.Thread(target=writer)
     writing.start()
@@ -182,17 +188,34 @@ def test_postgis_geometry_column_follows_the_stored_wkb(postgis_store):
     square = Polygon([(6, 50), (7, 50), (7, 51), (6, 51)])
     with store.transaction() as connection:
         sid = _scenario_row(connection, "geo")
-        vid = connection.execute(layer_versions.insert().values(
-            scenario_id=sid, kind="jurisdictions", version=1, source="j.geojson", format="geojson",
-            mode="replace", sha256="0" * 64, features=1, loaded_by="test",
-            loaded_at=datetime.now(UTC))).inserted_primary_key[0]
-        connection.execute(layer_features.insert().values(
-            layer_version_id=vid, position=0, feature_id="J1", properties="{}",
-            wkb=shapely_wkb.dumps(square)))
+        vid = connection.execute(
+            layer_versions.insert().values(
+                scenario_id=sid,
+                kind="jurisdictions",
+                version=1,
+                source="j.geojson",
+                format="geojson",
+                mode="replace",
+                sha256="0" * 64,
+                features=1,
+                loaded_by="test",
+                loaded_at=datetime.now(UTC),
+            )
+        ).inserted_primary_key[0]
+        connection.execute(
+            layer_features.insert().values(
+                layer_version_id=vid,
+                position=0,
+                feature_id="J1",
+                properties="{}",
+                wkb=shapely_wkb.dumps(square),
+            )
+        )
     with store.reading() as connection:
         srid, inside = connection.exec_driver_sql(
             "SELECT ST_SRID(geom), ST_Contains(geom, ST_SetSRID(ST_MakePoint(6.5, 50.5), 4326)) "
-            "FROM layer_features").one()
+            "FROM layer_features"
+        ).one()
         assert (srid, inside) == (4326, True)
         indexes = {i["name"] for i in sa.inspect(connection).get_indexes("layer_features")}
         assert "ix_layer_features_geom" in indexes
@@ -205,12 +228,15 @@ def test_a_full_disk_is_recognised_on_both_backends():
 
     from mutualaid.store.engine import is_disk_full
 
-    pg = psycopg.errors.DiskFull("could not extend file \"base/16384/16385\": No space "
-                                 "left on device")
+    pg = psycopg.errors.DiskFull(
+        'could not extend file "base/16384/16385": No space left on device'
+    )
     assert pg.sqlstate == "53100"
     assert is_disk_full(sa.exc.OperationalError("INSERT ...", {}, pg))
-    assert is_disk_full(sa.exc.OperationalError("INSERT ...", {},
-                                                 Exception("database or disk is full")))
+    assert is_disk_full(
+        sa.exc.OperationalError("INSERT ...", {}, Exception("database or disk is full"))
+    )
     assert is_disk_full(OSError(errno.ENOSPC, "No space left on device"))
-    assert not is_disk_full(sa.exc.OperationalError("SELECT 1", {},
-                                                    Exception("database is locked")))
+    assert not is_disk_full(
+        sa.exc.OperationalError("SELECT 1", {}, Exception("database is locked"))
+    )

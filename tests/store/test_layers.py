@@ -58,8 +58,9 @@ def rhine(samples):
 
 
 def save(store, scenario, name="rhine", actor=LOADER, now=None):
-    return save_scenario(store, scenario, name=name, sources={"incidents": "incidents.geojson"},
-                         actor=actor, now=now)
+    return save_scenario(
+        store, scenario, name=name, sources={"incidents": "incidents.geojson"}, actor=actor, now=now
+    )
 
 
 def audit_rows(store):
@@ -74,8 +75,9 @@ def verified(store):
 
 def count(store, table, *where):
     with store.reading() as connection:
-        return connection.execute(sa.select(sa.func.count()).select_from(table)
-                                  .where(*where)).scalar_one()
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(table).where(*where)
+        ).scalar_one()
 
 
 def assert_same_scenario(a, b):
@@ -90,8 +92,10 @@ def assert_same_scenario(a, b):
 
 def plan_summary(scenario):
     summary = allocate(scenario).to_dict()["summary"]
-    return {k: summary[k] for k in ("weighted_coverage", "unit_minutes", "units_assigned",
-                                    "units_needed")}
+    return {
+        k: summary[k]
+        for k in ("weighted_coverage", "unit_minutes", "units_assigned", "units_needed")
+    }
 
 
 def units_table(store, scenario_id):
@@ -103,12 +107,15 @@ def units_table(store, scenario_id):
 def commit_units(store, scenario_id, resource_id, n):
     # What the workflow does when a provider commits units (tested in its own module).
     with store.transaction() as connection:
-        connection.execute(units.update().where(units.c.scenario_id == scenario_id,
-                                                units.c.resource_id == resource_id)
-                           .values(committed=n))
+        connection.execute(
+            units.update()
+            .where(units.c.scenario_id == scenario_id, units.c.resource_id == resource_id)
+            .values(committed=n)
+        )
 
 
 # --- round trips -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_sample_scenario_round_trip(store, samples, name):
@@ -129,9 +136,11 @@ def test_feature_rows_keep_file_order_ids_and_owners(store, rhine):
     stored = save(store, rhine)
     version = stored.versions["resources"]
     with store.reading() as connection:
-        rows = connection.execute(sa.select(layer_features).where(
-            layer_features.c.layer_version_id == version.id)
-            .order_by(layer_features.c.position)).all()
+        rows = connection.execute(
+            sa.select(layer_features)
+            .where(layer_features.c.layer_version_id == version.id)
+            .order_by(layer_features.c.position)
+        ).all()
     assert [r.feature_id for r in rows] == rhine.resources["id"].tolist()
     assert [r.jurisdiction for r in rows] == rhine.resources["jurisdiction"].tolist()
     assert version.features == len(rows) == len(rhine.resources)
@@ -140,10 +149,15 @@ def test_feature_rows_keep_file_order_ids_and_owners(store, rhine):
 
 
 def test_travel_times_round_trip_and_drop(store, rhine):
-    times = load_layer("t.csv", kind="travel_times", filename="t.csv",
-                       data=(f"resource_id,incident_id,minutes\n"
-                             f"{rhine.resources['id'][0]},{rhine.incidents['id'][0]},42.5\n"
-                             ).encode())
+    times = load_layer(
+        "t.csv",
+        kind="travel_times",
+        filename="t.csv",
+        data=(
+            f"resource_id,incident_id,minutes\n"
+            f"{rhine.resources['id'][0]},{rhine.incidents['id'][0]},42.5\n"
+        ).encode(),
+    )
     assert times.report.ok
     scenario = dataclasses.replace(rhine, travel_times=times.frame)
     save(store, scenario)
@@ -153,28 +167,48 @@ def test_travel_times_round_trip_and_drop(store, rhine):
     assert again.changed == ("travel_times",)
     assert "travel_times" not in again.versions
     assert load_stored_scenario(store, "rhine").scenario.travel_times is None
-    assert [v.mode for v in layer_history(store, "rhine", "travel_times")] == ["removed",
-                                                                              "replace"]
+    assert [v.mode for v in layer_history(store, "rhine", "travel_times")] == ["removed", "replace"]
     # the drop is version 2: a change based on it is current, one based on version 1 is not
     with pytest.raises(StaleLayer, match="version 2"):
-        save_layer(store, scenario_name="rhine", kind="travel_times", frame=times.frame,
-                   mode="replace", source="t.csv", format="csv", actor=ALICE,
-                   expected_version=1)
-    stored = save_layer(store, scenario_name="rhine", kind="travel_times", frame=times.frame,
-                        mode="replace", source="t.csv", format="csv", actor=ALICE,
-                        expected_version=2)
+        save_layer(
+            store,
+            scenario_name="rhine",
+            kind="travel_times",
+            frame=times.frame,
+            mode="replace",
+            source="t.csv",
+            format="csv",
+            actor=ALICE,
+            expected_version=1,
+        )
+    stored = save_layer(
+        store,
+        scenario_name="rhine",
+        kind="travel_times",
+        frame=times.frame,
+        mode="replace",
+        source="t.csv",
+        format="csv",
+        actor=ALICE,
+        expected_version=2,
+    )
     assert stored.versions["travel_times"].version == 3
     assert_frame_equal(load_stored_scenario(store, "rhine").scenario.travel_times, times.frame)
 
 
 # --- versions -----------------------------------------------------------------------------
 
+
 def test_unchanged_layers_are_not_stored_again(store, rhine):
     first = save(store, rhine)
     second = save(store, rhine)
     assert second.changed == ()
     assert {k: v.version for k, v in second.versions.items()} == {
-        "jurisdictions": 1, "incidents": 1, "resources": 1, "agreements": 1}
+        "jurisdictions": 1,
+        "incidents": 1,
+        "resources": 1,
+        "agreements": 1,
+    }
     assert second.version_key == first.version_key
     assert count(store, layer_versions) == 4
     # every load is audited, changed or not
@@ -212,12 +246,20 @@ def test_names_and_missing_scenarios(store, samples):
     save(store, samples["rhine-flood-2021"], name="a")
     assert scenario_names(store) == ["a", "b"]
     with pytest.raises(UnknownScenario, match="nowhere"):
-        save_layer(store, scenario_name="nowhere", kind="incidents",
-                   frame=samples["lake-chad"].incidents, mode="merge", source="x.geojson",
-                   format="geojson", actor=ALICE)
+        save_layer(
+            store,
+            scenario_name="nowhere",
+            kind="incidents",
+            frame=samples["lake-chad"].incidents,
+            mode="merge",
+            source="x.geojson",
+            format="geojson",
+            actor=ALICE,
+        )
 
 
 # --- save_layer -----------------------------------------------------------------------------
+
 
 def new_incidents(rhine):
     extra = rhine.incidents.iloc[[0, 1]].copy().reset_index(drop=True)
@@ -230,16 +272,28 @@ def new_incidents(rhine):
 def test_save_layer_merge(store, rhine):
     save(store, rhine)
     extra = new_incidents(rhine)
-    stored = save_layer(store, scenario_name="rhine", kind="incidents", frame=extra,
-                        mode="merge", source="update.geojson", format="geojson", actor=ALICE,
-                        expected_version=1)
+    stored = save_layer(
+        store,
+        scenario_name="rhine",
+        kind="incidents",
+        frame=extra,
+        mode="merge",
+        source="update.geojson",
+        format="geojson",
+        actor=ALICE,
+        expected_version=1,
+    )
     incidents = stored.scenario.incidents
     assert len(incidents) == len(rhine.incidents) + 1
     assert incidents["id"].tolist()[-1] == "I-NEW-1"
     assert incidents.loc[0, "severity"] == extra.loc[0, "severity"]
     version = stored.versions["incidents"]
     assert (version.version, version.mode, version.source, version.features) == (
-        2, "merge", "update.geojson", len(rhine.incidents) + 1)
+        2,
+        "merge",
+        "update.geojson",
+        len(rhine.incidents) + 1,
+    )
     assert stored.changed == ("incidents",)
     assert_same_scenario(stored.scenario, load_stored_scenario(store, "rhine").scenario)
     entry = audit_rows(store)[-1]
@@ -253,11 +307,20 @@ def test_save_layer_merge(store, rhine):
 def test_save_layer_replace_and_units_follow(store, rhine):
     first = save(store, rhine)
     assert units_table(store, first.id) == {
-        r.id: (r.type, r.jurisdiction, int(r.quantity), 0) for r in rhine.resources.itertuples()}
+        r.id: (r.type, r.jurisdiction, int(r.quantity), 0) for r in rhine.resources.itertuples()
+    }
     resources = rhine.resources.iloc[:10].copy()
     resources.loc[0, "quantity"] = int(resources.loc[0, "quantity"]) + 3
-    stored = save_layer(store, scenario_name="rhine", kind="resources", frame=resources,
-                        mode="replace", source="ten.geojson", format="geojson", actor=ALICE)
+    stored = save_layer(
+        store,
+        scenario_name="rhine",
+        kind="resources",
+        frame=resources,
+        mode="replace",
+        source="ten.geojson",
+        format="geojson",
+        actor=ALICE,
+    )
     assert stored.scenario.resources["id"].tolist() == resources["id"].tolist()
     table = units_table(store, first.id)
     assert set(table) == set(resources["id"])
@@ -268,23 +331,39 @@ def test_save_layer_replace_and_units_follow(store, rhine):
 def test_agreements_change_is_audited_as_such(store, rhine):
     save(store, rhine)
     agreements = rhine.agreements.iloc[:5].copy()
-    save_layer(store, scenario_name="rhine", kind="agreements", frame=agreements,
-               mode="replace", source="agreements.csv", format="csv", actor=ALICE)
+    save_layer(
+        store,
+        scenario_name="rhine",
+        kind="agreements",
+        frame=agreements,
+        mode="replace",
+        source="agreements.csv",
+        format="csv",
+        actor=ALICE,
+    )
     entry = audit_rows(store)[-1]
     assert entry.action == "agreement.changed"
     assert entry.before["agreements"]["features"] == len(rhine.agreements)
     assert entry.after["agreements"]["features"] == 5
-    assert_frame_equal(load_stored_scenario(store, "rhine").scenario.agreements,
-                       agreements.reset_index(drop=True))
+    assert_frame_equal(
+        load_stored_scenario(store, "rhine").scenario.agreements, agreements.reset_index(drop=True)
+    )
 
 
 def test_redrawn_jurisdictions_place_incidents_and_resources_again(store, rhine):
     first = save(store, rhine)
     jurisdictions = rhine.jurisdictions.copy()
     jurisdictions.loc[jurisdictions["id"] == "DE-NW", "id"] = "DE-NRW"
-    stored = save_layer(store, scenario_name="rhine", kind="jurisdictions",
-                        frame=jurisdictions, mode="replace", source="renamed.geojson",
-                        format="geojson", actor=ALICE)
+    stored = save_layer(
+        store,
+        scenario_name="rhine",
+        kind="jurisdictions",
+        frame=jurisdictions,
+        mode="replace",
+        source="renamed.geojson",
+        format="geojson",
+        actor=ALICE,
+    )
     assert set(stored.changed) == {"jurisdictions", "incidents", "resources"}
     assert stored.versions["resources"].mode == "rechecked"
     assert stored.versions["agreements"].version == 1
@@ -303,8 +382,16 @@ def test_refused_layer_stores_nothing(store, rhine):
     # only three jurisdictions: the other resources' owners no longer exist
     few = rhine.jurisdictions.iloc[:3].copy()
     with pytest.raises(LayerRefused) as refused:
-        save_layer(store, scenario_name="rhine", kind="jurisdictions", frame=few,
-                   mode="replace", source="few.geojson", format="geojson", actor=ALICE)
+        save_layer(
+            store,
+            scenario_name="rhine",
+            kind="jurisdictions",
+            frame=few,
+            mode="replace",
+            source="few.geojson",
+            format="geojson",
+            actor=ALICE,
+        )
     assert refused.value.problems
     assert count(store, layer_versions) == before_versions
     assert count(store, layer_features) == before_rows
@@ -314,19 +401,39 @@ def test_refused_layer_stores_nothing(store, rhine):
 
 # --- concurrent and stale changes --------------------------------------------------------------
 
+
 def test_stale_expected_version_is_refused_naming_who(store, rhine):
     save(store, rhine)
     at = datetime(2026, 11, 28, 20, 31, tzinfo=UTC)
-    save_layer(store, scenario_name="rhine", kind="incidents", frame=new_incidents(rhine),
-               mode="merge", source="bob.geojson", format="geojson", actor=BOB,
-               expected_version=1, now=at)
+    save_layer(
+        store,
+        scenario_name="rhine",
+        kind="incidents",
+        frame=new_incidents(rhine),
+        mode="merge",
+        source="bob.geojson",
+        format="geojson",
+        actor=BOB,
+        expected_version=1,
+        now=at,
+    )
     before_audit = len(audit_rows(store))
     with pytest.raises(StaleLayer) as stale:
-        save_layer(store, scenario_name="rhine", kind="incidents", frame=new_incidents(rhine),
-                   mode="merge", source="alice.geojson", format="geojson", actor=ALICE,
-                   expected_version=1)
-    assert str(stale.value) == ("the incidents layer was changed by bob at 20:31 UTC "
-                                "(version 2) since you loaded version 1; load it again")
+        save_layer(
+            store,
+            scenario_name="rhine",
+            kind="incidents",
+            frame=new_incidents(rhine),
+            mode="merge",
+            source="alice.geojson",
+            format="geojson",
+            actor=ALICE,
+            expected_version=1,
+        )
+    assert str(stale.value) == (
+        "the incidents layer was changed by bob at 20:31 UTC "
+        "(version 2) since you loaded version 1; load it again"
+    )
     assert len(audit_rows(store)) == before_audit
     assert [v.version for v in layer_history(store, "rhine", "incidents")] == [2, 1]
 
@@ -345,9 +452,16 @@ def test_two_writers_on_the_same_base_exactly_one_wins(store, rhine):
         barrier.wait()
         try:
             outcomes[n] = save_layer(
-                store, scenario_name="rhine", kind="incidents", frame=frames[n], mode="merge",
-                source=f"w{n}.geojson", format="geojson", actor=Actor(f"w{n}", "admin"),
-                expected_version=1)
+                store,
+                scenario_name="rhine",
+                kind="incidents",
+                frame=frames[n],
+                mode="merge",
+                source=f"w{n}.geojson",
+                format="geojson",
+                actor=Actor(f"w{n}", "admin"),
+                expected_version=1,
+            )
         except Exception as exc:  # noqa: BLE001 - the outcome is what is checked
             outcomes[n] = exc
 
@@ -379,9 +493,16 @@ def test_concurrent_merges_without_a_base_version_lose_nothing(store, rhine):
         extra.loc[0, "id"] = f"I-ADD-{n}"
         barrier.wait()
         try:
-            save_layer(store, scenario_name="rhine", kind="incidents", frame=extra,
-                       mode="merge", source=f"w{n}.geojson", format="geojson",
-                       actor=Actor(f"w{n}", "admin"))
+            save_layer(
+                store,
+                scenario_name="rhine",
+                kind="incidents",
+                frame=extra,
+                mode="merge",
+                source=f"w{n}.geojson",
+                format="geojson",
+                actor=Actor(f"w{n}", "admin"),
+            )
         except Exception as exc:  # noqa: BLE001 - checked below
             errors.append(exc)
 
@@ -393,16 +514,19 @@ def test_concurrent_merges_without_a_base_version_lose_nothing(store, rhine):
     assert errors == []
     # each merge was applied to the one before it: none lost
     ids = load_stored_scenario(store, "rhine").scenario.incidents["id"].tolist()
-    assert sorted(i for i in ids if i.startswith("I-ADD-")) == [f"I-ADD-{n}"
-                                                               for n in range(writers)]
+    assert sorted(i for i in ids if i.startswith("I-ADD-")) == [
+        f"I-ADD-{n}" for n in range(writers)
+    ]
     history = layer_history(store, "rhine", "incidents")
     assert [v.version for v in history] == list(range(writers + 1, 0, -1))
-    assert [v.features for v in history] == [len(rhine.incidents) + n
-                                             for n in range(writers, -1, -1)]
+    assert [v.features for v in history] == [
+        len(rhine.incidents) + n for n in range(writers, -1, -1)
+    ]
     assert verified(store).ok
 
 
 # --- committed units --------------------------------------------------------------------------
+
 
 def committed_resource(rhine):
     row = rhine.resources[rhine.resources["quantity"] >= 2].iloc[0]
@@ -431,10 +555,19 @@ def test_units_in_use_refuse_the_change(store, rhine, change):
         said = f"the new layer gives it to {other}"
     before_audit, before_versions = len(audit_rows(store)), count(store, layer_versions)
     with pytest.raises(UnitsInUse) as refused:
-        save_layer(store, scenario_name="rhine", kind="resources", frame=resources,
-                   mode="replace", source="r.geojson", format="geojson", actor=ALICE)
+        save_layer(
+            store,
+            scenario_name="rhine",
+            kind="resources",
+            frame=resources,
+            mode="replace",
+            source="r.geojson",
+            format="geojson",
+            actor=ALICE,
+        )
     assert f"resource {rid} ({rtype}, {owner}): 2 units are committed to offers" in str(
-        refused.value)
+        refused.value
+    )
     assert said in str(refused.value)
     assert count(store, layer_versions) == before_versions
     assert len(audit_rows(store)) == before_audit
@@ -453,7 +586,15 @@ def test_a_change_keeping_committed_units_is_allowed(store, rhine):
     resources = rhine.resources.copy()
     at = resources.index[resources["id"] == rid][0]
     resources.loc[at, "quantity"] = 2
-    save_layer(store, scenario_name="rhine", kind="resources", frame=resources,
-               mode="replace", source="r.geojson", format="geojson", actor=ALICE)
+    save_layer(
+        store,
+        scenario_name="rhine",
+        kind="resources",
+        frame=resources,
+        mode="replace",
+        source="r.geojson",
+        format="geojson",
+        actor=ALICE,
+    )
     assert units_table(store, first.id)[rid][2:] == (2, 2)
     assert verified(store).ok

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+import builders
+from builders import agreements_csv, feature, point, square
 from mutualaid.identity import system_actor
 from mutualaid.scenario import load_scenario
 from mutualaid.store.accounts import add_account, authenticate, list_accounts
@@ -23,17 +25,13 @@ from mutualaid.store.seed import (
 )
 from mutualaid.store.tables import accounts, audit_log
 
-import builders
-from builders import agreements_csv, feature, point, square
-
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = [ROOT / "data" / "rhine-flood-2021", ROOT / "data" / "lake-chad"]
 
 
 def all_stored_text(store) -> str:
     with store.reading() as connection:
-        rows = [*connection.execute(sa.select(accounts)), *connection.execute(
-            sa.select(audit_log))]
+        rows = [*connection.execute(sa.select(accounts)), *connection.execute(sa.select(audit_log))]
     return "\n".join(" ".join(str(value) for value in row) for row in rows)
 
 
@@ -44,7 +42,11 @@ def test_first_run_stores_the_samples_and_creates_working_demo_accounts(store):
     assert scenario_names(store) == ["lake-chad", "rhine-flood-2021"]
     for name in outcome.scenarios:
         assert {v.kind for v in layer_history(store, name)} == {
-            "jurisdictions", "incidents", "resources", "agreements"}
+            "jurisdictions",
+            "incidents",
+            "resources",
+            "agreements",
+        }
 
     created = outcome.accounts
     assert 4 <= len(created) <= DEMO_MAX_ACCOUNTS
@@ -79,7 +81,8 @@ def test_first_run_stores_the_samples_and_creates_working_demo_accounts(store):
         log = list(entries(connection, newest_first=False))
     assert {e.actor for e in log} == {"system:first-run"}
     assert sorted(e.subject for e in log if e.action == "account.created") == sorted(
-        f"account {u}" for u, *_ in created)
+        f"account {u}" for u, *_ in created
+    )
 
 
 def test_a_second_first_run_creates_nothing(store):
@@ -96,8 +99,13 @@ def test_a_second_first_run_creates_nothing(store):
 
 
 def test_existing_accounts_are_kept_and_samples_still_stored(store):
-    add_account(store, username="root", role="admin", password="a long passphrase",
-                actor=system_actor("test"))
+    add_account(
+        store,
+        username="root",
+        role="admin",
+        password="a long passphrase",
+        actor=system_actor("test"),
+    )
     outcome = first_run(store, scenario_dirs=SAMPLES[1:])
     assert (outcome.scenarios, outcome.accounts) == (["lake-chad"], [])
     assert [a.username for a in list_accounts(store)] == ["root"]
@@ -143,7 +151,8 @@ def test_two_servers_starting_at_once_seed_once(store):
     assert sorted(bool(r.accounts) for r in results) == [False, True]
     winner = next(r for r in results if r.accounts)
     assert sorted(a.username for a in list_accounts(store)) == sorted(
-        u for u, *_ in winner.accounts)
+        u for u, *_ in winner.accounts
+    )
     assert [v.version for v in layer_history(store, "lake-chad", "resources")] == [1]
     for username, _, _, password in winner.accounts:
         assert authenticate(store, username, password) is not None
@@ -151,8 +160,10 @@ def test_two_servers_starting_at_once_seed_once(store):
 
 # --- which demo accounts (no store) --------------------------------------------------------
 
-def write_scenario(folder: Path, *, incidents: dict[str, int], boats: dict[str, int],
-                   number: int = 1) -> Path:
+
+def write_scenario(
+    folder: Path, *, incidents: dict[str, int], boats: dict[str, int], number: int = 1
+) -> Path:
     """Jurisdictions AA-1, BB-1, CC-1, DD-1 side by side (countries AA..DD; ``-2``... with
     *number*); *incidents* per jurisdiction, each needing one boat; *boats* per
     jurisdiction; all may help all."""
@@ -161,16 +172,29 @@ def write_scenario(folder: Path, *, incidents: dict[str, int], boats: dict[str, 
     for i, j in enumerate(ids):
         key = j[0]
         for n in range(incidents.get(key, 0)):
-            items.append(feature(point(5.5 + i, 50.1 + n / 20), id=f"I-{j}-{n}", hazard="flood",
-                                 severity=3, reported_at="2021-07-14T17:30:00Z",
-                                 needs={"boat": 1}))
+            items.append(
+                feature(
+                    point(5.5 + i, 50.1 + n / 20),
+                    id=f"I-{j}-{n}",
+                    hazard="flood",
+                    severity=3,
+                    reported_at="2021-07-14T17:30:00Z",
+                    needs={"boat": 1},
+                )
+            )
         if boats.get(key):
-            resources.append(feature(point(5.5 + i, 50.9), id=f"R-{j}", type="boat",
-                                     quantity=boats[key]))
+            resources.append(
+                feature(point(5.5 + i, 50.9), id=f"R-{j}", type="boat", quantity=boats[key])
+            )
     return builders.write_scenario(
-        folder, jurisdictions=[feature(square(5.0 + i, 50.0), id=j, country=j[:2])
-                               for i, j in enumerate(ids)],
-        incidents=items, resources=resources, agreements=agreements_csv("*,*,*,10"))
+        folder,
+        jurisdictions=[
+            feature(square(5.0 + i, 50.0), id=j, country=j[:2]) for i, j in enumerate(ids)
+        ],
+        incidents=items,
+        resources=resources,
+        agreements=agreements_csv("*,*,*,10"),
+    )
 
 
 def test_coordinators_for_the_busiest_and_the_cross_border_provider(tmp_path):
@@ -181,9 +205,13 @@ def test_coordinators_for_the_busiest_and_the_cross_border_provider(tmp_path):
     made = demo_accounts([scenario])
     assert [(a.username, a.role, a.jurisdiction) for a in made] == [
         ("admin", "admin", None),
-        ("coord-aa-1", "coordinator", "AA-1"), ("coord-bb-1", "coordinator", "BB-1"),
-        ("coord-cc-1", "coordinator", "CC-1"), ("coord-dd-1", "coordinator", "DD-1"),
-        ("planner-aa-1", "planner", "AA-1"), ("viewer", "viewer", "AA-1")]
+        ("coord-aa-1", "coordinator", "AA-1"),
+        ("coord-bb-1", "coordinator", "BB-1"),
+        ("coord-cc-1", "coordinator", "CC-1"),
+        ("coord-dd-1", "coordinator", "DD-1"),
+        ("planner-aa-1", "planner", "AA-1"),
+        ("viewer", "viewer", "AA-1"),
+    ]
 
 
 def test_no_cross_border_use_adds_no_provider(tmp_path):
@@ -191,14 +219,21 @@ def test_no_cross_border_use_adds_no_provider(tmp_path):
     scenario = load_scenario(folder).scenario
     assert top_cross_border_provider(scenario) is None
     assert [a.username for a in demo_accounts([scenario])] == [
-        "admin", "coord-aa-1", "planner-aa-1", "viewer"]
+        "admin",
+        "coord-aa-1",
+        "planner-aa-1",
+        "viewer",
+    ]
 
 
 def test_many_scenarios_stay_within_the_limit(tmp_path):
     def scenario(number: int):
-        folder = write_scenario(tmp_path / f"s{number}-{len(list(tmp_path.iterdir()))}",
-                                incidents={"A": 3, "B": 2, "C": 1},
-                                boats={"D": 6}, number=number)
+        folder = write_scenario(
+            tmp_path / f"s{number}-{len(list(tmp_path.iterdir()))}",
+            incidents={"A": 3, "B": 2, "C": 1},
+            boats={"D": 6},
+            number=number,
+        )
         return load_scenario(folder).scenario
 
     # the same jurisdictions in two scenarios: one coordinator each

@@ -22,8 +22,7 @@ from mutualaid.settings import (
     SIGN_IN_USERNAME_MAX_DELAY_S,
 )
 from mutualaid.store import accounts as acc
-from mutualaid.store import open_store
-from mutualaid.store import sign_in
+from mutualaid.store import open_store, sign_in
 from mutualaid.store.accounts import add_account, disable_account, set_password
 from mutualaid.store.audit import entries, verify
 from mutualaid.store.sessions import check_session, end_session, open_session
@@ -38,8 +37,15 @@ T0 = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 def alice(store):
-    add_account(store, username="alice", role="coordinator", jurisdiction="DE-NW",
-                password=PASSWORD, display_name="Alice", actor=ADMIN)
+    add_account(
+        store,
+        username="alice",
+        role="coordinator",
+        jurisdiction="DE-NW",
+        password=PASSWORD,
+        display_name="Alice",
+        actor=ADMIN,
+    )
     return store
 
 
@@ -57,8 +63,9 @@ def verifications(monkeypatch):
     return seen
 
 
-def fail(store, username: str, *, client: str = "10.0.0.1", now: datetime = T0,
-         password: str = WRONG) -> Exception:
+def fail(
+    store, username: str, *, client: str = "10.0.0.1", now: datetime = T0, password: str = WRONG
+) -> Exception:
     with pytest.raises((SignInFailed, SignInThrottled)) as caught:
         sign_in_with_password(store, username, password, client=client, now=now)
     return caught.value
@@ -69,8 +76,9 @@ def actions(store, action: str) -> list:
         return list(entries(connection, actions=[action]))
 
 
-def test_of_50_simultaneous_tries_only_the_free_ones_reach_argon2(alice, verifications,
-                                                                   monkeypatch):
+def test_of_50_simultaneous_tries_only_the_free_ones_reach_argon2(
+    alice, verifications, monkeypatch
+):
     # Enough permits that this server's bounds are not what stops them: the store is.
     monkeypatch.setattr(sign_in, "VERIFICATIONS", threading.BoundedSemaphore(50))
     barrier = threading.Barrier(50)
@@ -96,15 +104,17 @@ def test_of_50_simultaneous_tries_only_the_free_ones_reach_argon2(alice, verific
 
 
 def test_an_unknown_username_is_hashed_throttled_and_answered_like_a_known_one(
-        alice, verifications):
+    alice, verifications
+):
     answers = {}
     for name in ("alice", "nobody"):
         tries = [fail(alice, name) for _ in range(SIGN_IN_FREE_FAILURES + 1)]
         answers[name] = [str(error) for error in tries]
     assert answers["alice"] == answers["nobody"]
     assert answers["nobody"][:SIGN_IN_FREE_FAILURES] == [FAILED_MESSAGE] * SIGN_IN_FREE_FAILURES
-    assert answers["nobody"][-1] == ("Too many failed sign-ins for this username. "
-                                     "Try again in 2 seconds.")
+    assert answers["nobody"][-1] == (
+        "Too many failed sign-ins for this username. Try again in 2 seconds."
+    )
     assert len(verifications) == 2 * SIGN_IN_FREE_FAILURES
     assert all(h.startswith("$argon2id$") for h in verifications)
 
@@ -141,8 +151,10 @@ def test_another_client_waits_at_most_a_minute_for_a_username_attacked_elsewhere
     assert isinstance(refused, SignInThrottled)
     assert refused.wait_s <= SIGN_IN_USERNAME_MAX_DELAY_S  # a delay, never a lock-out
     now += timedelta(seconds=refused.wait_s)
-    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.1.1.1",
-                                 now=now).username == "alice"
+    assert (
+        sign_in_with_password(alice, "alice", PASSWORD, client="10.1.1.1", now=now).username
+        == "alice"
+    )
 
 
 def test_the_throttle_holds_across_a_restart(store_url, alice):
@@ -168,8 +180,7 @@ def test_failures_and_throttles_are_audited_once_per_window_without_the_password
     assert throttled[0].after["client"] == "10.0.0.1"
     assert failed[0].actor == "system:sign-in" and failed[0].subject == f"account {'x' * 64}"
     with alice.reading() as connection:
-        text = " ".join(str(v) for row in connection.execute(sa.select(audit_log))
-                        for v in row)
+        text = " ".join(str(v) for row in connection.execute(sa.select(audit_log)) for v in row)
         assert verify(connection).ok
     assert WRONG not in text and "x" * 65 not in text
 
@@ -203,17 +214,17 @@ def test_the_servers_together_verify_a_bounded_number_per_minute(alice, verifica
     # setting is 600 a minute; 4 here).
     for n in range(3):
         fail(alice, f"user{n}", client=f"10.0.0.{n}", now=T0)
-    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9", now=T0,
-                                 per_minute=4)
+    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9", now=T0, per_minute=4)
     with pytest.raises(SignInThrottled, match="Too many sign-ins at once"):
-        sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9", now=T0,
-                              per_minute=4)
+        sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9", now=T0, per_minute=4)
     assert len(verifications) == 4  # the refused try was never hashed
-    assert sign_in_with_password(alice, "alice", PASSWORD, client="10.9.9.9",
-                                 now=T0 + timedelta(seconds=61), per_minute=4)
+    assert sign_in_with_password(
+        alice, "alice", PASSWORD, client="10.9.9.9", now=T0 + timedelta(seconds=61), per_minute=4
+    )
 
 
 # --- sessions ---------------------------------------------------------------------------
+
 
 def test_a_password_change_ends_every_open_session_of_the_account(alice):
     tokens = [open_session(alice, "alice", method="password", now=T0) for _ in range(2)]
@@ -223,8 +234,9 @@ def test_a_password_change_ends_every_open_session_of_the_account(alice):
     for token in tokens:
         check = check_session(alice, token, now=T0)
         assert check.actor is None and check.ended == "password_changed"
-        assert check.sentence == ("You were signed out: your password was changed. "
-                                  "Sign in with the new one.")
+        assert check.sentence == (
+            "You were signed out: your password was changed. Sign in with the new one."
+        )
     assert check_session(alice, other, now=T0).ended == "disabled"  # bob has no account
 
 
@@ -252,8 +264,11 @@ def test_idle_and_absolute_timeouts_end_a_session(alice):
 def test_last_seen_is_written_at_most_once_a_minute(alice):
     token = open_session(alice, "alice", method="password", now=T0)
     writes = []
-    sa.event.listen(alice.engine, "before_cursor_execute",
-                    lambda *args: writes.append(args[2]) if "UPDATE" in args[2] else None)
+    sa.event.listen(
+        alice.engine,
+        "before_cursor_execute",
+        lambda *args: writes.append(args[2]) if "UPDATE" in args[2] else None,
+    )
     for second in range(0, 59, 5):
         check_session(alice, token, now=T0 + timedelta(seconds=second))
     assert writes == []

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from builders import canonical_scenario
 from mutualaid.identity import Actor, system_actor
 from mutualaid.scenario import Scenario, load_scenario
 from mutualaid.store import audit, workflow
 from mutualaid.store.layers import save_scenario
-from builders import canonical_scenario
 from mutualaid.store.tables import (
     offer_lines,
     offers,
@@ -35,9 +35,9 @@ from mutualaid.store.workflow import (
 T0 = datetime(2021, 7, 14, 20, 31, tzinfo=UTC)
 RHINE = Path(__file__).resolve().parents[2] / "data" / "rhine-flood-2021"
 
-ALICE = Actor("alice", "coordinator", "DE-A")   # provider of boats and a pump
-BOB = Actor("bob", "coordinator", "NL-B")       # requester
-CAROL = Actor("carol", "coordinator", "BE-C")   # a third jurisdiction
+ALICE = Actor("alice", "coordinator", "DE-A")  # provider of boats and a pump
+BOB = Actor("bob", "coordinator", "NL-B")  # requester
+CAROL = Actor("carol", "coordinator", "BE-C")  # a third jurisdiction
 VERA = Actor("vera", "viewer", "NL-B")
 PAUL = Actor("paul", "planner", "DE-A")
 ROOT = Actor("root", "admin")
@@ -49,41 +49,88 @@ ROOT = Actor("root", "admin")
 def make_scenario(resources, incidents, agreements) -> Scenario:
     """A canonical scenario from short specs (three 1-degree squares side by side);
     *agreements* are (from, to) pairs for every type, 15 minutes at the border."""
-    return canonical_scenario(resources, incidents, [(a, b, "*", 15) for a, b in agreements],
-                              quantity=None, reported_at="2021-07-14T08:00", name="small")
+    return canonical_scenario(
+        resources,
+        incidents,
+        [(a, b, "*", 15) for a, b in agreements],
+        quantity=None,
+        reported_at="2021-07-14T08:00",
+        name="small",
+    )
 
 
 def small_scenario() -> Scenario:
     return make_scenario(
         resources=[
-            {"id": "R-DE-BOAT", "type": "boat", "quantity": 3, "jurisdiction": "DE-A",
-             "lon": 6.9, "lat": 50.5},
-            {"id": "R-DE-PUMP", "type": "pump", "quantity": 2, "jurisdiction": "DE-A",
-             "lon": 6.8, "lat": 50.5},
-            {"id": "R-NL-BOAT", "type": "boat", "quantity": 1, "jurisdiction": "NL-B",
-             "lon": 7.3, "lat": 50.5},
-            {"id": "R-BE-BOAT", "type": "boat", "quantity": 2, "jurisdiction": "BE-C",
-             "lon": 8.5, "lat": 50.5},
+            {
+                "id": "R-DE-BOAT",
+                "type": "boat",
+                "quantity": 3,
+                "jurisdiction": "DE-A",
+                "lon": 6.9,
+                "lat": 50.5,
+            },
+            {
+                "id": "R-DE-PUMP",
+                "type": "pump",
+                "quantity": 2,
+                "jurisdiction": "DE-A",
+                "lon": 6.8,
+                "lat": 50.5,
+            },
+            {
+                "id": "R-NL-BOAT",
+                "type": "boat",
+                "quantity": 1,
+                "jurisdiction": "NL-B",
+                "lon": 7.3,
+                "lat": 50.5,
+            },
+            {
+                "id": "R-BE-BOAT",
+                "type": "boat",
+                "quantity": 2,
+                "jurisdiction": "BE-C",
+                "lon": 8.5,
+                "lat": 50.5,
+            },
         ],
         incidents=[
-            {"id": "I-NL-1", "needs": {"boat": 3, "pump": 1}, "jurisdiction": "NL-B",
-             "lon": 7.2, "lat": 50.5, "severity": 5},
-            {"id": "I-NL-2", "needs": {"boat": 1}, "jurisdiction": "NL-B", "lon": 7.4,
-             "lat": 50.5},
-            {"id": "I-NL-3", "needs": {"boat": 1}, "jurisdiction": "NL-B", "lon": 7.5,
-             "lat": 50.5, "status": "closed"},
-            {"id": "I-DE-1", "needs": {"boat": 1}, "jurisdiction": "DE-A", "lon": 6.5,
-             "lat": 50.5},
+            {
+                "id": "I-NL-1",
+                "needs": {"boat": 3, "pump": 1},
+                "jurisdiction": "NL-B",
+                "lon": 7.2,
+                "lat": 50.5,
+                "severity": 5,
+            },
+            {"id": "I-NL-2", "needs": {"boat": 1}, "jurisdiction": "NL-B", "lon": 7.4, "lat": 50.5},
+            {
+                "id": "I-NL-3",
+                "needs": {"boat": 1},
+                "jurisdiction": "NL-B",
+                "lon": 7.5,
+                "lat": 50.5,
+                "status": "closed",
+            },
+            {"id": "I-DE-1", "needs": {"boat": 1}, "jurisdiction": "DE-A", "lon": 6.5, "lat": 50.5},
         ],
         # BE-C has no agreement with NL-B: its boats are never offered there.
-        agreements=[("DE", "NL"), ("NL", "DE")])
+        agreements=[("DE", "NL"), ("NL", "DE")],
+    )
 
 
 @pytest.fixture
 def small(store):
     """The small scenario stored as "small"; returns its scenario id."""
-    stored = save_scenario(store, small_scenario(), name="small", sources={},
-                           actor=system_actor("test"), now=T0 - timedelta(hours=1))
+    stored = save_scenario(
+        store,
+        small_scenario(),
+        name="small",
+        sources={},
+        actor=system_actor("test"),
+        now=T0 - timedelta(hours=1),
+    )
     return stored.id
 
 
@@ -94,15 +141,18 @@ def verified(store) -> audit.Verification:
 
 def audit_rows(store, *, action=None, subject=None) -> list[audit.AuditEntry]:
     with store.reading() as connection:
-        rows = list(audit.entries(connection, actions=[action] if action else None,
-                                  newest_first=False))
+        rows = list(
+            audit.entries(connection, actions=[action] if action else None, newest_first=False)
+        )
     return [r for r in rows if subject is None or r.subject == subject]
 
 
 def unit_counts(store, scenario_id) -> dict[str, tuple[int, int]]:
     with store.reading() as connection:
-        return {r.resource_id: (r.quantity, r.committed) for r in connection.execute(
-            sa.select(units).where(units.c.scenario_id == scenario_id))}
+        return {
+            r.resource_id: (r.quantity, r.committed)
+            for r in connection.execute(sa.select(units).where(units.c.scenario_id == scenario_id))
+        }
 
 
 def offer_of(outcome_board, provider) -> workflow.OfferView:
@@ -125,40 +175,68 @@ def test_a_request_lists_every_open_need_of_the_actors_active_incidents(store, s
     seen = workflow.board(store, "small", viewer=BOB)
     (request,) = seen.requests
     assert (request.id, request.jurisdiction, request.state, request.version, request.note) == (
-        request_id, "NL-B", "open", 1, "Maas rising")
+        request_id,
+        "NL-B",
+        "open",
+        1,
+        "Maas rising",
+    )
     # I-NL-3 is closed and I-DE-1 belongs to DE-A: neither is requested.
     assert {(x.incident_id, x.type, x.units, x.remaining) for x in request.lines} == {
-        ("I-NL-1", "boat", 3, 3), ("I-NL-1", "pump", 1, 1), ("I-NL-2", "boat", 1, 1)}
+        ("I-NL-1", "boat", 3, 3),
+        ("I-NL-1", "pump", 1, 1),
+        ("I-NL-2", "boat", 1, 1),
+    }
     assert request.allowed_actions == ("close", "cancel")
     (row,) = audit_rows(store, action="request.created")
-    assert (row.actor, row.subject, row.after["jurisdiction"]) == ("bob", f"request {request_id}",
-                                                                   "NL-B")
+    assert (row.actor, row.subject, row.after["jurisdiction"]) == (
+        "bob",
+        f"request {request_id}",
+        "NL-B",
+    )
     assert verified(store).ok
 
 
 def test_explicit_request_lines_are_checked_against_the_incidents_layer(store, small):
     with pytest.raises(InvalidRequest) as caught:
-        workflow.create_request(store, "small", actor=BOB, lines=[
-            ("I-NL-9", "boat", 1), ("I-DE-1", "boat", 1), ("I-NL-3", "boat", 1),
-            ("I-NL-1", "helicopter", 1), ("I-NL-1", "boat", 4), ("I-NL-2", "boat", 0),
-            ("I-NL-1", "pump", 1), ("I-NL-1", "pump", 1)], now=T0)
+        workflow.create_request(
+            store,
+            "small",
+            actor=BOB,
+            lines=[
+                ("I-NL-9", "boat", 1),
+                ("I-DE-1", "boat", 1),
+                ("I-NL-3", "boat", 1),
+                ("I-NL-1", "helicopter", 1),
+                ("I-NL-1", "boat", 4),
+                ("I-NL-2", "boat", 0),
+                ("I-NL-1", "pump", 1),
+                ("I-NL-1", "pump", 1),
+            ],
+            now=T0,
+        )
     message = str(caught.value)
-    for expected in ("line 1 (I-NL-9, boat): there is no incident I-NL-9",
-                     "line 2 (I-DE-1, boat): incident I-DE-1 lies in DE-A, not NL-B",
-                     "line 3 (I-NL-3, boat): incident I-NL-3 is closed",
-                     ("line 4 (I-NL-1, helicopter): incident I-NL-1 needs no helicopter (it "
-                     "needs boat 3, pump 1)"),
-                     "line 5 (I-NL-1, boat): units must be a whole number from 1 to 3",
-                     "line 6 (I-NL-2, boat): units must be a whole number from 1 to 1",
-                     "line 8 (I-NL-1, pump): listed twice (also line 7)"):
+    for expected in (
+        "line 1 (I-NL-9, boat): there is no incident I-NL-9",
+        "line 2 (I-DE-1, boat): incident I-DE-1 lies in DE-A, not NL-B",
+        "line 3 (I-NL-3, boat): incident I-NL-3 is closed",
+        (
+            "line 4 (I-NL-1, helicopter): incident I-NL-1 needs no helicopter (it "
+            "needs boat 3, pump 1)"
+        ),
+        "line 5 (I-NL-1, boat): units must be a whole number from 1 to 3",
+        "line 6 (I-NL-2, boat): units must be a whole number from 1 to 1",
+        "line 8 (I-NL-1, pump): listed twice (also line 7)",
+    ):
         assert expected in message
     with store.reading() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(requests)).scalar() == 0
 
 
 def test_a_need_in_an_open_request_cannot_be_requested_again(store, small):
-    first = workflow.create_request(store, "small", actor=BOB, lines=[("I-NL-2", "boat", 1)],
-                                    now=T0)
+    first = workflow.create_request(
+        store, "small", actor=BOB, lines=[("I-NL-2", "boat", 1)], now=T0
+    )
     with pytest.raises(InvalidRequest, match=f"already requested in request {first}"):
         workflow.create_request(store, "small", actor=BOB, lines=[("I-NL-2", "boat", 1)], now=T0)
     second = workflow.create_request(store, "small", actor=BOB, now=T0)  # the rest by default
@@ -184,8 +262,10 @@ def test_close_and_cancel_move_only_open_requests(store, small):
     request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
     state = workflow.close_request(store, request_id, actor=BOB, expected_version=1, now=T0)
     assert (state.state, state.version, state.updated_by) == ("closed", 2, "bob")
-    with pytest.raises(InvalidTransition, match=f"request {request_id} is closed .*only an open "
-                                                f"request can be cancelled"):
+    with pytest.raises(
+        InvalidTransition,
+        match=f"request {request_id} is closed .*only an open request can be cancelled",
+    ):
         workflow.cancel_request(store, request_id, actor=BOB)
     with pytest.raises(Conflict, match=f"request {request_id} was already closed by bob"):
         workflow.close_request(store, request_id, actor=BOB)
@@ -196,9 +276,11 @@ def test_close_and_cancel_move_only_open_requests(store, small):
     with pytest.raises(InvalidTransition, match="only an open request can be closed"):
         workflow.close_request(store, other, actor=BOB)
     assert [r.subject for r in audit_rows(store, action="request.closed")] == [
-        f"request {request_id}"]
+        f"request {request_id}"
+    ]
     assert [r.subject for r in audit_rows(store, action="request.cancelled")] == [
-        f"request {other}"]
+        f"request {other}"
+    ]
     assert verified(store).ok
 
 
@@ -206,8 +288,11 @@ def test_cancelling_supersedes_proposed_offers_but_not_while_units_are_committed
     request_id, seen = requested_and_planned(store)
     de = offer_of(seen, "DE-A")
     workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
-    with pytest.raises(InvalidTransition, match=f"request {request_id} cannot be cancelled: "
-                                                f"offer {de.id} is committed \\(by alice \\(DE-A\\)"):
+    with pytest.raises(
+        InvalidTransition,
+        match=f"request {request_id} cannot be cancelled: "
+        f"offer {de.id} is committed \\(by alice \\(DE-A\\)",
+    ):
         workflow.cancel_request(store, request_id, actor=BOB)
     after = workflow.board(store, "small", viewer=BOB)
     assert after.requests[0].state == "open"
@@ -218,7 +303,9 @@ def test_cancelling_supersedes_proposed_offers_but_not_while_units_are_committed
     state = workflow.cancel_request(store, request_id, actor=BOB)
     assert state.state == "cancelled"
     assert {o.provider: o.state for o in workflow.board(store, "small", viewer=BOB).offers} == {
-        "DE-A": "refused", "NL-B": "superseded"}
+        "DE-A": "refused",
+        "NL-B": "superseded",
+    }
     (row,) = audit_rows(store, action="request.cancelled")
     assert row.after["superseded_offers"] == [o.id for o in after.offers if o.provider == "NL-B"]
     assert verified(store).ok
@@ -231,24 +318,30 @@ def test_a_plan_becomes_one_offer_per_request_and_provider(store, small):
     seen = workflow.board(store, "small", viewer=ROOT)
     assert [o.id for o in seen.offers] == list(outcome.offer_ids)
     assigned = outcome.plan.assignments
-    assert {(o.provider, o.requester, o.request_id, o.state, o.version, o.plan_id)
-            for o in seen.offers} == {
+    assert {
+        (o.provider, o.requester, o.request_id, o.state, o.version, o.plan_id) for o in seen.offers
+    } == {
         (p, "NL-B", request_id, "proposed", 1, outcome.plan_id)
-        for p in assigned["from_jurisdiction"]}
+        for p in assigned["from_jurisdiction"]
+    }
     assert {"DE-A", "NL-B"} == {o.provider for o in seen.offers}  # BE-C has no agreement
-    offered = sorted((line.resource_id, line.incident_id, line.units)
-                     for o in seen.offers for line in o.lines)
-    assert offered == sorted(zip(assigned.resource_id, assigned.incident_id,
-                                 assigned.units.astype(int)))
+    offered = sorted(
+        (line.resource_id, line.incident_id, line.units) for o in seen.offers for line in o.lines
+    )
+    assert offered == sorted(
+        zip(assigned.resource_id, assigned.incident_id, assigned.units.astype(int))
+    )
     # Only the requested incidents are planned: I-DE-1 (not requested) gets nothing.
     assert "I-DE-1" not in set(assigned.incident_id)
     with store.reading() as connection:
         stored = connection.execute(sa.select(plans).where(plans.c.id == outcome.plan_id)).one()
     assert stored.computed_by == "bob" and '"assignments"' in stored.body
     assert [r.subject for r in audit_rows(store, action="plan.computed")] == [
-        f"plan {outcome.plan_id}"]
+        f"plan {outcome.plan_id}"
+    ]
     assert [r.subject for r in audit_rows(store, action="offer.created")] == [
-        f"offer {i}" for i in outcome.offer_ids]
+        f"offer {i}" for i in outcome.offer_ids
+    ]
     assert verified(store).ok
 
 
@@ -258,8 +351,10 @@ def test_a_new_plan_supersedes_proposed_offers_and_plans_only_what_is_still_open
     nl = offer_of(seen, "NL-B")
     workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
     committed = {(x.incident_id, x.type): x.units for x in de.lines}
-    remaining = {(x.incident_id, x.type): x.remaining
-                 for x in workflow.board(store, "small", viewer=BOB).requests[0].lines}
+    remaining = {
+        (x.incident_id, x.type): x.remaining
+        for x in workflow.board(store, "small", viewer=BOB).requests[0].lines
+    }
     requested = {("I-NL-1", "boat"): 3, ("I-NL-1", "pump"): 1, ("I-NL-2", "boat"): 1}
     assert remaining == {k: n - committed.get(k, 0) for k, n in requested.items()}
     again = workflow.plan_offers(store, "small", actor=BOB, now=T0 + timedelta(minutes=5))
@@ -282,8 +377,9 @@ def test_a_new_plan_supersedes_proposed_offers_and_plans_only_what_is_still_open
 
 def _lines(store, offer_id):
     with store.reading() as connection:
-        return connection.execute(sa.select(offer_lines).where(
-            offer_lines.c.offer_id == offer_id)).all()
+        return connection.execute(
+            sa.select(offer_lines).where(offer_lines.c.offer_id == offer_id)
+        ).all()
 
 
 # --- moves of an offer ----------------------------------------------------------------
@@ -297,7 +393,11 @@ def test_commit_accept_release_moves_the_units(store, small):
 
     state = workflow.commit_offer(store, de.id, actor=ALICE, expected_version=1, now=T0)
     assert (state.state, state.version, state.updated_by, state.updated_at) == (
-        "committed", 2, "alice", T0)
+        "committed",
+        2,
+        "alice",
+        T0,
+    )
     after_commit = unit_counts(store, small)
     for rid, n in wanted.items():
         assert after_commit[rid][1] == before[rid][1] + n
@@ -313,7 +413,9 @@ def test_commit_accept_release_moves_the_units(store, small):
     assert {u["resource_id"]: u["units"] for u in row.after["units"]} == wanted
     assert len(row.after["lines"]) == len(de.lines)
     assert [r.after["state"] for r in audit_rows(store, subject=f"offer {de.id}")][-2:] == [
-        "accepted", "released"]
+        "accepted",
+        "released",
+    ]
     assert verified(store).ok
 
 
@@ -338,23 +440,64 @@ def test_declining_keeps_the_units_free(store, small):
     assert workflow.decline_offer(store, de.id, actor=ALICE).state == "declined"
     assert unit_counts(store, small) == before
     remaining = [x.remaining for x in workflow.board(store, "small", viewer=BOB).requests[0].lines]
-    assert remaining == [x.units for x in workflow.board(store, "small", viewer=BOB).requests[0].lines]
+    assert remaining == [
+        x.units for x in workflow.board(store, "small", viewer=BOB).requests[0].lines
+    ]
 
 
-def _insert_offer(store, scenario_id, request_id, *, state, provider="DE-A", requester="NL-B",
-                  lines=(("R-DE-BOAT", "I-NL-1", "boat", 1),)) -> int:
+def _insert_offer(
+    store,
+    scenario_id,
+    request_id,
+    *,
+    state,
+    provider="DE-A",
+    requester="NL-B",
+    lines=(("R-DE-BOAT", "I-NL-1", "boat", 1),),
+) -> int:
     """An offer in any state, written directly (to reach states without their history)."""
     with store.transaction() as connection:
-        plan_id = connection.execute(plans.insert().values(
-            scenario_id=scenario_id, layer_versions="{}", body="{}", computed_by="test",
-            computed_at=T0).returning(plans.c.id)).scalar_one()
-        offer_id = connection.execute(offers.insert().values(
-            scenario_id=scenario_id, plan_id=plan_id, request_id=request_id, provider=provider,
-            requester=requester, state=state, version=1, created_at=T0, updated_by="someone",
-            updated_at=T0).returning(offers.c.id)).scalar_one()
-        connection.execute(offer_lines.insert(), [
-            {"offer_id": offer_id, "resource_id": r, "incident_id": i, "type": k, "units": n,
-             "minutes": 10.0} for r, i, k, n in lines])
+        plan_id = connection.execute(
+            plans.insert()
+            .values(
+                scenario_id=scenario_id,
+                layer_versions="{}",
+                body="{}",
+                computed_by="test",
+                computed_at=T0,
+            )
+            .returning(plans.c.id)
+        ).scalar_one()
+        offer_id = connection.execute(
+            offers.insert()
+            .values(
+                scenario_id=scenario_id,
+                plan_id=plan_id,
+                request_id=request_id,
+                provider=provider,
+                requester=requester,
+                state=state,
+                version=1,
+                created_at=T0,
+                updated_by="someone",
+                updated_at=T0,
+            )
+            .returning(offers.c.id)
+        ).scalar_one()
+        connection.execute(
+            offer_lines.insert(),
+            [
+                {
+                    "offer_id": offer_id,
+                    "resource_id": r,
+                    "incident_id": i,
+                    "type": k,
+                    "units": n,
+                    "minutes": 10.0,
+                }
+                for r, i, k, n in lines
+            ],
+        )
     return offer_id
 
 
@@ -369,20 +512,27 @@ def test_every_move_not_in_the_transition_table_is_refused(store, small):
             if table[name].source == state:
                 continue
             offer_id = _insert_offer(store, small, request_id, state=state)
-            side = {"committed": " (DE-A)", "declined": " (DE-A)", "withdrawn": " (DE-A)",
-                    "accepted": " (NL-B)", "refused": " (NL-B)"}.get(state, "")
+            side = {
+                "committed": " (DE-A)",
+                "declined": " (DE-A)",
+                "withdrawn": " (DE-A)",
+                "accepted": " (NL-B)",
+                "refused": " (NL-B)",
+            }.get(state, "")
             if state == table[name].target:
                 # Already where the move leads: someone else made it first.
                 with pytest.raises(Conflict) as caught:
                     move(store, offer_id, actor=actor_for[table[name].by])
                 assert str(caught.value) == (
-                    f"offer {offer_id} was already {state} by someone{side} at 20:31 UTC")
+                    f"offer {offer_id} was already {state} by someone{side} at 20:31 UTC"
+                )
             else:
                 with pytest.raises(InvalidTransition) as caught:
                     move(store, offer_id, actor=actor_for[table[name].by])
                 assert str(caught.value) == (
                     f"offer {offer_id} is {state} (by someone{side} at 20:31 UTC); only a "
-                    f"{table[name].source} offer can be {table[name].target}")
+                    f"{table[name].source} offer can be {table[name].target}"
+                )
             with store.reading() as connection:
                 row = connection.execute(sa.select(offers).where(offers.c.id == offer_id)).one()
             assert (row.state, row.version) == (state, 1)
@@ -419,36 +569,55 @@ def test_a_second_commit_of_the_same_offer_names_who_came_first(store, small):
     assert str(caught.value) == f"offer {de.id} was already committed by alice (DE-A) at 20:31 UTC"
     with pytest.raises(Conflict, match=f"offer {de.id} was already committed by alice"):
         workflow.commit_offer(store, de.id, actor=other)
-    with pytest.raises(Conflict, match=f"offer {de.id} changed since you saw it \\(version 1\\): "
-                                       f"it is now version 2"):
+    with pytest.raises(
+        Conflict,
+        match=f"offer {de.id} changed since you saw it \\(version 1\\): it is now version 2",
+    ):
         workflow.accept_offer(store, de.id, actor=BOB, expected_version=1)
 
 
 def test_units_taken_names_the_resource_and_who_holds_it(store, small):
     request_id = workflow.create_request(store, "small", actor=BOB, now=T0)
-    first = _insert_offer(store, small, request_id, state="proposed",
-                          lines=[("R-DE-BOAT", "I-NL-1", "boat", 2), ("R-DE-PUMP", "I-NL-1",
-                                                                       "pump", 1)])
-    second = _insert_offer(store, small, request_id, state="proposed",
-                           lines=[("R-DE-PUMP", "I-NL-1", "pump", 1),
-                                  ("R-DE-BOAT", "I-NL-1", "boat", 2)])
+    first = _insert_offer(
+        store,
+        small,
+        request_id,
+        state="proposed",
+        lines=[("R-DE-BOAT", "I-NL-1", "boat", 2), ("R-DE-PUMP", "I-NL-1", "pump", 1)],
+    )
+    second = _insert_offer(
+        store,
+        small,
+        request_id,
+        state="proposed",
+        lines=[("R-DE-PUMP", "I-NL-1", "pump", 1), ("R-DE-BOAT", "I-NL-1", "boat", 2)],
+    )
     workflow.commit_offer(store, first, actor=ALICE, now=T0)
     dora = Actor("dora", "coordinator", "DE-A")
     with pytest.raises(UnitsTaken) as caught:
         workflow.commit_offer(store, second, actor=dora, now=T0 + timedelta(minutes=3))
     assert str(caught.value) == (
         f"offer {second} was not committed: resource R-DE-BOAT (boat) has 1 of 3 units free "
-        f"and the offer needs 2; 2 are committed to offer {first} by alice (DE-A) at 20:31 UTC")
+        f"and the offer needs 2; 2 are committed to offer {first} by alice (DE-A) at 20:31 UTC"
+    )
     assert caught.value.holders[0]["offer_id"] == first
     # All or nothing: the pump (locked first, it was free) is not committed either.
-    assert unit_counts(store, small) == {"R-DE-BOAT": (3, 2), "R-DE-PUMP": (2, 1),
-                                         "R-NL-BOAT": (1, 0), "R-BE-BOAT": (2, 0)}
+    assert unit_counts(store, small) == {
+        "R-DE-BOAT": (3, 2),
+        "R-DE-PUMP": (2, 1),
+        "R-NL-BOAT": (1, 0),
+        "R-BE-BOAT": (2, 0),
+    }
     with store.reading() as connection:
-        assert connection.execute(sa.select(offers.c.state).where(
-            offers.c.id == second)).scalar_one() == "proposed"
+        assert (
+            connection.execute(sa.select(offers.c.state).where(offers.c.id == second)).scalar_one()
+            == "proposed"
+        )
     workflow.accept_offer(store, first, actor=BOB, now=T0 + timedelta(minutes=9))
-    with pytest.raises(UnitsTaken, match=f"2 are deployed with offer {first} \\(accepted by bob "
-                                         f"\\(NL-B\\) at 20:40 UTC\\)"):
+    with pytest.raises(
+        UnitsTaken,
+        match=f"2 are deployed with offer {first} \\(accepted by bob \\(NL-B\\) at 20:40 UTC\\)",
+    ):
         workflow.commit_offer(store, second, actor=dora)
     assert verified(store).ok
 
@@ -458,23 +627,45 @@ def test_denied_moves_are_refused_and_on_record(store, small):
     request_id, seen = requested_and_planned(store)
     de = offer_of(seen, "DE-A")
     cases = [
-        (lambda: workflow.commit_offer(store, de.id, actor=BOB),
-         f"bob (NL-B coordinator) cannot commit offer {de.id}: its units belong to DE-A",
-         f"offer {de.id}"),
-        (lambda: workflow.commit_offer(store, de.id, actor=VERA),
-         f"vera (NL-B viewer) cannot commit offer {de.id}: only a coordinator can",
-         f"offer {de.id}"),
-        (lambda: workflow.decline_offer(store, de.id, actor=ROOT),
-         f"root (admin) cannot decline offer {de.id}: its units belong to DE-A", f"offer {de.id}"),
-        (lambda: workflow.close_request(store, request_id, actor=ALICE),
-         (f"alice (DE-A coordinator) cannot close request {request_id}: only a coordinator of "
-         f"NL-B, the requester, can"), f"request {request_id}"),
-        (lambda: workflow.create_request(store, "small", actor=PAUL),
-         ("paul (DE-A planner) cannot request assistance in scenario small: only a coordinator "
-         "of the requesting jurisdiction can"), "scenario small"),
-        (lambda: workflow.plan_offers(store, "small", actor=VERA),
-         ("vera (NL-B viewer) cannot plan offers in scenario small: only a coordinator or an "
-         "admin can"), "scenario small"),
+        (
+            lambda: workflow.commit_offer(store, de.id, actor=BOB),
+            f"bob (NL-B coordinator) cannot commit offer {de.id}: its units belong to DE-A",
+            f"offer {de.id}",
+        ),
+        (
+            lambda: workflow.commit_offer(store, de.id, actor=VERA),
+            f"vera (NL-B viewer) cannot commit offer {de.id}: only a coordinator can",
+            f"offer {de.id}",
+        ),
+        (
+            lambda: workflow.decline_offer(store, de.id, actor=ROOT),
+            f"root (admin) cannot decline offer {de.id}: its units belong to DE-A",
+            f"offer {de.id}",
+        ),
+        (
+            lambda: workflow.close_request(store, request_id, actor=ALICE),
+            (
+                f"alice (DE-A coordinator) cannot close request {request_id}: only a coordinator of "
+                f"NL-B, the requester, can"
+            ),
+            f"request {request_id}",
+        ),
+        (
+            lambda: workflow.create_request(store, "small", actor=PAUL),
+            (
+                "paul (DE-A planner) cannot request assistance in scenario small: only a coordinator "
+                "of the requesting jurisdiction can"
+            ),
+            "scenario small",
+        ),
+        (
+            lambda: workflow.plan_offers(store, "small", actor=VERA),
+            (
+                "vera (NL-B viewer) cannot plan offers in scenario small: only a coordinator or an "
+                "admin can"
+            ),
+            "scenario small",
+        ),
     ]
     for act, message, subject in cases:
         with pytest.raises(Denied) as caught:
@@ -484,19 +675,31 @@ def test_denied_moves_are_refused_and_on_record(store, small):
         assert (row.subject, row.after["reason"]) == (subject, message)
     workflow.commit_offer(store, de.id, actor=ALICE)
     for act, message in [
-        (lambda: workflow.accept_offer(store, de.id, actor=CAROL),
-         (f"carol (BE-C coordinator) cannot accept offer {de.id}: only a coordinator of NL-B, "
-         f"the requester, can")),
-        (lambda: workflow.refuse_offer(store, de.id, actor=ALICE),
-         (f"alice (DE-A coordinator) cannot refuse offer {de.id}: only a coordinator of NL-B, "
-         f"the requester, can")),
-        (lambda: workflow.withdraw_offer(store, de.id, actor=BOB),
-         f"bob (NL-B coordinator) cannot withdraw offer {de.id}: its units belong to DE-A")]:
+        (
+            lambda: workflow.accept_offer(store, de.id, actor=CAROL),
+            (
+                f"carol (BE-C coordinator) cannot accept offer {de.id}: only a coordinator of NL-B, "
+                f"the requester, can"
+            ),
+        ),
+        (
+            lambda: workflow.refuse_offer(store, de.id, actor=ALICE),
+            (
+                f"alice (DE-A coordinator) cannot refuse offer {de.id}: only a coordinator of NL-B, "
+                f"the requester, can"
+            ),
+        ),
+        (
+            lambda: workflow.withdraw_offer(store, de.id, actor=BOB),
+            f"bob (NL-B coordinator) cannot withdraw offer {de.id}: its units belong to DE-A",
+        ),
+    ]:
         with pytest.raises(Denied, match="^" + message.replace("(", "\\(").replace(")", "\\)")):
             act()
     workflow.accept_offer(store, de.id, actor=BOB)
-    with pytest.raises(Denied, match=f"cannot release offer {de.id}: only a coordinator of "
-                                     f"DE-A or NL-B can"):
+    with pytest.raises(
+        Denied, match=f"cannot release offer {de.id}: only a coordinator of DE-A or NL-B can"
+    ):
         workflow.release_offer(store, de.id, actor=CAROL)
     assert len(audit_rows(store, action="access.denied")) == 10
     # None of the refused moves happened; the others did.
@@ -511,13 +714,19 @@ def test_the_board_shows_each_viewer_only_its_own_buttons(store, small):
 
     def actions(viewer):
         view = workflow.board(store, "small", viewer=viewer)
-        return ({o.provider: o.allowed_actions for o in view.offers},
-                view.requests[0].allowed_actions, view.viewer_actions)
+        return (
+            {o.provider: o.allowed_actions for o in view.offers},
+            view.requests[0].allowed_actions,
+            view.viewer_actions,
+        )
 
     # DE-A sees its own offer and the request it answers, not NL-B's offer to itself
     assert actions(ALICE) == ({"DE-A": ("commit", "decline")}, (), ("request", "plan"))
-    assert actions(BOB) == ({"DE-A": (), "NL-B": ("commit", "decline")}, ("close", "cancel"),
-                            ("request", "plan"))
+    assert actions(BOB) == (
+        {"DE-A": (), "NL-B": ("commit", "decline")},
+        ("close", "cancel"),
+        ("request", "plan"),
+    )
     assert actions(VERA) == ({"DE-A": (), "NL-B": ()}, (), ())
     assert actions(ROOT) == ({"DE-A": (), "NL-B": ()}, (), ("plan",))
     workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
@@ -529,7 +738,13 @@ def test_the_board_shows_each_viewer_only_its_own_buttons(store, small):
     assert workflow.board(store, "small", viewer=CAROL).offers == ()  # not a party
     view = workflow.board(store, "small", viewer=BOB).offers[0]
     assert (view.id, view.state, view.version, view.updated_by, view.provider, view.requester) == (
-        de.id, "accepted", 3, "bob", "DE-A", "NL-B")
+        de.id,
+        "accepted",
+        3,
+        "bob",
+        "DE-A",
+        "NL-B",
+    )
     assert view.units == sum(x.units for x in de.lines)
 
 
@@ -537,13 +752,16 @@ def test_the_board_shows_each_viewer_only_its_own_buttons(store, small):
 def test_rhine_requests_plan_commit_and_replan(store):
     loaded = load_scenario(RHINE)
     assert loaded.ok
-    stored = save_scenario(store, loaded.scenario, name="rhine", sources={},
-                           actor=system_actor("test"), now=T0)
-    coordinators = {j: Actor(f"c-{j}", "coordinator", j)
-                    for j in loaded.scenario.jurisdictions["id"]}
+    stored = save_scenario(
+        store, loaded.scenario, name="rhine", sources={}, actor=system_actor("test"), now=T0
+    )
+    coordinators = {
+        j: Actor(f"c-{j}", "coordinator", j) for j in loaded.scenario.jurisdictions["id"]
+    }
     requesters = ["NL-LI", "BE-WLG", "DE-RP"]
-    request_ids = [workflow.create_request(store, "rhine", actor=coordinators[j], now=T0)
-                   for j in requesters]
+    request_ids = [
+        workflow.create_request(store, "rhine", actor=coordinators[j], now=T0) for j in requesters
+    ]
     outcome = workflow.plan_offers(store, "rhine", actor=ROOT, now=T0)
     assert outcome.offer_ids and outcome.plan.summary["units_assigned"] > 0
     view = workflow.board(store, "rhine", viewer=ROOT)
@@ -590,7 +808,9 @@ def test_a_third_jurisdiction_does_not_see_the_dealings_of_two_others(store, sma
     request_id, _ = requested_and_planned(store)
     # (NL-B's own boat serves its own incident: an offer from itself)
     assert {o.provider for o in workflow.board(store, "small", viewer=BOB).offers} == {
-        "DE-A", "NL-B"}
+        "DE-A",
+        "NL-B",
+    }
     carol_sees = workflow.board(store, "small", viewer=CAROL)
     assert carol_sees.offers == () and carol_sees.requests == ()
     # the parties and an admin see the request and the offer
@@ -604,23 +824,44 @@ def test_units_shared_with_nobody_serve_only_their_owners_requests(store):
     scenario = small_scenario()
     resources = scenario.resources.copy()
     resources["sharing"] = ["owner" if r == "R-DE-BOAT" else None for r in resources["id"]]
-    scenario = Scenario(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
-                        resources=resources, agreements=scenario.agreements, name="small")
-    save_scenario(store, scenario, name="small", sources={}, actor=system_actor("test"),
-                  now=T0 - timedelta(hours=1))
+    scenario = Scenario(
+        jurisdictions=scenario.jurisdictions,
+        incidents=scenario.incidents,
+        resources=resources,
+        agreements=scenario.agreements,
+        name="small",
+    )
+    save_scenario(
+        store,
+        scenario,
+        name="small",
+        sources={},
+        actor=system_actor("test"),
+        now=T0 - timedelta(hours=1),
+    )
     workflow.create_request(store, "small", actor=BOB, now=T0)
     workflow.plan_offers(store, "small", actor=BOB, now=T0)
-    offered = {line.resource_id for o in workflow.board(store, "small", viewer=ROOT).offers
-               for line in o.lines}
+    offered = {
+        line.resource_id
+        for o in workflow.board(store, "small", viewer=ROOT).offers
+        for line in o.lines
+    }
     assert "R-DE-BOAT" not in offered
     assert "R-DE-PUMP" in offered  # the layer's other units are offered as before
     # DE-A's own request: its unshared boat serves it (the offer stays within DE-A)
     workflow.create_request(store, "small", actor=ALICE, now=T0 + timedelta(minutes=1))
     workflow.plan_offers(store, "small", actor=ALICE, now=T0 + timedelta(minutes=2))
-    proposed = [o for o in workflow.board(store, "small", viewer=ROOT).offers
-                if o.state == workflow.PROPOSED]
-    home = [(o.provider, o.requester, line.incident_id) for o in proposed for line in o.lines
-            if line.resource_id == "R-DE-BOAT"]
+    proposed = [
+        o
+        for o in workflow.board(store, "small", viewer=ROOT).offers
+        if o.state == workflow.PROPOSED
+    ]
+    home = [
+        (o.provider, o.requester, line.incident_id)
+        for o in proposed
+        for line in o.lines
+        if line.resource_id == "R-DE-BOAT"
+    ]
     assert home == [("DE-A", "DE-A", "I-DE-1")]
 
 
@@ -631,16 +872,23 @@ def test_the_audit_rows_a_coordinator_reads_are_its_own_and_its_dealings(store, 
     from mutualaid.store.accounts import add_account
 
     for person in (ALICE, BOB, CAROL):
-        add_account(store, username=person.username, role=person.role,
-                    jurisdiction=person.jurisdiction, actor=system_actor("test"))
+        add_account(
+            store,
+            username=person.username,
+            role=person.role,
+            jurisdiction=person.jurisdiction,
+            actor=system_actor("test"),
+        )
     request_id, seen = requested_and_planned(store)
     de = offer_of(seen, "DE-A")
     workflow.commit_offer(store, de.id, actor=ALICE, expected_version=1, now=T0)
 
     def readable(person):
         with store.reading() as connection:
-            return {(e.actor, e.action, e.subject) for e in audit.entries(
-                connection, jurisdiction=person.jurisdiction)}
+            return {
+                (e.actor, e.action, e.subject)
+                for e in audit.entries(connection, jurisdiction=person.jurisdiction)
+            }
 
     bob = readable(BOB)
     assert ("bob", "request.created", f"request {request_id}") in bob
@@ -655,14 +903,16 @@ def test_the_audit_rows_a_coordinator_reads_are_its_own_and_its_dealings(store, 
 
 
 # --- planning scope and audit readers (issue 16) ----------------------------------------------
-BEA = Actor("bea", "coordinator", "BE-WLG")     # a stranger to both owners of the secrets
+BEA = Actor("bea", "coordinator", "BE-WLG")  # a stranger to both owners of the secrets
 
 
 def readable_text(store, jurisdiction) -> str:
     """Every audit row a coordinator of *jurisdiction* reads, as one text."""
     with store.reading() as connection:
-        return "\n".join(f"{e.actor} {e.action} {e.subject} {e.before} {e.after}"
-                         for e in audit.entries(connection, jurisdiction=jurisdiction))
+        return "\n".join(
+            f"{e.actor} {e.action} {e.subject} {e.before} {e.after}"
+            for e in audit.entries(connection, jurisdiction=jurisdiction)
+        )
 
 
 def proposed_offers(store, scenario) -> dict[int, tuple[str, int]]:
@@ -675,19 +925,26 @@ def test_an_uninvolved_coordinator_cannot_compute_offers_nor_supersede_others(st
     assert before and {state for state, _ in before.values()} == {"proposed"}
     with pytest.raises(Denied) as caught:
         workflow.plan_offers(store, "small", actor=CAROL, now=T0)
-    message = ("carol (BE-C coordinator) cannot plan offers in scenario small: BE-C has no open "
-               "request in it; offers for a request are computed by the requester's "
-               "coordinator or an admin")
+    message = (
+        "carol (BE-C coordinator) cannot plan offers in scenario small: BE-C has no open "
+        "request in it; offers for a request are computed by the requester's "
+        "coordinator or an admin"
+    )
     assert str(caught.value) == message
     assert proposed_offers(store, "small") == before  # nobody's offers superseded
     with store.reading() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(plans)).scalar() == 1
     row = audit_rows(store, action="access.denied")[-1]
     assert (row.actor, row.subject, row.after["reason"], row.readers) == (
-        "carol", "scenario small", message, ("BE-C",))
+        "carol",
+        "scenario small",
+        message,
+        ("BE-C",),
+    )
     # the refusal names no request, offer, incident or unit
-    assert not any(word in message for word in ("request 1", "offer 1", "offer 2", "I-", "R-",
-                                                "NL-B"))
+    assert not any(
+        word in message for word in ("request 1", "offer 1", "offer 2", "I-", "R-", "NL-B")
+    )
     assert [r.subject for r in audit_rows(store, action="plan.computed")] == ["plan 1"]
     assert verified(store).ok
 
@@ -703,13 +960,17 @@ def test_a_coordinator_plans_and_supersedes_only_its_own_requests(store, small):
     assert second.superseded == ()  # bob's proposed offers stand
     after = workflow.board(store, "small", viewer=ROOT).offers
     assert {o.id: o.state for o in after if o.request_id == bobs} == {
-        i: "proposed" for i in first.offer_ids}
+        i: "proposed" for i in first.offer_ids
+    }
     assert {o.request_id for o in after if o.id in second.offer_ids} == {alices}
     # bob planning again supersedes only his own request's offers
     third = workflow.plan_offers(store, "small", actor=BOB, now=T0 + timedelta(minutes=2))
     assert set(third.superseded) == set(first.offer_ids)
-    assert {o.id: o.state for o in workflow.board(store, "small", viewer=ROOT).offers
-            if o.id in second.offer_ids} == {i: "proposed" for i in second.offer_ids}
+    assert {
+        o.id: o.state
+        for o in workflow.board(store, "small", viewer=ROOT).offers
+        if o.id in second.offer_ids
+    } == {i: "proposed" for i in second.offer_ids}
     # an admin plans every open request
     everything = workflow.plan_offers(store, "small", actor=ROOT, now=T0 + timedelta(minutes=3))
     assert set(everything.superseded) == set(second.offer_ids) | set(third.offer_ids)
@@ -730,8 +991,11 @@ def test_a_stranger_reads_no_owner_only_or_partners_only_id_in_the_audit_log(sto
     assert not [i for i in SECRET_IDS if i in stranger]
     assert not any(f"offer {i}" in stranger for ids in made.values() for i in ids)
     # a commit and an accept are read by the two parties only
-    de_to_nl = [o for o in workflow.board(store, "meuse", viewer=ROOT).offers
-                if (o.provider, o.requester) == ("DE-NW", "NL-LI")][0]
+    de_to_nl = [
+        o
+        for o in workflow.board(store, "meuse", viewer=ROOT).offers
+        if (o.provider, o.requester) == ("DE-NW", "NL-LI")
+    ][0]
     dora, nina = Actor("dora", "coordinator", "DE-NW"), Actor("nina", "coordinator", "NL-LI")
     workflow.commit_offer(store, de_to_nl.id, actor=dora)
     workflow.accept_offer(store, de_to_nl.id, actor=nina)
@@ -758,24 +1022,44 @@ def test_rows_written_before_readers_existed_do_not_leak_to_their_writers_jurisd
     from mutualaid.store.accounts import add_account
 
     for person in (ALICE, BOB, CAROL, Actor("ada", "admin", "BE-C")):
-        add_account(store, username=person.username, role=person.role,
-                    jurisdiction=person.jurisdiction, actor=system_actor("test"))
-    old_rows = [("carol", "plan.computed", "plan 1", {"offers": [1]}),
-                # an admin (here bound to BE-C) sees every layer: its rows are not BE-C's
-                ("ada", "layer.loaded", "scenario small: incidents",
-                 {"incidents": {"source": "SECRET.geojson", "owner": "NL-B"}}),
-                ("carol", "offer.created", "offer 1",
-                 {"provider": "DE-A", "requester": "NL-B",
-                  "lines": [{"resource_id": "R-SECRET", "incident_id": "I-SECRET"}]}),
-                ("bob", "request.created", "request 1", {"jurisdiction": "NL-B"}),
-                ("carol", "access.denied", "offer 1", {"jurisdiction": "BE-C"})]
+        add_account(
+            store,
+            username=person.username,
+            role=person.role,
+            jurisdiction=person.jurisdiction,
+            actor=system_actor("test"),
+        )
+    old_rows = [
+        ("carol", "plan.computed", "plan 1", {"offers": [1]}),
+        # an admin (here bound to BE-C) sees every layer: its rows are not BE-C's
+        (
+            "ada",
+            "layer.loaded",
+            "scenario small: incidents",
+            {"incidents": {"source": "SECRET.geojson", "owner": "NL-B"}},
+        ),
+        (
+            "carol",
+            "offer.created",
+            "offer 1",
+            {
+                "provider": "DE-A",
+                "requester": "NL-B",
+                "lines": [{"resource_id": "R-SECRET", "incident_id": "I-SECRET"}],
+            },
+        ),
+        ("bob", "request.created", "request 1", {"jurisdiction": "NL-B"}),
+        ("carol", "access.denied", "offer 1", {"jurisdiction": "BE-C"}),
+    ]
     with store.transaction() as connection:
         for actor, action, subject, after in old_rows:
-            audit.record(connection, actor=actor, action=action, subject=subject, after=after,
-                         now=T0)
+            audit.record(
+                connection, actor=actor, action=action, subject=subject, after=after, now=T0
+            )
     assert "SECRET" not in readable_text(store, "BE-C")
     assert [a for a in readable_text(store, "BE-C").splitlines()] == [
-        "carol access.denied offer 1 None {'jurisdiction': 'BE-C'}"]
+        "carol access.denied offer 1 None {'jurisdiction': 'BE-C'}"
+    ]
     assert "request.created" in readable_text(store, "NL-B")
     assert "SECRET" not in readable_text(store, "NL-B") + readable_text(store, "DE-A")
     assert verified(store).ok

@@ -23,25 +23,41 @@ from mutualaid.scenario import Scenario
 
 
 def rows(*items: tuple[str, str, object, float]) -> pd.DataFrame:
-    return pd.DataFrame(list(items), columns=["from", "to", "resource_types",
-                                              "border_delay_min"])
+    return pd.DataFrame(list(items), columns=["from", "to", "resource_types", "border_delay_min"])
 
 
 @pytest.fixture
 def scenario() -> Scenario:
     jurisdictions = gpd.GeoDataFrame(
-        {"id": ["DE-NW", "NL-LI"], "name": ["DE-NW", "NL-LI"], "country": ["DE", "NL"],
-         "reserve": [0.0, 0.0]},
-        geometry=[box(6, 50, 7, 51), box(5, 50, 6, 51)], crs="EPSG:4326")
+        {
+            "id": ["DE-NW", "NL-LI"],
+            "name": ["DE-NW", "NL-LI"],
+            "country": ["DE", "NL"],
+            "reserve": [0.0, 0.0],
+        },
+        geometry=[box(6, 50, 7, 51), box(5, 50, 6, 51)],
+        crs="EPSG:4326",
+    )
     empty = gpd.GeoDataFrame({"id": pd.Series(dtype=object)}, geometry=[], crs="EPSG:4326")
     agreements = rows(("NL", "DE", ("*",), 20.0), ("NL-LI", "DE-NW", ("boat", "pump"), 5.0))
-    return Scenario(name="t", jurisdictions=jurisdictions, incidents=empty, resources=empty,
-                    agreements=agreements)
+    return Scenario(
+        name="t",
+        jurisdictions=jurisdictions,
+        incidents=empty,
+        resources=empty,
+        agreements=agreements,
+    )
 
 
 def test_delay_text_drops_a_trailing_zero():
-    assert [delay_text(v) for v in (20.0, 7.5, 0, float("nan"), None, "x")] == \
-        ["20", "7.5", "0", "0", "0", "0"]
+    assert [delay_text(v) for v in (20.0, 7.5, 0, float("nan"), None, "x")] == [
+        "20",
+        "7.5",
+        "0",
+        "0",
+        "0",
+        "0",
+    ]
 
 
 def test_cell_text_joins_types_and_delay():
@@ -50,15 +66,19 @@ def test_cell_text_joins_types_and_delay():
 
 
 def test_side_order_puts_the_wildcard_then_countries_then_jurisdictions():
-    assert side_order(["NL-LI", "DE", "*", "BE-WLG", "NL", "DE"]) == \
-        ["*", "DE", "NL", "BE-WLG", "NL-LI"]
+    assert side_order(["NL-LI", "DE", "*", "BE-WLG", "NL", "DE"]) == [
+        "*",
+        "DE",
+        "NL",
+        "BE-WLG",
+        "NL-LI",
+    ]
     # A country code given by the scenario counts even when it does not look like one.
     assert side_order(["XK1", "AA-1"], countries=["XK1"]) == ["XK1", "AA-1"]
 
 
 def test_matrix_has_providers_as_rows_and_receivers_as_columns():
-    matrix = agreements_matrix(rows(("NL", "DE", ("*",), 20.0),
-                                    ("DE-NW", "NL-LI", ("boat",), 7.5)))
+    matrix = agreements_matrix(rows(("NL", "DE", ("*",), 20.0), ("DE-NW", "NL-LI", ("boat",), 7.5)))
     assert list(matrix.index) == ["NL", "DE-NW"]
     assert list(matrix.columns) == ["DE", "NL-LI"]
     assert matrix.index.name == FROM_AXIS
@@ -68,8 +88,7 @@ def test_matrix_has_providers_as_rows_and_receivers_as_columns():
 
 
 def test_rows_between_the_same_sides_share_a_cell_in_table_order():
-    matrix = agreements_matrix(rows(("NL", "DE", ("pump",), 30.0),
-                                    ("NL", "DE", ("boat",), 10.0)))
+    matrix = agreements_matrix(rows(("NL", "DE", ("pump",), 30.0), ("NL", "DE", ("boat",), 10.0)))
     assert matrix.loc["NL", "DE"] == CELL_SEPARATOR.join(["pump @ 30 min", "boat @ 10 min"])
 
 
@@ -107,15 +126,20 @@ def test_a_negative_delay_and_an_unknown_side_are_errors(scenario: Scenario):
     table.loc[1, "to"] = "FR-XX"
     frame, report, changed = check_table(table, scenario)
     assert frame is None and not changed
-    assert {(p.feature, p.field) for p in report.errors} == {(1, "border_delay_min"),
-                                                             (2, "to")}
+    assert {(p.feature, p.field) for p in report.errors} == {(1, "border_delay_min"), (2, "to")}
     assert any("FR-XX" in p.message for p in report.errors)
 
 
 def test_a_blank_added_row_is_ignored(scenario: Scenario):
-    table = pd.concat([editor_table(scenario),
-                       pd.DataFrame([{"from": None, "to": None, "resource_types": None,
-                                      "border_delay_min": None}])], ignore_index=True)
+    table = pd.concat(
+        [
+            editor_table(scenario),
+            pd.DataFrame(
+                [{"from": None, "to": None, "resource_types": None, "border_delay_min": None}]
+            ),
+        ],
+        ignore_index=True,
+    )
     frame, report, changed = check_table(table, scenario)
     assert frame is not None and not report.errors and not changed
 

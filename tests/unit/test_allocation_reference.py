@@ -31,15 +31,22 @@ SEEDS = range(160)
 
 # --- random scenarios ------------------------------------------------------------------
 
+
 def _scenario(seed: int) -> Scenario:
     rng = np.random.default_rng(seed)
     n_j = int(rng.integers(2, 5))
     countries = ["DE", "NL", "BE"]
     jid = [f"{countries[n % 3]}-{n}" for n in range(n_j)]
-    jur = gpd.GeoDataFrame({
-        "id": jid, "name": jid, "country": [countries[n % 3] for n in range(n_j)],
-        "reserve": rng.choice([0.0, 0.0, 0.25, 0.3, 0.5, 0.7, 0.9, 1.0], n_j),
-    }, geometry=[box(6 + 0.5 * n, 50, 6.5 + 0.5 * n, 50.5) for n in range(n_j)], crs=4326)
+    jur = gpd.GeoDataFrame(
+        {
+            "id": jid,
+            "name": jid,
+            "country": [countries[n % 3] for n in range(n_j)],
+            "reserve": rng.choice([0.0, 0.0, 0.25, 0.3, 0.5, 0.7, 0.9, 1.0], n_j),
+        },
+        geometry=[box(6 + 0.5 * n, 50, 6.5 + 0.5 * n, 50.5) for n in range(n_j)],
+        crs=4326,
+    )
     types = list(TYPES[: int(rng.integers(1, 4))])
 
     def spot():
@@ -49,14 +56,24 @@ def _scenario(seed: int) -> Scenario:
     res_rows = []
     for r in range(int(rng.integers(2, 10))):
         n, lon, lat = spot()
-        owner = jid[n] if rng.random() < 0.8 else (jid[int(rng.integers(0, n_j))] if rng.random() < 0.8 else None)
-        res_rows.append({
-            "id": f"R{r}", "name": f"R{r}", "type": str(rng.choice(types)),
-            "quantity": int(rng.integers(1, 5)),
-            "status": str(rng.choice(["available"] * 8 + ["assigned", "out_of_service"])),
-            "jurisdiction": owner,
-            "speed_kmh": float(rng.choice([np.nan, np.nan, 45.0, 120.0])),
-            "lon": lon, "lat": lat})
+        owner = (
+            jid[n]
+            if rng.random() < 0.8
+            else (jid[int(rng.integers(0, n_j))] if rng.random() < 0.8 else None)
+        )
+        res_rows.append(
+            {
+                "id": f"R{r}",
+                "name": f"R{r}",
+                "type": str(rng.choice(types)),
+                "quantity": int(rng.integers(1, 5)),
+                "status": str(rng.choice(["available"] * 8 + ["assigned", "out_of_service"])),
+                "jurisdiction": owner,
+                "speed_kmh": float(rng.choice([np.nan, np.nan, 45.0, 120.0])),
+                "lon": lon,
+                "lat": lat,
+            }
+        )
     inc_rows = []
     for i in range(int(rng.integers(2, 7))):
         n, lon, lat = spot()
@@ -67,33 +84,62 @@ def _scenario(seed: int) -> Scenario:
         for k in types + ["drone"]:
             if rng.random() < (0.6 if k != "drone" else 0.1):
                 needs[k] = int(rng.integers(1, 5))
-        inc_rows.append({
-            "id": f"I{i}", "name": f"I{i}", "hazard": "flood", "severity": int(rng.integers(1, 6)),
-            "status": str(rng.choice(["active"] * 8 + ["contained", "closed"])),
-            "reported_at": pd.Timestamp("2024-05-01T10:00", tz="UTC"), "needs": needs,
-            "max_response_min": float(rng.choice([np.nan, np.nan, 30.0, 60.0, 90.0, 150.0])),
-            "jurisdiction": None if outside else jid[n], "lon": lon, "lat": lat})
+        inc_rows.append(
+            {
+                "id": f"I{i}",
+                "name": f"I{i}",
+                "hazard": "flood",
+                "severity": int(rng.integers(1, 6)),
+                "status": str(rng.choice(["active"] * 8 + ["contained", "closed"])),
+                "reported_at": pd.Timestamp("2024-05-01T10:00", tz="UTC"),
+                "needs": needs,
+                "max_response_min": float(rng.choice([np.nan, np.nan, 30.0, 60.0, 90.0, 150.0])),
+                "jurisdiction": None if outside else jid[n],
+                "lon": lon,
+                "lat": lat,
+            }
+        )
     sides = jid + sorted(set(countries[: min(n_j, 3)])) + ["*"]
     ag_rows = []
     for _ in range(int(rng.integers(0, 6))):
-        rt = ("*",) if rng.random() < 0.4 else tuple(sorted(set(rng.choice(types, int(rng.integers(1, 3))))))
-        ag_rows.append({"from": str(rng.choice(sides)), "to": str(rng.choice(sides)),
-                        "resource_types": rt,
-                        "border_delay_min": float(rng.choice([0.0, 5.0, 10.0, 20.0, 45.0]))})
+        rt = (
+            ("*",)
+            if rng.random() < 0.4
+            else tuple(sorted(set(rng.choice(types, int(rng.integers(1, 3))))))
+        )
+        ag_rows.append(
+            {
+                "from": str(rng.choice(sides)),
+                "to": str(rng.choice(sides)),
+                "resource_types": rt,
+                "border_delay_min": float(rng.choice([0.0, 5.0, 10.0, 20.0, 45.0])),
+            }
+        )
     agreements = pd.DataFrame(ag_rows, columns=["from", "to", "resource_types", "border_delay_min"])
-    resources = gpd.GeoDataFrame(res_rows, geometry=gpd.points_from_xy(
-        [r["lon"] for r in res_rows], [r["lat"] for r in res_rows]), crs=4326)
-    incidents = gpd.GeoDataFrame(inc_rows, geometry=gpd.points_from_xy(
-        [r["lon"] for r in inc_rows], [r["lat"] for r in inc_rows]), crs=4326)
+    resources = gpd.GeoDataFrame(
+        res_rows,
+        geometry=gpd.points_from_xy([r["lon"] for r in res_rows], [r["lat"] for r in res_rows]),
+        crs=4326,
+    )
+    incidents = gpd.GeoDataFrame(
+        inc_rows,
+        geometry=gpd.points_from_xy([r["lon"] for r in inc_rows], [r["lat"] for r in inc_rows]),
+        crs=4326,
+    )
     travel = None
     if rng.random() < 0.3:
-        pairs = [(r["id"], i["id"], float(rng.uniform(5, 120)))
-                 for r in res_rows for i in inc_rows if rng.random() < 0.7]
+        pairs = [
+            (r["id"], i["id"], float(rng.uniform(5, 120)))
+            for r in res_rows
+            for i in inc_rows
+            if rng.random() < 0.7
+        ]
         travel = pd.DataFrame(pairs, columns=["resource_id", "incident_id", "minutes"])
     return Scenario(jur, incidents, resources, agreements, travel, name=f"seed {seed}")
 
 
 # --- the contract's rules, written again independently ----------------------------------
+
 
 def _delay(s: Scenario, owner: str, target: str, k: str) -> float | None:
     if owner == target:
@@ -102,31 +148,48 @@ def _delay(s: Scenario, owner: str, target: str, k: str) -> float | None:
     best = None
     for a in s.agreements.to_dict("records"):
         frm, to, types, d = a["from"], a["to"], a["resource_types"], a["border_delay_min"]
-        if frm in (owner, country[owner], "*") and to in (target, country[target], "*") \
-                and ("*" in types or k in types):
+        if (
+            frm in (owner, country[owner], "*")
+            and to in (target, country[target], "*")
+            and ("*" in types or k in types)
+        ):
             best = d if best is None else min(best, d)
     return best
 
 
 def _travel(s: Scenario, r: dict, i: dict) -> float | None:
     if s.travel_times is not None:
-        m = s.travel_times[(s.travel_times.resource_id == r["id"]) & (s.travel_times.incident_id == i["id"])]
+        m = s.travel_times[
+            (s.travel_times.resource_id == r["id"]) & (s.travel_times.incident_id == i["id"])
+        ]
         return float(m.minutes.min()) if len(m) else None
     lon1, lat1, lon2, lat2 = map(math.radians, (r["lon"], r["lat"], i["lon"], i["lat"]))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     km = 2 * settings.EARTH_RADIUS_KM * math.asin(math.sqrt(h))
     air = r["type"] in settings.AIR_TYPES
-    speed = r["speed_kmh"] if r["speed_kmh"] == r["speed_kmh"] else settings.DEFAULT_SPEED_KMH.get(
-        r["type"], settings.FALLBACK_SPEED_KMH)
+    speed = (
+        r["speed_kmh"]
+        if r["speed_kmh"] == r["speed_kmh"]
+        else settings.DEFAULT_SPEED_KMH.get(r["type"], settings.FALLBACK_SPEED_KMH)
+    )
     return km * (1.0 if air else settings.ROAD_FACTOR) / speed * 60
 
 
 def _parts(s: Scenario):
     jids = set(s.jurisdictions["id"])
-    res = [r for r in s.resources.to_dict("records")
-           if r["status"] == "available" and r["jurisdiction"] in jids]
-    inc = [i for i in s.incidents.to_dict("records")
-           if i["status"] == "active" and i["jurisdiction"] in jids]
+    res = [
+        r
+        for r in s.resources.to_dict("records")
+        if r["status"] == "available" and r["jurisdiction"] in jids
+    ]
+    inc = [
+        i
+        for i in s.incidents.to_dict("records")
+        if i["status"] == "active" and i["jurisdiction"] in jids
+    ]
     return res, inc
 
 
@@ -148,7 +211,9 @@ def _caps(s: Scenario, res: list[dict]) -> dict[tuple[str, str], int]:
     reserve = dict(zip(s.jurisdictions["id"], s.jurisdictions["reserve"]))
     avail: dict[tuple[str, str], int] = {}
     for r in res:
-        avail[(r["jurisdiction"], r["type"])] = avail.get((r["jurisdiction"], r["type"]), 0) + r["quantity"]
+        avail[(r["jurisdiction"], r["type"])] = (
+            avail.get((r["jurisdiction"], r["type"]), 0) + r["quantity"]
+        )
     return {key: math.floor((1 - Fraction(str(reserve[key[0]]))) * n) for key, n in avail.items()}
 
 
@@ -159,8 +224,13 @@ def reference(s: Scenario) -> tuple[int, float]:
     if not pairs:
         return 0, 0.0
     minutes = [_minutes(s, res[a], inc[b]) for a, b in pairs]
-    ub = np.array([0 if m is None else min(res[a]["quantity"], inc[b]["needs"].get(res[a]["type"], 0))
-                   for (a, b), m in zip(pairs, minutes)], float)
+    ub = np.array(
+        [
+            0 if m is None else min(res[a]["quantity"], inc[b]["needs"].get(res[a]["type"], 0))
+            for (a, b), m in zip(pairs, minutes)
+        ],
+        float,
+    )
     cost_m = np.array([0.0 if m is None else m for m in minutes])
     sev = np.array([inc[b]["severity"] for _, b in pairs], float)
     rows, rhs = [], []
@@ -172,19 +242,33 @@ def reference(s: Scenario) -> tuple[int, float]:
             rows.append([1.0 if p[1] == b and res[p[0]]["type"] == k else 0.0 for p in pairs])
             rhs.append(n)
     for (h, k), cap in _caps(s, res).items():
-        rows.append([1.0 if res[a]["jurisdiction"] == h and res[a]["type"] == k
-                     and inc[b]["jurisdiction"] != h else 0.0 for a, b in pairs])
+        rows.append(
+            [
+                1.0
+                if res[a]["jurisdiction"] == h
+                and res[a]["type"] == k
+                and inc[b]["jurisdiction"] != h
+                else 0.0
+                for a, b in pairs
+            ]
+        )
         rhs.append(cap)
     A = np.array(rows)
     base = LinearConstraint(A, -np.inf, np.array(rhs, float))
     integ = np.ones(len(pairs))
     bounds = (np.zeros(len(pairs)), ub)
-    one = milp(-sev, integrality=integ, bounds=bounds, constraints=[base], options={"mip_rel_gap": 0})
+    one = milp(
+        -sev, integrality=integ, bounds=bounds, constraints=[base], options={"mip_rel_gap": 0}
+    )
     assert one.success
     coverage = round(-one.fun)
-    two = milp(cost_m, integrality=integ, bounds=bounds,
-               constraints=[base, LinearConstraint(sev[None, :], coverage - 0.5, np.inf)],
-               options={"mip_rel_gap": 0})
+    two = milp(
+        cost_m,
+        integrality=integ,
+        bounds=bounds,
+        constraints=[base, LinearConstraint(sev[None, :], coverage - 0.5, np.inf)],
+        options={"mip_rel_gap": 0},
+    )
     assert two.success
     return coverage, float(two.fun)
 
@@ -203,7 +287,10 @@ def check_feasible(s: Scenario, plan: dict) -> None:
         m = _minutes(s, r, i)
         assert m is not None, f"{a} is not eligible"
         assert a["minutes"] == pytest.approx(m, abs=1e-5)
-        assert a["from_jurisdiction"] == r["jurisdiction"] and a["to_jurisdiction"] == i["jurisdiction"]
+        assert (
+            a["from_jurisdiction"] == r["jurisdiction"]
+            and a["to_jurisdiction"] == i["jurisdiction"]
+        )
         assert a["cross_border"] == (r["jurisdiction"] != i["jurisdiction"])
         used[r["id"]] = used.get(r["id"], 0) + a["units"]
         got[(i["id"], r["type"])] = got.get((i["id"], r["type"]), 0) + a["units"]
@@ -216,10 +303,12 @@ def check_feasible(s: Scenario, plan: dict) -> None:
     assert all(n <= caps[key] for key, n in sent.items())
     # Summary and unmet needs agree with the assignments.
     summary = plan["summary"]
-    assert summary["weighted_coverage"] == sum(a["units"] * imap[a["incident_id"]]["severity"]
-                                               for a in plan["assignments"])
+    assert summary["weighted_coverage"] == sum(
+        a["units"] * imap[a["incident_id"]]["severity"] for a in plan["assignments"]
+    )
     assert summary["unit_minutes"] == pytest.approx(
-        sum(a["units"] * a["minutes"] for a in plan["assignments"]), abs=1e-6)
+        sum(a["units"] * a["minutes"] for a in plan["assignments"]), abs=1e-6
+    )
     assert summary["units_assigned"] == sum(a["units"] for a in plan["assignments"])
     assert summary["units_needed"] == sum(sum(i["needs"].values()) for i in inc)
     unmet = {(u["incident_id"], u["type"]): u for u in plan["unmet"]}
@@ -241,14 +330,26 @@ def _check_reasons(s: Scenario, plan: dict, res: list[dict], inc: list[dict]) ->
     imap = {i["id"]: i for i in inc}
     for u in plan["unmet"]:
         i, k = imap[u["incident_id"]], u["type"]
-        got = sum(a["units"] for a in plan["assignments"]
-                  if a["incident_id"] == i["id"] and a["type"] == k)
+        got = sum(
+            a["units"]
+            for a in plan["assignments"]
+            if a["incident_id"] == i["id"] and a["type"] == k
+        )
         of_type = [r for r in res if r["type"] == k]
-        allowed = [r for r in of_type if _delay(s, r["jurisdiction"], i["jurisdiction"], k) is not None]
+        allowed = [
+            r for r in of_type if _delay(s, r["jurisdiction"], i["jurisdiction"], k) is not None
+        ]
         reachable = [r for r in allowed if _minutes(s, r, i) is not None]
         units = [sum(r["quantity"] for r in rs) - got for rs in (of_type, allowed, reachable)]
-        expected = ("no units of that type" if units[0] <= 0 else "no agreement" if units[1] <= 0
-                    else "beyond the maximum response time" if units[2] <= 0 else None)
+        expected = (
+            "no units of that type"
+            if units[0] <= 0
+            else "no agreement"
+            if units[1] <= 0
+            else "beyond the maximum response time"
+            if units[2] <= 0
+            else None
+        )
         if expected:
             assert u["reason"] == expected
         else:
@@ -256,6 +357,7 @@ def _check_reasons(s: Scenario, plan: dict, res: list[dict], inc: list[dict]) ->
 
 
 # --- the tests --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_plan_is_feasible_and_optimal(seed):
@@ -284,8 +386,9 @@ def test_the_seeds_exercise_every_path_and_reason():
 @pytest.mark.parametrize("seed", [s for s in SEEDS if s % 4 == 0])
 def test_milp_fallback_gives_the_same_optimum(seed, monkeypatch):
     """Force the path taken when an LP optimum is fractional: the MILP must agree."""
-    monkeypatch.setattr(solve_module, "solve_lp",
-                        lambda comp, first: lp_module.LPOutcome(None, 0, 0))
+    monkeypatch.setattr(
+        solve_module, "solve_lp", lambda comp, first: lp_module.LPOutcome(None, 0, 0)
+    )
     s = _scenario(seed)
     plan = allocate(s).to_dict()
     check_feasible(s, plan)
@@ -295,6 +398,7 @@ def test_milp_fallback_gives_the_same_optimum(seed, monkeypatch):
 
 
 # --- LP optima that are not whole numbers ----------------------------------------------------
+
 
 def _five_cycle(*, with_second_boat: bool) -> Scenario:
     """Three boats, three incidents and a reserve making a 5-cycle in the constraint
@@ -307,29 +411,66 @@ def _five_cycle(*, with_second_boat: bool) -> Scenario:
     (210): the integer optimum lies on the coverage-optimal face only.
     """
     jid = ["DE-0", "NL-1"]
-    jur = gpd.GeoDataFrame({"id": jid, "name": jid, "country": ["DE", "NL"], "reserve": [0.5, 0.0]},
-                           geometry=[box(6, 50, 6.5, 50.5), box(6.5, 50, 7, 50.5)], crs=4326)
-    owners = {"r1": "DE-0", "r4": "DE-0", "r2": "NL-1"} | ({"r6": "NL-1"} if with_second_boat else {})
-    res = pd.DataFrame({"id": list(owners), "name": list(owners), "type": "boat", "quantity": 1,
-                        "status": "available", "jurisdiction": list(owners.values()),
-                        "speed_kmh": np.nan, "lon": 6.5, "lat": 50.25})
-    inc = pd.DataFrame({"id": ["i1", "i2", "i3"], "name": ["i1", "i2", "i3"], "hazard": "flood",
-                        "severity": 3, "status": "active",
-                        "reported_at": pd.Timestamp("2024-05-01T10:00", tz="UTC"),
-                        "needs": [{"boat": 1}] * 3, "max_response_min": np.nan,
-                        "jurisdiction": ["DE-0", "NL-1", "NL-1"], "lon": [6.2, 6.8, 6.8], "lat": 50.25})
-    pairs = [("r1", "i1", 10), ("r2", "i1", 10), ("r2", "i2", 100), ("r4", "i2", 100), ("r1", "i3", 10)]
+    jur = gpd.GeoDataFrame(
+        {"id": jid, "name": jid, "country": ["DE", "NL"], "reserve": [0.5, 0.0]},
+        geometry=[box(6, 50, 6.5, 50.5), box(6.5, 50, 7, 50.5)],
+        crs=4326,
+    )
+    owners = {"r1": "DE-0", "r4": "DE-0", "r2": "NL-1"} | (
+        {"r6": "NL-1"} if with_second_boat else {}
+    )
+    res = pd.DataFrame(
+        {
+            "id": list(owners),
+            "name": list(owners),
+            "type": "boat",
+            "quantity": 1,
+            "status": "available",
+            "jurisdiction": list(owners.values()),
+            "speed_kmh": np.nan,
+            "lon": 6.5,
+            "lat": 50.25,
+        }
+    )
+    inc = pd.DataFrame(
+        {
+            "id": ["i1", "i2", "i3"],
+            "name": ["i1", "i2", "i3"],
+            "hazard": "flood",
+            "severity": 3,
+            "status": "active",
+            "reported_at": pd.Timestamp("2024-05-01T10:00", tz="UTC"),
+            "needs": [{"boat": 1}] * 3,
+            "max_response_min": np.nan,
+            "jurisdiction": ["DE-0", "NL-1", "NL-1"],
+            "lon": [6.2, 6.8, 6.8],
+            "lat": 50.25,
+        }
+    )
+    pairs = [
+        ("r1", "i1", 10),
+        ("r2", "i1", 10),
+        ("r2", "i2", 100),
+        ("r4", "i2", 100),
+        ("r1", "i3", 10),
+    ]
     if with_second_boat:
         pairs.append(("r6", "i3", 100))
     return Scenario(
-        jur, gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
+        jur,
+        gpd.GeoDataFrame(inc, geometry=gpd.points_from_xy(inc.lon, inc.lat), crs=4326),
         gpd.GeoDataFrame(res, geometry=gpd.points_from_xy(res.lon, res.lat), crs=4326),
-        pd.DataFrame({"from": ["*"], "to": ["*"], "resource_types": [("*",)], "border_delay_min": [0.0]}),
-        pd.DataFrame(pairs, columns=["resource_id", "incident_id", "minutes"]))
+        pd.DataFrame(
+            {"from": ["*"], "to": ["*"], "resource_types": [("*",)], "border_delay_min": [0.0]}
+        ),
+        pd.DataFrame(pairs, columns=["resource_id", "incident_id", "minutes"]),
+    )
 
 
-@pytest.mark.parametrize(("with_second_boat", "path", "coverage", "minutes"), [
-    (False, "milp_full", 6, 20.0), (True, "milp_face1", 9, 210.0)])
+@pytest.mark.parametrize(
+    ("with_second_boat", "path", "coverage", "minutes"),
+    [(False, "milp_full", 6, 20.0), (True, "milp_face1", 9, 210.0)],
+)
 def test_fractional_lp_optimum_is_resolved_by_the_milp(with_second_boat, path, coverage, minutes):
     s = _five_cycle(with_second_boat=with_second_boat)
     plan = allocate(s).to_dict()
@@ -341,6 +482,7 @@ def test_fractional_lp_optimum_is_resolved_by_the_milp(with_second_boat, path, c
 
 
 # --- the shipped sample scenarios ----------------------------------------------------------
+
 
 def reference_sparse(s: Scenario) -> tuple[int, float]:
     """The same two-stage MILP as :func:`reference`, over the eligible pairs only and with
@@ -358,7 +500,9 @@ def reference_sparse(s: Scenario) -> tuple[int, float]:
     if not pairs:
         return 0, 0.0
     n = len(pairs)
-    ub = np.array([min(res[a]["quantity"], inc[b]["needs"][res[a]["type"]]) for a, b in pairs], float)
+    ub = np.array(
+        [min(res[a]["quantity"], inc[b]["needs"][res[a]["type"]]) for a, b in pairs], float
+    )
     sev = np.array([inc[b]["severity"] for _, b in pairs], float)
     row_of: dict[tuple, int] = {}
     rhs: list[float] = []
@@ -382,13 +526,18 @@ def reference_sparse(s: Scenario) -> tuple[int, float]:
     A = coo_matrix((np.ones(len(entries)), (rows, cols)), shape=(len(rhs), n)).tocsr()
     base = LinearConstraint(A, -np.inf, np.array(rhs, float))
     integ, bounds = np.ones(n), (np.zeros(n), ub)
-    one = milp(-sev, integrality=integ, bounds=bounds, constraints=[base],
-               options={"mip_rel_gap": 0})
+    one = milp(
+        -sev, integrality=integ, bounds=bounds, constraints=[base], options={"mip_rel_gap": 0}
+    )
     assert one.success
     coverage = round(-one.fun)
-    two = milp(np.array(minutes), integrality=integ, bounds=bounds,
-               constraints=[base, LinearConstraint(sev[None, :], coverage - 0.5, np.inf)],
-               options={"mip_rel_gap": 0})
+    two = milp(
+        np.array(minutes),
+        integrality=integ,
+        bounds=bounds,
+        constraints=[base, LinearConstraint(sev[None, :], coverage - 0.5, np.inf)],
+        options={"mip_rel_gap": 0},
+    )
     assert two.success
     return coverage, float(two.fun)
 
@@ -400,8 +549,11 @@ def test_sparse_reference_agrees_with_the_dense_one(seed):
     assert reference_sparse(s) == (coverage, pytest.approx(unit_minutes, rel=1e-9, abs=1e-6))
 
 
-SAMPLES = sorted(p for p in (Path(__file__).resolve().parents[2] / "data").iterdir()
-                 if (p / "jurisdictions.geojson").is_file())
+SAMPLES = sorted(
+    p
+    for p in (Path(__file__).resolve().parents[2] / "data").iterdir()
+    if (p / "jurisdictions.geojson").is_file()
+)
 
 
 @pytest.mark.parametrize("folder", SAMPLES, ids=lambda p: p.name)

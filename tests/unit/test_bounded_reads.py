@@ -26,9 +26,15 @@ from mutualaid.layers.readers import read_layer
 
 def incidents_frame(n: int = 2) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"id": [f"I-{i}" for i in range(n)], "hazard": ["flood"] * n, "severity": [3] * n,
-         "reported_at": ["2021-07-14T17:30:00Z"] * n},
-        geometry=[shapely.Point(6.5, 50.5)] * n, crs="EPSG:4326")
+        {
+            "id": [f"I-{i}" for i in range(n)],
+            "hazard": ["flood"] * n,
+            "severity": [3] * n,
+            "reported_at": ["2021-07-14T17:30:00Z"] * n,
+        },
+        geometry=[shapely.Point(6.5, 50.5)] * n,
+        crs="EPSG:4326",
+    )
 
 
 def incidents_csv(rows: int) -> bytes:
@@ -38,8 +44,8 @@ def incidents_csv(rows: int) -> bytes:
 
 # --- the GeoPackage gate ------------------------------------------------------------------
 
-def test_geopackage_layer_that_is_a_recursive_view_is_refused_naming_it(
-        recursive_view_geopackage):
+
+def test_geopackage_layer_that_is_a_recursive_view_is_refused_naming_it(recursive_view_geopackage):
     path = recursive_view_geopackage(limit=3)
     with pytest.raises(UnsafeInputError, match="layer 'incidents' is a view") as refused:
         read_layer(path, kind="incidents")
@@ -64,8 +70,10 @@ def test_geopackage_whose_contents_table_is_a_view_is_refused(tmp_path):
     path = tmp_path / "contents.gpkg"
     incidents_frame().to_file(path, layer="incidents", driver="GPKG")
     with sqlite3.connect(path) as db:
-        db.executescript("ALTER TABLE gpkg_contents RENAME TO real_contents;"
-                         "CREATE VIEW gpkg_contents AS SELECT * FROM real_contents;")
+        db.executescript(
+            "ALTER TABLE gpkg_contents RENAME TO real_contents;"
+            "CREATE VIEW gpkg_contents AS SELECT * FROM real_contents;"
+        )
     db.close()
     with pytest.raises(UnsafeInputError, match="gpkg_contents is a view, not a table"):
         read_layer(path, kind="incidents")
@@ -94,8 +102,10 @@ def test_geopackage_gate_statements_stop_at_their_deadline(tmp_path, monkeypatch
     path = tmp_path / "long.gpkg"
     incidents_frame().to_file(path, layer="incidents", driver="GPKG")
     with sqlite3.connect(path) as db:  # a contents table that takes a while to go through
-        db.executemany("INSERT INTO gpkg_contents (table_name, data_type) VALUES (?, ?)",
-                       [(f"t{i}", "attributes") for i in range(5_000)])
+        db.executemany(
+            "INSERT INTO gpkg_contents (table_name, data_type) VALUES (?, ?)",
+            [(f"t{i}", "attributes") for i in range(5_000)],
+        )
     db.close()
     # With no time at all, the progress handler interrupts the first long statement.
     monkeypatch.setattr(settings, "GPKG_CHECK_TIMEOUT_S", -1.0)
@@ -114,11 +124,13 @@ def test_geopackage_gate_opens_the_file_read_only(tmp_path):
 
 # --- the column limit ---------------------------------------------------------------------
 
+
 def test_csv_with_100000_columns_is_refused_before_it_is_parsed():
     header = ",".join(f"c{i}" for i in range(100_000)) + ",lat,lon"
     data = f"{header}\n{','.join('1' * 100_000)},50,6\n".encode()
-    with pytest.raises(LayerError, match="header row has 100,002 columns; the most accepted "
-                                         "is 1,000"):
+    with pytest.raises(
+        LayerError, match="header row has 100,002 columns; the most accepted is 1,000"
+    ):
         read_layer("wide.csv", kind="incidents", data=data)
 
 
@@ -130,8 +142,14 @@ def test_csv_row_with_more_values_than_the_column_limit_refuses_the_file():
 
 def test_geojson_with_more_properties_than_the_column_limit_is_refused(monkeypatch):
     monkeypatch.setattr(settings, "MAX_COLUMNS", 3)
-    features = [{"type": "Feature", "properties": {"id": "R1", "type": "boat", f"p{i}": i},
-                 "geometry": {"type": "Point", "coordinates": [6, 50]}} for i in range(3)]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": "R1", "type": "boat", f"p{i}": i},
+            "geometry": {"type": "Point", "coordinates": [6, 50]},
+        }
+        for i in range(3)
+    ]
     data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
     with pytest.raises(LayerError, match="more than 3 different properties"):
         read_layer("wide.geojson", kind="resources", data=data)
@@ -145,6 +163,7 @@ def test_geopackage_and_shapefile_with_too_many_columns_are_refused(tmp_path, mo
         read_layer(tmp_path / "wide.gpkg", kind="incidents")
     import io
     import zipfile
+
     folder = tmp_path / "shp"
     folder.mkdir()
     frame.to_file(folder / "incidents.shp")
@@ -157,6 +176,7 @@ def test_geopackage_and_shapefile_with_too_many_columns_are_refused(tmp_path, mo
 
 
 # --- the bounded worker -------------------------------------------------------------------
+
 
 def test_bounded_read_gives_what_the_reader_gives():
     data = incidents_csv(10)
@@ -178,8 +198,11 @@ def test_bounded_read_keeps_the_readers_refusal_and_its_type(recursive_view_geop
 def test_bounded_read_past_its_time_is_killed_and_refused_with_a_sentence():
     # 300,000 rows take seconds to read; the worker gets a quarter of a second.
     data = incidents_csv(300_000)
-    with pytest.raises(LayerError, match=r"^the file took longer than 0.25 s to read and was "
-                                         r"refused; split it"):
+    with pytest.raises(
+        LayerError,
+        match=r"^the file took longer than 0.25 s to read and was "
+        r"refused; split it",
+    ):
         read_layer_bounded("big.csv", kind="incidents", data=data, timeout_s=0.25)
     assert multiprocessing.active_children() == []  # the worker was killed, not left running
 
@@ -187,8 +210,9 @@ def test_bounded_read_past_its_time_is_killed_and_refused_with_a_sentence():
 def test_bounded_read_beyond_its_memory_is_refused_with_a_sentence():
     data = incidents_csv(300_000)
     with pytest.raises(LayerError, match="memory") as refused:
-        read_layer_bounded("big.csv", kind="incidents", data=data, timeout_s=120,
-                           memory_bytes=32 * 1024 * 1024)
+        read_layer_bounded(
+            "big.csv", kind="incidents", data=data, timeout_s=120, memory_bytes=32 * 1024 * 1024
+        )
     assert "Traceback" not in str(refused.value) and "MemoryError" not in str(refused.value)
     assert multiprocessing.active_children() == []
 
@@ -199,6 +223,7 @@ def test_bounded_read_refuses_an_unknown_kind_before_starting_a_worker():
 
 
 # --- messages (issue 16, item 7) ----------------------------------------------------------
+
 
 def test_untyped_geopackage_column_is_our_warning_and_no_library_warning(tmp_path, capfd):
     path = tmp_path / "untyped.gpkg"
@@ -215,6 +240,7 @@ def test_untyped_geopackage_column_is_our_warning_and_no_library_warning(tmp_pat
     assert err == ""
     assert result.ok
     [warning] = result.report.warnings
-    assert warning.message == ("the GeoPackage column(s) 'note' have no type; their values "
-                               "were read as text")
+    assert warning.message == (
+        "the GeoPackage column(s) 'note' have no type; their values were read as text"
+    )
     assert result.frame is not None

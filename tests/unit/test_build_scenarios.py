@@ -28,12 +28,30 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "build_scenarios.py"
 DATA = REPO / "data"
 SCENARIOS = ("rhine-flood-2021", "lake-chad")
-LAYER_FILES = ("jurisdictions.geojson", "incidents.geojson", "resources.geojson",
-               "agreements.csv")
-TYPES = {"ambulance", "boat", "fire_engine", "generator", "helicopter", "medical_team",
-         "pump", "shelter_kit", "usar_team", "water_purification"}
-HAZARDS = {"flood", "wildfire", "earthquake", "storm", "epidemic", "hazmat", "landslide",
-           "drought", "other"}
+LAYER_FILES = ("jurisdictions.geojson", "incidents.geojson", "resources.geojson", "agreements.csv")
+TYPES = {
+    "ambulance",
+    "boat",
+    "fire_engine",
+    "generator",
+    "helicopter",
+    "medical_team",
+    "pump",
+    "shelter_kit",
+    "usar_team",
+    "water_purification",
+}
+HAZARDS = {
+    "flood",
+    "wildfire",
+    "earthquake",
+    "storm",
+    "epidemic",
+    "hazmat",
+    "landslide",
+    "drought",
+    "other",
+}
 
 
 def _load_script():
@@ -58,20 +76,24 @@ def _agreements(scenario: str) -> list[dict]:
 
 
 def _jurisdiction_shapes(scenario: str) -> dict[str, object]:
-    return {f["properties"]["id"]: prep(shape(f["geometry"]))
-            for f in _features(scenario, "jurisdictions.geojson")}
+    return {
+        f["properties"]["id"]: prep(shape(f["geometry"]))
+        for f in _features(scenario, "jurisdictions.geojson")
+    }
 
 
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("scenarios")
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out)],
-                          capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(out)], capture_output=True, text=True, cwd=REPO
+    )
     assert done.returncode == 0, done.stderr
     return out
 
 
 # --- Reproducibility ------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_committed_files_are_byte_identical_to_a_fresh_build(rebuilt, scenario):
@@ -80,7 +102,8 @@ def test_committed_files_are_byte_identical_to_a_fresh_build(rebuilt, scenario):
     assert fresh == committed
     for name in fresh:
         assert (rebuilt / scenario / name).read_bytes() == (DATA / scenario / name).read_bytes(), (
-            f"{scenario}/{name} differs from a fresh build: run `make scenarios`")
+            f"{scenario}/{name} differs from a fresh build: run `make scenarios`"
+        )
 
 
 def test_building_twice_gives_the_same_text():
@@ -90,21 +113,35 @@ def test_building_twice_gives_the_same_text():
 
 
 def test_the_build_needs_only_the_copied_reference_files(tmp_path):
-    needed = {s.admin1 for s in build.SCENARIOS} | {s.cities for s in build.SCENARIOS} \
+    needed = (
+        {s.admin1 for s in build.SCENARIOS}
+        | {s.cities for s in build.SCENARIOS}
         | {s.airfields for s in build.SCENARIOS}
+    )
     for name in needed:
         assert (DATA / "reference" / name).is_file()
         (tmp_path / name).write_bytes((DATA / "reference" / name).read_bytes())
     assert (DATA / "reference" / "SOURCES.md").is_file()
     files = build.build_scenario(build.RHINE, tmp_path)
-    assert files["incidents.geojson"] == (DATA / "rhine-flood-2021" / "incidents.geojson") \
-        .read_text(encoding="utf-8")
+    assert files["incidents.geojson"] == (
+        DATA / "rhine-flood-2021" / "incidents.geojson"
+    ).read_text(encoding="utf-8")
 
 
 def test_a_missing_reference_folder_is_reported_without_a_traceback(tmp_path):
-    done = subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path / "out"),
-                           "--reference", str(tmp_path / "nowhere")],
-                          capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--out",
+            str(tmp_path / "out"),
+            "--reference",
+            str(tmp_path / "nowhere"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert done.returncode == 1
     assert "build_scenarios:" in done.stderr
     assert "Traceback" not in done.stderr
@@ -112,6 +149,7 @@ def test_a_missing_reference_folder_is_reported_without_a_traceback(tmp_path):
 
 
 # --- File hygiene ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 @pytest.mark.parametrize("layer", LAYER_FILES + ("README.md",))
@@ -140,10 +178,14 @@ def test_geojson_is_sorted_by_id_with_at_most_five_decimals(scenario, layer):
 
 # --- Jurisdictions --------------------------------------------------------------------
 
-@pytest.mark.parametrize("scenario, countries", [
-    ("rhine-flood-2021", {"BE", "CH", "DE", "FR", "LU", "NL"}),
-    ("lake-chad", {"CM", "NE", "NG", "TD"}),
-])
+
+@pytest.mark.parametrize(
+    "scenario, countries",
+    [
+        ("rhine-flood-2021", {"BE", "CH", "DE", "FR", "LU", "NL"}),
+        ("lake-chad", {"CM", "NE", "NG", "TD"}),
+    ],
+)
 def test_jurisdictions_are_valid_admin1_areas_of_the_scenario_countries(scenario, countries):
     feats = _features(scenario, "jurisdictions.geojson")
     assert {f["properties"]["country"] for f in feats} == countries
@@ -159,8 +201,10 @@ def test_jurisdictions_are_valid_admin1_areas_of_the_scenario_countries(scenario
 
 
 def test_rhine_keeps_the_real_ids_named_in_the_brief_and_fixes_natural_earth_typos():
-    props = {f["properties"]["id"]: f["properties"]
-             for f in _features("rhine-flood-2021", "jurisdictions.geojson")}
+    props = {
+        f["properties"]["id"]: f["properties"]
+        for f in _features("rhine-flood-2021", "jurisdictions.geojson")
+    }
     for jid in ("DE-NW", "DE-RP", "BE-WLG", "NL-LI", "LU-L", "CH-LU", "FR-67"):
         assert jid in props
     assert not any(j.startswith(("AT-", "LI-")) for j in props)
@@ -169,17 +213,22 @@ def test_rhine_keeps_the_real_ids_named_in_the_brief_and_fixes_natural_earth_typ
 
 
 def test_reserves_vary():
-    reserves = {f["properties"]["reserve"]
-                for f in _features("rhine-flood-2021", "jurisdictions.geojson")}
+    reserves = {
+        f["properties"]["reserve"] for f in _features("rhine-flood-2021", "jurisdictions.geojson")
+    }
     assert len(reserves) >= 4
 
 
 # --- Incidents ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("scenario, dates", [
-    ("rhine-flood-2021", {"2021-07-14", "2021-07-15"}),
-    ("lake-chad", None),
-])
+
+@pytest.mark.parametrize(
+    "scenario, dates",
+    [
+        ("rhine-flood-2021", {"2021-07-14", "2021-07-15"}),
+        ("lake-chad", None),
+    ],
+)
 def test_incidents_follow_the_contract(scenario, dates):
     for f in _features(scenario, "incidents.geojson"):
         p = f["properties"]
@@ -218,15 +267,32 @@ def test_rhine_incidents_cover_the_2021_picture():
     assert {p["id"].split("-")[1] for p in props} == {"BE", "CH", "DE", "FR", "LU", "NL"}
     assert sum(1 for p in props if "max_response_min" in p) >= 5
     names = " ".join(p["name"] for p in props)
-    for place in ("Schuld", "Altenahr", "Bad Neuenahr-Ahrweiler", "Blessem", "Euskirchen",
-                  "Stolberg", "Eschweiler", "Hagen", "Wuppertal", "Pepinster", "Verviers",
-                  "Chaudfontaine", "Valkenburg", "Meerssen", "Echternach", "Luzern", "Biel"):
+    for place in (
+        "Schuld",
+        "Altenahr",
+        "Bad Neuenahr-Ahrweiler",
+        "Blessem",
+        "Euskirchen",
+        "Stolberg",
+        "Eschweiler",
+        "Hagen",
+        "Wuppertal",
+        "Pepinster",
+        "Verviers",
+        "Chaudfontaine",
+        "Valkenburg",
+        "Meerssen",
+        "Echternach",
+        "Luzern",
+        "Biel",
+    ):
         assert place in names
 
 
 def test_lake_chad_incidents_sit_at_the_named_places():
-    props = {f["properties"]["id"]: f["properties"]
-             for f in _features("lake-chad", "incidents.geojson")}
+    props = {
+        f["properties"]["id"]: f["properties"] for f in _features("lake-chad", "incidents.geojson")
+    }
     prefixes = {pid.rsplit("-", 1)[0] for pid in props}
     assert {"I-NG-BO", "I-NE-2", "I-TD-LC", "I-CM-EN"} <= prefixes
     assert {"epidemic", "flood", "drought", "other"} <= {p["hazard"] for p in props.values()}
@@ -234,10 +300,14 @@ def test_lake_chad_incidents_sit_at_the_named_places():
 
 # --- Resources ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("scenario, low, high", [
-    ("rhine-flood-2021", 150, 320),
-    ("lake-chad", 60, 300),
-])
+
+@pytest.mark.parametrize(
+    "scenario, low, high",
+    [
+        ("rhine-flood-2021", 150, 320),
+        ("lake-chad", 60, 300),
+    ],
+)
 def test_resources_follow_the_contract(scenario, low, high):
     feats = _features(scenario, "resources.geojson")
     assert low <= len(feats) <= high
@@ -291,10 +361,13 @@ def test_some_needs_outstrip_the_available_units(scenario):
 
 # --- Agreements -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_agreements_name_existing_sides_and_types(scenario):
-    jur = {f["properties"]["id"]: f["properties"]["country"]
-           for f in _features(scenario, "jurisdictions.geojson")}
+    jur = {
+        f["properties"]["id"]: f["properties"]["country"]
+        for f in _features(scenario, "jurisdictions.geojson")
+    }
     sides = set(jur) | set(jur.values()) | {"*"}
     rows = _agreements(scenario)
     assert list(rows[0]) == ["from", "to", "resource_types", "border_delay_min", "basis"]
@@ -311,15 +384,25 @@ def test_agreements_name_existing_sides_and_types(scenario):
 
 
 def _allowed(rows, *, giver: str, receiver: str, rtype: str) -> bool:
-    return any(r["from"] in (giver, "*") and r["to"] in (receiver, "*")
-               and (r["resource_types"] == "*" or rtype in r["resource_types"].split(";"))
-               for r in rows)
+    return any(
+        r["from"] in (giver, "*")
+        and r["to"] in (receiver, "*")
+        and (r["resource_types"] == "*" or rtype in r["resource_types"].split(";"))
+        for r in rows
+    )
 
 
 def test_rhine_agreements_model_the_treaties_and_leave_gaps():
     rows = _agreements("rhine-flood-2021")
-    for a, b in (("DE", "NL"), ("DE", "BE"), ("DE", "LU"), ("DE", "FR"), ("BE", "NL"),
-                 ("BE", "LU"), ("NL", "LU")):
+    for a, b in (
+        ("DE", "NL"),
+        ("DE", "BE"),
+        ("DE", "LU"),
+        ("DE", "FR"),
+        ("BE", "NL"),
+        ("BE", "LU"),
+        ("NL", "LU"),
+    ):
         assert _allowed(rows, giver=a, receiver=b, rtype="boat")
         assert _allowed(rows, giver=b, receiver=a, rtype="boat")
     assert _allowed(rows, giver="DE", receiver="CH", rtype="helicopter")
@@ -342,13 +425,21 @@ def test_lake_chad_agreements_have_long_delays_and_restricted_types():
 
 # --- The script's helpers -------------------------------------------------------------
 
+
 def test_stable_int_does_not_depend_on_the_process():
-    code = ("import importlib.util,sys;"
-            f"s=importlib.util.spec_from_file_location('b',{str(SCRIPT)!r});"
-            "m=importlib.util.module_from_spec(s);sys.modules['b']=m;s.loader.exec_module(m);"
-            "print(m.stable_int('reserve:DE-NW'))")
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env={**os.environ, "PYTHONHASHSEED": "123"}, cwd=REPO)
+    code = (
+        "import importlib.util,sys;"
+        f"s=importlib.util.spec_from_file_location('b',{str(SCRIPT)!r});"
+        "m=importlib.util.module_from_spec(s);sys.modules['b']=m;s.loader.exec_module(m);"
+        "print(m.stable_int('reserve:DE-NW'))"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+        cwd=REPO,
+    )
     assert other.returncode == 0, other.stderr
     assert int(other.stdout) == build.stable_int("reserve:DE-NW")
 
@@ -361,8 +452,14 @@ def test_round_coords_keeps_two_dimensions_and_never_writes_negative_zero():
 
 def test_geojson_text_refuses_nan():
     with pytest.raises(ValueError):
-        build.geojson_text([{"properties": {"id": "x", "reserve": float("nan")},
-                             "geometry": {"type": "Point", "coordinates": [0.0, 0.0]}}])
+        build.geojson_text(
+            [
+                {
+                    "properties": {"id": "x", "reserve": float("nan")},
+                    "geometry": {"type": "Point", "coordinates": [0.0, 0.0]},
+                }
+            ]
+        )
 
 
 def test_city_rule_caps_quantity_and_respects_countries():
@@ -373,14 +470,23 @@ def test_city_rule_caps_quantity_and_respects_countries():
 
 
 def test_an_incident_placed_in_the_wrong_jurisdiction_stops_the_build(tmp_path):
-    wrong = build.IncidentSpec("x", "Misplaced", "LU-G", "flood", 3, "2021-07-15T07:00:00Z",
-                               {"pump": 1}, lonlat=(6.4217, 49.8117))  # in DE-RP at 0.01 deg
+    wrong = build.IncidentSpec(
+        "x",
+        "Misplaced",
+        "LU-G",
+        "flood",
+        3,
+        "2021-07-15T07:00:00Z",
+        {"pump": 1},
+        lonlat=(6.4217, 49.8117),
+    )  # in DE-RP at 0.01 deg
     spec = dataclasses.replace(build.RHINE, incidents=(wrong,))
     with pytest.raises(ValueError, match="lies in DE-RP, not LU-G"):
         build.build_scenario(spec, build.DEFAULT_REFERENCE)
 
 
 # --- The project's own loader ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_scenarios_load_without_problems(scenario):

@@ -17,11 +17,22 @@ ROOT = Path(__file__).resolve().parents[2]
 RHINE = "/work/shared/data/reference/rhine_admin1.geojson"
 EXECUTABLE = Path(sys.executable).parent / "mutualaid"
 
-GOOD_INCIDENTS = {"type": "FeatureCollection", "features": [
-    {"type": "Feature", "properties": {"id": "I1", "hazard": "flood", "severity": 4,
-                                       "reported_at": "2021-07-14T17:30:00Z",
-                                       "needs": {"boat": 2}},
-     "geometry": {"type": "Point", "coordinates": [6.9, 50.9]}}]}
+GOOD_INCIDENTS = {
+    "type": "FeatureCollection",
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {
+                "id": "I1",
+                "hazard": "flood",
+                "severity": 4,
+                "reported_at": "2021-07-14T17:30:00Z",
+                "needs": {"boat": 2},
+            },
+            "geometry": {"type": "Point", "coordinates": [6.9, 50.9]},
+        }
+    ],
+}
 
 
 def write(path: Path, content) -> Path:
@@ -35,10 +46,12 @@ def write(path: Path, content) -> Path:
 
 @pytest.fixture
 def bad_incidents(tmp_path):
-    return write(tmp_path / "incidents.csv",
-                 "id,hazard,severity,reported_at,lat,lon\n"
-                 "I1,flood,extreme,2021-07-14T17:30Z,50.9,6.9\n"
-                 "I1,lava!,3,yesterday,50.9,6.9\n")
+    return write(
+        tmp_path / "incidents.csv",
+        "id,hazard,severity,reported_at,lat,lon\n"
+        "I1,flood,extreme,2021-07-14T17:30Z,50.9,6.9\n"
+        "I1,lava!,3,yesterday,50.9,6.9\n",
+    )
 
 
 def run(capsys, *argv):
@@ -56,8 +69,17 @@ def test_accepted_layer_exits_0(capsys, tmp_path):
 
 
 def test_mapping_makes_a_layer_acceptable(capsys):
-    code, out, _ = run(capsys, "validate", RHINE, "--kind", "jurisdictions",
-                       "--map", "id=iso_3166_2", "--map", "country=iso_a2")
+    code, out, _ = run(
+        capsys,
+        "validate",
+        RHINE,
+        "--kind",
+        "jurisdictions",
+        "--map",
+        "id=iso_3166_2",
+        "--map",
+        "country=iso_a2",
+    )
     assert code == 0 and "accepted" in out
 
 
@@ -91,8 +113,7 @@ def test_json_output_parses(capsys, bad_incidents):
     assert code == 1
     report = json.loads(out)
     assert report["accepted"] is False and report["errors"] == 4
-    assert {p["field"] for p in report["problems"]} == {"severity", "id", "hazard",
-                                                        "reported_at"}
+    assert {p["field"] for p in report["problems"]} == {"severity", "id", "hazard", "reported_at"}
     assert report["problems"][0]["feature"] == 1
 
 
@@ -106,47 +127,59 @@ def test_jurisdictions_option_reports_features_outside(capsys, tmp_path):
     layer = json.loads(json.dumps(GOOD_INCIDENTS))
     layer["features"][0]["geometry"]["coordinates"] = [-40, 10]  # mid-Atlantic
     path = write(tmp_path / "incidents.geojson", layer)
-    code, out, _ = run(capsys, "validate", str(path), "--kind", "incidents",
-                       "--jurisdictions", RHINE)
+    code, out, _ = run(
+        capsys, "validate", str(path), "--kind", "incidents", "--jurisdictions", RHINE
+    )
     assert code == 0
     assert "outside every jurisdiction: takes no part in the plan" in out
 
 
 def test_agreements_are_validated(capsys, tmp_path):
-    path = write(tmp_path / "agreements.csv", "from,to,resource_types,border_delay_min\n"
-                                              "DE,NL,boat;pump,-5\n")
+    path = write(
+        tmp_path / "agreements.csv", "from,to,resource_types,border_delay_min\nDE,NL,boat;pump,-5\n"
+    )
     code, out, _ = run(capsys, "validate", str(path), "--kind", "agreements")
     assert code == 1
-    assert out.splitlines() == ["error: feature 1: border_delay_min must be a number of "
-                                "minutes, 0 or more, got '-5'"]
+    assert out.splitlines() == [
+        "error: feature 1: border_delay_min must be a number of minutes, 0 or more, got '-5'"
+    ]
 
 
-@pytest.mark.parametrize("argv", [
-    ["validate", RHINE, "--kind", "rivers"],
-    ["validate", RHINE],
-    ["validate", RHINE, "--kind", "jurisdictions", "--map", "id"],
-    ["validate", RHINE, "--kind", "jurisdictions", "--map", "=iso_a2"],
-    ["validate", RHINE, "--kind", "jurisdictions", "--map", "colour=iso_a2"],
-    ["validate", RHINE, "--kind", "jurisdictions", "--map", "severity=iso_a2"],
-    ["frobnicate"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", RHINE, "--kind", "rivers"],
+        ["validate", RHINE],
+        ["validate", RHINE, "--kind", "jurisdictions", "--map", "id"],
+        ["validate", RHINE, "--kind", "jurisdictions", "--map", "=iso_a2"],
+        ["validate", RHINE, "--kind", "jurisdictions", "--map", "colour=iso_a2"],
+        ["validate", RHINE, "--kind", "jurisdictions", "--map", "severity=iso_a2"],
+        ["frobnicate"],
+    ],
+)
 def test_wrong_usage_exits_2(capsys, argv):
     code, _, err = run(capsys, *argv)
     assert code == 2
     assert err.strip()
 
 
-@pytest.mark.parametrize("name, content", [
-    ("garbage.geojson", bytes(range(256)) * 4),
-    ("empty.geojson", b""),
-    ("empty.csv", b""),
-    ("bomb.json", b"[" * 200_000),
-    ("notes.txt", b"hello"),
-    ("fake.gpkg", b"SQLite format 3\x00" + b"\x00" * 200),
-    ("fake.zip", b"PK\x03\x04" + b"\x00" * 50),
-    ("evil.kml", b'<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                 b"<kml>&x;</kml>"),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("garbage.geojson", bytes(range(256)) * 4),
+        ("empty.geojson", b""),
+        ("empty.csv", b""),
+        ("bomb.json", b"[" * 200_000),
+        ("notes.txt", b"hello"),
+        ("fake.gpkg", b"SQLite format 3\x00" + b"\x00" * 200),
+        ("fake.zip", b"PK\x03\x04" + b"\x00" * 50),
+        (
+            "evil.kml",
+            b'<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"<kml>&x;</kml>",
+        ),
+    ],
+)
 def test_broken_files_exit_1_without_traceback(capsys, tmp_path, name, content):
     path = write(tmp_path / name, content)
     code, out, err = run(capsys, "validate", str(path), "--kind", "incidents")
@@ -164,10 +197,12 @@ def test_directory_and_missing_file_exit_1(capsys, tmp_path):
 
 # --- the installed command, in a real process ---------------------------------------------------
 
+
 def command(*args, env: dict[str, str] | None = None, timeout: float | None = None):
     env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
-    return subprocess.run([str(EXECUTABLE), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=timeout)
+    return subprocess.run(
+        [str(EXECUTABLE), *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout
+    )
 
 
 @pytest.mark.skipif(not EXECUTABLE.exists(), reason="the mutualaid command is not installed")
@@ -180,16 +215,16 @@ def test_installed_command_exit_codes(tmp_path, bad_incidents):
     assert json.loads(rejected.stdout)["errors"] == 4
     usage = command("validate", str(good), "--kind", "incidents", "--map", "nonsense")
     assert usage.returncode == 2
-    garbage = command("validate", str(write(tmp_path / "x.geojson", os.urandom(4096))),
-                      "--kind", "resources")
+    garbage = command(
+        "validate", str(write(tmp_path / "x.geojson", os.urandom(4096))), "--kind", "resources"
+    )
     assert garbage.returncode == 1
     for proc in (ok, rejected, usage, garbage):
         assert "Traceback" not in proc.stdout + proc.stderr
 
 
 @pytest.mark.skipif(not EXECUTABLE.exists(), reason="the mutualaid command is not installed")
-def test_recursive_view_geopackage_exits_1_with_the_reason_within_30_s(
-        recursive_view_geopackage):
+def test_recursive_view_geopackage_exits_1_with_the_reason_within_30_s(recursive_view_geopackage):
     # Issue 16's "done when": the never-ending view is refused, and within 30 s (before
     # the fix the read never ended; subprocess.run raises TimeoutExpired past 30 s).
     path = recursive_view_geopackage()
@@ -204,11 +239,9 @@ def test_recursive_view_geopackage_exits_1_with_the_reason_within_30_s(
 def test_validate_refuses_a_file_whose_read_overruns_the_time_limit(tmp_path):
     rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,50.5,6.5\n" for i in range(300_000))
     path = write(tmp_path / "big.csv", "id,hazard,severity,reported_at,lat,lon\n" + rows)
-    proc = command("validate", str(path), "--kind", "incidents",
-                   env={READ_TIMEOUT_ENV: "0.25"})
+    proc = command("validate", str(path), "--kind", "incidents", env={READ_TIMEOUT_ENV: "0.25"})
     assert proc.returncode == 1
-    assert proc.stdout.startswith("error: the file took longer than 0.25 s to read and was "
-                                  "refused")
+    assert proc.stdout.startswith("error: the file took longer than 0.25 s to read and was refused")
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
@@ -218,8 +251,13 @@ def test_validate_refuses_a_file_that_needs_more_than_the_memory_limit(tmp_path)
     # the libraries it imports do not count, the file's frames do.
     rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,50.5,6.5\n" for i in range(300_000))
     path = write(tmp_path / "big.csv", "id,hazard,severity,reported_at,lat,lon\n" + rows)
-    proc = command("validate", str(path), "--kind", "incidents",
-                   env={READ_MEMORY_ENV: "20", READ_TIMEOUT_ENV: "120"})
+    proc = command(
+        "validate",
+        str(path),
+        "--kind",
+        "incidents",
+        env={READ_MEMORY_ENV: "20", READ_TIMEOUT_ENV: "120"},
+    )
     assert proc.returncode == 1
     assert proc.stdout.startswith("error: ") and "memory" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import square, write_collection
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.exports import (
     STATIC_DIR,
@@ -22,7 +23,6 @@ from mutualaid.exports import (
 from mutualaid.maps.plan import plan_map
 from mutualaid.plan_figures import key_figures
 from mutualaid.scenario import load_scenario
-from builders import square, write_collection
 
 IMG = '<img src=x onerror="alert(1)">'
 BREAKOUT = "</script><script>alert(2)</script>"
@@ -34,24 +34,52 @@ def hostile(tmp_path: Path):
     """Dutch boats for a German flood; names and ids are formulas and script."""
     folder = tmp_path / "hostile"
     folder.mkdir()
-    write_collection(folder / "jurisdictions.geojson", [
-        ({"id": "DE-NW", "name": IMG, "country": "DE"}, square(6.0, 50.0)),
-        ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, square(5.0, 50.0)),
-    ])
-    write_collection(folder / "incidents.geojson", [
-        ({"id": "=1+2", "name": IMG, "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 3, "pump": 1}},
-         {"type": "Point", "coordinates": [6.5, 50.5]}),
-        ({"id": "@SUM(A1)", "name": BREAKOUT, "hazard": "flood", "severity": 2,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}},
-         {"type": "Point", "coordinates": [6.4, 50.4]}),
-    ])
-    write_collection(folder / "resources.geojson", [
-        ({"id": FORMULA, "name": IMG, "type": "boat", "quantity": 2},
-         {"type": "Point", "coordinates": [5.3, 50.2]}),
-    ])
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": "DE-NW", "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+            ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, square(5.0, 50.0)),
+        ],
+    )
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            (
+                {
+                    "id": "=1+2",
+                    "name": IMG,
+                    "hazard": "flood",
+                    "severity": 5,
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": {"boat": 3, "pump": 1},
+                },
+                {"type": "Point", "coordinates": [6.5, 50.5]},
+            ),
+            (
+                {
+                    "id": "@SUM(A1)",
+                    "name": BREAKOUT,
+                    "hazard": "flood",
+                    "severity": 2,
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": {"boat": 1},
+                },
+                {"type": "Point", "coordinates": [6.4, 50.4]},
+            ),
+        ],
+    )
+    write_collection(
+        folder / "resources.geojson",
+        [
+            (
+                {"id": FORMULA, "name": IMG, "type": "boat", "quantity": 2},
+                {"type": "Point", "coordinates": [5.3, 50.2]},
+            ),
+        ],
+    )
     (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,15\n", encoding="utf-8")
+        "from,to,resource_types,border_delay_min\nNL,DE,*,15\n", encoding="utf-8"
+    )
     scenario = load_scenario(folder).scenario
     assert scenario is not None
     plan = allocate(scenario)
@@ -63,6 +91,7 @@ def _rows(text: str) -> list[list[str]]:
 
 
 # --- formulas -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", ["=1+2", "+1", "-1+A1", "@SUM(A1)", "\tx", "\r=1", FORMULA])
 def test_formula_starts_get_an_apostrophe(text):
@@ -103,8 +132,16 @@ def test_plan_csv_neutralises_every_hostile_cell(hostile):
     _scenario, plan = hostile
     assignments, unmet = plan_csv(plan)
     a_rows, u_rows = _rows(assignments), _rows(unmet)
-    assert a_rows[0][:8] == ["resource_id", "incident_id", "type", "units", "minutes",
-                             "from_jurisdiction", "to_jurisdiction", "cross_border"]
+    assert a_rows[0][:8] == [
+        "resource_id",
+        "incident_id",
+        "type",
+        "units",
+        "minutes",
+        "from_jurisdiction",
+        "to_jurisdiction",
+        "cross_border",
+    ]
     assert u_rows[0][:4] == ["incident_id", "type", "units", "reason"]
     assert len(a_rows) - 1 == len(plan.assignments) > 0
     assert len(u_rows) - 1 == len(plan.unmet) > 0
@@ -117,14 +154,20 @@ def test_plan_csv_neutralises_every_hostile_cell(hostile):
 
 # --- the briefing HTML ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def page(hostile) -> str:
     scenario, plan = hostile
-    m = plan_map(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
-                 resources=scenario.resources, plan=plan.to_dict(),
-                 flows=flows_geojson(plan, scenario))
-    return briefing_html(title=IMG, map_=m, figures=key_figures(plan, scenario),
-                         updated_at="12:34:56")
+    m = plan_map(
+        jurisdictions=scenario.jurisdictions,
+        incidents=scenario.incidents,
+        resources=scenario.resources,
+        plan=plan.to_dict(),
+        flows=flows_geojson(plan, scenario),
+    )
+    return briefing_html(
+        title=IMG, map_=m, figures=key_figures(plan, scenario), updated_at="12:34:56"
+    )
 
 
 def test_hostile_text_is_escaped_in_the_briefing(page):
@@ -159,7 +202,7 @@ def test_the_briefing_shows_figures_and_the_most_severe_unmet_first(hostile, pag
     table = top_unmet(figures)
     assert table["Severity"].tolist() == sorted(table["Severity"].tolist(), reverse=True)
     assert table["Reason"].str.len().gt(0).all()
-    unmet_section = page[page.index('class="mab-unmet"'):]
+    unmet_section = page[page.index('class="mab-unmet"') :]
     assert "=1+2" in unmet_section and "&lt;/script&gt;" in unmet_section
 
 

@@ -9,33 +9,46 @@ import geopandas as gpd
 import pytest
 from shapely import Point, box
 
+from builders import feature
 from mutualaid.layers import LayerResult, load_layer
 from mutualaid.layers.schema import INCIDENT_COLUMNS, JURISDICTION_COLUMNS, RESOURCE_COLUMNS
-from builders import feature
 
 RHINE = "/work/shared/data/reference/rhine_admin1.geojson"
 
 
 def geojson(path, features):
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     return path
 
 
 def incident(i, **props):
-    return feature({"id": f"I{i}", "hazard": "flood", "severity": 3,
-                    "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}, **props},
-                   {"type": "Point", "coordinates": [6.9, 50.9]})
+    return feature(
+        {
+            "id": f"I{i}",
+            "hazard": "flood",
+            "severity": 3,
+            "reported_at": "2021-07-14T17:30:00Z",
+            "needs": {"boat": 1},
+            **props,
+        },
+        {"type": "Point", "coordinates": [6.9, 50.9]},
+    )
 
 
 def juris_frame():
-    return gpd.GeoDataFrame({"id": ["DE-NW"], "name": ["NRW"], "country": ["DE"],
-                             "reserve": [0.0]}, geometry=[box(6, 50, 9, 52)], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"id": ["DE-NW"], "name": ["NRW"], "country": ["DE"], "reserve": [0.0]},
+        geometry=[box(6, 50, 9, 52)],
+        crs="EPSG:4326",
+    )
 
 
 def test_reference_admin1_loads_with_the_documented_mapping():
-    result = load_layer(RHINE, kind="jurisdictions",
-                        mapping={"id": "iso_3166_2", "country": "iso_a2"})
+    result = load_layer(
+        RHINE, kind="jurisdictions", mapping={"id": "iso_3166_2", "country": "iso_a2"}
+    )
     assert isinstance(result, LayerResult)
     assert result.ok and result.format == "geojson", result.report.lines()
     assert list(result.frame.columns[:5]) == list(JURISDICTION_COLUMNS)
@@ -67,9 +80,12 @@ def test_upload_bytes_with_a_filename():
 
 def test_csv_incidents_with_flat_need_columns(tmp_path):
     path = tmp_path / "incidents.csv"
-    path.write_text("ID,Hazard,Sev,Reported At,Latitude,Longitude,need_boat,need_pump\n"
-                    "I1,flood,4,2021-07-14T17:30Z,50.9,6.9,2,\n"
-                    "I2,storm,2,2021-07-14T18:30Z,51.0,7.0,,3\n", encoding="utf-8")
+    path.write_text(
+        "ID,Hazard,Sev,Reported At,Latitude,Longitude,need_boat,need_pump\n"
+        "I1,flood,4,2021-07-14T17:30Z,50.9,6.9,2,\n"
+        "I2,storm,2,2021-07-14T18:30Z,51.0,7.0,,3\n",
+        encoding="utf-8",
+    )
     result = load_layer(path, kind="incidents")
     assert result.ok, result.report.lines()
     assert result.frame["needs"].tolist() == [{"boat": 2}, {"pump": 3}]
@@ -78,9 +94,12 @@ def test_csv_incidents_with_flat_need_columns(tmp_path):
 
 def test_csv_problems_are_listed_in_file_order_once(tmp_path):
     path = tmp_path / "incidents.csv"
-    path.write_text("id,hazard,severity,reported_at,lat,lon\n"
-                    "I1,flood,9,2021-07-14T17:30Z,,6.9\n"
-                    "I2,flood,3,yesterday,50,7\n", encoding="utf-8")
+    path.write_text(
+        "id,hazard,severity,reported_at,lat,lon\n"
+        "I1,flood,9,2021-07-14T17:30Z,,6.9\n"
+        "I2,flood,3,yesterday,50,7\n",
+        encoding="utf-8",
+    )
     result = load_layer(path, kind="incidents")
     assert result.frame is None
     where = [(p.feature, p.field) for p in result.report.errors]
@@ -89,9 +108,16 @@ def test_csv_problems_are_listed_in_file_order_once(tmp_path):
 
 def test_geopackage_with_needs_as_json_text(tmp_path):
     frame = gpd.GeoDataFrame(
-        {"id": ["I1"], "hazard": ["flood"], "severity": [5], "reported_at": ["2021-07-14T17:30Z"],
-         "needs": ['{"boat": 2, "helicopter": 1}']},
-        geometry=[Point(6.9, 50.9)], crs="EPSG:4326")
+        {
+            "id": ["I1"],
+            "hazard": ["flood"],
+            "severity": [5],
+            "reported_at": ["2021-07-14T17:30Z"],
+            "needs": ['{"boat": 2, "helicopter": 1}'],
+        },
+        geometry=[Point(6.9, 50.9)],
+        crs="EPSG:4326",
+    )
     path = tmp_path / "incidents.gpkg"
     frame.to_file(path, driver="GPKG")
     result = load_layer(path, kind="incidents")
@@ -102,9 +128,18 @@ def test_geopackage_with_needs_as_json_text(tmp_path):
 @pytest.mark.filterwarnings("ignore:.*(truncated|laundered).*")
 def test_zipped_shapefile_with_truncated_column_names(tmp_path):
     frame = gpd.GeoDataFrame(
-        {"id": ["I1"], "hazard": ["flood"], "severity": [2], "reported_at": ["2021-07-14T17:30Z"],
-         "max_response_min": [90.0], "need_fire_engine": [2], "need_boat": [1]},
-        geometry=[Point(6.9, 50.9)], crs="EPSG:4326")
+        {
+            "id": ["I1"],
+            "hazard": ["flood"],
+            "severity": [2],
+            "reported_at": ["2021-07-14T17:30Z"],
+            "max_response_min": [90.0],
+            "need_fire_engine": [2],
+            "need_boat": [1],
+        },
+        geometry=[Point(6.9, 50.9)],
+        crs="EPSG:4326",
+    )
     folder = tmp_path / "shp"
     folder.mkdir()
     frame.to_file(folder / "incidents.shp")
@@ -127,26 +162,36 @@ def test_kml_resources_with_extended_data(tmp_path):
         '<Data name="id"><value>R1</value></Data><Data name="type"><value>boat</value></Data>'
         '<Data name="quantity"><value>3</value></Data></ExtendedData>'
         "<Point><coordinates>6.9,50.9,0</coordinates></Point></Placemark></Document></kml>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     result = load_layer(path, kind="resources")
     assert result.ok, result.report.lines()
     assert result.frame.loc[0, "quantity"] == 3 and result.frame.loc[0, "name"] == "Boat unit"
 
 
 def test_mapping_error_is_reported_once(tmp_path):
-    path = geojson(tmp_path / "j.geojson", [feature({"code": "DE-NW", "country": "DE"},
-                                                    {"type": "Polygon", "coordinates": [
-                                                        [[6, 50], [7, 50], [7, 51], [6, 50]]]})])
+    path = geojson(
+        tmp_path / "j.geojson",
+        [
+            feature(
+                {"code": "DE-NW", "country": "DE"},
+                {"type": "Polygon", "coordinates": [[[6, 50], [7, 50], [7, 51], [6, 50]]]},
+            )
+        ],
+    )
     result = load_layer(path, kind="jurisdictions", mapping={"id": "iso"})
     errs = result.report.errors
     assert len(errs) == 1 and "'iso'" in errs[0].message and "'code'" in errs[0].message
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"", "empty"),
-    (b"\x00\xff\xfe garbage \x89PNG", "binary"),
-    (b'{"type": "FeatureCollection", "features": [', ""),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "empty"),
+        (b"\x00\xff\xfe garbage \x89PNG", "binary"),
+        (b'{"type": "FeatureCollection", "features": [', ""),
+    ],
+)
 def test_unreadable_files_are_one_error_for_the_file(tmp_path, content, expected):
     path = tmp_path / "bad.geojson"
     path.write_bytes(content)

@@ -45,52 +45,81 @@ XSS_SCRIPT = "</script><script>window.__xss=1</script>"
 
 # --- tiny canonical frames (mutualaid.layers.schema) ---------------------------------
 
+
 def jurisdictions_frame(*, name: str = "Nordrhein-Westfalen") -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"id": ["DE-NW", "NL-LI", "DE-RP"], "name": [name, "Limburg", "Rheinland-Pfalz"],
-         "country": ["DE", "NL", "DE"], "reserve": [0.2, 0.0, 0.5]},
+        {
+            "id": ["DE-NW", "NL-LI", "DE-RP"],
+            "name": [name, "Limburg", "Rheinland-Pfalz"],
+            "country": ["DE", "NL", "DE"],
+            "reserve": [0.2, 0.0, 0.5],
+        },
         geometry=[box(6.0, 50.0, 7.0, 51.0), box(5.0, 50.0, 6.0, 51.0), box(6.0, 49.0, 7.0, 50.0)],
-        crs="EPSG:4326")
+        crs="EPSG:4326",
+    )
 
 
-def incidents_frame(*, name: str = "Erft flood", iid: str = "I-1",
-                    hazard: str = "flood") -> gpd.GeoDataFrame:
+def incidents_frame(
+    *, name: str = "Erft flood", iid: str = "I-1", hazard: str = "flood"
+) -> gpd.GeoDataFrame:
     points = [Point(6.5, 50.5), Point(5.5, 50.5), Point(6.5, 49.5)]
     return gpd.GeoDataFrame(
-        {"id": [iid, "I-2", "I-3"], "name": [name, "Geul flood", "Ahr flood"],
-         "hazard": [hazard, "flood", "storm"], "severity": [5, 2, 3],
-         "status": ["active", "active", "closed"],
-         "reported_at": pd.to_datetime(["2021-07-14T17:30Z"] * 3, utc=True),
-         "needs": [{"boat": 4, "pump": 2}, {"ambulance": 1}, {}],
-         "max_response_min": [240.0, np.nan, np.nan],
-         "jurisdiction": ["DE-NW", "NL-LI", "DE-RP"],
-         "lon": [p.x for p in points], "lat": [p.y for p in points]},
-        geometry=points, crs="EPSG:4326")
+        {
+            "id": [iid, "I-2", "I-3"],
+            "name": [name, "Geul flood", "Ahr flood"],
+            "hazard": [hazard, "flood", "storm"],
+            "severity": [5, 2, 3],
+            "status": ["active", "active", "closed"],
+            "reported_at": pd.to_datetime(["2021-07-14T17:30Z"] * 3, utc=True),
+            "needs": [{"boat": 4, "pump": 2}, {"ambulance": 1}, {}],
+            "max_response_min": [240.0, np.nan, np.nan],
+            "jurisdiction": ["DE-NW", "NL-LI", "DE-RP"],
+            "lon": [p.x for p in points],
+            "lat": [p.y for p in points],
+        },
+        geometry=points,
+        crs="EPSG:4326",
+    )
 
 
-def resources_frame(*, name: str = "Boats, Koeln", rid: str = "R-1",
-                    rtype: str = "boat") -> gpd.GeoDataFrame:
+def resources_frame(
+    *, name: str = "Boats, Koeln", rid: str = "R-1", rtype: str = "boat"
+) -> gpd.GeoDataFrame:
     # R-1 and R-10 share a place, as depots holding several kinds of unit do.
     points = [Point(6.9, 50.9), Point(6.9, 50.9), Point(5.7, 50.8)]
     return gpd.GeoDataFrame(
-        {"id": [rid, "R-10", "R-3"], "name": [name, "Pumps, Koeln", "Ambulances, Maastricht"],
-         "type": [rtype, "pump", "hovercraft"], "quantity": [4, 6, 2],
-         "status": ["available", "available", "assigned"],
-         "jurisdiction": ["DE-NW", "DE-NW", "NL-LI"], "speed_kmh": [np.nan, 50.0, np.nan],
-         "lon": [p.x for p in points], "lat": [p.y for p in points]},
-        geometry=points, crs="EPSG:4326")
+        {
+            "id": [rid, "R-10", "R-3"],
+            "name": [name, "Pumps, Koeln", "Ambulances, Maastricht"],
+            "type": [rtype, "pump", "hovercraft"],
+            "quantity": [4, 6, 2],
+            "status": ["available", "available", "assigned"],
+            "jurisdiction": ["DE-NW", "DE-NW", "NL-LI"],
+            "speed_kmh": [np.nan, 50.0, np.nan],
+            "lon": [p.x for p in points],
+            "lat": [p.y for p in points],
+        },
+        geometry=points,
+        crs="EPSG:4326",
+    )
 
 
 def build(**overrides) -> folium.Map:
-    frames = {"jurisdictions": jurisdictions_frame(), "incidents": incidents_frame(),
-              "resources": resources_frame()}
+    frames = {
+        "jurisdictions": jurisdictions_frame(),
+        "incidents": incidents_frame(),
+        "resources": resources_frame(),
+    }
     frames.update(overrides)
     return overview_map(**frames)
 
 
 def geojson_layers(m: folium.Map) -> dict[str, folium.GeoJson]:
-    return {child.layer_name: child for child in m._children.values()
-            if isinstance(child, folium.GeoJson)}
+    return {
+        child.layer_name: child
+        for child in m._children.values()
+        if isinstance(child, folium.GeoJson)
+    }
 
 
 def unescape_json_strings(text: str) -> str:
@@ -100,6 +129,7 @@ def unescape_json_strings(text: str) -> str:
 
 
 # --- layers ---------------------------------------------------------------------------
+
 
 def test_overview_map_has_one_geojson_layer_per_kind_and_a_layer_control():
     m = build()
@@ -117,8 +147,8 @@ def test_point_layers_are_brought_back_on_top_when_an_overlay_is_switched_on():
     m = build()
     layers = geojson_layers(m)
     rendered = m.get_root().render()
-    handler = rendered[rendered.index('.on("overlayadd"'):]
-    handler = handler[:handler.index("});")]
+    handler = rendered[rendered.index('.on("overlayadd"') :]
+    handler = handler[: handler.index("});")]
     names = [layers[RESOURCES_NAME].get_name(), layers[INCIDENTS_NAME].get_name()]
     assert f"[{names[0]},{names[1]},]" in handler.replace(" ", "").replace("\n", "")
     assert "bringToFront" in handler
@@ -144,7 +174,7 @@ def _walk(element):
 def test_map_draws_on_a_canvas_without_tiles_and_has_max_zoom():
     m = build()
     assert m.options["prefer_canvas"] is True
-    assert "\"preferCanvas\": true" in m.get_root().render()
+    assert '"preferCanvas": true' in m.get_root().render()
     assert m.options["maxZoom"] == style.MAX_ZOOM
     assert not any(isinstance(e, folium.TileLayer) for e in _walk(m))
     assert "L.tileLayer" not in m.get_root().render()
@@ -165,15 +195,22 @@ def test_jurisdictions_have_tooltips_with_their_fields():
     tooltip = next(c for c in layer._children.values() if isinstance(c, folium.GeoJsonTooltip))
     assert tooltip.fields == ["name", "id", "country", "reserve"]
     props = layer.data["features"][0]["properties"]
-    assert props == {"name": "Nordrhein-Westfalen", "id": "DE-NW", "country": "DE",
-                     "reserve": "20 %"}
+    assert props == {
+        "name": "Nordrhein-Westfalen",
+        "id": "DE-NW",
+        "country": "DE",
+        "reserve": "20 %",
+    }
 
 
 def test_incidents_are_coloured_and_sized_by_severity():
     layer = incidents_layer(incidents_frame())
     styles = [layer.style_function(f) for f in layer.data["features"]]
-    assert [s["fillColor"] for s in styles] == [style.SEVERITY_COLORS[5], style.SEVERITY_COLORS[2],
-                                               style.SEVERITY_COLORS[3]]
+    assert [s["fillColor"] for s in styles] == [
+        style.SEVERITY_COLORS[5],
+        style.SEVERITY_COLORS[2],
+        style.SEVERITY_COLORS[3],
+    ]
     assert styles[0]["radius"] > styles[1]["radius"]
     assert all(s["radius"] <= style.MAX_CLICK_EXACT_RADIUS for s in styles)
     assert styles[2]["fillOpacity"] < styles[0]["fillOpacity"]  # closed incidents fade
@@ -184,7 +221,8 @@ def test_unknown_severity_is_grey_not_an_error():
     frame["severity"] = [9, None, "x"]
     layer = incidents_layer(frame)
     assert {layer.style_function(f)["fillColor"] for f in layer.data["features"]} == {
-        style.UNKNOWN_COLOR}
+        style.UNKNOWN_COLOR
+    }
 
 
 def test_resources_are_coloured_by_type_and_the_legend_lists_the_types_present():
@@ -229,10 +267,13 @@ def test_values_are_prepared_as_text_before_the_map():
 
 # --- hostile text ----------------------------------------------------------------------
 
+
 def test_hostile_text_is_escaped_in_tooltips_names_and_legend():
-    m = build(jurisdictions=jurisdictions_frame(name=XSS),
-              incidents=incidents_frame(name=XSS, iid=XSS_SCRIPT, hazard=XSS),
-              resources=resources_frame(name=XSS, rid=XSS, rtype=XSS))
+    m = build(
+        jurisdictions=jurisdictions_frame(name=XSS),
+        incidents=incidents_frame(name=XSS, iid=XSS_SCRIPT, hazard=XSS),
+        resources=resources_frame(name=XSS, rid=XSS, rtype=XSS),
+    )
     rendered = m.get_root().render()
     # Nothing can close the script element the data sits in...
     assert "</script><script>window.__xss" not in rendered
@@ -246,14 +287,19 @@ def test_hostile_text_is_escaped_in_tooltips_names_and_legend():
 
 
 def test_tooltip_values_of_every_layer_are_escaped():
-    layers = [jurisdictions_layer(jurisdictions_frame(name=XSS)),
-              incidents_layer(incidents_frame(name=XSS)),
-              resources_layer(resources_frame(name=XSS, rtype=XSS))]
+    layers = [
+        jurisdictions_layer(jurisdictions_frame(name=XSS)),
+        incidents_layer(incidents_frame(name=XSS)),
+        resources_layer(resources_frame(name=XSS, rtype=XSS)),
+    ]
     for layer in layers:
         first = layer.data["features"][0]["properties"]
         assert first["name"] == "&lt;img src=x onerror=alert(1)&gt;"
-        assert all("<" not in v and ">" not in v for f in layer.data["features"]
-                   for v in f["properties"].values())
+        assert all(
+            "<" not in v and ">" not in v
+            for f in layer.data["features"]
+            for v in f["properties"].values()
+        )
 
 
 def test_a_file_column_name_never_reaches_the_map():
@@ -263,11 +309,24 @@ def test_a_file_column_name_never_reaches_the_map():
     frame[XSS_SCRIPT] = "x"
     layer = incidents_layer(frame)
     assert set(layer.data["features"][0]["properties"]) == {
-        "name", "id", "hazard", "severity", "status", "reported_at", "needs", "jurisdiction"}
+        "name",
+        "id",
+        "hazard",
+        "severity",
+        "status",
+        "reported_at",
+        "needs",
+        "jurisdiction",
+    }
     assert [f["id"] for f in layer.data["features"]] == ["0", "1", "2"]
-    assert "window.__xss" not in overview_map(jurisdictions=jurisdictions_frame(),
-                                              incidents=frame,
-                                              resources=resources_frame()).get_root().render()
+    assert (
+        "window.__xss"
+        not in overview_map(
+            jurisdictions=jurisdictions_frame(), incidents=frame, resources=resources_frame()
+        )
+        .get_root()
+        .render()
+    )
 
 
 def test_tooltip_labels_and_layer_names_are_escaped():
@@ -282,16 +341,20 @@ def test_tooltip_labels_and_layer_names_are_escaped():
 
 # --- offline ---------------------------------------------------------------------------
 
+
 def script_and_link_urls(rendered: str) -> list[str]:
-    return re.findall(r'<script[^>]*\ssrc="([^"]*)"', rendered) + \
-        re.findall(r'<link[^>]*\shref="([^"]*)"', rendered)
+    return re.findall(r'<script[^>]*\ssrc="([^"]*)"', rendered) + re.findall(
+        r'<link[^>]*\shref="([^"]*)"', rendered
+    )
 
 
 def test_no_request_leaves_the_app_leaflet_is_served_locally():
     rendered = build().get_root().render()
     urls = script_and_link_urls(rendered)
-    assert urls == [assets.vendor_url("leaflet", "leaflet.js"),
-                    assets.vendor_url("leaflet", "leaflet.css")]
+    assert urls == [
+        assets.vendor_url("leaflet", "leaflet.js"),
+        assets.vendor_url("leaflet", "leaflet.css"),
+    ]
     assert not re.search(r"https?://", rendered)  # no tile URL, no CDN, nothing
 
 
@@ -304,8 +367,11 @@ def test_what_streamlit_folium_loads_is_local_too():
 
 
 def test_local_urls_are_files_the_installer_copies():
-    copied = {assets.vendor_url(p.name, rel.rsplit("/", 1)[-1])
-              for p in assets.VENDOR_PACKAGES for rel in p.files}
+    copied = {
+        assets.vendor_url(p.name, rel.rsplit("/", 1)[-1])
+        for p in assets.VENDOR_PACKAGES
+        for rel in p.files
+    }
     for url in [*assets.LOCAL_JS.values(), *assets.LOCAL_CSS.values()]:
         assert url in copied
 
@@ -324,19 +390,30 @@ def test_an_asset_that_is_not_installed_is_refused():
 
 # --- clustering of many resources -----------------------------------------------------
 
+
 def many_resources(count: int) -> gpd.GeoDataFrame:
     points = [Point(6.0 + (k % 100) * 0.01, 50.0 + (k // 100) * 0.01) for k in range(count)]
     return gpd.GeoDataFrame(
-        {"id": [f"R-{k}" for k in range(count)], "name": [f"Boat {k}" for k in range(count)],
-         "type": ["boat"] * count, "quantity": [1] * count, "status": ["available"] * count,
-         "jurisdiction": ["DE-NW"] * count,
-         "lon": [p.x for p in points], "lat": [p.y for p in points]},
-        geometry=points, crs="EPSG:4326")
+        {
+            "id": [f"R-{k}" for k in range(count)],
+            "name": [f"Boat {k}" for k in range(count)],
+            "type": ["boat"] * count,
+            "quantity": [1] * count,
+            "status": ["available"] * count,
+            "jurisdiction": ["DE-NW"] * count,
+            "lon": [p.x for p in points],
+            "lat": [p.y for p in points],
+        },
+        geometry=points,
+        crs="EPSG:4326",
+    )
 
 
-CLUSTER_URLS = [assets.vendor_url("leaflet.markercluster", "leaflet.markercluster.js"),
-                assets.vendor_url("leaflet.markercluster", "MarkerCluster.css"),
-                assets.vendor_url("leaflet.markercluster", "MarkerCluster.Default.css")]
+CLUSTER_URLS = [
+    assets.vendor_url("leaflet.markercluster", "leaflet.markercluster.js"),
+    assets.vendor_url("leaflet.markercluster", "MarkerCluster.css"),
+    assets.vendor_url("leaflet.markercluster", "MarkerCluster.Default.css"),
+]
 
 
 def test_resources_above_the_threshold_are_clustered_with_the_local_plugin():
@@ -376,17 +453,23 @@ def test_clustered_resources_keep_their_tooltips_escaped():
 
 def test_what_streamlit_folium_loads_for_a_clustered_map_is_local():
     m = build(resources=many_resources(style.CLUSTER_MIN_POINTS + 1))
-    urls = [url for element in _walk(m) if isinstance(element, folium.elements.JSCSSMixin)
-            for _, url in [*element.default_js, *element.default_css]]
+    urls = [
+        url
+        for element in _walk(m)
+        if isinstance(element, folium.elements.JSCSSMixin)
+        for _, url in [*element.default_js, *element.default_css]
+    ]
     assert set(CLUSTER_URLS) <= set(urls)
     assert all(url.startswith("/app/static/vendor/") for url in urls)
 
 
 def test_only_points_can_be_clustered():
     from mutualaid.maps.styled import StyledGeoJson
+
     with pytest.raises(ValueError, match="points"):
-        StyledGeoJson({"type": "FeatureCollection", "features": []}, styles=[{}],
-                      name="x", cluster={})
+        StyledGeoJson(
+            {"type": "FeatureCollection", "features": []}, styles=[{}], name="x", cluster={}
+        )
 
 
 def test_icons_and_colour_maps_are_refused():
@@ -402,14 +485,28 @@ def test_icons_and_colour_maps_are_refused():
 
 # --- text ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("value", "text"), [
-    (None, ""), (float("nan"), ""), (pd.NaT, ""), (pd.NA, ""), (np.nan, ""),
-    (pd.Timestamp("2021-07-14T17:30:00Z"), "2021-07-14 17:30 UTC"),
-    (pd.Timestamp("2021-07-14T19:30:00+02:00"), "2021-07-14 17:30 UTC"),
-    ({"pump": 2, "boat": 1}, "boat: 1, pump: 2"), ({}, ""),
-    (("boat", "pump"), "boat, pump"), (np.int64(7), "7"), (4.0, "4"), (0.25, "0.25"),
-    (True, "yes"), (b"caf\xc3\xa9", "café"), ("  kept  ", "  kept  "),
-])
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        (float("nan"), ""),
+        (pd.NaT, ""),
+        (pd.NA, ""),
+        (np.nan, ""),
+        (pd.Timestamp("2021-07-14T17:30:00Z"), "2021-07-14 17:30 UTC"),
+        (pd.Timestamp("2021-07-14T19:30:00+02:00"), "2021-07-14 17:30 UTC"),
+        ({"pump": 2, "boat": 1}, "boat: 1, pump: 2"),
+        ({}, ""),
+        (("boat", "pump"), "boat, pump"),
+        (np.int64(7), "7"),
+        (4.0, "4"),
+        (0.25, "0.25"),
+        (True, "yes"),
+        (b"caf\xc3\xa9", "café"),
+        ("  kept  ", "  kept  "),
+    ],
+)
 def test_display_text(value, text):
     assert display_text(value) == text
 
@@ -420,21 +517,31 @@ def test_html_text_escapes_quotes_too():
 
 # --- what was clicked -----------------------------------------------------------------
 
+
 def clicked(lat, lng, tooltip=None):
-    return {"last_object_clicked": {"lat": lat, "lng": lng},
-            "last_object_clicked_tooltip": tooltip}
+    return {"last_object_clicked": {"lat": lat, "lng": lng}, "last_object_clicked_tooltip": tooltip}
 
 
 def frames():
-    return {"jurisdictions": jurisdictions_frame(), "incidents": incidents_frame(),
-            "resources": resources_frame()}
+    return {
+        "jurisdictions": jurisdictions_frame(),
+        "incidents": incidents_frame(),
+        "resources": resources_frame(),
+    }
 
 
-@pytest.mark.parametrize("returned", [
-    None, {}, {"last_object_clicked": None}, {"last_object_clicked": {"lat": 50.5}},
-    {"last_object_clicked": {"lat": "north", "lng": 6.5}},
-    {"last_object_clicked": {"lat": float("nan"), "lng": 6.5}}, "clicked",
-])
+@pytest.mark.parametrize(
+    "returned",
+    [
+        None,
+        {},
+        {"last_object_clicked": None},
+        {"last_object_clicked": {"lat": 50.5}},
+        {"last_object_clicked": {"lat": "north", "lng": 6.5}},
+        {"last_object_clicked": {"lat": float("nan"), "lng": 6.5}},
+        "clicked",
+    ],
+)
 def test_no_click_or_a_malformed_one_selects_nothing(returned):
     assert clicked_feature(returned, **frames()) is None
 
@@ -457,14 +564,13 @@ def test_click_at_the_coordinates_the_map_embeds_finds_the_feature():
 def test_points_at_the_same_place_are_told_apart_by_the_tooltip():
     tooltip = "ResourcePumps, KoelnIdR-10TypepumpUnits6"  # a detached tooltip's innerText
     assert clicked_feature(clicked(50.9, 6.9, tooltip), **frames()) == Selection(
-        "resource", 1, "R-10")
-    assert clicked_feature(clicked(50.9, 6.9, None), **frames()) == Selection(
-        "resource", 0, "R-1")
+        "resource", 1, "R-10"
+    )
+    assert clicked_feature(clicked(50.9, 6.9, None), **frames()) == Selection("resource", 0, "R-1")
 
 
 def test_click_elsewhere_in_a_jurisdiction_selects_the_jurisdiction():
-    assert clicked_feature(clicked(50.2, 5.2), **frames()) == Selection(
-        "jurisdiction", 1, "NL-LI")
+    assert clicked_feature(clicked(50.2, 5.2), **frames()) == Selection("jurisdiction", 1, "NL-LI")
 
 
 def test_click_outside_everything_selects_nothing():
@@ -489,9 +595,11 @@ def test_feature_details_are_plain_text_with_extras():
 
 # --- styling in the browser (mutualaid.maps.styled) ------------------------------------
 
+
 def _st_folium_script(m: folium.Map) -> str:
     """The Leaflet script streamlit-folium builds from a map (what the iframe runs)."""
     from streamlit_folium import _get_map_string
+
     m.get_root().render()
     m.render()
     return _get_map_string(m)
@@ -502,22 +610,27 @@ def test_features_carry_a_style_index_into_a_table_of_colours_and_sizes():
     indices = [f["s"] for f in layer.data["features"]]
     assert all(isinstance(i, int) and 0 <= i < len(layer.styles) for i in indices)
     picked = [layer.styles[i] for i in indices]
-    assert [s["fillColor"] for s in picked] == [style.SEVERITY_COLORS[5], style.SEVERITY_COLORS[2],
-                                                style.SEVERITY_COLORS[3]]
+    assert [s["fillColor"] for s in picked] == [
+        style.SEVERITY_COLORS[5],
+        style.SEVERITY_COLORS[2],
+        style.SEVERITY_COLORS[3],
+    ]
     assert [s["radius"] for s in picked] == [style.severity_radius(v) for v in (5, 2, 3)]
     # The table lists each distinct style once, and the page holds it, not one per feature.
     assert len(layer.styles) == len({json.dumps(s, sort_keys=True) for s in layer.styles})
     rendered = build().get_root().render()
     assert "switch(" not in rendered and "case " not in rendered
-    assert f"{layer.get_name()}_styles[feature.s]" in \
-        layer._template.module.script(layer, {})
+    assert f"{layer.get_name()}_styles[feature.s]" in layer._template.module.script(layer, {})
 
 
 def test_incidents_are_sized_by_unmet_need_when_a_plan_is_given():
     layer = incidents_layer(incidents_frame(), unmet={"I-1": 12, "I-2": 1})
     radii = [layer.style_function(f)["radius"] for f in layer.data["features"]]
-    assert radii == [style.unmet_need_radius(12), style.unmet_need_radius(1),
-                     style.unmet_need_radius(0)]
+    assert radii == [
+        style.unmet_need_radius(12),
+        style.unmet_need_radius(1),
+        style.unmet_need_radius(0),
+    ]
     assert radii[0] > radii[1] > radii[2]
     assert max(radii) <= style.MAX_CLICK_EXACT_RADIUS  # clicks still report the point
 
@@ -525,14 +638,19 @@ def test_incidents_are_sized_by_unmet_need_when_a_plan_is_given():
 def test_assigned_resources_are_hollow_rings_of_their_type_colour():
     layer = resources_layer(resources_frame())
     available, _, assigned = (layer.style_function(f) for f in layer.data["features"])
-    assert available["fillOpacity"] > 0.5 and available["fillColor"] == style.RESOURCE_TYPE_COLORS["boat"]
+    assert (
+        available["fillOpacity"] > 0.5
+        and available["fillColor"] == style.RESOURCE_TYPE_COLORS["boat"]
+    )
     assert assigned["fillOpacity"] == 0.0
     assert assigned["color"] == assigned["fillColor"]
 
 
 def test_hostile_text_stays_escaped_in_the_script_streamlit_folium_sends():
-    m = build(incidents=incidents_frame(name=XSS_SCRIPT, iid=XSS),
-              resources=resources_frame(name=XSS, rtype=XSS_SCRIPT))
+    m = build(
+        incidents=incidents_frame(name=XSS_SCRIPT, iid=XSS),
+        resources=resources_frame(name=XSS, rtype=XSS_SCRIPT),
+    )
     script = _st_folium_script(m)
     assert "</script" not in script.lower()
     assert "<img" not in script
@@ -546,8 +664,7 @@ def test_template_syntax_in_a_file_is_shown_not_evaluated():
     m = build(incidents=incidents_frame(name="{{ 7 * 7 }} {% if 1 %}x{% endif %}"))
     page = m.get_root().render()
     assert "{{ 7 * 7 }}" in page and "{% if 1 %}x{% endif %}" in page
-    assert "{{ 7 * 7 }}" in _st_folium_script(build(
-        incidents=incidents_frame(name="{{ 7 * 7 }}")))
+    assert "{{ 7 * 7 }}" in _st_folium_script(build(incidents=incidents_frame(name="{{ 7 * 7 }}")))
 
 
 def test_the_styled_map_names_no_external_url():
@@ -560,6 +677,7 @@ def test_the_styled_map_names_no_external_url():
 
 def test_a_deep_copy_shares_the_features_and_renders_the_same_page():
     import copy
+
     m = build()
     layer = geojson_layers(m)[INCIDENTS_NAME]
     twin = copy.deepcopy(m)
@@ -579,6 +697,7 @@ def test_jurisdiction_outlines_are_simplified_for_display_only():
     wiggly = jurisdictions_frame()
     ring = [(6 + i / 1000, 50 + (0.0005 if i % 2 else 0)) for i in range(1001)]
     from shapely.geometry import Polygon
+
     wiggly.loc[0, "geometry"] = Polygon(ring + [(7, 51), (6, 51)])
     shown = jurisdictions_layer(wiggly).data["features"][0]["geometry"]["coordinates"][0]
     assert len(shown) < 20

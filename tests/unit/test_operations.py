@@ -23,32 +23,60 @@ from mutualaid.scenario import Scenario
 
 def scenario() -> Scenario:
     jurisdictions = gpd.GeoDataFrame(
-        {"id": ["DE-NW", "NL-LI"], "name": ["Nordrhein-Westfalen", "Limburg"],
-         "country": ["DE", "NL"], "reserve": [0.0, 0.0]},
-        geometry=[box(6.0, 50.0, 7.0, 51.0), box(5.0, 50.0, 6.0, 51.0)], crs="EPSG:4326")
+        {
+            "id": ["DE-NW", "NL-LI"],
+            "name": ["Nordrhein-Westfalen", "Limburg"],
+            "country": ["DE", "NL"],
+            "reserve": [0.0, 0.0],
+        },
+        geometry=[box(6.0, 50.0, 7.0, 51.0), box(5.0, 50.0, 6.0, 51.0)],
+        crs="EPSG:4326",
+    )
     inc_points = [Point(6.5, 50.5), Point(6.6, 50.6), Point(5.5, 50.5)]
     incidents = gpd.GeoDataFrame(
-        {"id": ["I-1", "I-2", "I-3"], "name": ["Erft flood", "Storm", "Geul flood"],
-         "hazard": ["flood", "storm", "flood"], "severity": [5, 2, 3],
-         "status": ["active", "active", "closed"],
-         "reported_at": pd.to_datetime(["2021-07-14T17:30Z"] * 3, utc=True),
-         "needs": [{"boat": 3}, {"boat": 1}, {"boat": 2}],
-         "max_response_min": [float("nan")] * 3,
-         "jurisdiction": ["DE-NW", "DE-NW", "NL-LI"],
-         "lon": [p.x for p in inc_points], "lat": [p.y for p in inc_points]},
-        geometry=inc_points, crs="EPSG:4326")
+        {
+            "id": ["I-1", "I-2", "I-3"],
+            "name": ["Erft flood", "Storm", "Geul flood"],
+            "hazard": ["flood", "storm", "flood"],
+            "severity": [5, 2, 3],
+            "status": ["active", "active", "closed"],
+            "reported_at": pd.to_datetime(["2021-07-14T17:30Z"] * 3, utc=True),
+            "needs": [{"boat": 3}, {"boat": 1}, {"boat": 2}],
+            "max_response_min": [float("nan")] * 3,
+            "jurisdiction": ["DE-NW", "DE-NW", "NL-LI"],
+            "lon": [p.x for p in inc_points],
+            "lat": [p.y for p in inc_points],
+        },
+        geometry=inc_points,
+        crs="EPSG:4326",
+    )
     res_points = [Point(5.6, 50.6), Point(6.9, 50.9), Point(6.8, 50.8)]
     resources = gpd.GeoDataFrame(
-        {"id": ["R-1", "R-2", "R-3"], "name": ["Boats, Maastricht", "Pumps, Koeln", "Boat"],
-         "type": ["boat", "pump", "boat"], "quantity": [2, 5, 1],
-         "status": ["available", "assigned", "available"],
-         "jurisdiction": ["NL-LI", "DE-NW", "DE-NW"], "speed_kmh": [float("nan")] * 3,
-         "lon": [p.x for p in res_points], "lat": [p.y for p in res_points]},
-        geometry=res_points, crs="EPSG:4326")
-    agreements = pd.DataFrame([{"from": "NL", "to": "DE", "resource_types": "*",
-                                "border_delay_min": 10.0}], columns=list(AGREEMENT_COLUMNS))
-    return Scenario(jurisdictions=jurisdictions, incidents=incidents, resources=resources,
-                    agreements=agreements, name="test")
+        {
+            "id": ["R-1", "R-2", "R-3"],
+            "name": ["Boats, Maastricht", "Pumps, Koeln", "Boat"],
+            "type": ["boat", "pump", "boat"],
+            "quantity": [2, 5, 1],
+            "status": ["available", "assigned", "available"],
+            "jurisdiction": ["NL-LI", "DE-NW", "DE-NW"],
+            "speed_kmh": [float("nan")] * 3,
+            "lon": [p.x for p in res_points],
+            "lat": [p.y for p in res_points],
+        },
+        geometry=res_points,
+        crs="EPSG:4326",
+    )
+    agreements = pd.DataFrame(
+        [{"from": "NL", "to": "DE", "resource_types": "*", "border_delay_min": 10.0}],
+        columns=list(AGREEMENT_COLUMNS),
+    )
+    return Scenario(
+        jurisdictions=jurisdictions,
+        incidents=incidents,
+        resources=resources,
+        agreements=agreements,
+        name="test",
+    )
 
 
 def test_no_choice_keeps_everything():
@@ -57,15 +85,18 @@ def test_no_choice_keeps_everything():
     assert len(shown.incidents) == 3 and len(shown.resources) == 3
 
 
-@pytest.mark.parametrize(("filters", "incidents", "resources"), [
-    (Filters(hazards=("flood",)), ["I-1", "I-3"], ["R-1", "R-2", "R-3"]),
-    (Filters(severities=(2, 3)), ["I-2", "I-3"], ["R-1", "R-2", "R-3"]),
-    (Filters(statuses=("closed",)), ["I-3"], ["R-1", "R-2", "R-3"]),
-    (Filters(resource_types=("boat",)), ["I-1", "I-2", "I-3"], ["R-1", "R-3"]),
-    (Filters(jurisdictions=("NL-LI",)), ["I-3"], ["R-1"]),
-    (Filters(hazards=("flood",), jurisdictions=("DE-NW",)), ["I-1"], ["R-2", "R-3"]),
-    (Filters(hazards=("earthquake",)), [], ["R-1", "R-2", "R-3"]),
-])
+@pytest.mark.parametrize(
+    ("filters", "incidents", "resources"),
+    [
+        (Filters(hazards=("flood",)), ["I-1", "I-3"], ["R-1", "R-2", "R-3"]),
+        (Filters(severities=(2, 3)), ["I-2", "I-3"], ["R-1", "R-2", "R-3"]),
+        (Filters(statuses=("closed",)), ["I-3"], ["R-1", "R-2", "R-3"]),
+        (Filters(resource_types=("boat",)), ["I-1", "I-2", "I-3"], ["R-1", "R-3"]),
+        (Filters(jurisdictions=("NL-LI",)), ["I-3"], ["R-1"]),
+        (Filters(hazards=("flood",), jurisdictions=("DE-NW",)), ["I-1"], ["R-2", "R-3"]),
+        (Filters(hazards=("earthquake",)), [], ["R-1", "R-2", "R-3"]),
+    ],
+)
 def test_each_filter_narrows_the_frames(filters, incidents, resources):
     shown = apply_filters(scenario(), filters)
     assert shown.incidents["id"].tolist() == incidents
@@ -83,9 +114,13 @@ def test_filtering_does_not_change_the_scenario():
 
 def test_filter_options_are_the_values_present():
     options = filter_options(scenario())
-    assert options == {"hazards": ["flood", "storm"], "severities": [2, 3, 5],
-                       "statuses": ["active", "closed"], "resource_types": ["boat", "pump"],
-                       "jurisdictions": ["DE-NW", "NL-LI"]}
+    assert options == {
+        "hazards": ["flood", "storm"],
+        "severities": [2, 3, 5],
+        "statuses": ["active", "closed"],
+        "resource_types": ["boat", "pump"],
+        "jurisdictions": ["DE-NW", "NL-LI"],
+    }
 
 
 def test_filter_key_ignores_the_order_of_choices():
@@ -122,8 +157,11 @@ def test_headline_figures_of_a_filtered_scenario():
     sent_to_storm = shown_assignments(plan, shown, filters)
     assert set(sent_to_storm["incident_id"]) <= {"I-2"}
     assert figures.units_deployed == 5 + int(sent_to_storm["units"].sum())
-    none = headline_figures(apply_filters(s, Filters(hazards=("earthquake",))), plan,
-                            filters=Filters(hazards=("earthquake",)))
+    none = headline_figures(
+        apply_filters(s, Filters(hazards=("earthquake",))),
+        plan,
+        filters=Filters(hazards=("earthquake",)),
+    )
     assert none.active_incidents == 0 and none.need_met is None
 
 
@@ -150,14 +188,26 @@ def test_the_operations_map_draws_the_plan_under_the_points():
 
     s = scenario()
     plan = allocate(s)
-    m = overview_map(jurisdictions=s.jurisdictions, incidents=s.incidents,
-                     resources=s.resources, unmet=unmet_units(plan, s, Filters()),
-                     flows=flows_geojson(plan, s))
+    m = overview_map(
+        jurisdictions=s.jurisdictions,
+        incidents=s.incidents,
+        resources=s.resources,
+        unmet=unmet_units(plan, s, Filters()),
+        flows=flows_geojson(plan, s),
+    )
     names = [c.layer_name for c in m._children.values() if isinstance(c, folium.GeoJson)]
-    assert names == ["Countries", "Jurisdictions", *FLOW_LAYER_NAMES.values(), "Resources",
-                     "Incidents"]
-    flows = [c for c in m._children.values() if isinstance(c, folium.GeoJson)
-             and c.layer_name in FLOW_LAYER_NAMES.values()]
+    assert names == [
+        "Countries",
+        "Jurisdictions",
+        *FLOW_LAYER_NAMES.values(),
+        "Resources",
+        "Incidents",
+    ]
+    flows = [
+        c
+        for c in m._children.values()
+        if isinstance(c, folium.GeoJson) and c.layer_name in FLOW_LAYER_NAMES.values()
+    ]
     drawn = sum(len(layer.data["features"]) for layer in flows)
     assert drawn == len(plan.to_dict()["assignments"]) > 0
     assert "Plan flows" in m.get_root().render()

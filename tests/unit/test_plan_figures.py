@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from builders import loaded_scenario, point, square, write_collection
 from mutualaid.allocation import allocate
 from mutualaid.plan_figures import (
     ASSIGNMENT_KEYS,
@@ -37,43 +38,92 @@ from mutualaid.plan_figures import (
     with_crossings,
 )
 from mutualaid.scenario import Scenario
-from builders import loaded_scenario, point, square, write_collection
 
 # --- a small scenario, written and read back as the app does -------------------------------
 
-AGREEMENTS = ("from,to,resource_types,border_delay_min,basis\n"
-              "DE,DE,*,10,Laender\nNL,DE,*,20,DE-NL treaty\nDE,NL,boat,30,DE-NL treaty\n")
+AGREEMENTS = (
+    "from,to,resource_types,border_delay_min,basis\n"
+    "DE,DE,*,10,Laender\nNL,DE,*,20,DE-NL treaty\nDE,NL,boat,30,DE-NL treaty\n"
+)
 
 
 def write_scenario(folder: Path, *, agreements: str = AGREEMENTS) -> Path:
     """Two German jurisdictions and a Dutch one; a severe flood in DE-NW needing boats
     and pumps, an ambulance need in NL-LI, a closed incident and one outside the map."""
     folder.mkdir(parents=True, exist_ok=True)
-    write_collection(folder / "jurisdictions.geojson", [
-        ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, square(6, 50)),
-        ({"id": "DE-RP", "name": "Rheinland-Pfalz", "country": "DE", "reserve": 0.5},
-         square(6, 49)),
-        ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, square(5, 50)),
-    ])
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE"}, square(6, 50)),
+            (
+                {"id": "DE-RP", "name": "Rheinland-Pfalz", "country": "DE", "reserve": 0.5},
+                square(6, 49),
+            ),
+            ({"id": "NL-LI", "name": "Limburg", "country": "NL"}, square(5, 50)),
+        ],
+    )
     common = {"hazard": "flood", "reported_at": "2021-07-14T17:30:00Z"}
-    write_collection(folder / "incidents.geojson", [
-        ({"id": "I-1", "name": "Erft flood", "severity": 5, "needs": {"boat": 4, "pump": 2},
-          **common}, point(6.5, 50.5)),
-        ({"id": "I-2", "name": "Geul flood", "severity": 2, "needs": {"ambulance": 1},
-          **common}, point(5.5, 50.5)),
-        ({"id": "I-3", "name": "Ahr (closed)", "severity": 3, "status": "closed",
-          "needs": {"boat": 1}, **common}, point(6.5, 49.5)),
-        ({"id": "I-4", "name": "Far away", "severity": 4, "needs": {"boat": 1}, **common},
-         point(9.5, 45.5)),
-    ])
-    write_collection(folder / "resources.geojson", [
-        ({"id": "R-1", "name": "Boats, Koeln", "type": "boat", "quantity": 2}, point(6.9, 50.9)),
-        ({"id": "R-2", "name": "Boats, Maastricht", "type": "boat", "quantity": 3},
-         point(5.7, 50.8)),
-        ({"id": "R-3", "name": "Pumps, Mainz", "type": "pump", "quantity": 2}, point(6.5, 49.8)),
-        ({"id": "R-4", "name": "Ambulance, Heerlen", "type": "ambulance", "quantity": 1},
-         point(5.9, 50.9)),
-    ])
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            (
+                {
+                    "id": "I-1",
+                    "name": "Erft flood",
+                    "severity": 5,
+                    "needs": {"boat": 4, "pump": 2},
+                    **common,
+                },
+                point(6.5, 50.5),
+            ),
+            (
+                {
+                    "id": "I-2",
+                    "name": "Geul flood",
+                    "severity": 2,
+                    "needs": {"ambulance": 1},
+                    **common,
+                },
+                point(5.5, 50.5),
+            ),
+            (
+                {
+                    "id": "I-3",
+                    "name": "Ahr (closed)",
+                    "severity": 3,
+                    "status": "closed",
+                    "needs": {"boat": 1},
+                    **common,
+                },
+                point(6.5, 49.5),
+            ),
+            (
+                {"id": "I-4", "name": "Far away", "severity": 4, "needs": {"boat": 1}, **common},
+                point(9.5, 45.5),
+            ),
+        ],
+    )
+    write_collection(
+        folder / "resources.geojson",
+        [
+            (
+                {"id": "R-1", "name": "Boats, Koeln", "type": "boat", "quantity": 2},
+                point(6.9, 50.9),
+            ),
+            (
+                {"id": "R-2", "name": "Boats, Maastricht", "type": "boat", "quantity": 3},
+                point(5.7, 50.8),
+            ),
+            (
+                {"id": "R-3", "name": "Pumps, Mainz", "type": "pump", "quantity": 2},
+                point(6.5, 49.8),
+            ),
+            (
+                {"id": "R-4", "name": "Ambulance, Heerlen", "type": "ambulance", "quantity": 1},
+                point(5.9, 50.9),
+            ),
+        ],
+    )
     (folder / "agreements.csv").write_text(agreements, encoding="utf-8")
     return folder
 
@@ -84,9 +134,17 @@ def scenario(tmp_path) -> Scenario:
 
 
 def a_row(rid, iid, rtype, units, minutes, frm, to, **extra) -> dict:
-    return {"resource_id": rid, "incident_id": iid, "type": rtype, "units": units,
-            "minutes": minutes, "from_jurisdiction": frm, "to_jurisdiction": to,
-            "cross_border": frm != to, **extra}
+    return {
+        "resource_id": rid,
+        "incident_id": iid,
+        "type": rtype,
+        "units": units,
+        "minutes": minutes,
+        "from_jurisdiction": frm,
+        "to_jurisdiction": to,
+        "cross_border": frm != to,
+        **extra,
+    }
 
 
 def hand_plan() -> dict:
@@ -99,17 +157,29 @@ def hand_plan() -> dict:
             a_row("R-4", "I-2", "ambulance", 1, 10.0, "NL-LI", "NL-LI"),
         ],
         "unmet": [
-            {"incident_id": "I-1", "type": "boat", "units": 1, "reason": "reserve limit",
-             "other_reasons": ["outcompeted by more severe incidents"], "detail": "held back"},
+            {
+                "incident_id": "I-1",
+                "type": "boat",
+                "units": 1,
+                "reason": "reserve limit",
+                "other_reasons": ["outcompeted by more severe incidents"],
+                "detail": "held back",
+            },
             {"incident_id": "I-1", "type": "pump", "units": 1, "reason": "no agreement"},
         ],
         "excluded": [{"kind": "incident", "id": "I-4", "reason": "outside every jurisdiction"}],
-        "summary": {"weighted_coverage": 22, "unit_minutes": 210.0, "units_assigned": 5,
-                    "units_needed": 7, "solve_seconds": 0.01},
+        "summary": {
+            "weighted_coverage": 22,
+            "unit_minutes": 210.0,
+            "units_assigned": 5,
+            "units_needed": 7,
+            "solve_seconds": 0.01,
+        },
     }
 
 
 # --- the plan as tables ---------------------------------------------------------------
+
 
 def test_plan_dict_takes_a_plan_or_its_dict_and_refuses_anything_else(scenario):
     plan = allocate(scenario)
@@ -134,6 +204,7 @@ def test_crossings_tell_local_jurisdiction_and_national_trips_apart(scenario):
 
 
 # --- need met by severity ------------------------------------------------------------------
+
 
 def test_need_by_severity_counts_active_incidents_that_take_part(scenario):
     table = need_by_severity(hand_plan(), scenario).set_index("severity")
@@ -170,8 +241,12 @@ def test_weighted_share_weighs_each_unit_by_severity(scenario):
 
 
 def test_mean_response_is_per_unit_not_per_assignment():
-    plan = {"assignments": [a_row("R-1", "I-1", "boat", 3, 10.0, "A", "A"),
-                            a_row("R-2", "I-1", "boat", 1, 50.0, "B", "A")]}
+    plan = {
+        "assignments": [
+            a_row("R-1", "I-1", "boat", 3, 10.0, "A", "A"),
+            a_row("R-2", "I-1", "boat", 1, 50.0, "B", "A"),
+        ]
+    }
     response = response_minutes(plan)
     assert response.units == 4
     assert response.mean_minutes == pytest.approx(20.0)  # not (10 + 50) / 2
@@ -186,13 +261,16 @@ def test_no_assignment_means_no_response_minutes():
 
 # --- units crossing borders ------------------------------------------------------------------
 
+
 def test_units_across_national_borders_by_direction(scenario):
     plan = hand_plan()
     plan["assignments"].append(a_row("R-2", "I-2", "boat", 2, 40.0, "DE-NW", "NL-LI"))
     plan["assignments"].append(a_row("R-9", "I-1", "pump", 4, 40.0, "NL-LI", "DE-NW"))
     table = border_units(plan, scenario, by="country")
     assert table[["from_country", "to_country", "units", "assignments"]].values.tolist() == [
-        ["NL", "DE", 5, 2], ["DE", "NL", 2, 1]]
+        ["NL", "DE", 5, 2],
+        ["DE", "NL", 2, 1],
+    ]
     assert table["types"].tolist() == ["boat;pump", "boat"]
 
 
@@ -214,10 +292,12 @@ def test_no_crossing_gives_an_empty_table_with_its_columns(scenario):
 
 # --- unmet needs ---------------------------------------------------------------------------
 
+
 def test_unmet_table_is_most_severe_first_with_names_and_reasons(scenario):
     plan = hand_plan()
-    plan["unmet"].append({"incident_id": "I-2", "type": "boat", "units": 5,
-                          "reason": "no agreement"})
+    plan["unmet"].append(
+        {"incident_id": "I-2", "type": "boat", "units": 5, "reason": "no agreement"}
+    )
     table = unmet_table(plan, scenario)
     assert table["incident_id"].tolist() == ["I-1", "I-1", "I-2"]
     assert table["severity"].tolist() == [5, 5, 2]  # severity first, even with fewer units
@@ -231,12 +311,13 @@ def test_unmet_table_is_most_severe_first_with_names_and_reasons(scenario):
 def test_unmet_by_incident_sums_units_and_lists_each_type_with_its_reason():
     table = unmet_by_incident(hand_plan())
     assert table.to_dict("records") == [
-        {"incident_id": "I-1", "units": 2,
-         "needs": "boat 1 (reserve limit); pump 1 (no agreement)"}]
+        {"incident_id": "I-1", "units": 2, "needs": "boat 1 (reserve limit); pump 1 (no agreement)"}
+    ]
     assert unmet_by_incident({"unmet": []}).empty
 
 
 # --- figures of the engine's own plan ----------------------------------------------------------
+
 
 def test_key_figures_agree_with_the_engines_summary(scenario):
     plan = allocate(scenario)
@@ -246,30 +327,35 @@ def test_key_figures_agree_with_the_engines_summary(scenario):
     assert figures.units_assigned == summary["units_assigned"]
     assert int(figures.by_severity["weighted_delivered"].sum()) == summary["weighted_coverage"]
     assert figures.response.mean_minutes == pytest.approx(
-        summary["unit_minutes"] / summary["units_assigned"])
+        summary["unit_minutes"] / summary["units_assigned"]
+    )
     short = figures.by_severity["short"].sum()
-    assert short == figures.unmet["units"].sum() == sum(u["units"] for u in
-                                                        plan.to_dict()["unmet"])
+    assert short == figures.unmet["units"].sum() == sum(u["units"] for u in plan.to_dict()["unmet"])
     # The Dutch boats crossing into Germany are the national flow.
     assert figures.by_country[["from_country", "to_country"]].values.tolist() == [["NL", "DE"]]
 
 
 # --- edits ---------------------------------------------------------------------------------------
 
+
 def test_reserve_overrides_keep_only_real_changes(scenario):
     assert reserve_overrides(scenario, {"DE-RP": 0.5, "NL-LI": 0.0}) == {}
     assert reserve_overrides(scenario, {"NL-LI": 1.0, "DE-NW": 0.30000000000000004}) == {
-        "DE-NW": 0.3, "NL-LI": 1.0}
+        "DE-NW": 0.3,
+        "NL-LI": 1.0,
+    }
 
 
-@pytest.mark.parametrize("values, message", [
-    ({"XX-YY": 0.5}, "no jurisdiction has that id"),
-    ({"NL-LI": 1.5}, "a share from 0 to 1"),
-    ({"NL-LI": -0.1}, "a share from 0 to 1"),
-    ({"NL-LI": "half"}, "a share from 0 to 1"),
-])
-def test_reserve_overrides_refuse_what_is_not_a_share_of_a_jurisdiction(scenario, values,
-                                                                        message):
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"XX-YY": 0.5}, "no jurisdiction has that id"),
+        ({"NL-LI": 1.5}, "a share from 0 to 1"),
+        ({"NL-LI": -0.1}, "a share from 0 to 1"),
+        ({"NL-LI": "half"}, "a share from 0 to 1"),
+    ],
+)
+def test_reserve_overrides_refuse_what_is_not_a_share_of_a_jurisdiction(scenario, values, message):
     with pytest.raises(ValueError, match=message):
         reserve_overrides(scenario, values)
 
@@ -309,8 +395,17 @@ def test_agreements_table_round_trips_through_the_validator(scenario):
 
 def test_an_invalid_edit_is_rejected_with_the_editors_row_numbers(scenario):
     table = agreements_table(scenario.agreements)
-    blank = pd.DataFrame([{"from": None, "to": "", "resource_types": None,
-                           "border_delay_min": float("nan"), "basis": None}])
+    blank = pd.DataFrame(
+        [
+            {
+                "from": None,
+                "to": "",
+                "resource_types": None,
+                "border_delay_min": float("nan"),
+                "basis": None,
+            }
+        ]
+    )
     table = pd.concat([blank, table], ignore_index=True)  # a blank row first: ignored
     table.loc[2, "from"] = "XX"
     table.loc[3, "border_delay_min"] = -5
@@ -346,18 +441,22 @@ def test_overrides_key_is_stable_and_round_trips(scenario):
 def test_a_plan_from_parsed_overrides_is_the_plan_of_the_edits(scenario):
     key = overrides_key(reserves={"NL-LI": 1.0}, agreements=scenario.agreements.iloc[:2])
     reserves, agreements = parse_overrides(key)
-    direct = allocate(edit(scenario, reserves={"NL-LI": 1.0},
-                           agreements=scenario.agreements.iloc[:2]))
+    direct = allocate(
+        edit(scenario, reserves={"NL-LI": 1.0}, agreements=scenario.agreements.iloc[:2])
+    )
     parsed = allocate(edit(scenario, reserves=reserves, agreements=agreements))
     assert parsed.to_dict()["assignments"] == direct.to_dict()["assignments"]
 
 
 def test_describe_edits_says_what_changed(scenario):
     assert describe_edits(scenario) == []
-    lines = describe_edits(scenario, reserves={"DE-RP": 0.0, "NL-LI": 0.0},
-                           agreements=scenario.agreements.iloc[:1])
-    assert lines == ["reserve of DE-RP: 0.5 -> 0",
-                     "agreements edited: 1 row(s) instead of 3 in the file"]
+    lines = describe_edits(
+        scenario, reserves={"DE-RP": 0.0, "NL-LI": 0.0}, agreements=scenario.agreements.iloc[:1]
+    )
+    assert lines == [
+        "reserve of DE-RP: 0.5 -> 0",
+        "agreements edited: 1 row(s) instead of 3 in the file",
+    ]
 
 
 def test_planning_an_edited_scenario_is_planning_with_the_overrides(scenario):

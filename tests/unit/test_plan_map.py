@@ -11,6 +11,7 @@ from pathlib import Path
 import folium
 import pytest
 
+from builders import loaded_scenario, point, square, write_collection
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.maps import assets, style
 from mutualaid.maps.elements import Legend, legend_html
@@ -25,7 +26,6 @@ from mutualaid.maps.plan import (
     unmet_points,
 )
 from mutualaid.scenario import Scenario, load_scenario
-from builders import loaded_scenario, point, square, write_collection
 
 XSS = '<img src=x onerror="window.__xss=1">'
 BREAKOUT = "</script><script>window.__xss=2</script>"
@@ -33,33 +33,65 @@ BREAKOUT = "</script><script>window.__xss=2</script>"
 
 # --- a small scenario, written and read back as the app does -------------------------------
 
+
 def write_scenario(folder: Path, *, text: str = "") -> Path:
     """DE-NW (with a flood short of pumps), DE-RP and NL-LI; boats come from both a
     German and a Dutch depot, a pump from DE-RP. *text* is added to every name and id a
     file sets, to see it escaped."""
     folder.mkdir(parents=True)
     nw = f"DE-NW{text}"
-    write_collection(folder / "jurisdictions.geojson", [
-        ({"id": nw, "name": f"Nordrhein-Westfalen{text}", "country": "DE"}, square(6, 50)),
-        ({"id": "DE-RP", "name": "Rheinland-Pfalz", "country": "DE"}, square(6, 49)),
-        ({"id": "NL-LI", "name": f"Limburg{text}", "country": "NL"}, square(5, 50)),
-    ])
-    write_collection(folder / "incidents.geojson", [
-        ({"id": f"I-1{text}", "name": f"Erft flood{text}", "hazard": "flood", "severity": 5,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 4, "pump": 3}},
-         point(6.5, 50.5)),
-        ({"id": "I-2", "name": "Geul flood", "hazard": "flood", "severity": 2,
-          "reported_at": "2021-07-14T17:30:00Z", "needs": {"boat": 1}}, point(5.5, 50.5)),
-    ])
-    write_collection(folder / "resources.geojson", [
-        ({"id": f"R-1{text}", "name": f"Boats, Koeln{text}", "type": "boat", "quantity": 2},
-         point(6.9, 50.9)),
-        ({"id": "R-2", "name": f"Boats, Maastricht{text}", "type": "boat", "quantity": 4},
-         point(5.7, 50.8)),
-        ({"id": "R-3", "name": "Pump, Mainz", "type": "pump", "quantity": 1}, point(6.5, 49.8)),
-    ])
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": nw, "name": f"Nordrhein-Westfalen{text}", "country": "DE"}, square(6, 50)),
+            ({"id": "DE-RP", "name": "Rheinland-Pfalz", "country": "DE"}, square(6, 49)),
+            ({"id": "NL-LI", "name": f"Limburg{text}", "country": "NL"}, square(5, 50)),
+        ],
+    )
+    write_collection(
+        folder / "incidents.geojson",
+        [
+            (
+                {
+                    "id": f"I-1{text}",
+                    "name": f"Erft flood{text}",
+                    "hazard": "flood",
+                    "severity": 5,
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": {"boat": 4, "pump": 3},
+                },
+                point(6.5, 50.5),
+            ),
+            (
+                {
+                    "id": "I-2",
+                    "name": "Geul flood",
+                    "hazard": "flood",
+                    "severity": 2,
+                    "reported_at": "2021-07-14T17:30:00Z",
+                    "needs": {"boat": 1},
+                },
+                point(5.5, 50.5),
+            ),
+        ],
+    )
+    write_collection(
+        folder / "resources.geojson",
+        [
+            (
+                {"id": f"R-1{text}", "name": f"Boats, Koeln{text}", "type": "boat", "quantity": 2},
+                point(6.9, 50.9),
+            ),
+            (
+                {"id": "R-2", "name": f"Boats, Maastricht{text}", "type": "boat", "quantity": 4},
+                point(5.7, 50.8),
+            ),
+            ({"id": "R-3", "name": "Pump, Mainz", "type": "pump", "quantity": 1}, point(6.5, 49.8)),
+        ],
+    )
     (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,20\nDE,DE,*,10\n", encoding="utf-8")
+        "from,to,resource_types,border_delay_min\nNL,DE,*,20\nDE,DE,*,10\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -70,14 +102,22 @@ def scenario(tmp_path) -> Scenario:
 
 def build(scenario: Scenario, plan=None) -> tuple[folium.Map, object]:
     plan = allocate(scenario) if plan is None else plan
-    m = plan_map(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
-                 resources=scenario.resources, plan=plan, flows=flows_geojson(plan, scenario))
+    m = plan_map(
+        jurisdictions=scenario.jurisdictions,
+        incidents=scenario.incidents,
+        resources=scenario.resources,
+        plan=plan,
+        flows=flows_geojson(plan, scenario),
+    )
     return m, plan
 
 
 def layers(m: folium.Map) -> dict[str, folium.GeoJson]:
-    return {html.unescape(c.layer_name): c for c in m._children.values()
-            if isinstance(c, folium.GeoJson)}
+    return {
+        html.unescape(c.layer_name): c
+        for c in m._children.values()
+        if isinstance(c, folium.GeoJson)
+    }
 
 
 def styled(layer: folium.GeoJson) -> list[dict]:
@@ -90,20 +130,31 @@ def unescape_json_strings(text: str) -> str:
 
 # --- flows -------------------------------------------------------------------------------------
 
+
 def test_every_assignment_is_a_line_from_resource_to_incident(scenario):
     m, plan = build(scenario)
     found = layers(m)
-    assert list(found) == ["Countries", "Jurisdictions", *FLOW_LAYER_NAMES.values(),
-                           RESOURCES_NAME, UNMET_NAME, INCIDENTS_NAME]
+    assert list(found) == [
+        "Countries",
+        "Jurisdictions",
+        *FLOW_LAYER_NAMES.values(),
+        RESOURCES_NAME,
+        UNMET_NAME,
+        INCIDENTS_NAME,
+    ]
     lines = [f for name in FLOW_LAYER_NAMES.values() for f in found[name].data["features"]]
     assert len(lines) == len(plan.assignments) > 0
     assert {f["geometry"]["type"] for f in lines} == {"LineString"}
-    ends = {(tuple(f["geometry"]["coordinates"][0]), tuple(f["geometry"]["coordinates"][1]))
-            for f in lines}
+    ends = {
+        (tuple(f["geometry"]["coordinates"][0]), tuple(f["geometry"]["coordinates"][1]))
+        for f in lines
+    }
     res = scenario.resources.set_index("id")
     inc = scenario.incidents.set_index("id")
-    expected = {((res.loc[r, "lon"], res.loc[r, "lat"]), (inc.loc[i, "lon"], inc.loc[i, "lat"]))
-                for r, i in zip(plan.assignments["resource_id"], plan.assignments["incident_id"])}
+    expected = {
+        ((res.loc[r, "lon"], res.loc[r, "lat"]), (inc.loc[i, "lon"], inc.loc[i, "lat"]))
+        for r, i in zip(plan.assignments["resource_id"], plan.assignments["incident_id"])
+    }
     assert ends == expected
 
 
@@ -117,7 +168,9 @@ def test_flows_are_grouped_by_the_border_they_cross(scenario):
     assert [f["properties"]["resource"] for f in between] == ["Pump, Mainz (R-3)"]
     # R-2 also serves the Geul flood at home.
     assert {(f["properties"]["resource"], f["properties"]["incident"]) for f in local} == {
-        ("Boats, Koeln (R-1)", "Erft flood (I-1)"), ("Boats, Maastricht (R-2)", "Geul flood (I-2)")}
+        ("Boats, Koeln (R-1)", "Erft flood (I-1)"),
+        ("Boats, Maastricht (R-2)", "Geul flood (I-2)"),
+    }
 
 
 def test_cross_border_flows_are_dashed_thicker_and_another_colour(scenario):
@@ -130,10 +183,16 @@ def test_cross_border_flows_are_dashed_thicker_and_another_colour(scenario):
     assert "dashArray" not in between and all("dashArray" not in s for s in local)
     assert len({national["color"], between["color"], local[0]["color"]}) == 3
     # Same units, wider line across a national border.
-    assert style.flow_weight("national", 1) > style.flow_weight("jurisdiction", 1) \
+    assert (
+        style.flow_weight("national", 1)
+        > style.flow_weight("jurisdiction", 1)
         > style.flow_weight("local", 1)
-    assert national["weight"] >= style.FLOW_WEIGHT["national"] > max(s["weight"] for s in local) \
-        - style.FLOW_WEIGHT_EXTRA_MAX
+    )
+    assert (
+        national["weight"]
+        >= style.FLOW_WEIGHT["national"]
+        > max(s["weight"] for s in local) - style.FLOW_WEIGHT_EXTRA_MAX
+    )
     assert style.flow_weight("local", 3) > style.flow_weight("local", 1)  # more units: wider
 
 
@@ -142,7 +201,7 @@ def test_the_legend_explains_the_flows_and_the_unmet_ring(scenario):
     [legend] = [c for c in m._children.values() if isinstance(c, Legend)]
     assert "across a national border" in legend.html
     assert 'class="mutualaid-legend-dashed"' in legend.html
-    assert f'border-color:{style.FLOW_COLORS["national"]}' in legend.html
+    assert f"border-color:{style.FLOW_COLORS['national']}" in legend.html
     assert 'class="mutualaid-legend-ring"' in legend.html
     assert "Incident severity" in legend.html and "boat" in legend.html
     rendered = m.get_root().render()
@@ -150,8 +209,9 @@ def test_the_legend_explains_the_flows_and_the_unmet_ring(scenario):
 
 
 def test_legend_swatches_are_checked():
-    assert legend_html([("t", [("#123456", "a")])]) == legend_html([("t", [("#123456", "a",
-                                                                             "dot")])])
+    assert legend_html([("t", [("#123456", "a")])]) == legend_html(
+        [("t", [("#123456", "a", "dot")])]
+    )
     with pytest.raises(ValueError, match="swatches"):
         legend_html([("t", [("#123456", "a", "star")])])
     with pytest.raises(ValueError, match="#rrggbb"):
@@ -171,38 +231,73 @@ def test_flow_tooltips_name_resource_incident_type_units_minutes_and_agreement(s
     assert props["minutes"] == f"{row['minutes']:.1f} min"
     assert props["route"] == "NL-LI (NL) -&gt; DE-NW (DE)"
     assert props["agreement"] == "NL -&gt; DE, all types, +20 min at the border"
-    tooltip = next(c for c in layers(m)[FLOW_LAYER_NAMES["national"]]._children.values()
-                   if isinstance(c, folium.GeoJsonTooltip))
+    tooltip = next(
+        c
+        for c in layers(m)[FLOW_LAYER_NAMES["national"]]._children.values()
+        if isinstance(c, folium.GeoJsonTooltip)
+    )
     assert tooltip.aliases[-1] == "Agreement"
 
 
 def test_agreement_text_for_a_listed_type_and_a_domestic_trip():
-    assert agreement_text({"from": "DE", "to": "NL", "resource_types": "boat;pump",
-                           "border_delay_min": 30.0}) == \
-        "DE -> NL, boat, pump, +30 min at the border"
+    assert (
+        agreement_text(
+            {"from": "DE", "to": "NL", "resource_types": "boat;pump", "border_delay_min": 30.0}
+        )
+        == "DE -> NL, boat, pump, +30 min at the border"
+    )
     assert agreement_text(None) == "none needed (same jurisdiction)"
 
 
 def test_flows_without_finite_ends_are_left_out(scenario):
-    flows = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "LineString",
-                                         "coordinates": [[6.9, 50.9], [6.5, 50.5]]},
-         "properties": {"resource_id": "R-1", "incident_id": "I-1", "type": "boat", "units": 2,
-                        "minutes": 30.0, "from_jurisdiction": "DE-NW",
-                        "to_jurisdiction": "DE-NW", "agreement": None}},
-        {"type": "Feature", "geometry": {"type": "LineString",
-                                         "coordinates": [[float("nan"), 50.9], [6.5, 50.5]]},
-         "properties": {"resource_id": "R-2", "incident_id": "I-1", "type": "boat", "units": 1,
-                        "minutes": 30.0, "from_jurisdiction": "NL-LI",
-                        "to_jurisdiction": "DE-NW", "agreement": None}},
-    ]}
-    frame = flow_frame(flows, jurisdictions=scenario.jurisdictions,
-                       incidents=scenario.incidents, resources=scenario.resources)
+    flows = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[6.9, 50.9], [6.5, 50.5]]},
+                "properties": {
+                    "resource_id": "R-1",
+                    "incident_id": "I-1",
+                    "type": "boat",
+                    "units": 2,
+                    "minutes": 30.0,
+                    "from_jurisdiction": "DE-NW",
+                    "to_jurisdiction": "DE-NW",
+                    "agreement": None,
+                },
+            },
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[float("nan"), 50.9], [6.5, 50.5]],
+                },
+                "properties": {
+                    "resource_id": "R-2",
+                    "incident_id": "I-1",
+                    "type": "boat",
+                    "units": 1,
+                    "minutes": 30.0,
+                    "from_jurisdiction": "NL-LI",
+                    "to_jurisdiction": "DE-NW",
+                    "agreement": None,
+                },
+            },
+        ],
+    }
+    frame = flow_frame(
+        flows,
+        jurisdictions=scenario.jurisdictions,
+        incidents=scenario.incidents,
+        resources=scenario.resources,
+    )
     assert frame["resource_id"].tolist() == ["R-1"]
     assert frame["crossing"].tolist() == ["local"]
 
 
 # --- unmet needs -------------------------------------------------------------------------
+
 
 def test_incidents_short_of_units_get_a_ring_sized_by_units_short(scenario):
     m, plan = build(scenario)
@@ -221,30 +316,45 @@ def test_incidents_short_of_units_get_a_ring_sized_by_units_short(scenario):
 
 
 def test_unmet_points_take_the_incidents_location():
-    plan = {"assignments": [], "unmet": [
-        {"incident_id": "I-2", "type": "boat", "units": 1, "reason": "no agreement"}]}
+    plan = {
+        "assignments": [],
+        "unmet": [{"incident_id": "I-2", "type": "boat", "units": 1, "reason": "no agreement"}],
+    }
     import geopandas as gpd
     from shapely.geometry import Point
-    incidents = gpd.GeoDataFrame({"id": ["I-1", "I-2"], "name": ["a", "b"], "severity": [1, 2],
-                                  "needs": [{}, {"boat": 1}], "lon": [1.0, 2.0],
-                                  "lat": [3.0, 4.0]},
-                                 geometry=[Point(1, 3), Point(2, 4)], crs="EPSG:4326")
+
+    incidents = gpd.GeoDataFrame(
+        {
+            "id": ["I-1", "I-2"],
+            "name": ["a", "b"],
+            "severity": [1, 2],
+            "needs": [{}, {"boat": 1}],
+            "lon": [1.0, 2.0],
+            "lat": [3.0, 4.0],
+        },
+        geometry=[Point(1, 3), Point(2, 4)],
+        crs="EPSG:4326",
+    )
     points = unmet_points(plan, incidents)
-    assert points[["incident_id", "lon", "lat", "units"]].values.tolist() == [["I-2", 2.0, 4.0,
-                                                                               1]]
+    assert points[["incident_id", "lon", "lat", "units"]].values.tolist() == [["I-2", 2.0, 4.0, 1]]
     assert points["needs"].tolist() == ["boat 1 (no agreement)"]
 
 
 def test_a_plan_with_no_assignments_still_makes_a_map(scenario):
     empty = {"assignments": [], "unmet": [], "summary": {}}
-    m = plan_map(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
-                 resources=scenario.resources, plan=empty,
-                 flows={"type": "FeatureCollection", "features": []})
+    m = plan_map(
+        jurisdictions=scenario.jurisdictions,
+        incidents=scenario.incidents,
+        resources=scenario.resources,
+        plan=empty,
+        flows={"type": "FeatureCollection", "features": []},
+    )
     assert "L.map(" in m.get_root().render()
     assert all(not layers(m)[name].data["features"] for name in FLOW_LAYER_NAMES.values())
 
 
 # --- hostile text and offline ---------------------------------------------------------------
+
 
 def test_hostile_names_and_ids_are_escaped_everywhere(tmp_path):
     for text in (XSS, BREAKOUT):
@@ -269,8 +379,13 @@ def test_a_file_column_name_never_reaches_the_flow_properties(scenario):
     flows = flows_geojson(plan, scenario)
     for feature in flows["features"]:
         feature["properties"][BREAKOUT] = XSS  # an extra the engine might add one day
-    m = plan_map(jurisdictions=scenario.jurisdictions, incidents=scenario.incidents,
-                 resources=scenario.resources, plan=plan, flows=flows)
+    m = plan_map(
+        jurisdictions=scenario.jurisdictions,
+        incidents=scenario.incidents,
+        resources=scenario.resources,
+        plan=plan,
+        flows=flows,
+    )
     for name in FLOW_LAYER_NAMES.values():
         for feature in layers(m)[name].data["features"]:
             assert set(feature["properties"]) == {f.key for f in FLOW_FIELDS}
@@ -292,8 +407,10 @@ def test_flows_and_points_stay_on_top_when_overlays_are_switched(scenario):
     m, _ = build(scenario)
     rendered = m.get_root().render()
     found = layers(m)
-    order = [found[n].get_name() for n in (*FLOW_LAYER_NAMES.values(), RESOURCES_NAME,
-                                           UNMET_NAME, INCIDENTS_NAME)]
+    order = [
+        found[n].get_name()
+        for n in (*FLOW_LAYER_NAMES.values(), RESOURCES_NAME, UNMET_NAME, INCIDENTS_NAME)
+    ]
     keep = re.search(r'on\("overlayadd".*?\[([^\]]*)\]', rendered, re.DOTALL).group(1)
     assert [n.strip() for n in keep.split(",") if n.strip()] == order
 

@@ -15,29 +15,32 @@ import pyogrio
 import pytest
 import shapely
 
+from builders import resources_frame, write_shapefile_zip, zip_folder
 from mutualaid import settings
 from mutualaid.errors import LayerError, UnsafeInputError, UnsupportedFormatError
 from mutualaid.layers import readers
 from mutualaid.layers.readers import RawLayer, read_layer, vrt_drivers_disabled
-from builders import resources_frame, write_shapefile_zip, zip_folder
 
 PARIS = (2.3522, 48.8566)
 
 
 # --- formats ----------------------------------------------------------------------------------------------
 
+
 def test_json_extension_and_upload_bytes(tmp_path):
     data = resources_frame().to_json().encode()
-    layer = read_layer("upload from the browser", kind="resources", data=data,
-                       filename="resources.json")
+    layer = read_layer(
+        "upload from the browser", kind="resources", data=data, filename="resources.json"
+    )
     assert layer.format == "geojson"
     assert layer.source == "upload from the browser"
     assert layer.frame["id"].tolist() == ["R1", "R2", "R3"]
 
 
 def test_geopackage_in_web_mercator_is_reprojected_with_a_warning(tmp_path):
-    frame = gpd.GeoDataFrame({"id": ["origin", "paris"]},
-                             geometry=[shapely.Point(0, 0), shapely.Point(*PARIS)], crs=4326)
+    frame = gpd.GeoDataFrame(
+        {"id": ["origin", "paris"]}, geometry=[shapely.Point(0, 0), shapely.Point(*PARIS)], crs=4326
+    )
     path = tmp_path / "m.gpkg"
     pyogrio.write_dataframe(frame.to_crs(3857), path, driver="GPKG")
     layer = read_layer(path, kind="incidents")
@@ -68,7 +71,9 @@ def test_geopackage_3d_is_dropped_to_2d(tmp_path):
 
 def test_geopackage_with_a_damaged_geometry_stays_readable(tmp_path):
     path = tmp_path / "broken.gpkg"
-    pyogrio.write_dataframe(resources_frame(), path, driver="GPKG", layer="resources", SPATIAL_INDEX=False)
+    pyogrio.write_dataframe(
+        resources_frame(), path, driver="GPKG", layer="resources", SPATIAL_INDEX=False
+    )
     with sqlite3.connect(path) as db:  # a truncated GeoPackage geometry blob for R2
         db.execute("update resources set geom = X'4750000100000000010100' where id = 'R2'")
     layer = read_layer(path, kind="resources")
@@ -80,7 +85,9 @@ def test_geopackage_with_a_damaged_geometry_stays_readable(tmp_path):
 def test_shapefile_code_page_is_honoured(tmp_path):
     folder = tmp_path / "shp"
     folder.mkdir()
-    pyogrio.write_dataframe(resources_frame(), folder / "r.shp", driver="ESRI Shapefile", encoding="cp1252")
+    pyogrio.write_dataframe(
+        resources_frame(), folder / "r.shp", driver="ESRI Shapefile", encoding="cp1252"
+    )
     assert (folder / "r.cpg").read_text().strip() in ("1252", "CP1252", "cp1252")
     layer = read_layer("r.zip", kind="resources", data=zip_folder(folder))
     assert layer.frame["name"].tolist() == ["Liège", "Köln", "Maastricht"]
@@ -90,8 +97,11 @@ def test_shapefile_in_another_crs_is_reprojected(tmp_path):
     path = write_shapefile_zip(resources_frame().to_crs(25832), tmp_path)
     layer = read_layer(path, kind="resources")
     assert layer.frame.crs.to_epsg() == 4326
-    np.testing.assert_allclose(shapely.get_coordinates(layer.frame.geometry.values),
-                               shapely.get_coordinates(resources_frame().geometry.values), atol=1e-8)
+    np.testing.assert_allclose(
+        shapely.get_coordinates(layer.frame.geometry.values),
+        shapely.get_coordinates(resources_frame().geometry.values),
+        atol=1e-8,
+    )
     [warning] = layer.problems
     assert "reprojected from EPSG:25832 (the .prj file)" in warning.message
 
@@ -132,18 +142,27 @@ def shapefile_zip_with_prj(tmp_path: Path, prj: bytes, *, crs: str = "EPSG:4326"
 
 
 def test_shapefile_prj_holding_a_proj_string_is_understood_and_reprojected(tmp_path):
-    data = shapefile_zip_with_prj(tmp_path, b"+proj=utm +zone=32 +datum=WGS84 +units=m +no_defs",
-                                  crs="EPSG:32632")
+    data = shapefile_zip_with_prj(
+        tmp_path, b"+proj=utm +zone=32 +datum=WGS84 +units=m +no_defs", crs="EPSG:32632"
+    )
     layer = read_layer("r.zip", kind="resources", data=data)
     assert layer.frame.crs.to_epsg() == 4326
     assert layer.frame.geometry[0].distance(shapely.Point(5.57, 50.63)) < 1e-6
     [warning] = layer.problems
-    assert warning.message == ("coordinates were reprojected from EPSG:32632 (the PROJ string "
-                               "in the .prj file) to EPSG:4326 (longitude, latitude)")
+    assert warning.message == (
+        "coordinates were reprojected from EPSG:32632 (the PROJ string "
+        "in the .prj file) to EPSG:4326 (longitude, latitude)"
+    )
 
 
-@pytest.mark.parametrize("prj", [b"+proj=utm +zone=32 +nadgrids=/etc/passwd",
-                                 b"+init=epsg:32632", b"some words, not a projection"])
+@pytest.mark.parametrize(
+    "prj",
+    [
+        b"+proj=utm +zone=32 +nadgrids=/etc/passwd",
+        b"+init=epsg:32632",
+        b"some words, not a projection",
+    ],
+)
 def test_shapefile_prj_that_is_not_understood_is_refused_not_called_missing(tmp_path, prj):
     data = shapefile_zip_with_prj(tmp_path, prj)
     with pytest.raises(LayerError, match="'resources.prj' is not understood") as refused:
@@ -153,11 +172,15 @@ def test_shapefile_prj_that_is_not_understood_is_refused_not_called_missing(tmp_
 
 # --- KML details ------------------------------------------------------------------------------------------
 
-KML_HEAD = '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+KML_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+)
 
 
 def read_kml(body: str) -> RawLayer:
-    return read_layer("layer.kml", kind="jurisdictions", data=(KML_HEAD + body + "</Document></kml>").encode())
+    return read_layer(
+        "layer.kml", kind="jurisdictions", data=(KML_HEAD + body + "</Document></kml>").encode()
+    )
 
 
 def test_kml_polygons_multigeometry_schema_data_and_3d():
@@ -181,42 +204,52 @@ def test_kml_polygons_multigeometry_schema_data_and_3d():
     assert layer.problems == []
     assert frame.columns.tolist() == ["name", "country", "reserve", "id", "geometry"]
     assert frame.loc[0, "id"] == "pm-7" and frame.loc[0, "reserve"] == "0.2"
-    assert frame.geometry[0].equals(shapely.Polygon(
-        [(0, 0), (10, 0), (10, 10), (0, 10)], [[(1, 1), (2, 1), (2, 2)]]))
+    assert frame.geometry[0].equals(
+        shapely.Polygon([(0, 0), (10, 0), (10, 10), (0, 10)], [[(1, 1), (2, 1), (2, 2)]])
+    )
     assert not frame.geometry[0].has_z
     assert frame.geometry[1].geom_type == "MultiPolygon" and len(frame.geometry[1].geoms) == 2
     assert frame.geometry[2].equals(shapely.LineString([(6.1, 50.8), (7.2, 51.9)]))
     assert frame.geometry[3] is None
 
 
-@pytest.mark.parametrize(("geometry", "message"), [
-    ("<Point><coordinates>nan,1</coordinates></Point>", "'nan' is not a number"),
-    ("<Point><coordinates>inf,1</coordinates></Point>", "'inf' is not a number"),
-    ("<Point><coordinates>1e999,1</coordinates></Point>", "too large"),
-    ("<Point><coordinates>6.1</coordinates></Point>", "expected longitude,latitude"),
-    ("<Point><coordinates></coordinates></Point>", "at least 1 position"),
-    ("<Point><coordinates>1,2 3,4</coordinates></Point>", "exactly 1 position"),
-    ("<LineString><coordinates>1,2</coordinates></LineString>", "at least 2 position"),
-    ("<Polygon><innerBoundaryIs/></Polygon>", "outerBoundaryIs"),
-    ("<MultiGeometry></MultiGeometry>", "no geometries"),
-    ("<Model><Link><href>x.dae</href></Link></Model>", "not supported"),
-])
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ("<Point><coordinates>nan,1</coordinates></Point>", "'nan' is not a number"),
+        ("<Point><coordinates>inf,1</coordinates></Point>", "'inf' is not a number"),
+        ("<Point><coordinates>1e999,1</coordinates></Point>", "too large"),
+        ("<Point><coordinates>6.1</coordinates></Point>", "expected longitude,latitude"),
+        ("<Point><coordinates></coordinates></Point>", "at least 1 position"),
+        ("<Point><coordinates>1,2 3,4</coordinates></Point>", "exactly 1 position"),
+        ("<LineString><coordinates>1,2</coordinates></LineString>", "at least 2 position"),
+        ("<Polygon><innerBoundaryIs/></Polygon>", "outerBoundaryIs"),
+        ("<MultiGeometry></MultiGeometry>", "no geometries"),
+        ("<Model><Link><href>x.dae</href></Link></Model>", "not supported"),
+    ],
+)
 def test_kml_malformed_geometry_is_an_error_for_that_placemark(geometry, message):
     layer = read_kml(
-        '<Placemark><name>ok</name><Point><coordinates>1,2</coordinates></Point></Placemark>'
+        "<Placemark><name>ok</name><Point><coordinates>1,2</coordinates></Point></Placemark>"
         f'<Placemark><ExtendedData><Data name="id"><value>J-9</value></Data></ExtendedData>{geometry}</Placemark>'
     )
     [problem] = layer.problems
-    assert (problem.severity, problem.feature, problem.feature_id, problem.field) == \
-        ("error", 2, "J-9", "geometry")
+    assert (problem.severity, problem.feature, problem.feature_id, problem.field) == (
+        "error",
+        2,
+        "J-9",
+        "geometry",
+    )
     assert message in problem.message
     assert layer.frame.geometry[1] is None and layer.frame.geometry[0] is not None
 
 
 def test_kml_with_external_entity_is_refused_and_nothing_is_read():
-    xxe = ('<?xml version="1.0"?>\n<!DOCTYPE kml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
-           '<kml><Placemark><name>&xxe;</name><Point><coordinates>1,2</coordinates></Point>'
-           "</Placemark></kml>")
+    xxe = (
+        '<?xml version="1.0"?>\n<!DOCTYPE kml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+        "<kml><Placemark><name>&xxe;</name><Point><coordinates>1,2</coordinates></Point>"
+        "</Placemark></kml>"
+    )
     with pytest.raises(UnsafeInputError, match="DOCTYPE") as caught:
         read_layer("evil.kml", kind="resources", data=xxe.encode())
     assert "root" not in str(caught.value)
@@ -224,9 +257,12 @@ def test_kml_with_external_entity_is_refused_and_nothing_is_read():
 
 def test_kml_billion_laughs_is_refused():
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10))
-    bomb = (f'<?xml version="1.0"?><!DOCTYPE kml [{entities}]>'
-            "<kml><Placemark><name>&lol9;</name></Placemark></kml>")
+        f'<!ENTITY lol{i} "{("&lol%s;" % (i - 1 if i > 1 else "")) * 10}">' for i in range(1, 10)
+    )
+    bomb = (
+        f'<?xml version="1.0"?><!DOCTYPE kml [{entities}]>'
+        "<kml><Placemark><name>&lol9;</name></Placemark></kml>"
+    )
     with pytest.raises(UnsafeInputError, match="DOCTYPE or entities"):
         read_layer("bomb.kml", kind="resources", data=bomb.encode())
 
@@ -240,9 +276,17 @@ def test_kml_parse_errors_and_other_xml():
 
 # --- CSV details -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lat_name,lon_name", [
-    ("Latitude", "Longitude"), ("lat", "lon"), ("LAT", "LNG"), ("y", "x"), ("Y", "X"),
-])
+
+@pytest.mark.parametrize(
+    "lat_name,lon_name",
+    [
+        ("Latitude", "Longitude"),
+        ("lat", "lon"),
+        ("LAT", "LNG"),
+        ("y", "x"),
+        ("Y", "X"),
+    ],
+)
 def test_csv_coordinate_column_names(lat_name, lon_name):
     data = f"id,{lon_name},{lat_name},type\nR1,6.1,50.8,boat\n".encode()
     layer = read_layer("r.csv", kind="resources", data=data)
@@ -253,14 +297,16 @@ def test_csv_coordinate_column_names(lat_name, lon_name):
 
 
 def test_csv_bad_coordinates_are_errors_per_row():
-    data = (b"id,lat,lon\n"
-            b"R1,50.8,6.1\n"
-            b"R2,,6.1\n"
-            b"R3,fifty,6.1\n"
-            b"R4,NaN,6.1\n"
-            b"R5,50.8,inf\n"
-            b"R6,1e999,6.1\n"
-            b"R7, -50.5 ,+6\n")
+    data = (
+        b"id,lat,lon\n"
+        b"R1,50.8,6.1\n"
+        b"R2,,6.1\n"
+        b"R3,fifty,6.1\n"
+        b"R4,NaN,6.1\n"
+        b"R5,50.8,inf\n"
+        b"R6,1e999,6.1\n"
+        b"R7, -50.5 ,+6\n"
+    )
     layer = read_layer("r.csv", kind="resources", data=data)
     frame = layer.frame
     assert frame.geometry.isna().tolist() == [False, True, True, True, True, True, False]
@@ -291,7 +337,9 @@ def test_csv_without_coordinate_columns_is_refused():
 
 
 def test_csv_row_with_too_many_values_is_an_error():
-    layer = read_layer("r.csv", kind="resources", data=b"id,lat,lon\nR1,50,6,extra\nR2,51,7\nR3,52\n")
+    layer = read_layer(
+        "r.csv", kind="resources", data=b"id,lat,lon\nR1,50,6,extra\nR2,51,7\nR3,52\n"
+    )
     extra, short = layer.problems
     assert (extra.feature, extra.feature_id) == (1, "R1")
     assert "4 values but the header names 3 columns" in extra.message
@@ -321,7 +369,9 @@ def test_agreements_csv_is_a_plain_table_of_text():
         {"from": "DE", "to": "NL", "resource_types": "boat;pump", "border_delay_min": "30"},
         {"from": "*", "to": "BE-WLG", "resource_types": "*", "border_delay_min": "0"},
     ]
-    travel = read_layer("t.csv", kind="travel_times", data=b"resource_id,incident_id,minutes\nR1,I1,12.5\n")
+    travel = read_layer(
+        "t.csv", kind="travel_times", data=b"resource_id,incident_id,minutes\nR1,I1,12.5\n"
+    )
     assert travel.frame.loc[0, "minutes"] == "12.5" and "geometry" not in travel.frame
 
 
@@ -344,7 +394,9 @@ VRT = """<OGRVRTDataSource>
 def test_vrt_is_refused_and_gdal_cannot_open_one_in_this_process(tmp_path):
     path = tmp_path / "evil.vrt"
     path.write_text(VRT)
-    with pytest.raises(UnsupportedFormatError, match=r"\.vrt files are not accepted; accepted formats: GeoJSON") as caught:
+    with pytest.raises(
+        UnsupportedFormatError, match=r"\.vrt files are not accepted; accepted formats: GeoJSON"
+    ) as caught:
         read_layer(path, kind="resources")
     assert "root" not in str(caught.value)
     # Importing the readers switched GDAL's VRT drivers off: even a direct GDAL read fails.
@@ -386,8 +438,10 @@ def test_gdal_driver_is_verified(tmp_path):
 def test_geopackage_renamed_json_and_json_renamed_geopackage(tmp_path):
     gpkg = tmp_path / "r.gpkg"
     pyogrio.write_dataframe(resources_frame(), gpkg, driver="GPKG")
-    with pytest.raises(UnsupportedFormatError,
-                       match=r"named \.json but holds a GeoPackage \(SQLite\) database; .*\.gpkg"):
+    with pytest.raises(
+        UnsupportedFormatError,
+        match=r"named \.json but holds a GeoPackage \(SQLite\) database; .*\.gpkg",
+    ):
         read_layer("r.json", kind="resources", data=gpkg.read_bytes())
     with pytest.raises(UnsupportedFormatError, match=r"named \.gpkg but holds JSON text"):
         read_layer("r.gpkg", kind="resources", data=resources_frame().to_json().encode())
@@ -397,15 +451,18 @@ def test_geopackage_renamed_json_and_json_renamed_geopackage(tmp_path):
         read_layer("r.zip", kind="resources", data=b"id,lat,lon\n")
 
 
-@pytest.mark.parametrize("name", ["layer.shp", "layer.kmz", "layer.txt", "layer.xlsx",
-                                  "layer.ovf", "layer.gml", "layer"])
+@pytest.mark.parametrize(
+    "name", ["layer.shp", "layer.kmz", "layer.txt", "layer.xlsx", "layer.ovf", "layer.gml", "layer"]
+)
 def test_unknown_extensions_are_refused_naming_the_accepted_formats(name):
     with pytest.raises(UnsupportedFormatError, match="accepted formats: GeoJSON .* KML .* CSV"):
         read_layer(name, kind="resources", data=b"{}")
 
 
 def test_shapefile_parts_and_kmz_get_a_hint():
-    with pytest.raises(UnsupportedFormatError, match=r"\.shp, \.shx, \.dbf and \.prj files together"):
+    with pytest.raises(
+        UnsupportedFormatError, match=r"\.shp, \.shx, \.dbf and \.prj files together"
+    ):
         read_layer("roads.shp", kind="resources", data=b"\x00\x00\x27\x0a")
     with pytest.raises(UnsupportedFormatError, match="unzip it and upload the .kml"):
         read_layer("places.kmz", kind="resources", data=b"PK\x03\x04")
@@ -461,7 +518,10 @@ def test_zip_symlink_is_refused(tmp_path):
 
 def test_zip_contents_must_be_one_complete_shapefile(tmp_path):
     with pytest.raises(LayerError, match=r"comes without resources\.dbf"):
-        read_layer(write_shapefile_zip(resources_frame(), tmp_path, parts={".shp", ".shx"}), kind="resources")
+        read_layer(
+            write_shapefile_zip(resources_frame(), tmp_path, parts={".shp", ".shx"}),
+            kind="resources",
+        )
     folder = tmp_path / "two"
     folder.mkdir()
     pyogrio.write_dataframe(resources_frame(), folder / "a.shp", driver="ESRI Shapefile")
@@ -510,6 +570,7 @@ def test_unknown_kind_is_a_programming_error():
 
 # --- whatever the bytes, only LayerError ---------------------------------------------------------------
 
+
 def _garbage_cases(tmp_path: Path) -> list[tuple[str, bytes]]:
     gpkg = tmp_path / "g.gpkg"
     pyogrio.write_dataframe(resources_frame(), gpkg, driver="GPKG")
@@ -533,7 +594,10 @@ def _garbage_cases(tmp_path: Path) -> list[tuple[str, bytes]]:
         ("a.zip", b"PK\x03\x04" + noise),
         ("a.zip", zip_folder(folder)),
         ("a.geojson", b"{" + noise),
-        ("a.geojson", b'{"type": "FeatureCollection", "features": [1e999999, "\\ud800", {"type": null}]}'),
+        (
+            "a.geojson",
+            b'{"type": "FeatureCollection", "features": [1e999999, "\\ud800", {"type": null}]}',
+        ),
         ("a.kml", b"<" + noise),
         ("a.csv", noise.replace(b"\x00", b"")),
         ("a.csv", b'id,lat,lon\n"unterminated,1,2\n'),

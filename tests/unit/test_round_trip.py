@@ -14,7 +14,12 @@ import shapely
 from geopandas.testing import assert_geodataframe_equal
 
 from builders import (
-    FORMATS, csv_table, kml_text, resources_frame, write_layer_file, write_shapefile_zip,
+    FORMATS,
+    csv_table,
+    kml_text,
+    resources_frame,
+    write_layer_file,
+    write_shapefile_zip,
 )
 from mutualaid.layers import load_layer
 from mutualaid.layers.fields import apply_mapping
@@ -32,14 +37,14 @@ def as_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 # --- the raw reader: every attribute as the file holds it ---------------------------------
 
+
 def _read_written(fmt: str, expected: gpd.GeoDataFrame, tmp_path: Path):
     """(the layer read back, its expected source label, the frame it should equal)."""
     if fmt == "shapefile":  # the files in a folder of the archive, as exports often are
         path = write_shapefile_zip(expected, tmp_path, prefix="export/")
         return read_layer(path, kind="resources"), str(path), expected
     if fmt == "kml":  # an upload: the bytes and the name the browser gave
-        layer = read_layer("resources.kml", kind="resources",
-                           data=kml_text(expected).encode())
+        layer = read_layer("resources.kml", kind="resources", data=kml_text(expected).encode())
         # KML has no types: every ExtendedData value is text; the Placemark's <name>
         # comes first, then the ExtendedData in the file's order.
         wanted = as_text(expected)[["name", "id", "quantity", "speed_kmh", "geometry"]]
@@ -49,8 +54,11 @@ def _read_written(fmt: str, expected: gpd.GeoDataFrame, tmp_path: Path):
     if fmt == "csv":
         # CSV has no types either: every column is text, the lat/lon columns kept.
         table = csv_table(expected)
-        return layer, str(path), as_text(gpd.GeoDataFrame(table, geometry=expected.geometry,
-                                                          crs=4326))
+        return (
+            layer,
+            str(path),
+            as_text(gpd.GeoDataFrame(table, geometry=expected.geometry, crs=4326)),
+        )
     return layer, str(path), expected
 
 
@@ -69,25 +77,49 @@ def test_read_layer_gives_back_the_frame_written_in_each_format(fmt, tmp_path):
 #: (a need per ``need_<type>`` column, not a nested ``needs`` object), accents included.
 SOURCES = {
     "jurisdictions": lambda: gpd.GeoDataFrame(
-        {"id": ["DE-NW", "NL-LI"], "name": ["Nordrhein-Westfalen", "Limburg"],
-         "country": ["DE", "NL"], "reserve": [0.2, 0.0]},
-        geometry=[shapely.box(6, 50, 7, 51), shapely.box(5, 50, 6, 51)], crs="EPSG:4326"),
+        {
+            "id": ["DE-NW", "NL-LI"],
+            "name": ["Nordrhein-Westfalen", "Limburg"],
+            "country": ["DE", "NL"],
+            "reserve": [0.2, 0.0],
+        },
+        geometry=[shapely.box(6, 50, 7, 51), shapely.box(5, 50, 6, 51)],
+        crs="EPSG:4326",
+    ),
     "incidents": lambda: gpd.GeoDataFrame(
-        {"id": ["I-1", "I-2"], "name": ["Erft flood", "Geul, Valkenburg"],
-         "hazard": ["flood", "storm"], "severity": [5, 2],
-         "reported_at": ["2021-07-14T17:30:00Z", "2021-07-15T08:00:00Z"],
-         "need_boat": [2, 1], "max_response_min": [90.0, 45.5]},
-        geometry=[shapely.Point(6.5, 50.5), shapely.Point(5.5, 50.5)], crs="EPSG:4326"),
+        {
+            "id": ["I-1", "I-2"],
+            "name": ["Erft flood", "Geul, Valkenburg"],
+            "hazard": ["flood", "storm"],
+            "severity": [5, 2],
+            "reported_at": ["2021-07-14T17:30:00Z", "2021-07-15T08:00:00Z"],
+            "need_boat": [2, 1],
+            "max_response_min": [90.0, 45.5],
+        },
+        geometry=[shapely.Point(6.5, 50.5), shapely.Point(5.5, 50.5)],
+        crs="EPSG:4326",
+    ),
     "resources": lambda: gpd.GeoDataFrame(
-        {"id": ["R-1", "R-2"], "name": ["Boats, Köln", "Pumps, Liège"],
-         "type": ["boat", "pump"], "quantity": [4, 1], "speed_kmh": [60.5, 80.0]},
-        geometry=[shapely.Point(6.9, 50.9), shapely.Point(5.7, 50.8)], crs="EPSG:4326"),
+        {
+            "id": ["R-1", "R-2"],
+            "name": ["Boats, Köln", "Pumps, Liège"],
+            "type": ["boat", "pump"],
+            "quantity": [4, 1],
+            "speed_kmh": [60.5, 80.0],
+        },
+        geometry=[shapely.Point(6.9, 50.9), shapely.Point(5.7, 50.8)],
+        crs="EPSG:4326",
+    ),
 }
 
 #: Every kind with a geometry in every format, but jurisdictions (polygons) in CSV,
 #: which holds points only.
-CASES = [(kind, fmt) for kind in SOURCES for fmt in FORMATS
-         if not (kind == "jurisdictions" and fmt == "csv")]
+CASES = [
+    (kind, fmt)
+    for kind in SOURCES
+    for fmt in FORMATS
+    if not (kind == "jurisdictions" and fmt == "csv")
+]
 
 
 def canonical(frame: gpd.GeoDataFrame, kind: str) -> gpd.GeoDataFrame:
@@ -118,9 +150,14 @@ def test_load_layer_gives_back_the_canonical_layer_in_each_format(kind, fmt, tmp
 
 
 def test_load_layer_gives_back_the_agreements_table_from_csv(tmp_path):
-    source = pd.DataFrame({"from": ["NL", "DE-NW"], "to": ["DE", "NL-LI"],
-                           "resource_types": ["*", "boat;pump"],
-                           "border_delay_min": [20, 12.5]})
+    source = pd.DataFrame(
+        {
+            "from": ["NL", "DE-NW"],
+            "to": ["DE", "NL-LI"],
+            "resource_types": ["*", "boat;pump"],
+            "border_delay_min": [20, 12.5],
+        }
+    )
     mapped, problems = apply_mapping(source, kind="agreements")
     assert problems == []
     expected, report = validate_layer(mapped, kind="agreements")

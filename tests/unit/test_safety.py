@@ -13,12 +13,17 @@ import pytest
 from mutualaid import settings
 from mutualaid.errors import LayerError, UnsafeInputError
 from mutualaid.layers.safety import (
-    check_file_size, check_zip, extract_members, normalise_member_name, open_zip,
+    check_file_size,
+    check_zip,
+    extract_members,
+    normalise_member_name,
+    open_zip,
 )
 
 
-def make_zip(*members: tuple[str | zipfile.ZipInfo, bytes],
-             compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def make_zip(
+    *members: tuple[str | zipfile.ZipInfo, bytes], compression: int = zipfile.ZIP_DEFLATED
+) -> bytes:
     """An archive with the given (name or ZipInfo, content) members, names stored as given."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
@@ -33,36 +38,45 @@ def checked(data: bytes):
 
 # --- names -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("roads.shp", "roads.shp"),
-    ("data/roads.shp", "data/roads.shp"),
-    ("./data//roads.shp", "data/roads.shp"),
-    ("data/", "data/"),
-    ("Lie\u0300ge.shp", "Liège.shp"),  # decomposed è becomes the composed form
-])
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("roads.shp", "roads.shp"),
+        ("data/roads.shp", "data/roads.shp"),
+        ("./data//roads.shp", "data/roads.shp"),
+        ("data/", "data/"),
+        ("Lie\u0300ge.shp", "Liège.shp"),  # decomposed è becomes the composed form
+    ],
+)
 def test_member_names_are_normalised(raw, expected):
     assert normalise_member_name(raw) == expected
 
 
-@pytest.mark.parametrize(("raw", "message"), [
-    ("../evil.shp", r"outside the archive \('..'\)"),
-    ("data/../../evil.shp", "outside the archive"),
-    ("..", "outside the archive"),
-    ("/etc/cron.d/evil", "absolute path"),
-    ("C:/Windows/evil.dll", "absolute path"),
-    ("c:evil.shp", "absolute path"),
-    ("..\\evil.shp", "backslashes"),
-    ("data\\roads.shp", "backslashes"),
-    ("evil.shp\x00.txt", "control characters"),
-    ("evil\n.shp", "control characters"),
-    ("./", "empty name"),
-])
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("../evil.shp", r"outside the archive \('..'\)"),
+        ("data/../../evil.shp", "outside the archive"),
+        ("..", "outside the archive"),
+        ("/etc/cron.d/evil", "absolute path"),
+        ("C:/Windows/evil.dll", "absolute path"),
+        ("c:evil.shp", "absolute path"),
+        ("..\\evil.shp", "backslashes"),
+        ("data\\roads.shp", "backslashes"),
+        ("evil.shp\x00.txt", "control characters"),
+        ("evil\n.shp", "control characters"),
+        ("./", "empty name"),
+    ],
+)
 def test_hostile_member_names_are_refused(raw, message):
     with pytest.raises(UnsafeInputError, match=message):
         normalise_member_name(raw)
 
 
-@pytest.mark.parametrize("name", ["../evil.shp", "/tmp/evil.shp", "a/../../evil.shp", "..\\evil.shp"])
+@pytest.mark.parametrize(
+    "name", ["../evil.shp", "/tmp/evil.shp", "a/../../evil.shp", "..\\evil.shp"]
+)
 def test_archives_with_escaping_members_are_refused(name):
     data = make_zip(("roads.shp", b"x"), (name, b"payload"))
     with pytest.raises(UnsafeInputError):
@@ -79,6 +93,7 @@ def test_a_nul_byte_trick_in_the_stored_name_is_refused():
 
 
 # --- member kinds -------------------------------------------------------------------------------------
+
 
 def test_symlink_members_are_refused():
     link = zipfile.ZipInfo("layer.dbf")
@@ -128,6 +143,7 @@ def test_two_members_with_one_name_are_refused():
 
 
 # --- sizes ----------------------------------------------------------------------------------------------
+
 
 def test_too_many_members_are_refused(monkeypatch):
     monkeypatch.setattr(settings, "MAX_ZIP_MEMBERS", 3)
@@ -197,24 +213,33 @@ def test_check_file_size(monkeypatch):
 
 # --- opening and extracting ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"PK\x05\x06" + b"\x00" * 18, "empty"),
-    (b"PK\x03\x04garbage", "damaged"),
-    (b"not a zip", "not a zip archive"),
-])
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"PK\x05\x06" + b"\x00" * 18, "empty"),
+        (b"PK\x03\x04garbage", "damaged"),
+        (b"not a zip", "not a zip archive"),
+    ],
+)
 def test_broken_archives_are_layer_errors(data, message):
     with pytest.raises(LayerError, match=message):
         open_zip(data)
 
 
 def test_only_wanted_members_are_extracted_and_the_folder_is_removed():
-    data = make_zip(("data/roads.shp", b"shp bytes"), ("data/roads.dbf", b"dbf bytes"),
-                    ("data/readme.txt", b"not wanted"), ("data/", b""))
+    data = make_zip(
+        ("data/roads.shp", b"shp bytes"),
+        ("data/roads.dbf", b"dbf bytes"),
+        ("data/readme.txt", b"not wanted"),
+        ("data/", b""),
+    )
     archive = open_zip(data)
     members = {m.name: m for m in check_zip(archive)}
     assert members["data/"].is_dir
-    with extract_members(archive, {"layer.shp": members["data/roads.shp"],
-                                   "layer.dbf": members["data/roads.dbf"]}) as folder:
+    with extract_members(
+        archive, {"layer.shp": members["data/roads.shp"], "layer.dbf": members["data/roads.dbf"]}
+    ) as folder:
         assert sorted(p.name for p in folder.iterdir()) == ["layer.dbf", "layer.shp"]
         assert (folder / "layer.shp").read_bytes() == b"shp bytes"
     assert not folder.exists()

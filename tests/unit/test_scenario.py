@@ -6,33 +6,55 @@ from pathlib import Path
 
 import pytest
 
-from mutualaid.scenario import SCENARIO_FILES, load_scenario
-
 import builders
 from builders import agreements_csv, feature, point, square
+from mutualaid.scenario import SCENARIO_FILES, load_scenario
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-SHIPPED = sorted(p for p in DATA.iterdir() if (p / SCENARIO_FILES["jurisdictions"]).is_file()) \
-    if DATA.is_dir() else []
+SHIPPED = (
+    sorted(p for p in DATA.iterdir() if (p / SCENARIO_FILES["jurisdictions"]).is_file())
+    if DATA.is_dir()
+    else []
+)
 
 
-def write_scenario(folder: Path, *, incidents=None, resources=None, agreements=None,
-                   jurisdictions=None, travel_times=None) -> Path:
+def write_scenario(
+    folder: Path,
+    *,
+    incidents=None,
+    resources=None,
+    agreements=None,
+    jurisdictions=None,
+    travel_times=None,
+) -> Path:
     return builders.write_scenario(
         folder,
-        jurisdictions=jurisdictions if jurisdictions is not None else [
+        jurisdictions=jurisdictions
+        if jurisdictions is not None
+        else [
             feature(square(6, 50), id="DE-NW", country="DE", reserve=0.1),
             feature(square(5, 50), id="NL-LI", country="NL"),
         ],
-        incidents=incidents if incidents is not None else [
-            feature(point(5.5, 50.5), id="I1", hazard="flood", severity=4,
-                    reported_at="2021-07-14T17:30:00Z", needs={"boat": 2}),
+        incidents=incidents
+        if incidents is not None
+        else [
+            feature(
+                point(5.5, 50.5),
+                id="I1",
+                hazard="flood",
+                severity=4,
+                reported_at="2021-07-14T17:30:00Z",
+                needs={"boat": 2},
+            ),
         ],
-        resources=resources if resources is not None else [
+        resources=resources
+        if resources is not None
+        else [
             feature(point(6.5, 50.5), id="R1", type="boat", quantity=3),
         ],
         agreements=agreements if agreements is not None else agreements_csv("DE,NL,boat,30"),
-        travel_times=travel_times)
+        travel_times=travel_times,
+    )
 
 
 def errors(result):
@@ -61,8 +83,12 @@ def test_good_folder_gives_a_scenario_with_joined_layers(tmp_path):
     assert s.resources["jurisdiction"].tolist() == ["DE-NW"]
     assert s.agreements["resource_types"].tolist() == [("boat",)]
     assert s.travel_times is None
-    assert [r.kind for r in result.reports] == ["jurisdictions", "incidents", "resources",
-                                                "agreements"]
+    assert [r.kind for r in result.reports] == [
+        "jurisdictions",
+        "incidents",
+        "resources",
+        "agreements",
+    ]
 
 
 def test_each_missing_file_is_one_error(tmp_path):
@@ -85,9 +111,16 @@ def test_missing_folder_is_an_error_not_an_exception(tmp_path):
 
 
 def test_resource_given_an_unknown_jurisdiction_is_an_error(tmp_path):
-    folder = write_scenario(tmp_path / "s", resources=[
-        {"type": "Feature", "properties": {"id": "R1", "type": "boat", "jurisdiction": "BE-WLG"},
-         "geometry": point(6.5, 50.5)}])
+    folder = write_scenario(
+        tmp_path / "s",
+        resources=[
+            {
+                "type": "Feature",
+                "properties": {"id": "R1", "type": "boat", "jurisdiction": "BE-WLG"},
+                "geometry": point(6.5, 50.5),
+            }
+        ],
+    )
     result = load_scenario(folder)
     [(kind, p)] = errors(result)
     assert kind == "resources" and p.field == "jurisdiction" and "BE-WLG" in p.message
@@ -103,12 +136,26 @@ def test_agreements_are_checked_against_the_jurisdictions(tmp_path):
 def test_rejected_jurisdictions_still_let_other_layers_be_checked(tmp_path):
     folder = write_scenario(
         tmp_path / "s",
-        jurisdictions=[{"type": "Feature", "properties": {"id": "DE-NW", "country": "Germany"},
-                        "geometry": square(6, 50)}],
-        incidents=[{"type": "Feature", "properties": {"id": "I1", "hazard": "flood",
-                                                      "severity": 9,
-                                                      "reported_at": "2021-07-14T17:30Z"},
-                    "geometry": point(6.5, 50.5)}])
+        jurisdictions=[
+            {
+                "type": "Feature",
+                "properties": {"id": "DE-NW", "country": "Germany"},
+                "geometry": square(6, 50),
+            }
+        ],
+        incidents=[
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": "I1",
+                    "hazard": "flood",
+                    "severity": 9,
+                    "reported_at": "2021-07-14T17:30Z",
+                },
+                "geometry": point(6.5, 50.5),
+            }
+        ],
+    )
     result = load_scenario(folder)
     assert result.scenario is None
     kinds = [kind for kind, _ in errors(result)]
@@ -117,10 +164,21 @@ def test_rejected_jurisdictions_still_let_other_layers_be_checked(tmp_path):
 
 
 def test_incident_outside_every_jurisdiction_is_a_warning_not_an_error(tmp_path):
-    folder = write_scenario(tmp_path / "s", incidents=[
-        {"type": "Feature", "properties": {"id": "I1", "hazard": "flood", "severity": 2,
-                                           "reported_at": "2021-07-14T17:30Z"},
-         "geometry": point(20, 40)}])
+    folder = write_scenario(
+        tmp_path / "s",
+        incidents=[
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": "I1",
+                    "hazard": "flood",
+                    "severity": 2,
+                    "reported_at": "2021-07-14T17:30Z",
+                },
+                "geometry": point(20, 40),
+            }
+        ],
+    )
     result = load_scenario(folder)
     assert result.ok
     assert result.scenario.incidents["jurisdiction"].tolist() == [None]
@@ -128,24 +186,27 @@ def test_incident_outside_every_jurisdiction_is_a_warning_not_an_error(tmp_path)
 
 
 def test_travel_times_from_the_folder_are_checked_against_ids(tmp_path):
-    folder = write_scenario(tmp_path / "s", travel_times="resource_id,incident_id,minutes\n"
-                                                         "R1,I1,42\nR2,I1,10\n")
+    folder = write_scenario(
+        tmp_path / "s", travel_times="resource_id,incident_id,minutes\nR1,I1,42\nR2,I1,10\n"
+    )
     result = load_scenario(folder)
     [(kind, p)] = errors(result)
     assert kind == "travel_times" and "'R2' is not a resource of the scenario" in p.message
 
 
 def test_travel_times_from_the_folder_accepted(tmp_path):
-    folder = write_scenario(tmp_path / "s", travel_times="resource_id,incident_id,minutes\n"
-                                                         "R1,I1,42\n")
+    folder = write_scenario(
+        tmp_path / "s", travel_times="resource_id,incident_id,minutes\nR1,I1,42\n"
+    )
     result = load_scenario(folder)
     assert result.ok
     assert result.scenario.travel_times["minutes"].tolist() == [42.0]
 
 
 def test_travel_times_path_given_replaces_the_folder_file(tmp_path):
-    folder = write_scenario(tmp_path / "s", travel_times="resource_id,incident_id,minutes\n"
-                                                         "R1,I1,42\n")
+    folder = write_scenario(
+        tmp_path / "s", travel_times="resource_id,incident_id,minutes\nR1,I1,42\n"
+    )
     other = tmp_path / "osrm.csv"
     other.write_text("resource_id,incident_id,minutes\nR1,I1,7\n", encoding="utf-8")
     result = load_scenario(folder, travel_times=other)

@@ -25,14 +25,20 @@ from mutualaid.sharing import (
     visible_scenario,
 )
 
-JUR = pd.DataFrame({"id": ["DE-NW", "DE-RP", "NL-LI", "BE-WLG"],
-                    "country": ["DE", "DE", "NL", "BE"]})
+JUR = pd.DataFrame(
+    {"id": ["DE-NW", "DE-RP", "NL-LI", "BE-WLG"], "country": ["DE", "DE", "NL", "BE"]}
+)
 
 
 def agreements(*rows: tuple[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({"from": [r[0] for r in rows], "to": [r[1] for r in rows],
-                         "resource_types": [("*",)] * len(rows),
-                         "border_delay_min": [10.0] * len(rows)})
+    return pd.DataFrame(
+        {
+            "from": [r[0] for r in rows],
+            "to": [r[1] for r in rows],
+            "resource_types": [("*",)] * len(rows),
+            "border_delay_min": [10.0] * len(rows),
+        }
+    )
 
 
 def coordinator(jurisdiction: str, name: str = "c") -> Actor:
@@ -43,6 +49,7 @@ ADMIN = Actor("root", "admin")
 
 
 # --- partners --------------------------------------------------------------------------------
+
 
 def test_partners_in_either_direction():
     rows = agreements(("DE-NW", "NL-LI"))
@@ -56,14 +63,12 @@ def test_a_country_row_counts_for_each_of_its_jurisdictions():
     assert partners("NL-LI", agreements=rows, jurisdictions=JUR) == {"DE-NW", "DE-RP"}
     assert partners("DE-RP", agreements=rows, jurisdictions=JUR) == {"NL-LI"}
     # a row inside one country makes its jurisdictions partners, never one of itself
-    assert partners("DE-NW", agreements=agreements(("DE", "DE")), jurisdictions=JUR) == {
-        "DE-RP"}
+    assert partners("DE-NW", agreements=agreements(("DE", "DE")), jurisdictions=JUR) == {"DE-RP"}
 
 
 def test_a_star_row_makes_everyone_a_partner():
     rows = agreements(("*", "BE-WLG"))
-    assert partners("BE-WLG", agreements=rows, jurisdictions=JUR) == {"DE-NW", "DE-RP",
-                                                                       "NL-LI"}
+    assert partners("BE-WLG", agreements=rows, jurisdictions=JUR) == {"DE-NW", "DE-RP", "NL-LI"}
     assert partners("DE-NW", agreements=rows, jurisdictions=JUR) == {"BE-WLG"}
 
 
@@ -74,25 +79,28 @@ def test_no_agreements_no_partners():
 
 # --- visible ------------------------------------------------------------------------------
 
-FRAME = pd.DataFrame({"id": ["a", "b", "c"], "jurisdiction": ["DE-NW", "DE-NW", None],
-                      "sharing": [None, None, None]})
+FRAME = pd.DataFrame(
+    {"id": ["a", "b", "c"], "jurisdiction": ["DE-NW", "DE-NW", None], "sharing": [None, None, None]}
+)
 ROWS = agreements(("DE-NW", "NL-LI"))
 
 
 def seen(viewer, level: str, frame: pd.DataFrame = FRAME) -> list[str]:
-    mask = visible(frame, viewer=viewer, layer_sharing=level, agreements=ROWS,
-                   jurisdictions=JUR)
+    mask = visible(frame, viewer=viewer, layer_sharing=level, agreements=ROWS, jurisdictions=JUR)
     return frame["id"][mask].tolist()
 
 
-@pytest.mark.parametrize(("viewer", "public", "partners_", "owner"), [
-    (coordinator("DE-NW"), ["a", "b", "c"], ["a", "b"], ["a", "b"]),   # the owner
-    (coordinator("NL-LI"), ["a", "b", "c"], ["a", "b"], []),           # a partner
-    (coordinator("BE-WLG"), ["a", "b", "c"], [], []),                  # a stranger
-    (ADMIN, ["a", "b", "c"], ["a", "b", "c"], ["a", "b", "c"]),        # an admin
-    (None, ["a", "b", "c"], [], []),                                   # nobody signed in
-    (Actor("v", "viewer", "NL-LI"), ["a", "b", "c"], ["a", "b"], []),  # roles don't matter
-])
+@pytest.mark.parametrize(
+    ("viewer", "public", "partners_", "owner"),
+    [
+        (coordinator("DE-NW"), ["a", "b", "c"], ["a", "b"], ["a", "b"]),  # the owner
+        (coordinator("NL-LI"), ["a", "b", "c"], ["a", "b"], []),  # a partner
+        (coordinator("BE-WLG"), ["a", "b", "c"], [], []),  # a stranger
+        (ADMIN, ["a", "b", "c"], ["a", "b", "c"], ["a", "b", "c"]),  # an admin
+        (None, ["a", "b", "c"], [], []),  # nobody signed in
+        (Actor("v", "viewer", "NL-LI"), ["a", "b", "c"], ["a", "b"], []),  # roles don't matter
+    ],
+)
 def test_each_level_for_each_kind_of_viewer(viewer, public, partners_, owner):
     assert seen(viewer, "public") == public
     assert seen(viewer, "partners") == partners_
@@ -114,31 +122,62 @@ def test_an_unknown_level_is_treated_as_owner_only():
 def test_country_and_star_rows_make_partners_for_visibility():
     frame = FRAME.iloc[:1]
     for rows in (agreements(("NL", "DE")), agreements(("*", "DE-NW"))):
-        mask = visible(frame, viewer=coordinator("NL-LI"), layer_sharing="partners",
-                       agreements=rows, jurisdictions=JUR)
+        mask = visible(
+            frame,
+            viewer=coordinator("NL-LI"),
+            layer_sharing="partners",
+            agreements=rows,
+            jurisdictions=JUR,
+        )
         assert mask.tolist() == [True]
-    mask = visible(frame, viewer=coordinator("NL-LI"), layer_sharing="partners",
-                   agreements=agreements(("BE", "DE")), jurisdictions=JUR)
+    mask = visible(
+        frame,
+        viewer=coordinator("NL-LI"),
+        layer_sharing="partners",
+        agreements=agreements(("BE", "DE")),
+        jurisdictions=JUR,
+    )
     assert mask.tolist() == [False]
 
 
 # --- visible_scenario -------------------------------------------------------------------------
 
+
 def small_scenario() -> Scenario:
-    jur = gpd.GeoDataFrame(JUR.assign(name=JUR["id"], reserve=0.0),
-                           geometry=[box(i, 0, i + 1, 1) for i in range(4)], crs="EPSG:4326")
-    inc = gpd.GeoDataFrame({"id": ["I-DE", "I-NL", "I-BE"],
-                            "jurisdiction": ["DE-NW", "NL-LI", "BE-WLG"],
-                            "sharing": ["owner", "partners", None]},
-                           geometry=[Point(0.5, 0.5), Point(2.5, 0.5), Point(3.5, 0.5)],
-                           crs="EPSG:4326")
-    res = gpd.GeoDataFrame({"id": ["R-DE", "R-NL"], "jurisdiction": ["DE-NW", "NL-LI"],
-                            "sharing": [None, None]},
-                           geometry=[Point(0.4, 0.4), Point(2.4, 0.4)], crs="EPSG:4326")
-    times = pd.DataFrame({"resource_id": ["R-DE", "R-DE", "R-NL"],
-                          "incident_id": ["I-DE", "I-NL", "I-BE"], "minutes": [5.0, 9.0, 7.0]})
-    return Scenario(jurisdictions=jur, incidents=inc, resources=res, agreements=ROWS,
-                    travel_times=times, name="t")
+    jur = gpd.GeoDataFrame(
+        JUR.assign(name=JUR["id"], reserve=0.0),
+        geometry=[box(i, 0, i + 1, 1) for i in range(4)],
+        crs="EPSG:4326",
+    )
+    inc = gpd.GeoDataFrame(
+        {
+            "id": ["I-DE", "I-NL", "I-BE"],
+            "jurisdiction": ["DE-NW", "NL-LI", "BE-WLG"],
+            "sharing": ["owner", "partners", None],
+        },
+        geometry=[Point(0.5, 0.5), Point(2.5, 0.5), Point(3.5, 0.5)],
+        crs="EPSG:4326",
+    )
+    res = gpd.GeoDataFrame(
+        {"id": ["R-DE", "R-NL"], "jurisdiction": ["DE-NW", "NL-LI"], "sharing": [None, None]},
+        geometry=[Point(0.4, 0.4), Point(2.4, 0.4)],
+        crs="EPSG:4326",
+    )
+    times = pd.DataFrame(
+        {
+            "resource_id": ["R-DE", "R-DE", "R-NL"],
+            "incident_id": ["I-DE", "I-NL", "I-BE"],
+            "minutes": [5.0, 9.0, 7.0],
+        }
+    )
+    return Scenario(
+        jurisdictions=jur,
+        incidents=inc,
+        resources=res,
+        agreements=ROWS,
+        travel_times=times,
+        name="t",
+    )
 
 
 def test_visible_scenario_hides_features_and_their_travel_times():
@@ -176,9 +215,17 @@ def test_view_key_names_role_and_jurisdiction_but_not_the_person():
     assert view_key(coordinator("NL-LI", "nina")) == view_key(coordinator("NL-LI", "nils"))
     assert view_key(coordinator("NL-LI")) == "coordinator|NL-LI"
     assert view_key(None) == "nobody"
-    keys = {view_key(a) for a in (coordinator("NL-LI"), coordinator("DE-NW"),
-                                  Actor("c", "viewer", "NL-LI"), Actor("c", "viewer"),
-                                  ADMIN, None)}
+    keys = {
+        view_key(a)
+        for a in (
+            coordinator("NL-LI"),
+            coordinator("DE-NW"),
+            Actor("c", "viewer", "NL-LI"),
+            Actor("c", "viewer"),
+            ADMIN,
+            None,
+        )
+    }
     assert len(keys) == 6
 
 
@@ -206,7 +253,8 @@ def test_role_refusals():
     assert "only an admin changes the agreements" in role_refusal(PIA, "agreements")
     assert "only an admin" in role_refusal(coordinator("DE-NW"), "jurisdictions")
     assert "a viewer sees layers but does not change them" in role_refusal(
-        Actor("vic", "viewer", "DE-NW"), "incidents")
+        Actor("vic", "viewer", "DE-NW"), "incidents"
+    )
     assert "bound to no jurisdiction" in role_refusal(Actor("w", "planner"), "resources")
 
 
@@ -215,7 +263,8 @@ def test_change_refusal_names_the_first_offending_ids():
     new = {**old, "I-7": (("NL-LI",), "z"), "I-9": (("NL-LI",), "z"), "I-2": (("DE-NW",), "z")}
     assert change_refusal(PIA, "incidents", old=old, new=new) == (
         "pia (DE-NW planner) cannot add incidents I-7, I-9 of NL-LI: a planner adds layers "
-        "for its own jurisdiction")
+        "for its own jurisdiction"
+    )
     # own features: added, changed and removed freely
     mine = {"I-1": (("DE-NW",), "changed"), "I-2": (("DE-NW",), "z"), "I-5": (("NL-LI",), "y")}
     assert change_refusal(PIA, "incidents", old=old, new=mine) is None
@@ -227,13 +276,16 @@ def test_change_refusal_for_changed_removed_and_taken_over_features():
     old = {"I-5": (("NL-LI",), "y"), "I-6": (("NL-LI",), "y")}
     changed = {"I-5": (("NL-LI",), "other"), "I-6": (("NL-LI",), "y")}
     assert "cannot change incidents I-5 of NL-LI" in change_refusal(
-        PIA, "incidents", old=old, new=changed)
+        PIA, "incidents", old=old, new=changed
+    )
     assert "cannot remove incidents I-5, I-6 of NL-LI" in change_refusal(
-        PIA, "incidents", old=old, new={})
+        PIA, "incidents", old=old, new={}
+    )
     # giving NL-LI's resource to DE-NW is changing NL-LI's resource
     taken = {"I-5": (("DE-NW",), "other"), "I-6": (("NL-LI",), "y")}
     assert "cannot change resources I-5 of NL-LI" in change_refusal(
-        PIA, "resources", old=old, new=taken)
+        PIA, "resources", old=old, new=taken
+    )
     many = {f"I-{n}": ((None,), "z") for n in range(8)}
     text = change_refusal(PIA, "incidents", old={}, new=many)
     assert "I-0, I-1, I-2, I-3, I-4 and 3 more of no jurisdiction" in text
@@ -243,7 +295,8 @@ def test_travel_time_rows_belong_to_both_ends():
     new = {"R-1→I-1": (("DE-NW", "DE-NW"), "5"), "R-1→I-7": (("DE-NW", "NL-LI"), "9")}
     assert change_refusal(PIA, "travel_times", old={}, new=new) == (
         "pia (DE-NW planner) cannot add travel times R-1→I-7 of NL-LI: a planner adds "
-        "layers for its own jurisdiction")
+        "layers for its own jurisdiction"
+    )
 
 
 def test_sharing_refusal_only_the_owner_or_an_admin():
@@ -251,8 +304,9 @@ def test_sharing_refusal_only_the_owner_or_an_admin():
     assert sharing_refusal(ADMIN, "incidents", layer_owner=None) is None
     assert "stored by NL-LI" in sharing_refusal(PIA, "incidents", layer_owner="NL-LI")
     assert "the shared files" in sharing_refusal(PIA, "incidents", layer_owner=None)
-    assert "viewer" in sharing_refusal(Actor("v", "viewer", "DE-NW"), "incidents",
-                                       layer_owner="DE-NW")
+    assert "viewer" in sharing_refusal(
+        Actor("v", "viewer", "DE-NW"), "incidents", layer_owner="DE-NW"
+    )
 
 
 def test_keep_levels_writes_the_old_level_on_unmarked_rows_only():
@@ -265,20 +319,29 @@ def test_keep_levels_writes_the_old_level_on_unmarked_rows_only():
 
 # --- the sharing field -------------------------------------------------------------------
 
+
 def test_levels_are_the_validators_levels():
     assert LEVELS == SHARING_LEVELS
 
 
 def incidents_with(values: list) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({"id": [f"I-{n}" for n in range(len(values))], "hazard": "flood",
-                             "severity": 3, "reported_at": "2021-07-14T17:30:00Z",
-                             "sharing": values},
-                            geometry=[Point(6.5, 50.5)] * len(values), crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"I-{n}" for n in range(len(values))],
+            "hazard": "flood",
+            "severity": 3,
+            "reported_at": "2021-07-14T17:30:00Z",
+            "sharing": values,
+        },
+        geometry=[Point(6.5, 50.5)] * len(values),
+        crs="EPSG:4326",
+    )
 
 
 def test_sharing_field_is_validated_like_an_enum():
-    frame, report = validate_layer(incidents_with(["Public", " partners ", None, "OWNER", ""]),
-                                   kind="incidents")
+    frame, report = validate_layer(
+        incidents_with(["Public", " partners ", None, "OWNER", ""]), kind="incidents"
+    )
     assert report.ok
     assert frame["sharing"].tolist() == ["public", "partners", None, "owner", None]
     frame, report = validate_layer(incidents_with(["public", "friends"]), kind="incidents")
@@ -290,9 +353,11 @@ def test_sharing_field_is_validated_like_an_enum():
 
 
 def test_sharing_field_of_resources_and_its_aliases():
-    data = (b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
-            b'{"id":"R-1","type":"boat","visibility":"partners"},'
-            b'"geometry":{"type":"Point","coordinates":[6.5,50.5]}}]}')
+    data = (
+        b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        b'{"id":"R-1","type":"boat","visibility":"partners"},'
+        b'"geometry":{"type":"Point","coordinates":[6.5,50.5]}}]}'
+    )
     result = load_layer("r.geojson", kind="resources", data=data, filename="r.geojson")
     assert result.ok and result.frame["sharing"].tolist() == ["partners"]
     plain = data.replace(b',"visibility":"partners"', b"")
@@ -304,6 +369,8 @@ def test_change_refusal_hides_the_owner_of_hidden_features():
     old = {"I-5": (("NL-LI",), "y")}
     new = {"I-5": (("DE-NW",), "z")}
     assert "cannot change incidents I-5 of another jurisdiction" in change_refusal(
-        PIA, "incidents", old=old, new=new, hidden={"I-5"})
+        PIA, "incidents", old=old, new=new, hidden={"I-5"}
+    )
     assert "cannot remove incidents I-5 of another jurisdiction" in change_refusal(
-        PIA, "incidents", old=old, new={}, hidden={"I-5"})
+        PIA, "incidents", old=old, new={}, hidden={"I-5"}
+    )

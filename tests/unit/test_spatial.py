@@ -14,15 +14,23 @@ from mutualaid.layers.spatial import assign_jurisdictions, locate
 def areas(order=("B", "A")):
     # A = [0,1]x[0,1], B = [1,2]x[0,1]: they share the border x = 1.
     shapes = {"A": box(0, 0, 1, 1), "B": box(1, 0, 2, 1), "C": box(10, 40, 12, 42)}
-    return gpd.GeoDataFrame({"id": list(order), "country": ["XA"] * len(order)},
-                            geometry=[shapes[i] for i in order], crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {"id": list(order), "country": ["XA"] * len(order)},
+        geometry=[shapes[i] for i in order],
+        crs="EPSG:4326",
+    )
 
 
 def points(lonlat, *, jurisdiction=None, kind="incidents"):
     lon, lat = zip(*lonlat) if lonlat else ((), ())
-    frame = pd.DataFrame({"id": [f"F{i + 1}" for i in range(len(lonlat))],
-                          "jurisdiction": jurisdiction or [None] * len(lonlat),
-                          "lon": lon, "lat": lat})
+    frame = pd.DataFrame(
+        {
+            "id": [f"F{i + 1}" for i in range(len(lonlat))],
+            "jurisdiction": jurisdiction or [None] * len(lonlat),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
     return frame
 
 
@@ -38,8 +46,9 @@ def test_point_on_a_shared_border_goes_to_the_first_id_whatever_the_file_order(o
 
 
 def test_overlapping_jurisdictions_resolve_to_the_first_id():
-    overlapping = gpd.GeoDataFrame({"id": ["Z", "M"]},
-                                   geometry=[box(0, 0, 2, 2), box(1, 1, 3, 3)], crs="EPSG:4326")
+    overlapping = gpd.GeoDataFrame(
+        {"id": ["Z", "M"]}, geometry=[box(0, 0, 2, 2), box(1, 1, 3, 3)], crs="EPSG:4326"
+    )
     assert locate(np.array([1.5]), np.array([1.5]), overlapping).tolist() == ["M"]
 
 
@@ -53,8 +62,9 @@ def test_no_jurisdictions_means_none_everywhere():
 
 
 def test_incidents_take_the_containing_jurisdiction_and_outside_is_a_warning():
-    out, problems = assign_jurisdictions(points([(0.5, 0.5), (1.5, 0.2), (50, 50)]), areas(),
-                                         kind="incidents")
+    out, problems = assign_jurisdictions(
+        points([(0.5, 0.5), (1.5, 0.2), (50, 50)]), areas(), kind="incidents"
+    )
     assert out["jurisdiction"].tolist() == ["A", "B", None]
     [w] = problems
     assert (w.severity, w.feature, w.feature_id, w.field) == ("warning", 3, "F3", "geometry")
@@ -62,15 +72,18 @@ def test_incidents_take_the_containing_jurisdiction_and_outside_is_a_warning():
 
 
 def test_incidents_ignore_a_jurisdiction_already_in_the_frame():
-    out, _ = assign_jurisdictions(points([(0.5, 0.5)], jurisdiction=["B"]), areas(),
-                                  kind="incidents")
+    out, _ = assign_jurisdictions(
+        points([(0.5, 0.5)], jurisdiction=["B"]), areas(), kind="incidents"
+    )
     assert out["jurisdiction"].tolist() == ["A"]
 
 
 def test_resources_keep_a_given_jurisdiction_even_elsewhere_without_problem():
     out, problems = assign_jurisdictions(
-        points([(0.5, 0.5), (50, 50), (1.5, 0.5)], jurisdiction=["B", "A", None]), areas(),
-        kind="resources")
+        points([(0.5, 0.5), (50, 50), (1.5, 0.5)], jurisdiction=["B", "A", None]),
+        areas(),
+        kind="resources",
+    )
     assert out["jurisdiction"].tolist() == ["B", "A", "B"]
     assert problems == []
 
@@ -83,8 +96,7 @@ def test_resource_without_owner_outside_every_jurisdiction_is_a_warning():
 
 def test_outside_point_that_would_be_inside_when_swapped_gets_a_hint():
     # C covers lon 10..12, lat 40..42; the point was written as (lat, lon).
-    _, problems = assign_jurisdictions(points([(41, 11)]), areas(("A", "B", "C")),
-                                       kind="incidents")
+    _, problems = assign_jurisdictions(points([(41, 11)]), areas(("A", "B", "C")), kind="incidents")
     assert "with latitude and longitude swapped it would be in C" in problems[0].message
 
 

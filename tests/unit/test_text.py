@@ -44,11 +44,11 @@ def test_literal_leaves_no_active_character_unescaped_and_reads_back_as_the_text
 
 
 def test_literal_turns_images_links_and_html_into_text():
-    assert literal("![x](http://example/x.png)") == (
-        r"\!\[x\]\(http\:\/\/example\/x\.png\)")
+    assert literal("![x](http://example/x.png)") == (r"\!\[x\]\(http\:\/\/example\/x\.png\)")
     assert literal("[a link](http://example/)") == r"\[a link\]\(http\:\/\/example\/\)"
     assert literal('<img src="http://example/x.png">') == (
-        r"\<img src\=\"http\:\/\/example\/x\.png\"\>")
+        r"\<img src\=\"http\:\/\/example\/x\.png\"\>"
+    )
     assert literal(":red[x] $x^2$ **b** _i_") == r"\:red\[x\] \$x\^2\$ \*\*b\*\* \_i\_"
     assert literal(":material/home:") == r"\:material\/home\:"
 

@@ -29,9 +29,11 @@ def _rules(rows, ids=("DE-NW", "DE-RP", "NL-LI", "BE-WLG"), countries=("DE", "DE
 
 # --- distance and speed -------------------------------------------------------------------
 
+
 def test_one_degree_of_latitude_is_about_111_km():
     assert haversine_km(6.0, 50.0, 6.0, 51.0) == pytest.approx(
-        math.pi / 180 * settings.EARTH_RADIUS_KM, rel=1e-12)
+        math.pi / 180 * settings.EARTH_RADIUS_KM, rel=1e-12
+    )
 
 
 def test_distance_is_symmetric_and_zero_for_the_same_point():
@@ -60,21 +62,28 @@ def test_default_speeds_are_documented_and_unknown_types_fall_back():
 
 def test_own_speed_overrides_the_type_speed_only_when_positive():
     speeds = resource_speeds(["boat", "boat", "boat", "helicopter"], [45.0, np.nan, 0.0, None])
-    assert list(speeds) == [45.0, settings.DEFAULT_SPEED_KMH["boat"],
-                            settings.DEFAULT_SPEED_KMH["boat"], settings.DEFAULT_SPEED_KMH["helicopter"]]
+    assert list(speeds) == [
+        45.0,
+        settings.DEFAULT_SPEED_KMH["boat"],
+        settings.DEFAULT_SPEED_KMH["boat"],
+        settings.DEFAULT_SPEED_KMH["helicopter"],
+    ]
 
 
 def test_travel_minutes_is_distance_times_factor_over_speed():
     km = float(haversine_km(6.0, 50.0, 6.0, 51.0))
-    got = travel_minutes(from_lon=6.0, from_lat=50.0, to_lon=6.0, to_lat=51.0, speed_kmh=60.0,
-                         road_factor=1.3)
+    got = travel_minutes(
+        from_lon=6.0, from_lat=50.0, to_lon=6.0, to_lat=51.0, speed_kmh=60.0, road_factor=1.3
+    )
     assert got == pytest.approx(km * 1.3 / 60.0 * 60.0)
-    air = travel_minutes(from_lon=6.0, from_lat=50.0, to_lon=6.0, to_lat=51.0, speed_kmh=220.0,
-                         road_factor=1.0)
+    air = travel_minutes(
+        from_lon=6.0, from_lat=50.0, to_lon=6.0, to_lat=51.0, speed_kmh=220.0, road_factor=1.0
+    )
     assert air == pytest.approx(km / 220.0 * 60.0)
 
 
 # --- border delays --------------------------------------------------------------------------
+
 
 def test_domestic_trips_need_no_agreement_and_have_no_delay():
     rules = _rules([])
@@ -109,15 +118,20 @@ def test_text_resource_types_are_split_on_semicolons():
 
 
 def test_the_smallest_delay_of_all_matching_rows_counts():
-    rules = _rules([("DE", "NL", ("*",), 40.0), ("DE-NW", "NL-LI", ("boat",), 15.0),
-                    ("*", "*", ("*",), 25.0)])
+    rules = _rules(
+        [("DE", "NL", ("*",), 40.0), ("DE-NW", "NL-LI", ("boat",), 15.0), ("*", "*", ("*",), 25.0)]
+    )
     assert rules.delay("DE-NW", "NL-LI", "boat") == 15.0
     assert rules.delay("DE-NW", "NL-LI", "pump") == 25.0
     _, row = rules.tables("boat")
     n = rules.index
     assert row[n["DE-NW"], n["NL-LI"]] == 1
-    assert rules.agreement(1) == {"from": "DE-NW", "to": "NL-LI", "resource_types": "boat",
-                                  "border_delay_min": 15.0}
+    assert rules.agreement(1) == {
+        "from": "DE-NW",
+        "to": "NL-LI",
+        "resource_types": "boat",
+        "border_delay_min": 15.0,
+    }
 
 
 def test_ties_are_reported_with_the_earlier_row():
@@ -139,8 +153,9 @@ def test_border_rules_from_layers_and_without_agreements():
     jur = pd.DataFrame({"id": ["DE-NW", "NL-LI"], "country": ["DE", "NL"]})
     assert border_rules(jur, None).delay("DE-NW", "NL-LI", "boat") is None
     assert border_rules(jur, None).delay("NL-LI", "NL-LI", "boat") == 0.0
-    ag = pd.DataFrame({"from": ["de"], "to": ["nl"], "resource_types": [("*",)],
-                       "border_delay_min": [12.0]})
+    ag = pd.DataFrame(
+        {"from": ["de"], "to": ["nl"], "resource_types": [("*",)], "border_delay_min": [12.0]}
+    )
     assert border_rules(jur, ag).delay("DE-NW", "NL-LI", "boat") == 12.0  # codes in any case
 
 

@@ -7,24 +7,31 @@ import pandas as pd
 import pytest
 from shapely import box
 
+from builders import only_error
 from mutualaid.layers.schema import AGREEMENT_COLUMNS
 from mutualaid.layers.validate import validate_agreements
-from builders import only_error
 
 
 def table(*rows, **extra):
-    frame = pd.DataFrame([dict(zip(("from", "to", "resource_types", "border_delay_min"), r))
-                          for r in rows])
+    frame = pd.DataFrame(
+        [dict(zip(("from", "to", "resource_types", "border_delay_min"), r)) for r in rows]
+    )
     for name, values in extra.items():
         frame[name] = values
     return frame
 
 
 def jurisdictions():
-    return gpd.GeoDataFrame({"id": ["DE-NW", "DE-RP", "NL-LI"], "name": ["a", "b", "c"],
-                             "country": ["DE", "DE", "NL"], "reserve": [0.0] * 3},
-                            geometry=[box(6, 50, 9, 52), box(6, 49, 8, 50), box(5, 50, 6, 52)],
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "id": ["DE-NW", "DE-RP", "NL-LI"],
+            "name": ["a", "b", "c"],
+            "country": ["DE", "DE", "NL"],
+            "reserve": [0.0] * 3,
+        },
+        geometry=[box(6, 50, 9, 52), box(6, 49, 8, 50), box(5, 50, 6, 52)],
+        crs="EPSG:4326",
+    )
 
 
 def accepted(frame, **kwargs):
@@ -34,9 +41,10 @@ def accepted(frame, **kwargs):
 
 
 def test_accepted_table_has_the_canonical_shape():
-    out, report = accepted(table(("DE", "NL", "boat;pump", 30), ("*", "NL-LI", "*", "0"),
-                                 basis=["treaty", None]),
-                           jurisdictions=jurisdictions())
+    out, report = accepted(
+        table(("DE", "NL", "boat;pump", 30), ("*", "NL-LI", "*", "0"), basis=["treaty", None]),
+        jurisdictions=jurisdictions(),
+    )
     assert report.problems == []
     assert list(out.columns) == list(AGREEMENT_COLUMNS) + ["basis"]
     assert out["resource_types"].tolist() == [("boat", "pump"), ("*",)]
@@ -57,8 +65,10 @@ def test_empty_table_accepted_with_warning():
 
 # --- from / to --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("field, row", [("from", (None, "NL", "*", 0)),
-                                        ("to", ("DE", " ", "*", 0))])
+
+@pytest.mark.parametrize(
+    "field, row", [("from", (None, "NL", "*", 0)), ("to", ("DE", " ", "*", 0))]
+)
 def test_from_and_to_required(field, row):
     p = only_error(validate_agreements(table(row))[1], field)
     assert f"{field} is required" in p.message and p.feature == 1
@@ -71,14 +81,16 @@ def test_from_column_missing_is_one_error():
 
 
 def test_from_to_accept_ids_country_codes_and_star():
-    out, _ = accepted(table(("de-nw", "nl", "*", 0), ("*", "DE-RP", "*", 0)),
-                      jurisdictions=jurisdictions())
+    out, _ = accepted(
+        table(("de-nw", "nl", "*", 0), ("*", "DE-RP", "*", 0)), jurisdictions=jurisdictions()
+    )
     assert out["from"].tolist() == ["DE-NW", "*"]
     assert out["to"].tolist() == ["NL", "DE-RP"]
 
 
-@pytest.mark.parametrize("row, field", [(("XX", "NL", "*", 0), "from"),
-                                        (("DE", "BE-WLG", "*", 0), "to")])
+@pytest.mark.parametrize(
+    "row, field", [(("XX", "NL", "*", 0), "from"), (("DE", "BE-WLG", "*", 0), "to")]
+)
 def test_unknown_jurisdiction_or_country_rejected(row, field):
     p = only_error(validate_agreements(table(row), jurisdictions=jurisdictions())[1], field)
     bad = row[0] if field == "from" else row[1]
@@ -103,9 +115,16 @@ def test_country_to_same_country_is_meaningful_and_not_warned():
 
 # --- resource_types ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [("*", ("*",)), ("boat", ("boat",)),
-                                            ("Boat; Fire Engine;", ("boat", "fire_engine")),
-                                            ("boat;boat", ("boat",))])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("*", ("*",)),
+        ("boat", ("boat",)),
+        ("Boat; Fire Engine;", ("boat", "fire_engine")),
+        ("boat;boat", ("boat",)),
+    ],
+)
 def test_resource_types_star_or_semicolon_list(text, expected):
     out, _ = accepted(table(("DE", "NL", text, 0)))
     assert out.loc[0, "resource_types"] == expected
@@ -117,8 +136,7 @@ def test_resource_types_required():
 
 
 def test_resource_types_commas_rejected_with_hint():
-    p = only_error(validate_agreements(table(("DE", "NL", "boat,pump", 0)))[1],
-                   "resource_types")
+    p = only_error(validate_agreements(table(("DE", "NL", "boat,pump", 0)))[1], "resource_types")
     assert "separate types with ;" in p.message
 
 
@@ -141,6 +159,7 @@ def test_resource_types_star_with_named_types_means_every_type():
 
 # --- border_delay_min -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value, expected", [(None, 0.0), ("", 0.0), (0, 0.0), ("12.5", 12.5)])
 def test_border_delay_min_number_at_least_zero_default_zero(value, expected):
     out, _ = accepted(table(("DE", "NL", "*", value)))
@@ -155,9 +174,15 @@ def test_border_delay_min_other_values_rejected(value):
 
 # --- duplicates -------------------------------------------------------------------------------
 
+
 def test_overlapping_rows_for_the_same_pair_warn_that_the_smaller_delay_is_used():
-    _, report = accepted(table(("DE", "NL", "boat;pump", 30), ("DE", "NL", "pump;ambulance", 10),
-                               ("DE", "NL", "helicopter", 5)))
+    _, report = accepted(
+        table(
+            ("DE", "NL", "boat;pump", 30),
+            ("DE", "NL", "pump;ambulance", 10),
+            ("DE", "NL", "helicopter", 5),
+        )
+    )
     [w] = report.warnings
     assert w.feature == 2
     assert "rows 1 and 2 both allow pump from DE to NL" in w.message

@@ -10,12 +10,17 @@ import pandas as pd
 import pytest
 from shapely import LineString, MultiPoint, Point, Polygon
 
+from builders import errors, jurisdictions_frame, only_error
 from mutualaid.layers.schema import INCIDENT_COLUMNS
 from mutualaid.layers.validate import validate_incidents
-from builders import errors, jurisdictions_frame, only_error
 
-GOOD = {"id": "I-1", "hazard": "flood", "severity": 3, "reported_at": "2021-07-14T17:30:00Z",
-        "needs": {"boat": 2}}
+GOOD = {
+    "id": "I-1",
+    "hazard": "flood",
+    "severity": 3,
+    "reported_at": "2021-07-14T17:30:00Z",
+    "needs": {"boat": 2},
+}
 
 
 def layer(rows):
@@ -39,14 +44,24 @@ def accepted(frame, **kwargs):
 
 
 def test_accepted_layer_has_the_canonical_shape():
-    out, report = accepted(layer([GOOD | {"name": "Erft", "max_response_min": 120,
-                                          "source": "112"},
-                                  GOOD | {"id": "I-2", "needs": None}]))
+    out, report = accepted(
+        layer(
+            [
+                GOOD | {"name": "Erft", "max_response_min": 120, "source": "112"},
+                GOOD | {"id": "I-2", "needs": None},
+            ]
+        )
+    )
     assert report.problems == []
     assert list(out.columns) == list(INCIDENT_COLUMNS) + ["source"]
     row = out.iloc[0]
     assert (row["id"], row["name"], row["hazard"], row["severity"], row["status"]) == (
-        "I-1", "Erft", "flood", 3, "active")
+        "I-1",
+        "Erft",
+        "flood",
+        3,
+        "active",
+    )
     assert row["reported_at"] == pd.Timestamp("2021-07-14T17:30:00Z")
     assert str(out["reported_at"].dt.tz) == "UTC"
     assert out["severity"].dtype == "int64"
@@ -64,12 +79,14 @@ def test_rejected_layer_returns_none():
 
 
 def test_empty_layer_is_accepted_with_a_warning():
-    out, report = validate_incidents(layer([]).assign(id=[], hazard=[], severity=[],
-                                                      reported_at=[]))
+    out, report = validate_incidents(
+        layer([]).assign(id=[], hazard=[], severity=[], reported_at=[])
+    )
     assert out is not None and report.ok and len(report.warnings) == 1
 
 
 # --- id ---------------------------------------------------------------------------------------
+
 
 def test_id_required():
     p = only_error(validate_incidents(one(id=None))[1], "id")
@@ -83,6 +100,7 @@ def test_id_duplicates_rejected():
 
 
 # --- hazard -----------------------------------------------------------------------------------
+
 
 def test_hazard_required():
     p = only_error(validate_incidents(one(hazard=""))[1], "hazard")
@@ -102,8 +120,9 @@ def test_hazard_known_any_case(value):
 
 
 def test_hazard_unknown_but_well_formed_is_accepted_with_one_warning():
-    out, report = accepted(layer([GOOD | {"hazard": "tsunami"},
-                                  GOOD | {"id": "I-2", "hazard": "Tsunami"}]))
+    out, report = accepted(
+        layer([GOOD | {"hazard": "tsunami"}, GOOD | {"id": "I-2", "hazard": "Tsunami"}])
+    )
     assert out["hazard"].tolist() == ["tsunami", "tsunami"]
     [w] = report.warnings
     assert w.field == "hazard" and "accepted as a new hazard" in w.message
@@ -123,6 +142,7 @@ def test_hazard_garbage_rejected(value):
 
 # --- severity ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("value", [3, 3.0, "3", " 3 ", "3.0", 1, 5])
 def test_severity_whole_number_accepted(value):
     out, _ = accepted(one(severity=value))
@@ -137,8 +157,9 @@ def test_severity_other_values_rejected(value):
 
 def test_severity_message_names_feature_id_and_value():
     p = only_error(validate_incidents(one(id="I-0042", severity="extreme"))[1], "severity")
-    assert p.describe() == ("error: feature 1 (id I-0042): severity must be a whole number "
-                            "from 1 to 5, got 'extreme'")
+    assert p.describe() == (
+        "error: feature 1 (id I-0042): severity must be a whole number from 1 to 5, got 'extreme'"
+    )
 
 
 def test_severity_required():
@@ -155,13 +176,15 @@ def test_severity_boolean_column_is_never_a_number():
 
 # --- status -----------------------------------------------------------------------------------
 
+
 def test_status_defaults_to_active():
     out, _ = accepted(layer([GOOD, GOOD | {"id": "I-2", "status": None}]))
     assert out["status"].tolist() == ["active", "active"]
 
 
-@pytest.mark.parametrize("value, expected", [("Contained", "contained"), ("CLOSED", "closed"),
-                                             ("active", "active")])
+@pytest.mark.parametrize(
+    "value, expected", [("Contained", "contained"), ("CLOSED", "closed"), ("active", "active")]
+)
 def test_status_values_any_case(value, expected):
     out, _ = accepted(one(status=value))
     assert out.loc[0, "status"] == expected
@@ -174,12 +197,16 @@ def test_status_unknown_rejected():
 
 # --- reported_at ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("2021-07-14T17:30:00Z", "2021-07-14T17:30:00Z"),
-    ("2021-07-14T19:30:00+02:00", "2021-07-14T17:30:00Z"),
-    ("2021-07-14T19:30+0200", "2021-07-14T17:30:00Z"),
-    ("2021-07-14 17:30:00.5Z", "2021-07-14T17:30:00.5Z"),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2021-07-14T17:30:00Z", "2021-07-14T17:30:00Z"),
+        ("2021-07-14T19:30:00+02:00", "2021-07-14T17:30:00Z"),
+        ("2021-07-14T19:30+0200", "2021-07-14T17:30:00Z"),
+        ("2021-07-14 17:30:00.5Z", "2021-07-14T17:30:00.5Z"),
+    ],
+)
 def test_reported_at_with_zone_converted_to_utc(text, expected):
     out, report = accepted(one(reported_at=text))
     assert out.loc[0, "reported_at"] == pd.Timestamp(expected)
@@ -187,18 +214,28 @@ def test_reported_at_with_zone_converted_to_utc(text, expected):
 
 
 def test_reported_at_without_zone_is_utc_with_one_warning_for_the_layer():
-    out, report = accepted(layer([GOOD | {"reported_at": "2021-07-14T17:30"},
-                                  GOOD | {"id": "I-2", "reported_at": "2021-07-14"},
-                                  GOOD | {"id": "I-3"}]))
-    assert out["reported_at"].tolist()[:2] == [pd.Timestamp("2021-07-14T17:30Z"),
-                                               pd.Timestamp("2021-07-14T00:00Z")]
+    out, report = accepted(
+        layer(
+            [
+                GOOD | {"reported_at": "2021-07-14T17:30"},
+                GOOD | {"id": "I-2", "reported_at": "2021-07-14"},
+                GOOD | {"id": "I-3"},
+            ]
+        )
+    )
+    assert out["reported_at"].tolist()[:2] == [
+        pd.Timestamp("2021-07-14T17:30Z"),
+        pd.Timestamp("2021-07-14T00:00Z"),
+    ]
     [w] = report.warnings
     assert w.feature is None and w.field == "reported_at"
     assert w.message.startswith("2 feature(s)") and "taken as UTC" in w.message
 
 
-@pytest.mark.parametrize("value", ["yesterday", "2021", "14/07/2021", "2021-02-30T10:00Z",
-                                   "2021-07-14T25:00Z", 1626283800, True])
+@pytest.mark.parametrize(
+    "value",
+    ["yesterday", "2021", "14/07/2021", "2021-02-30T10:00Z", "2021-07-14T25:00Z", 1626283800, True],
+)
 def test_reported_at_not_iso_8601_rejected(value):
     p = only_error(validate_incidents(one(reported_at=value))[1], "reported_at")
     assert "reported_at must be an ISO 8601 date-time" in p.message
@@ -211,15 +248,17 @@ def test_reported_at_required():
 
 def test_reported_at_native_datetimes_accepted():
     aware = one(reported_at=DROP).assign(
-        reported_at=pd.to_datetime(["2021-07-14T19:30+02:00"], utc=False))
+        reported_at=pd.to_datetime(["2021-07-14T19:30+02:00"], utc=False)
+    )
     out, _ = accepted(aware)
     assert out.loc[0, "reported_at"] == pd.Timestamp("2021-07-14T17:30Z")
-    objects = one(reported_at=dt.datetime(2021, 7, 14, 17, 30, tzinfo=dt.timezone.utc))
+    objects = one(reported_at=dt.datetime(2021, 7, 14, 17, 30, tzinfo=dt.UTC))
     out, _ = accepted(objects)
     assert out.loc[0, "reported_at"] == pd.Timestamp("2021-07-14T17:30Z")
 
 
 # --- needs ------------------------------------------------------------------------------------
+
 
 def test_needs_zero_entries_dropped_and_text_numbers_accepted():
     out, report = accepted(one(needs={"boat": 0, "pump": "3", "ambulance": 2.0}))
@@ -261,14 +300,21 @@ def test_needs_same_type_twice_after_normalising_rejected():
 
 
 def test_needs_unknown_type_accepted_with_one_warning():
-    out, report = accepted(layer([GOOD | {"needs": {"snow_plough": 2}},
-                                  GOOD | {"id": "I-2", "needs": {"snow_plough": 1}}]))
+    out, report = accepted(
+        layer(
+            [
+                GOOD | {"needs": {"snow_plough": 2}},
+                GOOD | {"id": "I-2", "needs": {"snow_plough": 1}},
+            ]
+        )
+    )
     assert out["needs"].tolist() == [{"snow_plough": 2}, {"snow_plough": 1}]
     [w] = report.warnings
     assert "'snow_plough' is not a known resource type" in w.message
 
 
 # --- max_response_min -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value, expected", [(90, 90.0), ("45.5", 45.5), (0.1, 0.1)])
 def test_max_response_min_positive_number_accepted(value, expected):
@@ -284,12 +330,14 @@ def test_max_response_min_must_be_positive(value):
 
 # --- name -------------------------------------------------------------------------------------
 
+
 def test_name_optional_defaults_to_id():
     out, _ = accepted(one(name="  "))
     assert out.loc[0, "name"] == "I-1"
 
 
 # --- geometry ---------------------------------------------------------------------------------
+
 
 def test_polygon_location_is_its_representative_point():
     ring = Polygon([(6, 50), (8, 50), (8, 52), (7.9, 52), (7.9, 50.1), (6, 50.1), (6, 50)])
@@ -329,10 +377,18 @@ def test_incident_polygon_invalid_repaired_with_warning():
 
 # --- jurisdiction -----------------------------------------------------------------------------
 
+
 def test_jurisdiction_found_from_location():
-    out, report = accepted(layer([GOOD, GOOD | {"id": "I-2", "geometry": Point(5.5, 51)},
-                                  GOOD | {"id": "I-3", "geometry": Point(20, 40)}]),
-                           jurisdictions=jurisdictions_frame())
+    out, report = accepted(
+        layer(
+            [
+                GOOD,
+                GOOD | {"id": "I-2", "geometry": Point(5.5, 51)},
+                GOOD | {"id": "I-3", "geometry": Point(20, 40)},
+            ]
+        ),
+        jurisdictions=jurisdictions_frame(),
+    )
     assert out["jurisdiction"].tolist() == ["DE-NW", "NL-LI", None]
     [w] = report.warnings
     assert w.feature == 3 and "outside every jurisdiction: takes no part in the plan" in w.message
@@ -353,7 +409,6 @@ def test_id_with_a_line_break_is_rejected_and_every_message_stays_on_one_line():
 
 
 def test_empty_layer_without_columns_is_accepted_with_canonical_columns():
-    out, report = validate_incidents(gpd.GeoDataFrame({"needs": []}, geometry=[],
-                                                      crs="EPSG:4326"))
+    out, report = validate_incidents(gpd.GeoDataFrame({"needs": []}, geometry=[], crs="EPSG:4326"))
     assert report.ok and [p.severity for p in report.problems] == ["warning"]
     assert list(out.columns) == list(INCIDENT_COLUMNS) and len(out) == 0

@@ -10,9 +10,9 @@ import pytest
 import shapely
 from shapely import GeometryCollection, LineString, MultiPolygon, Point, Polygon, box
 
+from builders import errors, only_error
 from mutualaid.layers.schema import JURISDICTION_COLUMNS
 from mutualaid.layers.validate import validate_jurisdictions
-from builders import errors, only_error
 
 
 def layer(rows, crs="EPSG:4326"):
@@ -27,10 +27,20 @@ def one(**props):
 
 def test_accepted_layer_has_canonical_columns_first_then_extras_as_text():
     out, report = validate_jurisdictions(
-        layer([{"id": "DE-NW", "name": "Nordrhein-Westfalen", "country": "DE", "reserve": 0.2,
-                "population": 17_900_000},
-               {"id": "NL-LI", "country": "NL", "population": None}]),
-        source="j.geojson")
+        layer(
+            [
+                {
+                    "id": "DE-NW",
+                    "name": "Nordrhein-Westfalen",
+                    "country": "DE",
+                    "reserve": 0.2,
+                    "population": 17_900_000,
+                },
+                {"id": "NL-LI", "country": "NL", "population": None},
+            ]
+        ),
+        source="j.geojson",
+    )
     assert report.ok and report.problems == [] and report.source == "j.geojson"
     assert list(out.columns) == list(JURISDICTION_COLUMNS) + ["population"]
     assert out.crs.to_epsg() == 4326
@@ -52,9 +62,11 @@ def test_empty_layer_is_rejected():
 
 # --- id ---------------------------------------------------------------------------------------
 
+
 def test_id_required():
-    out, report = validate_jurisdictions(layer([{"id": " ", "country": "DE"},
-                                                {"id": None, "country": "DE"}]))
+    out, report = validate_jurisdictions(
+        layer([{"id": " ", "country": "DE"}, {"id": None, "country": "DE"}])
+    )
     assert out is None
     assert [(p.feature, p.field) for p in errors(report)] == [(1, "id"), (2, "id")]
     assert "id is required" in errors(report)[0].message
@@ -69,9 +81,16 @@ def test_id_column_missing_is_one_error_for_the_layer():
 
 
 def test_id_unique_names_every_feature_sharing_it():
-    _, report = validate_jurisdictions(layer([
-        {"id": "DE-NW", "country": "DE"}, {"id": "DE-RP", "country": "DE"},
-        {"id": "DE-NW", "country": "DE"}, {"id": "DE-NW", "country": "DE"}]))
+    _, report = validate_jurisdictions(
+        layer(
+            [
+                {"id": "DE-NW", "country": "DE"},
+                {"id": "DE-RP", "country": "DE"},
+                {"id": "DE-NW", "country": "DE"},
+                {"id": "DE-NW", "country": "DE"},
+            ]
+        )
+    )
     p = only_error(report, "id")
     assert p.feature == 3 and p.feature_id == "DE-NW"
     assert "used by 3 features (features 1, 3 and 4)" in p.message
@@ -83,8 +102,9 @@ def test_id_star_is_reserved_for_agreements():
 
 
 def test_id_numbers_become_text():
-    out, _ = validate_jurisdictions(layer([{"id": 7, "country": "DE"},
-                                           {"id": 8.0, "country": "DE"}]))
+    out, _ = validate_jurisdictions(
+        layer([{"id": 7, "country": "DE"}, {"id": 8.0, "country": "DE"}])
+    )
     assert out["id"].tolist() == ["7", "8"]
 
 
@@ -100,9 +120,16 @@ def test_id_longer_than_limit_is_rejected():
 
 # --- name -------------------------------------------------------------------------------------
 
+
 def test_name_defaults_to_id():
-    out, _ = validate_jurisdictions(layer([{"id": "DE-NW", "country": "DE", "name": None},
-                                           {"id": "DE-RP", "country": "DE", "name": "Pfalz"}]))
+    out, _ = validate_jurisdictions(
+        layer(
+            [
+                {"id": "DE-NW", "country": "DE", "name": None},
+                {"id": "DE-RP", "country": "DE", "name": "Pfalz"},
+            ]
+        )
+    )
     assert out["name"].tolist() == ["DE-NW", "Pfalz"]
 
 
@@ -112,6 +139,7 @@ def test_name_column_absent_defaults_to_id():
 
 
 # --- country ----------------------------------------------------------------------------------
+
 
 def test_country_required():
     p = only_error(validate_jurisdictions(one(country=""))[1], "country")
@@ -143,22 +171,26 @@ def test_country_three_letter_code_gets_a_hint():
 
 # --- reserve ----------------------------------------------------------------------------------
 
+
 def test_reserve_defaults_to_zero():
-    out, _ = validate_jurisdictions(layer([{"id": "A", "country": "DE", "reserve": None},
-                                           {"id": "B", "country": "DE"}]))
+    out, _ = validate_jurisdictions(
+        layer([{"id": "A", "country": "DE", "reserve": None}, {"id": "B", "country": "DE"}])
+    )
     assert out["reserve"].tolist() == [0.0, 0.0]
 
 
-@pytest.mark.parametrize("value, expected", [(0, 0.0), (1, 1.0), (0.25, 0.25), ("0.5", 0.5),
-                                             (" 1.0 ", 1.0)])
+@pytest.mark.parametrize(
+    "value, expected", [(0, 0.0), (1, 1.0), (0.25, 0.25), ("0.5", 0.5), (" 1.0 ", 1.0)]
+)
 def test_reserve_number_from_0_to_1_accepted(value, expected):
     out, report = validate_jurisdictions(one(reserve=value))
     assert report.ok
     assert out.loc[0, "reserve"] == expected
 
 
-@pytest.mark.parametrize("value", [1.5, -0.1, 20, "abc", True, math.inf, -math.inf,
-                                   "nan", "NaN", "inf"])
+@pytest.mark.parametrize(
+    "value", [1.5, -0.1, 20, "abc", True, math.inf, -math.inf, "nan", "NaN", "inf"]
+)
 def test_reserve_out_of_range_or_not_a_number_rejected(value):
     p = only_error(validate_jurisdictions(one(reserve=value))[1], "reserve")
     assert "reserve must be a number from 0 to 1" in p.message
@@ -167,9 +199,14 @@ def test_reserve_out_of_range_or_not_a_number_rejected(value):
 def test_reserve_missing_number_in_a_float_column_takes_the_default():
     # A GeoJSON null in a number column is read as NaN: it means "not given", and the
     # readers refuse NaN written as a value, so NaN here can only be "missing".
-    out, report = validate_jurisdictions(layer([{"id": "A", "country": "DE", "reserve": 0.5},
-                                                {"id": "B", "country": "DE",
-                                                 "reserve": math.nan}]))
+    out, report = validate_jurisdictions(
+        layer(
+            [
+                {"id": "A", "country": "DE", "reserve": 0.5},
+                {"id": "B", "country": "DE", "reserve": math.nan},
+            ]
+        )
+    )
     assert report.ok and out["reserve"].tolist() == [0.5, 0.0]
 
 
@@ -179,8 +216,12 @@ def test_reserve_percent_gets_a_hint():
 
 
 def test_reserve_boolean_is_not_a_number():
-    frame = layer([{"id": "A", "country": "DE", "reserve": True},
-                   {"id": "B", "country": "DE", "reserve": False}])
+    frame = layer(
+        [
+            {"id": "A", "country": "DE", "reserve": True},
+            {"id": "B", "country": "DE", "reserve": False},
+        ]
+    )
     assert frame["reserve"].dtype == bool
     _, report = validate_jurisdictions(frame)
     assert [p.feature for p in errors(report)] == [1, 2]
@@ -188,6 +229,7 @@ def test_reserve_boolean_is_not_a_number():
 
 
 # --- geometry ---------------------------------------------------------------------------------
+
 
 def test_geometry_null_is_rejected():
     p = only_error(validate_jurisdictions(one(geometry=None))[1], "geometry")
@@ -199,17 +241,23 @@ def test_geometry_empty_is_rejected():
     assert "empty" in p.message
 
 
-@pytest.mark.parametrize("geom, name", [
-    (Point(6, 50), "Point"), (LineString([(6, 50), (7, 51)]), "LineString"),
-    (GeometryCollection([box(6, 50, 7, 51)]), "GeometryCollection")])
+@pytest.mark.parametrize(
+    "geom, name",
+    [
+        (Point(6, 50), "Point"),
+        (LineString([(6, 50), (7, 51)]), "LineString"),
+        (GeometryCollection([box(6, 50, 7, 51)]), "GeometryCollection"),
+    ],
+)
 def test_geometry_must_be_polygon_or_multipolygon(geom, name):
     p = only_error(validate_jurisdictions(one(geometry=geom))[1], "geometry")
     assert f"must be a Polygon or MultiPolygon (jurisdictions are areas), got {name}" in p.message
 
 
 def test_multipolygon_accepted():
-    out, report = validate_jurisdictions(one(geometry=MultiPolygon([box(6, 50, 7, 51),
-                                                                    box(8, 50, 9, 51)])))
+    out, report = validate_jurisdictions(
+        one(geometry=MultiPolygon([box(6, 50, 7, 51), box(8, 50, 9, 51)]))
+    )
     assert report.ok and out.geometry[0].geom_type == "MultiPolygon"
 
 
@@ -253,8 +301,10 @@ def test_coordinates_swapped_get_a_hint():
 
 
 def test_non_finite_coordinates_rejected():
-    p = only_error(validate_jurisdictions(
-        one(geometry=Polygon([(6, 50), (7, np.inf), (7, 51), (6, 50)])))[1], "geometry")
+    p = only_error(
+        validate_jurisdictions(one(geometry=Polygon([(6, 50), (7, np.inf), (7, 51), (6, 50)])))[1],
+        "geometry",
+    )
     assert "finite" in p.message
 
 
@@ -272,8 +322,18 @@ def test_other_crs_is_reprojected_to_lon_lat():
 
 
 def test_every_problem_is_reported_at_once_in_file_order():
-    _, report = validate_jurisdictions(layer([
-        {"id": "A", "country": "Germany", "reserve": 2, "geometry": Point(0, 0)},
-        {"id": None, "country": "DE", "reserve": "x"}]))
+    _, report = validate_jurisdictions(
+        layer(
+            [
+                {"id": "A", "country": "Germany", "reserve": 2, "geometry": Point(0, 0)},
+                {"id": None, "country": "DE", "reserve": "x"},
+            ]
+        )
+    )
     assert [(p.feature, p.field) for p in errors(report)] == [
-        (1, "country"), (1, "reserve"), (1, "geometry"), (2, "id"), (2, "reserve")]
+        (1, "country"),
+        (1, "reserve"),
+        (1, "geometry"),
+        (2, "id"),
+        (2, "reserve"),
+    ]

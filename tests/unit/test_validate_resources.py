@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from shapely import Point, box
 
+from builders import errors, jurisdictions_frame, only_error
 from mutualaid.layers.schema import RESOURCE_COLUMNS
 from mutualaid.layers.validate import validate_resources
 from mutualaid.settings import MAX_UNITS
-from builders import errors, jurisdictions_frame, only_error
 
 GOOD = {"id": "R-1", "type": "boat"}
 DROP = object()
@@ -41,7 +41,12 @@ def test_accepted_layer_has_the_canonical_shape_and_defaults():
     assert list(out.columns) == list(RESOURCE_COLUMNS) + ["callsign"]
     row = out.iloc[0]
     assert (row["id"], row["name"], row["type"], row["quantity"], row["status"]) == (
-        "R-1", "R-1", "boat", 1, "available")
+        "R-1",
+        "R-1",
+        "boat",
+        1,
+        "available",
+    )
     assert row["jurisdiction"] is None and math.isnan(row["speed_kmh"])
     assert (row["lon"], row["lat"]) == (6.9, 50.9)
     assert out["quantity"].dtype == "int64"
@@ -53,6 +58,7 @@ def test_rejected_layer_returns_none():
 
 
 # --- id ---------------------------------------------------------------------------------------
+
 
 def test_id_required():
     p = only_error(validate_resources(one(id=""))[1], "id")
@@ -66,6 +72,7 @@ def test_id_duplicates_rejected():
 
 # --- type -------------------------------------------------------------------------------------
 
+
 def test_type_required():
     p = only_error(validate_resources(one(type=None))[1], "type")
     assert "type is required" in p.message
@@ -76,8 +83,10 @@ def test_type_column_missing_is_one_error():
     assert p.feature is None and "no type column" in p.message
 
 
-@pytest.mark.parametrize("value, expected", [("Fire Engine", "fire_engine"),
-                                             ("USAR-team", "usar_team"), ("boat", "boat")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("Fire Engine", "fire_engine"), ("USAR-team", "usar_team"), ("boat", "boat")],
+)
 def test_type_written_by_people_becomes_the_key(value, expected):
     out, report = accepted(one(type=value))
     assert out.loc[0, "type"] == expected and report.problems == []
@@ -88,7 +97,8 @@ def test_type_unknown_but_well_formed_accepted_as_new_type_with_warning():
     assert out.loc[0, "type"] == "snow_plough"
     [w] = report.warnings
     assert "not a known resource type" in w.message and "accepted as a new resource type" in (
-        w.message)
+        w.message
+    )
 
 
 def test_type_typo_suggests_known_type():
@@ -104,8 +114,10 @@ def test_type_malformed_rejected(value):
 
 # --- quantity ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [(None, 1), (3, 3), ("3", 3), (2.0, 2),
-                                             (MAX_UNITS, MAX_UNITS)])
+
+@pytest.mark.parametrize(
+    "value, expected", [(None, 1), (3, 3), ("3", 3), (2.0, 2), (MAX_UNITS, MAX_UNITS)]
+)
 def test_quantity_whole_number_at_least_one_default_one(value, expected):
     out, _ = accepted(one(quantity=value))
     assert out.loc[0, "quantity"] == expected
@@ -119,9 +131,16 @@ def test_quantity_other_values_rejected(value):
 
 # --- status -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [(None, "available"), ("Assigned", "assigned"),
-                                             ("Out of service", "out_of_service"),
-                                             ("out-of-service", "out_of_service")])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (None, "available"),
+        ("Assigned", "assigned"),
+        ("Out of service", "out_of_service"),
+        ("out-of-service", "out_of_service"),
+    ],
+)
 def test_status_values_and_default(value, expected):
     out, _ = accepted(one(status=value))
     assert out.loc[0, "status"] == expected
@@ -133,6 +152,7 @@ def test_status_unknown_rejected():
 
 
 # --- jurisdiction -----------------------------------------------------------------------------
+
 
 def test_jurisdiction_given_is_kept_even_when_the_point_is_elsewhere():
     # Units stationed abroad: owned by NL-LI, parked in DE-NW. Not a problem.
@@ -146,8 +166,10 @@ def test_jurisdiction_given_matches_ignoring_case():
 
 
 def test_jurisdiction_given_must_exist_when_jurisdictions_known():
-    p = only_error(validate_resources(one(jurisdiction="BE-WLG"),
-                                      jurisdictions=jurisdictions_frame())[1], "jurisdiction")
+    p = only_error(
+        validate_resources(one(jurisdiction="BE-WLG"), jurisdictions=jurisdictions_frame())[1],
+        "jurisdiction",
+    )
     assert "'BE-WLG' is not in the jurisdictions layer" in p.message
 
 
@@ -157,9 +179,10 @@ def test_jurisdiction_given_is_taken_as_written_without_jurisdictions():
 
 
 def test_jurisdiction_absent_is_the_containing_one():
-    out, _ = accepted(layer([GOOD, GOOD | {"id": "R-2", "geometry": Point(5.5, 51),
-                                           "jurisdiction": None}]),
-                      jurisdictions=jurisdictions_frame())
+    out, _ = accepted(
+        layer([GOOD, GOOD | {"id": "R-2", "geometry": Point(5.5, 51), "jurisdiction": None}]),
+        jurisdictions=jurisdictions_frame(),
+    )
     assert out["jurisdiction"].tolist() == ["DE-NW", "NL-LI"]
 
 
@@ -171,6 +194,7 @@ def test_jurisdiction_absent_and_outside_every_one_is_a_warning():
 
 
 # --- speed_kmh --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value, expected", [(80, 80.0), ("62.5", 62.5)])
 def test_speed_kmh_positive_accepted(value, expected):
@@ -185,6 +209,7 @@ def test_speed_kmh_must_be_positive(value):
 
 
 # --- geometry ---------------------------------------------------------------------------------
+
 
 def test_geometry_must_be_a_point():
     p = only_error(validate_resources(one(geometry=box(6, 50, 7, 51)))[1], "geometry")
@@ -208,9 +233,19 @@ def test_input_lon_lat_columns_are_kept_apart_from_the_canonical_ones():
 
 
 def test_every_problem_at_once():
-    _, report = validate_resources(layer([
-        {"id": "R-1", "type": "boat", "quantity": 0, "status": "x", "speed_kmh": -1},
-        {"id": "R-1", "type": "", "geometry": None}]))
+    _, report = validate_resources(
+        layer(
+            [
+                {"id": "R-1", "type": "boat", "quantity": 0, "status": "x", "speed_kmh": -1},
+                {"id": "R-1", "type": "", "geometry": None},
+            ]
+        )
+    )
     assert [(p.feature, p.field) for p in errors(report)] == [
-        (1, "quantity"), (1, "status"), (1, "speed_kmh"),
-        (2, "id"), (2, "type"), (2, "geometry")]
+        (1, "quantity"),
+        (1, "status"),
+        (1, "speed_kmh"),
+        (2, "id"),
+        (2, "type"),
+        (2, "geometry"),
+    ]

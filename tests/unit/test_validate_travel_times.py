@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from builders import errors
 from mutualaid.layers.schema import TRAVEL_TIME_COLUMNS
 from mutualaid.layers.validate import validate_travel_times
-from builders import errors
 
 
 def table(*rows):
@@ -21,9 +21,14 @@ def test_accepted_table():
     assert out["minutes"].tolist() == [12.5, 0.0]
 
 
-@pytest.mark.parametrize("row, field", [((None, "I1", 3), "resource_id"),
-                                        (("R1", "", 3), "incident_id"),
-                                        (("R1", "I1", None), "minutes")])
+@pytest.mark.parametrize(
+    "row, field",
+    [
+        ((None, "I1", 3), "resource_id"),
+        (("R1", "", 3), "incident_id"),
+        (("R1", "I1", None), "minutes"),
+    ],
+)
 def test_every_column_required(row, field):
     out, report = validate_travel_times(table(row))
     assert out is None
@@ -43,8 +48,11 @@ def test_duplicate_pairs_rejected():
 
 
 def test_unknown_ids_rejected_when_scenario_ids_given():
-    _, report = validate_travel_times(table(("R1", "I1", 3), ("R9", "I1", 4), ("R9", "I7", 5)),
-                                      resource_ids=["R1"], incident_ids=["I1"])
+    _, report = validate_travel_times(
+        table(("R1", "I1", 3), ("R9", "I1", 4), ("R9", "I7", 5)),
+        resource_ids=["R1"],
+        incident_ids=["I1"],
+    )
     messages = [p.message for p in errors(report)]
     assert len(messages) == 2
     assert messages[0].startswith("resource_id 'R9' is not a resource of the scenario")

@@ -38,10 +38,10 @@ BLOCK_PAIRS: int = 2_000_000
 class Arcs:
     """Eligible pairs of one type: one entry per (unit record, incident)."""
 
-    res: np.ndarray       # int64, position in Problem.units
-    inc: np.ndarray       # int64, position in Problem.incidents
-    minutes: np.ndarray   # float, travel + border delay
-    delay: np.ndarray     # float, border delay
+    res: np.ndarray  # int64, position in Problem.units
+    inc: np.ndarray  # int64, position in Problem.incidents
+    minutes: np.ndarray  # float, travel + border delay
+    delay: np.ndarray  # float, border delay
     agreement: np.ndarray  # int64, agreement row (DOMESTIC for a domestic trip)
 
     @cached_property
@@ -58,8 +58,9 @@ class Arcs:
         return Arcs(z, z.copy(), np.zeros(0), np.zeros(0), z.copy())
 
 
-def _finish(problem: Problem, rtype: str, r: np.ndarray, i: np.ndarray,
-            travel: np.ndarray | None) -> Arcs:
+def _finish(
+    problem: Problem, rtype: str, r: np.ndarray, i: np.ndarray, travel: np.ndarray | None
+) -> Arcs:
     """Keep allowed pairs within the response limit and compute their minutes."""
     delay_tab, row_tab = problem.rules.tables(rtype)
     u, inc = problem.units, problem.incidents
@@ -69,16 +70,27 @@ def _finish(problem: Problem, rtype: str, r: np.ndarray, i: np.ndarray,
         ok &= ~u.home_only[r] | (u.owner[r] == inc.jurisdiction[i])
     r, i, d = r[ok], i[ok], d[ok]
     if travel is None:
-        travel = travel_minutes(from_lon=u.lon[r], from_lat=u.lat[r], to_lon=inc.lon[i],
-                                to_lat=inc.lat[i], speed_kmh=u.speed[r], road_factor=u.road_factor[r])
+        travel = travel_minutes(
+            from_lon=u.lon[r],
+            from_lat=u.lat[r],
+            to_lon=inc.lon[i],
+            to_lat=inc.lat[i],
+            speed_kmh=u.speed[r],
+            road_factor=u.road_factor[r],
+        )
     else:
         travel = travel[ok]
     minutes = travel + d
     limit = inc.max_response[i]
     ok = ~(minutes > limit)  # NaN limit: no limit
     r, i = r[ok], i[ok]
-    return Arcs(res=r, inc=i, minutes=minutes[ok], delay=d[ok],
-                agreement=row_tab[u.owner[r], inc.jurisdiction[i]])
+    return Arcs(
+        res=r,
+        inc=i,
+        minutes=minutes[ok],
+        delay=d[ok],
+        agreement=row_tab[u.owner[r], inc.jurisdiction[i]],
+    )
 
 
 def _allowed_pairs(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarray):
@@ -87,7 +99,7 @@ def _allowed_pairs(problem: Problem, rtype: str, units: np.ndarray, incs: np.nda
     owner = problem.units.owner[units]
     step = max(1, BLOCK_PAIRS // max(1, len(units)))
     for start in range(0, len(incs), step):
-        block = incs[start:start + step]
+        block = incs[start : start + step]
         ok = allowed[owner[:, None], problem.incidents.jurisdiction[block][None, :]]
         ru, ib = np.nonzero(ok)
         yield units[ru], block[ib]
@@ -97,8 +109,12 @@ def _concat(parts: list[Arcs]) -> Arcs:
     parts = [p for p in parts if len(p)]
     if not parts:
         return Arcs.empty()
-    return Arcs(*(np.concatenate([getattr(p, f) for p in parts])
-                  for f in ("res", "inc", "minutes", "delay", "agreement")))
+    return Arcs(
+        *(
+            np.concatenate([getattr(p, f) for p in parts])
+            for f in ("res", "inc", "minutes", "delay", "agreement")
+        )
+    )
 
 
 def _from_table(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarray) -> Arcs:
@@ -145,13 +161,15 @@ def _radius_search(problem: Problem, rtype: str, units: np.ndarray, incs: np.nda
     start = 0
     while start < len(incs):  # blocks of incidents with at most BLOCK_PAIRS pairs in band
         done = int(ends[start - 1]) if start else 0
-        stop = min(len(incs), max(start + 1, int(np.searchsorted(ends, done + BLOCK_PAIRS,
-                                                                 "right"))))
+        stop = min(
+            len(incs), max(start + 1, int(np.searchsorted(ends, done + BLOCK_PAIRS, "right")))
+        )
         block = np.arange(start, stop)
         c = counts[block]
         pair_inc = np.repeat(block, c)
-        pair_unit = (np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
-                     + np.repeat(lo[block], c))
+        pair_unit = (
+            np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c) + np.repeat(lo[block], c)
+        )
         d = unit_xyz[pair_unit] - inc_xyz[pair_inc]
         near = np.einsum("ij,ij->i", d, d) <= chord[pair_inc] ** 2
         found_r.append(units[pair_unit[near]])
@@ -187,11 +205,15 @@ def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
         arcs = _from_table(problem, rtype, units, incs)
     else:
         limited = np.isfinite(problem.incidents.max_response[incs])
-        parts = [_finish(problem, rtype, r, i, None)
-                 for r, i in _allowed_pairs(problem, rtype, units, incs[~limited])]
+        parts = [
+            _finish(problem, rtype, r, i, None)
+            for r, i in _allowed_pairs(problem, rtype, units, incs[~limited])
+        ]
         if len(units) * int(limited.sum()) <= DENSE_PAIRS:
-            parts += [_finish(problem, rtype, r, i, None)
-                      for r, i in _allowed_pairs(problem, rtype, units, incs[limited])]
+            parts += [
+                _finish(problem, rtype, r, i, None)
+                for r, i in _allowed_pairs(problem, rtype, units, incs[limited])
+            ]
         else:
             parts.append(_radius_search(problem, rtype, units, incs[limited]))
         arcs = _concat(parts)

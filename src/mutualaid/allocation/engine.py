@@ -24,9 +24,13 @@ from mutualaid.allocation.solve import TypeSolution, solve_type
 from mutualaid.scenario import Scenario
 
 
-def allocate(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
-             agreements: pd.DataFrame | None = None,
-             home_only: Collection[str] | None = None) -> Plan:
+def allocate(
+    scenario: Scenario,
+    *,
+    reserves: Mapping[str, float] | None = None,
+    agreements: pd.DataFrame | None = None,
+    home_only: Collection[str] | None = None,
+) -> Plan:
     """The optimal plan for a scenario (contract, section 2).
 
     Maximises Σ severity x units delivered, then minimises Σ units x minutes, in whole
@@ -82,9 +86,12 @@ def allocate(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
     timings["explain"] += perf_counter() - t
     assignments = _assignments(problem, solutions)
     seconds = perf_counter() - start
-    return Plan(assignments=assignments, unmet=unmet,
-                excluded=pd.DataFrame(problem.excluded, columns=list(EXCLUDED_COLUMNS)),
-                summary=_summary(problem, solutions, assignments, seconds, timings))
+    return Plan(
+        assignments=assignments,
+        unmet=unmet,
+        excluded=pd.DataFrame(problem.excluded, columns=list(EXCLUDED_COLUMNS)),
+        summary=_summary(problem, solutions, assignments, seconds, timings),
+    )
 
 
 def _size(problem: Problem, rtype: str) -> int:
@@ -102,18 +109,25 @@ def _assignments(problem: Problem, solutions: dict[str, TypeSolution]) -> pd.Dat
         a = s.arcs
         r, i = a.res[used], a.inc[used]
         owner, where = problem.units.owner[r], problem.incidents.jurisdiction[i]
-        parts.append(pd.DataFrame({
-            "resource_id": problem.units.ids[r], "incident_id": problem.incidents.ids[i],
-            "type": rtype, "units": s.flow[used],
-            "minutes": np.round(a.minutes[used], MINUTE_DECIMALS),
-            "from_jurisdiction": ids[owner], "to_jurisdiction": ids[where],
-            "cross_border": owner != where,
-            "agreement": [problem.rules.agreement(int(row)) for row in a.agreement[used]],
-            "travel_minutes": np.round(a.minutes[used] - a.delay[used], MINUTE_DECIMALS),
-            "border_delay_min": a.delay[used],
-            "severity": problem.incidents.severity[i],
-            "_order": i,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "resource_id": problem.units.ids[r],
+                    "incident_id": problem.incidents.ids[i],
+                    "type": rtype,
+                    "units": s.flow[used],
+                    "minutes": np.round(a.minutes[used], MINUTE_DECIMALS),
+                    "from_jurisdiction": ids[owner],
+                    "to_jurisdiction": ids[where],
+                    "cross_border": owner != where,
+                    "agreement": [problem.rules.agreement(int(row)) for row in a.agreement[used]],
+                    "travel_minutes": np.round(a.minutes[used] - a.delay[used], MINUTE_DECIMALS),
+                    "border_delay_min": a.delay[used],
+                    "severity": problem.incidents.severity[i],
+                    "_order": i,
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=list(ASSIGNMENT_COLUMNS))
     out = pd.concat(parts, ignore_index=True)
@@ -122,14 +136,20 @@ def _assignments(problem: Problem, solutions: dict[str, TypeSolution]) -> pd.Dat
     return out.drop(columns="_order").reset_index(drop=True)
 
 
-def _summary(problem: Problem, solutions: dict[str, TypeSolution], assignments: pd.DataFrame,
-             seconds: float, timings: Counter) -> dict:
+def _summary(
+    problem: Problem,
+    solutions: dict[str, TypeSolution],
+    assignments: pd.DataFrame,
+    seconds: float,
+    timings: Counter,
+) -> dict:
     units = assignments["units"].to_numpy(np.int64)
     sev = assignments["severity"].to_numpy(np.int64)
     minutes = assignments["minutes"].to_numpy(float)
     needed = sum(int(n.sum()) for _, n in problem.incidents.needs.values())
-    weighted_need = sum(int((problem.incidents.severity[p] * n).sum())
-                        for p, n in problem.incidents.needs.values())
+    weighted_need = sum(
+        int((problem.incidents.severity[p] * n).sum()) for p, n in problem.incidents.needs.values()
+    )
     paths = Counter(s.path for s in solutions.values())
     components = sum((s.components for s in solutions.values()), Counter())
     return {

@@ -71,8 +71,11 @@ def explain_unmet(problem: Problem, rtype: str, solution: TypeSolution) -> list[
     allowed = ~np.isnan(problem.rules.tables(rtype)[0])
     used = np.bincount(arcs.res, weights=flow, minlength=len(units.ids)).astype(np.int64)
     home = ~arcs.foreign
-    at_home = units.quantity - used + np.bincount(arcs.res[home], weights=flow[home],
-                                                  minlength=len(units.ids)).astype(np.int64)
+    at_home = (
+        units.quantity
+        - used
+        + np.bincount(arcs.res[home], weights=flow[home], minlength=len(units.ids)).astype(np.int64)
+    )
     cap = problem.caps.get(rtype, np.zeros(len(problem.rules.ids), np.int64))
     cap_full = foreign_sent(problem, arcs, flow) >= cap
     # Arcs are sorted by incident: the arcs of incident p are arcs[lo[p]:hi[p]].
@@ -81,34 +84,70 @@ def explain_unmet(problem: Problem, rtype: str, solution: TypeSolution) -> list[
     out = []
     for n in np.flatnonzero(short > 0):
         p = inc_pos[n]
-        reasons, detail = _reasons(problem, arcs, flow, lo[n], hi[n], j=problem.incidents.jurisdiction[p],
-                                   got=int(got[n]), available=available, allowed=allowed,
-                                   at_home=at_home, cap_full=cap_full, k=rtype)
-        out.append({"incident_id": str(problem.incidents.ids[p]), "type": rtype,
-                    "units": int(short[n]), "reason": reasons[0],
-                    "other_reasons": reasons[1:], "detail": detail})
+        reasons, detail = _reasons(
+            problem,
+            arcs,
+            flow,
+            lo[n],
+            hi[n],
+            j=problem.incidents.jurisdiction[p],
+            got=int(got[n]),
+            available=available,
+            allowed=allowed,
+            at_home=at_home,
+            cap_full=cap_full,
+            k=rtype,
+        )
+        out.append(
+            {
+                "incident_id": str(problem.incidents.ids[p]),
+                "type": rtype,
+                "units": int(short[n]),
+                "reason": reasons[0],
+                "other_reasons": reasons[1:],
+                "detail": detail,
+            }
+        )
     return out
 
 
-def _reasons(problem: Problem, arcs, flow, lo: int, hi: int, *, j: int, got: int, available,
-             allowed, at_home, cap_full, k: str) -> tuple[list[str], str]:
+def _reasons(
+    problem: Problem,
+    arcs,
+    flow,
+    lo: int,
+    hi: int,
+    *,
+    j: int,
+    got: int,
+    available,
+    allowed,
+    at_home,
+    cap_full,
+    k: str,
+) -> tuple[list[str], str]:
     J = problem.rules.ids[j]
     # Units other than those already serving this incident (all of which are allowed
     # and within reach).
     others = int(available.sum()) - got
     if others <= 0:
-        return [NO_UNITS], (f"no other available unit of type {k} with an owning "
-                            "jurisdiction exists")
+        return [NO_UNITS], (
+            f"no other available unit of type {k} with an owning jurisdiction exists"
+        )
     permitted = int(available[allowed[:, j]].sum()) - got
     if permitted <= 0:
-        return [NO_AGREEMENT], (f"{others} other available {k} unit(s) exist, but no "
-                                f"agreement lets any of them go to {J}")
+        return [NO_AGREEMENT], (
+            f"{others} other available {k} unit(s) exist, but no "
+            f"agreement lets any of them go to {J}"
+        )
     res = arcs.res[lo:hi]
     free = problem.units.quantity[res] - flow[lo:hi]  # units of each record not serving i
     if int(free.sum()) <= 0:
         listed = " has a travel time listed" if problem.travel_times is not None else " can arrive"
-        return [TOO_FAR], (f"{permitted} other allowed {k} unit(s), but none{listed} within "
-                           "the maximum response time")
+        return [TOO_FAR], (
+            f"{permitted} other allowed {k} unit(s), but none{listed} within "
+            "the maximum response time"
+        )
     res, foreign = res[free > 0], arcs.foreign[lo:hi][free > 0]
     owner = problem.units.owner[res]
     # Held back: could go abroad but for a full cap, and idle or busy at home.
@@ -118,13 +157,17 @@ def _reasons(problem: Problem, arcs, flow, lo: int, hi: int, *, j: int, got: int
     if held.any():
         reasons.append(RESERVE)
         holders = sorted({problem.rules.ids[h] for h in owner[held]})
-        detail = (f"{int(at_home[np.unique(res[held])].sum())} {k} unit(s) within reach are "
-                  f"held back by the reserve of {', '.join(holders)}")
+        detail = (
+            f"{int(at_home[np.unique(res[held])].sum())} {k} unit(s) within reach are "
+            f"held back by the reserve of {', '.join(holders)}"
+        )
     if (~held).any() or not reasons:
         reasons.append(OUTCOMPETED)
         if not detail:
-            detail = (f"the {k} units within reach ({len(np.unique(res))} record(s)) serve "
-                      "other incidents")
+            detail = (
+                f"the {k} units within reach ({len(np.unique(res))} record(s)) serve "
+                "other incidents"
+            )
     return reasons, detail
 
 

@@ -27,13 +27,14 @@ _INT64_SAFE = 2**62
 class IntegerCosts:
     """Integer arc costs of one type and the numbers that make them exact."""
 
-    minutes: np.ndarray   # int64, round(minutes x scale)
-    weight: int           # W
-    scale: int            # units per minute
+    minutes: np.ndarray  # int64, round(minutes x scale)
+    weight: int  # W
+    scale: int  # units per minute
 
 
-def integer_costs(*, minutes: np.ndarray, res: np.ndarray, quantity: np.ndarray,
-                  n_nodes: int) -> IntegerCosts:
+def integer_costs(
+    *, minutes: np.ndarray, res: np.ndarray, quantity: np.ndarray, n_nodes: int
+) -> IntegerCosts:
     """Scale minutes to integers and choose the coverage weight ``W``.
 
     Parameters
@@ -56,8 +57,10 @@ def integer_costs(*, minutes: np.ndarray, res: np.ndarray, quantity: np.ndarray,
         # longest eligible trip.
         weight = 1 + int(np.dot(quantity.astype(object), longest.astype(object)))
         biggest = 5 * weight + int(scaled.max(initial=0))
-        safe = (biggest * 4 * (n_nodes + 2) < _INT64_SAFE
-                and biggest * int(quantity.sum() + 1) < _INT64_SAFE)
+        safe = (
+            biggest * 4 * (n_nodes + 2) < _INT64_SAFE
+            and biggest * int(quantity.sum() + 1) < _INT64_SAFE
+        )
         if safe or scale == 1:
             if not safe:
                 raise OverflowError("too many units for exact integer costs")
@@ -65,8 +68,9 @@ def integer_costs(*, minutes: np.ndarray, res: np.ndarray, quantity: np.ndarray,
         scale //= 10
 
 
-def solve_flow(*, res: np.ndarray, inc: np.ndarray, cost: np.ndarray, quantity: np.ndarray,
-               need: np.ndarray) -> np.ndarray:
+def solve_flow(
+    *, res: np.ndarray, inc: np.ndarray, cost: np.ndarray, quantity: np.ndarray, need: np.ndarray
+) -> np.ndarray:
     """Min-cost flow with supplies ``quantity`` at units and capacities ``need`` at incidents.
 
     Parameters

@@ -46,14 +46,14 @@ STAGE2_START = 4
 class Component:
     """One connected part of a type's problem, in local numbering."""
 
-    res: np.ndarray       # arc -> unit record (0..n_units-1)
-    inc: np.ndarray       # arc -> incident (0..n_incidents-1)
-    cap_row: np.ndarray   # arc -> reserve row (0..n_caps-1), -1 for a domestic arc
+    res: np.ndarray  # arc -> unit record (0..n_units-1)
+    inc: np.ndarray  # arc -> incident (0..n_incidents-1)
+    cap_row: np.ndarray  # arc -> reserve row (0..n_caps-1), -1 for a domestic arc
     severity: np.ndarray  # arc -> severity of its incident (float)
-    minutes: np.ndarray   # arc -> minutes (float)
+    minutes: np.ndarray  # arc -> minutes (float)
     quantity: np.ndarray  # per unit record
-    need: np.ndarray      # per incident
-    cap: np.ndarray       # per reserve row
+    need: np.ndarray  # per incident
+    cap: np.ndarray  # per reserve row
 
     @property
     def n_rows(self) -> int:
@@ -119,8 +119,10 @@ class _Master:
         n = comp.n_rows
         upper = comp.upper()
         lower = np.full(n, -inf) if tight is None else np.where(tight, upper, -inf)
-        self.h.addRows(n, lower, upper, 0, np.zeros(n, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        self.cols = np.zeros(0, np.int64)           # arc of each model column
+        self.h.addRows(
+            n, lower, upper, 0, np.zeros(n, np.int32), np.zeros(0, np.int32), np.zeros(0)
+        )
+        self.cols = np.zeros(0, np.int64)  # arc of each model column
         self.in_model = np.zeros(len(comp.res), bool)
         self.rounds = 0
 
@@ -131,8 +133,16 @@ class _Master:
         if len(arcs) == 0:
             return
         starts, index, values = sparse_columns(self.comp, arcs)
-        self.h.addCols(len(arcs), cost, np.zeros(len(arcs)), np.full(len(arcs), self.h.getInfinity()),
-                       len(index), starts, index, values)
+        self.h.addCols(
+            len(arcs),
+            cost,
+            np.zeros(len(arcs)),
+            np.full(len(arcs), self.h.getInfinity()),
+            len(index),
+            starts,
+            index,
+            values,
+        )
         self.cols = np.concatenate([self.cols, arcs])
         self.in_model[arcs] = True
 
@@ -177,15 +187,15 @@ class LPOutcome:
     then tell :func:`mutualaid.allocation.milp.solve_milp` where integer optima must lie.
     """
 
-    x: np.ndarray | None   # integer units per arc
-    rounds: int            # LP solves
-    columns: int           # arcs in the final restricted model
-    face1: np.ndarray | None = None   # arcs on the optimal face of stage 1 (bool per arc)
+    x: np.ndarray | None  # integer units per arc
+    rounds: int  # LP solves
+    columns: int  # arcs in the final restricted model
+    face1: np.ndarray | None = None  # arcs on the optimal face of stage 1 (bool per arc)
     tight1: np.ndarray | None = None  # rows at their bound on that face (bool per row)
-    face2: np.ndarray | None = None   # the same for stage 2
+    face2: np.ndarray | None = None  # the same for stage 2
     tight2: np.ndarray | None = None
     reduced2: np.ndarray | None = None  # stage-2 reduced cost of every arc
-    bound2: float = 0.0                 # stage 2's optimum (its dual objective)
+    bound2: float = 0.0  # stage 2's optimum (its dual objective)
 
 
 def solve_lp(comp: Component, *, first: np.ndarray) -> LPOutcome:
@@ -230,8 +240,12 @@ def solve_lp(comp: Component, *, first: np.ndarray) -> LPOutcome:
     return LPOutcome(x, rounds, columns)
 
 
-def _generate(master: _Master, cost: np.ndarray, allowed: np.ndarray | None = None,
-              per_incident: int = PER_INCIDENT) -> np.ndarray:
+def _generate(
+    master: _Master,
+    cost: np.ndarray,
+    allowed: np.ndarray | None = None,
+    per_incident: int = PER_INCIDENT,
+) -> np.ndarray:
     """Solve, price every arc, add those with negative reduced cost; repeat until none."""
     tol = ZERO_TOL
     while True:

@@ -19,8 +19,9 @@ from mutualaid.allocation.lp import (
 )
 
 
-def _milp(comp: Component, arcs: np.ndarray, *, tight: np.ndarray | None, cost: np.ndarray,
-          abs_gap: float) -> tuple[np.ndarray | None, highspy._Highs]:
+def _milp(
+    comp: Component, arcs: np.ndarray, *, tight: np.ndarray | None, cost: np.ndarray, abs_gap: float
+) -> tuple[np.ndarray | None, highspy._Highs]:
     """Integer program over ``arcs`` with rows ``tight`` held at their bound."""
     h = new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -31,10 +32,12 @@ def _milp(comp: Component, arcs: np.ndarray, *, tight: np.ndarray | None, cost: 
     lower = np.full(m, -inf) if tight is None else np.where(tight, upper, -inf)
     h.addRows(m, lower, upper, 0, np.zeros(m, np.int32), np.zeros(0, np.int32), np.zeros(0))
     starts, index, values = sparse_columns(comp, arcs)
-    h.addCols(n, np.asarray(cost, float), np.zeros(n), np.full(n, inf), len(index), starts,
-              index, values)
-    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
-                            np.full(n, highspy.HighsVarType.kInteger.value, np.uint8))
+    h.addCols(
+        n, np.asarray(cost, float), np.zeros(n), np.full(n, inf), len(index), starts, index, values
+    )
+    h.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger.value, np.uint8)
+    )
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -51,8 +54,9 @@ def _on_face1(comp: Component, lp: LPOutcome) -> np.ndarray | None:
     margin = max(1.0, 1e-3 * abs(lp.bound2))
     while True:
         arcs = lp.face1 & (lp.reduced2 <= margin)
-        x, _ = _milp(comp, np.flatnonzero(arcs), tight=lp.tight1, cost=comp.minutes[arcs],
-                     abs_gap=1e-6)
+        x, _ = _milp(
+            comp, np.flatnonzero(arcs), tight=lp.tight1, cost=comp.minutes[arcs], abs_gap=1e-6
+        )
         everything = bool(arcs.sum() == lp.face1.sum())
         if x is None and everything:
             return None  # no integer plan has the LP's coverage
@@ -91,7 +95,9 @@ def solve_milp(comp: Component, lp: LPOutcome | None = None) -> tuple[np.ndarray
     """
     zero = np.zeros(len(comp.res))
     if lp is not None and lp.face2 is not None:
-        x, _ = _milp(comp, np.flatnonzero(lp.face2), tight=lp.tight2, cost=zero[lp.face2], abs_gap=1e-6)
+        x, _ = _milp(
+            comp, np.flatnonzero(lp.face2), tight=lp.tight2, cost=zero[lp.face2], abs_gap=1e-6
+        )
         if x is not None:
             return x, "face2"
         x = _on_face1(comp, lp)
@@ -101,7 +107,9 @@ def solve_milp(comp: Component, lp: LPOutcome | None = None) -> tuple[np.ndarray
     x, h = _milp(comp, every, tight=None, cost=-comp.severity, abs_gap=0.5)
     coverage = round(-h.getInfo().objective_function_value)
     n = len(every)
-    h.addRow(coverage - 0.5, h.getInfinity(), n, every.astype(np.int32), comp.severity.astype(float))
+    h.addRow(
+        coverage - 0.5, h.getInfinity(), n, every.astype(np.int32), comp.severity.astype(float)
+    )
     h.changeColsCost(n, every.astype(np.int32), comp.minutes.astype(float))
     h.setOptionValue("mip_abs_gap", 1e-6)
     h.run()

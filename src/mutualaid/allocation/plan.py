@@ -21,8 +21,17 @@ import pandas as pd
 from mutualaid.scenario import Scenario
 
 ASSIGNMENT_COLUMNS = (
-    "resource_id", "incident_id", "type", "units", "minutes", "from_jurisdiction",
-    "to_jurisdiction", "cross_border", "agreement", "travel_minutes", "border_delay_min",
+    "resource_id",
+    "incident_id",
+    "type",
+    "units",
+    "minutes",
+    "from_jurisdiction",
+    "to_jurisdiction",
+    "cross_border",
+    "agreement",
+    "travel_minutes",
+    "border_delay_min",
     "severity",
 )
 EXCLUDED_COLUMNS = ("kind", "id", "reason", "detail")
@@ -114,15 +123,20 @@ def flows_geojson(plan: Plan, scenario: Scenario) -> dict:
     features = []
     for row in plan.to_dict()["assignments"]:
         r, i = res[row["resource_id"]], inc[row["incident_id"]]
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString",
-                         "coordinates": [r, i]},
-            "properties": row,
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [r, i]},
+                "properties": row,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
 def _points(layer: pd.DataFrame) -> dict[str, list[float]]:
-    return {i: [x, y] for i, x, y in zip(layer["id"].astype(str), layer["lon"].astype(float),
-                                         layer["lat"].astype(float))}
+    return {
+        i: [x, y]
+        for i, x, y in zip(
+            layer["id"].astype(str), layer["lon"].astype(float), layer["lat"].astype(float)
+        )
+    }

@@ -42,13 +42,13 @@ def cap_units(available: int, reserve: float) -> int:
 class Units:
     """Available resources that have an owner, one entry per resource record."""
 
-    ids: np.ndarray        # str (object)
-    type: np.ndarray       # str (object)
-    quantity: np.ndarray   # int64
-    owner: np.ndarray      # int64, position in Problem.rules.ids
+    ids: np.ndarray  # str (object)
+    type: np.ndarray  # str (object)
+    quantity: np.ndarray  # int64
+    owner: np.ndarray  # int64, position in Problem.rules.ids
     lon: np.ndarray
     lat: np.ndarray
-    speed: np.ndarray      # km/h, override or the type's default
+    speed: np.ndarray  # km/h, override or the type's default
     road_factor: np.ndarray
     #: bool; True: the unit serves its owner's own incidents only (shared with nobody,
     #: :mod:`mutualaid.sharing`). None: no such unit.
@@ -59,9 +59,9 @@ class Units:
 class Incidents:
     """Active incidents inside a jurisdiction."""
 
-    ids: np.ndarray        # str (object)
+    ids: np.ndarray  # str (object)
     jurisdiction: np.ndarray  # int64, position in Problem.rules.ids
-    severity: np.ndarray   # int64
+    severity: np.ndarray  # int64
     max_response: np.ndarray  # float, NaN when not given
     lon: np.ndarray
     lat: np.ndarray
@@ -94,7 +94,11 @@ def _is(values: pd.Series, word: str) -> np.ndarray:
 
 
 def _reserves(jurisdictions: pd.DataFrame, overrides: Mapping[str, float] | None) -> np.ndarray:
-    reserve = pd.to_numeric(jurisdictions["reserve"], errors="coerce").fillna(0.0).to_numpy(float, copy=True)
+    reserve = (
+        pd.to_numeric(jurisdictions["reserve"], errors="coerce")
+        .fillna(0.0)
+        .to_numpy(float, copy=True)
+    )
     if overrides:
         index = {str(j): n for n, j in enumerate(jurisdictions["id"])}
         for jid, value in overrides.items():
@@ -107,9 +111,13 @@ def _reserves(jurisdictions: pd.DataFrame, overrides: Mapping[str, float] | None
     return reserve
 
 
-def prepare(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
-            agreements: pd.DataFrame | None = None,
-            home_only: Collection[str] | None = None) -> Problem:
+def prepare(
+    scenario: Scenario,
+    *,
+    reserves: Mapping[str, float] | None = None,
+    agreements: pd.DataFrame | None = None,
+    home_only: Collection[str] | None = None,
+) -> Problem:
     """Build the :class:`Problem` of a scenario.
 
     Parameters
@@ -130,27 +138,41 @@ def prepare(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
 
     res = scenario.resources
     res = res[_is(res["status"], "available")]
-    owner = res["jurisdiction"].map(lambda j: rules.index.get(str(j), -1) if isinstance(j, str) else -1)
+    owner = res["jurisdiction"].map(
+        lambda j: rules.index.get(str(j), -1) if isinstance(j, str) else -1
+    )
     owner = owner.to_numpy(np.int64)
     for rid, j in zip(res["id"][owner < 0], res["jurisdiction"][owner < 0]):
-        detail = NO_OWNER if not isinstance(j, str) else f"{NO_OWNER} (owner {j!r} is not a jurisdiction)"
+        detail = (
+            NO_OWNER
+            if not isinstance(j, str)
+            else f"{NO_OWNER} (owner {j!r} is not a jurisdiction)"
+        )
         excluded.append({"kind": "resource", "id": str(rid), "reason": NO_OWNER, "detail": detail})
     keep = owner >= 0
     res, owner = res[keep], owner[keep]
     types = res["type"].astype(str).to_numpy(object)
     units = Units(
-        ids=res["id"].astype(str).to_numpy(object), type=types,
-        quantity=pd.to_numeric(res["quantity"]).to_numpy(np.int64), owner=owner,
-        lon=res["lon"].to_numpy(float), lat=res["lat"].to_numpy(float),
+        ids=res["id"].astype(str).to_numpy(object),
+        type=types,
+        quantity=pd.to_numeric(res["quantity"]).to_numpy(np.int64),
+        owner=owner,
+        lon=res["lon"].to_numpy(float),
+        lat=res["lat"].to_numpy(float),
         speed=resource_speeds(types, res.get("speed_kmh")),
         road_factor=np.array([road_factor(t) for t in types], dtype=float),
-        home_only=(None if not home_only else
-                   res["id"].astype(str).isin({str(h) for h in home_only}).to_numpy(bool)),
+        home_only=(
+            None
+            if not home_only
+            else res["id"].astype(str).isin({str(h) for h in home_only}).to_numpy(bool)
+        ),
     )
 
     inc = scenario.incidents
     inc = inc[_is(inc["status"], "active")]
-    where = inc["jurisdiction"].map(lambda j: rules.index.get(str(j), -1) if isinstance(j, str) else -1)
+    where = inc["jurisdiction"].map(
+        lambda j: rules.index.get(str(j), -1) if isinstance(j, str) else -1
+    )
     where = where.to_numpy(np.int64)
     for iid in inc["id"][where < 0]:
         excluded.append({"kind": "incident", "id": str(iid), "reason": OUTSIDE_EVERY_JURISDICTION})
@@ -164,11 +186,16 @@ def prepare(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
                 lst[0].append(pos)
                 lst[1].append(int(n))
     incidents = Incidents(
-        ids=inc["id"].astype(str).to_numpy(object), jurisdiction=where,
+        ids=inc["id"].astype(str).to_numpy(object),
+        jurisdiction=where,
         severity=pd.to_numeric(inc["severity"]).to_numpy(np.int64),
         max_response=pd.to_numeric(inc["max_response_min"], errors="coerce").to_numpy(float),
-        lon=inc["lon"].to_numpy(float), lat=inc["lat"].to_numpy(float),
-        needs={k: (np.asarray(p, np.int64), np.asarray(n, np.int64)) for k, (p, n) in needs_rows.items()},
+        lon=inc["lon"].to_numpy(float),
+        lat=inc["lat"].to_numpy(float),
+        needs={
+            k: (np.asarray(p, np.int64), np.asarray(n, np.int64))
+            for k, (p, n) in needs_rows.items()
+        },
     )
 
     n_jur = len(rules.ids)
@@ -176,10 +203,19 @@ def prepare(scenario: Scenario, *, reserves: Mapping[str, float] | None = None,
     caps: dict[str, np.ndarray] = {}
     for rtype in set(incidents.needs) | set(types):
         mask = types == rtype
-        available[rtype] = np.bincount(owner[mask], weights=units.quantity[mask],
-                                       minlength=n_jur).astype(np.int64)
-        caps[rtype] = np.array([cap_units(a, r) for a, r in zip(available[rtype], reserve)],
-                               dtype=np.int64)
+        available[rtype] = np.bincount(
+            owner[mask], weights=units.quantity[mask], minlength=n_jur
+        ).astype(np.int64)
+        caps[rtype] = np.array(
+            [cap_units(a, r) for a, r in zip(available[rtype], reserve)], dtype=np.int64
+        )
     tt = scenario.travel_times
-    return Problem(rules=rules, units=units, incidents=incidents, available=available,
-                   caps=caps, travel_times=tt, excluded=excluded)
+    return Problem(
+        rules=rules,
+        units=units,
+        incidents=incidents,
+        available=available,
+        caps=caps,
+        travel_times=tt,
+        excluded=excluded,
+    )

@@ -40,8 +40,8 @@ class TypeSolution:
     """Units on each eligible arc of one type, and how they were proven optimal."""
 
     arcs: Arcs
-    flow: np.ndarray                 # int64 per arc
-    path: str                        # "flow", "lp" or "milp": the strongest tool needed
+    flow: np.ndarray  # int64 per arc
+    path: str  # "flow", "lp" or "milp": the strongest tool needed
     components: Counter = field(default_factory=Counter)  # path -> components solved so
     lp_rounds: int = 0
     lp_columns: int = 0
@@ -51,13 +51,13 @@ class TypeSolution:
 class _Local:
     """Local numbering of one type: unit records and incidents that appear in it."""
 
-    units: np.ndarray       # Problem.units positions
-    res: np.ndarray         # arc -> local unit
-    inc: np.ndarray         # arc -> local incident (position in the type's needs list)
+    units: np.ndarray  # Problem.units positions
+    res: np.ndarray  # arc -> local unit
+    inc: np.ndarray  # arc -> local incident (position in the type's needs list)
     quantity: np.ndarray
     need: np.ndarray
-    owner: np.ndarray       # arc -> owner jurisdiction
-    foreign: np.ndarray     # arc -> bool
+    owner: np.ndarray  # arc -> owner jurisdiction
+    foreign: np.ndarray  # arc -> bool
 
 
 def _local(problem: Problem, rtype: str, arcs: Arcs) -> _Local:
@@ -65,16 +65,23 @@ def _local(problem: Problem, rtype: str, arcs: Arcs) -> _Local:
     units, res = np.unique(arcs.res, return_inverse=True)
     lookup = np.full(len(problem.incidents.ids), -1, np.int64)
     lookup[inc_pos] = np.arange(len(inc_pos))
-    return _Local(units=units, res=res.astype(np.int64), inc=lookup[arcs.inc],
-                  quantity=problem.units.quantity[units], need=need,
-                  owner=problem.units.owner[arcs.res], foreign=arcs.foreign)
+    return _Local(
+        units=units,
+        res=res.astype(np.int64),
+        inc=lookup[arcs.inc],
+        quantity=problem.units.quantity[units],
+        need=need,
+        owner=problem.units.owner[arcs.res],
+        foreign=arcs.foreign,
+    )
 
 
 def foreign_sent(problem: Problem, arcs: Arcs, flow: np.ndarray) -> np.ndarray:
     """Units each jurisdiction sends abroad in ``flow``, per jurisdiction."""
     f = arcs.foreign
-    return np.bincount(problem.units.owner[arcs.res][f], weights=flow[f],
-                       minlength=len(problem.rules.ids)).astype(np.int64)
+    return np.bincount(
+        problem.units.owner[arcs.res][f], weights=flow[f], minlength=len(problem.rules.ids)
+    ).astype(np.int64)
 
 
 def solve_type(problem: Problem, rtype: str, arcs: Arcs) -> TypeSolution:
@@ -101,8 +108,9 @@ def solve_type(problem: Problem, rtype: str, arcs: Arcs) -> TypeSolution:
     def flow_on(mask: np.ndarray) -> np.ndarray:
         x = np.zeros(len(arcs), np.int64)
         idx = np.flatnonzero(mask)
-        x[idx] = solve_flow(res=loc.res[idx], inc=loc.inc[idx], cost=cost[idx],
-                            quantity=loc.quantity, need=loc.need)
+        x[idx] = solve_flow(
+            res=loc.res[idx], inc=loc.inc[idx], cost=cost[idx], quantity=loc.quantity, need=loc.need
+        )
         return x
 
     def broken_by(x: np.ndarray) -> np.ndarray:
@@ -112,7 +120,9 @@ def solve_type(problem: Problem, rtype: str, arcs: Arcs) -> TypeSolution:
     # reserves bind; if they do, the full flow would be wasted work (and its arcs are not
     # needed to start the LP). Either way, nothing is taken as optimal unless proven.
     probed = len(arcs) > PROBE_ABOVE
-    flow = flow_on(first_per_incident(loc.inc, PROBE_PER_INCIDENT) if probed else np.ones(len(arcs), bool))
+    flow = flow_on(
+        first_per_incident(loc.inc, PROBE_PER_INCIDENT) if probed else np.ones(len(arcs), bool)
+    )
     broken = broken_by(flow)
     if probed and not broken.any():
         flow, probed = flow_on(np.ones(len(arcs), bool)), False
@@ -122,7 +132,7 @@ def solve_type(problem: Problem, rtype: str, arcs: Arcs) -> TypeSolution:
 
     label = _components(problem, loc)
     arc_label = label[loc.res]
-    owner_label = label[len(loc.quantity) + len(loc.need):]
+    owner_label = label[len(loc.quantity) + len(loc.need) :]
     hard = set(np.unique(owner_label[broken]).tolist())
     if probed:
         # The probe's answer is no proof: the other components get a flow over all arcs.
@@ -136,7 +146,9 @@ def solve_type(problem: Problem, rtype: str, arcs: Arcs) -> TypeSolution:
     for comp_label in sorted(hard):
         idx = np.flatnonzero(arc_label == comp_label)
         comp = _component(loc, idx, severity, minutes, cap)
-        first = np.flatnonzero((flow[idx] > 0) | first_per_incident(loc.inc[idx], FIRST_PER_INCIDENT))
+        first = np.flatnonzero(
+            (flow[idx] > 0) | first_per_incident(loc.inc[idx], FIRST_PER_INCIDENT)
+        )
         outcome = solve_lp(comp, first=first)
         solution.lp_rounds += outcome.rounds
         solution.lp_columns += outcome.columns
@@ -164,17 +176,25 @@ def _components(problem: Problem, loc: _Local) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _component(loc: _Local, idx: np.ndarray, severity: np.ndarray, minutes: np.ndarray,
-               cap: np.ndarray) -> Component:
+def _component(
+    loc: _Local, idx: np.ndarray, severity: np.ndarray, minutes: np.ndarray, cap: np.ndarray
+) -> Component:
     units, res = np.unique(loc.res[idx], return_inverse=True)
     incs, inc = np.unique(loc.inc[idx], return_inverse=True)
     f = loc.foreign[idx]
     owners, owner_row = np.unique(loc.owner[idx][f], return_inverse=True)
     cap_row = np.full(len(idx), -1, np.int64)
     cap_row[f] = owner_row
-    return Component(res=res.astype(np.int64), inc=inc.astype(np.int64), cap_row=cap_row,
-                     severity=severity[idx].astype(float), minutes=minutes[idx].astype(float),
-                     quantity=loc.quantity[units], need=loc.need[incs], cap=cap[owners])
+    return Component(
+        res=res.astype(np.int64),
+        inc=inc.astype(np.int64),
+        cap_row=cap_row,
+        severity=severity[idx].astype(float),
+        minutes=minutes[idx].astype(float),
+        quantity=loc.quantity[units],
+        need=loc.need[incs],
+        cap=cap[owners],
+    )
 
 
 def _feasible(comp: Component, x: np.ndarray) -> bool:
@@ -185,4 +205,6 @@ def _feasible(comp: Component, x: np.ndarray) -> bool:
     got = np.bincount(comp.inc, weights=x, minlength=len(comp.need))
     f = comp.cap_row >= 0
     sent = np.bincount(comp.cap_row[f], weights=x[f], minlength=len(comp.cap))
-    return bool((used <= comp.quantity).all() and (got <= comp.need).all() and (sent <= comp.cap).all())
+    return bool(
+        (used <= comp.quantity).all() and (got <= comp.need).all() and (sent <= comp.cap).all()
+    )

@@ -9,9 +9,10 @@ the file ends up in the report.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from mutualaid.layers.problems import Problem, Report
 
@@ -40,7 +41,7 @@ class LayerResult:
         could not be read at all.
     """
 
-    frame: "gpd.GeoDataFrame | pd.DataFrame | None"
+    frame: gpd.GeoDataFrame | pd.DataFrame | None
     report: Report
     format: str = ""
 
@@ -61,12 +62,16 @@ def _label(source: Any, filename: str | None) -> str:
 def _dedupe(read: list[Problem], later: list[Problem]) -> list[Problem]:
     """Drop later problems that repeat what reading already said about the same
     feature's geometry (a CSV row without coordinates is reported by the reader)."""
-    told = {(p.feature, "geometry") for p in read
-            if p.severity == "error" and p.feature is not None
-            and p.field in ("geometry", "lat", "lon")}
-    return [p for p in later
-            if not (p.feature is not None and p.field == "geometry"
-                    and (p.feature, "geometry") in told)]
+    told = {
+        (p.feature, "geometry")
+        for p in read
+        if p.severity == "error" and p.feature is not None and p.field in ("geometry", "lat", "lon")
+    }
+    return [
+        p
+        for p in later
+        if not (p.feature is not None and p.field == "geometry" and (p.feature, "geometry") in told)
+    ]
 
 
 _POINT_KINDS = ("jurisdictions", "incidents", "resources")
@@ -88,10 +93,18 @@ def _coordinate_columns(columns: Iterable[Any]) -> list[Any]:
     return picked
 
 
-def load_layer(source: Any, *, kind: str, mapping: Mapping[str, str] | None = None,
-               jurisdictions: "gpd.GeoDataFrame | None" = None, data: bytes | None = None,
-               filename: str | None = None, resource_ids: Iterable[str] | None = None,
-               incident_ids: Iterable[str] | None = None, bounded: bool = False) -> LayerResult:
+def load_layer(
+    source: Any,
+    *,
+    kind: str,
+    mapping: Mapping[str, str] | None = None,
+    jurisdictions: gpd.GeoDataFrame | None = None,
+    data: bytes | None = None,
+    filename: str | None = None,
+    resource_ids: Iterable[str] | None = None,
+    incident_ids: Iterable[str] | None = None,
+    bounded: bool = False,
+) -> LayerResult:
     """Read, map and validate one layer, collecting every problem.
 
     Parameters
@@ -159,12 +172,16 @@ def load_layer(source: Any, *, kind: str, mapping: Mapping[str, str] | None = No
         if fmt == "csv" and kind in _POINT_KINDS:
             # The CSV's latitude/longitude columns became the geometry (and lon/lat).
             mapped = mapped.drop(columns=_coordinate_columns(mapped.columns))
-        frame, checked = validate_layer(mapped, kind=kind, jurisdictions=jurisdictions,
-                                        source=report.source, resource_ids=resource_ids,
-                                        incident_ids=incident_ids)
+        frame, checked = validate_layer(
+            mapped,
+            kind=kind,
+            jurisdictions=jurisdictions,
+            source=report.source,
+            resource_ids=resource_ids,
+            incident_ids=incident_ids,
+        )
         mapped_badly = {p.field for p in mapping_problems if p.severity == "error"}
-        later = [p for p in checked.problems
-                 if not (p.feature is None and p.field in mapped_badly)]
+        later = [p for p in checked.problems if not (p.feature is None and p.field in mapped_badly)]
         problems = read_problems + mapping_problems + _dedupe(read_problems, later)
         # Whole-file problems first, then feature by feature in file order.
         report.extend(sorted(problems, key=lambda p: -1 if p.feature is None else p.feature))

@@ -33,8 +33,9 @@ import resource
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from mutualaid import settings
 from mutualaid.errors import LayerError
@@ -50,8 +51,12 @@ __all__ = ["fork_from_here", "read_layer_bounded", "run_bounded", "warm_up"]
 #: the main script again (for ``streamlit run``, all of Streamlit) before each read.
 #: ``worker_prime`` reads a few tiny layers, so that children skip the readers' first-use
 #: costs (100 to 250 ms a read otherwise).
-_PRELOAD = ["__main__", "mutualaid.layers.readers", "mutualaid.layers.bounded",
-            "mutualaid.layers.worker_prime"]
+_PRELOAD = [
+    "__main__",
+    "mutualaid.layers.readers",
+    "mutualaid.layers.bounded",
+    "mutualaid.layers.worker_prime",
+]
 _context_lock = threading.Lock()
 _context: Any = None
 _slots = threading.BoundedSemaphore(settings.MAX_CONCURRENT_READS)
@@ -135,8 +140,15 @@ def _address_space_bytes() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child(connection: Any, function: Callable[..., Any], args: tuple, kwargs: dict,
-           memory_bytes: int, timeout_s: float, imports: tuple[str, ...] = ()) -> None:
+def _child(
+    connection: Any,
+    function: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    memory_bytes: int,
+    timeout_s: float,
+    imports: tuple[str, ...] = (),
+) -> None:
     """Run in the worker: import *imports* (a ``fork`` worker's libraries), limit this
     process, run *function*, send back what came of it."""
     if imports:  # a fork of a command: Ctrl-C is the command's (it kills this worker)
@@ -148,8 +160,14 @@ def _child(connection: Any, function: Callable[..., Any], args: tuple, kwargs: d
             for name in imports:
                 importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - a broken installation, said in a sentence
-            connection.send(("refused", LayerError(f"the readers could not be loaded: "
-                                                   f"{type(exc).__name__}: {exc}"[:300])))
+            connection.send(
+                (
+                    "refused",
+                    LayerError(
+                        f"the readers could not be loaded: {type(exc).__name__}: {exc}"[:300]
+                    ),
+                )
+            )
             connection.close()
             return
     limit = _address_space_bytes() + memory_bytes
@@ -168,8 +186,10 @@ def _child(connection: Any, function: Callable[..., Any], args: tuple, kwargs: d
     except MemoryError:
         outcome = ("refused", LayerError(_memory_sentence(memory_bytes)))
     except Exception as exc:  # noqa: BLE001 - sent back as a sentence, never a traceback
-        outcome = ("refused", LayerError(f"the file could not be read: "
-                                         f"{type(exc).__name__}: {exc}"[:300]))
+        outcome = (
+            "refused",
+            LayerError(f"the file could not be read: {type(exc).__name__}: {exc}"[:300]),
+        )
     try:
         connection.send(outcome)
     except MemoryError:
@@ -178,28 +198,37 @@ def _child(connection: Any, function: Callable[..., Any], args: tuple, kwargs: d
         connection.close()
 
 
-def _read(source: str, *, kind: str, data: bytes | None, filename: str | None) -> "RawLayer":
+def _read(source: str, *, kind: str, data: bytes | None, filename: str | None) -> RawLayer:
     from mutualaid.layers.readers import read_layer
 
     return read_layer(source, kind=kind, data=data, filename=filename)
 
 
 def _memory_sentence(memory_bytes: int) -> str:
-    return (f"the file needs more than {memory_bytes / 1024 / 1024:,.0f} MB of memory to be "
-            f"read and was refused; split it into smaller files or remove columns it does "
-            f"not need")
+    return (
+        f"the file needs more than {memory_bytes / 1024 / 1024:,.0f} MB of memory to be "
+        f"read and was refused; split it into smaller files or remove columns it does "
+        f"not need"
+    )
 
 
 def _time_sentence(timeout_s: float) -> str:
-    return (f"the file took longer than {timeout_s:g} s to read and was refused; split it "
-            f"into smaller files, or save it again as a plain layer (a GeoPackage of plain "
-            f"feature tables, a GeoJSON or CSV file)")
+    return (
+        f"the file took longer than {timeout_s:g} s to read and was refused; split it "
+        f"into smaller files, or save it again as a plain layer (a GeoPackage of plain "
+        f"feature tables, a GeoJSON or CSV file)"
+    )
 
 
-def read_layer_bounded(source: str | os.PathLike[str], *, kind: str,
-                       data: bytes | None = None, filename: str | None = None,
-                       timeout_s: float | None = None,
-                       memory_bytes: int | None = None) -> "RawLayer":
+def read_layer_bounded(
+    source: str | os.PathLike[str],
+    *,
+    kind: str,
+    data: bytes | None = None,
+    filename: str | None = None,
+    timeout_s: float | None = None,
+    memory_bytes: int | None = None,
+) -> RawLayer:
     """:func:`~mutualaid.layers.readers.read_layer` in a worker with a time and memory limit.
 
     Parameters
@@ -229,12 +258,24 @@ def read_layer_bounded(source: str | os.PathLike[str], *, kind: str,
     if kind not in KINDS:
         raise ValueError(f"unknown layer kind {kind!r}; expected one of {', '.join(KINDS)}")
     shown = str(source) if data is not None else os.fspath(source)
-    return run_bounded(_read, shown, kind=kind, data=data, filename=filename,
-                       timeout_s=timeout_s, memory_bytes=memory_bytes)
+    return run_bounded(
+        _read,
+        shown,
+        kind=kind,
+        data=data,
+        filename=filename,
+        timeout_s=timeout_s,
+        memory_bytes=memory_bytes,
+    )
 
 
-def run_bounded(function: Callable[..., Any], *args: Any, timeout_s: float | None = None,
-                memory_bytes: int | None = None, **kwargs: Any) -> Any:
+def run_bounded(
+    function: Callable[..., Any],
+    *args: Any,
+    timeout_s: float | None = None,
+    memory_bytes: int | None = None,
+    **kwargs: Any,
+) -> Any:
     """``function(*args, **kwargs)`` in a worker process with a time and memory limit.
 
     Parameters
@@ -261,18 +302,26 @@ def run_bounded(function: Callable[..., Any], *args: Any, timeout_s: float | Non
     memory = settings.READ_MEMORY_BYTES if memory_bytes is None else int(memory_bytes)
     started = time.monotonic()
     if not _slots.acquire(timeout=timeout):
-        raise LayerError(f"the server is reading other files and could not start on this "
-                         f"one within {timeout:g} s; try again in a minute")
+        raise LayerError(
+            f"the server is reading other files and could not start on this "
+            f"one within {timeout:g} s; try again in a minute"
+        )
     try:
         left = max(timeout - (time.monotonic() - started), 0.1)
-        return _run(function, args, kwargs, timeout=left, shown_timeout=timeout,
-                    memory=memory)
+        return _run(function, args, kwargs, timeout=left, shown_timeout=timeout, memory=memory)
     finally:
         _slots.release()
 
 
-def _run(function: Callable[..., Any], args: tuple, kwargs: dict, *, timeout: float,
-         shown_timeout: float, memory: int) -> Any:
+def _run(
+    function: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    *,
+    timeout: float,
+    shown_timeout: float,
+    memory: int,
+) -> Any:
     imports: tuple[str, ...] = ()
     if _fork_imports is not None and _single_threaded():
         context, imports = multiprocessing.get_context("fork"), _fork_imports
@@ -282,16 +331,21 @@ def _run(function: Callable[..., Any], args: tuple, kwargs: dict, *, timeout: fl
     else:
         context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, name="mutualaid-read",
-                              args=(sender, function, args, kwargs, memory, timeout, imports),
-                              daemon=True)
+    process = context.Process(
+        target=_child,
+        name="mutualaid-read",
+        args=(sender, function, args, kwargs, memory, timeout, imports),
+        daemon=True,
+    )
     try:
         process.start()
     except OSError as exc:
         receiver.close()
         sender.close()
-        raise LayerError(f"the server could not start reading the file ({exc.strerror or exc}); "
-                         f"try again in a minute") from None
+        raise LayerError(
+            f"the server could not start reading the file ({exc.strerror or exc}); "
+            f"try again in a minute"
+        ) from None
     sender.close()  # the child's end: when the child dies, the receiver sees end of file
     try:
         # Waiting in select: the GIL is free for every other session meanwhile.
@@ -319,7 +373,9 @@ def _run(function: Callable[..., Any], args: tuple, kwargs: dict, *, timeout: fl
     if status == "late":
         raise LayerError(_time_sentence(shown_timeout))
     # Killed by the kernel (memory, CPU limit) or crashed inside a library without a word.
-    raise LayerError(f"reading the file was stopped: it needed more than "
-                     f"{memory / 1024 / 1024:,.0f} MB of memory, or its content made the "
-                     f"reader fail; the file is refused (check that it opens in a GIS and "
-                     f"save it again)")
+    raise LayerError(
+        f"reading the file was stopped: it needed more than "
+        f"{memory / 1024 / 1024:,.0f} MB of memory, or its content made the "
+        f"reader fail; the file is refused (check that it opens in a GIS and "
+        f"save it again)"
+    )

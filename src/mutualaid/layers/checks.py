@@ -13,8 +13,9 @@ import difflib
 import json
 import math
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +41,7 @@ _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
 
 
 # --- Showing values in messages ---------------------------------------------------------
+
 
 def shown(value: Any, *, limit: int = 60) -> str:
     """A value as a person should see it in a message: text quoted, numbers bare,
@@ -98,6 +100,7 @@ def _listing(positions: Sequence[int]) -> str:
 
 # --- Collecting problems ------------------------------------------------------------
 
+
 class Checker:
     """Collects the problems of one layer.
 
@@ -117,24 +120,36 @@ class Checker:
         """The number of features."""
         return len(self.ids)
 
-    def file(self, message: str, *, field: str | None = None,
-             severity: Severity = "error") -> None:
+    def file(self, message: str, *, field: str | None = None, severity: Severity = "error") -> None:
         """A problem with the whole layer."""
         self.problems.append(Problem(message, severity, None, None, field))
 
-    def at(self, i: int, message: str, *, field: str | None = None,
-           severity: Severity = "error") -> None:
+    def at(
+        self, i: int, message: str, *, field: str | None = None, severity: Severity = "error"
+    ) -> None:
         """A problem with the feature at position *i* (counted from 0)."""
         self.problems.append(Problem(message, severity, int(i) + 1, self.ids[int(i)], field))
 
-    def rows(self, mask: np.ndarray, message: Callable[[int], str], *, field: str | None,
-             severity: Severity = "error") -> None:
+    def rows(
+        self,
+        mask: np.ndarray,
+        message: Callable[[int], str],
+        *,
+        field: str | None,
+        severity: Severity = "error",
+    ) -> None:
         """A problem for every row where *mask* is true; *message* gets the row position."""
         for i in np.flatnonzero(mask):
             self.at(int(i), message(int(i)), field=field, severity=severity)
 
-    def group(self, positions: Sequence[int], message: str, *, field: str | None,
-              severity: Severity = "error") -> None:
+    def group(
+        self,
+        positions: Sequence[int],
+        message: str,
+        *,
+        field: str | None,
+        severity: Severity = "error",
+    ) -> None:
         """One problem for several features (attached to the first one), listing them all."""
         if not positions:
             return
@@ -154,6 +169,7 @@ class Checker:
 
 # --- Text --------------------------------------------------------------------------------
 
+
 def _text(value: Any) -> str | None:
     if is_missing(value):
         return None
@@ -172,7 +188,9 @@ def _all_text(series: pd.Series) -> bool:
     if not pd.api.types.is_string_dtype(series.dtype):
         return False
     return series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) in (
-        "string", "empty")
+        "string",
+        "empty",
+    )
 
 
 def as_text(series: pd.Series) -> list[str | None]:
@@ -218,14 +236,17 @@ def required_column(chk: Checker, frame: pd.DataFrame, field: str, *, what: str)
     if chk.n == 0:  # an empty layer has no columns to speak of; it is judged as empty
         return False
     columns = ", ".join(repr(str(c)) for c in frame.columns if c != "geometry") or "none"
-    chk.file(f"the layer has no {field} column ({what}); if the file calls it something "
-             f"else, map it with --map {field}=COLUMN (its columns are: {columns})",
-             field=field)
+    chk.file(
+        f"the layer has no {field} column ({what}); if the file calls it something "
+        f"else, map it with --map {field}=COLUMN (its columns are: {columns})",
+        field=field,
+    )
     return False
 
 
-def id_column(chk: Checker, series: pd.Series | None, *, field: str = "id",
-              reserved: Iterable[str] = ()) -> list[str | None]:
+def id_column(
+    chk: Checker, series: pd.Series | None, *, field: str = "id", reserved: Iterable[str] = ()
+) -> list[str | None]:
     """Ids: required, non-blank, not too long, unique; duplicates name every feature
     that shares the id."""
     if series is None:
@@ -239,27 +260,39 @@ def id_column(chk: Checker, series: pd.Series | None, *, field: str = "id",
             chk.at(i, f"{field} is longer than {MAX_TEXT_LENGTH} characters", field=field)
             values[i] = None
         elif _CONTROL.search(v):
-            chk.at(i, f"{field} must not contain line breaks, tabs or other control "
-                      f"characters, got {shown(v)}", field=field)
+            chk.at(
+                i,
+                f"{field} must not contain line breaks, tabs or other control "
+                f"characters, got {shown(v)}",
+                field=field,
+            )
             values[i] = None
         elif v in reserved:
-            chk.at(i, f"{field} {v!r} is reserved (in agreements it means every jurisdiction); "
-                      "choose another id", field=field)
+            chk.at(
+                i,
+                f"{field} {v!r} is reserved (in agreements it means every jurisdiction); "
+                "choose another id",
+                field=field,
+            )
     ids = pd.Series(values, dtype=object)
     dup = ids.notna() & ids.duplicated(keep=False)
     if dup.any():
-        groups = pd.Series(np.flatnonzero(dup.to_numpy())).groupby(ids[dup].to_numpy(),
-                                                                  sort=False)
+        groups = pd.Series(np.flatnonzero(dup.to_numpy())).groupby(ids[dup].to_numpy(), sort=False)
         for value, members in groups:
             positions = members.tolist()
-            chk.at(positions[1], f"{field} {value!r} is used by {len(positions)} features "
-                                 f"({_listing([p + 1 for p in positions])}); "
-                                 f"{field}s must be unique", field=field)
+            chk.at(
+                positions[1],
+                f"{field} {value!r} is used by {len(positions)} features "
+                f"({_listing([p + 1 for p in positions])}); "
+                f"{field}s must be unique",
+                field=field,
+            )
     return values
 
 
-def name_column(chk: Checker, series: pd.Series | None,
-                default: Sequence[str | None]) -> list[str | None]:
+def name_column(
+    chk: Checker, series: pd.Series | None, default: Sequence[str | None]
+) -> list[str | None]:
     """Names: optional, default to the id, cut to a sensible length."""
     if series is None:
         return list(default)
@@ -267,8 +300,12 @@ def name_column(chk: Checker, series: pd.Series | None,
     out: list[str | None] = []
     for i, v in enumerate(values):
         if v is not None and len(v) > MAX_TEXT_LENGTH:
-            chk.at(i, f"name is longer than {MAX_TEXT_LENGTH} characters; it was shortened",
-                   field="name", severity="warning")
+            chk.at(
+                i,
+                f"name is longer than {MAX_TEXT_LENGTH} characters; it was shortened",
+                field="name",
+                severity="warning",
+            )
             v = v[:MAX_TEXT_LENGTH]
         out.append(v if v is not None else default[i])
     return out
@@ -284,20 +321,26 @@ def country_column(chk: Checker, series: pd.Series | None) -> list[str | None]:
     for i, v in enumerate(values):
         code = v.upper() if v is not None else None
         if code is None:
-            chk.at(i, "country is required: the two-letter ISO 3166-1 code such as DE",
-                   field="country")
+            chk.at(
+                i, "country is required: the two-letter ISO 3166-1 code such as DE", field="country"
+            )
         elif not _COUNTRY.match(code):
             hint = ""
             if re.fullmatch(r"[A-Z]{3}", code):
                 hint = " (a three-letter code; use the two-letter one, e.g. DE for DEU)"
-            chk.at(i, f"country must be a two-letter ISO 3166-1 code such as DE, "
-                      f"got {shown(raw[i])}{hint}", field="country")
+            chk.at(
+                i,
+                f"country must be a two-letter ISO 3166-1 code such as DE, "
+                f"got {shown(raw[i])}{hint}",
+                field="country",
+            )
             code = None
         out.append(code)
     return out
 
 
 # --- Numbers -----------------------------------------------------------------------------
+
 
 @dataclass
 class Numbers:
@@ -326,17 +369,27 @@ def parse_numbers(series: pd.Series) -> Numbers:
         return Numbers(np.where(bad, np.nan, values), missing, bad)
     cells = series.astype(object).tolist()
     missing = np.fromiter((is_missing(v) for v in cells), dtype=bool, count=n)
-    booleans = np.fromiter((isinstance(v, (bool, np.bool_)) for v in cells), dtype=bool,
-                           count=n)
+    booleans = np.fromiter((isinstance(v, (bool, np.bool_)) for v in cells), dtype=bool, count=n)
     # Strings are stripped; anything else that is not a number (dicts, lists) becomes NaN.
     # An int beyond float's range (a JSON number of hundreds of digits) is not a number
     # here: it would stop pandas with "int too large to convert to float".
-    prepared = [None if (m or b) else (v.strip() if isinstance(v, str)
-                                      else "x" if isinstance(v, int) and v.bit_length() > 1000
-                                      else v if isinstance(v, (int, float, np.number)) else "x")
-                for v, m, b in zip(cells, missing, booleans)]
+    prepared = [
+        None
+        if (m or b)
+        else (
+            v.strip()
+            if isinstance(v, str)
+            else "x"
+            if isinstance(v, int) and v.bit_length() > 1000
+            else v
+            if isinstance(v, (int, float, np.number))
+            else "x"
+        )
+        for v, m, b in zip(cells, missing, booleans)
+    ]
     values = pd.to_numeric(pd.Series(prepared, dtype=object), errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan)
+        dtype=float, na_value=np.nan
+    )
     bad = ~missing & (booleans | ~np.isfinite(values))
     return Numbers(np.where(bad, np.nan, values), missing, bad)
 
@@ -350,8 +403,16 @@ def _number_hint(value: Any) -> str:
     return ""
 
 
-def integer_column(chk: Checker, series: pd.Series | None, *, field: str, lo: int, hi: int,
-                   required: bool, default: int | None = None) -> np.ndarray:
+def integer_column(
+    chk: Checker,
+    series: pd.Series | None,
+    *,
+    field: str,
+    lo: int,
+    hi: int,
+    required: bool,
+    default: int | None = None,
+) -> np.ndarray:
     """Whole numbers in ``lo..hi``: 3, 3.0 and "3" are accepted; 3.5, "three", true,
     NaN and infinity are not. Returns int64 values (0 where rejected or missing
     without default)."""
@@ -366,15 +427,23 @@ def integer_column(chk: Checker, series: pd.Series | None, *, field: str, lo: in
     raw = series.tolist()
     chk.rows(wrong, lambda i: f"{rule}, got {shown(raw[i])}{_number_hint(raw[i])}", field=field)
     if required:
-        chk.rows(nums.missing, lambda i: f"{field} is required ({rule[len(field) + 1:]})",
-                 field=field)
+        chk.rows(
+            nums.missing, lambda i: f"{field} is required ({rule[len(field) + 1 :]})", field=field
+        )
     fill = default if default is not None else 0
     return np.where(ok, v, fill).astype(np.int64)
 
 
-def real_column(chk: Checker, series: pd.Series | None, *, field: str, rule: str,
-                accept: Callable[[np.ndarray], np.ndarray], required: bool,
-                default: float = np.nan) -> np.ndarray:
+def real_column(
+    chk: Checker,
+    series: pd.Series | None,
+    *,
+    field: str,
+    rule: str,
+    accept: Callable[[np.ndarray], np.ndarray],
+    required: bool,
+    default: float = np.nan,
+) -> np.ndarray:
     """Finite numbers for which ``accept(values)`` holds; *rule* completes
     ``"<field> must be ..."``. Missing cells take *default* (or are an error)."""
     if series is None:
@@ -385,8 +454,11 @@ def real_column(chk: Checker, series: pd.Series | None, *, field: str, rule: str
         ok = np.isfinite(v) & accept(v)
     wrong = ~nums.missing & ~ok
     raw = series.tolist()
-    chk.rows(wrong, lambda i: f"{field} must be {rule}, got {shown(raw[i])}"
-                              f"{_number_hint(raw[i])}", field=field)
+    chk.rows(
+        wrong,
+        lambda i: f"{field} must be {rule}, got {shown(raw[i])}{_number_hint(raw[i])}",
+        field=field,
+    )
     if required:
         chk.rows(nums.missing, lambda i: f"{field} is required ({rule})", field=field)
     return np.where(ok, v, default).astype(float)
@@ -394,13 +466,15 @@ def real_column(chk: Checker, series: pd.Series | None, *, field: str, rule: str
 
 # --- Words from a list -------------------------------------------------------------------
 
+
 def _key(value: Any) -> str | None:
     text = _text(value)
     return None if text is None else type_key(text)
 
 
-def enum_column(chk: Checker, series: pd.Series | None, *, field: str,
-                allowed: Sequence[str], default: str) -> list[str]:
+def enum_column(
+    chk: Checker, series: pd.Series | None, *, field: str, allowed: Sequence[str], default: str
+) -> list[str]:
     """One of *allowed* (any case; spaces or hyphens for ``_``), *default* when empty."""
     if series is None:
         return [default] * chk.n
@@ -408,15 +482,23 @@ def enum_column(chk: Checker, series: pd.Series | None, *, field: str,
     keys = [_key(v) for v in values]
     wrong = np.array([k is not None and k not in allowed for k in keys], dtype=bool)
     choices = ", ".join(allowed)
-    chk.rows(wrong[codes], lambda i: f"{field} must be one of {choices} (empty means "
-                                     f"{default}), got {shown(values[codes[i]])}", field=field)
-    result = np.array([default if (k is None or w) else k for k, w in zip(keys, wrong)],
-                      dtype=object)
+    chk.rows(
+        wrong[codes],
+        lambda i: (
+            f"{field} must be one of {choices} (empty means "
+            f"{default}), got {shown(values[codes[i]])}"
+        ),
+        field=field,
+    )
+    result = np.array(
+        [default if (k is None or w) else k for k, w in zip(keys, wrong)], dtype=object
+    )
     return result[codes].tolist()
 
 
-def key_column(chk: Checker, series: pd.Series | None, *, field: str, known: Sequence[str],
-               what: str) -> list[str | None]:
+def key_column(
+    chk: Checker, series: pd.Series | None, *, field: str, known: Sequence[str], what: str
+) -> list[str | None]:
     """A key from an extensible list (a hazard, a resource type): required; known
     keys are taken as they are; a well-formed new key (lowercase letters, digits and
     ``_``) is accepted with one warning per distinct key; anything else is an error.
@@ -426,25 +508,39 @@ def key_column(chk: Checker, series: pd.Series | None, *, field: str, known: Seq
     codes, values = distinct(series)
     keys = [_key(v) for v in values]
     missing = np.array([k is None for k in keys], dtype=bool)
-    bad = np.array([k is not None and (not isinstance(v, str) or not is_key(k))
-                    for k, v in zip(keys, values)], dtype=bool)
-    chk.rows(missing[codes], lambda i: f"{field} is required: one of {', '.join(known)}",
-             field=field)
-    chk.rows(bad[codes], lambda i: f"{field} must be a {what} such as {known[0]} (letters, "
-                                   f"digits and _), got {shown(values[codes[i]])}", field=field)
+    bad = np.array(
+        [k is not None and (not isinstance(v, str) or not is_key(k)) for k, v in zip(keys, values)],
+        dtype=bool,
+    )
+    chk.rows(
+        missing[codes], lambda i: f"{field} is required: one of {', '.join(known)}", field=field
+    )
+    chk.rows(
+        bad[codes],
+        lambda i: (
+            f"{field} must be a {what} such as {known[0]} (letters, "
+            f"digits and _), got {shown(values[codes[i]])}"
+        ),
+        field=field,
+    )
     known_set = set(known)
-    is_new = np.array([k is not None and not b and k not in known_set
-                       for k, b in zip(keys, bad)], dtype=bool)
+    is_new = np.array(
+        [k is not None and not b and k not in known_set for k, b in zip(keys, bad)], dtype=bool
+    )
     new: dict[str, list[int]] = {}
     for i in np.flatnonzero(is_new[codes]):
         new.setdefault(keys[codes[i]], []).append(int(i))
     for key, positions in new.items():
-        chk.group(positions,
-                  f"{field} {key!r} is not a known {what}{did_you_mean(key, known)} "
-                  f"(known: {', '.join(known)}); accepted as a new {what}",
-                  field=field, severity="warning")
-    result = np.array([None if (m or b) else k for k, m, b in zip(keys, missing, bad)],
-                      dtype=object)
+        chk.group(
+            positions,
+            f"{field} {key!r} is not a known {what}{did_you_mean(key, known)} "
+            f"(known: {', '.join(known)}); accepted as a new {what}",
+            field=field,
+            severity="warning",
+        )
+    result = np.array(
+        [None if (m or b) else k for k, m, b in zip(keys, missing, bad)], dtype=object
+    )
     return result[codes].tolist()
 
 
@@ -462,6 +558,7 @@ def did_you_mean(word: str, known: Sequence[str]) -> str:
 
 # --- Date-times --------------------------------------------------------------------------
 
+
 def datetime_column(chk: Checker, series: pd.Series | None, *, field: str) -> pd.Series:
     """Required ISO 8601 date-times as UTC timestamps.
 
@@ -477,12 +574,15 @@ def datetime_column(chk: Checker, series: pd.Series | None, *, field: str) -> pd
     rule = "an ISO 8601 date-time such as 2024-06-01T14:30:00Z"
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         missing = raw.isna().to_numpy()
-        result = (raw.dt.tz_convert("UTC") if raw.dt.tz is not None
-                  else raw.dt.tz_localize("UTC"))
+        result = raw.dt.tz_convert("UTC") if raw.dt.tz is not None else raw.dt.tz_localize("UTC")
         chk.rows(missing, lambda i: f"{field} is required ({rule})", field=field)
         if raw.dt.tz is None and (~missing).any():
-            chk.file(f"{int((~missing).sum()):,} feature(s) give {field} without a time zone; "
-                     "taken as UTC", field=field, severity="warning")
+            chk.file(
+                f"{int((~missing).sum()):,} feature(s) give {field} without a time zone; "
+                "taken as UTC",
+                field=field,
+                severity="warning",
+            )
         return result.astype("datetime64[us, UTC]")
     result = empty.copy()
     naive = 0
@@ -517,30 +617,48 @@ def datetime_column(chk: Checker, series: pd.Series | None, *, field: str) -> pd
     if len(strings):
         matches = strings.str.match(_ISO_DATETIME)
         matched = matches.fillna(False).to_numpy(dtype=bool)
-        parsed = pd.to_datetime(strings.where(matched), utc=True, format="ISO8601",
-                                errors="coerce")
+        parsed = pd.to_datetime(strings.where(matched), utc=True, format="ISO8601", errors="coerce")
         good = matched & parsed.notna().to_numpy()
         result.iloc[positions[good]] = parsed[good].to_numpy()
-        zoned = strings.str.contains(r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$",
-                                     case=False, regex=True).fillna(False).to_numpy(dtype=bool)
+        zoned = (
+            strings.str.contains(
+                r"\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$",
+                case=False,
+                regex=True,
+            )
+            .fillna(False)
+            .to_numpy(dtype=bool)
+        )
         naive += int((good & ~zoned).sum())
         for j in np.flatnonzero(~good):
             text = strings.iat[j]
             hint = " (that date or time does not exist)" if matched[j] else ""
-            chk.at(int(positions[j]), f"{field} must be {rule}, got {shown(text)}{hint}",
-                   field=field)
+            chk.at(
+                int(positions[j]), f"{field} must be {rule}, got {shown(text)}{hint}", field=field
+            )
     if naive:
-        chk.file(f"{naive:,} feature(s) give {field} without a time zone; taken as UTC "
-                 "(add Z or an offset such as +02:00 to say otherwise)",
-                 field=field, severity="warning")
+        chk.file(
+            f"{naive:,} feature(s) give {field} without a time zone; taken as UTC "
+            "(add Z or an offset such as +02:00 to say otherwise)",
+            field=field,
+            severity="warning",
+        )
     return result
 
 
 # --- Geometry ----------------------------------------------------------------------------
 
 _POINT, _POLYGON, _MULTIPOINT, _MULTIPOLYGON = 0, 3, 4, 6
-_TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint",
-               5: "MultiLineString", 6: "MultiPolygon", 7: "GeometryCollection"}
+_TYPE_NAMES = {
+    0: "Point",
+    1: "LineString",
+    2: "LinearRing",
+    3: "Polygon",
+    4: "MultiPoint",
+    5: "MultiLineString",
+    6: "MultiPolygon",
+    7: "GeometryCollection",
+}
 
 
 def _polygonal_part(geom: Any) -> Any:
@@ -551,17 +669,20 @@ def _polygonal_part(geom: Any) -> Any:
     kind = shapely.get_type_id(geom)
     if kind in (_POLYGON, _MULTIPOLYGON):
         return geom
-    polygons = [p for p in shapely.get_parts(geom)
-                for p in (shapely.get_parts(p) if shapely.get_type_id(p) == _MULTIPOLYGON
-                          else [p])
-                if shapely.get_type_id(p) == _POLYGON and not p.is_empty]
+    polygons = [
+        p
+        for p in shapely.get_parts(geom)
+        for p in (shapely.get_parts(p) if shapely.get_type_id(p) == _MULTIPOLYGON else [p])
+        if shapely.get_type_id(p) == _POLYGON and not p.is_empty
+    ]
     if not polygons:
         return None
     return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
-def geometry_column(chk: Checker, geoms: Any, *, allowed: Sequence[str],
-                    what: str) -> tuple[np.ndarray, np.ndarray]:
+def geometry_column(
+    chk: Checker, geoms: Any, *, allowed: Sequence[str], what: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Check and tidy geometries: present, not empty, of an allowed type, finite
     coordinates within longitude -180..180 and latitude -90..90 (with a hint when
     latitude and longitude look swapped), and valid polygons (invalid ones are
@@ -571,15 +692,22 @@ def geometry_column(chk: Checker, geoms: Any, *, allowed: Sequence[str],
     Returns the tidied geometries (None where rejected) and a mask of good rows.
     """
     arr = np.asarray(geoms, dtype=object).copy()
-    arr[np.fromiter((not isinstance(g, shapely.Geometry) for g in arr), dtype=bool,
-                    count=len(arr))] = None
+    arr[
+        np.fromiter((not isinstance(g, shapely.Geometry) for g in arr), dtype=bool, count=len(arr))
+    ] = None
     null = shapely.is_missing(arr)
-    chk.rows(null, lambda i: f"has no geometry: every feature needs a location ({what})",
-             field="geometry")
+    chk.rows(
+        null,
+        lambda i: f"has no geometry: every feature needs a location ({what})",
+        field="geometry",
+    )
     arr = shapely.force_2d(arr)
     empty = ~null & shapely.is_empty(arr)
-    chk.rows(empty, lambda i: f"geometry is empty: every feature needs a location ({what})",
-             field="geometry")
+    chk.rows(
+        empty,
+        lambda i: f"geometry is empty: every feature needs a location ({what})",
+        field="geometry",
+    )
     types = shapely.get_type_id(arr)
     allowed_ids = {k for k, v in _TYPE_NAMES.items() if v in allowed}
     # A MultiPoint of one point (some GeoPackages and KML exports) is that point.
@@ -590,9 +718,14 @@ def geometry_column(chk: Checker, geoms: Any, *, allowed: Sequence[str],
             types = shapely.get_type_id(arr)
     wrong = ~null & ~empty & ~np.isin(types, list(allowed_ids))
     choices = (", ".join(allowed[:-1]) + " or " + allowed[-1]) if len(allowed) > 1 else allowed[0]
-    chk.rows(wrong, lambda i: f"geometry must be a {choices} ({what}), "
-                              f"got {_TYPE_NAMES.get(int(types[i]), 'unknown')}",
-             field="geometry")
+    chk.rows(
+        wrong,
+        lambda i: (
+            f"geometry must be a {choices} ({what}), "
+            f"got {_TYPE_NAMES.get(int(types[i]), 'unknown')}"
+        ),
+        field="geometry",
+    )
     usable = ~null & ~empty & ~wrong
     bounds = np.full((len(arr), 4), np.nan)
     if usable.any():
@@ -614,14 +747,20 @@ def geometry_column(chk: Checker, geoms: Any, *, allowed: Sequence[str],
         swapped = out_of_range & (miny >= -180) & (maxy <= 180) & (minx >= -90) & (maxx <= 90)
 
     def range_message(i: int) -> str:
-        where = (f"longitude {minx[i]:g}, latitude {miny[i]:g}" if minx[i] == maxx[i]
-                 and miny[i] == maxy[i] else
-                 f"longitudes {minx[i]:g} to {maxx[i]:g}, latitudes {miny[i]:g} to {maxy[i]:g}")
-        msg = ("coordinates are out of range: longitude must be from -180 to 180 and latitude "
-               f"from -90 to 90, got {where}")
+        where = (
+            f"longitude {minx[i]:g}, latitude {miny[i]:g}"
+            if minx[i] == maxx[i] and miny[i] == maxy[i]
+            else f"longitudes {minx[i]:g} to {maxx[i]:g}, latitudes {miny[i]:g} to {maxy[i]:g}"
+        )
+        msg = (
+            "coordinates are out of range: longitude must be from -180 to 180 and latitude "
+            f"from -90 to 90, got {where}"
+        )
         if swapped[i]:
-            msg += ("; latitude and longitude look swapped (GeoJSON and KML write longitude "
-                    "first: [lon, lat])")
+            msg += (
+                "; latitude and longitude look swapped (GeoJSON and KML write longitude "
+                "first: [lon, lat])"
+            )
         return msg
 
     chk.rows(out_of_range, range_message, field="geometry")
@@ -636,13 +775,21 @@ def geometry_column(chk: Checker, geoms: Any, *, allowed: Sequence[str],
             for i, reason, geom in zip(invalid, reasons, repaired):
                 part = _polygonal_part(geom)
                 if part is None:
-                    chk.at(int(i), f"the polygon is invalid ({reason}) and has no area left "
-                                   "after repair; draw it again", field="geometry")
+                    chk.at(
+                        int(i),
+                        f"the polygon is invalid ({reason}) and has no area left "
+                        "after repair; draw it again",
+                        field="geometry",
+                    )
                     usable[i] = False
                 else:
                     arr[i] = part
-                    chk.at(int(i), f"the polygon was invalid ({reason}) and was repaired",
-                           field="geometry", severity="warning")
+                    chk.at(
+                        int(i),
+                        f"the polygon was invalid ({reason}) and was repaired",
+                        field="geometry",
+                        severity="warning",
+                    )
     arr[~usable] = None
     return arr, usable
 
@@ -662,8 +809,10 @@ def location(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # --- Extra columns -------------------------------------------------------------------------
 
-def extras_as_text(frame: pd.DataFrame, columns: Iterable[str],
-                   reserved: Iterable[str]) -> dict[str, pd.Series]:
+
+def extras_as_text(
+    frame: pd.DataFrame, columns: Iterable[str], reserved: Iterable[str]
+) -> dict[str, pd.Series]:
     """The file's other columns as text for display (None where empty). A column
     whose name the canonical frame already uses is kept as ``<name>_in_file``."""
     reserved = set(reserved)

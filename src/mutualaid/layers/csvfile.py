@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,6 @@ __all__ = ["read_csv", "LATITUDE_NAMES", "LONGITUDE_NAMES", "TABLE_KINDS"]
 
 #: Kinds that are plain tables (CSV only, no geometry).
 TABLE_KINDS = ("agreements", "travel_times")
-
 
 
 #: Header names (compared without case) read as latitude and longitude, in order of preference.
@@ -60,8 +59,9 @@ def _csv_table(content: bytes) -> tuple[pd.DataFrame, list[Problem], str]:
     header = [name.strip() for name in rows[0]]
     body = rows[1:]
     if len(body) > settings.MAX_FEATURES:
-        raise LayerError(f"the CSV file has {len(body):,} rows; the most accepted is "
-                         f"{settings.MAX_FEATURES:,}")
+        raise LayerError(
+            f"the CSV file has {len(body):,} rows; the most accepted is {settings.MAX_FEATURES:,}"
+        )
     keep = _named_columns(header, body)
     header = [header[i] for i in keep]
     width = len(rows[0])
@@ -69,20 +69,32 @@ def _csv_table(content: bytes) -> tuple[pd.DataFrame, list[Problem], str]:
     cleaned = []
     for number, row in enumerate(body, start=1):
         if len(row) > width and any(cell.strip() for cell in row[width:]):
-            problems.append(Problem(
-                f"the row has {len(row)} values but the header names {width} columns; "
-                f"the extra values were ignored", "error", number, None, None))
+            problems.append(
+                Problem(
+                    f"the row has {len(row)} values but the header names {width} columns; "
+                    f"the extra values were ignored",
+                    "error",
+                    number,
+                    None,
+                    None,
+                )
+            )
         row = row[:width] + [""] * (width - len(row))
         cleaned.append([row[i] for i in keep])
-    frame = pd.DataFrame(cleaned, columns=header, dtype=str) if cleaned else \
-        pd.DataFrame({name: pd.Series([], dtype=str) for name in header})
+    frame = (
+        pd.DataFrame(cleaned, columns=header, dtype=str)
+        if cleaned
+        else pd.DataFrame({name: pd.Series([], dtype=str) for name in header})
+    )
     frame.index = pd.RangeIndex(len(frame))
     if "id" in frame.columns:
         ids = frame["id"]
-        problems = [p if p.feature is None else
-                    Problem(p.message, p.severity, p.feature, ids.iloc[p.feature - 1] or None,
-                            p.field)
-                    for p in problems]
+        problems = [
+            p
+            if p.feature is None
+            else Problem(p.message, p.severity, p.feature, ids.iloc[p.feature - 1] or None, p.field)
+            for p in problems
+        ]
     return frame, problems, delimiter
 
 
@@ -93,8 +105,10 @@ def _bounded_rows(reader: Iterable[list[str]]) -> Iterable[list[str]]:
     for number, row in enumerate(reader, start=1):
         if len(row) > limit:
             what = "header row" if number == 1 else f"row {number - 1}"
-            raise LayerError(f"the CSV file's {what} has {len(row):,} columns; the most "
-                             f"accepted is {limit:,} (keep only the columns of the layer)")
+            raise LayerError(
+                f"the CSV file's {what} has {len(row):,} columns; the most "
+                f"accepted is {limit:,} (keep only the columns of the layer)"
+            )
         yield row
 
 
@@ -105,8 +119,9 @@ def _named_columns(header: list[str], body: list[list[str]]) -> list[int]:
     for i, name in enumerate(header):
         if not name:
             if any(i < len(row) and row[i].strip() for row in body):
-                raise LayerError(f"column {i + 1} of the CSV file has values but no name in "
-                                 f"the header row")
+                raise LayerError(
+                    f"column {i + 1} of the CSV file has values but no name in the header row"
+                )
             continue  # an empty trailing column, as spreadsheets write them
         if name in seen:
             raise LayerError(f"the column {name!r} appears twice in the CSV header")
@@ -162,8 +177,15 @@ def read_csv(content: bytes, kind: str) -> tuple[pd.DataFrame, list[Problem]]:
                 continue
             raw = str(table[column].iloc[row]).strip()
             reason = "is blank" if not raw else f"must be a finite number, got {raw[:40]!r}"
-            problems.append(Problem(f"{what} (column {column!r}) {reason}", "error", row + 1,
-                                    feature_id(table, row), "geometry"))
+            problems.append(
+                Problem(
+                    f"{what} (column {column!r}) {reason}",
+                    "error",
+                    row + 1,
+                    feature_id(table, row),
+                    "geometry",
+                )
+            )
     problems.sort(key=lambda p: (p.feature is None, p.feature or 0))
     frame = geo_frame(table, geometries, len(table)).set_crs(4326)
     return frame, problems

@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Any, Final, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
 from mutualaid.layers.problems import Problem
 from mutualaid.settings import RESOURCE_TYPES
@@ -29,10 +30,27 @@ if TYPE_CHECKING:  # pandas is imported where frames are handled: the command li
 #: (``lon``, ``lat``, an incident's ``jurisdiction``) are computed, never read.
 FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "jurisdictions": ("id", "name", "country", "reserve"),
-    "incidents": ("id", "name", "hazard", "severity", "status", "reported_at", "needs",
-                  "max_response_min", "sharing"),
-    "resources": ("id", "name", "type", "quantity", "status", "jurisdiction", "speed_kmh",
-                  "sharing"),
+    "incidents": (
+        "id",
+        "name",
+        "hazard",
+        "severity",
+        "status",
+        "reported_at",
+        "needs",
+        "max_response_min",
+        "sharing",
+    ),
+    "resources": (
+        "id",
+        "name",
+        "type",
+        "quantity",
+        "status",
+        "jurisdiction",
+        "speed_kmh",
+        "sharing",
+    ),
     "agreements": ("from", "to", "resource_types", "border_delay_min"),
     "travel_times": ("resource_id", "incident_id", "minutes"),
 }
@@ -55,11 +73,24 @@ ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "hazard": ("hazard_type", "event_type", "incident_type", "event", "type"),
         "severity": ("sev", "severity_level", "level"),
         "status": ("incident_status", "state"),
-        "reported_at": ("reported", "reported_time", "reported_on", "timestamp", "datetime",
-                        "date_time", "time", "date"),
+        "reported_at": (
+            "reported",
+            "reported_time",
+            "reported_on",
+            "timestamp",
+            "datetime",
+            "date_time",
+            "time",
+            "date",
+        ),
         "needs": ("need", "requirements"),
-        "max_response_min": ("max_response", "max_response_minutes", "max_response_time",
-                             "response_limit_min", "response_limit"),
+        "max_response_min": (
+            "max_response",
+            "max_response_minutes",
+            "max_response_time",
+            "response_limit_min",
+            "response_limit",
+        ),
         "sharing": ("share", "shared_with", "sharing_level", "visibility"),
     },
     "resources": {
@@ -68,8 +99,13 @@ ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "type": ("resource_type", "unit_type", "kind"),
         "quantity": ("qty", "count", "units", "number", "n_units"),
         "status": ("resource_status", "state"),
-        "jurisdiction": ("owner", "owner_jurisdiction", "agency_jurisdiction",
-                         "home_jurisdiction", "jurisdiction_id"),
+        "jurisdiction": (
+            "owner",
+            "owner_jurisdiction",
+            "agency_jurisdiction",
+            "home_jurisdiction",
+            "jurisdiction_id",
+        ),
         "speed_kmh": ("speed", "speed_km_h", "speed_kph", "kmh"),
         "sharing": ("share", "shared_with", "sharing_level", "visibility"),
     },
@@ -82,8 +118,13 @@ ALIASES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "travel_times": {
         "resource_id": ("resource", "unit_id"),
         "incident_id": ("incident",),
-        "minutes": ("travel_minutes", "travel_time_min", "duration_min", "duration_minutes",
-                    "time_min"),
+        "minutes": (
+            "travel_minutes",
+            "travel_time_min",
+            "duration_min",
+            "duration_minutes",
+            "time_min",
+        ),
     },
 }
 
@@ -177,19 +218,23 @@ def parse_mapping(pairs: Iterable[str] | None, *, kind: str | None = None) -> di
         field, source = (part.strip() for part in text.split("=", 1))
         field = field.lower()
         if not field or not source:
-            raise ValueError(f"--map {text!r} needs both a FIELD and a SOURCE column "
-                             "(for example id=iso_3166_2)")
+            raise ValueError(
+                f"--map {text!r} needs both a FIELD and a SOURCE column (for example id=iso_3166_2)"
+            )
         need_type = need_column_type(field) if allow_needs else None
         if need_type is not None:
             if not _FIELD_NAME.match(need_type):
-                raise ValueError(f"--map {text!r}: {need_type!r} is not a resource type key "
-                                 "(lowercase letters, digits and _)")
+                raise ValueError(
+                    f"--map {text!r}: {need_type!r} is not a resource type key "
+                    "(lowercase letters, digits and _)"
+                )
             field = f"need_{need_type}"
         elif field not in allowed:
             where = f"for {kind} " if kind in FIELDS else ""
             known = ", ".join(sorted(allowed))
-            raise ValueError(f"--map {text!r}: {field!r} is not a field {where}"
-                             f"(known fields: {known})")
+            raise ValueError(
+                f"--map {text!r}: {field!r} is not a field {where}(known fields: {known})"
+            )
         if field in mapping and mapping[field] != source:
             raise ValueError(f"--map gives {field} twice ({mapping[field]!r} and {source!r})")
         mapping[field] = source
@@ -209,8 +254,9 @@ def _truncated_match(column: str, names: Iterable[str]) -> bool:
     return any(len(n) > SHAPEFILE_NAME_LENGTH and n.lower().startswith(col) for n in names)
 
 
-def _resolve(columns: list[str], *, kind: str, taken: set[str],
-             fields: Iterable[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+def _resolve(
+    columns: list[str], *, kind: str, taken: set[str], fields: Iterable[str]
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     """Choose a column for each field from aliases.
 
     Returns the choice ``{field: column}`` and, for fields where several columns
@@ -228,8 +274,11 @@ def _resolve(columns: list[str], *, kind: str, taken: set[str],
         for name in names:
             found += [c for c in by_norm.get(name, []) if c not in used and c not in found]
         full_names = [field, *ALIASES[kind].get(field, ())]
-        found += [c for c in columns
-                  if c not in used and c not in found and _truncated_match(c, full_names)]
+        found += [
+            c
+            for c in columns
+            if c not in used and c not in found and _truncated_match(c, full_names)
+        ]
         if not found:
             continue
         # A column spelled exactly like the field beats other spellings of it.
@@ -299,8 +348,9 @@ def _free_name(name: str, columns: Iterable[str]) -> str:
     return candidate
 
 
-def apply_mapping(frame: pd.DataFrame, *, kind: str,
-                  mapping: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def apply_mapping(
+    frame: pd.DataFrame, *, kind: str, mapping: Mapping[str, str] | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Rename a layer's columns to the canonical field names.
 
     Explicit *mapping* entries come first: a SOURCE that is not a column is an
@@ -341,18 +391,26 @@ def apply_mapping(frame: pd.DataFrame, *, kind: str,
         found = _find_column(source, [str(c) for c in columns])
         if found is None:
             available = ", ".join(repr(str(c)) for c in columns) or "none"
-            problems.append(Problem(
-                f"the mapping {field}={source} names a column {source!r} that the file does "
-                f"not have; its columns are: {available}", field=field))
+            problems.append(
+                Problem(
+                    f"the mapping {field}={source} names a column {source!r} that the file does "
+                    f"not have; its columns are: {available}",
+                    field=field,
+                )
+            )
             continue
         need = need_column_type(field) if kind == "incidents" else None
         if need is not None and field not in FIELDS[kind]:
             need_sources[need] = found
             taken.add(found)
         elif field not in FIELDS[kind]:
-            problems.append(Problem(
-                f"the mapping {field}={source} names {field!r}, which is not a field of "
-                f"{kind} (fields: {', '.join(FIELDS[kind])})", field=field))
+            problems.append(
+                Problem(
+                    f"the mapping {field}={source} names {field!r}, which is not a field of "
+                    f"{kind} (fields: {', '.join(FIELDS[kind])})",
+                    field=field,
+                )
+            )
         elif found in taken:
             copies[field] = found
         else:
@@ -367,10 +425,14 @@ def apply_mapping(frame: pd.DataFrame, *, kind: str,
         taken.add(col)
     for field, others in rivals.items():
         names = ", ".join(repr(o) for o in others)
-        problems.append(Problem(
-            f"columns {chosen[field]!r} and {names} could both be {field}; {chosen[field]!r} "
-            f"was used (name the right one with --map {field}=COLUMN)",
-            severity="warning", field=field))
+        problems.append(
+            Problem(
+                f"columns {chosen[field]!r} and {names} could both be {field}; {chosen[field]!r} "
+                f"was used (name the right one with --map {field}=COLUMN)",
+                severity="warning",
+                field=field,
+            )
+        )
     # A column that already has a canonical name but is not the chosen one (a mapped
     # ``id=iso_3166_2`` next to the file's own ``id``) keeps its data under a new name.
     targets = set(renames.values()) | set(copies)
@@ -380,15 +442,21 @@ def apply_mapping(frame: pd.DataFrame, *, kind: str,
         if col not in renames and col in targets:
             new = _free_name(str(col), names_now + list(moved.values()))
             moved[col] = new
-            problems.append(Problem(
-                f"the file's own column {col!r} is kept as {new!r} because "
-                f"{col} was mapped to another column", severity="warning", field=str(col)))
+            problems.append(
+                Problem(
+                    f"the file's own column {col!r} is kept as {new!r} because "
+                    f"{col} was mapped to another column",
+                    severity="warning",
+                    field=str(col),
+                )
+            )
     out = out.rename(columns={**moved, **renames})
     for field, col in copies.items():
         out[field] = out[renames.get(col, col)]
     if kind == "incidents":
-        out, need_problems = _combine_needs(out, explicit=need_sources,
-                                            exclude=set(renames.values()) | set(copies))
+        out, need_problems = _combine_needs(
+            out, explicit=need_sources, exclude=set(renames.values()) | set(copies)
+        )
         problems += need_problems
     return out, problems
 
@@ -432,15 +500,16 @@ def parse_json_object(text: str) -> dict[str, Any]:
     {'boat': 2}
     """
     try:
-        value = json.loads(text, parse_constant=_reject_constant,
-                           object_pairs_hook=_reject_duplicates)
+        value = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicates
+        )
     except _StrictJSONError as exc:
         raise ValueError(str(exc)) from None
     except (json.JSONDecodeError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise ValueError(f"it is not valid JSON ({reason})") from None
     if not isinstance(value, dict):
-        raise ValueError("it is not a JSON object like {\"boat\": 2}")
+        raise ValueError('it is not a JSON object like {"boat": 2}')
     return value
 
 
@@ -459,8 +528,9 @@ def _short(value: Any, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def _combine_needs(frame: pd.DataFrame, *, explicit: Mapping[str, str],
-                   exclude: set[str]) -> tuple[pd.DataFrame, list[Problem]]:
+def _combine_needs(
+    frame: pd.DataFrame, *, explicit: Mapping[str, str], exclude: set[str]
+) -> tuple[pd.DataFrame, list[Problem]]:
     """One ``needs`` column of dicts from a needs object/JSON and ``need_<type>`` columns.
 
     Values are left as the file gave them (numbers or text); the validator checks
@@ -479,9 +549,14 @@ def _combine_needs(frame: pd.DataFrame, *, explicit: Mapping[str, str],
             continue
         need = _untruncated_need(str(col), need)
         if need in flat:
-            problems.append(Problem(
-                f"columns {flat[need]!r} and {str(col)!r} both give the need for {need!r}; "
-                f"{flat[need]!r} was used", severity="warning", field="needs"))
+            problems.append(
+                Problem(
+                    f"columns {flat[need]!r} and {str(col)!r} both give the need for {need!r}; "
+                    f"{flat[need]!r} was used",
+                    severity="warning",
+                    field="needs",
+                )
+            )
             continue
         flat[need] = str(col)
     n = len(frame)
@@ -498,9 +573,15 @@ def _combine_needs(frame: pd.DataFrame, *, explicit: Mapping[str, str],
             try:
                 cell = parse_json_object(cell)
             except ValueError as exc:
-                problems.append(Problem(
-                    f"needs must be an object like {{\"boat\": 2}}; {_short(cell)} cannot be "
-                    f"read: {exc}", feature=i + 1, feature_id=_id_text(ids[i]), field="needs"))
+                problems.append(
+                    Problem(
+                        f'needs must be an object like {{"boat": 2}}; {_short(cell)} cannot be '
+                        f"read: {exc}",
+                        feature=i + 1,
+                        feature_id=_id_text(ids[i]),
+                        field="needs",
+                    )
+                )
                 cell = None
         elif _is_missing(cell):
             cell = None
@@ -508,8 +589,9 @@ def _combine_needs(frame: pd.DataFrame, *, explicit: Mapping[str, str],
     if flat:
         columns = {need: frame[col].tolist() for need, col in flat.items()}
         for i in range(n):
-            extra = {need: values[i] for need, values in columns.items()
-                     if not _is_missing(values[i])}
+            extra = {
+                need: values[i] for need, values in columns.items() if not _is_missing(values[i])
+            }
             if not extra:
                 continue
             cell = combined[i]
@@ -519,10 +601,15 @@ def _combine_needs(frame: pd.DataFrame, *, explicit: Mapping[str, str],
                 merged = dict(cell)
                 for need, value in extra.items():
                     if need in merged and merged[need] != value:
-                        problems.append(Problem(
-                            f"the need for {need!r} is given twice: {merged[need]!r} in needs "
-                            f"and {value!r} in column {flat[need]!r}",
-                            feature=i + 1, feature_id=_id_text(ids[i]), field="needs"))
+                        problems.append(
+                            Problem(
+                                f"the need for {need!r} is given twice: {merged[need]!r} in needs "
+                                f"and {value!r} in column {flat[need]!r}",
+                                feature=i + 1,
+                                feature_id=_id_text(ids[i]),
+                                field="needs",
+                            )
+                        )
                     merged[need] = value
                 combined[i] = merged
         frame = frame.drop(columns=list(flat.values()))

@@ -29,7 +29,6 @@ def short_error(exc: BaseException) -> str:
     return text if len(text) <= 300 else text[:297] + "..."
 
 
-
 def feature_id(frame: pd.DataFrame, row: int) -> str | None:
     if "id" not in frame.columns:
         return None
@@ -39,8 +38,9 @@ def feature_id(frame: pd.DataFrame, row: int) -> str | None:
     return str(value)
 
 
-def finish_frame(frame: gpd.GeoDataFrame, problems: list[Problem], *,
-            crs: Any, crs_origin: str) -> gpd.GeoDataFrame:
+def finish_frame(
+    frame: gpd.GeoDataFrame, problems: list[Problem], *, crs: Any, crs_origin: str
+) -> gpd.GeoDataFrame:
     """Reproject to EPSG:4326 and refuse coordinates that are not finite.
 
     ``crs`` is what the file declared (None when nothing); ``crs_origin`` names where
@@ -52,8 +52,10 @@ def finish_frame(frame: gpd.GeoDataFrame, problems: list[Problem], *,
         try:
             declared = CRS.from_user_input(crs)
         except CRSError:
-            raise LayerError(f"the coordinate reference system in {crs_origin} is not "
-                             f"understood; save the layer in EPSG:4326") from None
+            raise LayerError(
+                f"the coordinate reference system in {crs_origin} is not "
+                f"understood; save the layer in EPSG:4326"
+            ) from None
         frame = frame.set_crs(declared, allow_override=True)
         if not declared.equals(CRS.from_epsg(4326), ignore_axis_order=True):
             code = declared.to_epsg()
@@ -61,11 +63,18 @@ def finish_frame(frame: gpd.GeoDataFrame, problems: list[Problem], *,
             try:
                 frame = frame.to_crs(4326)
             except (CRSError, ValueError) as exc:
-                raise LayerError(f"the coordinates cannot be converted from {label} to "
-                                 f"EPSG:4326: {short_error(exc)}") from None
-            problems.append(Problem(
-                f"coordinates were reprojected from {label} ({crs_origin}) to EPSG:4326 "
-                f"(longitude, latitude)", "warning", field="geometry"))
+                raise LayerError(
+                    f"the coordinates cannot be converted from {label} to "
+                    f"EPSG:4326: {short_error(exc)}"
+                ) from None
+            problems.append(
+                Problem(
+                    f"coordinates were reprojected from {label} ({crs_origin}) to EPSG:4326 "
+                    f"(longitude, latitude)",
+                    "warning",
+                    field="geometry",
+                )
+            )
         else:
             frame = frame.set_crs(4326, allow_override=True)
     drop_nonfinite(frame, problems)
@@ -79,10 +88,16 @@ def drop_nonfinite(frame: gpd.GeoDataFrame, problems: list[Problem]) -> None:
         return
     frame.loc[bad, frame.geometry.name] = None
     for row in bad.tolist():
-        problems.append(Problem(
-            "the geometry has coordinates that are not finite numbers (NaN or infinite, or "
-            "outside the area of the file's projection)", "error", row + 1,
-            feature_id(frame, row), "geometry"))
+        problems.append(
+            Problem(
+                "the geometry has coordinates that are not finite numbers (NaN or infinite, or "
+                "outside the area of the file's projection)",
+                "error",
+                row + 1,
+                feature_id(frame, row),
+                "geometry",
+            )
+        )
 
 
 def geo_frame(columns: dict[str, Any] | pd.DataFrame, geometries: Any, n: int) -> gpd.GeoDataFrame:

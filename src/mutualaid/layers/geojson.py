@@ -34,8 +34,13 @@ from mutualaid.errors import LayerError
 from mutualaid.layers.problems import Problem
 from mutualaid.layers.safety import check_file_size
 
-__all__ = ["decode_utf8", "json_depth_exceeds", "parse_geojson", "crs_from_member",
-           "RENAMED_GEOMETRY_FIELD"]
+__all__ = [
+    "decode_utf8",
+    "json_depth_exceeds",
+    "parse_geojson",
+    "crs_from_member",
+    "RENAMED_GEOMETRY_FIELD",
+]
 
 #: The column a property called ``geometry`` is kept under, so it cannot replace the
 #: geometry column.
@@ -59,17 +64,27 @@ _CLOSERS = (ord("]"), ord("}"))
 _DEPTH_CHUNK = 8 * 1024 * 1024
 
 _GEOMETRY_TYPES = (
-    "Point", "MultiPoint", "LineString", "MultiLineString",
-    "Polygon", "MultiPolygon", "GeometryCollection",
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
 )
 
 # Old-style ``crs`` names that mean plain longitude/latitude on WGS 84. By the
 # convention of GeoJSON 2008 files, EPSG:4326 in a ``crs`` member is read as lon/lat.
-_LONLAT_NAMES = frozenset({
-    "urn:ogc:def:crs:ogc:1.3:crs84", "urn:ogc:def:crs:ogc::crs84", "ogc:crs84", "crs84",
-    "http://www.opengis.net/def/crs/ogc/1.3/crs84",
-    "https://www.opengis.net/def/crs/ogc/1.3/crs84",
-})
+_LONLAT_NAMES = frozenset(
+    {
+        "urn:ogc:def:crs:ogc:1.3:crs84",
+        "urn:ogc:def:crs:ogc::crs84",
+        "ogc:crs84",
+        "crs84",
+        "http://www.opengis.net/def/crs/ogc/1.3/crs84",
+        "https://www.opengis.net/def/crs/ogc/1.3/crs84",
+    }
+)
 _EPSG_NAME = re.compile(
     r"^(?:epsg:{1,2}"
     r"|urn:ogc:def:crs:epsg:[0-9.]*:"
@@ -88,6 +103,7 @@ class _MalformedGeometry(Exception):
 
 
 # --- Checks before parsing ----------------------------------------------------------------------
+
 
 def decode_utf8(data: bytes, *, what: str = "file") -> str:
     """Decode UTF-8 text, with or without a byte-order mark.
@@ -115,7 +131,7 @@ def decode_utf8(data: bytes, *, what: str = "file") -> str:
                 f"the {what} is saved as {name} text; save it as UTF-8 and upload it again"
             )
     if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM):]
+        data = data[len(_UTF8_BOM) :]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -156,8 +172,9 @@ def json_depth_exceeds(data: bytes, limit: int) -> bool:
     depth = 0
     quotes = 0
     for start in range(0, len(compact), _DEPTH_CHUNK):
-        chunk = np.frombuffer(compact, dtype=np.uint8,
-                              count=min(_DEPTH_CHUNK, len(compact) - start), offset=start)
+        chunk = np.frombuffer(
+            compact, dtype=np.uint8, count=min(_DEPTH_CHUNK, len(compact) - start), offset=start
+        )
         quote_count = np.cumsum(chunk == _QUOTE, dtype=np.int64) + quotes
         outside = (quote_count & 1) == 0
         opens = ((chunk == _OPENERS[0]) | (chunk == _OPENERS[1])) & outside
@@ -245,6 +262,7 @@ def _parse_json_text(text: str) -> Any:
 
 # --- The crs member ------------------------------------------------------------------------------
 
+
 def crs_from_member(member: Any) -> int | None:
     """The EPSG code a GeoJSON 2008 ``crs`` member names, or None for longitude/latitude.
 
@@ -296,8 +314,9 @@ def crs_from_member(member: Any) -> int | None:
     elif kind == "EPSG":
         code = props.get("code")
         if type(code) is not int:
-            raise LayerError(f"the file's crs member has a code that is not a whole number: "
-                             f"{_describe(code)}")
+            raise LayerError(
+                f"the file's crs member has a code that is not a whole number: {_describe(code)}"
+            )
     else:
         raise LayerError(
             f"the file's crs member of type {kind!r} is not supported (only named EPSG codes "
@@ -308,12 +327,15 @@ def crs_from_member(member: Any) -> int | None:
     try:
         CRS.from_epsg(code)
     except CRSError:
-        raise LayerError(f"the file's crs member names EPSG:{code}, which is not a known "
-                         f"coordinate reference system") from None
+        raise LayerError(
+            f"the file's crs member names EPSG:{code}, which is not a known "
+            f"coordinate reference system"
+        ) from None
     return code
 
 
 # --- Geometries ----------------------------------------------------------------------------------
+
 
 def _describe(value: Any) -> str:
     """A JSON value as a coordinator would recognise it in the file."""
@@ -350,7 +372,8 @@ def _number(value: Any, where: str) -> float:
 def _position(value: Any, where: str) -> tuple[float, float]:
     if type(value) is not list:
         raise _MalformedGeometry(
-            f"{where} must be a list of numbers [x, y], got {_describe(value)}")
+            f"{where} must be a list of numbers [x, y], got {_describe(value)}"
+        )
     # Elements after the second (height, measure) are dropped: layers are 2D. The types
     # are checked before the count so that a list nested one level too deep says so.
     x = _number(value[0], f"{where}: x") if value else None
@@ -372,11 +395,13 @@ def _ring(value: Any, where: str, notes: list[str]) -> list[tuple[float, float]]
     ring = _positions(value, where, minimum=3)
     if ring[0] != ring[-1]:
         ring.append(ring[0])
-        notes.append(f"{where} was not closed (its last position differs from its first); "
-                     f"it was closed")
+        notes.append(
+            f"{where} was not closed (its last position differs from its first); it was closed"
+        )
     if len(ring) < 4:
-        raise _MalformedGeometry(f"{where} needs at least 4 positions (a closed triangle), "
-                                 f"got {len(ring)}")
+        raise _MalformedGeometry(
+            f"{where} needs at least 4 positions (a closed triangle), got {len(ring)}"
+        )
     return ring
 
 
@@ -419,10 +444,12 @@ def _build(geometry: Any, notes: list[str], where: str = "the geometry") -> shap
     if kind == "LineString":
         return shapely.LineString(_positions(coords, label, minimum=2))
     if kind == "MultiLineString":
-        return shapely.MultiLineString([
-            _positions(line, f"{label} line {k}", minimum=2)
-            for k, line in enumerate(_parts(coords, label, "lines"), start=1)
-        ])
+        return shapely.MultiLineString(
+            [
+                _positions(line, f"{label} line {k}", minimum=2)
+                for k, line in enumerate(_parts(coords, label, "lines"), start=1)
+            ]
+        )
     if kind == "Polygon":
         shell, *holes = _rings(coords, label, notes)
         return shapely.Polygon(shell, holes)
@@ -439,13 +466,18 @@ def _fast_point(geometry: Any) -> tuple[Any, Any] | None:
         c = geometry.get("coordinates")
         if type(c) is list and len(c) >= 2:
             x, y = c[0], c[1]
-            if ((type(x) is float or type(x) is int) and (type(y) is float or type(y) is int)
-                    and abs(x) < 1e300 and abs(y) < 1e300):
+            if (
+                (type(x) is float or type(x) is int)
+                and (type(y) is float or type(y) is int)
+                and abs(x) < 1e300
+                and abs(y) < 1e300
+            ):
                 return x, y
     return None
 
 
 # --- Features ------------------------------------------------------------------------------------
+
 
 def _features(document: Any) -> list[Any]:
     """The list of features in a parsed document, or a LayerError saying why not."""
@@ -523,7 +555,7 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     check_file_size(len(data))
     text = decode_utf8(data)  # first: a UTF-16 file would fool the depth scan
     if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM):]
+        data = data[len(_UTF8_BOM) :]
     if json_depth_exceeds(data, settings.MAX_JSON_DEPTH):
         raise LayerError(
             f"the file nests brackets deeper than {settings.MAX_JSON_DEPTH} levels; "
@@ -533,8 +565,10 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     del text
     features = _features(document)
     if len(features) > settings.MAX_FEATURES:
-        raise LayerError(f"the file has {len(features):,} features; the most accepted is "
-                         f"{settings.MAX_FEATURES:,}")
+        raise LayerError(
+            f"the file has {len(features):,} features; the most accepted is "
+            f"{settings.MAX_FEATURES:,}"
+        )
     epsg = crs_from_member(document.get("crs"))
 
     problems: list[Problem] = []
@@ -551,27 +585,44 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     for row, feature in enumerate(features):
         if type(feature) is not dict:
             records.append({})
-            error(row, f"the feature must be an object, got {_describe(feature)}", None, {},
-                  "geometry")
+            error(
+                row,
+                f"the feature must be an object, got {_describe(feature)}",
+                None,
+                {},
+                "geometry",
+            )
             continue
         props = feature.get("properties")
         if props is None:
             props = {}
         elif type(props) is not dict:
-            error(row, f'"properties" must be an object, got {_describe(props)}', feature, {},
-                  "properties")
+            error(
+                row,
+                f'"properties" must be an object, got {_describe(props)}',
+                feature,
+                {},
+                "properties",
+            )
             props = {}
         if "id" not in props and feature.get("id") is not None:
             props["id"] = feature["id"]
         records.append(props)
         names.update(props)
         if len(names) > settings.MAX_COLUMNS:
-            raise LayerError(f"the file's features have more than {settings.MAX_COLUMNS:,} "
-                             f"different properties (columns); the most accepted is "
-                             f"{settings.MAX_COLUMNS:,}")
+            raise LayerError(
+                f"the file's features have more than {settings.MAX_COLUMNS:,} "
+                f"different properties (columns); the most accepted is "
+                f"{settings.MAX_COLUMNS:,}"
+            )
         if feature.get("type") != "Feature":
-            error(row, f'"type" must be "Feature", got {_describe(feature.get("type"))}', feature,
-                  props, "type")
+            error(
+                row,
+                f'"type" must be "Feature", got {_describe(feature.get("type"))}',
+                feature,
+                props,
+                "type",
+            )
         geometry = feature.get("geometry")
         if geometry is None:
             continue  # a missing geometry is the validator's to report
@@ -591,8 +642,9 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
             error(row, f"the geometry cannot be built: {exc}", feature, props, "geometry")
             continue
         for note in notes:
-            problems.append(Problem(note, "warning", row + 1, _feature_id(feature, props),
-                                    "geometry"))
+            problems.append(
+                Problem(note, "warning", row + 1, _feature_id(feature, props), "geometry")
+            )
 
     if point_rows:
         geometries[np.asarray(point_rows)] = shapely.points(
@@ -602,26 +654,35 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     frame = _frame(records, geometries)
     if epsg is not None:
         frame = frame.set_crs(epsg, allow_override=True).to_crs(4326)
-        problems.append(Problem(
-            f"coordinates were reprojected from EPSG:{epsg} (the file's crs member) to "
-            f"EPSG:4326 (longitude, latitude)", "warning", field="geometry",
-        ))
+        problems.append(
+            Problem(
+                f"coordinates were reprojected from EPSG:{epsg} (the file's crs member) to "
+                f"EPSG:4326 (longitude, latitude)",
+                "warning",
+                field="geometry",
+            )
+        )
         problems.extend(_nonfinite_after_reprojection(frame, features, records, epsg))
     return frame, problems
 
 
 def _frame(records: list[dict[str, Any]], geometries: np.ndarray) -> gpd.GeoDataFrame:
-    attributes = pd.DataFrame.from_records(records, index=pd.RangeIndex(len(records))) \
-        if records else pd.DataFrame(index=pd.RangeIndex(0))
+    attributes = (
+        pd.DataFrame.from_records(records, index=pd.RangeIndex(len(records)))
+        if records
+        else pd.DataFrame(index=pd.RangeIndex(0))
+    )
     if "geometry" in attributes.columns:
         # A property called "geometry" would collide with the geometry column.
         attributes = attributes.rename(columns={"geometry": RENAMED_GEOMETRY_FIELD})
-    return gpd.GeoDataFrame(attributes, geometry=gpd.GeoSeries(geometries, crs=4326,
-                                                                 index=attributes.index))
+    return gpd.GeoDataFrame(
+        attributes, geometry=gpd.GeoSeries(geometries, crs=4326, index=attributes.index)
+    )
 
 
-def _nonfinite_after_reprojection(frame: gpd.GeoDataFrame, features: list[Any],
-                                  records: list[dict[str, Any]], epsg: int) -> list[Problem]:
+def _nonfinite_after_reprojection(
+    frame: gpd.GeoDataFrame, features: list[Any], records: list[dict[str, Any]], epsg: int
+) -> list[Problem]:
     """Errors for features whose coordinates fall outside the source projection."""
     coords, index = shapely.get_coordinates(frame.geometry.values, return_index=True)
     bad_rows = np.unique(index[~np.isfinite(coords).all(axis=1)])
@@ -629,8 +690,14 @@ def _nonfinite_after_reprojection(frame: gpd.GeoDataFrame, features: list[Any],
         frame.loc[bad_rows, frame.geometry.name] = None
     problems = []
     for row in bad_rows.tolist():
-        problems.append(Problem(
-            f"the coordinates cannot be converted from EPSG:{epsg} to longitude/latitude "
-            f"(outside that projection's area)", "error", row + 1,
-            _feature_id(features[row], records[row]), "geometry"))
+        problems.append(
+            Problem(
+                f"the coordinates cannot be converted from EPSG:{epsg} to longitude/latitude "
+                f"(outside that projection's area)",
+                "error",
+                row + 1,
+                _feature_id(features[row], records[row]),
+                "geometry",
+            )
+        )
     return problems

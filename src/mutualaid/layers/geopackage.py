@@ -62,8 +62,7 @@ def _shown(name: object) -> str:
 def _connect(path: Path) -> tuple[sqlite3.Connection, list[float]]:
     """A read-only, immutable connection whose statements stop at the deadline."""
     uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro&immutable=1"
-    connection = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                 check_same_thread=False)
+    connection = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     deadline = [time.monotonic() + settings.GPKG_CHECK_TIMEOUT_S]
 
     def stop_when_late() -> int:
@@ -78,8 +77,9 @@ def _connect(path: Path) -> tuple[sqlite3.Connection, list[float]]:
 
 def _what(kind: str, sql: str | None) -> str:
     """``table``, ``virtual table``, ``view``, ``index``, ``trigger`` from sqlite_master."""
-    if kind == "table" and (sql or "").lstrip()[:20].upper().replace("  ", " ") \
-            .startswith("CREATE VIRTUAL"):
+    if kind == "table" and (sql or "").lstrip()[:20].upper().replace("  ", " ").startswith(
+        "CREATE VIRTUAL"
+    ):
         return "virtual table"
     return kind
 
@@ -119,7 +119,8 @@ def check_geopackage(path: str | Path, *, kind: str) -> GeoPackageLayer:
             raise UnsafeInputError(
                 f"checking the GeoPackage took longer than "
                 f"{settings.GPKG_CHECK_TIMEOUT_S:g} s and was stopped; the file is refused "
-                f"(a GeoPackage for this tool holds plain tables of features)") from None
+                f"(a GeoPackage for this tool holds plain tables of features)"
+            ) from None
         raise LayerError(f"the file is not a readable GeoPackage ({exc})") from None
     except sqlite3.Error as exc:
         raise LayerError(f"the file is not a readable GeoPackage ({exc})") from None
@@ -130,35 +131,44 @@ def check_geopackage(path: str | Path, *, kind: str) -> GeoPackageLayer:
 def _check(connection: sqlite3.Connection, *, kind: str) -> GeoPackageLayer:
     objects: dict[str, str] = {}
     for what, name, sql in connection.execute(
-            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view')"):
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view')"
+    ):
         objects[str(name).casefold()] = _what(str(what), sql)
     for table in _REQUIRED_TABLES:
         found = objects.get(table)
         if found is None:
-            raise LayerError(f"the file is an SQLite database but not a GeoPackage: it has "
-                             f"no {table} table")
+            raise LayerError(
+                f"the file is an SQLite database but not a GeoPackage: it has no {table} table"
+            )
         if found != "table":
-            raise UnsafeInputError(f"the GeoPackage's {table} is a {found}, not a table; "
-                                   f"the file is refused")
-    contents = connection.execute(
-        "SELECT table_name, data_type FROM gpkg_contents").fetchall()
+            raise UnsafeInputError(
+                f"the GeoPackage's {table} is a {found}, not a table; the file is refused"
+            )
+    contents = connection.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
     for name, data_type in contents:
         found = objects.get(str(name).casefold())
         if found == "table":
             continue
         if found is None:
-            raise LayerError(f"the GeoPackage lists a layer {_shown(name)} that is not in the "
-                             f"file; the file is damaged")
+            raise LayerError(
+                f"the GeoPackage lists a layer {_shown(name)} that is not in the "
+                f"file; the file is damaged"
+            )
         raise UnsafeInputError(
             f"the GeoPackage layer {_shown(name)} is a {found} (a stored query), not a table "
             f"of features; only plain feature tables are read, so the file is refused. Save "
             f"the layer's features as a table (in QGIS: Export > Save Features As, "
-            f"GeoPackage)")
-    with_geometry = {str(t).casefold() for (t,) in connection.execute(
-        "SELECT table_name FROM gpkg_geometry_columns")}
-    layers = [str(name) for name, data_type in contents
-              if str(data_type).casefold() == "features"
-              and str(name).casefold() in with_geometry]
+            f"GeoPackage)"
+        )
+    with_geometry = {
+        str(t).casefold()
+        for (t,) in connection.execute("SELECT table_name FROM gpkg_geometry_columns")
+    }
+    layers = [
+        str(name)
+        for name, data_type in contents
+        if str(data_type).casefold() == "features" and str(name).casefold() in with_geometry
+    ]
     chosen = _choose(layers, kind=kind)
     return _checked_table(connection, chosen)
 
@@ -184,17 +194,29 @@ def _quoted(name: str) -> str:
 def _checked_table(connection: sqlite3.Connection, name: str) -> GeoPackageLayer:
     columns = connection.execute(f"PRAGMA table_info({_quoted(name)})").fetchall()
     if len(columns) > settings.MAX_COLUMNS:
-        raise LayerError(f"the GeoPackage layer {_shown(name)} has {len(columns):,} columns; "
-                         f"the most accepted is {settings.MAX_COLUMNS:,}")
-    geometry = {str(c).casefold() for (c,) in connection.execute(
-        "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ? COLLATE NOCASE",
-        (name,))}
-    untyped = [str(column[1]) for column in columns
-               if not str(column[2] or "").strip() and str(column[1]).casefold() not in geometry]
+        raise LayerError(
+            f"the GeoPackage layer {_shown(name)} has {len(columns):,} columns; "
+            f"the most accepted is {settings.MAX_COLUMNS:,}"
+        )
+    geometry = {
+        str(c).casefold()
+        for (c,) in connection.execute(
+            "SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ? COLLATE NOCASE",
+            (name,),
+        )
+    }
+    untyped = [
+        str(column[1])
+        for column in columns
+        if not str(column[2] or "").strip() and str(column[1]).casefold() not in geometry
+    ]
     (rows,) = connection.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {_quoted(name)} LIMIT ?)",
-        (settings.MAX_FEATURES + 1,)).fetchone()
+        (settings.MAX_FEATURES + 1,),
+    ).fetchone()
     if rows > settings.MAX_FEATURES:
-        raise LayerError(f"the layer has more than {settings.MAX_FEATURES:,} features; the "
-                         f"most accepted is {settings.MAX_FEATURES:,}")
+        raise LayerError(
+            f"the layer has more than {settings.MAX_FEATURES:,} features; the "
+            f"most accepted is {settings.MAX_FEATURES:,}"
+        )
     return GeoPackageLayer(name=name, untyped=untyped)

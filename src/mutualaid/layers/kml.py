@@ -26,7 +26,6 @@ from mutualaid.layers.problems import Problem
 __all__ = ["read_kml"]
 
 
-
 #: A decimal number as written in KML coordinates and CSV cells.
 NUMBER_PATTERN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _KML_GEOMETRIES = ("Point", "LineString", "LinearRing", "Polygon", "MultiGeometry")
@@ -58,8 +57,9 @@ def _text(element: Element | None) -> str:
 
 def _parse_xml(content: bytes) -> Element:
     try:
-        return SafeET.fromstring(content, forbid_dtd=True, forbid_entities=True,
-                                 forbid_external=True)
+        return SafeET.fromstring(
+            content, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
     except DefusedXmlException:
         raise UnsafeInputError(
             "the KML declares a DOCTYPE or entities; KML never needs them and they can be "
@@ -75,12 +75,15 @@ def _parse_xml(content: bytes) -> Element:
 def read_kml(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     root = _parse_xml(content)
     if _local(root.tag) != "kml":
-        raise LayerError(f"the file is XML but not KML: its root element is <{_local(root.tag)}>, "
-                         f"expected <kml>")
+        raise LayerError(
+            f"the file is XML but not KML: its root element is <{_local(root.tag)}>, expected <kml>"
+        )
     placemarks = [el for el in root.iter() if _local(el.tag) == "Placemark"]
     if len(placemarks) > settings.MAX_FEATURES:
-        raise LayerError(f"the file has {len(placemarks):,} placemarks; the most accepted is "
-                         f"{settings.MAX_FEATURES:,}")
+        raise LayerError(
+            f"the file has {len(placemarks):,} placemarks; the most accepted is "
+            f"{settings.MAX_FEATURES:,}"
+        )
     records: list[dict[str, str]] = []
     geometries = np.full(len(placemarks), None, dtype=object)
     problems: list[Problem] = []
@@ -90,13 +93,24 @@ def read_kml(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Problem]
         try:
             geometries[row] = _kml_geometry(placemark)
         except _BadKml as exc:
-            problems.append(Problem(f"malformed geometry: {exc}", "error", row + 1,
-                                    record.get("id"), "geometry"))
+            problems.append(
+                Problem(
+                    f"malformed geometry: {exc}", "error", row + 1, record.get("id"), "geometry"
+                )
+            )
         except (shapely.errors.GEOSException, ValueError) as exc:
-            problems.append(Problem(f"the geometry cannot be built: {exc}", "error", row + 1,
-                                    record.get("id"), "geometry"))
-    frame = geo_frame(pd.DataFrame.from_records(records) if records else {}, geometries,
-                       len(placemarks))
+            problems.append(
+                Problem(
+                    f"the geometry cannot be built: {exc}",
+                    "error",
+                    row + 1,
+                    record.get("id"),
+                    "geometry",
+                )
+            )
+    frame = geo_frame(
+        pd.DataFrame.from_records(records) if records else {}, geometries, len(placemarks)
+    )
     return finish_frame(frame, problems, crs=None, crs_origin=""), problems
 
 
@@ -183,8 +197,9 @@ def _kml_coordinates(element: Element, where: str, *, minimum: int) -> list[tupl
     # Some writers put a space after each comma ("6.1, 50.8"): join the tuple back first.
     tuples = re.sub(r"\s*,\s*", ",", text).split()
     if len(tuples) < minimum:
-        raise _BadKml(f"{where} needs at least {minimum} position(s) in <coordinates>, "
-                      f"got {len(tuples)}")
+        raise _BadKml(
+            f"{where} needs at least {minimum} position(s) in <coordinates>, got {len(tuples)}"
+        )
     points = []
     for k, item in enumerate(tuples, start=1):
         values = item.split(",")

@@ -8,8 +8,9 @@ An ``error`` rejects the file; a ``warning`` is shown but the file is accepted
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -96,8 +97,15 @@ class Report:
         """True when the layer is accepted (no errors; warnings allowed)."""
         return not self.errors
 
-    def add(self, message: str, *, severity: Severity = "error", feature: int | None = None,
-            feature_id: Any = None, field: str | None = None) -> None:
+    def add(
+        self,
+        message: str,
+        *,
+        severity: Severity = "error",
+        feature: int | None = None,
+        feature_id: Any = None,
+        field: str | None = None,
+    ) -> None:
         """Record one problem (see :class:`Problem` for the parameters)."""
         fid = None if feature_id is None else str(feature_id)
         self.problems.append(Problem(message, severity, feature, fid, field))

@@ -40,9 +40,10 @@ import re
 import stat
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -54,16 +55,21 @@ import shapely
 from mutualaid import settings
 from mutualaid.errors import LayerError, UnsupportedFormatError
 from mutualaid.layers import safety
-from mutualaid.layers.geojson import parse_geojson
-from mutualaid.layers.geopackage import check_geopackage
 from mutualaid.layers.csvfile import LATITUDE_NAMES, LONGITUDE_NAMES, TABLE_KINDS, read_csv
 from mutualaid.layers.frames import feature_id, finish_frame, geo_frame, short_error
+from mutualaid.layers.geojson import parse_geojson
+from mutualaid.layers.geopackage import check_geopackage
 from mutualaid.layers.kml import read_kml
 from mutualaid.layers.problems import Problem
 
 __all__ = [
-    "RawLayer", "read_layer", "ACCEPTED_FORMATS", "TABLE_KINDS", "LATITUDE_NAMES",
-    "LONGITUDE_NAMES", "vrt_drivers_disabled",
+    "RawLayer",
+    "read_layer",
+    "ACCEPTED_FORMATS",
+    "TABLE_KINDS",
+    "LATITUDE_NAMES",
+    "LONGITUDE_NAMES",
+    "vrt_drivers_disabled",
 ]
 
 # --- GDAL hardening, at import ----------------------------------------------------------------
@@ -102,15 +108,25 @@ _disable_vrt_drivers()
 
 #: Extension -> format name; anything else is refused.
 _FORMAT_BY_EXTENSION = {
-    ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shapefile",
-    ".kml": "kml", ".csv": "csv",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".zip": "shapefile",
+    ".kml": "kml",
+    ".csv": "csv",
 }
 #: The accepted formats in words, for messages.
-ACCEPTED_FORMATS = ("GeoJSON (.geojson or .json), GeoPackage (.gpkg), zipped Shapefile (.zip), "
-                    "KML (.kml) or CSV with latitude/longitude columns (.csv)")
+ACCEPTED_FORMATS = (
+    "GeoJSON (.geojson or .json), GeoPackage (.gpkg), zipped Shapefile (.zip), "
+    "KML (.kml) or CSV with latitude/longitude columns (.csv)"
+)
 _ZIP_HINT = " (put the .shp, .shx, .dbf and .prj files together in one .zip)"
-_HINTS = {".shp": _ZIP_HINT, ".shx": _ZIP_HINT, ".dbf": _ZIP_HINT,
-          ".kmz": " (a .kmz is a zipped KML: unzip it and upload the .kml inside)"}
+_HINTS = {
+    ".shp": _ZIP_HINT,
+    ".shx": _ZIP_HINT,
+    ".dbf": _ZIP_HINT,
+    ".kmz": " (a .kmz is a zipped KML: unzip it and upload the .kml inside)",
+}
 #: Layer kinds that are plain tables, read from CSV only.
 _GEO_KINDS = ("jurisdictions", "incidents", "resources")
 
@@ -130,15 +146,21 @@ _EXPECTED_CONTENT = {
     "kml": ("xml",),
     "csv": ("text",),
 }
-_SUGGESTED_EXTENSION = {"gpkg": ".gpkg", "zip": ".zip", "json": ".geojson", "xml": ".kml",
-                        "text": ".csv"}
+_SUGGESTED_EXTENSION = {
+    "gpkg": ".gpkg",
+    "zip": ".zip",
+    "json": ".geojson",
+    "xml": ".kml",
+    "text": ".csv",
+}
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _MAX_GDAL_NOTES = 5
 _SHP_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian, in .shp and .shx headers
 # dBASE version bytes GDAL writes or reads (III, IV, V, FoxPro, Visual FoxPro, with memo).
-_DBF_VERSIONS = frozenset({0x02, 0x03, 0x04, 0x05, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83,
-                           0x8B, 0x8E, 0xCB, 0xE5, 0xF5, 0xFB})
+_DBF_VERSIONS = frozenset(
+    {0x02, 0x03, 0x04, 0x05, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83, 0x8B, 0x8E, 0xCB, 0xE5, 0xF5, 0xFB}
+)
 
 
 @dataclass
@@ -165,8 +187,13 @@ class RawLayer:
     source: str = ""
 
 
-def read_layer(source: str | os.PathLike[str], *, kind: str, data: bytes | None = None,
-               filename: str | None = None) -> RawLayer:
+def read_layer(
+    source: str | os.PathLike[str],
+    *,
+    kind: str,
+    data: bytes | None = None,
+    filename: str | None = None,
+) -> RawLayer:
     """Read one layer file into a frame, whatever it holds, without trusting it.
 
     Parameters
@@ -205,8 +232,9 @@ def read_layer(source: str | os.PathLike[str], *, kind: str, data: bytes | None 
     ('csv', 'POINT (6.1 50.8)')
     """
     if kind not in _GEO_KINDS + TABLE_KINDS:
-        raise ValueError(f"unknown layer kind {kind!r}; expected one of "
-                         f"{', '.join(_GEO_KINDS + TABLE_KINDS)}")
+        raise ValueError(
+            f"unknown layer kind {kind!r}; expected one of {', '.join(_GEO_KINDS + TABLE_KINDS)}"
+        )
     shown = str(source)
     name = filename if filename is not None else shown
     try:
@@ -275,9 +303,9 @@ def _sniff(content: bytes) -> str:
         if head.startswith(bom):
             if bom != b"\xef\xbb\xbf":
                 # UTF-16 text: let the format's own reader say what it thinks of it.
-                stripped = head[len(bom):].replace(b"\x00", b"").lstrip()
+                stripped = head[len(bom) :].replace(b"\x00", b"").lstrip()
                 return _sniff_text(stripped)
-            head = head[len(bom):]
+            head = head[len(bom) :]
             break
     if b"\x00" in head:
         return "binary"
@@ -308,14 +336,17 @@ def _check_content(content: bytes, *, fmt: str, name: str) -> None:
 
 # --- GeoJSON -------------------------------------------------------------------------------------
 
+
 def _read_geojson(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     return parse_geojson(content)
 
 
 # --- GDAL formats: GeoPackage and zipped Shapefile -----------------------------------------------
 
-def _read_with_gdal(dataset: str, *, driver: str, layer: str | None, what: str,
-                    quiet: tuple[str, ...] = ()) -> tuple[gpd.GeoDataFrame, list[Problem], Any]:
+
+def _read_with_gdal(
+    dataset: str, *, driver: str, layer: str | None, what: str, quiet: tuple[str, ...] = ()
+) -> tuple[gpd.GeoDataFrame, list[Problem], Any]:
     """Read one layer with pyogrio after checking which GDAL driver opened it.
 
     ``what`` names the format in messages ("a GeoPackage"); GDAL's notes listed in
@@ -327,16 +358,22 @@ def _read_with_gdal(dataset: str, *, driver: str, layer: str | None, what: str,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         frame, problems, crs = _read_checked(dataset, driver=driver, layer=layer, what=what)
-    notes = dict.fromkeys(str(w.message).strip() for w in caught
-                          if issubclass(w.category, RuntimeWarning)
-                          and str(w.message).strip() not in quiet)
-    problems.extend(Problem(f"while reading {what}: {note}", "warning")
-                    for note in list(notes)[:_MAX_GDAL_NOTES] if note)
+    notes = dict.fromkeys(
+        str(w.message).strip()
+        for w in caught
+        if issubclass(w.category, RuntimeWarning) and str(w.message).strip() not in quiet
+    )
+    problems.extend(
+        Problem(f"while reading {what}: {note}", "warning")
+        for note in list(notes)[:_MAX_GDAL_NOTES]
+        if note
+    )
     return frame, problems, crs
 
 
-def _read_checked(dataset: str, *, driver: str, layer: str | None,
-                  what: str) -> tuple[gpd.GeoDataFrame, list[Problem], Any]:
+def _read_checked(
+    dataset: str, *, driver: str, layer: str | None, what: str
+) -> tuple[gpd.GeoDataFrame, list[Problem], Any]:
     try:
         info = pyogrio.read_info(dataset, layer=layer)
     except Exception as exc:
@@ -347,15 +384,17 @@ def _read_checked(dataset: str, *, driver: str, layer: str | None,
         )
     count = info.get("features", -1)
     if count is not None and count > settings.MAX_FEATURES:
-        raise LayerError(f"the layer has {count:,} features; the most accepted is "
-                         f"{settings.MAX_FEATURES:,}")
+        raise LayerError(
+            f"the layer has {count:,} features; the most accepted is {settings.MAX_FEATURES:,}"
+        )
     # The count was checked above when GDAL knows it; only an unknown count needs a cap.
     # (With a cap beyond the count, pyogrio raises on a damaged geometry blob instead of
     # returning None for that feature, which the validator then reports as missing.)
     limit = settings.MAX_FEATURES + 1 if count is None or count < 0 else None
     try:
         meta, _fids, wkb, values = pyogrio.raw.read(
-            dataset, layer=layer, datetime_as_string=True, max_features=limit)
+            dataset, layer=layer, datetime_as_string=True, max_features=limit
+        )
     except Exception as exc:
         raise LayerError(f"the layer cannot be read: {short_error(exc)}") from None
     n = len(wkb) if wkb is not None else (len(values[0]) if values else 0)
@@ -368,12 +407,21 @@ def _read_checked(dataset: str, *, driver: str, layer: str | None,
     else:
         geometries = shapely.from_wkb(wkb, on_invalid="ignore")
         # WKB that GDAL handed over but GEOS cannot decode.
-        damaged = np.flatnonzero(pd.notna(pd.Series(wkb, dtype=object)).to_numpy()
-                                 & pd.isna(pd.Series(geometries, dtype=object)).to_numpy()
-                                 ).tolist()
+        damaged = np.flatnonzero(
+            pd.notna(pd.Series(wkb, dtype=object)).to_numpy()
+            & pd.isna(pd.Series(geometries, dtype=object)).to_numpy()
+        ).tolist()
     frame = geo_frame(columns, geometries, n)
-    problems = [Problem("the geometry is damaged and cannot be decoded", "error", row + 1,
-                        feature_id(frame, row), "geometry") for row in damaged]
+    problems = [
+        Problem(
+            "the geometry is damaged and cannot be decoded",
+            "error",
+            row + 1,
+            feature_id(frame, row),
+            "geometry",
+        )
+        for row in damaged
+    ]
     return frame, problems, meta.get("crs")
 
 
@@ -385,19 +433,32 @@ def _read_gpkg(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Proble
         checked = check_geopackage(path, kind=kind)
         # The GPKG: prefix makes GDAL use that driver and no other.
         dataset = f"GPKG:{path}"
-        frame, problems, crs = _read_with_gdal(dataset, driver="GPKG", layer=checked.name,
-                                               what="a GeoPackage",
-                                               quiet=_UNTYPED_FIELD_NOTES)
+        frame, problems, crs = _read_with_gdal(
+            dataset,
+            driver="GPKG",
+            layer=checked.name,
+            what="a GeoPackage",
+            quiet=_UNTYPED_FIELD_NOTES,
+        )
     if checked.untyped:
         names = ", ".join(repr(name) for name in checked.untyped[:10])
         more = f" and {len(checked.untyped) - 10} more" if len(checked.untyped) > 10 else ""
-        problems.append(Problem(
-            f"the GeoPackage column(s) {names}{more} have no type; their values were read "
-            f"as text", "warning"))
+        problems.append(
+            Problem(
+                f"the GeoPackage column(s) {names}{more} have no type; their values were read "
+                f"as text",
+                "warning",
+            )
+        )
     if crs is None:
-        problems.append(Problem("the GeoPackage layer declares no coordinate reference system; "
-                                "EPSG:4326 (longitude, latitude) was assumed", "warning",
-                                field="geometry"))
+        problems.append(
+            Problem(
+                "the GeoPackage layer declares no coordinate reference system; "
+                "EPSG:4326 (longitude, latitude) was assumed",
+                "warning",
+                field="geometry",
+            )
+        )
     return finish_frame(frame, problems, crs=crs, crs_origin="the GeoPackage"), problems
 
 
@@ -422,9 +483,9 @@ def _read_shapefile_zip(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, li
         wanted = _shapefile_members(members)
         with safety.extract_members(archive, wanted) as folder:
             _check_shapefile_parts(folder, wanted)
-            frame, problems, crs = _read_with_gdal(str(folder / "layer.shp"),
-                                                   driver="ESRI Shapefile", layer=None,
-                                                   what="a shapefile")
+            frame, problems, crs = _read_with_gdal(
+                str(folder / "layer.shp"), driver="ESRI Shapefile", layer=None, what="a shapefile"
+            )
             origin = "the .prj file"
             prj = _prj_text(folder / "layer.prj") if "layer.prj" in wanted else ""
     if crs is None and prj:
@@ -432,8 +493,13 @@ def _read_shapefile_zip(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, li
         crs = _crs_from_proj_string(prj, shown=wanted["layer.prj"].name)
         origin = "the PROJ string in the .prj file"
     if crs is None:
-        problems.append(Problem("the shapefile has no .prj file; EPSG:4326 (longitude, "
-                                "latitude) was assumed", "warning", field="geometry"))
+        problems.append(
+            Problem(
+                "the shapefile has no .prj file; EPSG:4326 (longitude, latitude) was assumed",
+                "warning",
+                field="geometry",
+            )
+        )
     return finish_frame(frame, problems, crs=crs, crs_origin=origin), problems
 
 
@@ -442,9 +508,25 @@ _PRJ_MAX_BYTES = 64 * 1024
 _PROJ_TOKEN = re.compile(r"\+([A-Za-z_][A-Za-z0-9_]*)(?:=([A-Za-z0-9_.,:+\-]*))?")
 #: PROJ keys and operations that read other files (grids, init files) or chain
 #: operations: a .prj names one coordinate reference system, nothing else.
-_PROJ_REFUSED = frozenset({"init", "nadgrids", "geoidgrids", "grids", "file", "step",
-                           "inv", "pipeline", "hgridshift", "vgridshift", "xyzgridshift",
-                           "gridshift", "deformation", "tinshift", "vertoffset"})
+_PROJ_REFUSED = frozenset(
+    {
+        "init",
+        "nadgrids",
+        "geoidgrids",
+        "grids",
+        "file",
+        "step",
+        "inv",
+        "pipeline",
+        "hgridshift",
+        "vgridshift",
+        "xyzgridshift",
+        "gridshift",
+        "deformation",
+        "tinshift",
+        "vertoffset",
+    }
+)
 
 
 def _prj_text(path: Path) -> str:
@@ -470,15 +552,24 @@ def _crs_from_proj_string(text: str, *, shown: str) -> Any:
     refusal = LayerError(
         f"the shapefile's {shown!r} is not understood: it is neither a WKT nor a PROJ "
         f"definition of a coordinate reference system; save the layer again with its "
-        f".prj, or in EPSG:4326")
+        f".prj, or in EPSG:4326"
+    )
     tokens = text.split()
-    if (len(text) > _PRJ_MAX_BYTES or not tokens
-            or not all(_PROJ_TOKEN.fullmatch(token) for token in tokens)):
+    if (
+        len(text) > _PRJ_MAX_BYTES
+        or not tokens
+        or not all(_PROJ_TOKEN.fullmatch(token) for token in tokens)
+    ):
         raise refusal
-    keys = {_PROJ_TOKEN.fullmatch(token).group(1).lower(): _PROJ_TOKEN.fullmatch(token).group(2)
-            for token in tokens}
-    if "proj" not in keys or keys.keys() & _PROJ_REFUSED or \
-            str(keys["proj"]).lower() in _PROJ_REFUSED:
+    keys = {
+        _PROJ_TOKEN.fullmatch(token).group(1).lower(): _PROJ_TOKEN.fullmatch(token).group(2)
+        for token in tokens
+    }
+    if (
+        "proj" not in keys
+        or keys.keys() & _PROJ_REFUSED
+        or str(keys["proj"]).lower() in _PROJ_REFUSED
+    ):
         raise refusal
     try:
         crs = CRS.from_proj4(" ".join(tokens))
@@ -533,8 +624,9 @@ def _check_shapefile_parts(folder: Path, wanted: dict[str, safety.ZipMember]) ->
     # The header is 32 bytes, then 32 bytes per field, then a terminator byte.
     fields = (int.from_bytes(head[8:10], "little") - 33) // 32 if len(head) >= 10 else 0
     if fields > settings.MAX_COLUMNS:
-        raise LayerError(f"the shapefile has {fields:,} columns; the most accepted is "
-                         f"{settings.MAX_COLUMNS:,}")
+        raise LayerError(
+            f"the shapefile has {fields:,} columns; the most accepted is {settings.MAX_COLUMNS:,}"
+        )
 
 
 _READERS: dict[str, Callable[[bytes, str], tuple[Any, list[Problem]]]] = {

@@ -17,16 +17,20 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
 
 from mutualaid import settings
 from mutualaid.errors import LayerError, UnsafeInputError
 
 __all__ = [
-    "ZipMember", "check_file_size", "open_zip", "check_zip", "normalise_member_name",
+    "ZipMember",
+    "check_file_size",
+    "open_zip",
+    "check_zip",
+    "normalise_member_name",
     "extract_members",
 ]
 
@@ -140,8 +144,9 @@ def normalise_member_name(raw: str) -> str:
         )
     kept = [p for p in parts if p not in ("", ".")]
     if not kept:
-        raise UnsafeInputError(f"the zip archive member {shown} has an empty name; "
-                               f"the archive is refused")
+        raise UnsafeInputError(
+            f"the zip archive member {shown} has an empty name; the archive is refused"
+        )
     return "/".join(kept) + ("/" if name.endswith("/") else "")
 
 
@@ -230,13 +235,17 @@ def check_zip(archive: zipfile.ZipFile) -> list[ZipMember]:
 
 
 def _is_plain_name(name: str) -> bool:
-    return bool(name) and name not in (".", "..") and "/" not in name and "\\" not in name \
+    return (
+        bool(name)
+        and name not in (".", "..")
+        and "/" not in name
+        and "\\" not in name
         and "\x00" not in name
+    )
 
 
 @contextmanager
-def extract_members(archive: zipfile.ZipFile,
-                    wanted: Mapping[str, ZipMember]) -> Iterator[Path]:
+def extract_members(archive: zipfile.ZipFile, wanted: Mapping[str, ZipMember]) -> Iterator[Path]:
     """Extract chosen members into a fresh temporary folder, removed afterwards.
 
     Parameters
@@ -282,8 +291,10 @@ def _copy_bounded(archive: zipfile.ZipFile, member: ZipMember, path: Path, budge
     # O_EXCL and O_NOFOLLOW: never write through something already there.
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        with archive.open(member.info) as source, \
-                os.fdopen(os.open(path, flags, 0o600), "wb") as out:
+        with (
+            archive.open(member.info) as source,
+            os.fdopen(os.open(path, flags, 0o600), "wb") as out,
+        ):
             while True:
                 chunk = source.read(_CHUNK)
                 if not chunk:
@@ -305,16 +316,24 @@ def _copy_bounded(archive: zipfile.ZipFile, member: ZipMember, path: Path, budge
                         f"{_mb(settings.MAX_ZIP_UNCOMPRESSED_BYTES)}; it is refused as a "
                         f"possible zip bomb"
                     )
-                if (written > settings.ZIP_RATIO_EXEMPT_BYTES
-                        and written / packed > settings.MAX_ZIP_RATIO):
+                if (
+                    written > settings.ZIP_RATIO_EXEMPT_BYTES
+                    and written / packed > settings.MAX_ZIP_RATIO
+                ):
                     raise UnsafeInputError(
                         f"the zip archive member {member.name!r} expands more than "
                         f"{settings.MAX_ZIP_RATIO:,.0f} times; it is refused as a possible "
                         f"zip bomb"
                     )
                 out.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError,
-            RuntimeError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+    ) as exc:
         raise LayerError(
             f"the zip archive member {member.name!r} is damaged and cannot be read ({exc})"
         ) from None

@@ -39,12 +39,32 @@ from typing import Final
 
 JURISDICTION_COLUMNS: Final[tuple[str, ...]] = ("id", "name", "country", "reserve", "geometry")
 INCIDENT_COLUMNS: Final[tuple[str, ...]] = (
-    "id", "name", "hazard", "severity", "status", "reported_at", "needs",
-    "max_response_min", "jurisdiction", "lon", "lat", "geometry", "sharing",
+    "id",
+    "name",
+    "hazard",
+    "severity",
+    "status",
+    "reported_at",
+    "needs",
+    "max_response_min",
+    "jurisdiction",
+    "lon",
+    "lat",
+    "geometry",
+    "sharing",
 )
 RESOURCE_COLUMNS: Final[tuple[str, ...]] = (
-    "id", "name", "type", "quantity", "status", "jurisdiction", "speed_kmh",
-    "lon", "lat", "geometry", "sharing",
+    "id",
+    "name",
+    "type",
+    "quantity",
+    "status",
+    "jurisdiction",
+    "speed_kmh",
+    "lon",
+    "lat",
+    "geometry",
+    "sharing",
 )
 AGREEMENT_COLUMNS: Final[tuple[str, ...]] = ("from", "to", "resource_types", "border_delay_min")
 TRAVEL_TIME_COLUMNS: Final[tuple[str, ...]] = ("resource_id", "incident_id", "minutes")

@@ -44,12 +44,14 @@ def locate(lon: np.ndarray, lat: np.ndarray, jurisdictions: gpd.GeoDataFrame) ->
         return result
     areas = gpd.GeoDataFrame(
         {"_jid": jurisdictions["id"].astype(object).to_numpy()},
-        geometry=jurisdictions.geometry.to_numpy(), crs="EPSG:4326",
+        geometry=jurisdictions.geometry.to_numpy(),
+        crs="EPSG:4326",
     )
     areas = areas[areas.geometry.notna() & ~areas.geometry.is_empty]
     points = gpd.GeoDataFrame(
         {"_pos": finite},
-        geometry=gpd.points_from_xy(lon[finite], lat[finite]), crs="EPSG:4326",
+        geometry=gpd.points_from_xy(lon[finite], lat[finite]),
+        crs="EPSG:4326",
     )
     found = _first_by_id(gpd.sjoin(points, areas, how="inner", predicate="within"))
     left = points[~points["_pos"].isin(found.index)]
@@ -65,14 +67,16 @@ def _first_by_id(joined: pd.DataFrame) -> pd.Series:
     """One jurisdiction id per point position: the smallest id when several match."""
     if joined.empty:
         return pd.Series([], index=pd.Index([], dtype=np.int64), dtype=object)
-    pairs = pd.DataFrame({"pos": joined["_pos"].to_numpy(),
-                          "jid": joined["_jid"].astype(str).to_numpy()})
+    pairs = pd.DataFrame(
+        {"pos": joined["_pos"].to_numpy(), "jid": joined["_jid"].astype(str).to_numpy()}
+    )
     pairs = pairs.sort_values(["pos", "jid"], kind="stable").drop_duplicates("pos")
     return pd.Series(pairs["jid"].to_numpy(dtype=object), index=pairs["pos"].to_numpy())
 
 
-def assign_jurisdictions(frame: gpd.GeoDataFrame, jurisdictions: gpd.GeoDataFrame, *,
-                         kind: str) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def assign_jurisdictions(
+    frame: gpd.GeoDataFrame, jurisdictions: gpd.GeoDataFrame, *, kind: str
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     """Fill each feature's ``jurisdiction`` from the one containing its location.
 
     Incidents always take the jurisdiction containing their point (a polygon's
@@ -104,8 +108,11 @@ def assign_jurisdictions(frame: gpd.GeoDataFrame, jurisdictions: gpd.GeoDataFram
     out = frame.copy()
     lon = out["lon"].to_numpy(dtype=float)
     lat = out["lat"].to_numpy(dtype=float)
-    current = (out["jurisdiction"].astype(object).to_numpy() if "jurisdiction" in out.columns
-               else np.full(len(out), None, dtype=object))
+    current = (
+        out["jurisdiction"].astype(object).to_numpy()
+        if "jurisdiction" in out.columns
+        else np.full(len(out), None, dtype=object)
+    )
     given = np.fromiter((_present(v) for v in current), dtype=bool, count=len(out))
     if kind == "incidents":
         given[:] = False
@@ -121,22 +128,28 @@ def assign_jurisdictions(frame: gpd.GeoDataFrame, jurisdictions: gpd.GeoDataFram
         with np.errstate(invalid="ignore"):
             swappable = (np.abs(lat[outside]) <= 180) & (np.abs(lon[outside]) <= 90)
         swapped = np.full(outside.size, None, dtype=object)
-        swapped[swappable] = locate(lat[outside][swappable], lon[outside][swappable],
-                                    jurisdictions)
+        swapped[swappable] = locate(lat[outside][swappable], lon[outside][swappable], jurisdictions)
         ids = out["id"].astype(object).to_numpy()
         for pos, alt in zip(outside, swapped):
             msg = f"longitude {lon[pos]:g}, latitude {lat[pos]:g} is {_OUTSIDE}"
             if alt is not None:
-                msg += (f" (with latitude and longitude swapped it would be in {alt}: "
-                        "check the order of the coordinates)")
-            problems.append(Problem(msg, "warning", int(pos) + 1, _text_or_none(ids[pos]),
-                                    "geometry"))
+                msg += (
+                    f" (with latitude and longitude swapped it would be in {alt}: "
+                    "check the order of the coordinates)"
+                )
+            problems.append(
+                Problem(msg, "warning", int(pos) + 1, _text_or_none(ids[pos]), "geometry")
+            )
     return out, problems
 
 
 def _present(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value)) \
-        and value is not pd.NA and str(value).strip() != ""
+    return (
+        value is not None
+        and not (isinstance(value, float) and np.isnan(value))
+        and value is not pd.NA
+        and str(value).strip() != ""
+    )
 
 
 def _text_or_none(value: Any) -> str | None:

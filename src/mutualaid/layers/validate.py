@@ -26,7 +26,8 @@ Decisions where the contract is silent (documented here and in the docs):
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Final, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -65,6 +66,7 @@ SHARING_LEVELS: Final[tuple[str, ...]] = ("public", "partners", "owner")
 
 # --- Shared steps ------------------------------------------------------------------------
 
+
 def _column(frame: pd.DataFrame, field: str) -> pd.Series | None:
     return frame[field].reset_index(drop=True) if field in frame.columns else None
 
@@ -85,8 +87,7 @@ def _geometry_of(frame: pd.DataFrame, chk: Checker) -> np.ndarray | None:
     (the readers always set one)."""
     name = _geometry_name(frame)
     if name is None:
-        chk.file("the layer has no geometry: each feature needs a location",
-                 field="geometry")
+        chk.file("the layer has no geometry: each feature needs a location", field="geometry")
         return None
     cells = frame[name].tolist()
     arr = np.empty(len(cells), dtype=object)
@@ -96,8 +97,10 @@ def _geometry_of(frame: pd.DataFrame, chk: Checker) -> np.ndarray | None:
         try:
             arr = np.asarray(gpd.GeoSeries(arr, crs=crs).to_crs(_CRS).to_numpy(), dtype=object)
         except Exception as exc:  # pyproj raises several types for impossible transforms
-            chk.file(f"the coordinates cannot be converted to longitude/latitude: {exc}",
-                     field="geometry")
+            chk.file(
+                f"the coordinates cannot be converted to longitude/latitude: {exc}",
+                field="geometry",
+            )
             return None
     return arr
 
@@ -108,9 +111,15 @@ def _extras(frame: pd.DataFrame, fields: Iterable[str], canonical: Sequence[str]
     return checks.extras_as_text(frame.reset_index(drop=True), extra, reserved=canonical)
 
 
-def _finish(report: Report, chk: Checker, data: dict[str, Any], *,
-            columns: Sequence[str], extras: dict, geometry: np.ndarray | None = None
-            ) -> tuple[pd.DataFrame | None, Report]:
+def _finish(
+    report: Report,
+    chk: Checker,
+    data: dict[str, Any],
+    *,
+    columns: Sequence[str],
+    extras: dict,
+    geometry: np.ndarray | None = None,
+) -> tuple[pd.DataFrame | None, Report]:
     """Assemble the canonical frame (canonical columns first, in schema order)."""
     report.extend(chk.sorted_problems())
     if not report.ok:
@@ -118,12 +127,15 @@ def _finish(report: Report, chk: Checker, data: dict[str, Any], *,
     ordered = {c: data[c] for c in columns if c != "geometry"}
     ordered.update(extras)
     index = pd.RangeIndex(chk.n)
-    body = {k: (v.set_axis(index) if isinstance(v, pd.Series) else pd.Series(v, index=index))
-            for k, v in ordered.items()}
+    body = {
+        k: (v.set_axis(index) if isinstance(v, pd.Series) else pd.Series(v, index=index))
+        for k, v in ordered.items()
+    }
     if geometry is None:
         return pd.DataFrame(body, index=index), report
-    frame = gpd.GeoDataFrame(body, geometry=gpd.GeoSeries(geometry, index=index, crs=_CRS),
-                             crs=_CRS)
+    frame = gpd.GeoDataFrame(
+        body, geometry=gpd.GeoSeries(geometry, index=index, crs=_CRS), crs=_CRS
+    )
     return frame[[*columns, *extras]], report
 
 
@@ -133,12 +145,20 @@ def _sharing_column(chk: Checker, series: pd.Series | None) -> list[str | None]:
     if series is None:
         return [None] * chk.n
     codes, values = checks.distinct(series)
-    keys = [None if checks.is_missing(v) or not str(v).strip()
-            else str(v).strip().lower() for v in values]
+    keys = [
+        None if checks.is_missing(v) or not str(v).strip() else str(v).strip().lower()
+        for v in values
+    ]
     wrong = np.array([k is not None and k not in SHARING_LEVELS for k in keys], dtype=bool)
-    chk.rows(wrong[codes], lambda i: "sharing must be one of public, partners or owner "
-                                     "(empty means the layer's level), got "
-                                     f"{checks.shown(values[codes[i]])}", field="sharing")
+    chk.rows(
+        wrong[codes],
+        lambda i: (
+            "sharing must be one of public, partners or owner "
+            "(empty means the layer's level), got "
+            f"{checks.shown(values[codes[i]])}"
+        ),
+        field="sharing",
+    )
     result = [None if (k is None or w) else k for k, w in zip(keys, wrong)]
     return [result[c] for c in codes]
 
@@ -154,8 +174,9 @@ def _prepared(frame: Any, kind: str, source: str) -> tuple[pd.DataFrame, Report,
     frame = frame.reset_index(drop=True)
     report = Report(kind, source=source)
     # Agreements and travel times have no id: their problems name the row only.
-    ids = (checks.raw_ids(frame) if kind not in ("agreements", "travel_times")
-           else [None] * len(frame))
+    ids = (
+        checks.raw_ids(frame) if kind not in ("agreements", "travel_times") else [None] * len(frame)
+    )
     return frame, report, Checker(ids)
 
 
@@ -180,8 +201,10 @@ def _find(lookup: dict[str, str], value: str) -> str | None:
 
 # --- Jurisdictions -------------------------------------------------------------------------
 
-def validate_jurisdictions(frame: pd.DataFrame, *, source: str = ""
-                           ) -> tuple[gpd.GeoDataFrame | None, Report]:
+
+def validate_jurisdictions(
+    frame: pd.DataFrame, *, source: str = ""
+) -> tuple[gpd.GeoDataFrame | None, Report]:
     """Check a jurisdictions layer.
 
     Rules: ``id`` required, unique (``*`` is reserved for agreements); ``name``
@@ -217,28 +240,39 @@ def validate_jurisdictions(frame: pd.DataFrame, *, source: str = ""
     if chk.n == 0:
         chk.file("the layer has no features: a jurisdictions layer needs at least one area")
     checks.required_column(chk, frame, "id", what="each area's unique id, e.g. DE-NW")
-    checks.required_column(chk, frame, "country",
-                           what="each area's two-letter ISO 3166-1 country code")
+    checks.required_column(
+        chk, frame, "country", what="each area's two-letter ISO 3166-1 country code"
+    )
     ids = checks.id_column(chk, _column(frame, "id"), reserved=(WILDCARD,))
     names = checks.name_column(chk, _column(frame, "name"), ids)
     countries = checks.country_column(chk, _column(frame, "country"))
     reserve = checks.real_column(
-        chk, _column(frame, "reserve"), field="reserve",
+        chk,
+        _column(frame, "reserve"),
+        field="reserve",
         rule="a number from 0 to 1: the share of each resource type's units kept at home "
-             "(0.2 keeps 20 %)",
-        accept=lambda v: (v >= 0) & (v <= 1), required=False, default=0.0)
+        "(0.2 keeps 20 %)",
+        accept=lambda v: (v >= 0) & (v <= 1),
+        required=False,
+        default=0.0,
+    )
     geoms = _geometry_of(frame, chk)
     if geoms is not None:
-        geoms, _ = checks.geometry_column(chk, geoms, allowed=("Polygon", "MultiPolygon"),
-                                          what="jurisdictions are areas")
-    data = {"id": _object(ids), "name": _object(names), "country": _object(countries),
-            "reserve": reserve}
+        geoms, _ = checks.geometry_column(
+            chk, geoms, allowed=("Polygon", "MultiPolygon"), what="jurisdictions are areas"
+        )
+    data = {
+        "id": _object(ids),
+        "name": _object(names),
+        "country": _object(countries),
+        "reserve": reserve,
+    }
     extras = _extras(frame, FIELDS["jurisdictions"], JURISDICTION_COLUMNS)
-    return _finish(report, chk, data, columns=JURISDICTION_COLUMNS, extras=extras,
-                   geometry=geoms)
+    return _finish(report, chk, data, columns=JURISDICTION_COLUMNS, extras=extras, geometry=geoms)
 
 
 # --- Incidents ---------------------------------------------------------------------------
+
 
 def _units(value: Any) -> int | None:
     """A count of units: a whole number 0..MAX_UNITS (3, 3.0, "3"); None otherwise."""
@@ -247,7 +281,7 @@ def _units(value: Any) -> int | None:
     if isinstance(value, (bool, np.bool_)) or checks.is_missing(value):
         return None
     if isinstance(value, (int, np.integer)):
-        number = float(value) if abs(int(value)) < 2 ** 62 else float("inf")
+        number = float(value) if abs(int(value)) < 2**62 else float("inf")
     elif isinstance(value, (float, np.floating)):
         number = float(value)
     elif isinstance(value, str):
@@ -278,8 +312,12 @@ def _needs_column(chk: Checker, series: pd.Series | None) -> list[dict[str, int]
             out.append(needs)
             continue
         if not isinstance(cell, dict):
-            chk.at(i, 'needs must be an object of resource types and units like '
-                      f'{{"boat": 2, "pump": 1}}, got {checks.shown(cell)}', field="needs")
+            chk.at(
+                i,
+                "needs must be an object of resource types and units like "
+                f'{{"boat": 2, "pump": 1}}, got {checks.shown(cell)}',
+                field="needs",
+            )
             out.append(needs)
             continue
         for raw_key, raw_value in cell.items():
@@ -287,18 +325,25 @@ def _needs_column(chk: Checker, series: pd.Series | None) -> list[dict[str, int]
             if key is None:
                 key = keys.setdefault(raw_key, type_key(raw_key))
             if not checks.is_key(key):
-                chk.at(i, f"needs: {checks.shown(raw_key)} is not a resource type key "
-                          "(lowercase letters, digits and _, such as fire_engine)",
-                          field="needs")
+                chk.at(
+                    i,
+                    f"needs: {checks.shown(raw_key)} is not a resource type key "
+                    "(lowercase letters, digits and _, such as fire_engine)",
+                    field="needs",
+                )
                 continue
             units = _units(raw_value)
             if units is None:
-                chk.at(i, f"needs for {key!r} must be {rule}, got {checks.shown(raw_value)}",
-                       field="needs")
+                chk.at(
+                    i,
+                    f"needs for {key!r} must be {rule}, got {checks.shown(raw_value)}",
+                    field="needs",
+                )
                 continue
             if key in needs:
-                chk.at(i, f"needs gives {key!r} twice (as {checks.shown(raw_key)} too)",
-                       field="needs")
+                chk.at(
+                    i, f"needs gives {key!r} twice (as {checks.shown(raw_key)} too)", field="needs"
+                )
                 continue
             if units > 0:
                 needs[key] = units
@@ -308,14 +353,19 @@ def _needs_column(chk: Checker, series: pd.Series | None) -> list[dict[str, int]
                 needs.setdefault(key, 0)
         out.append({k: v for k, v in needs.items() if v > 0})
     for key, positions in new_types.items():
-        chk.group(positions, f"needs type {key!r} is not a known resource type"
-                             f"{checks.did_you_mean(key, RESOURCE_TYPES)}; accepted as a new type",
-                  field="needs", severity="warning")
+        chk.group(
+            positions,
+            f"needs type {key!r} is not a known resource type"
+            f"{checks.did_you_mean(key, RESOURCE_TYPES)}; accepted as a new type",
+            field="needs",
+            severity="warning",
+        )
     return out
 
 
-def validate_incidents(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame | None = None,
-                       source: str = "") -> tuple[gpd.GeoDataFrame | None, Report]:
+def validate_incidents(
+    frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame | None = None, source: str = ""
+) -> tuple[gpd.GeoDataFrame | None, Report]:
     """Check an incidents layer and, with *jurisdictions*, find each one's jurisdiction.
 
     Rules: ``id`` required, unique; ``hazard`` required, one of
@@ -344,49 +394,86 @@ def validate_incidents(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame |
     frame, report, chk = _prepared(frame, "incidents", source)
     if chk.n == 0:
         chk.file("the layer has no features", severity="warning")
-    for field, what in (("id", "each incident's unique id"),
-                        ("hazard", "flood, wildfire, earthquake..."),
-                        ("severity", "a whole number from 1 to 5"),
-                        ("reported_at", "an ISO 8601 date-time")):
+    for field, what in (
+        ("id", "each incident's unique id"),
+        ("hazard", "flood, wildfire, earthquake..."),
+        ("severity", "a whole number from 1 to 5"),
+        ("reported_at", "an ISO 8601 date-time"),
+    ):
         checks.required_column(chk, frame, field, what=what)
     ids = checks.id_column(chk, _column(frame, "id"))
     names = checks.name_column(chk, _column(frame, "name"), ids)
-    hazards = checks.key_column(chk, _column(frame, "hazard"), field="hazard", known=HAZARDS,
-                                what="hazard")
-    severity = checks.integer_column(chk, _column(frame, "severity"), field="severity",
-                                     lo=SEVERITY_MIN, hi=SEVERITY_MAX, required=True)
-    status = checks.enum_column(chk, _column(frame, "status"), field="status",
-                                allowed=INCIDENT_STATUSES, default=INCIDENT_STATUSES[0])
+    hazards = checks.key_column(
+        chk, _column(frame, "hazard"), field="hazard", known=HAZARDS, what="hazard"
+    )
+    severity = checks.integer_column(
+        chk,
+        _column(frame, "severity"),
+        field="severity",
+        lo=SEVERITY_MIN,
+        hi=SEVERITY_MAX,
+        required=True,
+    )
+    status = checks.enum_column(
+        chk,
+        _column(frame, "status"),
+        field="status",
+        allowed=INCIDENT_STATUSES,
+        default=INCIDENT_STATUSES[0],
+    )
     reported = checks.datetime_column(chk, _column(frame, "reported_at"), field="reported_at")
     needs = _needs_column(chk, _column(frame, "needs"))
     max_response = checks.real_column(
-        chk, _column(frame, "max_response_min"), field="max_response_min",
-        rule="a number of minutes greater than 0", accept=lambda v: v > 0, required=False)
+        chk,
+        _column(frame, "max_response_min"),
+        field="max_response_min",
+        rule="a number of minutes greater than 0",
+        accept=lambda v: v > 0,
+        required=False,
+    )
     geoms = _geometry_of(frame, chk)
     lon = lat = np.full(chk.n, np.nan)
     if geoms is not None:
         geoms, _ = checks.geometry_column(
-            chk, geoms, allowed=("Point", "Polygon", "MultiPolygon"),
-            what="an incident is a point or an area")
+            chk,
+            geoms,
+            allowed=("Point", "Polygon", "MultiPolygon"),
+            what="an incident is a point or an area",
+        )
         lon, lat = checks.location(geoms)
-    data = {"id": _object(ids), "name": _object(names), "hazard": _object(hazards),
-            "severity": severity, "status": _object(status), "reported_at": reported,
-            "needs": _object(needs), "max_response_min": max_response,
-            "jurisdiction": _object([None] * chk.n), "lon": lon, "lat": lat,
-            "sharing": _object(_sharing_column(chk, _column(frame, "sharing")))}
+    data = {
+        "id": _object(ids),
+        "name": _object(names),
+        "hazard": _object(hazards),
+        "severity": severity,
+        "status": _object(status),
+        "reported_at": reported,
+        "needs": _object(needs),
+        "max_response_min": max_response,
+        "jurisdiction": _object([None] * chk.n),
+        "lon": lon,
+        "lat": lat,
+        "sharing": _object(_sharing_column(chk, _column(frame, "sharing"))),
+    }
     _join(chk, data, jurisdictions, kind="incidents")
     extras = _extras(frame, FIELDS["incidents"], INCIDENT_COLUMNS)
-    return _finish(report, chk, data, columns=INCIDENT_COLUMNS, extras=extras,
-                   geometry=geoms)
+    return _finish(report, chk, data, columns=INCIDENT_COLUMNS, extras=extras, geometry=geoms)
 
 
-def _join(chk: Checker, data: dict[str, Any], jurisdictions: gpd.GeoDataFrame | None, *,
-          kind: str) -> None:
+def _join(
+    chk: Checker, data: dict[str, Any], jurisdictions: gpd.GeoDataFrame | None, *, kind: str
+) -> None:
     """Fill ``data["jurisdiction"]`` by the spatial join (rows with a location only)."""
     if jurisdictions is None or len(jurisdictions) == 0:
         return
-    located = pd.DataFrame({"id": data["id"], "jurisdiction": data["jurisdiction"],
-                            "lon": data["lon"], "lat": data["lat"]})
+    located = pd.DataFrame(
+        {
+            "id": data["id"],
+            "jurisdiction": data["jurisdiction"],
+            "lon": data["lon"],
+            "lat": data["lat"],
+        }
+    )
     joined, problems = assign_jurisdictions(located, jurisdictions, kind=kind)
     data["jurisdiction"] = _object(joined["jurisdiction"].tolist())
     chk.problems.extend(problems)
@@ -394,8 +481,10 @@ def _join(chk: Checker, data: dict[str, Any], jurisdictions: gpd.GeoDataFrame | 
 
 # --- Resources ---------------------------------------------------------------------------
 
-def validate_resources(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame | None = None,
-                       source: str = "") -> tuple[gpd.GeoDataFrame | None, Report]:
+
+def validate_resources(
+    frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame | None = None, source: str = ""
+) -> tuple[gpd.GeoDataFrame | None, Report]:
     """Check a resources layer and, with *jurisdictions*, find each owner.
 
     Rules: ``id`` required, unique; ``type`` required, a resource type key (known
@@ -427,33 +516,61 @@ def validate_resources(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame |
     checks.required_column(chk, frame, "type", what="ambulance, boat, fire_engine...")
     ids = checks.id_column(chk, _column(frame, "id"))
     names = checks.name_column(chk, _column(frame, "name"), ids)
-    types = checks.key_column(chk, _column(frame, "type"), field="type", known=RESOURCE_TYPES,
-                              what="resource type")
-    quantity = checks.integer_column(chk, _column(frame, "quantity"), field="quantity", lo=1,
-                                     hi=MAX_UNITS, required=False, default=1)
-    status = checks.enum_column(chk, _column(frame, "status"), field="status",
-                                allowed=RESOURCE_STATUSES, default=RESOURCE_STATUSES[0])
+    types = checks.key_column(
+        chk, _column(frame, "type"), field="type", known=RESOURCE_TYPES, what="resource type"
+    )
+    quantity = checks.integer_column(
+        chk,
+        _column(frame, "quantity"),
+        field="quantity",
+        lo=1,
+        hi=MAX_UNITS,
+        required=False,
+        default=1,
+    )
+    status = checks.enum_column(
+        chk,
+        _column(frame, "status"),
+        field="status",
+        allowed=RESOURCE_STATUSES,
+        default=RESOURCE_STATUSES[0],
+    )
     owners = _owner_column(chk, _column(frame, "jurisdiction"), jurisdictions)
-    speed = checks.real_column(chk, _column(frame, "speed_kmh"), field="speed_kmh",
-                               rule="a speed in km/h greater than 0", accept=lambda v: v > 0,
-                               required=False)
+    speed = checks.real_column(
+        chk,
+        _column(frame, "speed_kmh"),
+        field="speed_kmh",
+        rule="a speed in km/h greater than 0",
+        accept=lambda v: v > 0,
+        required=False,
+    )
     geoms = _geometry_of(frame, chk)
     lon = lat = np.full(chk.n, np.nan)
     if geoms is not None:
-        geoms, _ = checks.geometry_column(chk, geoms, allowed=("Point",),
-                                          what="a resource is stationed at a point")
+        geoms, _ = checks.geometry_column(
+            chk, geoms, allowed=("Point",), what="a resource is stationed at a point"
+        )
         lon, lat = checks.location(geoms)
-    data = {"id": _object(ids), "name": _object(names), "type": _object(types),
-            "quantity": quantity, "status": _object(status), "jurisdiction": _object(owners),
-            "speed_kmh": speed, "lon": lon, "lat": lat,
-            "sharing": _object(_sharing_column(chk, _column(frame, "sharing")))}
+    data = {
+        "id": _object(ids),
+        "name": _object(names),
+        "type": _object(types),
+        "quantity": quantity,
+        "status": _object(status),
+        "jurisdiction": _object(owners),
+        "speed_kmh": speed,
+        "lon": lon,
+        "lat": lat,
+        "sharing": _object(_sharing_column(chk, _column(frame, "sharing"))),
+    }
     _join(chk, data, jurisdictions, kind="resources")
     extras = _extras(frame, FIELDS["resources"], RESOURCE_COLUMNS)
     return _finish(report, chk, data, columns=RESOURCE_COLUMNS, extras=extras, geometry=geoms)
 
 
-def _owner_column(chk: Checker, series: pd.Series | None,
-                  jurisdictions: gpd.GeoDataFrame | None) -> list[str | None]:
+def _owner_column(
+    chk: Checker, series: pd.Series | None, jurisdictions: gpd.GeoDataFrame | None
+) -> list[str | None]:
     """A resource's given jurisdiction; with a jurisdictions layer it must be one of
     its ids (matched ignoring case when that is unambiguous)."""
     if series is None:
@@ -469,17 +586,22 @@ def _owner_column(chk: Checker, series: pd.Series | None,
             continue
         found = _find(lookup, v)
         if found is None:
-            chk.at(i, f"jurisdiction {v!r} is not in the jurisdictions layer; give the id of "
-                      "a jurisdiction, or leave it empty to use the one containing the point",
-                   field="jurisdiction")
+            chk.at(
+                i,
+                f"jurisdiction {v!r} is not in the jurisdictions layer; give the id of "
+                "a jurisdiction, or leave it empty to use the one containing the point",
+                field="jurisdiction",
+            )
         out.append(found)
     return out
 
 
 # --- Agreements ----------------------------------------------------------------------------
 
-def _side_column(chk: Checker, series: pd.Series | None, *, field: str,
-                 jurisdictions: gpd.GeoDataFrame | None) -> list[str | None]:
+
+def _side_column(
+    chk: Checker, series: pd.Series | None, *, field: str, jurisdictions: gpd.GeoDataFrame | None
+) -> list[str | None]:
     """``from``/``to``: ``*``, a jurisdiction id or a country code. With a jurisdictions
     layer an id or code it does not have is an error; ids are stored in the layer's
     spelling and country codes in upper case."""
@@ -495,8 +617,11 @@ def _side_column(chk: Checker, series: pd.Series | None, *, field: str,
     out: list[str | None] = []
     for i, v in enumerate(values):
         if v is None:
-            chk.at(i, f"{field} is required: the {side} jurisdiction id, a country code, or * "
-                      "for any", field=field)
+            chk.at(
+                i,
+                f"{field} is required: the {side} jurisdiction id, a country code, or * for any",
+                field=field,
+            )
             out.append(None)
         elif v == WILDCARD:
             out.append(WILDCARD)
@@ -507,8 +632,12 @@ def _side_column(chk: Checker, series: pd.Series | None, *, field: str,
         elif v.upper() in countries:
             out.append(v.upper())
         else:
-            chk.at(i, f"{field}: no jurisdiction or country {checks.shown(raw[i])} in the "
-                      "jurisdictions layer", field=field)
+            chk.at(
+                i,
+                f"{field}: no jurisdiction or country {checks.shown(raw[i])} in the "
+                "jurisdictions layer",
+                field=field,
+            )
             out.append(None)
     return out
 
@@ -522,22 +651,35 @@ def _types_column(chk: Checker, series: pd.Series | None) -> list[tuple[str, ...
     new: dict[str, list[int]] = {}
     for i, text in enumerate(checks.as_text(series)):
         if text is None:
-            chk.at(i, "resource_types is required: * for every type, or types separated by ; "
-                      "such as boat;pump", field="resource_types")
+            chk.at(
+                i,
+                "resource_types is required: * for every type, or types separated by ; "
+                "such as boat;pump",
+                field="resource_types",
+            )
             out.append(None)
             continue
         parts = [type_key(p) for p in text.split(";") if p.strip()]
         if WILDCARD in parts:
             if len(parts) > 1:
-                chk.at(i, f"resource_types {checks.shown(raw[i])} mixes * with named types; "
-                          "* (every type) was used", field="resource_types", severity="warning")
+                chk.at(
+                    i,
+                    f"resource_types {checks.shown(raw[i])} mixes * with named types; "
+                    "* (every type) was used",
+                    field="resource_types",
+                    severity="warning",
+                )
             out.append((WILDCARD,))
             continue
         bad = [p for p in parts if not checks.is_key(p)]
         if bad or not parts:
             hint = " (separate types with ;)" if any("," in p for p in bad) else ""
-            chk.at(i, f"resource_types must be * or resource types separated by ; such as "
-                      f"boat;pump, got {checks.shown(raw[i])}{hint}", field="resource_types")
+            chk.at(
+                i,
+                f"resource_types must be * or resource types separated by ; such as "
+                f"boat;pump, got {checks.shown(raw[i])}{hint}",
+                field="resource_types",
+            )
             out.append(None)
             continue
         unique = tuple(dict.fromkeys(parts))
@@ -546,14 +688,19 @@ def _types_column(chk: Checker, series: pd.Series | None) -> list[tuple[str, ...
                 new.setdefault(p, []).append(i)
         out.append(unique)
     for key, positions in new.items():
-        chk.group(positions, f"resource type {key!r} is not a known type"
-                             f"{checks.did_you_mean(key, RESOURCE_TYPES)}; accepted as a new type",
-                  field="resource_types", severity="warning")
+        chk.group(
+            positions,
+            f"resource type {key!r} is not a known type"
+            f"{checks.did_you_mean(key, RESOURCE_TYPES)}; accepted as a new type",
+            field="resource_types",
+            severity="warning",
+        )
     return out
 
 
-def _overlapping_rows(chk: Checker, froms: Sequence[Any], tos: Sequence[Any],
-                      types: Sequence[Any], delays: np.ndarray) -> None:
+def _overlapping_rows(
+    chk: Checker, froms: Sequence[Any], tos: Sequence[Any], types: Sequence[Any], delays: np.ndarray
+) -> None:
     """Warn about rows that grant the same permission twice (same from and to,
     overlapping types): the smallest delay applies."""
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -562,7 +709,7 @@ def _overlapping_rows(chk: Checker, froms: Sequence[Any], tos: Sequence[Any],
             groups[(f, t)].append(i)
     for (f, t), rows in groups.items():
         for a_pos, a in enumerate(rows):
-            for b in rows[a_pos + 1:]:
+            for b in rows[a_pos + 1 :]:
                 ta, tb = set(types[a]), set(types[b])
                 if WILDCARD in ta and WILDCARD in tb:
                     what = "every type"
@@ -573,13 +720,18 @@ def _overlapping_rows(chk: Checker, froms: Sequence[Any], tos: Sequence[Any],
                 else:
                     continue
                 smallest = min(delays[a], delays[b])
-                chk.at(b, f"rows {a + 1} and {b + 1} both allow {what} from {f} to {t}; the "
-                          f"smaller border delay ({smallest:g} min) is used",
-                       field="resource_types", severity="warning")
+                chk.at(
+                    b,
+                    f"rows {a + 1} and {b + 1} both allow {what} from {f} to {t}; the "
+                    f"smaller border delay ({smallest:g} min) is used",
+                    field="resource_types",
+                    severity="warning",
+                )
 
 
-def validate_agreements(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame | None = None,
-                        source: str = "") -> tuple[pd.DataFrame | None, Report]:
+def validate_agreements(
+    frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame | None = None, source: str = ""
+) -> tuple[pd.DataFrame | None, Report]:
     """Check an agreements table (one row per directed permission).
 
     Rules: ``from`` and ``to`` required, each ``*``, a jurisdiction id or a country
@@ -612,28 +764,46 @@ def validate_agreements(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame 
     froms = _side_column(chk, _column(frame, "from"), field="from", jurisdictions=jurisdictions)
     tos = _side_column(chk, _column(frame, "to"), field="to", jurisdictions=jurisdictions)
     types = _types_column(chk, _column(frame, "resource_types"))
-    delays = checks.real_column(chk, _column(frame, "border_delay_min"),
-                                field="border_delay_min",
-                                rule="a number of minutes, 0 or more", accept=lambda v: v >= 0,
-                                required=False, default=0.0)
+    delays = checks.real_column(
+        chk,
+        _column(frame, "border_delay_min"),
+        field="border_delay_min",
+        rule="a number of minutes, 0 or more",
+        accept=lambda v: v >= 0,
+        required=False,
+        default=0.0,
+    )
     lookup = _jurisdiction_lookup(jurisdictions) or {}
     for i, (f, t) in enumerate(zip(froms, tos)):
         if f is not None and f == t and f != WILDCARD and f in lookup.values():
-            chk.at(i, f"from and to are both {f}: a jurisdiction always serves itself, so "
-                      "this row changes nothing", field="to", severity="warning")
+            chk.at(
+                i,
+                f"from and to are both {f}: a jurisdiction always serves itself, so "
+                "this row changes nothing",
+                field="to",
+                severity="warning",
+            )
     _overlapping_rows(chk, froms, tos, types, delays)
-    data = {"from": _object(froms), "to": _object(tos), "resource_types": _object(types),
-            "border_delay_min": delays}
+    data = {
+        "from": _object(froms),
+        "to": _object(tos),
+        "resource_types": _object(types),
+        "border_delay_min": delays,
+    }
     extras = _extras(frame, FIELDS["agreements"], AGREEMENT_COLUMNS)
     return _finish(report, chk, data, columns=AGREEMENT_COLUMNS, extras=extras)
 
 
 # --- Travel times --------------------------------------------------------------------------
 
-def validate_travel_times(frame: pd.DataFrame, *, source: str = "",
-                          resource_ids: Iterable[str] | None = None,
-                          incident_ids: Iterable[str] | None = None
-                          ) -> tuple[pd.DataFrame | None, Report]:
+
+def validate_travel_times(
+    frame: pd.DataFrame,
+    *,
+    source: str = "",
+    resource_ids: Iterable[str] | None = None,
+    incident_ids: Iterable[str] | None = None,
+) -> tuple[pd.DataFrame | None, Report]:
     """Check a travel-times table from a routing engine.
 
     Rules: ``resource_id`` and ``incident_id`` required; ``minutes`` required, a
@@ -650,8 +820,10 @@ def validate_travel_times(frame: pd.DataFrame, *, source: str = "",
     if chk.n == 0:
         chk.file("the table has no rows: every pair would be unreachable", severity="warning")
     data: dict[str, Any] = {}
-    for field, ids, what in (("resource_id", resource_ids, "resource"),
-                             ("incident_id", incident_ids, "incident")):
+    for field, ids, what in (
+        ("resource_id", resource_ids, "resource"),
+        ("incident_id", incident_ids, "incident"),
+    ):
         checks.required_column(chk, frame, field, what=f"the {what}'s id")
         values = checks.as_text(frame[field]) if field in frame.columns else [None] * chk.n
         if field in frame.columns:
@@ -664,37 +836,55 @@ def validate_travel_times(frame: pd.DataFrame, *, source: str = "",
                 if v is not None and v not in known:
                     unknown[v].append(i)
             for v, positions in unknown.items():
-                chk.group(positions, f"{field} {v!r} is not {'an' if what[0] in 'aeiou' else 'a'} "
-                                     f"{what} of the scenario (its travel times would never "
-                                     "be used)",
-                          field=field)
+                chk.group(
+                    positions,
+                    f"{field} {v!r} is not {'an' if what[0] in 'aeiou' else 'a'} "
+                    f"{what} of the scenario (its travel times would never "
+                    "be used)",
+                    field=field,
+                )
         data[field] = _object(values)
     checks.required_column(chk, frame, "minutes", what="the travel time in minutes")
-    data["minutes"] = checks.real_column(chk, _column(frame, "minutes"), field="minutes",
-                                         rule="a number of minutes, 0 or more",
-                                         accept=lambda v: v >= 0, required=True)
+    data["minutes"] = checks.real_column(
+        chk,
+        _column(frame, "minutes"),
+        field="minutes",
+        rule="a number of minutes, 0 or more",
+        accept=lambda v: v >= 0,
+        required=True,
+    )
     pairs = pd.DataFrame({"r": data["resource_id"], "i": data["incident_id"]})
     complete = pairs.notna().all(axis=1)
     dup = complete & pairs.duplicated(keep=False)
     if dup.any():
         for (r, inc), members in pd.Series(np.flatnonzero(dup.to_numpy())).groupby(
-                [pairs["r"][dup].to_numpy(), pairs["i"][dup].to_numpy()], sort=False):
+            [pairs["r"][dup].to_numpy(), pairs["i"][dup].to_numpy()], sort=False
+        ):
             positions = members.tolist()
-            chk.at(positions[1], f"the pair resource {r} to incident {inc} is listed "
-                                 f"{len(positions)} times (rows "
-                                 f"{', '.join(str(p + 1) for p in positions[:8])}); "
-                                 "give each pair once", field="resource_id")
+            chk.at(
+                positions[1],
+                f"the pair resource {r} to incident {inc} is listed "
+                f"{len(positions)} times (rows "
+                f"{', '.join(str(p + 1) for p in positions[:8])}); "
+                "give each pair once",
+                field="resource_id",
+            )
     extras = _extras(frame, FIELDS["travel_times"], TRAVEL_TIME_COLUMNS)
     return _finish(report, chk, data, columns=TRAVEL_TIME_COLUMNS, extras=extras)
 
 
 # --- Any kind ------------------------------------------------------------------------------
 
-def validate_layer(frame: pd.DataFrame, *, kind: str,
-                   jurisdictions: gpd.GeoDataFrame | None = None, source: str = "",
-                   resource_ids: Iterable[str] | None = None,
-                   incident_ids: Iterable[str] | None = None
-                   ) -> tuple[pd.DataFrame | None, Report]:
+
+def validate_layer(
+    frame: pd.DataFrame,
+    *,
+    kind: str,
+    jurisdictions: gpd.GeoDataFrame | None = None,
+    source: str = "",
+    resource_ids: Iterable[str] | None = None,
+    incident_ids: Iterable[str] | None = None,
+) -> tuple[pd.DataFrame | None, Report]:
     """Run the validator of *kind* (jurisdictions, incidents, resources, agreements,
     travel_times). *jurisdictions* is used by the kinds that refer to them; the id
     sets by travel times."""
@@ -707,6 +897,7 @@ def validate_layer(frame: pd.DataFrame, *, kind: str,
     if kind == "agreements":
         return validate_agreements(frame, jurisdictions=jurisdictions, source=source)
     if kind == "travel_times":
-        return validate_travel_times(frame, source=source, resource_ids=resource_ids,
-                                     incident_ids=incident_ids)
+        return validate_travel_times(
+            frame, source=source, resource_ids=resource_ids, incident_ids=incident_ids
+        )
     raise ValueError(f"unknown layer kind {kind!r}")

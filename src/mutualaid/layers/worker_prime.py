@@ -14,9 +14,11 @@ from pathlib import Path
 
 __all__: list[str] = []
 
-_GEOJSON = (b'{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": '
-            b'"EPSG:3857"}}, "features": [{"type": "Feature", "properties": {"id": "I1", '
-            b'"severity": 3}, "geometry": {"type": "Point", "coordinates": [700000, 6500000]}}]}')
+_GEOJSON = (
+    b'{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": '
+    b'"EPSG:3857"}}, "features": [{"type": "Feature", "properties": {"id": "I1", '
+    b'"severity": 3}, "geometry": {"type": "Point", "coordinates": [700000, 6500000]}}]}'
+)
 _CSV = b"id,type,quantity,lat,lon\nR1,boat,2,50.5,6.5\n"
 
 

@@ -64,8 +64,11 @@ VENDOR_PACKAGES: Final[tuple[VendorPackage, ...]] = (
     VendorPackage(
         name="leaflet.markercluster",
         version="1.5.3",
-        files=("dist/leaflet.markercluster.js", "dist/MarkerCluster.css",
-               "dist/MarkerCluster.Default.css"),
+        files=(
+            "dist/leaflet.markercluster.js",
+            "dist/MarkerCluster.css",
+            "dist/MarkerCluster.Default.css",
+        ),
     ),
 )
 
@@ -95,8 +98,15 @@ LOCAL_CSS: Final[dict[str, str]] = {
 #: folium defaults the maps do not use: dropped rather than fetched. awesome-markers
 #: (and with it Bootstrap, glyphicons, Font Awesome and jQuery) only serves
 #: ``folium.Marker`` icons, which these maps never draw.
-UNUSED_ASSETS: Final[frozenset[str]] = frozenset({
-    "jquery", "bootstrap", "awesome_markers",
-    "bootstrap_css", "glyphicons_css", "awesome_markers_font_css",
-    "awesome_markers_css", "awesome_rotate_css",
-})
+UNUSED_ASSETS: Final[frozenset[str]] = frozenset(
+    {
+        "jquery",
+        "bootstrap",
+        "awesome_markers",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers_font_css",
+        "awesome_markers_css",
+        "awesome_rotate_css",
+    }
+)

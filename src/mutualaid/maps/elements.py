@@ -47,8 +47,12 @@ class Legend(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, sections: Sequence[tuple[str, Sequence[LegendEntry]]], *,
-                 position: str = "bottomright") -> None:
+    def __init__(
+        self,
+        sections: Sequence[tuple[str, Sequence[LegendEntry]]],
+        *,
+        position: str = "bottomright",
+    ) -> None:
         super().__init__()
         self._name = "Legend"
         self.position = position
@@ -56,8 +60,11 @@ class Legend(MacroElement):
 
 
 def _checked_color(color: str) -> str:
-    if not (len(color) == 7 and color.startswith("#")
-            and all(c in "0123456789abcdefABCDEF" for c in color[1:])):
+    if not (
+        len(color) == 7
+        and color.startswith("#")
+        and all(c in "0123456789abcdefABCDEF" for c in color[1:])
+    ):
         raise ValueError(f"legend colours must be #rrggbb, got {color!r}")
     return color
 
@@ -117,8 +124,9 @@ class MapStyle(MacroElement):
 
     def render(self, **kwargs) -> None:
         figure = self.get_root()
-        figure.header.add_child(Element(f"<style>\n{self.css}</style>"),
-                                name=self.get_name() + "_css")
+        figure.header.add_child(
+            Element(f"<style>\n{self.css}</style>"), name=self.get_name() + "_css"
+        )
         super().render(**kwargs)
 
 

@@ -30,7 +30,7 @@ Kind = Literal["incident", "resource", "jurisdiction"]
 
 #: How close (degrees) a click must be to a point's stored coordinates; the map rounds
 #: them to ``style.POINT_DECIMALS`` decimals.
-POINT_TOLERANCE_DEG: float = 1.5 * 10.0 ** -style.POINT_DECIMALS
+POINT_TOLERANCE_DEG: float = 1.5 * 10.0**-style.POINT_DECIMALS
 
 #: The ``returned_objects`` the overview page asks st_folium for.
 CLICK_OBJECTS: tuple[str, ...] = ("last_object_clicked", "last_object_clicked_tooltip")
@@ -75,8 +75,9 @@ def _ids(frame: gpd.GeoDataFrame) -> list[str]:
     return [str(i) for i in range(len(frame))]
 
 
-def _candidates(kind: str, frame: gpd.GeoDataFrame | None,
-                rows: list[int]) -> list[tuple[str, int, str]]:
+def _candidates(
+    kind: str, frame: gpd.GeoDataFrame | None, rows: list[int]
+) -> list[tuple[str, int, str]]:
     if not rows or frame is None:
         return []
     ids = _ids(frame)
@@ -110,10 +111,13 @@ def _polygons_at(frame: gpd.GeoDataFrame | None, lat: float, lng: float) -> list
     return [int(i) for i in np.flatnonzero(np.asarray(hits, dtype=bool))]
 
 
-def clicked_feature(returned: Mapping[str, Any] | None, *,
-                    jurisdictions: gpd.GeoDataFrame | None = None,
-                    incidents: gpd.GeoDataFrame | None = None,
-                    resources: gpd.GeoDataFrame | None = None) -> Selection | None:
+def clicked_feature(
+    returned: Mapping[str, Any] | None,
+    *,
+    jurisdictions: gpd.GeoDataFrame | None = None,
+    incidents: gpd.GeoDataFrame | None = None,
+    resources: gpd.GeoDataFrame | None = None,
+) -> Selection | None:
     """The feature behind the last click reported by ``st_folium``, or None.
 
     Points at the clicked position come first (incidents before resources, as they
@@ -139,8 +143,9 @@ def clicked_feature(returned: Mapping[str, Any] | None, *,
         return None
     lat, lng = point
     tooltip = display_text((returned or {}).get("last_object_clicked_tooltip"))
-    points = _candidates("incident", incidents, _points_at(incidents, lat, lng)) \
-        + _candidates("resource", resources, _points_at(resources, lat, lng))
+    points = _candidates("incident", incidents, _points_at(incidents, lat, lng)) + _candidates(
+        "resource", resources, _points_at(resources, lat, lng)
+    )
     chosen = _pick(points, tooltip)
     if chosen is None:
         areas = _polygons_at(jurisdictions, lat, lng)
@@ -163,8 +168,11 @@ EXTRA_LABELS: dict[str, str] = {
     "speed_kmh": "Speed (km/h)",
 }
 
-_FIELDS = {"incident": INCIDENT_FIELDS, "resource": RESOURCE_FIELDS,
-           "jurisdiction": JURISDICTION_FIELDS}
+_FIELDS = {
+    "incident": INCIDENT_FIELDS,
+    "resource": RESOURCE_FIELDS,
+    "jurisdiction": JURISDICTION_FIELDS,
+}
 
 
 def feature_details(selection: Selection, frame: gpd.GeoDataFrame) -> list[tuple[str, str]]:

@@ -77,8 +77,9 @@ def escaped_columns(frame: gpd.GeoDataFrame, fields: Sequence[Field]) -> dict[st
             if field.format is None:
                 # Text is the common case: escape it directly (display_text keeps a
                 # str as it is), which halves the time of a 15,000-point map.
-                columns[field.key] = [html.escape(v, quote=True) if type(v) is str
-                                      else html_text(v) for v in values]
+                columns[field.key] = [
+                    html.escape(v, quote=True) if type(v) is str else html_text(v) for v in values
+                ]
             else:
                 columns[field.key] = [html_text(formatted(v, field)) for v in values]
         else:
@@ -90,8 +91,9 @@ def _properties(columns: dict[str, list[str]], row: int) -> dict[str, str]:
     return {key: values[row] for key, values in columns.items()}
 
 
-def point_collection(frame: gpd.GeoDataFrame, *, fields: Sequence[Field],
-                     decimals: int) -> dict[str, Any]:
+def point_collection(
+    frame: gpd.GeoDataFrame, *, fields: Sequence[Field], decimals: int
+) -> dict[str, Any]:
     """A FeatureCollection of points taken from the frame's ``lon``/``lat`` columns.
 
     Rows without both coordinates are left out (they cannot be drawn).
@@ -118,13 +120,17 @@ def point_collection(frame: gpd.GeoDataFrame, *, fields: Sequence[Field],
         lon, lat = lons[row], lats[row]
         if not (np.isfinite(lon) and np.isfinite(lat)):
             continue
-        features.append({
-            "type": "Feature",
-            "id": str(row),
-            "geometry": {"type": "Point",
-                         "coordinates": [round(float(lon), decimals), round(float(lat), decimals)]},
-            "properties": _properties(columns, row),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(row),
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(float(lon), decimals), round(float(lat), decimals)],
+                },
+                "properties": _properties(columns, row),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -140,8 +146,9 @@ def _coordinate(frame: gpd.GeoDataFrame, column: str, axis: str) -> np.ndarray:
     return shapely.get_x(points) if axis == "x" else shapely.get_y(points)
 
 
-def shape_collection(frame: gpd.GeoDataFrame, *, fields: Sequence[Field], decimals: int,
-                     simplify: float = 0.0) -> dict[str, Any]:
+def shape_collection(
+    frame: gpd.GeoDataFrame, *, fields: Sequence[Field], decimals: int, simplify: float = 0.0
+) -> dict[str, Any]:
     """A FeatureCollection of the frame's geometries (polygons), simplified and rounded.
 
     Rows with a missing or empty geometry are left out.
@@ -160,18 +167,20 @@ def shape_collection(frame: gpd.GeoDataFrame, *, fields: Sequence[Field], decima
     geoms = frame.geometry.to_numpy()
     if simplify > 0:
         geoms = shapely.simplify(geoms, simplify, preserve_topology=True)
-    geoms = shapely.set_precision(geoms, 10.0 ** -decimals, mode="pointwise")
+    geoms = shapely.set_precision(geoms, 10.0**-decimals, mode="pointwise")
     columns = escaped_columns(frame, fields)
     features = []
     for row, geom in enumerate(geoms):
         if geom is None or geom.is_empty:
             continue
-        features.append({
-            "type": "Feature",
-            "id": str(row),
-            "geometry": mapping(geom),
-            "properties": _properties(columns, row),
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(row),
+                "geometry": mapping(geom),
+                "properties": _properties(columns, row),
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -77,8 +77,12 @@ def tooltip_for(data: dict, fields: Sequence[Field]) -> folium.GeoJsonTooltip | 
     # by folium as HTML.
     if not data["features"]:
         return None
-    return folium.GeoJsonTooltip(fields=[f.key for f in fields], aliases=shown_labels(fields),
-                                 sticky=True, style=TOOLTIP_STYLE)
+    return folium.GeoJsonTooltip(
+        fields=[f.key for f in fields],
+        aliases=shown_labels(fields),
+        sticky=True,
+        style=TOOLTIP_STYLE,
+    )
 
 
 def land_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
@@ -90,12 +94,23 @@ def land_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
     frame = jurisdictions[["country", "geometry"]].copy()
     frame["country"] = frame["country"].map(html_text)
     countries = frame.dissolve(by="country", as_index=False)
-    data = shape_collection(countries, fields=(Field("country", "country", "Country"),),
-                            decimals=style.POLYGON_DECIMALS, simplify=style.SIMPLIFY_DEGREES)
+    data = shape_collection(
+        countries,
+        fields=(Field("country", "country", "Country"),),
+        decimals=style.POLYGON_DECIMALS,
+        simplify=style.SIMPLIFY_DEGREES,
+    )
     return StyledGeoJson(
         data,
-        styles=[{"fillColor": style.LAND_FILL, "fillOpacity": 1.0,
-                 "color": style.LAND_OUTLINE, "weight": 1.5, "opacity": 1.0}],
+        styles=[
+            {
+                "fillColor": style.LAND_FILL,
+                "fillOpacity": 1.0,
+                "color": style.LAND_OUTLINE,
+                "weight": 1.5,
+                "opacity": 1.0,
+            }
+        ],
         name=html_text(LAND_NAME),
         interactive=False,
         pane=style.LAND_PANE,
@@ -104,12 +119,23 @@ def land_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
 
 def jurisdictions_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
     """Jurisdiction outlines with a tooltip each (name, id, country, reserve)."""
-    data = shape_collection(jurisdictions, fields=JURISDICTION_FIELDS,
-                            decimals=style.POLYGON_DECIMALS, simplify=style.SIMPLIFY_DEGREES)
+    data = shape_collection(
+        jurisdictions,
+        fields=JURISDICTION_FIELDS,
+        decimals=style.POLYGON_DECIMALS,
+        simplify=style.SIMPLIFY_DEGREES,
+    )
     return StyledGeoJson(
         data,
-        styles=[{"fillColor": "#ffffff", "fillOpacity": 0.05,
-                 "color": style.JURISDICTION_OUTLINE, "weight": 1.0, "opacity": 0.9}],
+        styles=[
+            {
+                "fillColor": "#ffffff",
+                "fillOpacity": 0.05,
+                "color": style.JURISDICTION_OUTLINE,
+                "weight": 1.0,
+                "opacity": 0.9,
+            }
+        ],
         highlight={"color": style.JURISDICTION_HIGHLIGHT, "weight": 2.5, "fillOpacity": 0.15},
         name=html_text(JURISDICTIONS_NAME),
         tooltip=tooltip_for(data, JURISDICTION_FIELDS),
@@ -120,8 +146,9 @@ def _column(frame: gpd.GeoDataFrame, name: str) -> pd.Series | None:
     return frame[name] if name in frame.columns else None
 
 
-def incidents_layer(incidents: gpd.GeoDataFrame, *,
-                    unmet: Mapping[str, int] | None = None) -> StyledGeoJson:
+def incidents_layer(
+    incidents: gpd.GeoDataFrame, *, unmet: Mapping[str, int] | None = None
+) -> StyledGeoJson:
     """Incidents as circles coloured by severity; faded unless active.
 
     Parameters
@@ -145,17 +172,20 @@ def incidents_layer(incidents: gpd.GeoDataFrame, *,
         else:
             short = unmet.get(display_text(ids.iat[row]), 0) if ids is not None else 0
             radius = style.unmet_need_radius(short)
-        feature[STYLE_KEY] = table.index({
-            "fill": True,
-            "fillColor": style.severity_color(level),
-            "radius": radius,
-            "color": "#ffffff" if active else "#555555",
-            "weight": 1.5,
-            "fillOpacity": 0.9 if active else 0.35,
-            "dashArray": None if active else "2 2",
-        })
-    return points_layer(data, name=INCIDENTS_NAME, styles=table.styles or [{}],
-                        fields=INCIDENT_FIELDS)
+        feature[STYLE_KEY] = table.index(
+            {
+                "fill": True,
+                "fillColor": style.severity_color(level),
+                "radius": radius,
+                "color": "#ffffff" if active else "#555555",
+                "weight": 1.5,
+                "fillOpacity": 0.9 if active else 0.35,
+                "dashArray": None if active else "2 2",
+            }
+        )
+    return points_layer(
+        data, name=INCIDENTS_NAME, styles=table.styles or [{}], fields=INCIDENT_FIELDS
+    )
 
 
 def resources_layer(resources: gpd.GeoDataFrame) -> StyledGeoJson:
@@ -173,23 +203,34 @@ def resources_layer(resources: gpd.GeoDataFrame) -> StyledGeoJson:
         row = int(feature["id"])
         available = status is None or str(status.iat[row]) == "available"
         color = colors[str(types.iat[row])]
-        feature[STYLE_KEY] = table.index({
-            "fill": True,
-            "fillColor": color,
-            "radius": style.RESOURCE_RADIUS,
-            "color": "#222222" if available else color,
-            "weight": 1.0 if available else 2.0,
-            "fillOpacity": 0.95 if available else 0.0,
-        })
+        feature[STYLE_KEY] = table.index(
+            {
+                "fill": True,
+                "fillColor": color,
+                "radius": style.RESOURCE_RADIUS,
+                "color": "#222222" if available else color,
+                "weight": 1.0 if available else 2.0,
+                "fillOpacity": 0.95 if available else 0.0,
+            }
+        )
     many = len(data["features"]) > style.CLUSTER_MIN_POINTS
-    return points_layer(data, name=RESOURCES_NAME, styles=table.styles or [{}],
-                        fields=RESOURCE_FIELDS,
-                        cluster=style.cluster_options() if many else None)
+    return points_layer(
+        data,
+        name=RESOURCES_NAME,
+        styles=table.styles or [{}],
+        fields=RESOURCE_FIELDS,
+        cluster=style.cluster_options() if many else None,
+    )
 
 
-def points_layer(data: dict, *, name: str, styles: Sequence[Mapping[str, Any]],
-                 fields: Sequence[Field],
-                 cluster: Mapping[str, Any] | None = None) -> StyledGeoJson:
+def points_layer(
+    data: dict,
+    *,
+    name: str,
+    styles: Sequence[Mapping[str, Any]],
+    fields: Sequence[Field],
+    cluster: Mapping[str, Any] | None = None,
+) -> StyledGeoJson:
     """One GeoJson layer drawing every point of *data* as a CircleMarker.
 
     Parameters

@@ -30,8 +30,9 @@ def _walk(element: Element) -> Iterator[Element]:
         yield from _walk(child)
 
 
-def _local(assets: list[tuple[str, str]], table: dict[str, str],
-           element: Element) -> list[tuple[str, str]]:
+def _local(
+    assets: list[tuple[str, str]], table: dict[str, str], element: Element
+) -> list[tuple[str, str]]:
     local = []
     for name, url in assets:
         if name in table:
@@ -41,7 +42,8 @@ def _local(assets: list[tuple[str, str]], table: dict[str, str],
         else:
             raise MapAssetError(
                 f"{type(element).__name__} needs {name!r} ({url}), which is not installed "
-                "for offline use: add its npm package to mutualaid/maps/assets.py")
+                "for offline use: add its npm package to mutualaid/maps/assets.py"
+            )
     return local
 
 
@@ -69,11 +71,15 @@ def use_local_assets(m: folium.Map) -> folium.Map:
     """
     for element in _walk(m):
         if isinstance(element, branca.colormap.ColorMap):
-            raise MapAssetError("branca colour maps load d3 from a CDN in streamlit-folium; "
-                                "use mutualaid.maps.legend.Legend instead")
+            raise MapAssetError(
+                "branca colour maps load d3 from a CDN in streamlit-folium; "
+                "use mutualaid.maps.legend.Legend instead"
+            )
         if isinstance(element, folium.Icon):
-            raise MapAssetError("folium.Icon needs awesome-markers, which is not installed; "
-                                "draw points as CircleMarkers")
+            raise MapAssetError(
+                "folium.Icon needs awesome-markers, which is not installed; "
+                "draw points as CircleMarkers"
+            )
         if isinstance(element, folium.elements.JSCSSMixin):
             # Assigned per instance: folium's add_js_link would otherwise change the
             # class-wide lists of every map in the process.

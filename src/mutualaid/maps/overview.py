@@ -39,8 +39,11 @@ Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 def map_bounds(*frames: gpd.GeoDataFrame) -> Bounds:
     """South-west and north-east corners (lat, lon) around every non-empty frame."""
-    boxes = [frame.total_bounds for frame in frames
-             if frame is not None and len(frame) and not frame.geometry.is_empty.all()]
+    boxes = [
+        frame.total_bounds
+        for frame in frames
+        if frame is not None and len(frame) and not frame.geometry.is_empty.all()
+    ]
     boxes = [b for b in boxes if np.all(np.isfinite(b))]
     if not boxes:
         return DEFAULT_BOUNDS
@@ -77,24 +80,34 @@ def add_land(m: folium.Map, jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson |
     """Add the country outlines in a pane under everything else; None when no land."""
     if jurisdictions is None or not len(jurisdictions):
         return None
-    m.add_child(folium.map.CustomPane(style.LAND_PANE, z_index=style.LAND_PANE_Z,
-                                      pointer_events=False))
+    m.add_child(
+        folium.map.CustomPane(style.LAND_PANE, z_index=style.LAND_PANE_Z, pointer_events=False)
+    )
     land = land_layer(jurisdictions)
     m.add_child(land)
     return land
 
 
-def add_feature_layers(m: folium.Map, *, jurisdictions: gpd.GeoDataFrame,
-                       incidents: gpd.GeoDataFrame, resources: gpd.GeoDataFrame,
-                       unmet: Mapping[str, int] | None = None,
-                       lines: Sequence[folium.GeoJson] = ()) -> list[folium.GeoJson]:
+def add_feature_layers(
+    m: folium.Map,
+    *,
+    jurisdictions: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    resources: gpd.GeoDataFrame,
+    unmet: Mapping[str, int] | None = None,
+    lines: Sequence[folium.GeoJson] = (),
+) -> list[folium.GeoJson]:
     """Add jurisdictions, then *lines* (flows), resources and incidents (on top); return
     them in that order (the canvas draws and hit-tests in that order).
 
     With *unmet* (units short by incident id), incidents are sized by their unmet need.
     """
-    layers = [jurisdictions_layer(jurisdictions), *lines, resources_layer(resources),
-              incidents_layer(incidents, unmet=unmet)]
+    layers = [
+        jurisdictions_layer(jurisdictions),
+        *lines,
+        resources_layer(resources),
+        incidents_layer(incidents, unmet=unmet),
+    ]
     for layer in layers:
         m.add_child(layer)
     return layers
@@ -102,8 +115,10 @@ def add_feature_layers(m: folium.Map, *, jurisdictions: gpd.GeoDataFrame,
 
 def severity_entries() -> list[tuple[str, str]]:
     """Legend entries of the five incident severities."""
-    return [(style.SEVERITY_COLORS[level], style.SEVERITY_LABELS[level])
-            for level in sorted(style.SEVERITY_COLORS)]
+    return [
+        (style.SEVERITY_COLORS[level], style.SEVERITY_LABELS[level])
+        for level in sorted(style.SEVERITY_COLORS)
+    ]
 
 
 def type_entries(resources: gpd.GeoDataFrame) -> list[tuple[str, str]]:
@@ -122,12 +137,20 @@ STATUS_ENTRIES: tuple[tuple[str, str, str], ...] = (
 def flow_entries() -> list[tuple[str, str, str]]:
     """Legend entries of the plan's flow lines by crossing."""
     from mutualaid.plan_figures import CROSSINGS
-    return [(style.FLOW_COLORS[kind], style.FLOW_LABELS[kind],
-             "dashed" if kind in style.FLOW_DASH else "line") for kind in CROSSINGS]
+
+    return [
+        (
+            style.FLOW_COLORS[kind],
+            style.FLOW_LABELS[kind],
+            "dashed" if kind in style.FLOW_DASH else "line",
+        )
+        for kind in CROSSINGS
+    ]
 
 
-def add_legend(m: folium.Map, *, incidents: gpd.GeoDataFrame,
-               resources: gpd.GeoDataFrame, flows: bool = False) -> Legend:
+def add_legend(
+    m: folium.Map, *, incidents: gpd.GeoDataFrame, resources: gpd.GeoDataFrame, flows: bool = False
+) -> Legend:
     """Add one legend: incident severity (all five levels), the resource types present
     and their status; with *flows*, the plan's flow lines."""
     sections: list[tuple[str, Sequence[Any]]] = [
@@ -143,8 +166,12 @@ def add_legend(m: folium.Map, *, incidents: gpd.GeoDataFrame,
     return legend
 
 
-def add_controls(m: folium.Map, layers: Sequence[folium.GeoJson], *,
-                 on_top: Sequence[folium.GeoJson] | None = None) -> folium.LayerControl:
+def add_controls(
+    m: folium.Map,
+    layers: Sequence[folium.GeoJson],
+    *,
+    on_top: Sequence[folium.GeoJson] | None = None,
+) -> folium.LayerControl:
     """Add the layer control, and keep layers on top when overlays change.
 
     Parameters
@@ -163,9 +190,14 @@ def add_controls(m: folium.Map, layers: Sequence[folium.GeoJson], *,
     return control
 
 
-def overview_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame,
-                 resources: gpd.GeoDataFrame, unmet: Mapping[str, int] | None = None,
-                 flows: Mapping[str, Any] | None = None) -> folium.Map:
+def overview_map(
+    *,
+    jurisdictions: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    resources: gpd.GeoDataFrame,
+    unmet: Mapping[str, int] | None = None,
+    flows: Mapping[str, Any] | None = None,
+) -> folium.Map:
     """The scenario's overview map, drawing without internet.
 
     Parameters
@@ -196,10 +228,18 @@ def overview_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame
     if flows is not None:
         # Imported here: mutualaid.maps.plan builds on this module.
         from mutualaid.maps.plan import flow_frame, flow_layers
-        lines = flow_layers(flow_frame(flows, jurisdictions=jurisdictions,
-                                       incidents=incidents, resources=resources))
-    layers = add_feature_layers(m, jurisdictions=jurisdictions, incidents=incidents,
-                                resources=resources, unmet=unmet, lines=lines)
+
+        lines = flow_layers(
+            flow_frame(flows, jurisdictions=jurisdictions, incidents=incidents, resources=resources)
+        )
+    layers = add_feature_layers(
+        m,
+        jurisdictions=jurisdictions,
+        incidents=incidents,
+        resources=resources,
+        unmet=unmet,
+        lines=lines,
+    )
     add_legend(m, incidents=incidents, resources=resources, flows=flows is not None)
     add_controls(m, layers, on_top=layers[1:])
     return use_local_assets(m)

@@ -88,6 +88,7 @@ UNMET_NAME = "Unmet need"
 
 # --- flows ------------------------------------------------------------------------------------
 
+
 def _labelled(ids: pd.Series, frame: gpd.GeoDataFrame) -> pd.Series:
     """``name (id)`` for each id, or the id alone when the layer has no other name."""
     if "name" not in frame.columns:
@@ -98,6 +99,7 @@ def _labelled(ids: pd.Series, frame: gpd.GeoDataFrame) -> pd.Series:
         fid = display_text(value)
         name = names.get(fid, "")
         return f"{name} ({fid})" if name and name != fid else fid
+
     return ids.map(label)
 
 
@@ -119,12 +121,19 @@ def agreement_text(agreement: Any) -> str:
     types = "all types" if types in ("*", "") else types.replace(";", ", ")
     delay = agreement.get("border_delay_min")
     delay_text = f", +{display_text(delay)} min at the border" if delay not in (None, "") else ""
-    return (f"{display_text(agreement.get('from'))} -> {display_text(agreement.get('to'))}, "
-            f"{types}{delay_text}")
+    return (
+        f"{display_text(agreement.get('from'))} -> {display_text(agreement.get('to'))}, "
+        f"{types}{delay_text}"
+    )
 
 
-def flow_frame(flows: Mapping[str, Any], *, jurisdictions: gpd.GeoDataFrame,
-               incidents: gpd.GeoDataFrame, resources: gpd.GeoDataFrame) -> pd.DataFrame:
+def flow_frame(
+    flows: Mapping[str, Any],
+    *,
+    jurisdictions: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    resources: gpd.GeoDataFrame,
+) -> pd.DataFrame:
     """The flow lines as a table: the assignment's fields, labels for people, the
     kind of crossing and both ends' coordinates.
 
@@ -152,8 +161,20 @@ def flow_frame(flows: Mapping[str, Any], *, jurisdictions: gpd.GeoDataFrame,
             continue
         (x0, y0), (x1, y1) = coords[0][:2], coords[-1][:2]
         rows.append({**props, "x0": x0, "y0": y0, "x1": x1, "y1": y1})
-    columns = ["resource_id", "incident_id", "type", "units", "minutes", "from_jurisdiction",
-               "to_jurisdiction", "agreement", "x0", "y0", "x1", "y1"]
+    columns = [
+        "resource_id",
+        "incident_id",
+        "type",
+        "units",
+        "minutes",
+        "from_jurisdiction",
+        "to_jurisdiction",
+        "agreement",
+        "x0",
+        "y0",
+        "x1",
+        "y1",
+    ]
     frame = pd.DataFrame(rows, columns=list(dict.fromkeys([*columns, *(rows[0] if rows else [])])))
     for column in ("x0", "y0", "x1", "y1"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
@@ -166,15 +187,21 @@ def flow_frame(flows: Mapping[str, Any], *, jurisdictions: gpd.GeoDataFrame,
     frame["incident"] = _labelled(frame["incident_id"], incidents)
     frame["route"] = [
         f"{f} ({fc}) -> {t} ({tc})" if fc != tc else f"{f} -> {t}"
-        for f, fc, t, tc in zip(frame["from_jurisdiction"], frame["from_country"],
-                                frame["to_jurisdiction"], frame["to_country"])]
+        for f, fc, t, tc in zip(
+            frame["from_jurisdiction"],
+            frame["from_country"],
+            frame["to_jurisdiction"],
+            frame["to_country"],
+        )
+    ]
     frame["crossing_label"] = frame["crossing"].map(style.FLOW_LABELS)
     frame["agreement_text"] = frame["agreement"].map(agreement_text)
     return frame
 
 
-def line_collection(frame: pd.DataFrame, *, fields: tuple[Field, ...],
-                    decimals: int) -> dict[str, Any]:
+def line_collection(
+    frame: pd.DataFrame, *, fields: tuple[Field, ...], decimals: int
+) -> dict[str, Any]:
     """A FeatureCollection of straight lines from ``x0, y0`` to ``x1, y1``.
 
     Like :func:`mutualaid.maps.features.point_collection`: each feature's ``id`` is its
@@ -182,16 +209,23 @@ def line_collection(frame: pd.DataFrame, *, fields: tuple[Field, ...],
     """
     columns = escaped_columns(frame, fields)
     features = []
-    for row, (x0, y0, x1, y1) in enumerate(frame[["x0", "y0", "x1", "y1"]].itertuples(
-            index=False, name=None)):
-        features.append({
-            "type": "Feature",
-            "id": str(row),
-            "geometry": {"type": "LineString",
-                         "coordinates": [[round(float(x0), decimals), round(float(y0), decimals)],
-                                         [round(float(x1), decimals), round(float(y1), decimals)]]},
-            "properties": {key: values[row] for key, values in columns.items()},
-        })
+    for row, (x0, y0, x1, y1) in enumerate(
+        frame[["x0", "y0", "x1", "y1"]].itertuples(index=False, name=None)
+    ):
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(row),
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [
+                        [round(float(x0), decimals), round(float(y0), decimals)],
+                        [round(float(x1), decimals), round(float(y1), decimals)],
+                    ],
+                },
+                "properties": {key: values[row] for key, values in columns.items()},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -210,11 +244,15 @@ def flow_layer(frame: pd.DataFrame, *, crossing: str) -> StyledGeoJson:
     table = StyleTable()
     for feature in data["features"]:
         units = rows["units"].iat[int(feature["id"])]
-        feature[STYLE_KEY] = table.index({
-            "color": style.FLOW_COLORS[crossing], "opacity": style.FLOW_OPACITY,
-            "weight": style.flow_weight(crossing, units), "lineCap": "round",
-            "dashArray": style.FLOW_DASH.get(crossing),
-        })
+        feature[STYLE_KEY] = table.index(
+            {
+                "color": style.FLOW_COLORS[crossing],
+                "opacity": style.FLOW_OPACITY,
+                "weight": style.flow_weight(crossing, units),
+                "lineCap": "round",
+                "dashArray": style.FLOW_DASH.get(crossing),
+            }
+        )
     return StyledGeoJson(
         data,
         styles=table.styles or [{"color": style.FLOW_COLORS[crossing]}],
@@ -231,16 +269,22 @@ def flow_layers(frame: pd.DataFrame) -> list[folium.GeoJson]:
 
 # --- unmet needs --------------------------------------------------------------------------
 
+
 def unmet_points(plan: Any, incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The incidents still short of units: the incident's fields plus ``units`` (short)
     and ``needs`` (per type with its reason), most units short first."""
     short = unmet_by_incident(plan)
     frame = incidents.copy()
     frame["_key"] = frame["id"].map(display_text)
-    merged = short.merge(frame.drop(columns=[c for c in ("units", "needs") if c in frame]),
-                         left_on="incident_id", right_on="_key", how="inner")
-    return gpd.GeoDataFrame(merged.drop(columns=["_key"]), geometry="geometry",
-                            crs=incidents.crs).reset_index(drop=True)
+    merged = short.merge(
+        frame.drop(columns=[c for c in ("units", "needs") if c in frame]),
+        left_on="incident_id",
+        right_on="_key",
+        how="inner",
+    )
+    return gpd.GeoDataFrame(
+        merged.drop(columns=["_key"]), geometry="geometry", crs=incidents.crs
+    ).reset_index(drop=True)
 
 
 def unmet_layer(points: gpd.GeoDataFrame) -> folium.GeoJson:
@@ -249,40 +293,57 @@ def unmet_layer(points: gpd.GeoDataFrame) -> folium.GeoJson:
     table = StyleTable()
     for feature in data["features"]:
         units = points["units"].iat[int(feature["id"])]
-        feature[STYLE_KEY] = table.index({
-            "fill": True, "fillColor": style.UNMET_COLOR, "fillOpacity": 0.08,
-            "color": style.UNMET_COLOR, "weight": style.UNMET_WEIGHT,
-            "radius": style.unmet_radius(units),
-        })
-    return points_layer(data, name=UNMET_NAME, styles=table.styles or [{}],
-                        fields=UNMET_FIELDS)
+        feature[STYLE_KEY] = table.index(
+            {
+                "fill": True,
+                "fillColor": style.UNMET_COLOR,
+                "fillOpacity": 0.08,
+                "color": style.UNMET_COLOR,
+                "weight": style.UNMET_WEIGHT,
+                "radius": style.unmet_radius(units),
+            }
+        )
+    return points_layer(data, name=UNMET_NAME, styles=table.styles or [{}], fields=UNMET_FIELDS)
 
 
 # --- legend and the whole map -------------------------------------------------------------
 
+
 def add_plan_legend(m: folium.Map, *, resources: gpd.GeoDataFrame) -> Legend:
     """One legend: flows by crossing, the unmet-need ring, severities, resource types."""
-    flows = [(style.FLOW_COLORS[kind], style.FLOW_LABELS[kind],
-              "dashed" if kind in style.FLOW_DASH else "line") for kind in CROSSINGS]
+    flows = [
+        (
+            style.FLOW_COLORS[kind],
+            style.FLOW_LABELS[kind],
+            "dashed" if kind in style.FLOW_DASH else "line",
+        )
+        for kind in CROSSINGS
+    ]
     # Bottom left: the layer control (eight overlays) fills the right-hand side.
-    legend = Legend([
-        ("Flows (resource to incident)", flows),
-        ("Unmet need", [(style.UNMET_COLOR, "units short (bigger ring: more)", "ring")]),
-        ("Incident severity", severity_entries()),
-        ("Resource type", type_entries(resources)),
-    ], position="bottomleft")
+    legend = Legend(
+        [
+            ("Flows (resource to incident)", flows),
+            ("Unmet need", [(style.UNMET_COLOR, "units short (bigger ring: more)", "ring")]),
+            ("Incident severity", severity_entries()),
+            ("Resource type", type_entries(resources)),
+        ],
+        position="bottomleft",
+    )
     m.add_child(legend)
     return legend
 
 
-def plan_bounds(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame,
-                incidents: gpd.GeoDataFrame) -> Bounds:
+def plan_bounds(
+    frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame
+) -> Bounds:
     """Where the plan happens: the active incidents and both ends of every flow; the
     jurisdictions when there is neither."""
     ends = gpd.GeoDataFrame(
-        geometry=gpd.points_from_xy(pd.concat([frame["x0"], frame["x1"]]),
-                                    pd.concat([frame["y0"], frame["y1"]])),
-        crs="EPSG:4326")
+        geometry=gpd.points_from_xy(
+            pd.concat([frame["x0"], frame["x1"]]), pd.concat([frame["y0"], frame["y1"]])
+        ),
+        crs="EPSG:4326",
+    )
     active = incidents
     if "status" in incidents.columns:
         active = incidents[incidents["status"].astype(str) == "active"]
@@ -291,8 +352,14 @@ def plan_bounds(frame: pd.DataFrame, *, jurisdictions: gpd.GeoDataFrame,
     return map_bounds(jurisdictions)
 
 
-def plan_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame,
-             resources: gpd.GeoDataFrame, plan: Any, flows: Mapping[str, Any]) -> folium.Map:
+def plan_map(
+    *,
+    jurisdictions: gpd.GeoDataFrame,
+    incidents: gpd.GeoDataFrame,
+    resources: gpd.GeoDataFrame,
+    plan: Any,
+    flows: Mapping[str, Any],
+) -> folium.Map:
     """The plan on a map that draws without internet.
 
     Parameters
@@ -319,13 +386,15 @@ def plan_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame,
     ...              resources=scenario.resources, plan=plan,
     ...              flows=flows_geojson(plan, scenario))            # doctest: +SKIP
     """
-    frame = flow_frame(flows, jurisdictions=jurisdictions, incidents=incidents,
-                       resources=resources)
+    frame = flow_frame(flows, jurisdictions=jurisdictions, incidents=incidents, resources=resources)
     m = base_map(bounds=plan_bounds(frame, jurisdictions=jurisdictions, incidents=incidents))
     add_land(m, jurisdictions)
     lines = flow_layers(frame)
-    points = [resources_layer(resources), unmet_layer(unmet_points(plan, incidents)),
-              incidents_layer(incidents)]
+    points = [
+        resources_layer(resources),
+        unmet_layer(unmet_points(plan, incidents)),
+        incidents_layer(incidents),
+    ]
     layers = [jurisdictions_layer(jurisdictions), *lines, *points]
     for layer in layers:
         m.add_child(layer)
@@ -335,7 +404,18 @@ def plan_map(*, jurisdictions: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame,
 
 
 __all__ = [
-    "FLOW_FIELDS", "FLOW_LAYER_NAMES", "UNMET_FIELDS", "UNMET_NAME",
-    "add_plan_legend", "agreement_text", "flow_frame", "flow_layer", "flow_layers",
-    "line_collection", "plan_bounds", "plan_map", "unmet_layer", "unmet_points",
+    "FLOW_FIELDS",
+    "FLOW_LAYER_NAMES",
+    "UNMET_FIELDS",
+    "UNMET_NAME",
+    "add_plan_legend",
+    "agreement_text",
+    "flow_frame",
+    "flow_layer",
+    "flow_layers",
+    "line_collection",
+    "plan_bounds",
+    "plan_map",
+    "unmet_layer",
+    "unmet_points",
 ]

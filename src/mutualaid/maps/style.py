@@ -19,7 +19,11 @@ SEVERITY_COLORS: Final[dict[int, str]] = {
     5: "#67000d",
 }
 SEVERITY_LABELS: Final[dict[int, str]] = {
-    1: "1 minor", 2: "2", 3: "3", 4: "4", 5: "5 catastrophic",
+    1: "1 minor",
+    2: "2",
+    3: "3",
+    4: "4",
+    5: "5 catastrophic",
 }
 #: Colour of an incident whose severity is missing or out of range.
 UNKNOWN_COLOR: Final[str] = "#7f7f7f"
@@ -39,8 +43,16 @@ RESOURCE_TYPE_COLORS: Final[dict[str, str]] = {
     "shelter_kit": "#e377c2",
 }
 EXTRA_TYPE_COLORS: Final[tuple[str, ...]] = (
-    "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173",
-    "#3182bd", "#31a354", "#756bb1", "#636363", "#e6550d",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+    "#e6550d",
 )
 
 #: CircleMarker radius in pixels. Leaflet reports the marker's own coordinates on a
@@ -68,6 +80,7 @@ def cluster_options() -> dict[str, object]:
         "chunkedLoading": True,  # large layers are added without freezing the page
         "maxClusterRadius": 60,
     }
+
 
 #: Colours of the offline base map.
 SEA_COLOR: Final[str] = "#dde8ef"
@@ -98,8 +111,11 @@ def severity_color(severity: object) -> str:
         level = int(severity)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):
         return UNKNOWN_COLOR
-    return SEVERITY_COLORS.get(level, UNKNOWN_COLOR) if SEVERITY_MIN <= level <= SEVERITY_MAX \
+    return (
+        SEVERITY_COLORS.get(level, UNKNOWN_COLOR)
+        if SEVERITY_MIN <= level <= SEVERITY_MAX
         else UNKNOWN_COLOR
+    )
 
 
 def severity_radius(severity: object) -> int:

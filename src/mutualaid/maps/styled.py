@@ -62,10 +62,11 @@ class ClusterAssets(JSCSSMixin, MacroElement):
     """Loads leaflet.markercluster; folium's asset names, so that
     :func:`mutualaid.maps.offline.use_local_assets` swaps in the local copies."""
 
-    default_js: ClassVar[list[tuple[str, str]]] = [
-        ("markerclusterjs", "leaflet.markercluster.js")]
-    default_css: ClassVar[list[tuple[str, str]]] = [("markerclustercss", "MarkerCluster.css"),
-                   ("markerclusterdefaultcss", "MarkerCluster.Default.css")]
+    default_js: ClassVar[list[tuple[str, str]]] = [("markerclusterjs", "leaflet.markercluster.js")]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("markerclustercss", "MarkerCluster.css"),
+        ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -174,16 +175,29 @@ class StyledGeoJson(folium.GeoJson):
         {% endmacro %}
     """)
 
-    def __init__(self, data: dict, *, styles: Sequence[Mapping[str, Any]],
-                 highlight: Mapping[str, Any] | None = None, name: str,
-                 points: bool = False, tooltip: folium.GeoJsonTooltip | None = None,
-                 cluster: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: dict,
+        *,
+        styles: Sequence[Mapping[str, Any]],
+        highlight: Mapping[str, Any] | None = None,
+        name: str,
+        points: bool = False,
+        tooltip: folium.GeoJsonTooltip | None = None,
+        cluster: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         if not styles:
             raise ValueError("a styled layer needs at least one style")
         if cluster is not None and not points:
             raise ValueError("only a layer of points can be clustered")
-        super().__init__(SharedData(data), name=name, tooltip=tooltip,
-                         marker=folium.CircleMarker(fill=True) if points else None, **kwargs)
+        super().__init__(
+            SharedData(data),
+            name=name,
+            tooltip=tooltip,
+            marker=folium.CircleMarker(fill=True) if points else None,
+            **kwargs,
+        )
         self._name = "StyledGeoJson"
         self.styles = [dict(s) for s in styles]
         self.highlight_style = dict(highlight or {})
@@ -209,10 +223,14 @@ class StyledGeoJson(folium.GeoJson):
         """
         self.parent_map = get_obj_in_upper_tree(self, folium.Map)
         if self.show:
-            self.add_child(ElementAddToElement(element_name=self.get_name(),
-                                               element_parent_name=self._parent.get_name()),
-                           name=self.get_name() + "_add")
+            self.add_child(
+                ElementAddToElement(
+                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                ),
+                name=self.get_name() + "_add",
+            )
         self.get_root().script.add_child(
-            RawScript(self._template.module.script(self, kwargs)), name=self.get_name())
+            RawScript(self._template.module.script(self, kwargs)), name=self.get_name()
+        )
         for child in list(self._children.values()):
             child.render(**kwargs)

@@ -86,12 +86,15 @@ class Account:
 
 # --- Validation ----------------------------------------------------------------------
 
+
 def check_username(username: object) -> str:
     """*username* when it is well formed, else :class:`AccountError` saying why."""
     if not isinstance(username, str) or not USERNAME_PATTERN.fullmatch(username):
         shown = username if isinstance(username, str) else type(username).__name__
-        raise AccountError(f"username {shown!r} is not valid: use 1 to 200 letters, digits, "
-                           f"'.', '_', '-' or '@' (no spaces)")
+        raise AccountError(
+            f"username {shown!r} is not valid: use 1 to 200 letters, digits, "
+            f"'.', '_', '-' or '@' (no spaces)"
+        )
     return username
 
 
@@ -107,11 +110,13 @@ def check_password(password: object) -> str:
     """*password* when it is long enough (and not absurdly long), else :class:`AccountError`."""
     if not isinstance(password, str) or len(password) < PASSWORD_MIN_LENGTH:
         got = len(password) if isinstance(password, str) else 0
-        raise AccountError(f"the password must have at least {PASSWORD_MIN_LENGTH} "
-                           f"characters, got {got}")
+        raise AccountError(
+            f"the password must have at least {PASSWORD_MIN_LENGTH} characters, got {got}"
+        )
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise AccountError(f"the password must have at most {PASSWORD_MAX_LENGTH} "
-                           f"characters, got {len(password)}")
+        raise AccountError(
+            f"the password must have at most {PASSWORD_MAX_LENGTH} characters, got {len(password)}"
+        )
     return password
 
 
@@ -124,8 +129,9 @@ def _check_role(role: object) -> str:
 def _check_text(value: str, what: str) -> str:
     value = value.strip()
     if len(value) > TEXT_MAX_LENGTH:
-        raise AccountError(f"the {what} must have at most {TEXT_MAX_LENGTH} characters, "
-                           f"got {len(value)}")
+        raise AccountError(
+            f"the {what} must have at most {TEXT_MAX_LENGTH} characters, got {len(value)}"
+        )
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise AccountError(f"the {what} {value!r} contains control characters")
     return value
@@ -134,8 +140,10 @@ def _check_text(value: str, what: str) -> str:
 def _check_jurisdiction(jurisdiction: str | None, role: str) -> str | None:
     value = _check_text(jurisdiction or "", "jurisdiction") or None
     if value is None and role in JURISDICTION_ROLES:
-        raise AccountError(f"a {role} acts for one jurisdiction: give its id "
-                           f"(for example DE-NW); only an admin may have none")
+        raise AccountError(
+            f"a {role} acts for one jurisdiction: give its id "
+            f"(for example DE-NW); only an admin may have none"
+        )
     return value
 
 
@@ -151,18 +159,30 @@ def generate_password() -> str:
 
 # --- Reading -------------------------------------------------------------------------
 
+
 def _account(row: sa.Row) -> Account:
-    return Account(username=row.username, display_name=row.display_name, role=row.role,
-                   jurisdiction=row.jurisdiction, disabled=bool(row.disabled),
-                   has_password=row.password_hash is not None, created_at=row.created_at,
-                   created_by=row.created_by)
+    return Account(
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        jurisdiction=row.jurisdiction,
+        disabled=bool(row.disabled),
+        has_password=row.password_hash is not None,
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
 
 
 def _public(account: Account) -> dict:
     """What the audit log records of an account (no hash, no password)."""
-    return {"username": account.username, "display_name": account.display_name,
-            "role": account.role, "jurisdiction": account.jurisdiction,
-            "disabled": account.disabled, "has_password": account.has_password}
+    return {
+        "username": account.username,
+        "display_name": account.display_name,
+        "role": account.role,
+        "jurisdiction": account.jurisdiction,
+        "disabled": account.disabled,
+        "has_password": account.has_password,
+    }
 
 
 def _row(connection: Connection, username: str, *, for_update: bool = False) -> sa.Row | None:
@@ -198,8 +218,9 @@ def active_actor(store: Store, username: str) -> Actor | None:
     The app calls this on every rerun of a signed-in session, so disabling an account
     (or changing its role or jurisdiction) takes effect at its sessions' next rerun.
     """
-    if not isinstance(username, str) or not (USERNAME_PATTERN.fullmatch(username)
-                                             or PROVIDER_USERNAME_PATTERN.fullmatch(username)):
+    if not isinstance(username, str) or not (
+        USERNAME_PATTERN.fullmatch(username) or PROVIDER_USERNAME_PATTERN.fullmatch(username)
+    ):
         return None
     with store.reading() as connection:
         row = _row(connection, username)
@@ -209,6 +230,7 @@ def active_actor(store: Store, username: str) -> Actor | None:
 
 
 # --- Signing in ----------------------------------------------------------------------
+
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
@@ -264,17 +286,23 @@ def _rehash(store: Store, username: str, old_hash: str, password: str) -> None:
     with store.transaction() as connection:
         # Only if the hash is still the one verified: a password set meanwhile wins.
         changed = connection.execute(
-            accounts.update().where(accounts.c.username == username,
-                                    accounts.c.password_hash == old_hash)
-            .values(password_hash=new_hash)).rowcount
+            accounts.update()
+            .where(accounts.c.username == username, accounts.c.password_hash == old_hash)
+            .values(password_hash=new_hash)
+        ).rowcount
         if changed:
-            audit.record(connection, actor=username, action="account.changed",
-                         subject=f"account {username}", before=None,
-                         after={"change": "password hash upgraded to the current argon2 "
-                                          "parameters"})
+            audit.record(
+                connection,
+                actor=username,
+                action="account.changed",
+                subject=f"account {username}",
+                before=None,
+                after={"change": "password hash upgraded to the current argon2 parameters"},
+            )
 
 
 # --- Changing --------------------------------------------------------------------------
+
 
 def _require_admin(store: Store, actor: Actor, what: str, subject: str) -> None:
     if actor.at_least("admin"):
@@ -284,9 +312,17 @@ def _require_admin(store: Store, actor: Actor, what: str, subject: str) -> None:
     raise AccountError(message)
 
 
-def insert_account(connection: Connection, *, username: str, role: str,
-                   jurisdiction: str | None, password_hash: str | None, display_name: str,
-                   actor: Actor, now: datetime | None = None) -> Account:
+def insert_account(
+    connection: Connection,
+    *,
+    username: str,
+    role: str,
+    jurisdiction: str | None,
+    password_hash: str | None,
+    display_name: str,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Account:
     """Insert one checked account and its audit row inside the caller's transaction.
 
     Used by :func:`add_account` and the first-run set-up (several accounts in one
@@ -294,20 +330,50 @@ def insert_account(connection: Connection, *, username: str, role: str,
     when the transaction reaches the unique index; the caller decides what that means.
     """
     when = now or datetime.now(UTC)
-    connection.execute(accounts.insert().values(
-        username=username, display_name=display_name, password_hash=password_hash,
-        jurisdiction=jurisdiction, role=role, disabled=False, created_at=when,
-        created_by=actor.username))
-    account = Account(username, display_name, role, jurisdiction, False,
-                      password_hash is not None, when, actor.username)
-    audit.record(connection, actor=actor.username, action="account.created",
-                 subject=f"account {username}", after=_public(account), now=when)
+    connection.execute(
+        accounts.insert().values(
+            username=username,
+            display_name=display_name,
+            password_hash=password_hash,
+            jurisdiction=jurisdiction,
+            role=role,
+            disabled=False,
+            created_at=when,
+            created_by=actor.username,
+        )
+    )
+    account = Account(
+        username,
+        display_name,
+        role,
+        jurisdiction,
+        False,
+        password_hash is not None,
+        when,
+        actor.username,
+    )
+    audit.record(
+        connection,
+        actor=actor.username,
+        action="account.created",
+        subject=f"account {username}",
+        after=_public(account),
+        now=when,
+    )
     return account
 
 
-def add_account(store: Store, *, username: str, role: str, jurisdiction: str | None = None,
-                password: str | None = None, display_name: str | None = None, actor: Actor,
-                now: datetime | None = None) -> Account:
+def add_account(
+    store: Store,
+    *,
+    username: str,
+    role: str,
+    jurisdiction: str | None = None,
+    password: str | None = None,
+    display_name: str | None = None,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Account:
     """Create an account.
 
     Parameters
@@ -353,24 +419,45 @@ def add_account(store: Store, *, username: str, role: str, jurisdiction: str | N
     try:
         with store.transaction() as connection:
             taken = connection.execute(
-                sa.select(accounts.c.username)
-                .where(sa.func.lower(accounts.c.username) == username.lower())).first()
+                sa.select(accounts.c.username).where(
+                    sa.func.lower(accounts.c.username) == username.lower()
+                )
+            ).first()
             if taken is not None:
-                raise AccountError(f"the username {username!r} is already taken"
-                                   + ("" if taken.username == username
-                                      else f" (by {taken.username!r}, which differs only "
-                                           f"in case)"))
-            return insert_account(connection, username=username, role=role,
-                                  jurisdiction=jurisdiction, password_hash=password_hash,
-                                  display_name=name, actor=actor, now=now)
+                raise AccountError(
+                    f"the username {username!r} is already taken"
+                    + (
+                        ""
+                        if taken.username == username
+                        else f" (by {taken.username!r}, which differs only in case)"
+                    )
+                )
+            return insert_account(
+                connection,
+                username=username,
+                role=role,
+                jurisdiction=jurisdiction,
+                password_hash=password_hash,
+                display_name=name,
+                actor=actor,
+                now=now,
+            )
     except sa.exc.IntegrityError:
         # Created by someone else between our check and our insert.
         raise AccountError(f"the username {username!r} is already taken") from None
 
 
-def change_account(store: Store, username: str, *, actor: Actor, what: str, values: dict,
-                   allow_self: bool = False, note: str = "",
-                   keep_session: str | None = None) -> Account:
+def change_account(
+    store: Store,
+    username: str,
+    *,
+    actor: Actor,
+    what: str,
+    values: dict,
+    allow_self: bool = False,
+    note: str = "",
+    keep_session: str | None = None,
+) -> Account:
     """Apply *values* (columns of ``accounts``) to the account, row locked, and audit the
     change as ``account.changed`` unless nothing changes.
 
@@ -398,28 +485,39 @@ def change_account(store: Store, username: str, *, actor: Actor, what: str, valu
     with store.transaction() as connection:
         row = _row(connection, username, for_update=True)
         if row is None:
-            raise AccountError(f"there is no account {username!r} (see `mutualaid users "
-                               f"list`)")
+            raise AccountError(f"there is no account {username!r} (see `mutualaid users list`)")
         before = _account(row)
         if all(getattr(row, key) == value for key, value in values.items()):
             return before
-        connection.execute(accounts.update().where(accounts.c.username == username)
-                           .values(**values))
+        connection.execute(
+            accounts.update().where(accounts.c.username == username).values(**values)
+        )
         # Every open session of the account ends with the change (issue 16, item 5).
         if "password_hash" in values:
-            end_account_sessions(connection, username, reason="password_changed",
-                                 keep=keep_session if actor.username == username else None)
+            end_account_sessions(
+                connection,
+                username,
+                reason="password_changed",
+                keep=keep_session if actor.username == username else None,
+            )
         if values.get("disabled") is True:
             end_account_sessions(connection, username, reason="disabled")
         after = _account(_row(connection, username))
         after_doc = _public(after) | ({"change": note} if note else {})
-        audit.record(connection, actor=actor.username, action="account.changed",
-                     subject=f"account {username}", before=_public(before), after=after_doc)
+        audit.record(
+            connection,
+            actor=actor.username,
+            action="account.changed",
+            subject=f"account {username}",
+            before=_public(before),
+            after=after_doc,
+        )
         return after
 
 
-def set_password(store: Store, username: str, password: str, *, actor: Actor,
-                 keep_session: str | None = None) -> Account:
+def set_password(
+    store: Store, username: str, password: str, *, actor: Actor, keep_session: str | None = None
+) -> Account:
     """Give the account a new password (an admin, or the account itself); every open
     session of the account ends (its next rerun shows the sign-in form, saying why),
     except *keep_session*: the token of the session the account changes its own
@@ -434,14 +532,21 @@ def set_password(store: Store, username: str, password: str, *, actor: Actor,
     check_username(username)
     password_hash = hash_password(password)
     # The hash differs every time (a new salt), so this always counts as a change.
-    return change_account(store, username, actor=actor,
-                          what=f"set the password of {username!r}",
-                          values={"password_hash": password_hash}, allow_self=True,
-                          note="password set", keep_session=keep_session)
+    return change_account(
+        store,
+        username,
+        actor=actor,
+        what=f"set the password of {username!r}",
+        values={"password_hash": password_hash},
+        allow_self=True,
+        note="password set",
+        keep_session=keep_session,
+    )
 
 
-def change_role(store: Store, username: str, *, role: str, jurisdiction: str | None,
-                actor: Actor) -> Account:
+def change_role(
+    store: Store, username: str, *, role: str, jurisdiction: str | None, actor: Actor
+) -> Account:
     """Give the account another role and jurisdiction (an admin); its open sessions have
     them at their next rerun.
 
@@ -458,14 +563,20 @@ def change_role(store: Store, username: str, *, role: str, jurisdiction: str | N
     role = _check_role(role)
     jurisdiction = _check_jurisdiction(jurisdiction, role)
     if username.startswith(OIDC_PREFIX):
-        raise AccountError(f"{username} signs in through an identity provider, whose "
-                           f"claims set its role and jurisdiction at every sign-in; change "
-                           f"them there")
+        raise AccountError(
+            f"{username} signs in through an identity provider, whose "
+            f"claims set its role and jurisdiction at every sign-in; change "
+            f"them there"
+        )
     if actor.username == username:
         raise AccountError("you cannot change your own role; ask another admin")
-    return change_account(store, username, actor=actor,
-                          what=f"change the role of {username!r}",
-                          values={"role": role, "jurisdiction": jurisdiction})
+    return change_account(
+        store,
+        username,
+        actor=actor,
+        what=f"change the role of {username!r}",
+        values={"role": role, "jurisdiction": jurisdiction},
+    )
 
 
 def disable_account(store: Store, username: str, *, actor: Actor) -> Account:
@@ -474,14 +585,22 @@ def disable_account(store: Store, username: str, *, actor: Actor) -> Account:
     check_account_name(username)
     if actor.username == username:
         raise AccountError("you cannot disable your own account; ask another admin")
-    return change_account(store, username, actor=actor,
-                          what=f"disable the account {username!r}",
-                          values={"disabled": True})
+    return change_account(
+        store,
+        username,
+        actor=actor,
+        what=f"disable the account {username!r}",
+        values={"disabled": True},
+    )
 
 
 def enable_account(store: Store, username: str, *, actor: Actor) -> Account:
     """Let a disabled account sign in again. Enabling an enabled account changes nothing."""
     check_account_name(username)
-    return change_account(store, username, actor=actor,
-                          what=f"enable the account {username!r}",
-                          values={"disabled": False})
+    return change_account(
+        store,
+        username,
+        actor=actor,
+        what=f"enable the account {username!r}",
+        values={"disabled": False},
+    )

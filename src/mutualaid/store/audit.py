@@ -85,9 +85,9 @@ ACTIONS: dict[str, str] = {
     "account.created": "an account was created",
     "account.changed": "an account was changed",
     "account.sign_in_failed": "a sign-in failed (unknown username, wrong password or "
-                              "disabled account)",
+    "disabled account)",
     "account.sign_in_throttled": "sign-in tries were refused for a while (too many "
-                                 "failures, or too many at once)",
+    "failures, or too many at once)",
     "access.denied": "an action was refused for lack of rights",
     "sharing.changed": "who may see a layer was changed (a share given or revoked)",
 }
@@ -152,8 +152,18 @@ def _readers(text: str | None) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value)
 
 
-def row_hash(*, seq: int, at: str, actor: str, action: str, subject: str, before: str,
-             after: str, prev_hash: str, readers: str | None = None) -> str:
+def row_hash(
+    *,
+    seq: int,
+    at: str,
+    actor: str,
+    action: str,
+    subject: str,
+    before: str,
+    after: str,
+    prev_hash: str,
+    readers: str | None = None,
+) -> str:
     """SHA-256 (hex) of one row's stored fields and its predecessor's hash.
 
     *before*, *after* and *readers* are the stored JSON text, hashed as stored. A row
@@ -166,9 +176,17 @@ def row_hash(*, seq: int, at: str, actor: str, action: str, subject: str, before
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def record(connection: Connection, *, actor: str, action: str, subject: str,
-           before: Any = None, after: Any = None, now: datetime | None = None,
-           readers: Iterable[str | None] | None = None) -> AuditEntry:
+def record(
+    connection: Connection,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    before: Any = None,
+    after: Any = None,
+    now: datetime | None = None,
+    readers: Iterable[str | None] | None = None,
+) -> AuditEntry:
     """Append one row, inside the caller's transaction.
 
     The head row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
@@ -199,8 +217,8 @@ def record(connection: Connection, *, actor: str, action: str, subject: str,
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     head = connection.execute(
-        sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-        .with_for_update()).first()
+        sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+    ).first()
     if head is None:
         # The first append ever: create the head. Two first appends at once on
         # PostgreSQL collide on the primary key and one transaction fails cleanly.
@@ -211,20 +229,55 @@ def record(connection: Connection, *, actor: str, action: str, subject: str,
     at = (now or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
     before_text, after_text = jsontext.dumps(before), jsontext.dumps(after)
     readers_stored = readers_text(readers)
-    digest = row_hash(seq=seq, at=at, actor=actor, action=action, subject=subject,
-                      before=before_text, after=after_text, prev_hash=prev,
-                      readers=readers_stored)
-    connection.execute(audit_log.insert().values(
-        seq=seq, at=at, actor=actor, action=action, subject=subject, before=before_text,
-        after=after_text, prev_hash=prev, hash=digest, readers=readers_stored))
-    connection.execute(audit_head.update().where(audit_head.c.id == 1)
-                       .values(seq=seq, hash=digest))
-    return AuditEntry(seq, at, actor, action, subject, jsontext.loads(before_text),
-                      jsontext.loads(after_text), prev, digest, _readers(readers_stored))
+    digest = row_hash(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        before=before_text,
+        after=after_text,
+        prev_hash=prev,
+        readers=readers_stored,
+    )
+    connection.execute(
+        audit_log.insert().values(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            subject=subject,
+            before=before_text,
+            after=after_text,
+            prev_hash=prev,
+            hash=digest,
+            readers=readers_stored,
+        )
+    )
+    connection.execute(audit_head.update().where(audit_head.c.id == 1).values(seq=seq, hash=digest))
+    return AuditEntry(
+        seq,
+        at,
+        actor,
+        action,
+        subject,
+        jsontext.loads(before_text),
+        jsontext.loads(after_text),
+        prev,
+        digest,
+        _readers(readers_stored),
+    )
 
 
-def record_denial(store: Store, *, actor: Actor, attempted: str, subject: str,
-                  reason: str, now: datetime | None = None) -> AuditEntry:
+def record_denial(
+    store: Store,
+    *,
+    actor: Actor,
+    attempted: str,
+    subject: str,
+    reason: str,
+    now: datetime | None = None,
+) -> AuditEntry:
     """Write an ``access.denied`` row in a transaction of its own: the refused action did
     not happen, but the attempt is on record. Its readers are the actor's own
     jurisdiction (the reason is what the actor was told); admins only when it has none.
@@ -244,10 +297,20 @@ def record_denial(store: Store, *, actor: Actor, attempted: str, subject: str,
         The time to record (UTC).
     """
     with store.transaction() as connection:
-        return record(connection, actor=actor.username, action="access.denied", subject=subject,
-                      after={"attempted": attempted, "role": actor.role,
-                             "jurisdiction": actor.jurisdiction, "reason": reason}, now=now,
-                      readers=(actor.jurisdiction,))
+        return record(
+            connection,
+            actor=actor.username,
+            action="access.denied",
+            subject=subject,
+            after={
+                "attempted": attempted,
+                "role": actor.role,
+                "jurisdiction": actor.jurisdiction,
+                "reason": reason,
+            },
+            now=now,
+            readers=(actor.jurisdiction,),
+        )
 
 
 @dataclass(frozen=True)
@@ -288,41 +351,75 @@ def verify(connection: Connection) -> Verification:
         count += 1
         if row.seq != expected_seq:
             if row.seq > expected_seq:
-                return Verification(False, count, expected_seq,
-                                    f"row {expected_seq} is missing: it was removed (the "
-                                    f"next row is {row.seq})")
-            return Verification(False, count, row.seq,
-                                f"row {row.seq} appears twice or out of order")
+                return Verification(
+                    False,
+                    count,
+                    expected_seq,
+                    f"row {expected_seq} is missing: it was removed (the next row is {row.seq})",
+                )
+            return Verification(
+                False, count, row.seq, f"row {row.seq} appears twice or out of order"
+            )
         if row.prev_hash != prev:
-            return Verification(False, count, row.seq,
-                                f"row {row.seq} does not follow row {row.seq - 1}: a row "
-                                f"was removed, replaced or reordered")
-        digest = row_hash(seq=row.seq, at=row.at, actor=row.actor, action=row.action,
-                          subject=row.subject, before=row.before, after=row.after,
-                          prev_hash=row.prev_hash, readers=row.readers)
+            return Verification(
+                False,
+                count,
+                row.seq,
+                f"row {row.seq} does not follow row {row.seq - 1}: a row "
+                f"was removed, replaced or reordered",
+            )
+        digest = row_hash(
+            seq=row.seq,
+            at=row.at,
+            actor=row.actor,
+            action=row.action,
+            subject=row.subject,
+            before=row.before,
+            after=row.after,
+            prev_hash=row.prev_hash,
+            readers=row.readers,
+        )
         if digest != row.hash:
-            return Verification(False, count, row.seq,
-                                f"row {row.seq} was changed: its content does not match "
-                                f"its hash")
+            return Verification(
+                False,
+                count,
+                row.seq,
+                f"row {row.seq} was changed: its content does not match its hash",
+            )
         prev, expected_seq = row.hash, expected_seq + 1
-    head = connection.execute(sa.select(audit_head.c.seq, audit_head.c.hash)
-                              .where(audit_head.c.id == 1)).first()
+    head = connection.execute(
+        sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+    ).first()
     head_seq, head_hash = (0, GENESIS_HASH) if head is None else (head.seq, head.hash)
     if head_seq > count:
-        return Verification(False, count, count + 1,
-                            f"rows {count + 1} to {head_seq} are missing: they were removed")
+        return Verification(
+            False,
+            count,
+            count + 1,
+            f"rows {count + 1} to {head_seq} are missing: they were removed",
+        )
     if head_seq != count or head_hash != prev:
-        return Verification(False, count, count,
-                            f"row {count} is not the last row written: the log's end "
-                            f"was changed")
+        return Verification(
+            False,
+            count,
+            count,
+            f"row {count} is not the last row written: the log's end was changed",
+        )
     return Verification(True, count)
 
 
-def entries(connection: Connection, *, actions: Sequence[str] | None = None,
-            actor: str | None = None, subject_contains: str | None = None,
-            since: datetime | None = None, until: datetime | None = None,
-            limit: int | None = None, newest_first: bool = True,
-            jurisdiction: str | None = None) -> Iterator[AuditEntry]:
+def entries(
+    connection: Connection,
+    *,
+    actions: Sequence[str] | None = None,
+    actor: str | None = None,
+    subject_contains: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+    newest_first: bool = True,
+    jurisdiction: str | None = None,
+) -> Iterator[AuditEntry]:
     """Rows of the log matching every filter given.
 
     Parameters
@@ -352,15 +449,18 @@ def entries(connection: Connection, *, actions: Sequence[str] | None = None,
     if actor:
         query = query.where(audit_log.c.actor == actor)
     if subject_contains:
-        query = query.where(audit_log.c.subject.ilike(f"%{_escape_like(subject_contains)}%",
-                                                      escape="\\"))
+        query = query.where(
+            audit_log.c.subject.ilike(f"%{_escape_like(subject_contains)}%", escape="\\")
+        )
     # ISO 8601 UTC text with a fixed width sorts as time does.
     if since is not None:
-        query = query.where(audit_log.c.at >= since.astimezone(UTC).isoformat(
-            timespec="microseconds"))
+        query = query.where(
+            audit_log.c.at >= since.astimezone(UTC).isoformat(timespec="microseconds")
+        )
     if until is not None:
-        query = query.where(audit_log.c.at < until.astimezone(UTC).isoformat(
-            timespec="microseconds"))
+        query = query.where(
+            audit_log.c.at < until.astimezone(UTC).isoformat(timespec="microseconds")
+        )
     query = query.order_by(audit_log.c.seq.desc() if newest_first else audit_log.c.seq)
     if limit is not None and jurisdiction is None:
         query = query.limit(limit)
@@ -368,9 +468,18 @@ def entries(connection: Connection, *, actions: Sequence[str] | None = None,
     for row in connection.execute(query):
         if limit is not None and count >= limit:
             return
-        entry = AuditEntry(row.seq, row.at, row.actor, row.action, row.subject,
-                           jsontext.loads(row.before), jsontext.loads(row.after),
-                           row.prev_hash, row.hash, _readers(row.readers))
+        entry = AuditEntry(
+            row.seq,
+            row.at,
+            row.actor,
+            row.action,
+            row.subject,
+            jsontext.loads(row.before),
+            jsontext.loads(row.after),
+            row.prev_hash,
+            row.hash,
+            _readers(row.readers),
+        )
         if jurisdiction is not None and not may_read(entry, jurisdiction):
             continue
         count += 1
@@ -403,8 +512,13 @@ def may_read(entry: AuditEntry, jurisdiction: str) -> bool:
         return jurisdiction in entry.readers
     if entry.action == "plan.computed":
         return False
-    named = {value for doc in (entry.before, entry.after) if isinstance(doc, dict)
-             for key in PARTY_KEYS if isinstance(value := doc.get(key), str) and value}
+    named = {
+        value
+        for doc in (entry.before, entry.after)
+        if isinstance(doc, dict)
+        for key in PARTY_KEYS
+        if isinstance(value := doc.get(key), str) and value
+    }
     return named <= {jurisdiction}
 
 
@@ -415,11 +529,14 @@ def _maybe_readable(jurisdiction: str) -> sa.ColumnElement[bool]:
     admin's)."""
     # An admin bound to the jurisdiction is no writer of it here: an admin sees (and its
     # rows may name) every jurisdiction's layers.
-    own = sa.select(accounts.c.username).where(accounts.c.jurisdiction == jurisdiction,
-                                               accounts.c.role != "admin")
+    own = sa.select(accounts.c.username).where(
+        accounts.c.jurisdiction == jurisdiction, accounts.c.role != "admin"
+    )
     named = f"%{_escape_like(jsontext.dumps(jurisdiction))}%"
-    return sa.or_(audit_log.c.readers.like(named, escape="\\"),
-                  sa.and_(audit_log.c.readers.is_(None), audit_log.c.actor.in_(own)))
+    return sa.or_(
+        audit_log.c.readers.like(named, escape="\\"),
+        sa.and_(audit_log.c.readers.is_(None), audit_log.c.actor.in_(own)),
+    )
 
 
 def actors(connection: Connection, jurisdiction: str | None = None) -> list[str]:

@@ -40,8 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add = sub.add_parser("add", help="create an account")
     add.add_argument("username", metavar="USERNAME")
     add.add_argument("--role", required=True, choices=ROLES, help="what the account may do")
-    add.add_argument("--jurisdiction", metavar="J", default=None,
-                     help="the jurisdiction it acts for (required except for an admin)")
+    add.add_argument(
+        "--jurisdiction",
+        metavar="J",
+        default=None,
+        help="the jurisdiction it acts for (required except for an admin)",
+    )
     add.add_argument("--name", metavar="NAME", default=None, help="display name for people")
     _password_stdin(add)
     add.set_defaults(handler=_handler(_add))
@@ -51,8 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _password_stdin(passwd)
     passwd.set_defaults(handler=_handler(_passwd))
 
-    for name, action, text in (("disable", _disable, "stop an account from signing in"),
-                               ("enable", _enable, "let a disabled account sign in again")):
+    for name, action, text in (
+        ("disable", _disable, "stop an account from signing in"),
+        ("enable", _enable, "let a disabled account sign in again"),
+    ):
         parser = sub.add_parser(name, help=text)
         parser.add_argument("username", metavar="USERNAME")
         parser.set_defaults(handler=_handler(action))
@@ -62,13 +68,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _password_stdin(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of standard input "
-                             "(otherwise one is generated and printed once)")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input "
+        "(otherwise one is generated and printed once)",
+    )
 
 
-def _handler(action: Callable[[Store, argparse.Namespace, Actor], int]
-             ) -> Callable[[argparse.Namespace], int]:
+def _handler(
+    action: Callable[[Store, argparse.Namespace, Actor], int],
+) -> Callable[[argparse.Namespace], int]:
     """Open and upgrade the store, run *action* as the system user, turn every expected
     failure into a message and exit code 1."""
 
@@ -90,8 +100,11 @@ def _handler(action: Callable[[Store, argparse.Namespace, Actor], int]
             return EXIT_REFUSED
         except sa.exc.SQLAlchemyError as exc:
             shown = store.url if store is not None else "the store"
-            print(f"{where}: cannot use {shown}: {type(exc).__name__}: "
-                  f"{str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+            print(
+                f"{where}: cannot use {shown}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}",
+                file=sys.stderr,
+            )
             return EXIT_REFUSED
         finally:
             if store is not None:
@@ -123,9 +136,15 @@ def _add(store: Store, args: argparse.Namespace, actor: Actor) -> int:
     from mutualaid.store import accounts
 
     password, generated = _new_password(args)
-    account = accounts.add_account(store, username=args.username, role=args.role,
-                                   jurisdiction=args.jurisdiction, password=password,
-                                   display_name=args.name, actor=actor)
+    account = accounts.add_account(
+        store,
+        username=args.username,
+        role=args.role,
+        jurisdiction=args.jurisdiction,
+        password=password,
+        display_name=args.name,
+        actor=actor,
+    )
     where = f" for {account.jurisdiction}" if account.jurisdiction else ""
     print(f"created {account.username} ({account.role}{where})")
     if generated:
@@ -172,8 +191,10 @@ def _list(store: Store, args: argparse.Namespace, actor: Actor) -> int:
     from mutualaid.store import accounts
 
     rows = [("username", "name", "role", "jurisdiction", "disabled")]
-    rows += [(a.username, a.display_name, a.role, a.jurisdiction or "-",
-              "yes" if a.disabled else "no") for a in accounts.list_accounts(store)]
+    rows += [
+        (a.username, a.display_name, a.role, a.jurisdiction or "-", "yes" if a.disabled else "no")
+        for a in accounts.list_accounts(store)
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

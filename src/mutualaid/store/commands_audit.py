@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from mutualaid.errors import MutualAidError
-from mutualaid.text import neutralise_formula
 from mutualaid.store import jsontext
+from mutualaid.text import neutralise_formula
 
 if TYPE_CHECKING:  # SQLAlchemy and the store are imported by the commands that use them,
     # so that building the ``mutualaid`` parser stays fast (issue 11)
@@ -47,7 +47,16 @@ EXIT_FAILED: Final[int] = 1
 
 #: Columns of an export, in order: the stored fields, hashes included.
 EXPORT_COLUMNS: Final[tuple[str, ...]] = (
-    "seq", "at", "actor", "action", "subject", "before", "after", "prev_hash", "hash")
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "subject",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+)
 #: ``--format`` values.
 FORMATS: Final[tuple[str, ...]] = ("csv", "json")
 
@@ -57,6 +66,7 @@ class StoreUnavailable(MutualAidError):
 
 
 # --- rows and formats (shared with the Audit log page) ------------------------------------
+
 
 def stored_rows(connection: sa.engine.Connection) -> Iterator[dict[str, Any]]:
     """Every row of the log, oldest first, as stored (``before`` / ``after`` are the
@@ -73,10 +83,17 @@ def stored_rows(connection: sa.engine.Connection) -> Iterator[dict[str, Any]]:
 def entry_row(entry: audit.AuditEntry) -> dict[str, Any]:
     """An :class:`~mutualaid.store.audit.AuditEntry` as an export row (before / after
     back to their stored JSON text)."""
-    return {"seq": entry.seq, "at": entry.at, "actor": entry.actor, "action": entry.action,
-            "subject": entry.subject, "before": jsontext.dumps(entry.before),
-            "after": jsontext.dumps(entry.after), "prev_hash": entry.prev_hash,
-            "hash": entry.hash}
+    return {
+        "seq": entry.seq,
+        "at": entry.at,
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject": entry.subject,
+        "before": jsontext.dumps(entry.before),
+        "after": jsontext.dumps(entry.after),
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
 
 
 def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
@@ -125,6 +142,7 @@ def json_text(rows: Iterable[dict[str, Any]]) -> str:
 
 # --- opening the store --------------------------------------------------------------------
 
+
 def _first_line(exc: BaseException) -> str:
     original = getattr(exc, "orig", None) or exc
     text = str(original).strip().splitlines()
@@ -157,8 +175,10 @@ def open_existing(url: str | None = None) -> Store:
         if not parsed.database or parsed.database == ":memory:":
             raise StoreUnavailable(f"cannot open the store {shown}: it names no file")
         if not Path(parsed.database).is_file():
-            raise StoreUnavailable(f"cannot open the store: there is no file at "
-                                   f"{parsed.database} (run `mutualaid db init` first)")
+            raise StoreUnavailable(
+                f"cannot open the store: there is no file at "
+                f"{parsed.database} (run `mutualaid db init` first)"
+            )
     try:
         store = open_store(url)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
@@ -171,12 +191,14 @@ def open_existing(url: str | None = None) -> Store:
         raise StoreUnavailable(f"cannot open the store {shown}: {_first_line(exc)}") from None
     if not present:
         store.dispose()
-        raise StoreUnavailable(f"the store {shown} has no audit log (run `mutualaid db init` "
-                               "first)")
+        raise StoreUnavailable(
+            f"the store {shown} has no audit log (run `mutualaid db init` first)"
+        )
     return store
 
 
 # --- the commands -------------------------------------------------------------------------
+
 
 def run_verify(args: argparse.Namespace) -> int:
     """``mutualaid audit verify``: exit 0 when the chain is intact, 1 naming the first
@@ -194,8 +216,10 @@ def run_verify(args: argparse.Namespace) -> int:
         with store.reading() as connection:
             result = audit.verify(connection)
     except sa.exc.SQLAlchemyError as exc:
-        print(f"mutualaid audit verify: cannot read the audit log: {_first_line(exc)}",
-              file=sys.stderr)
+        print(
+            f"mutualaid audit verify: cannot read the audit log: {_first_line(exc)}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     finally:
         store.dispose()
@@ -231,8 +255,10 @@ def run_export(args: argparse.Namespace) -> int:
             else:
                 write(stored_rows(connection), sys.stdout)
     except sa.exc.SQLAlchemyError as exc:
-        print(f"mutualaid audit export: cannot read the audit log: {_first_line(exc)}",
-              file=sys.stderr)
+        print(
+            f"mutualaid audit export: cannot read the audit log: {_first_line(exc)}",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     finally:
         store.dispose()
@@ -242,16 +268,24 @@ def run_export(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``audit verify`` and ``audit export`` to the ``mutualaid`` parser."""
     parser = subparsers.add_parser(
-        "audit", help="check or export the audit log",
+        "audit",
+        help="check or export the audit log",
         description="The store is the one MUTUALAID_DATABASE_URL names (default: an SQLite "
-                    "file in the state folder).")
+        "file in the state folder).",
+    )
     actions = parser.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     verify = actions.add_parser(
-        "verify", help="check the hash chain: exit 0 intact, 1 naming the first bad row")
+        "verify", help="check the hash chain: exit 0 intact, 1 naming the first bad row"
+    )
     verify.set_defaults(handler=run_verify)
     export = actions.add_parser("export", help="write every row, oldest first, with hashes")
-    export.add_argument("--format", choices=FORMATS, default="csv",
-                        help="csv (cells safe for spreadsheets) or json; default csv")
-    export.add_argument("--out", metavar="FILE", default=None,
-                        help="write here instead of standard output")
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="csv",
+        help="csv (cells safe for spreadsheets) or json; default csv",
+    )
+    export.add_argument(
+        "--out", metavar="FILE", default=None, help="write here instead of standard output"
+    )
     export.set_defaults(handler=run_export)

@@ -32,12 +32,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init.set_defaults(handler=run_db_init)
 
     load = subparsers.add_parser(
-        "load", help="check a scenario folder and store all its layers as one change")
-    load.add_argument("scenario_dir", metavar="SCENARIO_DIR",
-                      help="folder with the scenario's layers")
-    load.add_argument("--as", dest="as_user", metavar="USER", default=None,
-                      help="act as this account (a planner or above); default: the system "
-                           "user running the command")
+        "load", help="check a scenario folder and store all its layers as one change"
+    )
+    load.add_argument(
+        "scenario_dir", metavar="SCENARIO_DIR", help="folder with the scenario's layers"
+    )
+    load.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USER",
+        default=None,
+        help="act as this account (a planner or above); default: the system "
+        "user running the command",
+    )
     load.set_defaults(handler=run_load)
 
 
@@ -48,8 +55,11 @@ def _unreachable(command: str, url: str, exc: Exception) -> int:
         print(f"mutualaid {command}: {DISK_FULL_MESSAGE}", file=sys.stderr)
         return EXIT_REFUSED
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    print(f"mutualaid {command}: cannot use the store {url}: "
-          f"{reason[0] if reason else type(exc).__name__}", file=sys.stderr)
+    print(
+        f"mutualaid {command}: cannot use the store {url}: "
+        f"{reason[0] if reason else type(exc).__name__}",
+        file=sys.stderr,
+    )
     return EXIT_REFUSED
 
 
@@ -106,8 +116,9 @@ def _actor(store, username: str | None):
     if actor is None:
         return f"there is no enabled account named {username!r} (unknown or disabled)"
     if not actor.at_least(LOAD_ROLE):
-        return (f"{username} is a {actor.role}: loading a scenario needs the {LOAD_ROLE} "
-                f"role or above")
+        return (
+            f"{username} is a {actor.role}: loading a scenario needs the {LOAD_ROLE} role or above"
+        )
     return actor
 
 
@@ -124,8 +135,7 @@ def run_load(args: argparse.Namespace) -> int:
     """``mutualaid load SCENARIO_DIR [--as USER]``: check the folder, then store it."""
     import sqlalchemy as sa  # here, not at the top: building the parser stays fast
 
-    from mutualaid.scenario import load_scenario
-    from mutualaid.scenario import scenario_fingerprint
+    from mutualaid.scenario import load_scenario, scenario_fingerprint
     from mutualaid.store.layers import KINDS, StaleLayer, save_scenario, version_numbers
 
     opened = _open_and_upgrade("load")
@@ -157,10 +167,15 @@ def run_load(args: argparse.Namespace) -> int:
             print(f"{args.scenario_dir}: scenario rejected, nothing stored", file=sys.stderr)
             return EXIT_REFUSED
         try:
-            stored = save_scenario(store, result.scenario, name=name,
-                                   sources=_sources(folder, result.scenario), actor=actor,
-                                   files_fingerprint=scenario_fingerprint(folder.resolve()),
-                                   expected_versions=started_from)
+            stored = save_scenario(
+                store,
+                result.scenario,
+                name=name,
+                sources=_sources(folder, result.scenario),
+                actor=actor,
+                files_fingerprint=scenario_fingerprint(folder.resolve()),
+                expected_versions=started_from,
+            )
         except StoreFull as exc:
             print(f"mutualaid load: {exc}", file=sys.stderr)
             return EXIT_REFUSED

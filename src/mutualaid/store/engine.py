@@ -35,10 +35,12 @@ from mutualaid.settings import STORE_BUSY_TIMEOUT_S, STORE_FILE_NAME, state_dir
 #: Environment variable naming the store (an SQLAlchemy URL).
 DATABASE_URL_ENV = "MUTUALAID_DATABASE_URL"
 #: What a coordinator reads when the store's disk is full (:class:`StoreFull`).
-DISK_FULL_MESSAGE = ("Nothing was stored: the disk of the shared store is full. Your change "
-                     "was undone as a whole, and everything stored before is intact. Ask "
-                     "the app's administrator to free space on the store's disk, then try "
-                     "again.")
+DISK_FULL_MESSAGE = (
+    "Nothing was stored: the disk of the shared store is full. Your change "
+    "was undone as a whole, and everything stored before is intact. Ask "
+    "the app's administrator to free space on the store's disk, then try "
+    "again."
+)
 #: PostgreSQL's SQLSTATE of "disk full" (class 53, insufficient resources).
 _PG_DISK_FULL = "53100"
 
@@ -117,8 +119,9 @@ class Store:
         except (sa.exc.DBAPIError, OSError) as exc:
             # A full disk is told in a coordinator's words; the traceback is logged.
             if is_disk_full(exc):
-                _LOG.error("the store %s is full; the transaction was rolled back",
-                           self.url, exc_info=True)
+                _LOG.error(
+                    "the store %s is full; the transaction was rolled back", self.url, exc_info=True
+                )
                 raise StoreFull(DISK_FULL_MESSAGE) from exc
             raise
 
@@ -147,8 +150,9 @@ _READ_ONLY = "mutualaid_reads_only"
 def _sqlite_engine(url: sa.engine.URL) -> Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": STORE_BUSY_TIMEOUT_S,
-                                                 "check_same_thread": False})
+    engine = sa.create_engine(
+        url, connect_args={"timeout": STORE_BUSY_TIMEOUT_S, "check_same_thread": False}
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
@@ -188,6 +192,7 @@ def open_store(url: str | None = None, *, pool_size: int = 10, max_overflow: int
     parsed = sa.engine.make_url(url or database_url())
     if parsed.get_backend_name() == "sqlite":
         return Store(_sqlite_engine(parsed))
-    engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=pool_size,
-                              max_overflow=max_overflow)
+    engine = sa.create_engine(
+        parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+    )
     return Store(engine)

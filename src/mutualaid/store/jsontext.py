@@ -15,8 +15,14 @@ def dumps(value: Any) -> str:
     ValueError
         *value* holds NaN or infinity (they are not JSON; store None instead).
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False, default=_default)
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_default,
+    )
 
 
 def loads(text: str) -> Any:

@@ -45,7 +45,12 @@ from mutualaid.store.tables import layer_features, layer_versions, scenarios, un
 
 #: Layer kinds a scenario holds, in the order they are stored and checked.
 KINDS: Final[tuple[str, ...]] = (
-    "jurisdictions", "incidents", "resources", "agreements", "travel_times")
+    "jurisdictions",
+    "incidents",
+    "resources",
+    "agreements",
+    "travel_times",
+)
 #: Kinds with a geometry (kept as WKB) and an ``id`` (kept as ``feature_id``).
 GEO_KINDS: Final[tuple[str, ...]] = ("jurisdictions", "incidents", "resources")
 #: Feature rows per INSERT batch: large enough to be fast, small enough to bound memory.
@@ -89,66 +94,98 @@ class LayerDenied(MutualAidError):
 
 # --- rights (issue 6) --------------------------------------------------------------------------
 
+
 def _level_for(kind: str, sharing: str) -> str:
     # Only incidents and resources are shared by level; the other layers are everyone's.
     return access.check_level(sharing) if kind in access.SHARED_KINDS else access.PUBLIC
 
 
-def _feature_rows(kind: str, scenario: Scenario | None,
-                  rows: _Rows | None = None) -> dict[str, access.Row]:
+def _feature_rows(
+    kind: str, scenario: Scenario | None, rows: _Rows | None = None
+) -> dict[str, access.Row]:
     """Feature key -> (its jurisdictions, content token) of *scenario*'s *kind* layer,
     for :func:`mutualaid.sharing.change_refusal`."""
     frame = None if scenario is None else getattr(scenario, kind)
     if frame is None:
         return {}
     rows = rows if rows is not None else serialise(kind, frame)
-    tokens = [r["properties"] + ("" if r["wkb"] is None else bytes(r["wkb"]).hex())
-              for r in rows.rows]
+    tokens = [
+        r["properties"] + ("" if r["wkb"] is None else bytes(r["wkb"]).hex()) for r in rows.rows
+    ]
     if kind in ("incidents", "resources"):
         return {r["feature_id"]: ((r["jurisdiction"],), t) for r, t in zip(rows.rows, tokens)}
     # travel times: a row belongs to its resource's owner and its incident's jurisdiction
-    owner_of = {str(i): (o if isinstance(o, str) else None) for i, o in zip(
-        scenario.resources["id"], scenario.resources["jurisdiction"])}
-    where = {str(i): (j if isinstance(j, str) else None) for i, j in zip(
-        scenario.incidents["id"], scenario.incidents["jurisdiction"])}
+    owner_of = {
+        str(i): (o if isinstance(o, str) else None)
+        for i, o in zip(scenario.resources["id"], scenario.resources["jurisdiction"])
+    }
+    where = {
+        str(i): (j if isinstance(j, str) else None)
+        for i, j in zip(scenario.incidents["id"], scenario.incidents["jurisdiction"])
+    }
     out: dict[str, access.Row] = {}
-    for (res, inc), token in zip(zip(frame["resource_id"].astype(str),
-                                     frame["incident_id"].astype(str)), tokens):
+    for (res, inc), token in zip(
+        zip(frame["resource_id"].astype(str), frame["incident_id"].astype(str)), tokens
+    ):
         out[f"{res}→{inc}"] = ((owner_of.get(res), where.get(inc)), token)
     return out
 
 
-def _hidden_ids(actor: Actor, kind: str, before: Scenario | None,
-               levels: Mapping[str, str]) -> set[str]:
+def _hidden_ids(
+    actor: Actor, kind: str, before: Scenario | None, levels: Mapping[str, str]
+) -> set[str]:
     """The ids of *before*'s *kind* features *actor* may not see."""
     frame = None if before is None else getattr(before, kind)
     if kind not in access.SHARED_KINDS or frame is None or len(frame) == 0:
         return set()
-    shown = access.visible(frame, viewer=actor, layer_sharing=levels.get(kind, access.PUBLIC),
-                           agreements=before.agreements, jurisdictions=before.jurisdictions)
+    shown = access.visible(
+        frame,
+        viewer=actor,
+        layer_sharing=levels.get(kind, access.PUBLIC),
+        agreements=before.agreements,
+        jurisdictions=before.jurisdictions,
+    )
     return set(frame["id"].astype(str)[~shown])
 
 
-def _check_rights(actor: Actor, kind: str, *, before: Scenario | None, after: Scenario,
-                  rows: _Rows | None = None, levels: Mapping[str, str] | None = None
-                  ) -> None:
+def _check_rights(
+    actor: Actor,
+    kind: str,
+    *,
+    before: Scenario | None,
+    after: Scenario,
+    rows: _Rows | None = None,
+    levels: Mapping[str, str] | None = None,
+) -> None:
     """Raise :class:`LayerDenied` unless *actor* may turn *before*'s *kind* layer into
     *after*'s (:mod:`mutualaid.sharing`). *levels*: the current layers' sharing levels
     (a refusal does not name the owner of a feature the actor may not see)."""
     refusal = access.role_refusal(actor, kind)
     if refusal is None and actor.role != "admin":
         refusal = access.change_refusal(
-            actor, kind, old=_feature_rows(kind, before), new=_feature_rows(kind, after, rows),
-            hidden=_hidden_ids(actor, kind, before, levels or {}))
+            actor,
+            kind,
+            old=_feature_rows(kind, before),
+            new=_feature_rows(kind, after, rows),
+            hidden=_hidden_ids(actor, kind, before, levels or {}),
+        )
     if refusal is not None:
         raise LayerDenied(refusal)
 
 
-def _denied(store: Store, actor: Actor, denied: LayerDenied, *, attempted: str,
-            subject: str, now: datetime | None) -> None:
+def _denied(
+    store: Store,
+    actor: Actor,
+    denied: LayerDenied,
+    *,
+    attempted: str,
+    subject: str,
+    now: datetime | None,
+) -> None:
     # In a transaction of its own, after the refused one was rolled back.
-    audit.record_denial(store, actor=actor, attempted=attempted, subject=subject,
-                        reason=str(denied), now=now)
+    audit.record_denial(
+        store, actor=actor, attempted=attempted, subject=subject, reason=str(denied), now=now
+    )
 
 
 @dataclass(frozen=True)
@@ -202,10 +239,17 @@ class LayerVersion:
 
     def summary(self) -> dict[str, Any]:
         """What the audit log records of this version."""
-        return {"version": self.version, "source": self.source, "features": self.features,
-                "sha256": self.sha256, "mode": self.mode, "loaded_by": self.loaded_by,
-                "loaded_at": self.loaded_at.isoformat(), "sharing": self.sharing,
-                "owner": self.owner}
+        return {
+            "version": self.version,
+            "source": self.source,
+            "features": self.features,
+            "sha256": self.sha256,
+            "mode": self.mode,
+            "loaded_by": self.loaded_by,
+            "loaded_at": self.loaded_at.isoformat(),
+            "sharing": self.sharing,
+            "owner": self.owner,
+        }
 
 
 @dataclass(frozen=True)
@@ -251,12 +295,14 @@ def layer_levels(versions: Mapping[str, LayerVersion]) -> dict[str, str]:
 
 
 def _version_key(name: str, versions: Mapping[str, LayerVersion]) -> str:
-    text = "\n".join([name] + [f"{k}:{v.id}:{v.version}:{v.sha256}"
-                               for k, v in sorted(versions.items())])
+    text = "\n".join(
+        [name] + [f"{k}:{v.id}:{v.version}:{v.sha256}" for k, v in sorted(versions.items())]
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 # --- canonical frames <-> rows ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Rows:
@@ -331,21 +377,33 @@ def serialise(kind: str, frame: pd.DataFrame) -> _Rows:
         owners = ids
     else:
         owners = [None] * n
-    owners = [None if o is None or (isinstance(o, float) and math.isnan(o)) else str(o)
-              for o in owners]
-    wkbs = (list(shapely.to_wkb(np.asarray(frame.geometry.values), output_dimension=2))
-            if geometry else [None] * n)
+    owners = [
+        None if o is None or (isinstance(o, float) and math.isnan(o)) else str(o) for o in owners
+    ]
+    wkbs = (
+        list(shapely.to_wkb(np.asarray(frame.geometry.values), output_dimension=2))
+        if geometry
+        else [None] * n
+    )
     digest = hashlib.sha256(kind.encode())
     rows: list[dict[str, Any]] = []
     for i, values in enumerate(zip(*columns) if columns else ([()] * n)):
         props = _dumps(dict(zip(names, values)))
         fid = None if ids[i] is None else str(ids[i])
         wkb = wkbs[i]
-        digest.update(_dumps([fid, owners[i], props, None if wkb is None else wkb.hex()])
-                      .encode("utf-8"))
+        digest.update(
+            _dumps([fid, owners[i], props, None if wkb is None else wkb.hex()]).encode("utf-8")
+        )
         digest.update(b"\n")
-        rows.append({"position": i, "feature_id": fid, "jurisdiction": owners[i],
-                     "properties": props, "wkb": wkb})
+        rows.append(
+            {
+                "position": i,
+                "feature_id": fid,
+                "jurisdiction": owners[i],
+                "properties": props,
+                "wkb": wkb,
+            }
+        )
     return _Rows(kind, rows, digest.hexdigest())
 
 
@@ -357,16 +415,19 @@ def _frame(kind: str, properties: list[str], wkbs: list[bytes | None]) -> pd.Dat
     records = [json.loads(p) for p in properties]
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     if kind == "agreements" and "resource_types" in frame.columns:
-        frame["resource_types"] = [";".join(v) if isinstance(v, list) else v
-                                   for v in frame["resource_types"]]
+        frame["resource_types"] = [
+            ";".join(v) if isinstance(v, list) else v for v in frame["resource_types"]
+        ]
     if kind not in GEO_KINDS:
         return frame
     geometry = shapely.from_wkb(np.asarray([bytes(w) for w in wkbs], dtype=object))
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"),
-                            crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"), crs="EPSG:4326"
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
@@ -381,18 +442,33 @@ def _scenario_row(connection: Connection, name: str, *, lock: bool = False):
     return connection.execute(query).first()
 
 
-def _versions(connection: Connection, scenario_id: int, name: str, *,
-              kind: str | None = None) -> list[LayerVersion]:
+def _versions(
+    connection: Connection, scenario_id: int, name: str, *, kind: str | None = None
+) -> list[LayerVersion]:
     query = sa.select(layer_versions).where(layer_versions.c.scenario_id == scenario_id)
     if kind is not None:
         query = query.where(layer_versions.c.kind == kind)
-    rows = connection.execute(query.order_by(layer_versions.c.version.desc(),
-                                             layer_versions.c.id.desc()))
-    return [LayerVersion(id=r.id, scenario=name, kind=r.kind, version=r.version,
-                         source=r.source, format=r.format, mode=r.mode, sha256=r.sha256,
-                         features=r.features, loaded_by=r.loaded_by, loaded_at=r.loaded_at,
-                         sharing=r.sharing, owner=r.owner)
-            for r in rows]
+    rows = connection.execute(
+        query.order_by(layer_versions.c.version.desc(), layer_versions.c.id.desc())
+    )
+    return [
+        LayerVersion(
+            id=r.id,
+            scenario=name,
+            kind=r.kind,
+            version=r.version,
+            source=r.source,
+            format=r.format,
+            mode=r.mode,
+            sha256=r.sha256,
+            features=r.features,
+            loaded_by=r.loaded_by,
+            loaded_at=r.loaded_at,
+            sharing=r.sharing,
+            owner=r.owner,
+        )
+        for r in rows
+    ]
 
 
 def _current(connection: Connection, scenario_id: int, name: str) -> dict[str, LayerVersion]:
@@ -411,16 +487,20 @@ def _read_layer(connection: Connection, version: LayerVersion) -> pd.DataFrame:
     rows = connection.execute(
         sa.select(layer_features.c.properties, layer_features.c.wkb)
         .where(layer_features.c.layer_version_id == version.id)
-        .order_by(layer_features.c.position)).all()
+        .order_by(layer_features.c.position)
+    ).all()
     if len(rows) != version.features:
-        raise MutualAidError(f"the stored {version.kind} layer (version {version.version}) of "
-                             f"scenario {version.scenario} has {len(rows)} rows, not "
-                             f"{version.features}: the store is damaged")
+        raise MutualAidError(
+            f"the stored {version.kind} layer (version {version.version}) of "
+            f"scenario {version.scenario} has {len(rows)} rows, not "
+            f"{version.features}: the store is damaged"
+        )
     return _frame(version.kind, [r.properties for r in rows], [r.wkb for r in rows])
 
 
-def _read_scenario(connection: Connection, name: str,
-                   current: Mapping[str, LayerVersion]) -> Scenario:
+def _read_scenario(
+    connection: Connection, name: str, current: Mapping[str, LayerVersion]
+) -> Scenario:
     from mutualaid.workspace import check_scenario
 
     live = _live(current)
@@ -428,9 +508,14 @@ def _read_scenario(connection: Connection, name: str,
     if missing:
         raise MutualAidError(f"scenario {name} has no stored {', '.join(missing)} layer")
     frames = {kind: _read_layer(connection, version) for kind, version in live.items()}
-    raw = Scenario(jurisdictions=frames["jurisdictions"], incidents=frames["incidents"],
-                   resources=frames["resources"], agreements=frames["agreements"],
-                   travel_times=frames.get("travel_times"), name=name)
+    raw = Scenario(
+        jurisdictions=frames["jurisdictions"],
+        incidents=frames["incidents"],
+        resources=frames["resources"],
+        agreements=frames["agreements"],
+        travel_times=frames.get("travel_times"),
+        name=name,
+    )
     # The validators give back the canonical dtypes and the derived columns (each
     # incident's jurisdiction, lon/lat) exactly as when the layers were first loaded.
     checked, reports = check_scenario(raw, previous=raw)
@@ -466,8 +551,9 @@ def load_stored_scenario(store: Store, name: str) -> StoredScenario | None:
 def scenario_names(store: Store) -> list[str]:
     """The names of the stored scenarios, sorted."""
     with store.reading() as connection:
-        return list(connection.execute(sa.select(scenarios.c.name)
-                                       .order_by(scenarios.c.name)).scalars())
+        return list(
+            connection.execute(sa.select(scenarios.c.name).order_by(scenarios.c.name)).scalars()
+        )
 
 
 def layer_history(store: Store, name: str, kind: str | None = None) -> list[LayerVersion]:
@@ -482,8 +568,9 @@ def files_fingerprint(store: Store, name: str) -> str | None:
     """The fingerprint of the folder files *name* was last stored from (see
     :func:`save_scenario`); None when not stored or never from a folder."""
     with store.reading() as connection:
-        return connection.execute(sa.select(scenarios.c.files_fingerprint)
-                                  .where(scenarios.c.name == name)).scalar()
+        return connection.execute(
+            sa.select(scenarios.c.files_fingerprint).where(scenarios.c.name == name)
+        ).scalar()
 
 
 def current_versions(store: Store, name: str) -> dict[str, LayerVersion]:
@@ -507,6 +594,7 @@ def version_numbers(store: Store, name: str) -> dict[str, int]:
 
 # --- writing ---------------------------------------------------------------------------------
 
+
 def _ensure_scenario(connection: Connection, name: str, actor: Actor, now: datetime):
     """The scenario's row, locked, created when absent (two first loads of one name at
     once: the second finds the first's row instead of failing)."""
@@ -515,45 +603,104 @@ def _ensure_scenario(connection: Connection, name: str, actor: Actor, now: datet
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    connection.execute(insert(scenarios).values(**values)
-                       .on_conflict_do_nothing(index_elements=["name"]))
+    connection.execute(
+        insert(scenarios).values(**values).on_conflict_do_nothing(index_elements=["name"])
+    )
     return _scenario_row(connection, name, lock=True)
 
 
-def _store_version(connection: Connection, *, scenario_id: int, name: str, rows: _Rows,
-                   version: int, source: str, format: str, mode: str, actor: Actor,
-                   now: datetime, sharing: str = "public", owner: str | None = None
-                   ) -> LayerVersion:
-    new_id = connection.execute(layer_versions.insert().values(
-        scenario_id=scenario_id, kind=rows.kind, version=version, source=source[:500],
-        format=format[:20], mode=mode, sha256=rows.sha256, features=rows.features,
-        loaded_by=actor.username, loaded_at=now, sharing=sharing, owner=owner
-    ).returning(layer_versions.c.id)).scalar_one()
+def _store_version(
+    connection: Connection,
+    *,
+    scenario_id: int,
+    name: str,
+    rows: _Rows,
+    version: int,
+    source: str,
+    format: str,
+    mode: str,
+    actor: Actor,
+    now: datetime,
+    sharing: str = "public",
+    owner: str | None = None,
+) -> LayerVersion:
+    new_id = connection.execute(
+        layer_versions.insert()
+        .values(
+            scenario_id=scenario_id,
+            kind=rows.kind,
+            version=version,
+            source=source[:500],
+            format=format[:20],
+            mode=mode,
+            sha256=rows.sha256,
+            features=rows.features,
+            loaded_by=actor.username,
+            loaded_at=now,
+            sharing=sharing,
+            owner=owner,
+        )
+        .returning(layer_versions.c.id)
+    ).scalar_one()
     for start in range(0, rows.features, CHUNK_ROWS):
-        chunk = rows.rows[start:start + CHUNK_ROWS]
-        connection.execute(layer_features.insert(),
-                           [{**r, "layer_version_id": new_id} for r in chunk])
-    return LayerVersion(id=new_id, scenario=name, kind=rows.kind, version=version,
-                        source=source[:500], format=format[:20], mode=mode,
-                        sha256=rows.sha256, features=rows.features,
-                        loaded_by=actor.username, loaded_at=now, sharing=sharing,
-                        owner=owner)
+        chunk = rows.rows[start : start + CHUNK_ROWS]
+        connection.execute(
+            layer_features.insert(), [{**r, "layer_version_id": new_id} for r in chunk]
+        )
+    return LayerVersion(
+        id=new_id,
+        scenario=name,
+        kind=rows.kind,
+        version=version,
+        source=source[:500],
+        format=format[:20],
+        mode=mode,
+        sha256=rows.sha256,
+        features=rows.features,
+        loaded_by=actor.username,
+        loaded_at=now,
+        sharing=sharing,
+        owner=owner,
+    )
 
 
-def _store_removed(connection: Connection, *, scenario_id: int, name: str, kind: str,
-                   version: int, actor: Actor, now: datetime) -> LayerVersion:
+def _store_removed(
+    connection: Connection,
+    *,
+    scenario_id: int,
+    name: str,
+    kind: str,
+    version: int,
+    actor: Actor,
+    now: datetime,
+) -> LayerVersion:
     empty = _Rows(kind, [], hashlib.sha256(f"{kind} removed".encode()).hexdigest())
-    return _store_version(connection, scenario_id=scenario_id, name=name, rows=empty,
-                          version=version, source="", format="", mode=REMOVED, actor=actor,
-                          now=now)
+    return _store_version(
+        connection,
+        scenario_id=scenario_id,
+        name=name,
+        rows=empty,
+        version=version,
+        source="",
+        format="",
+        mode=REMOVED,
+        actor=actor,
+        now=now,
+    )
 
 
 def _units_of(resources: pd.DataFrame) -> dict[str, tuple[str, str, int]]:
     """resource id -> (type, owner, quantity) of a canonical resources frame."""
     owners = [o if isinstance(o, str) else "" for o in resources["jurisdiction"].tolist()]
-    return {str(i): (str(t), o, int(q)) for i, t, o, q in zip(
-        resources["id"].tolist(), resources["type"].tolist(), owners,
-        resources["quantity"].tolist())}
+    return {
+        str(i): (str(t), o, int(q))
+        for i, t, o, q in zip(
+            resources["id"].tolist(),
+            resources["type"].tolist(),
+            owners,
+            resources["quantity"].tolist(),
+        )
+    }
 
 
 def _in_use(resource: str, type_: str, owner: str, committed: int, change: str) -> str:
@@ -574,9 +721,15 @@ def _sync_units(connection: Connection, scenario_id: int, resources: pd.DataFram
     # Locked so that no commit of these units slips in between the check and the change
     # (the workflow takes the same row locks, and the audit head only after them). In
     # resource-id order, the order commits lock them in: no deadlock with a commit.
-    existing = {r.resource_id: r for r in connection.execute(
-        sa.select(units).where(units.c.scenario_id == scenario_id)
-        .order_by(units.c.resource_id).with_for_update())}
+    existing = {
+        r.resource_id: r
+        for r in connection.execute(
+            sa.select(units)
+            .where(units.c.scenario_id == scenario_id)
+            .order_by(units.c.resource_id)
+            .with_for_update()
+        )
+    }
     wanted = _units_of(resources)
     conflicts: list[str] = []
     for rid, row in existing.items():
@@ -598,34 +751,63 @@ def _sync_units(connection: Connection, scenario_id: int, resources: pd.DataFram
         raise UnitsInUse("the resources were not changed: " + "; ".join(conflicts), conflicts)
     removed = [rid for rid in existing if rid not in wanted]
     for start in range(0, len(removed), CHUNK_ROWS):
-        connection.execute(units.delete().where(
-            units.c.scenario_id == scenario_id,
-            units.c.resource_id.in_(removed[start:start + CHUNK_ROWS])))
-    changed = [{"rid": rid, "t": t, "j": j, "q": q} for rid, (t, j, q) in wanted.items()
-               if rid in existing and (existing[rid].type, existing[rid].jurisdiction,
-                                       existing[rid].quantity) != (t, j, q)]
+        connection.execute(
+            units.delete().where(
+                units.c.scenario_id == scenario_id,
+                units.c.resource_id.in_(removed[start : start + CHUNK_ROWS]),
+            )
+        )
+    changed = [
+        {"rid": rid, "t": t, "j": j, "q": q}
+        for rid, (t, j, q) in wanted.items()
+        if rid in existing
+        and (existing[rid].type, existing[rid].jurisdiction, existing[rid].quantity) != (t, j, q)
+    ]
     if changed:
         connection.execute(
-            units.update().where(units.c.scenario_id == scenario_id,
-                                 units.c.resource_id == sa.bindparam("rid"))
-            .values(type=sa.bindparam("t"), jurisdiction=sa.bindparam("j"),
-                    quantity=sa.bindparam("q"), version=units.c.version + 1), changed)
-    added = [{"scenario_id": scenario_id, "resource_id": rid, "type": t, "jurisdiction": j,
-              "quantity": q, "committed": 0, "version": 1}
-             for rid, (t, j, q) in wanted.items() if rid not in existing]
+            units.update()
+            .where(units.c.scenario_id == scenario_id, units.c.resource_id == sa.bindparam("rid"))
+            .values(
+                type=sa.bindparam("t"),
+                jurisdiction=sa.bindparam("j"),
+                quantity=sa.bindparam("q"),
+                version=units.c.version + 1,
+            ),
+            changed,
+        )
+    added = [
+        {
+            "scenario_id": scenario_id,
+            "resource_id": rid,
+            "type": t,
+            "jurisdiction": j,
+            "quantity": q,
+            "committed": 0,
+            "version": 1,
+        }
+        for rid, (t, j, q) in wanted.items()
+        if rid not in existing
+    ]
     for start in range(0, len(added), CHUNK_ROWS):
-        connection.execute(units.insert(), added[start:start + CHUNK_ROWS])
+        connection.execute(units.insert(), added[start : start + CHUNK_ROWS])
 
 
 def _layers(scenario: Scenario) -> dict[str, pd.DataFrame]:
     return {k: getattr(scenario, k) for k in KINDS if getattr(scenario, k) is not None}
 
 
-def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapping[str, str],
-                  actor: Actor, now: datetime | None = None,
-                  files_fingerprint: str | None = None,
-                  sharing: str = "public",
-                  expected_versions: Mapping[str, int] | None = None) -> StoredScenario:
+def save_scenario(
+    store: Store,
+    scenario: Scenario,
+    *,
+    name: str,
+    sources: Mapping[str, str],
+    actor: Actor,
+    now: datetime | None = None,
+    files_fingerprint: str | None = None,
+    sharing: str = "public",
+    expected_versions: Mapping[str, int] | None = None,
+) -> StoredScenario:
     """Store every layer of a validated *scenario* as one change, audited.
 
     Creates the scenario when it is new. A layer whose content equals its current
@@ -678,33 +860,52 @@ def save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mappi
     for kind in access.SHARED_KINDS:
         _level_for(kind, sharing)
     try:
-        return _save_scenario(store, scenario, name=name, sources=sources, actor=actor,
-                              now=now, files_fingerprint=files_fingerprint, sharing=sharing,
-                              expected_versions=expected_versions)
+        return _save_scenario(
+            store,
+            scenario,
+            name=name,
+            sources=sources,
+            actor=actor,
+            now=now,
+            files_fingerprint=files_fingerprint,
+            sharing=sharing,
+            expected_versions=expected_versions,
+        )
     except LayerDenied as denied:
-        _denied(store, actor, denied, attempted="store a scenario", subject=f"scenario {name}",
-                now=now)
+        _denied(
+            store, actor, denied, attempted="store a scenario", subject=f"scenario {name}", now=now
+        )
         raise
 
 
-def _save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapping[str, str],
-                   actor: Actor, now: datetime, files_fingerprint: str | None,
-                   sharing: str,
-                   expected_versions: Mapping[str, int] | None = None) -> StoredScenario:
+def _save_scenario(
+    store: Store,
+    scenario: Scenario,
+    *,
+    name: str,
+    sources: Mapping[str, str],
+    actor: Actor,
+    now: datetime,
+    files_fingerprint: str | None,
+    sharing: str,
+    expected_versions: Mapping[str, int] | None = None,
+) -> StoredScenario:
     # The expensive part (JSON, WKB, hashes) before the transaction: the write lock is
     # then held only for the inserts.
     prepared = {kind: serialise(kind, frame) for kind, frame in _layers(scenario).items()}
     with store.transaction() as connection:
         row = _ensure_scenario(connection, name, actor, now)
         if files_fingerprint is not None:
-            connection.execute(scenarios.update().where(scenarios.c.id == row.id)
-                               .values(files_fingerprint=files_fingerprint))
+            connection.execute(
+                scenarios.update()
+                .where(scenarios.c.id == row.id)
+                .values(files_fingerprint=files_fingerprint)
+            )
         current = _current(connection, row.id, name)
         if expected_versions is not None:
             _check_started_from(name, current, expected_versions)
         if actor.role != "admin":
-            _check_scenario_rights(connection, name, actor, current, scenario, prepared,
-                                   sharing)
+            _check_scenario_rights(connection, name, actor, current, scenario, prepared, sharing)
         versions = dict(current)
         changed: list[str] = []
         for kind in KINDS:
@@ -713,9 +914,15 @@ def _save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapp
             rows = prepared.get(kind)
             if rows is None:
                 if old is not None and old.mode != REMOVED:
-                    versions[kind] = _store_removed(connection, scenario_id=row.id, name=name,
-                                                    kind=kind, version=number, actor=actor,
-                                                    now=now)
+                    versions[kind] = _store_removed(
+                        connection,
+                        scenario_id=row.id,
+                        name=name,
+                        kind=kind,
+                        version=number,
+                        actor=actor,
+                        now=now,
+                    )
                     changed.append(kind)
                 continue
             level = _level_for(kind, sharing)
@@ -724,10 +931,19 @@ def _save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapp
             if old is not None and old.mode != REMOVED and old.sha256 == rows.sha256:
                 continue
             versions[kind] = _store_version(
-                connection, scenario_id=row.id, name=name, rows=rows, version=number,
-                source=sources.get(kind, ""), format=_format_of(sources.get(kind, "")),
-                mode="replace", actor=actor, now=now, sharing=level,
-                owner=actor.jurisdiction)
+                connection,
+                scenario_id=row.id,
+                name=name,
+                rows=rows,
+                version=number,
+                source=sources.get(kind, ""),
+                format=_format_of(sources.get(kind, "")),
+                mode="replace",
+                actor=actor,
+                now=now,
+                sharing=level,
+                owner=actor.jurisdiction,
+            )
             changed.append(kind)
         if "resources" in changed:
             _sync_units(connection, row.id, scenario.resources)
@@ -735,15 +951,27 @@ def _save_scenario(store: Store, scenario: Scenario, *, name: str, sources: Mapp
         dropped = [k for k in changed if versions[k].mode == REMOVED]
         if dropped:
             after["dropped"] = dropped
-        audit.record(connection, actor=actor.username, action="scenario.loaded",
-                     subject=f"scenario {name}", after=after, now=now)
+        audit.record(
+            connection,
+            actor=actor.username,
+            action="scenario.loaded",
+            subject=f"scenario {name}",
+            after=after,
+            now=now,
+        )
     stored = dataclasses.replace(scenario, name=name)
     return StoredScenario(row.id, name, stored, _live(versions), tuple(changed))
 
 
-def _check_scenario_rights(connection: Connection, name: str, actor: Actor,
-                           current: Mapping[str, LayerVersion], scenario: Scenario,
-                           prepared: Mapping[str, _Rows], sharing: str) -> None:
+def _check_scenario_rights(
+    connection: Connection,
+    name: str,
+    actor: Actor,
+    current: Mapping[str, LayerVersion],
+    scenario: Scenario,
+    prepared: Mapping[str, _Rows],
+    sharing: str,
+) -> None:
     """A planner or coordinator may store a whole scenario only when every layer it
     changes is one it may change (:func:`_check_rights`)."""
     live = _live(current)
@@ -759,27 +987,39 @@ def _check_scenario_rights(connection: Connection, name: str, actor: Actor,
             raise LayerDenied(refusal)
         if before is None and live:
             before = _read_scenario(connection, name, current)
-        _check_rights(actor, kind, before=before, after=scenario, rows=rows,
-                      levels=layer_levels(live))
+        _check_rights(
+            actor, kind, before=before, after=scenario, rows=rows, levels=layer_levels(live)
+        )
 
 
 def _format_of(source: str) -> str:
     suffix = source.rsplit(".", 1)[-1].lower() if "." in source else ""
-    return {"json": "geojson", "geojson": "geojson", "csv": "csv", "gpkg": "gpkg",
-            "zip": "shapefile", "kml": "kml"}.get(suffix, suffix)
+    return {
+        "json": "geojson",
+        "geojson": "geojson",
+        "csv": "csv",
+        "gpkg": "gpkg",
+        "zip": "shapefile",
+        "kml": "kml",
+    }.get(suffix, suffix)
 
 
 def _stale_message(kind: str, current: LayerVersion | None, expected: int) -> str:
     if current is None:
-        return (f"the {kind} layer is not stored any more (you loaded version {expected}); "
-                f"load it again")
+        return (
+            f"the {kind} layer is not stored any more (you loaded version {expected}); "
+            f"load it again"
+        )
     at = current.loaded_at.astimezone(UTC).strftime("%H:%M UTC")
-    return (f"the {kind} layer was changed by {current.loaded_by} at {at} (version "
-            f"{current.version}) since you loaded version {expected}; load it again")
+    return (
+        f"the {kind} layer was changed by {current.loaded_by} at {at} (version "
+        f"{current.version}) since you loaded version {expected}; load it again"
+    )
 
 
-def _check_started_from(name: str, current: Mapping[str, LayerVersion],
-                        expected: Mapping[str, int]) -> None:
+def _check_started_from(
+    name: str, current: Mapping[str, LayerVersion], expected: Mapping[str, int]
+) -> None:
     """Refuse a whole-scenario save when a layer was stored since the change started
     (inside the save's transaction, like :func:`_check_expected` for one layer)."""
     for kind in KINDS:
@@ -788,13 +1028,17 @@ def _check_started_from(name: str, current: Mapping[str, LayerVersion],
         if (now_at.version if now_at else 0) == read:
             continue
         if now_at is None:  # pragma: no cover - versions are never removed
-            raise StaleLayer(f"the {kind} layer of scenario {name} is not stored any more "
-                             f"(this load read version {read})")
+            raise StaleLayer(
+                f"the {kind} layer of scenario {name} is not stored any more "
+                f"(this load read version {read})"
+            )
         at = now_at.loaded_at.astimezone(UTC).strftime("%H:%M UTC")
-        raise StaleLayer(f"the {kind} layer of scenario {name} was changed by "
-                         f"{now_at.loaded_by} at {at} (version {now_at.version}) after this "
-                         f"load started (it read "
-                         f"{f'version {read}' if read else 'no version'})")
+        raise StaleLayer(
+            f"the {kind} layer of scenario {name} was changed by "
+            f"{now_at.loaded_by} at {at} (version {now_at.version}) after this "
+            f"load started (it read "
+            f"{f'version {read}' if read else 'no version'})"
+        )
 
 
 @dataclass(frozen=True)
@@ -812,8 +1056,9 @@ def _version_ids(current: Mapping[str, LayerVersion]) -> dict[str, int]:
     return {k: v.id for k, v in current.items()}
 
 
-def _check_expected(kind: str, current: Mapping[str, LayerVersion],
-                    expected_version: int | None) -> None:
+def _check_expected(
+    kind: str, current: Mapping[str, LayerVersion], expected_version: int | None
+) -> None:
     if expected_version is None:
         return
     # A dropped optional layer's marker is a version too: the page that showed the drop
@@ -823,28 +1068,45 @@ def _check_expected(kind: str, current: Mapping[str, LayerVersion],
         raise StaleLayer(_stale_message(kind, current.get(kind), expected_version))
 
 
-def _prepare(connection: Connection, *, name: str, kind: str, frame: pd.DataFrame, mode: str,
-             source: str, format: str, expected_version: int | None,
-             now: datetime, actor: Actor, sharing: str) -> _Change:
+def _prepare(
+    connection: Connection,
+    *,
+    name: str,
+    kind: str,
+    frame: pd.DataFrame,
+    mode: str,
+    source: str,
+    format: str,
+    expected_version: int | None,
+    now: datetime,
+    actor: Actor,
+    sharing: str,
+) -> _Change:
     from mutualaid.workspace import add_layer, new_workspace
 
     row = _scenario_row(connection, name)
     if row is None:
-        raise UnknownScenario(f"there is no stored scenario named {name!r}; load its folder "
-                              f"first (mutualaid load)")
+        raise UnknownScenario(
+            f"there is no stored scenario named {name!r}; load its folder first (mutualaid load)"
+        )
     current = _current(connection, row.id, name)
     _check_expected(kind, current, expected_version)
     base = _read_scenario(connection, name, current)
-    result = add_layer(new_workspace(base), kind, frame, source=source, mode=mode,
-                       format=format, now=now).current
+    result = add_layer(
+        new_workspace(base), kind, frame, source=source, mode=mode, format=format, now=now
+    ).current
     result = dataclasses.replace(result, name=name)
     ours = serialise(kind, getattr(result, kind))
     live = _live(current)
     _check_rights(actor, kind, before=base, after=result, rows=ours, levels=layer_levels(live))
     level = _level_for(kind, sharing)
     previous = live.get(kind)
-    if (mode == "merge" and kind in access.SHARED_KINDS and previous is not None
-            and previous.sharing != level):
+    if (
+        mode == "merge"
+        and kind in access.SHARED_KINDS
+        and previous is not None
+        and previous.sharing != level
+    ):
         # A merge does not change who sees the rows it did not bring: they keep the
         # level they had, written as their own.
         layer = getattr(result, kind)
@@ -865,9 +1127,18 @@ def _prepare(connection: Connection, *, name: str, kind: str, frame: pd.DataFram
     return _Change(row.id, current, result, rows, levels)
 
 
-def _write(connection: Connection, change: _Change, *, name: str, kind: str, mode: str,
-           source: str, format: str, actor: Actor, now: datetime
-           ) -> tuple[dict[str, LayerVersion], list[str]]:
+def _write(
+    connection: Connection,
+    change: _Change,
+    *,
+    name: str,
+    kind: str,
+    mode: str,
+    source: str,
+    format: str,
+    actor: Actor,
+    now: datetime,
+) -> tuple[dict[str, LayerVersion], list[str]]:
     versions = _live(change.current)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -880,19 +1151,34 @@ def _write(connection: Connection, change: _Change, *, name: str, kind: str, mod
         ours = k == kind
         level, owner = change.levels[k]
         versions[k] = _store_version(
-            connection, scenario_id=change.scenario_id, name=name, rows=rows,
+            connection,
+            scenario_id=change.scenario_id,
+            name=name,
+            rows=rows,
             version=1 if latest is None else latest.version + 1,
             source=source if ours else f"placed again in jurisdictions from {source}",
-            format=format if ours else "", mode=mode if ours else RECHECKED, actor=actor,
-            now=now, sharing=level, owner=owner)
+            format=format if ours else "",
+            mode=mode if ours else RECHECKED,
+            actor=actor,
+            now=now,
+            sharing=level,
+            owner=owner,
+        )
         changed.append(k)
         before[k] = None if previous is None else previous.summary()
         after[k] = versions[k].summary()
     if "resources" in changed:
         _sync_units(connection, change.scenario_id, change.result.resources)
     action = "agreement.changed" if kind == "agreements" else "layer.loaded"
-    audit.record(connection, actor=actor.username, action=action,
-                 subject=f"scenario {name}: {kind}", before=before, after=after, now=now)
+    audit.record(
+        connection,
+        actor=actor.username,
+        action=action,
+        subject=f"scenario {name}: {kind}",
+        before=before,
+        after=after,
+        now=now,
+    )
     return versions, changed
 
 
@@ -901,9 +1187,20 @@ def _write(connection: Connection, change: _Change, *, name: str, kind: str, mod
 OPTIMISTIC_ATTEMPTS: Final[int] = 2
 
 
-def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFrame, mode: str,
-               source: str, format: str, actor: Actor, expected_version: int | None = None,
-               now: datetime | None = None, sharing: str = "public") -> StoredScenario:
+def save_layer(
+    store: Store,
+    *,
+    scenario_name: str,
+    kind: str,
+    frame: pd.DataFrame,
+    mode: str,
+    source: str,
+    format: str,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+    sharing: str = "public",
+) -> StoredScenario:
     """Add one layer to a stored scenario (replacing or merging by id), after checking
     the whole resulting scenario, as one audited change.
 
@@ -978,20 +1275,52 @@ def save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFra
         refusal = access.role_refusal(actor, kind)
         if refusal is not None:  # before reading anything
             raise LayerDenied(refusal)
-        return _save_layer(store, scenario_name=scenario_name, kind=kind, frame=frame,
-                           mode=mode, source=source, format=format, actor=actor,
-                           expected_version=expected_version, now=now, sharing=level)
+        return _save_layer(
+            store,
+            scenario_name=scenario_name,
+            kind=kind,
+            frame=frame,
+            mode=mode,
+            source=source,
+            format=format,
+            actor=actor,
+            expected_version=expected_version,
+            now=now,
+            sharing=level,
+        )
     except LayerDenied as denied:
-        _denied(store, actor, denied, attempted=f"store the {kind} layer",
-                subject=f"scenario {scenario_name}: {kind}", now=now)
+        _denied(
+            store,
+            actor,
+            denied,
+            attempted=f"store the {kind} layer",
+            subject=f"scenario {scenario_name}: {kind}",
+            now=now,
+        )
         raise
 
 
-def _save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFrame, mode: str,
-                source: str, format: str, actor: Actor, expected_version: int | None,
-                now: datetime, sharing: str) -> StoredScenario:
-    options = {"name": scenario_name, "kind": kind, "mode": mode, "source": source,
-               "format": format}
+def _save_layer(
+    store: Store,
+    *,
+    scenario_name: str,
+    kind: str,
+    frame: pd.DataFrame,
+    mode: str,
+    source: str,
+    format: str,
+    actor: Actor,
+    expected_version: int | None,
+    now: datetime,
+    sharing: str,
+) -> StoredScenario:
+    options = {
+        "name": scenario_name,
+        "kind": kind,
+        "mode": mode,
+        "source": source,
+        "format": format,
+    }
     checks = {"actor": actor, "sharing": sharing}
     change: _Change | None = None
     try:
@@ -999,39 +1328,57 @@ def _save_layer(store: Store, *, scenario_name: str, kind: str, frame: pd.DataFr
             locked_check = attempt == OPTIMISTIC_ATTEMPTS
             if not locked_check:
                 with store.reading() as connection:
-                    change = _prepare(connection, frame=frame, expected_version=expected_version,
-                                      now=now, **options, **checks)
+                    change = _prepare(
+                        connection,
+                        frame=frame,
+                        expected_version=expected_version,
+                        now=now,
+                        **options,
+                        **checks,
+                    )
             with store.transaction() as connection:
                 # Serialises the writes to this scenario on PostgreSQL (SQLite's BEGIN
                 # IMMEDIATE already holds the database).
                 _scenario_row(connection, scenario_name, lock=True)
                 if locked_check:
-                    change = _prepare(connection, frame=frame,
-                                      expected_version=expected_version, now=now, **options,
-                                      **checks)
+                    change = _prepare(
+                        connection,
+                        frame=frame,
+                        expected_version=expected_version,
+                        now=now,
+                        **options,
+                        **checks,
+                    )
                 else:
                     current = _current(connection, change.scenario_id, scenario_name)
                     if _version_ids(current) != _version_ids(change.current):
                         _check_expected(kind, current, expected_version)
                         continue  # check again against what is current now
                 versions, changed = _write(connection, change, actor=actor, now=now, **options)
-            return StoredScenario(change.scenario_id, scenario_name, change.result,
-                                  versions, tuple(changed))
+            return StoredScenario(
+                change.scenario_id, scenario_name, change.result, versions, tuple(changed)
+            )
     except sa.exc.IntegrityError as exc:
         if "layer_versions" not in str(exc.orig):
             raise
         # Another change of this layer committed first with the same version number.
         latest = current_versions(store, scenario_name).get(kind)
         old = None if change is None else change.current.get(kind)
-        based_on = expected_version if expected_version is not None else (
-            old.version if old else 0)
+        based_on = expected_version if expected_version is not None else (old.version if old else 0)
         raise StaleLayer(_stale_message(kind, latest, based_on)) from None
     raise AssertionError("unreachable: the last attempt holds the lock")
 
 
-def set_layer_sharing(store: Store, *, scenario_name: str, kind: str, sharing: str,
-                      actor: Actor, expected_version: int | None = None,
-                      now: datetime | None = None) -> StoredScenario:
+def set_layer_sharing(
+    store: Store,
+    *,
+    scenario_name: str,
+    kind: str,
+    sharing: str,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> StoredScenario:
     """Change who sees a layer: a new version with the same rows and the new level,
     audited as ``sharing.changed``. This is how a share is revoked; it takes effect at
     every session's next rerun (the versions' key changes).
@@ -1071,18 +1418,41 @@ def set_layer_sharing(store: Store, *, scenario_name: str, kind: str, sharing: s
     subject = f"scenario {scenario_name}: {kind}"
     try:
         if kind not in access.SHARED_KINDS:
-            raise LayerDenied(f"the {access.kind_words(kind)} have no sharing level: every "
-                              "signed-in person sees the jurisdictions and agreements")
-        return _set_layer_sharing(store, name=scenario_name, kind=kind, level=sharing,
-                                  actor=actor, expected_version=expected_version, now=now)
+            raise LayerDenied(
+                f"the {access.kind_words(kind)} have no sharing level: every "
+                "signed-in person sees the jurisdictions and agreements"
+            )
+        return _set_layer_sharing(
+            store,
+            name=scenario_name,
+            kind=kind,
+            level=sharing,
+            actor=actor,
+            expected_version=expected_version,
+            now=now,
+        )
     except LayerDenied as denied:
-        _denied(store, actor, denied, attempted=f"share the {kind} layer with {sharing}",
-                subject=subject, now=now)
+        _denied(
+            store,
+            actor,
+            denied,
+            attempted=f"share the {kind} layer with {sharing}",
+            subject=subject,
+            now=now,
+        )
         raise
 
 
-def _set_layer_sharing(store: Store, *, name: str, kind: str, level: str, actor: Actor,
-                       expected_version: int | None, now: datetime) -> StoredScenario:
+def _set_layer_sharing(
+    store: Store,
+    *,
+    name: str,
+    kind: str,
+    level: str,
+    actor: Actor,
+    expected_version: int | None,
+    now: datetime,
+) -> StoredScenario:
     with store.transaction() as connection:
         row = _scenario_row(connection, name, lock=True)
         if row is None:
@@ -1105,15 +1475,33 @@ def _set_layer_sharing(store: Store, *, name: str, kind: str, level: str, actor:
             frame = access.keep_levels(frame, others, old.sharing)
             scenario = dataclasses.replace(scenario, **{kind: frame})
         versions[kind] = _store_version(
-            connection, scenario_id=row.id, name=name, rows=serialise(kind, frame),
-            version=old.version + 1, source=old.source, format=old.format, mode=SHARED,
-            actor=actor, now=now, sharing=level, owner=old.owner)
-        audit.record(connection, actor=actor.username, action="sharing.changed",
-                     subject=f"scenario {name}: {kind}",
-                     before={"sharing": old.sharing, "version": old.version,
-                             "owner": old.owner},
-                     after={"sharing": level, "version": old.version + 1,
-                            "owner": old.owner, "by": actor.label}, now=now)
+            connection,
+            scenario_id=row.id,
+            name=name,
+            rows=serialise(kind, frame),
+            version=old.version + 1,
+            source=old.source,
+            format=old.format,
+            mode=SHARED,
+            actor=actor,
+            now=now,
+            sharing=level,
+            owner=old.owner,
+        )
+        audit.record(
+            connection,
+            actor=actor.username,
+            action="sharing.changed",
+            subject=f"scenario {name}: {kind}",
+            before={"sharing": old.sharing, "version": old.version, "owner": old.owner},
+            after={
+                "sharing": level,
+                "version": old.version + 1,
+                "owner": old.owner,
+                "by": actor.label,
+            },
+            now=now,
+        )
     return StoredScenario(row.id, name, scenario, versions, (kind,))
 
 

@@ -89,8 +89,9 @@ class FirstRun:
     problems: list[str] = field(default_factory=list)
 
 
-def first_run(store: Store, *, scenario_dirs: Sequence[Path],
-              now: datetime | None = None) -> FirstRun:
+def first_run(
+    store: Store, *, scenario_dirs: Sequence[Path], now: datetime | None = None
+) -> FirstRun:
     """Store the sample scenarios when the store has none, and create the demo accounts
     when it has no accounts.
 
@@ -123,10 +124,15 @@ def first_run(store: Store, *, scenario_dirs: Sequence[Path],
     return outcome
 
 
-def _store_samples(store: Store, scenario_dirs: Sequence[Path], outcome: FirstRun, *,
-                   now: datetime) -> None:
-    from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE, load_scenario
-    from mutualaid.scenario import scenario_fingerprint
+def _store_samples(
+    store: Store, scenario_dirs: Sequence[Path], outcome: FirstRun, *, now: datetime
+) -> None:
+    from mutualaid.scenario import (
+        SCENARIO_FILES,
+        TRAVEL_TIMES_FILE,
+        load_scenario,
+        scenario_fingerprint,
+    )
     from mutualaid.store.layers import save_scenario
 
     actor = system_actor("first-run")
@@ -134,23 +140,36 @@ def _store_samples(store: Store, scenario_dirs: Sequence[Path], outcome: FirstRu
         folder = Path(folder)
         result = load_scenario(folder)
         if not result.ok:
-            errors = [line for report in result.reports for line in report.lines()
-                      if line.startswith("error")]
-            outcome.problems.append(f"{folder}: not stored, the scenario is rejected"
-                                    + (f" ({errors[0]})" if errors else ""))
+            errors = [
+                line
+                for report in result.reports
+                for line in report.lines()
+                if line.startswith("error")
+            ]
+            outcome.problems.append(
+                f"{folder}: not stored, the scenario is rejected"
+                + (f" ({errors[0]})" if errors else "")
+            )
             continue
         sources = dict(SCENARIO_FILES)
         if result.scenario.travel_times is not None:
             sources["travel_times"] = TRAVEL_TIMES_FILE
-        stored = save_scenario(store, result.scenario, name=folder.name, sources=sources,
-                               actor=actor, now=now,
-                               files_fingerprint=scenario_fingerprint(folder.resolve()))
+        stored = save_scenario(
+            store,
+            result.scenario,
+            name=folder.name,
+            sources=sources,
+            actor=actor,
+            now=now,
+            files_fingerprint=scenario_fingerprint(folder.resolve()),
+        )
         if stored.changed:  # empty when another server stored the same layers just before
             outcome.scenarios.append(folder.name)
 
 
-def _create_demo_accounts(store: Store, *, first: Sequence[str], now: datetime
-                          ) -> list[tuple[str, str, str | None, str]]:
+def _create_demo_accounts(
+    store: Store, *, first: Sequence[str], now: datetime
+) -> list[tuple[str, str, str | None, str]]:
     with store.reading() as connection:
         if count_accounts(connection):
             return []
@@ -166,10 +185,16 @@ def _create_demo_accounts(store: Store, *, first: Sequence[str], now: datetime
         if count_accounts(connection):
             return []
         for account in wanted:
-            insert_account(connection, username=account.username, role=account.role,
-                           jurisdiction=account.jurisdiction,
-                           password_hash=hashes[account.username],
-                           display_name=account.display_name, actor=actor, now=now)
+            insert_account(
+                connection,
+                username=account.username,
+                role=account.role,
+                jurisdiction=account.jurisdiction,
+                password_hash=hashes[account.username],
+                display_name=account.display_name,
+                actor=actor,
+                now=now,
+            )
     return [(a.username, a.role, a.jurisdiction, passwords[a.username]) for a in wanted]
 
 
@@ -192,10 +217,12 @@ def _stored_scenarios(store: Store, *, first: Sequence[str]) -> list[Scenario]:
 
 # --- Which demo accounts -------------------------------------------------------------
 
+
 def username_part(jurisdiction: str) -> str:
     """A jurisdiction id as part of a username: ``"DE-NW"`` -> ``"de-nw"``."""
-    text = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-"
-                   for ch in jurisdiction.lower())
+    text = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-" for ch in jurisdiction.lower()
+    )
     return text.strip("-")[:150] or "x"
 
 
@@ -237,21 +264,29 @@ def demo_accounts(scenarios: Sequence[Scenario]) -> list[DemoAccount]:
         coordinators = _coordinators(picks, top)
         if len(coordinators) + extra <= DEMO_MAX_ACCOUNTS:
             break
-    coordinators = coordinators[:DEMO_MAX_ACCOUNTS - extra]
-    accounts = [DemoAccount("admin", "admin", None, "Administrator",
-                            "manages agreements and accounts")]
+    coordinators = coordinators[: DEMO_MAX_ACCOUNTS - extra]
+    accounts = [
+        DemoAccount("admin", "admin", None, "Administrator", "manages agreements and accounts")
+    ]
     accounts += coordinators
     if picks and picks[0][0]:
         home = picks[0][0][0]
-        accounts.append(DemoAccount(f"planner-{username_part(home)}", "planner", home,
-                                    f"Planner {home}", "the busiest jurisdiction"))
-        accounts.append(DemoAccount("viewer", "viewer", home, f"Viewer ({home})",
-                                    "the busiest jurisdiction"))
+        accounts.append(
+            DemoAccount(
+                f"planner-{username_part(home)}",
+                "planner",
+                home,
+                f"Planner {home}",
+                "the busiest jurisdiction",
+            )
+        )
+        accounts.append(
+            DemoAccount("viewer", "viewer", home, f"Viewer ({home})", "the busiest jurisdiction")
+        )
     return accounts
 
 
-def _coordinators(picks: Sequence[tuple[list[str], str | None]], top: int
-                  ) -> list[DemoAccount]:
+def _coordinators(picks: Sequence[tuple[list[str], str | None]], top: int) -> list[DemoAccount]:
     chosen: dict[str, DemoAccount] = {}
     for busiest, provider in picks:
         reasons = [(j, "among the most incidents") for j in busiest[:top]]
@@ -260,6 +295,7 @@ def _coordinators(picks: Sequence[tuple[list[str], str | None]], top: int
         for jurisdiction, reason in reasons:
             username = f"coord-{username_part(jurisdiction)}"
             if username not in chosen:
-                chosen[username] = DemoAccount(username, "coordinator", jurisdiction,
-                                               f"Coordinator {jurisdiction}", reason)
+                chosen[username] = DemoAccount(
+                    username, "coordinator", jurisdiction, f"Coordinator {jurisdiction}", reason
+                )
     return list(chosen.values())

@@ -44,17 +44,15 @@ def _hours(seconds: float) -> str:
 #: Why a session ended, for the person at the sign-in form.
 END_SENTENCES: dict[str, str] = {
     "signed_out": "You signed out.",
-    "password_changed": "You were signed out: your password was changed. Sign in with "
-                        "the new one.",
-    "disabled": "You were signed out: your account was disabled. Ask an admin if you "
-                "need access.",
+    "password_changed": "You were signed out: your password was changed. Sign in with the new one.",
+    "disabled": "You were signed out: your account was disabled. Ask an admin if you need access.",
     "idle": f"You were signed out after {_hours(SESSION_IDLE_TIMEOUT_S)} without "
-            f"activity. Sign in again.",
+    f"activity. Sign in again.",
     "expired": f"You were signed out: a sign-in lasts at most "
-               f"{_hours(SESSION_MAX_AGE_S)}. Sign in again.",
+    f"{_hours(SESSION_MAX_AGE_S)}. Sign in again.",
     "provider": "You were signed out: your organisation's sign-in ended.",
     "unknown": "You were signed out: this server does not know your sign-in any more. "
-               "Sign in again.",
+    "Sign in again.",
 }
 
 
@@ -88,8 +86,9 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
 
 
-def open_session(store: Store, username: str, *, method: str, client: str = "",
-                 now: datetime | None = None) -> str:
+def open_session(
+    store: Store, username: str, *, method: str, client: str = "", now: datetime | None = None
+) -> str:
     """Open a session for *username* (already verified) and return its token.
 
     Parameters
@@ -109,29 +108,45 @@ def open_session(store: Store, username: str, *, method: str, client: str = "",
     token = secrets.token_urlsafe(32)
     when = _now(now)
     with store.transaction() as connection:
-        connection.execute(sign_in_sessions.insert().values(
-            token_hash=token_hash(token), username=username, method=method,
-            client=client[:100], created_at=when, last_seen_at=when))
+        connection.execute(
+            sign_in_sessions.insert().values(
+                token_hash=token_hash(token),
+                username=username,
+                method=method,
+                client=client[:100],
+                created_at=when,
+                last_seen_at=when,
+            )
+        )
     return token
 
 
-def _end(connection: Connection, condition: sa.ColumnElement[bool], reason: str,
-         now: datetime) -> int:
-    return connection.execute(sign_in_sessions.update()
-                              .where(condition, sign_in_sessions.c.ended_at.is_(None))
-                              .values(ended_at=now, end_reason=reason)).rowcount
+def _end(
+    connection: Connection, condition: sa.ColumnElement[bool], reason: str, now: datetime
+) -> int:
+    return connection.execute(
+        sign_in_sessions.update()
+        .where(condition, sign_in_sessions.c.ended_at.is_(None))
+        .values(ended_at=now, end_reason=reason)
+    ).rowcount
 
 
-def end_session(store: Store, token: str, *, reason: str = "signed_out",
-                now: datetime | None = None) -> None:
+def end_session(
+    store: Store, token: str, *, reason: str = "signed_out", now: datetime | None = None
+) -> None:
     """End the session of *token* (signing out); an ended or unknown one stays as it is."""
     with store.transaction() as connection:
-        _end(connection, sign_in_sessions.c.token_hash == token_hash(token), reason,
-             _now(now))
+        _end(connection, sign_in_sessions.c.token_hash == token_hash(token), reason, _now(now))
 
 
-def end_account_sessions(connection: Connection, username: str, *, reason: str,
-                         now: datetime | None = None, keep: str | None = None) -> int:
+def end_account_sessions(
+    connection: Connection,
+    username: str,
+    *,
+    reason: str,
+    now: datetime | None = None,
+    keep: str | None = None,
+) -> int:
     """End every open session of *username* inside the caller's transaction (a password
     change, a disabled account), except the one of token *keep* (the person changing
     their own password keeps the session they did it from); how many were ended."""
@@ -141,10 +156,15 @@ def end_account_sessions(connection: Connection, username: str, *, reason: str,
     return _end(connection, condition, reason, _now(now))
 
 
-def check_session(store: Store, token: str, *, now: datetime | None = None,
-                  idle_s: float = SESSION_IDLE_TIMEOUT_S,
-                  max_age_s: float = SESSION_MAX_AGE_S,
-                  touch_s: float = SESSION_TOUCH_INTERVAL_S) -> SessionCheck:
+def check_session(
+    store: Store,
+    token: str,
+    *,
+    now: datetime | None = None,
+    idle_s: float = SESSION_IDLE_TIMEOUT_S,
+    max_age_s: float = SESSION_MAX_AGE_S,
+    touch_s: float = SESSION_TOUCH_INTERVAL_S,
+) -> SessionCheck:
     """The account of the open session *token*, read again, or why it is not open.
 
     A session found idle, too old or whose account is disabled is ended here. Its
@@ -167,12 +187,20 @@ def check_session(store: Store, token: str, *, now: datetime | None = None,
     if not isinstance(token, str) or not token:
         return SessionCheck(None, "unknown")
     digest = token_hash(token)
-    query = (sa.select(sign_in_sessions, accounts.c.role, accounts.c.jurisdiction,
-                       accounts.c.display_name, accounts.c.disabled,
-                       accounts.c.username.label("account"))
-             .select_from(sign_in_sessions.outerjoin(
-                 accounts, accounts.c.username == sign_in_sessions.c.username))
-             .where(sign_in_sessions.c.token_hash == digest))
+    query = (
+        sa.select(
+            sign_in_sessions,
+            accounts.c.role,
+            accounts.c.jurisdiction,
+            accounts.c.display_name,
+            accounts.c.disabled,
+            accounts.c.username.label("account"),
+        )
+        .select_from(
+            sign_in_sessions.outerjoin(accounts, accounts.c.username == sign_in_sessions.c.username)
+        )
+        .where(sign_in_sessions.c.token_hash == digest)
+    )
     with store.reading() as connection:
         row = connection.execute(query).first()
     if row is None:
@@ -193,11 +221,15 @@ def check_session(store: Store, token: str, *, now: datetime | None = None,
     if (when - row.last_seen_at).total_seconds() >= touch_s:
         try:
             with store.transaction() as connection:
-                connection.execute(sign_in_sessions.update()
-                                   .where(sign_in_sessions.c.id == row.id,
-                                          sign_in_sessions.c.ended_at.is_(None),
-                                          sign_in_sessions.c.last_seen_at < when)
-                                   .values(last_seen_at=when))
+                connection.execute(
+                    sign_in_sessions.update()
+                    .where(
+                        sign_in_sessions.c.id == row.id,
+                        sign_in_sessions.c.ended_at.is_(None),
+                        sign_in_sessions.c.last_seen_at < when,
+                    )
+                    .values(last_seen_at=when)
+                )
         except StoreFull:
             pass  # a full disk must not sign anyone out: the next rerun tries again
     return SessionCheck(Actor(row.account, row.role, row.jurisdiction, row.display_name))
@@ -207,10 +239,19 @@ def open_sessions(store: Store, username: str) -> int:
     """How many open sessions *username* has (for the Accounts page, issue 13)."""
     with store.reading() as connection:
         return connection.execute(
-            sa.select(sa.func.count()).select_from(sign_in_sessions)
-            .where(sign_in_sessions.c.username == username,
-                   sign_in_sessions.c.ended_at.is_(None))).scalar_one()
+            sa.select(sa.func.count())
+            .select_from(sign_in_sessions)
+            .where(sign_in_sessions.c.username == username, sign_in_sessions.c.ended_at.is_(None))
+        ).scalar_one()
 
 
-__all__ = ["END_SENTENCES", "SessionCheck", "check_session", "end_account_sessions",
-           "end_session", "open_session", "open_sessions", "token_hash"]
+__all__ = [
+    "END_SENTENCES",
+    "SessionCheck",
+    "check_session",
+    "end_account_sessions",
+    "end_session",
+    "open_session",
+    "open_sessions",
+    "token_hash",
+]

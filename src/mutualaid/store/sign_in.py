@@ -170,9 +170,11 @@ def _insert_missing(connection: Connection, keys: list[str], now: datetime) -> N
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    connection.execute(insert(sign_in_throttle).values(
-        [{"key": key, "failures": 0, "last_at": now} for key in keys])
-        .on_conflict_do_nothing(index_elements=["key"]))
+    connection.execute(
+        insert(sign_in_throttle)
+        .values([{"key": key, "failures": 0, "last_at": now} for key in keys])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
 
 
 def _locked_rows(connection: Connection, keys: list[str], now: datetime) -> dict[str, sa.Row]:
@@ -180,9 +182,12 @@ def _locked_rows(connection: Connection, keys: list[str], now: datetime) -> dict
     never wait on each other)."""
     keys = sorted(keys)
     _insert_missing(connection, keys, now)
-    rows = connection.execute(sa.select(sign_in_throttle)
-                              .where(sign_in_throttle.c.key.in_(keys))
-                              .order_by(sign_in_throttle.c.key).with_for_update())
+    rows = connection.execute(
+        sa.select(sign_in_throttle)
+        .where(sign_in_throttle.c.key.in_(keys))
+        .order_by(sign_in_throttle.c.key)
+        .with_for_update()
+    )
     return {row.key: row for row in rows}
 
 
@@ -205,30 +210,46 @@ def _throttled_message(kind: str, wait: float) -> str:
     return f"Too many failed sign-ins {whom}. Try again in {_in_words(wait)}."
 
 
-def _audit_throttled(connection: Connection, row: sa.Row, kind: str, username: str,
-                     client: str, now: datetime) -> None:
+def _audit_throttled(
+    connection: Connection, row: sa.Row, kind: str, username: str, client: str, now: datetime
+) -> None:
     """One audit row per key and delay window: the first refused try of the window."""
     if row.audited_until is not None and row.audited_until == row.blocked_until:
         return
-    connection.execute(sign_in_throttle.update().where(sign_in_throttle.c.key == row.key)
-                       .values(audited_until=row.blocked_until))
-    audit.record(connection, actor=SIGN_IN_ACTOR, action="account.sign_in_throttled",
-                 subject=f"account {logged_username(username)}",
-                 after={"username": logged_username(username), "client": client,
-                        "throttled": kind, "failures": row.failures,
-                        "until": row.blocked_until.isoformat(timespec="seconds")},
-                 now=now)
+    connection.execute(
+        sign_in_throttle.update()
+        .where(sign_in_throttle.c.key == row.key)
+        .values(audited_until=row.blocked_until)
+    )
+    audit.record(
+        connection,
+        actor=SIGN_IN_ACTOR,
+        action="account.sign_in_throttled",
+        subject=f"account {logged_username(username)}",
+        after={
+            "username": logged_username(username),
+            "client": client,
+            "throttled": kind,
+            "failures": row.failures,
+            "until": row.blocked_until.isoformat(timespec="seconds"),
+        },
+        now=now,
+    )
 
 
-def _admit(connection: Connection, username: str, client: str, now: datetime,
-           per_minute: int) -> tuple[str, float] | None:
+def _admit(
+    connection: Connection, username: str, client: str, now: datetime, per_minute: int
+) -> tuple[str, float] | None:
     """Count the try, or refuse it: None when it may proceed, else (kind, wait)."""
     keys = throttle_keys(username, client)
     rows = _locked_rows(connection, [*keys.values(), GLOBAL_KEY], now)
     forget = now - timedelta(seconds=SIGN_IN_FORGET_S)
     # The longest wait of any key refuses the try.
-    waits = [(kind, rows[key]) for kind, key in keys.items()
-             if rows[key].last_at >= forget and _wait(rows[key].blocked_until, now) > 0]
+    waits = [
+        (kind, rows[key])
+        for kind, key in keys.items()
+        if rows[key].last_at >= forget and _wait(rows[key].blocked_until, now) > 0
+    ]
     if waits:
         kind, row = max(waits, key=lambda pair: pair[1].blocked_until)
         _audit_throttled(connection, row, kind, username, client, now)
@@ -237,61 +258,90 @@ def _admit(connection: Connection, username: str, client: str, now: datetime,
     # ``blocked_until``.
     glob = rows[GLOBAL_KEY]
     if glob.blocked_until is None or glob.blocked_until <= now:
-        connection.execute(sign_in_throttle.update()
-                           .where(sign_in_throttle.c.key == GLOBAL_KEY)
-                           .values(failures=1, last_at=now,
-                                   blocked_until=now + timedelta(seconds=60)))
+        connection.execute(
+            sign_in_throttle.update()
+            .where(sign_in_throttle.c.key == GLOBAL_KEY)
+            .values(failures=1, last_at=now, blocked_until=now + timedelta(seconds=60))
+        )
     elif glob.failures >= per_minute:
         _audit_throttled(connection, glob, GLOBAL_KEY, username, client, now)
         return GLOBAL_KEY, _wait(glob.blocked_until, now)
     else:
-        connection.execute(sign_in_throttle.update()
-                           .where(sign_in_throttle.c.key == GLOBAL_KEY)
-                           .values(failures=glob.failures + 1))
+        connection.execute(
+            sign_in_throttle.update()
+            .where(sign_in_throttle.c.key == GLOBAL_KEY)
+            .values(failures=glob.failures + 1)
+        )
     # Counted as a failure now, before the hash: a success resets it.
     for kind, key in keys.items():
         row = rows[key]
         failures = (row.failures if row.last_at >= forget else 0) + 1
         delay = POLICIES[kind].delay_s(failures)
-        connection.execute(sign_in_throttle.update().where(sign_in_throttle.c.key == key)
-                           .values(failures=failures, last_at=now,
-                                   blocked_until=now + timedelta(seconds=delay)
-                                   if delay > 0 else None))
+        connection.execute(
+            sign_in_throttle.update()
+            .where(sign_in_throttle.c.key == key)
+            .values(
+                failures=failures,
+                last_at=now,
+                blocked_until=now + timedelta(seconds=delay) if delay > 0 else None,
+            )
+        )
     # Keys untouched for long are forgotten (their rows removed).
-    connection.execute(sign_in_throttle.delete().where(sign_in_throttle.c.last_at < forget,
-                                                       sign_in_throttle.c.key != GLOBAL_KEY))
+    connection.execute(
+        sign_in_throttle.delete().where(
+            sign_in_throttle.c.last_at < forget, sign_in_throttle.c.key != GLOBAL_KEY
+        )
+    )
     return None
 
 
 def _succeeded(store: Store, username: str, client: str) -> None:
     keys = throttle_keys(username, client)
     with store.transaction() as connection:
-        connection.execute(sign_in_throttle.delete().where(
-            sign_in_throttle.c.key.in_([keys["pair"], keys["user"]])))
+        connection.execute(
+            sign_in_throttle.delete().where(
+                sign_in_throttle.c.key.in_([keys["pair"], keys["user"]])
+            )
+        )
         # The client's count loses this try again (an operations centre behind one
         # address signs in many times a day), keeping any delay it had.
-        connection.execute(sign_in_throttle.update()
-                           .where(sign_in_throttle.c.key == keys["client"],
-                                  sign_in_throttle.c.failures > 0)
-                           .values(failures=sign_in_throttle.c.failures - 1))
+        connection.execute(
+            sign_in_throttle.update()
+            .where(sign_in_throttle.c.key == keys["client"], sign_in_throttle.c.failures > 0)
+            .values(failures=sign_in_throttle.c.failures - 1)
+        )
 
 
 def _failed(store: Store, username: str, client: str, now: datetime) -> None:
     keys = throttle_keys(username, client)
     with store.transaction() as connection:
-        failures = connection.execute(sa.select(sign_in_throttle.c.failures)
-                                      .where(sign_in_throttle.c.key == keys["pair"])
-                                      ).scalar_one_or_none()
-        audit.record(connection, actor=SIGN_IN_ACTOR, action="account.sign_in_failed",
-                     subject=f"account {logged_username(username)}",
-                     after={"username": logged_username(username), "client": client,
-                            "failures": failures or 1}, now=now)
+        failures = connection.execute(
+            sa.select(sign_in_throttle.c.failures).where(sign_in_throttle.c.key == keys["pair"])
+        ).scalar_one_or_none()
+        audit.record(
+            connection,
+            actor=SIGN_IN_ACTOR,
+            action="account.sign_in_failed",
+            subject=f"account {logged_username(username)}",
+            after={
+                "username": logged_username(username),
+                "client": client,
+                "failures": failures or 1,
+            },
+            now=now,
+        )
 
 
-def sign_in_with_password(store: Store, username: str, password: str, *, client: str,
-                          now: datetime | None = None,
-                          per_minute: int = SIGN_IN_GLOBAL_PER_MINUTE,
-                          per_client: int = SIGN_IN_CONCURRENT_PER_CLIENT) -> Actor:
+def sign_in_with_password(
+    store: Store,
+    username: str,
+    password: str,
+    *,
+    client: str,
+    now: datetime | None = None,
+    per_minute: int = SIGN_IN_GLOBAL_PER_MINUTE,
+    per_client: int = SIGN_IN_CONCURRENT_PER_CLIENT,
+) -> Actor:
     """The account's :class:`~mutualaid.identity.Actor` when *password* is its password,
     the account is enabled and the try is not throttled.
 
@@ -359,7 +409,8 @@ def throttle_state(store: Store, username: str, client: str = "unknown") -> dict
     by kind: for ``mutualaid users list`` and the Accounts page (issue 13)."""
     keys = throttle_keys(username, client)
     with store.reading() as connection:
-        rows = connection.execute(sa.select(sign_in_throttle)
-                                  .where(sign_in_throttle.c.key.in_(list(keys.values()))))
+        rows = connection.execute(
+            sa.select(sign_in_throttle).where(sign_in_throttle.c.key.in_(list(keys.values())))
+        )
         found = {row.key: row.failures for row in rows}
     return {kind: found.get(key, 0) for kind, key in keys.items()}

@@ -36,17 +36,20 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-metadata = sa.MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 # --- Accounts (local sign-in; OpenID Connect users get a row on first sign-in) -----------
 accounts = sa.Table(
-    "accounts", metadata,
+    "accounts",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("username", sa.String(200), nullable=False, unique=True),
     sa.Column("display_name", sa.String(200), nullable=False),
@@ -61,7 +64,8 @@ accounts = sa.Table(
 
 # --- Scenarios and their layers -----------------------------------------------------------
 scenarios = sa.Table(
-    "scenarios", metadata,
+    "scenarios",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(200), nullable=False, unique=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
@@ -75,7 +79,8 @@ scenarios = sa.Table(
 #: One version of one layer of a scenario: who loaded what, when, from which file. The
 #: scenario's current layer of a kind is its highest version.
 layer_versions = sa.Table(
-    "layer_versions", metadata,
+    "layer_versions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("scenario_id", sa.Integer, sa.ForeignKey("scenarios.id"), nullable=False),
     sa.Column("kind", sa.String(20), nullable=False),
@@ -98,10 +103,16 @@ layer_versions = sa.Table(
 #: The rows of a layer version, in the file's order: canonical fields as JSON text and,
 #: for the geographic layers, the geometry as WKB (EPSG:4326).
 layer_features = sa.Table(
-    "layer_features", metadata,
+    "layer_features",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("layer_version_id", sa.Integer, sa.ForeignKey("layer_versions.id"),
-              nullable=False, index=True),
+    sa.Column(
+        "layer_version_id",
+        sa.Integer,
+        sa.ForeignKey("layer_versions.id"),
+        nullable=False,
+        index=True,
+    ),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("feature_id", sa.String(500)),
     sa.Column("jurisdiction", sa.String(200)),
@@ -115,7 +126,8 @@ layer_features = sa.Table(
 #: conditional update (``... WHERE quantity - committed >= n``), so two coordinators
 #: can never commit the same units.
 units = sa.Table(
-    "units", metadata,
+    "units",
+    metadata,
     sa.Column("scenario_id", sa.Integer, sa.ForeignKey("scenarios.id"), primary_key=True),
     sa.Column("resource_id", sa.String(500), primary_key=True),
     sa.Column("type", sa.String(200), nullable=False),
@@ -128,7 +140,8 @@ units = sa.Table(
 
 #: A jurisdiction's request for assistance (EDXL-RM RequestResource) for its incidents.
 requests = sa.Table(
-    "requests", metadata,
+    "requests",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("scenario_id", sa.Integer, sa.ForeignKey("scenarios.id"), nullable=False),
     sa.Column("jurisdiction", sa.String(200), nullable=False),
@@ -142,10 +155,10 @@ requests = sa.Table(
 )
 
 request_lines = sa.Table(
-    "request_lines", metadata,
+    "request_lines",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False,
-              index=True),
+    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True),
     sa.Column("incident_id", sa.String(500), nullable=False),
     sa.Column("type", sa.String(200), nullable=False),
     sa.Column("units", sa.Integer, nullable=False),
@@ -153,7 +166,8 @@ request_lines = sa.Table(
 
 #: A computed plan, kept as the contract's plan JSON.
 plans = sa.Table(
-    "plans", metadata,
+    "plans",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("scenario_id", sa.Integer, sa.ForeignKey("scenarios.id"), nullable=False),
     sa.Column("layer_versions", sa.Text, nullable=False),  # JSON: kind -> version used
@@ -164,12 +178,12 @@ plans = sa.Table(
 
 #: What one providing jurisdiction offers to one request (EDXL-RM ResponseToRequestResource).
 offers = sa.Table(
-    "offers", metadata,
+    "offers",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("scenario_id", sa.Integer, sa.ForeignKey("scenarios.id"), nullable=False),
     sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.id"), nullable=False),
-    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False,
-              index=True),
+    sa.Column("request_id", sa.Integer, sa.ForeignKey("requests.id"), nullable=False, index=True),
     sa.Column("provider", sa.String(200), nullable=False),
     sa.Column("requester", sa.String(200), nullable=False),
     sa.Column("state", sa.String(20), nullable=False),
@@ -180,7 +194,8 @@ offers = sa.Table(
 )
 
 offer_lines = sa.Table(
-    "offer_lines", metadata,
+    "offer_lines",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("offer_id", sa.Integer, sa.ForeignKey("offers.id"), nullable=False, index=True),
     sa.Column("resource_id", sa.String(500), nullable=False),
@@ -195,7 +210,8 @@ offer_lines = sa.Table(
 #: previous row's hash), so a row changed, removed or reordered breaks the chain from
 #: there on (:func:`mutualaid.store.audit.verify`).
 audit_log = sa.Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("at", sa.String(40), nullable=False),  # ISO 8601 UTC, as hashed
     sa.Column("actor", sa.String(200), nullable=False),
@@ -215,7 +231,8 @@ audit_log = sa.Table(
 #: concurrent appends on PostgreSQL (SQLite's ``BEGIN IMMEDIATE`` already does), and it
 #: lets :func:`~mutualaid.store.audit.verify` see rows removed from the end.
 audit_head = sa.Table(
-    "audit_head", metadata,
+    "audit_head",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
@@ -227,7 +244,8 @@ audit_head = sa.Table(
 #: and ``global`` (verifications per minute across servers). A try is counted here, in one
 #: transaction, before its password is hashed; a success resets its keys.
 sign_in_throttle = sa.Table(
-    "sign_in_throttle", metadata,
+    "sign_in_throttle",
+    metadata,
     sa.Column("key", sa.String(320), primary_key=True),
     sa.Column("failures", sa.Integer, nullable=False, default=0),
     # the next try of this key is refused before this time (NULL: not throttled)
@@ -242,7 +260,8 @@ sign_in_throttle = sa.Table(
 #: the store keeps its SHA-256. Ended by signing out, disabling the account, a password
 #: change, the idle and the absolute timeout (``end_reason``); never removed.
 sign_in_sessions = sa.Table(
-    "sign_in_sessions", metadata,
+    "sign_in_sessions",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("username", sa.String(200), nullable=False, index=True),

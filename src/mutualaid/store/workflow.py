@@ -74,8 +74,16 @@ ACCEPTED: Final = "accepted"
 REFUSED: Final = "refused"
 WITHDRAWN: Final = "withdrawn"
 RELEASED: Final = "released"
-OFFER_STATES: Final[tuple[str, ...]] = (PROPOSED, COMMITTED, DECLINED, SUPERSEDED, ACCEPTED,
-                                        REFUSED, WITHDRAWN, RELEASED)
+OFFER_STATES: Final[tuple[str, ...]] = (
+    PROPOSED,
+    COMMITTED,
+    DECLINED,
+    SUPERSEDED,
+    ACCEPTED,
+    REFUSED,
+    WITHDRAWN,
+    RELEASED,
+)
 
 #: Offers whose units are held (committed, or deployed once accepted).
 HOLDING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED)
@@ -127,22 +135,28 @@ class Transition:
 
 
 #: Every move an offer can make. ``supersede`` is made by :func:`plan_offers` only.
-OFFER_TRANSITIONS: Final[dict[str, Transition]] = {t.action: t for t in (
-    Transition("commit", PROPOSED, COMMITTED, PROVIDER, TAKE, "offer.committed"),
-    Transition("decline", PROPOSED, DECLINED, PROVIDER, KEEP, "offer.declined"),
-    Transition("supersede", PROPOSED, SUPERSEDED, PLANNER, KEEP, "plan.computed"),
-    Transition("accept", COMMITTED, ACCEPTED, REQUESTER, KEEP, "offer.accepted"),
-    Transition("refuse", COMMITTED, REFUSED, REQUESTER, FREE, "offer.refused"),
-    Transition("withdraw", COMMITTED, WITHDRAWN, PROVIDER, FREE, "offer.withdrawn"),
-    Transition("release", ACCEPTED, RELEASED, EITHER, FREE, "offer.released"),
-)}
+OFFER_TRANSITIONS: Final[dict[str, Transition]] = {
+    t.action: t
+    for t in (
+        Transition("commit", PROPOSED, COMMITTED, PROVIDER, TAKE, "offer.committed"),
+        Transition("decline", PROPOSED, DECLINED, PROVIDER, KEEP, "offer.declined"),
+        Transition("supersede", PROPOSED, SUPERSEDED, PLANNER, KEEP, "plan.computed"),
+        Transition("accept", COMMITTED, ACCEPTED, REQUESTER, KEEP, "offer.accepted"),
+        Transition("refuse", COMMITTED, REFUSED, REQUESTER, FREE, "offer.refused"),
+        Transition("withdraw", COMMITTED, WITHDRAWN, PROVIDER, FREE, "offer.withdrawn"),
+        Transition("release", ACCEPTED, RELEASED, EITHER, FREE, "offer.released"),
+    )
+}
 
 #: Every move a request can make. Both supersede the request's still-proposed offers;
 #: ``cancel`` only while none of its offers holds units.
-REQUEST_TRANSITIONS: Final[dict[str, Transition]] = {t.action: t for t in (
-    Transition("close", OPEN, CLOSED, REQUESTER, KEEP, "request.closed"),
-    Transition("cancel", OPEN, CANCELLED, REQUESTER, KEEP, "request.cancelled"),
-)}
+REQUEST_TRANSITIONS: Final[dict[str, Transition]] = {
+    t.action: t
+    for t in (
+        Transition("close", OPEN, CLOSED, REQUESTER, KEEP, "request.closed"),
+        Transition("cancel", OPEN, CANCELLED, REQUESTER, KEEP, "request.cancelled"),
+    )
+}
 
 
 # --- Errors -------------------------------------------------------------------------------
@@ -183,8 +197,16 @@ class UnitsTaken(Conflict):
         ``jurisdiction``, ``at``.
     """
 
-    def __init__(self, message: str, *, resource_id: str, wanted: int, free: int,
-                 quantity: int, holders: tuple[dict, ...]) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource_id: str,
+        wanted: int,
+        free: int,
+        quantity: int,
+        holders: tuple[dict, ...],
+    ) -> None:
         super().__init__(message)
         self.resource_id, self.wanted, self.free = resource_id, wanted, free
         self.quantity, self.holders = quantity, holders
@@ -303,8 +325,11 @@ class Board:
 
 # --- Who may do what ----------------------------------------------------------------------
 def _sides(by: str, *, provider: str, requester: str) -> tuple[str, ...]:
-    return {PROVIDER: (provider,), REQUESTER: (requester,),
-            EITHER: tuple(dict.fromkeys((provider, requester)))}[by]
+    return {
+        PROVIDER: (provider,),
+        REQUESTER: (requester,),
+        EITHER: tuple(dict.fromkeys((provider, requester))),
+    }[by]
 
 
 def may(actor: Actor, by: str, *, provider: str = "", requester: str = "") -> bool:
@@ -323,24 +348,33 @@ def may(actor: Actor, by: str, *, provider: str = "", requester: str = "") -> bo
     if by == PLANNER:
         return True
     return actor.jurisdiction is not None and actor.jurisdiction in _sides(
-        by, provider=provider, requester=requester)
+        by, provider=provider, requester=requester
+    )
 
 
-def offer_actions(viewer: Actor, *, state: str, provider: str, requester: str
-                  ) -> tuple[str, ...]:
+def offer_actions(viewer: Actor, *, state: str, provider: str, requester: str) -> tuple[str, ...]:
     """The actions *viewer* may take on an offer in *state* (the buttons to show)."""
-    return tuple(t.action for t in OFFER_TRANSITIONS.values()
-                 if t.source == state and t.by != PLANNER
-                 and may(viewer, t.by, provider=provider, requester=requester))
+    return tuple(
+        t.action
+        for t in OFFER_TRANSITIONS.values()
+        if t.source == state
+        and t.by != PLANNER
+        and may(viewer, t.by, provider=provider, requester=requester)
+    )
 
 
-def request_actions(viewer: Actor, *, state: str, jurisdiction: str,
-                    holds_units: bool = False) -> tuple[str, ...]:
+def request_actions(
+    viewer: Actor, *, state: str, jurisdiction: str, holds_units: bool = False
+) -> tuple[str, ...]:
     """The actions *viewer* may take on a request; ``cancel`` only while none of its
     offers holds units (*holds_units* false)."""
-    return tuple(t.action for t in REQUEST_TRANSITIONS.values()
-                 if t.source == state and may(viewer, t.by, requester=jurisdiction)
-                 and not (t.action == "cancel" and holds_units))
+    return tuple(
+        t.action
+        for t in REQUEST_TRANSITIONS.values()
+        if t.source == state
+        and may(viewer, t.by, requester=jurisdiction)
+        and not (t.action == "cancel" and holds_units)
+    )
 
 
 def _denial(actor: Actor, transition: Transition, *, provider: str, requester: str) -> str:
@@ -356,12 +390,14 @@ def _denial(actor: Actor, transition: Transition, *, provider: str, requester: s
     return f"only a coordinator of {' or '.join(_sides(EITHER, provider=provider, requester=requester))} can"
 
 
-def _deny(store: Store, actor: Actor, *, action: str, subject: str, reason: str,
-          now: datetime) -> None:
+def _deny(
+    store: Store, actor: Actor, *, action: str, subject: str, reason: str, now: datetime
+) -> None:
     """Record the refusal in a transaction of its own, then raise :class:`Denied`."""
     message = f"{actor.label} cannot {action} {subject}: {reason}"
-    audit.record_denial(store, actor=actor, attempted=action, subject=subject, reason=message,
-                        now=now)
+    audit.record_denial(
+        store, actor=actor, attempted=action, subject=subject, reason=message, now=now
+    )
     raise Denied(message)
 
 
@@ -381,8 +417,13 @@ def _clock(moment: datetime) -> str:
 def _who(row: Any) -> str:
     """``"alice (DE-NW) at 20:31 UTC"``: who made an offer's last move (the side is
     named where the state says which side moved)."""
-    side = {COMMITTED: row.provider, DECLINED: row.provider, WITHDRAWN: row.provider,
-            ACCEPTED: row.requester, REFUSED: row.requester}.get(row.state)
+    side = {
+        COMMITTED: row.provider,
+        DECLINED: row.provider,
+        WITHDRAWN: row.provider,
+        ACCEPTED: row.requester,
+        REFUSED: row.requester,
+    }.get(row.state)
     where = f" ({side})" if side else ""
     return f"{row.updated_by}{where} at {_clock(row.updated_at)}"
 
@@ -404,8 +445,16 @@ def _stored_scenario(store: Store, name: str):
 
 
 def _line_dicts(rows: Iterable[Any]) -> list[dict]:
-    return [{"resource_id": r.resource_id, "incident_id": r.incident_id, "type": r.type,
-             "units": int(r.units), "minutes": float(r.minutes)} for r in rows]
+    return [
+        {
+            "resource_id": r.resource_id,
+            "incident_id": r.incident_id,
+            "type": r.type,
+            "units": int(r.units),
+            "minutes": float(r.minutes),
+        }
+        for r in rows
+    ]
 
 
 def _offer_row(connection: Connection, offer_id: int) -> Any:
@@ -416,8 +465,13 @@ def _offer_row(connection: Connection, offer_id: int) -> Any:
 
 
 def _offer_lines(connection: Connection, offer_id: int) -> list[Any]:
-    return list(connection.execute(sa.select(offer_lines).where(offer_lines.c.offer_id == offer_id)
-                                   .order_by(offer_lines.c.id)))
+    return list(
+        connection.execute(
+            sa.select(offer_lines)
+            .where(offer_lines.c.offer_id == offer_id)
+            .order_by(offer_lines.c.id)
+        )
+    )
 
 
 def _per_resource(lines: Iterable[Any]) -> list[tuple[str, int]]:
@@ -429,8 +483,14 @@ def _per_resource(lines: Iterable[Any]) -> list[tuple[str, int]]:
 
 
 # --- Offers -------------------------------------------------------------------------------
-def commit_offer(store: Store, offer_id: int, *, actor: Actor, expected_version: int | None = None,
-                 now: datetime | None = None) -> OfferState:
+def commit_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
     """The provider commits the offer's units (proposed → committed).
 
     Parameters
@@ -454,52 +514,125 @@ def commit_offer(store: Store, offer_id: int, *, actor: Actor, expected_version:
     UnitsTaken
         Fewer units of a resource are free than the offer needs; nothing was committed.
     """
-    return _offer_move(store, offer_id, OFFER_TRANSITIONS["commit"], actor=actor,
-                       expected_version=expected_version, now=now)
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["commit"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def decline_offer(store: Store, offer_id: int, *, actor: Actor, expected_version: int | None = None,
-                  now: datetime | None = None) -> OfferState:
+def decline_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
     """The provider declines to send its units (proposed → declined). See
     :func:`commit_offer` for the parameters and errors."""
-    return _offer_move(store, offer_id, OFFER_TRANSITIONS["decline"], actor=actor,
-                       expected_version=expected_version, now=now)
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["decline"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def accept_offer(store: Store, offer_id: int, *, actor: Actor, expected_version: int | None = None,
-                 now: datetime | None = None) -> OfferState:
+def accept_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
     """The requester accepts the committed units, now deployed (committed → accepted).
     See :func:`commit_offer`."""
-    return _offer_move(store, offer_id, OFFER_TRANSITIONS["accept"], actor=actor,
-                       expected_version=expected_version, now=now)
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["accept"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def refuse_offer(store: Store, offer_id: int, *, actor: Actor, expected_version: int | None = None,
-                 now: datetime | None = None) -> OfferState:
+def refuse_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
     """The requester declines the committed units, which are freed (committed → refused).
     See :func:`commit_offer`."""
-    return _offer_move(store, offer_id, OFFER_TRANSITIONS["refuse"], actor=actor,
-                       expected_version=expected_version, now=now)
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["refuse"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def withdraw_offer(store: Store, offer_id: int, *, actor: Actor, expected_version: int | None = None,
-                   now: datetime | None = None) -> OfferState:
+def withdraw_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
     """The provider takes its committed units back before acceptance (committed →
     withdrawn). See :func:`commit_offer`."""
-    return _offer_move(store, offer_id, OFFER_TRANSITIONS["withdraw"], actor=actor,
-                       expected_version=expected_version, now=now)
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["withdraw"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def release_offer(store: Store, offer_id: int, *, actor: Actor, expected_version: int | None = None,
-                  now: datetime | None = None) -> OfferState:
+def release_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
     """Deployed units are released and available again (accepted → released), by a
     coordinator of either side. See :func:`commit_offer`."""
-    return _offer_move(store, offer_id, OFFER_TRANSITIONS["release"], actor=actor,
-                       expected_version=expected_version, now=now)
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["release"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def _offer_move(store: Store, offer_id: int, move: Transition, *, actor: Actor,
-                expected_version: int | None, now: datetime | None) -> OfferState:
+def _offer_move(
+    store: Store,
+    offer_id: int,
+    move: Transition,
+    *,
+    actor: Actor,
+    expected_version: int | None,
+    now: datetime | None,
+) -> OfferState:
     now = _now(now)
     subject = f"offer {offer_id}"
     # Provider and requester never change, so rights can be checked before the change.
@@ -515,41 +648,66 @@ def _offer_move(store: Store, offer_id: int, move: Transition, *, actor: Actor,
         where = [offers.c.id == offer_id, offers.c.state == move.source]
         if expected_version is not None:
             where.append(offers.c.version == expected_version)
-        changed = connection.execute(offers.update().where(*where).values(
-            state=move.target, version=offers.c.version + 1, updated_by=actor.username,
-            updated_at=now))
+        changed = connection.execute(
+            offers.update()
+            .where(*where)
+            .values(
+                state=move.target,
+                version=offers.c.version + 1,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+        )
         if changed.rowcount != 1:
             raise _offer_refusal(connection, offer_id, move, expected_version)
         row = _offer_row(connection, offer_id)
         lines = _offer_lines(connection, offer_id)
         moved = _move_units(connection, row, lines, move)
-        audit.record(connection, actor=actor.username, action=move.audit_action, subject=subject,
-                     before={"state": move.source, "version": row.version - 1},
-                     after={"state": move.target, "version": row.version,
-                            "provider": row.provider, "requester": row.requester,
-                            "request": row.request_id, "lines": _line_dicts(lines),
-                            "units": moved},
-                     now=now, readers=(row.provider, row.requester))
+        audit.record(
+            connection,
+            actor=actor.username,
+            action=move.audit_action,
+            subject=subject,
+            before={"state": move.source, "version": row.version - 1},
+            after={
+                "state": move.target,
+                "version": row.version,
+                "provider": row.provider,
+                "requester": row.requester,
+                "request": row.request_id,
+                "lines": _line_dicts(lines),
+                "units": moved,
+            },
+            now=now,
+            readers=(row.provider, row.requester),
+        )
     return OfferState(offer_id, row.state, row.version, row.updated_by, row.updated_at)
 
 
-def _offer_refusal(connection: Connection, offer_id: int, move: Transition,
-                   expected_version: int | None) -> WorkflowError:
+def _offer_refusal(
+    connection: Connection, offer_id: int, move: Transition, expected_version: int | None
+) -> WorkflowError:
     """Why the conditional update changed nothing, read after it: who came first."""
     row = _offer_row(connection, offer_id)
     if row.state == move.source:
-        return Conflict(f"offer {offer_id} changed since you saw it (version {expected_version}): "
-                        f"it is now version {row.version}, last changed by {_who(row)}; look "
-                        f"again before you {move.action} it")
-    if row.state == move.target or (expected_version is not None
-                                    and row.version != expected_version):
+        return Conflict(
+            f"offer {offer_id} changed since you saw it (version {expected_version}): "
+            f"it is now version {row.version}, last changed by {_who(row)}; look "
+            f"again before you {move.action} it"
+        )
+    if row.state == move.target or (
+        expected_version is not None and row.version != expected_version
+    ):
         return Conflict(f"offer {offer_id} was already {row.state} by {_who(row)}")
-    return InvalidTransition(f"offer {offer_id} is {row.state} (by {_who(row)}); only a "
-                             f"{move.source} offer can be {move.target}")
+    return InvalidTransition(
+        f"offer {offer_id} is {row.state} (by {_who(row)}); only a "
+        f"{move.source} offer can be {move.target}"
+    )
 
 
-def _move_units(connection: Connection, offer: Any, lines: list[Any], move: Transition
-                ) -> list[dict]:
+def _move_units(
+    connection: Connection, offer: Any, lines: list[Any], move: Transition
+) -> list[dict]:
     """Take or free the units of an offer's lines, one resource at a time in resource id
     order. Returns, per resource, the units moved and ``committed`` after."""
     if move.units == KEEP:
@@ -558,19 +716,33 @@ def _move_units(connection: Connection, offer: Any, lines: list[Any], move: Tran
     for resource_id, n in _per_resource(lines):
         key = [units.c.scenario_id == offer.scenario_id, units.c.resource_id == resource_id]
         if move.units == TAKE:
-            statement = units.update().where(*key, units.c.quantity - units.c.committed >= n).values(
-                committed=units.c.committed + n, version=units.c.version + 1)
+            statement = (
+                units.update()
+                .where(*key, units.c.quantity - units.c.committed >= n)
+                .values(committed=units.c.committed + n, version=units.c.version + 1)
+            )
         else:
             # Never below zero: a resources layer reloaded since may have reset the count.
-            statement = units.update().where(*key).values(
-                committed=sa.case((units.c.committed >= n, units.c.committed - n), else_=0),
-                version=units.c.version + 1)
+            statement = (
+                units.update()
+                .where(*key)
+                .values(
+                    committed=sa.case((units.c.committed >= n, units.c.committed - n), else_=0),
+                    version=units.c.version + 1,
+                )
+            )
         after = connection.execute(statement.returning(units.c.committed, units.c.quantity)).first()
         if after is None and move.units == TAKE:
             raise _units_taken(connection, offer, resource_id, n)
         if after is not None:
-            moved.append({"resource_id": resource_id, "units": n, "committed": after.committed,
-                          "quantity": after.quantity})
+            moved.append(
+                {
+                    "resource_id": resource_id,
+                    "units": n,
+                    "committed": after.committed,
+                    "quantity": after.quantity,
+                }
+            )
     return moved
 
 
@@ -580,24 +752,48 @@ def _units_taken(connection: Connection, offer: Any, resource_id: str, wanted: i
     # Locked (PostgreSQL; the next row in the commit's own lock order) so that no other
     # commit changes it between this read and the read of who holds it: the count and
     # the holders then agree.
-    row = connection.execute(sa.select(units).where(units.c.scenario_id == offer.scenario_id,
-                                                    units.c.resource_id == resource_id)
-                             .with_for_update()).first()
+    row = connection.execute(
+        sa.select(units)
+        .where(units.c.scenario_id == offer.scenario_id, units.c.resource_id == resource_id)
+        .with_for_update()
+    ).first()
     if row is None:
-        return UnitsTaken(f"{head}: resource {resource_id} is no longer in the scenario's "
-                          f"resources layer", resource_id=resource_id, wanted=wanted, free=0,
-                          quantity=0, holders=())
+        return UnitsTaken(
+            f"{head}: resource {resource_id} is no longer in the scenario's resources layer",
+            resource_id=resource_id,
+            wanted=wanted,
+            free=0,
+            quantity=0,
+            holders=(),
+        )
     held = connection.execute(
-        sa.select(offers.c.id, offers.c.state, offers.c.provider, offers.c.requester,
-                  offers.c.updated_by, offers.c.updated_at,
-                  sa.func.sum(offer_lines.c.units).label("units"))
+        sa.select(
+            offers.c.id,
+            offers.c.state,
+            offers.c.provider,
+            offers.c.requester,
+            offers.c.updated_by,
+            offers.c.updated_at,
+            sa.func.sum(offer_lines.c.units).label("units"),
+        )
         .join(offer_lines, offer_lines.c.offer_id == offers.c.id)
         # The offer itself is already marked committed in this (doomed) transaction.
-        .where(offers.c.scenario_id == offer.scenario_id, offer_lines.c.resource_id == resource_id,
-               offers.c.state.in_(HOLDING_STATES), offers.c.id != offer.id)
-        .group_by(offers.c.id, offers.c.state, offers.c.provider, offers.c.requester,
-                  offers.c.updated_by, offers.c.updated_at)
-        .order_by(offers.c.updated_at, offers.c.id)).all()
+        .where(
+            offers.c.scenario_id == offer.scenario_id,
+            offer_lines.c.resource_id == resource_id,
+            offers.c.state.in_(HOLDING_STATES),
+            offers.c.id != offer.id,
+        )
+        .group_by(
+            offers.c.id,
+            offers.c.state,
+            offers.c.provider,
+            offers.c.requester,
+            offers.c.updated_by,
+            offers.c.updated_at,
+        )
+        .order_by(offers.c.updated_at, offers.c.id)
+    ).all()
     holders, parts = [], []
     for h in held:
         n = int(h.units)
@@ -606,22 +802,43 @@ def _units_taken(connection: Connection, offer: Any, resource_id: str, wanted: i
             parts.append(f"{n} {verb} committed to offer {h.id} by {_who(h)}")
         else:
             parts.append(f"{n} {verb} deployed with offer {h.id} (accepted by {_who(h)})")
-        holders.append({"offer_id": h.id, "state": h.state, "units": n, "by": h.updated_by,
-                        "jurisdiction": h.provider if h.state == COMMITTED else h.requester,
-                        "at": h.updated_at})
+        holders.append(
+            {
+                "offer_id": h.id,
+                "state": h.state,
+                "units": n,
+                "by": h.updated_by,
+                "jurisdiction": h.provider if h.state == COMMITTED else h.requester,
+                "at": h.updated_at,
+            }
+        )
     free = row.quantity - row.committed
-    text = (f"{head}: resource {resource_id} ({row.type}) has {free} of {row.quantity} "
-            f"unit{'s' if row.quantity != 1 else ''} free and the offer needs {wanted}")
+    text = (
+        f"{head}: resource {resource_id} ({row.type}) has {free} of {row.quantity} "
+        f"unit{'s' if row.quantity != 1 else ''} free and the offer needs {wanted}"
+    )
     if parts:
         text += "; " + ", ".join(parts)
-    return UnitsTaken(text, resource_id=resource_id, wanted=wanted, free=free,
-                      quantity=row.quantity, holders=tuple(holders))
+    return UnitsTaken(
+        text,
+        resource_id=resource_id,
+        wanted=wanted,
+        free=free,
+        quantity=row.quantity,
+        holders=tuple(holders),
+    )
 
 
 # --- Requests -----------------------------------------------------------------------------
-def create_request(store: Store, scenario_name: str, *, actor: Actor,
-                   lines: Sequence[tuple[str, str, int]] | None = None, note: str = "",
-                   now: datetime | None = None) -> int:
+def create_request(
+    store: Store,
+    scenario_name: str,
+    *,
+    actor: Actor,
+    lines: Sequence[tuple[str, str, int]] | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> int:
     """The actor's jurisdiction requests assistance for its incidents.
 
     Parameters
@@ -652,49 +869,95 @@ def create_request(store: Store, scenario_name: str, *, actor: Actor,
     """
     now = _now(now)
     if not (actor.at_least("coordinator") and actor.jurisdiction):
-        _deny(store, actor, action="request assistance in", subject=f"scenario {scenario_name}",
-              reason="only a coordinator of the requesting jurisdiction can", now=now)
+        _deny(
+            store,
+            actor,
+            action="request assistance in",
+            subject=f"scenario {scenario_name}",
+            reason="only a coordinator of the requesting jurisdiction can",
+            now=now,
+        )
     stored = _stored_scenario(store, scenario_name)
     jurisdiction = str(actor.jurisdiction)
     with store.transaction() as connection:
         # Locking the scenario row orders concurrent requests of one scenario, so that
         # one need cannot be requested twice.
-        connection.execute(sa.select(scenarios.c.id).where(scenarios.c.id == stored.id)
-                           .with_for_update()).first()
-        requested = {(r.incident_id, r.type): r.request_id for r in connection.execute(
-            sa.select(request_lines.c.request_id, request_lines.c.incident_id, request_lines.c.type)
-            .join(requests, requests.c.id == request_lines.c.request_id)
-            .where(requests.c.scenario_id == stored.id, requests.c.state == OPEN))}
+        connection.execute(
+            sa.select(scenarios.c.id).where(scenarios.c.id == stored.id).with_for_update()
+        ).first()
+        requested = {
+            (r.incident_id, r.type): r.request_id
+            for r in connection.execute(
+                sa.select(
+                    request_lines.c.request_id, request_lines.c.incident_id, request_lines.c.type
+                )
+                .join(requests, requests.c.id == request_lines.c.request_id)
+                .where(requests.c.scenario_id == stored.id, requests.c.state == OPEN)
+            )
+        }
         wanted = _checked_lines(stored.scenario, scenario_name, jurisdiction, lines, requested)
-        request_id = connection.execute(requests.insert().values(
-            scenario_id=stored.id, jurisdiction=jurisdiction, state=OPEN, note=note, version=1,
-            created_by=actor.username, created_at=now, updated_by=actor.username,
-            updated_at=now).returning(requests.c.id)).scalar_one()
-        connection.execute(request_lines.insert(), [
-            {"request_id": request_id, "incident_id": i, "type": k, "units": n}
-            for i, k, n in wanted])
-        audit.record(connection, actor=actor.username, action="request.created",
-                     subject=f"request {request_id}",
-                     after={"state": OPEN, "version": 1, "scenario": scenario_name,
-                            "jurisdiction": jurisdiction, "note": note,
-                            "lines": [{"incident_id": i, "type": k, "units": n}
-                                      for i, k, n in wanted]},
-                     now=now, readers=(jurisdiction,))
+        request_id = connection.execute(
+            requests.insert()
+            .values(
+                scenario_id=stored.id,
+                jurisdiction=jurisdiction,
+                state=OPEN,
+                note=note,
+                version=1,
+                created_by=actor.username,
+                created_at=now,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+            .returning(requests.c.id)
+        ).scalar_one()
+        connection.execute(
+            request_lines.insert(),
+            [
+                {"request_id": request_id, "incident_id": i, "type": k, "units": n}
+                for i, k, n in wanted
+            ],
+        )
+        audit.record(
+            connection,
+            actor=actor.username,
+            action="request.created",
+            subject=f"request {request_id}",
+            after={
+                "state": OPEN,
+                "version": 1,
+                "scenario": scenario_name,
+                "jurisdiction": jurisdiction,
+                "note": note,
+                "lines": [{"incident_id": i, "type": k, "units": n} for i, k, n in wanted],
+            },
+            now=now,
+            readers=(jurisdiction,),
+        )
     return int(request_id)
 
 
-def _checked_lines(scenario: Scenario, name: str, jurisdiction: str,
-                   lines: Sequence[tuple[str, str, int]] | None,
-                   requested: dict[tuple[str, str], int]) -> list[tuple[str, str, int]]:
+def _checked_lines(
+    scenario: Scenario,
+    name: str,
+    jurisdiction: str,
+    lines: Sequence[tuple[str, str, int]] | None,
+    requested: dict[tuple[str, str], int],
+) -> list[tuple[str, str, int]]:
     incidents = {str(row.id): row for row in scenario.incidents.itertuples(index=False)}
     if lines is None:
-        wanted = [(iid, str(k), int(n)) for iid, row in incidents.items()
-                  if row.jurisdiction == jurisdiction and str(row.status).strip().lower() == "active"
-                  for k, n in sorted((row.needs or {}).items())
-                  if int(n) > 0 and (iid, str(k)) not in requested]
+        wanted = [
+            (iid, str(k), int(n))
+            for iid, row in incidents.items()
+            if row.jurisdiction == jurisdiction and str(row.status).strip().lower() == "active"
+            for k, n in sorted((row.needs or {}).items())
+            if int(n) > 0 and (iid, str(k)) not in requested
+        ]
         if not wanted:
-            raise InvalidRequest(f"nothing to request: {jurisdiction} has no active incident in "
-                                 f"scenario {name} with a need not already requested")
+            raise InvalidRequest(
+                f"nothing to request: {jurisdiction} has no active incident in "
+                f"scenario {name} with a need not already requested"
+            )
         return wanted
     problems: list[str] = []
     seen: dict[tuple[str, str], int] = {}
@@ -714,12 +977,16 @@ def _checked_lines(scenario: Scenario, name: str, jurisdiction: str,
             problems.append(f"{where}: there is no incident {incident_id} in scenario {name}")
             continue
         if row.jurisdiction != jurisdiction:
-            problems.append(f"{where}: incident {incident_id} lies in {row.jurisdiction or 'no jurisdiction'}, "
-                            f"not {jurisdiction}; a jurisdiction requests assistance for its own incidents")
+            problems.append(
+                f"{where}: incident {incident_id} lies in {row.jurisdiction or 'no jurisdiction'}, "
+                f"not {jurisdiction}; a jurisdiction requests assistance for its own incidents"
+            )
             continue
         if str(row.status).strip().lower() != "active":
-            problems.append(f"{where}: incident {incident_id} is {row.status}; only active "
-                            f"incidents can be given assistance")
+            problems.append(
+                f"{where}: incident {incident_id} is {row.status}; only active "
+                f"incidents can be given assistance"
+            )
             continue
         needs = {str(k): int(v) for k, v in (row.needs or {}).items()}
         if rtype not in needs:
@@ -727,15 +994,19 @@ def _checked_lines(scenario: Scenario, name: str, jurisdiction: str,
             problems.append(f"{where}: incident {incident_id} needs no {rtype} (it needs {listed})")
             continue
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= needs[rtype]:
-            problems.append(f"{where}: units must be a whole number from 1 to {needs[rtype]} "
-                            f"(what the incident needs), got {n!r}")
+            problems.append(
+                f"{where}: units must be a whole number from 1 to {needs[rtype]} "
+                f"(what the incident needs), got {n!r}"
+            )
             continue
         if (incident_id, rtype) in seen:
             problems.append(f"{where}: listed twice (also line {seen[(incident_id, rtype)]})")
             continue
         if (incident_id, rtype) in requested:
-            problems.append(f"{where}: already requested in request "
-                            f"{requested[(incident_id, rtype)]}, which is still open")
+            problems.append(
+                f"{where}: already requested in request "
+                f"{requested[(incident_id, rtype)]}, which is still open"
+            )
             continue
         seen[(incident_id, rtype)] = position
         wanted.append((incident_id, rtype, int(n)))
@@ -744,9 +1015,14 @@ def _checked_lines(scenario: Scenario, name: str, jurisdiction: str,
     return wanted
 
 
-def close_request(store: Store, request_id: int, *, actor: Actor,
-                  expected_version: int | None = None, now: datetime | None = None
-                  ) -> RequestState:
+def close_request(
+    store: Store,
+    request_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> RequestState:
     """The requester closes its request (open → closed): no more assistance is wanted.
     Its still-proposed offers are superseded; committed and accepted ones go on.
 
@@ -754,13 +1030,24 @@ def close_request(store: Store, request_id: int, *, actor: Actor,
     ------
     NotFound, Denied, InvalidTransition, Conflict
     """
-    return _request_move(store, request_id, REQUEST_TRANSITIONS["close"], actor=actor,
-                         expected_version=expected_version, now=now)
+    return _request_move(
+        store,
+        request_id,
+        REQUEST_TRANSITIONS["close"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def cancel_request(store: Store, request_id: int, *, actor: Actor,
-                   expected_version: int | None = None, now: datetime | None = None
-                   ) -> RequestState:
+def cancel_request(
+    store: Store,
+    request_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> RequestState:
     """The requester withdraws its request (open → cancelled), only while none of its
     offers is committed or accepted; its proposed offers are superseded.
 
@@ -768,12 +1055,25 @@ def cancel_request(store: Store, request_id: int, *, actor: Actor,
     ------
     NotFound, Denied, InvalidTransition, Conflict
     """
-    return _request_move(store, request_id, REQUEST_TRANSITIONS["cancel"], actor=actor,
-                         expected_version=expected_version, now=now)
+    return _request_move(
+        store,
+        request_id,
+        REQUEST_TRANSITIONS["cancel"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
 
 
-def _request_move(store: Store, request_id: int, move: Transition, *, actor: Actor,
-                  expected_version: int | None, now: datetime | None) -> RequestState:
+def _request_move(
+    store: Store,
+    request_id: int,
+    move: Transition,
+    *,
+    actor: Actor,
+    expected_version: int | None,
+    now: datetime | None,
+) -> RequestState:
     now = _now(now)
     subject = f"request {request_id}"
     with store.reading() as connection:
@@ -785,31 +1085,49 @@ def _request_move(store: Store, request_id: int, move: Transition, *, actor: Act
         where = [requests.c.id == request_id, requests.c.state == move.source]
         if expected_version is not None:
             where.append(requests.c.version == expected_version)
-        changed = connection.execute(requests.update().where(*where).values(
-            state=move.target, version=requests.c.version + 1, updated_by=actor.username,
-            updated_at=now))
+        changed = connection.execute(
+            requests.update()
+            .where(*where)
+            .values(
+                state=move.target,
+                version=requests.c.version + 1,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+        )
         if changed.rowcount != 1:
             raise _request_refusal(connection, request_id, move, expected_version)
         # Superseding first locks the proposed offers, so a commit of one of them that is
         # under way finishes before the check below reads the holding offers.
-        superseded = _supersede(connection, offers.c.request_id == request_id,
-                                actor=actor, now=now)
+        superseded = _supersede(connection, offers.c.request_id == request_id, actor=actor, now=now)
         if move.action == "cancel":
-            holding = connection.execute(sa.select(offers).where(
-                offers.c.request_id == request_id, offers.c.state.in_(HOLDING_STATES))
-                .order_by(offers.c.id)).all()
+            holding = connection.execute(
+                sa.select(offers)
+                .where(offers.c.request_id == request_id, offers.c.state.in_(HOLDING_STATES))
+                .order_by(offers.c.id)
+            ).all()
             if holding:
                 listed = ", ".join(f"offer {o.id} is {o.state} (by {_who(o)})" for o in holding)
                 raise InvalidTransition(
                     f"request {request_id} cannot be cancelled: {listed}; refuse or release "
-                    f"those units first, or close the request")
+                    f"those units first, or close the request"
+                )
         row = _request_row(connection, request_id)
-        audit.record(connection, actor=actor.username, action=move.audit_action, subject=subject,
-                     before={"state": move.source, "version": row.version - 1},
-                     after={"state": move.target, "version": row.version,
-                            "jurisdiction": row.jurisdiction,
-                            "superseded_offers": list(superseded)},
-                     now=now, readers=(row.jurisdiction,))
+        audit.record(
+            connection,
+            actor=actor.username,
+            action=move.audit_action,
+            subject=subject,
+            before={"state": move.source, "version": row.version - 1},
+            after={
+                "state": move.target,
+                "version": row.version,
+                "jurisdiction": row.jurisdiction,
+                "superseded_offers": list(superseded),
+            },
+            now=now,
+            readers=(row.jurisdiction,),
+        )
     return RequestState(request_id, row.state, row.version, row.updated_by, row.updated_at)
 
 
@@ -820,34 +1138,52 @@ def _request_row(connection: Connection, request_id: int) -> Any:
     return row
 
 
-def _request_refusal(connection: Connection, request_id: int, move: Transition,
-                     expected_version: int | None) -> WorkflowError:
+def _request_refusal(
+    connection: Connection, request_id: int, move: Transition, expected_version: int | None
+) -> WorkflowError:
     row = _request_row(connection, request_id)
     who = f"{row.updated_by} ({row.jurisdiction}) at {_clock(row.updated_at)}"
     if row.state == move.source:
-        return Conflict(f"request {request_id} changed since you saw it (version "
-                        f"{expected_version}): it is now version {row.version}, last changed "
-                        f"by {who}; look again before you {move.action} it")
-    if row.state == move.target or (expected_version is not None
-                                    and row.version != expected_version):
+        return Conflict(
+            f"request {request_id} changed since you saw it (version "
+            f"{expected_version}): it is now version {row.version}, last changed "
+            f"by {who}; look again before you {move.action} it"
+        )
+    if row.state == move.target or (
+        expected_version is not None and row.version != expected_version
+    ):
         return Conflict(f"request {request_id} was already {row.state} by {who}")
-    return InvalidTransition(f"request {request_id} is {row.state} (by {who}); only an "
-                             f"{move.source} request can be {move.target}")
+    return InvalidTransition(
+        f"request {request_id} is {row.state} (by {who}); only an "
+        f"{move.source} request can be {move.target}"
+    )
 
 
-def _supersede(connection: Connection, condition: sa.ColumnElement, *, actor: Actor,
-               now: datetime) -> tuple[int, ...]:
+def _supersede(
+    connection: Connection, condition: sa.ColumnElement, *, actor: Actor, now: datetime
+) -> tuple[int, ...]:
     """Mark the proposed offers matching *condition* superseded; their ids.
 
     They are locked in id order first (PostgreSQL), so two callers cannot deadlock."""
-    ids = tuple(connection.execute(
-        sa.select(offers.c.id).where(condition, offers.c.state == PROPOSED)
-        .order_by(offers.c.id).with_for_update()).scalars())
+    ids = tuple(
+        connection.execute(
+            sa.select(offers.c.id)
+            .where(condition, offers.c.state == PROPOSED)
+            .order_by(offers.c.id)
+            .with_for_update()
+        ).scalars()
+    )
     if ids:
-        connection.execute(offers.update().where(offers.c.id.in_(ids),
-                                                 offers.c.state == PROPOSED).values(
-            state=SUPERSEDED, version=offers.c.version + 1, updated_by=actor.username,
-            updated_at=now))
+        connection.execute(
+            offers.update()
+            .where(offers.c.id.in_(ids), offers.c.state == PROPOSED)
+            .values(
+                state=SUPERSEDED,
+                version=offers.c.version + 1,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+        )
     return ids
 
 
@@ -862,33 +1198,50 @@ class _OpenLine:
     remaining: int
 
 
-def _open_lines(connection: Connection, scenario_id: int, *, open_only: bool = True
-                ) -> list[_OpenLine]:
+def _open_lines(
+    connection: Connection, scenario_id: int, *, open_only: bool = True
+) -> list[_OpenLine]:
     """Request lines of a scenario with the units not yet filled."""
-    query = (sa.select(request_lines, requests.c.jurisdiction)
-             .join(requests, requests.c.id == request_lines.c.request_id)
-             .where(requests.c.scenario_id == scenario_id)
-             .order_by(request_lines.c.request_id, request_lines.c.id))
+    query = (
+        sa.select(request_lines, requests.c.jurisdiction)
+        .join(requests, requests.c.id == request_lines.c.request_id)
+        .where(requests.c.scenario_id == scenario_id)
+        .order_by(request_lines.c.request_id, request_lines.c.id)
+    )
     if open_only:
         query = query.where(requests.c.state == OPEN)
     filled = _filled(connection, scenario_id)
-    return [_OpenLine(r.request_id, r.jurisdiction, r.incident_id, r.type, int(r.units),
-                      max(0, int(r.units) - filled.get((r.request_id, r.incident_id, r.type), 0)))
-            for r in connection.execute(query)]
+    return [
+        _OpenLine(
+            r.request_id,
+            r.jurisdiction,
+            r.incident_id,
+            r.type,
+            int(r.units),
+            max(0, int(r.units) - filled.get((r.request_id, r.incident_id, r.type), 0)),
+        )
+        for r in connection.execute(query)
+    ]
 
 
 def _filled(connection: Connection, scenario_id: int) -> dict[tuple[int, str, str], int]:
     rows = connection.execute(
-        sa.select(offers.c.request_id, offer_lines.c.incident_id, offer_lines.c.type,
-                  sa.func.sum(offer_lines.c.units).label("units"))
+        sa.select(
+            offers.c.request_id,
+            offer_lines.c.incident_id,
+            offer_lines.c.type,
+            sa.func.sum(offer_lines.c.units).label("units"),
+        )
         .join(offer_lines, offer_lines.c.offer_id == offers.c.id)
         .where(offers.c.scenario_id == scenario_id, offers.c.state.in_(FILLING_STATES))
-        .group_by(offers.c.request_id, offer_lines.c.incident_id, offer_lines.c.type))
+        .group_by(offers.c.request_id, offer_lines.c.incident_id, offer_lines.c.type)
+    )
     return {(r.request_id, r.incident_id, r.type): int(r.units) for r in rows}
 
 
-def open_part(scenario: Scenario, *, free: dict[str, int],
-              needs: dict[str, dict[str, int]]) -> Scenario:
+def open_part(
+    scenario: Scenario, *, free: dict[str, int], needs: dict[str, dict[str, int]]
+) -> Scenario:
     """The part of a scenario still to be planned.
 
     Parameters
@@ -939,8 +1292,9 @@ def plan_scope(actor: Actor) -> str | None:
     return actor.jurisdiction or ""
 
 
-def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
-                now: datetime | None = None) -> PlanOutcome:
+def plan_offers(
+    store: Store, scenario_name: str, *, actor: Actor, now: datetime | None = None
+) -> PlanOutcome:
     """Plan what is still open of the requests *actor* may plan for, and turn the plan
     into offers.
 
@@ -983,86 +1337,160 @@ def plan_offers(store: Store, scenario_name: str, *, actor: Actor,
     now = _now(now)
     subject = f"scenario {scenario_name}"
     if not may(actor, PLANNER):
-        _deny(store, actor, action="plan offers in", subject=subject,
-              reason="only a coordinator or an admin can", now=now)
+        _deny(
+            store,
+            actor,
+            action="plan offers in",
+            subject=subject,
+            reason="only a coordinator or an admin can",
+            now=now,
+        )
     stored = _stored_scenario(store, scenario_name)
     scope = plan_scope(actor)
     with store.reading() as connection:
-        free = {r.resource_id: int(r.quantity - r.committed) for r in connection.execute(
-            sa.select(units).where(units.c.scenario_id == stored.id))}
-        planned = [line for line in _open_lines(connection, stored.id)
-                   if scope is None or line.requester == scope]
+        free = {
+            r.resource_id: int(r.quantity - r.committed)
+            for r in connection.execute(sa.select(units).where(units.c.scenario_id == stored.id))
+        }
+        planned = [
+            line
+            for line in _open_lines(connection, stored.id)
+            if scope is None or line.requester == scope
+        ]
     if scope is not None and not planned:
         mine = scope or "the account's jurisdiction (it is bound to none)"
-        _deny(store, actor, action="plan offers in", subject=subject,
-              reason=f"{mine} has no open request in it; offers for a request are computed "
-                     f"by the requester's coordinator or an admin", now=now)
+        _deny(
+            store,
+            actor,
+            action="plan offers in",
+            subject=subject,
+            reason=f"{mine} has no open request in it; offers for a request are computed "
+            f"by the requester's coordinator or an admin",
+            now=now,
+        )
     request_ids = sorted({line.request_id for line in planned})
     lines = [line for line in planned if line.remaining > 0]
     needs: dict[str, dict[str, int]] = defaultdict(dict)
     owner: dict[tuple[str, str], _OpenLine] = {}
     for line in lines:
-        needs[line.incident_id][line.type] = needs[line.incident_id].get(line.type, 0) + line.remaining
+        needs[line.incident_id][line.type] = (
+            needs[line.incident_id].get(line.type, 0) + line.remaining
+        )
         owner[(line.incident_id, line.type)] = line
     # Units shared with nobody ("owner" level, issue 6) serve their owner's own requests
     # only: an offer to another jurisdiction would name them. Partner-level units can
     # only go where an agreement lets them, i.e. to partners.
-    levels = feature_levels(stored.scenario.resources,
-                            stored.layer_levels.get("resources", PUBLIC))
-    home_only = {resource_id for resource_id, level
-                 in zip(stored.scenario.resources["id"].astype(str), levels) if level == OWNER}
+    levels = feature_levels(stored.scenario.resources, stored.layer_levels.get("resources", PUBLIC))
+    home_only = {
+        resource_id
+        for resource_id, level in zip(stored.scenario.resources["id"].astype(str), levels)
+        if level == OWNER
+    }
     # The optimiser runs outside the write transaction (on SQLite that holds the store).
     plan = allocate(open_part(stored.scenario, free=free, needs=needs), home_only=home_only)
     body = plan.to_dict()
     versions = {kind: v.version for kind, v in sorted(stored.versions.items())}
     with store.transaction() as connection:
-        still_open = set(connection.execute(
-            sa.select(requests.c.id).where(requests.c.id.in_(request_ids),
-                                           requests.c.state == OPEN)
-            .order_by(requests.c.id).with_for_update()).scalars())
-        plan_id = connection.execute(plans.insert().values(
-            scenario_id=stored.id, layer_versions=jsontext.dumps(versions),
-            body=jsontext.dumps(body), computed_by=actor.username, computed_at=now)
-            .returning(plans.c.id)).scalar_one()
+        still_open = set(
+            connection.execute(
+                sa.select(requests.c.id)
+                .where(requests.c.id.in_(request_ids), requests.c.state == OPEN)
+                .order_by(requests.c.id)
+                .with_for_update()
+            ).scalars()
+        )
+        plan_id = connection.execute(
+            plans.insert()
+            .values(
+                scenario_id=stored.id,
+                layer_versions=jsontext.dumps(versions),
+                body=jsontext.dumps(body),
+                computed_by=actor.username,
+                computed_at=now,
+            )
+            .returning(plans.c.id)
+        ).scalar_one()
         # Only the planned requests' proposed offers: another requester's stand.
-        superseded = _supersede(connection, offers.c.request_id.in_(request_ids),
-                                actor=actor, now=now)
+        superseded = _supersede(
+            connection, offers.c.request_id.in_(request_ids), actor=actor, now=now
+        )
         grouped: dict[tuple[int, str], list[dict]] = defaultdict(list)
         for a in body["assignments"]:
             line = owner.get((a["incident_id"], a["type"]))
             if line is None or line.request_id not in still_open:
                 continue
             grouped[(line.request_id, a["from_jurisdiction"])].append(
-                {"resource_id": a["resource_id"], "incident_id": a["incident_id"],
-                 "type": a["type"], "units": int(a["units"]), "minutes": float(a["minutes"])})
+                {
+                    "resource_id": a["resource_id"],
+                    "incident_id": a["incident_id"],
+                    "type": a["type"],
+                    "units": int(a["units"]),
+                    "minutes": float(a["minutes"]),
+                }
+            )
         made = []
         for (request_id, provider), offered in sorted(grouped.items()):
             requester = owner[(offered[0]["incident_id"], offered[0]["type"])].requester
-            offer_id = connection.execute(offers.insert().values(
-                scenario_id=stored.id, plan_id=plan_id, request_id=request_id, provider=provider,
-                requester=requester, state=PROPOSED, version=1, created_at=now,
-                updated_by=actor.username, updated_at=now).returning(offers.c.id)).scalar_one()
+            offer_id = connection.execute(
+                offers.insert()
+                .values(
+                    scenario_id=stored.id,
+                    plan_id=plan_id,
+                    request_id=request_id,
+                    provider=provider,
+                    requester=requester,
+                    state=PROPOSED,
+                    version=1,
+                    created_at=now,
+                    updated_by=actor.username,
+                    updated_at=now,
+                )
+                .returning(offers.c.id)
+            ).scalar_one()
             connection.execute(offer_lines.insert(), [{"offer_id": offer_id, **x} for x in offered])
             made.append((int(offer_id), request_id, provider, requester, offered))
-        summary = {k: body["summary"].get(k) for k in (
-            "weighted_coverage", "unit_minutes", "units_assigned", "units_needed")}
+        summary = {
+            k: body["summary"].get(k)
+            for k in ("weighted_coverage", "unit_minutes", "units_assigned", "units_needed")
+        }
         # The plan's row names the offers it made and superseded, all of them of the
         # planned requests: their requester reads it when there is one; a plan an admin
         # computed for several requesters is read by admins only.
         requesters = {line.requester for line in planned}
-        audit.record(connection, actor=actor.username, action="plan.computed",
-                     subject=f"plan {plan_id}",
-                     after={"scenario": scenario_name, "layer_versions": versions,
-                            "summary": summary, "superseded_offers": list(superseded),
-                            "offers": [m[0] for m in made], "requests": request_ids},
-                     now=now, readers=requesters if len(requesters) == 1 else ())
+        audit.record(
+            connection,
+            actor=actor.username,
+            action="plan.computed",
+            subject=f"plan {plan_id}",
+            after={
+                "scenario": scenario_name,
+                "layer_versions": versions,
+                "summary": summary,
+                "superseded_offers": list(superseded),
+                "offers": [m[0] for m in made],
+                "requests": request_ids,
+            },
+            now=now,
+            readers=requesters if len(requesters) == 1 else (),
+        )
         for offer_id, request_id, provider, requester, offered in made:
-            audit.record(connection, actor=actor.username, action="offer.created",
-                         subject=f"offer {offer_id}",
-                         after={"state": PROPOSED, "version": 1, "plan": int(plan_id),
-                                "request": request_id, "provider": provider,
-                                "requester": requester, "lines": offered}, now=now,
-                         readers=(provider, requester))
+            audit.record(
+                connection,
+                actor=actor.username,
+                action="offer.created",
+                subject=f"offer {offer_id}",
+                after={
+                    "state": PROPOSED,
+                    "version": 1,
+                    "plan": int(plan_id),
+                    "request": request_id,
+                    "provider": provider,
+                    "requester": requester,
+                    "lines": offered,
+                },
+                now=now,
+                readers=(provider, requester),
+            )
     return PlanOutcome(int(plan_id), tuple(m[0] for m in made), superseded, plan)
 
 
@@ -1092,17 +1520,24 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
         lines_by_request: dict[int, list[RequestLineView]] = defaultdict(list)
         for line in _open_lines(connection, scenario_id, open_only=False):
             lines_by_request[line.request_id].append(
-                RequestLineView(line.incident_id, line.type, line.units, line.remaining))
-        offer_rows = connection.execute(sa.select(offers).where(offers.c.scenario_id == scenario_id)
-                                        .order_by(offers.c.id)).all()
+                RequestLineView(line.incident_id, line.type, line.units, line.remaining)
+            )
+        offer_rows = connection.execute(
+            sa.select(offers).where(offers.c.scenario_id == scenario_id).order_by(offers.c.id)
+        ).all()
         olines: dict[int, list[OfferLineView]] = defaultdict(list)
         for r in connection.execute(
-                sa.select(offer_lines).join(offers, offers.c.id == offer_lines.c.offer_id)
-                .where(offers.c.scenario_id == scenario_id).order_by(offer_lines.c.id)):
-            olines[r.offer_id].append(OfferLineView(r.resource_id, r.incident_id, r.type,
-                                                    int(r.units), float(r.minutes)))
-        request_rows = connection.execute(sa.select(requests).where(
-            requests.c.scenario_id == scenario_id).order_by(requests.c.id)).all()
+            sa.select(offer_lines)
+            .join(offers, offers.c.id == offer_lines.c.offer_id)
+            .where(offers.c.scenario_id == scenario_id)
+            .order_by(offer_lines.c.id)
+        ):
+            olines[r.offer_id].append(
+                OfferLineView(r.resource_id, r.incident_id, r.type, int(r.units), float(r.minutes))
+            )
+        request_rows = connection.execute(
+            sa.select(requests).where(requests.c.scenario_id == scenario_id).order_by(requests.c.id)
+        ).all()
     if not sees_everything(viewer):
         # A jurisdiction sees the requests and offers it is part of (as requester or as
         # provider), not the dealings of two others (issue 6: sharing).
@@ -1111,17 +1546,47 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
         involved = {o.request_id for o in offer_rows}
         request_rows = [r for r in request_rows if r.jurisdiction == mine or r.id in involved]
     holding = {o.request_id for o in offer_rows if o.state in HOLDING_STATES}
-    request_views = tuple(RequestView(
-        r.id, r.jurisdiction, r.state, r.version, r.note, r.created_by, r.created_at,
-        r.updated_by, r.updated_at, tuple(lines_by_request.get(r.id, ())),
-        request_actions(viewer, state=r.state, jurisdiction=r.jurisdiction,
-                        holds_units=r.id in holding)) for r in request_rows)
-    offer_views = tuple(OfferView(
-        o.id, o.plan_id, o.request_id, o.provider, o.requester, o.state, o.version, o.created_at,
-        o.updated_by, o.updated_at, tuple(olines.get(o.id, ())),
-        offer_actions(viewer, state=o.state, provider=o.provider, requester=o.requester))
-        for o in offer_rows)
-    viewer_actions = tuple(a for a, ok in (
-        ("request", viewer.at_least("coordinator") and bool(viewer.jurisdiction)),
-        ("plan", may(viewer, PLANNER))) if ok)
+    request_views = tuple(
+        RequestView(
+            r.id,
+            r.jurisdiction,
+            r.state,
+            r.version,
+            r.note,
+            r.created_by,
+            r.created_at,
+            r.updated_by,
+            r.updated_at,
+            tuple(lines_by_request.get(r.id, ())),
+            request_actions(
+                viewer, state=r.state, jurisdiction=r.jurisdiction, holds_units=r.id in holding
+            ),
+        )
+        for r in request_rows
+    )
+    offer_views = tuple(
+        OfferView(
+            o.id,
+            o.plan_id,
+            o.request_id,
+            o.provider,
+            o.requester,
+            o.state,
+            o.version,
+            o.created_at,
+            o.updated_by,
+            o.updated_at,
+            tuple(olines.get(o.id, ())),
+            offer_actions(viewer, state=o.state, provider=o.provider, requester=o.requester),
+        )
+        for o in offer_rows
+    )
+    viewer_actions = tuple(
+        a
+        for a, ok in (
+            ("request", viewer.at_least("coordinator") and bool(viewer.jurisdiction)),
+            ("plan", may(viewer, PLANNER)),
+        )
+        if ok
+    )
     return Board(scenario_name, request_views, offer_views, viewer_actions)

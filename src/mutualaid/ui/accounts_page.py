@@ -45,19 +45,40 @@ from mutualaid.ui.state import state_key
 PAGE: Final[str] = "accounts"
 _OUTCOME: Final[str] = state_key(PAGE, "outcome")
 #: The table's columns.
-COLUMNS: Final[tuple[str, ...]] = ("username", "name", "role", "jurisdiction", "state",
-                                   "signs in with", "created (UTC)", "created by")
+COLUMNS: Final[tuple[str, ...]] = (
+    "username",
+    "name",
+    "role",
+    "jurisdiction",
+    "state",
+    "signs in with",
+    "created (UTC)",
+    "created by",
+)
 NO_JURISDICTION: Final[str] = ""
 
 
 def accounts_table(accounts: list[Account]) -> pd.DataFrame:
     """One row per account, as text."""
-    rows = [{"username": a.username, "name": a.display_name, "role": a.role,
-             "jurisdiction": a.jurisdiction or "", "state": "disabled" if a.disabled else "active",
-             "signs in with": ("identity provider" if a.username.startswith(OIDC_PREFIX)
-                               else "password" if a.has_password else "no password yet"),
-             "created (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"), "created by": a.created_by}
-            for a in accounts]
+    rows = [
+        {
+            "username": a.username,
+            "name": a.display_name,
+            "role": a.role,
+            "jurisdiction": a.jurisdiction or "",
+            "state": "disabled" if a.disabled else "active",
+            "signs in with": (
+                "identity provider"
+                if a.username.startswith(OIDC_PREFIX)
+                else "password"
+                if a.has_password
+                else "no password yet"
+            ),
+            "created (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"),
+            "created by": a.created_by,
+        }
+        for a in accounts
+    ]
     return pd.DataFrame(rows, columns=list(COLUMNS)).astype(str)
 
 
@@ -85,13 +106,22 @@ def on_add(store: Store) -> None:
     name = str(get(state_key(PAGE, "new.name")) or "").strip() or None
     password = generate_password()
     try:
-        add_account(store, username=username, role=role, jurisdiction=jurisdiction,
-                    password=password, display_name=name, actor=actor)
+        add_account(
+            store,
+            username=username,
+            role=role,
+            jurisdiction=jurisdiction,
+            password=password,
+            display_name=name,
+            actor=actor,
+        )
     except (AccountError, StoreFull) as error:
         _failed(error)
         return
-    _done(f"Account {username} created. Give its password to its owner now: it is "
-          f"shown this once.", password)
+    _done(
+        f"Account {username} created. Give its password to its owner now: it is shown this once.",
+        password,
+    )
 
 
 def on_change(store: Store, username: str) -> None:
@@ -102,14 +132,17 @@ def on_change(store: Store, username: str) -> None:
     role = str(st.session_state.get(_edit_key("role", username)) or "")
     jurisdiction = str(st.session_state.get(_edit_key("jurisdiction", username)) or "")
     try:
-        changed = change_role(store, username, role=role, jurisdiction=jurisdiction or None,
-                              actor=actor)
+        changed = change_role(
+            store, username, role=role, jurisdiction=jurisdiction or None, actor=actor
+        )
     except (AccountError, StoreFull) as error:
         _failed(error)
         return
-    _done(f"Account {username} is now {changed.role}"
-          + (f" of {changed.jurisdiction}" if changed.jurisdiction else "")
-          + "; its open sessions have it at their next click.")
+    _done(
+        f"Account {username} is now {changed.role}"
+        + (f" of {changed.jurisdiction}" if changed.jurisdiction else "")
+        + "; its open sessions have it at their next click."
+    )
 
 
 def on_switch(store: Store, username: str, disable: bool) -> None:
@@ -125,8 +158,11 @@ def on_switch(store: Store, username: str, disable: bool) -> None:
     except (AccountError, StoreFull) as error:
         _failed(error)
         return
-    _done(f"Account {username} disabled: its open sessions lose access at their next "
-          "click." if disable else f"Account {username} enabled.")
+    _done(
+        f"Account {username} disabled: its open sessions lose access at their next click."
+        if disable
+        else f"Account {username} enabled."
+    )
 
 
 def on_reset(store: Store, username: str) -> None:
@@ -137,13 +173,13 @@ def on_reset(store: Store, username: str) -> None:
     password = generate_password()
     try:
         # Every open session of the account ends, but not this one when it is one's own.
-        set_password(store, username, password, actor=actor,
-                     keep_session=identity.session_token())
+        set_password(store, username, password, actor=actor, keep_session=identity.session_token())
     except (AccountError, StoreFull) as error:
         _failed(error)
         return
-    _done(f"New password for {username}. Give it to its owner now: it is shown this once.",
-          password)
+    _done(
+        f"New password for {username}. Give it to its owner now: it is shown this once.", password
+    )
 
 
 def show_outcome() -> None:
@@ -159,8 +195,12 @@ def show_add_form(store: Store) -> None:
         cols[0].text_input("Username", key=state_key(PAGE, "new.username"), max_chars=200)
         cols[1].text_input("Name", key=state_key(PAGE, "new.name"), max_chars=200)
         cols[2].selectbox("Role", ROLES, key=state_key(PAGE, "new.role"))
-        cols[3].text_input("Jurisdiction", key=state_key(PAGE, "new.jurisdiction"),
-                           max_chars=100, help="Its id, e.g. DE-NW; empty only for an admin.")
+        cols[3].text_input(
+            "Jurisdiction",
+            key=state_key(PAGE, "new.jurisdiction"),
+            max_chars=100,
+            help="Its id, e.g. DE-NW; empty only for an admin.",
+        )
         st.form_submit_button("Add account", on_click=on_add, args=(store,))
 
 
@@ -175,28 +215,62 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
         return
     own = account.username == actor.username
     provider = account.username.startswith(OIDC_PREFIX)
-    fixed = ("Set by the identity provider's claims at every sign-in." if provider
-             else "Another admin changes yours." if own else None)
+    fixed = (
+        "Set by the identity provider's claims at every sign-in."
+        if provider
+        else "Another admin changes yours."
+        if own
+        else None
+    )
     cols = st.columns([2, 2, 2])
     # Keyed on the account, so picking another one shows its own values.
-    cols[0].selectbox("Role", ROLES, index=ROLES.index(account.role),
-                      key=_edit_key("role", account.username), disabled=bool(fixed),
-                      help=fixed)
-    cols[1].text_input("Jurisdiction", value=account.jurisdiction or "", max_chars=100,
-                       key=_edit_key("jurisdiction", account.username), disabled=bool(fixed))
-    cols[2].button("Save role and jurisdiction", key=state_key(PAGE, "save"),
-                   on_click=on_change, args=(store, account.username), disabled=bool(fixed))
+    cols[0].selectbox(
+        "Role",
+        ROLES,
+        index=ROLES.index(account.role),
+        key=_edit_key("role", account.username),
+        disabled=bool(fixed),
+        help=fixed,
+    )
+    cols[1].text_input(
+        "Jurisdiction",
+        value=account.jurisdiction or "",
+        max_chars=100,
+        key=_edit_key("jurisdiction", account.username),
+        disabled=bool(fixed),
+    )
+    cols[2].button(
+        "Save role and jurisdiction",
+        key=state_key(PAGE, "save"),
+        on_click=on_change,
+        args=(store, account.username),
+        disabled=bool(fixed),
+    )
     cols = st.columns(3)
     if account.disabled:
-        cols[0].button("Enable", key=state_key(PAGE, "enable"), on_click=on_switch,
-                       args=(store, account.username, False))
+        cols[0].button(
+            "Enable",
+            key=state_key(PAGE, "enable"),
+            on_click=on_switch,
+            args=(store, account.username, False),
+        )
     else:
-        cols[0].button("Disable", key=state_key(PAGE, "disable"), on_click=on_switch,
-                       args=(store, account.username, True), disabled=own,
-                       help="Another admin disables yours." if own else None)
-    cols[1].button("New password", key=state_key(PAGE, "reset"), on_click=on_reset,
-                   args=(store, account.username), disabled=provider,
-                   help="Signs in through its identity provider." if provider else None)
+        cols[0].button(
+            "Disable",
+            key=state_key(PAGE, "disable"),
+            on_click=on_switch,
+            args=(store, account.username, True),
+            disabled=own,
+            help="Another admin disables yours." if own else None,
+        )
+    cols[1].button(
+        "New password",
+        key=state_key(PAGE, "reset"),
+        on_click=on_reset,
+        args=(store, account.username),
+        disabled=provider,
+        help="Signs in through its identity provider." if provider else None,
+    )
 
 
 def _edit_key(field: str, username: str) -> str:
@@ -205,9 +279,11 @@ def _edit_key(field: str, username: str) -> str:
 
 def show_page(store: Store, actor: Actor) -> None:
     """The whole page below its title, for an admin *actor*."""
-    st.caption("Who may sign in, with which role and for which jurisdiction. Every change "
-               "is in the audit log; a disabled account's open sessions lose access at "
-               "their next click.")
+    st.caption(
+        "Who may sign in, with which role and for which jurisdiction. Every change "
+        "is in the audit log; a disabled account's open sessions lose access at "
+        "their next click."
+    )
     show_outcome()
     accounts = list_accounts(store)
     st.dataframe(accounts_table(accounts), hide_index=True, width="stretch")

@@ -22,13 +22,12 @@ import pandas as pd
 import streamlit as st
 
 from mutualaid.agreements_matrix import agreements_matrix, check_table, editor_table
+from mutualaid.identity import Actor
 from mutualaid.layers.problems import Report
 from mutualaid.text import literal
-from mutualaid.ui import loaders, panels
+from mutualaid.ui import identity, loaders, panels
 from mutualaid.ui import workspace as session
 from mutualaid.ui.state import state_key
-from mutualaid.identity import Actor
-from mutualaid.ui import identity
 from mutualaid.ui.store import app_store
 from mutualaid.workspace import LayerRefused, Workspace
 
@@ -49,21 +48,30 @@ def editor_key(fingerprint: str, version: int = 1) -> str:
 
 def choose_scenario(folders: Sequence[Path]) -> Path:
     """The scenario selector; opens on the one chosen on the Allocation or Overview page."""
-    chosen = (st.session_state.get(state_key("allocation", "scenario"))
-              or st.session_state.get(state_key("overview", "scenario")))
+    chosen = st.session_state.get(state_key("allocation", "scenario")) or st.session_state.get(
+        state_key("overview", "scenario")
+    )
     index = list(folders).index(chosen) if chosen in folders else 0
-    return st.selectbox("Scenario", folders, index=index, format_func=lambda path: path.name,
-                        key=state_key(PAGE, "scenario"))
+    return st.selectbox(
+        "Scenario",
+        folders,
+        index=index,
+        format_func=lambda path: path.name,
+        key=state_key(PAGE, "scenario"),
+    )
 
 
 def show_matrix(workspace: Workspace) -> None:
     """The agreements as a provider × receiver matrix (read only)."""
     scenario = workspace.scenario()
     st.subheader("Who may help whom")
-    st.caption("Rows provide, columns receive. Each cell: resource types @ border delay. "
-               "* means any side or any type.")
-    matrix = agreements_matrix(scenario.agreements,
-                               countries=scenario.jurisdictions["country"].map(str))
+    st.caption(
+        "Rows provide, columns receive. Each cell: resource types @ border delay. "
+        "* means any side or any type."
+    )
+    matrix = agreements_matrix(
+        scenario.agreements, countries=scenario.jurisdictions["country"].map(str)
+    )
     if matrix.empty:
         st.text("No agreements: no help can cross a jurisdiction's border.")
         return
@@ -73,28 +81,40 @@ def show_matrix(workspace: Workspace) -> None:
 def rows_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> pd.DataFrame:
     """The agreement rows in an editable table (edit cells, add or delete rows)."""
     st.subheader("Edit the rows")
-    st.caption("from / to: a jurisdiction id, a country code or *. resource_types: * or "
-               "types separated by ; (boat;pump). border_delay_min: minutes ≥ 0.")
+    st.caption(
+        "from / to: a jurisdiction id, a country code or *. resource_types: * or "
+        "types separated by ; (boat;pump). border_delay_min: minutes ≥ 0."
+    )
     return st.data_editor(
-        editor_table(workspace.scenario()), key=editor_key(loaded.fingerprint, session.current_version(workspace, "agreements")),
-        num_rows="dynamic", hide_index=True, width="stretch",
+        editor_table(workspace.scenario()),
+        key=editor_key(loaded.fingerprint, session.current_version(workspace, "agreements")),
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
         column_config={
             "from": st.column_config.TextColumn(
-                "from", help="The providing side: a jurisdiction id, a country code, or *"),
+                "from", help="The providing side: a jurisdiction id, a country code, or *"
+            ),
             "to": st.column_config.TextColumn(
-                "to", help="The receiving side: a jurisdiction id, a country code, or *"),
+                "to", help="The receiving side: a jurisdiction id, a country code, or *"
+            ),
             "resource_types": st.column_config.TextColumn(
-                "resource_types", help="* or types separated by ; such as boat;pump"),
+                "resource_types", help="* or types separated by ; such as boat;pump"
+            ),
             "border_delay_min": st.column_config.NumberColumn(
-                "border_delay_min", help="Minutes added to every trip under this row"),
-        })
+                "border_delay_min", help="Minutes added to every trip under this row"
+            ),
+        },
+    )
 
 
 def show_problems(report: Report) -> None:
     """Errors and warnings of the edited rows, as a table."""
     if report.errors:
-        st.error(f"The edited agreements have {len(report.errors)} error(s): nothing is "
-                 "applied until they are fixed.")
+        st.error(
+            f"The edited agreements have {len(report.errors)} error(s): nothing is "
+            "applied until they are fixed."
+        )
     elif report.warnings:
         st.warning(f"The edited agreements have {len(report.warnings)} warning(s).")
     if report.problems:
@@ -106,23 +126,32 @@ _REFUSED = state_key(PAGE, "refused")
 _STALE = state_key(PAGE, "stale")
 
 
-def apply(loaded: loaders.LoadedScenario, workspace: Workspace, agreements: pd.DataFrame, *,
-          actor: Actor) -> bool:
+def apply(
+    loaded: loaders.LoadedScenario, workspace: Workspace, agreements: pd.DataFrame, *, actor: Actor
+) -> bool:
     """Store *agreements* as the shared scenario's agreements (a ``replace`` of the
     version *workspace* showed); False when the combined scenario refuses them (the
     reports are kept for :func:`show_editor` to list) or they were changed meanwhile."""
     try:
-        stale = session.store_layer(loaded, workspace, kind="agreements", frame=agreements,
-                                    mode="replace", source=SOURCE, format="table",
-                                    actor=actor)
+        stale = session.store_layer(
+            loaded,
+            workspace,
+            kind="agreements",
+            frame=agreements,
+            mode="replace",
+            source=SOURCE,
+            format="table",
+            actor=actor,
+        )
     except LayerRefused as refused:
         st.session_state[_REFUSED] = refused.reports
         return False
     if stale is not None:
         st.session_state[_STALE] = stale
         return False
-    st.session_state[_OUTCOME] = (f"Applied: {len(agreements)} agreement row(s). The next "
-                                  "plan uses them.")
+    st.session_state[_OUTCOME] = (
+        f"Applied: {len(agreements)} agreement row(s). The next plan uses them."
+    )
     return True
 
 
@@ -162,13 +191,20 @@ def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
         st.text("No changes to apply.")
     actor = identity.current_actor(app_store())
     allowed = actor is not None and actor.at_least(APPLY_ROLE)
-    st.button("Apply", disabled=not (ready and allowed), type="primary",
-              key=state_key(PAGE, "apply"), on_click=_on_apply, args=(loaded, workspace, editor),
-              help="Store these agreements for every coordinator's next plan (Allocation, "
-                   "Briefing).")
+    st.button(
+        "Apply",
+        disabled=not (ready and allowed),
+        type="primary",
+        key=state_key(PAGE, "apply"),
+        on_click=_on_apply,
+        args=(loaded, workspace, editor),
+        help="Store these agreements for every coordinator's next plan (Allocation, Briefing).",
+    )
     if not allowed:
-        st.info("The agreements are shared by every coordinator: sign in as an admin to "
-                "change them. Edits here are checked but not applied.")
+        st.info(
+            "The agreements are shared by every coordinator: sign in as an admin to "
+            "change them. Edits here are checked but not applied."
+        )
         if actor is None and identity.sign_in_form(app_store()) is not None:
             st.rerun()
 
@@ -182,7 +218,9 @@ def show_page(folders: Sequence[Path]) -> None:
         panels.show_problems(loaded.result.reports, rejected=True)
         return
     edits = sum(1 for e in workspace.layer_log if e.kind == "agreements" and e.version > 1)
-    st.text(f"{len(workspace.scenario().agreements)} agreement row(s) in the shared "
-            f"scenario; {edits} change(s) stored since its files were loaded.")
+    st.text(
+        f"{len(workspace.scenario().agreements)} agreement row(s) in the shared "
+        f"scenario; {edits} change(s) stored since its files were loaded."
+    )
     show_matrix(workspace)
     show_editor(loaded, workspace)

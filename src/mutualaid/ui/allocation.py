@@ -67,6 +67,7 @@ def plans_computed() -> int:
 
 # --- keys -------------------------------------------------------------------------------------
 
+
 def _scenario_tag(fingerprint: str) -> str:
     # Edits belong to one version of one scenario: keys carry a piece of its hash.
     return fingerprint[:12]
@@ -88,6 +89,7 @@ def reserve_choice_key(fingerprint: str) -> str:
 
 
 # --- the cached plan ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PlanRun:
@@ -114,8 +116,9 @@ class PlanRun:
 
 
 @st.cache_resource(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
-def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
-                _scenario: Scenario) -> PlanRun:
+def cached_plan(
+    folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario
+) -> PlanRun:
     """The plan of *_scenario* with the edits *overrides*, made once per key.
 
     Shared by every page that shows a plan (Allocation, Briefing, Overview) and by the
@@ -137,8 +140,9 @@ def cached_plan(folder: str, fingerprint: str, version: str, overrides: str,
 
 
 @st.cache_resource(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
-def _key_figures(folder: str, fingerprint: str, version: str, overrides: str,
-                 _scenario: Scenario, _run: PlanRun) -> KeyFigures:
+def _key_figures(
+    folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
+) -> KeyFigures:
     # Same key as cached_plan: _scenario and _run are what the other arguments name.
     return key_figures(_run.plan, _scenario)
 
@@ -146,8 +150,14 @@ def _key_figures(folder: str, fingerprint: str, version: str, overrides: str,
 def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
     """:func:`mutualaid.plan_figures.key_figures` of a plan of the loaded scenario,
     computed once per plan, not on every rerun (shared: read-only, like the plan)."""
-    return _key_figures(loaded.folder, loaded.fingerprint, loaded.version, run.overrides,
-                        loaded.result.scenario, run)
+    return _key_figures(
+        loaded.folder,
+        loaded.fingerprint,
+        loaded.version,
+        run.overrides,
+        loaded.result.scenario,
+        run,
+    )
 
 
 def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
@@ -157,8 +167,7 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
     """
     scenario = loaded.result.scenario
     try:
-        return cached_plan(loaded.folder, loaded.fingerprint, loaded.version, overrides,
-                           scenario)
+        return cached_plan(loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The plan could not be made with these settings.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -166,24 +175,39 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
 
 
 @st.cache_resource(show_spinner="Drawing the plan...", max_entries=MAP_CACHE_ENTRIES)
-def _built_map(folder: str, fingerprint: str, version: str, overrides: str,
-               _scenario: Scenario, _run: PlanRun) -> folium.Map:
+def _built_map(
+    folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
+) -> folium.Map:
     # Same key as cached_plan: _scenario and _run are what the other arguments name.
     reserves, agreements = parse_overrides(overrides)
     edited = edit(_scenario, reserves=reserves, agreements=agreements)
-    return plan_map(jurisdictions=edited.jurisdictions, incidents=edited.incidents,
-                    resources=edited.resources, plan=_run.plan, flows=_run.flows)
+    return plan_map(
+        jurisdictions=edited.jurisdictions,
+        incidents=edited.incidents,
+        resources=edited.resources,
+        plan=_run.plan,
+        flows=_run.flows,
+    )
 
 
 def plan_map_of(loaded: LoadedScenario, run: PlanRun) -> folium.Map:
     """The plan's map: built once per plan, a fresh deep copy each run."""
-    return copy.deepcopy(_built_map(loaded.folder, loaded.fingerprint, loaded.version,
-                                    run.overrides, loaded.result.scenario, run))
+    return copy.deepcopy(
+        _built_map(
+            loaded.folder,
+            loaded.fingerprint,
+            loaded.version,
+            run.overrides,
+            loaded.result.scenario,
+            run,
+        )
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
-def _rendered_map(folder: str, fingerprint: str, version: str, overrides: str,
-                  _scenario: Scenario, _run: PlanRun) -> RenderedMap:
+def _rendered_map(
+    folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
+) -> RenderedMap:
     # The same key as _built_map: what st_folium would render from it on every rerun.
     return render_map(_built_map(folder, fingerprint, version, overrides, _scenario, _run))
 
@@ -191,8 +215,14 @@ def _rendered_map(folder: str, fingerprint: str, version: str, overrides: str,
 def rendered_plan_map(loaded: LoadedScenario, run: PlanRun) -> RenderedMap:
     """The plan's map as ``st_folium`` sends it, rendered once per plan (a rerun renders
     nothing: issue 16, under load)."""
-    return _rendered_map(loaded.folder, loaded.fingerprint, loaded.version, run.overrides,
-                         loaded.result.scenario, run)
+    return _rendered_map(
+        loaded.folder,
+        loaded.fingerprint,
+        loaded.version,
+        run.overrides,
+        loaded.result.scenario,
+        run,
+    )
 
 
 def plan_map_key(loaded: LoadedScenario, run: PlanRun) -> str:
@@ -204,15 +234,22 @@ def plan_map_key(loaded: LoadedScenario, run: PlanRun) -> str:
 
 # --- choosing the scenario ------------------------------------------------------------------
 
+
 def choose_scenario(folders: Sequence[Path]) -> Path:
     """The scenario selector; opens on the one chosen on the overview, if any."""
     chosen = st.session_state.get(state_key("overview", "scenario"))
     index = list(folders).index(chosen) if chosen in folders else 0
-    return st.selectbox("Scenario", folders, index=index, format_func=lambda path: path.name,
-                        key=state_key(PAGE, "scenario"))
+    return st.selectbox(
+        "Scenario",
+        folders,
+        index=index,
+        format_func=lambda path: path.name,
+        key=state_key(PAGE, "scenario"),
+    )
 
 
 # --- the what-if editors --------------------------------------------------------------------
+
 
 @dataclass
 class Edits:
@@ -265,17 +302,27 @@ def reserve_editor(scenario: Scenario, fingerprint: str) -> dict[str, float]:
     names = dict(zip(ids, jur["name"].map(str)))
     in_file = dict(zip(ids, pd.to_numeric(jur["reserve"]).fillna(0.0).map(float)))
     values: dict[str, float] = st.session_state.setdefault(reserves_key(fingerprint), {})
-    chosen = st.selectbox("Jurisdiction", ids, key=reserve_choice_key(fingerprint),
-                          format_func=lambda j: j if names.get(j, j) == j else f"{j}  {names[j]}",
-                          on_change=_show_reserve_of, args=(fingerprint, in_file))
+    chosen = st.selectbox(
+        "Jurisdiction",
+        ids,
+        key=reserve_choice_key(fingerprint),
+        format_func=lambda j: j if names.get(j, j) == j else f"{j}  {names[j]}",
+        on_change=_show_reserve_of,
+        args=(fingerprint, in_file),
+    )
     input_key = reserve_input_key(fingerprint)
     if input_key not in st.session_state:  # first run, or after a reset
         st.session_state[input_key] = float(values.get(chosen, in_file[chosen]))
     value = st.number_input(
-        "Reserve kept at home (share 0 to 1)", min_value=0.0, max_value=1.0,
-        step=RESERVE_STEP, format="%.2f", key=input_key,
+        "Reserve kept at home (share 0 to 1)",
+        min_value=0.0,
+        max_value=1.0,
+        step=RESERVE_STEP,
+        format="%.2f",
+        key=input_key,
         help="The share of each resource type's available units that must stay inside "
-             "this jurisdiction. 1 sends nothing out; 0 lets every unit go.")
+        "this jurisdiction. 1 sends nothing out; 0 lets every unit go.",
+    )
     values[chosen] = round(float(value), 6)
     # A jurisdiction replaced on the Layers page since its reserve was set is forgotten.
     return reserve_overrides(scenario, {j: v for j, v in values.items() if j in in_file})
@@ -291,13 +338,20 @@ def show_editors(scenario: Scenario, fingerprint: str) -> Edits:
     left, right = st.columns([1, 2])
     with left:
         reserves = reserve_editor(scenario, fingerprint)
-        st.button("Reset to the files", key=state_key(PAGE, "reset"), on_click=_reset,
-                  args=(fingerprint,),
-                  help="Forget every reserve edit of this scenario.")
+        st.button(
+            "Reset to the files",
+            key=state_key(PAGE, "reset"),
+            on_click=_reset,
+            args=(fingerprint,),
+            help="Forget every reserve edit of this scenario.",
+        )
     with right:
         st.caption(f"{len(scenario.agreements)} agreement row(s) in the shared scenario.")
-        st.page_link("pages/agreements.py", label="Edit the agreements",
-                     help="Edits applied on the Agreements page are used by the next plan.")
+        st.page_link(
+            "pages/agreements.py",
+            label="Edit the agreements",
+            help="Edits applied on the Agreements page are used by the next plan.",
+        )
     edits = Edits(reserves=reserves)
     agreements = None
     changes = describe_edits(scenario, reserves=reserves, agreements=agreements)
@@ -308,14 +362,16 @@ def show_editors(scenario: Scenario, fingerprint: str) -> Edits:
 
 # --- the plan ---------------------------------------------------------------------------------
 
+
 def _delta(now: float, before: float | None, *, digits: int = 0, suffix: str = "") -> str | None:
     if before is None or pd.isna(before) or pd.isna(now) or round(now - before, digits) == 0:
         return None
     return f"{now - before:+.{digits}f}{suffix}"
 
 
-def show_summary(figures: KeyFigures, run: PlanRun, *,
-                 before: tuple[KeyFigures, PlanRun] | None = None) -> None:
+def show_summary(
+    figures: KeyFigures, run: PlanRun, *, before: tuple[KeyFigures, PlanRun] | None = None
+) -> None:
     """The key figures as metrics; with *before* (the files' plan), the change too."""
     summary = run.plan.get("summary", {})
     old_fig, old_run = before if before else (None, None)
@@ -326,35 +382,67 @@ def show_summary(figures: KeyFigures, run: PlanRun, *,
 
     share = figures.weighted_share * 100
     row = st.columns(4)
-    row[0].metric("Need met (severity-weighted)", f"{share:.1f} %",
-                  _delta(share, was(lambda f, s: f.weighted_share * 100), digits=1,
-                         suffix=" pts"))
+    row[0].metric(
+        "Need met (severity-weighted)",
+        f"{share:.1f} %",
+        _delta(share, was(lambda f, s: f.weighted_share * 100), digits=1, suffix=" pts"),
+    )
     weighted = summary.get("weighted_coverage", 0)
     need = summary.get("weighted_need")
-    row[1].metric("Weighted coverage", f"{weighted}" if need is None else f"{weighted} / {need}",
-                  _delta(weighted, was(lambda f, s: s.get("weighted_coverage"))))
-    row[2].metric("Units assigned / needed",
-                  f"{summary.get('units_assigned', 0)} / {summary.get('units_needed', 0)}",
-                  _delta(summary.get("units_assigned", 0),
-                         was(lambda f, s: s.get("units_assigned"))))
-    row[3].metric("Unit-minutes", f"{summary.get('unit_minutes', 0):,.0f}",
-                  _delta(summary.get("unit_minutes", 0), was(lambda f, s: s.get("unit_minutes"))),
-                  delta_color="inverse")
+    row[1].metric(
+        "Weighted coverage",
+        f"{weighted}" if need is None else f"{weighted} / {need}",
+        _delta(weighted, was(lambda f, s: s.get("weighted_coverage"))),
+    )
+    row[2].metric(
+        "Units assigned / needed",
+        f"{summary.get('units_assigned', 0)} / {summary.get('units_needed', 0)}",
+        _delta(summary.get("units_assigned", 0), was(lambda f, s: s.get("units_assigned"))),
+    )
+    row[3].metric(
+        "Unit-minutes",
+        f"{summary.get('unit_minutes', 0):,.0f}",
+        _delta(summary.get("unit_minutes", 0), was(lambda f, s: s.get("unit_minutes"))),
+        delta_color="inverse",
+    )
     row = st.columns(5)
     response = figures.response
-    row[0].metric("Mean response", _minutes_text(response.mean_minutes),
-                  _delta(response.mean_minutes, was(lambda f, s: f.response.mean_minutes),
-                         digits=1, suffix=" min"), delta_color="inverse")
-    row[1].metric("Worst response", _minutes_text(response.worst_minutes),
-                  _delta(response.worst_minutes, was(lambda f, s: f.response.worst_minutes),
-                         digits=1, suffix=" min"), delta_color="inverse")
+    row[0].metric(
+        "Mean response",
+        _minutes_text(response.mean_minutes),
+        _delta(
+            response.mean_minutes,
+            was(lambda f, s: f.response.mean_minutes),
+            digits=1,
+            suffix=" min",
+        ),
+        delta_color="inverse",
+    )
+    row[1].metric(
+        "Worst response",
+        _minutes_text(response.worst_minutes),
+        _delta(
+            response.worst_minutes,
+            was(lambda f, s: f.response.worst_minutes),
+            digits=1,
+            suffix=" min",
+        ),
+        delta_color="inverse",
+    )
     national = figures.crossings[NATIONAL]
-    row[2].metric("Units across national borders", national,
-                  _delta(national, was(lambda f, s: f.crossings[NATIONAL])), delta_color="off")
+    row[2].metric(
+        "Units across national borders",
+        national,
+        _delta(national, was(lambda f, s: f.crossings[NATIONAL])),
+        delta_color="off",
+    )
     between = figures.crossings[JURISDICTION] + national
-    row[3].metric("Units leaving their jurisdiction", between,
-                  _delta(between, was(lambda f, s: f.crossings[JURISDICTION]
-                                      + f.crossings[NATIONAL])), delta_color="off")
+    row[3].metric(
+        "Units leaving their jurisdiction",
+        between,
+        _delta(between, was(lambda f, s: f.crossings[JURISDICTION] + f.crossings[NATIONAL])),
+        delta_color="off",
+    )
     row[4].metric("Solve seconds", f"{float(summary.get('solve_seconds', 0.0)):.3f}")
 
 
@@ -365,41 +453,61 @@ def _minutes_text(value: float) -> str:
 def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
     """The plan's map; if it cannot be drawn, say so in words."""
     try:
-        show_rendered(rendered_plan_map(loaded, run),
-                      key=state_key(PAGE, plan_map_key(loaded, run)), height=MAP_HEIGHT_PX)
+        show_rendered(
+            rendered_plan_map(loaded, run),
+            key=state_key(PAGE, plan_map_key(loaded, run)),
+            height=MAP_HEIGHT_PX,
+        )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
 
 
 def _severity_table(figures: KeyFigures) -> pd.DataFrame:
-    table = figures.by_severity[["severity", "needed", "delivered", "short", "met_pct",
-                                 "mean_minutes", "worst_minutes"]].copy()
-    return table.round({"met_pct": 1, "mean_minutes": 1, "worst_minutes": 1}).rename(columns={
-        "met_pct": "met %", "mean_minutes": "mean minutes", "worst_minutes": "worst minutes"})
+    table = figures.by_severity[
+        ["severity", "needed", "delivered", "short", "met_pct", "mean_minutes", "worst_minutes"]
+    ].copy()
+    return table.round({"met_pct": 1, "mean_minutes": 1, "worst_minutes": 1}).rename(
+        columns={
+            "met_pct": "met %",
+            "mean_minutes": "mean minutes",
+            "worst_minutes": "worst minutes",
+        }
+    )
 
 
 def jurisdiction_table(scenario: Scenario, edited: Scenario, run: PlanRun) -> pd.DataFrame:
     """Each jurisdiction's reserve (file and plan) and the units it sends out."""
     jur = scenario.jurisdictions
     sent = units_sent_out(run.plan)
-    table = pd.DataFrame({
-        "jurisdiction": jur["id"].map(str), "name": jur["name"].map(str),
-        "country": jur["country"].map(str),
-        "reserve in file": pd.to_numeric(jur["reserve"]).to_numpy(),
-        "reserve in plan": pd.to_numeric(edited.jurisdictions["reserve"]).to_numpy(),
-    })
+    table = pd.DataFrame(
+        {
+            "jurisdiction": jur["id"].map(str),
+            "name": jur["name"].map(str),
+            "country": jur["country"].map(str),
+            "reserve in file": pd.to_numeric(jur["reserve"]).to_numpy(),
+            "reserve in plan": pd.to_numeric(edited.jurisdictions["reserve"]).to_numpy(),
+        }
+    )
     table["units sent out"] = table["jurisdiction"].map(sent).fillna(0).astype("int64")
-    return table.sort_values(["units sent out", "jurisdiction"], ascending=[False, True],
-                             kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["units sent out", "jurisdiction"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
-def show_tables(figures: KeyFigures, run: PlanRun, *, scenario: Scenario,
-                edits: Edits) -> None:
+def show_tables(figures: KeyFigures, run: PlanRun, *, scenario: Scenario, edits: Edits) -> None:
     """Need by severity, border crossings, unmet needs, assignments, reserves."""
     edited = edit(scenario, reserves=edits.reserves, agreements=edits.agreements)
-    tabs = st.tabs(["Need by severity", "Across borders", "Unmet needs", "Reserves",
-                    "Assignments", "Taking no part"])
+    tabs = st.tabs(
+        [
+            "Need by severity",
+            "Across borders",
+            "Unmet needs",
+            "Reserves",
+            "Assignments",
+            "Taking no part",
+        ]
+    )
     with tabs[0]:
         st.dataframe(_severity_table(figures), hide_index=True, width="stretch")
     with tabs[1]:
@@ -408,18 +516,20 @@ def show_tables(figures: KeyFigures, run: PlanRun, *, scenario: Scenario,
         st.text("Units leaving their jurisdiction (from jurisdiction -> to jurisdiction)")
         st.dataframe(figures.by_jurisdiction, hide_index=True, width="stretch")
     with tabs[2]:
-        st.text(f"{len(figures.unmet)} unmet need(s), "
-                f"{int(figures.unmet['units'].sum()) if len(figures.unmet) else 0} unit(s), "
-                "most severe first")
+        st.text(
+            f"{len(figures.unmet)} unmet need(s), "
+            f"{int(figures.unmet['units'].sum()) if len(figures.unmet) else 0} unit(s), "
+            "most severe first"
+        )
         st.dataframe(figures.unmet, hide_index=True, width="stretch")
     with tabs[3]:
-        st.dataframe(jurisdiction_table(scenario, edited, run), hide_index=True,
-                     width="stretch")
+        st.dataframe(jurisdiction_table(scenario, edited, run), hide_index=True, width="stretch")
     with tabs[4]:
         st.dataframe(_assignments_table(run), hide_index=True, width="stretch")
     with tabs[5]:
-        excluded = pd.DataFrame(run.plan.get("excluded") or [],
-                                columns=["kind", "id", "reason", "detail"])
+        excluded = pd.DataFrame(
+            run.plan.get("excluded") or [], columns=["kind", "id", "reason", "detail"]
+        )
         st.dataframe(excluded.astype(str), hide_index=True, width="stretch")
 
 
@@ -444,13 +554,21 @@ def show_downloads(run: PlanRun, *, scenario: Scenario) -> None:
     stem = _file_stem(scenario.name)
     left, right = st.columns(2)
     left.download_button(
-        "Download the plan (JSON)", data=json.dumps(run.plan, indent=2, ensure_ascii=False),
-        file_name=f"plan-{stem}.json", mime="application/json",
-        key=state_key(PAGE, "download-plan"), on_click="ignore")
+        "Download the plan (JSON)",
+        data=json.dumps(run.plan, indent=2, ensure_ascii=False),
+        file_name=f"plan-{stem}.json",
+        mime="application/json",
+        key=state_key(PAGE, "download-plan"),
+        on_click="ignore",
+    )
     right.download_button(
-        "Download the flows (GeoJSON)", data=json.dumps(run.flows, ensure_ascii=False),
-        file_name=f"flows-{stem}.geojson", mime="application/geo+json",
-        key=state_key(PAGE, "download-flows"), on_click="ignore")
+        "Download the flows (GeoJSON)",
+        data=json.dumps(run.flows, ensure_ascii=False),
+        file_name=f"flows-{stem}.geojson",
+        mime="application/geo+json",
+        key=state_key(PAGE, "download-flows"),
+        on_click="ignore",
+    )
 
 
 def show_plan(loaded: LoadedScenario, edits: Edits) -> None:

@@ -38,8 +38,14 @@ PAGE: Final[str] = "audit"
 TABLE_ROWS: Final[int] = 500
 #: The table's columns, with their headings.
 COLUMNS: Final[tuple[tuple[str, str], ...]] = (
-    ("seq", "seq"), ("time", "time (UTC)"), ("actor", "actor"), ("action", "action"),
-    ("subject", "subject"), ("before", "before"), ("after", "after"))
+    ("seq", "seq"),
+    ("time", "time (UTC)"),
+    ("actor", "actor"),
+    ("action", "action"),
+    ("subject", "subject"),
+    ("before", "before"),
+    ("after", "after"),
+)
 ANYONE: Final[str] = "(anyone)"
 
 
@@ -94,15 +100,24 @@ def day_range(picked: Sequence[date] | date | None) -> tuple[datetime | None, da
     return since, datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def query(store: Store, filters: Filters, *, limit: int | None = None,
-          newest_first: bool = True) -> list[audit.AuditEntry]:
+def query(
+    store: Store, filters: Filters, *, limit: int | None = None, newest_first: bool = True
+) -> list[audit.AuditEntry]:
     """The rows matching *filters* (:func:`mutualaid.store.audit.entries`)."""
     with store.reading() as connection:
-        return list(audit.entries(
-            connection, actions=filters.actions or None, actor=filters.actor,
-            subject_contains=filters.subject or None, since=filters.since,
-            until=filters.until, limit=limit, newest_first=newest_first,
-            jurisdiction=filters.jurisdiction))
+        return list(
+            audit.entries(
+                connection,
+                actions=filters.actions or None,
+                actor=filters.actor,
+                subject_contains=filters.subject or None,
+                since=filters.since,
+                until=filters.until,
+                limit=limit,
+                newest_first=newest_first,
+                jurisdiction=filters.jurisdiction,
+            )
+        )
 
 
 def actors(store: Store, jurisdiction: str | None = None) -> list[str]:
@@ -116,11 +131,14 @@ def first_and_last_day(store: Store) -> tuple[date, date] | None:
     """The UTC days of the log's first and last rows; None for an empty log."""
     with store.reading() as connection:
         first, last = connection.execute(
-            sa.select(sa.func.min(audit_log.c.at), sa.func.max(audit_log.c.at))).one()
+            sa.select(sa.func.min(audit_log.c.at), sa.func.max(audit_log.c.at))
+        ).one()
     if first is None:
         return None
-    return (datetime.fromisoformat(first).astimezone(UTC).date(),
-            datetime.fromisoformat(last).astimezone(UTC).date())
+    return (
+        datetime.fromisoformat(first).astimezone(UTC).date(),
+        datetime.fromisoformat(last).astimezone(UTC).date(),
+    )
 
 
 def time_text(at: str) -> str:
@@ -137,9 +155,17 @@ def table(entries: Sequence[audit.AuditEntry]) -> pd.DataFrame:
     rows = []
     for entry in entries:
         stored = entry_row(entry)
-        rows.append({"seq": entry.seq, "time": time_text(entry.at), "actor": entry.actor,
-                     "action": entry.action, "subject": entry.subject,
-                     "before": stored["before"], "after": stored["after"]})
+        rows.append(
+            {
+                "seq": entry.seq,
+                "time": time_text(entry.at),
+                "actor": entry.actor,
+                "action": entry.action,
+                "subject": entry.subject,
+                "before": stored["before"],
+                "after": stored["after"],
+            }
+        )
     frame = pd.DataFrame(rows, columns=[c for c, _ in COLUMNS])
     frame["seq"] = frame["seq"].astype("int64")
     return frame.rename(columns=dict(COLUMNS))
@@ -154,12 +180,13 @@ def show_status(store: Store) -> audit.Verification:
     with store.reading() as connection:
         result = audit.verify(connection)
     if result.ok:
-        st.success(f"Audit chain intact: {result.rows} row(s), none changed, removed or "
-                   "reordered.")
+        st.success(f"Audit chain intact: {result.rows} row(s), none changed, removed or reordered.")
     else:
         # The problem names sequence numbers only (no stored text), so it is safe here.
-        st.error(f"Audit chain broken at row {result.first_bad}: {result.problem}. "
-                 "Rows from there on cannot be trusted; compare with an exported copy.")
+        st.error(
+            f"Audit chain broken at row {result.first_bad}: {result.problem}. "
+            "Rows from there on cannot be trusted; compare with an exported copy."
+        )
     return result
 
 
@@ -169,22 +196,37 @@ def choose_filters(store: Store, actor: Actor | None = None) -> Filters:
     readable = None if actor is None else scope(actor)
     cols = st.columns([3, 2, 2, 2])
     actions = cols[0].multiselect(
-        "Actions", list(audit.ACTIONS), key=state_key(PAGE, "actions"),
+        "Actions",
+        list(audit.ACTIONS),
+        key=state_key(PAGE, "actions"),
         format_func=lambda name: f"{name} — {audit.ACTIONS[name]}",
-        placeholder="every action")
-    who = cols[1].selectbox("Actor", [ANYONE, *actors(store, readable)],
-                            key=state_key(PAGE, "actor"))
-    subject = cols[2].text_input("Subject contains", key=state_key(PAGE, "subject"),
-                                 placeholder="offer 12", max_chars=200)
+        placeholder="every action",
+    )
+    who = cols[1].selectbox(
+        "Actor", [ANYONE, *actors(store, readable)], key=state_key(PAGE, "actor")
+    )
+    subject = cols[2].text_input(
+        "Subject contains", key=state_key(PAGE, "subject"), placeholder="offer 12", max_chars=200
+    )
     days = first_and_last_day(store)
     # Empty by default (every day): a default range would hide rows written after it.
     picked = cols[3].date_input(
-        "Dates (UTC)", value=(), key=state_key(PAGE, "days"), format="YYYY-MM-DD",
+        "Dates (UTC)",
+        value=(),
+        key=state_key(PAGE, "days"),
+        format="YYYY-MM-DD",
         help="Pick a first and a last day; empty: every day."
-             + (f" The log runs from {days[0]} to {days[1]}." if days else ""))
+        + (f" The log runs from {days[0]} to {days[1]}." if days else ""),
+    )
     since, until = day_range(picked)
-    return Filters(actions=tuple(actions), actor=None if who == ANYONE else who,
-                   subject=subject.strip(), since=since, until=until, jurisdiction=readable)
+    return Filters(
+        actions=tuple(actions),
+        actor=None if who == ANYONE else who,
+        subject=subject.strip(),
+        since=since,
+        until=until,
+        jurisdiction=readable,
+    )
 
 
 def show_table(store: Store, filters: Filters) -> int:
@@ -192,13 +234,19 @@ def show_table(store: Store, filters: Filters) -> int:
     shown = query(store, filters, limit=TABLE_ROWS + 1)
     if len(shown) > TABLE_ROWS:
         shown = shown[:TABLE_ROWS]
-        st.caption(f"More than {TABLE_ROWS} rows match; the newest {TABLE_ROWS} are shown. "
-                   "The downloads hold all of them.")
+        st.caption(
+            f"More than {TABLE_ROWS} rows match; the newest {TABLE_ROWS} are shown. "
+            "The downloads hold all of them."
+        )
     else:
         st.caption(f"{len(shown)} row(s) match.")
     if shown:
-        st.dataframe(table(shown), hide_index=True, width="stretch",
-                     column_config={"seq": st.column_config.NumberColumn("seq", format="%d")})
+        st.dataframe(
+            table(shown),
+            hide_index=True,
+            width="stretch",
+            column_config={"seq": st.column_config.NumberColumn("seq", format="%d")},
+        )
     return len(shown)
 
 
@@ -207,37 +255,55 @@ def show_downloads(store: Store, filters: Filters, *, matching: int) -> None:
     cols = st.columns(2)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     cols[0].download_button(
-        "Download CSV", lambda: csv_text(_rows(query(store, filters, newest_first=False))),
-        file_name=f"audit-{stamp}.csv", mime="text/csv", key=state_key(PAGE, "csv"),
-        disabled=not matching, on_click="ignore",
-        help="Cells a spreadsheet would run as a formula start with an apostrophe.")
+        "Download CSV",
+        lambda: csv_text(_rows(query(store, filters, newest_first=False))),
+        file_name=f"audit-{stamp}.csv",
+        mime="text/csv",
+        key=state_key(PAGE, "csv"),
+        disabled=not matching,
+        on_click="ignore",
+        help="Cells a spreadsheet would run as a formula start with an apostrophe.",
+    )
     cols[1].download_button(
-        "Download JSON", lambda: json_text(_rows(query(store, filters, newest_first=False))),
-        file_name=f"audit-{stamp}.json", mime="application/json",
-        key=state_key(PAGE, "json"), disabled=not matching, on_click="ignore",
-        help="With each row's hashes: the copy can be checked against the log later.")
+        "Download JSON",
+        lambda: json_text(_rows(query(store, filters, newest_first=False))),
+        file_name=f"audit-{stamp}.json",
+        mime="application/json",
+        key=state_key(PAGE, "json"),
+        disabled=not matching,
+        on_click="ignore",
+        help="With each row's hashes: the copy can be checked against the log later.",
+    )
 
 
 def show_page(store: Store, actor: Actor) -> None:
     """The whole page below its title, for a signed-in *actor* (coordinator or above; the
     sidebar says who)."""
-    st.caption("Every change to shared data is recorded here: who made it, when, and "
-               "what it was before and after.")
+    st.caption(
+        "Every change to shared data is recorded here: who made it, when, and "
+        "what it was before and after."
+    )
     show_status(store)
     readable = scope(actor)
     if readable is not None:
-        st.caption(literal(f"You read the rows written by the accounts of "
-                           f"{readable or 'no jurisdiction'} that name no other "
-                           "jurisdiction's dealings, and the rows about its requests, the "
-                           "offers it makes or receives and its refusals; an admin reads "
-                           "the whole log."))
+        st.caption(
+            literal(
+                f"You read the rows written by the accounts of "
+                f"{readable or 'no jurisdiction'} that name no other "
+                "jurisdiction's dealings, and the rows about its requests, the "
+                "offers it makes or receives and its refusals; an admin reads "
+                "the whole log."
+            )
+        )
     filters = choose_filters(store, actor)
     try:
         matching = show_table(store, filters)
     except ValueError:
         # A row's before/after is no longer JSON: changed behind the app's back (the
         # status above says where). The export still shows it as it now is.
-        st.error("The log holds a row that is not as written; it cannot be listed. "
-                 "Export it with `mutualaid audit export` to look at it.")
+        st.error(
+            "The log holds a row that is not as written; it cannot be listed. "
+            "Export it with `mutualaid audit export` to look at it."
+        )
         return
     show_downloads(store, filters, matching=matching)

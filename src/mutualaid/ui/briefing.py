@@ -94,16 +94,22 @@ def choose_scenario(folders: Sequence[Path]) -> Path:
     another page, else the first."""
     names = [f.name for f in folders]
     wanted = st.query_params.get(SCENARIO_PARAM)
-    chosen = (st.session_state.get(state_key("allocation", "scenario"))
-              or st.session_state.get(state_key("overview", "scenario")))
+    chosen = st.session_state.get(state_key("allocation", "scenario")) or st.session_state.get(
+        state_key("overview", "scenario")
+    )
     if wanted in names:
         index = names.index(wanted)
     elif chosen in folders:
         index = list(folders).index(chosen)
     else:
         index = 0
-    return st.selectbox("Scenario", folders, index=index, format_func=lambda path: path.name,
-                        key=state_key(PAGE, "scenario"))
+    return st.selectbox(
+        "Scenario",
+        folders,
+        index=index,
+        format_func=lambda path: path.name,
+        key=state_key(PAGE, "scenario"),
+    )
 
 
 def _now() -> str:
@@ -116,11 +122,18 @@ def _html_download(loaded: LoadedScenario, run: PlanRun) -> Callable[[], str]:
     def make() -> str:
         scenario = loaded.result.scenario
         try:
-            return briefing_html(title=scenario.name, map_=plan_map_of(loaded, run),
-                                 figures=key_figures(run.plan, scenario), updated_at=_now())
+            return briefing_html(
+                title=scenario.name,
+                map_=plan_map_of(loaded, run),
+                figures=key_figures(run.plan, scenario),
+                updated_at=_now(),
+            )
         except Exception as exc:  # noqa: BLE001 - a page that says why, not a traceback
-            return ("<!DOCTYPE html><html><body><p>The briefing could not be exported: "
-                    f"{html.escape(f'{type(exc).__name__}: {exc}')}</p></body></html>")
+            return (
+                "<!DOCTYPE html><html><body><p>The briefing could not be exported: "
+                f"{html.escape(f'{type(exc).__name__}: {exc}')}</p></body></html>"
+            )
+
     return make
 
 
@@ -129,21 +142,37 @@ def show_downloads(loaded: LoadedScenario, run: PlanRun) -> None:
     stem = file_stem(loaded.result.scenario.name)
     cols = st.columns(4)
     cols[0].download_button(
-        "Download the briefing (HTML)", data=_html_download(loaded, run),
-        file_name=f"briefing-{stem}.html", mime="text/html",
-        key=state_key(PAGE, "download-html"), on_click="ignore")
+        "Download the briefing (HTML)",
+        data=_html_download(loaded, run),
+        file_name=f"briefing-{stem}.html",
+        mime="text/html",
+        key=state_key(PAGE, "download-html"),
+        on_click="ignore",
+    )
     cols[1].download_button(
-        "Assignments (CSV)", data=lambda: plan_csv(run.plan)[0],
-        file_name=f"assignments-{stem}.csv", mime="text/csv",
-        key=state_key(PAGE, "download-assignments"), on_click="ignore")
+        "Assignments (CSV)",
+        data=lambda: plan_csv(run.plan)[0],
+        file_name=f"assignments-{stem}.csv",
+        mime="text/csv",
+        key=state_key(PAGE, "download-assignments"),
+        on_click="ignore",
+    )
     cols[2].download_button(
-        "Unmet needs (CSV)", data=lambda: plan_csv(run.plan)[1],
-        file_name=f"unmet-{stem}.csv", mime="text/csv",
-        key=state_key(PAGE, "download-unmet"), on_click="ignore")
+        "Unmet needs (CSV)",
+        data=lambda: plan_csv(run.plan)[1],
+        file_name=f"unmet-{stem}.csv",
+        mime="text/csv",
+        key=state_key(PAGE, "download-unmet"),
+        on_click="ignore",
+    )
     cols[3].download_button(
-        "Flows (GeoJSON)", data=lambda: json.dumps(run.flows, ensure_ascii=False),
-        file_name=f"flows-{stem}.geojson", mime="application/geo+json",
-        key=state_key(PAGE, "download-flows"), on_click="ignore")
+        "Flows (GeoJSON)",
+        data=lambda: json.dumps(run.flows, ensure_ascii=False),
+        file_name=f"flows-{stem}.geojson",
+        mime="application/geo+json",
+        key=state_key(PAGE, "download-flows"),
+        on_click="ignore",
+    )
 
 
 def file_stem(name: str) -> str:
@@ -156,7 +185,7 @@ def show_figures(figures) -> None:
     """The key figures as large metrics, three to a row (labels stay whole)."""
     items = figure_items(figures)
     for start in range(0, len(items), FIGURES_PER_ROW):
-        row = items[start:start + FIGURES_PER_ROW]
+        row = items[start : start + FIGURES_PER_ROW]
         for col, (label, value) in zip(st.columns(FIGURES_PER_ROW), row):
             col.metric(label, value)
 
@@ -177,8 +206,9 @@ def show_unmet(figures) -> None:
 def show_map(loaded: LoadedScenario, run: PlanRun) -> None:
     """The plan's map, full width; said in words if it cannot be drawn."""
     try:
-        show_rendered(rendered_plan_map(loaded, run), key=map_key(loaded, run),
-                      height=BRIEFING_MAP_HEIGHT_PX)
+        show_rendered(
+            rendered_plan_map(loaded, run), key=map_key(loaded, run), height=BRIEFING_MAP_HEIGHT_PX
+        )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")

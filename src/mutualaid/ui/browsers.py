@@ -24,7 +24,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mutualaid.settings import BROWSER_COOKIE, BROWSER_SIGNED_IN_IDLE_S
 
-
 #: A browser id: 32 random bytes, URL-safe base64 without padding.
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -50,8 +49,12 @@ class SignedInBrowsers:
         Seconds, monotonic (tests pass their own).
     """
 
-    def __init__(self, *, idle_s: float = BROWSER_SIGNED_IN_IDLE_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        idle_s: float = BROWSER_SIGNED_IN_IDLE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.idle_s, self.clock = idle_s, clock
         self._sessions: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()

@@ -51,8 +51,9 @@ def find_scenarios(roots: Sequence[Path]) -> list[Path]:
         if (root / _MARKER).is_file():
             candidates = [root]
         elif root.is_dir():
-            candidates = sorted((p for p in root.iterdir() if (p / _MARKER).is_file()),
-                                key=lambda p: p.name)
+            candidates = sorted(
+                (p for p in root.iterdir() if (p / _MARKER).is_file()), key=lambda p: p.name
+            )
         else:
             candidates = []
         for folder in candidates:

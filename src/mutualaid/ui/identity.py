@@ -44,6 +44,7 @@ from mutualaid.identity import ROLES, Actor
 from mutualaid.store import sessions
 from mutualaid.store.audit import record_denial
 from mutualaid.store.engine import Store
+
 # FAILED_MESSAGE is re-exported: the form's callers and tests read it here.
 from mutualaid.store.sign_in import FAILED_MESSAGE, sign_in_with_password  # noqa: F401
 from mutualaid.text import literal
@@ -106,8 +107,9 @@ def oidc_configured() -> bool:
     try:
         return bool(st.secrets.load_if_toml_exists() and st.secrets.get("auth"))
     except Exception:  # noqa: BLE001 - a broken secrets file must not stop the app
-        _LOG.warning("cannot read Streamlit's secrets; OpenID Connect sign-in is off",
-                     exc_info=True)
+        _LOG.warning(
+            "cannot read Streamlit's secrets; OpenID Connect sign-in is off", exc_info=True
+        )
         return False
 
 
@@ -148,14 +150,13 @@ def _sign_in_with_provider(store: Store) -> _SignedIn | None:
         _LOG.error("OpenID Connect sign-in is misconfigured: %s", error)
         st.session_state[OIDC_REFUSED_KEY] = (
             f"Sign-in with your organisation is misconfigured on this server ({error}); "
-            f"tell the app's administrator.")
+            f"tell the app's administrator."
+        )
         return None
     except oidc.ClaimsRefused as error:
-        st.session_state[OIDC_REFUSED_KEY] = (
-            f"Your organisation's sign-in was refused: {error}.")
+        st.session_state[OIDC_REFUSED_KEY] = f"Your organisation's sign-in was refused: {error}."
         return None
-    token = sessions.open_session(store, actor.username, method="oidc",
-                                  client=client_address())
+    token = sessions.open_session(store, actor.username, method="oidc", client=client_address())
     record = _SignedIn(actor.username, "oidc", time.time(), identity.subject, token)
     st.session_state[SESSION_KEY] = record
     st.session_state.pop(SIGNED_OUT_KEY, None)
@@ -241,13 +242,11 @@ def _on_sign_in(store: Store, key: str) -> None:
         st.session_state[_failure_key(key)] = str(refused)
         return
     try:
-        token = sessions.open_session(store, actor.username, method="password",
-                                      client=client)
+        token = sessions.open_session(store, actor.username, method="password", client=client)
     except StoreFull as full:
         st.session_state[_failure_key(key)] = str(full)
         return
-    st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time(),
-                                              token=token)
+    st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time(), token=token)
     st.session_state.pop(SIGNED_OUT_KEY, None)
 
 
@@ -283,10 +282,10 @@ def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:
     with st.form(key, clear_on_submit=True):
         st.subheader("Sign in")
         st.text_input("Username", key=f"{key}.username", autocomplete="username")
-        st.text_input("Password", type="password", key=f"{key}.password",
-                      autocomplete="current-password")
-        st.form_submit_button("Sign in", type="primary", on_click=_on_sign_in,
-                              args=(store, key))
+        st.text_input(
+            "Password", type="password", key=f"{key}.password", autocomplete="current-password"
+        )
+        st.form_submit_button("Sign in", type="primary", on_click=_on_sign_in, args=(store, key))
     failure = st.session_state.pop(_failure_key(key), None)
     if failure:
         st.error(failure)
@@ -322,8 +321,11 @@ def sign_out_button(actor: Actor | None = None, store: Store | None = None) -> N
         if refused:
             with st.sidebar:
                 st.error(literal(refused))
-                st.button("Sign out of your organisation's account",
-                          key="identity.oidc_sign_out", on_click=st.logout)
+                st.button(
+                    "Sign out of your organisation's account",
+                    key="identity.oidc_sign_out",
+                    on_click=st.logout,
+                )
         return
     with st.sidebar:
         if actor is not None:
@@ -354,10 +356,17 @@ def require_actor(store: Store, *, role: str = "viewer", page: str = "") -> Acto
             st.rerun()
         st.stop()
     if not actor.at_least(role):
-        message = (f"This page needs the {role} role or a higher one; you are signed in as "
-                   f"{actor.label}. Ask an admin if you need more access.")
-        record_denial(store, actor=actor, attempted=f"open the {page or 'a'} page",
-                      subject=f"page {page}" if page else "a page", reason=message)
+        message = (
+            f"This page needs the {role} role or a higher one; you are signed in as "
+            f"{actor.label}. Ask an admin if you need more access."
+        )
+        record_denial(
+            store,
+            actor=actor,
+            attempted=f"open the {page or 'a'} page",
+            subject=f"page {page}" if page else "a page",
+            reason=message,
+        )
         st.error(literal(message))
         st.stop()
     return actor

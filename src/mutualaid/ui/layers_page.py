@@ -45,8 +45,16 @@ NONE: Final[str] = "(none)"
 PREVIEW_ROWS: Final[int] = 20
 REPORT_COLUMNS: Final[list[str]] = ["feature", "id", "field", "severity", "message"]
 SHARING_COLUMNS: Final[list[str]] = ["layer", "version", "shared with", "owner", "stored by"]
-LOG_COLUMNS: Final[list[str]] = ["kind", "version", "source", "features", "mode", "format",
-                                  "loaded by", "loaded at (UTC)"]
+LOG_COLUMNS: Final[list[str]] = [
+    "kind",
+    "version",
+    "source",
+    "features",
+    "mode",
+    "format",
+    "loaded by",
+    "loaded at (UTC)",
+]
 _TEXT_LIMIT: Final[int] = 200
 
 
@@ -90,8 +98,10 @@ def read_raw(data: bytes, *, filename: str, kind: str) -> Raw:
     frame = raw.frame
     columns = [str(c) for c in frame.columns if str(c) != "geometry"]
     head = frame.head(PREVIEW_ROWS)
-    preview = pd.DataFrame({str(c): [_cell(v) for v in head[c]] for c in head.columns},
-                           columns=[str(c) for c in head.columns])
+    preview = pd.DataFrame(
+        {str(c): [_cell(v) for v in head[c]] for c in head.columns},
+        columns=[str(c) for c in head.columns],
+    )
     return Raw(columns=columns, preview=preview)
 
 
@@ -106,8 +116,9 @@ def preselected(columns: Sequence[str], *, kind: str) -> dict[str, str]:
     return {f: suggestion.get(f, NONE) for f in FIELDS[kind]}
 
 
-def check_upload(data: bytes, *, filename: str, kind: str, mapping: Mapping[str, str],
-                 scenario: Scenario) -> LayerResult:
+def check_upload(
+    data: bytes, *, filename: str, kind: str, mapping: Mapping[str, str], scenario: Scenario
+) -> LayerResult:
     """Read, map and validate an upload against the session's scenario, all of it in a
     worker process with a time and a memory limit (issue 16): no upload stops the server
     for the other sessions."""
@@ -115,13 +126,22 @@ def check_upload(data: bytes, *, filename: str, kind: str, mapping: Mapping[str,
     from mutualaid.layers.bounded import run_bounded
 
     if kind == "travel_times":
-        extra: dict[str, Any] = {"resource_ids": scenario.resources["id"].tolist(),
-                                 "incident_ids": scenario.incidents["id"].tolist()}
+        extra: dict[str, Any] = {
+            "resource_ids": scenario.resources["id"].tolist(),
+            "incident_ids": scenario.incidents["id"].tolist(),
+        }
     else:
         extra = {"jurisdictions": None if kind == "jurisdictions" else scenario.jurisdictions}
     try:
-        return run_bounded(load_layer, filename, kind=kind, data=data, filename=filename,
-                           mapping=dict(mapping), **extra)
+        return run_bounded(
+            load_layer,
+            filename,
+            kind=kind,
+            data=data,
+            filename=filename,
+            mapping=dict(mapping),
+            **extra,
+        )
     except LayerError as exc:
         report = Report(kind, source=filename)
         report.add(str(exc) or "the file cannot be read as a layer")
@@ -133,9 +153,15 @@ def report_table(reports: Report | Sequence[Report]) -> pd.DataFrame:
     rows = []
     for report in [reports] if isinstance(reports, Report) else reports:
         for p in report.errors + report.warnings:
-            rows.append({"feature": "" if p.feature is None else str(p.feature),
-                         "id": p.feature_id or "", "field": p.field or "",
-                         "severity": p.severity, "message": p.message})
+            rows.append(
+                {
+                    "feature": "" if p.feature is None else str(p.feature),
+                    "id": p.feature_id or "",
+                    "field": p.field or "",
+                    "severity": p.severity,
+                    "message": p.message,
+                }
+            )
     return pd.DataFrame(rows, columns=REPORT_COLUMNS).astype(str)
 
 
@@ -155,10 +181,19 @@ def report_json(report: Report) -> bytes:
 def log_table(workspace: Workspace) -> pd.DataFrame:
     """Every stored version of the scenario's layers (who loaded what, when, from which
     file), newest first, as text."""
-    rows = [{"kind": e.kind, "version": str(e.version), "source": e.source,
-             "features": str(e.features), "mode": e.mode, "format": e.format,
-             "loaded by": e.by, "loaded at (UTC)": e.loaded_at.strftime("%Y-%m-%d %H:%M:%S")}
-            for e in reversed(workspace.layer_log)]
+    rows = [
+        {
+            "kind": e.kind,
+            "version": str(e.version),
+            "source": e.source,
+            "features": str(e.features),
+            "mode": e.mode,
+            "format": e.format,
+            "loaded by": e.by,
+            "loaded at (UTC)": e.loaded_at.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        for e in reversed(workspace.layer_log)
+    ]
     return pd.DataFrame(rows, columns=LOG_COLUMNS).astype(str)
 
 
@@ -168,11 +203,14 @@ def log_summary(workspace: Workspace) -> str:
     if not added:
         return "No layers added since the scenario's files were first stored."
     last = added[-1]
-    return (f"{len(added)} layer version(s) added; last: {last.kind} version {last.version} "
-            f"from {last.source} by {last.by} ({last.features} features, {last.mode})")
+    return (
+        f"{len(added)} layer version(s) added; last: {last.kind} version {last.version} "
+        f"from {last.source} by {last.by} ({last.features} features, {last.mode})"
+    )
 
 
 # --- Streamlit pieces --------------------------------------------------------------------
+
 
 def upload_token(data: bytes, filename: str) -> str:
     """A short key for one upload, so the widgets of another file start afresh."""
@@ -185,8 +223,10 @@ def mapping_form(columns: Sequence[str], *, kind: str, token: str) -> dict[str, 
     Returns the mapping chosen (``{field: column}``).
     """
     st.subheader("Fields")
-    st.caption("Which of the file's columns is each of our fields. Suggestions come from "
-               "common names; (none) leaves the field to be recognised by its name.")
+    st.caption(
+        "Which of the file's columns is each of our fields. Suggestions come from "
+        "common names; (none) leaves the field to be recognised by its name."
+    )
     defaults = preselected(columns, kind=kind)
     options = [NONE, *columns]
     choices = {}
@@ -194,8 +234,11 @@ def mapping_form(columns: Sequence[str], *, kind: str, token: str) -> dict[str, 
     for i, name in enumerate(FIELDS[kind]):
         with grid[i % 3]:
             choices[name] = st.selectbox(
-                name, options, index=options.index(defaults[name]),
-                key=state_key(PAGE, f"map.{kind}.{name}.{token}"))
+                name,
+                options,
+                index=options.index(defaults[name]),
+                key=state_key(PAGE, f"map.{kind}.{name}.{token}"),
+            )
     return mapping_from_choices(choices)
 
 
@@ -203,20 +246,30 @@ def show_report(result: LayerResult, *, token: str) -> None:
     """Accepted or rejected, the problems feature by feature, and the downloads."""
     report = result.report
     if result.ok:
-        st.success(f"Accepted: {len(result.frame)} feature(s), {len(report.warnings)} "
-                   "warning(s).")
+        st.success(f"Accepted: {len(result.frame)} feature(s), {len(report.warnings)} warning(s).")
     else:
-        st.error(f"Rejected: {len(report.errors)} error(s), {len(report.warnings)} "
-                 "warning(s). Nothing is added; fix the file or the field mapping.")
+        st.error(
+            f"Rejected: {len(report.errors)} error(s), {len(report.warnings)} "
+            "warning(s). Nothing is added; fix the file or the field mapping."
+        )
     table = report_table(report)
     if len(table):
         st.dataframe(table, hide_index=True, width="stretch")
     left, right = st.columns(2)
-    left.download_button("Download report (CSV)", report_csv(report), file_name="report.csv",
-                         mime="text/csv", key=state_key(PAGE, f"csv.{token}"))
-    right.download_button("Download report (JSON)", report_json(report),
-                          file_name="report.json", mime="application/json",
-                          key=state_key(PAGE, f"json.{token}"))
+    left.download_button(
+        "Download report (CSV)",
+        report_csv(report),
+        file_name="report.csv",
+        mime="text/csv",
+        key=state_key(PAGE, f"csv.{token}"),
+    )
+    right.download_button(
+        "Download report (JSON)",
+        report_json(report),
+        file_name="report.json",
+        mime="application/json",
+        key=state_key(PAGE, f"json.{token}"),
+    )
 
 
 @dataclass(frozen=True)
@@ -256,46 +309,76 @@ def _on_add(loaded: loaders.LoadedScenario, workspace: Workspace, token: str) ->
     mode = st.session_state.get(_mode_key(token), "merge")
     level = st.session_state.get(_share_key(token), PUBLIC)
     try:
-        stale = session.store_layer(loaded, workspace, kind=pending.kind,
-                                    frame=pending.result.frame, mode=mode,
-                                    source=pending.filename, format=pending.result.format,
-                                    actor=actor, sharing=level if level in LEVELS else PUBLIC)
+        stale = session.store_layer(
+            loaded,
+            workspace,
+            kind=pending.kind,
+            frame=pending.result.frame,
+            mode=mode,
+            source=pending.filename,
+            format=pending.result.format,
+            actor=actor,
+            sharing=level if level in LEVELS else PUBLIC,
+        )
     except LayerRefused as refused:
         st.session_state[_OUTCOME] = ("refused", token, refused.reports)
         return
-    st.session_state[_OUTCOME] = ("added", token, []) if stale is None else ("stale", token,
-                                                                             stale)
+    st.session_state[_OUTCOME] = ("added", token, []) if stale is None else ("stale", token, stale)
 
 
-def add_form(result: LayerResult, loaded: loaders.LoadedScenario, workspace: Workspace, *,
-             kind: str, filename: str, token: str) -> None:
+def add_form(
+    result: LayerResult,
+    loaded: loaders.LoadedScenario,
+    workspace: Workspace,
+    *,
+    kind: str,
+    filename: str,
+    token: str,
+) -> None:
     """The replace/merge choice and the "Add to scenario" button (enabled only for an
     accepted layer and a signed-in planner), then what the last click did."""
     actor = identity.current_actor(app_store())
     if actor is None or not actor.at_least(ADD_ROLE):
-        st.info("Adding a layer changes the scenario every coordinator sees: sign in as a "
-                "planner (or higher) to add it.")
+        st.info(
+            "Adding a layer changes the scenario every coordinator sees: sign in as a "
+            "planner (or higher) to add it."
+        )
         if actor is None and identity.sign_in_form(app_store()) is not None:
             st.rerun()
         return
-    st.session_state[_PENDING] = (_Pending(token, kind, filename, result) if result.ok
-                                  else None)
-    labels = {"merge": "merge by id (same ids replaced, new ids added)",
-              "replace": f"replace all {kind}"}
+    st.session_state[_PENDING] = _Pending(token, kind, filename, result) if result.ok else None
+    labels = {
+        "merge": "merge by id (same ids replaced, new ids added)",
+        "replace": f"replace all {kind}",
+    }
     left, right = st.columns(2)
-    left.radio("Add as", ["merge", "replace"], horizontal=True, key=_mode_key(token),
-               format_func=labels.__getitem__)
+    left.radio(
+        "Add as",
+        ["merge", "replace"],
+        horizontal=True,
+        key=_mode_key(token),
+        format_func=labels.__getitem__,
+    )
     if kind in SHARED_KINDS:
-        right.selectbox("Share with", list(LEVELS), key=_share_key(token),
-                        format_func=LEVEL_LABELS.__getitem__,
-                        help="Who sees the features that carry no sharing of their own: "
-                             "everyone, the jurisdictions with an agreement with yours, or "
-                             "your own jurisdiction only.")
+        right.selectbox(
+            "Share with",
+            list(LEVELS),
+            key=_share_key(token),
+            format_func=LEVEL_LABELS.__getitem__,
+            help="Who sees the features that carry no sharing of their own: "
+            "everyone, the jurisdictions with an agreement with yours, or "
+            "your own jurisdiction only.",
+        )
     else:
         right.caption(f"The {kind} are seen by everyone signed in.")
-    st.button("Add to scenario", disabled=not result.ok, type="primary",
-              key=state_key(PAGE, f"add.{token}"), on_click=_on_add,
-              args=(loaded, workspace, token))
+    st.button(
+        "Add to scenario",
+        disabled=not result.ok,
+        type="primary",
+        key=state_key(PAGE, f"add.{token}"),
+        on_click=_on_add,
+        args=(loaded, workspace, token),
+    )
     outcome = st.session_state.pop(_OUTCOME, None)
     if outcome is None or outcome[1] != token:
         return
@@ -306,8 +389,10 @@ def add_form(result: LayerResult, loaded: loaders.LoadedScenario, workspace: Wor
     else:
         reports = outcome[2]
         errors = sum(len(r.errors) for r in reports)
-        st.error(f"Not added: with this layer the scenario would have {errors} error(s). "
-                 "The scenario is unchanged.")
+        st.error(
+            f"Not added: with this layer the scenario would have {errors} error(s). "
+            "The scenario is unchanged."
+        )
         st.dataframe(report_table(reports), hide_index=True, width="stretch")
 
 
@@ -336,10 +421,15 @@ def sharing_table(workspace: session.SharedWorkspace) -> pd.DataFrame:
         version = workspace.versions.get(kind)
         if version is None:
             continue
-        rows.append({"layer": kind, "version": str(version.version),
-                     "shared with": LEVEL_LABELS.get(version.sharing, version.sharing),
-                     "owner": version.owner or "(the shared files)",
-                     "stored by": version.loaded_by})
+        rows.append(
+            {
+                "layer": kind,
+                "version": str(version.version),
+                "shared with": LEVEL_LABELS.get(version.sharing, version.sharing),
+                "owner": version.owner or "(the shared files)",
+                "stored by": version.loaded_by,
+            }
+        )
     return pd.DataFrame(rows, columns=SHARING_COLUMNS).astype(str)
 
 
@@ -347,8 +437,9 @@ def _level_key(kind: str) -> str:
     return state_key(PAGE, f"level.{kind}")
 
 
-def _on_share(loaded: loaders.LoadedScenario, workspace: session.SharedWorkspace,
-              kind: str) -> None:
+def _on_share(
+    loaded: loaders.LoadedScenario, workspace: session.SharedWorkspace, kind: str
+) -> None:
     # The actor comes from the verified sign-in only; the store checks the right again.
     actor = identity.current_actor(app_store())
     level = st.session_state.get(_level_key(kind))
@@ -366,8 +457,10 @@ def sharing_panel(loaded: loaders.LoadedScenario, workspace: session.SharedWorks
     """The "Sharing of the current layers" table and, for the layers the signed-in
     person owns (any layer for an admin), a control to change who sees them."""
     st.subheader("Sharing of the current layers")
-    st.caption("Jurisdictions and agreements are seen by everyone signed in. A feature's "
-               "own sharing value wins over its layer's.")
+    st.caption(
+        "Jurisdictions and agreements are seen by everyone signed in. A feature's "
+        "own sharing value wins over its layer's."
+    )
     st.dataframe(sharing_table(workspace), hide_index=True, width="stretch")
     actor = identity.current_actor(app_store())
     if actor is None:
@@ -380,15 +473,22 @@ def sharing_panel(loaded: loaders.LoadedScenario, workspace: session.SharedWorks
         key = _level_key(kind)
         if st.session_state.get(key) not in LEVELS:
             st.session_state[key] = version.sharing if version.sharing in LEVELS else PUBLIC
-        left.selectbox(f"Share the {kind} with", list(LEVELS), key=key,
-                       format_func=LEVEL_LABELS.__getitem__)
-        right.button(f"Apply to the {kind}", key=state_key(PAGE, f"apply-level.{kind}"),
-                     on_click=_on_share, args=(loaded, workspace, kind))
+        left.selectbox(
+            f"Share the {kind} with", list(LEVELS), key=key, format_func=LEVEL_LABELS.__getitem__
+        )
+        right.button(
+            f"Apply to the {kind}",
+            key=state_key(PAGE, f"apply-level.{kind}"),
+            on_click=_on_share,
+            args=(loaded, workspace, kind),
+        )
     outcome = st.session_state.pop(_SHARE_OUTCOME, None)
     if outcome is not None:
         kind, refused = outcome
         if refused is None:
-            st.success(f"The {kind} are now shared with "
-                       f"{LEVEL_LABELS[st.session_state.get(_level_key(kind), PUBLIC)]}.")
+            st.success(
+                f"The {kind} are now shared with "
+                f"{LEVEL_LABELS[st.session_state.get(_level_key(kind), PUBLIC)]}."
+            )
         else:
             st.error(literal(f"Sharing not changed: {refused}"))

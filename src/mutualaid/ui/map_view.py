@@ -101,47 +101,82 @@ def render_map(m: folium.Map) -> RenderedMap:
         (south, west), (north, east) = m.get_bounds()
     except AttributeError:
         south = west = north = east = None
-    bounds = {"_southWest": {"lat": south, "lng": west},
-              "_northEast": {"lat": north, "lng": east}}
+    bounds = {"_southWest": {"lat": south, "lng": west}, "_northEast": {"lat": north, "lng": east}}
     css, js = _links(m)
-    return RenderedMap(script=script, header=header, html=html,
-                       id=streamlit_folium.get_full_id(m), bounds=bounds,
-                       zoom=m.options.get("zoom") if hasattr(m, "options") else {},
-                       css_links=css, js_links=js)
+    return RenderedMap(
+        script=script,
+        header=header,
+        html=html,
+        id=streamlit_folium.get_full_id(m),
+        bounds=bounds,
+        zoom=m.options.get("zoom") if hasattr(m, "options") else {},
+        css_links=css,
+        js_links=js,
+    )
 
 
 _DEFAULTS: tuple[str, ...] = (
-    "last_clicked", "last_object_clicked", "last_object_clicked_count",
-    "last_object_clicked_tooltip", "last_object_clicked_popup", "all_drawings",
-    "last_active_drawing", "bounds", "zoom", "last_circle_radius", "last_circle_polygon",
-    "selected_layers", "selected_tags", "last_geocoder_result")
+    "last_clicked",
+    "last_object_clicked",
+    "last_object_clicked_count",
+    "last_object_clicked_tooltip",
+    "last_object_clicked_popup",
+    "all_drawings",
+    "last_active_drawing",
+    "bounds",
+    "zoom",
+    "last_circle_radius",
+    "last_circle_polygon",
+    "selected_layers",
+    "selected_tags",
+    "last_geocoder_result",
+)
 
 
-def show_rendered(rendered: RenderedMap, *, key: str, height: int = MAP_HEIGHT_PX,
-                  returned_objects: Iterable[str] = ()) -> dict[str, Any]:
+def show_rendered(
+    rendered: RenderedMap,
+    *,
+    key: str,
+    height: int = MAP_HEIGHT_PX,
+    returned_objects: Iterable[str] = (),
+) -> dict[str, Any]:
     """Draw a rendered map as ``st_folium(m, key=key, height=height,
     use_container_width=True, returned_objects=returned_objects)`` draws *m*; return
     what it returns."""
     returned = list(returned_objects)
     values = {"bounds": rendered.bounds, "zoom": rendered.zoom}
-    defaults = {name: copy.deepcopy(values.get(name)) for name in _DEFAULTS
-                if name in returned}
+    defaults = {name: copy.deepcopy(values.get(name)) for name in _DEFAULTS if name in returned}
     hash_key = rendered.hash_key(key)
 
     def on_change() -> None:
         st.session_state[key] = st.session_state.get(hash_key, {})
 
     return streamlit_folium._component_func(
-        script=rendered.script, header=rendered.header, html=rendered.html, id=rendered.id,
-        key=hash_key, height=height, width=None, returned_objects=returned,
-        default=defaults, zoom=None, center=None, feature_group=None,
-        return_on_hover=False, layer_control=None, pixelated=False,
-        css_links=list(rendered.css_links), js_links=list(rendered.js_links),
-        on_change=on_change, wrap_longitude=False)
+        script=rendered.script,
+        header=rendered.header,
+        html=rendered.html,
+        id=rendered.id,
+        key=hash_key,
+        height=height,
+        width=None,
+        returned_objects=returned,
+        default=defaults,
+        zoom=None,
+        center=None,
+        feature_group=None,
+        return_on_hover=False,
+        layer_control=None,
+        pixelated=False,
+        css_links=list(rendered.css_links),
+        js_links=list(rendered.js_links),
+        on_change=on_change,
+        wrap_longitude=False,
+    )
 
 
-def show_map(m: folium.Map | RenderedMap, *, key: str,
-             height: int = MAP_HEIGHT_PX) -> dict[str, Any]:
+def show_map(
+    m: folium.Map | RenderedMap, *, key: str, height: int = MAP_HEIGHT_PX
+) -> dict[str, Any]:
     """Draw the map; return what the user last clicked (``st_folium``'s dict).
 
     Only clicks on features are returned (:data:`mutualaid.maps.CLICK_OBJECTS`), so
@@ -161,13 +196,17 @@ def show_map(m: folium.Map | RenderedMap, *, key: str,
     if isinstance(m, RenderedMap):
         returned = show_rendered(m, key=key, height=height, returned_objects=CLICK_OBJECTS)
     else:
-        returned = st_folium(m, key=key, height=height, use_container_width=True,
-                             returned_objects=list(CLICK_OBJECTS))
+        returned = st_folium(
+            m,
+            key=key,
+            height=height,
+            use_container_width=True,
+            returned_objects=list(CLICK_OBJECTS),
+        )
     return returned if isinstance(returned, dict) else {}
 
 
-def show_map_or_error(build: Callable[[], folium.Map | RenderedMap], *,
-                      key: str) -> dict[str, Any]:
+def show_map_or_error(build: Callable[[], folium.Map | RenderedMap], *, key: str) -> dict[str, Any]:
     """Build a map and draw it (see :func:`show_map`); if it cannot be built or drawn,
     say so in words rather than show a traceback, and return ``{}``."""
     try:

@@ -79,8 +79,9 @@ def choose_filters(scenario: Scenario) -> Filters:
     cols = st.columns(len(FILTER_LABELS))
     chosen: dict[str, tuple] = {}
     for col, (name, label) in zip(cols, FILTER_LABELS.items()):
-        picked = col.multiselect(label, options[name], key=state_key(PAGE, f"filter.{name}"),
-                                 placeholder="All")
+        picked = col.multiselect(
+            label, options[name], key=state_key(PAGE, f"filter.{name}"), placeholder="All"
+        )
         # A choice left over from another scenario is not among this one's options.
         chosen[name] = tuple(v for v in picked if v in options[name])
     return Filters(**chosen)
@@ -91,8 +92,7 @@ def plan_of(now: Current) -> PlanRun | None:
     pages share, so a plan is made once whichever page asks first; None (said in words)
     when it cannot be made."""
     try:
-        return cached_plan(now.folder, now.fingerprint, now.version, overrides_key(),
-                           now.scenario)
+        return cached_plan(now.folder, now.fingerprint, now.version, overrides_key(), now.scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         st.warning("The current plan could not be made; the map shows the layers only.")
         st.text(f"{type(exc).__name__}: {exc}")
@@ -105,39 +105,60 @@ def shown_scenario(now: Current, filters: Filters) -> Scenario:
 
 
 @st.cache_resource(show_spinner="Drawing the map...", max_entries=MAP_CACHE_ENTRIES)
-def _built_map(folder: str, fingerprint: str, version: str, filters_key: str,
-               _shown: Scenario, _plan_run: PlanRun | None,
-               _filters: Filters) -> folium.Map:
+def _built_map(
+    folder: str,
+    fingerprint: str,
+    version: str,
+    filters_key: str,
+    _shown: Scenario,
+    _plan_run: PlanRun | None,
+    _filters: Filters,
+) -> folium.Map:
     # The strings name every _-prefixed argument (the plan follows from the scenario).
     unmet = flows = None
     if _plan_run is not None:
         unmet = unmet_units(_plan_run.plan, _shown, _filters)
         flows = shown_flows(_plan_run.flows, shown_assignments(_plan_run.plan, _shown, _filters))
-    return overview_map(jurisdictions=_shown.jurisdictions, incidents=_shown.incidents,
-                        resources=_shown.resources, unmet=unmet, flows=flows)
+    return overview_map(
+        jurisdictions=_shown.jurisdictions,
+        incidents=_shown.incidents,
+        resources=_shown.resources,
+        unmet=unmet,
+        flows=flows,
+    )
 
 
-def operations_map(now: Current, shown: Scenario, filters: Filters,
-                   run: PlanRun | None) -> folium.Map:
+def operations_map(
+    now: Current, shown: Scenario, filters: Filters, run: PlanRun | None
+) -> folium.Map:
     """The operations map of the shown scenario: built once per (folder, fingerprint,
     workspace version, filters, plan or not), a fresh deep copy each run (streamlit-folium
     renames a map's elements when it renders one)."""
     key = filters.key() + ("|plan" if run is not None else "|no-plan")
-    return copy.deepcopy(_built_map(now.folder, now.fingerprint, now.version, key,
-                                    shown, run, filters))
+    return copy.deepcopy(
+        _built_map(now.folder, now.fingerprint, now.version, key, shown, run, filters)
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
-def _rendered_map(folder: str, fingerprint: str, version: str, filters_key: str,
-                  _shown: Scenario, _plan_run: PlanRun | None,
-                  _filters: Filters) -> RenderedMap:
+def _rendered_map(
+    folder: str,
+    fingerprint: str,
+    version: str,
+    filters_key: str,
+    _shown: Scenario,
+    _plan_run: PlanRun | None,
+    _filters: Filters,
+) -> RenderedMap:
     # The same key as _built_map: what st_folium would render from it on every rerun.
-    return render_map(_built_map(folder, fingerprint, version, filters_key, _shown,
-                                 _plan_run, _filters))
+    return render_map(
+        _built_map(folder, fingerprint, version, filters_key, _shown, _plan_run, _filters)
+    )
 
 
-def rendered_map(now: Current, shown: Scenario, filters: Filters,
-                 run: PlanRun | None) -> RenderedMap:
+def rendered_map(
+    now: Current, shown: Scenario, filters: Filters, run: PlanRun | None
+) -> RenderedMap:
     """:func:`operations_map` as ``st_folium`` sends it, rendered once per map (a rerun
     renders nothing: issue 16, under load)."""
     key = filters.key() + ("|plan" if run is not None else "|no-plan")

@@ -27,21 +27,24 @@ def problems_table(reports: Sequence[Report]) -> pd.DataFrame:
     rows = []
     for report in reports:
         for problem in report.errors + report.warnings:
-            rows.append({
-                "layer": report.kind,
-                "file": report.source,
-                "severity": problem.severity,
-                "feature": "" if problem.feature is None else str(problem.feature),
-                "id": problem.feature_id or "",
-                "field": problem.field or "",
-                "problem": problem.message,
-            })
+            rows.append(
+                {
+                    "layer": report.kind,
+                    "file": report.source,
+                    "severity": problem.severity,
+                    "feature": "" if problem.feature is None else str(problem.feature),
+                    "id": problem.feature_id or "",
+                    "field": problem.field or "",
+                    "problem": problem.message,
+                }
+            )
     columns = ["layer", "file", "severity", "feature", "id", "field", "problem"]
     return pd.DataFrame(rows, columns=columns).astype(str)
 
 
-def show_problems(reports: Sequence[Report], *, rejected: bool,
-                  detailed: bool | None = None) -> None:
+def show_problems(
+    reports: Sequence[Report], *, rejected: bool, detailed: bool | None = None
+) -> None:
     """Say whether the scenario can be shown and list every problem.
 
     Parameters
@@ -63,11 +66,14 @@ def show_problems(reports: Sequence[Report], *, rejected: bool,
     warnings = int((table["severity"] == "warning").sum())
     below = "to look at below" if detailed else "that an admin can list"
     if rejected:
-        st.error(f"This scenario cannot be shown: {errors} error(s) and {warnings} "
-                 f"warning(s) {below}.")
+        st.error(
+            f"This scenario cannot be shown: {errors} error(s) and {warnings} warning(s) {below}."
+        )
     elif warnings:
-        st.warning(f"The scenario was accepted with {warnings} warning(s)"
-                   + ("." if detailed else "; an admin can list them."))
+        st.warning(
+            f"The scenario was accepted with {warnings} warning(s)"
+            + ("." if detailed else "; an admin can list them.")
+        )
     if len(table) and detailed:
         st.dataframe(table, hide_index=True, width="stretch")
 
@@ -93,14 +99,21 @@ def show_headline(headline: Headline | None) -> None:
     """The operations figures above the map (those of the plan show ``-`` without one)."""
     cols = st.columns(4)
     cols[0].metric("Active incidents", headline.active_incidents if headline else "-")
-    cols[1].metric("Units deployed", headline.units_deployed if headline else "-",
-                   help="Units of resources already assigned, plus the units the "
-                        "current plan sends.")
-    cols[2].metric("Need met", need_met_text(headline.need_met) if headline else "-",
-                   help="Severity-weighted share of the active incidents' needs the "
-                        "current plan meets.")
-    cols[3].metric("Cross-border units", headline.cross_border_units if headline else "-",
-                   help="Units the current plan sends to another jurisdiction.")
+    cols[1].metric(
+        "Units deployed",
+        headline.units_deployed if headline else "-",
+        help="Units of resources already assigned, plus the units the current plan sends.",
+    )
+    cols[2].metric(
+        "Need met",
+        need_met_text(headline.need_met) if headline else "-",
+        help="Severity-weighted share of the active incidents' needs the current plan meets.",
+    )
+    cols[3].metric(
+        "Cross-border units",
+        headline.cross_border_units if headline else "-",
+        help="Units the current plan sends to another jurisdiction.",
+    )
 
 
 def show_selection(selection: Selection | None, scenario: Scenario) -> None:
@@ -109,7 +122,10 @@ def show_selection(selection: Selection | None, scenario: Scenario) -> None:
     if selection is None:
         st.caption("Click an incident, a resource or a jurisdiction on the map.")
         return
-    frame = {"incident": scenario.incidents, "resource": scenario.resources,
-             "jurisdiction": scenario.jurisdictions}[selection.kind]
+    frame = {
+        "incident": scenario.incidents,
+        "resource": scenario.resources,
+        "jurisdiction": scenario.jurisdictions,
+    }[selection.kind]
     lines = [f"{label}: {value}" for label, value in feature_details(selection, frame)]
     st.text(_KIND_TITLES[selection.kind] + "\n" + "\n".join(lines))

@@ -89,8 +89,11 @@ def run_app() -> None:
     with ``?view=briefing``, the briefing page only, with no sidebar. Without a verified
     sign-in, the sign-in form only."""
     kiosk = kiosk_view()
-    st.set_page_config(page_title="Mutual Aid", layout="wide",
-                       initial_sidebar_state="collapsed" if kiosk else "auto")
+    st.set_page_config(
+        page_title="Mutual Aid",
+        layout="wide",
+        initial_sidebar_state="collapsed" if kiosk else "auto",
+    )
     # Read again from the store on every rerun: a disabled account is out at its next click.
     actor = identity.current_actor(app_store())
     # Downloads and images are served only to a browser with a signed-in session
@@ -101,8 +104,10 @@ def run_app() -> None:
         # Every address shows the sign-in form, and keeps its address: once signed in,
         # the same URL opens the page that was asked for.
         entries = [KIOSK_PAGE] if kiosk else PAGES
-        pages = [st.Page(_sign_in_page(title), title=title, url_path=url, default=index == 0)
-                 for index, (_script, title, url) in enumerate(entries)]
+        pages = [
+            st.Page(_sign_in_page(title), title=title, url_path=url, default=index == 0)
+            for index, (_script, title, url) in enumerate(entries)
+        ]
     elif kiosk:
         script, title, url = KIOSK_PAGE
         pages = [st.Page(script, title=title, url_path=url, default=True)]

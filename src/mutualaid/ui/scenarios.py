@@ -16,7 +16,9 @@ def scenario_folders(default: Path) -> list[Path]:
     """
     folders = find_scenarios(scenario_roots(default=default))
     if not folders:
-        st.info("No scenario folder found (a folder holding jurisdictions.geojson). "
-                "Build the samples with `make scenarios`.")
+        st.info(
+            "No scenario folder found (a folder holding jurisdictions.geojson). "
+            "Build the samples with `make scenarios`."
+        )
         st.stop()
     return folders

@@ -24,10 +24,15 @@ DATA_DIR = Path(__file__).resolve().parents[3] / "data"
 def _print_first_run(accounts: list) -> None:
     if not accounts:
         return
-    lines = ["", "Mutual Aid: demo accounts created for this store (shown once; change them",
-             "with `mutualaid users passwd USERNAME`):"]
-    lines += [f"  {user:<22} {role:<12} {jurisdiction or '-':<10} {password}"
-              for user, role, jurisdiction, password in accounts]
+    lines = [
+        "",
+        "Mutual Aid: demo accounts created for this store (shown once; change them",
+        "with `mutualaid users passwd USERNAME`):",
+    ]
+    lines += [
+        f"  {user:<22} {role:<12} {jurisdiction or '-':<10} {password}"
+        for user, role, jurisdiction, password in accounts
+    ]
     print("\n".join(lines) + "\n", file=sys.stdout, flush=True)
 
 
@@ -45,7 +50,6 @@ def _opened(url: str) -> Store:
     store = open_store(url)
     upgrade(store)
     if demo_accounts_wanted():
-        outcome = first_run(store,
-                            scenario_dirs=find_scenarios(scenario_roots(default=DATA_DIR)))
+        outcome = first_run(store, scenario_dirs=find_scenarios(scenario_roots(default=DATA_DIR)))
         _print_first_run(outcome.accounts)
     return store

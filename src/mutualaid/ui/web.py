@@ -50,9 +50,8 @@ def _segments(path: str) -> tuple[str, ...]:
     """The path's segments below Streamlit's ``server.baseUrlPath``; empty segments
     (``//``) dropped, as a router matching on them might."""
     segments = tuple(s for s in path.split("/") if s)
-    base = tuple(s for s in str(config.get_option("server.baseUrlPath") or "").split("/")
-                 if s)
-    return segments[len(base):] if segments[:len(base)] == base else segments
+    base = tuple(s for s in str(config.get_option("server.baseUrlPath") or "").split("/") if s)
+    return segments[len(base) :] if segments[: len(base)] == base else segments
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -67,13 +66,19 @@ def _cookies(scope: Scope) -> dict[str, str]:
 
 def browser_cookie(value: str, *, secure: bool) -> str:
     """The ``Set-Cookie`` header's value that gives a browser its id *value*."""
-    return (f"{BROWSER_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict"
-            + ("; Secure" if secure else ""))
+    return f"{BROWSER_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict" + (
+        "; Secure" if secure else ""
+    )
 
 
 async def _empty(send: Send, status: int) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-length", b"0"), (b"cache-control", b"no-store")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-length", b"0"), (b"cache-control", b"no-store")],
+        }
+    )
     await send({"type": "http.response.body", "body": b""})
 
 
@@ -97,11 +102,11 @@ class BrowserGuard:
             await self.app(scope, receive, send)
             return
         route = _segments(scope.get("path", ""))
-        if route[:len(METRICS_ROUTE)] == METRICS_ROUTE:
+        if route[: len(METRICS_ROUTE)] == METRICS_ROUTE:
             await _empty(send, 404)
             return
         browser = _cookies(scope).get(BROWSER_COOKIE)
-        if route[:len(MEDIA_ROUTE)] == MEDIA_ROUTE:
+        if route[: len(MEDIA_ROUTE)] == MEDIA_ROUTE:
             if not self.browsers.is_signed_in(browser):
                 await _empty(send, 403)
                 return
@@ -110,8 +115,9 @@ class BrowserGuard:
         if valid_browser_id(browser):
             await self.app(scope, receive, send)
             return
-        header = browser_cookie(new_browser_id(),
-                                secure=scope.get("scheme") == "https").encode("latin-1")
+        header = browser_cookie(new_browser_id(), secure=scope.get("scheme") == "https").encode(
+            "latin-1"
+        )
 
         async def send_with_cookie(message: Message) -> None:
             # A page load is an HTML answer; the app's other answers need no id.

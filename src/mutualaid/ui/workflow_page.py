@@ -57,12 +57,17 @@ REQUEST_ACTIONS: Final[dict[str, tuple[Callable[..., workflow.RequestState], str
 }
 #: What each action did, for the message after it.
 DONE: Final[dict[str, str]] = {
-    "commit": "committed", "decline": "declined", "accept": "accepted (units deployed)",
-    "refuse": "refused (units freed)", "withdraw": "withdrawn (units freed)",
-    "release": "released (units available again)", "close": "closed", "cancel": "cancelled",
+    "commit": "committed",
+    "decline": "declined",
+    "accept": "accepted (units deployed)",
+    "refuse": "refused (units freed)",
+    "withdraw": "withdrawn (units freed)",
+    "release": "released (units available again)",
+    "close": "closed",
+    "cancel": "cancelled",
 }
-OFFER_LINE_COLUMNS: Final[tuple[str, ...]] = ("resource", "incident", "type", "units",
-                                              "minutes")
+OFFER_LINE_COLUMNS: Final[tuple[str, ...]] = ("resource", "incident", "type", "units", "minutes")
+
 
 def when_text(moment: datetime) -> str:
     """``2026-07-14 20:31 UTC``."""
@@ -70,6 +75,7 @@ def when_text(moment: datetime) -> str:
 
 
 # --- outcome of the last action -------------------------------------------------------------
+
 
 def _remember(ok: bool, message: str) -> None:
     remember(_OUTCOME, ok, message)
@@ -97,8 +103,11 @@ def on_offer_action(store: Store, offer_id: int, action: str, version: int) -> N
     except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
-    _remember(True, f"Offer {offer_id} {DONE[action]} by you at "
-                    f"{when_text(state.updated_at)} (now version {state.version}).")
+    _remember(
+        True,
+        f"Offer {offer_id} {DONE[action]} by you at "
+        f"{when_text(state.updated_at)} (now version {state.version}).",
+    )
 
 
 def on_request_action(store: Store, request_id: int, action: str, version: int) -> None:
@@ -112,12 +121,12 @@ def on_request_action(store: Store, request_id: int, action: str, version: int) 
     except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
-    _remember(True, f"Request {request_id} {DONE[action]} by you at "
-                    f"{when_text(state.updated_at)}.")
+    _remember(True, f"Request {request_id} {DONE[action]} by you at {when_text(state.updated_at)}.")
 
 
-def on_create_request(store: Store, scenario: str, options: dict[str, tuple[str, str, int]]
-                      ) -> None:
+def on_create_request(
+    store: Store, scenario: str, options: dict[str, tuple[str, str, int]]
+) -> None:
     """Button callback: request the lines picked in the multiselect, with the note."""
     actor = _acting(store)
     if actor is None:
@@ -129,15 +138,17 @@ def on_create_request(store: Store, scenario: str, options: dict[str, tuple[str,
         _remember(False, "Pick at least one need to request.")
         return
     try:
-        request_id = workflow.create_request(store, scenario, actor=actor, lines=lines,
-                                             note=note)
+        request_id = workflow.create_request(store, scenario, actor=actor, lines=lines, note=note)
     except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
     st.session_state.pop(state_key(PAGE, "request_lines"), None)
     st.session_state.pop(state_key(PAGE, "request_note"), None)
-    _remember(True, f"Request {request_id} made for {actor.jurisdiction}: {len(lines)} "
-                    "need(s). Compute offers to turn the plan into offers.")
+    _remember(
+        True,
+        f"Request {request_id} made for {actor.jurisdiction}: {len(lines)} "
+        "need(s). Compute offers to turn the plan into offers.",
+    )
 
 
 def on_plan(store: Store, scenario: str) -> None:
@@ -150,11 +161,15 @@ def on_plan(store: Store, scenario: str) -> None:
     except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
-    _remember(True, f"Plan {outcome.plan_id} computed: {len(outcome.offer_ids)} offer(s) "
-                    f"made, {len(outcome.superseded)} earlier proposed offer(s) superseded.")
+    _remember(
+        True,
+        f"Plan {outcome.plan_id} computed: {len(outcome.offer_ids)} offer(s) "
+        f"made, {len(outcome.superseded)} earlier proposed offer(s) superseded.",
+    )
 
 
 # --- reading --------------------------------------------------------------------------------
+
 
 def choose_scenario(store: Store) -> str | None:
     """The stored scenario to work on; None (with a note) when the store has none."""
@@ -171,8 +186,9 @@ def _layers_key(store: Store, name: str) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _needs(url: str, name: str, layers_key: str, _store: Store
-           ) -> dict[str, list[tuple[str, str, int]]]:
+def _needs(
+    url: str, name: str, layers_key: str, _store: Store
+) -> dict[str, list[tuple[str, str, int]]]:
     # Keyed on the store, the scenario and its layers' versions (``_store`` is the
     # handle to read with, not data): a new incidents layer is a new entry.
     stored = load_stored_scenario(_store, name)
@@ -185,15 +201,21 @@ def _needs(url: str, name: str, layers_key: str, _store: Store
         for rtype, units in sorted((row.needs or {}).items()):
             if int(units) > 0:
                 needs.setdefault(str(row.jurisdiction), []).append(
-                    (str(row.id), str(rtype), int(units)))
+                    (str(row.id), str(rtype), int(units))
+                )
     return needs
 
 
-def requestable(store: Store, name: str, jurisdiction: str, board: Board
-                ) -> list[tuple[str, str, int]]:
+def requestable(
+    store: Store, name: str, jurisdiction: str, board: Board
+) -> list[tuple[str, str, int]]:
     """The needs of *jurisdiction*'s active incidents not already in an open request."""
-    requested = {(line.incident_id, line.type) for r in board.requests
-                 if r.state == workflow.OPEN for line in r.lines}
+    requested = {
+        (line.incident_id, line.type)
+        for r in board.requests
+        if r.state == workflow.OPEN
+        for line in r.lines
+    }
     needs = _needs(store.url, name, _layers_key(store, name), store)
     return [n for n in needs.get(jurisdiction, []) if (n[0], n[1]) not in requested]
 
@@ -208,10 +230,13 @@ def jurisdictions_in_order(board: Board, viewer: Actor) -> list[str]:
 
 # --- tables ----------------------------------------------------------------------------------
 
+
 def offer_lines_table(offer: OfferView) -> pd.DataFrame:
     """An offer's lines: resource, incident, type, units, minutes."""
-    rows = [(line.resource_id, line.incident_id, line.type, line.units,
-             round(line.minutes, 1)) for line in offer.lines]
+    rows = [
+        (line.resource_id, line.incident_id, line.type, line.units, round(line.minutes, 1))
+        for line in offer.lines
+    ]
     return pd.DataFrame(rows, columns=list(OFFER_LINE_COLUMNS))
 
 
@@ -225,9 +250,17 @@ def _states_text(offers: list[OfferView]) -> str:
     counts: dict[str, int] = {}
     for offer in offers:
         counts[offer.state] = counts.get(offer.state, 0) + 1
-    return ", ".join(f"{n} {state}" for state, n in
-                     sorted(counts.items(), key=lambda item: workflow.OFFER_STATES.index(item[0])
-                            if item[0] in workflow.OFFER_STATES else len(workflow.OFFER_STATES)))
+    return ", ".join(
+        f"{n} {state}"
+        for state, n in sorted(
+            counts.items(),
+            key=lambda item: (
+                workflow.OFFER_STATES.index(item[0])
+                if item[0] in workflow.OFFER_STATES
+                else len(workflow.OFFER_STATES)
+            ),
+        )
+    )
 
 
 def summary_table(board: Board, viewer: Actor) -> pd.DataFrame:
@@ -237,28 +270,38 @@ def summary_table(board: Board, viewer: Actor) -> pd.DataFrame:
     for jurisdiction in jurisdictions_in_order(board, viewer):
         requests = [r for r in board.requests if r.jurisdiction == jurisdiction]
         open_requests = sum(1 for r in requests if r.state == workflow.OPEN)
-        rows.append({
-            "jurisdiction": jurisdiction,
-            "requests": f"{len(requests)} ({open_requests} open)",
-            "offers received": _states_text([o for o in board.offers
-                                             if o.requester == jurisdiction]),
-            "offers made": _states_text([o for o in board.offers if o.provider == jurisdiction]),
-        })
-    return pd.DataFrame(rows, columns=["jurisdiction", "requests", "offers received",
-                                       "offers made"])
+        rows.append(
+            {
+                "jurisdiction": jurisdiction,
+                "requests": f"{len(requests)} ({open_requests} open)",
+                "offers received": _states_text(
+                    [o for o in board.offers if o.requester == jurisdiction]
+                ),
+                "offers made": _states_text(
+                    [o for o in board.offers if o.provider == jurisdiction]
+                ),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["jurisdiction", "requests", "offers received", "offers made"]
+    )
 
 
 def offer_heading(offer: OfferView) -> str:
     """``Offer 12: DE-NW → NL-LI, 5 units, request 3 — proposed (version 1)``."""
-    return (f"Offer {offer.id}: {offer.provider} → {offer.requester}, {offer.units} "
-            f"unit{'s' if offer.units != 1 else ''}, request {offer.request_id} — "
-            f"{offer.state} (version {offer.version})")
+    return (
+        f"Offer {offer.id}: {offer.provider} → {offer.requester}, {offer.units} "
+        f"unit{'s' if offer.units != 1 else ''}, request {offer.request_id} — "
+        f"{offer.state} (version {offer.version})"
+    )
 
 
 def offer_changed(offer: OfferView) -> str:
     """Who made the offer's last change and when."""
-    return (f"last changed by {offer.updated_by} at {when_text(offer.updated_at)}; "
-            f"made {when_text(offer.created_at)} from plan {offer.plan_id}")
+    return (
+        f"last changed by {offer.updated_by} at {when_text(offer.updated_at)}; "
+        f"made {when_text(offer.created_at)} from plan {offer.plan_id}"
+    )
 
 
 def request_heading(request: RequestView) -> str:
@@ -267,6 +310,7 @@ def request_heading(request: RequestView) -> str:
 
 
 # --- layout ----------------------------------------------------------------------------------
+
 
 def show_offer(store: Store, offer: OfferView) -> None:
     """One offer: heading, who changed it, its lines, and the viewer's buttons."""
@@ -278,19 +322,26 @@ def show_offer(store: Store, offer: OfferView) -> None:
         if actions:
             cols = st.columns(len(actions) + 2)
             for col, action in zip(cols, actions):
-                col.button(OFFER_ACTIONS[action][1], key=state_key(PAGE, f"{action}-{offer.id}"),
-                           type="primary" if action in ("commit", "accept") else "secondary",
-                           on_click=on_offer_action,
-                           args=(store, offer.id, action, offer.version))
+                col.button(
+                    OFFER_ACTIONS[action][1],
+                    key=state_key(PAGE, f"{action}-{offer.id}"),
+                    type="primary" if action in ("commit", "accept") else "secondary",
+                    on_click=on_offer_action,
+                    args=(store, offer.id, action, offer.version),
+                )
 
 
 def show_request(store: Store, request: RequestView) -> None:
     """One request: heading, note, lines, and the viewer's buttons."""
     with st.container(border=True, key=f"{PAGE}-request-{request.id}"):
         st.text(request_heading(request))
-        st.caption(literal(f"made by {request.created_by} at {when_text(request.created_at)}; "
-                           f"last changed by {request.updated_by} at "
-                           f"{when_text(request.updated_at)}"))
+        st.caption(
+            literal(
+                f"made by {request.created_by} at {when_text(request.created_at)}; "
+                f"last changed by {request.updated_by} at "
+                f"{when_text(request.updated_at)}"
+            )
+        )
         if request.note:
             st.text(f"Note: {request.note}")
         st.dataframe(request_lines_table(request), hide_index=True, width="stretch")
@@ -298,10 +349,12 @@ def show_request(store: Store, request: RequestView) -> None:
         if actions:
             cols = st.columns(len(actions) + 2)
             for col, action in zip(cols, actions):
-                col.button(REQUEST_ACTIONS[action][1],
-                           key=state_key(PAGE, f"{action}-request-{request.id}"),
-                           on_click=on_request_action,
-                           args=(store, request.id, action, request.version))
+                col.button(
+                    REQUEST_ACTIONS[action][1],
+                    key=state_key(PAGE, f"{action}-request-{request.id}"),
+                    on_click=on_request_action,
+                    args=(store, request.id, action, request.version),
+                )
 
 
 def _placement(offer: OfferView, jurisdiction: str) -> str | None:
@@ -318,13 +371,17 @@ def _placement(offer: OfferView, jurisdiction: str) -> str | None:
 def show_jurisdiction(store: Store, board: Board, jurisdiction: str, shown: set[int]) -> None:
     """A jurisdiction's requests, the offers made to it and the offers it makes."""
     requests = [r for r in board.requests if r.jurisdiction == jurisdiction]
-    incoming = [o for o in board.offers if o.id not in shown
-                and _placement(o, jurisdiction) == "to"]
-    outgoing = [o for o in board.offers if o.id not in shown
-                and _placement(o, jurisdiction) == "from"]
-    st.text(f"{len(requests)} request(s); {len(incoming)} offer(s) to {jurisdiction}, "
-            f"{len(outgoing)} offer(s) from {jurisdiction} (an offer is listed once, under "
-            "the first of its two jurisdictions)")
+    incoming = [
+        o for o in board.offers if o.id not in shown and _placement(o, jurisdiction) == "to"
+    ]
+    outgoing = [
+        o for o in board.offers if o.id not in shown and _placement(o, jurisdiction) == "from"
+    ]
+    st.text(
+        f"{len(requests)} request(s); {len(incoming)} offer(s) to {jurisdiction}, "
+        f"{len(outgoing)} offer(s) from {jurisdiction} (an offer is listed once, under "
+        "the first of its two jurisdictions)"
+    )
     for request in requests:
         show_request(store, request)
     for offer in incoming + outgoing:
@@ -341,26 +398,46 @@ def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
         with cols[0].expander(literal(f"Request assistance for {actor.jurisdiction}")):
             needs = requestable(store, board.scenario, actor.jurisdiction, board)
             if not needs:
-                st.text(f"{actor.jurisdiction} has no active incident need that is not "
-                        "already requested.")
+                st.text(
+                    f"{actor.jurisdiction} has no active incident need that is not "
+                    "already requested."
+                )
             else:
                 options = {f"{i}: {k} × {n}": (i, k, n) for i, k, n in needs}
-                st.multiselect("Needs to request", list(options), default=list(options),
-                               key=state_key(PAGE, "request_lines"))
-                st.text_input("Note for the providers", key=state_key(PAGE, "request_note"),
-                              max_chars=500)
-                st.button("Request assistance", key=state_key(PAGE, "request"),
-                          on_click=on_create_request, args=(store, board.scenario, options))
+                st.multiselect(
+                    "Needs to request",
+                    list(options),
+                    default=list(options),
+                    key=state_key(PAGE, "request_lines"),
+                )
+                st.text_input(
+                    "Note for the providers", key=state_key(PAGE, "request_note"), max_chars=500
+                )
+                st.button(
+                    "Request assistance",
+                    key=state_key(PAGE, "request"),
+                    on_click=on_create_request,
+                    args=(store, board.scenario, options),
+                )
     if "plan" in board.viewer_actions:
         with cols[1].expander("Compute offers"):
-            whose = ("every jurisdiction's open requests" if workflow.plan_scope(actor) is None
-                     else "your jurisdiction's open requests")
-            st.caption(f"Plans what is still open of {whose} (units not committed, needs "
-                       "not filled) and makes one offer per request and providing "
-                       "jurisdiction. Their proposed offers not yet committed are replaced; "
-                       "other requesters' offers are not touched.")
-            st.button("Compute offers", key=state_key(PAGE, "plan"), on_click=on_plan,
-                      args=(store, board.scenario))
+            whose = (
+                "every jurisdiction's open requests"
+                if workflow.plan_scope(actor) is None
+                else "your jurisdiction's open requests"
+            )
+            st.caption(
+                f"Plans what is still open of {whose} (units not committed, needs "
+                "not filled) and makes one offer per request and providing "
+                "jurisdiction. Their proposed offers not yet committed are replaced; "
+                "other requesters' offers are not touched."
+            )
+            st.button(
+                "Compute offers",
+                key=state_key(PAGE, "plan"),
+                on_click=on_plan,
+                args=(store, board.scenario),
+            )
 
 
 def show_board(store: Store, actor: Actor, board: Board) -> None:
@@ -389,7 +466,9 @@ def show_page(store: Store, actor: Actor) -> None:
         st.error(literal(str(exc)))
         return
     show_coordinator_tools(store, actor, current)
-    st.button("Refresh", key=state_key(PAGE, "refresh"),
-              help="Read the board again (other coordinators may have acted).")
+    st.button(
+        "Refresh",
+        key=state_key(PAGE, "refresh"),
+        help="Read the board again (other coordinators may have acted).",
+    )
     show_board(store, actor, current)
-

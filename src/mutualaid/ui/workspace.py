@@ -70,9 +70,14 @@ def _ensure_stored(store: Store, loaded: loaders.LoadedScenario) -> dict[str, la
         return versions
     who = FOLDER_CHANGED if versions else FIRST_USE
     try:
-        stored = layers.save_scenario(store, loaded.result.scenario, name=name,
-                                      sources=_sources(), actor=system_actor(who),
-                                      files_fingerprint=loaded.fingerprint)
+        stored = layers.save_scenario(
+            store,
+            loaded.result.scenario,
+            name=name,
+            sources=_sources(),
+            actor=system_actor(who),
+            files_fingerprint=loaded.fingerprint,
+        )
     except (sa.exc.IntegrityError, MutualAidError):
         # Another session stored it at the same moment (theirs is as good as ours), or
         # the new files would take away committed units (the stored layers stay).
@@ -89,8 +94,15 @@ def _stored(url: str, name: str, key: str) -> Scenario | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _visible(url: str, name: str, key: str, view: str, _scenario: Scenario,
-             _actor: Actor | None, _levels: Mapping[str, str]) -> Scenario:
+def _visible(
+    url: str,
+    name: str,
+    key: str,
+    view: str,
+    _scenario: Scenario,
+    _actor: Actor | None,
+    _levels: Mapping[str, str],
+) -> Scenario:
     # Keyed on what the asker may see (``view``: role and jurisdiction, the only parts
     # of _actor the sharing rules read) as well as the versions, so a view is never
     # served to someone with another. A new level is a new version
@@ -120,24 +132,37 @@ class SharedWorkspace(Workspace):
         level (the log shows only the versions the viewer may know of) and what the
         person asking may see: every cache keyed on it (plans, maps) holds one view
         only, shared by the people with that view."""
-        current = ",".join(f"{k}={v.version}:{v.sharing}"
-                           for k, v in sorted(self.versions.items()))
+        current = ",".join(f"{k}={v.version}:{v.sharing}" for k, v in sorted(self.versions.items()))
         text = f"{super().version}\n{current}\n{self.viewer}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _log(store: Store, name: str, *, actor: Actor | None,
-         scenario: Scenario) -> tuple[LayerLogEntry, ...]:
+def _log(
+    store: Store, name: str, *, actor: Actor | None, scenario: Scenario
+) -> tuple[LayerLogEntry, ...]:
     # Only the versions the person may know of (their source file, size and author):
     # a layer stored for its owner only is not in another jurisdiction's log.
     history = sorted(layers.layer_history(store, name), key=lambda v: (v.loaded_at, v.id))
-    return tuple(LayerLogEntry(kind=v.kind, source=v.source, features=v.features,
-                               loaded_at=v.loaded_at, mode=v.mode, format=v.format,
-                               by=v.loaded_by, version=v.version)
-                 for v in history
-                 if layer_visible(v.sharing, v.owner, viewer=actor,
-                                  agreements=scenario.agreements,
-                                  jurisdictions=scenario.jurisdictions))
+    return tuple(
+        LayerLogEntry(
+            kind=v.kind,
+            source=v.source,
+            features=v.features,
+            loaded_at=v.loaded_at,
+            mode=v.mode,
+            format=v.format,
+            by=v.loaded_by,
+            version=v.version,
+        )
+        for v in history
+        if layer_visible(
+            v.sharing,
+            v.owner,
+            viewer=actor,
+            agreements=scenario.agreements,
+            jurisdictions=scenario.jurisdictions,
+        )
+    )
 
 
 def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
@@ -165,9 +190,13 @@ def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
     current = _visible(store.url, name, key, who, full, actor, layers.layer_levels(versions))
     # ``base`` is the same view: the folder's own files may hold features not everyone
     # may see, so no page gets them unfiltered from here.
-    return SharedWorkspace(base=current, current=current,
-                           layer_log=_log(store, name, actor=actor, scenario=full),
-                           viewer=who, versions=dict(versions))
+    return SharedWorkspace(
+        base=current,
+        current=current,
+        layer_log=_log(store, name, actor=actor, scenario=full),
+        viewer=who,
+        versions=dict(versions),
+    )
 
 
 def current_scenario(folder: Path) -> Scenario | None:
@@ -197,9 +226,18 @@ def current_version(workspace: Workspace, kind: str) -> int:
     return max(numbers, default=0)
 
 
-def store_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: str,
-                frame: pd.DataFrame, mode: str, source: str, format: str,
-                actor: Actor, sharing: str = "public") -> str | None:
+def store_layer(
+    loaded: loaders.LoadedScenario,
+    workspace: Workspace,
+    *,
+    kind: str,
+    frame: pd.DataFrame,
+    mode: str,
+    source: str,
+    format: str,
+    actor: Actor,
+    sharing: str = "public",
+) -> str | None:
     """Store *frame* as a new version of the shared scenario's *kind* layer, shared at
     level *sharing* (:mod:`mutualaid.sharing`).
 
@@ -213,10 +251,18 @@ def store_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: s
         The combined scenario would not be valid (``.reports`` says why).
     """
     try:
-        layers.save_layer(app_store(), scenario_name=scenario_name(loaded), kind=kind,
-                          frame=frame, mode=mode, source=source, format=format, actor=actor,
-                          expected_version=current_version(workspace, kind),
-                          sharing=sharing)
+        layers.save_layer(
+            app_store(),
+            scenario_name=scenario_name(loaded),
+            kind=kind,
+            frame=frame,
+            mode=mode,
+            source=source,
+            format=format,
+            actor=actor,
+            expected_version=current_version(workspace, kind),
+            sharing=sharing,
+        )
     except LayerRefused:
         raise
     except MutualAidError as refused:  # LayerDenied, StaleLayer, UnitsInUse, UnknownScenario
@@ -224,15 +270,21 @@ def store_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: s
     return None
 
 
-def share_layer(loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: str,
-                sharing: str, actor: Actor) -> str | None:
+def share_layer(
+    loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: str, sharing: str, actor: Actor
+) -> str | None:
     """Change who sees the shared scenario's *kind* layer
     (:func:`mutualaid.store.layers.set_layer_sharing`). None when done, else why not,
     in words for the person (refusals are in the audit log)."""
     try:
-        layers.set_layer_sharing(app_store(), scenario_name=scenario_name(loaded), kind=kind,
-                                 sharing=sharing, actor=actor,
-                                 expected_version=current_version(workspace, kind))
+        layers.set_layer_sharing(
+            app_store(),
+            scenario_name=scenario_name(loaded),
+            kind=kind,
+            sharing=sharing,
+            actor=actor,
+            expected_version=current_version(workspace, kind),
+        )
     except MutualAidError as refused:  # LayerDenied, StaleLayer, UnknownScenario
         return str(refused)
     return None

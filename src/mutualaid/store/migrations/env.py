@@ -20,8 +20,12 @@ def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001 - A
 
 
 connection = context.config.attributes["connection"]
-context.configure(connection=connection, target_metadata=metadata,
-                  render_as_batch=connection.dialect.name == "sqlite",
-                  compare_type=True, include_object=include_object)
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+    include_object=include_object,
+)
 with context.begin_transaction():
     context.run_migrations()

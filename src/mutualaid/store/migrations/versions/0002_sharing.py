@@ -23,8 +23,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("layer_versions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("sharing", sa.String(length=10), nullable=False,
-                                      server_default="public"))
+        batch_op.add_column(
+            sa.Column("sharing", sa.String(length=10), nullable=False, server_default="public")
+        )
         batch_op.add_column(sa.Column("owner", sa.String(length=200), nullable=True))
 
 

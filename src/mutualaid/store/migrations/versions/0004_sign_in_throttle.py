@@ -34,8 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_throttle")),
     )
     with op.batch_alter_table("sign_in_throttle", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_sign_in_throttle_last_at"), ["last_at"],
-                              unique=False)
+        batch_op.create_index(batch_op.f("ix_sign_in_throttle_last_at"), ["last_at"], unique=False)
     op.create_table(
         "sign_in_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,8 +50,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_sign_in_sessions_token_hash")),
     )
     with op.batch_alter_table("sign_in_sessions", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_sign_in_sessions_username"), ["username"],
-                              unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_sign_in_sessions_username"), ["username"], unique=False
+        )
 
 
 def downgrade() -> None:
