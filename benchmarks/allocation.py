@@ -64,7 +64,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import box
 
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 
 TYPES = (
     "ambulance",
@@ -496,7 +496,7 @@ def _write_geojson(frame: gpd.GeoDataFrame, path: Path, json_columns: tuple[str,
 
 def _end_to_end_worker(folder: str) -> None:
     from mutualaid.allocation import allocate
-    from mutualaid.scenario import load_scenario
+    from mutualaid.scenario.loading import load_scenario
 
     t0 = time.perf_counter()
     result = load_scenario(Path(folder))

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/cli.py              # 7 runs of each case
     python benchmarks/cli.py --runs 11
 
-Cases, each a new ``python -m mutualaid.cli`` process timed from start to exit:
+Cases, each a new ``python -m mutualaid.cli.main`` process timed from start to exit:
 
 =========================  ========================================================  ======
 case                       command                                                   target
@@ -66,7 +66,7 @@ def write_inputs(folder: Path) -> dict[str, list[str]]:
 
 
 def run_once(args: list[str]) -> tuple[float, float]:
-    """Seconds from starting ``python -m mutualaid.cli ARGS`` to its exit (which must be 0),
+    """Seconds from starting ``python -m mutualaid.cli.main ARGS`` to its exit (which must be 0),
     and the CPU seconds (user + system) its processes took."""
     env = {
         **os.environ,
@@ -77,7 +77,7 @@ def run_once(args: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "mutualaid.cli", *args], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "mutualaid.cli.main", *args], env=env, capture_output=True, text=True
     )
     seconds = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

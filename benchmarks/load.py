@@ -96,8 +96,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from mutualaid.identity import system_actor  # noqa: E402
-from mutualaid.scenario import load_scenario  # noqa: E402
+from mutualaid.access.actor import system_actor  # noqa: E402
+from mutualaid.scenario.loading import load_scenario  # noqa: E402
 from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV, STATE_DIR_ENV  # noqa: E402
 
 RHINE = ROOT / "data" / "rhine-flood-2021"

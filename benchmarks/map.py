@@ -8,7 +8,7 @@ Usage::
 The scenario is seeded and synthetic: the 101 Rhine jurisdictions of
 ``data/rhine-flood-2021`` and points drawn uniformly inside them (incidents with a
 hazard, a severity 1-5 and needs; resources of the ten types with 1-4 units). The files
-are written to a temporary folder and read with :func:`mutualaid.scenario.load_scenario`,
+are written to a temporary folder and read with :func:`mutualaid.scenario.loading.load_scenario`,
 so the map gets the same canonical layers as in the app.
 
 Measured, medians of ``--runs`` (3):
@@ -16,7 +16,7 @@ Measured, medians of ``--runs`` (3):
 * **build**: :func:`mutualaid.maps.overview_map` (a cold start: new data).
 * **render**: the map's HTML (``m.get_root().render()``).
 * **rerun**: what a rerun with unchanged data costs the app: a deep copy of the cached
-  map and its HTML (see :func:`mutualaid.ui.operations.operations_map`).
+  map and its HTML (see :func:`mutualaid.ui.pages.overview_page.operations_map`).
 * **rerun as st_folium does it**: the deep copy, the page render and the Leaflet
   script ``st_folium`` builds from the map (its Python side, without Streamlit).
 * **HTML**: bytes of the rendered page; **script**: bytes of the script ``st_folium``
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from mutualaid.maps import overview_map
-from mutualaid.scenario import load_scenario
+from mutualaid.scenario.loading import load_scenario
 
 RHINE = ROOT / "data" / "rhine-flood-2021"
 VENDOR = ROOT / "static" / "vendor"
@@ -79,7 +79,7 @@ HAZARDS = ("flood", "storm", "landslide", "hazmat", "other")
 TARGETS = {"rerun_s": 0.5, "html_mb": 5.0, "first_draw_s": 3.0}
 
 # The map has drawn: Leaflet loaded, its point layers hold every feature (resources
-# possibly in clusters, see mutualaid.maps.style.CLUSTER_MIN_POINTS), and the overlay
+# possibly in clusters, see mutualaid.maps.palette.CLUSTER_MIN_POINTS), and the overlay
 # canvas has painted pixels.
 DRAWN = """([incidents, resources]) => {
     const name = Object.keys(window).find(k => k.startsWith('map_') && window.L

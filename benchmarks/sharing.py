@@ -7,7 +7,7 @@ Usage::
 
 The scenario is the seeded synthetic one of ``benchmarks/map.py`` (the 101 Rhine
 jurisdictions of ``data/rhine-flood-2021`` with their agreements, points drawn inside
-them), read with :func:`mutualaid.scenario.load_scenario`. Each incident and resource
+them), read with :func:`mutualaid.scenario.loading.load_scenario`. Each incident and resource
 then gets a ``sharing`` value drawn from public / partners / owner / none (a quarter
 each; none: the layer's level, here ``partners``).
 
@@ -15,9 +15,9 @@ Measured, medians of ``--repeat`` (5), for three people: an admin (sees everythi
 coordinator of the jurisdiction with the most partners, and a viewer bound to no
 jurisdiction (public features only):
 
-* **visible_scenario**: :func:`mutualaid.sharing.visible_scenario`, the filter every page
+* **visible_scenario**: :func:`mutualaid.access.sharing.visible_scenario`, the filter every page
   runs once per (versions, viewer) and then serves from its cache
-  (``mutualaid.ui.workspace._visible``).
+  (``mutualaid.ui.shared_scenario._visible``).
 * **kept**: incidents and resources left in that view (the figures that differ per
   person, which is why every cache is keyed on who is asking).
 
@@ -39,9 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mutualaid.identity import Actor
-from mutualaid.scenario import load_scenario
-from mutualaid.sharing import partners, visible_scenario
+from mutualaid.access.actor import Actor
+from mutualaid.access.sharing import partners, visible_scenario
+from mutualaid.scenario.loading import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = ("public", "partners", "owner", None)

@@ -21,8 +21,8 @@ import tempfile
 import threading
 import time
 
+from mutualaid.access.actor import system_actor
 from mutualaid.errors import SignInRefused
-from mutualaid.identity import system_actor
 from mutualaid.store import open_store
 from mutualaid.store import sign_in as sign_in_module
 from mutualaid.store.accounts import add_account

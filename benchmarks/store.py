@@ -133,8 +133,8 @@ def _map_bench():
 def layers_worker(backend: str, folder: Path, repeat: int) -> dict:
     """save_scenario, load_stored_scenario and save_layer (merge one incident), each
     repeat on a fresh database."""
-    from mutualaid.identity import system_actor
-    from mutualaid.scenario import load_scenario
+    from mutualaid.access.actor import system_actor
+    from mutualaid.scenario.loading import load_scenario
     from mutualaid.store.layers import load_stored_scenario, save_layer, save_scenario
 
     result = load_scenario(folder)
@@ -305,7 +305,7 @@ def seed_offers(store, lines_per_offer: list[list[tuple[str, int]]]) -> tuple[in
 
 def race(store, offer_ids: list[int]) -> tuple[float, list[str]]:
     """50 threads commit one offer each, started together; wall time and outcomes."""
-    from mutualaid.identity import Actor
+    from mutualaid.access.actor import Actor
     from mutualaid.store import workflow
 
     barrier = threading.Barrier(len(offer_ids) + 1)

@@ -8,10 +8,10 @@ Accounts that sign in through an identity provider are created at their first si
 
 import streamlit as st
 
-from mutualaid.ui import accounts_page
-from mutualaid.ui.identity import require_actor
+from mutualaid.ui.app_store import app_store
+from mutualaid.ui.pages import accounts_page
 from mutualaid.ui.router import require_router
-from mutualaid.ui.store import app_store
+from mutualaid.ui.signed_in import require_actor
 
 require_router()
 st.title("Accounts")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.ui import agreements_page
+from mutualaid.ui.pages import agreements_page
 from mutualaid.ui.router import require_router
 from mutualaid.ui.scenarios import scenario_folders
 

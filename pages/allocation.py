@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.ui import allocation, loaders, panels
-from mutualaid.ui import workspace as session
+from mutualaid.ui import loaders, panels, shared_scenario
+from mutualaid.ui.pages import allocation_page
 from mutualaid.ui.router import require_router
 from mutualaid.ui.scenarios import scenario_folders
 
@@ -23,15 +23,15 @@ st.title("Allocation")
 
 folders = scenario_folders(DATA_DIR)
 
-folder = allocation.choose_scenario(folders)
+folder = allocation_page.choose_scenario(folders)
 # The session's scenario: the files plus the layers added on the Layers page and the
 # agreements edited on the Agreements page.
-loaded = session.session_loaded(loaders.load(folder))
+loaded = shared_scenario.session_loaded(loaders.load(folder))
 scenario = loaded.result.scenario
 panels.show_problems(loaded.result.reports, rejected=scenario is None)
 if scenario is None:
     st.stop()
 
-edits = allocation.show_editors(scenario, loaded.fingerprint)
+edits = allocation_page.show_editors(scenario, loaded.fingerprint)
 
-allocation.show_plan(loaded, edits)
+allocation_page.show_plan(loaded, edits)

@@ -8,10 +8,10 @@ are listed, and every matching row downloads as CSV (safe for spreadsheets) or J
 
 import streamlit as st
 
-from mutualaid.ui import audit_page
-from mutualaid.ui.identity import require_actor
+from mutualaid.ui.app_store import app_store
+from mutualaid.ui.pages import audit_page
 from mutualaid.ui.router import require_router
-from mutualaid.ui.store import app_store
+from mutualaid.ui.signed_in import require_actor
 
 require_router()
 st.title("Audit log")

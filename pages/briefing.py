@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.ui import briefing
+from mutualaid.ui.pages import briefing_page
 from mutualaid.ui.router import require_router
 from mutualaid.ui.scenarios import scenario_folders
 
@@ -22,4 +22,4 @@ st.title("Briefing")
 
 folders = scenario_folders(DATA_DIR)
 
-briefing.show_briefing(folders)
+briefing_page.show_briefing(folders)

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.ui import layers_page, loaders, panels
-from mutualaid.ui import workspace as session
-from mutualaid.ui.identity import require_actor
+from mutualaid.ui import loaders, panels, shared_scenario
+from mutualaid.ui.app_store import app_store
+from mutualaid.ui.pages import layers_page
 from mutualaid.ui.router import require_router
 from mutualaid.ui.scenarios import scenario_folders
+from mutualaid.ui.signed_in import require_actor
 from mutualaid.ui.state import state_key
-from mutualaid.ui.store import app_store
 
 PAGE = layers_page.PAGE
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -34,7 +34,7 @@ folder = st.selectbox(
     "Scenario", folders, format_func=lambda path: path.name, key=state_key(PAGE, "scenario")
 )
 loaded = loaders.load(folder)
-workspace = session.workspace_for(loaded)
+workspace = shared_scenario.workspace_for(loaded)
 if workspace is None:
     panels.show_problems(loaded.result.reports, rejected=True)
     st.stop()

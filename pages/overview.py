@@ -10,10 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from mutualaid.figures.overview import headline_figures
 from mutualaid.maps import clicked_feature
-from mutualaid.operations import headline_figures
-from mutualaid.ui import loaders, operations, panels
+from mutualaid.ui import loaders, panels
 from mutualaid.ui.map_view import show_map_or_error
+from mutualaid.ui.pages import overview_page
 from mutualaid.ui.router import require_router
 from mutualaid.ui.scenarios import scenario_folders
 from mutualaid.ui.state import state_key
@@ -31,20 +32,20 @@ folder = st.selectbox(
 )
 loaded = loaders.load(folder)
 panels.show_problems(loaded.result.reports, rejected=loaded.result.scenario is None)
-now = operations.current(loaded)
+now = overview_page.current(loaded)
 if now is None:
     st.stop()
 
 panels.show_counts(now.scenario)
-filters = operations.choose_filters(now.scenario)
-shown = operations.shown_scenario(now, filters)
-run = operations.plan_of(now)
+filters = overview_page.choose_filters(now.scenario)
+shown = overview_page.shown_scenario(now, filters)
+run = overview_page.plan_of(now)
 panels.show_headline(None if run is None else headline_figures(shown, run.plan, filters=filters))
 
 map_col, side_col = st.columns([3, 1])
 with map_col:
     returned = show_map_or_error(
-        lambda: operations.rendered_map(now, shown, filters, run), key=operations.map_key(now)
+        lambda: overview_page.rendered_map(now, shown, filters, run), key=overview_page.map_key(now)
     )
 with side_col:
     selection = clicked_feature(

@@ -10,10 +10,10 @@ offers from the plan. When someone else acted first, the page says who.
 
 import streamlit as st
 
-from mutualaid.ui import workflow_page
-from mutualaid.ui.identity import require_actor
+from mutualaid.ui.app_store import app_store
+from mutualaid.ui.pages import workflow_page
 from mutualaid.ui.router import require_router
-from mutualaid.ui.store import app_store
+from mutualaid.ui.signed_in import require_actor
 
 require_router()
 st.title("Workflow")

@@ -414,7 +414,7 @@ def canonical_scenario(
     import pandas as pd
     from shapely.geometry import box
 
-    from mutualaid.scenario import Scenario
+    from mutualaid.scenario.loading import Scenario
 
     reserves = reserves or {}
     jur = gpd.GeoDataFrame(
@@ -478,10 +478,10 @@ def canonical_scenario(
     )
 
 
-def loaded_scenario(folder: Path):  # -> mutualaid.scenario.Scenario
+def loaded_scenario(folder: Path):  # -> mutualaid.scenario.loading.Scenario
     """The scenario in *folder*, read and checked by ``load_scenario``; asserted to load
     (the reports shown if not)."""
-    from mutualaid.scenario import load_scenario
+    from mutualaid.scenario.loading import load_scenario
 
     result = load_scenario(folder)
     assert result.scenario is not None, [r.lines() for r in result.reports]

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 
 
 @pytest.fixture(autouse=True)

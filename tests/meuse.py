@@ -93,8 +93,8 @@ def store_secrets(
     accounts (with *password*); dora and nina each request their jurisdiction's needs
     and compute the offers. Returns each requester's offer ids (``{"dora": (...),
     "nina": (...)}``), all proposed."""
-    from mutualaid.identity import Actor, system_actor
-    from mutualaid.scenario import load_scenario
+    from mutualaid.access.actor import Actor, system_actor
+    from mutualaid.scenario.loading import load_scenario
     from mutualaid.store import workflow
     from mutualaid.store.accounts import add_account
     from mutualaid.store.layers import save_scenario

@@ -33,11 +33,11 @@ from typing import Any
 import folium
 import pandas as pd
 
+from mutualaid.display import display_text
 from mutualaid.errors import MutualAidError
+from mutualaid.figures.plan import NATIONAL, KeyFigures, assignments_frame, unmet_frame
 from mutualaid.maps.assets import STATIC_URL_PREFIX
 from mutualaid.maps.plan import agreement_text
-from mutualaid.maps.text import display_text
-from mutualaid.plan_figures import NATIONAL, KeyFigures, assignments_frame, unmet_frame
 from mutualaid.settings import BRIEFING_TOP_UNMET
 from mutualaid.text import neutralise_formula  # the one rule, re-exported for CSV writers
 
@@ -255,7 +255,7 @@ def briefing_html(
         The plan's map (:func:`mutualaid.maps.plan.plan_map`); a copy is rendered, so
         the map given is left as it was.
     figures : KeyFigures
-        :func:`mutualaid.plan_figures.key_figures` of the plan.
+        :func:`mutualaid.figures.plan.key_figures` of the plan.
     updated_at : str
         When the plan was made, as shown to people.
     top : int

@@ -110,7 +110,7 @@ MAX_UNITS: Final[int] = 1_000_000
 #: Longest id, name or type key accepted, in characters.
 MAX_TEXT_LENGTH: Final[int] = 200
 
-# --- Travel model (owned by the allocation engine: mutualaid.travel) ----------------
+# --- Travel model (owned by the allocation engine: mutualaid.allocation.travel) ----------------
 # Trip minutes = great-circle distance x road factor / speed (contract, section 2), plus the
 # border delay of the agreement used. These are planning figures for loaded emergency
 # vehicles on mixed roads (motorway and rural), not posted limits; a resource's own
@@ -150,7 +150,7 @@ SCENARIO_DIRS_ENV: Final[str] = "MUTUALAID_SCENARIO_DIRS"
 MAP_HEIGHT_PX: Final[int] = 620
 #: How many maps (one per scenario version, view and filters) are kept built in memory
 #: at once, per kind of map. Each distinct view (a role and jurisdiction,
-#: :func:`mutualaid.sharing.view_key`) has its own: below the number of views in use
+#: :func:`mutualaid.access.sharing.view_key`) has its own: below the number of views in use
 #: at once, every rerun would build a map again (30 coordinators of 10 jurisdictions
 #: with 8 entries did: a median rerun of 17 s, ``benchmarks/load.py``).
 MAP_CACHE_ENTRIES: Final[int] = 48

@@ -6,7 +6,7 @@ expanders, tabs, metrics and page links. A display name, a feature id or a typed
 jurisdiction placed there unescaped could draw an image from another server
 (``![t](http://host/x.png)``: the browser fetches it), a link, a table, a colour
 (``:red[...]``), an icon (``:material/...:``) or LaTeX (``$...$``). Every such text goes
-through :func:`literal` (one helper for the whole app; :mod:`mutualaid.maps.text`
+through :func:`literal` (one helper for the whole app; :mod:`mutualaid.display`
 escapes for HTML, which folium needs instead). This module imports no Streamlit.
 
 A spreadsheet is the other reader that runs text: a CSV cell starting with ``=``,
@@ -85,7 +85,7 @@ def neutralise_formula(value: Any) -> str:
     carriage return, gets an apostrophe in front. Numbers (``int``, ``float``, not
     ``bool``) are written as they are: ``-3`` is a number to a spreadsheet, not a
     formula; NaN is an empty cell. Any other value is made text first
-    (:func:`mutualaid.maps.text.display_text`: ``None`` is empty, a dict is
+    (:func:`mutualaid.display.display_text`: ``None`` is empty, a dict is
     ``key: value``...).
 
     Parameters
@@ -109,7 +109,7 @@ def neutralise_formula(value: Any) -> str:
         if isinstance(value, float) and math.isnan(value):
             return ""
         return str(value)
-    from mutualaid.maps.text import display_text  # pandas/numpy only when a cell needs it
+    from mutualaid.display import display_text  # pandas/numpy only when a cell needs it
 
     text = display_text(value)
     if text.startswith(_SUSPECT_FIRST) or text.lstrip().startswith(FORMULA_STARTS):

@@ -9,11 +9,11 @@ import pytest
 from signed import sign_in_session
 from streamlit.testing.v1 import AppTest
 
-from mutualaid.identity import system_actor
+from mutualaid.access.actor import system_actor
 from mutualaid.store import open_store
 from mutualaid.store.accounts import add_account
 from mutualaid.store.migrate import upgrade
-from mutualaid.ui.identity import FORM_KEY
+from mutualaid.ui.signed_in import FORM_KEY
 
 PASSWORD = "a long test password"
 

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from mutualaid.identity import system_actor
+from mutualaid.access.actor import system_actor
 from mutualaid.store import open_store
 from mutualaid.store.accounts import add_account, get_account
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.sessions import open_session
-from mutualaid.ui import identity
+from mutualaid.ui import signed_in
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -56,7 +56,7 @@ def sign_in_session(at: AppTest, username: str) -> AppTest:
         token = open_session(store, username, method="password", client="test")
     finally:
         store.dispose()
-    at.session_state[identity.SESSION_KEY] = identity._SignedIn(
+    at.session_state[signed_in.SESSION_KEY] = signed_in._SignedIn(
         username, "password", time.time(), token=token
     )
     return at
@@ -93,7 +93,7 @@ def app_store(
     scenario folder, so the first run's default page (Overview) stops at once. The caller
     disposes of it."""
     from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV
-    from mutualaid.store.engine import DATABASE_URL_ENV
+    from mutualaid.store.database import DATABASE_URL_ENV
 
     url = f"sqlite:///{tmp_path / name}"
     monkeypatch.setenv(DATABASE_URL_ENV, url)

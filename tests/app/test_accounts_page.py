@@ -184,7 +184,7 @@ def test_anyone_but_an_admin_is_refused_and_the_attempt_audited():
     as_admin("ada")  # another admin, to demote adam
     store = open_store()
     try:
-        from mutualaid.identity import Actor
+        from mutualaid.access.actor import Actor
         from mutualaid.store.accounts import change_account
 
         change_account(

@@ -17,13 +17,13 @@ from streamlit.testing.v1 import AppTest
 
 from builders import collection, point, write_erft_boats
 from mutualaid.allocation import allocate
+from mutualaid.figures.plan import edit, edited_agreements, key_figures
 from mutualaid.layers import load_layer
-from mutualaid.plan_figures import edit, edited_agreements, key_figures
-from mutualaid.scenario import load_scenario
+from mutualaid.scenario.catalogue import scenario_fingerprint
+from mutualaid.scenario.loading import load_scenario
+from mutualaid.scenario.merging import add_layer, new_workspace
 from mutualaid.settings import SCENARIO_DIRS_ENV
-from mutualaid.ui import agreements_page
-from mutualaid.ui.catalog import scenario_fingerprint
-from mutualaid.workspace import add_layer, new_workspace
+from mutualaid.ui.pages import agreements_page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")

@@ -17,11 +17,11 @@ from streamlit.testing.v1 import AppTest
 
 from builders import square, write_collection
 from mutualaid.allocation import allocate
-from mutualaid.plan_figures import NATIONAL, edit, key_figures
-from mutualaid.scenario import Scenario, load_scenario
+from mutualaid.figures.plan import NATIONAL, edit, key_figures
+from mutualaid.scenario.catalogue import scenario_fingerprint
+from mutualaid.scenario.loading import Scenario, load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
-from mutualaid.ui import allocation
-from mutualaid.ui.catalog import scenario_fingerprint
+from mutualaid.ui.pages import allocation_page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -188,10 +188,10 @@ def test_a_rerun_that_changes_nothing_does_not_plan_again(tmp_path, monkeypatch)
     write_scenario(tmp_path / "s")
     at = open_page(monkeypatch, tmp_path)
     assert not at.exception
-    computed = allocation.plans_computed()
+    computed = allocation_page.plans_computed()
     first = map_args(at)
     at.run()
-    assert allocation.plans_computed() == computed
+    assert allocation_page.plans_computed() == computed
     second = map_args(at)
     assert second["key"] == first["key"] and second["script"] == first["script"]
 
@@ -203,13 +203,13 @@ def test_a_full_reserve_for_an_exporter_changes_the_plan(monkeypatch):
     fingerprint = scenario_fingerprint(RHINE.resolve())
     before = metrics(at)
     map_key = map_args(at)["key"]
-    computed = allocation.plans_computed()
+    computed = allocation_page.plans_computed()
 
-    at.selectbox(key=allocation.reserve_choice_key(fingerprint)).select(exporter).run()
-    at.number_input(key=allocation.reserve_input_key(fingerprint)).set_value(1.0).run()
+    at.selectbox(key=allocation_page.reserve_choice_key(fingerprint)).select(exporter).run()
+    at.number_input(key=allocation_page.reserve_input_key(fingerprint)).set_value(1.0).run()
 
     assert not at.exception
-    assert allocation.plans_computed() > computed  # a new plan, not a cached one
+    assert allocation_page.plans_computed() > computed  # a new plan, not a cached one
     after = metrics(at)
     expected = key_figures(allocate(edit(scenario, reserves={exporter: 1.0})), scenario)
     assert after["Units across national borders"] == str(expected.crossings[NATIONAL])
@@ -232,14 +232,14 @@ def test_reset_goes_back_to_the_files_plan(tmp_path, monkeypatch):
     fingerprint = scenario_fingerprint((tmp_path / "s").resolve())
     at = open_page(monkeypatch, tmp_path)
     before = metrics(at)
-    at.selectbox(key=allocation.reserve_choice_key(fingerprint)).select("NL-LI").run()
-    at.number_input(key=allocation.reserve_input_key(fingerprint)).set_value(1.0).run()
+    at.selectbox(key=allocation_page.reserve_choice_key(fingerprint)).select("NL-LI").run()
+    at.number_input(key=allocation_page.reserve_input_key(fingerprint)).set_value(1.0).run()
     assert metrics(at)["Units across national borders"] == "0"
     assert metrics(at) != before
     at.button(key="allocation.reset").click().run()
     assert not at.exception
     assert metrics(at) == before
-    assert at.number_input(key=allocation.reserve_input_key(fingerprint)).value == 0.2
+    assert at.number_input(key=allocation_page.reserve_input_key(fingerprint)).value == 0.2
 
 
 def test_hostile_names_stay_text(tmp_path, monkeypatch):
@@ -261,12 +261,12 @@ def test_hostile_names_stay_text(tmp_path, monkeypatch):
 def test_a_broken_scenario_lists_problems_and_plans_nothing(tmp_path, monkeypatch):
     folder = write_scenario(tmp_path / "broken")
     (folder / "resources.geojson").write_text("{", encoding="utf-8")
-    computed = allocation.plans_computed()
+    computed = allocation_page.plans_computed()
     at = open_page(monkeypatch, tmp_path)
     assert not at.exception
     assert "cannot be shown" in at.error[0].value
     assert not at.metric and not at.get("component_instance")
-    assert allocation.plans_computed() == computed
+    assert allocation_page.plans_computed() == computed
 
 
 def test_the_page_opens_on_the_scenario_chosen_on_the_overview(tmp_path, monkeypatch):
@@ -285,8 +285,8 @@ def test_each_jurisdiction_keeps_its_reserve_while_another_is_edited(tmp_path, m
     write_scenario(tmp_path / "s")
     fingerprint = scenario_fingerprint((tmp_path / "s").resolve())
     at = open_page(monkeypatch, tmp_path)
-    choice = allocation.reserve_choice_key(fingerprint)
-    value = allocation.reserve_input_key(fingerprint)
+    choice = allocation_page.reserve_choice_key(fingerprint)
+    value = allocation_page.reserve_input_key(fingerprint)
     at.selectbox(key=choice).select("NL-LI").run()
     assert at.number_input(key=value).value == 0.2  # the file's share
     at.number_input(key=value).set_value(0.5).run()

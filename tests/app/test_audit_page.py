@@ -11,12 +11,12 @@ import pytest
 from signed import app_store, sign_in_session
 from streamlit.testing.v1 import AppTest
 
-from mutualaid.identity import system_actor
+from mutualaid.access.actor import system_actor
 from mutualaid.store import audit
 from mutualaid.store.accounts import add_account
 from mutualaid.store.tables import audit_log
 from mutualaid.text import literal
-from mutualaid.ui import audit_page
+from mutualaid.ui.pages import audit_page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -318,7 +318,7 @@ def test_a_stranger_reads_no_foreign_secret_on_the_page_nor_in_its_downloads(tmp
     NL-LI requested and planned with owner-only and partners-only incidents and units;
     its Audit log page and downloads name none of them."""
     from meuse import SECRET_IDS, store_secrets
-    from mutualaid.identity import Actor
+    from mutualaid.access.actor import Actor
     from mutualaid.store import workflow
 
     opened = app_store(tmp_path, monkeypatch)

@@ -15,14 +15,14 @@ from streamlit.testing.v1 import AppTest
 
 from mutualaid.allocation import allocate
 from mutualaid.exports import figure_items, top_unmet
-from mutualaid.plan_figures import key_figures
-from mutualaid.scenario import load_scenario
+from mutualaid.figures.plan import key_figures
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import (
     BRIEFING_REFRESH_ENV,
     BRIEFING_REFRESH_S,
     SCENARIO_DIRS_ENV,
 )
-from mutualaid.ui.briefing import file_stem, refresh_seconds
+from mutualaid.ui.pages.briefing_page import file_stem, refresh_seconds
 from mutualaid.ui.router import HIDE_SIDEBAR_CSS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,9 +20,9 @@ from builders import collection, feature, point, square, write_one_flood
 from mutualaid.layers.problems import Report
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import database_url
-from mutualaid.store.engine import DISK_FULL_MESSAGE
+from mutualaid.store.database import DISK_FULL_MESSAGE
 from mutualaid.text import literal, neutralise_formula
-from mutualaid.ui import layers_page
+from mutualaid.ui.pages import layers_page
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -305,7 +305,7 @@ def test_read_raw_preview_and_unreadable_file():
 def test_upload_of_a_recursive_view_geopackage_is_refused_with_its_reason(
     recursive_view_geopackage,
 ):
-    from mutualaid.scenario import load_scenario
+    from mutualaid.scenario.loading import load_scenario
 
     scenario = load_scenario(ROOT / "data" / "lake-chad").scenario
     data = recursive_view_geopackage(limit=3).read_bytes()
@@ -321,7 +321,7 @@ def test_upload_of_a_recursive_view_geopackage_is_refused_with_its_reason(
 
 def test_upload_whose_check_overruns_the_read_limit_is_refused_with_a_sentence(monkeypatch):
     from mutualaid import settings
-    from mutualaid.scenario import load_scenario
+    from mutualaid.scenario.loading import load_scenario
 
     scenario = load_scenario(ROOT / "data" / "lake-chad").scenario
     rows = "".join(f"I{i},flood,3,2021-07-14T17:30:00Z,12.5,14.5\n" for i in range(300_000))
@@ -344,10 +344,9 @@ def _workspace_script(folder: str) -> None:
 
     import streamlit as st
 
-    from mutualaid.identity import Actor
+    from mutualaid.access.actor import Actor
     from mutualaid.layers import load_layer
-    from mutualaid.ui import loaders
-    from mutualaid.ui import workspace as session
+    from mutualaid.ui import loaders, shared_scenario
 
     loaded = loaders.load(Path(folder))
     if st.button("add", key="t.add"):
@@ -369,8 +368,8 @@ def _workspace_script(folder: str) -> None:
             }
         ).encode()
         layer = load_layer("u.geojson", kind="incidents", data=data, filename="u.geojson")
-        workspace = session.workspace_for(loaded)
-        session.store_layer(
+        workspace = shared_scenario.workspace_for(loaded)
+        shared_scenario.store_layer(
             loaded,
             workspace,
             kind="incidents",
@@ -380,7 +379,7 @@ def _workspace_script(folder: str) -> None:
             format="geojson",
             actor=Actor("pia", "admin"),
         )
-    scenario = session.current_scenario(Path(folder))
+    scenario = shared_scenario.current_scenario(Path(folder))
     st.text(",".join(scenario.incidents["id"]))
 
 
@@ -426,10 +425,10 @@ def test_a_full_disk_is_told_in_a_sentence_and_the_traceback_is_logged(
     at.run()
     full_disk(database_url())  # the store's file cannot grow any more
     add_button(at).click()
-    with caplog.at_level(logging.ERROR, logger="mutualaid.store.engine"):
+    with caplog.at_level(logging.ERROR, logger="mutualaid.store.database"):
         at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [literal(f"Not added: {DISK_FULL_MESSAGE}")]
     assert metrics(at)["Incidents (active)"] == "1 (1)"  # the stored scenario is unchanged
-    [logged] = [r for r in caplog.records if r.name == "mutualaid.store.engine"]
+    [logged] = [r for r in caplog.records if r.name == "mutualaid.store.database"]
     assert logged.exc_info and "database or disk is full" in str(logged.exc_info[1])

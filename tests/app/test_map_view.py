@@ -26,7 +26,7 @@ def _draw(which: str, kind: str, returned: tuple[str, ...]) -> dict:
         from mutualaid.allocation import allocate, flows_geojson
         from mutualaid.maps import overview_map
         from mutualaid.maps.plan import plan_map
-        from mutualaid.scenario import load_scenario
+        from mutualaid.scenario.loading import load_scenario
         from mutualaid.ui.map_view import render_map, show_rendered
 
         s = load_scenario(Path(folder)).scenario
@@ -87,7 +87,7 @@ def test_a_cached_rendering_draws_exactly_what_st_folium_draws(kind, returned):
 
 def test_rendering_leaves_the_cached_map_as_it_was():
     from mutualaid.maps import overview_map
-    from mutualaid.scenario import load_scenario
+    from mutualaid.scenario.loading import load_scenario
     from mutualaid.ui.map_view import render_map
 
     s = load_scenario(RHINE).scenario

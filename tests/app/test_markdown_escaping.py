@@ -13,7 +13,7 @@ import pytest
 from signed import app_test
 
 from builders import collection, point, square
-from mutualaid.identity import system_actor
+from mutualaid.access.actor import system_actor
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import open_store
 from mutualaid.store.accounts import change_role

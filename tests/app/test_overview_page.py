@@ -14,9 +14,9 @@ from signed import app_test
 from streamlit.testing.v1 import AppTest
 
 from builders import feature, point, square, write_collection
-from mutualaid.scenario import load_scenario
+from mutualaid.scenario.catalogue import find_scenarios, scenario_fingerprint, scenario_roots
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
-from mutualaid.ui.catalog import find_scenarios, scenario_fingerprint, scenario_roots
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -372,7 +372,7 @@ def test_resource_type_and_jurisdiction_filters_narrow_the_map(tmp_path, monkeyp
 
 
 def test_the_map_and_figures_show_layers_added_to_the_shared_scenario(tmp_path, monkeypatch):
-    from mutualaid.identity import Actor
+    from mutualaid.access.actor import Actor
     from mutualaid.layers import load_layer
     from mutualaid.store import open_store
     from mutualaid.store.layers import save_layer

@@ -20,11 +20,11 @@ from streamlit.testing.v1 import AppTest
 
 from builders import collection
 from meuse import incident, write_meuse
-from mutualaid.identity import Actor
+from mutualaid.access.actor import Actor
+from mutualaid.access.sharing import visible_scenario
 from mutualaid.layers import load_layer
 from mutualaid.maps import clicked_feature
 from mutualaid.settings import SCENARIO_DIRS_ENV
-from mutualaid.sharing import visible_scenario
 from mutualaid.store import audit, open_store
 from mutualaid.store.layers import (
     LayerDenied,

@@ -13,17 +13,17 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from mutualaid.identity import system_actor
+from mutualaid.access.actor import system_actor
 from mutualaid.settings import SESSION_IDLE_TIMEOUT_S, SESSION_MAX_AGE_S
 from mutualaid.store import open_store
 from mutualaid.store import sign_in as store_sign_in
 from mutualaid.store.accounts import add_account, disable_account, set_password
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.sessions import token_hash
 from mutualaid.store.tables import sign_in_sessions
 from mutualaid.text import literal
-from mutualaid.ui.identity import FAILED_MESSAGE, FORM_KEY, SESSION_KEY, SIGNED_OUT_KEY
+from mutualaid.ui.signed_in import FAILED_MESSAGE, FORM_KEY, SESSION_KEY, SIGNED_OUT_KEY
 
 PASSWORD = "correct horse battery"
 PAGE = """
@@ -32,7 +32,7 @@ import os
 import streamlit as st
 
 from mutualaid.store import open_store
-from mutualaid.ui.identity import require_actor, sign_out_button
+from mutualaid.ui.signed_in import require_actor, sign_out_button
 
 store = open_store(os.environ["MUTUALAID_DATABASE_URL"])
 try:

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 import builders
 from builders import BOATS_AND_A_PUMP, incident
-from mutualaid.identity import Actor, system_actor
-from mutualaid.scenario import load_scenario
+from mutualaid.access.actor import Actor, system_actor
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.store import audit, workflow
 from mutualaid.store.accounts import add_account
 from mutualaid.store.layers import save_scenario

@@ -216,7 +216,7 @@ def store_with_accounts(url: str, accounts: dict[str, tuple[str, ...]]) -> None:
     """Create the store *url* names (schema and all) with the accounts
     ``{username: (role, jurisdiction)}`` (or ``(role, jurisdiction, display_name)``)
     that are not there yet, all with :data:`browsing.PASSWORD`."""
-    from mutualaid.identity import system_actor
+    from mutualaid.access.actor import system_actor
     from mutualaid.store import open_store
     from mutualaid.store.accounts import add_account, get_account
     from mutualaid.store.migrate import upgrade
@@ -241,7 +241,7 @@ def store_with_accounts(url: str, accounts: dict[str, tuple[str, ...]]) -> None:
 
 def _store_url(environ: dict[str, str]) -> str:
     from mutualaid.settings import STORE_FILE_NAME
-    from mutualaid.store.engine import DATABASE_URL_ENV
+    from mutualaid.store.database import DATABASE_URL_ENV
 
     if environ.get(DATABASE_URL_ENV):
         return environ[DATABASE_URL_ENV]

@@ -12,7 +12,7 @@ import pytest
 from browsing import BROWSER_TIMEOUT_MS, PASSWORD, open_offline_page, visit
 from playwright_api import expect
 
-from mutualaid.identity import system_actor
+from mutualaid.access.actor import system_actor
 from mutualaid.settings import BROWSER_COOKIE, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import disable_account

@@ -19,8 +19,8 @@ from playwright_api import Page, expect
 
 from builders import write_erft_boats
 from mutualaid.allocation import allocate
-from mutualaid.plan_figures import edit, edited_agreements, key_figures
-from mutualaid.scenario import load_scenario
+from mutualaid.figures.plan import edit, edited_agreements, key_figures
+from mutualaid.scenario.loading import load_scenario
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ from playwright_api import expect
 from meuse import SECRET_IDS, store_secrets
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers
 

@@ -15,8 +15,8 @@ from playwright_api import Page, expect
 
 from mutualaid.allocation import allocate
 from mutualaid.exports import figure_items
-from mutualaid.plan_figures import key_figures
-from mutualaid.scenario import load_scenario
+from mutualaid.figures.plan import key_figures
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import BRIEFING_REFRESH_ENV, BRIEFING_TOP_UNMET
 
 pytestmark = pytest.mark.e2e

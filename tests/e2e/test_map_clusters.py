@@ -16,7 +16,7 @@ import pytest
 from browsing import visit
 from playwright_api import Frame, Page
 
-from mutualaid.maps import style
+from mutualaid.maps import palette
 
 pytestmark = pytest.mark.e2e
 
@@ -71,14 +71,14 @@ def test_many_resources_are_clustered_and_zooming_in_shows_points(
     start_app, offline_page, tmp_path
 ):
     count = write_big_scenario(tmp_path / "scenarios" / "big-rhine")
-    assert count > style.CLUSTER_MIN_POINTS
+    assert count > palette.CLUSTER_MIN_POINTS
     url = start_app(scenario_dirs=[tmp_path / "scenarios"])
     page = offline_page.page
     visit(page, url)
     frame = wait_for_map(page)
 
     frame.wait_for_selector(".marker-cluster", state="visible")
-    assert frame.evaluate("() => window.map.getZoom()") < style.CLUSTER_UNTIL_ZOOM
+    assert frame.evaluate("() => window.map.getZoom()") < palette.CLUSTER_UNTIL_ZOOM
     # The cluster group holds every resource; few or none are drawn on their own.
     held = frame.evaluate("""() => {
         let total = 0;
@@ -104,7 +104,7 @@ def test_many_resources_are_clustered_and_zooming_in_shows_points(
     first = json.loads((RHINE / "resources.geojson").read_text(encoding="utf-8"))["features"][0]
     lon, lat = first["geometry"]["coordinates"]
     frame.evaluate(
-        f"() => {{ window.map.setView([{lat}, {lon}], {style.CLUSTER_UNTIL_ZOOM},"
+        f"() => {{ window.map.setView([{lat}, {lon}], {palette.CLUSTER_UNTIL_ZOOM},"
         f" {{animate: false}}); }}"
     )
     frame.wait_for_function("() => !document.querySelector('.marker-cluster')")

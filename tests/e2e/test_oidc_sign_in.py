@@ -32,7 +32,7 @@ import pytest
 from browsing import open_offline_page
 from playwright_api import Page, expect
 
-from mutualaid.identity import system_actor
+from mutualaid.access.actor import system_actor
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import disable_account, get_account, list_accounts

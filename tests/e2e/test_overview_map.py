@@ -14,8 +14,8 @@ from browsing import hover_tooltip, visit
 from playwright_api import Frame, Page, expect
 
 from builders import square, write_collection
-from mutualaid.scenario import load_scenario
-from mutualaid.ui.catalog import find_scenarios
+from mutualaid.scenario.catalogue import find_scenarios
+from mutualaid.scenario.loading import load_scenario
 
 pytestmark = pytest.mark.e2e
 

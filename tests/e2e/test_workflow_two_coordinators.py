@@ -22,12 +22,12 @@ from playwright_api import Page, expect
 
 import builders
 from builders import BOATS_AND_A_PUMP, incident
-from mutualaid.identity import Actor, system_actor
-from mutualaid.scenario import load_scenario
+from mutualaid.access.actor import Actor, system_actor
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store, workflow
 from mutualaid.store.accounts import add_account
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher, Type, extract_parameters
 
-from mutualaid.cli import main
-from mutualaid.identity import Actor, system_actor
+from mutualaid.access.actor import Actor, system_actor
+from mutualaid.cli.main import main
 from mutualaid.store import accounts as acc
 from mutualaid.store.accounts import (
     AccountError,
@@ -25,7 +25,7 @@ from mutualaid.store.accounts import (
     set_password,
 )
 from mutualaid.store.audit import entries, verify
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 from mutualaid.store.tables import accounts, audit_log
 
 ADMIN = system_actor("test")

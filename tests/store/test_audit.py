@@ -391,7 +391,7 @@ def test_a_rows_readers_are_covered_by_its_hash(store):
 def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(
     kind, tmp_path, pg_admin
 ):
-    from mutualaid.identity import system_actor
+    from mutualaid.access.actor import system_actor
     from mutualaid.store import open_store
     from mutualaid.store.accounts import add_account
     from mutualaid.store.migrate import current_revision, head_revision, upgrade

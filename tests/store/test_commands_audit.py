@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mutualaid.cli import main
+from mutualaid.cli.main import main
 from mutualaid.store import audit, jsontext, open_store
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 from mutualaid.store.tables import audit_log
 
 from .conftest import drop_database, new_database_url

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from mutualaid.cli import main
+from mutualaid.access.actor import system_actor
+from mutualaid.cli.main import main
 from mutualaid.errors import StoreFull
-from mutualaid.identity import system_actor
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import add_account, disable_account
-from mutualaid.store.engine import DATABASE_URL_ENV, DISK_FULL_MESSAGE
+from mutualaid.store.database import DATABASE_URL_ENV, DISK_FULL_MESSAGE
 from mutualaid.store.layers import (
     current_versions,
     load_stored_scenario,
@@ -237,7 +237,7 @@ def test_a_load_that_another_load_overtook_is_refused_not_silently_winning(
     slow_incidents.write_text(text.replace('"severity": 5', '"severity": 4', 1), encoding="utf-8")
     capsys.readouterr()
 
-    import mutualaid.scenario as scenario_module
+    import mutualaid.scenario.loading as scenario_module
 
     real = scenario_module.load_scenario
     overtaken = []

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from mutualaid.identity import Actor
+from mutualaid.access.actor import Actor
 from mutualaid.store import audit, open_store, workflow
 from mutualaid.store.tables import offers, units
 

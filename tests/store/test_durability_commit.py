@@ -30,7 +30,7 @@ MARKER = "PAUSED-AFTER-FIRST-UNITS-UPDATE"
 CHILD = textwrap.dedent("""
     import sys, time
     import sqlalchemy as sa
-    from mutualaid.identity import Actor
+    from mutualaid.access.actor import Actor
     from mutualaid.store import open_store, workflow
     from mutualaid.store.migrate import upgrade
 

@@ -25,10 +25,10 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from mutualaid.cli import main
+from mutualaid.cli.main import main
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import audit, open_store
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 from mutualaid.store.layers import current_versions, load_stored_scenario
 from mutualaid.store.migrate import head_revision, upgrade
 from mutualaid.store.tables import (
@@ -48,8 +48,8 @@ MARKER_TIMEOUT_S = 600
 CHILD = textwrap.dedent("""
     import sys, time
     import sqlalchemy as sa
-    from mutualaid.identity import system_actor
-    from mutualaid.scenario import load_scenario
+    from mutualaid.access.actor import system_actor
+    from mutualaid.scenario.loading import load_scenario
     from mutualaid.store import open_store
     from mutualaid.store.layers import save_scenario
     from mutualaid.store.migrate import upgrade

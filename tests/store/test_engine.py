@@ -14,7 +14,7 @@ from shapely import wkb as shapely_wkb
 from shapely.geometry import Polygon
 
 from mutualaid.store import database_url, open_store
-from mutualaid.store.engine import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV
 from mutualaid.store.migrate import current_revision, head_revision, upgrade
 from mutualaid.store.tables import layer_features, layer_versions, metadata, scenarios
 
@@ -226,7 +226,7 @@ def test_a_full_disk_is_recognised_on_both_backends():
 
     import psycopg
 
-    from mutualaid.store.engine import is_disk_full
+    from mutualaid.store.database import is_disk_full
 
     pg = psycopg.errors.DiskFull(
         'could not extend file "base/16384/16385": No space left on device'

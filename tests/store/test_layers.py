@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from geopandas.testing import assert_geodataframe_equal
 from pandas.testing import assert_frame_equal
 
+from mutualaid.access.actor import Actor, system_actor
 from mutualaid.allocation import allocate
-from mutualaid.identity import Actor, system_actor
 from mutualaid.layers import load_layer
-from mutualaid.scenario import load_scenario
+from mutualaid.scenario.loading import load_scenario
+from mutualaid.scenario.merging import LayerRefused
 from mutualaid.store import audit
 from mutualaid.store.layers import (
     LayerVersion,
@@ -31,7 +32,6 @@ from mutualaid.store.layers import (
     serialise,
 )
 from mutualaid.store.tables import layer_features, layer_versions, units
-from mutualaid.workspace import LayerRefused
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ("rhine-flood-2021", "lake-chad")

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 import builders
 from builders import agreements_csv, feature, point, square
-from mutualaid.identity import system_actor
-from mutualaid.scenario import load_scenario
+from mutualaid.access.actor import system_actor
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.store.accounts import add_account, authenticate, list_accounts
 from mutualaid.store.audit import entries, verify
 from mutualaid.store.layers import layer_history, save_scenario, scenario_names

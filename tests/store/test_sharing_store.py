@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from builders import collection
 from meuse import incident, write_meuse
-from mutualaid.identity import Actor, system_actor
+from mutualaid.access.actor import Actor, system_actor
+from mutualaid.access.sharing import visible_scenario
 from mutualaid.layers import load_layer
-from mutualaid.scenario import load_scenario
-from mutualaid.sharing import visible_scenario
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.store import audit, open_store
 from mutualaid.store.layers import (
     LayerDenied,

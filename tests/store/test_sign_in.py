@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from mutualaid.access.actor import system_actor
 from mutualaid.errors import SignInFailed, SignInThrottled
-from mutualaid.identity import system_actor
 from mutualaid.settings import (
     SESSION_IDLE_TIMEOUT_S,
     SESSION_MAX_AGE_S,

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from builders import canonical_scenario
-from mutualaid.identity import Actor, system_actor
-from mutualaid.scenario import Scenario, load_scenario
+from mutualaid.access.actor import Actor, system_actor
+from mutualaid.scenario.loading import Scenario, load_scenario
 from mutualaid.store import audit, workflow
 from mutualaid.store.layers import save_scenario
 from mutualaid.store.tables import (

@@ -1,4 +1,4 @@
-"""The agreements matrix and the edited-table check (mutualaid.agreements_matrix)."""
+"""The agreements matrix and the edited-table check (mutualaid.figures.agreements)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from mutualaid.agreements_matrix import (
+from mutualaid.figures.agreements import (
     CELL_SEPARATOR,
     FROM_AXIS,
     agreements_matrix,
@@ -19,7 +19,7 @@ from mutualaid.agreements_matrix import (
     editor_table,
     side_order,
 )
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 
 
 def rows(*items: tuple[str, str, object, float]) -> pd.DataFrame:

@@ -19,8 +19,8 @@ from builders import (
 )
 from mutualaid.allocation import REASONS, allocate, flows_geojson
 from mutualaid.allocation.prepare import cap_units
-from mutualaid.scenario import Scenario
-from mutualaid.travel import haversine_km
+from mutualaid.allocation.travel import haversine_km
+from mutualaid.scenario.loading import Scenario
 
 # Three 1-degree squares side by side: DE-A | NL-B | BE-C.
 JURISDICTIONS = ROW_OF_THREE
@@ -538,7 +538,7 @@ def _write_folder(folder, *, incidents_extra=()):
 
 
 def test_cli_allocate_writes_the_plan_and_its_flows(tmp_path, capsys):
-    from mutualaid.cli import main
+    from mutualaid.cli.main import main
 
     _write_folder(tmp_path)
     out, flows = tmp_path / "plan.json", tmp_path / "flows.geojson"
@@ -571,7 +571,7 @@ def test_cli_allocate_prints_only_the_plan_on_standard_output(tmp_path):
 
     _write_folder(tmp_path)
     done = subprocess.run(
-        [sys.executable, "-m", "mutualaid.cli", "allocate", str(tmp_path)],
+        [sys.executable, "-m", "mutualaid.cli.main", "allocate", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,
@@ -582,7 +582,7 @@ def test_cli_allocate_prints_only_the_plan_on_standard_output(tmp_path):
 
 
 def test_cli_allocate_rejects_an_invalid_scenario(tmp_path, capsys):
-    from mutualaid.cli import main
+    from mutualaid.cli.main import main
 
     _write_folder(
         tmp_path,

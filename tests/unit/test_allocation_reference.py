@@ -23,7 +23,7 @@ from mutualaid import settings
 from mutualaid.allocation import REASONS, allocate
 from mutualaid.allocation import lp as lp_module
 from mutualaid.allocation import solve as solve_module
-from mutualaid.scenario import Scenario, load_scenario
+from mutualaid.scenario.loading import Scenario, load_scenario
 
 TYPES = ("boat", "pump", "helicopter")
 SEEDS = range(160)

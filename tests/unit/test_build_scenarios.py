@@ -490,11 +490,11 @@ def test_an_incident_placed_in_the_wrong_jurisdiction_stops_the_build(tmp_path):
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_scenarios_load_without_problems(scenario):
-    from mutualaid import scenario as scenario_module
+    from mutualaid.scenario import loading
 
-    load_scenario = getattr(scenario_module, "load_scenario", None)
+    load_scenario = getattr(loading, "load_scenario", None)
     if load_scenario is None:
-        pytest.skip("mutualaid.scenario.load_scenario is not written yet")
+        pytest.skip("mutualaid.scenario.loading.load_scenario is not written yet")
     result = load_scenario(DATA / scenario)
     problems = [line for report in result.reports for line in report.lines()]
     assert result.ok, "\n".join(problems)

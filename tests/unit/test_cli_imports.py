@@ -39,7 +39,7 @@ NOT_FOR_ALLOCATE = ("folium", "branca", "streamlit", "sklearn", "sqlalchemy", "a
 PROBE = """
 import json, sys
 from multiprocessing import forkserver
-from mutualaid.cli import main
+from mutualaid.cli.main import main
 code = main(json.loads(sys.argv[1]))
 print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules}),
                   "forkserver": forkserver._forkserver._forkserver_pid is not None}))

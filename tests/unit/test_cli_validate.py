@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mutualaid.cli import main
+from mutualaid.cli.main import main
 from mutualaid.settings import READ_MEMORY_ENV, READ_TIMEOUT_ENV
 
 ROOT = Path(__file__).resolve().parents[2]

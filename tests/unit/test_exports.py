@@ -20,9 +20,9 @@ from mutualaid.exports import (
     plan_csv,
     top_unmet,
 )
+from mutualaid.figures.plan import key_figures
 from mutualaid.maps.plan import plan_map
-from mutualaid.plan_figures import key_figures
-from mutualaid.scenario import load_scenario
+from mutualaid.scenario.loading import load_scenario
 
 IMG = '<img src=x onerror="alert(1)">'
 BREAKOUT = "</script><script>alert(2)</script>"
@@ -113,11 +113,11 @@ def test_a_formula_behind_blanks_or_line_breaks_gets_an_apostrophe(text):
 
 def test_one_neutraliser_serves_every_csv_writer():
     from mutualaid import exports, text
-    from mutualaid.store import commands_audit
-    from mutualaid.ui import layers_page
+    from mutualaid.cli import audit
+    from mutualaid.ui.pages import layers_page
 
     assert exports.neutralise_formula is text.neutralise_formula
-    assert commands_audit.neutralise_formula is text.neutralise_formula
+    assert audit.neutralise_formula is text.neutralise_formula
     assert layers_page.neutralise_formula is text.neutralise_formula
     assert not hasattr(layers_page, "neutralise")
 

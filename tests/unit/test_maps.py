@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from mutualaid.display import display_text, html_text
 from mutualaid.maps import (
     CLICK_OBJECTS,
     MapAssetError,
@@ -23,7 +24,7 @@ from mutualaid.maps import (
     clicked_feature,
     feature_details,
     overview_map,
-    style,
+    palette,
     use_local_assets,
 )
 from mutualaid.maps.elements import Legend, legend_html
@@ -37,7 +38,6 @@ from mutualaid.maps.layers import (
     land_layer,
     resources_layer,
 )
-from mutualaid.maps.text import display_text, html_text
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "</script><script>window.__xss=1</script>"
@@ -175,7 +175,7 @@ def test_map_draws_on_a_canvas_without_tiles_and_has_max_zoom():
     m = build()
     assert m.options["prefer_canvas"] is True
     assert '"preferCanvas": true' in m.get_root().render()
-    assert m.options["maxZoom"] == style.MAX_ZOOM
+    assert m.options["maxZoom"] == palette.MAX_ZOOM
     assert not any(isinstance(e, folium.TileLayer) for e in _walk(m))
     assert "L.tileLayer" not in m.get_root().render()
 
@@ -187,7 +187,7 @@ def test_land_is_the_jurisdictions_dissolved_by_country_under_everything():
     de = next(f for f in land.data["features"] if f["properties"]["country"] == "DE")
     assert de["geometry"]["type"] == "Polygon"  # DE-NW and DE-RP merged into one
     assert land.options["interactive"] is False
-    assert land.options["pane"] == style.LAND_PANE
+    assert land.options["pane"] == palette.LAND_PANE
 
 
 def test_jurisdictions_have_tooltips_with_their_fields():
@@ -207,12 +207,12 @@ def test_incidents_are_coloured_and_sized_by_severity():
     layer = incidents_layer(incidents_frame())
     styles = [layer.style_function(f) for f in layer.data["features"]]
     assert [s["fillColor"] for s in styles] == [
-        style.SEVERITY_COLORS[5],
-        style.SEVERITY_COLORS[2],
-        style.SEVERITY_COLORS[3],
+        palette.SEVERITY_COLORS[5],
+        palette.SEVERITY_COLORS[2],
+        palette.SEVERITY_COLORS[3],
     ]
     assert styles[0]["radius"] > styles[1]["radius"]
-    assert all(s["radius"] <= style.MAX_CLICK_EXACT_RADIUS for s in styles)
+    assert all(s["radius"] <= palette.MAX_CLICK_EXACT_RADIUS for s in styles)
     assert styles[2]["fillOpacity"] < styles[0]["fillOpacity"]  # closed incidents fade
 
 
@@ -221,7 +221,7 @@ def test_unknown_severity_is_grey_not_an_error():
     frame["severity"] = [9, None, "x"]
     layer = incidents_layer(frame)
     assert {layer.style_function(f)["fillColor"] for f in layer.data["features"]} == {
-        style.UNKNOWN_COLOR
+        palette.UNKNOWN_COLOR
     }
 
 
@@ -229,8 +229,11 @@ def test_resources_are_coloured_by_type_and_the_legend_lists_the_types_present()
     m = build()
     layer = geojson_layers(m)[RESOURCES_NAME]
     colors = [layer.style_function(f)["fillColor"] for f in layer.data["features"]]
-    assert colors[:2] == [style.RESOURCE_TYPE_COLORS["boat"], style.RESOURCE_TYPE_COLORS["pump"]]
-    assert colors[2] == style.EXTRA_TYPE_COLORS[0]  # hovercraft: not a contract type
+    assert colors[:2] == [
+        palette.RESOURCE_TYPE_COLORS["boat"],
+        palette.RESOURCE_TYPE_COLORS["pump"],
+    ]
+    assert colors[2] == palette.EXTRA_TYPE_COLORS[0]  # hovercraft: not a contract type
     legend = next(c for c in m._children.values() if isinstance(c, Legend))
     for label in ("Incident severity", "1 minor", "5 catastrophic", "boat", "pump", "hovercraft"):
         assert label in legend.html
@@ -417,25 +420,25 @@ CLUSTER_URLS = [
 
 
 def test_resources_above_the_threshold_are_clustered_with_the_local_plugin():
-    rendered = build(resources=many_resources(style.CLUSTER_MIN_POINTS + 1)).get_root().render()
+    rendered = build(resources=many_resources(palette.CLUSTER_MIN_POINTS + 1)).get_root().render()
     urls = script_and_link_urls(rendered)
     for url in CLUSTER_URLS:
         assert urls.count(url) == 1
     assert "L.markerClusterGroup(" in rendered
-    assert f'"disableClusteringAtZoom": {style.CLUSTER_UNTIL_ZOOM}' in rendered
+    assert f'"disableClusteringAtZoom": {palette.CLUSTER_UNTIL_ZOOM}' in rendered
     assert not re.search(r"https?://", rendered)  # no CDN copy of the plugin either
 
 
 def test_resources_up_to_the_threshold_are_not_clustered():
-    rendered = build(resources=many_resources(style.CLUSTER_MIN_POINTS)).get_root().render()
+    rendered = build(resources=many_resources(palette.CLUSTER_MIN_POINTS)).get_root().render()
     assert not set(script_and_link_urls(rendered)) & set(CLUSTER_URLS)
     assert "markerCluster" not in rendered
 
 
 def test_only_resources_are_clustered_and_points_stay_circle_markers():
-    m = build(resources=many_resources(style.CLUSTER_MIN_POINTS + 1))
+    m = build(resources=many_resources(palette.CLUSTER_MIN_POINTS + 1))
     layers = geojson_layers(m)
-    assert layers[RESOURCES_NAME].cluster == style.cluster_options()
+    assert layers[RESOURCES_NAME].cluster == palette.cluster_options()
     assert layers[INCIDENTS_NAME].cluster is None
     rendered = m.get_root().render()
     resources = layers[RESOURCES_NAME].get_name()
@@ -444,7 +447,7 @@ def test_only_resources_are_clustered_and_points_stay_circle_markers():
 
 
 def test_clustered_resources_keep_their_tooltips_escaped():
-    frame = many_resources(style.CLUSTER_MIN_POINTS + 1)
+    frame = many_resources(palette.CLUSTER_MIN_POINTS + 1)
     frame.loc[0, "name"] = XSS_SCRIPT
     rendered = build(resources=frame).get_root().render()
     assert "</script><script>window.__xss" not in rendered
@@ -452,7 +455,7 @@ def test_clustered_resources_keep_their_tooltips_escaped():
 
 
 def test_what_streamlit_folium_loads_for_a_clustered_map_is_local():
-    m = build(resources=many_resources(style.CLUSTER_MIN_POINTS + 1))
+    m = build(resources=many_resources(palette.CLUSTER_MIN_POINTS + 1))
     urls = [
         url
         for element in _walk(m)
@@ -464,7 +467,7 @@ def test_what_streamlit_folium_loads_for_a_clustered_map_is_local():
 
 
 def test_only_points_can_be_clustered():
-    from mutualaid.maps.styled import StyledGeoJson
+    from mutualaid.maps.styled_geojson import StyledGeoJson
 
     with pytest.raises(ValueError, match="points"):
         StyledGeoJson(
@@ -593,7 +596,7 @@ def test_feature_details_are_plain_text_with_extras():
     assert "note" not in second and "Maximum response (minutes)" not in second
 
 
-# --- styling in the browser (mutualaid.maps.styled) ------------------------------------
+# --- styling in the browser (mutualaid.maps.styled_geojson) ------------------------------------
 
 
 def _st_folium_script(m: folium.Map) -> str:
@@ -611,11 +614,11 @@ def test_features_carry_a_style_index_into_a_table_of_colours_and_sizes():
     assert all(isinstance(i, int) and 0 <= i < len(layer.styles) for i in indices)
     picked = [layer.styles[i] for i in indices]
     assert [s["fillColor"] for s in picked] == [
-        style.SEVERITY_COLORS[5],
-        style.SEVERITY_COLORS[2],
-        style.SEVERITY_COLORS[3],
+        palette.SEVERITY_COLORS[5],
+        palette.SEVERITY_COLORS[2],
+        palette.SEVERITY_COLORS[3],
     ]
-    assert [s["radius"] for s in picked] == [style.severity_radius(v) for v in (5, 2, 3)]
+    assert [s["radius"] for s in picked] == [palette.severity_radius(v) for v in (5, 2, 3)]
     # The table lists each distinct style once, and the page holds it, not one per feature.
     assert len(layer.styles) == len({json.dumps(s, sort_keys=True) for s in layer.styles})
     rendered = build().get_root().render()
@@ -627,12 +630,12 @@ def test_incidents_are_sized_by_unmet_need_when_a_plan_is_given():
     layer = incidents_layer(incidents_frame(), unmet={"I-1": 12, "I-2": 1})
     radii = [layer.style_function(f)["radius"] for f in layer.data["features"]]
     assert radii == [
-        style.unmet_need_radius(12),
-        style.unmet_need_radius(1),
-        style.unmet_need_radius(0),
+        palette.unmet_need_radius(12),
+        palette.unmet_need_radius(1),
+        palette.unmet_need_radius(0),
     ]
     assert radii[0] > radii[1] > radii[2]
-    assert max(radii) <= style.MAX_CLICK_EXACT_RADIUS  # clicks still report the point
+    assert max(radii) <= palette.MAX_CLICK_EXACT_RADIUS  # clicks still report the point
 
 
 def test_assigned_resources_are_hollow_rings_of_their_type_colour():
@@ -640,7 +643,7 @@ def test_assigned_resources_are_hollow_rings_of_their_type_colour():
     available, _, assigned = (layer.style_function(f) for f in layer.data["features"])
     assert (
         available["fillOpacity"] > 0.5
-        and available["fillColor"] == style.RESOURCE_TYPE_COLORS["boat"]
+        and available["fillColor"] == palette.RESOURCE_TYPE_COLORS["boat"]
     )
     assert assigned["fillOpacity"] == 0.0
     assert assigned["color"] == assigned["fillColor"]
@@ -690,7 +693,7 @@ def test_point_coordinates_are_rounded_to_five_decimals():
     frame = incidents_frame()
     frame["lon"] = [6.123456789, 5.5, 6.5]
     coords = incidents_layer(frame).data["features"][0]["geometry"]["coordinates"]
-    assert coords[0] == 6.12346 and style.POINT_DECIMALS == 5
+    assert coords[0] == 6.12346 and palette.POINT_DECIMALS == 5
 
 
 def test_jurisdiction_outlines_are_simplified_for_display_only():

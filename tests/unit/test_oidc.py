@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from mutualaid.identity import Actor, system_actor
-from mutualaid.oidc import (
+from mutualaid.access.actor import Actor, system_actor
+from mutualaid.access.oidc import (
     OIDC_ACTOR,
     SUBJECT_MAX_LENGTH,
     ClaimMapping,

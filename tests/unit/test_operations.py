@@ -8,8 +8,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from mutualaid.allocation import allocate, flows_geojson
-from mutualaid.layers.schema import AGREEMENT_COLUMNS
-from mutualaid.operations import (
+from mutualaid.figures.overview import (
     Filters,
     apply_filters,
     filter_options,
@@ -18,7 +17,8 @@ from mutualaid.operations import (
     shown_flows,
     unmet_units,
 )
-from mutualaid.scenario import Scenario
+from mutualaid.layers.schema import AGREEMENT_COLUMNS
+from mutualaid.scenario.loading import Scenario
 
 
 def scenario() -> Scenario:

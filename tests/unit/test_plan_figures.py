@@ -1,4 +1,4 @@
-"""Key figures of a plan and the what-if edits (mutualaid.plan_figures)."""
+"""Key figures of a plan and the what-if edits (mutualaid.figures.plan)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from builders import loaded_scenario, point, square, write_collection
 from mutualaid.allocation import allocate
-from mutualaid.plan_figures import (
+from mutualaid.figures.plan import (
     ASSIGNMENT_KEYS,
     JURISDICTION,
     LOCAL,
@@ -37,7 +37,7 @@ from mutualaid.plan_figures import (
     weighted_share,
     with_crossings,
 )
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 
 # --- a small scenario, written and read back as the app does -------------------------------
 

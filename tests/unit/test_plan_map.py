@@ -13,7 +13,7 @@ import pytest
 
 from builders import loaded_scenario, point, square, write_collection
 from mutualaid.allocation import allocate, flows_geojson
-from mutualaid.maps import assets, style
+from mutualaid.maps import assets, palette
 from mutualaid.maps.elements import Legend, legend_html
 from mutualaid.maps.layers import INCIDENTS_NAME, RESOURCES_NAME
 from mutualaid.maps.plan import (
@@ -25,7 +25,7 @@ from mutualaid.maps.plan import (
     plan_map,
     unmet_points,
 )
-from mutualaid.scenario import Scenario, load_scenario
+from mutualaid.scenario.loading import Scenario, load_scenario
 
 XSS = '<img src=x onerror="window.__xss=1">'
 BREAKOUT = "</script><script>window.__xss=2</script>"
@@ -179,21 +179,21 @@ def test_cross_border_flows_are_dashed_thicker_and_another_colour(scenario):
     [national] = styled(found[FLOW_LAYER_NAMES["national"]])
     [between] = styled(found[FLOW_LAYER_NAMES["jurisdiction"]])
     local = styled(found[FLOW_LAYER_NAMES["local"]])
-    assert national["dashArray"] == style.FLOW_DASH["national"]
+    assert national["dashArray"] == palette.FLOW_DASH["national"]
     assert "dashArray" not in between and all("dashArray" not in s for s in local)
     assert len({national["color"], between["color"], local[0]["color"]}) == 3
     # Same units, wider line across a national border.
     assert (
-        style.flow_weight("national", 1)
-        > style.flow_weight("jurisdiction", 1)
-        > style.flow_weight("local", 1)
+        palette.flow_weight("national", 1)
+        > palette.flow_weight("jurisdiction", 1)
+        > palette.flow_weight("local", 1)
     )
     assert (
         national["weight"]
-        >= style.FLOW_WEIGHT["national"]
-        > max(s["weight"] for s in local) - style.FLOW_WEIGHT_EXTRA_MAX
+        >= palette.FLOW_WEIGHT["national"]
+        > max(s["weight"] for s in local) - palette.FLOW_WEIGHT_EXTRA_MAX
     )
-    assert style.flow_weight("local", 3) > style.flow_weight("local", 1)  # more units: wider
+    assert palette.flow_weight("local", 3) > palette.flow_weight("local", 1)  # more units: wider
 
 
 def test_the_legend_explains_the_flows_and_the_unmet_ring(scenario):
@@ -201,7 +201,7 @@ def test_the_legend_explains_the_flows_and_the_unmet_ring(scenario):
     [legend] = [c for c in m._children.values() if isinstance(c, Legend)]
     assert "across a national border" in legend.html
     assert 'class="mutualaid-legend-dashed"' in legend.html
-    assert f"border-color:{style.FLOW_COLORS['national']}" in legend.html
+    assert f"border-color:{palette.FLOW_COLORS['national']}" in legend.html
     assert 'class="mutualaid-legend-ring"' in legend.html
     assert "Incident severity" in legend.html and "boat" in legend.html
     rendered = m.get_root().render()
@@ -309,10 +309,10 @@ def test_incidents_short_of_units_get_a_ring_sized_by_units_short(scenario):
     assert ring["properties"]["short"] == "2"
     assert ring["properties"]["unmet"].startswith("pump 2 (")
     [ring_style] = styled(ring_layer)
-    assert ring_style["color"] == style.UNMET_COLOR
-    assert ring_style["radius"] == style.unmet_radius(2)
-    assert ring_style["radius"] > style.INCIDENT_RADIUS[5]  # visible around the dot
-    assert style.unmet_radius(12) > style.unmet_radius(2) > 0
+    assert ring_style["color"] == palette.UNMET_COLOR
+    assert ring_style["radius"] == palette.unmet_radius(2)
+    assert ring_style["radius"] > palette.INCIDENT_RADIUS[5]  # visible around the dot
+    assert palette.unmet_radius(12) > palette.unmet_radius(2) > 0
 
 
 def test_unmet_points_take_the_incidents_location():

@@ -8,7 +8,7 @@ import pytest
 
 import builders
 from builders import agreements_csv, feature, point, square
-from mutualaid.scenario import SCENARIO_FILES, load_scenario
+from mutualaid.scenario.loading import SCENARIO_FILES, load_scenario
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 SHIPPED = (

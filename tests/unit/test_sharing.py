@@ -1,4 +1,4 @@
-"""Who may see which feature, and who may change which layer (mutualaid.sharing)."""
+"""Who may see which feature, and who may change which layer (mutualaid.access.sharing)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
-from mutualaid.identity import Actor
-from mutualaid.layers import load_layer
-from mutualaid.layers.validate import SHARING_LEVELS, validate_layer
-from mutualaid.scenario import Scenario
-from mutualaid.sharing import (
+from mutualaid.access.actor import Actor
+from mutualaid.access.sharing import (
     LEVELS,
     change_refusal,
     keep_levels,
@@ -24,6 +21,9 @@ from mutualaid.sharing import (
     visible,
     visible_scenario,
 )
+from mutualaid.layers import load_layer
+from mutualaid.layers.validate import SHARING_LEVELS, validate_layer
+from mutualaid.scenario.loading import Scenario
 
 JUR = pd.DataFrame(
     {"id": ["DE-NW", "DE-RP", "NL-LI", "BE-WLG"], "country": ["DE", "DE", "NL", "BE"]}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mutualaid import settings
-from mutualaid.travel import (
+from mutualaid.allocation.travel import (
     DOMESTIC,
     NOT_ALLOWED,
     BorderRules,

@@ -17,8 +17,8 @@ from builders import (
     write_scenario,
 )
 from mutualaid.layers import load_layer
-from mutualaid.scenario import load_scenario
-from mutualaid.workspace import LayerRefused, add_layer, merge_by_key, new_workspace
+from mutualaid.scenario.loading import load_scenario
+from mutualaid.scenario.merging import LayerRefused, add_layer, merge_by_key, new_workspace
 
 
 def incident(iid, x, y, *, severity=3):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from mutualaid import settings
 from mutualaid.allocation.prepare import Problem
-from mutualaid.travel import DOMESTIC, travel_minutes
+from mutualaid.allocation.travel import DOMESTIC, travel_minutes
 
 #: Below this many unit x incident pairs per type, plain numpy over all pairs is used
 #: instead of a tree. Measured on the benchmark sizes the tree wins already at medium size

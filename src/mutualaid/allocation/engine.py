@@ -21,7 +21,7 @@ from mutualaid.allocation.plan import (
 )
 from mutualaid.allocation.prepare import Problem, prepare
 from mutualaid.allocation.solve import TypeSolution, solve_type
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 
 
 def allocate(
@@ -47,7 +47,7 @@ def allocate(
         Replaces the scenario's agreement rows.
     home_only : collection of str, optional
         Resource ids whose units serve only incidents of their owner's own jurisdiction
-        (units their owner shares with nobody; :mod:`mutualaid.sharing`).
+        (units their owner shares with nobody; :mod:`mutualaid.access.sharing`).
 
     Returns
     -------

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 
 ASSIGNMENT_COLUMNS = (
     "resource_id",

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from mutualaid.scenario import Scenario
-from mutualaid.travel import BorderRules, border_rules, resource_speeds, road_factor
+from mutualaid.allocation.travel import BorderRules, border_rules, resource_speeds, road_factor
+from mutualaid.scenario.loading import Scenario
 
 #: Reason given in ``Plan.excluded`` for an incident no jurisdiction contains.
 OUTSIDE_EVERY_JURISDICTION = "outside every jurisdiction"
@@ -51,7 +51,7 @@ class Units:
     speed: np.ndarray  # km/h, override or the type's default
     road_factor: np.ndarray
     #: bool; True: the unit serves its owner's own incidents only (shared with nobody,
-    #: :mod:`mutualaid.sharing`). None: no such unit.
+    #: :mod:`mutualaid.access.sharing`). None: no such unit.
     home_only: np.ndarray | None = None
 
 

@@ -1,7 +1,7 @@
 """Reading and checking layers: readers per format, one validator per layer kind.
 
 :func:`load_layer` is the one entry point the command line, the app and
-:func:`mutualaid.scenario.load_scenario` use: read the file, map its field names,
+:func:`mutualaid.scenario.loading.load_scenario` use: read the file, map its field names,
 validate it, and (for incidents and resources, when jurisdictions are given) find
 each feature's jurisdiction. It never raises for bad input: whatever is wrong with
 the file ends up in the report.

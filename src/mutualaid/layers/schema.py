@@ -18,7 +18,7 @@ incidents : GeoDataFrame, EPSG:4326
     (the jurisdiction containing the location, None when outside every one),
     ``lon``, ``lat`` float (the point, or a polygon's representative point),
     ``geometry`` as given, ``sharing`` str or None (``public``, ``partners`` or
-    ``owner``; None: the layer's level applies, see :mod:`mutualaid.sharing`).
+    ``owner``; None: the layer's level applies, see :mod:`mutualaid.access.sharing`).
 resources : GeoDataFrame, EPSG:4326
     ``id`` str, ``name`` str (defaults to id), ``type`` str, ``quantity`` int >= 1,
     ``status`` str (default ``available``), ``jurisdiction`` str or None (as given,

@@ -59,8 +59,8 @@ from mutualaid.settings import (
 WILDCARD = "*"
 _CRS = "EPSG:4326"
 #: A feature's own sharing level (issue 6); empty means the layer's level applies.
-#: Kept here (not imported from :mod:`mutualaid.sharing`) so reading a layer needs no
-#: access rules; :data:`mutualaid.sharing.LEVELS` is the same tuple (a test checks).
+#: Kept here (not imported from :mod:`mutualaid.access.sharing`) so reading a layer needs no
+#: access rules; :data:`mutualaid.access.sharing.LEVELS` is the same tuple (a test checks).
 SHARING_LEVELS: Final[tuple[str, ...]] = ("public", "partners", "owner")
 
 

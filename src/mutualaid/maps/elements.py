@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from branca.element import Element, MacroElement
 from folium.template import Template
 
-from mutualaid.maps.text import html_text
+from mutualaid.display import html_text
 
 #: Legend swatch shapes: a filled dot (points), a solid or dashed line (flows), a ring.
 SWATCHES: tuple[str, ...] = ("dot", "line", "dashed", "ring")
@@ -27,7 +27,7 @@ class Legend(MacroElement):
     ----------
     sections : sequence of (title, [(colour, label), ...])
         Titles and labels are escaped here; colours must be ``#rrggbb`` strings from
-        :mod:`mutualaid.maps.style`. An entry may add a third item, the swatch's
+        :mod:`mutualaid.maps.palette`. An entry may add a third item, the swatch's
         shape: one of :data:`SWATCHES` (``"dot"`` when left out).
     position : str, default "bottomright"
         A Leaflet control position.

@@ -21,16 +21,16 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from mutualaid.maps import style
+from mutualaid.display import display_text
+from mutualaid.maps import palette
 from mutualaid.maps.features import Field, formatted
 from mutualaid.maps.layers import INCIDENT_FIELDS, JURISDICTION_FIELDS, RESOURCE_FIELDS
-from mutualaid.maps.text import display_text
 
 Kind = Literal["incident", "resource", "jurisdiction"]
 
 #: How close (degrees) a click must be to a point's stored coordinates; the map rounds
-#: them to ``style.POINT_DECIMALS`` decimals.
-POINT_TOLERANCE_DEG: float = 1.5 * 10.0**-style.POINT_DECIMALS
+#: them to ``palette.POINT_DECIMALS`` decimals.
+POINT_TOLERANCE_DEG: float = 1.5 * 10.0**-palette.POINT_DECIMALS
 
 #: The ``returned_objects`` the overview page asks st_folium for.
 CLICK_OBJECTS: tuple[str, ...] = ("last_object_clicked", "last_object_clicked_tooltip")

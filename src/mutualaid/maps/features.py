@@ -7,7 +7,7 @@ sees a file's own property names or raw values:
   look up styles, and which :mod:`mutualaid.maps.events` maps back to the row;
 * property keys are fixed names chosen by the caller (never a file's column name,
   which folium would otherwise write into JavaScript);
-* property values are HTML-escaped text (:func:`mutualaid.maps.text.html_text`), since
+* property values are HTML-escaped text (:func:`mutualaid.display.html_text`), since
   folium's GeoJson tooltips insert them as HTML.
 """
 
@@ -23,7 +23,7 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping
 
-from mutualaid.maps.text import html_text
+from mutualaid.display import html_text
 
 Formatter = Callable[[Any], Any]
 

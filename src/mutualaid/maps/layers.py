@@ -4,7 +4,7 @@ Each layer is a single GeoJson with every feature in it (one ``L.geoJson`` drawi
 CircleMarkers on the map's canvas) rather than a folium element per feature: at
 10,000 points that is 0.2 s to build instead of 5 s (RECIPES.md, "Maps"). Features
 are styled in the browser from a small table of styles
-(:class:`mutualaid.maps.styled.StyledGeoJson`), not by folium's per-feature
+(:class:`mutualaid.maps.styled_geojson.StyledGeoJson`), not by folium's per-feature
 ``style_function`` tables. Tooltips show escaped text only
 (:mod:`mutualaid.maps.features`).
 """
@@ -18,15 +18,15 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from mutualaid.maps import style
+from mutualaid.display import display_text, html_text
+from mutualaid.maps import palette
 from mutualaid.maps.features import (
     Field,
     point_collection,
     shape_collection,
     shown_labels,
 )
-from mutualaid.maps.styled import STYLE_KEY, StyledGeoJson, StyleTable
-from mutualaid.maps.text import display_text, html_text
+from mutualaid.maps.styled_geojson import STYLE_KEY, StyledGeoJson, StyleTable
 
 
 def _percent(value: Any) -> str:
@@ -97,23 +97,23 @@ def land_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
     data = shape_collection(
         countries,
         fields=(Field("country", "country", "Country"),),
-        decimals=style.POLYGON_DECIMALS,
-        simplify=style.SIMPLIFY_DEGREES,
+        decimals=palette.POLYGON_DECIMALS,
+        simplify=palette.SIMPLIFY_DEGREES,
     )
     return StyledGeoJson(
         data,
         styles=[
             {
-                "fillColor": style.LAND_FILL,
+                "fillColor": palette.LAND_FILL,
                 "fillOpacity": 1.0,
-                "color": style.LAND_OUTLINE,
+                "color": palette.LAND_OUTLINE,
                 "weight": 1.5,
                 "opacity": 1.0,
             }
         ],
         name=html_text(LAND_NAME),
         interactive=False,
-        pane=style.LAND_PANE,
+        pane=palette.LAND_PANE,
     )
 
 
@@ -122,8 +122,8 @@ def jurisdictions_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
     data = shape_collection(
         jurisdictions,
         fields=JURISDICTION_FIELDS,
-        decimals=style.POLYGON_DECIMALS,
-        simplify=style.SIMPLIFY_DEGREES,
+        decimals=palette.POLYGON_DECIMALS,
+        simplify=palette.SIMPLIFY_DEGREES,
     )
     return StyledGeoJson(
         data,
@@ -131,12 +131,12 @@ def jurisdictions_layer(jurisdictions: gpd.GeoDataFrame) -> StyledGeoJson:
             {
                 "fillColor": "#ffffff",
                 "fillOpacity": 0.05,
-                "color": style.JURISDICTION_OUTLINE,
+                "color": palette.JURISDICTION_OUTLINE,
                 "weight": 1.0,
                 "opacity": 0.9,
             }
         ],
-        highlight={"color": style.JURISDICTION_HIGHLIGHT, "weight": 2.5, "fillOpacity": 0.15},
+        highlight={"color": palette.JURISDICTION_HIGHLIGHT, "weight": 2.5, "fillOpacity": 0.15},
         name=html_text(JURISDICTIONS_NAME),
         tooltip=tooltip_for(data, JURISDICTION_FIELDS),
     )
@@ -157,9 +157,9 @@ def incidents_layer(
         Canonical incidents.
     unmet : mapping of incident id to units short, optional
         When given, a circle's size shows the units still short
-        (:func:`mutualaid.maps.style.unmet_need_radius`); else its severity.
+        (:func:`mutualaid.maps.palette.unmet_need_radius`); else its severity.
     """
-    data = point_collection(incidents, fields=INCIDENT_FIELDS, decimals=style.POINT_DECIMALS)
+    data = point_collection(incidents, fields=INCIDENT_FIELDS, decimals=palette.POINT_DECIMALS)
     severity, status = _column(incidents, "severity"), _column(incidents, "status")
     ids = _column(incidents, "id")
     table = StyleTable()
@@ -168,14 +168,14 @@ def incidents_layer(
         level = None if severity is None else severity.iat[row]
         active = status is None or str(status.iat[row]) == "active"
         if unmet is None:
-            radius = style.severity_radius(level)
+            radius = palette.severity_radius(level)
         else:
             short = unmet.get(display_text(ids.iat[row]), 0) if ids is not None else 0
-            radius = style.unmet_need_radius(short)
+            radius = palette.unmet_need_radius(short)
         feature[STYLE_KEY] = table.index(
             {
                 "fill": True,
-                "fillColor": style.severity_color(level),
+                "fillColor": palette.severity_color(level),
                 "radius": radius,
                 "color": "#ffffff" if active else "#555555",
                 "weight": 1.5,
@@ -192,11 +192,11 @@ def resources_layer(resources: gpd.GeoDataFrame) -> StyledGeoJson:
     """Resources as small circles coloured by type: filled when available, hollow
     (a ring of the type's colour) when assigned or out of service.
 
-    More than :data:`mutualaid.maps.style.CLUSTER_MIN_POINTS` resources are clustered
-    while zoomed out (below :data:`mutualaid.maps.style.CLUSTER_UNTIL_ZOOM`)."""
-    data = point_collection(resources, fields=RESOURCE_FIELDS, decimals=style.POINT_DECIMALS)
+    More than :data:`mutualaid.maps.palette.CLUSTER_MIN_POINTS` resources are clustered
+    while zoomed out (below :data:`mutualaid.maps.palette.CLUSTER_UNTIL_ZOOM`)."""
+    data = point_collection(resources, fields=RESOURCE_FIELDS, decimals=palette.POINT_DECIMALS)
     types = resources["type"] if "type" in resources.columns else pd.Series([""] * len(resources))
-    colors = style.type_colors(types.map(str))
+    colors = palette.type_colors(types.map(str))
     status = _column(resources, "status")
     table = StyleTable()
     for feature in data["features"]:
@@ -207,19 +207,19 @@ def resources_layer(resources: gpd.GeoDataFrame) -> StyledGeoJson:
             {
                 "fill": True,
                 "fillColor": color,
-                "radius": style.RESOURCE_RADIUS,
+                "radius": palette.RESOURCE_RADIUS,
                 "color": "#222222" if available else color,
                 "weight": 1.0 if available else 2.0,
                 "fillOpacity": 0.95 if available else 0.0,
             }
         )
-    many = len(data["features"]) > style.CLUSTER_MIN_POINTS
+    many = len(data["features"]) > palette.CLUSTER_MIN_POINTS
     return points_layer(
         data,
         name=RESOURCES_NAME,
         styles=table.styles or [{}],
         fields=RESOURCE_FIELDS,
-        cluster=style.cluster_options() if many else None,
+        cluster=palette.cluster_options() if many else None,
     )
 
 
@@ -241,7 +241,7 @@ def points_layer(
     name : str
         The layer's name in the layer control (escaped here).
     styles : sequence of dict
-        The distinct CircleMarker styles (:class:`mutualaid.maps.styled.StyleTable`).
+        The distinct CircleMarker styles (:class:`mutualaid.maps.styled_geojson.StyleTable`).
     fields : sequence of Field
         What the tooltip shows.
     cluster : dict, optional

@@ -21,7 +21,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 
-from mutualaid.maps import style
+from mutualaid.maps import palette
 from mutualaid.maps.elements import KeepOnTop, Legend, MapStyle
 from mutualaid.maps.layers import (
     incidents_layer,
@@ -68,11 +68,11 @@ def base_map(*, bounds: Bounds) -> folium.Map:
         tiles=None,
         prefer_canvas=True,
         control_scale=True,
-        maxZoom=style.MAX_ZOOM,  # with tiles=None, max_zoom would reach no layer
-        minZoom=style.MIN_ZOOM,
+        maxZoom=palette.MAX_ZOOM,  # with tiles=None, max_zoom would reach no layer
+        minZoom=palette.MIN_ZOOM,
     )
     m.fit_bounds([[south, west], [north, east]])
-    m.add_child(MapStyle(background=style.SEA_COLOR))
+    m.add_child(MapStyle(background=palette.SEA_COLOR))
     return m
 
 
@@ -81,7 +81,7 @@ def add_land(m: folium.Map, jurisdictions: gpd.GeoDataFrame) -> folium.GeoJson |
     if jurisdictions is None or not len(jurisdictions):
         return None
     m.add_child(
-        folium.map.CustomPane(style.LAND_PANE, z_index=style.LAND_PANE_Z, pointer_events=False)
+        folium.map.CustomPane(palette.LAND_PANE, z_index=palette.LAND_PANE_Z, pointer_events=False)
     )
     land = land_layer(jurisdictions)
     m.add_child(land)
@@ -116,15 +116,15 @@ def add_feature_layers(
 def severity_entries() -> list[tuple[str, str]]:
     """Legend entries of the five incident severities."""
     return [
-        (style.SEVERITY_COLORS[level], style.SEVERITY_LABELS[level])
-        for level in sorted(style.SEVERITY_COLORS)
+        (palette.SEVERITY_COLORS[level], palette.SEVERITY_LABELS[level])
+        for level in sorted(palette.SEVERITY_COLORS)
     ]
 
 
 def type_entries(resources: gpd.GeoDataFrame) -> list[tuple[str, str]]:
     """Legend entries of the resource types present (names escaped by the legend)."""
     types = resources["type"].map(str) if "type" in resources.columns else []
-    return [(color, name) for name, color in style.type_colors(types).items()]
+    return [(color, name) for name, color in palette.type_colors(types).items()]
 
 
 #: Legend entries of resource status: filled when available, a ring otherwise.
@@ -136,13 +136,13 @@ STATUS_ENTRIES: tuple[tuple[str, str, str], ...] = (
 
 def flow_entries() -> list[tuple[str, str, str]]:
     """Legend entries of the plan's flow lines by crossing."""
-    from mutualaid.plan_figures import CROSSINGS
+    from mutualaid.figures.plan import CROSSINGS
 
     return [
         (
-            style.FLOW_COLORS[kind],
-            style.FLOW_LABELS[kind],
-            "dashed" if kind in style.FLOW_DASH else "line",
+            palette.FLOW_COLORS[kind],
+            palette.FLOW_LABELS[kind],
+            "dashed" if kind in palette.FLOW_DASH else "line",
         )
         for kind in CROSSINGS
     ]

@@ -28,7 +28,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mutualaid.maps import style
+from mutualaid.display import display_text, html_text
+from mutualaid.figures.plan import CROSSINGS, unmet_by_incident, with_crossings
+from mutualaid.maps import palette
 from mutualaid.maps.elements import Legend
 from mutualaid.maps.features import Field, escaped_columns, point_collection
 from mutualaid.maps.layers import (
@@ -48,9 +50,7 @@ from mutualaid.maps.overview import (
     severity_entries,
     type_entries,
 )
-from mutualaid.maps.styled import STYLE_KEY, StyledGeoJson, StyleTable
-from mutualaid.maps.text import display_text, html_text
-from mutualaid.plan_figures import CROSSINGS, unmet_by_incident, with_crossings
+from mutualaid.maps.styled_geojson import STYLE_KEY, StyledGeoJson, StyleTable
 
 
 def _minutes(value: Any) -> str:
@@ -150,7 +150,7 @@ def flow_frame(
     DataFrame
         One row per drawable flow (both ends finite): ``resource``, ``incident``,
         ``type``, ``units``, ``minutes``, ``route``, ``crossing`` (see
-        :data:`mutualaid.plan_figures.CROSSINGS`), ``crossing_label``,
+        :data:`mutualaid.figures.plan.CROSSINGS`), ``crossing_label``,
         ``agreement_text``, ``x0``, ``y0``, ``x1``, ``y1``.
     """
     rows = []
@@ -194,7 +194,7 @@ def flow_frame(
             frame["to_country"],
         )
     ]
-    frame["crossing_label"] = frame["crossing"].map(style.FLOW_LABELS)
+    frame["crossing_label"] = frame["crossing"].map(palette.FLOW_LABELS)
     frame["agreement_text"] = frame["agreement"].map(agreement_text)
     return frame
 
@@ -237,25 +237,25 @@ def flow_layer(frame: pd.DataFrame, *, crossing: str) -> StyledGeoJson:
     frame : DataFrame
         From :func:`flow_frame` (every kind; this layer takes its own rows).
     crossing : str
-        One of :data:`mutualaid.plan_figures.CROSSINGS`.
+        One of :data:`mutualaid.figures.plan.CROSSINGS`.
     """
     rows = frame[frame["crossing"] == crossing].reset_index(drop=True)
-    data = line_collection(rows, fields=FLOW_FIELDS, decimals=style.POINT_DECIMALS)
+    data = line_collection(rows, fields=FLOW_FIELDS, decimals=palette.POINT_DECIMALS)
     table = StyleTable()
     for feature in data["features"]:
         units = rows["units"].iat[int(feature["id"])]
         feature[STYLE_KEY] = table.index(
             {
-                "color": style.FLOW_COLORS[crossing],
-                "opacity": style.FLOW_OPACITY,
-                "weight": style.flow_weight(crossing, units),
+                "color": palette.FLOW_COLORS[crossing],
+                "opacity": palette.FLOW_OPACITY,
+                "weight": palette.flow_weight(crossing, units),
                 "lineCap": "round",
-                "dashArray": style.FLOW_DASH.get(crossing),
+                "dashArray": palette.FLOW_DASH.get(crossing),
             }
         )
     return StyledGeoJson(
         data,
-        styles=table.styles or [{"color": style.FLOW_COLORS[crossing]}],
+        styles=table.styles or [{"color": palette.FLOW_COLORS[crossing]}],
         highlight={"opacity": 1.0, "color": "#000000"},
         name=html_text(FLOW_LAYER_NAMES[crossing]),
         tooltip=tooltip_for(data, FLOW_FIELDS),
@@ -289,18 +289,18 @@ def unmet_points(plan: Any, incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def unmet_layer(points: gpd.GeoDataFrame) -> folium.GeoJson:
     """A ring around each incident short of units, bigger when more are missing."""
-    data = point_collection(points, fields=UNMET_FIELDS, decimals=style.POINT_DECIMALS)
+    data = point_collection(points, fields=UNMET_FIELDS, decimals=palette.POINT_DECIMALS)
     table = StyleTable()
     for feature in data["features"]:
         units = points["units"].iat[int(feature["id"])]
         feature[STYLE_KEY] = table.index(
             {
                 "fill": True,
-                "fillColor": style.UNMET_COLOR,
+                "fillColor": palette.UNMET_COLOR,
                 "fillOpacity": 0.08,
-                "color": style.UNMET_COLOR,
-                "weight": style.UNMET_WEIGHT,
-                "radius": style.unmet_radius(units),
+                "color": palette.UNMET_COLOR,
+                "weight": palette.UNMET_WEIGHT,
+                "radius": palette.unmet_radius(units),
             }
         )
     return points_layer(data, name=UNMET_NAME, styles=table.styles or [{}], fields=UNMET_FIELDS)
@@ -313,9 +313,9 @@ def add_plan_legend(m: folium.Map, *, resources: gpd.GeoDataFrame) -> Legend:
     """One legend: flows by crossing, the unmet-need ring, severities, resource types."""
     flows = [
         (
-            style.FLOW_COLORS[kind],
-            style.FLOW_LABELS[kind],
-            "dashed" if kind in style.FLOW_DASH else "line",
+            palette.FLOW_COLORS[kind],
+            palette.FLOW_LABELS[kind],
+            "dashed" if kind in palette.FLOW_DASH else "line",
         )
         for kind in CROSSINGS
     ]
@@ -323,7 +323,7 @@ def add_plan_legend(m: folium.Map, *, resources: gpd.GeoDataFrame) -> Legend:
     legend = Legend(
         [
             ("Flows (resource to incident)", flows),
-            ("Unmet need", [(style.UNMET_COLOR, "units short (bigger ring: more)", "ring")]),
+            ("Unmet need", [(palette.UNMET_COLOR, "units short (bigger ring: more)", "ring")]),
             ("Incident severity", severity_entries()),
             ("Resource type", type_entries(resources)),
         ],

@@ -23,11 +23,11 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
+from mutualaid.access.actor import ROLES, Actor
 from mutualaid.errors import MutualAidError
-from mutualaid.identity import ROLES, Actor
 from mutualaid.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from mutualaid.store import audit
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 from mutualaid.store.sessions import end_account_sessions
 from mutualaid.store.tables import accounts
 
@@ -35,7 +35,7 @@ from mutualaid.store.tables import accounts
 #: ``@`` (an e-mail address is a valid username); 1 to 200 characters. No ``:``, so no
 #: account can take a ``system:...`` name.
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,200}")
-#: Accounts made by an identity provider's sign-in (:mod:`mutualaid.oidc`): ``oidc:`` and
+#: Accounts made by an identity provider's sign-in (:mod:`mutualaid.access.oidc`): ``oidc:`` and
 #: the provider's ``sub`` (visible ASCII). Never created here; found, disabled, enabled.
 PROVIDER_USERNAME_PATTERN = re.compile(r"oidc:[\x21-\x7e]{1,195}")
 #: How an identity provider's account name starts.
@@ -80,7 +80,7 @@ class Account:
 
     @property
     def actor(self) -> Actor:
-        """The account as an :class:`~mutualaid.identity.Actor`."""
+        """The account as an :class:`~mutualaid.access.actor.Actor`."""
         return Actor(self.username, self.role, self.jurisdiction, self.display_name)
 
 
@@ -212,7 +212,7 @@ def count_accounts(connection: Connection) -> int:
 
 
 def active_actor(store: Store, username: str) -> Actor | None:
-    """The account named *username* as an :class:`~mutualaid.identity.Actor`, or None when
+    """The account named *username* as an :class:`~mutualaid.access.actor.Actor`, or None when
     there is no such account or it is disabled.
 
     The app calls this on every rerun of a signed-in session, so disabling an account
@@ -247,7 +247,7 @@ def _verify(password_hash: str, password: str) -> bool:
 
 
 def authenticate(store: Store, username: str, password: str) -> Actor | None:
-    """The account's :class:`~mutualaid.identity.Actor` when *password* is its password
+    """The account's :class:`~mutualaid.access.actor.Actor` when *password* is its password
     and it is enabled; None otherwise, without saying which part was wrong.
 
     An unknown username, an account without a password (identity provider only) and a
@@ -383,7 +383,7 @@ def add_account(
         Letters, digits, ``.``, ``_``, ``-``, ``@``; 1 to 200 characters; unique, also
         ignoring case (``Alice`` and ``alice`` cannot both exist).
     role : str
-        One of :data:`mutualaid.identity.ROLES`.
+        One of :data:`mutualaid.access.actor.ROLES`.
     jurisdiction : str, optional
         Required for a viewer, planner or coordinator; an admin may have none.
     password : str, optional

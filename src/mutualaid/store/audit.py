@@ -60,8 +60,8 @@ from mutualaid.store import jsontext
 from mutualaid.store.tables import accounts, audit_head, audit_log
 
 if TYPE_CHECKING:
-    from mutualaid.identity import Actor
-    from mutualaid.store.engine import Store
+    from mutualaid.access.actor import Actor
+    from mutualaid.store.database import Store
 
 #: The ``prev_hash`` of the first row.
 GENESIS_HASH = "0" * 64

@@ -35,12 +35,23 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mutualaid import sharing as access
+from mutualaid.access.actor import Actor
+from mutualaid.access.sharing import (
+    PUBLIC,
+    SHARED_KINDS,
+    Row,
+    change_refusal,
+    check_level,
+    keep_levels,
+    kind_words,
+    role_refusal,
+    sharing_refusal,
+    visible,
+)
 from mutualaid.errors import MutualAidError
-from mutualaid.identity import Actor
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 from mutualaid.store import audit
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 from mutualaid.store.tables import layer_features, layer_versions, scenarios, units
 
 #: Layer kinds a scenario holds, in the order they are stored and checked.
@@ -97,14 +108,14 @@ class LayerDenied(MutualAidError):
 
 def _level_for(kind: str, sharing: str) -> str:
     # Only incidents and resources are shared by level; the other layers are everyone's.
-    return access.check_level(sharing) if kind in access.SHARED_KINDS else access.PUBLIC
+    return check_level(sharing) if kind in SHARED_KINDS else PUBLIC
 
 
 def _feature_rows(
     kind: str, scenario: Scenario | None, rows: _Rows | None = None
-) -> dict[str, access.Row]:
+) -> dict[str, Row]:
     """Feature key -> (its jurisdictions, content token) of *scenario*'s *kind* layer,
-    for :func:`mutualaid.sharing.change_refusal`."""
+    for :func:`mutualaid.access.sharing.change_refusal`."""
     frame = None if scenario is None else getattr(scenario, kind)
     if frame is None:
         return {}
@@ -123,7 +134,7 @@ def _feature_rows(
         str(i): (j if isinstance(j, str) else None)
         for i, j in zip(scenario.incidents["id"], scenario.incidents["jurisdiction"])
     }
-    out: dict[str, access.Row] = {}
+    out: dict[str, Row] = {}
     for (res, inc), token in zip(
         zip(frame["resource_id"].astype(str), frame["incident_id"].astype(str)), tokens
     ):
@@ -136,12 +147,12 @@ def _hidden_ids(
 ) -> set[str]:
     """The ids of *before*'s *kind* features *actor* may not see."""
     frame = None if before is None else getattr(before, kind)
-    if kind not in access.SHARED_KINDS or frame is None or len(frame) == 0:
+    if kind not in SHARED_KINDS or frame is None or len(frame) == 0:
         return set()
-    shown = access.visible(
+    shown = visible(
         frame,
         viewer=actor,
-        layer_sharing=levels.get(kind, access.PUBLIC),
+        layer_sharing=levels.get(kind, PUBLIC),
         agreements=before.agreements,
         jurisdictions=before.jurisdictions,
     )
@@ -158,11 +169,11 @@ def _check_rights(
     levels: Mapping[str, str] | None = None,
 ) -> None:
     """Raise :class:`LayerDenied` unless *actor* may turn *before*'s *kind* layer into
-    *after*'s (:mod:`mutualaid.sharing`). *levels*: the current layers' sharing levels
+    *after*'s (:mod:`mutualaid.access.sharing`). *levels*: the current layers' sharing levels
     (a refusal does not name the owner of a feature the actor may not see)."""
-    refusal = access.role_refusal(actor, kind)
+    refusal = role_refusal(actor, kind)
     if refusal is None and actor.role != "admin":
-        refusal = access.change_refusal(
+        refusal = change_refusal(
             actor,
             kind,
             old=_feature_rows(kind, before),
@@ -216,7 +227,7 @@ class LayerVersion:
     loaded_at : datetime.datetime
         When, in UTC.
     sharing : str
-        The layer's sharing level (:data:`mutualaid.sharing.LEVELS`); a feature's own
+        The layer's sharing level (:data:`mutualaid.access.sharing.LEVELS`); a feature's own
         ``sharing`` value wins over it.
     owner : str or None
         The jurisdiction of the person who stored it (None: the system, a folder load
@@ -278,7 +289,7 @@ class StoredScenario:
     @property
     def layer_levels(self) -> dict[str, str]:
         """The sharing level of each current layer, by kind
-        (:func:`mutualaid.sharing.visible_scenario`)."""
+        (:func:`mutualaid.access.sharing.visible_scenario`)."""
         return layer_levels(self.versions)
 
     @property
@@ -290,7 +301,7 @@ class StoredScenario:
 
 def layer_levels(versions: Mapping[str, LayerVersion]) -> dict[str, str]:
     """The sharing level of each of *versions*, by kind
-    (:func:`mutualaid.sharing.visible_scenario`)."""
+    (:func:`mutualaid.access.sharing.visible_scenario`)."""
     return {k: v.sharing for k, v in versions.items()}
 
 
@@ -319,7 +330,7 @@ class _Rows:
 
 def _derived(kind: str) -> tuple[str, ...]:
     # Recomputed by validation on the way back, so not stored in the properties.
-    from mutualaid.workspace import _DERIVED
+    from mutualaid.scenario.merging import _DERIVED
 
     return _DERIVED.get(kind, ())
 
@@ -501,7 +512,7 @@ def _read_layer(connection: Connection, version: LayerVersion) -> pd.DataFrame:
 def _read_scenario(
     connection: Connection, name: str, current: Mapping[str, LayerVersion]
 ) -> Scenario:
-    from mutualaid.workspace import check_scenario
+    from mutualaid.scenario.merging import check_scenario
 
     live = _live(current)
     missing = [k for k in KINDS[:4] if k not in live]
@@ -818,7 +829,7 @@ def save_scenario(
     ----------
     store : Store
     scenario : Scenario
-        As :func:`mutualaid.scenario.load_scenario` returns it (canonical, checked).
+        As :func:`mutualaid.scenario.loading.load_scenario` returns it (canonical, checked).
     name : str
         The scenario's name in the store (the folder's name).
     sources : mapping of str to str
@@ -853,11 +864,11 @@ def save_scenario(
     UnitsInUse
         The new resources would take away committed units; nothing is stored.
     LayerDenied
-        *actor* may not store a layer that changed (:mod:`mutualaid.sharing`); the
+        *actor* may not store a layer that changed (:mod:`mutualaid.access.sharing`); the
         refusal is audited and nothing is stored.
     """
     now = _now(now)
-    for kind in access.SHARED_KINDS:
+    for kind in SHARED_KINDS:
         _level_for(kind, sharing)
     try:
         return _save_scenario(
@@ -982,7 +993,7 @@ def _check_scenario_rights(
             continue
         if rows is not None and old is not None and old.sha256 == rows.sha256:
             continue
-        refusal = access.role_refusal(actor, kind)
+        refusal = role_refusal(actor, kind)
         if refusal is not None:
             raise LayerDenied(refusal)
         if before is None and live:
@@ -1082,7 +1093,7 @@ def _prepare(
     actor: Actor,
     sharing: str,
 ) -> _Change:
-    from mutualaid.workspace import add_layer, new_workspace
+    from mutualaid.scenario.merging import add_layer, new_workspace
 
     row = _scenario_row(connection, name)
     if row is None:
@@ -1103,7 +1114,7 @@ def _prepare(
     previous = live.get(kind)
     if (
         mode == "merge"
-        and kind in access.SHARED_KINDS
+        and kind in SHARED_KINDS
         and previous is not None
         and previous.sharing != level
     ):
@@ -1111,7 +1122,7 @@ def _prepare(
         # level they had, written as their own.
         layer = getattr(result, kind)
         brought = layer["id"].astype(str).isin(set(frame["id"].astype(str))).to_numpy()
-        kept = access.keep_levels(layer, ~brought, previous.sharing)
+        kept = keep_levels(layer, ~brought, previous.sharing)
         if kept is not layer:
             result = dataclasses.replace(result, **{kind: kept})
             ours = serialise(kind, kept)
@@ -1123,7 +1134,7 @@ def _prepare(
         for k in ("incidents", "resources"):
             rows[k] = serialise(k, getattr(result, k))
             old = live.get(k)
-            levels[k] = (old.sharing, old.owner) if old is not None else (access.PUBLIC, None)
+            levels[k] = (old.sharing, old.owner) if old is not None else (PUBLIC, None)
     return _Change(row.id, current, result, rows, levels)
 
 
@@ -1224,7 +1235,7 @@ def save_layer(
     frame : pandas.DataFrame
         An accepted canonical layer (``load_layer(...).frame``).
     mode : {"replace", "merge"}
-        See :func:`mutualaid.workspace.add_layer`.
+        See :func:`mutualaid.scenario.merging.add_layer`.
     source, format : str
         The file's name and the format it was read as.
     actor : Actor
@@ -1237,7 +1248,7 @@ def save_layer(
         The time to record (UTC).
     sharing : {"public", "partners", "owner"}
         Who sees the layer's features that carry no ``sharing`` of their own
-        (:mod:`mutualaid.sharing`); recorded with ``owner = actor.jurisdiction``. Only
+        (:mod:`mutualaid.access.sharing`); recorded with ``owner = actor.jurisdiction``. Only
         incidents and resources have a level (the other layers are everyone's). A merge
         leaves the rows it does not bring at the level they had.
 
@@ -1272,7 +1283,7 @@ def save_layer(
     now = _now(now)
     level = _level_for(kind, sharing)
     try:
-        refusal = access.role_refusal(actor, kind)
+        refusal = role_refusal(actor, kind)
         if refusal is not None:  # before reading anything
             raise LayerDenied(refusal)
         return _save_layer(
@@ -1414,12 +1425,12 @@ def set_layer_sharing(
         An unknown level.
     """
     now = _now(now)
-    access.check_level(sharing)
+    check_level(sharing)
     subject = f"scenario {scenario_name}: {kind}"
     try:
-        if kind not in access.SHARED_KINDS:
+        if kind not in SHARED_KINDS:
             raise LayerDenied(
-                f"the {access.kind_words(kind)} have no sharing level: every "
+                f"the {kind_words(kind)} have no sharing level: every "
                 "signed-in person sees the jurisdictions and agreements"
             )
         return _set_layer_sharing(
@@ -1463,7 +1474,7 @@ def _set_layer_sharing(
         old = versions.get(kind)
         if old is None:
             raise UnknownScenario(f"scenario {name} has no stored {kind} layer")
-        refusal = access.sharing_refusal(actor, kind, layer_owner=old.owner)
+        refusal = sharing_refusal(actor, kind, layer_owner=old.owner)
         if refusal is not None:
             raise LayerDenied(refusal)
         scenario = _read_scenario(connection, name, current)
@@ -1472,7 +1483,7 @@ def _set_layer_sharing(
         frame = getattr(scenario, kind)
         if actor.role != "admin":
             others = (frame["jurisdiction"].astype(object) != actor.jurisdiction).to_numpy()
-            frame = access.keep_levels(frame, others, old.sharing)
+            frame = keep_levels(frame, others, old.sharing)
             scenario = dataclasses.replace(scenario, **{kind: frame})
         versions[kind] = _store_version(
             connection,

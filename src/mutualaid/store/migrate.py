@@ -7,7 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 
 #: The migrations ship inside the package, so an installed ``mutualaid`` can upgrade a store.
 SCRIPT_LOCATION = "mutualaid.store:migrations"

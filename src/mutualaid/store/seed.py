@@ -25,18 +25,18 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from mutualaid.access.actor import system_actor
 from mutualaid.errors import MutualAidError
-from mutualaid.identity import system_actor
 from mutualaid.store.accounts import (
     count_accounts,
     generate_password,
     hash_password,
     insert_account,
 )
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 
 if TYPE_CHECKING:
-    from mutualaid.scenario import Scenario
+    from mutualaid.scenario.loading import Scenario
 
 #: Most demo accounts created (admin, planner and viewer included): enough to show
 #: coordinators of different jurisdictions acting on shared offers, few enough to read.
@@ -127,7 +127,7 @@ def first_run(
 def _store_samples(
     store: Store, scenario_dirs: Sequence[Path], outcome: FirstRun, *, now: datetime
 ) -> None:
-    from mutualaid.scenario import (
+    from mutualaid.scenario.loading import (
         SCENARIO_FILES,
         TRAVEL_TIMES_FILE,
         load_scenario,

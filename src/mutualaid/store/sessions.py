@@ -22,14 +22,14 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mutualaid.access.actor import Actor
 from mutualaid.errors import StoreFull
-from mutualaid.identity import Actor
 from mutualaid.settings import (
     SESSION_IDLE_TIMEOUT_S,
     SESSION_MAX_AGE_S,
     SESSION_TOUCH_INTERVAL_S,
 )
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 from mutualaid.store.tables import accounts, sign_in_sessions
 
 

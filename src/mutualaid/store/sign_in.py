@@ -38,8 +38,8 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mutualaid.access.actor import Actor
 from mutualaid.errors import SignInFailed, SignInThrottled
-from mutualaid.identity import Actor
 from mutualaid.settings import (
     SIGN_IN_CLIENT_FREE_FAILURES,
     SIGN_IN_CLIENT_MAX_DELAY_S,
@@ -56,7 +56,7 @@ from mutualaid.settings import (
 )
 from mutualaid.store import audit
 from mutualaid.store.accounts import authenticate
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 from mutualaid.store.tables import sign_in_throttle
 
 #: Said for every failed sign-in: it does not tell an unknown username from a wrong
@@ -342,7 +342,7 @@ def sign_in_with_password(
     per_minute: int = SIGN_IN_GLOBAL_PER_MINUTE,
     per_client: int = SIGN_IN_CONCURRENT_PER_CLIENT,
 ) -> Actor:
-    """The account's :class:`~mutualaid.identity.Actor` when *password* is its password,
+    """The account's :class:`~mutualaid.access.actor.Actor` when *password* is its password,
     the account is enabled and the try is not throttled.
 
     Parameters

@@ -41,11 +41,11 @@ from typing import TYPE_CHECKING, Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mutualaid.access.actor import Actor
+from mutualaid.access.sharing import OWNER, PUBLIC, feature_levels, sees_everything
 from mutualaid.errors import MutualAidError
-from mutualaid.identity import Actor
-from mutualaid.sharing import OWNER, PUBLIC, feature_levels, sees_everything
 from mutualaid.store import audit, jsontext
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 from mutualaid.store.tables import (
     offer_lines,
     offers,
@@ -58,7 +58,7 @@ from mutualaid.store.tables import (
 
 if TYPE_CHECKING:
     from mutualaid.allocation import Plan
-    from mutualaid.scenario import Scenario
+    from mutualaid.scenario.loading import Scenario
 
 # --- States -------------------------------------------------------------------------------
 OPEN: Final = "open"

@@ -1,7 +1,7 @@
 """Cached loading of scenarios and their maps.
 
 Both caches are keyed on the scenario folder *and* a hash of its files' contents
-(:func:`mutualaid.ui.catalog.scenario_fingerprint`), so an edited file is read again
+(:func:`mutualaid.scenario.catalogue.scenario_fingerprint`), so an edited file is read again
 on the next run, and an unchanged one is never read twice. No GeoDataFrame is ever a
 cache argument: Streamlit leaves ``_``-prefixed arguments out of the key, which would
 serve stale results.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.scenario import ScenarioResult, load_scenario
-from mutualaid.ui.catalog import scenario_fingerprint
+from mutualaid.scenario.catalogue import scenario_fingerprint
+from mutualaid.scenario.loading import ScenarioResult, load_scenario
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class LoadedScenario:
     result : ScenarioResult
         The layers (when accepted) and every layer's report.
     version : str
-        The session workspace's version (:attr:`mutualaid.workspace.Workspace.version`)
+        The session workspace's version (:attr:`mutualaid.scenario.merging.Workspace.version`)
         when ``result.scenario`` is the session's scenario (files plus the layers added
         on the Layers page and the agreements edited in the app); empty for the files
         alone. Part of every cache key of what is built from the scenario.

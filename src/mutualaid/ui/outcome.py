@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from mutualaid.identity import Actor
+from mutualaid.access.actor import Actor
 from mutualaid.store import Store
 from mutualaid.text import literal
-from mutualaid.ui.identity import current_actor
+from mutualaid.ui.signed_in import current_actor
 
 #: Said when a click arrives from a session that is no longer signed in.
 SIGNED_OUT = "You are signed out: sign in again to act."

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from mutualaid.access.sharing import sees_everything
+from mutualaid.figures.overview import Headline
 from mutualaid.layers.problems import Report
 from mutualaid.maps import Selection, feature_details
-from mutualaid.operations import Headline
-from mutualaid.scenario import Scenario
-from mutualaid.sharing import sees_everything
-from mutualaid.ui import identity
-from mutualaid.ui.store import app_store
+from mutualaid.scenario.loading import Scenario
+from mutualaid.ui import signed_in
+from mutualaid.ui.app_store import app_store
 
 _KIND_TITLES = {"incident": "Incident", "resource": "Resource", "jurisdiction": "Jurisdiction"}
 
@@ -56,10 +56,10 @@ def show_problems(
     detailed : bool, optional
         List the problems one by one. By default only for an admin: they name features
         and values of the shared files, some of which their owners share with nobody
-        (:mod:`mutualaid.sharing`); anyone else reads the counts and whom to ask.
+        (:mod:`mutualaid.access.sharing`); anyone else reads the counts and whom to ask.
     """
     if detailed is None:
-        actor = identity.current_actor(app_store())
+        actor = signed_in.current_actor(app_store())
         detailed = sees_everything(actor)
     table = problems_table(reports)
     errors = int((table["severity"] == "error").sum())

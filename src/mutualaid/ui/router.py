@@ -4,7 +4,7 @@ page go through it.
 Nobody gets a page before signing in: without a verified sign-in the only page the
 navigation knows is the sign-in form, whatever URL was asked for, so no page script runs
 and no data is sent. A signed-in person's navigation lists only the pages their role
-may open; a page also checks the role itself (:func:`mutualaid.ui.identity.require_actor`),
+may open; a page also checks the role itself (:func:`mutualaid.ui.signed_in.require_actor`),
 so a URL typed by hand reaches nothing more.
 
 Streamlit treats an app with a ``pages/`` folder as an old-style multipage app until
@@ -22,10 +22,10 @@ import contextvars
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from mutualaid.access.actor import Actor
 from mutualaid.errors import StoreFull
-from mutualaid.identity import Actor
-from mutualaid.ui import browsers, identity
-from mutualaid.ui.store import app_store
+from mutualaid.ui import browsers, signed_in
+from mutualaid.ui.app_store import app_store
 
 _ROUTED: contextvars.ContextVar[bool] = contextvars.ContextVar("mutualaid_routed", default=False)
 
@@ -78,7 +78,7 @@ def _sign_in_page(title: str):  # noqa: ANN202 - a page function
     def page() -> None:
         st.title("Mutual Aid")
         st.caption(f"Shared emergency resources across borders. Sign in to open {title}.")
-        identity.sign_in_form(app_store())
+        signed_in.sign_in_form(app_store())
 
     page.__name__ = f"sign_in_{title.lower().replace(' ', '_')}"
     return page
@@ -95,7 +95,7 @@ def run_app() -> None:
         initial_sidebar_state="collapsed" if kiosk else "auto",
     )
     # Read again from the store on every rerun: a disabled account is out at its next click.
-    actor = identity.current_actor(app_store())
+    actor = signed_in.current_actor(app_store())
     # Downloads and images are served only to a browser with a signed-in session
     # (mutualaid.ui.web): this rerun says whether its session still is one.
     browsers.note_session(actor is not None)
@@ -127,7 +127,7 @@ def run_app() -> None:
     # was refused, why, and a way out of the provider's session. (The kiosk view has no
     # sidebar once signed in.)
     if not (kiosk and actor is not None):
-        identity.sign_out_button(actor, app_store())
+        signed_in.sign_out_button(actor, app_store())
     token = _ROUTED.set(True)
     try:
         navigation.run()
@@ -142,7 +142,7 @@ def run_app() -> None:
 def _refusal(title: str, role: str):  # noqa: ANN202 - a page function
     def page() -> None:
         st.title(title)
-        identity.require_actor(app_store(), role=role, page=title)  # refuses, audited
+        signed_in.require_actor(app_store(), role=role, page=title)  # refuses, audited
 
     return page
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.ui.catalog import find_scenarios, scenario_roots
+from mutualaid.scenario.catalogue import find_scenarios, scenario_roots
 
 
 def scenario_folders(default: Path) -> list[Path]:

@@ -1,14 +1,14 @@
 """The allocation page's Streamlit side: what-if editors, the cached plan, its display.
 
-The plan is made from the session's scenario (:func:`mutualaid.ui.workspace.session_loaded`:
+The plan is made from the session's scenario (:func:`mutualaid.ui.shared_scenario.session_loaded`:
 the files plus the layers added on the Layers page and the agreements applied on the
 Agreements page). It is computed once per scenario version (the folder's content hash
 and the session workspace's version) and set of
-edits (:func:`mutualaid.plan_figures.overrides_key`, a canonical text of the reserve
+edits (:func:`mutualaid.figures.plan.overrides_key`, a canonical text of the reserve
 changes and agreement rows), so a rerun that changes nothing never plans again, and
 going back to an earlier set of edits is served from the cache. The plan's map is
 built once per plan too, and deep-copied for each run (streamlit-folium renames a
-map's parts while drawing it; see :mod:`mutualaid.ui.operations`).
+map's parts while drawing it; see :mod:`mutualaid.ui.pages.overview_page`).
 
 File text is shown only with ``st.dataframe``, ``st.text`` and widget options, never
 as Markdown or HTML. Session-state keys all start with ``"allocation."``.
@@ -28,9 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from mutualaid.allocation import allocate, flows_geojson
-from mutualaid.layers.problems import Report
-from mutualaid.maps.plan import agreement_text, plan_map
-from mutualaid.plan_figures import (
+from mutualaid.figures.plan import (
     JURISDICTION,
     NATIONAL,
     KeyFigures,
@@ -43,7 +41,9 @@ from mutualaid.plan_figures import (
     reserve_overrides,
     units_sent_out,
 )
-from mutualaid.scenario import Scenario
+from mutualaid.layers.problems import Report
+from mutualaid.maps.plan import agreement_text, plan_map
+from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import (
     MAP_CACHE_ENTRIES,
     MAP_HEIGHT_PX,
@@ -102,7 +102,7 @@ class PlanRun:
     flows : dict
         ``flows_geojson`` of the plan: one line per assignment.
     overrides : str
-        The edits it was made with (:func:`mutualaid.plan_figures.overrides_key`).
+        The edits it was made with (:func:`mutualaid.figures.plan.overrides_key`).
     """
 
     plan: dict
@@ -148,7 +148,7 @@ def _key_figures(
 
 
 def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
-    """:func:`mutualaid.plan_figures.key_figures` of a plan of the loaded scenario,
+    """:func:`mutualaid.figures.plan.key_figures` of a plan of the loaded scenario,
     computed once per plan, not on every rerun (shared: read-only, like the plan)."""
     return _key_figures(
         loaded.folder,
@@ -332,7 +332,7 @@ def show_editors(scenario: Scenario, fingerprint: str) -> Edits:
     """The "what if" panel: a reserve, a reset button, and where the agreements are edited.
 
     The agreements are edited on the Agreements page only: an applied edit there is part
-    of the session's scenario (:mod:`mutualaid.ui.workspace`), so both pages always
+    of the session's scenario (:mod:`mutualaid.ui.shared_scenario`), so both pages always
     plan with the same agreements."""
     st.subheader("What if")
     left, right = st.columns([1, 2])

@@ -17,10 +17,10 @@ itself is rebuilt from the store only when a version changed (cached by the vers
 key), so a rerun costs no more than before.
 
 Sharing (issue 6): every page sees the stored scenario only through
-:func:`mutualaid.sharing.visible_scenario` for the signed-in person (from the session's
-verified sign-in, :func:`mutualaid.ui.identity.current_actor`; nobody signed in sees
+:func:`mutualaid.access.sharing.visible_scenario` for the signed-in person (from the session's
+verified sign-in, :func:`mutualaid.ui.signed_in.current_actor`; nobody signed in sees
 public features only). :attr:`SharedWorkspace.version` names what the person may see
-(:func:`mutualaid.sharing.view_key`: role and jurisdiction, all that the sharing rules
+(:func:`mutualaid.access.sharing.view_key`: role and jurisdiction, all that the sharing rules
 read), so every cache keyed on it (plans, maps, tables) holds one view, shared by the
 sessions of people with that same view (30 coordinators of one jurisdiction build one
 map, not 30) and never served to anyone with another; a share revoked is a new layer
@@ -39,14 +39,14 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from mutualaid.access.actor import Actor, system_actor
+from mutualaid.access.sharing import layer_visible, view_key, visible_scenario
 from mutualaid.errors import MutualAidError
-from mutualaid.identity import Actor, system_actor
-from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
-from mutualaid.sharing import layer_visible, view_key, visible_scenario
+from mutualaid.scenario.loading import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
+from mutualaid.scenario.merging import LayerLogEntry, LayerRefused, Workspace
 from mutualaid.store import Store, layers
-from mutualaid.ui import identity, loaders
-from mutualaid.ui.store import app_store
-from mutualaid.workspace import LayerLogEntry, LayerRefused, Workspace
+from mutualaid.ui import loaders, signed_in
+from mutualaid.ui.app_store import app_store
 
 #: The actors recorded when a folder is stored because a page used it, and when its
 #: files changed on disk since they were stored.
@@ -117,7 +117,7 @@ class SharedWorkspace(Workspace):
     Parameters
     ----------
     viewer : str
-        What the person asking may see (:func:`mutualaid.sharing.view_key`); part of
+        What the person asking may see (:func:`mutualaid.access.sharing.view_key`); part of
         :attr:`version`.
     versions : mapping of str to LayerVersion
         The current stored version of each layer (its sharing level and owner).
@@ -171,15 +171,15 @@ def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
     are in ``loaded.result.reports``).
 
     ``base`` and ``current`` are the stored scenario with only what the person may see
-    (:func:`mutualaid.sharing.visible_scenario`; nobody signed in: public features
+    (:func:`mutualaid.access.sharing.visible_scenario`; nobody signed in: public features
     only); ``layer_log`` every stored version the person may know of, oldest first
-    (:func:`mutualaid.sharing.layer_visible`); ``version`` names the current
+    (:func:`mutualaid.access.sharing.layer_visible`); ``version`` names the current
     versions and the viewer.
     """
     if loaded.result.scenario is None:
         return None
     store = app_store()
-    actor = identity.current_actor(store)
+    actor = signed_in.current_actor(store)
     versions = _ensure_stored(store, loaded)
     name = scenario_name(loaded)
     key = layers.StoredScenario(0, name, loaded.result.scenario, versions).version_key
@@ -239,7 +239,7 @@ def store_layer(
     sharing: str = "public",
 ) -> str | None:
     """Store *frame* as a new version of the shared scenario's *kind* layer, shared at
-    level *sharing* (:mod:`mutualaid.sharing`).
+    level *sharing* (:mod:`mutualaid.access.sharing`).
 
     Returns None when stored, else why not, in words for the person (a change stored
     by someone else since the page was drawn, units committed to offers, a change the

@@ -38,7 +38,7 @@ import pandas as pd
 from mutualaid.layers.problems import Report
 from mutualaid.layers.schema import AGREEMENT_COLUMNS
 from mutualaid.layers.validate import validate_agreements
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import SEVERITY_MAX, SEVERITY_MIN
 
 #: The contract's assignment keys (section 3), in its order.

@@ -31,8 +31,8 @@ from types import MappingProxyType
 
 import sqlalchemy as sa
 
+from mutualaid.access.actor import ROLES, Actor, system_actor
 from mutualaid.errors import MutualAidError
-from mutualaid.identity import ROLES, Actor, system_actor
 from mutualaid.store import accounts as account_store
 from mutualaid.store.accounts import (
     JURISDICTION_ROLES,
@@ -43,7 +43,7 @@ from mutualaid.store.accounts import (
     get_account,
     insert_account,
 )
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 from mutualaid.store.tables import accounts
 
 #: Prefix of the usernames made from a provider's ``sub``: no local account can take
@@ -85,7 +85,7 @@ class ClaimMapping:
     roles : mapping of str to str
         The provider's role values and the app role each one means (for example
         ``{"eoc-duty-officer": "coordinator"}``). Empty (default): the claim must hold
-        one of :data:`mutualaid.identity.ROLES` itself. When given, only its keys are
+        one of :data:`mutualaid.access.actor.ROLES` itself. When given, only its keys are
         accepted.
     """
 
@@ -156,7 +156,7 @@ class OidcIdentity:
     username : str
         ``oidc:<sub>``, or the e-mail address when so configured.
     role : str
-        One of :data:`mutualaid.identity.ROLES`.
+        One of :data:`mutualaid.access.actor.ROLES`.
     jurisdiction : str or None
         None only for an admin.
     display_name : str
@@ -173,7 +173,7 @@ class OidcIdentity:
 
     @property
     def actor(self) -> Actor:
-        """This identity as an :class:`~mutualaid.identity.Actor`."""
+        """This identity as an :class:`~mutualaid.access.actor.Actor`."""
         return Actor(self.username, self.role, self.jurisdiction, self.display_name)
 
 

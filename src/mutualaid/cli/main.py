@@ -88,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the plan's flows (resource to incident lines) as GeoJSON",
     )
 
-    from mutualaid.store import commands_accounts, commands_audit, commands_db
+    from mutualaid.cli import accounts, audit, db
 
-    for module in (commands_db, commands_audit, commands_accounts):
+    for module in (db, audit, accounts):
         module.register(sub)
     return parser
 
@@ -158,7 +158,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 
 def _run_allocate(args: argparse.Namespace) -> int:
     from mutualaid.allocation import allocate, flows_geojson
-    from mutualaid.scenario import load_scenario
+    from mutualaid.scenario.loading import load_scenario
 
     result = load_scenario(
         Path(args.scenario_dir), travel_times=Path(args.travel_times) if args.travel_times else None

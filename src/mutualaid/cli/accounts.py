@@ -23,11 +23,11 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mutualaid.identity import ROLES, Actor, system_actor
+from mutualaid.access.actor import ROLES, Actor, system_actor
 
 if TYPE_CHECKING:  # SQLAlchemy and the store are imported when a command runs, so that
     # building the ``mutualaid`` parser stays fast (issue 11)
-    from mutualaid.store.engine import Store
+    from mutualaid.store.database import Store
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -86,7 +86,7 @@ def _handler(
         import sqlalchemy as sa
 
         from mutualaid.store import accounts
-        from mutualaid.store.engine import open_store
+        from mutualaid.store.database import open_store
         from mutualaid.store.migrate import upgrade
 
         where = f"mutualaid users {args.users_command}"

@@ -23,8 +23,8 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from mutualaid.access.actor import ROLES, Actor
 from mutualaid.errors import StoreFull
-from mutualaid.identity import ROLES, Actor
 from mutualaid.store import Store
 from mutualaid.store.accounts import (
     OIDC_PREFIX,
@@ -38,7 +38,7 @@ from mutualaid.store.accounts import (
     list_accounts,
     set_password,
 )
-from mutualaid.ui import identity
+from mutualaid.ui import signed_in
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
 
@@ -173,7 +173,7 @@ def on_reset(store: Store, username: str) -> None:
     password = generate_password()
     try:
         # Every open session of the account ends, but not this one when it is one's own.
-        set_password(store, username, password, actor=actor, keep_session=identity.session_token())
+        set_password(store, username, password, actor=actor, keep_session=signed_in.session_token())
     except (AccountError, StoreFull) as error:
         _failed(error)
         return

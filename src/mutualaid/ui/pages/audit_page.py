@@ -26,9 +26,9 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from mutualaid.identity import Actor
+from mutualaid.access.actor import Actor
+from mutualaid.cli.audit import csv_text, entry_row, json_text
 from mutualaid.store import Store, audit
-from mutualaid.store.commands_audit import csv_text, entry_row, json_text
 from mutualaid.store.tables import audit_log
 from mutualaid.text import literal
 from mutualaid.ui.state import state_key
@@ -81,7 +81,7 @@ def scope(actor: Actor) -> str | None:
     jurisdiction may read (:func:`mutualaid.store.audit.reader_scope`,
     :func:`mutualaid.store.audit.may_read`): the log's subjects and before/after values
     can name features another jurisdiction shares with nobody or with its partners only
-    (:mod:`mutualaid.sharing`).
+    (:mod:`mutualaid.access.sharing`).
     """
     return audit.reader_scope(actor)
 

@@ -36,8 +36,8 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from mutualaid.identity import Actor
-from mutualaid.scenario import Scenario
+from mutualaid.access.actor import Actor
+from mutualaid.scenario.loading import Scenario
 
 PUBLIC: Final[str] = "public"
 PARTNERS: Final[str] = "partners"
@@ -64,7 +64,7 @@ def check_level(level: str) -> str:
 def _side(value: object, ids: np.ndarray, countries: np.ndarray) -> np.ndarray:
     # The allocation's own matching (contract, section 2): a jurisdiction id, a country
     # code (any case) or "*".
-    from mutualaid.travel import BorderRules
+    from mutualaid.allocation.travel import BorderRules
 
     return BorderRules._side_matches(str(value).strip(), ids, countries)
 
@@ -231,7 +231,7 @@ def layer_visible(
     Examples
     --------
     >>> import pandas as pd
-    >>> from mutualaid.identity import Actor
+    >>> from mutualaid.access.actor import Actor
     >>> jur = pd.DataFrame({"id": ["DE-NW", "NL-LI"], "country": ["DE", "NL"]})
     >>> rows = pd.DataFrame({"from": ["DE-NW"], "to": ["NL-LI"]})
     >>> nora = Actor("nora", "planner", "NL-LI")

@@ -1,6 +1,6 @@
 """The operations map's Streamlit side: filters, the cached plan and the cached map.
 
-The page's scenario is the session's workspace (:mod:`mutualaid.ui.workspace`): the
+The page's scenario is the session's workspace (:mod:`mutualaid.ui.shared_scenario`): the
 folder's layers plus those added on the Layers page. Every cache is keyed on text
 that changes when the data does: the folder, its content fingerprint, the
 workspace's version and (for the map) the filters. The frames themselves are passed
@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import folium
 import streamlit as st
 
-from mutualaid.maps import overview_map
-from mutualaid.operations import (
+from mutualaid.figures.overview import (
     Filters,
     apply_filters,
     filter_options,
@@ -24,14 +23,15 @@ from mutualaid.operations import (
     shown_flows,
     unmet_units,
 )
-from mutualaid.plan_figures import overrides_key
-from mutualaid.scenario import Scenario
+from mutualaid.figures.plan import overrides_key
+from mutualaid.maps import overview_map
+from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import MAP_CACHE_ENTRIES
-from mutualaid.ui.allocation import PlanRun, cached_plan
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import RenderedMap, render_map
+from mutualaid.ui.pages.allocation_page import PlanRun, cached_plan
+from mutualaid.ui.shared_scenario import workspace_for
 from mutualaid.ui.state import state_key
-from mutualaid.ui.workspace import workspace_for
 
 PAGE = "overview"
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from mutualaid.scenario.catalogue import find_scenarios, scenario_roots
 from mutualaid.settings import demo_accounts_wanted
 from mutualaid.store import Store, database_url, open_store
 from mutualaid.store.migrate import upgrade
-from mutualaid.ui.catalog import find_scenarios, scenario_roots
 
 #: The sample scenarios shipped in ``data/``.
 DATA_DIR = Path(__file__).resolve().parents[3] / "data"

@@ -4,7 +4,7 @@ folium's ``style_function`` is called in Python for every feature and written in
 the page as one ``case`` per feature: at 15,000 points that was about 1.3 s of Python
 per build and a large part of the page. Here each feature carries one small
 number ``s``, the index of its style in a table of the few distinct styles the
-layer uses (computed in Python from :mod:`mutualaid.maps.style`), and a few lines of
+layer uses (computed in Python from :mod:`mutualaid.maps.palette`), and a few lines of
 JavaScript look it up. The index is a member of the feature beside ``properties``
 (GeoJSON allows such members, Leaflet keeps the whole feature), so the properties
 stay exactly the tooltip's escaped fields.
@@ -12,7 +12,7 @@ stay exactly the tooltip's escaped fields.
 Escaping is as before: the table and the features are written with Jinja's
 ``tojson`` escaping (``<``, ``>``, ``&``, ``'`` as ``\\u003c``...), property values are
 HTML-escaped text (:mod:`mutualaid.maps.features`) and style values only ever come
-from :mod:`mutualaid.maps.style`.
+from :mod:`mutualaid.maps.palette`.
 
 The features are serialised once, when the layer is built, and are shared (not
 copied) when the built map is deep-copied for a rerun: they are never changed after.

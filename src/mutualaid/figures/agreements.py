@@ -4,7 +4,7 @@ Pure pandas, no Streamlit. The matrix is a read view of the agreement rows (cont
 section 1): one row per providing side, one column per receiving side (``*``, the
 countries, then the jurisdictions that appear), each cell the rows granted between
 the two, as text such as ``boat;pump @ 20 min``. Editing happens on the rows
-(:func:`mutualaid.plan_figures.agreements_table` is the editable form);
+(:func:`mutualaid.figures.plan.agreements_table` is the editable form);
 :func:`check_table` validates an edited table as the contract says.
 
 Examples
@@ -23,9 +23,9 @@ from typing import Any, Final
 
 import pandas as pd
 
+from mutualaid.figures.plan import agreements_table, edited_agreements, same_agreements
 from mutualaid.layers.problems import Report
-from mutualaid.plan_figures import agreements_table, edited_agreements, same_agreements
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 
 #: Joins the cells of several rows granted between the same two sides.
 CELL_SEPARATOR: Final[str] = " | "

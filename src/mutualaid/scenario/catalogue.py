@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from mutualaid.scenario import SCENARIO_FILES, scenario_fingerprint
+from mutualaid.scenario.loading import SCENARIO_FILES, scenario_fingerprint
 
 __all__ = ["find_scenarios", "scenario_fingerprint", "scenario_roots"]
 from mutualaid.settings import SCENARIO_DIRS_ENV

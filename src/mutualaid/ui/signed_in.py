@@ -14,7 +14,7 @@ When the server has OpenID Connect configured (an ``[auth]`` section in Streamli
 secrets, see docs/oidc.md), the form also offers "Sign in with your organisation"
 (``st.login``). After the provider's round trip Streamlit holds the verified claims in
 ``st.user`` (a cookie signed with the secret ``cookie_secret``, which no browser can
-forge); :func:`current_actor` maps them to an account with :mod:`mutualaid.oidc` and keeps
+forge); :func:`current_actor` maps them to an account with :mod:`mutualaid.access.oidc` and keeps
 the same kind of record, re-read on every rerun like a password sign-in. Claims that
 cannot be mapped (an unknown role, no jurisdiction) or a disabled account sign nobody
 in: the form says why and offers to sign out of the provider's session.
@@ -38,12 +38,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from mutualaid import oidc
+from mutualaid.access import oidc
+from mutualaid.access.actor import ROLES, Actor
 from mutualaid.errors import SignInRefused, StoreFull
-from mutualaid.identity import ROLES, Actor
 from mutualaid.store import sessions
 from mutualaid.store.audit import record_denial
-from mutualaid.store.engine import Store
+from mutualaid.store.database import Store
 
 # FAILED_MESSAGE is re-exported: the form's callers and tests read it here.
 from mutualaid.store.sign_in import FAILED_MESSAGE, sign_in_with_password  # noqa: F401
@@ -64,7 +64,7 @@ OIDC_ENDED_KEY = "identity.oidc_ended"
 OIDC_REFUSED_KEY = "identity.oidc_refused"
 #: The button that starts the identity provider's sign-in.
 OIDC_BUTTON_LABEL = "Sign in with your organisation"
-#: The secrets section of the claim mapping (:meth:`mutualaid.oidc.ClaimMapping.from_config`).
+#: The secrets section of the claim mapping (:meth:`mutualaid.access.oidc.ClaimMapping.from_config`).
 OIDC_MAPPING_SECTION = ("mutualaid", "oidc")
 
 _LOG = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def current_actor(store: Store) -> Actor | None:
     Anything under :data:`SESSION_KEY` that this module did not put there is removed.
     With OpenID Connect configured, a session with no sign-in yet whose browser came
     back from the identity provider is signed in here from the provider's verified
-    claims (:mod:`mutualaid.oidc`); when they are refused, :data:`OIDC_REFUSED_KEY`
+    claims (:mod:`mutualaid.access.oidc`); when they are refused, :data:`OIDC_REFUSED_KEY`
     says why and None is returned.
     """
     record = st.session_state.get(SESSION_KEY)
@@ -217,7 +217,7 @@ def sign_out(store: Store | None = None) -> None:
     st.session_state.pop(SIGNED_OUT_KEY, None)
     if isinstance(record, _SignedIn) and record.token:
         if store is None:
-            from mutualaid.ui.store import app_store
+            from mutualaid.ui.app_store import app_store
 
             store = app_store()
         sessions.end_session(store, record.token, reason="signed_out")
@@ -344,7 +344,7 @@ def require_actor(store: Store, *, role: str = "viewer", page: str = "") -> Acto
     ----------
     store : Store
     role : str
-        The least role the page needs (one of :data:`mutualaid.identity.ROLES`).
+        The least role the page needs (one of :data:`mutualaid.access.actor.ROLES`).
     page : str
         The page's name, for the audit log.
     """

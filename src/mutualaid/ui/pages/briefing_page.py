@@ -3,7 +3,7 @@
 One fragment (``st.fragment(run_every=...)``) re-reads the scenario's files every
 :func:`refresh_seconds` and shows the plan's key figures, its map and the most severe
 unmet needs. Everything heavy is cached by the scenario's content hash (see
-:mod:`mutualaid.ui.allocation`), so a refresh that finds the files unchanged plans
+:mod:`mutualaid.ui.pages.allocation_page`), so a refresh that finds the files unchanged plans
 nothing and hands ``st_folium`` the same map under the same key: the browser keeps the
 map it has, with the viewer's pan and zoom. When the files change, the key changes and
 the new map is drawn.
@@ -27,16 +27,17 @@ from pathlib import Path
 import streamlit as st
 
 from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
-from mutualaid.plan_figures import key_figures, overrides_key
+from mutualaid.figures.plan import key_figures, overrides_key
 from mutualaid.settings import (
     BRIEFING_MAP_HEIGHT_PX,
     BRIEFING_REFRESH_ENV,
     BRIEFING_REFRESH_S,
     BRIEFING_TOP_UNMET,
 )
-from mutualaid.ui import loaders, panels
-from mutualaid.ui import workspace as session
-from mutualaid.ui.allocation import (
+from mutualaid.ui import loaders, panels, shared_scenario
+from mutualaid.ui.loaders import LoadedScenario
+from mutualaid.ui.map_view import show_rendered
+from mutualaid.ui.pages.allocation_page import (
     PlanRun,
     figures_of,
     plan_for,
@@ -44,8 +45,6 @@ from mutualaid.ui.allocation import (
     plan_map_of,
     rendered_plan_map,
 )
-from mutualaid.ui.loaders import LoadedScenario
-from mutualaid.ui.map_view import show_rendered
 from mutualaid.ui.state import state_key
 
 PAGE = "briefing"
@@ -218,7 +217,7 @@ def show_current(folder: Path) -> None:
     """One refresh: read the files (from the cache when unchanged), plan, show."""
     st.caption(f"Updated at {_now()}, every {refresh_seconds():g} s")
     # The session's scenario: the files plus the layers added on the Layers page.
-    loaded = session.session_loaded(loaders.load(folder))
+    loaded = shared_scenario.session_loaded(loaders.load(folder))
     scenario = loaded.result.scenario
     panels.show_problems(loaded.result.reports, rejected=scenario is None)
     if scenario is None:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from mutualaid.errors import MutualAidError
 from mutualaid.layers.problems import Report
-from mutualaid.scenario import Scenario
+from mutualaid.scenario.loading import Scenario
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -171,7 +171,7 @@ def type_colors(types: object) -> dict[str, str]:
 
 # --- The plan map (mutualaid.maps.plan) -----------------------------------------------------
 #: Flow line colours by how a trip crosses boundaries (keys as in
-#: :data:`mutualaid.plan_figures.CROSSINGS`): grey inside one jurisdiction, blue to
+#: :data:`mutualaid.figures.plan.CROSSINGS`): grey inside one jurisdiction, blue to
 #: another jurisdiction of the same country, purple across a national border. Neither
 #: blue nor purple is in the severity palette, so flows never read as incidents.
 FLOW_COLORS: Final[dict[str, str]] = {

@@ -1,7 +1,7 @@
 """Who is acting: an account's name, role and jurisdiction, as established by sign-in.
 
 Everything that changes shared state takes an :class:`Actor`. Pages get it only from
-the session's verified sign-in (:mod:`mutualaid.ui.identity`), never from a widget or a
+the session's verified sign-in (:mod:`mutualaid.ui.signed_in`), never from a widget or a
 URL parameter; the command line names one with ``--as`` or acts as the local system user.
 """
 

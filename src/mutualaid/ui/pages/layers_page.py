@@ -18,23 +18,22 @@ from typing import Any, Final
 import pandas as pd
 import streamlit as st
 
-from mutualaid.layers import KINDS, LayerResult, load_layer
-from mutualaid.layers.fields import FIELDS, suggest_mapping
-from mutualaid.layers.problems import Report
-from mutualaid.scenario import Scenario
-from mutualaid.sharing import (
+from mutualaid.access.sharing import (
     LEVEL_LABELS,
     LEVELS,
     PUBLIC,
     SHARED_KINDS,
     sharing_refusal,
 )
+from mutualaid.layers import KINDS, LayerResult, load_layer
+from mutualaid.layers.fields import FIELDS, suggest_mapping
+from mutualaid.layers.problems import Report
+from mutualaid.scenario.loading import Scenario
+from mutualaid.scenario.merging import LayerRefused, Workspace
 from mutualaid.text import literal, neutralise_formula
-from mutualaid.ui import identity, loaders
-from mutualaid.ui import workspace as session
+from mutualaid.ui import loaders, shared_scenario, signed_in
+from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
-from mutualaid.ui.store import app_store
-from mutualaid.workspace import LayerRefused, Workspace
 
 PAGE = "layers"
 #: The least role that may add a layer to the shared scenario.
@@ -302,14 +301,14 @@ def _on_add(loaded: loaders.LoadedScenario, workspace: Workspace, token: str) ->
     pending = st.session_state.get(_PENDING)
     if not isinstance(pending, _Pending) or pending.token != token:
         return
-    actor = identity.current_actor(app_store())
+    actor = signed_in.current_actor(app_store())
     if actor is None or not actor.at_least(ADD_ROLE):
         st.session_state[_OUTCOME] = ("stale", token, "Sign in as a planner to add layers.")
         return
     mode = st.session_state.get(_mode_key(token), "merge")
     level = st.session_state.get(_share_key(token), PUBLIC)
     try:
-        stale = session.store_layer(
+        stale = shared_scenario.store_layer(
             loaded,
             workspace,
             kind=pending.kind,
@@ -337,13 +336,13 @@ def add_form(
 ) -> None:
     """The replace/merge choice and the "Add to scenario" button (enabled only for an
     accepted layer and a signed-in planner), then what the last click did."""
-    actor = identity.current_actor(app_store())
+    actor = signed_in.current_actor(app_store())
     if actor is None or not actor.at_least(ADD_ROLE):
         st.info(
             "Adding a layer changes the scenario every coordinator sees: sign in as a "
             "planner (or higher) to add it."
         )
-        if actor is None and identity.sign_in_form(app_store()) is not None:
+        if actor is None and signed_in.sign_in_form(app_store()) is not None:
             st.rerun()
         return
     st.session_state[_PENDING] = _Pending(token, kind, filename, result) if result.ok else None
@@ -414,7 +413,7 @@ def warm_reader() -> None:
 _SHARE_OUTCOME = state_key(PAGE, "share-outcome")
 
 
-def sharing_table(workspace: session.SharedWorkspace) -> pd.DataFrame:
+def sharing_table(workspace: shared_scenario.SharedWorkspace) -> pd.DataFrame:
     """Who sees each current incidents and resources layer, as text."""
     rows = []
     for kind in SHARED_KINDS:
@@ -438,10 +437,10 @@ def _level_key(kind: str) -> str:
 
 
 def _on_share(
-    loaded: loaders.LoadedScenario, workspace: session.SharedWorkspace, kind: str
+    loaded: loaders.LoadedScenario, workspace: shared_scenario.SharedWorkspace, kind: str
 ) -> None:
     # The actor comes from the verified sign-in only; the store checks the right again.
-    actor = identity.current_actor(app_store())
+    actor = signed_in.current_actor(app_store())
     level = st.session_state.get(_level_key(kind))
     if actor is None:
         st.session_state[_SHARE_OUTCOME] = (kind, "Sign in to change who sees a layer.")
@@ -449,11 +448,13 @@ def _on_share(
     if level not in LEVELS:
         st.session_state[_SHARE_OUTCOME] = (kind, "Choose who may see the layer.")
         return
-    refused = session.share_layer(loaded, workspace, kind=kind, sharing=level, actor=actor)
+    refused = shared_scenario.share_layer(loaded, workspace, kind=kind, sharing=level, actor=actor)
     st.session_state[_SHARE_OUTCOME] = (kind, refused)
 
 
-def sharing_panel(loaded: loaders.LoadedScenario, workspace: session.SharedWorkspace) -> None:
+def sharing_panel(
+    loaded: loaders.LoadedScenario, workspace: shared_scenario.SharedWorkspace
+) -> None:
     """The "Sharing of the current layers" table and, for the layers the signed-in
     person owns (any layer for an admin), a control to change who sees them."""
     st.subheader("Sharing of the current layers")
@@ -462,7 +463,7 @@ def sharing_panel(loaded: loaders.LoadedScenario, workspace: session.SharedWorks
         "own sharing value wins over its layer's."
     )
     st.dataframe(sharing_table(workspace), hide_index=True, width="stretch")
-    actor = identity.current_actor(app_store())
+    actor = signed_in.current_actor(app_store())
     if actor is None:
         return
     for kind in SHARED_KINDS:

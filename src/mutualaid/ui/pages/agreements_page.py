@@ -1,7 +1,7 @@
 """The Agreements page's Streamlit side: the matrix, the row editor, checks, Apply.
 
 The agreements live in one place: the shared scenario in the store
-(:mod:`mutualaid.ui.workspace`). "Apply", for a signed-in admin, stores the edited table
+(:mod:`mutualaid.ui.shared_scenario`). "Apply", for a signed-in admin, stores the edited table
 as a new version of the ``agreements`` layer (``replace``, audited as
 ``agreement.changed``), so the Allocation and Briefing pages of every session, which
 plan with the shared scenario and key their caches on its version, use the new rows on
@@ -21,15 +21,14 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
-from mutualaid.agreements_matrix import agreements_matrix, check_table, editor_table
-from mutualaid.identity import Actor
+from mutualaid.access.actor import Actor
+from mutualaid.figures.agreements import agreements_matrix, check_table, editor_table
 from mutualaid.layers.problems import Report
+from mutualaid.scenario.merging import LayerRefused, Workspace
 from mutualaid.text import literal
-from mutualaid.ui import identity, loaders, panels
-from mutualaid.ui import workspace as session
+from mutualaid.ui import loaders, panels, shared_scenario, signed_in
+from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
-from mutualaid.ui.store import app_store
-from mutualaid.workspace import LayerRefused, Workspace
 
 PAGE = "agreements"
 #: The log's name for agreements edited on this page.
@@ -87,7 +86,9 @@ def rows_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> pd.Data
     )
     return st.data_editor(
         editor_table(workspace.scenario()),
-        key=editor_key(loaded.fingerprint, session.current_version(workspace, "agreements")),
+        key=editor_key(
+            loaded.fingerprint, shared_scenario.current_version(workspace, "agreements")
+        ),
         num_rows="dynamic",
         hide_index=True,
         width="stretch",
@@ -133,7 +134,7 @@ def apply(
     version *workspace* showed); False when the combined scenario refuses them (the
     reports are kept for :func:`show_editor` to list) or they were changed meanwhile."""
     try:
-        stale = session.store_layer(
+        stale = shared_scenario.store_layer(
             loaded,
             workspace,
             kind="agreements",
@@ -161,7 +162,7 @@ def _on_apply(loaded: loaders.LoadedScenario, workspace: Workspace, editor: str)
     pending = st.session_state.pop(_PENDING, None)
     if pending is None or pending[0] != editor:
         return
-    actor = identity.current_actor(app_store())
+    actor = signed_in.current_actor(app_store())
     if actor is None or not actor.at_least(APPLY_ROLE):
         st.session_state[_STALE] = "only a signed-in admin can change the agreements."
         return
@@ -183,13 +184,15 @@ def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
     table = rows_editor(loaded, workspace)
     agreements, report, changed = check_table(table, workspace.scenario())
     show_problems(report)
-    editor = editor_key(loaded.fingerprint, session.current_version(workspace, "agreements"))
+    editor = editor_key(
+        loaded.fingerprint, shared_scenario.current_version(workspace, "agreements")
+    )
     ready = agreements is not None and changed
     # Only a checked, changed table can be applied: the callback applies what this run saw.
     st.session_state[_PENDING] = (editor, agreements) if ready else None
     if agreements is not None and not changed:
         st.text("No changes to apply.")
-    actor = identity.current_actor(app_store())
+    actor = signed_in.current_actor(app_store())
     allowed = actor is not None and actor.at_least(APPLY_ROLE)
     st.button(
         "Apply",
@@ -205,7 +208,7 @@ def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
             "The agreements are shared by every coordinator: sign in as an admin to "
             "change them. Edits here are checked but not applied."
         )
-        if actor is None and identity.sign_in_form(app_store()) is not None:
+        if actor is None and signed_in.sign_in_form(app_store()) is not None:
             st.rerun()
 
 
@@ -213,7 +216,7 @@ def show_page(folders: Sequence[Path]) -> None:
     """The whole page below its title."""
     folder = choose_scenario(folders)
     loaded = loaders.load(folder)
-    workspace = session.workspace_for(loaded)
+    workspace = shared_scenario.workspace_for(loaded)
     if workspace is None:
         panels.show_problems(loaded.result.reports, rejected=True)
         return

@@ -19,9 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from mutualaid.maps.text import display_text
-from mutualaid.plan_figures import assignments_frame, unmet_frame
-from mutualaid.scenario import Scenario
+from mutualaid.display import display_text
+from mutualaid.figures.plan import assignments_frame, unmet_frame
+from mutualaid.scenario.loading import Scenario
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # SQLAlchemy and the store are imported by the commands that 
     import sqlalchemy as sa
 
     from mutualaid.store import audit
-    from mutualaid.store.engine import Store
+    from mutualaid.store.database import Store
 
 EXIT_OK: Final[int] = 0
 EXIT_FAILED: Final[int] = 1
@@ -150,9 +150,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 def open_existing(url: str | None = None) -> Store:
-    """The store *url* names (default :func:`~mutualaid.store.engine.database_url`),
+    """The store *url* names (default :func:`~mutualaid.store.database.database_url`),
     checked to exist and to hold the audit log. Unlike
-    :func:`~mutualaid.store.engine.open_store`, never creates an SQLite file: checking
+    :func:`~mutualaid.store.database.open_store`, never creates an SQLite file: checking
     a store that is not there must not leave an empty one behind.
 
     Raises
@@ -162,7 +162,7 @@ def open_existing(url: str | None = None) -> Store:
     """
     import sqlalchemy as sa
 
-    from mutualaid.store.engine import database_url, open_store
+    from mutualaid.store.database import database_url, open_store
     from mutualaid.store.tables import audit_log
 
     url = url or database_url()

@@ -25,8 +25,8 @@ from typing import Final
 import pandas as pd
 import streamlit as st
 
+from mutualaid.access.actor import Actor
 from mutualaid.errors import StoreFull
-from mutualaid.identity import Actor
 from mutualaid.store import Store, workflow
 from mutualaid.store.layers import (
     current_versions,

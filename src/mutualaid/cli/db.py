@@ -49,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _unreachable(command: str, url: str, exc: Exception) -> int:
-    from mutualaid.store.engine import DISK_FULL_MESSAGE, is_disk_full
+    from mutualaid.store.database import DISK_FULL_MESSAGE, is_disk_full
 
     if is_disk_full(exc):
         print(f"mutualaid {command}: {DISK_FULL_MESSAGE}", file=sys.stderr)
@@ -102,7 +102,7 @@ def run_db_init(args: argparse.Namespace) -> int:
 
 
 def _actor(store, username: str | None):
-    from mutualaid.identity import system_actor
+    from mutualaid.access.actor import system_actor
 
     if username is None:
         try:
@@ -123,7 +123,7 @@ def _actor(store, username: str | None):
 
 
 def _sources(folder: Path, scenario) -> dict[str, str]:
-    from mutualaid.scenario import SCENARIO_FILES, TRAVEL_TIMES_FILE
+    from mutualaid.scenario.loading import SCENARIO_FILES, TRAVEL_TIMES_FILE
 
     sources = dict(SCENARIO_FILES)
     if scenario.travel_times is not None:
@@ -135,7 +135,7 @@ def run_load(args: argparse.Namespace) -> int:
     """``mutualaid load SCENARIO_DIR [--as USER]``: check the folder, then store it."""
     import sqlalchemy as sa  # here, not at the top: building the parser stays fast
 
-    from mutualaid.scenario import load_scenario, scenario_fingerprint
+    from mutualaid.scenario.loading import load_scenario, scenario_fingerprint
     from mutualaid.store.layers import KINDS, StaleLayer, save_scenario, version_numbers
 
     opened = _open_and_upgrade("load")
