@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from builders import square, write_collection
 from mutualaid.allocation import allocate
-from mutualaid.figures.plan import NATIONAL, edit, key_figures
+from mutualaid.allocation.what_if import edit
+from mutualaid.figures.plan import NATIONAL, key_figures
 from mutualaid.scenario.catalogue import scenario_fingerprint
 from mutualaid.scenario.loading import Scenario, load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV

@@ -4,7 +4,7 @@ The plan is made from the session's scenario (:func:`mutualaid.ui.shared_scenari
 the files plus the layers added on the Layers page and the agreements applied on the
 Agreements page). It is computed once per scenario version (the folder's content hash
 and the session workspace's version) and set of
-edits (:func:`mutualaid.figures.plan.overrides_key`, a canonical text of the reserve
+edits (:func:`mutualaid.allocation.what_if.overrides_key`, a canonical text of the reserve
 changes and agreement rows), so a rerun that changes nothing never plans again, and
 going back to an earlier set of edits is served from the cache. The plan's map is
 built once per plan too, and deep-copied for each run (streamlit-folium renames a
@@ -28,19 +28,15 @@ import pandas as pd
 import streamlit as st
 
 from mutualaid.allocation import allocate, flows_geojson
-from mutualaid.figures.plan import (
-    JURISDICTION,
-    NATIONAL,
-    KeyFigures,
+from mutualaid.allocation.what_if import (
     describe_edits,
     edit,
-    key_figures,
     overrides_digest,
     overrides_key,
     parse_overrides,
     reserve_overrides,
-    units_sent_out,
 )
+from mutualaid.figures.plan import JURISDICTION, NATIONAL, KeyFigures, key_figures, units_sent_out
 from mutualaid.layers.problems import Report
 from mutualaid.maps.plan import agreement_text, plan_map
 from mutualaid.scenario.loading import Scenario
@@ -102,7 +98,7 @@ class PlanRun:
     flows : dict
         ``flows_geojson`` of the plan: one line per assignment.
     overrides : str
-        The edits it was made with (:func:`mutualaid.figures.plan.overrides_key`).
+        The edits it was made with (:func:`mutualaid.allocation.what_if.overrides_key`).
     """
 
     plan: dict

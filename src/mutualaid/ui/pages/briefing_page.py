@@ -26,8 +26,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from mutualaid.allocation.what_if import overrides_key
 from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
-from mutualaid.figures.plan import key_figures, overrides_key
+from mutualaid.figures.plan import key_figures
 from mutualaid.settings import (
     BRIEFING_MAP_HEIGHT_PX,
     BRIEFING_REFRESH_ENV,
