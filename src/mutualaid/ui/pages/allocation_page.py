@@ -38,7 +38,8 @@ from mutualaid.allocation.what_if import (
 )
 from mutualaid.figures.plan import JURISDICTION, NATIONAL, KeyFigures, key_figures, units_sent_out
 from mutualaid.layers.problems import Report
-from mutualaid.maps.plan import agreement_text, plan_map
+from mutualaid.maps.flows import agreement_text
+from mutualaid.maps.plan import plan_map
 from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import (
     MAP_CACHE_ENTRIES,
