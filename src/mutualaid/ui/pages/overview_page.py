@@ -29,7 +29,7 @@ from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import MAP_CACHE_ENTRIES
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import RenderedMap, render_map
-from mutualaid.ui.pages.allocation_page import PlanRun, cached_plan
+from mutualaid.ui.plans import PlanRun, cached_plan
 from mutualaid.ui.shared_scenario import workspace_for
 from mutualaid.ui.state import state_key
 
