@@ -37,7 +37,7 @@ from mutualaid.display import display_text
 from mutualaid.errors import MutualAidError
 from mutualaid.figures.plan import NATIONAL, KeyFigures, assignments_frame, unmet_frame
 from mutualaid.maps.assets import STATIC_URL_PREFIX
-from mutualaid.maps.plan import agreement_text
+from mutualaid.maps.flows import agreement_text
 from mutualaid.settings import BRIEFING_TOP_UNMET
 from mutualaid.text import neutralise_formula  # the one rule, re-exported for CSV writers
 

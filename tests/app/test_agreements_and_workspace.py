@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 
 from builders import collection, point, write_erft_boats
 from mutualaid.allocation import allocate
-from mutualaid.figures.plan import edit, edited_agreements, key_figures
+from mutualaid.allocation.what_if import edit, edited_agreements
+from mutualaid.figures.plan import key_figures
 from mutualaid.layers import load_layer
 from mutualaid.scenario.catalogue import scenario_fingerprint
 from mutualaid.scenario.loading import load_scenario

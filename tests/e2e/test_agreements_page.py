@@ -19,7 +19,8 @@ from playwright_api import Page, expect
 
 from builders import write_erft_boats
 from mutualaid.allocation import allocate
-from mutualaid.figures.plan import edit, edited_agreements, key_figures
+from mutualaid.allocation.what_if import edit, edited_agreements
+from mutualaid.figures.plan import key_figures
 from mutualaid.scenario.loading import load_scenario
 
 pytestmark = pytest.mark.e2e

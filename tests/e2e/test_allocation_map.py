@@ -14,7 +14,8 @@ from playwright_api import Frame, Page, expect
 
 from builders import square, write_collection
 from mutualaid.allocation import allocate
-from mutualaid.figures.plan import NATIONAL, edit, key_figures, with_crossings
+from mutualaid.allocation.what_if import edit
+from mutualaid.figures.plan import NATIONAL, key_figures, with_crossings
 from mutualaid.scenario.loading import load_scenario
 
 pytestmark = pytest.mark.e2e

@@ -184,7 +184,7 @@ def test_the_operations_map_draws_the_plan_under_the_points():
     import folium
 
     from mutualaid.maps import overview_map
-    from mutualaid.maps.plan import FLOW_LAYER_NAMES
+    from mutualaid.maps.flows import FLOW_LAYER_NAMES
 
     s = scenario()
     plan = allocate(s)

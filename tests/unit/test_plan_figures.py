@@ -1,4 +1,5 @@
-"""Key figures of a plan and the what-if edits (mutualaid.figures.plan)."""
+"""Key figures of a plan (mutualaid.figures.plan) and the what-if edits
+(mutualaid.allocation.what_if)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,29 @@ import pytest
 
 from builders import loaded_scenario, point, square, write_collection
 from mutualaid.allocation import allocate
+from mutualaid.allocation.what_if import (
+    agreements_table,
+    describe_edits,
+    edit,
+    edited_agreements,
+    overrides_digest,
+    overrides_key,
+    parse_overrides,
+    reserve_overrides,
+    same_agreements,
+)
 from mutualaid.figures.plan import (
     ASSIGNMENT_KEYS,
     JURISDICTION,
     LOCAL,
     NATIONAL,
-    agreements_table,
     assignments_frame,
     border_units,
     crossing_units,
-    describe_edits,
-    edit,
-    edited_agreements,
     key_figures,
     need_by_severity,
-    overrides_digest,
-    overrides_key,
-    parse_overrides,
     plan_dict,
-    reserve_overrides,
     response_minutes,
-    same_agreements,
     units_sent_out,
     unmet_by_incident,
     unmet_table,

@@ -15,16 +15,9 @@ from builders import loaded_scenario, point, square, write_collection
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.maps import assets, palette
 from mutualaid.maps.elements import Legend, legend_html
+from mutualaid.maps.flows import FLOW_FIELDS, FLOW_LAYER_NAMES, agreement_text, flow_frame
 from mutualaid.maps.layers import INCIDENTS_NAME, RESOURCES_NAME
-from mutualaid.maps.plan import (
-    FLOW_FIELDS,
-    FLOW_LAYER_NAMES,
-    UNMET_NAME,
-    agreement_text,
-    flow_frame,
-    plan_map,
-    unmet_points,
-)
+from mutualaid.maps.plan import UNMET_NAME, plan_map, unmet_points
 from mutualaid.scenario.loading import Scenario, load_scenario
 
 XSS = '<img src=x onerror="window.__xss=1">'

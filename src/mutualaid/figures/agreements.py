@@ -4,7 +4,7 @@ Pure pandas, no Streamlit. The matrix is a read view of the agreement rows (cont
 section 1): one row per providing side, one column per receiving side (``*``, the
 countries, then the jurisdictions that appear), each cell the rows granted between
 the two, as text such as ``boat;pump @ 20 min``. Editing happens on the rows
-(:func:`mutualaid.figures.plan.agreements_table` is the editable form);
+(:func:`mutualaid.allocation.what_if.agreements_table` is the editable form);
 :func:`check_table` validates an edited table as the contract says.
 
 Examples
@@ -23,7 +23,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from mutualaid.figures.plan import agreements_table, edited_agreements, same_agreements
+from mutualaid.allocation.what_if import agreements_table, edited_agreements, same_agreements
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.loading import Scenario
 

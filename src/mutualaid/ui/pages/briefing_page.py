@@ -3,7 +3,7 @@
 One fragment (``st.fragment(run_every=...)``) re-reads the scenario's files every
 :func:`refresh_seconds` and shows the plan's key figures, its map and the most severe
 unmet needs. Everything heavy is cached by the scenario's content hash (see
-:mod:`mutualaid.ui.pages.allocation_page`), so a refresh that finds the files unchanged plans
+:mod:`mutualaid.ui.plans`), so a refresh that finds the files unchanged plans
 nothing and hands ``st_folium`` the same map under the same key: the browser keeps the
 map it has, with the viewer's pan and zoom. When the files change, the key changes and
 the new map is drawn.
@@ -26,8 +26,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from mutualaid.allocation.what_if import overrides_key
 from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
-from mutualaid.figures.plan import key_figures, overrides_key
+from mutualaid.figures.plan import key_figures
 from mutualaid.settings import (
     BRIEFING_MAP_HEIGHT_PX,
     BRIEFING_REFRESH_ENV,
@@ -37,7 +38,7 @@ from mutualaid.settings import (
 from mutualaid.ui import loaders, panels, shared_scenario
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import show_rendered
-from mutualaid.ui.pages.allocation_page import (
+from mutualaid.ui.plans import (
     PlanRun,
     figures_of,
     plan_for,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import folium
 import streamlit as st
 
+from mutualaid.allocation.what_if import overrides_key
 from mutualaid.figures.overview import (
     Filters,
     apply_filters,
@@ -23,13 +24,12 @@ from mutualaid.figures.overview import (
     shown_flows,
     unmet_units,
 )
-from mutualaid.figures.plan import overrides_key
 from mutualaid.maps import overview_map
 from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import MAP_CACHE_ENTRIES
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import RenderedMap, render_map
-from mutualaid.ui.pages.allocation_page import PlanRun, cached_plan
+from mutualaid.ui.plans import PlanRun, cached_plan
 from mutualaid.ui.shared_scenario import workspace_for
 from mutualaid.ui.state import state_key
 
