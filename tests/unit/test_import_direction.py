@@ -62,7 +62,11 @@ def module_name(path: Path, root: Path) -> str:
 
 
 def imported(tree: ast.AST, module: str) -> list[tuple[int, str, str | None]]:
-    """Every import in *tree*: (line, imported module, alias or None)."""
+    """Every import in *tree*: (line, what it names, alias or None).
+
+    ``import p.m`` names ``p.m``; ``from p import n`` names ``p.n``, which is a module or a
+    name defined in ``p`` (:func:`imported_modules` tells which).
+    """
     found: list[tuple[int, str, str | None]] = []
     package = module if module.count(".") == 0 else module.rsplit(".", 1)[0]
     for node in ast.walk(tree):
@@ -72,20 +76,32 @@ def imported(tree: ast.AST, module: str) -> list[tuple[int, str, str | None]]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
                 base = f"{base}.{node.module}" if node.module else base
             for alias in node.names:
-                # `from mutualaid.store import audit` imports the module mutualaid.store.audit;
-                # `from mutualaid.store import Store`, a name of mutualaid.store.
                 found.append((node.lineno, f"{base}.{alias.name}", alias.asname))
-                found.append((node.lineno, base, None))
-    return sorted(set(found), key=lambda item: (item[0], item[1], item[2] or ""))
+    return found
 
 
 def _is_module(name: str, root: Path) -> bool:
     parts = name.split(".")[1:]
     path = root.joinpath(*parts) if parts else root
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imported_modules(tree: ast.AST, module: str, root: Path) -> list[tuple[int, str, str | None]]:
+    """The ``mutualaid`` modules *tree* imports, with their aliases: ``from p import n`` is
+    the module ``p.n`` when there is one, else ``p`` (n is a name defined in p)."""
+    out: set[tuple[int, str, str | None]] = set()
+    for line, name, alias in imported(tree, module):
+        if name.split(".")[0] != "mutualaid":
+            continue
+        if _is_module(name, root):
+            out.add((line, name, alias))
+        elif "." in name:
+            out.add((line, name.rsplit(".", 1)[0], None))
+    return sorted(out, key=lambda item: (item[0], item[1], item[2] or ""))
 
 
 def findings(root: Path = SRC) -> list[str]:
@@ -98,14 +114,10 @@ def findings(root: Path = SRC) -> list[str]:
         group = group_of(module)
         tree = ast.parse(path.read_text(), filename=str(path))
         where = f"{path.relative_to(root.parent)}"
-        for line, name, alias in imported(tree, module):
-            top = name.split(".")[0]
-            if top in WEB_LIBRARIES and group != "ui":
+        for line, name, _ in imported(tree, module):
+            if name.split(".")[0] in WEB_LIBRARIES and group != "ui":
                 out.append(f"{where}:{line} imports {name} outside mutualaid.ui")
-            if top != "mutualaid":
-                continue
-            if not _is_module(name, root):
-                continue  # a name (a class, a function) of the module named beside it
+        for line, name, alias in imported_modules(tree, module, root):
             if alias is not None and alias != name.rsplit(".", 1)[-1]:
                 out.append(f"{where}:{line} renames {name} on import (as {alias})")
             target = group_of(name)
@@ -127,10 +139,8 @@ def module_graph(root: Path = SRC) -> dict[str, set[str]]:
         if "migrations" in path.parts:
             continue
         module = module_name(path, root)
-        names = [name for _, name, _ in imported(ast.parse(path.read_text()), module)]
-        targets = {n for n in names if n.startswith("mutualaid") and _is_module(n, root)}
-        # a package named only as the source of its submodules is no edge of its own
-        targets -= {t for t in targets if any(o.startswith(t + ".") for o in targets)}
+        tree = ast.parse(path.read_text())
+        targets = {name for _, name, _ in imported_modules(tree, module, root)}
         graph[module] = targets - {module}
     return graph
 

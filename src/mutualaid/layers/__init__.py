@@ -15,15 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mutualaid.layers.problems import Problem, Report
+from mutualaid.layers.schema import KINDS
 
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
 
 __all__ = ["LayerResult", "load_layer"]
-
-#: Layer kinds :func:`load_layer` accepts.
-KINDS = ("jurisdictions", "incidents", "resources", "agreements", "travel_times")
 
 
 @dataclass

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from mutualaid import settings
 from mutualaid.errors import LayerError
-from mutualaid.layers import KINDS
+from mutualaid.layers.schema import KINDS
 
 if TYPE_CHECKING:  # the readers (GDAL, GeoPandas) are imported by the worker, not here
     from mutualaid.layers.readers import RawLayer

@@ -37,6 +37,14 @@ from __future__ import annotations
 
 from typing import Final
 
+#: Layer kinds :func:`mutualaid.layers.load_layer` accepts.
+KINDS: Final[tuple[str, ...]] = (
+    "jurisdictions",
+    "incidents",
+    "resources",
+    "agreements",
+    "travel_times",
+)
 JURISDICTION_COLUMNS: Final[tuple[str, ...]] = ("id", "name", "country", "reserve", "geometry")
 INCIDENT_COLUMNS: Final[tuple[str, ...]] = (
     "id",
