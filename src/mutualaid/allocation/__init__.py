@@ -11,7 +11,8 @@ Modules: :mod:`.prepare` (scenario to arrays), :mod:`.candidates` (eligible pair
 :mod:`.flow` (min-cost flow), :mod:`.lp` (LP when reserves bind), :mod:`.milp` (when an
 LP optimum is fractional), :mod:`.solve` (per type, which method proves the optimum),
 :mod:`.explain` (reasons for unmet needs), :mod:`.plan` (the Plan and its JSON /
-GeoJSON), :mod:`.engine` (``allocate``).
+GeoJSON), :mod:`.engine` (``allocate``), :mod:`.travel` (the travel-time model),
+:mod:`.what_if` (a coordinator's what-if edits of reserves and agreements).
 """
 
 from mutualaid.allocation.engine import allocate
