@@ -25,11 +25,12 @@ from mutualaid.access.sharing import (
     SHARED_KINDS,
     sharing_refusal,
 )
+from mutualaid.errors import LayerRefused
 from mutualaid.layers import KINDS, LayerResult, load_layer
 from mutualaid.layers.fields import FIELDS, suggest_mapping
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.loading import Scenario
-from mutualaid.scenario.merging import LayerRefused, Workspace
+from mutualaid.scenario.merging import Workspace
 from mutualaid.text import literal, neutralise_formula
 from mutualaid.ui import loaders, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
