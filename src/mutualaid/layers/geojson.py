@@ -363,9 +363,7 @@ def _number(value: Any, where: str) -> float:
 
 def _position(value: Any, where: str) -> tuple[float, float]:
     if type(value) is not list:
-        raise MalformedGeometry(
-            f"{where} must be a list of numbers [x, y], got {_describe(value)}"
-        )
+        raise MalformedGeometry(f"{where} must be a list of numbers [x, y], got {_describe(value)}")
     # Elements after the second (height, measure) are dropped: layers are 2D. The types
     # are checked before the count so that a list nested one level too deep says so.
     x = _number(value[0], f"{where}: x") if value else None
