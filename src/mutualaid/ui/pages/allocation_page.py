@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ from mutualaid.settings import (
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import RenderedMap, render_map, show_rendered
 from mutualaid.ui.state import state_key
+
+_LOG = logging.getLogger(__name__)
 
 PAGE = "allocation"
 
@@ -169,6 +172,9 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
     try:
         return cached_plan(loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        _LOG.exception(
+            "the plan of %s could not be made with the edits %r", loaded.folder, overrides
+        )
         st.error("The plan could not be made with these settings.")
         st.text(f"{type(exc).__name__}: {exc}")
         return None
@@ -459,6 +465,7 @@ def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
             height=MAP_HEIGHT_PX,
         )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        _LOG.exception("the plan map of %s could not be drawn", loaded.folder)
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
 
