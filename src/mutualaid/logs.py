@@ -30,7 +30,7 @@ _HANDLER_NAME = "mutualaid.logs"
 _SILENT = logging.CRITICAL + 1
 
 
-class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+class _StandardError(logging.StreamHandler[TextIO]):
     """Writes to the standard error of the moment (``sys.stderr`` as it is when a record
     is written), so that a redirected or captured standard error receives the lines."""
 
@@ -38,7 +38,7 @@ class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
         logging.Handler.__init__(self)
 
     @property
-    def stream(self) -> TextIO:  # type: ignore[override]
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
