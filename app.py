@@ -9,6 +9,12 @@ script (``__main__``, as AppTest does too), which is the router.
 
 import streamlit as st
 
+from mutualaid.logs import configure_logging
+
+# Once per process in effect: the server imports this file (``app``) before any session
+# runs it (``__main__``), and the set-up changes nothing when called again.
+configure_logging()
+
 if __name__ == "__main__":
     from mutualaid.ui.router import run_app
 

@@ -7,6 +7,8 @@ that message and never a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class MutualAidError(Exception):
     """Base class of every exception raised on purpose by this package."""
@@ -28,8 +30,87 @@ class UnsupportedFormatError(LayerError):
     """The file's extension or content is not one of the accepted formats."""
 
 
+# --- Raised and caught inside the readers (mutualaid.layers): never seen by a caller ---------
+# Each stops the reading of one value or one feature; the reader catches it and turns its
+# message into a LayerError (a file-level failure) or a Problem (one feature's error).
+
+
+class NonFiniteConstant(MutualAidError):
+    """Raised from inside :func:`json.loads` when it meets ``NaN`` or ``Infinity``.
+
+    Raised by :mod:`mutualaid.layers.geojson`; its only argument is the constant's name.
+    """
+
+
+class MalformedGeometry(MutualAidError):
+    """A GeoJSON geometry that cannot be built; the message says what is wrong.
+
+    Raised by :mod:`mutualaid.layers.geojson` and reported as that feature's problem.
+    """
+
+
+class BadKml(MutualAidError):
+    """A KML Placemark whose geometry cannot be built; the message says why.
+
+    Raised by :mod:`mutualaid.layers.kml` and reported as that feature's problem.
+    """
+
+
+class StrictJSONError(MutualAidError, ValueError):
+    """A JSON value of a field that a strict parse refuses (``NaN``, a repeated key).
+
+    Raised by :func:`mutualaid.layers.fields.parse_json_object`, which turns it into a
+    plain :class:`ValueError` with the same message.
+    """
+
+
+# --- Scenarios (mutualaid.scenario) ----------------------------------------------------------
+
+
 class ScenarioError(MutualAidError):
     """A scenario folder is missing a required file or is otherwise unusable."""
+
+
+class LayerRefused(MutualAidError):
+    """An add was refused because the combined scenario is not valid.
+
+    Raised by :func:`mutualaid.scenario.merging.add_layer`.
+
+    Attributes
+    ----------
+    reports : list of mutualaid.layers.problems.Report
+        The re-check of every layer of the combined scenario (the failing ones
+        hold the errors).
+    """
+
+    def __init__(self, message: str, reports: list[Any]) -> None:
+        super().__init__(message)
+        self.reports = reports
+
+    @property
+    def problems(self) -> list[Any]:
+        """Every error of the combined scenario, layer after layer."""
+        return [p for r in self.reports for p in r.errors]
+
+
+# --- Maps and exports (mutualaid.maps, mutualaid.exports) ------------------------------------
+
+
+class MapAssetError(MutualAidError):
+    """A map element needs a JavaScript or CSS file that is not installed locally.
+
+    Raised by :mod:`mutualaid.maps.offline`.
+    """
+
+
+class ExportError(MutualAidError):
+    """An export cannot be made self-contained (an asset is missing or not local).
+
+    Raised by :mod:`mutualaid.exports`.
+    """
+
+
+# --- Sign-in and the store (mutualaid.store) -------------------------------------------------
 
 
 class SignInRefused(MutualAidError):

@@ -34,7 +34,7 @@ import folium
 import pandas as pd
 
 from mutualaid.display import display_text
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import ExportError
 from mutualaid.figures.plan import NATIONAL, KeyFigures, assignments_frame, unmet_frame
 from mutualaid.maps.assets import STATIC_URL_PREFIX
 from mutualaid.maps.flows import agreement_text
@@ -54,10 +54,6 @@ UNMET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("units", "Units short"),
     ("reason", "Reason"),
 )
-
-
-class ExportError(MutualAidError):
-    """An export cannot be made self-contained (an asset is missing or not local)."""
 
 
 # --- CSV ----------------------------------------------------------------------------------

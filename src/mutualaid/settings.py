@@ -6,7 +6,9 @@ reader can find and question them.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
@@ -146,6 +148,30 @@ FALLBACK_SPEED_KMH: Final[float] = 60.0
 #: Environment variable naming the folders the app offers scenarios from (separated
 #: by ``os.pathsep``); unset, the app offers the sample scenarios in ``data/``.
 SCENARIO_DIRS_ENV: Final[str] = "MUTUALAID_SCENARIO_DIRS"
+
+
+def scenario_dirs(*, environ: Mapping[str, str] | None = None) -> list[Path] | None:
+    """The folders ``MUTUALAID_SCENARIO_DIRS`` names, or None when it is unset or blank.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment; ``os.environ`` when None.
+
+    Examples
+    --------
+    >>> scenario_dirs(environ={"MUTUALAID_SCENARIO_DIRS": "/a:/b"})
+    [PosixPath('/a'), PosixPath('/b')]
+    >>> scenario_dirs(environ={}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(SCENARIO_DIRS_ENV, "").strip()
+    if not value:
+        return None
+    return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
+
+
 #: Height of the overview map, in pixels.
 MAP_HEIGHT_PX: Final[int] = 620
 #: How many maps (one per scenario version, view and filters) are kept built in memory
@@ -172,12 +198,57 @@ RESERVE_STEP: Final[float] = 0.05
 BRIEFING_REFRESH_S: Final[float] = 30.0
 #: Environment variable overriding :data:`BRIEFING_REFRESH_S` (tests use 2 seconds).
 BRIEFING_REFRESH_ENV: Final[str] = "MUTUALAID_BRIEFING_REFRESH_S"
+
+
+def briefing_refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds between refreshes of the briefing: ``MUTUALAID_BRIEFING_REFRESH_S`` when it
+    is a number above 0, else :data:`BRIEFING_REFRESH_S`.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment; ``os.environ`` when None.
+
+    Examples
+    --------
+    >>> briefing_refresh_seconds({"MUTUALAID_BRIEFING_REFRESH_S": "2"})
+    2.0
+    >>> briefing_refresh_seconds({"MUTUALAID_BRIEFING_REFRESH_S": "soon"})
+    30.0
+    """
+    env = os.environ if environ is None else environ
+    try:
+        value = float(env.get(BRIEFING_REFRESH_ENV, ""))
+    except ValueError:
+        return BRIEFING_REFRESH_S
+    return value if math.isfinite(value) and value > 0 else BRIEFING_REFRESH_S
+
+
 #: How many unmet needs the briefing lists (most severe first).
 BRIEFING_TOP_UNMET: Final[int] = 10
 #: Height of the briefing map, in pixels.
 BRIEFING_MAP_HEIGHT_PX: Final[int] = 640
 
 # --- Store (mutualaid.store) ---------------------------------------------------------
+#: Environment variable naming the store (an SQLAlchemy URL); unset, the SQLite file in
+#: the state folder.
+DATABASE_URL_ENV: Final[str] = "MUTUALAID_DATABASE_URL"
+
+
+def database_url_setting(*, environ: Mapping[str, str] | None = None) -> str:
+    """``MUTUALAID_DATABASE_URL`` as given (stripped), or ``""`` when it is unset.
+
+    :func:`mutualaid.store.database.database_url` makes the store's URL of it.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment; ``os.environ`` when None.
+    """
+    env = os.environ if environ is None else environ
+    return env.get(DATABASE_URL_ENV, "").strip()
+
+
 #: Environment variable naming the folder for the app's own state (the SQLite store).
 STATE_DIR_ENV: Final[str] = "MUTUALAID_STATE_DIR"
 #: Default state folder, relative to the working directory (``make run`` runs from the
@@ -191,7 +262,7 @@ STORE_FILE_NAME: Final[str] = "mutualaid.sqlite"
 STORE_BUSY_TIMEOUT_S: Final[float] = 30.0
 
 
-def state_dir(*, environ: dict[str, str] | None = None) -> Path:
+def state_dir(*, environ: Mapping[str, str] | None = None) -> Path:
     """The folder for the app's own state: ``MUTUALAID_STATE_DIR`` or ``var``."""
     env = os.environ if environ is None else environ
     return Path(env.get(STATE_DIR_ENV, "").strip() or DEFAULT_STATE_DIR)
@@ -202,10 +273,50 @@ def state_dir(*, environ: dict[str, str] | None = None) -> Path:
 FIRST_RUN_ENV: Final[str] = "MUTUALAID_FIRST_RUN"
 
 
-def demo_accounts_wanted(*, environ: dict[str, str] | None = None) -> bool:
+def demo_accounts_wanted(*, environ: Mapping[str, str] | None = None) -> bool:
     """False when ``MUTUALAID_FIRST_RUN=0``: no samples or demo accounts on first start."""
     env = os.environ if environ is None else environ
     return env.get(FIRST_RUN_ENV, "1").strip() != "0"
+
+
+# --- Logging (mutualaid.logs) ------------------------------------------------------------
+#: Environment variable setting the level of the ``mutualaid`` logger: a level's name
+#: (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``, ``CRITICAL``) or number.
+LOG_LEVEL_ENV: Final[str] = "MUTUALAID_LOG_LEVEL"
+#: The standard levels by name (those of :mod:`logging`, which the command line's
+#: ``--help`` does not import).
+LOG_LEVELS: Final[dict[str, int]] = {
+    "DEBUG": 10,
+    "INFO": 20,
+    "WARNING": 30,
+    "ERROR": 40,
+    "CRITICAL": 50,
+}
+#: The app server's level when ``MUTUALAID_LOG_LEVEL`` is unset (or not a level): INFO.
+DEFAULT_LOG_LEVEL: Final[int] = LOG_LEVELS["INFO"]
+#: Format of every log line: time, level, logger name, message (and the traceback).
+LOG_FORMAT: Final[str] = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_level(*, environ: Mapping[str, str] | None = None) -> int | None:
+    """The level ``MUTUALAID_LOG_LEVEL`` names, or None when it is unset or not a level.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment; ``os.environ`` when None.
+
+    Examples
+    --------
+    >>> log_level(environ={"MUTUALAID_LOG_LEVEL": "debug"})
+    10
+    >>> log_level(environ={"MUTUALAID_LOG_LEVEL": "loud"}) is None
+    True
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(LOG_LEVEL_ENV, "").strip().upper()
+    level = int(value) if value.isdigit() else LOG_LEVELS.get(value, 0)
+    return level if level > 0 else None
 
 
 # --- Accounts and sign-in (store/accounts.py, ui/identity.py; helper ACCOUNTS) ------

@@ -94,3 +94,35 @@ def test_rendering_leaves_the_cached_map_as_it_was():
     m = overview_map(jurisdictions=s.jurisdictions, incidents=s.incidents, resources=s.resources)
     first = render_map(m)
     assert render_map(m) == first  # the same script, ids and links from the same map
+
+
+def test_a_map_that_cannot_be_built_is_logged_with_its_traceback(caplog):
+    # A map needing a file that is not installed for offline use (a branca colour map
+    # loads d3 from a CDN) fails to build for real: the page says so in words, and the
+    # log keeps the traceback for whoever runs the server (issue 11).
+    def script() -> None:
+        import branca.colormap
+        import folium
+
+        from mutualaid.maps import use_local_assets
+        from mutualaid.ui.map_view import show_map_or_error
+
+        def build() -> folium.Map:
+            m = folium.Map(location=[50.5, 6.5], zoom_start=8, tiles=None)
+            branca.colormap.LinearColormap(["white", "red"], vmin=1, vmax=5).add_to(m)
+            return use_local_assets(m)
+
+        show_map_or_error(build, key="broken-map")
+
+    import logging
+
+    with caplog.at_level(logging.ERROR, logger="mutualaid.ui.map_view"):
+        at = AppTest.from_function(script, default_timeout=120).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["The map of this scenario could not be drawn."]
+    assert "MapAssetError: branca colour maps" in at.text[0].value
+    [logged] = [r for r in caplog.records if r.name == "mutualaid.ui.map_view"]
+    assert logged.levelno == logging.ERROR and "broken-map" in logged.getMessage()
+    assert logged.exc_info and type(logged.exc_info[1]).__name__ == "MapAssetError"
+    assert "Traceback (most recent call last)" in caplog.text
+    assert "use_local_assets" in caplog.text  # the frame that raised is in the traceback

@@ -195,6 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
+    from mutualaid.logs import configure_logging  # after parsing: ``--help`` needs no logging
+
+    configure_logging(command_line=True)
     handlers = {"validate": _run_validate, "allocate": _run_allocate}
     # store commands set their handler with ``set_defaults(handler=...)``
     handler = getattr(args, "handler", None) or handlers[args.command]

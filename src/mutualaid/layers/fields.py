@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
+from mutualaid.errors import StrictJSONError
 from mutualaid.layers.problems import Problem
 from mutualaid.settings import RESOURCE_TYPES
 
@@ -469,19 +470,15 @@ def _has_geometry(frame: Any) -> bool:
     return True
 
 
-class _StrictJSONError(ValueError):
-    pass
-
-
 def _reject_constant(name: str) -> Any:
-    raise _StrictJSONError(f"{name} is not a number JSON allows")
+    raise StrictJSONError(f"{name} is not a number JSON allows")
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _StrictJSONError(f"{key!r} is given twice")
+            raise StrictJSONError(f"{key!r} is given twice")
         result[key] = value
     return result
 
@@ -503,7 +500,7 @@ def parse_json_object(text: str) -> dict[str, Any]:
         value = json.loads(
             text, parse_constant=_reject_constant, object_pairs_hook=_reject_duplicates
         )
-    except _StrictJSONError as exc:
+    except StrictJSONError as exc:
         raise ValueError(str(exc)) from None
     except (json.JSONDecodeError, RecursionError) as exc:
         reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"

@@ -30,7 +30,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from mutualaid import settings
-from mutualaid.errors import LayerError
+from mutualaid.errors import LayerError, MalformedGeometry, NonFiniteConstant
 from mutualaid.layers.problems import Problem
 from mutualaid.layers.safety import check_file_size
 
@@ -92,14 +92,6 @@ _EPSG_NAME = re.compile(
     r"|https?://www\.opengis\.net/def/crs/epsg/[0-9.]+/)"
     r"(\d{1,6})$"
 )
-
-
-class _NonFiniteConstant(Exception):
-    """Raised from inside :func:`json.loads` when it meets NaN or Infinity."""
-
-
-class _MalformedGeometry(Exception):
-    """A geometry that cannot be built; the message says what is wrong."""
 
 
 # --- Checks before parsing ----------------------------------------------------------------------
@@ -192,7 +184,7 @@ def json_depth_exceeds(data: bytes, limit: int) -> bool:
 
 
 def _reject_constant(name: str) -> Any:
-    raise _NonFiniteConstant(name)
+    raise NonFiniteConstant(name)
 
 
 def _lone_surrogate(value: Any) -> str | None:
@@ -234,7 +226,7 @@ _INT_DIGITS = re.compile(r"integer string conversion: value has (\d+) digits")
 def _parse_json_text(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
-    except _NonFiniteConstant as exc:
+    except NonFiniteConstant as exc:
         raise LayerError(
             f"the file contains the value {exc.args[0]}, which is not allowed in JSON; "
             f"write null or a number instead"
@@ -356,7 +348,7 @@ def _describe(value: Any) -> str:
 def _number(value: Any, where: str) -> float:
     # bool is a subclass of int: it must not pass as a coordinate.
     if type(value) is not float and type(value) is not int:
-        raise _MalformedGeometry(f"{where} must be a number, got {_describe(value)}")
+        raise MalformedGeometry(f"{where} must be a number, got {_describe(value)}")
     try:
         number = float(value)
     except OverflowError:
@@ -365,29 +357,27 @@ def _number(value: Any, where: str) -> float:
         text = repr(value)
         if len(text) > 40:
             text = f"a number {len(text):,} characters long"
-        raise _MalformedGeometry(f"{where} is too large to be a coordinate ({text})")
+        raise MalformedGeometry(f"{where} is too large to be a coordinate ({text})")
     return number
 
 
 def _position(value: Any, where: str) -> tuple[float, float]:
     if type(value) is not list:
-        raise _MalformedGeometry(
-            f"{where} must be a list of numbers [x, y], got {_describe(value)}"
-        )
+        raise MalformedGeometry(f"{where} must be a list of numbers [x, y], got {_describe(value)}")
     # Elements after the second (height, measure) are dropped: layers are 2D. The types
     # are checked before the count so that a list nested one level too deep says so.
     x = _number(value[0], f"{where}: x") if value else None
     if len(value) < 2:
-        raise _MalformedGeometry(f"{where} needs at least 2 numbers (x, y), got {len(value)}")
+        raise MalformedGeometry(f"{where} needs at least 2 numbers (x, y), got {len(value)}")
     return (x, _number(value[1], f"{where}: y"))
 
 
 def _positions(value: Any, where: str, *, minimum: int) -> list[tuple[float, float]]:
     if type(value) is not list:
-        raise _MalformedGeometry(f"{where} must be a list of positions, got {_describe(value)}")
+        raise MalformedGeometry(f"{where} must be a list of positions, got {_describe(value)}")
     positions = [_position(p, f"{where}, position {k}") for k, p in enumerate(value, start=1)]
     if len(positions) < minimum:
-        raise _MalformedGeometry(f"{where} needs at least {minimum} positions, got {len(value)}")
+        raise MalformedGeometry(f"{where} needs at least {minimum} positions, got {len(value)}")
     return positions
 
 
@@ -399,7 +389,7 @@ def _ring(value: Any, where: str, notes: list[str]) -> list[tuple[float, float]]
             f"{where} was not closed (its last position differs from its first); it was closed"
         )
     if len(ring) < 4:
-        raise _MalformedGeometry(
+        raise MalformedGeometry(
             f"{where} needs at least 4 positions (a closed triangle), got {len(ring)}"
         )
     return ring
@@ -407,27 +397,27 @@ def _ring(value: Any, where: str, notes: list[str]) -> list[tuple[float, float]]
 
 def _rings(value: Any, where: str, notes: list[str]) -> list[list[tuple[float, float]]]:
     if type(value) is not list:
-        raise _MalformedGeometry(f"{where} must be a list of rings, got {_describe(value)}")
+        raise MalformedGeometry(f"{where} must be a list of rings, got {_describe(value)}")
     if not value:
-        raise _MalformedGeometry(f"{where} has no rings")
+        raise MalformedGeometry(f"{where} has no rings")
     return [_ring(r, f"{where} ring {k}", notes) for k, r in enumerate(value, start=1)]
 
 
 def _parts(value: Any, where: str, what: str) -> list[Any]:
     if type(value) is not list:
-        raise _MalformedGeometry(f"{where} must be a list of {what}, got {_describe(value)}")
+        raise MalformedGeometry(f"{where} must be a list of {what}, got {_describe(value)}")
     if not value:
-        raise _MalformedGeometry(f"{where} has no {what}")
+        raise MalformedGeometry(f"{where} has no {what}")
     return value
 
 
 def _build(geometry: Any, notes: list[str], where: str = "the geometry") -> shapely.Geometry:
     """Check a GeoJSON geometry object position by position and build it in 2D."""
     if type(geometry) is not dict:
-        raise _MalformedGeometry(f"{where} must be an object, got {_describe(geometry)}")
+        raise MalformedGeometry(f"{where} must be an object, got {_describe(geometry)}")
     kind = geometry.get("type")
     if kind not in _GEOMETRY_TYPES:
-        raise _MalformedGeometry(
+        raise MalformedGeometry(
             f"{where} has type {_describe(kind)}; expected one of {', '.join(_GEOMETRY_TYPES)}"
         )
     if kind == "GeometryCollection":
@@ -635,7 +625,7 @@ def parse_geojson(data: bytes) -> tuple[gpd.GeoDataFrame, list[Problem]]:
         notes: list[str] = []
         try:
             geometries[row] = _build(geometry, notes)
-        except _MalformedGeometry as exc:
+        except MalformedGeometry as exc:
             error(row, f"malformed geometry: {exc}", feature, props, "geometry")
             continue
         except (shapely.errors.GEOSException, ValueError, TypeError) as exc:

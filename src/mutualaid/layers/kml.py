@@ -19,7 +19,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from mutualaid import settings
-from mutualaid.errors import LayerError, UnsafeInputError
+from mutualaid.errors import BadKml, LayerError, UnsafeInputError
 from mutualaid.layers.frames import finish_frame, geo_frame
 from mutualaid.layers.problems import Problem
 
@@ -30,10 +30,6 @@ __all__ = ["read_kml"]
 NUMBER_PATTERN = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _KML_GEOMETRIES = ("Point", "LineString", "LinearRing", "Polygon", "MultiGeometry")
 _KML_UNSUPPORTED = ("Model", "Track", "MultiTrack")
-
-
-class _BadKml(Exception):
-    """A Placemark whose geometry cannot be built; the message says why."""
 
 
 def _local(tag: Any) -> str:
@@ -92,7 +88,7 @@ def read_kml(content: bytes, kind: str) -> tuple[gpd.GeoDataFrame, list[Problem]
         records.append(record)
         try:
             geometries[row] = _kml_geometry(placemark)
-        except _BadKml as exc:
+        except BadKml as exc:
             problems.append(
                 Problem(
                     f"malformed geometry: {exc}", "error", row + 1, record.get("id"), "geometry"
@@ -142,7 +138,7 @@ def _kml_geometry(placemark: Element) -> shapely.Geometry | None:
         if tag in _KML_GEOMETRIES:
             return _kml_shape(child, tag)
         if tag in _KML_UNSUPPORTED:
-            raise _BadKml(f"<{tag}> geometries are not supported; use Point, LineString or Polygon")
+            raise BadKml(f"<{tag}> geometries are not supported; use Point, LineString or Polygon")
     return None
 
 
@@ -150,7 +146,7 @@ def _kml_shape(element: Element, tag: str) -> shapely.Geometry:
     if tag == "Point":
         points = _kml_coordinates(element, "Point", minimum=1)
         if len(points) != 1:
-            raise _BadKml(f"a Point needs exactly 1 position, got {len(points)}")
+            raise BadKml(f"a Point needs exactly 1 position, got {len(points)}")
         return shapely.Point(points[0])
     if tag in ("LineString", "LinearRing"):
         return shapely.LineString(_kml_coordinates(element, tag, minimum=2))
@@ -158,7 +154,7 @@ def _kml_shape(element: Element, tag: str) -> shapely.Geometry:
         return _kml_polygon(element)
     parts = [(_local(c.tag), c) for c in element if _local(c.tag) in _KML_GEOMETRIES]
     if not parts:
-        raise _BadKml("a MultiGeometry has no geometries")
+        raise BadKml("a MultiGeometry has no geometries")
     shapes = [_kml_shape(c, t) for t, c in parts]
     kinds = {s.geom_type for s in shapes}
     if kinds == {"Point"}:
@@ -174,7 +170,7 @@ def _kml_polygon(element: Element) -> shapely.Polygon:
     outer = _child(element, "outerBoundaryIs")
     shell_ring = _child(outer, "LinearRing") if outer is not None else None
     if shell_ring is None:
-        raise _BadKml("a Polygon needs an <outerBoundaryIs><LinearRing>")
+        raise BadKml("a Polygon needs an <outerBoundaryIs><LinearRing>")
     shell = _kml_ring(shell_ring, "the outer boundary")
     holes = []
     for inner in _children(element, "innerBoundaryIs"):
@@ -188,7 +184,7 @@ def _kml_ring(ring: Element, where: str) -> list[tuple[float, float]]:
     if points[0] != points[-1]:
         points.append(points[0])
     if len(points) < 4:
-        raise _BadKml(f"{where} needs at least 3 distinct positions")
+        raise BadKml(f"{where} needs at least 3 distinct positions")
     return points
 
 
@@ -197,14 +193,14 @@ def _kml_coordinates(element: Element, where: str, *, minimum: int) -> list[tupl
     # Some writers put a space after each comma ("6.1, 50.8"): join the tuple back first.
     tuples = re.sub(r"\s*,\s*", ",", text).split()
     if len(tuples) < minimum:
-        raise _BadKml(
+        raise BadKml(
             f"{where} needs at least {minimum} position(s) in <coordinates>, got {len(tuples)}"
         )
     points = []
     for k, item in enumerate(tuples, start=1):
         values = item.split(",")
         if len(values) < 2:
-            raise _BadKml(f"{where}, position {k}: expected longitude,latitude, got {item[:40]!r}")
+            raise BadKml(f"{where}, position {k}: expected longitude,latitude, got {item[:40]!r}")
         points.append((_kml_number(values[0], where, k), _kml_number(values[1], where, k)))
     return points
 
@@ -212,8 +208,8 @@ def _kml_coordinates(element: Element, where: str, *, minimum: int) -> list[tupl
 def _kml_number(text: str, where: str, k: int) -> float:
     # float() alone would accept "nan", "inf" and "1_0".
     if not NUMBER_PATTERN.fullmatch(text):
-        raise _BadKml(f"{where}, position {k}: {text[:40]!r} is not a number")
+        raise BadKml(f"{where}, position {k}: {text[:40]!r} is not a number")
     value = float(text)
     if not np.isfinite(value):
-        raise _BadKml(f"{where}, position {k}: {text[:40]!r} is too large to be a coordinate")
+        raise BadKml(f"{where}, position {k}: {text[:40]!r} is too large to be a coordinate")
     return value

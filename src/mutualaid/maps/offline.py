@@ -16,12 +16,8 @@ import branca.colormap
 import folium
 from branca.element import Element
 
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import MapAssetError
 from mutualaid.maps.assets import LOCAL_CSS, LOCAL_JS, UNUSED_ASSETS
-
-
-class MapAssetError(MutualAidError):
-    """A map element needs a JavaScript or CSS file that is not installed locally."""
 
 
 def _walk(element: Element) -> Iterator[Element]:

@@ -10,14 +10,13 @@ whose sub-folders are scenarios.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mutualaid.scenario.loading import SCENARIO_FILES, scenario_fingerprint
 
 __all__ = ["find_scenarios", "scenario_fingerprint", "scenario_roots"]
-from mutualaid.settings import SCENARIO_DIRS_ENV
+from mutualaid.settings import scenario_dirs
 
 _MARKER = SCENARIO_FILES["jurisdictions"]
 
@@ -30,13 +29,11 @@ def scenario_roots(*, default: Path, environ: Mapping[str, str] | None = None) -
     default : pathlib.Path
         Used when ``MUTUALAID_SCENARIO_DIRS`` is unset or blank (the project's ``data/``).
     environ : mapping, optional
-        The environment; ``os.environ`` when None.
+        The environment; ``os.environ`` when None (read by
+        :func:`mutualaid.settings.scenario_dirs`).
     """
-    env = os.environ if environ is None else environ
-    value = env.get(SCENARIO_DIRS_ENV, "").strip()
-    if not value:
-        return [default]
-    return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
+    folders = scenario_dirs(environ=environ)
+    return [default] if folders is None else folders
 
 
 def find_scenarios(roots: Sequence[Path]) -> list[Path]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Final, Literal
 
 import pandas as pd
 
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import LayerRefused
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.loading import Scenario
 
@@ -84,26 +84,6 @@ class LayerLogEntry:
     format: str = ""
     by: str = ""
     version: int = 0
-
-
-class LayerRefused(MutualAidError):
-    """An add was refused because the combined scenario is not valid.
-
-    Attributes
-    ----------
-    reports : list of Report
-        The re-check of every layer of the combined scenario (the failing ones
-        hold the errors).
-    """
-
-    def __init__(self, message: str, reports: list[Report]) -> None:
-        super().__init__(message)
-        self.reports = reports
-
-    @property
-    def problems(self) -> list:
-        """Every error of the combined scenario, layer after layer."""
-        return [p for r in self.reports for p in r.errors]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,10 +29,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from mutualaid.errors import StoreFull
-from mutualaid.settings import STORE_BUSY_TIMEOUT_S, STORE_FILE_NAME, state_dir
+from mutualaid.settings import (
+    DATABASE_URL_ENV,  # noqa: F401 - re-exported, where the store's callers find it
+    STORE_BUSY_TIMEOUT_S,
+    STORE_FILE_NAME,
+    database_url_setting,
+    state_dir,
+)
 
-#: Environment variable naming the store (an SQLAlchemy URL).
-DATABASE_URL_ENV = "MUTUALAID_DATABASE_URL"
 #: What a coordinator reads when the store's disk is full (:class:`StoreFull`).
 DISK_FULL_MESSAGE = (
     "Nothing was stored: the disk of the shared store is full. Your change "
@@ -72,10 +75,9 @@ def database_url(*, environ: dict[str, str] | None = None) -> str:
 
     A plain ``postgresql://`` URL is given the psycopg 3 driver, the one installed.
     """
-    env = os.environ if environ is None else environ
-    url = env.get(DATABASE_URL_ENV, "").strip()
+    url = database_url_setting(environ=environ)
     if not url:
-        return f"sqlite:///{state_dir(environ=env) / STORE_FILE_NAME}"
+        return f"sqlite:///{state_dir(environ=environ) / STORE_FILE_NAME}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url

@@ -10,6 +10,7 @@ the arguments ``st_folium`` would have sent (``tests/app/test_map_view.py``).
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,8 @@ from streamlit_folium import st_folium
 
 from mutualaid.maps import CLICK_OBJECTS
 from mutualaid.settings import MAP_HEIGHT_PX
+
+_LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ def show_map_or_error(build: Callable[[], folium.Map | RenderedMap], *, key: str
     try:
         return show_map(build(), key=key)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        _LOG.exception("the map %r could not be drawn", key)
         st.error("The map of this scenario could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
         return {}

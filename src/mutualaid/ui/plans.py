@@ -11,6 +11,7 @@ from the cache. Every cached object is shared between sessions and read-only.
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass
 
 import folium
@@ -24,6 +25,8 @@ from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import MAP_CACHE_ENTRIES, PLAN_CACHE_ENTRIES
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import RenderedMap, render_map
+
+_LOG = logging.getLogger(__name__)
 
 # Plans computed in this process: lets tests see that a rerun was served from the cache.
 _computed: list[int] = [0]
@@ -115,6 +118,9 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
     try:
         return cached_plan(loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        _LOG.exception(
+            "the plan of %s could not be made with the edits %r", loaded.folder, overrides
+        )
         st.error("The plan could not be made with these settings.")
         st.text(f"{type(exc).__name__}: {exc}")
         return None

@@ -41,9 +41,9 @@ import streamlit as st
 
 from mutualaid.access.actor import Actor, system_actor
 from mutualaid.access.sharing import layer_visible, view_key, visible_scenario
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import LayerRefused, MutualAidError
 from mutualaid.scenario.loading import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
-from mutualaid.scenario.merging import LayerLogEntry, LayerRefused, Workspace
+from mutualaid.scenario.merging import LayerLogEntry, Workspace
 from mutualaid.store import Store, layers
 from mutualaid.ui import loaders, signed_in
 from mutualaid.ui.app_store import app_store

@@ -22,9 +22,10 @@ import pandas as pd
 import streamlit as st
 
 from mutualaid.access.actor import Actor
+from mutualaid.errors import LayerRefused
 from mutualaid.figures.agreements import agreements_matrix, check_table, editor_table
 from mutualaid.layers.problems import Report
-from mutualaid.scenario.merging import LayerRefused, Workspace
+from mutualaid.scenario.merging import Workspace
 from mutualaid.text import literal
 from mutualaid.ui import loaders, panels, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store

@@ -17,6 +17,7 @@ as Markdown or HTML. Session-state keys all start with ``"allocation."``.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import show_rendered
 from mutualaid.ui.plans import PlanRun, figures_of, plan_for, plan_map_key, rendered_plan_map
 from mutualaid.ui.state import state_key
+
+_LOG = logging.getLogger(__name__)
 
 PAGE = "allocation"
 
@@ -296,6 +299,7 @@ def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
             height=MAP_HEIGHT_PX,
         )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        _LOG.exception("the plan map of %s could not be drawn", loaded.folder)
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import math
-import os
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -31,9 +30,8 @@ from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
 from mutualaid.figures.plan import key_figures
 from mutualaid.settings import (
     BRIEFING_MAP_HEIGHT_PX,
-    BRIEFING_REFRESH_ENV,
-    BRIEFING_REFRESH_S,
     BRIEFING_TOP_UNMET,
+    briefing_refresh_seconds,
 )
 from mutualaid.ui import loaders, panels, shared_scenario
 from mutualaid.ui.loaders import LoadedScenario
@@ -47,6 +45,8 @@ from mutualaid.ui.plans import (
     rendered_plan_map,
 )
 from mutualaid.ui.state import state_key
+
+_LOG = logging.getLogger(__name__)
 
 PAGE = "briefing"
 #: The query parameter (``?scenario=<folder name>``) a kiosk URL may name its scenario
@@ -66,7 +66,8 @@ LARGE_TYPE_CSS = """<style>
 
 def refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
     """Seconds between refreshes: ``MUTUALAID_BRIEFING_REFRESH_S`` when it is a number
-    above 0, else :data:`mutualaid.settings.BRIEFING_REFRESH_S`.
+    above 0, else :data:`mutualaid.settings.BRIEFING_REFRESH_S`
+    (:func:`mutualaid.settings.briefing_refresh_seconds` reads it).
 
     Examples
     --------
@@ -75,12 +76,7 @@ def refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
     >>> refresh_seconds({"MUTUALAID_BRIEFING_REFRESH_S": "soon"})
     30.0
     """
-    env = os.environ if environ is None else environ
-    try:
-        value = float(env.get(BRIEFING_REFRESH_ENV, ""))
-    except ValueError:
-        return BRIEFING_REFRESH_S
-    return value if math.isfinite(value) and value > 0 else BRIEFING_REFRESH_S
+    return briefing_refresh_seconds(environ)
 
 
 def map_key(loaded: LoadedScenario, run: PlanRun) -> str:
@@ -129,6 +125,7 @@ def _html_download(loaded: LoadedScenario, run: PlanRun) -> Callable[[], str]:
                 updated_at=_now(),
             )
         except Exception as exc:  # noqa: BLE001 - a page that says why, not a traceback
+            _LOG.exception("the briefing of %s could not be exported", loaded.folder)
             return (
                 "<!DOCTYPE html><html><body><p>The briefing could not be exported: "
                 f"{html.escape(f'{type(exc).__name__}: {exc}')}</p></body></html>"
@@ -210,6 +207,7 @@ def show_map(loaded: LoadedScenario, run: PlanRun) -> None:
             rendered_plan_map(loaded, run), key=map_key(loaded, run), height=BRIEFING_MAP_HEIGHT_PX
         )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        _LOG.exception("the briefing map of %s could not be drawn", loaded.folder)
         st.error("The map of this plan could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
 

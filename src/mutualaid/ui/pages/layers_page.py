@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -25,15 +26,18 @@ from mutualaid.access.sharing import (
     SHARED_KINDS,
     sharing_refusal,
 )
+from mutualaid.errors import LayerRefused
 from mutualaid.layers import KINDS, LayerResult, load_layer
 from mutualaid.layers.fields import FIELDS, suggest_mapping
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.loading import Scenario
-from mutualaid.scenario.merging import LayerRefused, Workspace
+from mutualaid.scenario.merging import Workspace
 from mutualaid.text import literal, neutralise_formula
 from mutualaid.ui import loaders, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
+
+_LOG = logging.getLogger(__name__)
 
 PAGE = "layers"
 #: The least role that may add a layer to the shared scenario.
@@ -93,6 +97,7 @@ def read_raw(data: bytes, *, filename: str, kind: str) -> Raw:
     except LayerError as exc:
         return Raw(error=str(exc) or "the file cannot be read as a layer")
     except Exception as exc:  # noqa: BLE001 - never a traceback for a file
+        _LOG.exception("the upload %r (%s) could not be read", filename, kind)
         return Raw(error=f"the file could not be read: {type(exc).__name__}")
     frame = raw.frame
     columns = [str(c) for c in frame.columns if str(c) != "geometry"]

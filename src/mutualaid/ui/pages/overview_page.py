@@ -10,6 +10,7 @@ workspace's version and (for the map) the filters. The frames themselves are pas
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass
 
 import folium
@@ -32,6 +33,8 @@ from mutualaid.ui.map_view import RenderedMap, render_map
 from mutualaid.ui.plans import PlanRun, cached_plan
 from mutualaid.ui.shared_scenario import workspace_for
 from mutualaid.ui.state import state_key
+
+_LOG = logging.getLogger(__name__)
 
 PAGE = "overview"
 
@@ -94,6 +97,7 @@ def plan_of(now: Current) -> PlanRun | None:
     try:
         return cached_plan(now.folder, now.fingerprint, now.version, overrides_key(), now.scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
+        _LOG.exception("the current plan of %s could not be made", now.folder)
         st.warning("The current plan could not be made; the map shows the layers only.")
         st.text(f"{type(exc).__name__}: {exc}")
         return None
