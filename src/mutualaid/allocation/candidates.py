@@ -8,9 +8,9 @@ each incident the band of units within that many degrees of latitude (a great-ci
 distance is never shorter), in which the chord between points on the unit sphere, exactly
 ``2 sin(θ / 2)`` for a great-circle angle ``θ``, keeps the ones within the radius; every
 pair found is then checked exactly. (This is plain numpy: the spatial trees of SciPy or
-scikit-learn find the same pairs but cost the command line their imports, issue 11.) Incidents without a limit
-take every allowed unit of the type (one type at a time, in bounded blocks). With a
-``travel_times`` table, the pairs it lists are the only reachable ones.
+scikit-learn find the same pairs but cost the command line their imports, issue 11.)
+Incidents without a limit take every allowed unit of the type (one type at a time, in
+bounded blocks). With a ``travel_times`` table, the pairs it lists are the only reachable ones.
 """
 
 from __future__ import annotations

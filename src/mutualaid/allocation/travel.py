@@ -110,7 +110,11 @@ def travel_minutes(*, from_lon, from_lat, to_lon, to_lat, speed_kmh, road_factor
 
     Examples
     --------
-    >>> float(travel_minutes(from_lon=0, from_lat=0, to_lon=0, to_lat=0, speed_kmh=60, road_factor=1.3))
+    >>> float(
+    ...     travel_minutes(
+    ...         from_lon=0, from_lat=0, to_lon=0, to_lat=0, speed_kmh=60, road_factor=1.3
+    ...     )
+    ... )
     0.0
     """
     km = haversine_km(from_lon, from_lat, to_lon, to_lat)

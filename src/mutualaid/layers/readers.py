@@ -25,8 +25,9 @@ KML (``.kml``)
     :mod:`mutualaid.layers.kml`, with defusedxml; any DOCTYPE (and so every entity)
     is refused.
 CSV (``.csv``)
-    :mod:`mutualaid.layers.csvfile`, read as text; for point layers the latitude and longitude columns become Point
-    geometries. Agreements and travel times are CSV only and carry no geometry.
+    :mod:`mutualaid.layers.csvfile`, read as text; for point layers the latitude and
+    longitude columns become Point geometries. Agreements and travel times are CSV
+    only and carry no geometry.
 
 GDAL's VRT drivers, which can make GDAL read any file on the server, are switched
 off when this module is imported, and every GDAL read checks the driver that

@@ -9,6 +9,7 @@ for correctness: a failure is ignored.
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -34,7 +35,6 @@ def _prime() -> None:
         read_layer(path, kind="incidents")
 
 
-try:
+# Priming only saves time: if it fails, the real read will say what is wrong.
+with contextlib.suppress(Exception):
     _prime()
-except Exception:  # noqa: BLE001 - priming only saves time; a read will say what is wrong
-    pass

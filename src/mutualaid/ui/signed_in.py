@@ -64,7 +64,8 @@ OIDC_ENDED_KEY = "identity.oidc_ended"
 OIDC_REFUSED_KEY = "identity.oidc_refused"
 #: The button that starts the identity provider's sign-in.
 OIDC_BUTTON_LABEL = "Sign in with your organisation"
-#: The secrets section of the claim mapping (:meth:`mutualaid.access.oidc.ClaimMapping.from_config`).
+#: The secrets section of the claim mapping
+#: (:meth:`mutualaid.access.oidc.ClaimMapping.from_config`).
 OIDC_MAPPING_SECTION = ("mutualaid", "oidc")
 
 _LOG = logging.getLogger(__name__)

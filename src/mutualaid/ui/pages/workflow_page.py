@@ -306,7 +306,10 @@ def offer_changed(offer: OfferView) -> str:
 
 def request_heading(request: RequestView) -> str:
     """``Request 3 of NL-LI — open (version 1)``."""
-    return f"Request {request.id} of {request.jurisdiction} — {request.state} (version {request.version})"
+    return (
+        f"Request {request.id} of {request.jurisdiction} — {request.state} "
+        f"(version {request.version})"
+    )
 
 
 # --- layout ----------------------------------------------------------------------------------
