@@ -8,8 +8,9 @@ it gets here, so nothing in them can close a script or add markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mutualaid.display import html_text
@@ -122,8 +123,10 @@ class MapStyle(MacroElement):
             " border: 2.5px solid; }\n"
         )
 
-    def render(self, **kwargs) -> None:
-        figure = self.get_root()
+    # branca annotates Element.render as returning the HTML; MacroElement.render, which
+    # this extends, returns nothing.
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        figure = cast(Figure, self.get_root())
         figure.header.add_child(
             Element(f"<style>\n{self.css}</style>"), name=self.get_name() + "_css"
         )

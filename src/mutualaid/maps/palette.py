@@ -6,6 +6,7 @@ so what reaches the map's styles is always one of the strings written here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from mutualaid.settings import SEVERITY_MAX, SEVERITY_MIN
@@ -144,7 +145,7 @@ def unmet_need_radius(units: object) -> int:
     return radius
 
 
-def type_colors(types: object) -> dict[str, str]:
+def type_colors(types: Iterable[object]) -> dict[str, str]:
     """A colour for each resource type: fixed for known types, then a cycle.
 
     Parameters
@@ -157,7 +158,7 @@ def type_colors(types: object) -> dict[str, str]:
     >>> type_colors(["boat", "hovercraft"])
     {'boat': '#17becf', 'hovercraft': '#393b79'}
     """
-    names = sorted({str(t) for t in types})  # type: ignore[union-attr]
+    names = sorted({str(t) for t in types})
     colors: dict[str, str] = {}
     extra = 0
     for name in names:

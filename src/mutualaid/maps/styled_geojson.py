@@ -21,10 +21,10 @@ copied) when the built map is deep-copied for a rerun: they are never changed af
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, cast
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from folium.elements import ElementAddToElement, JSCSSMixin
 from folium.template import Template
 from folium.utilities import get_obj_in_upper_tree
@@ -62,8 +62,8 @@ class ClusterAssets(JSCSSMixin, MacroElement):
     """Loads leaflet.markercluster; folium's asset names, so that
     :func:`mutualaid.maps.offline.use_local_assets` swaps in the local copies."""
 
-    default_js: ClassVar[list[tuple[str, str]]] = [("markerclusterjs", "leaflet.markercluster.js")]
-    default_css: ClassVar[list[tuple[str, str]]] = [
+    default_js: list[tuple[str, str]] = [("markerclusterjs", "leaflet.markercluster.js")]
+    default_css: list[tuple[str, str]] = [
         ("markerclustercss", "MarkerCluster.css"),
         ("markerclusterdefaultcss", "MarkerCluster.Default.css"),
     ]
@@ -214,22 +214,26 @@ class StyledGeoJson(folium.GeoJson):
             index = 0
         return self.styles[index]
 
-    def render(self, **kwargs: Any) -> None:
+    # branca annotates Element.render as returning the HTML; folium's GeoJson.render,
+    # which this replaces, returns nothing.
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         """Render as ``folium.GeoJson`` does, but add the script as raw text.
 
         folium would compile the rendered script, features and all, as a template
         (see :class:`RawScript`). streamlit-folium calls the template's ``script``
         macro itself, which gives the same text.
         """
-        self.parent_map = get_obj_in_upper_tree(self, folium.Map)
+        # folium's GeoJson declares parent_map None until render sets it, as here.
+        self.parent_map = get_obj_in_upper_tree(self, folium.Map)  # type: ignore[assignment]
         if self.show:
             self.add_child(
                 ElementAddToElement(
-                    element_name=self.get_name(), element_parent_name=self._parent.get_name()
+                    element_name=self.get_name(),
+                    element_parent_name=cast(Element, self._parent).get_name(),
                 ),
                 name=self.get_name() + "_add",
             )
-        self.get_root().script.add_child(
+        cast(Figure, self.get_root()).script.add_child(
             RawScript(self._template.module.script(self, kwargs)), name=self.get_name()
         )
         for child in list(self._children.values()):
