@@ -139,3 +139,23 @@ class SignInThrottled(SignInRefused):
 
 class StoreFull(MutualAidError):
     """The store's disk is full: the change was rolled back, nothing was stored."""
+
+
+# --- access and accounts ---------------------------------------------------------------
+
+
+class OidcConfigError(MutualAidError):
+    """The ``[mutualaid.oidc]`` section of the secrets is not valid; the message says why."""
+
+
+class ClaimsRefused(MutualAidError):
+    """The provider's sign-in cannot become a session of this app; the message says why
+    (for the person signing in, and the admin they will ask)."""
+
+
+class AccountError(MutualAidError):
+    """An account cannot be created or changed as asked; the message says why."""
+
+
+class StoreUnavailable(MutualAidError):
+    """The store cannot be opened, or holds no audit log; the message says why."""

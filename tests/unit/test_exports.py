@@ -113,11 +113,11 @@ def test_a_formula_behind_blanks_or_line_breaks_gets_an_apostrophe(text):
 
 def test_one_neutraliser_serves_every_csv_writer():
     from mutualaid import exports, text
-    from mutualaid.cli import audit
+    from mutualaid.store import audit_export
     from mutualaid.ui.pages import layers_page
 
     assert exports.neutralise_formula is text.neutralise_formula
-    assert audit.neutralise_formula is text.neutralise_formula
+    assert audit_export.neutralise_formula is text.neutralise_formula
     assert layers_page.neutralise_formula is text.neutralise_formula
     assert not hasattr(layers_page, "neutralise")
 

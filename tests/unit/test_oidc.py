@@ -1,6 +1,7 @@
 """From an identity provider's verified claims to an account: the claim rules
 (:func:`identity_from_claims`), the configuration (:class:`ClaimMapping`) and the
-account's creation, update and refusal in a real SQLite store (:func:`sign_in_account`)."""
+account's creation, update and refusal in a real SQLite store
+(:func:`mutualaid.store.oidc_accounts.sign_in_account`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from mutualaid.access.oidc import (
     ClaimsRefused,
     OidcConfigError,
     identity_from_claims,
-    sign_in_account,
 )
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import (
@@ -26,6 +26,7 @@ from mutualaid.store.accounts import (
     list_accounts,
 )
 from mutualaid.store.migrate import upgrade
+from mutualaid.store.oidc_accounts import sign_in_account
 
 GOOD = {
     "sub": "alice",

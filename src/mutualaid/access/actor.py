@@ -7,6 +7,7 @@ URL parameter; the command line names one with ``--as`` or acts as the local sys
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Final
 
@@ -14,6 +15,20 @@ from typing import Final
 #: uploads layers for its jurisdiction; a coordinator also requests, commits its own units
 #: and accepts offers for its own incidents; an admin manages agreements and accounts.
 ROLES: Final[tuple[str, ...]] = ("viewer", "planner", "coordinator", "admin")
+
+#: Letters and digits (ASCII, so that no two names look alike), ``.``, ``_``, ``-`` and
+#: ``@`` (an e-mail address is a valid username); 1 to 200 characters. No ``:``, so no
+#: account can take a ``system:...`` name.
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,200}")
+#: Accounts made by an identity provider's sign-in (:mod:`mutualaid.access.oidc`): ``oidc:``
+#: and the provider's ``sub`` (visible ASCII). Never created here; found, disabled, enabled.
+PROVIDER_USERNAME_PATTERN = re.compile(r"oidc:[\x21-\x7e]{1,195}")
+#: How an identity provider's account name starts.
+OIDC_PREFIX = "oidc:"
+#: Longest display name or jurisdiction id, in characters (the columns' size).
+TEXT_MAX_LENGTH = 200
+#: Roles that act for one jurisdiction and therefore need one.
+JURISDICTION_ROLES = ("viewer", "planner", "coordinator")
 
 
 @dataclass(frozen=True)

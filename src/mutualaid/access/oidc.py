@@ -1,5 +1,5 @@
 """Sign-in through an OpenID Connect provider: from the provider's verified claims to an
-account of the store.
+account's identity (role, jurisdiction, name).
 
 The app signs people in two ways: local accounts with a password, and an agency's
 identity provider (Streamlit's ``st.login``). After the provider's round trip Streamlit
@@ -11,7 +11,8 @@ it, so that the rules can be tested on their own:
   configured), the role and the jurisdiction (claims named in :class:`ClaimMapping`,
   ``role`` and ``jurisdiction`` by default) and a display name (``name``). Anything
   missing, unknown, too long or not text is refused with a message for people.
-* :func:`sign_in_account` creates the account on the first sign-in (no password, created
+* :func:`mutualaid.store.oidc_accounts.sign_in_account` (the store's side) creates the
+  account on the first sign-in (no password, created
   by ``system:oidc``), brings its role, jurisdiction and display name in line with the
   claims on later sign-ins (audited ``account.changed``), and refuses a disabled
   account even though the provider vouched for the person.
@@ -26,25 +27,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from types import MappingProxyType
 
-import sqlalchemy as sa
-
-from mutualaid.access.actor import ROLES, Actor, system_actor
-from mutualaid.errors import MutualAidError
-from mutualaid.store import accounts as account_store
-from mutualaid.store.accounts import (
+from mutualaid.access.actor import (
     JURISDICTION_ROLES,
+    ROLES,
     TEXT_MAX_LENGTH,
     USERNAME_PATTERN,
-    Account,
-    AccountError,
-    get_account,
-    insert_account,
+    Actor,
+    system_actor,
 )
-from mutualaid.store.database import Store
-from mutualaid.store.tables import accounts
+from mutualaid.errors import ClaimsRefused, OidcConfigError
 
 #: Prefix of the usernames made from a provider's ``sub``: no local account can take
 #: one (a local username has no ``:``), so a provider's user can never land in a
@@ -60,15 +53,6 @@ OIDC_ACTOR = system_actor("oidc")
 #: Keys of the ``[mutualaid.oidc]`` secrets section (see :meth:`ClaimMapping.from_config`).
 CONFIG_KEYS = ("username_claim", "role_claim", "jurisdiction_claim", "name_claim", "roles")
 _CLAIM_NAME = re.compile(r"[A-Za-z0-9_.:/-]{1,100}")
-
-
-class OidcConfigError(MutualAidError):
-    """The ``[mutualaid.oidc]`` section of the secrets is not valid; the message says why."""
-
-
-class ClaimsRefused(MutualAidError):
-    """The provider's sign-in cannot become a session of this app; the message says why
-    (for the person signing in, and the admin they will ask)."""
 
 
 @dataclass(frozen=True)
@@ -320,90 +304,3 @@ def identity_from_claims(
         display_name=name or username,
         subject=sub,
     )
-
-
-def _refuse_existing(account: Account) -> None:
-    if account.disabled:
-        raise ClaimsRefused(
-            f"the account {account.username} is disabled in this app; your "
-            f"identity provider's sign-in is not enough. Ask an admin of "
-            f"this app"
-        )
-    if account.has_password:
-        raise ClaimsRefused(
-            f"the account {account.username} is a local account with a "
-            f"password: sign in with the password, or ask an admin"
-        )
-
-
-def sign_in_account(store: Store, identity: OidcIdentity, *, now: datetime | None = None) -> Actor:
-    """The account for a provider's verified *identity*, created or brought up to date.
-
-    First sign-in: the account is created with no password, created by ``system:oidc``
-    (audited ``account.created``). Later sign-ins: when the claims' role, jurisdiction
-    or display name differ from the account's, the account takes them (audited
-    ``account.changed``); otherwise nothing is written.
-
-    Parameters
-    ----------
-    store : Store
-    identity : OidcIdentity
-        From :func:`identity_from_claims`.
-    now : datetime, optional
-        For tests.
-
-    Returns
-    -------
-    Actor
-
-    Raises
-    ------
-    ClaimsRefused
-        The account is disabled, or (with e-mail usernames) it is a local account with
-        a password.
-    """
-    account = get_account(store, identity.username)
-    if account is None:
-        try:
-            with store.transaction() as connection:
-                taken = connection.execute(
-                    sa.select(accounts.c.username).where(accounts.c.username == identity.username)
-                ).first()
-                if taken is None:
-                    created = insert_account(
-                        connection,
-                        username=identity.username,
-                        role=identity.role,
-                        jurisdiction=identity.jurisdiction,
-                        password_hash=None,
-                        display_name=identity.display_name,
-                        actor=OIDC_ACTOR,
-                        now=now,
-                    )
-                    return created.actor
-        except sa.exc.IntegrityError:
-            pass  # another session of the same person created it just now
-        account = get_account(store, identity.username)
-        if account is None:  # pragma: no cover - created and removed meanwhile
-            raise ClaimsRefused(f"the account {identity.username} could not be created; try again")
-    _refuse_existing(account)
-    wanted = {
-        "role": identity.role,
-        "jurisdiction": identity.jurisdiction,
-        "display_name": identity.display_name,
-    }
-    if any(getattr(account, key) != value for key, value in wanted.items()):
-        # The accounts module's own change: row locked, before/after audited.
-        try:
-            account = account_store.change_account(
-                store,
-                identity.username,
-                actor=OIDC_ACTOR,
-                what=f"update the account {identity.username!r}",
-                values=wanted,
-                note="role, jurisdiction or name from the identity provider's claims",
-            )
-        except AccountError as error:  # removed meanwhile
-            raise ClaimsRefused(str(error)) from None
-        _refuse_existing(account)  # disabled by an admin meanwhile
-    return account.actor

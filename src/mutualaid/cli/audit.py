@@ -14,7 +14,7 @@ subjects and before/after values come from uploaded files.
 ``export`` is an operator's tool, run on the server with the database's own rights: it
 writes the whole log, every jurisdiction's rows. The Audit log page's downloads hold only
 the rows the signed-in person may read (:func:`mutualaid.store.audit.entries`, the
-page's one reading function) in the same formats (:func:`csv_text`, :func:`json_text`),
+page's one reading function) in the same formats (:mod:`mutualaid.store.audit_export`),
 so the two never differ in form. Neither holds a row's ``readers`` column; ``audit
 verify`` checks it as part of each row's hash. A store that cannot be opened (no file, no
 schema, server down, bad URL) is one clear line and exit 1, never a traceback.
@@ -23,121 +23,27 @@ schema, server down, bad URL) is one clear line and exit 1, never a traceback.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Final
 
-from mutualaid.errors import MutualAidError
-from mutualaid.store import jsontext
-from mutualaid.text import neutralise_formula
+from mutualaid.errors import StoreUnavailable
+from mutualaid.store.audit_export import (
+    stored_rows,
+    write_csv,
+    write_json,
+)
 
 if TYPE_CHECKING:  # SQLAlchemy and the store are imported by the commands that use them,
     # so that building the ``mutualaid`` parser stays fast (issue 11)
-    import sqlalchemy as sa
 
-    from mutualaid.store import audit
     from mutualaid.store.database import Store
 
 EXIT_OK: Final[int] = 0
 EXIT_FAILED: Final[int] = 1
 
-#: Columns of an export, in order: the stored fields, hashes included.
-EXPORT_COLUMNS: Final[tuple[str, ...]] = (
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "subject",
-    "before",
-    "after",
-    "prev_hash",
-    "hash",
-)
 #: ``--format`` values.
 FORMATS: Final[tuple[str, ...]] = ("csv", "json")
-
-
-class StoreUnavailable(MutualAidError):
-    """The store cannot be opened, or holds no audit log; the message says why."""
-
-
-# --- rows and formats (shared with the Audit log page) ------------------------------------
-
-
-def stored_rows(connection: sa.engine.Connection) -> Iterator[dict[str, Any]]:
-    """Every row of the log, oldest first, as stored (``before`` / ``after`` are the
-    stored JSON text, so a tampered row is exported as it now is)."""
-    import sqlalchemy as sa
-
-    from mutualaid.store.tables import audit_log
-
-    result = connection.execute(sa.select(audit_log).order_by(audit_log.c.seq))
-    for row in result:
-        yield {column: getattr(row, column) for column in EXPORT_COLUMNS}
-
-
-def entry_row(entry: audit.AuditEntry) -> dict[str, Any]:
-    """An :class:`~mutualaid.store.audit.AuditEntry` as an export row (before / after
-    back to their stored JSON text)."""
-    return {
-        "seq": entry.seq,
-        "at": entry.at,
-        "actor": entry.actor,
-        "action": entry.action,
-        "subject": entry.subject,
-        "before": jsontext.dumps(entry.before),
-        "after": jsontext.dumps(entry.after),
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
-
-
-def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    """Write *rows* as CSV (a header, then one line per row) with every cell
-    neutralised against formula injection; return how many rows were written."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    count = 0
-    for row in rows:
-        writer.writerow([neutralise_formula(row[column]) for column in EXPORT_COLUMNS])
-        count += 1
-    return count
-
-
-def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
-    """Write *rows* as a JSON array of objects, ``before`` / ``after`` as JSON values
-    (the stored text itself when it is not valid JSON); return how many were written."""
-    out.write("[")
-    count = 0
-    for row in rows:
-        item = dict(row)
-        for column in ("before", "after"):
-            try:
-                item[column] = json.loads(row[column])
-            except (TypeError, ValueError):
-                item[column] = row[column]  # a tampered row: keep what is there
-        out.write(("\n" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
-        count += 1
-    out.write("\n]\n" if count else "]\n")
-    return count
-
-
-def csv_text(rows: Iterable[dict[str, Any]]) -> str:
-    """*rows* as CSV text (see :func:`write_csv`)."""
-    buffer = io.StringIO()
-    write_csv(rows, buffer)
-    return buffer.getvalue()
-
-
-def json_text(rows: Iterable[dict[str, Any]]) -> str:
-    """*rows* as JSON text (see :func:`write_json`)."""
-    buffer = io.StringIO()
-    write_json(rows, buffer)
-    return buffer.getvalue()
 
 
 # --- opening the store --------------------------------------------------------------------

@@ -12,7 +12,6 @@ account may change its own password.
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,33 +22,23 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from mutualaid.access.actor import ROLES, Actor
-from mutualaid.errors import MutualAidError
+from mutualaid.access.actor import (
+    JURISDICTION_ROLES,
+    OIDC_PREFIX,
+    PROVIDER_USERNAME_PATTERN,
+    ROLES,
+    TEXT_MAX_LENGTH,
+    USERNAME_PATTERN,
+    Actor,
+)
+from mutualaid.errors import AccountError
 from mutualaid.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
 from mutualaid.store import audit
 from mutualaid.store.database import Store
 from mutualaid.store.sessions import end_account_sessions
 from mutualaid.store.tables import accounts
 
-#: Letters and digits (ASCII, so that no two names look alike), ``.``, ``_``, ``-`` and
-#: ``@`` (an e-mail address is a valid username); 1 to 200 characters. No ``:``, so no
-#: account can take a ``system:...`` name.
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,200}")
-#: Accounts made by an identity provider's sign-in (:mod:`mutualaid.access.oidc`): ``oidc:`` and
-#: the provider's ``sub`` (visible ASCII). Never created here; found, disabled, enabled.
-PROVIDER_USERNAME_PATTERN = re.compile(r"oidc:[\x21-\x7e]{1,195}")
-#: How an identity provider's account name starts.
-OIDC_PREFIX = "oidc:"
-#: Longest display name or jurisdiction id, in characters (the columns' size).
-TEXT_MAX_LENGTH = 200
-#: Roles that act for one jurisdiction and therefore need one.
-JURISDICTION_ROLES = ("viewer", "planner", "coordinator")
-
 _HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
-
-
-class AccountError(MutualAidError):
-    """An account cannot be created or changed as asked; the message says why."""
 
 
 @dataclass(frozen=True)

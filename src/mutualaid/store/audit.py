@@ -30,14 +30,14 @@ names is what the sharing rules and its own workflow board already show it. A ro
 written without readers (NULL: layer, sharing, agreement and account changes, and every
 row written before migration 0003) is read, as before, by the coordinators of the
 writer's own jurisdiction only (the writer's account being of that jurisdiction and not
-an admin's, whose rows may name any jurisdiction's layers), and then only when it names no other jurisdiction as a
-party (its ``provider``, ``requester`` or ``jurisdiction`` values) and is not a plan
-(a plan names other jurisdictions' offers): so a row an uninvolved coordinator wrote
-before the fix (the "Compute offers" that planned everyone's requests) is not read by its
-jurisdiction either. An admin reads every row. :func:`entries` is the one reading
-function: the Audit log page's table and its CSV/JSON downloads both go through it. The
-``mutualaid audit export`` command is an operator's tool on the server and writes every
-row.
+an admin's, whose rows may name any jurisdiction's layers), and then only when it names
+no other jurisdiction as a party (its ``provider``, ``requester`` or ``jurisdiction``
+values) and is not a plan (a plan names other jurisdictions' offers): so a row an
+uninvolved coordinator wrote before the fix (the "Compute offers" that planned everyone's
+requests) is not read by its jurisdiction either. An admin reads every row.
+:func:`entries` is the one reading function: the Audit log page's table and its CSV/JSON
+downloads both go through it. The ``mutualaid audit export`` command is an operator's
+tool on the server and writes every row.
 
 ``readers`` is part of the hash of every row that has it (:func:`row_hash`), so changing,
 adding or removing it is a changed row for :func:`verify`; rows without it (NULL) are

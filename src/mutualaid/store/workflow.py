@@ -387,7 +387,8 @@ def _denial(actor: Actor, transition: Transition, *, provider: str, requester: s
         return f"its units belong to {provider}"
     if transition.by == REQUESTER:
         return f"only a coordinator of {requester}, the requester, can"
-    return f"only a coordinator of {' or '.join(_sides(EITHER, provider=provider, requester=requester))} can"
+    sides = _sides(EITHER, provider=provider, requester=requester)
+    return f"only a coordinator of {' or '.join(sides)} can"
 
 
 def _deny(

@@ -44,6 +44,7 @@ from mutualaid.errors import SignInRefused, StoreFull
 from mutualaid.store import sessions
 from mutualaid.store.audit import record_denial
 from mutualaid.store.database import Store
+from mutualaid.store.oidc_accounts import sign_in_account
 
 # FAILED_MESSAGE is re-exported: the form's callers and tests read it here.
 from mutualaid.store.sign_in import FAILED_MESSAGE, sign_in_with_password  # noqa: F401
@@ -146,7 +147,7 @@ def _sign_in_with_provider(store: Store) -> _SignedIn | None:
         return None
     try:
         identity = oidc.identity_from_claims(claims, mapping=_claim_mapping())
-        actor = oidc.sign_in_account(store, identity)
+        actor = sign_in_account(store, identity)
     except oidc.OidcConfigError as error:
         _LOG.error("OpenID Connect sign-in is misconfigured: %s", error)
         st.session_state[OIDC_REFUSED_KEY] = (

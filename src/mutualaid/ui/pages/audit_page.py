@@ -27,8 +27,8 @@ import sqlalchemy as sa
 import streamlit as st
 
 from mutualaid.access.actor import Actor
-from mutualaid.cli.audit import csv_text, entry_row, json_text
 from mutualaid.store import Store, audit
+from mutualaid.store.audit_export import csv_text, entry_row, json_text
 from mutualaid.store.tables import audit_log
 from mutualaid.text import literal
 from mutualaid.ui.state import state_key
