@@ -159,3 +159,56 @@ class AccountError(MutualAidError):
 
 class StoreUnavailable(MutualAidError):
     """The store cannot be opened, or holds no audit log; the message says why."""
+
+
+# --- the store: layer versions and the workflow -------------------------------------------
+
+
+class StaleLayer(MutualAidError):
+    """A layer was saved against a version that is no longer the current one."""
+
+
+class UnitsInUse(MutualAidError):
+    """A new resources layer would take away units committed to offers.
+
+    Attributes
+    ----------
+    conflicts : list of str
+        One sentence per resource concerned.
+    """
+
+    def __init__(self, message: str, conflicts: list[str]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+class UnknownScenario(MutualAidError):
+    """No scenario of that name is stored."""
+
+
+class LayerDenied(MutualAidError):
+    """The actor may not make this change (issue 6): the refusal is in the audit log."""
+
+
+class WorkflowError(MutualAidError):
+    """A workflow action that cannot be done; the message says why, for people."""
+
+
+class NotFound(WorkflowError):
+    """The scenario, request or offer does not exist."""
+
+
+class InvalidRequest(WorkflowError):
+    """A request's lines do not match the scenario's incidents."""
+
+
+class InvalidTransition(WorkflowError):
+    """The move is not allowed from the current state."""
+
+
+class Denied(WorkflowError):
+    """The actor may not do this (recorded as ``access.denied``)."""
+
+
+class Conflict(WorkflowError):
+    """Someone else changed the offer or request first."""

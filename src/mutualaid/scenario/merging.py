@@ -45,9 +45,10 @@ MERGE_KEYS: Final[dict[str, tuple[str, ...]]] = {
 }
 MODES: Final[tuple[str, ...]] = ("replace", "merge")
 
-# Columns computed by validation rather than read from a file: dropped before a
-# canonical frame is checked again, so they are recomputed instead of kept as extras.
-_DERIVED: Final[dict[str, tuple[str, ...]]] = {
+#: Columns computed by validation rather than read from a file: dropped before a
+#: canonical frame is checked again, so they are recomputed instead of kept as extras
+#: (and never stored: :mod:`mutualaid.store.layers`).
+DERIVED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "incidents": ("jurisdiction", "lon", "lat"),
     "resources": ("lon", "lat"),
 }
@@ -171,7 +172,7 @@ def merge_by_key(old: pd.DataFrame | None, new: pd.DataFrame, *, kind: str) -> p
 def _for_check(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """A canonical frame back in a shape its validator reads (derived columns
     dropped, agreements' type tuples written as ``a;b``)."""
-    out = frame.drop(columns=[c for c in _DERIVED.get(kind, ()) if c in frame.columns])
+    out = frame.drop(columns=[c for c in DERIVED_COLUMNS.get(kind, ()) if c in frame.columns])
     if kind == "agreements" and "resource_types" in out.columns:
         out = out.copy()
         out["resource_types"] = [

@@ -48,7 +48,13 @@ from mutualaid.access.sharing import (
     sharing_refusal,
     visible,
 )
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import (
+    LayerDenied,
+    MutualAidError,
+    StaleLayer,
+    UnitsInUse,
+    UnknownScenario,
+)
 from mutualaid.scenario.loading import Scenario
 from mutualaid.store import audit
 from mutualaid.store.database import Store
@@ -75,32 +81,6 @@ RECHECKED: Final[str] = "rechecked"
 #: ``layer_versions.mode`` of a version stored because its sharing level changed
 #: (:func:`set_layer_sharing`): the same features, a new level.
 SHARED: Final[str] = "sharing"
-
-
-class StaleLayer(MutualAidError):
-    """A layer was saved against a version that is no longer the current one."""
-
-
-class UnitsInUse(MutualAidError):
-    """A new resources layer would take away units committed to offers.
-
-    Attributes
-    ----------
-    conflicts : list of str
-        One sentence per resource concerned.
-    """
-
-    def __init__(self, message: str, conflicts: list[str]) -> None:
-        super().__init__(message)
-        self.conflicts = conflicts
-
-
-class UnknownScenario(MutualAidError):
-    """No scenario of that name is stored."""
-
-
-class LayerDenied(MutualAidError):
-    """The actor may not make this change (issue 6): the refusal is in the audit log."""
 
 
 # --- rights (issue 6) --------------------------------------------------------------------------
@@ -330,9 +310,9 @@ class _Rows:
 
 def _derived(kind: str) -> tuple[str, ...]:
     # Recomputed by validation on the way back, so not stored in the properties.
-    from mutualaid.scenario.merging import _DERIVED
+    from mutualaid.scenario.merging import DERIVED_COLUMNS
 
-    return _DERIVED.get(kind, ())
+    return DERIVED_COLUMNS.get(kind, ())
 
 
 def _plain(value: Any) -> Any:

@@ -43,7 +43,14 @@ from sqlalchemy.engine import Connection
 
 from mutualaid.access.actor import Actor
 from mutualaid.access.sharing import OWNER, PUBLIC, feature_levels, sees_everything
-from mutualaid.errors import MutualAidError
+from mutualaid.errors import (
+    Conflict,
+    Denied,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+    WorkflowError,
+)
 from mutualaid.store import audit, jsontext
 from mutualaid.store.database import Store
 from mutualaid.store.tables import (
@@ -160,28 +167,6 @@ REQUEST_TRANSITIONS: Final[dict[str, Transition]] = {
 
 
 # --- Errors -------------------------------------------------------------------------------
-class WorkflowError(MutualAidError):
-    """A workflow action that cannot be done; the message says why, for people."""
-
-
-class NotFound(WorkflowError):
-    """The scenario, request or offer does not exist."""
-
-
-class InvalidRequest(WorkflowError):
-    """A request's lines do not match the scenario's incidents."""
-
-
-class InvalidTransition(WorkflowError):
-    """The move is not allowed from the current state."""
-
-
-class Denied(WorkflowError):
-    """The actor may not do this (recorded as ``access.denied``)."""
-
-
-class Conflict(WorkflowError):
-    """Someone else changed the offer or request first."""
 
 
 class UnitsTaken(Conflict):
