@@ -486,3 +486,28 @@ def loaded_scenario(folder: Path):  # -> mutualaid.scenario.loading.Scenario
     result = load_scenario(folder)
     assert result.scenario is not None, [r.lines() for r in result.reports]
     return result.scenario
+
+
+def record_audit(store, changes: Iterable[tuple]) -> None:  # noqa: ANN001 - a store.Store
+    """Write audit rows, one transaction each, in the order given.
+
+    Parameters
+    ----------
+    store
+        An opened ``mutualaid.store.Store``.
+    changes
+        ``(actor, action, subject, before, after, when)`` tuples.
+    """
+    from mutualaid.store import audit
+
+    for actor, action, subject, before, after, when in changes:
+        with store.transaction() as connection:
+            audit.record(
+                connection,
+                actor=actor,
+                action=action,
+                subject=subject,
+                before=before,
+                after=after,
+                now=when,
+            )
