@@ -511,3 +511,60 @@ def record_audit(store, changes: Iterable[tuple]) -> None:  # noqa: ANN001 - a s
                 after=after,
                 now=when,
             )
+
+
+#: Script-injection attempts the hostile scenarios put in ids and names.
+IMG = '<img src=x onerror="window.top.__xss=1">'
+SCRIPT = "<script>window.top.__xss=2</script>"
+SVG = '"><svg onload="window.top.__xss=3">'
+BREAKOUT = "</script><script>window.top.__xss=4</script>"
+
+
+def write_hostile_scenario(
+    folder: Path,
+    *,
+    incident: dict,
+    resources: Iterable[tuple[dict, dict]],
+    agreements: str,
+) -> Path:
+    """A scenario folder whose ids and names are script-injection attempts.
+
+    Two jurisdictions (DE, id :data:`BREAKOUT`; NL-LI) and one severity-5 flood incident
+    at (6.5, 50.5), id :data:`SCRIPT`, name :data:`IMG`.
+
+    Parameters
+    ----------
+    folder
+        Created; must not exist.
+    incident
+        Properties added to the incident's (or replacing them, in place).
+    resources
+        ``(properties, geometry)`` pairs of the resources layer.
+    agreements
+        The rows of agreements.csv after its header.
+
+    Returns
+    -------
+    Path
+        *folder*.
+    """
+    folder.mkdir(parents=True)
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+            ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
+        ],
+    )
+    properties = {
+        "id": SCRIPT,
+        "name": IMG,
+        "hazard": "flood",
+        "severity": 5,
+        "reported_at": "2021-07-14T17:30:00Z",
+    }
+    properties.update(incident)
+    write_collection(folder / "incidents.geojson", [(properties, point(6.5, 50.5))])
+    write_collection(folder / "resources.geojson", list(resources))
+    (folder / "agreements.csv").write_text(AGREEMENTS_HEADER + "\n" + agreements, encoding="utf-8")
+    return folder
