@@ -312,19 +312,8 @@ def write_one_flood(folder: Path) -> Path:
     4 boats in DE-NW, and DE may help NL. Returns *folder*."""
     return write_scenario(
         folder,
-        incidents=[
-            feature(
-                point(6.5, 50.5),
-                id="I-1",
-                hazard="flood",
-                severity=3,
-                reported_at="2021-07-14T17:30:00Z",
-                needs={"boat": 2},
-            ),
-        ],
-        resources=[
-            feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
-        ],
+        incidents=[incident(6.5, 50.5, "I-1", needs={"boat": 2})],
+        resources=[resource(6.9, 50.9, "R-1", type="boat", quantity=4)],
         agreements=agreements_csv("DE,NL,*,20"),
     )
 
@@ -361,20 +350,22 @@ def only_error(report, field: str):  # noqa: ANN001, ANN201 - a Report, its Prob
     return errs[0]
 
 
-def jurisdictions_frame():  # -> geopandas.GeoDataFrame
-    """Canonical jurisdictions to place points in: DE-NW (longitude 6..9) and NL-LI
-    (5..6), latitude 50..52, no reserve."""
+def jurisdictions_frame(
+    *, names: tuple[str, str] = ("NRW", "Limburg"), east: float = 9, north: float = 52
+):  # -> geopandas.GeoDataFrame
+    """Canonical jurisdictions to place points in: DE-NW (longitude 6..*east*) and NL-LI
+    (5..6), latitude 50..*north*, no reserve, named *names*."""
     import geopandas as gpd
     from shapely import box
 
     return gpd.GeoDataFrame(
         {
             "id": ["DE-NW", "NL-LI"],
-            "name": ["NRW", "Limburg"],
+            "name": list(names),
             "country": ["DE", "NL"],
             "reserve": [0.0, 0.0],
         },
-        geometry=[box(6, 50, 9, 52), box(5, 50, 6, 52)],
+        geometry=[box(6, 50, east, north), box(5, 50, 6, north)],
         crs="EPSG:4326",
     )
 
