@@ -559,3 +559,35 @@ def write_hostile_scenario(
     write_collection(folder / "resources.geojson", list(resources))
     (folder / "agreements.csv").write_text(AGREEMENTS_HEADER + "\n" + agreements, encoding="utf-8")
     return folder
+
+
+def two_incidents_upload(
+    *,
+    hazard_column: str = "hazard",
+    severity: object = 4,
+    second_id: str = "I-1",
+    **more: object,
+) -> bytes:
+    """A GeoJSON upload of two incidents with the aliased ``sev`` column: a flood
+    (``I-2``, *severity*, needing a boat, with the properties *more*) and a storm
+    (*second_id*), the hazard in the column *hazard_column*."""
+    return collection(
+        [
+            feature(
+                point(5.5, 50.5),
+                id="I-2",
+                **{hazard_column: "flood"},
+                sev=severity,
+                **more,
+                reported_at="2021-07-15T08:00:00Z",
+                need_boat=1,
+            ),
+            feature(
+                point(6.2, 50.2),
+                id=second_id,
+                **{hazard_column: "storm"},
+                sev=2,
+                reported_at="2021-07-15T09:00:00Z",
+            ),
+        ]
+    )
