@@ -312,19 +312,8 @@ def write_one_flood(folder: Path) -> Path:
     4 boats in DE-NW, and DE may help NL. Returns *folder*."""
     return write_scenario(
         folder,
-        incidents=[
-            feature(
-                point(6.5, 50.5),
-                id="I-1",
-                hazard="flood",
-                severity=3,
-                reported_at="2021-07-14T17:30:00Z",
-                needs={"boat": 2},
-            ),
-        ],
-        resources=[
-            feature(point(6.9, 50.9), id="R-1", type="boat", quantity=4),
-        ],
+        incidents=[incident(6.5, 50.5, "I-1", needs={"boat": 2})],
+        resources=[resource(6.9, 50.9, "R-1", type="boat", quantity=4)],
         agreements=agreements_csv("DE,NL,*,20"),
     )
 
@@ -361,20 +350,22 @@ def only_error(report, field: str):  # noqa: ANN001, ANN201 - a Report, its Prob
     return errs[0]
 
 
-def jurisdictions_frame():  # -> geopandas.GeoDataFrame
-    """Canonical jurisdictions to place points in: DE-NW (longitude 6..9) and NL-LI
-    (5..6), latitude 50..52, no reserve."""
+def jurisdictions_frame(
+    *, names: tuple[str, str] = ("NRW", "Limburg"), east: float = 9, north: float = 52
+):  # -> geopandas.GeoDataFrame
+    """Canonical jurisdictions to place points in: DE-NW (longitude 6..*east*) and NL-LI
+    (5..6), latitude 50..*north*, no reserve, named *names*."""
     import geopandas as gpd
     from shapely import box
 
     return gpd.GeoDataFrame(
         {
             "id": ["DE-NW", "NL-LI"],
-            "name": ["NRW", "Limburg"],
+            "name": list(names),
             "country": ["DE", "NL"],
             "reserve": [0.0, 0.0],
         },
-        geometry=[box(6, 50, 9, 52), box(5, 50, 6, 52)],
+        geometry=[box(6, 50, east, north), box(5, 50, 6, north)],
         crs="EPSG:4326",
     )
 
@@ -486,3 +477,117 @@ def loaded_scenario(folder: Path):  # -> mutualaid.scenario.loading.Scenario
     result = load_scenario(folder)
     assert result.scenario is not None, [r.lines() for r in result.reports]
     return result.scenario
+
+
+def record_audit(store, changes: Iterable[tuple]) -> None:  # noqa: ANN001 - a store.Store
+    """Write audit rows, one transaction each, in the order given.
+
+    Parameters
+    ----------
+    store
+        An opened ``mutualaid.store.Store``.
+    changes
+        ``(actor, action, subject, before, after, when)`` tuples.
+    """
+    from mutualaid.store import audit
+
+    for actor, action, subject, before, after, when in changes:
+        with store.transaction() as connection:
+            audit.record(
+                connection,
+                actor=actor,
+                action=action,
+                subject=subject,
+                before=before,
+                after=after,
+                now=when,
+            )
+
+
+#: Script-injection attempts the hostile scenarios put in ids and names.
+IMG = '<img src=x onerror="window.top.__xss=1">'
+SCRIPT = "<script>window.top.__xss=2</script>"
+SVG = '"><svg onload="window.top.__xss=3">'
+BREAKOUT = "</script><script>window.top.__xss=4</script>"
+
+
+def write_hostile_scenario(
+    folder: Path,
+    *,
+    incident: dict,
+    resources: Iterable[tuple[dict, dict]],
+    agreements: str,
+) -> Path:
+    """A scenario folder whose ids and names are script-injection attempts.
+
+    Two jurisdictions (DE, id :data:`BREAKOUT`; NL-LI) and one severity-5 flood incident
+    at (6.5, 50.5), id :data:`SCRIPT`, name :data:`IMG`.
+
+    Parameters
+    ----------
+    folder
+        Created; must not exist.
+    incident
+        Properties added to the incident's (or replacing them, in place).
+    resources
+        ``(properties, geometry)`` pairs of the resources layer.
+    agreements
+        The rows of agreements.csv after its header.
+
+    Returns
+    -------
+    Path
+        *folder*.
+    """
+    folder.mkdir(parents=True)
+    write_collection(
+        folder / "jurisdictions.geojson",
+        [
+            ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
+            ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
+        ],
+    )
+    properties = {
+        "id": SCRIPT,
+        "name": IMG,
+        "hazard": "flood",
+        "severity": 5,
+        "reported_at": "2021-07-14T17:30:00Z",
+    }
+    properties.update(incident)
+    write_collection(folder / "incidents.geojson", [(properties, point(6.5, 50.5))])
+    write_collection(folder / "resources.geojson", list(resources))
+    (folder / "agreements.csv").write_text(AGREEMENTS_HEADER + "\n" + agreements, encoding="utf-8")
+    return folder
+
+
+def two_incidents_upload(
+    *,
+    hazard_column: str = "hazard",
+    severity: object = 4,
+    second_id: str = "I-1",
+    **more: object,
+) -> bytes:
+    """A GeoJSON upload of two incidents with the aliased ``sev`` column: a flood
+    (``I-2``, *severity*, needing a boat, with the properties *more*) and a storm
+    (*second_id*), the hazard in the column *hazard_column*."""
+    return collection(
+        [
+            feature(
+                point(5.5, 50.5),
+                id="I-2",
+                **{hazard_column: "flood"},
+                sev=severity,
+                **more,
+                reported_at="2021-07-15T08:00:00Z",
+                need_boat=1,
+            ),
+            feature(
+                point(6.2, 50.2),
+                id=second_id,
+                **{hazard_column: "storm"},
+                sev=2,
+                reported_at="2021-07-15T09:00:00Z",
+            ),
+        ]
+    )

@@ -6,13 +6,9 @@ browser, in the e2e tests."""
 from __future__ import annotations
 
 import pytest
-from signed import sign_in_session
+from signed import ensure_account, sign_in_session
 from streamlit.testing.v1 import AppTest
 
-from mutualaid.access.actor import system_actor
-from mutualaid.store import open_store
-from mutualaid.store.accounts import add_account
-from mutualaid.store.migrate import upgrade
 from mutualaid.ui.signed_in import FORM_KEY
 
 PASSWORD = "a long test password"
@@ -20,20 +16,7 @@ PASSWORD = "a long test password"
 
 def make_account(username: str, *, role: str, jurisdiction: str | None = None) -> str:
     """Create an account in the store the app under test opens; returns its username."""
-    store = open_store()
-    try:
-        upgrade(store)
-        add_account(
-            store,
-            username=username,
-            role=role,
-            jurisdiction=jurisdiction,
-            password=PASSWORD,
-            actor=system_actor("test"),
-        )
-    finally:
-        store.dispose()
-    return username
+    return ensure_account(username, role=role, jurisdiction=jurisdiction, password=PASSWORD)
 
 
 def sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:

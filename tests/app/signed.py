@@ -26,9 +26,15 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def ensure_account(
-    username: str, *, role: str, jurisdiction: str | None = None, display_name: str | None = None
+    username: str,
+    *,
+    role: str,
+    jurisdiction: str | None = None,
+    display_name: str | None = None,
+    password: str | None = None,
 ) -> str:
-    """The account, created in the test's store when it is not there yet."""
+    """The account, created in the test's store when it is not there yet (with *password*
+    when given, to sign in through the form)."""
     store = open_store()
     try:
         upgrade(store)
@@ -39,6 +45,7 @@ def ensure_account(
                 role=role,
                 jurisdiction=jurisdiction,
                 display_name=display_name,
+                password=password,
                 actor=system_actor("test"),
             )
     finally:

@@ -11,8 +11,8 @@ import pytest
 from signed import app_store, sign_in_session
 from streamlit.testing.v1 import AppTest
 
+from builders import record_audit
 from mutualaid.access.actor import system_actor
-from mutualaid.store import audit
 from mutualaid.store.accounts import add_account
 from mutualaid.store.tables import audit_log
 from mutualaid.text import literal
@@ -59,17 +59,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             T0 + timedelta(days=1),
         ),
     ]
-    for actor, action, subject, before, after, when in changes:  # rows 2 to 4
-        with opened.transaction() as connection:
-            audit.record(
-                connection,
-                actor=actor,
-                action=action,
-                subject=subject,
-                before=before,
-                after=after,
-                now=when,
-            )
+    record_audit(opened, changes)  # rows 2 to 4
     yield opened
     opened.dispose()
 

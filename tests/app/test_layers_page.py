@@ -16,7 +16,7 @@ import pytest
 from signed import app_test, sign_in_session
 from streamlit.testing.v1 import AppTest
 
-from builders import collection, feature, point, square, write_one_flood
+from builders import collection, feature, point, square, two_incidents_upload, write_one_flood
 from mutualaid.layers.problems import Report
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import database_url
@@ -30,25 +30,7 @@ APP = str(ROOT / "app.py")
 
 def incidents_upload(*, hazard_column: str = "what", severity: object = 4) -> bytes:
     """Two incidents whose hazard column has a name no alias knows."""
-    return collection(
-        [
-            feature(
-                point(5.5, 50.5),
-                id="I-2",
-                **{hazard_column: "flood"},
-                sev=severity,
-                reported_at="2021-07-15T08:00:00Z",
-                need_boat=1,
-            ),
-            feature(
-                point(6.2, 50.2),
-                id="I-1",
-                **{hazard_column: "storm"},
-                sev=2,
-                reported_at="2021-07-15T09:00:00Z",
-            ),
-        ]
-    )
+    return two_incidents_upload(hazard_column=hazard_column, severity=severity)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ Every app server the ``start_app`` fixture starts has the account :data:`DEFAULT
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -20,6 +21,22 @@ DEFAULT_USER = "e2e"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 #: Playwright's default wait, ms: the first map render includes a cold Streamlit start.
 BROWSER_TIMEOUT_MS = 120_000
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a server the tests started: terminate it, and kill it after 30 s.
+
+    Parameters
+    ----------
+    process
+        The running server (an app server or the test's OIDC provider).
+    """
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass

@@ -31,6 +31,7 @@ from browsing import (
     PASSWORD,
     OfflinePage,
     open_offline_page,
+    stop_process,
 )
 
 from mutualaid.settings import SCENARIO_DIRS_ENV, STATE_DIR_ENV
@@ -172,12 +173,7 @@ def start_app(
 
     yield start
     for process, _url in running.values():
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
     for handle in logs:
         handle.close()
 

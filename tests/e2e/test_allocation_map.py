@@ -12,7 +12,8 @@ import pytest
 from browsing import hover_tooltip, visit
 from playwright_api import Frame, Page, expect
 
-from builders import square, write_collection
+import builders
+from builders import BREAKOUT, IMG, SCRIPT, SVG, point
 from mutualaid.allocation import allocate
 from mutualaid.allocation.what_if import edit
 from mutualaid.figures.plan import NATIONAL, key_figures, with_crossings
@@ -220,51 +221,15 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
 
 # --- hostile text ----------------------------------------------------------------------------
 
-IMG = '<img src=x onerror="window.top.__xss=1">'
-SCRIPT = "<script>window.top.__xss=2</script>"
-SVG = '"><svg onload="window.top.__xss=3">'
-BREAKOUT = "</script><script>window.top.__xss=4</script>"
-
 
 def write_hostile_scenario(folder: Path) -> Path:
     """Dutch boats for a German flood, every name and id a script-injection attempt."""
-    folder.mkdir(parents=True)
-    write_collection(
-        folder / "jurisdictions.geojson",
-        [
-            ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
-            ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
-        ],
+    return builders.write_hostile_scenario(
+        folder,
+        incident={"needs": {"boat": 2, "pump": 1}},
+        resources=[({"id": SVG, "name": IMG, "type": "boat", "quantity": 3}, point(5.3, 50.2))],
+        agreements="NL,DE,*,15\n",
     )
-    write_collection(
-        folder / "incidents.geojson",
-        [
-            (
-                {
-                    "id": SCRIPT,
-                    "name": IMG,
-                    "hazard": "flood",
-                    "severity": 5,
-                    "reported_at": "2021-07-14T17:30:00Z",
-                    "needs": {"boat": 2, "pump": 1},
-                },
-                {"type": "Point", "coordinates": [6.5, 50.5]},
-            ),
-        ],
-    )
-    write_collection(
-        folder / "resources.geojson",
-        [
-            (
-                {"id": SVG, "name": IMG, "type": "boat", "quantity": 3},
-                {"type": "Point", "coordinates": [5.3, 50.2]},
-            ),
-        ],
-    )
-    (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\nNL,DE,*,15\n", encoding="utf-8"
-    )
-    return folder
 
 
 def test_hostile_names_stay_text_in_flow_tooltips(start_app, offline_page, tmp_path_factory):

@@ -19,7 +19,7 @@ import pytest
 from browsing import hover_tooltip, open_offline_page, visit
 from playwright_api import Frame, Page, expect
 
-from builders import collection, feature, point, write_one_flood
+from builders import two_incidents_upload, write_one_flood
 from mutualaid.settings import READ_TIMEOUT_ENV
 
 pytestmark = pytest.mark.e2e
@@ -38,25 +38,8 @@ IMG = '<img src=x onerror="window.top.__xss=1">'
 
 
 def incidents(*, severity: object = 4, hazard_column: str = "hazard") -> bytes:
-    return collection(
-        [
-            feature(
-                point(5.5, 50.5),
-                id="I-2",
-                sev=severity,
-                **{hazard_column: "flood"},
-                **{MARKDOWN: IMG},
-                reported_at="2021-07-15T08:00:00Z",
-                need_boat=1,
-            ),
-            feature(
-                point(6.2, 50.2),
-                id="I-3",
-                sev=2,
-                **{hazard_column: "storm"},
-                reported_at="2021-07-15T09:00:00Z",
-            ),
-        ]
+    return two_incidents_upload(
+        hazard_column=hazard_column, severity=severity, second_id="I-3", **{MARKDOWN: IMG}
     )
 
 

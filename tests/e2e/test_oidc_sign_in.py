@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browsing import open_offline_page
+from browsing import open_offline_page, stop_process
 from playwright_api import Page, expect
 
 from mutualaid.access.actor import system_actor
@@ -134,12 +134,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
                 )
             yield Provider(url)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def write_secrets(path: Path, provider: Provider, **mapping: str) -> Path:

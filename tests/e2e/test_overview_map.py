@@ -13,7 +13,8 @@ import pytest
 from browsing import hover_tooltip, visit
 from playwright_api import Frame, Page, expect
 
-from builders import square, write_collection
+import builders
+from builders import BREAKOUT, IMG, SCRIPT, SVG, point
 from mutualaid.scenario.catalogue import find_scenarios
 from mutualaid.scenario.loading import load_scenario
 
@@ -25,10 +26,6 @@ MAP_IFRAME = "iframe[src*='streamlit_folium.st_folium']"
 SCREENSHOT_SCENARIO = "rhine-flood-2021"
 
 # Each payload sets a flag if it ever runs, in whichever frame it lands.
-IMG = '<img src=x onerror="window.top.__xss=1">'
-SCRIPT = "<script>window.top.__xss=2</script>"
-SVG = '"><svg onload="window.top.__xss=3">'
-BREAKOUT = "</script><script>window.top.__xss=4</script>"
 SRCDOC = '<iframe srcdoc="<script>parent.parent.__xss=5</script>"></iframe>'
 MARKDOWN = "![tracker](http://203.0.113.9/pixel.png)"
 
@@ -255,49 +252,20 @@ def test_clicking_an_incident_shows_its_details_and_screenshot(start_app, offlin
 
 def write_hostile_scenario(folder: Path, *, valid: bool = True) -> Path:
     """A scenario whose ids, names and extra fields are script-injection attempts."""
-    folder.mkdir(parents=True)
-    write_collection(
-        folder / "jurisdictions.geojson",
-        [
-            ({"id": BREAKOUT, "name": IMG, "country": "DE"}, square(6.0, 50.0)),
-            ({"id": "NL-LI", "name": SVG, "country": "NL"}, square(5.0, 50.0)),
+    return builders.write_hostile_scenario(
+        folder,
+        incident={
+            "hazard": "flood" if valid else IMG,
+            "needs": {"boat": 2},
+            "note": SRCDOC,
+            "link": MARKDOWN,
+        },
+        resources=[
+            ({"id": SVG, "name": IMG, "type": "boat", "quantity": 2}, point(5.5, 50.5)),
+            ({"id": "R-2", "name": SRCDOC, "type": "pump", "quantity": 1}, point(6.8, 50.2)),
         ],
+        agreements="*,*,*,15\n",
     )
-    write_collection(
-        folder / "incidents.geojson",
-        [
-            (
-                {
-                    "id": SCRIPT,
-                    "name": IMG,
-                    "hazard": "flood" if valid else IMG,
-                    "severity": 5,
-                    "reported_at": "2021-07-14T17:30:00Z",
-                    "needs": {"boat": 2},
-                    "note": SRCDOC,
-                    "link": MARKDOWN,
-                },
-                {"type": "Point", "coordinates": [6.5, 50.5]},
-            ),
-        ],
-    )
-    write_collection(
-        folder / "resources.geojson",
-        [
-            (
-                {"id": SVG, "name": IMG, "type": "boat", "quantity": 2},
-                {"type": "Point", "coordinates": [5.5, 50.5]},
-            ),
-            (
-                {"id": "R-2", "name": SRCDOC, "type": "pump", "quantity": 1},
-                {"type": "Point", "coordinates": [6.8, 50.2]},
-            ),
-        ],
-    )
-    (folder / "agreements.csv").write_text(
-        "from,to,resource_types,border_delay_min\n*,*,*,15\n", encoding="utf-8"
-    )
-    return folder
 
 
 def assert_nothing_ran(page: Page, offline: object) -> None:

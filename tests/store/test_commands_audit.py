@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from builders import record_audit
 from mutualaid.cli.main import main
 from mutualaid.store import audit, jsontext, open_store
 from mutualaid.store.database import DATABASE_URL_ENV
@@ -42,17 +43,7 @@ def filled(store, store_url, monkeypatch):
         ),
         (HOSTILE, "layer.loaded", "@SUM(A1)", None, {"source": "-2+3", "n": -2}),
     ]
-    for n, (actor, action, subject, before, after) in enumerate(rows):
-        with store.transaction() as connection:
-            audit.record(
-                connection,
-                actor=actor,
-                action=action,
-                subject=subject,
-                before=before,
-                after=after,
-                now=T0 + timedelta(minutes=n),
-            )
+    record_audit(store, [(*row, T0 + timedelta(minutes=n)) for n, row in enumerate(rows)])
     return store
 
 

@@ -7,8 +7,8 @@ import dataclasses
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import box
 
+from builders import jurisdictions_frame
 from mutualaid.figures.agreements import (
     CELL_SEPARATOR,
     FROM_AXIS,
@@ -28,16 +28,7 @@ def rows(*items: tuple[str, str, object, float]) -> pd.DataFrame:
 
 @pytest.fixture
 def scenario() -> Scenario:
-    jurisdictions = gpd.GeoDataFrame(
-        {
-            "id": ["DE-NW", "NL-LI"],
-            "name": ["DE-NW", "NL-LI"],
-            "country": ["DE", "NL"],
-            "reserve": [0.0, 0.0],
-        },
-        geometry=[box(6, 50, 7, 51), box(5, 50, 6, 51)],
-        crs="EPSG:4326",
-    )
+    jurisdictions = jurisdictions_frame(names=("DE-NW", "NL-LI"), east=7, north=51)
     empty = gpd.GeoDataFrame({"id": pd.Series(dtype=object)}, geometry=[], crs="EPSG:4326")
     agreements = rows(("NL", "DE", ("*",), 20.0), ("NL-LI", "DE-NW", ("boat", "pump"), 5.0))
     return Scenario(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import Point
 
+from builders import jurisdictions_frame
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.figures.overview import (
     Filters,
@@ -22,16 +23,7 @@ from mutualaid.scenario.loading import Scenario
 
 
 def scenario() -> Scenario:
-    jurisdictions = gpd.GeoDataFrame(
-        {
-            "id": ["DE-NW", "NL-LI"],
-            "name": ["Nordrhein-Westfalen", "Limburg"],
-            "country": ["DE", "NL"],
-            "reserve": [0.0, 0.0],
-        },
-        geometry=[box(6.0, 50.0, 7.0, 51.0), box(5.0, 50.0, 6.0, 51.0)],
-        crs="EPSG:4326",
-    )
+    jurisdictions = jurisdictions_frame(names=("Nordrhein-Westfalen", "Limburg"), east=7, north=51)
     inc_points = [Point(6.5, 50.5), Point(6.6, 50.6), Point(5.5, 50.5)]
     incidents = gpd.GeoDataFrame(
         {
@@ -138,7 +130,7 @@ def test_headline_figures_follow_the_plan():
     assert figures.active_incidents == 2
     assert figures.units_deployed == 5 + 3  # the assigned pumps, plus the boats sent
     units_to = {}
-    for (r, i), u in sent.items():
+    for (_r, i), u in sent.items():
         units_to[i] = units_to.get(i, 0) + u
     met = 5 * units_to.get("I-1", 0) + 2 * units_to.get("I-2", 0)
     assert figures.need_met == pytest.approx(met / (5 * 3 + 2 * 1))

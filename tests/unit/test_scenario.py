@@ -37,21 +37,10 @@ def write_scenario(
         ],
         incidents=incidents
         if incidents is not None
-        else [
-            feature(
-                point(5.5, 50.5),
-                id="I1",
-                hazard="flood",
-                severity=4,
-                reported_at="2021-07-14T17:30:00Z",
-                needs={"boat": 2},
-            ),
-        ],
+        else [builders.incident(5.5, 50.5, "I1", severity=4, needs={"boat": 2})],
         resources=resources
         if resources is not None
-        else [
-            feature(point(6.5, 50.5), id="R1", type="boat", quantity=3),
-        ],
+        else [builders.resource(6.5, 50.5, "R1", type="boat", quantity=3)],
         agreements=agreements if agreements is not None else agreements_csv("DE,NL,boat,30"),
         travel_times=travel_times,
     )
