@@ -117,8 +117,9 @@ def _concat(parts: list[Arcs]) -> Arcs:
     )
 
 
-def _from_table(problem: Problem, rtype: str, units: np.ndarray, incs: np.ndarray) -> Arcs:
-    tt = problem.travel_times
+def _from_table(
+    problem: Problem, tt: pd.DataFrame, rtype: str, units: np.ndarray, incs: np.ndarray
+) -> Arcs:
     unit_pos = pd.Index(problem.units.ids[units]).get_indexer(tt["resource_id"].astype(str))
     inc_pos = pd.Index(problem.incidents.ids[incs]).get_indexer(tt["incident_id"].astype(str))
     keep = (unit_pos >= 0) & (inc_pos >= 0)
@@ -202,7 +203,7 @@ def candidate_arcs(problem: Problem, rtype: str) -> Arcs:
     if len(units) == 0 or len(incs) == 0:
         return Arcs.empty()
     if problem.travel_times is not None:
-        arcs = _from_table(problem, rtype, units, incs)
+        arcs = _from_table(problem, problem.travel_times, rtype, units, incs)
     else:
         limited = np.isfinite(problem.incidents.max_response[incs])
         parts = [

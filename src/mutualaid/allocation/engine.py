@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
@@ -60,7 +60,7 @@ def allocate(
     """
     start = perf_counter()
     problem = prepare(scenario, reserves=reserves, agreements=agreements, home_only=home_only)
-    timings: Counter = Counter()
+    timings: defaultdict[str, float] = defaultdict(float)
 
     def one_type(rtype: str) -> tuple[TypeSolution, float, float]:
         t = perf_counter()
@@ -141,7 +141,7 @@ def _summary(
     solutions: dict[str, TypeSolution],
     assignments: pd.DataFrame,
     seconds: float,
-    timings: Counter,
+    timings: Mapping[str, float],
 ) -> dict:
     units = assignments["units"].to_numpy(np.int64)
     sev = assignments["severity"].to_numpy(np.int64)

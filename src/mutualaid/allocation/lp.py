@@ -27,6 +27,7 @@ from functools import cached_property
 
 import highspy
 import numpy as np
+from highspy._core import _Highs  # the core class: see new_highs
 
 #: A reduced cost or dual closer to zero than this counts as zero. Stage 1's duals are
 #: small rationals (integer data, a nearly unimodular matrix); stage 2's costs are minutes
@@ -70,10 +71,10 @@ class Component:
         return np.concatenate([self.quantity, self.need, self.cap]).astype(float)
 
 
-def new_highs() -> highspy._Highs:
+def new_highs() -> _Highs:
     # The core class: the Python wrapper's constructor prints a banner to standard
     # output, which would corrupt a plan printed there by the command line.
-    h = highspy._Highs()
+    h = _Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("log_to_console", False)
     # One thread: the machines this runs on are small and shared, and HiGHS's parallel

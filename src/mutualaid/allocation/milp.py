@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import highspy
 import numpy as np
+from highspy._core import _Highs  # the core class: see new_highs
 
 from mutualaid.allocation.lp import (
     ZERO_TOL,
@@ -21,7 +22,7 @@ from mutualaid.allocation.lp import (
 
 def _milp(
     comp: Component, arcs: np.ndarray, *, tight: np.ndarray | None, cost: np.ndarray, abs_gap: float
-) -> tuple[np.ndarray | None, highspy._Highs]:
+) -> tuple[np.ndarray | None, _Highs]:
     """Integer program over ``arcs`` with rows ``tight`` held at their bound."""
     h = new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -51,13 +52,16 @@ def _milp(
 
 def _on_face1(comp: Component, lp: LPOutcome) -> np.ndarray | None:
     """Step 2 of :func:`solve_milp`: the best integer plan on stage 1's optimal face."""
+    face1, reduced2 = lp.face1, lp.reduced2
+    if face1 is None or reduced2 is None:  # stage 1 found no face: the full program decides
+        return None
     margin = max(1.0, 1e-3 * abs(lp.bound2))
     while True:
-        arcs = lp.face1 & (lp.reduced2 <= margin)
+        arcs = face1 & (reduced2 <= margin)
         x, _ = _milp(
             comp, np.flatnonzero(arcs), tight=lp.tight1, cost=comp.minutes[arcs], abs_gap=1e-6
         )
-        everything = bool(arcs.sum() == lp.face1.sum())
+        everything = bool(arcs.sum() == face1.sum())
         if x is None and everything:
             return None  # no integer plan has the LP's coverage
         if x is not None:
@@ -117,7 +121,7 @@ def solve_milp(comp: Component, lp: LPOutcome | None = None) -> tuple[np.ndarray
     return np.rint(np.asarray(h.getSolution().col_value)).astype(np.int64), "full"
 
 
-def _check_optimal(h: highspy._Highs) -> None:
+def _check_optimal(h: _Highs) -> None:
     status = h.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         raise RuntimeError(f"MILP did not reach an optimum: {h.modelStatusToString(status)}")

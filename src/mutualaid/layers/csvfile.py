@@ -131,7 +131,7 @@ def _named_columns(header: list[str], body: list[list[str]]) -> list[int]:
 
 
 def _find_column(columns: Iterable[str], names: tuple[str, ...]) -> str | None:
-    by_lower = {}
+    by_lower: dict[str, str] = {}
     for column in columns:
         by_lower.setdefault(column.lower(), column)
     for name in names:

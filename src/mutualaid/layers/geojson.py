@@ -304,11 +304,13 @@ def crs_from_member(member: Any) -> int | None:
             )
         code = int(match.group(1))
     elif kind == "EPSG":
-        code = props.get("code")
-        if type(code) is not int:
+        code_value = props.get("code")
+        if type(code_value) is not int:
             raise LayerError(
-                f"the file's crs member has a code that is not a whole number: {_describe(code)}"
+                f"the file's crs member has a code that is not a whole number: "
+                f"{_describe(code_value)}"
             )
+        code = code_value
     else:
         raise LayerError(
             f"the file's crs member of type {kind!r} is not supported (only named EPSG codes "
@@ -367,7 +369,7 @@ def _position(value: Any, where: str) -> tuple[float, float]:
     # Elements after the second (height, measure) are dropped: layers are 2D. The types
     # are checked before the count so that a list nested one level too deep says so.
     x = _number(value[0], f"{where}: x") if value else None
-    if len(value) < 2:
+    if x is None or len(value) < 2:
         raise MalformedGeometry(f"{where} needs at least 2 numbers (x, y), got {len(value)}")
     return (x, _number(value[1], f"{where}: y"))
 

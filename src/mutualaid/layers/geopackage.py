@@ -144,8 +144,8 @@ def _check(connection: sqlite3.Connection, *, kind: str) -> GeoPackageLayer:
             raise UnsafeInputError(
                 f"the GeoPackage's {table} is a {found}, not a table; the file is refused"
             )
-    contents = connection.execute("SELECT table_name FROM gpkg_contents").fetchall()
-    for (name,) in contents:
+    contents = connection.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
+    for name, _ in contents:
         found = objects.get(str(name).casefold())
         if found == "table":
             continue

@@ -63,7 +63,11 @@ def _parse_xml(content: bytes) -> Element:
         ) from None
     except ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
-        where = f" at line {line}, column {column + 1}" if line is not None else ""
+        where = (
+            f" at line {line}, column {column + 1}"
+            if line is not None and column is not None
+            else ""
+        )
         reason = str(exc).split(":", 1)[0]
         raise LayerError(f"the file is not valid XML: {reason}{where}") from None
 
@@ -172,7 +176,7 @@ def _kml_polygon(element: Element) -> shapely.Polygon:
     if shell_ring is None:
         raise BadKml("a Polygon needs an <outerBoundaryIs><LinearRing>")
     shell = _kml_ring(shell_ring, "the outer boundary")
-    holes = []
+    holes: list[list[tuple[float, float]]] = []
     for inner in _children(element, "innerBoundaryIs"):
         for k, ring in enumerate(_children(inner, "LinearRing"), start=len(holes) + 1):
             holes.append(_kml_ring(ring, f"inner boundary {k}"))

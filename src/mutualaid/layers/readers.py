@@ -562,10 +562,8 @@ def _crs_from_proj_string(text: str, *, shown: str) -> Any:
         or not all(_PROJ_TOKEN.fullmatch(token) for token in tokens)
     ):
         raise refusal
-    keys = {
-        _PROJ_TOKEN.fullmatch(token).group(1).lower(): _PROJ_TOKEN.fullmatch(token).group(2)
-        for token in tokens
-    }
+    matches = [_PROJ_TOKEN.fullmatch(token) for token in tokens]
+    keys = {match.group(1).lower(): match.group(2) for match in matches if match is not None}
     if (
         "proj" not in keys
         or keys.keys() & _PROJ_REFUSED

@@ -117,7 +117,8 @@ def assign_jurisdictions(
     if kind == "incidents":
         given[:] = False
     todo = np.flatnonzero(~given)
-    assigned = np.where(given, current, None).astype(object)
+    assigned = np.asarray(current, dtype=object).copy()
+    assigned[~given] = None
     assigned[todo] = locate(lon[todo], lat[todo], jurisdictions)
     out["jurisdiction"] = pd.Series(assigned, index=out.index, dtype=object)
 

@@ -827,8 +827,8 @@ def validate_travel_times(
         checks.required_column(chk, frame, field, what=f"the {what}'s id")
         values = checks.as_text(frame[field]) if field in frame.columns else [None] * chk.n
         if field in frame.columns:
-            for i in np.flatnonzero([v is None for v in values]):
-                chk.at(int(i), f"{field} is required", field=field)
+            for missing in np.flatnonzero([v is None for v in values]):
+                chk.at(int(missing), f"{field} is required", field=field)
         if ids is not None and field in frame.columns:
             known = {str(v) for v in ids}
             unknown: dict[str, list[int]] = defaultdict(list)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -116,9 +116,9 @@ def load_scenario(
             None, [_missing("scenario", folder, reason=f"the scenario folder {folder} {what}")]
         )
     reports: list[Report] = []
-    frames: dict[str, object] = {}
+    frames: dict[str, Any] = {}
 
-    def load(kind: str, path: Path, **kwargs: object) -> None:
+    def load(kind: str, path: Path, **kwargs: Any) -> None:
         if not path.is_file():
             reports.append(
                 _missing(

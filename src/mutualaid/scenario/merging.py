@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import pandas as pd
 
@@ -230,7 +230,7 @@ def check_scenario(
 
     source = "the combined scenario"
     reports: list[Report] = []
-    frames: dict[str, object] = {}
+    frames: dict[str, Any] = {}
     juris, report = validate_layer(
         _for_check(candidate.jurisdictions, "jurisdictions"), kind="jurisdictions", source=source
     )
