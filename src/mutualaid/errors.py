@@ -71,6 +71,11 @@ class ScenarioError(MutualAidError):
     """A scenario folder is missing a required file or is otherwise unusable."""
 
 
+class ScenarioRejected(MutualAidError):
+    """A rejected scenario was used as if it had been accepted (a programming error: check
+    :attr:`mutualaid.scenario.loading.ScenarioResult.ok` first)."""
+
+
 class LayerRefused(MutualAidError):
     """An add was refused because the combined scenario is not valid.
 

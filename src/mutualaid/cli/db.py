@@ -169,7 +169,7 @@ def run_load(args: argparse.Namespace) -> int:
         try:
             stored = save_scenario(
                 store,
-                result.scenario,
+                result.accepted,
                 name=name,
                 sources=_sources(folder, result.scenario),
                 actor=actor,

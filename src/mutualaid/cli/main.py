@@ -170,14 +170,14 @@ def _run_allocate(args: argparse.Namespace) -> int:
                     print(f"{report.source}: {line}", file=sys.stderr)
         print(f"{args.scenario_dir}: scenario rejected", file=sys.stderr)
         return EXIT_REJECTED
-    plan = allocate(result.scenario)
+    plan = allocate(result.accepted)
     text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
     if args.flows:
-        flows = flows_geojson(plan, result.scenario)
+        flows = flows_geojson(plan, result.accepted)
         Path(args.flows).write_text(json.dumps(flows, ensure_ascii=False), encoding="utf-8")
     return EXIT_OK
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mutualaid.errors import ScenarioRejected
+
 if TYPE_CHECKING:
     import geopandas as gpd
     import pandas as pd
@@ -65,6 +67,19 @@ class ScenarioResult:
     def ok(self) -> bool:
         """True when every layer was accepted."""
         return self.scenario is not None and all(r.ok for r in self.reports)
+
+    @property
+    def accepted(self) -> Scenario:
+        """The scenario, where the caller has checked that one was accepted.
+
+        Raises
+        ------
+        ScenarioRejected
+            When the layers were rejected (:attr:`scenario` is None).
+        """
+        if self.scenario is None:
+            raise ScenarioRejected("the scenario was rejected; its reports say why")
+        return self.scenario
 
 
 def _missing(kind: str, path: Path, *, reason: str) -> Report:

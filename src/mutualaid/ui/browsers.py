@@ -76,7 +76,7 @@ class SignedInBrowsers:
 
     def is_signed_in(self, browser: str | None) -> bool:
         """True when a session of *browser* is signed in and not idle too long."""
-        if not valid_browser_id(browser):
+        if browser is None or not valid_browser_id(browser):
             return False
         with self._lock:
             oldest = self.clock() - self.idle_s

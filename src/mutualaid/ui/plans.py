@@ -104,7 +104,7 @@ def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
         loaded.fingerprint,
         loaded.version,
         run.overrides,
-        loaded.result.scenario,
+        loaded.result.accepted,
         run,
     )
 
@@ -114,7 +114,7 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
 
     Never raises: when the plan cannot be made, says so in words and returns None.
     """
-    scenario = loaded.result.scenario
+    scenario = loaded.result.accepted
     try:
         return cached_plan(loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
@@ -150,7 +150,7 @@ def plan_map_of(loaded: LoadedScenario, run: PlanRun) -> folium.Map:
             loaded.fingerprint,
             loaded.version,
             run.overrides,
-            loaded.result.scenario,
+            loaded.result.accepted,
             run,
         )
     )
@@ -172,7 +172,7 @@ def rendered_plan_map(loaded: LoadedScenario, run: PlanRun) -> RenderedMap:
         loaded.fingerprint,
         loaded.version,
         run.overrides,
-        loaded.result.scenario,
+        loaded.result.accepted,
         run,
     )
 

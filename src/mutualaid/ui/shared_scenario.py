@@ -72,7 +72,7 @@ def _ensure_stored(store: Store, loaded: loaders.LoadedScenario) -> dict[str, la
     try:
         stored = layers.save_scenario(
             store,
-            loaded.result.scenario,
+            loaded.result.accepted,
             name=name,
             sources=_sources(),
             actor=system_actor(who),

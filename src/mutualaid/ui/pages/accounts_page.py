@@ -246,16 +246,16 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
         args=(store, account.username),
         disabled=bool(fixed),
     )
-    cols = st.columns(3)
+    buttons = st.columns(3)
     if account.disabled:
-        cols[0].button(
+        buttons[0].button(
             "Enable",
             key=state_key(PAGE, "enable"),
             on_click=on_switch,
             args=(store, account.username, False),
         )
     else:
-        cols[0].button(
+        buttons[0].button(
             "Disable",
             key=state_key(PAGE, "disable"),
             on_click=on_switch,
@@ -263,7 +263,7 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
             disabled=own,
             help="Another admin disables yours." if own else None,
         )
-    cols[1].button(
+    buttons[1].button(
         "New password",
         key=state_key(PAGE, "reset"),
         on_click=on_reset,

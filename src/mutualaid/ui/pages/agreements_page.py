@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import Final, cast
 
 import pandas as pd
 import streamlit as st
@@ -51,7 +51,7 @@ def choose_scenario(folders: Sequence[Path]) -> Path:
     chosen = st.session_state.get(state_key("allocation", "scenario")) or st.session_state.get(
         state_key("overview", "scenario")
     )
-    index = list(folders).index(chosen) if chosen in folders else 0
+    index = list(folders).index(cast(Path, chosen)) if chosen in folders else 0
     return st.selectbox(
         "Scenario",
         folders,

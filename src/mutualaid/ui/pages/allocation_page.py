@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -78,7 +79,7 @@ def reserve_choice_key(fingerprint: str) -> str:
 def choose_scenario(folders: Sequence[Path]) -> Path:
     """The scenario selector; opens on the one chosen on the overview, if any."""
     chosen = st.session_state.get(state_key("overview", "scenario"))
-    index = list(folders).index(chosen) if chosen in folders else 0
+    index = list(folders).index(cast(Path, chosen)) if chosen in folders else 0
     return st.selectbox(
         "Scenario",
         folders,
@@ -245,9 +246,9 @@ def show_summary(
         _delta(summary.get("unit_minutes", 0), was(lambda f, s: s.get("unit_minutes"))),
         delta_color="inverse",
     )
-    row = st.columns(5)
+    second = st.columns(5)
     response = figures.response
-    row[0].metric(
+    second[0].metric(
         "Mean response",
         _minutes_text(response.mean_minutes),
         _delta(
@@ -258,7 +259,7 @@ def show_summary(
         ),
         delta_color="inverse",
     )
-    row[1].metric(
+    second[1].metric(
         "Worst response",
         _minutes_text(response.worst_minutes),
         _delta(
@@ -270,20 +271,20 @@ def show_summary(
         delta_color="inverse",
     )
     national = figures.crossings[NATIONAL]
-    row[2].metric(
+    second[2].metric(
         "Units across national borders",
         national,
         _delta(national, was(lambda f, s: f.crossings[NATIONAL])),
         delta_color="off",
     )
     between = figures.crossings[JURISDICTION] + national
-    row[3].metric(
+    second[3].metric(
         "Units leaving their jurisdiction",
         between,
         _delta(between, was(lambda f, s: f.crossings[JURISDICTION] + f.crossings[NATIONAL])),
         delta_color="off",
     )
-    row[4].metric("Solve seconds", f"{float(summary.get('solve_seconds', 0.0)):.3f}")
+    second[4].metric("Solve seconds", f"{float(summary.get('solve_seconds', 0.0)):.3f}")
 
 
 def _minutes_text(value: float) -> str:
@@ -414,7 +415,7 @@ def show_downloads(run: PlanRun, *, scenario: Scenario) -> None:
 
 def show_plan(loaded: LoadedScenario, edits: Edits) -> None:
     """Plan with the edits (cached) and show it: figures, map, tables, downloads."""
-    scenario = loaded.result.scenario
+    scenario = loaded.result.accepted
     run = plan_for(loaded, edits.key)
     if run is None:
         return

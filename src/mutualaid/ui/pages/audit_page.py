@@ -212,7 +212,9 @@ def choose_filters(store: Store, actor: Actor | None = None) -> Filters:
     # Empty by default (every day): a default range would hide rows written after it.
     picked = cols[3].date_input(
         "Dates (UTC)",
-        value=(),
+        # An empty range: every day. Streamlit takes it (tests/app/test_audit_page.py);
+        # its annotations name only ranges of one or two dates.
+        value=(),  # type: ignore[arg-type]
         key=state_key(PAGE, "days"),
         format="YYYY-MM-DD",
         help="Pick a first and a last day; empty: every day."

@@ -22,6 +22,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import streamlit as st
 
@@ -96,7 +97,7 @@ def choose_scenario(folders: Sequence[Path]) -> Path:
     if wanted in names:
         index = names.index(wanted)
     elif chosen in folders:
-        index = list(folders).index(chosen)
+        index = list(folders).index(cast(Path, chosen))
     else:
         index = 0
     return st.selectbox(
@@ -116,7 +117,7 @@ def _html_download(loaded: LoadedScenario, run: PlanRun) -> Callable[[], str]:
     # Made only when the button is pressed: a refresh every few seconds must not
     # render and inline a 700 kB page nobody asked for.
     def make() -> str:
-        scenario = loaded.result.scenario
+        scenario = loaded.result.accepted
         try:
             return briefing_html(
                 title=scenario.name,
@@ -136,7 +137,7 @@ def _html_download(loaded: LoadedScenario, run: PlanRun) -> Callable[[], str]:
 
 def show_downloads(loaded: LoadedScenario, run: PlanRun) -> None:
     """The briefing (one HTML file), the plan as CSV and the flows as GeoJSON."""
-    stem = file_stem(loaded.result.scenario.name)
+    stem = file_stem(loaded.result.accepted.name)
     cols = st.columns(4)
     cols[0].download_button(
         "Download the briefing (HTML)",

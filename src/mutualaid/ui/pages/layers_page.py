@@ -250,7 +250,8 @@ def show_report(result: LayerResult, *, token: str) -> None:
     """Accepted or rejected, the problems feature by feature, and the downloads."""
     report = result.report
     if result.ok:
-        st.success(f"Accepted: {len(result.frame)} feature(s), {len(report.warnings)} warning(s).")
+        features = 0 if result.frame is None else len(result.frame)
+        st.success(f"Accepted: {features} feature(s), {len(report.warnings)} warning(s).")
     else:
         st.error(
             f"Rejected: {len(report.errors)} error(s), {len(report.warnings)} "
