@@ -491,7 +491,10 @@ def change_account(
             )
         if values.get("disabled") is True:
             end_account_sessions(connection, username, reason="disabled")
-        after = _account(_row(connection, username))
+        row = _row(connection, username)
+        if row is None:  # never: the row is locked by this transaction
+            raise AccountError(f"the account {username!r} no longer exists")
+        after = _account(row)
         after_doc = _public(after) | ({"change": note} if note else {})
         audit.record(
             connection,

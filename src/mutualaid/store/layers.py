@@ -28,7 +28,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -97,7 +97,7 @@ def _feature_rows(
     """Feature key -> (its jurisdictions, content token) of *scenario*'s *kind* layer,
     for :func:`mutualaid.access.sharing.change_refusal`."""
     frame = None if scenario is None else getattr(scenario, kind)
-    if frame is None:
+    if scenario is None or frame is None:
         return {}
     rows = rows if rows is not None else serialise(kind, frame)
     tokens = [
@@ -127,7 +127,7 @@ def _hidden_ids(
 ) -> set[str]:
     """The ids of *before*'s *kind* features *actor* may not see."""
     frame = None if before is None else getattr(before, kind)
-    if kind not in SHARED_KINDS or frame is None or len(frame) == 0:
+    if kind not in SHARED_KINDS or before is None or frame is None or len(frame) == 0:
         return set()
     shown = visible(
         frame,
@@ -345,7 +345,7 @@ def _column_values(series: pd.Series) -> list[Any]:
     return [_plain(v) for v in series.tolist()]
 
 
-def _dumps(record: dict[str, Any]) -> str:
+def _dumps(record: dict[str, Any] | list[Any]) -> str:
     # Not jsontext.dumps: its sorted keys would lose the column order, and the extra
     # columns a file had are shown in that order. Every row of a layer has the same
     # keys in the same order, so equal content is still equal text.
@@ -411,7 +411,9 @@ def _frame(kind: str, properties: list[str], wkbs: list[bytes | None]) -> pd.Dat
         ]
     if kind not in GEO_KINDS:
         return frame
-    geometry = shapely.from_wkb(np.asarray([bytes(w) for w in wkbs], dtype=object))
+    geometry = shapely.from_wkb(
+        np.asarray([None if w is None else bytes(w) for w in wkbs], dtype=object)
+    )
     return gpd.GeoDataFrame(
         frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"), crs="EPSG:4326"
     )
@@ -590,10 +592,10 @@ def _ensure_scenario(connection: Connection, name: str, actor: Actor, now: datet
     """The scenario's row, locked, created when absent (two first loads of one name at
     once: the second finds the first's row instead of failing)."""
     values = {"name": name, "created_at": now, "created_by": actor.username}
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    # The dialect's own INSERT, for its ON CONFLICT clause (the two have the same API).
+    insert: Any = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     connection.execute(
         insert(scenarios).values(**values).on_conflict_do_nothing(index_elements=["name"])
     )
@@ -938,7 +940,9 @@ def _save_scenario(
             changed.append(kind)
         if "resources" in changed:
             _sync_units(connection, row.id, scenario.resources)
-        after = {k: {**v.summary(), "changed": k in changed} for k, v in _live(versions).items()}
+        after: dict[str, Any] = {
+            k: {**v.summary(), "changed": k in changed} for k, v in _live(versions).items()
+        }
         dropped = [k for k in changed if versions[k].mode == REMOVED]
         if dropped:
             after["dropped"] = dropped
@@ -1073,7 +1077,7 @@ def _prepare(
     actor: Actor,
     sharing: str,
 ) -> _Change:
-    from mutualaid.scenario.merging import add_layer, new_workspace
+    from mutualaid.scenario.merging import Mode, add_layer, new_workspace
 
     row = _scenario_row(connection, name)
     if row is None:
@@ -1084,7 +1088,13 @@ def _prepare(
     _check_expected(kind, current, expected_version)
     base = _read_scenario(connection, name, current)
     result = add_layer(
-        new_workspace(base), kind, frame, source=source, mode=mode, format=format, now=now
+        new_workspace(base),
+        kind,
+        frame,
+        source=source,
+        mode=cast(Mode, mode),  # add_layer refuses any mode but MODES
+        format=format,
+        now=now,
     ).current
     result = dataclasses.replace(result, name=name)
     ours = serialise(kind, getattr(result, kind))
@@ -1305,14 +1315,14 @@ def _save_layer(
     now: datetime,
     sharing: str,
 ) -> StoredScenario:
-    options = {
+    options: dict[str, Any] = {
         "name": scenario_name,
         "kind": kind,
         "mode": mode,
         "source": source,
         "format": format,
     }
-    checks = {"actor": actor, "sharing": sharing}
+    checks: dict[str, Any] = {"actor": actor, "sharing": sharing}
     change: _Change | None = None
     try:
         for attempt in range(OPTIMISTIC_ATTEMPTS + 1):
@@ -1340,11 +1350,13 @@ def _save_layer(
                         **options,
                         **checks,
                     )
-                else:
+                elif change is not None:
                     current = _current(connection, change.scenario_id, scenario_name)
                     if _version_ids(current) != _version_ids(change.current):
                         _check_expected(kind, current, expected_version)
                         continue  # check again against what is current now
+                if change is None:  # never: every attempt prepares its change first
+                    continue
                 versions, changed = _write(connection, change, actor=actor, now=now, **options)
             return StoredScenario(
                 change.scenario_id, scenario_name, change.result, versions, tuple(changed)

@@ -7,6 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from mutualaid.errors import StoreUnavailable
 from mutualaid.store.database import Store
 
 #: The migrations ship inside the package, so an installed ``mutualaid`` can upgrade a store.
@@ -21,7 +22,10 @@ def _config() -> Config:
 
 def head_revision() -> str:
     """The newest migration's revision id."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    if head is None:  # never: the package ships its migrations
+        raise StoreUnavailable("the store's migrations are missing from the installation")
+    return head
 
 
 def current_revision(store: Store) -> str | None:

@@ -152,11 +152,11 @@ def _store_samples(
             )
             continue
         sources = dict(SCENARIO_FILES)
-        if result.scenario.travel_times is not None:
+        if result.accepted.travel_times is not None:
             sources["travel_times"] = TRAVEL_TIMES_FILE
         stored = save_scenario(
             store,
-            result.scenario,
+            result.accepted,
             name=folder.name,
             sources=sources,
             actor=actor,

@@ -34,6 +34,7 @@ import math
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -166,10 +167,10 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _insert_missing(connection: Connection, keys: list[str], now: datetime) -> None:
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    # The dialect's own INSERT, for its ON CONFLICT clause (the two have the same API).
+    insert: Any = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     connection.execute(
         insert(sign_in_throttle)
         .values([{"key": key, "failures": 0, "last_at": now} for key in keys])

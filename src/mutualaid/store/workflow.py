@@ -1402,10 +1402,10 @@ def plan_offers(
         )
         grouped: dict[tuple[int, str], list[dict]] = defaultdict(list)
         for a in body["assignments"]:
-            line = owner.get((a["incident_id"], a["type"]))
-            if line is None or line.request_id not in still_open:
+            planned_line = owner.get((a["incident_id"], a["type"]))
+            if planned_line is None or planned_line.request_id not in still_open:
                 continue
-            grouped[(line.request_id, a["from_jurisdiction"])].append(
+            grouped[(planned_line.request_id, a["from_jurisdiction"])].append(
                 {
                     "resource_id": a["resource_id"],
                     "incident_id": a["incident_id"],
