@@ -96,9 +96,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from mutualaid.access.actor import system_actor  # noqa: E402
-from mutualaid.scenario.loading import load_scenario  # noqa: E402
-from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV, STATE_DIR_ENV  # noqa: E402
+from mutualaid.access.actor import system_actor
+from mutualaid.scenario.loading import load_scenario
+from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV, STATE_DIR_ENV
 
 RHINE = ROOT / "data" / "rhine-flood-2021"
 OUT = ROOT / "benchmarks" / "out"
@@ -336,7 +336,7 @@ class Client:
             page, time.perf_counter() - start, received, messages, False, "too many messages"
         )
 
-    def _element(self, element) -> None:  # noqa: ANN001 - a protobuf Element
+    def _element(self, element) -> None:
         kind = element.WhichOneof("type")
         if kind in ("text_input", "button"):
             widget = getattr(element, kind)

@@ -98,10 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         "viewer, no jurisdiction": Actor("vic", "viewer"),
     }
     levels = {"incidents": "partners", "resources": "partners"}
+    home_partners = partners(
+        home, agreements=scenario.agreements, jurisdictions=scenario.jurisdictions
+    )
     print(
         f"{len(scenario.incidents)} incidents, {len(scenario.resources)} resources, "
-        f"{len(scenario.jurisdictions)} jurisdictions; {home} has "
-        f"{len(partners(home, agreements=scenario.agreements, jurisdictions=scenario.jurisdictions))}"
+        f"{len(scenario.jurisdictions)} jurisdictions; {home} has {len(home_partners)}"
         f" partners. Medians of {args.repeat}."
     )
     print(f"{'who':<28}{'visible_scenario':>18}{'incidents kept':>16}{'resources kept':>16}")

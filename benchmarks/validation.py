@@ -28,8 +28,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from mutualaid.layers import load_layer  # noqa: E402
-from mutualaid.layers.spatial import locate  # noqa: E402
+from mutualaid.layers import load_layer
+from mutualaid.layers.spatial import locate
 
 REFERENCE = ROOT / "data" / "reference" / "rhine_admin1.geojson"
 if not REFERENCE.exists():

@@ -133,7 +133,7 @@ def resource(
     id_: str,
     *,
     type: str,
-    quantity: int,  # noqa: A002 - the field
+    quantity: int,
     **more: object,
 ) -> dict:
     """A resource Feature at (*x*, *y*): *quantity* units of *type*, the other
@@ -337,12 +337,12 @@ def write_erft_boats(
 # --- validation reports ---------------------------------------------------------------------
 
 
-def errors(report) -> list:  # noqa: ANN001 - a mutualaid.layers.problems.Report
+def errors(report) -> list:
     """The errors of *report* (its warnings left out)."""
     return [p for p in report.problems if p.severity == "error"]
 
 
-def only_error(report, field: str):  # noqa: ANN001, ANN201 - a Report, its Problem
+def only_error(report, field: str):
     """The one error of *report*, asserted to be about *field*."""
     errs = errors(report)
     assert len(errs) == 1, report.lines()
@@ -386,7 +386,7 @@ def canonical_scenario(
     incidents,
     agreements=(),
     *,
-    reserves=None,  # noqa: ANN001
+    reserves=None,
     travel_times=None,
     quantity: int | None = 1,
     reported_at: str = "2024-05-01T08:00",
@@ -479,7 +479,7 @@ def loaded_scenario(folder: Path):  # -> mutualaid.scenario.loading.Scenario
     return result.scenario
 
 
-def record_audit(store, changes: Iterable[tuple]) -> None:  # noqa: ANN001 - a store.Store
+def record_audit(store, changes: Iterable[tuple]) -> None:
     """Write audit rows, one transaction each, in the order given.
 
     Parameters

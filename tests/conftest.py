@@ -34,7 +34,7 @@ def full_disk():
     def fill(url: str) -> None:
         path = os.path.realpath(sa.engine.make_url(url).database)
 
-        def cap(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001 - DB-API
+        def cap(dbapi_connection, _record, _proxy) -> None:
             cursor = dbapi_connection.cursor()
             try:
                 files = [row[2] for row in cursor.execute("PRAGMA database_list")]

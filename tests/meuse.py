@@ -86,7 +86,7 @@ COORDINATORS: dict[str, str] = {"dora": "DE-NW", "nina": "NL-LI", "bea": "BE-WLG
 def store_secrets(
     store,
     folder: Path,
-    *,  # noqa: ANN001 - a Store
+    *,
     password: str | None = None,
 ) -> dict[str, tuple[int, ...]]:
     """:func:`write_secrets` stored as scenario "meuse" with the :data:`COORDINATORS`'

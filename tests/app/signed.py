@@ -91,10 +91,10 @@ def app_test(
 
 def app_store(
     tmp_path: Path,
-    monkeypatch,  # noqa: ANN001 - a MonkeyPatch
+    monkeypatch,
     *,
     name: str = "store.sqlite",
-):  # noqa: ANN201 - a Store
+):
     """A new, upgraded SQLite store ``tmp_path/<name>``, the one the app under test
     opens (``MUTUALAID_DATABASE_URL``): no first run's samples or demo accounts, and no
     scenario folder, so the first run's default page (Overview) stops at once. The caller

@@ -23,7 +23,7 @@ from mutualaid.text import literal
 HOSTILE = "![t](http://127.0.0.1:9/x.png)"
 
 
-def incident(x: float, y: float, id: str) -> tuple[dict, dict]:  # noqa: A002 - the field
+def incident(x: float, y: float, id: str) -> tuple[dict, dict]:
     return point(x, y), {
         "id": id,
         "hazard": "flood",
@@ -84,13 +84,13 @@ def layers_page(**account) -> object:
     return at.run()
 
 
-def upload(at, name: str, data: bytes):  # noqa: ANN001, ANN201 - an AppTest
+def upload(at, name: str, data: bytes):
     at.selectbox(key="layers.kind").set_value("incidents")
     at.file_uploader(key="layers.upload").set_value((name, data, "application/geo+json"))
     return at.run()
 
 
-def click(at, label: str):  # noqa: ANN001, ANN201 - an AppTest
+def click(at, label: str):
     [button] = [b for b in at.button if b.label == label]
     button.click()
     return at.run()

@@ -45,13 +45,13 @@ def test_a_browser_is_signed_in_while_one_of_its_sessions_is_and_not_idle():
 
 
 def _app(browsers: SignedInBrowsers) -> Starlette:
-    async def page(request):  # noqa: ANN001, ANN202
+    async def page(request):
         return HTMLResponse("<html>the app</html>")
 
-    async def media(request):  # noqa: ANN001, ANN202
+    async def media(request):
         return PlainTextResponse("the plan")
 
-    async def metrics(request):  # noqa: ANN001, ANN202
+    async def metrics(request):
         return PlainTextResponse("session_events_total 3")
 
     return Starlette(

@@ -64,7 +64,7 @@ class OfflinePage:
 def open_offline_page(
     browser,
     *,
-    excused: Callable[[object], bool] = lambda request: False,  # noqa: ANN001 - a Browser
+    excused: Callable[[object], bool] = lambda request: False,
     timeout_ms: int = BROWSER_TIMEOUT_MS,
 ) -> OfflinePage:
     """A new context and page of *browser* whose requests to another machine are aborted
@@ -75,7 +75,7 @@ def open_offline_page(
     context.set_default_timeout(timeout_ms)
     record = OfflinePage(page=None, context=context)
 
-    def route(route) -> None:  # noqa: ANN001 - a Route
+    def route(route) -> None:
         request = route.request
         record.requests.append(request.url)
         if urlsplit(request.url).hostname in LOCAL_HOSTS:
@@ -85,7 +85,7 @@ def open_offline_page(
         if not excused(request):
             record.blocked.append(request.url)
 
-    def on_dialog(dialog) -> None:  # noqa: ANN001 - a Dialog
+    def on_dialog(dialog) -> None:
         record.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
@@ -97,7 +97,7 @@ def open_offline_page(
     return record
 
 
-def sign_in(page, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001 - a Page
+def sign_in(page, username: str, password: str = PASSWORD) -> None:
     """Fill and submit the sign-in form the page shows, as a person would, and wait
     until the sidebar (or, in the kiosk view, the page) no longer shows the form."""
     from playwright.sync_api import expect
@@ -108,13 +108,13 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:  # noqa: ANN
     expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
 
 
-def visit(page, url: str, *, username: str = DEFAULT_USER) -> None:  # noqa: ANN001 - a Page
+def visit(page, url: str, *, username: str = DEFAULT_USER) -> None:
     """Open *url* and sign in there; the same address then shows its page."""
     page.goto(url)
     sign_in(page, username)
 
 
-def hover_tooltip(page, frame, x: float, y: float, *, showing: str) -> str:  # noqa: ANN001 - a Page, a Frame
+def hover_tooltip(page, frame, x: float, y: float, *, showing: str) -> str:
     """Move the mouse to (*x*, *y*) on *page* and return the text of *frame*'s Leaflet
     tooltip showing *showing*.
 

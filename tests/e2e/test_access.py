@@ -148,7 +148,7 @@ def test_no_http_endpoint_gives_an_unsigned_client_any_data(start_app):
                 answered[path] = (response.status, response.read())
         except urllib.error.HTTPError as error:
             answered[path] = (error.code, error.read())
-    for path, (status, body) in answered.items():
+    for path, (_status, body) in answered.items():
         text = body.decode("utf-8", "replace")
         assert "DE-NW" not in text and "Erftstadt" not in text and "SQLite format" not in text, path
     # the static folder and the media store serve neither the store file nor the layers

@@ -40,7 +40,7 @@ def pg_admin() -> Iterator[sa.engine.Engine | None]:
     engine.dispose()
 
 
-def new_database_url(kind: str, tmp_path, pg_admin) -> str:  # noqa: ANN001 - fixtures
+def new_database_url(kind: str, tmp_path, pg_admin) -> str:
     """The URL of a new, empty store of *kind* (the schema is not created)."""
     if kind == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite'}"
@@ -55,7 +55,7 @@ def new_database_url(kind: str, tmp_path, pg_admin) -> str:  # noqa: ANN001 - fi
     return pg_admin.url.set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database(url: str, pg_admin) -> None:  # noqa: ANN001 - fixture
+def drop_database(url: str, pg_admin) -> None:
     """Remove a test database made by :func:`new_database_url` (no-op for SQLite)."""
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "postgresql" and pg_admin is not None:
@@ -64,7 +64,7 @@ def drop_database(url: str, pg_admin) -> None:  # noqa: ANN001 - fixture
 
 
 @pytest.fixture(params=BACKENDS)
-def store_url(request, tmp_path, pg_admin) -> Iterator[str]:  # noqa: ANN001 - fixtures
+def store_url(request, tmp_path, pg_admin) -> Iterator[str]:
     """The URL of an empty store on each backend, with the schema created."""
     url = new_database_url(request.param, tmp_path, pg_admin)
     store = open_store(url)
@@ -86,12 +86,12 @@ def insert_offers(
     connection,
     *,
     name: str,
-    unit_type: str,  # noqa: ANN001 - a Connection
+    unit_type: str,
     quantities: dict[str, int],
     lines_per_offer,
-    minutes: float,  # noqa: ANN001
+    minutes: float,
     when,
-) -> tuple[int, list[int]]:  # noqa: ANN001 - a datetime
+) -> tuple[int, list[int]]:
     """Rows written directly, in *connection*'s transaction: a scenario *name* with DE-A's
     units of *unit_type* (``{resource id: quantity}``), one open request of NL-B, one
     plan, and one proposed offer of DE-A to NL-B per entry of *lines_per_offer* (its

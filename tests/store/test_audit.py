@@ -431,8 +431,8 @@ def test_migration_0003_keeps_the_chain_of_old_rows_and_hides_their_dealings(
                 )
                 connection.exec_driver_sql(
                     "INSERT INTO audit_log (seq, at, actor, action, subject, before, after, "
-                    "prev_hash, hash) VALUES (%s, '%s', '%s', '%s', 'row %s', 'null', '%s', "
-                    "'%s', '%s')" % (seq, at, actor, action, seq, after, prev, digest)
+                    f"prev_hash, hash) VALUES ({seq}, '{at}', '{actor}', '{action}', 'row {seq}', 'null', '{after}', "
+                    f"'{prev}', '{digest}')"
                 )
                 prev = digest
             connection.execute(audit_head.delete())

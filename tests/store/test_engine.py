@@ -30,7 +30,7 @@ def test_migrations_create_exactly_the_schema(store):
         assert compare_metadata(context, metadata) == []
 
 
-def _include(obj, name, type_, reflected, compare_to):  # noqa: ANN001 - Alembic hook
+def _include(obj, name, type_, reflected, compare_to):
     # as migrations/env.py: the schema leaves out PostGIS's tables and its generated column
     if reflected and compare_to is None and type_ == "table":
         return False  # PostGIS's own tables
@@ -174,7 +174,7 @@ def test_a_failed_transaction_leaves_nothing(store):
 
 
 @pytest.fixture
-def postgis_store(tmp_path, pg_admin):  # noqa: ANN001 - fixtures
+def postgis_store(tmp_path, pg_admin):
     url = new_database_url("postgresql", tmp_path, pg_admin)
     store = open_store(url)
     upgrade(store)

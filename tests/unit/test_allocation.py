@@ -54,7 +54,7 @@ def R(rid, rtype, jurisdiction, lon, lat=50.5, **kw):
     return {"id": rid, "type": rtype, "jurisdiction": jurisdiction, "lon": lon, "lat": lat, **kw}
 
 
-def I(iid, needs, jurisdiction, lon, lat=50.5, **kw):
+def I(iid, needs, jurisdiction, lon, lat=50.5, **kw):  # noqa: E743 - I(ncident) beside R(esource)
     return {"id": iid, "needs": needs, "jurisdiction": jurisdiction, "lon": lon, "lat": lat, **kw}
 
 

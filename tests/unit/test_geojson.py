@@ -467,8 +467,8 @@ def test_long_integer_in_a_property_is_reported_by_its_length_for_that_feature()
     big = "9" * 4_000  # within Python's limit, beyond float's range
     body = (
         '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
-        '{"id": "R1", "type": "boat", "quantity": %s}, "geometry": {"type": "Point", '
-        '"coordinates": [6.1, 50.8]}}]}' % big
+        '{"id": "R1", "type": "boat", "quantity": ' + big + '}, "geometry": {"type": "Point", '
+        '"coordinates": [6.1, 50.8]}}]}'
     )
     result = load_layer("r.geojson", kind="resources", data=body.encode())
     [error] = result.report.errors

@@ -214,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreFull as exc:  # the store's disk is full: a coordinator's sentence
         print(f"mutualaid {args.command}: {exc}", file=sys.stderr)
         return EXIT_REJECTED
-    except Exception as exc:  # never a traceback for a user, whatever the input holds
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a user, whatever the input
         print(
             f"mutualaid {args.command}: could not complete: {type(exc).__name__}: {exc}",
             file=sys.stderr,

@@ -186,7 +186,7 @@ def load_layer(
     except LayerError as exc:
         report.add(str(exc) or "the file cannot be read as a layer")
         frame = None
-    except Exception as exc:  # never a traceback, whatever the file holds
+    except Exception as exc:  # noqa: BLE001 - never a traceback, whatever the file holds
         reason = str(exc).strip() or type(exc).__name__
         report.add(f"could not read the file: {reason}")
         frame = None

@@ -250,7 +250,7 @@ def read_layer(
         raise LayerError("the file is too large to be read with the memory available") from None
     except RecursionError:
         raise LayerError("the file is nested too deeply to be read") from None
-    except Exception as exc:  # never a traceback for a file, whatever it holds
+    except Exception as exc:  # noqa: BLE001 - never a traceback for a file, whatever it holds
         raise LayerError(f"the file could not be read: {short_error(exc)}") from None
     return RawLayer(frame=frame, problems=problems, format=fmt, source=shown)
 
@@ -377,7 +377,7 @@ def _read_checked(
 ) -> tuple[gpd.GeoDataFrame, list[Problem], Any]:
     try:
         info = pyogrio.read_info(dataset, layer=layer)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many types
         raise LayerError(f"the file cannot be opened as {what}: {short_error(exc)}") from None
     if info.get("driver") != driver:
         raise UnsupportedFormatError(
@@ -396,7 +396,7 @@ def _read_checked(
         meta, _fids, wkb, values = pyogrio.raw.read(
             dataset, layer=layer, datetime_as_string=True, max_features=limit
         )
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many types
         raise LayerError(f"the layer cannot be read: {short_error(exc)}") from None
     n = len(wkb) if wkb is not None else (len(values[0]) if values else 0)
     if n > settings.MAX_FEATURES:

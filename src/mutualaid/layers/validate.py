@@ -96,7 +96,7 @@ def _geometry_of(frame: pd.DataFrame, chk: Checker) -> np.ndarray | None:
     if crs is not None and not crs.equals(_CRS):
         try:
             arr = np.asarray(gpd.GeoSeries(arr, crs=crs).to_crs(_CRS).to_numpy(), dtype=object)
-        except Exception as exc:  # pyproj raises several types for impossible transforms
+        except Exception as exc:  # noqa: BLE001 - pyproj raises several types for impossible transforms
             chk.file(
                 f"the coordinates cannot be converted to longitude/latitude: {exc}",
                 field="geometry",

@@ -157,7 +157,7 @@ def _sqlite_engine(url: sa.engine.URL) -> Engine:
     )
 
     @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    def _on_connect(dbapi_connection, _record) -> None:
         # pysqlite's own transaction handling would delay BEGIN to the first write;
         # switched off so that the "begin" hook below decides.
         dbapi_connection.isolation_level = None

@@ -69,7 +69,7 @@ def _links(m: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
     css: list[str] = []
     js: list[str] = []
 
-    def walk(element):  # noqa: ANN001, ANN202 - folium elements
+    def walk(element):
         if isinstance(element, branca.colormap.ColorMap):
             yield element
         if isinstance(element, folium.elements.JSCSSMixin):

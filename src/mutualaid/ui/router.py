@@ -74,7 +74,7 @@ def kiosk_view() -> bool:
     return st.query_params.get(VIEW_PARAM) == KIOSK_VIEW
 
 
-def _sign_in_page(title: str):  # noqa: ANN202 - a page function
+def _sign_in_page(title: str):
     def page() -> None:
         st.title("Mutual Aid")
         st.caption(f"Shared emergency resources across borders. Sign in to open {title}.")
@@ -139,7 +139,7 @@ def run_app() -> None:
         _ROUTED.reset(token)
 
 
-def _refusal(title: str, role: str):  # noqa: ANN202 - a page function
+def _refusal(title: str, role: str):
     def page() -> None:
         st.title(title)
         signed_in.require_actor(app_store(), role=role, page=title)  # refuses, audited

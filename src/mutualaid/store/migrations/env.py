@@ -12,7 +12,7 @@ from mutualaid.store.tables import metadata
 POSTGIS_ONLY = {"geom", "ix_layer_features_geom"}
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001 - Alembic hook
+def include_object(obj, name, type_, reflected, compare_to):
     """Compare only what :mod:`mutualaid.store.tables` describes."""
     if reflected and compare_to is None and type_ == "table":
         return False
