@@ -6,14 +6,24 @@ STAMP := $(VENV)/.installed
 ASSETS := static/vendor/.installed
 PORT ?= 8501
 
-.PHONY: run test test-unit test-e2e install assets scenarios bench clean
+.PHONY: run test lint test-unit test-e2e install assets scenarios bench clean
 
 install: $(STAMP) $(ASSETS)
 
-$(STAMP): pyproject.toml
+UV_VERSION := 0.13.9
+UV := $(VENV)/bin/uv
+CHECKED := src tests pages app.py benchmarks scripts
+
+# The exact versions of uv.lock, from the package registry: uv (itself from PyPI) exports
+# the lock (--locked: it fails if pyproject.toml changed without `uv lock`) and installs it
+# into the venv, then the project itself, editable.
+$(STAMP): pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(UV) export --quiet --locked --extra test --extra dev --no-hashes --no-emit-project \
+		--output-file $(VENV)/requirements.txt
+	$(UV) pip install --quiet --python $(PY) -r $(VENV)/requirements.txt
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
 # Leaflet and the map plugins come from the npm registry at set-up, never from a CDN at run time.
@@ -29,7 +39,13 @@ run: install
 # are installed (.ci/run installs them); without them those cases skip, or fail under CI=true.
 PG_ENV = eval "$$(scripts/postgres.sh 2>/dev/null)";
 
-test: install
+# Lint, the formatter's check and the type check first: any finding fails `make test`.
+lint: install
+	$(VENV)/bin/ruff check $(CHECKED)
+	$(VENV)/bin/ruff format --check $(CHECKED)
+	$(VENV)/bin/mypy
+
+test: install lint
 	$(PG_ENV) $(PY) -m pytest -q
 
 test-unit: install
