@@ -1,5 +1,5 @@
-"""Scenarios and their layers in the store, with versions: who loaded what, when, from
-which file (issue 5).
+"""Scenarios and their layers in the store, read and written as versions: who loaded
+what, when, from which file (issue 5).
 
 Each layer of a scenario is kept as numbered versions (``layer_versions``); a version's
 rows (``layer_features``) are the canonical frame of :mod:`mutualaid.layers.schema`, one
@@ -23,14 +23,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, cast
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -39,14 +36,11 @@ from mutualaid.access.actor import Actor
 from mutualaid.access.sharing import (
     PUBLIC,
     SHARED_KINDS,
-    Row,
-    change_refusal,
     check_level,
     keep_levels,
     kind_words,
     role_refusal,
     sharing_refusal,
-    visible,
 )
 from mutualaid.errors import (
     LayerDenied,
@@ -58,370 +52,25 @@ from mutualaid.errors import (
 from mutualaid.scenario.loading import Scenario
 from mutualaid.store import audit
 from mutualaid.store.database import Store
+from mutualaid.store.layers.rights import check_rights, level_for, record_layer_denial
+from mutualaid.store.layers.rows import (
+    CHUNK_ROWS,
+    KINDS,
+    RECHECKED,
+    REMOVED,
+    SHARED,
+    LayerRows,
+    LayerVersion,
+    StoredScenario,
+    layer_levels,
+    live_versions,
+    rows_frame,
+    serialise,
+)
 from mutualaid.store.tables import layer_features, layer_versions, scenarios, units
 
+
 #: Layer kinds a scenario holds, in the order they are stored and checked.
-KINDS: Final[tuple[str, ...]] = (
-    "jurisdictions",
-    "incidents",
-    "resources",
-    "agreements",
-    "travel_times",
-)
-#: Kinds with a geometry (kept as WKB) and an ``id`` (kept as ``feature_id``).
-GEO_KINDS: Final[tuple[str, ...]] = ("jurisdictions", "incidents", "resources")
-#: Feature rows per INSERT batch: large enough to be fast, small enough to bound memory.
-CHUNK_ROWS: Final[int] = 5_000
-#: ``layer_versions.mode`` of a version recording that an optional layer was dropped
-#: (a scenario folder reloaded without its ``travel_times.csv``).
-REMOVED: Final[str] = "removed"
-#: ``layer_versions.mode`` of a version stored because another layer changed it (incidents
-#: and resources placed again in redrawn jurisdictions).
-RECHECKED: Final[str] = "rechecked"
-#: ``layer_versions.mode`` of a version stored because its sharing level changed
-#: (:func:`set_layer_sharing`): the same features, a new level.
-SHARED: Final[str] = "sharing"
-
-
-# --- rights (issue 6) --------------------------------------------------------------------------
-
-
-def _level_for(kind: str, sharing: str) -> str:
-    # Only incidents and resources are shared by level; the other layers are everyone's.
-    return check_level(sharing) if kind in SHARED_KINDS else PUBLIC
-
-
-def _feature_rows(
-    kind: str, scenario: Scenario | None, rows: _Rows | None = None
-) -> dict[str, Row]:
-    """Feature key -> (its jurisdictions, content token) of *scenario*'s *kind* layer,
-    for :func:`mutualaid.access.sharing.change_refusal`."""
-    frame = None if scenario is None else getattr(scenario, kind)
-    if scenario is None or frame is None:
-        return {}
-    rows = rows if rows is not None else serialise(kind, frame)
-    tokens = [
-        r["properties"] + ("" if r["wkb"] is None else bytes(r["wkb"]).hex()) for r in rows.rows
-    ]
-    if kind in ("incidents", "resources"):
-        return {r["feature_id"]: ((r["jurisdiction"],), t) for r, t in zip(rows.rows, tokens)}
-    # travel times: a row belongs to its resource's owner and its incident's jurisdiction
-    owner_of = {
-        str(i): (o if isinstance(o, str) else None)
-        for i, o in zip(scenario.resources["id"], scenario.resources["jurisdiction"])
-    }
-    where = {
-        str(i): (j if isinstance(j, str) else None)
-        for i, j in zip(scenario.incidents["id"], scenario.incidents["jurisdiction"])
-    }
-    out: dict[str, Row] = {}
-    for (res, inc), token in zip(
-        zip(frame["resource_id"].astype(str), frame["incident_id"].astype(str)), tokens
-    ):
-        out[f"{res}→{inc}"] = ((owner_of.get(res), where.get(inc)), token)
-    return out
-
-
-def _hidden_ids(
-    actor: Actor, kind: str, before: Scenario | None, levels: Mapping[str, str]
-) -> set[str]:
-    """The ids of *before*'s *kind* features *actor* may not see."""
-    frame = None if before is None else getattr(before, kind)
-    if kind not in SHARED_KINDS or before is None or frame is None or len(frame) == 0:
-        return set()
-    shown = visible(
-        frame,
-        viewer=actor,
-        layer_sharing=levels.get(kind, PUBLIC),
-        agreements=before.agreements,
-        jurisdictions=before.jurisdictions,
-    )
-    return set(frame["id"].astype(str)[~shown])
-
-
-def _check_rights(
-    actor: Actor,
-    kind: str,
-    *,
-    before: Scenario | None,
-    after: Scenario,
-    rows: _Rows | None = None,
-    levels: Mapping[str, str] | None = None,
-) -> None:
-    """Raise :class:`LayerDenied` unless *actor* may turn *before*'s *kind* layer into
-    *after*'s (:mod:`mutualaid.access.sharing`). *levels*: the current layers' sharing levels
-    (a refusal does not name the owner of a feature the actor may not see)."""
-    refusal = role_refusal(actor, kind)
-    if refusal is None and actor.role != "admin":
-        refusal = change_refusal(
-            actor,
-            kind,
-            old=_feature_rows(kind, before),
-            new=_feature_rows(kind, after, rows),
-            hidden=_hidden_ids(actor, kind, before, levels or {}),
-        )
-    if refusal is not None:
-        raise LayerDenied(refusal)
-
-
-def _denied(
-    store: Store,
-    actor: Actor,
-    denied: LayerDenied,
-    *,
-    attempted: str,
-    subject: str,
-    now: datetime | None,
-) -> None:
-    # In a transaction of its own, after the refused one was rolled back.
-    audit.record_denial(
-        store, actor=actor, attempted=attempted, subject=subject, reason=str(denied), now=now
-    )
-
-
-@dataclass(frozen=True)
-class LayerVersion:
-    """One stored version of one layer of a scenario.
-
-    Parameters
-    ----------
-    id : int
-        The ``layer_versions`` row.
-    scenario : str
-        The scenario's name.
-    kind : str
-        One of :data:`KINDS`.
-    version : int
-        1, 2, ... per scenario and kind; the highest is current.
-    source : str
-        The file it was loaded from.
-    format, mode : str
-        The format the file was read as; ``replace``, ``merge``, :data:`RECHECKED` or
-        :data:`REMOVED`.
-    sha256 : str
-        Of the stored rows: equal content, equal hash.
-    features : int
-        Rows stored.
-    loaded_by : str
-        The account (or ``system:...``) that stored it.
-    loaded_at : datetime.datetime
-        When, in UTC.
-    sharing : str
-        The layer's sharing level (:data:`mutualaid.access.sharing.LEVELS`); a feature's own
-        ``sharing`` value wins over it.
-    owner : str or None
-        The jurisdiction of the person who stored it (None: the system, a folder load
-        or an admin bound to none).
-    """
-
-    id: int
-    scenario: str
-    kind: str
-    version: int
-    source: str
-    format: str
-    mode: str
-    sha256: str
-    features: int
-    loaded_by: str
-    loaded_at: datetime
-    sharing: str = "public"
-    owner: str | None = None
-
-    def summary(self) -> dict[str, Any]:
-        """What the audit log records of this version."""
-        return {
-            "version": self.version,
-            "source": self.source,
-            "features": self.features,
-            "sha256": self.sha256,
-            "mode": self.mode,
-            "loaded_by": self.loaded_by,
-            "loaded_at": self.loaded_at.isoformat(),
-            "sharing": self.sharing,
-            "owner": self.owner,
-        }
-
-
-@dataclass(frozen=True)
-class StoredScenario:
-    """A scenario as stored: its canonical layers and the version of each.
-
-    Parameters
-    ----------
-    id : int
-        The ``scenarios`` row.
-    name : str
-    scenario : Scenario
-        The current layers, canonical (equal to what was saved).
-    versions : dict of str to LayerVersion
-        The current version of each kind stored (a dropped optional layer is absent).
-    changed : tuple of str
-        The kinds the call that returned this object stored a new version of.
-    """
-
-    id: int
-    name: str
-    scenario: Scenario
-    versions: dict[str, LayerVersion]
-    changed: tuple[str, ...] = field(default=())
-
-    @property
-    def layer_levels(self) -> dict[str, str]:
-        """The sharing level of each current layer, by kind
-        (:func:`mutualaid.access.sharing.visible_scenario`)."""
-        return layer_levels(self.versions)
-
-    @property
-    def version_key(self) -> str:
-        """A short key that changes whenever any layer's version changes: a cache key
-        for anything built from :attr:`scenario` (a map, a plan)."""
-        return _version_key(self.name, self.versions)
-
-
-def layer_levels(versions: Mapping[str, LayerVersion]) -> dict[str, str]:
-    """The sharing level of each of *versions*, by kind
-    (:func:`mutualaid.access.sharing.visible_scenario`)."""
-    return {k: v.sharing for k, v in versions.items()}
-
-
-def _version_key(name: str, versions: Mapping[str, LayerVersion]) -> str:
-    text = "\n".join(
-        [name] + [f"{k}:{v.id}:{v.version}:{v.sha256}" for k, v in sorted(versions.items())]
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-# --- canonical frames <-> rows ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """A canonical frame as ``layer_features`` rows (without the version id)."""
-
-    kind: str
-    rows: list[dict[str, Any]]
-    sha256: str
-
-    @property
-    def features(self) -> int:
-        return len(self.rows)
-
-
-def _derived(kind: str) -> tuple[str, ...]:
-    # Recomputed by validation on the way back, so not stored in the properties.
-    from mutualaid.scenario.merging import DERIVED_COLUMNS
-
-    return DERIVED_COLUMNS.get(kind, ())
-
-
-def _plain(value: Any) -> Any:
-    """*value* as a JSON value (NaN and other missing values become None)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else value
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-def _column_values(series: pd.Series) -> list[Any]:
-    dtype = series.dtype
-    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        return [None if pd.isna(v) else v.isoformat() for v in series.tolist()]
-    if pd.api.types.is_float_dtype(dtype):
-        return [None if math.isnan(v) else v for v in series.tolist()]
-    if pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-        return series.tolist()
-    return [_plain(v) for v in series.tolist()]
-
-
-def _dumps(record: dict[str, Any] | list[Any]) -> str:
-    # Not jsontext.dumps: its sorted keys would lose the column order, and the extra
-    # columns a file had are shown in that order. Every row of a layer has the same
-    # keys in the same order, so equal content is still equal text.
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def serialise(kind: str, frame: pd.DataFrame) -> _Rows:
-    """The rows stored for a canonical *frame* of *kind*, and their SHA-256."""
-    import shapely
-
-    geometry = frame.geometry.name if kind in GEO_KINDS else None
-    skip = set(_derived(kind)) | ({geometry} if geometry else set())
-    names = [str(c) for c in frame.columns if c not in skip]
-    columns = [_column_values(frame[c]) for c in frame.columns if c not in skip]
-    n = len(frame)
-    ids = frame["id"].astype(object).tolist() if kind in GEO_KINDS else [None] * n
-    if kind in ("incidents", "resources"):
-        owners = frame["jurisdiction"].astype(object).tolist()
-    elif kind == "jurisdictions":
-        owners = ids
-    else:
-        owners = [None] * n
-    owners = [
-        None if o is None or (isinstance(o, float) and math.isnan(o)) else str(o) for o in owners
-    ]
-    wkbs = (
-        list(shapely.to_wkb(np.asarray(frame.geometry.values), output_dimension=2))
-        if geometry
-        else [None] * n
-    )
-    digest = hashlib.sha256(kind.encode())
-    rows: list[dict[str, Any]] = []
-    for i, values in enumerate(zip(*columns) if columns else ([()] * n)):
-        props = _dumps(dict(zip(names, values)))
-        fid = None if ids[i] is None else str(ids[i])
-        wkb = wkbs[i]
-        digest.update(
-            _dumps([fid, owners[i], props, None if wkb is None else wkb.hex()]).encode("utf-8")
-        )
-        digest.update(b"\n")
-        rows.append(
-            {
-                "position": i,
-                "feature_id": fid,
-                "jurisdiction": owners[i],
-                "properties": props,
-                "wkb": wkb,
-            }
-        )
-    return _Rows(kind, rows, digest.hexdigest())
-
-
-def _frame(kind: str, properties: list[str], wkbs: list[bytes | None]) -> pd.DataFrame:
-    """A frame its validator reads back into the canonical one."""
-    import geopandas as gpd
-    import shapely
-
-    records = [json.loads(p) for p in properties]
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
-    if kind == "agreements" and "resource_types" in frame.columns:
-        frame["resource_types"] = [
-            ";".join(v) if isinstance(v, list) else v for v in frame["resource_types"]
-        ]
-    if kind not in GEO_KINDS:
-        return frame
-    geometry = shapely.from_wkb(
-        np.asarray([None if w is None else bytes(w) for w in wkbs], dtype=object)
-    )
-    return gpd.GeoDataFrame(
-        frame, geometry=gpd.GeoSeries(geometry, crs="EPSG:4326"), crs="EPSG:4326"
-    )
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
 def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
 
@@ -472,10 +121,6 @@ def _current(connection: Connection, scenario_id: int, name: str) -> dict[str, L
     return current
 
 
-def _live(current: Mapping[str, LayerVersion]) -> dict[str, LayerVersion]:
-    return {k: v for k, v in current.items() if v.mode != REMOVED}
-
-
 def _read_layer(connection: Connection, version: LayerVersion) -> pd.DataFrame:
     rows = connection.execute(
         sa.select(layer_features.c.properties, layer_features.c.wkb)
@@ -488,7 +133,7 @@ def _read_layer(connection: Connection, version: LayerVersion) -> pd.DataFrame:
             f"scenario {version.scenario} has {len(rows)} rows, not "
             f"{version.features}: the store is damaged"
         )
-    return _frame(version.kind, [r.properties for r in rows], [r.wkb for r in rows])
+    return rows_frame(version.kind, [r.properties for r in rows], [r.wkb for r in rows])
 
 
 def _read_scenario(
@@ -496,7 +141,7 @@ def _read_scenario(
 ) -> Scenario:
     from mutualaid.scenario.merging import check_scenario
 
-    live = _live(current)
+    live = live_versions(current)
     missing = [k for k in KINDS[:4] if k not in live]
     if missing:
         raise MutualAidError(f"scenario {name} has no stored {', '.join(missing)} layer")
@@ -538,7 +183,7 @@ def load_stored_scenario(store: Store, name: str) -> StoredScenario | None:
             return None
         current = _current(connection, row.id, name)
         scenario = _read_scenario(connection, name, current)
-    return StoredScenario(row.id, name, scenario, _live(current))
+    return StoredScenario(row.id, name, scenario, live_versions(current))
 
 
 def scenario_names(store: Store) -> list[str]:
@@ -571,7 +216,7 @@ def current_versions(store: Store, name: str) -> dict[str, LayerVersion]:
     empty when there is no such scenario."""
     with store.reading() as connection:
         row = _scenario_row(connection, name)
-        return {} if row is None else _live(_current(connection, row.id, name))
+        return {} if row is None else live_versions(_current(connection, row.id, name))
 
 
 def version_numbers(store: Store, name: str) -> dict[str, int]:
@@ -607,7 +252,7 @@ def _store_version(
     *,
     scenario_id: int,
     name: str,
-    rows: _Rows,
+    rows: LayerRows,
     version: int,
     source: str,
     format: str,
@@ -667,7 +312,7 @@ def _store_removed(
     actor: Actor,
     now: datetime,
 ) -> LayerVersion:
-    empty = _Rows(kind, [], hashlib.sha256(f"{kind} removed".encode()).hexdigest())
+    empty = LayerRows(kind, [], hashlib.sha256(f"{kind} removed".encode()).hexdigest())
     return _store_version(
         connection,
         scenario_id=scenario_id,
@@ -851,7 +496,7 @@ def save_scenario(
     """
     now = _now(now)
     for kind in SHARED_KINDS:
-        _level_for(kind, sharing)
+        level_for(kind, sharing)
     try:
         return _save_scenario(
             store,
@@ -865,7 +510,7 @@ def save_scenario(
             expected_versions=expected_versions,
         )
     except LayerDenied as denied:
-        _denied(
+        record_layer_denial(
             store, actor, denied, attempted="store a scenario", subject=f"scenario {name}", now=now
         )
         raise
@@ -918,7 +563,7 @@ def _save_scenario(
                     )
                     changed.append(kind)
                 continue
-            level = _level_for(kind, sharing)
+            level = level_for(kind, sharing)
             # Unchanged content keeps its version and its level: a level is changed
             # with set_layer_sharing only, so reloading a folder never undoes a revoke.
             if old is not None and old.mode != REMOVED and old.sha256 == rows.sha256:
@@ -941,7 +586,7 @@ def _save_scenario(
         if "resources" in changed:
             _sync_units(connection, row.id, scenario.resources)
         after: dict[str, Any] = {
-            k: {**v.summary(), "changed": k in changed} for k, v in _live(versions).items()
+            k: {**v.summary(), "changed": k in changed} for k, v in live_versions(versions).items()
         }
         dropped = [k for k in changed if versions[k].mode == REMOVED]
         if dropped:
@@ -955,7 +600,7 @@ def _save_scenario(
             now=now,
         )
     stored = dataclasses.replace(scenario, name=name)
-    return StoredScenario(row.id, name, stored, _live(versions), tuple(changed))
+    return StoredScenario(row.id, name, stored, live_versions(versions), tuple(changed))
 
 
 def _check_scenario_rights(
@@ -964,12 +609,12 @@ def _check_scenario_rights(
     actor: Actor,
     current: Mapping[str, LayerVersion],
     scenario: Scenario,
-    prepared: Mapping[str, _Rows],
+    prepared: Mapping[str, LayerRows],
     sharing: str,
 ) -> None:
     """A planner or coordinator may store a whole scenario only when every layer it
-    changes is one it may change (:func:`_check_rights`)."""
-    live = _live(current)
+    changes is one it may change (:func:`check_rights`)."""
+    live = live_versions(current)
     before = None
     for kind in KINDS:
         rows, old = prepared.get(kind), live.get(kind)
@@ -982,7 +627,7 @@ def _check_scenario_rights(
             raise LayerDenied(refusal)
         if before is None and live:
             before = _read_scenario(connection, name, current)
-        _check_rights(
+        check_rights(
             actor, kind, before=before, after=scenario, rows=rows, levels=layer_levels(live)
         )
 
@@ -1043,7 +688,7 @@ class _Change:
     scenario_id: int
     current: dict[str, LayerVersion]  # the state it was checked against
     result: Scenario
-    rows: dict[str, _Rows]  # the layers to store, the added kind first
+    rows: dict[str, LayerRows]  # the layers to store, the added kind first
     levels: dict[str, tuple[str, str | None]]  # kind -> (sharing, owner) to store
 
 
@@ -1098,9 +743,9 @@ def _prepare(
     ).current
     result = dataclasses.replace(result, name=name)
     ours = serialise(kind, getattr(result, kind))
-    live = _live(current)
-    _check_rights(actor, kind, before=base, after=result, rows=ours, levels=layer_levels(live))
-    level = _level_for(kind, sharing)
+    live = live_versions(current)
+    check_rights(actor, kind, before=base, after=result, rows=ours, levels=layer_levels(live))
+    level = level_for(kind, sharing)
     previous = live.get(kind)
     if (
         mode == "merge"
@@ -1140,7 +785,7 @@ def _write(
     actor: Actor,
     now: datetime,
 ) -> tuple[dict[str, LayerVersion], list[str]]:
-    versions = _live(change.current)
+    versions = live_versions(change.current)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     changed: list[str] = []
@@ -1271,7 +916,7 @@ def save_layer(
     ...            expected_version=3)  # doctest: +SKIP
     """
     now = _now(now)
-    level = _level_for(kind, sharing)
+    level = level_for(kind, sharing)
     try:
         refusal = role_refusal(actor, kind)
         if refusal is not None:  # before reading anything
@@ -1290,7 +935,7 @@ def save_layer(
             sharing=level,
         )
     except LayerDenied as denied:
-        _denied(
+        record_layer_denial(
             store,
             actor,
             denied,
@@ -1435,7 +1080,7 @@ def set_layer_sharing(
             now=now,
         )
     except LayerDenied as denied:
-        _denied(
+        record_layer_denial(
             store,
             actor,
             denied,
@@ -1462,7 +1107,7 @@ def _set_layer_sharing(
             raise UnknownScenario(f"there is no stored scenario named {name!r}")
         current = _current(connection, row.id, name)
         _check_expected(kind, current, expected_version)
-        versions = _live(current)
+        versions = live_versions(current)
         old = versions.get(kind)
         if old is None:
             raise UnknownScenario(f"scenario {name} has no stored {kind} layer")
@@ -1506,26 +1151,3 @@ def _set_layer_sharing(
             now=now,
         )
     return StoredScenario(row.id, name, scenario, versions, (kind,))
-
-
-__all__ = [
-    "CHUNK_ROWS",
-    "GEO_KINDS",
-    "KINDS",
-    "LayerDenied",
-    "LayerVersion",
-    "StaleLayer",
-    "StoredScenario",
-    "UnitsInUse",
-    "UnknownScenario",
-    "current_versions",
-    "files_fingerprint",
-    "layer_history",
-    "layer_levels",
-    "load_stored_scenario",
-    "save_layer",
-    "save_scenario",
-    "scenario_names",
-    "serialise",
-    "set_layer_sharing",
-]

@@ -1,0 +1,54 @@
+"""Scenarios and their layers in the store, with versions: who loaded what, when, from
+which file (issue 5). Three modules, by what they do:
+
+- :mod:`~mutualaid.store.layers.rows`: a canonical frame to rows and back, and what a
+  stored version is;
+- :mod:`~mutualaid.store.layers.rights`: who may store which change (issue 6);
+- :mod:`~mutualaid.store.layers.versions`: saving and reading scenarios and layer
+  versions, each write one transaction with its audit row.
+
+The names below are the package's interface (``from mutualaid.store import layers``).
+"""
+
+from mutualaid.errors import LayerDenied, StaleLayer, UnitsInUse, UnknownScenario
+from mutualaid.store.layers.rows import (
+    GEO_KINDS,
+    KINDS,
+    LayerVersion,
+    StoredScenario,
+    layer_levels,
+    serialise,
+)
+from mutualaid.store.layers.versions import (
+    current_versions,
+    files_fingerprint,
+    layer_history,
+    load_stored_scenario,
+    save_layer,
+    save_scenario,
+    scenario_names,
+    set_layer_sharing,
+    version_numbers,
+)
+
+__all__ = [
+    "GEO_KINDS",
+    "KINDS",
+    "LayerDenied",
+    "LayerVersion",
+    "StaleLayer",
+    "StoredScenario",
+    "UnitsInUse",
+    "UnknownScenario",
+    "current_versions",
+    "files_fingerprint",
+    "layer_history",
+    "layer_levels",
+    "load_stored_scenario",
+    "save_layer",
+    "save_scenario",
+    "scenario_names",
+    "serialise",
+    "set_layer_sharing",
+    "version_numbers",
+]
