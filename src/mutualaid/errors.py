@@ -217,3 +217,31 @@ class Denied(WorkflowError):
 
 class Conflict(WorkflowError):
     """Someone else changed the offer or request first."""
+
+
+class UnitsTaken(Conflict):
+    """A commit found fewer units free than its offer needs.
+
+    Attributes
+    ----------
+    resource_id : str
+    wanted, free, quantity : int
+        Units the offer needs of the resource, units still free, units it has.
+    holders : tuple of dict
+        The offers holding the rest: ``offer_id``, ``state``, ``units``, ``by``,
+        ``jurisdiction``, ``at``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        resource_id: str,
+        wanted: int,
+        free: int,
+        quantity: int,
+        holders: tuple[dict, ...],
+    ) -> None:
+        super().__init__(message)
+        self.resource_id, self.wanted, self.free = resource_id, wanted, free
+        self.quantity, self.holders = quantity, holders

@@ -1,0 +1,797 @@
+"""The moves of offers and requests: commit, decline, accept, refuse, withdraw and release
+an offer; create, close and cancel a request. Each is conditional on the state it read
+and writes its audit row as the last statement of its transaction; a commit takes its
+units with one conditional update per resource (:class:`~mutualaid.errors.UnitsTaken`
+when another coordinator got there first).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mutualaid.access.actor import Actor
+from mutualaid.errors import (
+    Conflict,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+    UnitsTaken,
+    WorkflowError,
+)
+from mutualaid.store import audit
+from mutualaid.store.database import Store
+from mutualaid.store.tables import (
+    offer_lines,
+    offers,
+    request_lines,
+    requests,
+    scenarios,
+    units,
+)
+from mutualaid.store.workflow.records import (
+    clock_text,
+    denial,
+    deny,
+    line_dicts,
+    offer_line_rows,
+    offer_row,
+    per_resource,
+    stored_scenario,
+    timestamp,
+    who_changed,
+)
+from mutualaid.store.workflow.states import (
+    COMMITTED,
+    HOLDING_STATES,
+    KEEP,
+    OFFER_TRANSITIONS,
+    OPEN,
+    PROPOSED,
+    REQUEST_TRANSITIONS,
+    SUPERSEDED,
+    TAKE,
+    Transition,
+)
+
+if TYPE_CHECKING:
+    from mutualaid.scenario.loading import Scenario
+
+
+# --- States -------------------------------------------------------------------------------
+# --- Results ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OfferState:
+    """An offer's state after a move."""
+
+    offer_id: int
+    state: str
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RequestState:
+    """A request's state after a move."""
+
+    request_id: int
+    state: str
+    version: int
+    updated_by: str
+    updated_at: datetime
+
+
+# --- Offers -------------------------------------------------------------------------------
+def commit_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """The provider commits the offer's units (proposed → committed).
+
+    Parameters
+    ----------
+    store : Store
+    offer_id : int
+    actor : Actor
+        A coordinator of the offer's provider.
+    expected_version : int, optional
+        The version the actor saw; when another move came first, :class:`Conflict`.
+    now : datetime.datetime, optional
+        The time to record (UTC); the current time when None.
+
+    Returns
+    -------
+    OfferState
+
+    Raises
+    ------
+    NotFound, Denied, InvalidTransition, Conflict
+    UnitsTaken
+        Fewer units of a resource are free than the offer needs; nothing was committed.
+    """
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["commit"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def decline_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """The provider declines to send its units (proposed → declined). See
+    :func:`commit_offer` for the parameters and errors."""
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["decline"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def accept_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """The requester accepts the committed units, now deployed (committed → accepted).
+    See :func:`commit_offer`."""
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["accept"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def refuse_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """The requester declines the committed units, which are freed (committed → refused).
+    See :func:`commit_offer`."""
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["refuse"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def withdraw_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """The provider takes its committed units back before acceptance (committed →
+    withdrawn). See :func:`commit_offer`."""
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["withdraw"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def release_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """Deployed units are released and available again (accepted → released), by a
+    coordinator of either side. See :func:`commit_offer`."""
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["release"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def _offer_move(
+    store: Store,
+    offer_id: int,
+    move: Transition,
+    *,
+    actor: Actor,
+    expected_version: int | None,
+    now: datetime | None,
+) -> OfferState:
+    now = timestamp(now)
+    subject = f"offer {offer_id}"
+    # Provider and requester never change, so rights can be checked before the change.
+    with store.reading() as connection:
+        seen = offer_row(connection, offer_id)
+    reason = denial(actor, move, provider=seen.provider, requester=seen.requester)
+    if reason:
+        deny(store, actor, action=move.action, subject=subject, reason=reason, now=now)
+    with store.transaction() as connection:
+        # The state change first and conditional: of two coordinators moving the same
+        # offer, the second waits on the row (PostgreSQL) or the write lock (SQLite) and
+        # then finds the state changed.
+        where = [offers.c.id == offer_id, offers.c.state == move.source]
+        if expected_version is not None:
+            where.append(offers.c.version == expected_version)
+        changed = connection.execute(
+            offers.update()
+            .where(*where)
+            .values(
+                state=move.target,
+                version=offers.c.version + 1,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+        )
+        if changed.rowcount != 1:
+            raise _offer_refusal(connection, offer_id, move, expected_version)
+        row = offer_row(connection, offer_id)
+        lines = offer_line_rows(connection, offer_id)
+        moved = _move_units(connection, row, lines, move)
+        audit.record(
+            connection,
+            actor=actor.username,
+            action=move.audit_action,
+            subject=subject,
+            before={"state": move.source, "version": row.version - 1},
+            after={
+                "state": move.target,
+                "version": row.version,
+                "provider": row.provider,
+                "requester": row.requester,
+                "request": row.request_id,
+                "lines": line_dicts(lines),
+                "units": moved,
+            },
+            now=now,
+            readers=(row.provider, row.requester),
+        )
+    return OfferState(offer_id, row.state, row.version, row.updated_by, row.updated_at)
+
+
+def _offer_refusal(
+    connection: Connection, offer_id: int, move: Transition, expected_version: int | None
+) -> WorkflowError:
+    """Why the conditional update changed nothing, read after it: who came first."""
+    row = offer_row(connection, offer_id)
+    if row.state == move.source:
+        return Conflict(
+            f"offer {offer_id} changed since you saw it (version {expected_version}): "
+            f"it is now version {row.version}, last changed by {who_changed(row)}; look "
+            f"again before you {move.action} it"
+        )
+    if row.state == move.target or (
+        expected_version is not None and row.version != expected_version
+    ):
+        return Conflict(f"offer {offer_id} was already {row.state} by {who_changed(row)}")
+    return InvalidTransition(
+        f"offer {offer_id} is {row.state} (by {who_changed(row)}); only a "
+        f"{move.source} offer can be {move.target}"
+    )
+
+
+def _move_units(
+    connection: Connection, offer: Any, lines: list[Any], move: Transition
+) -> list[dict]:
+    """Take or free the units of an offer's lines, one resource at a time in resource id
+    order. Returns, per resource, the units moved and ``committed`` after."""
+    if move.units == KEEP:
+        return []
+    moved = []
+    for resource_id, n in per_resource(lines):
+        key = [units.c.scenario_id == offer.scenario_id, units.c.resource_id == resource_id]
+        if move.units == TAKE:
+            statement = (
+                units.update()
+                .where(*key, units.c.quantity - units.c.committed >= n)
+                .values(committed=units.c.committed + n, version=units.c.version + 1)
+            )
+        else:
+            # Never below zero: a resources layer reloaded since may have reset the count.
+            statement = (
+                units.update()
+                .where(*key)
+                .values(
+                    committed=sa.case((units.c.committed >= n, units.c.committed - n), else_=0),
+                    version=units.c.version + 1,
+                )
+            )
+        after = connection.execute(statement.returning(units.c.committed, units.c.quantity)).first()
+        if after is None and move.units == TAKE:
+            raise _units_taken(connection, offer, resource_id, n)
+        if after is not None:
+            moved.append(
+                {
+                    "resource_id": resource_id,
+                    "units": n,
+                    "committed": after.committed,
+                    "quantity": after.quantity,
+                }
+            )
+    return moved
+
+
+def _units_taken(connection: Connection, offer: Any, resource_id: str, wanted: int) -> UnitsTaken:
+    """The message of a commit that found too few units free: who holds the rest."""
+    head = f"offer {offer.id} was not committed"
+    # Locked (PostgreSQL; the next row in the commit's own lock order) so that no other
+    # commit changes it between this read and the read of who holds it: the count and
+    # the holders then agree.
+    row = connection.execute(
+        sa.select(units)
+        .where(units.c.scenario_id == offer.scenario_id, units.c.resource_id == resource_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        return UnitsTaken(
+            f"{head}: resource {resource_id} is no longer in the scenario's resources layer",
+            resource_id=resource_id,
+            wanted=wanted,
+            free=0,
+            quantity=0,
+            holders=(),
+        )
+    held = connection.execute(
+        sa.select(
+            offers.c.id,
+            offers.c.state,
+            offers.c.provider,
+            offers.c.requester,
+            offers.c.updated_by,
+            offers.c.updated_at,
+            sa.func.sum(offer_lines.c.units).label("units"),
+        )
+        .join(offer_lines, offer_lines.c.offer_id == offers.c.id)
+        # The offer itself is already marked committed in this (doomed) transaction.
+        .where(
+            offers.c.scenario_id == offer.scenario_id,
+            offer_lines.c.resource_id == resource_id,
+            offers.c.state.in_(HOLDING_STATES),
+            offers.c.id != offer.id,
+        )
+        .group_by(
+            offers.c.id,
+            offers.c.state,
+            offers.c.provider,
+            offers.c.requester,
+            offers.c.updated_by,
+            offers.c.updated_at,
+        )
+        .order_by(offers.c.updated_at, offers.c.id)
+    ).all()
+    holders, parts = [], []
+    for h in held:
+        n = int(h.units)
+        verb = "is" if n == 1 else "are"
+        if h.state == COMMITTED:
+            parts.append(f"{n} {verb} committed to offer {h.id} by {who_changed(h)}")
+        else:
+            parts.append(f"{n} {verb} deployed with offer {h.id} (accepted by {who_changed(h)})")
+        holders.append(
+            {
+                "offer_id": h.id,
+                "state": h.state,
+                "units": n,
+                "by": h.updated_by,
+                "jurisdiction": h.provider if h.state == COMMITTED else h.requester,
+                "at": h.updated_at,
+            }
+        )
+    free = row.quantity - row.committed
+    text = (
+        f"{head}: resource {resource_id} ({row.type}) has {free} of {row.quantity} "
+        f"unit{'s' if row.quantity != 1 else ''} free and the offer needs {wanted}"
+    )
+    if parts:
+        text += "; " + ", ".join(parts)
+    return UnitsTaken(
+        text,
+        resource_id=resource_id,
+        wanted=wanted,
+        free=free,
+        quantity=row.quantity,
+        holders=tuple(holders),
+    )
+
+
+# --- Requests -----------------------------------------------------------------------------
+def create_request(
+    store: Store,
+    scenario_name: str,
+    *,
+    actor: Actor,
+    lines: Sequence[tuple[str, str, int]] | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> int:
+    """The actor's jurisdiction requests assistance for its incidents.
+
+    Parameters
+    ----------
+    store : Store
+    scenario_name : str
+        A stored scenario (:func:`mutualaid.store.layers.save_scenario`).
+    actor : Actor
+        A coordinator; the request is made for the actor's jurisdiction.
+    lines : sequence of (incident_id, type, units), optional
+        What is requested. Each incident must be an active incident of the actor's
+        jurisdiction in the scenario's incidents layer that needs that many units of
+        the type, not already requested in an open request. By default every such need.
+    note : str
+        Free text for the providers.
+    now : datetime.datetime, optional
+
+    Returns
+    -------
+    int
+        The new request's id.
+
+    Raises
+    ------
+    NotFound, Denied
+    InvalidRequest
+        Lines that do not match the incidents layer, all of them in one message.
+    """
+    now = timestamp(now)
+    if not (actor.at_least("coordinator") and actor.jurisdiction):
+        deny(
+            store,
+            actor,
+            action="request assistance in",
+            subject=f"scenario {scenario_name}",
+            reason="only a coordinator of the requesting jurisdiction can",
+            now=now,
+        )
+    stored = stored_scenario(store, scenario_name)
+    jurisdiction = str(actor.jurisdiction)
+    with store.transaction() as connection:
+        # Locking the scenario row orders concurrent requests of one scenario, so that
+        # one need cannot be requested twice.
+        connection.execute(
+            sa.select(scenarios.c.id).where(scenarios.c.id == stored.id).with_for_update()
+        ).first()
+        requested = {
+            (r.incident_id, r.type): r.request_id
+            for r in connection.execute(
+                sa.select(
+                    request_lines.c.request_id, request_lines.c.incident_id, request_lines.c.type
+                )
+                .join(requests, requests.c.id == request_lines.c.request_id)
+                .where(requests.c.scenario_id == stored.id, requests.c.state == OPEN)
+            )
+        }
+        wanted = _checked_lines(stored.scenario, scenario_name, jurisdiction, lines, requested)
+        request_id = connection.execute(
+            requests.insert()
+            .values(
+                scenario_id=stored.id,
+                jurisdiction=jurisdiction,
+                state=OPEN,
+                note=note,
+                version=1,
+                created_by=actor.username,
+                created_at=now,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+            .returning(requests.c.id)
+        ).scalar_one()
+        connection.execute(
+            request_lines.insert(),
+            [
+                {"request_id": request_id, "incident_id": i, "type": k, "units": n}
+                for i, k, n in wanted
+            ],
+        )
+        audit.record(
+            connection,
+            actor=actor.username,
+            action="request.created",
+            subject=f"request {request_id}",
+            after={
+                "state": OPEN,
+                "version": 1,
+                "scenario": scenario_name,
+                "jurisdiction": jurisdiction,
+                "note": note,
+                "lines": [{"incident_id": i, "type": k, "units": n} for i, k, n in wanted],
+            },
+            now=now,
+            readers=(jurisdiction,),
+        )
+    return int(request_id)
+
+
+def _checked_lines(
+    scenario: Scenario,
+    name: str,
+    jurisdiction: str,
+    lines: Sequence[tuple[str, str, int]] | None,
+    requested: dict[tuple[str, str], int],
+) -> list[tuple[str, str, int]]:
+    incidents = {str(row.id): row for row in scenario.incidents.itertuples(index=False)}
+    if lines is None:
+        wanted = [
+            (iid, str(k), int(n))
+            for iid, row in incidents.items()
+            if row.jurisdiction == jurisdiction and str(row.status).strip().lower() == "active"
+            for k, n in sorted((row.needs or {}).items())
+            if int(n) > 0 and (iid, str(k)) not in requested
+        ]
+        if not wanted:
+            raise InvalidRequest(
+                f"nothing to request: {jurisdiction} has no active incident in "
+                f"scenario {name} with a need not already requested"
+            )
+        return wanted
+    problems: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    wanted = []
+    if not lines:
+        raise InvalidRequest("the request has no lines")
+    for position, line in enumerate(lines, start=1):
+        try:
+            incident_id, rtype, n = line
+        except (TypeError, ValueError):
+            problems.append(f"line {position}: expected (incident id, type, units), got {line!r}")
+            continue
+        incident_id, rtype = str(incident_id), str(rtype)
+        where = f"line {position} ({incident_id}, {rtype})"
+        row = incidents.get(incident_id)
+        if row is None:
+            problems.append(f"{where}: there is no incident {incident_id} in scenario {name}")
+            continue
+        if row.jurisdiction != jurisdiction:
+            problems.append(
+                f"{where}: incident {incident_id} lies in {row.jurisdiction or 'no jurisdiction'}, "
+                f"not {jurisdiction}; a jurisdiction requests assistance for its own incidents"
+            )
+            continue
+        if str(row.status).strip().lower() != "active":
+            problems.append(
+                f"{where}: incident {incident_id} is {row.status}; only active "
+                f"incidents can be given assistance"
+            )
+            continue
+        needs = {str(k): int(v) for k, v in (row.needs or {}).items()}
+        if rtype not in needs:
+            listed = ", ".join(f"{k} {v}" for k, v in sorted(needs.items())) or "nothing"
+            problems.append(f"{where}: incident {incident_id} needs no {rtype} (it needs {listed})")
+            continue
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= needs[rtype]:
+            problems.append(
+                f"{where}: units must be a whole number from 1 to {needs[rtype]} "
+                f"(what the incident needs), got {n!r}"
+            )
+            continue
+        if (incident_id, rtype) in seen:
+            problems.append(f"{where}: listed twice (also line {seen[(incident_id, rtype)]})")
+            continue
+        if (incident_id, rtype) in requested:
+            problems.append(
+                f"{where}: already requested in request "
+                f"{requested[(incident_id, rtype)]}, which is still open"
+            )
+            continue
+        seen[(incident_id, rtype)] = position
+        wanted.append((incident_id, rtype, int(n)))
+    if problems:
+        raise InvalidRequest("the request was not made:\n" + "\n".join(problems))
+    return wanted
+
+
+def close_request(
+    store: Store,
+    request_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> RequestState:
+    """The requester closes its request (open → closed): no more assistance is wanted.
+    Its still-proposed offers are superseded; committed and accepted ones go on.
+
+    Raises
+    ------
+    NotFound, Denied, InvalidTransition, Conflict
+    """
+    return _request_move(
+        store,
+        request_id,
+        REQUEST_TRANSITIONS["close"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def cancel_request(
+    store: Store,
+    request_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> RequestState:
+    """The requester withdraws its request (open → cancelled), only while none of its
+    offers is committed or accepted; its proposed offers are superseded.
+
+    Raises
+    ------
+    NotFound, Denied, InvalidTransition, Conflict
+    """
+    return _request_move(
+        store,
+        request_id,
+        REQUEST_TRANSITIONS["cancel"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+def _request_move(
+    store: Store,
+    request_id: int,
+    move: Transition,
+    *,
+    actor: Actor,
+    expected_version: int | None,
+    now: datetime | None,
+) -> RequestState:
+    now = timestamp(now)
+    subject = f"request {request_id}"
+    with store.reading() as connection:
+        seen = _request_row(connection, request_id)
+    reason = denial(actor, move, provider="", requester=seen.jurisdiction)
+    if reason:
+        deny(store, actor, action=move.action, subject=subject, reason=reason, now=now)
+    with store.transaction() as connection:
+        where = [requests.c.id == request_id, requests.c.state == move.source]
+        if expected_version is not None:
+            where.append(requests.c.version == expected_version)
+        changed = connection.execute(
+            requests.update()
+            .where(*where)
+            .values(
+                state=move.target,
+                version=requests.c.version + 1,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+        )
+        if changed.rowcount != 1:
+            raise _request_refusal(connection, request_id, move, expected_version)
+        # Superseding first locks the proposed offers, so a commit of one of them that is
+        # under way finishes before the check below reads the holding offers.
+        superseded = supersede_offers(
+            connection, offers.c.request_id == request_id, actor=actor, now=now
+        )
+        if move.action == "cancel":
+            holding = connection.execute(
+                sa.select(offers)
+                .where(offers.c.request_id == request_id, offers.c.state.in_(HOLDING_STATES))
+                .order_by(offers.c.id)
+            ).all()
+            if holding:
+                listed = ", ".join(
+                    f"offer {o.id} is {o.state} (by {who_changed(o)})" for o in holding
+                )
+                raise InvalidTransition(
+                    f"request {request_id} cannot be cancelled: {listed}; refuse or release "
+                    f"those units first, or close the request"
+                )
+        row = _request_row(connection, request_id)
+        audit.record(
+            connection,
+            actor=actor.username,
+            action=move.audit_action,
+            subject=subject,
+            before={"state": move.source, "version": row.version - 1},
+            after={
+                "state": move.target,
+                "version": row.version,
+                "jurisdiction": row.jurisdiction,
+                "superseded_offers": list(superseded),
+            },
+            now=now,
+            readers=(row.jurisdiction,),
+        )
+    return RequestState(request_id, row.state, row.version, row.updated_by, row.updated_at)
+
+
+def _request_row(connection: Connection, request_id: int) -> Any:
+    row = connection.execute(sa.select(requests).where(requests.c.id == request_id)).first()
+    if row is None:
+        raise NotFound(f"request {request_id} does not exist")
+    return row
+
+
+def _request_refusal(
+    connection: Connection, request_id: int, move: Transition, expected_version: int | None
+) -> WorkflowError:
+    row = _request_row(connection, request_id)
+    who = f"{row.updated_by} ({row.jurisdiction}) at {clock_text(row.updated_at)}"
+    if row.state == move.source:
+        return Conflict(
+            f"request {request_id} changed since you saw it (version "
+            f"{expected_version}): it is now version {row.version}, last changed "
+            f"by {who}; look again before you {move.action} it"
+        )
+    if row.state == move.target or (
+        expected_version is not None and row.version != expected_version
+    ):
+        return Conflict(f"request {request_id} was already {row.state} by {who}")
+    return InvalidTransition(
+        f"request {request_id} is {row.state} (by {who}); only an "
+        f"{move.source} request can be {move.target}"
+    )
+
+
+def supersede_offers(
+    connection: Connection, condition: sa.ColumnElement, *, actor: Actor, now: datetime
+) -> tuple[int, ...]:
+    """Mark the proposed offers matching *condition* superseded; their ids.
+
+    They are locked in id order first (PostgreSQL), so two callers cannot deadlock."""
+    ids = tuple(
+        connection.execute(
+            sa.select(offers.c.id)
+            .where(condition, offers.c.state == PROPOSED)
+            .order_by(offers.c.id)
+            .with_for_update()
+        ).scalars()
+    )
+    if ids:
+        connection.execute(
+            offers.update()
+            .where(offers.c.id.in_(ids), offers.c.state == PROPOSED)
+            .values(
+                state=SUPERSEDED,
+                version=offers.c.version + 1,
+                updated_by=actor.username,
+                updated_at=now,
+            )
+        )
+    return ids
