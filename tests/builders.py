@@ -16,7 +16,7 @@ and ``({...}, square(6, 50))`` are the same feature.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 #: The GeoJSON geometry types (RFC 7946, section 1.4).
@@ -502,6 +502,39 @@ def record_audit(store, changes: Iterable[tuple]) -> None:
                 after=after,
                 now=when,
             )
+
+
+def ensure_accounts(
+    url: str | None,
+    accounts: Mapping[str, tuple[str | None, ...]],
+    *,
+    password: str | None,
+    by: str,
+) -> None:
+    """The store *url* names (``None``: the test's default store) created or migrated, with
+    the accounts ``{username: (role, jurisdiction[, display_name])}`` that are not there
+    yet, each with *password* (None: no password), created by ``system:<by>``."""
+    from mutualaid.access.actor import system_actor
+    from mutualaid.store import open_store
+    from mutualaid.store.accounts import add_account, get_account
+    from mutualaid.store.migrate import upgrade
+
+    store = open_store(url)
+    try:
+        upgrade(store)
+        for username, (role, jurisdiction, *name) in accounts.items():
+            if get_account(store, username) is None:
+                add_account(
+                    store,
+                    username=username,
+                    role=str(role),
+                    jurisdiction=jurisdiction,
+                    display_name=name[0] if name else None,
+                    password=password,
+                    actor=system_actor(by),
+                )
+    finally:
+        store.dispose()
 
 
 #: Script-injection attempts the hostile scenarios put in ids and names.

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from mutualaid.access.actor import system_actor
+from builders import ensure_accounts
 from mutualaid.store import open_store
-from mutualaid.store.accounts import add_account, get_account
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.sessions import open_session
 from mutualaid.ui import signed_in
@@ -35,21 +34,12 @@ def ensure_account(
 ) -> str:
     """The account, created in the test's store when it is not there yet (with *password*
     when given, to sign in through the form)."""
-    store = open_store()
-    try:
-        upgrade(store)
-        if get_account(store, username) is None:
-            add_account(
-                store,
-                username=username,
-                role=role,
-                jurisdiction=jurisdiction,
-                display_name=display_name,
-                password=password,
-                actor=system_actor("test"),
-            )
-    finally:
-        store.dispose()
+    ensure_accounts(
+        None,
+        {username: (role, jurisdiction, display_name)},
+        password=password,
+        by="test",
+    )
     return username
 
 

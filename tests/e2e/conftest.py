@@ -34,6 +34,7 @@ from browsing import (
     stop_process,
 )
 
+from builders import ensure_accounts
 from mutualaid.settings import SCENARIO_DIRS_ENV, STATE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,27 +213,7 @@ def store_with_accounts(url: str, accounts: dict[str, tuple[str, ...]]) -> None:
     """Create the store *url* names (schema and all) with the accounts
     ``{username: (role, jurisdiction)}`` (or ``(role, jurisdiction, display_name)``)
     that are not there yet, all with :data:`browsing.PASSWORD`."""
-    from mutualaid.access.actor import system_actor
-    from mutualaid.store import open_store
-    from mutualaid.store.accounts import add_account, get_account
-    from mutualaid.store.migrate import upgrade
-
-    store = open_store(url)
-    try:
-        upgrade(store)
-        for username, (role, jurisdiction, *name) in accounts.items():
-            if get_account(store, username) is None:
-                add_account(
-                    store,
-                    username=username,
-                    role=role,
-                    jurisdiction=jurisdiction,
-                    display_name=name[0] if name else None,
-                    password=PASSWORD,
-                    actor=system_actor("e2e"),
-                )
-    finally:
-        store.dispose()
+    ensure_accounts(url, accounts, password=PASSWORD, by="e2e")
 
 
 def _store_url(environ: dict[str, str]) -> str:

@@ -82,6 +82,73 @@ def store(store_url: str) -> Iterator[Store]:
     opened.dispose()
 
 
+def insert_plan(connection, *, scenario_id: int, when) -> int:
+    """An empty plan row of *scenario_id* computed at *when*, written directly; its id."""
+    from mutualaid.store.tables import plans
+
+    return connection.execute(
+        plans.insert()
+        .values(
+            scenario_id=scenario_id,
+            layer_versions="{}",
+            body="{}",
+            computed_by="test",
+            computed_at=when,
+        )
+        .returning(plans.c.id)
+    ).scalar_one()
+
+
+def insert_offer(
+    connection,
+    *,
+    scenario_id: int,
+    plan_id: int,
+    request_id: int,
+    lines,
+    when,
+    state: str = "proposed",
+    provider: str = "DE-A",
+    requester: str = "NL-B",
+    updated_by: str = "test",
+) -> int:
+    """An offer row in any *state* and its lines (``(resource, incident, type, units,
+    minutes)`` each), written directly in *connection*'s transaction; its id."""
+    from mutualaid.store.tables import offer_lines, offers
+
+    offer_id = connection.execute(
+        offers.insert()
+        .values(
+            scenario_id=scenario_id,
+            plan_id=plan_id,
+            request_id=request_id,
+            provider=provider,
+            requester=requester,
+            state=state,
+            version=1,
+            created_at=when,
+            updated_by=updated_by,
+            updated_at=when,
+        )
+        .returning(offers.c.id)
+    ).scalar_one()
+    connection.execute(
+        offer_lines.insert(),
+        [
+            {
+                "offer_id": offer_id,
+                "resource_id": r,
+                "incident_id": i,
+                "type": k,
+                "units": n,
+                "minutes": m,
+            }
+            for r, i, k, n, m in lines
+        ],
+    )
+    return offer_id
+
+
 def insert_offers(
     connection,
     *,
@@ -97,7 +164,7 @@ def insert_offers(
     plan, and one proposed offer of DE-A to NL-B per entry of *lines_per_offer* (its
     ``(resource id, units)`` for incident I-1, *minutes* away), all at *when*. Returns
     the scenario id and the offer ids."""
-    from mutualaid.store.tables import offer_lines, offers, plans, requests, scenarios, units
+    from mutualaid.store.tables import requests, scenarios, units
 
     scenario_id = connection.execute(
         scenarios.insert()
@@ -134,50 +201,18 @@ def insert_offers(
         )
         .returning(requests.c.id)
     ).scalar_one()
-    plan_id = connection.execute(
-        plans.insert()
-        .values(
+    plan_id = insert_plan(connection, scenario_id=scenario_id, when=when)
+    ids = [
+        insert_offer(
+            connection,
             scenario_id=scenario_id,
-            layer_versions="{}",
-            body="{}",
-            computed_by="test",
-            computed_at=when,
+            plan_id=plan_id,
+            request_id=request_id,
+            lines=[(rid, "I-1", unit_type, n, minutes) for rid, n in lines],
+            when=when,
         )
-        .returning(plans.c.id)
-    ).scalar_one()
-    ids = []
-    for lines in lines_per_offer:
-        offer_id = connection.execute(
-            offers.insert()
-            .values(
-                scenario_id=scenario_id,
-                plan_id=plan_id,
-                request_id=request_id,
-                provider="DE-A",
-                requester="NL-B",
-                state="proposed",
-                version=1,
-                created_at=when,
-                updated_by="test",
-                updated_at=when,
-            )
-            .returning(offers.c.id)
-        ).scalar_one()
-        connection.execute(
-            offer_lines.insert(),
-            [
-                {
-                    "offer_id": offer_id,
-                    "resource_id": rid,
-                    "incident_id": "I-1",
-                    "type": unit_type,
-                    "units": n,
-                    "minutes": minutes,
-                }
-                for rid, n in lines
-            ],
-        )
-        ids.append(offer_id)
+        for lines in lines_per_offer
+    ]
     return scenario_id, ids
 
 

@@ -32,6 +32,8 @@ from mutualaid.store.workflow import (
     UnitsTaken,
 )
 
+from .conftest import insert_offer, insert_plan
+
 T0 = datetime(2021, 7, 14, 20, 31, tzinfo=UTC)
 RHINE = Path(__file__).resolve().parents[2] / "data" / "rhine-flood-2021"
 
@@ -457,48 +459,19 @@ def _insert_offer(
 ) -> int:
     """An offer in any state, written directly (to reach states without their history)."""
     with store.transaction() as connection:
-        plan_id = connection.execute(
-            plans.insert()
-            .values(
-                scenario_id=scenario_id,
-                layer_versions="{}",
-                body="{}",
-                computed_by="test",
-                computed_at=T0,
-            )
-            .returning(plans.c.id)
-        ).scalar_one()
-        offer_id = connection.execute(
-            offers.insert()
-            .values(
-                scenario_id=scenario_id,
-                plan_id=plan_id,
-                request_id=request_id,
-                provider=provider,
-                requester=requester,
-                state=state,
-                version=1,
-                created_at=T0,
-                updated_by="someone",
-                updated_at=T0,
-            )
-            .returning(offers.c.id)
-        ).scalar_one()
-        connection.execute(
-            offer_lines.insert(),
-            [
-                {
-                    "offer_id": offer_id,
-                    "resource_id": r,
-                    "incident_id": i,
-                    "type": k,
-                    "units": n,
-                    "minutes": 10.0,
-                }
-                for r, i, k, n in lines
-            ],
+        plan_id = insert_plan(connection, scenario_id=scenario_id, when=T0)
+        return insert_offer(
+            connection,
+            scenario_id=scenario_id,
+            plan_id=plan_id,
+            request_id=request_id,
+            lines=[(r, i, k, n, 10.0) for r, i, k, n in lines],
+            when=T0,
+            state=state,
+            provider=provider,
+            requester=requester,
+            updated_by="someone",
         )
-    return offer_id
 
 
 def test_every_move_not_in_the_transition_table_is_refused(store, small):
