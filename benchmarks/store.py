@@ -135,7 +135,7 @@ def layers_worker(backend: str, folder: Path, repeat: int) -> dict:
     repeat on a fresh database."""
     from mutualaid.access.actor import system_actor
     from mutualaid.scenario.loading import load_scenario
-    from mutualaid.store.layers import load_stored_scenario, save_layer, save_scenario
+    from mutualaid.store.layer_store import load_stored_scenario, save_layer, save_scenario
 
     result = load_scenario(folder)
     if result.scenario is None:

@@ -97,7 +97,7 @@ def store_secrets(
     from mutualaid.scenario.loading import load_scenario
     from mutualaid.store import workflow
     from mutualaid.store.accounts import add_account
-    from mutualaid.store.layers import save_scenario
+    from mutualaid.store.layer_store import save_scenario
 
     result = load_scenario(write_secrets(folder))
     assert result.ok, [r.lines() for r in result.reports]

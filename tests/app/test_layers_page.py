@@ -378,7 +378,7 @@ def test_current_scenario_is_the_stored_one_for_every_session(tmp_path: Path):
     assert other.text[0].value == "I-1,I-7"
     # and the store says who loaded what, when
     from mutualaid.store import open_store
-    from mutualaid.store.layers import layer_history
+    from mutualaid.store.layer_store import layer_history
 
     store = open_store()
     [newest] = layer_history(store, "erft", "incidents")[:1]

@@ -375,7 +375,7 @@ def test_the_map_and_figures_show_layers_added_to_the_shared_scenario(tmp_path, 
     from mutualaid.access.actor import Actor
     from mutualaid.layers import load_layer
     from mutualaid.store import open_store
-    from mutualaid.store.layers import save_layer
+    from mutualaid.store.layer_store import save_layer
 
     folder = write_mixed_scenario(tmp_path / "mixed")
     at = run_app(monkeypatch, tmp_path)

@@ -26,7 +26,7 @@ from mutualaid.layers import load_layer
 from mutualaid.maps import clicked_feature
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import audit, open_store
-from mutualaid.store.layers import (
+from mutualaid.store.layer_store import (
     LayerDenied,
     load_stored_scenario,
     save_layer,

@@ -19,7 +19,7 @@ from mutualaid.access.actor import Actor, system_actor
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.store import audit, workflow
 from mutualaid.store.accounts import add_account
-from mutualaid.store.layers import save_scenario
+from mutualaid.store.layer_store import save_scenario
 from mutualaid.store.tables import offers, units
 from mutualaid.text import literal
 

@@ -28,7 +28,7 @@ from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store, workflow
 from mutualaid.store.accounts import add_account
 from mutualaid.store.database import DATABASE_URL_ENV
-from mutualaid.store.layers import save_scenario
+from mutualaid.store.layer_store import save_scenario
 from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import offers, units
 

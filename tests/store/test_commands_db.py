@@ -15,7 +15,7 @@ from mutualaid.errors import StoreFull
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import add_account, disable_account
 from mutualaid.store.database import DATABASE_URL_ENV, DISK_FULL_MESSAGE
-from mutualaid.store.layers import (
+from mutualaid.store.layer_store import (
     current_versions,
     load_stored_scenario,
     scenario_names,

@@ -29,7 +29,7 @@ from mutualaid.cli.main import main
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import audit, open_store
 from mutualaid.store.database import DATABASE_URL_ENV
-from mutualaid.store.layers import current_versions, load_stored_scenario
+from mutualaid.store.layer_store import current_versions, load_stored_scenario
 from mutualaid.store.migrate import head_revision, upgrade
 from mutualaid.store.tables import (
     audit_log,
@@ -51,7 +51,7 @@ CHILD = textwrap.dedent("""
     from mutualaid.access.actor import system_actor
     from mutualaid.scenario.loading import load_scenario
     from mutualaid.store import open_store
-    from mutualaid.store.layers import save_scenario
+    from mutualaid.store.layer_store import save_scenario
     from mutualaid.store.migrate import upgrade
 
     folder, prefix, nth, pause = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"

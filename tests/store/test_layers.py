@@ -1,4 +1,4 @@
-"""Scenarios and layer versions in the store (mutualaid.store.layers), on both backends."""
+"""Scenarios and layer versions in the store (mutualaid.store.layer_store), on both backends."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from mutualaid.layers import load_layer
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.scenario.merging import LayerRefused
 from mutualaid.store import audit
-from mutualaid.store.layers import (
+from mutualaid.store.layer_store import (
     LayerVersion,
     StaleLayer,
     UnitsInUse,

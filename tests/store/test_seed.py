@@ -14,7 +14,7 @@ from mutualaid.access.actor import system_actor
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.store.accounts import add_account, authenticate, list_accounts
 from mutualaid.store.audit import entries, verify
-from mutualaid.store.layers import layer_history, save_scenario, scenario_names
+from mutualaid.store.layer_store import layer_history, save_scenario, scenario_names
 from mutualaid.store.seed import (
     DEMO_MAX_ACCOUNTS,
     busiest_jurisdictions,

@@ -15,7 +15,7 @@ from mutualaid.access.sharing import visible_scenario
 from mutualaid.layers import load_layer
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.store import audit, open_store
-from mutualaid.store.layers import (
+from mutualaid.store.layer_store import (
     LayerDenied,
     StaleLayer,
     layer_history,

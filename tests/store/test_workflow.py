@@ -15,7 +15,7 @@ from builders import canonical_scenario
 from mutualaid.access.actor import Actor, system_actor
 from mutualaid.scenario.loading import Scenario, load_scenario
 from mutualaid.store import audit, workflow
-from mutualaid.store.layers import save_scenario
+from mutualaid.store.layer_store import save_scenario
 from mutualaid.store.tables import (
     offer_lines,
     offers,

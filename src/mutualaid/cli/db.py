@@ -136,7 +136,7 @@ def run_load(args: argparse.Namespace) -> int:
     import sqlalchemy as sa  # here, not at the top: building the parser stays fast
 
     from mutualaid.scenario.loading import load_scenario, scenario_fingerprint
-    from mutualaid.store.layers import KINDS, StaleLayer, save_scenario, version_numbers
+    from mutualaid.store.layer_store import KINDS, StaleLayer, save_scenario, version_numbers
 
     opened = _open_and_upgrade("load")
     if isinstance(opened, int):

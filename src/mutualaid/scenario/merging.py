@@ -47,7 +47,7 @@ MODES: Final[tuple[str, ...]] = ("replace", "merge")
 
 #: Columns computed by validation rather than read from a file: dropped before a
 #: canonical frame is checked again, so they are recomputed instead of kept as extras
-#: (and never stored: :mod:`mutualaid.store.layers`).
+#: (and never stored: :mod:`mutualaid.store.layer_store`).
 DERIVED_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "incidents": ("jurisdiction", "lon", "lat"),
     "resources": ("lon", "lat"),

@@ -7,7 +7,7 @@ demo passwords come from :mod:`secrets`: they exist nowhere but in the returned
 :class:`FirstRun`, which the app prints once to its console.
 
 Two app servers starting at once against one store do not both seed. Storing a scenario
-whose layers are already stored adds no version (:func:`mutualaid.store.layers.save_scenario`
+whose layers are already stored adds no version (:func:`mutualaid.store.layer_store.save_scenario`
 compares contents), so the second server's samples change nothing; the demo accounts are
 created in one transaction, and the second server's either finds them (SQLite: it waited
 for the first's write lock) or fails on the unique username (PostgreSQL), which
@@ -110,7 +110,7 @@ def first_run(
         Empty when there was nothing to do, or when another server seeded the store
         at the same moment.
     """
-    from mutualaid.store.layers import scenario_names
+    from mutualaid.store.layer_store import scenario_names
 
     when = now or datetime.now(UTC)
     outcome = FirstRun()
@@ -133,7 +133,7 @@ def _store_samples(
         load_scenario,
         scenario_fingerprint,
     )
-    from mutualaid.store.layers import save_scenario
+    from mutualaid.store.layer_store import save_scenario
 
     actor = system_actor("first-run")
     for folder in scenario_dirs:
@@ -201,7 +201,7 @@ def _create_demo_accounts(
 def _stored_scenarios(store: Store, *, first: Sequence[str]) -> list[Scenario]:
     """The stored scenarios demo coordinators are made for: those named in *first* (the
     samples just stored, in their order), then the others by name."""
-    from mutualaid.store.layers import load_stored_scenario, scenario_names
+    from mutualaid.store.layer_store import load_stored_scenario, scenario_names
 
     names = list(dict.fromkeys([*first, *scenario_names(store)]))
     found = []

@@ -1,6 +1,6 @@
 """The shared scenario: a scenario folder's layers as stored, plus every layer added since.
 
-The store (:mod:`mutualaid.store.layers`) holds each scenario's layers with their
+The store (:mod:`mutualaid.store.layer_store`) holds each scenario's layers with their
 versions. A folder the app offers is stored under its name the first time any page
 uses it (audited as ``system:first-use``); from then on every page of every session
 shows the stored layers, and a layer added on the Layers page (or agreements applied on
@@ -44,7 +44,7 @@ from mutualaid.access.sharing import layer_visible, view_key, visible_scenario
 from mutualaid.errors import LayerRefused, MutualAidError
 from mutualaid.scenario.loading import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
 from mutualaid.scenario.merging import LayerLogEntry, Workspace
-from mutualaid.store import Store, layers
+from mutualaid.store import Store, layer_store
 from mutualaid.ui import loaders, signed_in
 from mutualaid.ui.app_store import app_store
 
@@ -63,14 +63,16 @@ def _sources() -> dict[str, str]:
     return {**SCENARIO_FILES, "travel_times": TRAVEL_TIMES_FILE}
 
 
-def _ensure_stored(store: Store, loaded: loaders.LoadedScenario) -> dict[str, layers.LayerVersion]:
+def _ensure_stored(
+    store: Store, loaded: loaders.LoadedScenario
+) -> dict[str, layer_store.LayerVersion]:
     name = scenario_name(loaded)
-    versions = layers.current_versions(store, name)
-    if versions and layers.files_fingerprint(store, name) == loaded.fingerprint:
+    versions = layer_store.current_versions(store, name)
+    if versions and layer_store.files_fingerprint(store, name) == loaded.fingerprint:
         return versions
     who = FOLDER_CHANGED if versions else FIRST_USE
     try:
-        stored = layers.save_scenario(
+        stored = layer_store.save_scenario(
             store,
             loaded.result.accepted,
             name=name,
@@ -81,7 +83,7 @@ def _ensure_stored(store: Store, loaded: loaders.LoadedScenario) -> dict[str, la
     except (sa.exc.IntegrityError, MutualAidError):
         # Another session stored it at the same moment (theirs is as good as ours), or
         # the new files would take away committed units (the stored layers stay).
-        return layers.current_versions(store, name)
+        return layer_store.current_versions(store, name)
     return stored.versions
 
 
@@ -89,7 +91,7 @@ def _ensure_stored(store: Store, loaded: loaders.LoadedScenario) -> dict[str, la
 def _stored(url: str, name: str, key: str) -> Scenario | None:
     # ``key`` (the versions' key) is unused on purpose: it is part of the cache key, so a
     # new version is read once and an unchanged scenario never again.
-    stored = layers.load_stored_scenario(app_store(), name)
+    stored = layer_store.load_stored_scenario(app_store(), name)
     return None if stored is None else stored.scenario
 
 
@@ -124,7 +126,7 @@ class SharedWorkspace(Workspace):
     """
 
     viewer: str = "nobody"
-    versions: Mapping[str, layers.LayerVersion] = field(default_factory=dict)
+    versions: Mapping[str, layer_store.LayerVersion] = field(default_factory=dict)
 
     @property
     def version(self) -> str:
@@ -142,7 +144,7 @@ def _log(
 ) -> tuple[LayerLogEntry, ...]:
     # Only the versions the person may know of (their source file, size and author):
     # a layer stored for its owner only is not in another jurisdiction's log.
-    history = sorted(layers.layer_history(store, name), key=lambda v: (v.loaded_at, v.id))
+    history = sorted(layer_store.layer_history(store, name), key=lambda v: (v.loaded_at, v.id))
     return tuple(
         LayerLogEntry(
             kind=v.kind,
@@ -182,12 +184,12 @@ def workspace_for(loaded: loaders.LoadedScenario) -> SharedWorkspace | None:
     actor = signed_in.current_actor(store)
     versions = _ensure_stored(store, loaded)
     name = scenario_name(loaded)
-    key = layers.StoredScenario(0, name, loaded.result.scenario, versions).version_key
+    key = layer_store.StoredScenario(0, name, loaded.result.scenario, versions).version_key
     full = _stored(store.url, name, key)
     if full is None:
         return None
     who = view_key(actor)
-    current = _visible(store.url, name, key, who, full, actor, layers.layer_levels(versions))
+    current = _visible(store.url, name, key, who, full, actor, layer_store.layer_levels(versions))
     # ``base`` is the same view: the folder's own files may hold features not everyone
     # may see, so no page gets them unfiltered from here.
     return SharedWorkspace(
@@ -251,7 +253,7 @@ def store_layer(
         The combined scenario would not be valid (``.reports`` says why).
     """
     try:
-        layers.save_layer(
+        layer_store.save_layer(
             app_store(),
             scenario_name=scenario_name(loaded),
             kind=kind,
@@ -274,10 +276,10 @@ def share_layer(
     loaded: loaders.LoadedScenario, workspace: Workspace, *, kind: str, sharing: str, actor: Actor
 ) -> str | None:
     """Change who sees the shared scenario's *kind* layer
-    (:func:`mutualaid.store.layers.set_layer_sharing`). None when done, else why not,
+    (:func:`mutualaid.store.layer_store.set_layer_sharing`). None when done, else why not,
     in words for the person (refusals are in the audit log)."""
     try:
-        layers.set_layer_sharing(
+        layer_store.set_layer_sharing(
             app_store(),
             scenario_name=scenario_name(loaded),
             kind=kind,

@@ -451,7 +451,7 @@ def create_request(
     ----------
     store : Store
     scenario_name : str
-        A stored scenario (:func:`mutualaid.store.layers.save_scenario`).
+        A stored scenario (:func:`mutualaid.store.layer_store.save_scenario`).
     actor : Actor
         A coordinator; the request is made for the actor's jurisdiction.
     lines : sequence of (incident_id, type, units), optional

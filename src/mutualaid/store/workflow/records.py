@@ -104,7 +104,7 @@ def scenario_id_of(connection: Connection, name: str) -> int:
 
 
 def stored_scenario(store: Store, name: str):
-    from mutualaid.store.layers import load_stored_scenario
+    from mutualaid.store.layer_store import load_stored_scenario
 
     stored = load_stored_scenario(store, name)
     if stored is None:

@@ -28,7 +28,7 @@ import streamlit as st
 from mutualaid.access.actor import Actor
 from mutualaid.errors import StoreFull
 from mutualaid.store import Store, workflow
-from mutualaid.store.layers import (
+from mutualaid.store.layer_store import (
     current_versions,
     load_stored_scenario,
     scenario_names,

@@ -52,8 +52,8 @@ from mutualaid.errors import (
 from mutualaid.scenario.loading import Scenario
 from mutualaid.store import audit
 from mutualaid.store.database import Store
-from mutualaid.store.layers.rights import check_rights, level_for, record_layer_denial
-from mutualaid.store.layers.rows import (
+from mutualaid.store.layer_store.rights import check_rights, level_for, record_layer_denial
+from mutualaid.store.layer_store.rows import (
     CHUNK_ROWS,
     KINDS,
     RECHECKED,

@@ -25,7 +25,7 @@ from mutualaid.errors import (
 from mutualaid.scenario.loading import Scenario
 from mutualaid.store import audit
 from mutualaid.store.database import Store
-from mutualaid.store.layers.rows import LayerRows, serialise
+from mutualaid.store.layer_store.rows import LayerRows, serialise
 
 
 #: Layer kinds a scenario holds, in the order they are stored and checked.

@@ -1,17 +1,17 @@
 """Scenarios and their layers in the store, with versions: who loaded what, when, from
 which file (issue 5). Three modules, by what they do:
 
-- :mod:`~mutualaid.store.layers.rows`: a canonical frame to rows and back, and what a
+- :mod:`~mutualaid.store.layer_store.rows`: a canonical frame to rows and back, and what a
   stored version is;
-- :mod:`~mutualaid.store.layers.rights`: who may store which change (issue 6);
-- :mod:`~mutualaid.store.layers.versions`: saving and reading scenarios and layer
+- :mod:`~mutualaid.store.layer_store.rights`: who may store which change (issue 6);
+- :mod:`~mutualaid.store.layer_store.versioning`: saving and reading scenarios and layer
   versions, each write one transaction with its audit row.
 
-The names below are the package's interface (``from mutualaid.store import layers``).
+The names below are the package's interface (``from mutualaid.store import layer_store``).
 """
 
 from mutualaid.errors import LayerDenied, StaleLayer, UnitsInUse, UnknownScenario
-from mutualaid.store.layers.rows import (
+from mutualaid.store.layer_store.rows import (
     GEO_KINDS,
     KINDS,
     LayerVersion,
@@ -19,7 +19,7 @@ from mutualaid.store.layers.rows import (
     layer_levels,
     serialise,
 )
-from mutualaid.store.layers.versions import (
+from mutualaid.store.layer_store.versioning import (
     current_versions,
     files_fingerprint,
     layer_history,
