@@ -22,6 +22,7 @@ import streamlit as st
 import streamlit_folium
 from streamlit_folium import st_folium
 
+from mutualaid.errors import MapAssetError
 from mutualaid.maps import CLICK_OBJECTS
 from mutualaid.settings import MAP_HEIGHT_PX
 
@@ -79,8 +80,9 @@ def _links(m: folium.Map) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
     for element in walk(m):
         if isinstance(element, branca.colormap.ColorMap):
-            js.insert(0, "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js")
-            js.insert(0, "https://d3js.org/d3.v4.min.js")
+            # st_folium would add d3 from a CDN here; the browser has no internet, and
+            # use_local_assets refuses such maps before they are built.
+            raise MapAssetError("branca colour maps load d3 from a CDN; the map is refused")
         css.extend(href for _, href in getattr(element, "default_css", []))
         js.extend(src for _, src in getattr(element, "default_js", []))
     return tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js))
