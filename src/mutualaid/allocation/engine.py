@@ -13,6 +13,7 @@ import pandas as pd
 from mutualaid import settings
 from mutualaid.allocation.candidates import candidate_arcs
 from mutualaid.allocation.explain import explain_unmet, unmet_frame
+from mutualaid.allocation.held import Held
 from mutualaid.allocation.plan import (
     ASSIGNMENT_COLUMNS,
     EXCLUDED_COLUMNS,
@@ -30,6 +31,7 @@ def allocate(
     reserves: Mapping[str, float] | None = None,
     agreements: pd.DataFrame | None = None,
     home_only: Collection[str] | None = None,
+    held: Held | None = None,
 ) -> Plan:
     """The optimal plan for a scenario (contract, section 2).
 
@@ -48,6 +50,10 @@ def allocate(
     home_only : collection of str, optional
         Resource ids whose units serve only incidents of their owner's own jurisdiction
         (units their owner shares with nobody; :mod:`mutualaid.access.sharing`).
+    held : Held, optional
+        Units the workflow already holds; *scenario* is then the free part
+        (:func:`mutualaid.allocation.held.free_part`) and the reserve caps count the
+        held units (:func:`mutualaid.allocation.prepare.prepare`).
 
     Returns
     -------
@@ -59,7 +65,9 @@ def allocate(
         When a reserve override names an unknown jurisdiction or lies outside 0..1.
     """
     start = perf_counter()
-    problem = prepare(scenario, reserves=reserves, agreements=agreements, home_only=home_only)
+    problem = prepare(
+        scenario, reserves=reserves, agreements=agreements, home_only=home_only, held=held
+    )
     timings: defaultdict[str, float] = defaultdict(float)
 
     def one_type(rtype: str) -> tuple[TypeSolution, float, float]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from mutualaid.allocation.held import Held
 from mutualaid.allocation.travel import BorderRules, border_rules, resource_speeds, road_factor
 from mutualaid.scenario.loading import Scenario
 
@@ -117,6 +118,7 @@ def prepare(
     reserves: Mapping[str, float] | None = None,
     agreements: pd.DataFrame | None = None,
     home_only: Collection[str] | None = None,
+    held: Held | None = None,
 ) -> Problem:
     """Build the :class:`Problem` of a scenario.
 
@@ -130,6 +132,11 @@ def prepare(
         Agreement rows replacing the scenario's.
     home_only : collection of str, optional
         Resource ids whose units may serve only their owner's own incidents.
+    held : Held, optional
+        Units the workflow already holds (committed or deployed): *scenario*'s
+        quantities are the free ones (:func:`mutualaid.allocation.held.free_part`);
+        the held units count towards their owner's available units of the type and,
+        when abroad, against its cap, so the reserve holds over successive plans.
     """
     jur = scenario.jurisdictions
     rules = border_rules(jur, scenario.agreements if agreements is None else agreements)
@@ -201,13 +208,22 @@ def prepare(
     n_jur = len(rules.ids)
     available: dict[str, np.ndarray] = {}
     caps: dict[str, np.ndarray] = {}
+    stock = held.stock() if held else {}
+    abroad = held.abroad() if held else {}
     for rtype in set(incidents.needs) | set(types):
         mask = types == rtype
         available[rtype] = np.bincount(
             owner[mask], weights=units.quantity[mask], minlength=n_jur
         ).astype(np.int64)
         caps[rtype] = np.array(
-            [cap_units(a, r) for a, r in zip(available[rtype], reserve)], dtype=np.int64
+            [
+                max(
+                    0,
+                    cap_units(int(a) + stock.get((jid, rtype), 0), r) - abroad.get((jid, rtype), 0),
+                )
+                for jid, a, r in zip(rules.ids, available[rtype], reserve)
+            ],
+            dtype=np.int64,
         )
     tt = scenario.travel_times
     return Problem(

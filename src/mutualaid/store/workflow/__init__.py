@@ -52,6 +52,7 @@ from mutualaid.store.workflow.board import (
     RequestView,
     board,
 )
+from mutualaid.store.workflow.held import held_in, held_lines
 from mutualaid.store.workflow.moves import (
     OfferState,
     RequestState,
@@ -106,6 +107,8 @@ from mutualaid.store.workflow.states import (
 )
 
 __all__ = [
+    "held_in",
+    "held_lines",
     "ACCEPTED",
     "Board",
     "CANCELLED",
