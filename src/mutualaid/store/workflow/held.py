@@ -8,6 +8,8 @@ read from the store. One indexed query per call.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -15,10 +17,14 @@ from mutualaid.allocation import held
 from mutualaid.allocation.held import Held, HeldLine, held_of
 from mutualaid.store.database import Store
 from mutualaid.store.tables import offer_lines, offers, scenarios
-from mutualaid.store.workflow.states import ACCEPTED, COMMITTED, HOLDING_STATES
+from mutualaid.store.workflow.states import ACCEPTED, COMMITTED, HOLDING_STATES, ON_SCENE
 
 #: The stage of an offer's units in each holding state.
-STAGE_OF_STATE: dict[str, str] = {COMMITTED: held.COMMITTED, ACCEPTED: held.EN_ROUTE}
+STAGE_OF_STATE: dict[str, str] = {
+    COMMITTED: held.COMMITTED,
+    ACCEPTED: held.EN_ROUTE,
+    ON_SCENE: held.ON_SCENE,
+}
 
 
 def held_in(connection: Connection, scenario_id: int) -> Held:
@@ -29,6 +35,7 @@ def held_in(connection: Connection, scenario_id: int) -> Held:
             offers.c.state,
             offers.c.provider,
             offers.c.requester,
+            offers.c.committed_at,
             offer_lines.c.resource_id,
             offer_lines.c.incident_id,
             offer_lines.c.type,
@@ -53,6 +60,13 @@ def held_in(connection: Connection, scenario_id: int) -> Held:
             from_jurisdiction=r.provider,
             to_jurisdiction=r.requester,
             stage=STAGE_OF_STATE.get(r.state, held.COMMITTED),
+            # The estimated arrival: commit time + the trip's minutes (None for offers
+            # committed before migration 0005 recorded the time).
+            eta=(
+                None
+                if r.committed_at is None
+                else r.committed_at + timedelta(minutes=float(r.minutes))
+            ),
         )
         for r in rows
     )

@@ -64,7 +64,15 @@ if TYPE_CHECKING:
     from mutualaid.scenario.loading import Scenario
 
 
-# --- States -------------------------------------------------------------------------------
+#: The offer column each move stamps with its time (issue 12: deployment over time).
+TIME_OF_MOVE: dict[str, str] = {
+    "commit": "committed_at",
+    "accept": "accepted_at",
+    "arrive": "arrived_at",
+    "release": "released_at",
+}
+
+
 # --- Results ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OfferState:
@@ -210,6 +218,26 @@ def withdraw_offer(
     )
 
 
+def arrive_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """The accepted units arrived at the incident (accepted → on_scene), marked by a
+    coordinator of either side; they stay held. See :func:`commit_offer`."""
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["arrive"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
 def release_offer(
     store: Store,
     offer_id: int,
@@ -218,7 +246,8 @@ def release_offer(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> OfferState:
-    """Deployed units are released and available again (accepted → released), by a
+    """Deployed units are released and available again (accepted or on scene →
+    released), by a
     coordinator of either side. See :func:`commit_offer`."""
     return _offer_move(
         store,
@@ -251,20 +280,25 @@ def _offer_move(
         # The state change first and conditional: of two coordinators moving the same
         # offer, the second waits on the row (PostgreSQL) or the write lock (SQLite) and
         # then finds the state changed.
-        where = [offers.c.id == offer_id, offers.c.state == move.source]
-        if expected_version is not None:
-            where.append(offers.c.version == expected_version)
-        changed = connection.execute(
-            offers.update()
-            .where(*where)
-            .values(
-                state=move.target,
-                version=offers.c.version + 1,
-                updated_by=actor.username,
-                updated_at=now,
-            )
-        )
-        if changed.rowcount != 1:
+        # One conditional update per source state, so the state left is known exactly.
+        left = None
+        for source in move.sources:
+            where = [offers.c.id == offer_id, offers.c.state == source]
+            if expected_version is not None:
+                where.append(offers.c.version == expected_version)
+            values: dict[str, Any] = {
+                "state": move.target,
+                "version": offers.c.version + 1,
+                "updated_by": actor.username,
+                "updated_at": now,
+            }
+            if move.action in TIME_OF_MOVE:
+                values[TIME_OF_MOVE[move.action]] = now
+            changed = connection.execute(offers.update().where(*where).values(**values))
+            if changed.rowcount == 1:
+                left = source
+                break
+        if left is None:
             raise _offer_refusal(connection, offer_id, move, expected_version)
         row = offer_row(connection, offer_id)
         lines = offer_line_rows(connection, offer_id)
@@ -274,7 +308,7 @@ def _offer_move(
             actor=actor.username,
             action=move.audit_action,
             subject=subject,
-            before={"state": move.source, "version": row.version - 1},
+            before={"state": left, "version": row.version - 1},
             after={
                 "state": move.target,
                 "version": row.version,
@@ -295,7 +329,7 @@ def _offer_refusal(
 ) -> WorkflowError:
     """Why the conditional update changed nothing, read after it: who came first."""
     row = offer_row(connection, offer_id)
-    if row.state == move.source:
+    if row.state in move.sources:
         return Conflict(
             f"offer {offer_id} changed since you saw it (version {expected_version}): "
             f"it is now version {row.version}, last changed by {who_changed(row)}; look "
@@ -307,7 +341,7 @@ def _offer_refusal(
         return Conflict(f"offer {offer_id} was already {row.state} by {who_changed(row)}")
     return InvalidTransition(
         f"offer {offer_id} is {row.state} (by {who_changed(row)}); only a "
-        f"{move.source} offer can be {move.target}"
+        f"{move.sources_text} offer can be {move.target}"
     )
 
 
@@ -688,7 +722,8 @@ def _request_move(
     if reason:
         deny(store, actor, action=move.action, subject=subject, reason=reason, now=now)
     with store.transaction() as connection:
-        where = [requests.c.id == request_id, requests.c.state == move.source]
+        (source,) = move.sources
+        where = [requests.c.id == request_id, requests.c.state == source]
         if expected_version is not None:
             where.append(requests.c.version == expected_version)
         changed = connection.execute(
@@ -728,7 +763,7 @@ def _request_move(
             actor=actor.username,
             action=move.audit_action,
             subject=subject,
-            before={"state": move.source, "version": row.version - 1},
+            before={"state": source, "version": row.version - 1},
             after={
                 "state": move.target,
                 "version": row.version,
@@ -753,7 +788,7 @@ def _request_refusal(
 ) -> WorkflowError:
     row = _request_row(connection, request_id)
     who = f"{row.updated_by} ({row.jurisdiction}) at {clock_text(row.updated_at)}"
-    if row.state == move.source:
+    if row.state in move.sources:
         return Conflict(
             f"request {request_id} changed since you saw it (version "
             f"{expected_version}): it is now version {row.version}, last changed "
@@ -765,7 +800,7 @@ def _request_refusal(
         return Conflict(f"request {request_id} was already {row.state} by {who}")
     return InvalidTransition(
         f"request {request_id} is {row.state} (by {who}); only an "
-        f"{move.source} request can be {move.target}"
+        f"{move.sources_text} request can be {move.target}"
     )
 
 
