@@ -18,7 +18,7 @@ from alembic import op
 
 from mutualaid.store.tables import UTCDateTime
 
-revision = "0006"
+revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
