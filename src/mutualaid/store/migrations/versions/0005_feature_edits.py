@@ -1,6 +1,6 @@
 """feature edits: one incident or resource changed in the app (issue 12)
 
-Revision ID: 0006
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
 
