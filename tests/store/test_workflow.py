@@ -1083,6 +1083,8 @@ def test_a_partial_commit_takes_only_the_units_committed(store, small):
         ("R-DE-PUMP", 0, 1, 0),
     ]
     assert (view.units, view.offered, view.stage, view.committed_at) == (1, 4, "committed", T0)
+    # The boat's estimated arrival is the commit time + its minutes; the declined line has none.
+    assert [x.eta for x in view.lines] == [T0 + timedelta(minutes=view.lines[0].minutes), None]
     assert _held(store) == [(de.id, "R-DE-BOAT", "I-NL-1", 1, "committed")]
     # What was not committed is open again.
     assert _remaining(store) == {

@@ -72,7 +72,7 @@ class OfferLineView:
     then what was committed, then what was accepted); ``offered`` what the plan
     proposed, ``committed`` what the provider committed (None before); ``id`` names the
     line in a partial commit or accept; ``eta`` is the estimated arrival (commit time +
-    ``minutes``, UTC; None before the commit).
+    ``minutes``, UTC; None before the commit and for a line that holds no units).
     """
 
     resource_id: str
@@ -232,7 +232,8 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
             o.updated_by,
             o.updated_at,
             tuple(
-                dataclasses.replace(x, eta=eta_of(o.committed_at, x.minutes))
+                # A line committed or accepted at 0 holds nothing and arrives nowhere.
+                dataclasses.replace(x, eta=eta_of(o.committed_at, x.minutes) if x.units else None)
                 for x in olines.get(o.id, ())
             ),
             offer_actions(viewer, state=o.state, provider=o.provider, requester=o.requester),
