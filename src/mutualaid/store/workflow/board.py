@@ -38,8 +38,9 @@ if TYPE_CHECKING:
 # --- States -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RequestLineView:
-    """A request line and the units of it not yet filled by committed, accepted or
-    released offers."""
+    """A request line and the units of it not yet filled by the units committed,
+    accepted, on scene or released on its offers' lines (after a partial answer, only
+    what the lines hold)."""
 
     incident_id: str
     type: str
