@@ -17,8 +17,10 @@ from streamlit.testing.v1 import AppTest
 
 from builders import square, write_collection
 from mutualaid.allocation import allocate
+from mutualaid.allocation.held import Held
 from mutualaid.allocation.what_if import edit
-from mutualaid.figures.plan import NATIONAL, key_figures
+from mutualaid.figures.operation import operation_figures
+from mutualaid.figures.plan import JURISDICTION, NATIONAL, key_figures
 from mutualaid.scenario.catalogue import scenario_fingerprint
 from mutualaid.scenario.loading import Scenario, load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
@@ -154,17 +156,23 @@ def test_the_rhine_plan_is_shown_with_its_figures_map_tables_and_downloads(monke
     assert at.title[0].value == "Allocation"
     shown = metrics(at)
     summary = plan.summary
+    # Nothing held: the operation's figures are the plan's, under the shared labels.
+    operation = operation_figures(scenario, Held(), plan)
     assert (
-        shown["Units assigned / needed"]
-        == f"{summary['units_assigned']} / {summary['units_needed']}"
+        shown["Units proposed"] == str(summary["units_assigned"]) == str(operation.units_proposed)
     )
-    assert shown["Need met (severity-weighted)"] == f"{figures.weighted_share * 100:.1f} %"
-    assert (
-        shown["Weighted coverage"] == f"{summary['weighted_coverage']} / {summary['weighted_need']}"
+    assert shown["Units short / needed"] == (
+        f"{summary['units_needed'] - summary['units_assigned']} / {summary['units_needed']}"
     )
-    assert shown["Mean response"] == f"{figures.response.mean_minutes:.1f} min"
-    assert shown["Worst response"] == f"{figures.response.worst_minutes:.1f} min"
+    assert shown["Need met"] == f"{figures.weighted_share * 100:.1f} %"
+    assert operation.need_met == pytest.approx(figures.weighted_share)
+    assert shown["Units deployed"] == shown["Units committed"] == "0"
+    assert shown["Mean response (proposed)"] == f"{figures.response.mean_minutes:.1f} min"
+    assert shown["Worst response (proposed)"] == f"{figures.response.worst_minutes:.1f} min"
     assert shown["Units across national borders"] == str(figures.crossings[NATIONAL])
+    assert shown["Units leaving their jurisdiction"] == str(
+        figures.crossings[NATIONAL] + figures.crossings[JURISDICTION]
+    )
     assert "Solve seconds" in shown and "Unit-minutes" in shown
 
     severity = dataframe_with(at, "met %")

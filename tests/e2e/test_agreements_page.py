@@ -87,7 +87,7 @@ def test_an_edited_delay_changes_the_allocation_plan(
 
     visit(page, f"{url}/allocation", username="ada")  # the agreements are an admin's
     expect(page.get_by_role("heading", name="Allocation")).to_be_visible(timeout=WAIT_MS)
-    expect(metric(page, "Worst response")).to_have_text(before, timeout=WAIT_MS)
+    expect(metric(page, "Worst response (proposed)")).to_have_text(before, timeout=WAIT_MS)
 
     go_to(page, "Agreements")
     apply = page.get_by_role("button", name="Apply")
@@ -103,7 +103,7 @@ def test_an_edited_delay_changes_the_allocation_plan(
     page.screenshot(path=str(SCREENSHOTS / "agreements.png"), full_page=True)
 
     go_to(page, "Allocation")
-    expect(metric(page, "Worst response")).to_have_text(after, timeout=WAIT_MS)
+    expect(metric(page, "Worst response (proposed)")).to_have_text(after, timeout=WAIT_MS)
 
     go_to(page, "Layers")
     expect(

@@ -177,8 +177,10 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
     expect(metric(page, "Units across national borders")).to_have_text(
         str(figures.crossings[NATIONAL])
     )
-    expect(metric(page, "Units assigned / needed")).to_have_text(
-        f"{plan.summary['units_assigned']} / {plan.summary['units_needed']}"
+    expect(metric(page, "Units proposed")).to_have_text(str(plan.summary["units_assigned"]))
+    expect(metric(page, "Units short / needed")).to_have_text(
+        f"{plan.summary['units_needed'] - plan.summary['units_assigned']}"
+        f" / {plan.summary['units_needed']}"
     )
 
     # Keep every unit of the biggest exporter at home.

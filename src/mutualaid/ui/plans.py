@@ -20,6 +20,7 @@ import streamlit as st
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.allocation.held import Held, free_part
 from mutualaid.allocation.what_if import edit, overrides_digest, parse_overrides
+from mutualaid.figures.operation import OperationFigures, operation_figures
 from mutualaid.figures.plan import KeyFigures, key_figures
 from mutualaid.maps.plan import plan_map
 from mutualaid.scenario.loading import Scenario
@@ -120,6 +121,28 @@ def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
     """:func:`mutualaid.figures.plan.key_figures` of a plan of the loaded scenario,
     computed once per plan, not on every rerun (shared: read-only, like the plan)."""
     return _key_figures(
+        loaded.folder,
+        loaded.fingerprint,
+        loaded.version,
+        run.overrides,
+        loaded.result.accepted,
+        run,
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
+def _operation(
+    folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
+) -> OperationFigures:
+    # Same key as cached_plan. Needs are the whole scenario's: the held help counts too.
+    return operation_figures(_scenario, _run.held, _run.plan)
+
+
+def operation_of(loaded: LoadedScenario, run: PlanRun) -> OperationFigures:
+    """How the operation stands under a plan of the loaded scenario
+    (:func:`mutualaid.figures.operation.operation_figures`: deployed, committed and
+    proposed help apart), computed once per plan; the same figures as the Overview."""
+    return _operation(
         loaded.folder,
         loaded.fingerprint,
         loaded.version,
