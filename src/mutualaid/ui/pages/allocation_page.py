@@ -242,7 +242,8 @@ def show_summary(
     def share(value: float | None) -> float:
         return float("nan") if value is None else value * 100
 
-    row = st.columns(6)
+    # Four to a row: the labels and values stay whole at 1366 px.
+    row = st.columns(4) + st.columns(4)
     shown(
         row[0],
         "Need met",
@@ -267,7 +268,7 @@ def show_summary(
         _delta(operation.units_short, was(lambda o, f, s: o.units_short)),
         delta_color="inverse",
     )
-    second = st.columns(6)
+    second = row[6:] + st.columns(4)
     shown(
         second[0],
         "Units leaving their jurisdiction",
