@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browsing import visit
+from browsing import go_to, metric, visit
 from playwright_api import Page, expect
 
 from builders import write_erft_boats
@@ -47,15 +47,6 @@ def worst_response(folder: Path, agreements_csv: str) -> str:
     assert agreements is not None, report.problems
     edited = edit(scenario, agreements=agreements)
     return f"{key_figures(allocate(edited), edited).response.worst_minutes:.1f} min"
-
-
-def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
-
-
-def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=WAIT_MS)
 
 
 def edit_last_column(page: Page, *, row: int, text: str) -> None:

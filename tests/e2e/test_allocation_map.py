@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browsing import hover_tooltip, visit
+from browsing import hover_tooltip, metric, visit
 from playwright_api import Frame, Page, expect
 
 import builders
@@ -87,10 +87,6 @@ def wait_for_flows(page: Page, count: int) -> Frame:
     frame = page.locator(MAP_IFRAME).element_handle().content_frame()
     assert frame is not None
     return frame
-
-
-def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
 def hover_flow(page: Page, frame: Frame, spot: dict) -> str:

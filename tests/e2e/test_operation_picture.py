@@ -14,57 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from browsing import PASSWORD, sign_in
+from browsing import PASSWORD, go_to, metric, sign_in
 from playwright_api import Page, expect
 
-import builders
-from builders import BOATS_AND_A_PUMP, incident
-from mutualaid.access.actor import Actor, system_actor
-from mutualaid.scenario.loading import load_scenario
+from builders import committed_border_offer, write_border_flood
 from mutualaid.settings import STATE_DIR_ENV, STORE_FILE_NAME
-from mutualaid.store import open_store, workflow
-from mutualaid.store.layer_store import save_scenario
-from mutualaid.store.tables import offers
+from mutualaid.store import open_store
 
 pytestmark = pytest.mark.e2e
 
 #: How long to wait for the app (ms): a cold Streamlit start on 2 shared cores is slow.
 WAIT_MS = 120_000
 NAME = "erft-picture"
-DIETER = Actor("dieter", "coordinator", "DE-NW")
-NORA = Actor("nora", "coordinator", "NL-LI")
-
-
-def committed_offer(state: Path, folder: Path) -> int:
-    """The scenario stored, Dieter's request, the offers, Limburg's committed by Nora;
-    returns that offer's id."""
-    store = open_store(f"sqlite:///{state / STORE_FILE_NAME}")
-    try:
-        result = load_scenario(folder)
-        assert result.ok, [r.errors for r in result.reports]
-        save_scenario(store, result.scenario, name=NAME, sources={}, actor=system_actor("test"))
-        workflow.create_request(store, NAME, actor=DIETER, note="boats for Erftstadt")
-        outcome = workflow.plan_offers(store, NAME, actor=DIETER)
-        with store.reading() as connection:
-            (offer_id,) = connection.execute(
-                sa.select(offers.c.id).where(
-                    offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
-                )
-            ).scalars()
-        workflow.commit_offer(store, int(offer_id), actor=NORA)
-        return int(offer_id)
-    finally:
-        store.dispose()
-
-
-def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
-
-
-def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=WAIT_MS)
 
 
 def expect_figures(page: Page, **values: str) -> None:
@@ -75,13 +36,13 @@ def expect_figures(page: Page, **values: str) -> None:
 def test_after_an_accept_every_page_shows_the_units_deployed_and_plans_around_them(
     start_app, own_store, offline_page, tmp_path
 ):
-    folder = builders.write_scenario(
-        tmp_path / NAME,
-        incidents=[incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5, "pump": 1})],
-        resources=BOATS_AND_A_PUMP,
-    )
+    folder = write_border_flood(tmp_path / NAME)
     env = own_store(dieter=("coordinator", "DE-NW"), nora=("coordinator", "NL-LI"))
-    offer_id = committed_offer(Path(env[STATE_DIR_ENV]), folder)
+    store = open_store(f"sqlite:///{Path(env[STATE_DIR_ENV]) / STORE_FILE_NAME}")
+    try:
+        offer_id = committed_border_offer(store, folder)
+    finally:
+        store.dispose()
     url = start_app(scenario_dirs=[folder], env=env)
     page = offline_page.page
     page.set_default_timeout(WAIT_MS)
