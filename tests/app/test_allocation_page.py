@@ -178,7 +178,7 @@ def test_the_rhine_plan_is_shown_with_its_figures_map_tables_and_downloads(monke
     severity = dataframe_with(at, "met %")
     assert severity["severity"].tolist() == [1, 2, 3, 4, 5]
     assert severity["needed"].sum() == summary["units_needed"]
-    by_country = table_after(at, "Units crossing a national border")
+    by_country = table_after(at, "Proposed units crossing a national border")
     assert by_country["units"].sum() == figures.crossings[NATIONAL]
     unmet = dataframe_with(at, "reason")
     assert len(unmet) == len(plan.unmet)
@@ -230,7 +230,7 @@ def test_a_full_reserve_for_an_exporter_changes_the_plan(monkeypatch):
     reserves = dataframe_with(at, "units sent out").set_index("jurisdiction")
     assert reserves.loc[exporter, "units sent out"] == 0
     assert reserves.loc[exporter, "reserve in plan"] == 1.0
-    by_jurisdiction = table_after(at, "Units leaving their jurisdiction")
+    by_jurisdiction = table_after(at, "Proposed units leaving their jurisdiction")
     assert exporter not in set(by_jurisdiction["from_jurisdiction"])
     assert f"reserve of {exporter}" in at.text[0].value
     assert map_args(at)["key"] != map_key  # the map shows the new plan

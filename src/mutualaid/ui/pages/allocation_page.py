@@ -390,11 +390,16 @@ def show_tables(figures: KeyFigures, run: PlanRun, *, scenario: Scenario, edits:
         ]
     )
     with tabs[0]:
+        if run.held:
+            st.caption(
+                "What this plan proposes for what is still needed: the units deployed or "
+                "committed through the workflow are counted in the figures above, not here."
+            )
         st.dataframe(_severity_table(figures), hide_index=True, width="stretch")
     with tabs[1]:
-        st.text("Units crossing a national border (from country -> to country)")
+        st.text("Proposed units crossing a national border (from country -> to country)")
         st.dataframe(figures.by_country, hide_index=True, width="stretch")
-        st.text("Units leaving their jurisdiction (from jurisdiction -> to jurisdiction)")
+        st.text("Proposed units leaving their jurisdiction (from jurisdiction -> to jurisdiction)")
         st.dataframe(figures.by_jurisdiction, hide_index=True, width="stretch")
     with tabs[2]:
         st.text(
