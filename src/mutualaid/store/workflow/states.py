@@ -45,10 +45,11 @@ OFFER_STATES: Final[tuple[str, ...]] = (
 #: Offers whose units are held (committed, or deployed once accepted: en route, then
 #: on scene).
 HOLDING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED, ON_SCENE)
-#: Offers that count against a request line's need. Released units were deployed and
-#: served the incident, so their release does not reopen the need (the requester makes
-#: a new request if the incident needs more).
-FILLING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED, ON_SCENE, RELEASED)
+#: Offers that count against a request line's need: those holding units. A release
+#: reopens the need, as every page's plan sees it (issue 12: one picture): the
+#: incidents' layer says what an incident needs, so its owner closes or edits the
+#: incident, or the requester closes the request, when the need is over.
+FILLING_STATES: Final[tuple[str, ...]] = HOLDING_STATES
 
 # Who may make a move: a coordinator of the offer's provider, of its requester, of either,
 # or any coordinator or admin (the planner, who computes plans and offers: an admin for
