@@ -355,7 +355,7 @@ def _states_text(offers: list[OfferView]) -> str:
     for offer in offers:
         counts[offer.state] = counts.get(offer.state, 0) + 1
     return ", ".join(
-        f"{n} {state}"
+        f"{n} {state.replace('_', ' ')}"
         for state, n in sorted(
             counts.items(),
             key=lambda item: (
@@ -399,7 +399,7 @@ def offer_heading(offer: OfferView) -> str:
     return (
         f"Offer {offer.id}: {offer.provider} → {offer.requester}, {count} "
         f"unit{'s' if offered != 1 else ''}, request {offer.request_id} — "
-        f"{offer.state} (version {offer.version})"
+        f"{offer.state.replace('_', ' ')} (version {offer.version})"
     )
 
 
