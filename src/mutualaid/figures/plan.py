@@ -405,7 +405,8 @@ class KeyFigures:
 
 
 def key_figures(plan: Any, scenario: Scenario) -> KeyFigures:
-    """The plan's key figures (see :class:`KeyFigures`).
+    """The plan's key figures (see :class:`KeyFigures`), for the scenario it was made
+    from (with held units: the free part, :func:`mutualaid.allocation.held.free_part`).
 
     Examples
     --------

@@ -9,11 +9,12 @@ serve stale results.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
+from mutualaid.allocation.held import Held
 from mutualaid.scenario.catalogue import scenario_fingerprint
 from mutualaid.scenario.loading import ScenarioResult, load_scenario
 
@@ -34,13 +35,19 @@ class LoadedScenario:
         The session workspace's version (:attr:`mutualaid.scenario.merging.Workspace.version`)
         when ``result.scenario`` is the session's scenario (files plus the layers added
         on the Layers page and the agreements edited in the app); empty for the files
-        alone. Part of every cache key of what is built from the scenario.
+        alone. Part of every cache key of what is built from the scenario; it names the
+        units the workflow holds too (:attr:`held`).
+    held : Held
+        The units the workflow holds in the stored scenario (committed or deployed):
+        every plan starts from what is still free and still needed (issue 12). Empty
+        for the files alone.
     """
 
     folder: str
     fingerprint: str
     result: ScenarioResult
     version: str = ""
+    held: Held = field(default_factory=Held)
 
 
 @st.cache_data(show_spinner="Reading the scenario...", max_entries=16)

@@ -18,6 +18,7 @@ import folium
 import streamlit as st
 
 from mutualaid.allocation import allocate, flows_geojson
+from mutualaid.allocation.held import Held, free_part
 from mutualaid.allocation.what_if import edit, overrides_digest, parse_overrides
 from mutualaid.figures.plan import KeyFigures, key_figures
 from mutualaid.maps.plan import plan_map
@@ -52,11 +53,14 @@ class PlanRun:
         ``flows_geojson`` of the plan: one line per assignment.
     overrides : str
         The edits it was made with (:func:`mutualaid.allocation.what_if.overrides_key`).
+    held : Held
+        The workflow's units it was made around (not free, not needed again).
     """
 
     plan: dict
     flows: dict
     overrides: str
+    held: Held = Held()
 
     @property
     def digest(self) -> str:
@@ -66,7 +70,12 @@ class PlanRun:
 
 @st.cache_resource(show_spinner="Planning...", max_entries=PLAN_CACHE_ENTRIES)
 def cached_plan(
-    folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario
+    folder: str,
+    fingerprint: str,
+    version: str,
+    overrides: str,
+    _scenario: Scenario,
+    _held: Held | None = None,
 ) -> PlanRun:
     """The plan of *_scenario* with the edits *overrides*, made once per key.
 
@@ -74,6 +83,11 @@ def cached_plan(
     sessions with the same view (the version names it): one object, read-only (a
     pickled copy per call, as ``st.cache_data`` makes, cost every rerun more than the
     page itself under load).
+
+    The plan is made from what is still free and still needed: *_held*'s units (the
+    workflow's committed and deployed ones) are neither planned again nor needed
+    again, and count against their owner's reserve cap (issue 12). The version names
+    them (:func:`mutualaid.ui.shared_scenario.operation_version`).
     """
     # The key is the folder, its content hash, the session workspace's version (layers
     # added, agreements edited) and the edits: together they identify _scenario (left
@@ -84,8 +98,11 @@ def cached_plan(
     # The edited scenario is planned as it stands, so the reserves the plan used are
     # the ones the map's tooltips and the tables show.
     edited = edit(_scenario, reserves=reserves, agreements=agreements)
-    plan = allocate(edited)
-    return PlanRun(plan=plan.to_dict(), flows=flows_geojson(plan, edited), overrides=overrides)
+    held = _held or Held()
+    plan = allocate(free_part(edited, held), held=held)
+    return PlanRun(
+        plan=plan.to_dict(), flows=flows_geojson(plan, edited), overrides=overrides, held=held
+    )
 
 
 @st.cache_resource(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
@@ -93,7 +110,10 @@ def _key_figures(
     folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
 ) -> KeyFigures:
     # Same key as cached_plan: _scenario and _run are what the other arguments name.
-    return key_figures(_run.plan, _scenario)
+    # The plan's tables are about what was still needed when it was made: the free part.
+    reserves, agreements = parse_overrides(overrides)
+    edited = edit(_scenario, reserves=reserves, agreements=agreements)
+    return key_figures(_run.plan, free_part(edited, _run.held))
 
 
 def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
@@ -116,7 +136,9 @@ def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
     """
     scenario = loaded.result.accepted
     try:
-        return cached_plan(loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario)
+        return cached_plan(
+            loaded.folder, loaded.fingerprint, loaded.version, overrides, scenario, loaded.held
+        )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         _LOG.exception(
             "the plan of %s could not be made with the edits %r", loaded.folder, overrides

@@ -41,10 +41,11 @@ import streamlit as st
 
 from mutualaid.access.actor import Actor, system_actor
 from mutualaid.access.sharing import layer_visible, view_key, visible_scenario
+from mutualaid.allocation.held import Held
 from mutualaid.errors import LayerRefused, MutualAidError
 from mutualaid.scenario.loading import SCENARIO_FILES, TRAVEL_TIMES_FILE, Scenario
 from mutualaid.scenario.merging import LayerLogEntry, Workspace
-from mutualaid.store import Store, layer_store
+from mutualaid.store import Store, layer_store, workflow
 from mutualaid.ui import loaders, signed_in
 from mutualaid.ui.app_store import app_store
 
@@ -131,10 +132,13 @@ class SharedWorkspace(Workspace):
     @property
     def version(self) -> str:
         """As :attr:`Workspace.version`, naming every current layer version and its
-        level (the log shows only the versions the viewer may know of) and what the
-        person asking may see: every cache keyed on it (plans, maps) holds one view
-        only, shared by the people with that view."""
-        current = ",".join(f"{k}={v.version}:{v.sharing}" for k, v in sorted(self.versions.items()))
+        level (the log shows only the versions the viewer may know of), the latest
+        feature edit made over each in the app (issue 12), and what the person asking
+        may see: every cache keyed on it (plans, maps) holds one view only, shared by
+        the people with that view."""
+        current = ",".join(
+            f"{k}={v.version}:{v.sharing}:{v.edit}" for k, v in sorted(self.versions.items())
+        )
         text = f"{super().version}\n{current}\n{self.viewer}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -208,15 +212,33 @@ def current_scenario(folder: Path) -> Scenario | None:
     return None if workspace is None else workspace.scenario()
 
 
+def held_units(loaded: loaders.LoadedScenario) -> Held:
+    """The units the workflow holds in the stored scenario of *loaded* (one query per
+    rerun; :func:`mutualaid.store.workflow.held_lines`)."""
+    return workflow.held_lines(app_store(), scenario_name(loaded))
+
+
+def operation_version(version: str, held: Held) -> str:
+    """*version* naming the held units too: every cache keyed on it (plans, figures,
+    maps) is made again after a commit, an accept, a release or any move of units."""
+    if not held:
+        return version
+    return hashlib.sha256(f"{version}|{held.key}".encode()).hexdigest()[:16]
+
+
 def session_loaded(loaded: loaders.LoadedScenario) -> loaders.LoadedScenario:
-    """*loaded* with the shared scenario: ``result.scenario`` is the stored scenario and
-    ``version`` its version, so caches keyed on (folder, fingerprint, version) plan again
-    after every new layer version. A rejected folder is returned unchanged."""
+    """*loaded* with the shared scenario: ``result.scenario`` is the stored scenario,
+    ``held`` the units the workflow holds in it and ``version`` names both, so caches
+    keyed on (folder, fingerprint, version) plan again after every new layer version
+    and every move of units. A rejected folder is returned unchanged."""
     workspace = workspace_for(loaded)
     if workspace is None:
         return loaded
+    held = held_units(loaded)
     result = dataclasses.replace(loaded.result, scenario=workspace.scenario())
-    return dataclasses.replace(loaded, result=result, version=workspace.version)
+    return dataclasses.replace(
+        loaded, result=result, version=operation_version(workspace.version, held), held=held
+    )
 
 
 def current_version(workspace: Workspace, kind: str) -> int:

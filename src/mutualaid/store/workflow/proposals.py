@@ -26,6 +26,7 @@ from mutualaid.store.tables import (
     requests,
     units,
 )
+from mutualaid.store.workflow.held import held_in
 from mutualaid.store.workflow.moves import supersede_offers
 from mutualaid.store.workflow.records import deny, stored_scenario, timestamp
 from mutualaid.store.workflow.states import FILLING_STATES, OPEN, PLANNER, PROPOSED, may
@@ -120,11 +121,9 @@ def open_part(
 
     Notes
     -----
-    The optimiser computes each jurisdiction's reserve from the units it is given, here
-    the free ones: units committed abroad by an earlier plan are not counted against
-    the reserve of the next, so successive plans together may send more abroad than
-    the reserve share of the whole stock. Exact would be a cap per (jurisdiction, type)
-    reduced by what is already committed abroad, which ``allocate`` does not take yet.
+    The reserve caps are not computed from these free units alone: :func:`plan_offers`
+    passes the held units (:func:`mutualaid.store.workflow.held_in`) to ``allocate``,
+    which counts them in each owner's stock and, when abroad, against its cap.
     """
     res = scenario.resources.copy()
     quantity = [int(free.get(str(r), 0)) for r in res["id"]]
@@ -212,6 +211,7 @@ def plan_offers(
             r.resource_id: int(r.quantity - r.committed)
             for r in connection.execute(sa.select(units).where(units.c.scenario_id == stored.id))
         }
+        held = held_in(connection, stored.id)
         planned = [
             line
             for line in open_request_lines(connection, stored.id)
@@ -247,7 +247,11 @@ def plan_offers(
         if level == OWNER
     }
     # The optimiser runs outside the write transaction (on SQLite that holds the store).
-    plan = allocate(open_part(stored.scenario, free=free, needs=needs), home_only=home_only)
+    # The held units count against their owner's reserve cap (issue 12): no sequence of
+    # plans and commits sends more abroad than the reserve allows.
+    plan = allocate(
+        open_part(stored.scenario, free=free, needs=needs), home_only=home_only, held=held
+    )
     body = plan.to_dict()
     versions = {kind: v.version for kind, v in sorted(stored.versions.items())}
     with store.transaction() as connection:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import folium
 import streamlit as st
 
+from mutualaid.allocation.held import Held
 from mutualaid.allocation.what_if import overrides_key
 from mutualaid.figures.overview import (
     Filters,
@@ -31,7 +32,7 @@ from mutualaid.settings import MAP_CACHE_ENTRIES
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import RenderedMap, render_map
 from mutualaid.ui.plans import PlanRun, cached_plan
-from mutualaid.ui.shared_scenario import workspace_for
+from mutualaid.ui.shared_scenario import held_units, operation_version, workspace_for
 from mutualaid.ui.state import state_key
 
 _LOG = logging.getLogger(__name__)
@@ -59,13 +60,16 @@ class Current:
     folder, fingerprint : str
         The scenario folder and the hash of its files.
     version : str
-        The workspace's version (empty when nothing was added).
+        The workspace's version (empty when nothing was added), naming the held units.
+    held : Held
+        The units the workflow holds in the scenario (not free, not needed again).
     """
 
     scenario: Scenario
     folder: str
     fingerprint: str
     version: str
+    held: Held = Held()
 
 
 def current(loaded: LoadedScenario) -> Current | None:
@@ -73,7 +77,14 @@ def current(loaded: LoadedScenario) -> Current | None:
     workspace = workspace_for(loaded)
     if workspace is None:
         return None
-    return Current(workspace.scenario(), loaded.folder, loaded.fingerprint, workspace.version)
+    held = held_units(loaded)
+    return Current(
+        workspace.scenario(),
+        loaded.folder,
+        loaded.fingerprint,
+        operation_version(workspace.version, held),
+        held,
+    )
 
 
 def choose_filters(scenario: Scenario) -> Filters:
@@ -95,7 +106,9 @@ def plan_of(now: Current) -> PlanRun | None:
     pages share, so a plan is made once whichever page asks first; None (said in words)
     when it cannot be made."""
     try:
-        return cached_plan(now.folder, now.fingerprint, now.version, overrides_key(), now.scenario)
+        return cached_plan(
+            now.folder, now.fingerprint, now.version, overrides_key(), now.scenario, now.held
+        )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         _LOG.exception("the current plan of %s could not be made", now.folder)
         st.warning("The current plan could not be made; the map shows the layers only.")
