@@ -13,7 +13,9 @@ import pytest
 from builders import BREAKOUT, IMG, canonical_scenario
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.allocation.held import COMMITTED, EN_ROUTE, ON_SCENE, Held, HeldLine, free_part
+from mutualaid.exports import briefing_html
 from mutualaid.figures.overview import Filters, apply_filters
+from mutualaid.figures.plan import key_figures
 from mutualaid.maps import overview_map, palette
 from mutualaid.maps.elements import SWATCHES, legend_html
 from mutualaid.maps.held import (
@@ -254,6 +256,22 @@ def test_a_hostile_resource_id_is_escaped(text):
         rendered = m.get_root().render()
         assert text not in rendered
         assert "<img src=x" not in rendered and "</script><script>window" not in rendered
+
+
+def test_the_briefing_export_carries_them_and_loads_nothing():
+    scenario = _scenario(resource_id=BREAKOUT)
+    held = _held(resource_id=BREAKOUT)
+    plan = allocate(free_part(scenario, held), held=held)
+    page = briefing_html(
+        title="erft",
+        map_=_plan_map(scenario, held),
+        figures=key_figures(plan, free_part(scenario, held)),
+        updated_at="12:34:56",
+    )
+    assert html.escape(HELD_LINES_NAME) in page and html.escape(HELD_RINGS_NAME) in page
+    assert BREAKOUT not in page
+    tags = re.findall(r"<(?:script|link|img|iframe)\b[^>]*>", page, flags=re.IGNORECASE)
+    assert not [t for t in tags if re.search(r"\b(?:src|href)\s*=", t, flags=re.IGNORECASE)]
 
 
 # --- nothing held ----------------------------------------------------------------------------
