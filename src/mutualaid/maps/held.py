@@ -100,12 +100,17 @@ def _ids(frame: gpd.GeoDataFrame) -> list[str]:
     return [display_text(v) for v in frame["id"]] if "id" in frame.columns else []
 
 
-def _located(frame: gpd.GeoDataFrame) -> dict[str, tuple[float, float]]:
-    """Each feature id's (lon, lat) as the map places it (the first feature of an id)."""
-    lons, lats = point_coordinates(frame)
+def _located(frame: gpd.GeoDataFrame, wanted: set[str]) -> dict[str, tuple[float, float]]:
+    """The (lon, lat) of each *wanted* feature id of *frame* as the map places it (the
+    first feature of an id); ids not in the frame are left out."""
+    ids = _ids(frame)
+    rows = [row for row, fid in enumerate(ids) if fid in wanted]
+    if not rows:
+        return {}
+    lons, lats = point_coordinates(frame.iloc[rows])
     found: dict[str, tuple[float, float]] = {}
-    for fid, lon, lat in zip(_ids(frame), lons, lats):
-        found.setdefault(fid, (float(lon), float(lat)))
+    for row, lon, lat in zip(rows, lons, lats):
+        found.setdefault(ids[row], (float(lon), float(lat)))
     return found
 
 
@@ -136,7 +141,8 @@ def held_frame(
         incident), NaN where that end is not shown.
     """
     lines = held.lines if held else ()
-    at_incident, at_resource = _located(incidents), _located(resources)
+    at_incident = _located(incidents, {display_text(x.incident_id) for x in lines})
+    at_resource = _located(resources, {display_text(x.resource_id) for x in lines})
     rows = []
     for line in lines:
         incident, resource = display_text(line.incident_id), display_text(line.resource_id)

@@ -110,3 +110,19 @@ def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(store):
     features = [f for c in collections(after) for f in c["features"]]
     flows = [f["properties"] for f in features if "route" in f["properties"]]
     assert flows and all(f["resource"] != "R-2" for f in flows)
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/briefing.py"])
+def test_the_overview_and_briefing_maps_draw_them_too(store, page):
+    at = app_test().run().switch_page("pages/allocation.py").run()  # stores "erft"
+    offer_id = provider_offer(store)
+    workflow.commit_offer(store, offer_id, actor=NORA)
+    workflow.accept_offer(store, offer_id, actor=DIETER)
+    at.switch_page(page).run()
+    assert not at.exception
+    [held] = held_features(map_script(at))
+    assert (held["stage"], held["resource"], held["offer"]) == (
+        "en route (accepted)",
+        "R-2",
+        f"#{offer_id}",
+    )
