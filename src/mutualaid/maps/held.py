@@ -96,22 +96,21 @@ _COLUMNS = [
 ]
 
 
-def _ids(frame: gpd.GeoDataFrame) -> list[str]:
-    return [display_text(v) for v in frame["id"]] if "id" in frame.columns else []
-
-
-def _located(frame: gpd.GeoDataFrame, wanted: set[str]) -> dict[str, tuple[float, float]]:
+def _located(
+    frame: gpd.GeoDataFrame, wanted: set[str]
+) -> tuple[dict[str, tuple[float, float]], gpd.GeoDataFrame]:
     """The (lon, lat) of each *wanted* feature id of *frame* as the map places it (the
-    first feature of an id); ids not in the frame are left out."""
-    ids = _ids(frame)
-    rows = [row for row, fid in enumerate(ids) if fid in wanted]
-    if not rows:
-        return {}
-    lons, lats = point_coordinates(frame.iloc[rows])
+    first feature of an id; ids not in the frame left out), and those rows of *frame*
+    (for their names): a 50,000-incident layer is not read whole for a few lines."""
+    if not wanted or "id" not in frame.columns:
+        return {}, frame.iloc[:0]
+    ids = frame["id"].map(display_text)
+    subset = frame[ids.isin(wanted).to_numpy()]
+    lons, lats = point_coordinates(subset)
     found: dict[str, tuple[float, float]] = {}
-    for row, lon, lat in zip(rows, lons, lats):
-        found.setdefault(ids[row], (float(lon), float(lat)))
-    return found
+    for fid, lon, lat in zip(ids[ids.isin(wanted)], lons, lats):
+        found.setdefault(fid, (float(lon), float(lat)))
+    return found, subset
 
 
 def held_frame(
@@ -141,8 +140,8 @@ def held_frame(
         incident), NaN where that end is not shown.
     """
     lines = held.lines if held else ()
-    at_incident = _located(incidents, {display_text(x.incident_id) for x in lines})
-    at_resource = _located(resources, {display_text(x.resource_id) for x in lines})
+    at_incident, shown_incidents = _located(incidents, {display_text(x.incident_id) for x in lines})
+    at_resource, shown_resources = _located(resources, {display_text(x.resource_id) for x in lines})
     rows = []
     for line in lines:
         incident, resource = display_text(line.incident_id), display_text(line.resource_id)
@@ -173,8 +172,8 @@ def held_frame(
     for column in ("x0", "y0", "x1", "y1"):
         frame[column] = frame[column].astype("float64")
     frame = with_crossings(frame, jurisdictions)
-    frame["resource"] = labelled(frame["resource_id"], resources)
-    frame["incident"] = labelled(frame["incident_id"], incidents)
+    frame["resource"] = labelled(frame["resource_id"], shown_resources)
+    frame["incident"] = labelled(frame["incident_id"], shown_incidents)
     frame["between"] = route_labels(frame) if len(frame) else []
     frame["stage_label"] = frame["stage"].map(lambda s: palette.HELD_LABELS.get(s, s))
     frame["offer"] = frame["offer_id"].map(lambda o: f"#{o}")
@@ -191,8 +190,19 @@ def _joined(values: Iterable[Any]) -> str:
 
 
 def on_scene_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The units on scene, one row per incident shown: the units summed, the other
-    fields of its lines joined (each value once), ``lon``/``lat`` the incident's."""
+    """The units on scene, one row per incident shown.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        From :func:`held_frame`.
+
+    Returns
+    -------
+    DataFrame
+        ``incident_id``, the units summed, the other fields of its lines joined (each
+        value once, ``"; "`` between), ``lon``/``lat`` the incident's.
+    """
     rows = frame[(frame["stage"] == ON_SCENE) & _finite(frame, ("x1", "y1"))]
     out = []
     for incident_id, group in rows.groupby("incident_id", sort=True):
@@ -375,7 +385,17 @@ class HeldLayers:
 
 
 def held_layers(frame: pd.DataFrame) -> HeldLayers:
-    """Both held layers of *frame* (:func:`held_frame`)."""
+    """Both held layers of *frame*.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        From :func:`held_frame`.
+
+    Returns
+    -------
+    HeldLayers
+    """
     return HeldLayers(lines=held_lines_layer(frame), rings=held_rings_layer(frame))
 
 
@@ -386,14 +406,25 @@ def held_map_layers(
     incidents: gpd.GeoDataFrame,
     resources: gpd.GeoDataFrame,
 ) -> tuple[pd.DataFrame, HeldLayers]:
-    """:func:`held_frame` and :func:`held_layers` in one step (nothing built when
-    nothing is held)."""
+    """:func:`held_frame` and :func:`held_layers` in one step.
+
+    Parameters
+    ----------
+    held : Held or None
+    jurisdictions, incidents, resources : geopandas.GeoDataFrame
+        The layers the map shows.
+
+    Returns
+    -------
+    (DataFrame, HeldLayers)
+        The frame, and the layers (none when nothing held is on this map).
+    """
     frame = held_frame(held, jurisdictions=jurisdictions, incidents=incidents, resources=resources)
     return frame, (held_layers(frame) if len(frame) else HeldLayers())
 
 
 def held_entries() -> list[LegendEntry]:
-    """Legend entries of the held units, one per stage."""
+    """Legend entries of the held units, one per stage: ``(colour, label, swatch)``."""
     return [
         (palette.HELD_COLORS[EN_ROUTE], palette.HELD_LABELS[EN_ROUTE], "dashed"),
         (palette.HELD_COLORS[COMMITTED], palette.HELD_LABELS[COMMITTED], "dotted"),
