@@ -1,16 +1,16 @@
 """Overview: the operations map of a scenario.
 
 Pick a sample scenario (with any layers added on the Layers page), narrow it with
-the filters, read the headline figures, and see incidents, resources and the current
-plan's flows on one map (drawn without internet), with the details of whatever you
-click. A scenario with problems lists them instead.
+the filters, read the operation's figures (deployed, committed and proposed help
+apart), and see incidents, resources and the current plan's flows on one map (drawn
+without internet), with the details of whatever you click. A scenario with problems
+lists them instead.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.figures.overview import headline_figures
 from mutualaid.maps import clicked_feature
 from mutualaid.ui import loaders, panels
 from mutualaid.ui.map_view import show_map_or_error
@@ -40,7 +40,7 @@ panels.show_counts(now.scenario)
 filters = overview_page.choose_filters(now.scenario)
 shown = overview_page.shown_scenario(now, filters)
 run = overview_page.plan_of(now)
-panels.show_headline(None if run is None else headline_figures(shown, run.plan, filters=filters))
+panels.show_operation(overview_page.operation_of(now, shown, filters, run))
 
 map_col, side_col = st.columns([3, 1])
 with map_col:

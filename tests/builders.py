@@ -334,6 +334,46 @@ def write_erft_boats(
     )
 
 
+def write_border_flood(folder: Path) -> Path:
+    """A flood in North Rhine-Westphalia (I-1, severity 5) needing 5 boats and a pump;
+    2 boats near Köln, 5 boats and a pump near Maastricht across the border (the default
+    agreements). Returns *folder*."""
+    return write_scenario(
+        folder,
+        incidents=[incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5, "pump": 1})],
+        resources=BOATS_AND_A_PUMP,
+    )
+
+
+def committed_border_offer(store, folder: Path, *, name: str | None = None) -> int:
+    """:func:`write_border_flood`'s scenario stored (as *name*, default the folder's
+    name), DE-NW's request for everything, the offers computed, and Limburg's (3 boats
+    and the pump, 4 units) committed by an NL-LI coordinator. Returns that offer's id."""
+    import sqlalchemy as sa
+
+    from mutualaid.access.actor import Actor, system_actor
+    from mutualaid.scenario.loading import load_scenario
+    from mutualaid.store import workflow
+    from mutualaid.store.layer_store import save_scenario
+    from mutualaid.store.tables import offers
+
+    name = name or folder.name
+    result = load_scenario(folder)
+    assert result.ok, [r.errors for r in result.reports]
+    save_scenario(store, result.scenario, name=name, sources={}, actor=system_actor("test"))
+    requester = Actor("dieter", "coordinator", "DE-NW")
+    workflow.create_request(store, name, actor=requester, note="boats for Erftstadt")
+    outcome = workflow.plan_offers(store, name, actor=requester)
+    with store.reading() as connection:
+        (offer_id,) = connection.execute(
+            sa.select(offers.c.id).where(
+                offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
+            )
+        ).scalars()
+    workflow.commit_offer(store, int(offer_id), actor=Actor("nora", "coordinator", "NL-LI"))
+    return int(offer_id)
+
+
 # --- validation reports ---------------------------------------------------------------------
 
 

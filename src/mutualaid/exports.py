@@ -35,7 +35,8 @@ import pandas as pd
 
 from mutualaid.display import display_text
 from mutualaid.errors import ExportError
-from mutualaid.figures.plan import NATIONAL, KeyFigures, assignments_frame, unmet_frame
+from mutualaid.figures.operation import OperationFigures, figure_labels
+from mutualaid.figures.plan import KeyFigures, assignments_frame, unmet_frame
 from mutualaid.maps.assets import STATIC_URL_PREFIX
 from mutualaid.maps.flows import agreement_text
 from mutualaid.settings import BRIEFING_TOP_UNMET
@@ -163,17 +164,37 @@ def _minutes(value: float) -> str:
     return "-" if value is None or pd.isna(value) else f"{value:.1f} min"
 
 
-def figure_items(figures: KeyFigures) -> list[tuple[str, str]]:
-    """The briefing's key figures as (label, value) text pairs, in display order."""
-    unmet = figures.unmet
-    short = int(pd.to_numeric(unmet["units"]).sum()) if len(unmet) else 0
-    return [
-        ("Need met (severity-weighted)", f"{figures.weighted_share * 100:.1f} %"),
-        ("Units assigned / needed", f"{figures.units_assigned} / {figures.units_needed}"),
-        ("Mean response", _minutes(figures.response.mean_minutes)),
-        ("Worst response", _minutes(figures.response.worst_minutes)),
-        ("Units across national borders", str(figures.crossings[NATIONAL])),
-        ("Unmet needs (units short)", f"{len(unmet)} ({short})"),
+#: The operation's figures the briefing shows (labels of :data:`GLOSSARY`), in order.
+BRIEFING_FIGURES: tuple[str, ...] = (
+    "Need met",
+    "Need covered now",
+    "Units deployed",
+    "Units committed",
+    "Units proposed",
+    "Units short / needed",
+    "Units across national borders",
+)
+
+
+def figure_items(operation: OperationFigures, figures: KeyFigures) -> list[tuple[str, str]]:
+    """The briefing's figures as (label, value) text pairs, in display order.
+
+    Parameters
+    ----------
+    operation : OperationFigures
+        How the operation stands (:func:`mutualaid.figures.operation.operation_figures`):
+        the same labels and numbers as the Overview and Allocation pages.
+    figures : KeyFigures
+        The current plan's own figures (its proposals' response times).
+
+    Returns
+    -------
+    list of (str, str)
+    """
+    shared = {label: value for label, value, _help in figure_labels(operation)}
+    return [(label, shared[label]) for label in BRIEFING_FIGURES] + [
+        ("Mean response (proposed)", _minutes(figures.response.mean_minutes)),
+        ("Worst response (proposed)", _minutes(figures.response.worst_minutes)),
     ]
 
 
@@ -190,11 +211,11 @@ def top_unmet(figures: KeyFigures, *, limit: int = BRIEFING_TOP_UNMET) -> pd.Dat
     return out.reset_index(drop=True)
 
 
-def _figures_html(figures: KeyFigures) -> str:
+def _figures_html(operation: OperationFigures, figures: KeyFigures) -> str:
     cells = "".join(
         f'<div class="mab-figure"><div class="mab-label">{_e(label)}</div>'
         f'<div class="mab-value">{_e(value)}</div></div>'
-        for label, value in figure_items(figures)
+        for label, value in figure_items(operation, figures)
     )
     return f'<section class="mab-figures">{cells}</section>'
 
@@ -236,6 +257,7 @@ def briefing_html(
     *,
     title: str,
     map_: folium.Map,
+    operation: OperationFigures,
     figures: KeyFigures,
     updated_at: str,
     top: int = BRIEFING_TOP_UNMET,
@@ -250,8 +272,10 @@ def briefing_html(
     map_ : folium.Map
         The plan's map (:func:`mutualaid.maps.plan.plan_map`); a copy is rendered, so
         the map given is left as it was.
+    operation : OperationFigures
+        How the operation stands (:func:`mutualaid.figures.operation.operation_figures`).
     figures : KeyFigures
-        :func:`mutualaid.figures.plan.key_figures` of the plan.
+        :func:`mutualaid.figures.plan.key_figures` of the plan (of what is still free).
     updated_at : str
         When the plan was made, as shown to people.
     top : int
@@ -273,7 +297,7 @@ def briefing_html(
     page = inline_assets(page, static_dir=static_dir)
     header = (
         f'<header class="mab-header"><h1>Briefing: {_e(title)}</h1>'
-        f"<p>Plan updated at {_e(updated_at)}</p></header>" + _figures_html(figures)
+        f"<p>Plan updated at {_e(updated_at)}</p></header>" + _figures_html(operation, figures)
     )
     page = page.replace(
         "</head>", _BRIEFING_CSS + "\n<title>Briefing: " + _e(title) + "</title>\n</head>", 1

@@ -120,9 +120,9 @@ def test_an_applied_delay_changes_the_allocation_plan(folder: Path, as_admin):
         folder, "from,to,resource_types,border_delay_min\nNL,DE,*,200\nNL-LI,DE-NW,pump,5\n"
     )
     assert after["Unit-minutes"] == f"{summary['unit_minutes']:,.0f}"
-    assert after["Worst response"] == f"{figures.response.worst_minutes:.1f} min"
+    assert after["Worst response (proposed)"] == f"{figures.response.worst_minutes:.1f} min"
     assert after["Unit-minutes"] != before["Unit-minutes"]
-    assert after["Worst response"] != before["Worst response"]
+    assert after["Worst response (proposed)"] != before["Worst response (proposed)"]
 
 
 def test_an_invalid_row_lists_problems_and_applies_nothing(folder: Path):
@@ -184,7 +184,8 @@ def test_a_second_edit_builds_on_the_first(folder: Path, as_admin):
 def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Path, signed_in):
     at = open_page("pages/allocation.py")
     before = metrics(at)
-    assert before["Units assigned / needed"] == "5 / 5"
+    assert before["Units proposed"] == "5"
+    assert before["Units short / needed"] == "0 / 5"
     at = at.switch_page("pages/layers.py").run()  # signed in as an admin (app_test)
     at.selectbox(key="layers.kind").set_value("incidents")
     upload = collection(
@@ -226,12 +227,13 @@ def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Pa
     ).scenario()
     plan = allocate(combined)
     figures = key_figures(plan, combined)
-    assert (
-        after["Units assigned / needed"]
-        == f"{plan.summary['units_assigned']} / {plan.summary['units_needed']}"
+    assert after["Units proposed"] == str(plan.summary["units_assigned"])
+    assert after["Units short / needed"] == (
+        f"{plan.summary['units_needed'] - plan.summary['units_assigned']}"
+        f" / {plan.summary['units_needed']}"
     )
     assert plan.summary["units_needed"] == 8  # 5 + the added incident's 3
-    assert after["Need met (severity-weighted)"] == f"{figures.weighted_share * 100:.1f} %"
+    assert after["Need met"] == f"{figures.weighted_share * 100:.1f} %"
     assert after != before
     assert "I-2" in set(dataframe_with(at, "reason")["incident_id"]) | set(
         dataframe_with(at, "incident_id")["incident_id"]

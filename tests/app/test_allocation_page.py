@@ -17,8 +17,10 @@ from streamlit.testing.v1 import AppTest
 
 from builders import square, write_collection
 from mutualaid.allocation import allocate
+from mutualaid.allocation.held import Held
 from mutualaid.allocation.what_if import edit
-from mutualaid.figures.plan import NATIONAL, key_figures
+from mutualaid.figures.operation import operation_figures
+from mutualaid.figures.plan import JURISDICTION, NATIONAL, key_figures
 from mutualaid.scenario.catalogue import scenario_fingerprint
 from mutualaid.scenario.loading import Scenario, load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
@@ -154,23 +156,29 @@ def test_the_rhine_plan_is_shown_with_its_figures_map_tables_and_downloads(monke
     assert at.title[0].value == "Allocation"
     shown = metrics(at)
     summary = plan.summary
+    # Nothing held: the operation's figures are the plan's, under the shared labels.
+    operation = operation_figures(scenario, Held(), plan)
     assert (
-        shown["Units assigned / needed"]
-        == f"{summary['units_assigned']} / {summary['units_needed']}"
+        shown["Units proposed"] == str(summary["units_assigned"]) == str(operation.units_proposed)
     )
-    assert shown["Need met (severity-weighted)"] == f"{figures.weighted_share * 100:.1f} %"
-    assert (
-        shown["Weighted coverage"] == f"{summary['weighted_coverage']} / {summary['weighted_need']}"
+    assert shown["Units short / needed"] == (
+        f"{summary['units_needed'] - summary['units_assigned']} / {summary['units_needed']}"
     )
-    assert shown["Mean response"] == f"{figures.response.mean_minutes:.1f} min"
-    assert shown["Worst response"] == f"{figures.response.worst_minutes:.1f} min"
+    assert shown["Need met"] == f"{figures.weighted_share * 100:.1f} %"
+    assert operation.need_met == pytest.approx(figures.weighted_share)
+    assert shown["Units deployed"] == shown["Units committed"] == "0"
+    assert shown["Mean response (proposed)"] == f"{figures.response.mean_minutes:.1f} min"
+    assert shown["Worst response (proposed)"] == f"{figures.response.worst_minutes:.1f} min"
     assert shown["Units across national borders"] == str(figures.crossings[NATIONAL])
+    assert shown["Units leaving their jurisdiction"] == str(
+        figures.crossings[NATIONAL] + figures.crossings[JURISDICTION]
+    )
     assert "Solve seconds" in shown and "Unit-minutes" in shown
 
     severity = dataframe_with(at, "met %")
     assert severity["severity"].tolist() == [1, 2, 3, 4, 5]
     assert severity["needed"].sum() == summary["units_needed"]
-    by_country = table_after(at, "Units crossing a national border")
+    by_country = table_after(at, "Proposed units crossing a national border")
     assert by_country["units"].sum() == figures.crossings[NATIONAL]
     unmet = dataframe_with(at, "reason")
     assert len(unmet) == len(plan.unmet)
@@ -222,7 +230,7 @@ def test_a_full_reserve_for_an_exporter_changes_the_plan(monkeypatch):
     reserves = dataframe_with(at, "units sent out").set_index("jurisdiction")
     assert reserves.loc[exporter, "units sent out"] == 0
     assert reserves.loc[exporter, "reserve in plan"] == 1.0
-    by_jurisdiction = table_after(at, "Units leaving their jurisdiction")
+    by_jurisdiction = table_after(at, "Proposed units leaving their jurisdiction")
     assert exporter not in set(by_jurisdiction["from_jurisdiction"])
     assert f"reserve of {exporter}" in at.text[0].value
     assert map_args(at)["key"] != map_key  # the map shows the new plan

@@ -14,7 +14,9 @@ from signed import app_test
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.allocation import allocate
+from mutualaid.allocation.held import Held
 from mutualaid.exports import figure_items, top_unmet
+from mutualaid.figures.operation import operation_figures
 from mutualaid.figures.plan import key_figures
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import (
@@ -56,13 +58,16 @@ def styles(at: AppTest) -> list[str]:
 def test_the_rhine_briefing_shows_figures_map_and_most_severe_unmet(monkeypatch):
     scenario = load_scenario(RHINE).scenario
     assert scenario is not None, "the Rhine sample does not validate (make scenarios)"
-    figures = key_figures(allocate(scenario), scenario)
+    plan = allocate(scenario)
+    figures = key_figures(plan, scenario)
     at = open_page(monkeypatch, RHINE)
     assert not at.exception
     assert not at.error
     assert at.title[0].value == "Briefing"
     shown = {m.label: m.value for m in at.metric}
-    assert shown == dict(figure_items(figures))
+    # Nothing held: the operation's figures are those of the plan alone.
+    assert shown == dict(figure_items(operation_figures(scenario, Held(), plan), figures))
+    assert shown["Units deployed"] == "0"
     [table] = at.dataframe
     expected = top_unmet(figures)
     assert len(figures.unmet) > 0  # the premise: the sample leaves needs unmet

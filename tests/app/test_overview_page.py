@@ -97,17 +97,21 @@ def test_page_shows_counts_and_the_map_of_a_scenario(tmp_path, monkeypatch):
     assert not at.exception
     assert at.title[0].value == "Overview"
     # Four boats for three incidents needing two each (severities 1, 2, 3): the plan
-    # serves severities 3 and 2, so (3x2 + 2x2) / (3x2 + 2x2 + 1x2) = 83 % is met; the
-    # three assigned pumps and the four boats sent are deployed.
+    # serves severities 3 and 2, so (3x2 + 2x2) / (3x2 + 2x2 + 1x2) = 83.3 % is met.
+    # Nothing is held by the workflow: the four boats are proposed, none deployed.
     assert metrics(at) == {
         "Jurisdictions": "2",
         "Countries": "2",
         "Incidents (active)": "3 (3)",
         "Resources (units available)": "3 (6)",
         "Active incidents": "3",
-        "Units deployed": "7",
-        "Need met": "83 %",
-        "Cross-border units": "0",
+        "Need met": "83.3 %",
+        "Need covered now": "0.0 %",
+        "Units short / needed": "2 / 6",
+        "Units deployed": "0",
+        "Units committed": "0",
+        "Units proposed": "4",
+        "Units across national borders": "0",
     }
     assert not at.error
     args = map_args(at)
@@ -352,7 +356,7 @@ def test_choosing_a_hazard_narrows_the_figures_and_the_map(tmp_path, monkeypatch
     after = metrics(at)
     assert after["Active incidents"] == "1"
     # The storm's ambulance comes from Maastricht (NL) to ... NL: no boats are sent now.
-    assert int(after["Units deployed"]) < int(before["Units deployed"])
+    assert int(after["Units proposed"]) < int(before["Units proposed"])
     script = map_args(at)["script"]
     assert "Storm Maas" in script and "Erft flood" not in script
     # The counts of the whole scenario stay as they are.

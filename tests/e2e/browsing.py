@@ -133,3 +133,17 @@ def hover_tooltip(page, frame, x: float, y: float, *, showing: str) -> str:
             continue
     expect(tooltip).to_be_visible()
     return tooltip.inner_text()
+
+
+def metric(page, label: str):
+    """The value of the metric whose label contains *label*."""
+    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
+
+
+def go_to(page, title: str, *, timeout_ms: float = 120_000) -> None:
+    """Follow the sidebar link to the page *title* (the same Streamlit session, unlike a
+    new page load) and wait for its heading."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=timeout_ms)

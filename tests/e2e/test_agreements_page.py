@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browsing import visit
+from browsing import go_to, metric, visit
 from playwright_api import Page, expect
 
 from builders import write_erft_boats
@@ -49,15 +49,6 @@ def worst_response(folder: Path, agreements_csv: str) -> str:
     return f"{key_figures(allocate(edited), edited).response.worst_minutes:.1f} min"
 
 
-def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
-
-
-def go_to(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=WAIT_MS)
-
-
 def edit_last_column(page: Page, *, row: int, text: str) -> None:
     """Type *text* into the last column of *row* (from 0) of the rows editor."""
     # The whole page has been drawn (the editor no longer moves) once the line under it is.
@@ -87,7 +78,7 @@ def test_an_edited_delay_changes_the_allocation_plan(
 
     visit(page, f"{url}/allocation", username="ada")  # the agreements are an admin's
     expect(page.get_by_role("heading", name="Allocation")).to_be_visible(timeout=WAIT_MS)
-    expect(metric(page, "Worst response")).to_have_text(before, timeout=WAIT_MS)
+    expect(metric(page, "Worst response (proposed)")).to_have_text(before, timeout=WAIT_MS)
 
     go_to(page, "Agreements")
     apply = page.get_by_role("button", name="Apply")
@@ -103,7 +94,7 @@ def test_an_edited_delay_changes_the_allocation_plan(
     page.screenshot(path=str(SCREENSHOTS / "agreements.png"), full_page=True)
 
     go_to(page, "Allocation")
-    expect(metric(page, "Worst response")).to_have_text(after, timeout=WAIT_MS)
+    expect(metric(page, "Worst response (proposed)")).to_have_text(after, timeout=WAIT_MS)
 
     go_to(page, "Layers")
     expect(

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browsing import hover_tooltip, visit
+from browsing import hover_tooltip, metric, visit
 from playwright_api import Frame, Page, expect
 
 import builders
@@ -87,10 +87,6 @@ def wait_for_flows(page: Page, count: int) -> Frame:
     frame = page.locator(MAP_IFRAME).element_handle().content_frame()
     assert frame is not None
     return frame
-
-
-def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
 
 
 def hover_flow(page: Page, frame: Frame, spot: dict) -> str:
@@ -177,8 +173,10 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
     expect(metric(page, "Units across national borders")).to_have_text(
         str(figures.crossings[NATIONAL])
     )
-    expect(metric(page, "Units assigned / needed")).to_have_text(
-        f"{plan.summary['units_assigned']} / {plan.summary['units_needed']}"
+    expect(metric(page, "Units proposed")).to_have_text(str(plan.summary["units_assigned"]))
+    expect(metric(page, "Units short / needed")).to_have_text(
+        f"{plan.summary['units_needed'] - plan.summary['units_assigned']}"
+        f" / {plan.summary['units_needed']}"
     )
 
     # Keep every unit of the biggest exporter at home.

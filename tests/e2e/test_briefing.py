@@ -14,7 +14,9 @@ from browsing import visit
 from playwright_api import Page, expect
 
 from mutualaid.allocation import allocate
+from mutualaid.allocation.held import Held
 from mutualaid.exports import figure_items
+from mutualaid.figures.operation import operation_figures
 from mutualaid.figures.plan import key_figures
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import BRIEFING_REFRESH_ENV, BRIEFING_TOP_UNMET
@@ -45,10 +47,12 @@ DRAWN = """() => {
 
 
 def rhine_plan():
+    """The Rhine sample's plan, its key figures and the briefing's (label, value) items."""
     scenario = load_scenario(RHINE).scenario
     assert scenario is not None, "the Rhine sample does not validate (make scenarios)"
     plan = allocate(scenario)
-    return plan, key_figures(plan, scenario)
+    figures = key_figures(plan, scenario)
+    return plan, figures, figure_items(operation_figures(scenario, Held(), plan), figures)
 
 
 def wait_for_drawn_map(page: Page, flows: int):
@@ -75,7 +79,7 @@ def updated_text(page: Page) -> str:
 def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
     start_app, offline_page, browser, tmp_path
 ):
-    plan, figures = rhine_plan()
+    plan, figures, items = rhine_plan()
     url = start_app(scenario_dirs=[RHINE], env={BRIEFING_REFRESH_ENV: "2"})
     page = offline_page.page
     visit(page, f"{url}/?view=briefing")
@@ -86,7 +90,7 @@ def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
     expect(page.get_by_test_id("stSidebar")).to_be_hidden()
     expect(page.get_by_test_id("stSidebar")).to_have_count(0)
     expect(page.get_by_test_id("stExpandSidebarButton")).to_be_hidden()
-    for label, value in figure_items(figures):
+    for label, value in items:
         expect(
             page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
         ).to_have_text(value)
@@ -156,9 +160,8 @@ def test_kiosk_briefing_refreshes_keeps_the_map_and_exports_offline(
             const state = ({DRAWN})();
             return !!state && state.flows === {len(plan.assignments)} && state.painted;
         }}""")
-        expect(disk.locator(".mab-figures")).to_contain_text(
-            f"{figures.units_assigned} / {figures.units_needed}"
-        )
+        for label, value in items:
+            expect(disk.locator(".mab-figures")).to_contain_text(f"{label}{value}")
         rows = disk.locator(".mab-unmet tbody tr")
         expect(rows).to_have_count(min(len(figures.unmet), BRIEFING_TOP_UNMET))
         assert disk.evaluate("() => L.version") == "1.9.4"

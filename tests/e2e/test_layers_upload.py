@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browsing import hover_tooltip, open_offline_page, visit
+from browsing import go_to, hover_tooltip, metric, open_offline_page, visit
 from playwright_api import Frame, Page, expect
 
 from builders import two_incidents_upload, write_one_flood
@@ -69,18 +69,8 @@ def send(page: Page, name: str, data: bytes) -> None:
     )
 
 
-def metric(page: Page, label: str):
-    return page.get_by_test_id("stMetric").filter(has_text=label).get_by_test_id("stMetricValue")
-
-
 def log_line(page: Page):
     return page.get_by_test_id("stText").filter(has_text="layer")
-
-
-def go_to(page: Page, title: str) -> None:
-    """Follow the sidebar link: the same Streamlit session, unlike a new page load."""
-    page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
 
 
 def map_with_incidents(page: Page, count: int) -> Frame:

@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from browsing import open_offline_page
 from playwright_api import Page, expect
 
-import builders
-from builders import BOATS_AND_A_PUMP, incident
+from builders import write_border_flood
 from mutualaid.access.actor import Actor, system_actor
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
@@ -48,17 +47,6 @@ ACCOUNTS = {
     "nils": ("coordinator", "NL-LI", "Nils"),
     "dieter": ("coordinator", "DE-NW", "Dieter"),
 }
-
-
-def write_scenario(folder: Path) -> Path:
-    """A flood in North Rhine-Westphalia; boats and a pump in Limburg across the border."""
-    return builders.write_scenario(
-        folder,
-        incidents=[
-            incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5, "pump": 1}),
-        ],
-        resources=BOATS_AND_A_PUMP,
-    )
 
 
 def prepare_store(url: str, folder: Path) -> int:
@@ -101,7 +89,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path,
     base = tmp_path_factory.mktemp("workflow")
     state = base / "state"
     url = f"sqlite:///{state / STORE_FILE_NAME}"
-    folder = write_scenario(base / "erft")
+    folder = write_border_flood(base / "erft")
     return url, state, folder, prepare_store(url, folder)
 
 

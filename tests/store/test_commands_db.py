@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -307,3 +308,49 @@ def test_a_full_disk_is_told_in_a_coordinators_sentence_and_nothing_is_stored(
         assert "database or disk is full" in str(caught.value.__cause__)
     finally:
         store.dispose()
+
+
+# --- allocate --stored (issue 12) -----------------------------------------------------------
+
+
+def test_allocate_stored_plans_a_loaded_scenario(use_store, tmp_path, capsys):
+    folder = copy_of(RHINE, tmp_path, "rhine")
+    assert main(["load", str(folder)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "plan.json"
+    assert main(["allocate", "--stored", "rhine", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    assert "0 unit(s) deployed and 0 committed" in said.err
+    assert main(["allocate", str(folder), "--out", str(tmp_path / "files.json")]) == 0
+    # Nothing held: the store's plan is the files' plan.
+    stored, files = (json.loads(p.read_text()) for p in (out, tmp_path / "files.json"))
+    assert stored["assignments"] == files["assignments"]
+    assert stored["unmet"] == files["unmet"]
+
+
+def test_allocate_stored_names_what_is_stored_when_the_name_is_unknown(use_store, tmp_path, capsys):
+    assert main(["load", str(copy_of(RHINE, tmp_path, "rhine"))]) == 0
+    capsys.readouterr()
+    assert main(["allocate", "--stored", "lake-chad"]) == 1
+    err = capsys.readouterr().err
+    assert "no scenario named 'lake-chad' (stored: rhine)" in err
+
+
+def test_allocate_stored_says_when_there_is_no_store(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{tmp_path / 'none.db'}")
+    assert main(["allocate", "--stored", "rhine"]) == 1
+    assert "run `mutualaid db init`" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()  # a plan creates no store
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["allocate"], "give a SCENARIO_DIR or --stored SCENARIO"),
+        (["allocate", "x", "--stored", "y"], "give a SCENARIO_DIR or --stored SCENARIO"),
+        (["allocate", "--stored", "y", "--travel-times", "t.csv"], "stored travel times"),
+    ],
+)
+def test_allocate_takes_a_folder_or_a_stored_scenario(argv, said, capsys):
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err

@@ -11,6 +11,7 @@ import pytest
 
 from builders import square, write_collection
 from mutualaid.allocation import allocate, flows_geojson
+from mutualaid.allocation.held import Held
 from mutualaid.exports import (
     STATIC_DIR,
     ExportError,
@@ -20,6 +21,7 @@ from mutualaid.exports import (
     plan_csv,
     top_unmet,
 )
+from mutualaid.figures.operation import operation_figures
 from mutualaid.figures.plan import key_figures
 from mutualaid.maps.plan import plan_map
 from mutualaid.scenario.loading import load_scenario
@@ -166,7 +168,11 @@ def page(hostile) -> str:
         flows=flows_geojson(plan, scenario),
     )
     return briefing_html(
-        title=IMG, map_=m, figures=key_figures(plan, scenario), updated_at="12:34:56"
+        title=IMG,
+        map_=m,
+        operation=operation_figures(scenario, Held(), plan),
+        figures=key_figures(plan, scenario),
+        updated_at="12:34:56",
     )
 
 
@@ -197,7 +203,11 @@ def test_leaflet_is_inlined(page):
 def test_the_briefing_shows_figures_and_the_most_severe_unmet_first(hostile, page):
     scenario, plan = hostile
     figures = key_figures(plan, scenario)
-    assert f"{figures.units_assigned} / {figures.units_needed}" in page
+    operation = operation_figures(scenario, Held(), plan)
+    # The operation's figures, under the labels every page shows.
+    assert ">Units short / needed<" in page
+    assert f"{operation.units_short} / {operation.units_needed}" in page
+    assert f">{operation.units_proposed}<" in page
     assert "Plan updated at 12:34:56" in page
     table = top_unmet(figures)
     assert table["Severity"].tolist() == sorted(table["Severity"].tolist(), reverse=True)

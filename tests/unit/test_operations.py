@@ -1,4 +1,4 @@
-"""The operations picture: filters applied to the frames, and the headline figures."""
+"""The operations picture: filters applied to the frames, and the operation's figures."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from shapely.geometry import Point
 
 from builders import jurisdictions_frame
 from mutualaid.allocation import allocate, flows_geojson
+from mutualaid.allocation.held import Held
+from mutualaid.figures.operation import operation_figures
 from mutualaid.figures.overview import (
     Filters,
     apply_filters,
     filter_options,
-    headline_figures,
     shown_assignments,
     shown_flows,
     unmet_units,
@@ -120,40 +121,42 @@ def test_filter_key_ignores_the_order_of_choices():
     assert Filters(hazards=("flood",)).key() != Filters(resource_types=("flood",)).key()
 
 
-def test_headline_figures_follow_the_plan():
+def test_operation_figures_follow_the_plan():
     s = scenario()
     plan = allocate(s)
-    figures = headline_figures(s, plan)
+    figures = operation_figures(s, Held(), plan)
     sent = {(a["resource_id"], a["incident_id"]): a["units"] for a in plan.to_dict()["assignments"]}
     # Three boats for the two active incidents (need 3 and 1): the severity-5 one first.
     assert sum(sent.values()) == 3
     assert figures.active_incidents == 2
-    assert figures.units_deployed == 5 + 3  # the assigned pumps, plus the boats sent
+    # Nothing held: no unit deployed or committed, the plan's three boats proposed (the
+    # pumps the file says are assigned are not the workflow's: not counted as deployed).
+    assert (figures.units_deployed, figures.units_committed) == (0, 0)
+    assert figures.units_proposed == 3
+    assert (figures.units_short, figures.units_needed) == (1, 4)
     units_to = {}
     for (_r, i), u in sent.items():
         units_to[i] = units_to.get(i, 0) + u
     met = 5 * units_to.get("I-1", 0) + 2 * units_to.get("I-2", 0)
     assert figures.need_met == pytest.approx(met / (5 * 3 + 2 * 1))
+    assert figures.need_covered == 0
     cross = sum(u for (r, _), u in sent.items() if r == "R-1")  # Maastricht's boats
-    assert figures.cross_border_units == cross
+    assert figures.units_across_national_borders == cross
+    assert figures.units_leaving_jurisdiction == cross
     assert cross > 0
 
 
-def test_headline_figures_of_a_filtered_scenario():
+def test_operation_figures_of_a_filtered_scenario():
     s = scenario()
     plan = allocate(s)
     filters = Filters(hazards=("storm",))
     shown = apply_filters(s, filters)
-    figures = headline_figures(shown, plan, filters=filters)
+    figures = operation_figures(shown, Held(), plan, resource_types=filters.resource_types)
     assert figures.active_incidents == 1
     sent_to_storm = shown_assignments(plan, shown, filters)
     assert set(sent_to_storm["incident_id"]) <= {"I-2"}
-    assert figures.units_deployed == 5 + int(sent_to_storm["units"].sum())
-    none = headline_figures(
-        apply_filters(s, Filters(hazards=("earthquake",))),
-        plan,
-        filters=Filters(hazards=("earthquake",)),
-    )
+    assert figures.units_proposed == int(sent_to_storm["units"].sum())
+    none = operation_figures(apply_filters(s, Filters(hazards=("earthquake",))), Held(), plan)
     assert none.active_incidents == 0 and none.need_met is None
 
 

@@ -1,5 +1,5 @@
-"""``mutualaid db init`` and ``mutualaid load SCENARIO_DIR [--as USER]`` (contract,
-section 3).
+"""``mutualaid db init``, ``mutualaid load SCENARIO_DIR [--as USER]`` (contract,
+section 3) and the store side of ``mutualaid allocate --stored SCENARIO``.
 
 ``db init`` creates the store ``MUTUALAID_DATABASE_URL`` names (by default an SQLite file
 in the app's data folder) or brings its schema to the newest migration. ``load`` checks a
@@ -202,3 +202,91 @@ def run_load(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         store.dispose()
+
+
+def _open_existing(command: str):
+    """The store, at the newest schema, without creating or upgrading anything: a plan
+    only reads. An exit code (said in words) when it cannot be used."""
+    import sqlalchemy as sa
+
+    from mutualaid.store import database_url, open_store
+    from mutualaid.store.migrate import current_revision, head_revision
+
+    url = database_url()
+    try:
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+            print(
+                f"mutualaid {command}: there is no store at {url}: run `mutualaid db init` "
+                "and `mutualaid load SCENARIO_DIR` first",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        store = open_store(url)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        return _unreachable(command, url, exc)
+    try:
+        revision = current_revision(store)
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        store.dispose()
+        return _unreachable(command, store.url, exc)
+    if revision != head_revision():
+        store.dispose()
+        print(
+            f"mutualaid {command}: the store {store.url} is at revision {revision or 'none'}, "
+            f"this version needs {head_revision()}: run `mutualaid db init`",
+            file=sys.stderr,
+        )
+        return EXIT_REFUSED
+    return store
+
+
+def stored_plan(command: str, name: str):
+    """Plan the stored scenario *name* from what is still free and still needed.
+
+    The store's current layers (with the edits made in the app) less the units the
+    workflow holds (committed, en route, on scene), with the reserve caps counting the
+    units each jurisdiction already holds abroad: the plan the Allocation page shows.
+
+    Parameters
+    ----------
+    command : str
+        The command's name, for messages (``"allocate"``).
+    name : str
+        The stored scenario's name (``mutualaid load`` stores a folder under its name).
+
+    Returns
+    -------
+    (Plan, Scenario, Held) or int
+        The plan, the free part it was made of and the held units; or an exit code
+        when the store cannot be used or holds no such scenario (said in words).
+    """
+    import sqlalchemy as sa
+
+    from mutualaid.allocation import allocate
+    from mutualaid.allocation.held import free_part
+    from mutualaid.store.layer_store import load_stored_scenario, scenario_names
+    from mutualaid.store.workflow import held_lines
+
+    opened = _open_existing(command)
+    if isinstance(opened, int):
+        return opened
+    store = opened
+    try:
+        stored = load_stored_scenario(store, name)
+        if stored is None:
+            names = scenario_names(store)
+            known = ", ".join(names) if names else "none"
+            print(
+                f"mutualaid {command}: the store holds no scenario named {name!r} "
+                f"(stored: {known})",
+                file=sys.stderr,
+            )
+            return EXIT_REFUSED
+        held = held_lines(store, name)
+    except sa.exc.SQLAlchemyError as exc:
+        return _unreachable(command, store.url, exc)
+    finally:
+        store.dispose()
+    free = free_part(stored.scenario, held)
+    return allocate(free, held=held), free, held

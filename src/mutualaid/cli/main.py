@@ -2,6 +2,7 @@
 
     mutualaid validate PATH --kind KIND [--map FIELD=SOURCE ...] [--json]
     mutualaid allocate SCENARIO_DIR [--out PLAN.json] [--travel-times CSV]
+    mutualaid allocate --stored SCENARIO [--out PLAN.json]
     mutualaid db init
     mutualaid load SCENARIO_DIR [--as USER]
     mutualaid audit verify
@@ -70,8 +71,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="a jurisdictions layer: report incidents or resources outside all of them",
     )
 
-    a = sub.add_parser("allocate", help="compute the optimal plan for a scenario folder")
-    a.add_argument("scenario_dir", metavar="SCENARIO_DIR", help="folder with the scenario's layers")
+    a = sub.add_parser(
+        "allocate", help="compute the optimal plan for a scenario folder or a stored scenario"
+    )
+    a.add_argument(
+        "scenario_dir",
+        metavar="SCENARIO_DIR",
+        nargs="?",
+        default=None,
+        help="folder with the scenario's layers",
+    )
+    a.add_argument(
+        "--stored",
+        metavar="SCENARIO",
+        default=None,
+        help="plan the stored scenario of this name instead (the store of "
+        "MUTUALAID_DATABASE_URL): from what is still free and still needed once the "
+        "units the workflow holds are left out",
+    )
     a.add_argument(
         "--out",
         metavar="PLAN.json",
@@ -159,8 +176,56 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_REJECTED
 
 
+def _write_plan(args: argparse.Namespace, plan: Any, scenario: Any) -> None:
+    from mutualaid.allocation import flows_geojson
+
+    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    if args.flows:
+        flows = flows_geojson(plan, scenario)
+        Path(args.flows).write_text(json.dumps(flows, ensure_ascii=False), encoding="utf-8")
+
+
+def _run_allocate_stored(args: argparse.Namespace) -> int:
+    from mutualaid.cli.db import stored_plan
+
+    made = stored_plan("allocate", args.stored)
+    if isinstance(made, int):
+        return made
+    plan, free, held = made
+    _write_plan(args, plan, free)
+    deployed = sum(line.units for line in held.lines if line.deployed)
+    committed = sum(line.units for line in held.lines if not line.deployed)
+    # On standard error: standard output is the plan's JSON.
+    print(
+        f"stored scenario {args.stored}: {deployed} unit(s) deployed and {committed} "
+        "committed through the workflow are not free; planned what is still needed",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def _run_allocate(args: argparse.Namespace) -> int:
-    from mutualaid.allocation import allocate, flows_geojson
+    if (args.scenario_dir is None) == (args.stored is None):
+        print(
+            "mutualaid allocate: give a SCENARIO_DIR or --stored SCENARIO (one of the two)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.stored is not None:
+        if args.travel_times:
+            print(
+                "mutualaid allocate: --travel-times goes with a SCENARIO_DIR; a stored "
+                "scenario plans with its stored travel times",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        return _run_allocate_stored(args)
+
+    from mutualaid.allocation import allocate
     from mutualaid.scenario.loading import load_scenario
 
     result = load_scenario(
@@ -174,14 +239,7 @@ def _run_allocate(args: argparse.Namespace) -> int:
         print(f"{args.scenario_dir}: scenario rejected", file=sys.stderr)
         return EXIT_REJECTED
     plan = allocate(result.accepted)
-    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
-    if args.flows:
-        flows = flows_geojson(plan, result.accepted)
-        Path(args.flows).write_text(json.dumps(flows, ensure_ascii=False), encoding="utf-8")
+    _write_plan(args, plan, result.accepted)
     return EXIT_OK
 
 

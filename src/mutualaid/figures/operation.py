@@ -206,8 +206,8 @@ def operation_figures(
 
 
 def share_text(share: float | None) -> str:
-    """A severity-weighted share as people read it (``"87 %"``; ``"-"`` with no need)."""
-    return "-" if share is None else f"{share * 100:.0f} %"
+    """A severity-weighted share as people read it (``"87.2 %"``; ``"-"`` with no need)."""
+    return "-" if share is None else f"{share * 100:.1f} %"
 
 
 def figure_labels(figures: OperationFigures) -> list[tuple[str, str, str]]:
@@ -277,4 +277,16 @@ GLOSSARY: dict[str, str] = {
         "Of the units leaving their jurisdiction, those whose owner is in another country "
         "than the incident."
     ),
+    "Mean response (proposed)": (
+        "Mean travel time, in minutes, of the units the current plan proposes (border "
+        "delays included), weighted by units."
+    ),
+    "Worst response (proposed)": (
+        "The longest travel time, in minutes, of a unit the current plan proposes."
+    ),
+    "Unit-minutes": (
+        "The sum over the current plan's proposals of units times travel minutes: what the "
+        "plan minimises once the need met is as high as it can be."
+    ),
+    "Solve seconds": "How long the optimiser took to make the current plan.",
 }

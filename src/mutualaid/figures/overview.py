@@ -1,12 +1,14 @@
-"""The operations picture: a scenario narrowed by filters, and its headline figures.
+"""The operations picture: a scenario narrowed by filters, and what of a plan it shows.
 
 Pure functions, no Streamlit: the overview page (``pages/overview.py``) applies the
 filters a coordinator picked to the scenario's frames *before* its map is built, and
-shows :func:`headline_figures` above it.
+shows the operation's figures of what the filters keep above it
+(:func:`mutualaid.figures.operation.operation_figures`, the same labels and numbers as
+the Allocation and Briefing pages).
 
     filters = Filters(hazards=("flood",), severities=(4, 5))
     shown = apply_filters(scenario, filters)
-    figures = headline_figures(shown, plan)
+    figures = operation_figures(shown, held, plan, resource_types=filters.resource_types)
 """
 
 from __future__ import annotations
@@ -140,86 +142,6 @@ def unmet_units(plan: Any, scenario: Scenario, filters: Filters) -> dict[str, in
     if filters.resource_types:
         keep &= frame["type"].isin({str(t) for t in filters.resource_types})
     return {str(k): int(v) for k, v in frame[keep].groupby("incident_id")["units"].sum().items()}
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The figures above the operations map.
-
-    Parameters
-    ----------
-    active_incidents : int
-        Incidents shown whose status is active.
-    units_deployed : int
-        Units of the resources shown already assigned (status ``assigned``) plus the
-        units the current plan sends.
-    need_met : float or None
-        Severity-weighted share (0-1) of the shown active incidents' needs the plan
-        meets; None when they need nothing.
-    cross_border_units : int
-        Units the plan sends across a jurisdiction's border.
-    """
-
-    active_incidents: int
-    units_deployed: int
-    need_met: float | None
-    cross_border_units: int
-
-
-def _severity_by_id(incidents: pd.DataFrame) -> dict[str, int]:
-    if "severity" not in incidents.columns or "id" not in incidents.columns:
-        return {}
-    levels = pd.to_numeric(incidents["severity"], errors="coerce").fillna(0).astype(int)
-    return {display_text(i): int(s) for i, s in zip(incidents["id"], levels)}
-
-
-def headline_figures(
-    scenario: Scenario, plan: Mapping[str, Any] | Any, *, filters: Filters = Filters()
-) -> Headline:
-    """The headline figures of the (filtered) scenario under the current plan.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        As shown: :func:`apply_filters` already applied.
-    plan : Plan or dict
-        The plan of the whole scenario (:func:`mutualaid.allocation.allocate`).
-    filters : Filters
-        The filters applied (the resource types also narrow the plan's units and needs).
-    """
-    incidents, resources = scenario.incidents, scenario.resources
-    status = (
-        incidents["status"].map(display_text)
-        if "status" in incidents.columns
-        else pd.Series("active", index=incidents.index)
-    )
-    active = int((status == "active").sum())
-    assigned = 0
-    if {"status", "quantity"} <= set(resources.columns):
-        on_duty = resources["status"].map(display_text) == "assigned"
-        assigned = int(
-            pd.to_numeric(resources.loc[on_duty, "quantity"], errors="coerce").fillna(0).sum()
-        )
-    sent = shown_assignments(plan, scenario, filters)
-    severity = _severity_by_id(incidents)
-    delivered = sum(severity.get(i, 0) * int(u) for i, u in zip(sent["incident_id"], sent["units"]))
-    short_frame = unmet_frame(plan)
-    short_frame = short_frame[short_frame["incident_id"].isin(set(severity))]
-    if filters.resource_types:
-        short_frame = short_frame[
-            short_frame["type"].isin({str(t) for t in filters.resource_types})
-        ]
-    short = sum(
-        severity.get(i, 0) * int(u)
-        for i, u in zip(short_frame["incident_id"], short_frame["units"])
-    )
-    needed = delivered + short
-    return Headline(
-        active_incidents=active,
-        units_deployed=assigned + int(sent["units"].sum()),
-        need_met=(delivered / needed) if needed else None,
-        cross_border_units=int(sent.loc[sent["cross_border"], "units"].sum()),
-    )
 
 
 def shown_flows(flows: Mapping[str, Any], assignments: pd.DataFrame) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from mutualaid.access.sharing import sees_everything
-from mutualaid.figures.overview import Headline
+from mutualaid.figures.operation import GLOSSARY, OperationFigures, figure_labels
 from mutualaid.layers.problems import Report
 from mutualaid.maps import Selection, feature_details
 from mutualaid.scenario.loading import Scenario
@@ -90,30 +90,33 @@ def show_counts(scenario: Scenario) -> None:
     cols[3].metric("Resources (units available)", f"{len(resources)} ({int(available)})")
 
 
-def need_met_text(share: float | None) -> str:
-    """A severity-weighted share as people read it (``"87 %"``; ``"-"`` with no need)."""
-    return "-" if share is None else f"{share * 100:.0f} %"
+#: The operation's figures above the Overview's map (labels of
+#: :data:`mutualaid.figures.operation.GLOSSARY`), four to a row.
+OVERVIEW_FIGURES: tuple[str, ...] = (
+    "Active incidents",
+    "Need met",
+    "Need covered now",
+    "Units short / needed",
+    "Units deployed",
+    "Units committed",
+    "Units proposed",
+    "Units across national borders",
+)
 
 
-def show_headline(headline: Headline | None) -> None:
-    """The operations figures above the map (those of the plan show ``-`` without one)."""
-    cols = st.columns(4)
-    cols[0].metric("Active incidents", headline.active_incidents if headline else "-")
-    cols[1].metric(
-        "Units deployed",
-        headline.units_deployed if headline else "-",
-        help="Units of resources already assigned, plus the units the current plan sends.",
+def show_operation(
+    figures: OperationFigures | None, labels: Sequence[str] = OVERVIEW_FIGURES, per_row: int = 4
+) -> None:
+    """The operation's figures as metrics with their glossary text (each ``-`` when
+    there is no plan to count them with)."""
+    shown = (
+        {label: (value, text) for label, value, text in figure_labels(figures)} if figures else {}
     )
-    cols[2].metric(
-        "Need met",
-        need_met_text(headline.need_met) if headline else "-",
-        help="Severity-weighted share of the active incidents' needs the current plan meets.",
-    )
-    cols[3].metric(
-        "Cross-border units",
-        headline.cross_border_units if headline else "-",
-        help="Units the current plan sends to another jurisdiction.",
-    )
+    for start in range(0, len(labels), per_row):
+        row = labels[start : start + per_row]
+        for col, label in zip(st.columns(per_row), row):
+            value, text = shown.get(label, ("-", GLOSSARY[label]))
+            col.metric(label, value, help=text)
 
 
 def show_selection(selection: Selection | None, scenario: Scenario) -> None:

@@ -20,6 +20,7 @@ import streamlit as st
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.allocation.held import Held, free_part
 from mutualaid.allocation.what_if import edit, overrides_digest, parse_overrides
+from mutualaid.figures.operation import OperationFigures, operation_figures
 from mutualaid.figures.plan import KeyFigures, key_figures
 from mutualaid.maps.plan import plan_map
 from mutualaid.scenario.loading import Scenario
@@ -105,6 +106,18 @@ def cached_plan(
     )
 
 
+def _cache_key(loaded: LoadedScenario, run: PlanRun) -> tuple:
+    # What every per-plan cache below is called with: the strings name the objects.
+    return (
+        loaded.folder,
+        loaded.fingerprint,
+        loaded.version,
+        run.overrides,
+        loaded.result.accepted,
+        run,
+    )
+
+
 @st.cache_resource(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
 def _key_figures(
     folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
@@ -119,14 +132,22 @@ def _key_figures(
 def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:
     """:func:`mutualaid.figures.plan.key_figures` of a plan of the loaded scenario,
     computed once per plan, not on every rerun (shared: read-only, like the plan)."""
-    return _key_figures(
-        loaded.folder,
-        loaded.fingerprint,
-        loaded.version,
-        run.overrides,
-        loaded.result.accepted,
-        run,
-    )
+    return _key_figures(*_cache_key(loaded, run))
+
+
+@st.cache_resource(show_spinner=False, max_entries=PLAN_CACHE_ENTRIES)
+def _operation(
+    folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
+) -> OperationFigures:
+    # Same key as cached_plan. Needs are the whole scenario's: the held help counts too.
+    return operation_figures(_scenario, _run.held, _run.plan)
+
+
+def operation_of(loaded: LoadedScenario, run: PlanRun) -> OperationFigures:
+    """How the operation stands under a plan of the loaded scenario
+    (:func:`mutualaid.figures.operation.operation_figures`: deployed, committed and
+    proposed help apart), computed once per plan; the same figures as the Overview."""
+    return _operation(*_cache_key(loaded, run))
 
 
 def plan_for(loaded: LoadedScenario, overrides: str) -> PlanRun | None:
@@ -167,16 +188,7 @@ def _built_map(
 
 def plan_map_of(loaded: LoadedScenario, run: PlanRun) -> folium.Map:
     """The plan's map: built once per plan, a fresh deep copy each run."""
-    return copy.deepcopy(
-        _built_map(
-            loaded.folder,
-            loaded.fingerprint,
-            loaded.version,
-            run.overrides,
-            loaded.result.accepted,
-            run,
-        )
-    )
+    return copy.deepcopy(_built_map(*_cache_key(loaded, run)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
@@ -190,14 +202,7 @@ def _rendered_map(
 def rendered_plan_map(loaded: LoadedScenario, run: PlanRun) -> RenderedMap:
     """The plan's map as ``st_folium`` sends it, rendered once per plan (a rerun renders
     nothing: issue 16, under load)."""
-    return _rendered_map(
-        loaded.folder,
-        loaded.fingerprint,
-        loaded.version,
-        run.overrides,
-        loaded.result.accepted,
-        run,
-    )
+    return _rendered_map(*_cache_key(loaded, run))
 
 
 def plan_map_key(loaded: LoadedScenario, run: PlanRun) -> str:

@@ -33,7 +33,8 @@ from mutualaid.allocation.what_if import (
     overrides_key,
     reserve_overrides,
 )
-from mutualaid.figures.plan import JURISDICTION, NATIONAL, KeyFigures, units_sent_out
+from mutualaid.figures.operation import GLOSSARY, OperationFigures, figure_labels
+from mutualaid.figures.plan import KeyFigures, units_sent_out
 from mutualaid.layers.problems import Report
 from mutualaid.maps.flows import agreement_text
 from mutualaid.scenario.loading import Scenario
@@ -43,7 +44,14 @@ from mutualaid.settings import (
 )
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import show_rendered
-from mutualaid.ui.plans import PlanRun, figures_of, plan_for, plan_map_key, rendered_plan_map
+from mutualaid.ui.plans import (
+    PlanRun,
+    figures_of,
+    operation_of,
+    plan_for,
+    plan_map_key,
+    rendered_plan_map,
+)
 from mutualaid.ui.state import state_key
 
 _LOG = logging.getLogger(__name__)
@@ -211,80 +219,111 @@ def _delta(now: float, before: float | None, *, digits: int = 0, suffix: str = "
 
 
 def show_summary(
-    figures: KeyFigures, run: PlanRun, *, before: tuple[KeyFigures, PlanRun] | None = None
+    operation: OperationFigures,
+    figures: KeyFigures,
+    run: PlanRun,
+    *,
+    before: tuple[OperationFigures, KeyFigures, PlanRun] | None = None,
 ) -> None:
-    """The key figures as metrics; with *before* (the files' plan), the change too."""
+    """The operation's figures (the same labels and numbers as Overview and Briefing),
+    then the plan's own; with *before* (the plan of the files' settings), the change."""
     summary = run.plan.get("summary", {})
-    old_fig, old_run = before if before else (None, None)
+    old_op, old_fig, old_run = before if before else (None, None, None)
     old_summary = old_run.plan.get("summary", {}) if old_run else {}
+    shared = {label: (value, text) for label, value, text in figure_labels(operation)}
 
-    def was(value_of):  # the same figure in the files' plan, or None
-        return None if old_fig is None else value_of(old_fig, old_summary)
+    def was(value_of):  # the same figure under the files' settings, or None
+        return None if old_op is None else value_of(old_op, old_fig, old_summary)
 
-    share = figures.weighted_share * 100
-    row = st.columns(4)
-    row[0].metric(
-        "Need met (severity-weighted)",
-        f"{share:.1f} %",
-        _delta(share, was(lambda f, s: f.weighted_share * 100), digits=1, suffix=" pts"),
+    def shown(col, label: str, delta: str | None = None, **options) -> None:
+        value, text = shared[label]
+        col.metric(label, value, delta, help=text, **options)
+
+    def share(value: float | None) -> float:
+        return float("nan") if value is None else value * 100
+
+    # Four to a row: the labels and values stay whole at 1366 px.
+    row = st.columns(4) + st.columns(4)
+    shown(
+        row[0],
+        "Need met",
+        _delta(
+            share(operation.need_met),
+            was(lambda o, f, s: share(o.need_met)),
+            digits=1,
+            suffix=" pts",
+        ),
     )
-    weighted = summary.get("weighted_coverage", 0)
-    need = summary.get("weighted_need")
-    row[1].metric(
-        "Weighted coverage",
-        f"{weighted}" if need is None else f"{weighted} / {need}",
-        _delta(weighted, was(lambda f, s: s.get("weighted_coverage"))),
+    shown(row[1], "Need covered now")
+    shown(row[2], "Units deployed")
+    shown(row[3], "Units committed")
+    shown(
+        row[4],
+        "Units proposed",
+        _delta(operation.units_proposed, was(lambda o, f, s: o.units_proposed)),
     )
-    row[2].metric(
-        "Units assigned / needed",
-        f"{summary.get('units_assigned', 0)} / {summary.get('units_needed', 0)}",
-        _delta(summary.get("units_assigned", 0), was(lambda f, s: s.get("units_assigned"))),
-    )
-    row[3].metric(
-        "Unit-minutes",
-        f"{summary.get('unit_minutes', 0):,.0f}",
-        _delta(summary.get("unit_minutes", 0), was(lambda f, s: s.get("unit_minutes"))),
+    shown(
+        row[5],
+        "Units short / needed",
+        _delta(operation.units_short, was(lambda o, f, s: o.units_short)),
         delta_color="inverse",
     )
-    second = st.columns(5)
+    second = row[6:] + st.columns(4)
+    shown(
+        second[0],
+        "Units leaving their jurisdiction",
+        _delta(
+            operation.units_leaving_jurisdiction,
+            was(lambda o, f, s: o.units_leaving_jurisdiction),
+        ),
+        delta_color="off",
+    )
+    shown(
+        second[1],
+        "Units across national borders",
+        _delta(
+            operation.units_across_national_borders,
+            was(lambda o, f, s: o.units_across_national_borders),
+        ),
+        delta_color="off",
+    )
     response = figures.response
-    second[0].metric(
-        "Mean response",
+    second[2].metric(
+        "Mean response (proposed)",
         _minutes_text(response.mean_minutes),
         _delta(
             response.mean_minutes,
-            was(lambda f, s: f.response.mean_minutes),
+            was(lambda o, f, s: f.response.mean_minutes),
             digits=1,
             suffix=" min",
         ),
         delta_color="inverse",
+        help=GLOSSARY["Mean response (proposed)"],
     )
-    second[1].metric(
-        "Worst response",
+    second[3].metric(
+        "Worst response (proposed)",
         _minutes_text(response.worst_minutes),
         _delta(
             response.worst_minutes,
-            was(lambda f, s: f.response.worst_minutes),
+            was(lambda o, f, s: f.response.worst_minutes),
             digits=1,
             suffix=" min",
         ),
         delta_color="inverse",
+        help=GLOSSARY["Worst response (proposed)"],
     )
-    national = figures.crossings[NATIONAL]
-    second[2].metric(
-        "Units across national borders",
-        national,
-        _delta(national, was(lambda f, s: f.crossings[NATIONAL])),
-        delta_color="off",
+    second[4].metric(
+        "Unit-minutes",
+        f"{summary.get('unit_minutes', 0):,.0f}",
+        _delta(summary.get("unit_minutes", 0), was(lambda o, f, s: s.get("unit_minutes"))),
+        delta_color="inverse",
+        help=GLOSSARY["Unit-minutes"],
     )
-    between = figures.crossings[JURISDICTION] + national
-    second[3].metric(
-        "Units leaving their jurisdiction",
-        between,
-        _delta(between, was(lambda f, s: f.crossings[JURISDICTION] + f.crossings[NATIONAL])),
-        delta_color="off",
+    second[5].metric(
+        "Solve seconds",
+        f"{float(summary.get('solve_seconds', 0.0)):.3f}",
+        help=GLOSSARY["Solve seconds"],
     )
-    second[4].metric("Solve seconds", f"{float(summary.get('solve_seconds', 0.0)):.3f}")
 
 
 def _minutes_text(value: float) -> str:
@@ -351,11 +390,16 @@ def show_tables(figures: KeyFigures, run: PlanRun, *, scenario: Scenario, edits:
         ]
     )
     with tabs[0]:
+        if run.held:
+            st.caption(
+                "What this plan proposes for what is still needed: the units deployed or "
+                "committed through the workflow are counted in the figures above, not here."
+            )
         st.dataframe(_severity_table(figures), hide_index=True, width="stretch")
     with tabs[1]:
-        st.text("Units crossing a national border (from country -> to country)")
+        st.text("Proposed units crossing a national border (from country -> to country)")
         st.dataframe(figures.by_country, hide_index=True, width="stretch")
-        st.text("Units leaving their jurisdiction (from jurisdiction -> to jurisdiction)")
+        st.text("Proposed units leaving their jurisdiction (from jurisdiction -> to jurisdiction)")
         st.dataframe(figures.by_jurisdiction, hide_index=True, width="stretch")
     with tabs[2]:
         st.text(
@@ -424,8 +468,8 @@ def show_plan(loaded: LoadedScenario, edits: Edits) -> None:
     if run.overrides != overrides_key():
         base = plan_for(loaded, overrides_key())
         if base is not None:
-            before = (figures_of(loaded, base), base)
-    show_summary(figures, run, before=before)
+            before = (operation_of(loaded, base), figures_of(loaded, base), base)
+    show_summary(operation_of(loaded, run), figures, run, before=before)
     if before is not None:
         st.text("Changes are shown against the plan made from the files.")
     show_plan_map(loaded, run)

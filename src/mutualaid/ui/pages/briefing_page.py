@@ -28,7 +28,8 @@ import streamlit as st
 
 from mutualaid.allocation.what_if import overrides_key
 from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
-from mutualaid.figures.plan import key_figures
+from mutualaid.figures.operation import OperationFigures
+from mutualaid.figures.plan import KeyFigures
 from mutualaid.settings import (
     BRIEFING_MAP_HEIGHT_PX,
     BRIEFING_TOP_UNMET,
@@ -40,6 +41,7 @@ from mutualaid.ui.map_view import show_rendered
 from mutualaid.ui.plans import (
     PlanRun,
     figures_of,
+    operation_of,
     plan_for,
     plan_map_key,
     plan_map_of,
@@ -122,7 +124,8 @@ def _html_download(loaded: LoadedScenario, run: PlanRun) -> Callable[[], str]:
             return briefing_html(
                 title=scenario.name,
                 map_=plan_map_of(loaded, run),
-                figures=key_figures(run.plan, scenario),
+                operation=operation_of(loaded, run),
+                figures=figures_of(loaded, run),
                 updated_at=_now(),
             )
         except Exception as exc:  # noqa: BLE001 - a page that says why, not a traceback
@@ -179,9 +182,9 @@ def file_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "scenario"
 
 
-def show_figures(figures) -> None:
-    """The key figures as large metrics, three to a row (labels stay whole)."""
-    items = figure_items(figures)
+def show_figures(operation: OperationFigures, figures: KeyFigures) -> None:
+    """The operation's figures as large metrics, three to a row (labels stay whole)."""
+    items = figure_items(operation, figures)
     for start in range(0, len(items), FIGURES_PER_ROW):
         row = items[start : start + FIGURES_PER_ROW]
         for col, (label, value) in zip(st.columns(FIGURES_PER_ROW), row):
@@ -226,7 +229,7 @@ def show_current(folder: Path) -> None:
     if run is None:
         return
     figures = figures_of(loaded, run)
-    show_figures(figures)
+    show_figures(operation_of(loaded, run), figures)
     show_map(loaded, run)
     show_unmet(figures)
     show_downloads(loaded, run)

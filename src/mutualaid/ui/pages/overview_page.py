@@ -18,6 +18,7 @@ import streamlit as st
 
 from mutualaid.allocation.held import Held
 from mutualaid.allocation.what_if import overrides_key
+from mutualaid.figures.operation import OperationFigures, operation_figures
 from mutualaid.figures.overview import (
     Filters,
     apply_filters,
@@ -114,6 +115,34 @@ def plan_of(now: Current) -> PlanRun | None:
         st.warning("The current plan could not be made; the map shows the layers only.")
         st.text(f"{type(exc).__name__}: {exc}")
         return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=MAP_CACHE_ENTRIES)
+def _operation(
+    folder: str,
+    fingerprint: str,
+    version: str,
+    filters_key: str,
+    _shown: Scenario,
+    _plan_run: PlanRun,
+    _filters: Filters,
+) -> OperationFigures:
+    # The same key as _built_map: one computation per scenario version, filters and plan.
+    return operation_figures(
+        _shown, _plan_run.held, _plan_run.plan, resource_types=_filters.resource_types
+    )
+
+
+def operation_of(
+    now: Current, shown: Scenario, filters: Filters, run: PlanRun | None
+) -> OperationFigures | None:
+    """The operation's figures for what the filters keep (None without a plan):
+    deployed, committed and proposed help apart, as on the Allocation and Briefing
+    pages."""
+    if run is None:
+        return None
+    key = filters.key() + "|plan"
+    return _operation(now.folder, now.fingerprint, now.version, key, shown, run, filters)
 
 
 def shown_scenario(now: Current, filters: Filters) -> Scenario:
