@@ -14,6 +14,7 @@ from builders import BREAKOUT, IMG, canonical_scenario
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.allocation.held import COMMITTED, EN_ROUTE, ON_SCENE, Held, HeldLine, free_part
 from mutualaid.exports import briefing_html
+from mutualaid.figures.operation import operation_figures
 from mutualaid.figures.overview import Filters, apply_filters
 from mutualaid.figures.plan import key_figures
 from mutualaid.maps import overview_map, palette
@@ -265,6 +266,7 @@ def test_the_briefing_export_carries_them_and_loads_nothing():
     page = briefing_html(
         title="erft",
         map_=_plan_map(scenario, held),
+        operation=operation_figures(scenario, held, plan),
         figures=key_figures(plan, free_part(scenario, held)),
         updated_at="12:34:56",
     )
