@@ -2,10 +2,12 @@
 
 Pick a stored scenario. Each jurisdiction's requests, the offers made to it and the
 offers it makes are listed with their states, lines (resource, incident, type, units,
-minutes) and who changed them last; your own jurisdiction comes first. A coordinator
-sees the buttons it may use: commit, decline or withdraw its own units; accept, refuse
-or release units offered to it; request assistance for its incidents and compute
-offers from the plan. When someone else acted first, the page says who.
+offered, committed, minutes, estimated arrival), stage, move times (UTC) and who changed
+them last; your own jurisdiction comes first. A coordinator sees the buttons it may use:
+commit (all or, per line, fewer units), decline or withdraw its own units; accept (all
+or per line), refuse or release units offered to it; mark them arrived on scene;
+request assistance for its incidents and compute offers from the plan. When someone
+else acted first, the page says who.
 """
 
 import streamlit as st

@@ -250,3 +250,8 @@ class UnitsTaken(Conflict):
         super().__init__(message)
         self.resource_id, self.wanted, self.free = resource_id, wanted, free
         self.quantity, self.holders = quantity, holders
+
+
+class InvalidAnswer(WorkflowError):
+    """A per-line answer to an offer (units committed or accepted per line) that does
+    not fit its lines: an unknown line, too many units, or nothing at all."""

@@ -6,8 +6,10 @@ first, requests and offers made from the page, and hostile ids kept as text."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from signed import app_store, sign_in_session
@@ -104,7 +106,9 @@ def open_board(username: str | None) -> AppTest:
     return at.run().switch_page("pages/workflow.py").run()
 
 
-ACTION_KEY = re.compile(r"workflow\.(commit|decline|accept|refuse|withdraw|release|close|cancel)-")
+ACTION_KEY = re.compile(
+    r"workflow\.(commit|decline|accept|refuse|withdraw|arrive|release|close|cancel)-(request-)?\d+$"
+)
 
 
 def buttons(at: AppTest) -> set[str]:
@@ -180,11 +184,21 @@ def test_a_viewer_sees_requests_and_offers_without_buttons(store, offered):
     ]
     lines = [df.value for df in at.dataframe if "resource" in df.value.columns]
     nl = next(df for df in lines if "R-2" in list(df["resource"]))
-    assert list(nl.columns) == ["resource", "incident", "type", "units", "minutes"]
-    assert sorted(zip(nl["resource"], nl["incident"], nl["type"], nl["units"])) == [
-        ("R-2", "I-1", "boat", 3),
-        ("R-3", HOSTILE, "pump", 1),
+    assert list(nl.columns) == [
+        "resource",
+        "incident",
+        "type",
+        "units",
+        "offered",
+        "committed",
+        "minutes",
+        "ETA (UTC)",
     ]
+    assert sorted(zip(nl["resource"], nl["incident"], nl["type"], nl["units"], nl["offered"])) == [
+        ("R-2", "I-1", "boat", 3, 3),
+        ("R-3", HOSTILE, "pump", 1, 1),
+    ]
+    assert nl["committed"].isna().all() and set(nl["ETA (UTC)"]) == {""}
 
 
 def test_hostile_ids_stay_text(store, offered):
@@ -381,3 +395,139 @@ def test_no_stored_scenario_is_a_note(tmp_path, monkeypatch):
     assert not at.exception
     assert at.info[0].value.startswith("No scenario is stored yet")
     empty.dispose()
+
+
+# --- partial answers and deployment over time (issue 12) -------------------------------------
+
+
+def line_ids(store, offer_id: int) -> dict[str, int]:
+    """Resource id -> line id of the offer."""
+    (offer,) = [
+        o for o in workflow.board(store, "erft", viewer=actor("dieter")).offers if o.id == offer_id
+    ]
+    return {x.resource_id: x.id for x in offer.lines}
+
+
+def lines_shown(at: AppTest, resource: str) -> pd.DataFrame:
+    return next(
+        df.value
+        for df in at.dataframe
+        if "resource" in df.value.columns and resource in list(df.value["resource"])
+    )
+
+
+def test_commit_part_of_an_offer_through_the_page(store, offered):
+    ids = line_ids(store, offered)
+    at = open_board("nora")
+    boats = at.number_input(key=f"workflow.commit-units-{offered}-{ids['R-2']}")
+    pump = at.number_input(key=f"workflow.commit-units-{offered}-{ids['R-3']}")
+    # The full amount by default; the label says which line and how many were offered.
+    assert (boats.value, boats.max, pump.value, pump.max) == (3, 3, 1, 1)
+    assert boats.label == literal("R-2 → I-1 (boat), of 3")
+    boats.set_value(1)
+    pump.set_value(0)  # the pump line is declined
+    at.button(key=f"workflow.commit-{offered}").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(
+        literal(f"Offer {offered} committed (1 of 4 units) by you at")
+    )
+    assert committed(store) == {"R-1": 0, "R-2": 1, "R-3": 0}
+    texts = [t.value for t in at.text]
+    assert (
+        f"Offer {offered}: NL-LI → DE-NW, 1 of 4 units, request 1 — committed (version 2)" in texts
+    )
+    shown = lines_shown(at, "R-2")
+    assert sorted(zip(shown["resource"], shown["units"], shown["offered"], shown["committed"])) == [
+        ("R-2", 1, 3, 1),
+        ("R-3", 0, 1, 0),
+    ]
+    # What was not committed is still needed.
+    (request,) = workflow.board(store, "erft", viewer=actor("dieter")).requests
+    still = {(x.incident_id, x.type): x.remaining for x in request.lines}
+    assert still[(HOSTILE, "pump")] == 1
+    with store.reading() as connection:
+        (row,) = audit.entries(connection, actions=["offer.committed"])
+    assert sorted((x["resource_id"], x["committed"]) for x in row.after["lines"]) == [
+        ("R-2", 1),
+        ("R-3", 0),
+    ]
+
+
+def test_a_commit_left_at_the_full_amounts_commits_the_whole_offer(store, offered):
+    at = open_board("nora")
+    at.button(key=f"workflow.commit-{offered}").click().run()
+    assert at.success[0].value.startswith(literal(f"Offer {offered} committed by you at"))
+    assert committed(store) == {"R-1": 0, "R-2": 3, "R-3": 1}
+
+
+def test_accept_part_of_an_offer_through_the_page(store, offered):
+    ids = line_ids(store, offered)
+    workflow.commit_offer(store, offered, actor=actor("nora"))
+    at = open_board("dieter")
+    boats = at.number_input(key=f"workflow.accept-units-{offered}-{ids['R-2']}")
+    assert (boats.value, boats.max) == (3, 3)
+    boats.set_value(2)
+    at.button(key=f"workflow.accept-{offered}").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(
+        literal(f"Offer {offered} accepted (units deployed) (3 of 4 units) by you at")
+    )
+    # The boat not accepted is freed; the pump accepted whole.
+    assert committed(store) == {"R-1": 0, "R-2": 2, "R-3": 1}
+    held = workflow.held_lines(store, "erft")
+    assert sorted((x.resource_id, x.units, x.stage) for x in held.lines) == [
+        ("R-2", 2, "en_route"),
+        ("R-3", 1, "en_route"),
+    ]
+    assert offer_row(store, offered).state == "accepted"
+
+
+def test_a_refused_partial_answer_shows_the_workflows_message(store, offered):
+    ids = line_ids(store, offered)
+    at = open_board("nora")
+    at.number_input(key=f"workflow.commit-units-{offered}-{ids['R-2']}").set_value(0)
+    at.number_input(key=f"workflow.commit-units-{offered}-{ids['R-3']}").set_value(0)
+    at.button(key=f"workflow.commit-{offered}").click().run()
+    assert at.error[0].value == literal(
+        f"offer {offered} was not committed: no units to commit; to commit none, decline the offer"
+    )
+    assert offer_row(store, offered).state == "proposed"
+
+
+def test_arrival_on_scene_stage_eta_and_times_through_the_page(store, offered):
+    workflow.commit_offer(store, offered, actor=actor("nora"))
+    workflow.accept_offer(store, offered, actor=actor("dieter"))
+    at = open_board("nora")  # the provider may mark the arrival too
+    assert {f"workflow.arrive-{offered}", f"workflow.release-{offered}"} <= buttons(at)
+    row = offer_row(store, offered)
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith(literal(f"stage: en route; committed {row.committed_at:%Y-%m-%d %H:%M} UTC"))
+        for c in captions
+    ), captions
+    shown = lines_shown(at, "R-2")
+    minutes = dict(zip(shown["resource"], shown["minutes"]))
+    eta = (row.committed_at + timedelta(minutes=float(minutes["R-2"]))).strftime("%Y-%m-%d %H:%M")
+    # minutes are shown rounded; the ETA is computed from the exact minutes
+    assert abs(
+        datetime.strptime(dict(zip(shown["resource"], shown["ETA (UTC)"]))["R-2"], "%Y-%m-%d %H:%M")
+        - datetime.strptime(eta, "%Y-%m-%d %H:%M")
+    ) <= timedelta(minutes=1)
+    at.button(key=f"workflow.arrive-{offered}").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(
+        literal(f"Offer {offered} marked on scene (units arrived) by you at")
+    )
+    row = offer_row(store, offered)
+    assert (row.state, row.arrived_at is not None) == ("on_scene", True)
+    assert buttons(at) == {f"workflow.release-{offered}"}
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith(literal("stage: on scene; committed "))
+        and literal(f"arrived on scene {row.arrived_at:%Y-%m-%d %H:%M} UTC") in c
+        for c in captions
+    ), captions
+    assert {x.stage for x in workflow.held_lines(store, "erft").lines} == {"on_scene"}
+    at.button(key=f"workflow.release-{offered}").click().run()
+    assert offer_row(store, offered).state == "released"
+    assert committed(store) == {"R-1": 0, "R-2": 0, "R-3": 0}

@@ -229,3 +229,84 @@ def test_the_audit_log_page_shows_the_chain_and_downloads_it(
         assert dieter.errors == [] and dieter.blocked == []
     finally:
         dieter.context.close()
+
+
+def test_a_coordinator_commits_part_of_an_offer_in_the_browser(start_app, browser, tmp_path):
+    """Issue 12, partial answers: Nora commits one of the three boats offered and
+    declines the pump line, through the per-line number inputs; the store holds one boat
+    and the rest is open again. Dieter accepts it and marks it arrived on scene."""
+    state = tmp_path / "state"
+    url_store = f"sqlite:///{state / STORE_FILE_NAME}"
+    folder = write_border_flood(tmp_path / "erft")
+    offer_id = prepare_store(url_store, folder)
+    url = start_app(
+        scenario_dirs=[folder],
+        env={STATE_DIR_ENV: str(state), DATABASE_URL_ENV: url_store, FIRST_RUN_ENV: "0"},
+    )
+    nora, dieter = Person(browser, "nora"), Person(browser, "dieter")
+    reader = open_store(url_store)
+    try:
+        nora.sign_in(url)
+        card = nora.offer(offer_id)
+        # Each line's input, found by its widget key (its label, made of ids from files,
+        # is escaped Markdown, which the accessible name keeps as typed).
+        seen = workflow.board(reader, "erft", viewer=Actor("nora", "coordinator", "NL-LI"))
+        (offer,) = [o for o in seen.offers if o.id == offer_id]
+        lines = {x.resource_id: x.id for x in offer.lines}
+        boats, pump = (
+            card.locator(f".st-key-workflow-commit-units-{offer_id}-{lines[r]} input")
+            for r in ("R-2", "R-3")
+        )
+        expect(card.get_by_text("R-2 → I-1 (boat), of 3")).to_be_visible()
+        expect(boats).to_have_value("3")  # the full amount by default
+        boats.fill("1")
+        boats.press("Enter")
+        pump.fill("0")
+        pump.press("Enter")
+        card.get_by_role("button", name="Commit").click()
+        expect(
+            nora.page.get_by_text(f"Offer {offer_id} committed (1 of 4 units) by you at")
+        ).to_be_visible()
+        expect(
+            nora.offer(offer_id).get_by_text(
+                f"Offer {offer_id}: NL-LI → DE-NW, 1 of 4 units, request 1 — committed (version 2)",
+                exact=True,
+            )
+        ).to_be_visible()
+        expect(
+            nora.offer(offer_id).get_by_text("stage: committed, not yet accepted")
+        ).to_be_visible()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        nora.page.screenshot(path=str(SCREENSHOTS / "workflow_partial.png"), full_page=True)
+        store = open_store(url_store)
+        try:
+            with store.reading() as connection:
+                taken = {r.resource_id: r.committed for r in connection.execute(sa.select(units))}
+            held = workflow.held_lines(store, "erft")
+        finally:
+            store.dispose()
+        assert taken == {"R-1": 0, "R-2": 1, "R-3": 0}
+        assert [(x.resource_id, x.units, x.stage) for x in held.lines] == [("R-2", 1, "committed")]
+        assert nora.errors == [] and nora.blocked == []
+
+        # Dieter accepts the committed boat; it is en route, then on scene.
+        dieter.sign_in(url)
+        card = dieter.offer(offer_id)
+        card.get_by_role("button", name="Accept").click()
+        expect(
+            dieter.page.get_by_text(f"Offer {offer_id} accepted (units deployed) by you at")
+        ).to_be_visible()
+        expect(dieter.offer(offer_id).get_by_text("stage: en route; committed ")).to_be_visible()
+        dieter.offer(offer_id).get_by_role("button", name="Arrived on scene").click()
+        expect(
+            dieter.page.get_by_text(f"Offer {offer_id} marked on scene (units arrived) by you at")
+        ).to_be_visible()
+        expect(dieter.offer(offer_id).get_by_text("stage: on scene; committed ")).to_be_visible()
+        dieter.page.screenshot(path=str(SCREENSHOTS / "workflow_on_scene.png"), full_page=True)
+        held = workflow.held_lines(reader, "erft")
+        assert [(x.resource_id, x.units, x.stage) for x in held.lines] == [("R-2", 1, "on_scene")]
+        assert dieter.errors == [] and dieter.blocked == []
+    finally:
+        reader.dispose()
+        nora.context.close()
+        dieter.context.close()

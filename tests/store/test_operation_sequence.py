@@ -1,6 +1,6 @@
 """One truthful picture of the operation (issue 12), on both backends: a sequence of
-requests, plans, commits, accepts and releases, checked after every step against a
-reference computed straight from the store's tables.
+requests, plans, partial commits, partial accepts, arrivals and releases, checked after
+every step against a reference computed straight from the store's tables.
 
 After each step: no jurisdiction has more of a type abroad (held by the workflow plus
 proposed by the next plan) than floor((1 - reserve) x its available units of the type);
@@ -136,10 +136,14 @@ def check(store, store_url, scenario_id, monkeypatch, capsys, tmp_path) -> dict:
     free = free_part(scenario, held)
     plan = allocate(free, held=held)
     ref = reference_held(store, scenario_id)
-    holding = ("committed", "accepted")
+    holding = ("committed", "accepted", "on_scene")
 
     # The held lines are the offers of the holding states, unit for unit.
-    for state, stage in (("committed", "committed"), ("accepted", "en_route")):
+    for state, stage in (
+        ("committed", "committed"),
+        ("accepted", "en_route"),
+        ("on_scene", "on_scene"),
+    ):
         assert sum(x.units for x in held.lines if x.stage == stage) == ref[state]["units"]
 
     # No unit counted twice: held + free = stored, for every resource; the units table's
@@ -178,7 +182,8 @@ def check(store, store_url, scenario_id, monkeypatch, capsys, tmp_path) -> dict:
 
     # The figures every page shows, against the reference.
     figures = operation_figures(scenario, held, plan)
-    assert figures.units_deployed == ref["accepted"]["units"]
+    assert figures.units_deployed == ref["accepted"]["units"] + ref["on_scene"]["units"]
+    assert figures.units_on_scene == ref["on_scene"]["units"]
     assert figures.units_committed == ref["committed"]["units"]
     assert figures.units_proposed == int(a["units"].sum())
     assert figures.units_short == int(plan.unmet["units"].sum())
@@ -208,54 +213,79 @@ def check(store, store_url, scenario_id, monkeypatch, capsys, tmp_path) -> dict:
     return {"figures": figures, "plan": plan, "held": held}
 
 
+def de_offers(store, state: str = "proposed"):
+    return [
+        o
+        for o in workflow.board(store, NAME, viewer=ALICE).offers
+        if o.provider == "DE-A" and o.requester == "NL-B" and o.state == state
+    ]
+
+
 def test_a_sequence_of_moves_keeps_one_truthful_picture(
     store, store_url, monkeypatch, capsys, tmp_path
 ):
     scenario_id = save_scenario(
         store, sequence_scenario(), name=NAME, sources={}, actor=system_actor("test"), now=T0
     ).id
+    clock = iter(T0 + timedelta(minutes=m) for m in range(1, 100))
 
     def step():
         return check(store, store_url, scenario_id, monkeypatch, capsys, tmp_path)
 
     first = step()
     assert first["figures"].units_deployed == first["figures"].units_committed == 0
-    # DE-A may send 5 abroad; NL-B's own boat stays home or serves its incidents.
-    sent_abroad = first["figures"].units_leaving_jurisdiction
+    assert first["figures"].units_leaving_jurisdiction == 5  # half of DE-A's 10 boats
 
-    # 1. NL-B requests its needs; the offers follow the plan.
-    workflow.create_request(store, NAME, actor=BOB, now=T0)
-    outcome = workflow.plan_offers(store, NAME, actor=BOB, now=T0)
+    # 1. NL-B requests its needs; the offers follow the plan: 5 DE-A boats, the cap.
+    workflow.create_request(store, NAME, actor=BOB, now=next(clock))
+    workflow.plan_offers(store, NAME, actor=BOB, now=next(clock))
     step()
-    de = [o for o in workflow.board(store, NAME, viewer=ALICE).offers if o.provider == "DE-A"]
-    assert len(de) == 1 and sum(x.units for x in de[0].lines) == 5  # half of 10
-    assert outcome.offer_ids
+    (offer,) = de_offers(store)
+    assert sum(x.units for x in offer.lines) == 5
 
-    # 2. DE-A commits: its 5 boats are committed, not proposed again, not free.
-    workflow.commit_offer(store, de[0].id, actor=ALICE, now=T0 + timedelta(minutes=1))
+    # 2. DE-A commits part: one boat fewer on each line (a line of 1 is declined).
+    partial = {x.id: x.units - 1 for x in offer.lines}
+    workflow.commit_offer(store, offer.id, actor=ALICE, now=next(clock), units=partial)
     committed = step()
-    assert committed["figures"].units_committed == 5
-    abroad_now = [
-        x
-        for x in committed["plan"].assignments.itertuples()
-        if x.from_jurisdiction == "DE-A" and x.to_jurisdiction == "NL-B"
-    ]
-    assert abroad_now == []  # the reserve holds: DE-A has 5 abroad already
+    held_now = sum(partial.values())
+    assert committed["figures"].units_committed == held_now < 5
+    # The reserve holds over time: the next plan may send only what the cap leaves.
+    assert committed["figures"].units_leaving_jurisdiction == 5
 
-    # 3. NL-B accepts: deployed, and the next plan still sends nothing more from DE-A.
-    workflow.accept_offer(store, de[0].id, actor=BOB, now=T0 + timedelta(minutes=2))
+    # 3. NL-B accepts part: the first line only; the rest returns to the open needs.
+    (committed_offer,) = de_offers(store, "committed")
+    kept = committed_offer.lines[0]
+    answer = {x.id: (x.units if x.id == kept.id else 0) for x in committed_offer.lines}
+    workflow.accept_offer(store, offer.id, actor=BOB, now=next(clock), units=answer)
     accepted = step()
-    assert (accepted["figures"].units_deployed, accepted["figures"].units_committed) == (5, 0)
-    assert accepted["figures"].units_leaving_jurisdiction == 5  # held abroad, none proposed
+    assert (accepted["figures"].units_deployed, accepted["figures"].units_committed) == (
+        kept.units,
+        0,
+    )
 
-    # 4. Compute offers again: the request's open needs only, still within the cap.
-    workflow.plan_offers(store, NAME, actor=BOB, now=T0 + timedelta(minutes=3))
+    # 4. Compute offers again: the open needs only, DE-A's new offer within the cap.
+    workflow.plan_offers(store, NAME, actor=BOB, now=next(clock))
     again = step()
-    assert again["figures"].units_deployed == 5
+    assert again["figures"].units_deployed == kept.units
+    (second,) = de_offers(store)
+    assert kept.units + sum(x.units for x in second.lines) <= 5
+    workflow.commit_offer(store, second.id, actor=ALICE, now=next(clock))
+    step()
+    workflow.accept_offer(store, second.id, actor=BOB, now=next(clock))
+    both = step()
+    assert both["figures"].units_deployed == kept.units + sum(x.units for x in second.lines)
 
-    # 5. DE-A releases: the boats are free again. The incidents' layer still says what
-    #    they need (their owner edits or closes them), so the next plan may send 5 again.
-    workflow.release_offer(store, de[0].id, actor=ALICE, now=T0 + timedelta(minutes=4))
+    # 5. The first boats arrive: on scene, still held, still counted once.
+    workflow.arrive_offer(store, offer.id, actor=BOB, now=next(clock))
+    arrived = step()
+    assert arrived["figures"].units_on_scene == kept.units
+    assert arrived["figures"].units_deployed == both["figures"].units_deployed
+
+    # 6. DE-A releases both: the boats are free again. The incidents' layer still says
+    #    what they need (their owner edits or closes them), so the next plan may send
+    #    5 again.
+    workflow.release_offer(store, offer.id, actor=ALICE, now=next(clock))
+    workflow.release_offer(store, second.id, actor=ALICE, now=next(clock))
     released = step()
     assert released["figures"].units_deployed == 0
-    assert released["figures"].units_leaving_jurisdiction == sent_abroad
+    assert released["figures"].units_leaving_jurisdiction == 5

@@ -482,7 +482,7 @@ def test_every_move_not_in_the_transition_table_is_refused(store, small):
     refused = 0
     for state in workflow.OFFER_STATES:
         for name, move in moves.items():
-            if table[name].source == state:
+            if state in table[name].sources:
                 continue
             offer_id = _insert_offer(store, small, request_id, state=state)
             side = {
@@ -504,13 +504,15 @@ def test_every_move_not_in_the_transition_table_is_refused(store, small):
                     move(store, offer_id, actor=actor_for[table[name].by])
                 assert str(caught.value) == (
                     f"offer {offer_id} is {state} (by someone{side} at 20:31 UTC); only a "
-                    f"{table[name].source} offer can be {table[name].target}"
+                    f"{table[name].sources_text} offer can be {table[name].target}"
                 )
             with store.reading() as connection:
                 row = connection.execute(sa.select(offers).where(offers.c.id == offer_id)).one()
             assert (row.state, row.version) == (state, 1)
             refused += 1
-    assert refused == len(workflow.OFFER_STATES) * len(moves) - len(moves)
+    assert refused == len(workflow.OFFER_STATES) * len(moves) - sum(
+        len(table[name].sources) for name in moves
+    )
     assert unit_counts(store, small)["R-DE-BOAT"] == (3, 0)
     assert verified(store).ok
 
@@ -523,10 +525,14 @@ def test_every_allowed_move_reaches_its_target(store, small):
         if name == "supersede":
             continue
         offer_id = _insert_offer(store, small, request_id, state="proposed")
-        for step in path_to[t.source] + [name]:
+        for step in path_to[t.sources[0]] + [name]:
             by = actor_for[workflow.OFFER_TRANSITIONS[step].by]
             getattr(workflow, f"{step}_offer")(store, offer_id, actor=by)
         assert workflow.board(store, "small", viewer=BOB).offers[-1].state == t.target
+        if t.target == "on_scene":
+            # Released from on scene too (the second source of "release"): frees the boat.
+            workflow.release_offer(store, offer_id, actor=BOB)
+            assert workflow.board(store, "small", viewer=BOB).offers[-1].state == "released"
     # Units stay held by the committed offer and the accepted one; the others gave theirs back.
     assert unit_counts(store, small)["R-DE-BOAT"] == (3, 2)
     assert verified(store).ok
@@ -707,7 +713,7 @@ def test_the_board_shows_each_viewer_only_its_own_buttons(store, small):
     assert actions(BOB)[0]["DE-A"] == ("accept", "refuse")
     assert actions(BOB)[1] == ("close",)  # no cancel while units are committed
     workflow.accept_offer(store, de.id, actor=BOB)
-    assert actions(ALICE)[0]["DE-A"] == actions(BOB)[0]["DE-A"] == ("release",)
+    assert actions(ALICE)[0]["DE-A"] == actions(BOB)[0]["DE-A"] == ("arrive", "release")
     assert workflow.board(store, "small", viewer=CAROL).offers == ()  # not a party
     view = workflow.board(store, "small", viewer=BOB).offers[0]
     assert (view.id, view.state, view.version, view.updated_by, view.provider, view.requester) == (
@@ -1036,3 +1042,340 @@ def test_rows_written_before_readers_existed_do_not_leak_to_their_writers_jurisd
     assert "request.created" in readable_text(store, "NL-B")
     assert "SECRET" not in readable_text(store, "NL-B") + readable_text(store, "DE-A")
     assert verified(store).ok
+
+
+# --- partial answers and deployment over time (issue 12) ------------------------------
+def _line_ids(offer) -> dict[str, int]:
+    """Resource id -> line id of an offer (one line per resource in the small plan)."""
+    return {x.resource_id: x.id for x in offer.lines}
+
+
+def _remaining(store) -> dict[tuple[str, str], int]:
+    (request,) = workflow.board(store, "small", viewer=BOB).requests
+    return {(x.incident_id, x.type): x.remaining for x in request.lines}
+
+
+def _held(store) -> list[tuple[int, str, str, int, str]]:
+    return [
+        (x.offer_id, x.resource_id, x.incident_id, x.units, x.stage)
+        for x in workflow.held_lines(store, "small").lines
+    ]
+
+
+def test_a_partial_commit_takes_only_the_units_committed(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    ids = _line_ids(de)
+    assert [(x.resource_id, x.units, x.offered, x.committed) for x in de.lines] == [
+        ("R-DE-BOAT", 3, 3, None),
+        ("R-DE-PUMP", 1, 1, None),
+    ]
+    state = workflow.commit_offer(
+        store, de.id, actor=ALICE, units={ids["R-DE-BOAT"]: 1, ids["R-DE-PUMP"]: 0}, now=T0
+    )
+    assert (state.state, state.version) == ("committed", 2)
+    # Only the committed boat is taken; the pump line is declined and stays free.
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 1)
+    assert unit_counts(store, small)["R-DE-PUMP"] == (2, 0)
+    view = workflow.board(store, "small", viewer=BOB).offers[0]
+    assert [(x.resource_id, x.units, x.offered, x.committed) for x in view.lines] == [
+        ("R-DE-BOAT", 1, 3, 1),
+        ("R-DE-PUMP", 0, 1, 0),
+    ]
+    assert (view.units, view.offered, view.stage, view.committed_at) == (1, 4, "committed", T0)
+    # The boat's estimated arrival is the commit time + its minutes; the declined line has none.
+    assert [x.eta for x in view.lines] == [T0 + timedelta(minutes=view.lines[0].minutes), None]
+    assert _held(store) == [(de.id, "R-DE-BOAT", "I-NL-1", 1, "committed")]
+    # What was not committed is open again.
+    assert _remaining(store) == {
+        ("I-NL-1", "boat"): 2,
+        ("I-NL-1", "pump"): 1,
+        ("I-NL-2", "boat"): 1,
+    }
+    (row,) = audit_rows(store, action="offer.committed")
+    assert [
+        (x["resource_id"], x["offered"], x["committed"], x["units"]) for x in row.after["lines"]
+    ] == [
+        ("R-DE-BOAT", 3, 1, 1),
+        ("R-DE-PUMP", 1, 0, 0),
+    ]
+    assert [(u["resource_id"], u["units"]) for u in row.after["units"]] == [("R-DE-BOAT", 1)]
+    assert verified(store).ok
+
+
+def test_a_partial_accept_frees_what_is_not_accepted(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    ids = _line_ids(de)
+    workflow.commit_offer(store, de.id, actor=ALICE, now=T0)  # whole: 3 boats, 1 pump
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 3)
+    state = workflow.accept_offer(
+        store,
+        de.id,
+        actor=BOB,
+        units={ids["R-DE-BOAT"]: 2, ids["R-DE-PUMP"]: 0},
+        now=T0 + timedelta(minutes=5),
+    )
+    assert state.state == "accepted"
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 2)
+    assert unit_counts(store, small)["R-DE-PUMP"] == (2, 0)
+    assert _held(store) == [(de.id, "R-DE-BOAT", "I-NL-1", 2, "en_route")]
+    assert _remaining(store) == {
+        ("I-NL-1", "boat"): 1,
+        ("I-NL-1", "pump"): 1,
+        ("I-NL-2", "boat"): 1,
+    }
+    (row,) = audit_rows(store, action="offer.accepted")
+    assert [(x["resource_id"], x["committed"], x["units"]) for x in row.after["lines"]] == [
+        ("R-DE-BOAT", 3, 2),
+        ("R-DE-PUMP", 1, 0),
+    ]
+    # The units freed by the accept, per resource.
+    assert [(u["resource_id"], u["units"], u["committed"]) for u in row.after["units"]] == [
+        ("R-DE-BOAT", 1, 2),
+        ("R-DE-PUMP", 1, 0),
+    ]
+    # Releasing frees what was accepted, nothing more.
+    workflow.release_offer(store, de.id, actor=BOB)
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 0)
+    assert verified(store).ok
+
+
+def test_answers_that_do_not_fit_the_lines_are_refused_and_change_nothing(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    boat, pump = _line_ids(de)["R-DE-BOAT"], _line_ids(de)["R-DE-PUMP"]
+    nl = offer_of(seen, "NL-B")
+    before = unit_counts(store, small)
+    head = f"offer {de.id} was not committed: "
+    for answer, message in [
+        (
+            {boat: 4},
+            f"line {boat} (R-DE-BOAT → I-NL-1, boat): units must be a whole number from 0 "
+            "to 3 (the units offered), got 4",
+        ),
+        ({pump: -1}, f"line {pump} (R-DE-PUMP → I-NL-1, pump): units must be a whole"),
+        ({boat: 1.5}, "got 1.5"),
+        ({boat: True}, "got True"),
+        ({nl.lines[0].id: 1}, f"line {nl.lines[0].id} is not a line of offer {de.id}"),
+        ({boat: 0, pump: 0}, "no units to commit; to commit none, decline the offer"),
+    ]:
+        with pytest.raises(workflow.InvalidAnswer) as caught:
+            workflow.commit_offer(store, de.id, actor=ALICE, units=answer)
+        assert str(caught.value).startswith(head)
+        assert message in str(caught.value)
+    assert unit_counts(store, small) == before
+    assert workflow.board(store, "small", viewer=BOB).offers[0].version == 1
+    assert audit_rows(store, action="offer.committed") == []
+    workflow.commit_offer(store, de.id, actor=ALICE, units={boat: 1})  # the pump whole
+    for answer, message in [
+        ({boat: 2}, "from 0 to 1 (the units committed), got 2"),
+        ({boat: 0, pump: 0}, "no units to accept; to accept none, refuse the offer"),
+    ]:
+        with pytest.raises(workflow.InvalidAnswer, match=f"^offer {de.id} was not accepted: "):
+            workflow.accept_offer(store, de.id, actor=BOB, units=answer)
+        with pytest.raises(workflow.InvalidAnswer) as caught:
+            workflow.accept_offer(store, de.id, actor=BOB, units=answer)
+        assert message in str(caught.value)
+    assert workflow.board(store, "small", viewer=BOB).offers[0].state == "committed"
+    assert (unit_counts(store, small)["R-DE-BOAT"], unit_counts(store, small)["R-DE-PUMP"]) == (
+        (3, 1),
+        (2, 1),
+    )
+    assert verified(store).ok
+
+
+def test_a_later_plan_offers_again_what_was_not_committed_or_accepted(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    ids = _line_ids(de)
+    workflow.commit_offer(
+        store, de.id, actor=ALICE, units={ids["R-DE-BOAT"]: 2, ids["R-DE-PUMP"]: 0}
+    )
+    workflow.accept_offer(store, de.id, actor=BOB, units={ids["R-DE-BOAT"]: 1})
+    assert _remaining(store) == {
+        ("I-NL-1", "boat"): 2,
+        ("I-NL-1", "pump"): 1,
+        ("I-NL-2", "boat"): 1,
+    }
+    again = workflow.plan_offers(store, "small", actor=BOB, now=T0 + timedelta(minutes=10))
+    offered: dict = {}
+    for line in (x for o in again.offer_ids for x in _lines(store, o)):
+        offered[(line.incident_id, line.type)] = (
+            offered.get((line.incident_id, line.type), 0) + line.units
+        )
+    # DE-A's two boats not accepted and its pump are proposed again, within what is open.
+    assert offered[("I-NL-1", "pump")] == 1
+    assert offered[("I-NL-1", "boat")] == 2
+    for key, n in offered.items():
+        assert n <= _remaining(store)[key]
+    assert verified(store).ok
+
+
+def test_deployment_over_time_stamps_each_move_and_moves_through_the_stages(store, small):
+    _, seen = requested_and_planned(store)
+    de = offer_of(seen, "DE-A")
+    minutes = {x.resource_id: x.minutes for x in de.lines}
+    workflow.commit_offer(store, de.id, actor=ALICE, now=T0)
+
+    def view():
+        return workflow.board(store, "small", viewer=BOB).offers[0]
+
+    def stages():
+        return {(x.resource_id, x.stage, x.eta) for x in workflow.held_lines(store, "small").lines}
+
+    expected_eta = {r: T0 + timedelta(minutes=m) for r, m in minutes.items()}
+    assert stages() == {(r, "committed", eta) for r, eta in expected_eta.items()}
+    assert [x.eta for x in view().lines] == [expected_eta[x.resource_id] for x in de.lines]
+    workflow.accept_offer(store, de.id, actor=BOB, now=T0 + timedelta(minutes=5))
+    assert stages() == {(r, "en_route", eta) for r, eta in expected_eta.items()}
+    assert view().allowed_actions == ("arrive", "release")
+    # The provider marks the arrival (the requester could too).
+    state = workflow.arrive_offer(store, de.id, actor=ALICE, now=T0 + timedelta(minutes=50))
+    assert (state.state, state.version) == ("on_scene", 4)
+    assert stages() == {(r, "on_scene", eta) for r, eta in expected_eta.items()}
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 3)  # still held on scene
+    assert view().stage == "on_scene" and view().allowed_actions == ("release",)
+    workflow.release_offer(store, de.id, actor=BOB, now=T0 + timedelta(hours=3))
+    assert stages() == set()
+    assert unit_counts(store, small)["R-DE-BOAT"] == (3, 0)
+    released = view()
+    assert (
+        released.committed_at,
+        released.accepted_at,
+        released.arrived_at,
+        released.released_at,
+        released.stage,
+    ) == (T0, T0 + timedelta(minutes=5), T0 + timedelta(minutes=50), T0 + timedelta(hours=3), None)
+    # Released units served the incident: the need stays filled.
+    assert _remaining(store)[("I-NL-1", "boat")] == 0
+    (row,) = audit_rows(store, action="offer.arrived")
+    assert (row.actor, row.before, row.after["state"]) == (
+        "alice",
+        {"state": "accepted", "version": 3},
+        "on_scene",
+    )
+    assert audit_rows(store, action="offer.released")[0].before["state"] == "on_scene"
+    with pytest.raises(
+        Denied, match=f"cannot arrive offer {de.id}: only a coordinator of DE-A or NL-B"
+    ):
+        workflow.arrive_offer(store, de.id, actor=CAROL)
+    assert verified(store).ok
+
+
+def test_partial_commits_and_accepts_never_count_a_unit_twice(store, small):
+    """A sequence of partial answers, an arrival and a release: after each step the
+    units the workflow holds, the units committed per resource and the request's
+    open need add up to what was requested, with no unit counted twice."""
+    request_id, seen = requested_and_planned(store)
+    requested = {("I-NL-1", "boat"): 3, ("I-NL-1", "pump"): 1, ("I-NL-2", "boat"): 1}
+
+    def check():
+        held = workflow.held_lines(store, "small")
+        counts = unit_counts(store, small)
+        # Per resource: what the units table counts is what the held lines hold.
+        assert {r: c for r, (_, c) in counts.items() if c} == held.units_of_resource()
+        assert all(c <= q for q, c in counts.values())
+        # Per need: held + released (served) + still open == requested, never more.
+        served: dict = {}
+        for o in workflow.board(store, "small", viewer=ROOT).offers:
+            if o.state == "released":
+                for x in o.lines:
+                    served[(x.incident_id, x.type)] = (
+                        served.get((x.incident_id, x.type), 0) + x.units
+                    )
+        held_for = held.units_for_need()
+        remaining = _remaining(store)
+        for key, n in requested.items():
+            assert held_for.get(key, 0) + served.get(key, 0) + remaining[key] == n, key
+
+    de = offer_of(seen, "DE-A")
+    nl = offer_of(seen, "NL-B")
+    ids = _line_ids(de)
+    check()
+    workflow.commit_offer(
+        store, de.id, actor=ALICE, units={ids["R-DE-BOAT"]: 2, ids["R-DE-PUMP"]: 1}
+    )
+    check()
+    workflow.commit_offer(store, nl.id, actor=BOB)
+    check()
+    workflow.accept_offer(store, de.id, actor=BOB, units={ids["R-DE-BOAT"]: 1})
+    check()
+    again = workflow.plan_offers(store, "small", actor=BOB, now=T0 + timedelta(minutes=10))
+    check()  # proposals hold nothing
+    (second,) = [
+        o
+        for o in workflow.board(store, "small", viewer=ROOT).offers
+        if o.id in again.offer_ids and o.provider == "DE-A"
+    ]
+    workflow.commit_offer(store, second.id, actor=ALICE)
+    check()
+    workflow.accept_offer(store, nl.id, actor=BOB)
+    workflow.arrive_offer(store, de.id, actor=BOB)
+    check()
+    workflow.release_offer(store, de.id, actor=ALICE)
+    check()
+    workflow.refuse_offer(store, second.id, actor=BOB)
+    check()
+    assert workflow.board(store, "small", viewer=BOB).requests[0].id == request_id
+    assert verified(store).ok
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_migration_0006_keeps_old_offers_whole(kind, tmp_path, pg_admin):
+    """Offers written before 0006 get their units as offered (and as committed once
+    committed), and the time of the move they are in."""
+    from mutualaid.store import open_store
+    from mutualaid.store.migrate import head_revision, upgrade
+
+    from .conftest import drop_database, new_database_url, upgrade_to
+
+    url = new_database_url(kind, tmp_path, pg_admin)
+    try:
+        old = open_store(url)
+        upgrade_to(old, "0005")
+        old.dispose()
+        # Two offers as 0005 wrote them (no offered, committed, *_at columns).
+        with sa.create_engine(url).begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO scenarios (id, name, created_at, created_by) VALUES "
+                f"(1, 'old', '{T0.isoformat()}', 'test')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO plans (id, scenario_id, layer_versions, body, computed_by, "
+                f"computed_at) VALUES (1, 1, '{{}}', '{{}}', 'test', '{T0.isoformat()}')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO requests (id, scenario_id, jurisdiction, state, note, version, "
+                "created_by, created_at, updated_by, updated_at) VALUES (1, 1, 'NL-B', "
+                f"'open', '', 1, 'bob', '{T0.isoformat()}', 'bob', '{T0.isoformat()}')"
+            )
+            for offer_id, state in ((1, "accepted"), (2, "proposed")):
+                connection.exec_driver_sql(
+                    "INSERT INTO offers (id, scenario_id, plan_id, request_id, provider, "
+                    "requester, state, version, created_at, updated_by, updated_at) VALUES "
+                    f"({offer_id}, 1, 1, 1, 'DE-A', 'NL-B', '{state}', 3, '{T0.isoformat()}', "
+                    f"'bob', '{T0.isoformat()}')"
+                )
+                connection.exec_driver_sql(
+                    "INSERT INTO offer_lines (offer_id, resource_id, incident_id, type, "
+                    f"units, minutes) VALUES ({offer_id}, 'R-1', 'I-1', 'boat', 2, 30.0)"
+                )
+        store = open_store(url)
+        assert upgrade(store) == ("0005", head_revision())
+        with store.reading() as connection:
+            lines = connection.execute(
+                sa.select(
+                    offer_lines.c.offer_id, offer_lines.c.offered, offer_lines.c.committed
+                ).order_by(offer_lines.c.offer_id)
+            ).all()
+            times = connection.execute(
+                sa.select(offers.c.committed_at, offers.c.accepted_at).order_by(offers.c.id)
+            ).all()
+        assert [tuple(x) for x in lines] == [(1, 2, 2), (2, 2, None)]
+        assert [tuple(x) for x in times] == [(None, T0), (None, None)]
+        (line,) = workflow.held_lines(store, "old").lines
+        assert (line.units, line.stage, line.eta) == (2, "en_route", None)
+        store.dispose()
+    finally:
+        drop_database(url, pg_admin)

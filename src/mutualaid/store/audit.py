@@ -82,6 +82,7 @@ ACTIONS: dict[str, str] = {
     "offer.refused": "the requester declined the units",
     "offer.withdrawn": "the provider took back committed units before acceptance",
     "offer.released": "deployed units were released and are available again",
+    "offer.arrived": "deployed units arrived at the incident (on scene)",
     "account.created": "an account was created",
     "account.changed": "an account was changed",
     "account.sign_in_failed": "a sign-in failed (unknown username, wrong password or "

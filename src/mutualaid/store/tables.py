@@ -13,6 +13,7 @@ for byte what is stored.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -212,7 +213,19 @@ offers = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_by", sa.String(200), nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # When the offer was committed, accepted, its units arrived and were released
+    # (issue 12: deployment over time; migration 0006).
+    sa.Column("committed_at", UTCDateTime, nullable=True),
+    sa.Column("accepted_at", UTCDateTime, nullable=True),
+    sa.Column("arrived_at", UTCDateTime, nullable=True),
+    sa.Column("released_at", UTCDateTime, nullable=True),
 )
+
+
+def _offered_default(context: Any) -> int:
+    """A line written without ``offered`` was proposed as its ``units``."""
+    return int(context.get_current_parameters()["units"])
+
 
 offer_lines = sa.Table(
     "offer_lines",
@@ -224,6 +237,11 @@ offer_lines = sa.Table(
     sa.Column("type", sa.String(200), nullable=False),
     sa.Column("units", sa.Integer, nullable=False),
     sa.Column("minutes", sa.Float, nullable=False),
+    # The units the plan proposed; ``units`` is what is held: what was committed, then
+    # what was accepted (issue 12: partial answers; migration 0006).
+    sa.Column("offered", sa.Integer, nullable=False, default=_offered_default),
+    # The units the provider committed (null until then); ``units`` keeps what is held.
+    sa.Column("committed", sa.Integer, nullable=True),
 )
 
 # --- The audit log ------------------------------------------------------------------------

@@ -4,6 +4,7 @@ see, each with the moves it may make (:func:`board`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from mutualaid.store.tables import (
     offers,
     requests,
 )
+from mutualaid.store.workflow.held import STAGE_OF_STATE, eta_of
 from mutualaid.store.workflow.proposals import open_request_lines
 from mutualaid.store.workflow.records import scenario_id_of
 from mutualaid.store.workflow.states import (
@@ -36,8 +38,9 @@ if TYPE_CHECKING:
 # --- States -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RequestLineView:
-    """A request line and the units of it not yet filled by committed, accepted or
-    released offers."""
+    """A request line and the units of it not yet filled by the units committed,
+    accepted, on scene or released on its offers' lines (after a partial answer, only
+    what the lines hold)."""
 
     incident_id: str
     type: str
@@ -64,13 +67,24 @@ class RequestView:
 
 @dataclass(frozen=True)
 class OfferLineView:
-    """Units of one resource offered to one incident."""
+    """Units of one resource offered to one incident.
+
+    ``units`` is what the line holds now (what was offered while the offer is proposed,
+    then what was committed, then what was accepted); ``offered`` what the plan
+    proposed, ``committed`` what the provider committed (None before); ``id`` names the
+    line in a partial commit or accept; ``eta`` is the estimated arrival (commit time +
+    ``minutes``, UTC; None before the commit and for a line that holds no units).
+    """
 
     resource_id: str
     incident_id: str
     type: str
     units: int
     minutes: float
+    id: int = 0
+    offered: int = 0
+    committed: int | None = None
+    eta: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +103,27 @@ class OfferView:
     updated_at: datetime
     lines: tuple[OfferLineView, ...]
     allowed_actions: tuple[str, ...]
+    committed_at: datetime | None = None
+    accepted_at: datetime | None = None
+    arrived_at: datetime | None = None
+    released_at: datetime | None = None
 
     @property
     def units(self) -> int:
-        """Units offered in all."""
+        """Units the offer holds in all (offered while proposed, then committed, then
+        accepted)."""
         return sum(line.units for line in self.lines)
+
+    @property
+    def offered(self) -> int:
+        """Units the plan offered in all."""
+        return sum(line.offered for line in self.lines)
+
+    @property
+    def stage(self) -> str | None:
+        """Where its held units are: ``committed``, ``en_route`` (accepted) or
+        ``on_scene`` (:data:`mutualaid.allocation.held.STAGES`); None when it holds none."""
+        return STAGE_OF_STATE.get(self.state)
 
 
 @dataclass(frozen=True)
@@ -150,7 +180,16 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
             .order_by(offer_lines.c.id)
         ):
             olines[r.offer_id].append(
-                OfferLineView(r.resource_id, r.incident_id, r.type, int(r.units), float(r.minutes))
+                OfferLineView(
+                    r.resource_id,
+                    r.incident_id,
+                    r.type,
+                    int(r.units),
+                    float(r.minutes),
+                    id=int(r.id),
+                    offered=int(r.offered),
+                    committed=None if r.committed is None else int(r.committed),
+                )
             )
         request_rows = connection.execute(
             sa.select(requests).where(requests.c.scenario_id == scenario_id).order_by(requests.c.id)
@@ -193,8 +232,16 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
             o.created_at,
             o.updated_by,
             o.updated_at,
-            tuple(olines.get(o.id, ())),
+            tuple(
+                # A line committed or accepted at 0 holds nothing and arrives nowhere.
+                dataclasses.replace(x, eta=eta_of(o.committed_at, x.minutes) if x.units else None)
+                for x in olines.get(o.id, ())
+            ),
             offer_actions(viewer, state=o.state, provider=o.provider, requester=o.requester),
+            committed_at=o.committed_at,
+            accepted_at=o.accepted_at,
+            arrived_at=o.arrived_at,
+            released_at=o.released_at,
         )
         for o in offer_rows
     )

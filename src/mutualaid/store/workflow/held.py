@@ -1,5 +1,8 @@
 """The units the workflow holds in a scenario, read as :class:`~mutualaid.allocation.held.Held`
-(issue 12): every line of every offer that is committed or deployed, with its stage.
+(issue 12): every line of every offer that is committed or deployed, with its stage
+(``committed``; ``en_route`` once accepted; ``on_scene`` once arrived) and its estimated
+arrival. A line holds its ``units``: what was committed, then what was accepted, so a
+partial answer's rest is not held (and is open for the next plan).
 
 Every plan, figure, map and export starts from what is still free and still needed
 (:func:`mutualaid.allocation.held.free_part`); this is the one place the held units are
@@ -8,6 +11,8 @@ read from the store. One indexed query per call.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -15,10 +20,23 @@ from mutualaid.allocation import held
 from mutualaid.allocation.held import Held, HeldLine, held_of
 from mutualaid.store.database import Store
 from mutualaid.store.tables import offer_lines, offers, scenarios
-from mutualaid.store.workflow.states import ACCEPTED, COMMITTED, HOLDING_STATES
+from mutualaid.store.workflow.states import ACCEPTED, COMMITTED, HOLDING_STATES, ON_SCENE
 
 #: The stage of an offer's units in each holding state.
-STAGE_OF_STATE: dict[str, str] = {COMMITTED: held.COMMITTED, ACCEPTED: held.EN_ROUTE}
+STAGE_OF_STATE: dict[str, str] = {
+    COMMITTED: held.COMMITTED,
+    ACCEPTED: held.EN_ROUTE,
+    ON_SCENE: held.ON_SCENE,
+}
+
+
+def eta_of(committed_at: datetime | None, minutes: float) -> datetime | None:
+    """The estimated arrival of a line: its commit time + its trip's minutes (UTC);
+    None before the commit (or for offers committed before migration 0006 recorded
+    the time)."""
+    if committed_at is None:
+        return None
+    return committed_at + timedelta(minutes=float(minutes))
 
 
 def held_in(connection: Connection, scenario_id: int) -> Held:
@@ -29,6 +47,7 @@ def held_in(connection: Connection, scenario_id: int) -> Held:
             offers.c.state,
             offers.c.provider,
             offers.c.requester,
+            offers.c.committed_at,
             offer_lines.c.resource_id,
             offer_lines.c.incident_id,
             offer_lines.c.type,
@@ -53,6 +72,7 @@ def held_in(connection: Connection, scenario_id: int) -> Held:
             from_jurisdiction=r.provider,
             to_jurisdiction=r.requester,
             stage=STAGE_OF_STATE.get(r.state, held.COMMITTED),
+            eta=eta_of(r.committed_at, r.minutes),
         )
         for r in rows
     )

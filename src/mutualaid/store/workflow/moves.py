@@ -1,14 +1,21 @@
-"""The moves of offers and requests: commit, decline, accept, refuse, withdraw and release
-an offer; create, close and cancel a request. Each is conditional on the state it read
-and writes its audit row as the last statement of its transaction; a commit takes its
+"""The moves of offers and requests: commit, decline, accept, refuse, withdraw, arrive and
+release an offer; create, close and cancel a request. Each is conditional on the state it
+read and writes its audit row as the last statement of its transaction; a commit takes its
 units with one conditional update per resource (:class:`~mutualaid.errors.UnitsTaken`
 when another coordinator got there first).
+
+Answers may be partial (issue 12, as EDXL-RM allows): a commit takes, per line, the units
+the provider names (fewer than offered, or 0 to decline that line), an accept keeps, per
+line, the units the requester names (0 refuses that line) and frees the rest. A line's
+``units`` is always what the offer holds on it now, so what is not committed or not
+accepted is open again for the next plan. Each move stamps its time on the offer
+(:data:`TIME_OF_MOVE`).
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,6 +26,7 @@ from sqlalchemy.engine import Connection
 from mutualaid.access.actor import Actor
 from mutualaid.errors import (
     Conflict,
+    InvalidAnswer,
     InvalidRequest,
     InvalidTransition,
     NotFound,
@@ -49,6 +57,7 @@ from mutualaid.store.workflow.records import (
 )
 from mutualaid.store.workflow.states import (
     COMMITTED,
+    FREE,
     HOLDING_STATES,
     KEEP,
     OFFER_TRANSITIONS,
@@ -64,7 +73,15 @@ if TYPE_CHECKING:
     from mutualaid.scenario.loading import Scenario
 
 
-# --- States -------------------------------------------------------------------------------
+#: The offer column each move stamps with its time (issue 12: deployment over time).
+TIME_OF_MOVE: dict[str, str] = {
+    "commit": "committed_at",
+    "accept": "accepted_at",
+    "arrive": "arrived_at",
+    "release": "released_at",
+}
+
+
 # --- Results ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OfferState:
@@ -96,8 +113,10 @@ def commit_offer(
     actor: Actor,
     expected_version: int | None = None,
     now: datetime | None = None,
+    units: Mapping[int, int] | None = None,
 ) -> OfferState:
-    """The provider commits the offer's units (proposed → committed).
+    """The provider commits the offer's units (proposed → committed), all of them or,
+    per line, fewer.
 
     Parameters
     ----------
@@ -109,6 +128,11 @@ def commit_offer(
         The version the actor saw; when another move came first, :class:`Conflict`.
     now : datetime.datetime, optional
         The time to record (UTC); the current time when None.
+    units : mapping of int to int, optional
+        Offer line id (:attr:`OfferLineView.id`) → units to commit on it, from 0 (the
+        line is declined) to the units offered; a line not named is committed whole.
+        None commits every line whole. At least one unit must be committed (to commit
+        none, decline the offer).
 
     Returns
     -------
@@ -117,6 +141,9 @@ def commit_offer(
     Raises
     ------
     NotFound, Denied, InvalidTransition, Conflict
+    InvalidAnswer
+        *units* names a line not of this offer, a negative or non-whole number, more
+        than offered, or commits nothing; nothing was committed.
     UnitsTaken
         Fewer units of a resource are free than the offer needs; nothing was committed.
     """
@@ -127,6 +154,7 @@ def commit_offer(
         actor=actor,
         expected_version=expected_version,
         now=now,
+        answer=units,
     )
 
 
@@ -157,9 +185,23 @@ def accept_offer(
     actor: Actor,
     expected_version: int | None = None,
     now: datetime | None = None,
+    units: Mapping[int, int] | None = None,
 ) -> OfferState:
-    """The requester accepts the committed units, now deployed (committed → accepted).
-    See :func:`commit_offer`."""
+    """The requester accepts the committed units, now deployed (committed → accepted),
+    all of them or, per line, fewer: the units not accepted are freed and their need is
+    open again.
+
+    Parameters
+    ----------
+    units : mapping of int to int, optional
+        Offer line id → units to accept on it, from 0 (that line is refused) to the
+        units committed on it; a line not named is accepted whole. None accepts every
+        line whole. At least one unit must be accepted (to accept none, refuse the
+        offer).
+
+    See :func:`commit_offer` for the other parameters and the errors
+    (:class:`~mutualaid.errors.InvalidAnswer` for *units* that do not fit).
+    """
     return _offer_move(
         store,
         offer_id,
@@ -167,6 +209,7 @@ def accept_offer(
         actor=actor,
         expected_version=expected_version,
         now=now,
+        answer=units,
     )
 
 
@@ -210,6 +253,26 @@ def withdraw_offer(
     )
 
 
+def arrive_offer(
+    store: Store,
+    offer_id: int,
+    *,
+    actor: Actor,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> OfferState:
+    """The accepted units arrived at the incident (accepted → on_scene), marked by a
+    coordinator of either side; they stay held. See :func:`commit_offer`."""
+    return _offer_move(
+        store,
+        offer_id,
+        OFFER_TRANSITIONS["arrive"],
+        actor=actor,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
 def release_offer(
     store: Store,
     offer_id: int,
@@ -218,8 +281,8 @@ def release_offer(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> OfferState:
-    """Deployed units are released and available again (accepted → released), by a
-    coordinator of either side. See :func:`commit_offer`."""
+    """Deployed units are released and available again (accepted or on scene →
+    released), by a coordinator of either side. See :func:`commit_offer`."""
     return _offer_move(
         store,
         offer_id,
@@ -238,6 +301,7 @@ def _offer_move(
     actor: Actor,
     expected_version: int | None,
     now: datetime | None,
+    answer: Mapping[int, int] | None = None,
 ) -> OfferState:
     now = timestamp(now)
     subject = f"offer {offer_id}"
@@ -251,30 +315,46 @@ def _offer_move(
         # The state change first and conditional: of two coordinators moving the same
         # offer, the second waits on the row (PostgreSQL) or the write lock (SQLite) and
         # then finds the state changed.
-        where = [offers.c.id == offer_id, offers.c.state == move.source]
-        if expected_version is not None:
-            where.append(offers.c.version == expected_version)
-        changed = connection.execute(
-            offers.update()
-            .where(*where)
-            .values(
-                state=move.target,
-                version=offers.c.version + 1,
-                updated_by=actor.username,
-                updated_at=now,
-            )
-        )
-        if changed.rowcount != 1:
+        # One conditional update per source state, so the state left is known exactly.
+        left = None
+        for source in move.sources:
+            where = [offers.c.id == offer_id, offers.c.state == source]
+            if expected_version is not None:
+                where.append(offers.c.version == expected_version)
+            values: dict[str, Any] = {
+                "state": move.target,
+                "version": offers.c.version + 1,
+                "updated_by": actor.username,
+                "updated_at": now,
+            }
+            if move.action in TIME_OF_MOVE:
+                values[TIME_OF_MOVE[move.action]] = now
+            changed = connection.execute(offers.update().where(*where).values(**values))
+            if changed.rowcount == 1:
+                left = source
+                break
+        if left is None:
             raise _offer_refusal(connection, offer_id, move, expected_version)
         row = offer_row(connection, offer_id)
         lines = offer_line_rows(connection, offer_id)
-        moved = _move_units(connection, row, lines, move)
+        if move.action in ("commit", "accept"):
+            # What the answer leaves on each line; on accept, the rest is freed.
+            kept = _answered(offer_id, lines, answer, move.action)
+            freed = [(x.resource_id, int(x.units) - kept[x.id]) for x in lines]
+            _set_line_units(connection, lines, kept, committing=move.action == "commit")
+            lines = offer_line_rows(connection, offer_id)
+            if move.action == "commit":
+                moved = _move_units(connection, row, per_resource(lines), TAKE)
+            else:
+                moved = _move_units(connection, row, _summed(freed), FREE)
+        else:
+            moved = _move_units(connection, row, per_resource(lines), move.units)
         audit.record(
             connection,
             actor=actor.username,
             action=move.audit_action,
             subject=subject,
-            before={"state": move.source, "version": row.version - 1},
+            before={"state": left, "version": row.version - 1},
             after={
                 "state": move.target,
                 "version": row.version,
@@ -295,7 +375,7 @@ def _offer_refusal(
 ) -> WorkflowError:
     """Why the conditional update changed nothing, read after it: who came first."""
     row = offer_row(connection, offer_id)
-    if row.state == move.source:
+    if row.state in move.sources:
         return Conflict(
             f"offer {offer_id} changed since you saw it (version {expected_version}): "
             f"it is now version {row.version}, last changed by {who_changed(row)}; look "
@@ -307,21 +387,93 @@ def _offer_refusal(
         return Conflict(f"offer {offer_id} was already {row.state} by {who_changed(row)}")
     return InvalidTransition(
         f"offer {offer_id} is {row.state} (by {who_changed(row)}); only a "
-        f"{move.source} offer can be {move.target}"
+        f"{move.sources_text} offer can be {move.target}"
     )
 
 
+def _answered(
+    offer_id: int, lines: list[Any], answer: Mapping[int, int] | None, action: str
+) -> dict[int, int]:
+    """Line id → the units a commit or accept leaves on each line of the offer: what
+    *answer* names, else the whole line (the units offered on commit, committed on
+    accept). :class:`InvalidAnswer` with every problem when *answer* does not fit."""
+    most = {x.id: int(x.offered if action == "commit" else x.units) for x in lines}
+    if answer is None:
+        return most
+    problems: list[str] = []
+    by_id = {x.id: x for x in lines}
+    for line_id in answer:
+        if line_id not in by_id:
+            problems.append(f"line {line_id!r} is not a line of offer {offer_id}")
+    kept = dict(most)
+    limit = "offered" if action == "commit" else "committed"
+    for line_id, n in answer.items():
+        line = by_id.get(line_id)
+        if line is None:
+            continue
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, numbers.Integral)
+            or not 0 <= n <= most[line_id]
+        ):
+            problems.append(
+                f"line {line_id} ({line.resource_id} → {line.incident_id}, {line.type}): "
+                f"units must be a whole number from 0 to {most[line_id]} (the units "
+                f"{limit}), got {n!r}"
+            )
+            continue
+        kept[line_id] = int(n)
+    if not problems and sum(kept.values()) == 0:
+        whole = "decline" if action == "commit" else "refuse"
+        problems.append(f"no units to {action}; to {action} none, {whole} the offer")
+    if problems:
+        done = OFFER_TRANSITIONS[action].target
+        raise InvalidAnswer(f"offer {offer_id} was not {done}: " + "; ".join(problems))
+    return kept
+
+
+def _set_line_units(
+    connection: Connection, lines: list[Any], kept: Mapping[int, int], *, committing: bool
+) -> None:
+    """Write what each line now holds (and, on commit, what was committed on it)."""
+    rows = [
+        {"line_id": x.id, "n": kept[x.id]}
+        for x in lines
+        if committing or kept[x.id] != int(x.units)
+    ]
+    if not rows:
+        return
+    values: dict[str, Any] = {"units": sa.bindparam("n")}
+    if committing:
+        values["committed"] = sa.bindparam("n")
+    connection.execute(
+        offer_lines.update().where(offer_lines.c.id == sa.bindparam("line_id")).values(**values),
+        rows,
+    )
+
+
+def _summed(amounts: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Units per resource, sorted by resource id, only those above 0."""
+    total: dict[str, int] = {}
+    for resource_id, n in amounts:
+        total[resource_id] = total.get(resource_id, 0) + n
+    return sorted((r, n) for r, n in total.items() if n > 0)
+
+
 def _move_units(
-    connection: Connection, offer: Any, lines: list[Any], move: Transition
+    connection: Connection, offer: Any, amounts: list[tuple[str, int]], mode: str
 ) -> list[dict]:
-    """Take or free the units of an offer's lines, one resource at a time in resource id
-    order. Returns, per resource, the units moved and ``committed`` after."""
-    if move.units == KEEP:
+    """Take or free *amounts* (resource id, units; sorted by resource id, the order rows
+    are locked in) of an offer, one resource at a time. Returns, per resource, the units
+    moved and ``committed`` after."""
+    if mode == KEEP:
         return []
     moved = []
-    for resource_id, n in per_resource(lines):
+    for resource_id, n in amounts:
+        if n <= 0:
+            continue  # a line committed or accepted at 0 holds nothing
         key = [units.c.scenario_id == offer.scenario_id, units.c.resource_id == resource_id]
-        if move.units == TAKE:
+        if mode == TAKE:
             statement = (
                 units.update()
                 .where(*key, units.c.quantity - units.c.committed >= n)
@@ -338,7 +490,7 @@ def _move_units(
                 )
             )
         after = connection.execute(statement.returning(units.c.committed, units.c.quantity)).first()
-        if after is None and move.units == TAKE:
+        if after is None and mode == TAKE:
             raise _units_taken(connection, offer, resource_id, n)
         if after is not None:
             moved.append(
@@ -688,7 +840,8 @@ def _request_move(
     if reason:
         deny(store, actor, action=move.action, subject=subject, reason=reason, now=now)
     with store.transaction() as connection:
-        where = [requests.c.id == request_id, requests.c.state == move.source]
+        (source,) = move.sources
+        where = [requests.c.id == request_id, requests.c.state == source]
         if expected_version is not None:
             where.append(requests.c.version == expected_version)
         changed = connection.execute(
@@ -728,7 +881,7 @@ def _request_move(
             actor=actor.username,
             action=move.audit_action,
             subject=subject,
-            before={"state": move.source, "version": row.version - 1},
+            before={"state": source, "version": row.version - 1},
             after={
                 "state": move.target,
                 "version": row.version,
@@ -753,7 +906,7 @@ def _request_refusal(
 ) -> WorkflowError:
     row = _request_row(connection, request_id)
     who = f"{row.updated_by} ({row.jurisdiction}) at {clock_text(row.updated_at)}"
-    if row.state == move.source:
+    if row.state in move.sources:
         return Conflict(
             f"request {request_id} changed since you saw it (version "
             f"{expected_version}): it is now version {row.version}, last changed "
@@ -765,7 +918,7 @@ def _request_refusal(
         return Conflict(f"request {request_id} was already {row.state} by {who}")
     return InvalidTransition(
         f"request {request_id} is {row.state} (by {who}); only an "
-        f"{move.source} request can be {move.target}"
+        f"{move.sources_text} request can be {move.target}"
     )
 
 

@@ -113,12 +113,17 @@ def stored_scenario(store: Store, name: str):
 
 
 def line_dicts(rows: Iterable[Any]) -> list[dict]:
+    """An offer's lines for its audit row: what each holds (``units``), was offered and
+    was committed (None before the commit)."""
     return [
         {
+            "line_id": int(r.id),
             "resource_id": r.resource_id,
             "incident_id": r.incident_id,
             "type": r.type,
             "units": int(r.units),
+            "offered": int(r.offered),
+            "committed": None if r.committed is None else int(r.committed),
             "minutes": float(r.minutes),
         }
         for r in rows

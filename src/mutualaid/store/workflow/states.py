@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     pass
 
 # --- States -------------------------------------------------------------------------------
-# --- States -------------------------------------------------------------------------------
 OPEN: Final = "open"
 CLOSED: Final = "closed"
 CANCELLED: Final = "cancelled"
@@ -29,23 +28,27 @@ ACCEPTED: Final = "accepted"
 REFUSED: Final = "refused"
 WITHDRAWN: Final = "withdrawn"
 RELEASED: Final = "released"
+#: Accepted units that arrived at the incident (issue 12: deployment over time).
+ON_SCENE: Final = "on_scene"
 OFFER_STATES: Final[tuple[str, ...]] = (
     PROPOSED,
     COMMITTED,
     DECLINED,
     SUPERSEDED,
     ACCEPTED,
+    ON_SCENE,
     REFUSED,
     WITHDRAWN,
     RELEASED,
 )
 
-#: Offers whose units are held (committed, or deployed once accepted).
-HOLDING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED)
+#: Offers whose units are held (committed, or deployed once accepted: en route, then
+#: on scene).
+HOLDING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED, ON_SCENE)
 #: Offers that count against a request line's need. Released units were deployed and
 #: served the incident, so their release does not reopen the need (the requester makes
 #: a new request if the incident needs more).
-FILLING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED, RELEASED)
+FILLING_STATES: Final[tuple[str, ...]] = (COMMITTED, ACCEPTED, ON_SCENE, RELEASED)
 
 # Who may make a move: a coordinator of the offer's provider, of its requester, of either,
 # or any coordinator or admin (the planner, who computes plans and offers: an admin for
@@ -69,9 +72,11 @@ class Transition:
     ----------
     action : str
         Its name (``"commit"``), as the board's ``allowed_actions`` say it.
-    source, target : str
-        The state it leaves and the state it reaches (a past participle, used in
-        messages: "offer 12 was already committed").
+    sources : tuple of str
+        The states it may leave (``release``: accepted or on scene).
+    target : str
+        The state it reaches (a past participle, used in messages: "offer 12 was
+        already committed").
     by : str
         Whose coordinator may make it: :data:`PROVIDER`, :data:`REQUESTER`,
         :data:`EITHER` or :data:`PLANNER`.
@@ -82,24 +87,30 @@ class Transition:
     """
 
     action: str
-    source: str
+    sources: tuple[str, ...]
     target: str
     by: str
     units: str
     audit_action: str
+
+    @property
+    def sources_text(self) -> str:
+        """The sources for a message: ``"accepted or on_scene"``."""
+        return " or ".join(self.sources)
 
 
 #: Every move an offer can make. ``supersede`` is made by :func:`plan_offers` only.
 OFFER_TRANSITIONS: Final[dict[str, Transition]] = {
     t.action: t
     for t in (
-        Transition("commit", PROPOSED, COMMITTED, PROVIDER, TAKE, "offer.committed"),
-        Transition("decline", PROPOSED, DECLINED, PROVIDER, KEEP, "offer.declined"),
-        Transition("supersede", PROPOSED, SUPERSEDED, PLANNER, KEEP, "plan.computed"),
-        Transition("accept", COMMITTED, ACCEPTED, REQUESTER, KEEP, "offer.accepted"),
-        Transition("refuse", COMMITTED, REFUSED, REQUESTER, FREE, "offer.refused"),
-        Transition("withdraw", COMMITTED, WITHDRAWN, PROVIDER, FREE, "offer.withdrawn"),
-        Transition("release", ACCEPTED, RELEASED, EITHER, FREE, "offer.released"),
+        Transition("commit", (PROPOSED,), COMMITTED, PROVIDER, TAKE, "offer.committed"),
+        Transition("decline", (PROPOSED,), DECLINED, PROVIDER, KEEP, "offer.declined"),
+        Transition("supersede", (PROPOSED,), SUPERSEDED, PLANNER, KEEP, "plan.computed"),
+        Transition("accept", (COMMITTED,), ACCEPTED, REQUESTER, KEEP, "offer.accepted"),
+        Transition("refuse", (COMMITTED,), REFUSED, REQUESTER, FREE, "offer.refused"),
+        Transition("withdraw", (COMMITTED,), WITHDRAWN, PROVIDER, FREE, "offer.withdrawn"),
+        Transition("arrive", (ACCEPTED,), ON_SCENE, EITHER, KEEP, "offer.arrived"),
+        Transition("release", (ACCEPTED, ON_SCENE), RELEASED, EITHER, FREE, "offer.released"),
     )
 }
 
@@ -108,8 +119,8 @@ OFFER_TRANSITIONS: Final[dict[str, Transition]] = {
 REQUEST_TRANSITIONS: Final[dict[str, Transition]] = {
     t.action: t
     for t in (
-        Transition("close", OPEN, CLOSED, REQUESTER, KEEP, "request.closed"),
-        Transition("cancel", OPEN, CANCELLED, REQUESTER, KEEP, "request.cancelled"),
+        Transition("close", (OPEN,), CLOSED, REQUESTER, KEEP, "request.closed"),
+        Transition("cancel", (OPEN,), CANCELLED, REQUESTER, KEEP, "request.cancelled"),
     )
 }
 
@@ -148,7 +159,7 @@ def offer_actions(viewer: Actor, *, state: str, provider: str, requester: str) -
     return tuple(
         t.action
         for t in OFFER_TRANSITIONS.values()
-        if t.source == state
+        if state in t.sources
         and t.by != PLANNER
         and may(viewer, t.by, provider=provider, requester=requester)
     )
@@ -162,7 +173,7 @@ def request_actions(
     return tuple(
         t.action
         for t in REQUEST_TRANSITIONS.values()
-        if t.source == state
+        if state in t.sources
         and may(viewer, t.by, requester=jurisdiction)
         and not (t.action == "cancel" and holds_units)
     )

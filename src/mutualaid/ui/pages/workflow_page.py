@@ -10,6 +10,13 @@ coordinator has changed since is told who got there first
 (:class:`~mutualaid.store.workflow.Conflict`), never silently acts on a newer state.
 The acting account is read again from the session's sign-in when the click arrives.
 
+Commit and accept may be partial (issue 12): each line of an offer the viewer may commit
+or accept has a number input, the full amount by default (0 declines or refuses that
+line); what is not committed or accepted is open again for the next "Compute offers".
+An accepted offer shows its stage (en route, then on scene after "Arrived on scene"),
+each line's estimated arrival (commit time + minutes) and the time of each move, all in
+UTC.
+
 Scenario names, jurisdiction ids, incident and resource ids and notes come from
 uploaded files: they are shown with ``st.dataframe``, ``st.text`` and widget values,
 and where Streamlit renders Markdown (``st.error``, expander labels) they are escaped
@@ -48,7 +55,13 @@ OFFER_ACTIONS: Final[dict[str, tuple[Callable[..., workflow.OfferState], str]]] 
     "accept": (workflow.accept_offer, "Accept"),
     "refuse": (workflow.refuse_offer, "Refuse"),
     "withdraw": (workflow.withdraw_offer, "Withdraw"),
+    "arrive": (workflow.arrive_offer, "Arrived on scene"),
     "release": (workflow.release_offer, "Release"),
+}
+#: The actions that take units per line (a partial answer), and what the inputs say.
+PARTIAL_ACTIONS: Final[dict[str, str]] = {
+    "commit": "Units to commit per line (0 declines the line)",
+    "accept": "Units to accept per line (0 refuses the line; the rest is freed)",
 }
 #: Request actions: the workflow call and the button's label.
 REQUEST_ACTIONS: Final[dict[str, tuple[Callable[..., workflow.RequestState], str]]] = {
@@ -62,16 +75,56 @@ DONE: Final[dict[str, str]] = {
     "accept": "accepted (units deployed)",
     "refuse": "refused (units freed)",
     "withdraw": "withdrawn (units freed)",
+    "arrive": "marked on scene (units arrived)",
     "release": "released (units available again)",
     "close": "closed",
     "cancel": "cancelled",
 }
-OFFER_LINE_COLUMNS: Final[tuple[str, ...]] = ("resource", "incident", "type", "units", "minutes")
+OFFER_LINE_COLUMNS: Final[tuple[str, ...]] = (
+    "resource",
+    "incident",
+    "type",
+    "units",
+    "offered",
+    "committed",
+    "minutes",
+    "ETA (UTC)",
+)
+#: How each stage of held units is said on the board.
+STAGE_TEXT: Final[dict[str, str]] = {
+    "committed": "committed, not yet accepted",
+    "en_route": "en route",
+    "on_scene": "on scene",
+}
 
 
 def when_text(moment: datetime) -> str:
     """``2026-07-14 20:31 UTC``."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _clock(moment: datetime | None) -> str:
+    """``2026-07-14 20:31`` (UTC, said in the column's name), "" when unknown."""
+    return "" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}"
+
+
+def units_key(action: str, offer_id: int, line_id: int) -> str:
+    """The session-state key of one line's number input for a partial *action*."""
+    return state_key(PAGE, f"{action}-units-{offer_id}-{line_id}")
+
+
+def answer_of(
+    action: str, offer_id: int, lines: tuple[tuple[int, int], ...]
+) -> dict[int, int] | None:
+    """Line id → units from the number inputs of *lines* (``(line id, full amount)``
+    each); None when every line is left at its full amount (the whole offer)."""
+    answer = {}
+    for line_id, full in lines:
+        value = st.session_state.get(units_key(action, offer_id, line_id), full)
+        answer[line_id] = full if value is None else int(value)
+    if all(answer[line_id] == full for line_id, full in lines):
+        return None
+    return answer
 
 
 # --- outcome of the last action -------------------------------------------------------------
@@ -92,20 +145,38 @@ def _acting(store: Store) -> Actor | None:
     return acting(store, _OUTCOME)
 
 
-def on_offer_action(store: Store, offer_id: int, action: str, version: int) -> None:
-    """Button callback: make *action* on offer *offer_id*, expecting *version*."""
+def on_offer_action(
+    store: Store,
+    offer_id: int,
+    action: str,
+    version: int,
+    lines: tuple[tuple[int, int], ...] = (),
+) -> None:
+    """Button callback: make *action* on offer *offer_id*, expecting *version*. For a
+    commit or accept, *lines* (``(line id, full amount)`` each) name the number inputs
+    read for a partial answer."""
     actor = _acting(store)
     if actor is None:
         return
     call, _label = OFFER_ACTIONS[action]
+    extra: dict[str, dict[int, int]] = {}
+    if action in PARTIAL_ACTIONS and lines:
+        answer = answer_of(action, offer_id, lines)
+        if answer is not None:
+            extra["units"] = answer
     try:
-        state = call(store, offer_id, actor=actor, expected_version=version)
+        state = call(store, offer_id, actor=actor, expected_version=version, **extra)
     except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
+    part = ""
+    if "units" in extra:
+        n = sum(extra["units"].values())
+        full = sum(f for _, f in lines)
+        part = f" ({n} of {full} unit{'s' if full != 1 else ''})"
     _remember(
         True,
-        f"Offer {offer_id} {DONE[action]} by you at "
+        f"Offer {offer_id} {DONE[action]}{part} by you at "
         f"{when_text(state.updated_at)} (now version {state.version}).",
     )
 
@@ -232,12 +303,45 @@ def jurisdictions_in_order(board: Board, viewer: Actor) -> list[str]:
 
 
 def offer_lines_table(offer: OfferView) -> pd.DataFrame:
-    """An offer's lines: resource, incident, type, units, minutes."""
+    """An offer's lines: resource, incident, type, units held now (offered while
+    proposed, then committed, then accepted), units offered and committed, minutes, and
+    the estimated arrival (commit time + minutes, UTC; empty before the commit)."""
     rows = [
-        (line.resource_id, line.incident_id, line.type, line.units, round(line.minutes, 1))
+        (
+            line.resource_id,
+            line.incident_id,
+            line.type,
+            line.units,
+            line.offered,
+            line.committed,
+            round(line.minutes, 1),
+            _clock(line.eta),
+        )
         for line in offer.lines
     ]
-    return pd.DataFrame(rows, columns=list(OFFER_LINE_COLUMNS))
+    table = pd.DataFrame(rows, columns=list(OFFER_LINE_COLUMNS))
+    return table.astype({"units": "int64", "offered": "int64", "committed": "Int64"})
+
+
+def offer_times(offer: OfferView) -> str:
+    """``stage: en route; committed 2026-07-14 20:31 UTC, accepted ...``: where the
+    offer's units are and when each move was made (empty when none was)."""
+    times = [
+        f"{name} {when_text(moment)}"
+        for name, moment in (
+            ("committed", offer.committed_at),
+            ("accepted", offer.accepted_at),
+            ("arrived on scene", offer.arrived_at),
+            ("released", offer.released_at),
+        )
+        if moment is not None
+    ]
+    parts = []
+    if offer.stage is not None:
+        parts.append(f"stage: {STAGE_TEXT.get(offer.stage, offer.stage)}")
+    if times:
+        parts.append(", ".join(times))
+    return "; ".join(parts)
 
 
 def request_lines_table(request: RequestView) -> pd.DataFrame:
@@ -288,10 +392,13 @@ def summary_table(board: Board, viewer: Actor) -> pd.DataFrame:
 
 
 def offer_heading(offer: OfferView) -> str:
-    """``Offer 12: DE-NW → NL-LI, 5 units, request 3 — proposed (version 1)``."""
+    """``Offer 12: DE-NW → NL-LI, 5 units, request 3 — proposed (version 1)``; after a
+    partial answer ``3 of 5 units``."""
+    offered = offer.offered or offer.units
+    count = f"{offer.units} of {offered}" if offer.units != offered else f"{offer.units}"
     return (
-        f"Offer {offer.id}: {offer.provider} → {offer.requester}, {offer.units} "
-        f"unit{'s' if offer.units != 1 else ''}, request {offer.request_id} — "
+        f"Offer {offer.id}: {offer.provider} → {offer.requester}, {count} "
+        f"unit{'s' if offered != 1 else ''}, request {offer.request_id} — "
         f"{offer.state} (version {offer.version})"
     )
 
@@ -315,13 +422,47 @@ def request_heading(request: RequestView) -> str:
 # --- layout ----------------------------------------------------------------------------------
 
 
+def partial_lines(offer: OfferView, action: str) -> tuple[tuple[int, int], ...]:
+    """``(line id, full amount)`` of each line a commit or accept answers: the units
+    offered (commit) or committed (accept); lines holding none are left out."""
+    full = ((x.id, x.offered if action == "commit" else x.units) for x in offer.lines)
+    return tuple((line_id, n) for line_id, n in full if n > 0)
+
+
+def show_answer_inputs(offer: OfferView, action: str) -> tuple[tuple[int, int], ...]:
+    """One number input per line for a partial commit or accept (the full amount by
+    default); returns the lines, for the button's callback."""
+    lines = partial_lines(offer, action)
+    if not lines:
+        return lines
+    by_id = {x.id: x for x in offer.lines}
+    st.caption(PARTIAL_ACTIONS[action])
+    cols = st.columns(min(len(lines), 4))
+    for position, (line_id, full) in enumerate(lines):
+        line = by_id[line_id]
+        cols[position % len(cols)].number_input(
+            literal(f"{line.resource_id} → {line.incident_id} ({line.type}), of {full}"),
+            min_value=0,
+            max_value=full,
+            value=full,
+            step=1,
+            key=units_key(action, offer.id, line_id),
+        )
+    return lines
+
+
 def show_offer(store: Store, offer: OfferView) -> None:
-    """One offer: heading, who changed it, its lines, and the viewer's buttons."""
+    """One offer: heading, who changed it, its stage and times, its lines, the number
+    inputs of a partial commit or accept, and the viewer's buttons."""
     with st.container(border=True, key=f"{PAGE}-offer-{offer.id}"):
         st.text(offer_heading(offer))
         st.caption(literal(offer_changed(offer)))
+        times = offer_times(offer)
+        if times:
+            st.caption(literal(times))
         st.dataframe(offer_lines_table(offer), hide_index=True, width="stretch")
         actions = [a for a in OFFER_ACTIONS if a in offer.allowed_actions]
+        partial = {a: show_answer_inputs(offer, a) for a in actions if a in PARTIAL_ACTIONS}
         if actions:
             cols = st.columns(len(actions) + 2)
             for col, action in zip(cols, actions):
@@ -330,7 +471,7 @@ def show_offer(store: Store, offer: OfferView) -> None:
                     key=state_key(PAGE, f"{action}-{offer.id}"),
                     type="primary" if action in ("commit", "accept") else "secondary",
                     on_click=on_offer_action,
-                    args=(store, offer.id, action, offer.version),
+                    args=(store, offer.id, action, offer.version, partial.get(action, ())),
                 )
 
 
