@@ -1,12 +1,13 @@
 """The workflow's held units on the Allocation page's map (issue 12), in AppTest on a real
-SQLite store: the scenario stored by the page itself, an offer computed, committed and
-accepted with the workflow's own functions, and the page run again."""
+SQLite store: the scenario stored by the page itself, an offer computed, committed,
+accepted and marked arrived with the workflow's own functions, the page run again after each."""
 
 from __future__ import annotations
 
 import html
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,13 @@ from streamlit.testing.v1 import AppTest
 import builders
 from builders import BOATS_AND_A_PUMP, incident
 from mutualaid.access.actor import Actor
-from mutualaid.maps.held import HELD_LINES_NAME, HELD_RINGS_NAME, HELD_TITLE
+from mutualaid.maps.held import HELD_LINES_NAME, HELD_RINGS_NAME, HELD_TITLE, eta_text
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import workflow
 from mutualaid.store.tables import offers
+from mutualaid.store.workflow.held import eta_of
 
+COMMITTED_AT = datetime(2021, 7, 14, 18, 0, tzinfo=UTC)
 DIETER = Actor("dieter", "coordinator", "DE-NW")  # the requester
 NORA = Actor("nora", "coordinator", "NL-LI")  # the provider across the border
 
@@ -75,7 +78,7 @@ def held_features(script: str) -> list[dict]:
     return [f["properties"] for f in features if "stage" in f["properties"]]
 
 
-def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(store):
+def test_an_offer_is_drawn_committed_en_route_then_on_scene_apart_from_the_plan(store):
     at = app_test().run().switch_page("pages/allocation.py").run()  # stores "erft"
     assert not at.exception
     before = map_script(at)
@@ -83,7 +86,7 @@ def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(store):
     assert html.escape(HELD_LINES_NAME) not in before and html.escape(HELD_TITLE) not in before
 
     offer_id = provider_offer(store)
-    workflow.commit_offer(store, offer_id, actor=NORA)
+    workflow.commit_offer(store, offer_id, actor=NORA, now=COMMITTED_AT)
     committed = map_script(at.run())
     assert not at.exception
     assert html.escape(HELD_LINES_NAME) in committed
@@ -95,7 +98,8 @@ def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(store):
     assert html.escape(HELD_LINES_NAME) in after and html.escape(HELD_TITLE) in after
     assert html.escape(HELD_RINGS_NAME) not in after  # none on scene yet
     [held] = held_features(after)
-    units = {x.resource_id: x.units for x in workflow.held_lines(store, "erft").lines}
+    [line] = workflow.held_lines(store, "erft").lines
+    units = {line.resource_id: line.units}
     assert held == {
         "stage": "en route (accepted)",
         "resource": "R-2",
@@ -103,13 +107,24 @@ def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(store):
         "type": "boat",
         "units": str(units["R-2"]),
         "between": "NL-LI (NL) -&gt; DE-NW (DE)",
-        "eta": held["eta"],  # known once the workflow records arrival times
+        "eta": eta_text(eta_of(COMMITTED_AT, line.minutes)),  # commit time + minutes
         "offer": f"#{offer_id}",
     }
+    assert held["eta"].startswith("2021-07-14 ")
     # The plan, made of what is free, proposes none of R-2's held boats again.
     features = [f for c in collections(after) for f in c["features"]]
     flows = [f["properties"] for f in features if "route" in f["properties"]]
     assert flows and all(f["resource"] != "R-2" for f in flows)
+
+    # Arrived: a ring at the incident with the units' count, and no line any more.
+    workflow.arrive_offer(store, offer_id, actor=DIETER)
+    arrived = map_script(at.run())
+    assert not at.exception
+    [ring] = held_features(arrived)
+    assert (ring["stage"], ring["incident"], ring["units"]) == ("on scene", "I-1", str(line.units))
+    assert ring["resource"] == f"R-2 (boat, {line.units})" and ring["offer"] == f"#{offer_id}"
+    assert html.escape(HELD_RINGS_NAME) in arrived and html.escape(HELD_LINES_NAME) not in arrived
+    assert f"[[6.5, 50.5, {line.units}]]" in arrived  # the count beside the ring
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/briefing.py"])
