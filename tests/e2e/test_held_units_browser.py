@@ -1,6 +1,7 @@
 """Issue 12 in a real browser: after an offer is accepted, the Allocation page's map draws
 its units en route (teal, dashed) from the resource to the incident, apart from the
 plan's proposed flows, with a tooltip naming the offer; the plan proposes none of them.
+Once they arrive, a ring at the incident shows their count.
 
 The app stores the scenario on first use; the request, the offer, its commit and its
 accept are made with the workflow's own functions in the app's store.
@@ -96,7 +97,15 @@ def map_frame_with(page: Page, stage: str | None) -> Frame:
     return frame
 
 
-def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(
+def away_and_back(page: Page) -> None:
+    """To the Overview and back to Allocation (the same session, a new run)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("link", name="Overview").click()
+    expect(page.get_by_role("heading", name="Allocation")).to_have_count(0)
+    sidebar.get_by_role("link", name="Allocation").click()
+
+
+def test_an_accepted_offer_is_drawn_en_route_then_on_scene_apart_from_the_plan(
     start_app, own_store, offline_page, tmp_path
 ):
     env = own_store()
@@ -113,7 +122,8 @@ def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(
     frame = map_frame_with(page, None)
     assert frame.evaluate(DRAWN_HELD) == []
 
-    store = open_store(f"sqlite:///{Path(env[STATE_DIR_ENV]) / STORE_FILE_NAME}")
+    store_url = f"sqlite:///{Path(env[STATE_DIR_ENV]) / STORE_FILE_NAME}"
+    store = open_store(store_url)
     try:
         workflow.create_request(store, "erft", actor=DIETER)
         outcome = workflow.plan_offers(store, "erft", actor=DIETER)
@@ -129,9 +139,7 @@ def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(
         store.dispose()
 
     # Away and back: the page reads the held units on every run.
-    sidebar.get_by_role("link", name="Overview").click()
-    expect(page.get_by_role("heading", name="Allocation")).to_have_count(0)
-    sidebar.get_by_role("link", name="Allocation").click()
+    away_and_back(page)
     frame = map_frame_with(page, palette.HELD_LABELS["en_route"])
     [held] = frame.evaluate(DRAWN_HELD)
     assert (held["resource"], held["offer"]) == ("R-2", f"#{offer_id}")
@@ -146,5 +154,20 @@ def test_an_accepted_offer_is_drawn_en_route_apart_from_the_plan(
     assert spot is not None, "no spot on the held line the mouse can reach on its own"
     text = hover_tooltip(page, frame, box["x"] + spot["x"], box["y"] + spot["y"], showing="Offer")
     assert "en route (accepted)" in text and f"#{offer_id}" in text and "NL-LI" in text
+    assert " UTC" in text  # the estimated arrival: commit time + the trip's minutes
+
+    # Arrived: a dark green ring at the incident with the units' count beside it.
+    store = open_store(store_url)
+    try:
+        workflow.arrive_offer(store, offer_id, actor=DIETER)
+        [line] = workflow.held_lines(store, "erft").lines
+    finally:
+        store.dispose()
+    away_and_back(page)
+    frame = map_frame_with(page, palette.HELD_LABELS["on_scene"])
+    [ring] = frame.evaluate(DRAWN_HELD)
+    assert ring["color"] == palette.HELD_COLORS["on_scene"] and ring["spot"] is None
+    expect(frame.locator(".mutualaid-held-count")).to_have_text(str(line.units))
+    page.locator(MAP_IFRAME).scroll_into_view_if_needed()
     page.screenshot(path=str(tmp_path / "held.png"), full_page=True)
     assert not offline_page.errors
