@@ -15,8 +15,9 @@ from folium.template import Template
 
 from mutualaid.display import html_text
 
-#: Legend swatch shapes: a filled dot (points), a solid or dashed line (flows), a ring.
-SWATCHES: tuple[str, ...] = ("dot", "line", "dashed", "ring")
+#: Legend swatch shapes: a filled dot (points), a solid, dashed or dotted line (flows,
+#: held units), a ring.
+SWATCHES: tuple[str, ...] = ("dot", "line", "dashed", "ring", "dotted")
 #: ``(colour, label)`` or ``(colour, label, shape)``.
 LegendEntry = tuple[str, str] | tuple[str, str, str]
 
@@ -74,7 +75,7 @@ def _swatch(color: str, shape: str) -> str:
     color = _checked_color(color)
     if shape == "dot":
         return f'<i style="background:{color}"></i>'
-    if shape in ("line", "dashed", "ring"):
+    if shape in ("line", "dashed", "ring", "dotted"):
         return f'<i class="mutualaid-legend-{shape}" style="border-color:{color}"></i>'
     raise ValueError(f"legend swatches are {', '.join(SWATCHES)}, got {shape!r}")
 
@@ -121,6 +122,10 @@ class MapStyle(MacroElement):
             ".mutualaid-legend i.mutualaid-legend-dashed { border-top-style: dashed; }\n"
             ".mutualaid-legend i.mutualaid-legend-ring { background: transparent;"
             " border: 2.5px solid; }\n"
+            ".mutualaid-legend i.mutualaid-legend-dotted { width: 18px; height: 0; border: none;"
+            " border-radius: 0; border-top: 3px dotted; vertical-align: 3px; }\n"
+            ".mutualaid-held-count { background: #003300; color: #ffffff; border-radius: 7px;"
+            " padding: 0 4px; font: bold 10px/14px sans-serif; white-space: nowrap; }\n"
         )
 
     # branca annotates Element.render as returning the HTML; MacroElement.render, which

@@ -134,6 +134,12 @@ def point_collection(
     return {"type": "FeatureCollection", "features": features}
 
 
+def point_coordinates(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's longitude and latitude as :func:`point_collection` places it (the
+    ``lon``/``lat`` columns, else the geometry; NaN when neither)."""
+    return _coordinate(frame, "lon", "x"), _coordinate(frame, "lat", "y")
+
+
 def _coordinate(frame: gpd.GeoDataFrame, column: str, axis: str) -> np.ndarray:
     """The ``lon``/``lat`` column, else the point geometry's x/y (NaN when neither)."""
     if column in frame.columns:

@@ -56,8 +56,9 @@ FLOW_LAYER_NAMES: dict[str, str] = {
 }
 
 
-def _labelled(ids: pd.Series, frame: gpd.GeoDataFrame) -> pd.Series:
-    """``name (id)`` for each id, or the id alone when the layer has no other name."""
+def labelled(ids: pd.Series, frame: gpd.GeoDataFrame) -> pd.Series:
+    """``name (id)`` for each id of *frame* (a layer), or the id alone when the layer
+    has no other name (not escaped)."""
     if "name" not in frame.columns:
         return ids.map(display_text)
     names = dict(zip(frame["id"].map(display_text), frame["name"].map(display_text)))
@@ -150,9 +151,19 @@ def flow_frame(
     for column in ("resource_id", "incident_id", "type", "from_jurisdiction", "to_jurisdiction"):
         frame[column] = frame[column].map(display_text)
     frame = with_crossings(frame, jurisdictions)
-    frame["resource"] = _labelled(frame["resource_id"], resources)
-    frame["incident"] = _labelled(frame["incident_id"], incidents)
-    frame["route"] = [
+    frame["resource"] = labelled(frame["resource_id"], resources)
+    frame["incident"] = labelled(frame["incident_id"], incidents)
+    frame["route"] = route_labels(frame)
+    frame["crossing_label"] = frame["crossing"].map(palette.FLOW_LABELS)
+    frame["agreement_text"] = frame["agreement"].map(agreement_text)
+    return frame
+
+
+def route_labels(frame: pd.DataFrame) -> list[str]:
+    """``from -> to`` for each row of a frame with ``from_jurisdiction``,
+    ``to_jurisdiction`` and their countries (:func:`mutualaid.figures.plan.with_crossings`),
+    the countries named when they differ (not escaped)."""
+    return [
         f"{f} ({fc}) -> {t} ({tc})" if fc != tc else f"{f} -> {t}"
         for f, fc, t, tc in zip(
             frame["from_jurisdiction"],
@@ -161,9 +172,6 @@ def flow_frame(
             frame["to_country"],
         )
     ]
-    frame["crossing_label"] = frame["crossing"].map(palette.FLOW_LABELS)
-    frame["agreement_text"] = frame["agreement"].map(agreement_text)
-    return frame
 
 
 def line_collection(
@@ -254,5 +262,7 @@ __all__ = [
     "flow_frame",
     "flow_layer",
     "flow_layers",
+    "labelled",
     "line_collection",
+    "route_labels",
 ]

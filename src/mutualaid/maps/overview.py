@@ -21,6 +21,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 
+from mutualaid.allocation.held import Held
 from mutualaid.maps.base import (
     add_controls,
     add_land,
@@ -31,6 +32,7 @@ from mutualaid.maps.base import (
 )
 from mutualaid.maps.elements import Legend
 from mutualaid.maps.flows import flow_entries, flow_frame, flow_layers
+from mutualaid.maps.held import HELD_TITLE, held_entries, held_map_layers
 from mutualaid.maps.layers import incidents_layer, jurisdictions_layer, resources_layer
 from mutualaid.maps.offline import use_local_assets
 
@@ -43,9 +45,11 @@ def add_feature_layers(
     resources: gpd.GeoDataFrame,
     unmet: Mapping[str, int] | None = None,
     lines: Sequence[folium.GeoJson] = (),
+    rings: Sequence[folium.GeoJson] = (),
 ) -> list[folium.GeoJson]:
-    """Add jurisdictions, then *lines* (flows), resources and incidents (on top); return
-    them in that order (the canvas draws and hit-tests in that order).
+    """Add jurisdictions, then *lines* (flows, held units), resources, *rings* (held
+    units on scene) and incidents (on top); return them in that order (the canvas draws
+    and hit-tests in that order).
 
     With *unmet* (units short by incident id), incidents are sized by their unmet need.
     """
@@ -53,6 +57,7 @@ def add_feature_layers(
         jurisdictions_layer(jurisdictions),
         *lines,
         resources_layer(resources),
+        *rings,
         incidents_layer(incidents, unmet=unmet),
     ]
     for layer in layers:
@@ -68,19 +73,28 @@ STATUS_ENTRIES: tuple[tuple[str, str, str], ...] = (
 
 
 def add_legend(
-    m: folium.Map, *, incidents: gpd.GeoDataFrame, resources: gpd.GeoDataFrame, flows: bool = False
+    m: folium.Map,
+    *,
+    incidents: gpd.GeoDataFrame,
+    resources: gpd.GeoDataFrame,
+    flows: bool = False,
+    held: bool = False,
 ) -> Legend:
     """Add one legend: incident severity (all five levels), the resource types present
-    and their status; with *flows*, the plan's flow lines."""
+    and their status; with *flows*, the plan's flow lines; with *held*, the workflow's
+    held units by stage."""
     sections: list[tuple[str, Sequence[Any]]] = [
         ("Incident severity", severity_entries()),
         ("Resource type", type_entries(resources)),
         ("Resource status", list(STATUS_ENTRIES)),
     ]
+    if held:
+        sections.insert(0, (HELD_TITLE, held_entries()))
     if flows:
-        sections.insert(0, ("Plan flows (resource to incident)", flow_entries()))
+        title = "Plan flows, proposed" if held else "Plan flows"
+        sections.insert(0, (f"{title} (resource to incident)", flow_entries()))
     # With flows the layer control has seven overlays and fills the right-hand side.
-    legend = Legend(sections, position="bottomleft" if flows else "bottomright")
+    legend = Legend(sections, position="bottomleft" if flows or held else "bottomright")
     m.add_child(legend)
     return legend
 
@@ -92,6 +106,7 @@ def overview_map(
     resources: gpd.GeoDataFrame,
     unmet: Mapping[str, int] | None = None,
     flows: Mapping[str, Any] | None = None,
+    held: Held | None = None,
 ) -> folium.Map:
     """The scenario's overview map, drawing without internet.
 
@@ -105,6 +120,10 @@ def overview_map(
     flows : dict, optional
         The plan's flow lines (:func:`mutualaid.allocation.flows_geojson`), drawn as
         one layer per kind of crossing under the points.
+    held : Held, optional
+        The units the workflow holds (not in the plan, whose flows are proposals):
+        drawn apart (:mod:`mutualaid.maps.held`), those of the shown incidents and
+        resources only. None or empty: the map is as without them.
 
     Returns
     -------
@@ -124,14 +143,20 @@ def overview_map(
         lines = flow_layers(
             flow_frame(flows, jurisdictions=jurisdictions, incidents=incidents, resources=resources)
         )
+    _, drawn = held_map_layers(
+        held, jurisdictions=jurisdictions, incidents=incidents, resources=resources
+    )
     layers = add_feature_layers(
         m,
         jurisdictions=jurisdictions,
         incidents=incidents,
         resources=resources,
         unmet=unmet,
-        lines=lines,
+        lines=[*lines, *drawn.line_layers],
+        rings=drawn.ring_layers,
     )
-    add_legend(m, incidents=incidents, resources=resources, flows=flows is not None)
+    add_legend(
+        m, incidents=incidents, resources=resources, flows=flows is not None, held=bool(drawn)
+    )
     add_controls(m, layers, on_top=layers[1:])
     return use_local_assets(m)

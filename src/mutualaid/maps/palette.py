@@ -221,3 +221,27 @@ def unmet_radius(units: object) -> int:
         if short >= threshold:
             radius = size
     return radius
+
+
+# --- Units held by the workflow (mutualaid.maps.held) -----------------------------------------
+#: Line colours of held units by stage (keys as :data:`mutualaid.allocation.held.STAGES`):
+#: teal while en route (accepted, deployed), dark brown while only committed (not yet
+#: accepted); units on scene are a dark green ring at the incident. None is in the flow,
+#: severity or unmet palettes, so held units never read as the plan's proposals.
+HELD_COLORS: Final[dict[str, str]] = {
+    "committed": "#4d3300",
+    "en_route": "#008080",
+    "on_scene": "#003300",
+}
+HELD_LABELS: Final[dict[str, str]] = {
+    "committed": "committed, not yet accepted",
+    "en_route": "en route (accepted)",
+    "on_scene": "on scene",
+}
+#: Dash patterns (Leaflet ``dashArray``): dashed en route, dotted while committed.
+HELD_DASH: Final[dict[str, str]] = {"en_route": "10 6", "committed": "1 6"}
+HELD_WEIGHT: Final[dict[str, float]] = {"en_route": 3.5, "committed": 2.0}
+HELD_OPACITY: Final[float] = 0.9
+#: The ring around an incident with units on scene (pixels), drawn over the unmet ring.
+HELD_RING_RADIUS: Final[int] = 12
+HELD_RING_WEIGHT: Final[float] = 3.0

@@ -28,6 +28,7 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
+from mutualaid.allocation.held import Held
 from mutualaid.display import display_text
 from mutualaid.figures.plan import unmet_by_incident
 from mutualaid.maps import palette
@@ -43,6 +44,7 @@ from mutualaid.maps.base import (
 from mutualaid.maps.elements import Legend
 from mutualaid.maps.features import Field, point_collection
 from mutualaid.maps.flows import flow_entries, flow_frame, flow_layers
+from mutualaid.maps.held import HELD_TITLE, held_entries, held_map_layers
 from mutualaid.maps.layers import (
     incidents_layer,
     jurisdictions_layer,
@@ -105,12 +107,19 @@ def unmet_layer(points: gpd.GeoDataFrame) -> folium.GeoJson:
 # --- legend and the whole map -------------------------------------------------------------
 
 
-def add_plan_legend(m: folium.Map, *, resources: gpd.GeoDataFrame) -> Legend:
-    """One legend: flows by crossing, the unmet-need ring, severities, resource types."""
+def add_plan_legend(m: folium.Map, *, resources: gpd.GeoDataFrame, held: bool = False) -> Legend:
+    """One legend: flows by crossing, the unmet-need ring, severities, resource types;
+    with *held*, the workflow's held units by stage (after the flows)."""
     # Bottom left: the layer control (eight overlays) fills the right-hand side.
     legend = Legend(
         [
-            ("Flows (resource to incident)", flow_entries()),
+            (
+                "Flows proposed by the plan (resource to incident)"
+                if held
+                else "Flows (resource to incident)",
+                flow_entries(),
+            ),
+            (HELD_TITLE, held_entries() if held else []),
             ("Unmet need", [(palette.UNMET_COLOR, "units short (bigger ring: more)", "ring")]),
             ("Incident severity", severity_entries()),
             ("Resource type", type_entries(resources)),
@@ -147,6 +156,7 @@ def plan_map(
     resources: gpd.GeoDataFrame,
     plan: Any,
     flows: Mapping[str, Any],
+    held: Held | None = None,
 ) -> folium.Map:
     """The plan on a map that draws without internet.
 
@@ -159,13 +169,17 @@ def plan_map(
         The plan (:func:`mutualaid.allocation.allocate`, or its ``to_dict()``).
     flows : dict
         :func:`mutualaid.allocation.flows_geojson` of that plan.
+    held : Held, optional
+        The units the workflow holds (not in the plan, which proposes what is still
+        free): drawn apart (:mod:`mutualaid.maps.held`), those of the shown incidents
+        and resources only. None or empty: the map is as without them.
 
     Returns
     -------
     folium.Map
-        Layers "Countries", "Jurisdictions", the three flow layers, "Resources",
-        "Unmet need", "Incidents", a legend and a layer control; every asset loads
-        from ``/app/static/vendor/``.
+        Layers "Countries", "Jurisdictions", the three flow layers, the held units'
+        lines, "Resources", "Unmet need", the held units' rings, "Incidents", a legend
+        and a layer control; every asset loads from ``/app/static/vendor/``.
 
     Examples
     --------
@@ -175,18 +189,26 @@ def plan_map(
     ...              flows=flows_geojson(plan, scenario))            # doctest: +SKIP
     """
     frame = flow_frame(flows, jurisdictions=jurisdictions, incidents=incidents, resources=resources)
-    m = base_map(bounds=plan_bounds(frame, jurisdictions=jurisdictions, incidents=incidents))
+    kept, drawn = held_map_layers(
+        held, jurisdictions=jurisdictions, incidents=incidents, resources=resources
+    )
+    ends = frame
+    if drawn.lines is not None:  # the held lines' ends frame the map with the flows'
+        corners = ["x0", "y0", "x1", "y1"]
+        ends = pd.concat([frame[corners], kept[corners].dropna()], ignore_index=True)
+    m = base_map(bounds=plan_bounds(ends, jurisdictions=jurisdictions, incidents=incidents))
     add_land(m, jurisdictions)
-    lines = flow_layers(frame)
+    lines = [*flow_layers(frame), *drawn.line_layers]
     points = [
         resources_layer(resources),
         unmet_layer(unmet_points(plan, incidents)),
+        *drawn.ring_layers,
         incidents_layer(incidents),
     ]
     layers = [jurisdictions_layer(jurisdictions), *lines, *points]
     for layer in layers:
         m.add_child(layer)
-    add_plan_legend(m, resources=resources)
+    add_plan_legend(m, resources=resources, held=bool(drawn))
     add_controls(m, layers, on_top=[*lines, *points])
     return use_local_assets(m)
 

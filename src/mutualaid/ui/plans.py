@@ -182,6 +182,7 @@ def _built_map(
         resources=edited.resources,
         plan=_run.plan,
         flows=_run.flows,
+        held=_run.held,
     )
 
 

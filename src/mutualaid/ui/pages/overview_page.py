@@ -171,6 +171,7 @@ def _built_map(
         resources=_shown.resources,
         unmet=unmet,
         flows=flows,
+        held=None if _plan_run is None else _plan_run.held,
     )
 
 
