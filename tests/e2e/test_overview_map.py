@@ -161,6 +161,11 @@ def xss_flags(page: Page) -> list[object]:
 
 
 def choose_scenario(page: Page, name: str) -> None:
+    # Once the map has drawn, the page is scrolled down by a few hundred pixels (not
+    # by the app's code: the map frame's) and the selector is above the fold. A person
+    # scrolls back up first; Playwright's own scroll into view during the click makes
+    # the opened list close again (Base Web closes it on scroll).
+    page.get_by_test_id("stMain").evaluate("main => main.scrollTo(0, 0)")
     page.get_by_role("combobox", name="Scenario").click()
     page.get_by_role("option", name=name).click()
     expect(page.get_by_role("combobox", name="Scenario")).to_have_value(name)
