@@ -420,3 +420,23 @@ def live_refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
     except ValueError:
         return LIVE_REFRESH_S
     return value if math.isfinite(value) and value > 0 else LIVE_REFRESH_S
+
+
+#: Environment variable naming a file to which the app's store appends one byte per SQL
+#: statement it sends (an SQLAlchemy ``before_cursor_execute`` hook): the file's size is
+#: the count. For benchmarks/live_refresh.py; unset (the default) nothing is counted.
+STATEMENT_TALLY_ENV: Final[str] = "MUTUALAID_STATEMENT_TALLY"
+
+
+def statement_tally_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The file ``MUTUALAID_STATEMENT_TALLY`` names, or None (statements not counted).
+
+    Examples
+    --------
+    >>> statement_tally_path({})
+    >>> statement_tally_path({"MUTUALAID_STATEMENT_TALLY": "/tmp/tally"})
+    PosixPath('/tmp/tally')
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(STATEMENT_TALLY_ENV, "").strip()
+    return Path(value) if value else None

@@ -127,3 +127,23 @@ def test_each_party_is_told_what_the_other_did_and_nobody_else(store, small):
     colleague = type(ALICE)("anna", "coordinator", "DE-A")
     told = notices_for(store, colleague, start, accepted)
     assert [n.action for n in told] == ["offer.created", "offer.accepted"]
+
+
+def test_a_tally_file_counts_the_statements_of_a_look(store_url, tmp_path, monkeypatch):
+    """``MUTUALAID_STATEMENT_TALLY`` (for benchmarks/live_refresh.py): one byte per
+    statement; a look at the mark is one SELECT (and SQLite's deferred BEGIN)."""
+    from mutualaid.settings import STATEMENT_TALLY_ENV
+    from mutualaid.store import open_store
+
+    tally = tmp_path / "tally"
+    monkeypatch.setenv(STATEMENT_TALLY_ENV, str(tally))
+    counted = open_store(store_url)
+    try:
+        change_mark(counted)  # the first connection's set-up (SQLite's PRAGMAs) aside
+        before = tally.stat().st_size
+        for _ in range(10):
+            change_mark(counted)
+        per_look = (tally.stat().st_size - before) / 10
+    finally:
+        counted.dispose()
+    assert per_look == (2 if store_url.startswith("sqlite") else 1)
