@@ -6,14 +6,16 @@ which of its columns is which of our fields, and see every problem feature by fe
 by id (a signed-in planner, for its own jurisdiction), shared with everyone, partner
 jurisdictions or its own jurisdiction only; the whole scenario is checked again first,
 and a refused add changes nothing. The owner of a layer (or an admin) changes who sees
-it. Every stored version is listed: who loaded what, when, from which file.
+it. One incident or resource is changed without a file by its owner (status, severity,
+needs; a unit out of service or back). Every stored version is listed: who loaded what,
+when, from which file.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.ui import loaders, panels, shared_scenario
+from mutualaid.ui import feature_edit, loaders, panels, shared_scenario
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.pages import layers_page
 from mutualaid.ui.router import require_router
@@ -61,6 +63,7 @@ if upload is not None:
     layers_page.add_form(result, loaded, workspace, kind=kind, filename=filename, token=token)
 
 layers_page.sharing_panel(loaded, workspace)
+feature_edit.edit_section(loaded, workspace)
 
 st.subheader("The shared scenario")
 panels.show_counts(workspace.scenario())

@@ -195,6 +195,11 @@ class LayerDenied(MutualAidError):
     """The actor may not make this change (issue 6): the refusal is in the audit log."""
 
 
+class UnknownFeature(MutualAidError):
+    """The stored layer has no incident or resource of that id (a change made in the app,
+    issue 12)."""
+
+
 class WorkflowError(MutualAidError):
     """A workflow action that cannot be done; the message says why, for people."""
 

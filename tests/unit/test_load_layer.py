@@ -220,3 +220,26 @@ def test_unexpected_failure_becomes_a_file_error_without_traceback(tmp_path):
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError):
         load_layer(RHINE, kind="rivers")
+
+
+def test_an_unexpected_reader_error_is_said_in_words_and_logged_with_its_traceback(
+    tmp_path, monkeypatch, caplog
+):
+    """Bug: the broad catches of the layer readers kept no traceback anywhere, so an
+    unexpected failure could not be diagnosed from the server's log."""
+    import logging
+
+    from mutualaid.layers import validate
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a reader bug")
+
+    monkeypatch.setattr(validate, "validate_layer", broken)
+    path = tmp_path / "incidents.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    with caplog.at_level(logging.INFO, logger="mutualaid"):
+        result = load_layer(path, kind="incidents")
+    assert not result.report.ok
+    assert any("could not read the file: a reader bug" in p.message for p in result.report.problems)
+    logged = [r for r in caplog.records if r.name == "mutualaid.layers" and r.exc_info]
+    assert logged and logged[0].exc_info[0] is RuntimeError

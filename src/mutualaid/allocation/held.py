@@ -143,17 +143,6 @@ class Held:
             total[(x.from_jurisdiction, x.type)] += x.units
         return dict(total)
 
-    def seen_by(self, scenario: Scenario) -> Held:
-        """The lines whose resource and incident are both in *scenario* (as a person
-        may see it): what that person's picture counts."""
-        resources = set(scenario.resources["id"].astype(str))
-        incidents = set(scenario.incidents["id"].astype(str))
-        return Held(
-            tuple(
-                x for x in self.lines if x.resource_id in resources and x.incident_id in incidents
-            )
-        )
-
 
 def _order(line: HeldLine) -> tuple:
     return (line.offer_id, line.resource_id, line.incident_id, line.type)

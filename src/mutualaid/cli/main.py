@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,8 @@ from typing import Any
 
 from mutualaid.errors import StoreFull
 from mutualaid.settings import LAYER_KINDS
+
+_LOG = logging.getLogger(__name__)
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
@@ -215,6 +218,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mutualaid {args.command}: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except Exception as exc:  # noqa: BLE001 - never a traceback for a user, whatever the input
+        # Written only when MUTUALAID_LOG_LEVEL is set (logs.configure_logging).
+        _LOG.error("mutualaid %s could not complete", args.command, exc_info=True)
         print(
             f"mutualaid {args.command}: could not complete: {type(exc).__name__}: {exc}",
             file=sys.stderr,

@@ -26,6 +26,7 @@ import pandas as pd
 
 from mutualaid.allocation.held import ON_SCENE, Held
 from mutualaid.display import display_text
+from mutualaid.figures.plan import jurisdiction_countries, plan_dict
 from mutualaid.scenario.loading import Scenario
 
 
@@ -83,7 +84,8 @@ class OperationFigures:
         return self.units_deployed + self.units_committed
 
 
-def _ids(frame: pd.DataFrame) -> set[str]:
+def feature_ids(frame: pd.DataFrame) -> set[str]:
+    """The ids of a layer's features, as text (none without an ``id`` column)."""
     return {display_text(v) for v in frame["id"]} if "id" in frame.columns else set()
 
 
@@ -140,12 +142,9 @@ def operation_figures(
     OperationFigures
     """
     types = {str(t) for t in resource_types}
-    incidents = _ids(scenario.incidents)
-    resources = _ids(scenario.resources)
-    countries = {
-        str(j): str(c)
-        for j, c in zip(scenario.jurisdictions["id"], scenario.jurisdictions["country"])
-    }
+    incidents = feature_ids(scenario.incidents)
+    resources = feature_ids(scenario.resources)
+    countries = jurisdiction_countries(scenario.jurisdictions)
     needs, severity = _active_needs(scenario.incidents, types)
 
     helped: dict[tuple[str, str], int] = defaultdict(int)  # deployed + committed
@@ -165,9 +164,8 @@ def operation_figures(
             leaving += line.units
             if countries.get(line.from_jurisdiction) != countries.get(line.to_jurisdiction):
                 national += line.units
-    body = plan.to_dict() if hasattr(plan, "to_dict") and not isinstance(plan, Mapping) else plan
     units_proposed = 0
-    for row in body.get("assignments") or []:
+    for row in plan_dict(plan).get("assignments") or []:
         iid, rtype, n = str(row["incident_id"]), str(row["type"]), int(row["units"])
         if iid not in incidents or str(row["resource_id"]) not in resources:
             continue

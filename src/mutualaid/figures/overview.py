@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from mutualaid.display import display_text
+from mutualaid.figures.operation import feature_ids
 from mutualaid.figures.plan import assignments_frame, unmet_frame
 from mutualaid.scenario.loading import Scenario
 
@@ -120,16 +121,12 @@ def apply_filters(scenario: Scenario, filters: Filters) -> Scenario:
     )
 
 
-def _ids(frame: pd.DataFrame) -> set[str]:
-    return {display_text(v) for v in frame["id"]} if "id" in frame.columns else set()
-
-
 def shown_assignments(plan: Any, scenario: Scenario, filters: Filters) -> pd.DataFrame:
     """The plan's assignments between the incidents and resources *scenario* holds
     (already filtered), of the chosen resource types."""
     frame = assignments_frame(plan)
-    keep = frame["incident_id"].isin(_ids(scenario.incidents)) & frame["resource_id"].isin(
-        _ids(scenario.resources)
+    keep = frame["incident_id"].isin(feature_ids(scenario.incidents)) & frame["resource_id"].isin(
+        feature_ids(scenario.resources)
     )
     if filters.resource_types:
         keep &= frame["type"].isin({str(t) for t in filters.resource_types})
@@ -139,7 +136,7 @@ def shown_assignments(plan: Any, scenario: Scenario, filters: Filters) -> pd.Dat
 def unmet_units(plan: Any, scenario: Scenario, filters: Filters) -> dict[str, int]:
     """Units still short per incident id, for the incidents shown and chosen types."""
     frame = unmet_frame(plan)
-    keep = frame["incident_id"].isin(_ids(scenario.incidents)) & (frame["units"] > 0)
+    keep = frame["incident_id"].isin(feature_ids(scenario.incidents)) & (frame["units"] > 0)
     if filters.resource_types:
         keep &= frame["type"].isin({str(t) for t in filters.resource_types})
     return {str(k): int(v) for k, v in frame[keep].groupby("incident_id")["units"].sum().items()}

@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mutualaid.figures.operation import OperationFigures
 from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import SEVERITY_MAX, SEVERITY_MIN
 
@@ -403,18 +402,11 @@ class KeyFigures:
     unmet: pd.DataFrame
     units_needed: int
     units_assigned: int
-    #: How the whole operation stands (deployed, committed and proposed help): the
-    #: figures every page shows (:mod:`mutualaid.figures.operation`); None when the
-    #: caller did not compute them.
-    operation: OperationFigures | None = None
 
 
-def key_figures(
-    plan: Any, scenario: Scenario, *, operation: OperationFigures | None = None
-) -> KeyFigures:
+def key_figures(plan: Any, scenario: Scenario) -> KeyFigures:
     """The plan's key figures (see :class:`KeyFigures`), for the scenario it was made
-    from (with held units: the free part, :func:`mutualaid.allocation.held.free_part`);
-    *operation* is kept with them.
+    from (with held units: the free part, :func:`mutualaid.allocation.held.free_part`).
 
     Examples
     --------
@@ -434,5 +426,4 @@ def key_figures(
         unmet=unmet_table(data, scenario),
         units_needed=int(by_severity["needed"].sum()),
         units_assigned=int(by_severity["delivered"].sum()),
-        operation=operation,
     )

@@ -9,6 +9,7 @@ the file ends up in the report.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from mutualaid.layers.problems import Problem, Report
 from mutualaid.layers.schema import KINDS
+
+_LOG = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -187,6 +190,7 @@ def load_layer(
         report.add(str(exc) or "the file cannot be read as a layer")
         frame = None
     except Exception as exc:  # noqa: BLE001 - never a traceback, whatever the file holds
+        _LOG.info("the layer %s could not be read", report.source, exc_info=True)
         reason = str(exc).strip() or type(exc).__name__
         report.add(f"could not read the file: {reason}")
         frame = None

@@ -26,6 +26,7 @@ keeps answering while a file is read. At most
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -40,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 from mutualaid import settings
 from mutualaid.errors import LayerError
 from mutualaid.layers.schema import KINDS
+
+_LOG = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # the readers (GDAL, GeoPandas) are imported by the worker, not here
     from mutualaid.layers.readers import RawLayer
@@ -160,6 +163,7 @@ def _child(
             for name in imports:
                 importlib.import_module(name)
         except Exception as exc:  # noqa: BLE001 - a broken installation, said in a sentence
+            _LOG.info("the reader worker could not import %s", imports, exc_info=True)
             connection.send(
                 (
                     "refused",
@@ -186,6 +190,7 @@ def _child(
     except MemoryError:
         outcome = ("refused", LayerError(_memory_sentence(memory_bytes)))
     except Exception as exc:  # noqa: BLE001 - sent back as a sentence, never a traceback
+        _LOG.info("the reader worker failed", exc_info=True)
         outcome = (
             "refused",
             LayerError(f"the file could not be read: {type(exc).__name__}: {exc}"[:300]),

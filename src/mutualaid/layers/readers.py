@@ -36,6 +36,7 @@ opened the file.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import stat
@@ -62,6 +63,8 @@ from mutualaid.layers.geojson import parse_geojson
 from mutualaid.layers.geopackage import check_geopackage
 from mutualaid.layers.kml import read_kml
 from mutualaid.layers.problems import Problem
+
+_LOG = logging.getLogger(__name__)
 
 __all__ = [
     "RawLayer",
@@ -251,6 +254,7 @@ def read_layer(
     except RecursionError:
         raise LayerError("the file is nested too deeply to be read") from None
     except Exception as exc:  # noqa: BLE001 - never a traceback for a file, whatever it holds
+        _LOG.info("the file %s could not be read", shown, exc_info=True)
         raise LayerError(f"the file could not be read: {short_error(exc)}") from None
     return RawLayer(frame=frame, problems=problems, format=fmt, source=shown)
 
@@ -378,6 +382,7 @@ def _read_checked(
     try:
         info = pyogrio.read_info(dataset, layer=layer)
     except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many types
+        _LOG.info("GDAL could not open a file as %s", what, exc_info=True)
         raise LayerError(f"the file cannot be opened as {what}: {short_error(exc)}") from None
     if info.get("driver") != driver:
         raise UnsupportedFormatError(
@@ -397,6 +402,7 @@ def _read_checked(
             dataset, layer=layer, datetime_as_string=True, max_features=limit
         )
     except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many types
+        _LOG.info("GDAL could not read a layer", exc_info=True)
         raise LayerError(f"the layer cannot be read: {short_error(exc)}") from None
     n = len(wkb) if wkb is not None else (len(values[0]) if values else 0)
     if n > settings.MAX_FEATURES:

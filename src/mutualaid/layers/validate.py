@@ -25,6 +25,7 @@ Decisions where the contract is silent (documented here and in the docs):
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -55,6 +56,8 @@ from mutualaid.settings import (
     SEVERITY_MAX,
     SEVERITY_MIN,
 )
+
+_LOG = logging.getLogger(__name__)
 
 WILDCARD = "*"
 _CRS = "EPSG:4326"
@@ -97,6 +100,7 @@ def _geometry_of(frame: pd.DataFrame, chk: Checker) -> np.ndarray | None:
         try:
             arr = np.asarray(gpd.GeoSeries(arr, crs=crs).to_crs(_CRS).to_numpy(), dtype=object)
         except Exception as exc:  # noqa: BLE001 - pyproj raises several types for impossible transforms
+            _LOG.info("a layer's coordinates could not be reprojected", exc_info=True)
             chk.file(
                 f"the coordinates cannot be converted to longitude/latitude: {exc}",
                 field="geometry",

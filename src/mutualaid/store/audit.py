@@ -90,6 +90,8 @@ ACTIONS: dict[str, str] = {
     "failures, or too many at once)",
     "access.denied": "an action was refused for lack of rights",
     "sharing.changed": "who may see a layer was changed (a share given or revoked)",
+    "feature.edited": "one incident or resource was changed in the app (status, severity, "
+    "needs, response time or quantity)",
 }
 
 

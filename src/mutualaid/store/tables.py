@@ -120,11 +120,32 @@ layer_features = sa.Table(
     sa.Column("wkb", sa.LargeBinary),
 )
 
+#: Issue 12 (migration 0006): one change of one incident or resource made in the app
+#: (:func:`mutualaid.store.layer_store.edit_feature`), kept as a small change over the
+#: layer version it was made on (``layer_version_id``, its base) instead of a new full
+#: version. ``properties`` is the feature's whole new ``layer_features.properties`` text;
+#: the latest edit of a feature wins. A new version of the layer (an upload, a sharing
+#: change) is a new base: it holds the edited rows, and the old base's edits no longer
+#: apply to it.
+feature_edits = sa.Table(
+    "feature_edits",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("scenario_id", sa.Integer, sa.ForeignKey("scenarios.id"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("layer_version_id", sa.Integer, sa.ForeignKey("layer_versions.id"), nullable=False),
+    sa.Column("feature_id", sa.String(500), nullable=False),
+    sa.Column("properties", sa.Text, nullable=False),
+    sa.Column("edited_by", sa.String(200), nullable=False),
+    sa.Column("edited_at", UTCDateTime, nullable=False),
+    sa.Index("ix_feature_edits_layer_version_id_feature_id", "layer_version_id", "feature_id"),
+)
+
 # --- The workflow -----------------------------------------------------------------------
 #: Each resource record of a scenario's current resources layer, with how many of its
 #: units are committed or deployed. ``committed <= quantity`` always; a commit is a
 #: conditional update (``... WHERE quantity - committed >= n``), so two coordinators
-#: can never commit the same units.
+#: can never commit the same units. A resource out of service lists 0 (issue 12).
 units = sa.Table(
     "units",
     metadata,

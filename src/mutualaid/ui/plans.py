@@ -20,7 +20,6 @@ import streamlit as st
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.allocation.held import Held, free_part
 from mutualaid.allocation.what_if import edit, overrides_digest, parse_overrides
-from mutualaid.figures.operation import operation_figures
 from mutualaid.figures.plan import KeyFigures, key_figures
 from mutualaid.maps.plan import plan_map
 from mutualaid.scenario.loading import Scenario
@@ -111,15 +110,10 @@ def _key_figures(
     folder: str, fingerprint: str, version: str, overrides: str, _scenario: Scenario, _run: PlanRun
 ) -> KeyFigures:
     # Same key as cached_plan: _scenario and _run are what the other arguments name.
-    # The plan's own tables are about what was still needed (the free part); the
-    # operation's figures about the whole scenario with the held units.
+    # The plan's tables are about what was still needed when it was made: the free part.
     reserves, agreements = parse_overrides(overrides)
     edited = edit(_scenario, reserves=reserves, agreements=agreements)
-    return key_figures(
-        _run.plan,
-        free_part(edited, _run.held),
-        operation=operation_figures(edited, _run.held, _run.plan),
-    )
+    return key_figures(_run.plan, free_part(edited, _run.held))
 
 
 def figures_of(loaded: LoadedScenario, run: PlanRun) -> KeyFigures:

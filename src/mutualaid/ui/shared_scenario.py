@@ -132,10 +132,13 @@ class SharedWorkspace(Workspace):
     @property
     def version(self) -> str:
         """As :attr:`Workspace.version`, naming every current layer version and its
-        level (the log shows only the versions the viewer may know of) and what the
-        person asking may see: every cache keyed on it (plans, maps) holds one view
-        only, shared by the people with that view."""
-        current = ",".join(f"{k}={v.version}:{v.sharing}" for k, v in sorted(self.versions.items()))
+        level (the log shows only the versions the viewer may know of), the latest
+        feature edit made over each in the app (issue 12), and what the person asking
+        may see: every cache keyed on it (plans, maps) holds one view only, shared by
+        the people with that view."""
+        current = ",".join(
+            f"{k}={v.version}:{v.sharing}:{v.edit}" for k, v in sorted(self.versions.items())
+        )
         text = f"{super().version}\n{current}\n{self.viewer}"
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 

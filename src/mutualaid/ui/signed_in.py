@@ -95,6 +95,7 @@ def client_address() -> str:
     try:
         address = st.context.ip_address
     except Exception:  # noqa: BLE001 - no request context (AppTest)
+        _LOG.debug("no client address in this context", exc_info=True)
         address = None
     # Only a real address: AppTest's context answers with a stand-in object.
     return address if isinstance(address, str) and address else "unknown"

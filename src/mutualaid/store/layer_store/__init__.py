@@ -5,12 +5,21 @@ which file (issue 5). Three modules, by what they do:
   stored version is;
 - :mod:`~mutualaid.store.layer_store.rights`: who may store which change (issue 6);
 - :mod:`~mutualaid.store.layer_store.versioning`: saving and reading scenarios and layer
-  versions, each write one transaction with its audit row.
+  versions, each write one transaction with its audit row;
+- :mod:`~mutualaid.store.layer_store.edits`: one incident or resource changed in the app,
+  a small change over its layer's version (issue 12).
 
 The names below are the package's interface (``from mutualaid.store import layer_store``).
 """
 
-from mutualaid.errors import LayerDenied, StaleLayer, UnitsInUse, UnknownScenario
+from mutualaid.errors import LayerDenied, StaleLayer, UnitsInUse, UnknownFeature, UnknownScenario
+from mutualaid.store.layer_store.edits import (
+    EDITABLE_FIELDS,
+    FeatureEdit,
+    describe,
+    edit_feature,
+    editable,
+)
 from mutualaid.store.layer_store.rows import (
     GEO_KINDS,
     KINDS,
@@ -32,15 +41,21 @@ from mutualaid.store.layer_store.versioning import (
 )
 
 __all__ = [
+    "EDITABLE_FIELDS",
     "GEO_KINDS",
     "KINDS",
+    "FeatureEdit",
     "LayerDenied",
     "LayerVersion",
     "StaleLayer",
     "StoredScenario",
     "UnitsInUse",
+    "UnknownFeature",
     "UnknownScenario",
     "current_versions",
+    "describe",
+    "edit_feature",
+    "editable",
     "files_fingerprint",
     "layer_history",
     "layer_levels",

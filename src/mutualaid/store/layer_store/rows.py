@@ -79,6 +79,10 @@ class LayerVersion:
     owner : str or None
         The jurisdiction of the person who stored it (None: the system, a folder load
         or an admin bound to none).
+    edit : int
+        The id of the latest feature edit made over this version in the app
+        (``feature_edits``, issue 12), 0 when none: read as part of the current
+        versions, so :attr:`StoredScenario.version_key` changes with every edit.
     """
 
     id: int
@@ -94,6 +98,7 @@ class LayerVersion:
     loaded_at: datetime
     sharing: str = "public"
     owner: str | None = None
+    edit: int = 0
 
     def summary(self) -> dict[str, Any]:
         """What the audit log records of this version."""
@@ -154,9 +159,22 @@ def layer_levels(versions: Mapping[str, LayerVersion]) -> dict[str, str]:
 
 def _version_key(name: str, versions: Mapping[str, LayerVersion]) -> str:
     text = "\n".join(
-        [name] + [f"{k}:{v.id}:{v.version}:{v.sha256}" for k, v in sorted(versions.items())]
+        [name]
+        + [f"{k}:{v.id}:{v.version}:{v.sha256}:{v.edit}" for k, v in sorted(versions.items())]
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+#: The status of a resource whose units cannot be committed (issue 12).
+OUT_OF_SERVICE: Final[str] = "out_of_service"
+
+
+def units_quantity(quantity: int, status: object) -> int:
+    """The ``units.quantity`` of a resource record: its quantity, or 0 while it is out of
+    service (nothing can then be committed from it; with ``committed <= quantity`` a
+    resource holding committed or deployed units cannot go out of service). Assigned
+    resources keep their quantity (the plan leaves them out by their status)."""
+    return 0 if status == OUT_OF_SERVICE else int(quantity)
 
 
 # --- canonical frames <-> rows ------------------------------------------------------------

@@ -16,7 +16,13 @@ no longer current is refused with :class:`StaleLayer` naming who changed it.
 
 The table ``units`` (one row per resource record, with how many units are committed) is
 kept in step with the resources layer; a change that would take away committed units is
-refused with :class:`UnitsInUse`.
+refused with :class:`UnitsInUse`. A resource out of service lists 0 units there
+(:func:`~mutualaid.store.layer_store.rows.units_quantity`), so none can be committed and
+one holding committed units cannot go out of service.
+
+A version is read with the feature edits made over it in the app applied
+(``feature_edits``, :mod:`~mutualaid.store.layer_store.edits`); its ``edit`` names the
+latest, so a save checked against one state is not written over a later edit.
 """
 
 from __future__ import annotations
@@ -66,8 +72,9 @@ from mutualaid.store.layer_store.rows import (
     live_versions,
     rows_frame,
     serialise,
+    units_quantity,
 )
-from mutualaid.store.tables import layer_features, layer_versions, scenarios, units
+from mutualaid.store.tables import feature_edits, layer_features, layer_versions, scenarios, units
 
 
 #: Layer kinds a scenario holds, in the order they are stored and checked.
@@ -113,17 +120,41 @@ def _versions(
     ]
 
 
-def _current(connection: Connection, scenario_id: int, name: str) -> dict[str, LayerVersion]:
-    """The highest version of each kind, dropped optional layers included."""
+def current_layers(connection: Connection, scenario_id: int, name: str) -> dict[str, LayerVersion]:
+    """The highest version of each kind, dropped optional layers included, each with
+    the id of the latest feature edit made over it (``edit``)."""
     current: dict[str, LayerVersion] = {}
     for version in _versions(connection, scenario_id, name):  # highest first
         current.setdefault(version.kind, version)
-    return current
+    latest = dict(
+        connection.execute(
+            sa.select(feature_edits.c.layer_version_id, sa.func.max(feature_edits.c.id))
+            .where(feature_edits.c.layer_version_id.in_([v.id for v in current.values()]))
+            .group_by(feature_edits.c.layer_version_id)
+        ).all()
+    )
+    return {
+        k: dataclasses.replace(v, edit=int(latest[v.id])) if v.id in latest else v
+        for k, v in current.items()
+    }
+
+
+def edited_properties(connection: Connection, version: LayerVersion) -> dict[str, str]:
+    """Feature id -> its properties as edited in the app over *version* (the latest edit
+    of each feature); empty when it has none."""
+    if not version.edit:
+        return {}
+    rows = connection.execute(
+        sa.select(feature_edits.c.feature_id, feature_edits.c.properties)
+        .where(feature_edits.c.layer_version_id == version.id)
+        .order_by(feature_edits.c.id)
+    )
+    return {r.feature_id: r.properties for r in rows}
 
 
 def _read_layer(connection: Connection, version: LayerVersion) -> pd.DataFrame:
     rows = connection.execute(
-        sa.select(layer_features.c.properties, layer_features.c.wkb)
+        sa.select(layer_features.c.feature_id, layer_features.c.properties, layer_features.c.wkb)
         .where(layer_features.c.layer_version_id == version.id)
         .order_by(layer_features.c.position)
     ).all()
@@ -133,7 +164,14 @@ def _read_layer(connection: Connection, version: LayerVersion) -> pd.DataFrame:
             f"scenario {version.scenario} has {len(rows)} rows, not "
             f"{version.features}: the store is damaged"
         )
-    return rows_frame(version.kind, [r.properties for r in rows], [r.wkb for r in rows])
+    # The feature edits made over this version (issue 12) replace their rows' properties.
+    edited = edited_properties(connection, version)
+    properties = (
+        [edited.get(r.feature_id, r.properties) for r in rows]
+        if edited
+        else [r.properties for r in rows]
+    )
+    return rows_frame(version.kind, properties, [r.wkb for r in rows])
 
 
 def _read_scenario(
@@ -181,7 +219,7 @@ def load_stored_scenario(store: Store, name: str) -> StoredScenario | None:
         row = _scenario_row(connection, name)
         if row is None:
             return None
-        current = _current(connection, row.id, name)
+        current = current_layers(connection, row.id, name)
         scenario = _read_scenario(connection, name, current)
     return StoredScenario(row.id, name, scenario, live_versions(current))
 
@@ -216,7 +254,7 @@ def current_versions(store: Store, name: str) -> dict[str, LayerVersion]:
     empty when there is no such scenario."""
     with store.reading() as connection:
         row = _scenario_row(connection, name)
-        return {} if row is None else live_versions(_current(connection, row.id, name))
+        return {} if row is None else live_versions(current_layers(connection, row.id, name))
 
 
 def version_numbers(store: Store, name: str) -> dict[str, int]:
@@ -227,7 +265,7 @@ def version_numbers(store: Store, name: str) -> dict[str, int]:
         row = _scenario_row(connection, name)
         if row is None:
             return {}
-        return {k: v.version for k, v in _current(connection, row.id, name).items()}
+        return {k: v.version for k, v in current_layers(connection, row.id, name).items()}
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -328,15 +366,17 @@ def _store_removed(
 
 
 def _units_of(resources: pd.DataFrame) -> dict[str, tuple[str, str, int]]:
-    """resource id -> (type, owner, quantity) of a canonical resources frame."""
+    """resource id -> (type, owner, units quantity) of a canonical resources frame
+    (:func:`~mutualaid.store.layer_store.rows.units_quantity`: 0 while out of service)."""
     owners = [o if isinstance(o, str) else "" for o in resources["jurisdiction"].tolist()]
     return {
-        str(i): (str(t), o, int(q))
-        for i, t, o, q in zip(
+        str(i): (str(t), o, units_quantity(q, s))
+        for i, t, o, q, s in zip(
             resources["id"].tolist(),
             resources["type"].tolist(),
             owners,
             resources["quantity"].tolist(),
+            resources["status"].tolist(),
         )
     }
 
@@ -382,6 +422,8 @@ def _sync_units(connection: Connection, scenario_id: int, resources: pd.DataFram
             change = f"the new layer gives it to {new[1] or 'no jurisdiction'}"
         elif new[2] < row.committed:
             change = f"the new layer lists {new[2]}"
+            if new[2] == 0:
+                change = "the new layer puts it out of service"
         else:
             continue
         conflicts.append(_in_use(rid, row.type, row.jurisdiction, row.committed, change))
@@ -539,7 +581,7 @@ def _save_scenario(
                 .where(scenarios.c.id == row.id)
                 .values(files_fingerprint=files_fingerprint)
             )
-        current = _current(connection, row.id, name)
+        current = current_layers(connection, row.id, name)
         if expected_versions is not None:
             _check_started_from(name, current, expected_versions)
         if actor.role != "admin":
@@ -692,8 +734,9 @@ class _Change:
     levels: dict[str, tuple[str, str | None]]  # kind -> (sharing, owner) to store
 
 
-def _version_ids(current: Mapping[str, LayerVersion]) -> dict[str, int]:
-    return {k: v.id for k, v in current.items()}
+def _version_ids(current: Mapping[str, LayerVersion]) -> dict[str, tuple[int, int]]:
+    # A feature edit over a version (issue 12) changes its content too.
+    return {k: (v.id, v.edit) for k, v in current.items()}
 
 
 def _check_expected(
@@ -729,7 +772,7 @@ def _prepare(
         raise UnknownScenario(
             f"there is no stored scenario named {name!r}; load its folder first (mutualaid load)"
         )
-    current = _current(connection, row.id, name)
+    current = current_layers(connection, row.id, name)
     _check_expected(kind, current, expected_version)
     base = _read_scenario(connection, name, current)
     result = add_layer(
@@ -996,7 +1039,7 @@ def _save_layer(
                         **checks,
                     )
                 elif change is not None:
-                    current = _current(connection, change.scenario_id, scenario_name)
+                    current = current_layers(connection, change.scenario_id, scenario_name)
                     if _version_ids(current) != _version_ids(change.current):
                         _check_expected(kind, current, expected_version)
                         continue  # check again against what is current now
@@ -1105,7 +1148,7 @@ def _set_layer_sharing(
         row = _scenario_row(connection, name, lock=True)
         if row is None:
             raise UnknownScenario(f"there is no stored scenario named {name!r}")
-        current = _current(connection, row.id, name)
+        current = current_layers(connection, row.id, name)
         _check_expected(kind, current, expected_version)
         versions = live_versions(current)
         old = versions.get(kind)
