@@ -2,18 +2,31 @@
 
 Usage::
 
-    python benchmarks/live_refresh.py                    # 50 sessions, PostgreSQL
-    python benchmarks/live_refresh.py --sessions 10 25 50 --window 60 --repeats 3
-    python benchmarks/live_refresh.py --backend sqlite
+    python benchmarks/live_refresh.py                    # the polling path, both backends
+    python benchmarks/live_refresh.py --mode server      # the real app server, PostgreSQL
+    python benchmarks/live_refresh.py --mode server --sessions 10 25 50 --backend sqlite
 
 Every signed-in page carries a fragment that looks at the store's change mark every
 ``MUTUALAID_LIVE_REFRESH_S`` seconds (2 by default; :mod:`mutualaid.ui.live`). With
-nothing changing, that look is all an open page costs: this measures it.
+nothing changing, that look is all an open page costs: this measures it, two ways.
 
-The real app (``python -m streamlit run app.py``) is started as ``benchmarks/load.py``
-starts it (the Rhine sample, coordinators' accounts in its store), on a PostgreSQL
-database of its own made from the store tests' PostGIS template on the server
-``MUTUALAID_TEST_PG_URL`` names (``--backend sqlite``: the state folder's SQLite file).
+``--mode direct`` (the default): the store's side of the polling path alone. N
+simulated sessions (``--sessions``, 50), one thread each as Streamlit runs each
+session's fragment in a thread of its own, share one store (the app's one engine) and
+each calls :func:`mutualaid.ui.live.redraw_due` (what the fragment calls:
+:func:`~mutualaid.store.changes.change_mark`, one primary-key read) on a fixed beat of
+the setting's interval, for ``--window`` seconds, ``--repeats`` times, on SQLite and on
+PostgreSQL (a database of its own from the store tests' PostGIS template on the server
+``MUTUALAID_TEST_PG_URL`` names). The statements are counted with an SQLAlchemy
+``before_cursor_execute`` listener on the store's engine, the connections taken from its
+pool with a ``checkout`` listener, the CPU with :func:`time.process_time` (all the
+process's threads, user + system). Medians over the repeats, per session and minute.
+
+``--mode server``: the real app (``python -m streamlit run app.py``) is started as
+``benchmarks/load.py`` starts it (the Rhine sample, coordinators' accounts in its
+store), on a PostgreSQL database of its own made from the store tests' PostGIS template
+on the server ``MUTUALAID_TEST_PG_URL`` names
+(``--backend sqlite``: the state folder's SQLite file).
 The open sessions are ``benchmarks/load.py``'s websocket clients, which speak
 Streamlit's protocol as the browser does (50 Chromium pages do not fit on 2 cores): each
 signs in through the form, opens the Workflow page and then, as the browser's frontend
@@ -26,9 +39,11 @@ open sessions, minus the median of the same windows with 0 sessions before them,
 by N, per minute; the SQL statements its store sent (one byte per statement appended to
 a file, ``MUTUALAID_STATEMENT_TALLY``), per minute and session, and on PostgreSQL the
 transactions of the database (``xact_commit + xact_rollback`` of ``pg_stat_database``,
-which also see the pool's pre-ping). Medians are printed and written as JSON to
-``benchmarks/out/live-<time>.json`` with the load average before and after (the machine is
-shared, so CPU figures move with its load).
+which also see the pool's pre-ping): the fragment's whole round trip (the websocket
+message, the script thread, the session's state) besides the store's part.
+
+Medians are printed and written as JSON to ``benchmarks/out/live-<time>.json`` with the
+load average before and after (the machine is shared, so CPU figures move with its load).
 """
 
 from __future__ import annotations
@@ -40,6 +55,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -66,7 +82,8 @@ from mutualaid.settings import (
     STATEMENT_TALLY_ENV,
     STORE_FILE_NAME,
 )
-from mutualaid.store.database import DATABASE_URL_ENV
+from mutualaid.store.database import DATABASE_URL_ENV, Store
+from mutualaid.ui.live import redraw_due
 
 PG_ENV = "MUTUALAID_TEST_PG_URL"
 PAGE = "workflow"
@@ -81,7 +98,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 @dataclass
-class Store:
+class Database:
     """Where the app server keeps its store, and how to count its transactions."""
 
     url: str
@@ -112,9 +129,9 @@ class Store:
             self.admin.dispose()
 
 
-def make_store(backend: str, state: Path) -> Store:
+def make_store(backend: str, state: Path) -> Database:
     if backend == "sqlite":
-        return Store(f"sqlite:///{state / STORE_FILE_NAME}")
+        return Database(f"sqlite:///{state / STORE_FILE_NAME}")
     server = os.environ.get(PG_ENV)
     if not server:
         raise SystemExit(f'{PG_ENV} is not set (run: eval "$(scripts/postgres.sh)")')
@@ -123,7 +140,7 @@ def make_store(backend: str, state: Path) -> Store:
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE mutualaid_template')
     url = admin.url.set(database=name).render_as_string(hide_password=False)
-    return Store(url, admin, name)
+    return Database(url, admin, name)
 
 
 def create_accounts(url: str, usernames: dict[str, str]) -> None:
@@ -212,7 +229,7 @@ def tally_size(path: Path) -> int:
 
 
 async def measure(
-    server: Server, store: Store, tally: Path, sessions: list[Session], seconds: float
+    server: Server, store: Database, tally: Path, sessions: list[Session], seconds: float
 ) -> Window:
     """One window: the sessions follow live (if any) for *seconds*.
 
@@ -249,6 +266,160 @@ def per_minute(value: float, seconds: float) -> float:
     return value * 60.0 / seconds
 
 
+# --- the polling path alone (--mode direct) ---------------------------------------------
+
+
+@dataclass
+class DirectWindow:
+    """What N sessions' looks cost over one window."""
+
+    seconds: float
+    cpu_s: float
+    statements: int
+    checkouts: int
+    looks: int
+    #: Looks that found the page out of date (none should: nothing changes).
+    redraws: int
+
+
+def direct_window(
+    store: Store, sessions: int, interval: float, seconds: float, counts: dict[str, int]
+) -> DirectWindow:
+    """*sessions* threads, each looking at the change mark every *interval* seconds on a
+    fixed beat (staggered over the interval, as pages opened at different times), for
+    *seconds*; *counts* is what the engine's listeners add to."""
+    from mutualaid.store.changes import change_mark
+
+    drawn = change_mark(store)
+    start = time.monotonic() + 0.5
+    end = start + seconds
+    looks = [0] * sessions
+    redraws = [0] * sessions
+
+    def session(index: int) -> None:
+        beat = start + interval * index / sessions
+        while beat < end:
+            delay = beat - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            due, _mark = redraw_due(store, drawn)
+            looks[index] += 1
+            redraws[index] += due
+            beat += interval
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
+    for thread in threads:
+        thread.start()
+    while time.monotonic() < start:
+        time.sleep(0.01)
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    stmts0, checkouts0 = counts["statements"], counts["checkouts"]
+    for thread in threads:
+        thread.join()
+    return DirectWindow(
+        time.monotonic() - wall0,
+        time.process_time() - cpu0,
+        counts["statements"] - stmts0,
+        counts["checkouts"] - checkouts0,
+        sum(looks),
+        sum(redraws),
+    )
+
+
+def direct_backend(backend: str, args: argparse.Namespace) -> dict:
+    """The polling path on one backend: a store with a few changes in it, then
+    ``--repeats`` windows of each session count."""
+    from mutualaid.store import open_store
+    from mutualaid.store.accounts import add_account
+    from mutualaid.store.migrate import upgrade
+
+    base = Path(tempfile.mkdtemp(prefix="mutualaid-live-direct-"))
+    where = make_store(backend, base)
+    store = open_store(where.url)
+    counts = {"statements": 0, "checkouts": 0}
+
+    def statement(*_args: object) -> None:
+        counts["statements"] += 1  # one interpreter lock: += from threads is counted whole
+
+    def checkout(*_args: object) -> None:
+        counts["checkouts"] += 1
+
+    try:
+        upgrade(store)
+        for i in range(3):  # a mark above 0
+            add_account(
+                store,
+                username=f"live{i}",
+                role="coordinator",
+                jurisdiction="NL-LI",
+                password=PASSWORD,
+                actor=system_actor("live-benchmark"),
+            )
+        redraw_due(store, 0)  # the pool's first connections aside
+        sa.event.listen(store.engine, "before_cursor_execute", statement)
+        sa.event.listen(store.engine, "checkout", checkout)
+        rows = []
+        for count in args.sessions:
+            windows = [
+                direct_window(store, count, args.interval, args.window, counts)
+                for _ in range(args.repeats)
+            ]
+
+            def median(values: list[float]) -> float:
+                return statistics.median(values)
+
+            row = {
+                "sessions": count,
+                "cpu_ms_per_min_per_session": median(
+                    [per_minute(w.cpu_s, w.seconds) * 1000 / count for w in windows]
+                ),
+                "cpu_ms_per_look": median([w.cpu_s * 1000 / w.looks for w in windows]),
+                "statements_per_min_per_session": median(
+                    [per_minute(w.statements, w.seconds) / count for w in windows]
+                ),
+                "statements_per_look": median([w.statements / w.looks for w in windows]),
+                "checkouts_per_min_per_session": median(
+                    [per_minute(w.checkouts, w.seconds) / count for w in windows]
+                ),
+                "looks_per_min_per_session": median(
+                    [per_minute(w.looks, w.seconds) / count for w in windows]
+                ),
+                "redraws": sum(w.redraws for w in windows),
+                "windows": [w.__dict__ for w in windows],
+            }
+            rows.append(row)
+            print(
+                f"{backend}, {count} sessions: CPU {row['cpu_ms_per_min_per_session']:.1f} ms "
+                f"per min per session ({row['cpu_ms_per_look']:.2f} ms per look), "
+                f"{row['statements_per_min_per_session']:.1f} statements per min per session "
+                f"({row['statements_per_look']:.2f} per look, "
+                f"{row['checkouts_per_min_per_session']:.1f} pool checkouts), "
+                f"{row['looks_per_min_per_session']:.1f} looks/min, redraws {row['redraws']}"
+            )
+        return {"backend": backend, "runs": rows}
+    finally:
+        store.dispose()
+        where.drop()
+
+
+def direct(args: argparse.Namespace) -> dict:
+    results: dict = {
+        "mode": "direct",
+        "interval_s": args.interval,
+        "window_s": args.window,
+        "repeats": args.repeats,
+        "cpu_count": os.cpu_count(),
+        "load_before": os.getloadavg(),
+    }
+    backends = ["sqlite", "postgresql"] if args.backend is None else [args.backend]
+    results["backends"] = [direct_backend(b, args) for b in backends]
+    results["load_after"] = os.getloadavg()
+    return results
+
+
+# --- the real app server (--mode server) -------------------------------------------------
+
+
 async def run(args: argparse.Namespace) -> dict:
     base = Path(tempfile.mkdtemp(prefix="mutualaid-live-"))
     state = base / "state"
@@ -269,6 +440,7 @@ async def run(args: argparse.Namespace) -> dict:
     }
     server = start_server(state, env)
     results: dict = {
+        "mode": "server",
         "backend": args.backend,
         "interval_s": args.interval,
         "window_s": args.window,
@@ -338,10 +510,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--window", type=float, default=60.0, help="seconds per window")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--interval", type=float, default=2.0, help="live refresh, seconds")
-    parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument(
+        "--backend",
+        choices=("postgresql", "sqlite"),
+        default=None,
+        help="direct: both by default; server: postgresql by default",
+    )
+    parser.add_argument("--mode", choices=("direct", "server"), default="direct")
     parser.add_argument("--timeout", type=float, default=180.0)
     args = parser.parse_args(argv)
-    results = asyncio.run(run(args))
+    if args.mode == "direct":
+        results = direct(args)
+    else:
+        args.backend = args.backend or "postgresql"
+        results = asyncio.run(run(args))
     OUT.mkdir(parents=True, exist_ok=True)
     out = OUT / f"live-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(results, indent=2))
