@@ -4,17 +4,20 @@ the offer that arrived for it, the briefing view follows too, and the fragment's
 at the store asks for a redraw only when something a page shows changed.
 
 AppTest runs a fragment only inline, within a full run (no timer): the timer itself
-is exercised in the browser (tests/e2e/test_live.py)."""
+is exercised in the browser (tests/e2e/test_live_pages.py)."""
 
 from __future__ import annotations
 
 import pytest
 from signed import sign_in_session
 from streamlit.testing.v1 import AppTest
-from test_workflow_page import APP, actor, open_board, store  # noqa: F401 - fixtures
+from test_workflow_page import APP, actor, offered, open_board, store  # noqa: F401 - fixtures
 
+from mutualaid.access.actor import system_actor
 from mutualaid.store import workflow
+from mutualaid.store.accounts import add_account
 from mutualaid.store.changes import change_mark
+from mutualaid.text import literal
 from mutualaid.ui import live
 
 
@@ -73,3 +76,35 @@ def test_signed_out_nobody_follows(store):  # noqa: F811
     assert not at.exception
     with pytest.raises(KeyError):
         at.session_state[live.DRAWN_KEY]
+
+
+def test_a_live_redraw_keeps_what_the_persons_last_click_did(store, offered):  # noqa: F811
+    """Bug found merging the live pages: an action's outcome ("Offer 3 committed by you
+    at ...", an Accounts page's generated password) was shown on one run only, so the
+    live redraw for anyone else's change, 2 s later, wiped it off the page (the browser
+    tests waited for "Plan 1 computed" in vain). A live redraw keeps it; the person's
+    own next run drops it, as before."""
+    nora = open_board("nora")
+    nora.button(key=f"workflow.commit-{offered}").click().run()
+    said = literal(f"Offer {offered} committed by you at")
+    assert nora.success[0].value.startswith(said)
+
+    # Elsewhere an admin adds an account: Nora's fragment sees the mark move.
+    add_account(
+        store,
+        username="newcomer",
+        role="viewer",
+        jurisdiction="DE-NW",
+        password="a long enough password for a test",
+        actor=system_actor("test"),
+    )
+    assert live.redraw_due(store, nora.session_state[live.DRAWN_KEY])[0]
+    nora.session_state[live.REDRAW_KEY] = True  # what the fragment sets before its rerun
+    nora.run()
+    assert not nora.exception
+    assert nora.session_state[live.DRAWN_KEY] == change_mark(store)
+    assert [s.value for s in nora.success if s.value.startswith(said)]
+
+    nora.run()  # a run of her own (a click elsewhere): the message has had its turn
+    assert not nora.exception
+    assert not [s.value for s in nora.success if s.value.startswith(said)]

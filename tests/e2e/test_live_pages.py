@@ -176,6 +176,8 @@ def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -
         dieter_card.get_by_text(committed, exact=True), url, "offer.committed", subject
     )
     expect(dieter_card.get_by_role("button", name="Accept")).to_be_visible()
+    # The live redraw kept what Dieter's own last click did (it used to wipe it).
+    expect(dieter.page.get_by_text("Plan 1 computed:")).to_be_visible()
     shown_within_5_s(
         toast(dieter, f"Offer {offer_id} committed by NL-LI: 4 unit(s) to accept."),
         url,

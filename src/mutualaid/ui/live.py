@@ -14,7 +14,9 @@ it rerun the whole app (``st.rerun(scope="app")``), so every figure, map and boa
 drawn again from the store. Otherwise it does nothing: no page code runs.
 
 A rerun is an ordinary rerun: widgets keep their values (the scenario picked, filters,
-what is typed), and the maps keep their keys unless their content changed
+what is typed), what the person's own last click did stays shown (:func:`take`: a
+page's one-run message, such as "Offer 3 committed by you" or a generated password, is
+not lost to someone else's change), and the maps keep their keys unless their content changed
 (:func:`mutualaid.ui.plans.plan_map_key`), so a map being panned is not reset by a
 change that does not touch it. Several app servers on one PostgreSQL share the mark
 (it is a row of the database), so a change made through one shows on the others'
@@ -27,7 +29,7 @@ mark.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import streamlit as st
 
@@ -41,6 +43,13 @@ from mutualaid.text import literal
 DRAWN_KEY: Final[str] = "live.drawn"
 #: Set by a full run, taken by the fragment's inline run within it (nothing to look at).
 _FRESH_KEY: Final[str] = "live.fresh"
+#: Set by the fragment just before it reruns the app for someone's change; the next
+#: full run takes it (:func:`page_drawn`) and is a live redraw (:func:`redrawing`).
+REDRAW_KEY: Final[str] = "live.redraw"
+#: Whether the current full run is a live redraw (set by :func:`page_drawn`).
+_REDRAWING_KEY: Final[str] = "live.redrawing"
+#: Suffix of the key under which :func:`take` keeps what it took for live redraws.
+_SHOWN_SUFFIX: Final[str] = ".live-shown"
 
 
 def redraw_due(store: Store, drawn: int) -> tuple[bool, int]:
@@ -77,6 +86,37 @@ def page_drawn(store: Store, actor: Actor) -> None:
             st.toast(literal(notice.text), duration="long")
     st.session_state[DRAWN_KEY] = mark
     st.session_state[_FRESH_KEY] = True
+    st.session_state[_REDRAWING_KEY] = bool(st.session_state.pop(REDRAW_KEY, False))
+
+
+def redrawing() -> bool:
+    """Whether this full run is a live redraw: the fragment's rerun for someone else's
+    change, not a run of the person's own (a click, a page opened)."""
+    return bool(st.session_state.get(_REDRAWING_KEY, False))
+
+
+def take(key: str) -> Any:
+    """Take the one-run value under *key* (what a click's callback left for the run
+    after it: an outcome, a refusal), as ``st.session_state.pop(key, None)`` does; but
+    on a live redraw (:func:`redrawing`) with nothing new under *key*, the value the
+    person's last own run took, so that someone else's change does not wipe the
+    outcome of the person's last click off the page. Gone at their next own run.
+
+    Parameters
+    ----------
+    key : str
+        A session-state key.
+
+    Returns
+    -------
+    object or None
+    """
+    kept = key + _SHOWN_SUFFIX
+    if redrawing() and key not in st.session_state:
+        return st.session_state.get(kept)
+    value = st.session_state.pop(key, None)
+    st.session_state[kept] = value
+    return value
 
 
 def look(store: Store) -> None:
@@ -89,6 +129,7 @@ def look(store: Store) -> None:
         return
     due, mark = redraw_due(store, drawn)
     if due:
+        st.session_state[REDRAW_KEY] = True
         st.rerun(scope="app")
     if mark != drawn:
         # Only changes no page shows: nothing to draw, and nothing to look at again.
