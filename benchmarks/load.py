@@ -264,6 +264,9 @@ class Client:
     texts: list[str] = field(default_factory=list)
     #: The exception the last run showed, if any (the run then counts as failed).
     failed: str = ""
+    #: The fragments the server asked to rerun on a timer (``st.fragment(run_every=...)``):
+    #: fragment id -> seconds, as the browser's frontend keeps them.
+    auto_reruns: dict[str, float] = field(default_factory=dict)
 
     async def connect(self) -> None:
         address = self.url.replace("http://", "ws://") + "/_stcore/stream"
@@ -281,8 +284,11 @@ class Client:
         if self.socket is not None:
             await self.socket.close()
 
-    async def rerun(self, page: str, widget_states: list | None = None) -> Rerun:
-        """Ask for *page* (a URL path) with *widget_states* and read until the run ends.
+    async def rerun(
+        self, page: str, widget_states: list | None = None, *, fragment_id: str = ""
+    ) -> Rerun:
+        """Ask for *page* (a URL path) with *widget_states* and read until the run ends;
+        with *fragment_id*, that fragment's timed rerun only (as the browser sends it).
 
         The widgets and texts found are in :attr:`widgets` and :attr:`texts`.
         """
@@ -290,6 +296,9 @@ class Client:
         state = message.rerun_script
         state.query_string = ""
         state.page_name = page
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
         if page in self.pages:
             state.page_script_hash = self.pages[page]
         state.context_info.timezone = "UTC"
@@ -324,11 +333,16 @@ class Client:
                 )
             elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 self._element(forward.delta.new_element)
+            elif kind == "auto_rerun":
+                self.auto_reruns[forward.auto_rerun.fragment_id] = forward.auto_rerun.interval
             elif kind == "script_finished":
                 status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
                 if status == "FINISHED_EARLY_FOR_RERUN":
                     continue  # st.rerun: the run goes on in a new script run
-                ok = status == "FINISHED_SUCCESSFULLY" and not self.failed
+                ok = (
+                    status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
+                    and not self.failed
+                )
                 return Rerun(
                     page, time.perf_counter() - start, received, messages, ok, self.failed or status
                 )

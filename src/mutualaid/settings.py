@@ -387,3 +387,56 @@ BROWSER_COOKIE: Final[str] = "mutualaid_browser"
 #: in seconds: the session's own idle timeout (the briefing reruns every 30 s). Sign-out
 #: or a rerun that finds nobody signed in ends it at once.
 BROWSER_SIGNED_IN_IDLE_S: Final[float] = SESSION_IDLE_TIMEOUT_S
+
+
+# --- App: live refresh of every page (ui/live.py, store/changes.py; issue 12) ---------
+#: Seconds between two looks of an open page at the store's change mark (one primary-key
+#: read); a page is redrawn only when the mark moved, so a change anyone makes on any app
+#: server shows on every open page within this interval plus one page run.
+LIVE_REFRESH_S: Final[float] = 2.0
+#: Environment variable overriding :data:`LIVE_REFRESH_S`.
+LIVE_REFRESH_ENV: Final[str] = "MUTUALAID_LIVE_REFRESH_S"
+
+
+def live_refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds between two looks at the store's change mark:
+    ``MUTUALAID_LIVE_REFRESH_S`` when it is a number above 0, else :data:`LIVE_REFRESH_S`.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment; ``os.environ`` when None.
+
+    Examples
+    --------
+    >>> live_refresh_seconds({"MUTUALAID_LIVE_REFRESH_S": "5"})
+    5.0
+    >>> live_refresh_seconds({"MUTUALAID_LIVE_REFRESH_S": "often"})
+    2.0
+    """
+    env = os.environ if environ is None else environ
+    try:
+        value = float(env.get(LIVE_REFRESH_ENV, ""))
+    except ValueError:
+        return LIVE_REFRESH_S
+    return value if math.isfinite(value) and value > 0 else LIVE_REFRESH_S
+
+
+#: Environment variable naming a file to which the app's store appends one byte per SQL
+#: statement it sends (an SQLAlchemy ``before_cursor_execute`` hook): the file's size is
+#: the count. For benchmarks/live_refresh.py; unset (the default) nothing is counted.
+STATEMENT_TALLY_ENV: Final[str] = "MUTUALAID_STATEMENT_TALLY"
+
+
+def statement_tally_path(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The file ``MUTUALAID_STATEMENT_TALLY`` names, or None (statements not counted).
+
+    Examples
+    --------
+    >>> statement_tally_path({})
+    >>> statement_tally_path({"MUTUALAID_STATEMENT_TALLY": "/tmp/tally"})
+    PosixPath('/tmp/tally')
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(STATEMENT_TALLY_ENV, "").strip()
+    return Path(value) if value else None

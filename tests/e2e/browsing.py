@@ -11,6 +11,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 #: The password of every account the browser tests create.
@@ -147,3 +148,24 @@ def go_to(page, title: str, *, timeout_ms: float = 120_000) -> None:
 
     page.get_by_test_id("stSidebar").get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=timeout_ms)
+
+
+def served_outside_static(static: Path) -> str:
+    """Why the app server would refuse the map's files under *static*, or "".
+
+    Streamlit serves ``/app/static/<file>`` only when the file's real path (symlinks
+    resolved) is inside the real path of ``static/``, and answers 400 otherwise. A
+    ``static/vendor`` that is a symlink to another checkout's copy (a git worktree
+    sharing one install) therefore serves no Leaflet at all: every map stays blank, the
+    page records a script error ("Event") and each map test waits out its browser
+    timeout (2 minutes each, a run of the browser tests that never ends).
+    """
+    root = static.resolve()
+    vendor = static / "vendor"
+    if vendor.exists() and not vendor.resolve().is_relative_to(root):
+        return (
+            f"{vendor} resolves to {vendor.resolve()}, outside {root}: the app server "
+            "answers 400 for every file in it (Streamlit serves no symlink out of "
+            "static/); copy the files instead (`make assets`)"
+        )
+    return ""

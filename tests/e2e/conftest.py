@@ -31,6 +31,7 @@ from browsing import (
     PASSWORD,
     OfflinePage,
     open_offline_page,
+    served_outside_static,
     stop_process,
 )
 
@@ -76,6 +77,9 @@ def vendor_assets() -> Path:
             "the map's Leaflet files are not installed (static/vendor/.installed is "
             "missing): run `make assets` or `.venv/bin/python scripts/install_assets.py`"
         )
+    outside = served_outside_static(ROOT / "static")
+    if outside:
+        pytest.fail(outside)
     return stamp.parent
 
 

@@ -33,7 +33,7 @@ from browsing import open_offline_page, stop_process
 from playwright_api import Page, expect
 
 from mutualaid.access.actor import system_actor
-from mutualaid.settings import FIRST_RUN_ENV, STATE_DIR_ENV, STORE_FILE_NAME
+from mutualaid.settings import FIRST_RUN_ENV, LIVE_REFRESH_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import disable_account, get_account, list_accounts
 
@@ -173,8 +173,15 @@ def oidc_app(
         upgrade(store)
     finally:
         store.dispose()
+    # The live refresh (issue 12) slowed to an hour: these tests change the store behind
+    # a page and then click on it ("the next rerun"), which a live redraw could beat.
     url = start_app(
-        env={STATE_DIR_ENV: str(state), FIRST_RUN_ENV: "0", SECRETS_FILES_ENV: str(secrets_file)}
+        env={
+            STATE_DIR_ENV: str(state),
+            FIRST_RUN_ENV: "0",
+            SECRETS_FILES_ENV: str(secrets_file),
+            LIVE_REFRESH_ENV: "3600",
+        }
     )
     return url, store_url
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from mutualaid.settings import (
     STORE_FILE_NAME,
     database_url_setting,
     state_dir,
+    statement_tally_path,
 )
 
 #: What a coordinator reads when the store's disk is full (:class:`StoreFull`).
@@ -193,8 +195,23 @@ def open_store(url: str | None = None, *, pool_size: int = 10, max_overflow: int
     """
     parsed = sa.engine.make_url(url or database_url())
     if parsed.get_backend_name() == "sqlite":
-        return Store(_sqlite_engine(parsed))
-    engine = sa.create_engine(
-        parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
-    )
+        engine = _sqlite_engine(parsed)
+    else:
+        engine = sa.create_engine(
+            parsed, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
+        )
+    tally = statement_tally_path()
+    if tally is not None:
+        _tally_statements(engine, tally)
     return Store(engine)
+
+
+def _tally_statements(engine: Engine, path: Path) -> None:
+    """Append one byte to *path* for every statement *engine* sends (a benchmark's
+    count, :data:`~mutualaid.settings.STATEMENT_TALLY_ENV`; one ``O_APPEND`` write each,
+    atomic across the threads and processes that share the file)."""
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args: object) -> None:
+        os.write(handle, b".")

@@ -28,7 +28,7 @@ from mutualaid.scenario.merging import Workspace
 from mutualaid.settings import INCIDENT_STATUSES, SEVERITY_MAX, SEVERITY_MIN
 from mutualaid.store.layer_store import describe, edit_feature, editable
 from mutualaid.text import literal
-from mutualaid.ui import loaders, shared_scenario, signed_in
+from mutualaid.ui import live, loaders, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
 
@@ -289,7 +289,7 @@ def edit_section(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
 
 
 def _show_outcome() -> None:
-    outcome = st.session_state.pop(_OUTCOME, None)
+    outcome = live.take(_OUTCOME)
     if outcome is None:
         return
     state, text, lines = outcome

@@ -3,8 +3,10 @@
 A page's action buttons are callbacks: they run once, before the next script run, with
 the acting account read again from the session's sign-in (:func:`acting`), and leave
 their result in the session under the page's key (:func:`remember`); the page shows it
-at the top of that run and forgets it (:func:`show`). Messages carry ids, usernames and
-jurisdictions from uploaded files and typed forms, so they are shown escaped
+at the top of that run and forgets it at the person's next run (:func:`show`; a live
+redraw for someone else's change keeps it, :func:`mutualaid.ui.live.take`). Messages
+carry ids, usernames and jurisdictions from uploaded files and typed forms, so they are
+shown escaped
 (:func:`mutualaid.text.literal`). A secret that must be shown once (a generated
 password) is shown as code beside the message and is gone from the session with it.
 """
@@ -18,6 +20,7 @@ import streamlit as st
 from mutualaid.access.actor import Actor
 from mutualaid.store import Store
 from mutualaid.text import literal
+from mutualaid.ui.live import take
 from mutualaid.ui.signed_in import current_actor
 
 #: Said when a click arrives from a session that is no longer signed in.
@@ -50,7 +53,7 @@ def remember(key: str, ok: bool, message: str, *, secret: str | None = None) -> 
 
 def show(key: str) -> None:
     """The outcome kept under *key*, if any, once: a success or an error, escaped."""
-    outcome = st.session_state.pop(key, None)
+    outcome = take(key)
     if not isinstance(outcome, Outcome):
         return
     (st.success if outcome.ok else st.error)(literal(outcome.message))

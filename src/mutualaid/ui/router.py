@@ -24,7 +24,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from mutualaid.access.actor import Actor
 from mutualaid.errors import StoreFull
-from mutualaid.ui import browsers, signed_in
+from mutualaid.ui import browsers, live, signed_in
 from mutualaid.ui.app_store import app_store
 
 _ROUTED: contextvars.ContextVar[bool] = contextvars.ContextVar("mutualaid_routed", default=False)
@@ -87,7 +87,8 @@ def _sign_in_page(title: str):
 def run_app() -> None:
     """Configure the page and run the page the URL names, through ``st.navigation``;
     with ``?view=briefing``, the briefing page only, with no sidebar. Without a verified
-    sign-in, the sign-in form only."""
+    sign-in, the sign-in form only. A signed-in page follows the store live
+    (:mod:`mutualaid.ui.live`)."""
     kiosk = kiosk_view()
     st.set_page_config(
         page_title="Mutual Aid",
@@ -128,6 +129,11 @@ def run_app() -> None:
     # sidebar once signed in.)
     if not (kiosk and actor is not None):
         signed_in.sign_out_button(actor, app_store())
+    if actor is not None:
+        # Live (issue 12): the page is drawn at the store's change mark now, and a
+        # fragment reruns the app when anyone, on any app server, changes the store.
+        live.page_drawn(app_store(), actor)
+        live.follow(app_store(), in_sidebar=not kiosk)
     token = _ROUTED.set(True)
     try:
         navigation.run()

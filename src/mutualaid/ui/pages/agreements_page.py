@@ -27,7 +27,7 @@ from mutualaid.figures.agreements import agreements_matrix, check_table, editor_
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.merging import Workspace
 from mutualaid.text import literal
-from mutualaid.ui import loaders, panels, shared_scenario, signed_in
+from mutualaid.ui import live, loaders, panels, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
 
@@ -172,13 +172,13 @@ def _on_apply(loaded: loaders.LoadedScenario, workspace: Workspace, editor: str)
 
 def show_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> None:
     """The rows editor, its problems, and the Apply button (enabled for a valid change)."""
-    outcome = st.session_state.pop(_OUTCOME, None)
+    outcome = live.take(_OUTCOME)
     if outcome:
         st.success(outcome)
-    stale = st.session_state.pop(_STALE, None)
+    stale = live.take(_STALE)
     if stale:
         st.error(literal(f"Not applied: {stale}"))
-    refused = st.session_state.pop(_REFUSED, None)
+    refused = live.take(_REFUSED)
     if refused:
         st.error("Not applied: with these agreements the scenario would have errors.")
         st.dataframe(panels.problems_table(refused), hide_index=True, width="stretch")

@@ -33,7 +33,7 @@ from mutualaid.layers.problems import Report
 from mutualaid.scenario.loading import Scenario
 from mutualaid.scenario.merging import Workspace
 from mutualaid.text import literal, neutralise_formula
-from mutualaid.ui import loaders, shared_scenario, signed_in
+from mutualaid.ui import live, loaders, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
 
@@ -384,7 +384,7 @@ def add_form(
         on_click=_on_add,
         args=(loaded, workspace, token),
     )
-    outcome = st.session_state.pop(_OUTCOME, None)
+    outcome = live.take(_OUTCOME)
     if outcome is None or outcome[1] != token:
         return
     if outcome[0] == "added":
@@ -489,7 +489,7 @@ def sharing_panel(
             on_click=_on_share,
             args=(loaded, workspace, kind),
         )
-    outcome = st.session_state.pop(_SHARE_OUTCOME, None)
+    outcome = live.take(_SHARE_OUTCOME)
     if outcome is not None:
         kind, refused = outcome
         if refused is None:
