@@ -28,8 +28,9 @@ import pytest
 import sqlalchemy as sa
 from browsing import BROWSER_TIMEOUT_MS
 from playwright_api import expect
-from test_workflow_two_coordinators import ACCOUNTS, PASSWORDS, Person, write_scenario
+from test_workflow_two_coordinators import ACCOUNTS, PASSWORDS, Person
 
+from builders import write_border_flood
 from mutualaid.access.actor import Actor, system_actor
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import FIRST_RUN_ENV, LIVE_REFRESH_ENV, STATE_DIR_ENV, STORE_FILE_NAME
@@ -190,7 +191,7 @@ def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -
 def test_a_change_in_one_browser_shows_in_the_other_within_5_s(start_app, two_people, tmp_path):
     state = tmp_path / "state"
     url_store = f"sqlite:///{state / STORE_FILE_NAME}"
-    folder = write_scenario(tmp_path / "erft")
+    folder = write_border_flood(tmp_path / "erft")
     request_id = prepare_store(url_store, folder)
     url = start_app(
         scenario_dirs=[folder],
@@ -210,7 +211,7 @@ def test_a_change_in_one_browser_shows_in_the_other_within_5_s(start_app, two_pe
 def test_the_same_across_two_app_servers_on_one_postgresql(
     start_app, two_people, pg_database, tmp_path
 ):
-    folder = write_scenario(tmp_path / "erft")
+    folder = write_border_flood(tmp_path / "erft")
     request_id = prepare_store(pg_database, folder)
     env = {DATABASE_URL_ENV: pg_database, FIRST_RUN_ENV: "0", LIVE_REFRESH_ENV: "2"}
     # Two processes on two ports (start_app starts one per distinct environment).
