@@ -140,6 +140,36 @@ def shown_within_5_s(locator, url: str, action: str, subject: str | None = None)
     return took
 
 
+def audited(url: str, action: str) -> int:
+    """How many audit rows of *action* the store *url* holds."""
+    store = open_store(url)
+    try:
+        with store.reading() as connection:
+            query = sa.select(sa.func.count()).where(audit_log.c.action == action)
+            return int(connection.execute(query.select_from(audit_log)).scalar_one())
+    finally:
+        store.dispose()
+
+
+def click_until_stored(button, done, url: str, action: str) -> None:
+    """Click *button* and wait for *done*; if the store shows the click made nothing
+    (no *action* row), click again, at most twice more. A known Streamlit race: a click
+    landing while the page's live fragment is rerunning is now and then dropped (about
+    1 in 10 here under load); a person clicks again, and so does this. A click that did
+    its work is never repeated."""
+    before = audited(url, action)
+    for _attempt in range(3):
+        button.click()
+        try:
+            done.wait_for(state="visible", timeout=15_000)
+            return
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: look at the store
+            if audited(url, action) > before:
+                expect(done).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+                return
+    raise AssertionError(f"three clicks and no {action} stored")
+
+
 def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -> None:
     """Dieter computes offers; Nora's page shows hers and tells her. Nora commits;
     Dieter's page shows it committed and tells him. No click on the watching page;
@@ -149,8 +179,12 @@ def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -
     # Dieter computes the offers.
     tools = dieter.page.get_by_test_id("stExpander").filter(has_text="Compute offers")
     tools.locator("summary").click()
-    dieter.page.get_by_role("button", name="Compute offers").click()
-    expect(dieter.page.get_by_text("Plan 1 computed:")).to_be_visible()
+    click_until_stored(
+        dieter.page.get_by_role("button", name="Compute offers"),
+        dieter.page.get_by_text("Plan 1 computed:"),
+        url,
+        "plan.computed",
+    )
     cards = nora.page.locator("[class*='st-key-workflow-offer-']")
     proposed = cards.get_by_text("NL-LI → DE-NW, 4 units, request", exact=False)
     # Within 5 s of the plan being stored, with no click on Nora's page.
@@ -169,8 +203,12 @@ def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -
     # Dieter's page shows the offer proposed; Nora commits it.
     dieter_card = dieter.offer(offer_id)
     expect(dieter_card.get_by_text(heading, exact=True)).to_be_visible()
-    nora.offer(offer_id).get_by_role("button", name="Commit").click()
-    expect(nora.page.get_by_text(f"Offer {offer_id} committed by you at")).to_be_visible()
+    click_until_stored(
+        nora.offer(offer_id).get_by_role("button", name="Commit"),
+        nora.page.get_by_text(f"Offer {offer_id} committed by you at"),
+        url,
+        "offer.committed",
+    )
     committed = heading.replace("proposed (version 1)", "committed (version 2)")
     subject = f"offer {offer_id}"
     shown_within_5_s(
