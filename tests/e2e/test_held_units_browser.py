@@ -20,7 +20,7 @@ import builders
 from builders import BOATS_AND_A_PUMP, incident
 from mutualaid.access.actor import Actor
 from mutualaid.maps import palette
-from mutualaid.settings import STATE_DIR_ENV, STORE_FILE_NAME
+from mutualaid.settings import LIVE_REFRESH_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import open_store, workflow
 from mutualaid.store.tables import offers
 
@@ -108,7 +108,10 @@ def away_and_back(page: Page) -> None:
 def test_an_accepted_offer_is_drawn_en_route_then_on_scene_apart_from_the_plan(
     start_app, own_store, offline_page, tmp_path
 ):
-    env = own_store()
+    # The store is changed behind the page's back and the page is then visited again
+    # (away and back); a live redraw in between would replace the map's frame while it
+    # is read (tests/e2e/test_live_pages.py tests the live redraw itself).
+    env = {**own_store(), LIVE_REFRESH_ENV: "3600"}
     folder = builders.write_scenario(
         tmp_path / "scenarios" / "erft",
         incidents=[incident(6.5, 50.5, "I-1", severity=5, needs={"boat": 5})],
