@@ -233,6 +233,23 @@ def test_only_lines_of_the_shown_incidents_or_resources_are_drawn():
     assert len(_layers(m)[HELD_RINGS_NAME].data["features"]) == 1
 
 
+def test_help_from_a_resource_the_filters_hide_is_drawn_to_the_shown_incident():
+    # The bug: filtered to the requester (NL-B), the Overview counted the boats held for
+    # its incidents but drew none, since their resource (DE-A's) was filtered out.
+    scenario = _scenario()
+    shown = apply_filters(scenario, Filters(jurisdictions=("NL-B",)))
+    m = overview_map(
+        jurisdictions=shown.jurisdictions,
+        incidents=shown.incidents,
+        resources=shown.resources,
+        held=_held(),
+        held_resources=scenario.resources,
+    )
+    drawn = _layers(m)[HELD_LINES_NAME].data["features"]
+    assert sorted(f["properties"]["offer"] for f in drawn) == ["#3", "#4"]
+    assert HELD_RINGS_NAME not in _layers(m)  # DE-A's own incident is not shown
+
+
 # --- hostile text -------------------------------------------------------------------------
 
 

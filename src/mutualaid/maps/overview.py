@@ -107,6 +107,7 @@ def overview_map(
     unmet: Mapping[str, int] | None = None,
     flows: Mapping[str, Any] | None = None,
     held: Held | None = None,
+    held_resources: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """The scenario's overview map, drawing without internet.
 
@@ -124,6 +125,10 @@ def overview_map(
         The units the workflow holds (not in the plan, whose flows are proposals):
         drawn apart (:mod:`mutualaid.maps.held`), those of the shown incidents and
         resources only. None or empty: the map is as without them.
+    held_resources : geopandas.GeoDataFrame, optional
+        Where held units come from when *resources* is a filtered part: the whole
+        scenario's resources, so that help held for a shown incident is drawn from a
+        resource the filters hide too (as the figures count it). Default *resources*.
 
     Returns
     -------
@@ -144,7 +149,10 @@ def overview_map(
             flow_frame(flows, jurisdictions=jurisdictions, incidents=incidents, resources=resources)
         )
     _, drawn = held_map_layers(
-        held, jurisdictions=jurisdictions, incidents=incidents, resources=resources
+        held,
+        jurisdictions=jurisdictions,
+        incidents=incidents,
+        resources=resources if held_resources is None else held_resources,
     )
     layers = add_feature_layers(
         m,

@@ -150,6 +150,15 @@ def shown_scenario(now: Current, filters: Filters) -> Scenario:
     return apply_filters(now.scenario, filters)
 
 
+def shown_held(held: Held, filters: Filters) -> Held:
+    """The held lines of the resource types *filters* keep (all when none is chosen),
+    as :func:`mutualaid.figures.operation.operation_figures` counts them."""
+    if not filters.resource_types:
+        return held
+    types = {str(t) for t in filters.resource_types}
+    return Held(tuple(line for line in held.lines if line.type in types))
+
+
 @st.cache_resource(show_spinner="Drawing the map...", max_entries=MAP_CACHE_ENTRIES)
 def _built_map(
     folder: str,
@@ -159,8 +168,10 @@ def _built_map(
     _shown: Scenario,
     _plan_run: PlanRun | None,
     _filters: Filters,
+    _whole: Scenario,
 ) -> folium.Map:
-    # The strings name every _-prefixed argument (the plan follows from the scenario).
+    # The strings name every _-prefixed argument (the plan follows from the scenario;
+    # _whole is the scenario _shown was filtered from).
     unmet = flows = None
     if _plan_run is not None:
         unmet = unmet_units(_plan_run.plan, _shown, _filters)
@@ -171,7 +182,10 @@ def _built_map(
         resources=_shown.resources,
         unmet=unmet,
         flows=flows,
-        held=None if _plan_run is None else _plan_run.held,
+        held=None if _plan_run is None else shown_held(_plan_run.held, _filters),
+        # Help held for a shown incident is drawn from wherever it comes, as the
+        # figures count it: from a resource the filters hide too.
+        held_resources=_whole.resources,
     )
 
 
@@ -183,7 +197,7 @@ def operations_map(
     renames a map's elements when it renders one)."""
     key = filters.key() + ("|plan" if run is not None else "|no-plan")
     return copy.deepcopy(
-        _built_map(now.folder, now.fingerprint, now.version, key, shown, run, filters)
+        _built_map(now.folder, now.fingerprint, now.version, key, shown, run, filters, now.scenario)
     )
 
 
@@ -196,10 +210,11 @@ def _rendered_map(
     _shown: Scenario,
     _plan_run: PlanRun | None,
     _filters: Filters,
+    _whole: Scenario,
 ) -> RenderedMap:
     # The same key as _built_map: what st_folium would render from it on every rerun.
     return render_map(
-        _built_map(folder, fingerprint, version, filters_key, _shown, _plan_run, _filters)
+        _built_map(folder, fingerprint, version, filters_key, _shown, _plan_run, _filters, _whole)
     )
 
 
@@ -209,7 +224,9 @@ def rendered_map(
     """:func:`operations_map` as ``st_folium`` sends it, rendered once per map (a rerun
     renders nothing: issue 16, under load)."""
     key = filters.key() + ("|plan" if run is not None else "|no-plan")
-    return _rendered_map(now.folder, now.fingerprint, now.version, key, shown, run, filters)
+    return _rendered_map(
+        now.folder, now.fingerprint, now.version, key, shown, run, filters, now.scenario
+    )
 
 
 def map_key(now: Current) -> str:
