@@ -345,24 +345,18 @@ def write_border_flood(folder: Path) -> Path:
     )
 
 
-def committed_border_offer(store, folder: Path, *, name: str | None = None) -> int:
-    """:func:`write_border_flood`'s scenario stored (as *name*, default the folder's
-    name), DE-NW's request for everything, the offers computed, and Limburg's (3 boats
-    and the pump, 4 units) committed by an NL-LI coordinator. Returns that offer's id."""
+def limburg_offer(store, name: str, *, note: str = "") -> int:
+    """In the stored border flood *name* (:func:`write_border_flood`'s layers): DE-NW's
+    coordinator requests every need and computes the offers; returns the id of NL-LI's
+    offer (proposed, version 1), the help from across the border."""
     import sqlalchemy as sa
 
-    from mutualaid.access.actor import Actor, system_actor
-    from mutualaid.scenario.loading import load_scenario
+    from mutualaid.access.actor import Actor
     from mutualaid.store import workflow
-    from mutualaid.store.layer_store import save_scenario
     from mutualaid.store.tables import offers
 
-    name = name or folder.name
-    result = load_scenario(folder)
-    assert result.ok, [r.errors for r in result.reports]
-    save_scenario(store, result.scenario, name=name, sources={}, actor=system_actor("test"))
     requester = Actor("dieter", "coordinator", "DE-NW")
-    workflow.create_request(store, name, actor=requester, note="boats for Erftstadt")
+    workflow.create_request(store, name, actor=requester, note=note)
     outcome = workflow.plan_offers(store, name, actor=requester)
     with store.reading() as connection:
         (offer_id,) = connection.execute(
@@ -370,8 +364,25 @@ def committed_border_offer(store, folder: Path, *, name: str | None = None) -> i
                 offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
             )
         ).scalars()
-    workflow.commit_offer(store, int(offer_id), actor=Actor("nora", "coordinator", "NL-LI"))
     return int(offer_id)
+
+
+def committed_border_offer(store, folder: Path, *, name: str | None = None) -> int:
+    """:func:`write_border_flood`'s scenario stored (as *name*, default the folder's
+    name), :func:`limburg_offer` (3 boats and the pump, 4 units) committed by an NL-LI
+    coordinator. Returns that offer's id."""
+    from mutualaid.access.actor import Actor, system_actor
+    from mutualaid.scenario.loading import load_scenario
+    from mutualaid.store import workflow
+    from mutualaid.store.layer_store import save_scenario
+
+    name = name or folder.name
+    result = load_scenario(folder)
+    assert result.ok, [r.errors for r in result.reports]
+    save_scenario(store, result.scenario, name=name, sources={}, actor=system_actor("test"))
+    offer_id = limburg_offer(store, name, note="boats for Erftstadt")
+    workflow.commit_offer(store, offer_id, actor=Actor("nora", "coordinator", "NL-LI"))
+    return offer_id
 
 
 # --- validation reports ---------------------------------------------------------------------

@@ -11,17 +11,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from signed import app_store, app_test
 from streamlit.testing.v1 import AppTest
 
 import builders
-from builders import BOATS_AND_A_PUMP, incident
+from builders import BOATS_AND_A_PUMP, incident, limburg_offer
 from mutualaid.access.actor import Actor
 from mutualaid.maps.held import HELD_LINES_NAME, HELD_RINGS_NAME, HELD_TITLE, eta_text
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import workflow
-from mutualaid.store.tables import offers
 from mutualaid.store.workflow.held import eta_of
 
 COMMITTED_AT = datetime(2021, 7, 14, 18, 0, tzinfo=UTC)
@@ -58,19 +56,6 @@ def collections(script: str) -> list[dict]:
     return [json.loads(text) for text in found]
 
 
-def provider_offer(store) -> int:
-    """Dieter requests every need and computes offers; the id of NL-LI's offer."""
-    workflow.create_request(store, "erft", actor=DIETER)
-    outcome = workflow.plan_offers(store, "erft", actor=DIETER)
-    with store.reading() as connection:
-        (offer_id,) = connection.execute(
-            sa.select(offers.c.id).where(
-                offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
-            )
-        ).scalars()
-    return offer_id
-
-
 def held_features(script: str) -> list[dict]:
     """The properties of the held units' features the map draws (the key ``stage`` is
     theirs alone; the plan's flows have ``route``)."""
@@ -85,7 +70,7 @@ def test_an_offer_is_drawn_committed_en_route_then_on_scene_apart_from_the_plan(
     assert held_features(before) == []
     assert html.escape(HELD_LINES_NAME) not in before and html.escape(HELD_TITLE) not in before
 
-    offer_id = provider_offer(store)
+    offer_id = limburg_offer(store, "erft")
     workflow.commit_offer(store, offer_id, actor=NORA, now=COMMITTED_AT)
     committed = map_script(at.run())
     assert not at.exception
@@ -130,7 +115,7 @@ def test_an_offer_is_drawn_committed_en_route_then_on_scene_apart_from_the_plan(
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/briefing.py"])
 def test_the_overview_and_briefing_maps_draw_them_too(store, page):
     at = app_test().run().switch_page("pages/allocation.py").run()  # stores "erft"
-    offer_id = provider_offer(store)
+    offer_id = limburg_offer(store, "erft")
     workflow.commit_offer(store, offer_id, actor=NORA)
     workflow.accept_offer(store, offer_id, actor=DIETER)
     at.switch_page(page).run()

@@ -12,17 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from browsing import hover_tooltip, visit
 from playwright_api import Frame, Page, expect
 
 import builders
-from builders import BOATS_AND_A_PUMP, incident
+from builders import BOATS_AND_A_PUMP, incident, limburg_offer
 from mutualaid.access.actor import Actor
 from mutualaid.maps import palette
 from mutualaid.settings import LIVE_REFRESH_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import open_store, workflow
-from mutualaid.store.tables import offers
 
 pytestmark = pytest.mark.e2e
 
@@ -128,14 +126,7 @@ def test_an_accepted_offer_is_drawn_en_route_then_on_scene_apart_from_the_plan(
     store_url = f"sqlite:///{Path(env[STATE_DIR_ENV]) / STORE_FILE_NAME}"
     store = open_store(store_url)
     try:
-        workflow.create_request(store, "erft", actor=DIETER)
-        outcome = workflow.plan_offers(store, "erft", actor=DIETER)
-        with store.reading() as connection:
-            (offer_id,) = connection.execute(
-                sa.select(offers.c.id).where(
-                    offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
-                )
-            ).scalars()
+        offer_id = limburg_offer(store, "erft")
         workflow.commit_offer(store, offer_id, actor=NORA)
         workflow.accept_offer(store, offer_id, actor=DIETER)
     finally:

@@ -28,17 +28,13 @@ import pytest
 import sqlalchemy as sa
 from browsing import BROWSER_TIMEOUT_MS
 from playwright_api import expect
-from test_workflow_two_coordinators import ACCOUNTS, PASSWORDS, Person
+from test_workflow_two_coordinators import Person, store_scenario_and_accounts
 
 from builders import write_border_flood
-from mutualaid.access.actor import Actor, system_actor
-from mutualaid.scenario.loading import load_scenario
+from mutualaid.access.actor import Actor
 from mutualaid.settings import FIRST_RUN_ENV, LIVE_REFRESH_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 from mutualaid.store import open_store, workflow
-from mutualaid.store.accounts import add_account
 from mutualaid.store.database import DATABASE_URL_ENV
-from mutualaid.store.layer_store import save_scenario
-from mutualaid.store.migrate import upgrade
 from mutualaid.store.tables import audit_log
 
 pytestmark = pytest.mark.e2e
@@ -53,21 +49,7 @@ def prepare_store(url: str, folder: Path) -> int:
     """The scenario, the accounts and Dieter's open request (no offers yet); its id."""
     store = open_store(url)
     try:
-        upgrade(store)
-        result = load_scenario(folder)
-        assert result.ok, [r.errors for r in result.reports]
-        admin = system_actor("test")
-        save_scenario(store, result.scenario, name="erft", sources={}, actor=admin)
-        for username, (role, jurisdiction, name) in ACCOUNTS.items():
-            add_account(
-                store,
-                username=username,
-                role=role,
-                jurisdiction=jurisdiction,
-                password=PASSWORDS[username],
-                display_name=name,
-                actor=admin,
-            )
+        store_scenario_and_accounts(store, folder)
         return workflow.create_request(store, "erft", actor=DIETER, note="boats for Erftstadt")
     finally:
         store.dispose()

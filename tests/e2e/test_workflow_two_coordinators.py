@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from browsing import open_offline_page
 from playwright_api import Page, expect
 
-from builders import write_border_flood
+from builders import limburg_offer, write_border_flood
 from mutualaid.access.actor import Actor, system_actor
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import FIRST_RUN_ENV, LIVE_REFRESH_ENV, STATE_DIR_ENV, STORE_FILE_NAME
@@ -49,36 +49,33 @@ ACCOUNTS = {
 }
 
 
+def store_scenario_and_accounts(store, folder: Path) -> None:
+    """*folder*'s scenario stored as "erft" and the :data:`ACCOUNTS`, each with its
+    password of :data:`PASSWORDS`, in *store* (schema created)."""
+    upgrade(store)
+    result = load_scenario(folder)
+    assert result.ok, [r.errors for r in result.reports]
+    admin = system_actor("test")
+    save_scenario(store, result.scenario, name="erft", sources={}, actor=admin)
+    for username, (role, jurisdiction, name) in ACCOUNTS.items():
+        add_account(
+            store,
+            username=username,
+            role=role,
+            jurisdiction=jurisdiction,
+            password=PASSWORDS[username],
+            display_name=name,
+            actor=admin,
+        )
+
+
 def prepare_store(url: str, folder: Path) -> int:
     """The scenario, the accounts, Dieter's request and the offers; returns the id of
     NL-LI's offer (boats and the pump for DE-NW), proposed, version 1."""
     store = open_store(url)
     try:
-        upgrade(store)
-        result = load_scenario(folder)
-        assert result.ok, [r.errors for r in result.reports]
-        admin = system_actor("test")
-        save_scenario(store, result.scenario, name="erft", sources={}, actor=admin)
-        for username, (role, jurisdiction, name) in ACCOUNTS.items():
-            add_account(
-                store,
-                username=username,
-                role=role,
-                jurisdiction=jurisdiction,
-                password=PASSWORDS[username],
-                display_name=name,
-                actor=admin,
-            )
-        dieter = Actor("dieter", "coordinator", "DE-NW")
-        workflow.create_request(store, "erft", actor=dieter, note="boats for Erftstadt")
-        outcome = workflow.plan_offers(store, "erft", actor=dieter)
-        with store.reading() as connection:
-            (offer_id,) = connection.execute(
-                sa.select(offers.c.id).where(
-                    offers.c.id.in_(outcome.offer_ids), offers.c.provider == "NL-LI"
-                )
-            ).scalars()
-        return int(offer_id)
+        store_scenario_and_accounts(store, folder)
+        return limburg_offer(store, "erft", note="boats for Erftstadt")
     finally:
         store.dispose()
 
