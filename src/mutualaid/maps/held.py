@@ -23,7 +23,7 @@ layers and no legend entries, so the map is the same as without the workflow.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from folium.template import Template
 
-from mutualaid.allocation.held import COMMITTED, EN_ROUTE, ON_SCENE, Held
+from mutualaid.allocation.held import COMMITTED, EN_ROUTE, ON_SCENE, Held, HeldLine
 from mutualaid.display import display_text, html_text
 from mutualaid.figures.plan import with_crossings
 from mutualaid.maps import palette
@@ -82,18 +82,8 @@ HELD_FIELDS: tuple[Field, ...] = (
     Field("offer", "offer", "Offer"),
 )
 
-_COLUMNS = [
-    "offer_id",
-    "resource_id",
-    "incident_id",
-    "type",
-    "units",
-    "minutes",
-    "from_jurisdiction",
-    "to_jurisdiction",
-    "stage",
-    "eta",
-]
+#: A held line's own fields, the first columns of :func:`held_frame`.
+_COLUMNS = [f.name for f in fields(HeldLine)]
 
 
 def _located(
