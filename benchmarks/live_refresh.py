@@ -72,6 +72,7 @@ from load import (
     Client,
     Server,
     busiest_jurisdictions,
+    create_accounts,
     start_server,
 )
 
@@ -141,27 +142,6 @@ def make_store(backend: str, state: Path) -> Database:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE mutualaid_template')
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     return Database(url, admin, name)
-
-
-def create_accounts(url: str, usernames: dict[str, str]) -> None:
-    from mutualaid.store import open_store
-    from mutualaid.store.accounts import add_account
-    from mutualaid.store.migrate import upgrade
-
-    store = open_store(url)
-    try:
-        upgrade(store)
-        for username, jurisdiction in usernames.items():
-            add_account(
-                store,
-                username=username,
-                role="coordinator",
-                jurisdiction=jurisdiction,
-                password=PASSWORD,
-                actor=system_actor("live-benchmark"),
-            )
-    finally:
-        store.dispose()
 
 
 @dataclass
@@ -430,7 +410,9 @@ async def run(args: argparse.Namespace) -> dict:
     jurisdictions = busiest_jurisdictions(RHINE, 10)
     usernames = [f"live{i:03d}" for i in range(most)]
     create_accounts(
-        store.url, {u: jurisdictions[i % len(jurisdictions)] for i, u in enumerate(usernames)}
+        store.url,
+        {u: jurisdictions[i % len(jurisdictions)] for i, u in enumerate(usernames)},
+        by="live-benchmark",
     )
     env = {
         STATE_DIR_ENV: str(state),

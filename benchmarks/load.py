@@ -98,7 +98,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from mutualaid.access.actor import system_actor
 from mutualaid.scenario.loading import load_scenario
-from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV, STATE_DIR_ENV
+from mutualaid.settings import FIRST_RUN_ENV, SCENARIO_DIRS_ENV, STATE_DIR_ENV, STORE_FILE_NAME
 
 RHINE = ROOT / "data" / "rhine-flood-2021"
 OUT = ROOT / "benchmarks" / "out"
@@ -141,15 +141,14 @@ def busiest_jurisdictions(folder: Path, count: int) -> list[str]:
     return sorted(counts, key=lambda j: (-counts[j], j))[:count]
 
 
-def create_accounts(state: Path, usernames: dict[str, str]) -> None:
-    """The store of *state* (created, schema upgraded) with a coordinator account per
-    ``{username: jurisdiction}``, all with :data:`PASSWORD`."""
-    from mutualaid.settings import STORE_FILE_NAME
+def create_accounts(url: str, usernames: dict[str, str], *, by: str = "load-benchmark") -> None:
+    """The store *url* names (created, schema upgraded) with a coordinator account per
+    ``{username: jurisdiction}``, all with :data:`PASSWORD`, created by ``system:<by>``."""
     from mutualaid.store import open_store
     from mutualaid.store.accounts import add_account
     from mutualaid.store.migrate import upgrade
 
-    store = open_store(f"sqlite:///{state / STORE_FILE_NAME}")
+    store = open_store(url)
     try:
         upgrade(store)
         for username, jurisdiction in usernames.items():
@@ -159,7 +158,7 @@ def create_accounts(state: Path, usernames: dict[str, str]) -> None:
                 role="coordinator",
                 jurisdiction=jurisdiction,
                 password=PASSWORD,
-                actor=system_actor("load-benchmark"),
+                actor=system_actor(by),
             )
     finally:
         store.dispose()
@@ -682,7 +681,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mutualaid-load-") as tmp:
         state = Path(tmp)
         started = time.perf_counter()
-        create_accounts(state, usernames)
+        create_accounts(f"sqlite:///{state / STORE_FILE_NAME}", usernames)
         print(
             f"{count} coordinator accounts of {len(homes)} jurisdictions "
             f"({', '.join(homes)}) in {time.perf_counter() - started:.1f} s",
