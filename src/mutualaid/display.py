@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mutualaid import vocabulary
+
 
 def _number_text(value: float) -> str:
     if math.isnan(value) or math.isinf(value):
@@ -94,3 +96,158 @@ def html_text(value: Any) -> str:
     '&lt;img src=x onerror=alert(1)&gt;'
     """
     return html.escape(display_text(value), quote=True)
+
+
+def _types_cell(value: Any) -> str:
+    # The agreements' "boat;pump" or "*", a tuple of types, or one type.
+    if isinstance(value, str):
+        return vocabulary.types_text(value.split(";"))
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        return vocabulary.types_text(list(value))
+    return vocabulary.EMPTY if _missing(value) else display_text(value)
+
+
+def _reasons_cell(value: Any) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(vocabulary.reason_label(v) for v in value) or vocabulary.EMPTY
+    return vocabulary.reason_label(value)
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def cell_text(value: Any) -> str:
+    """A table cell as people read it: :func:`display_text`, with needs as
+    ``2 boats``, whole floats without ``.0`` and thousands separated, and
+    :data:`mutualaid.vocabulary.EMPTY` for a missing value (never ``None``)."""
+    if _missing(value):
+        return vocabulary.EMPTY
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return vocabulary.number(value, digits=2)
+    text = display_text(value)
+    return text if text.strip() else vocabulary.EMPTY
+
+
+#: Columns whose values are vocabulary keys (or needs), and how each reads.
+VALUE_COLUMNS: dict[str, Any] = {
+    "type": vocabulary.type_label,
+    "hazard": vocabulary.hazard_label,
+    "status": vocabulary.status_label,
+    "state": vocabulary.state_label,
+    "stage": vocabulary.state_label,
+    "role": vocabulary.role_label,
+    "sharing": vocabulary.sharing_label,
+    "shared with": vocabulary.sharing_label,
+    "kind": vocabulary.kind_label,
+    "layer": vocabulary.kind_label,
+    "crossing": vocabulary.crossing_label,
+    "reason": vocabulary.reason_label,
+    "other_reasons": _reasons_cell,
+    "needs": vocabulary.needs_text,
+    "resource_types": _types_cell,
+    "types": _types_cell,
+}
+
+
+def readable_table(frame: pd.DataFrame, *, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of *frame* for people: vocabulary columns (:data:`VALUE_COLUMNS`) in
+    words, needs as ``2 boats``, missing cells as a dash, the column names as display
+    names (:func:`mutualaid.vocabulary.label`). Number columns stay numbers (the
+    table sorts them) unless they hold a missing value.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A table with the contract's or the app's column names.
+    keep : tuple of str
+        Columns left as they are (ids, names from files).
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> readable_table(pd.DataFrame({"type": ["fire_engine"], "units": [2.0]})).to_dict("list")
+    {'Resource type': ['fire engine'], 'Units': [2]}
+    """
+    table = frame.copy()
+    for column in table.columns:
+        name = str(column)
+        if name in keep:
+            continue
+        values = table[column]
+        if name in VALUE_COLUMNS and not pd.api.types.is_numeric_dtype(values.dtype):
+            look_up = VALUE_COLUMNS[name]
+            table[column] = [
+                vocabulary.EMPTY if _missing(v) and name != "needs" else look_up(v) for v in values
+            ]
+        elif pd.api.types.is_bool_dtype(values.dtype):
+            table[column] = values.map(cell_text)
+        elif pd.api.types.is_float_dtype(values.dtype):
+            whole = values.dropna()
+            if values.isna().any():
+                table[column] = values.map(cell_text)
+            elif len(whole) and bool((whole == whole.round()).all()) and whole.abs().max() < 1e15:
+                table[column] = values.astype("int64")
+        elif pd.api.types.is_integer_dtype(values.dtype) and values.isna().any():
+            table[column] = values.map(cell_text)
+        elif values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            table[column] = values.map(cell_text)
+    names: dict[Any, str] = {}
+    for column in table.columns:
+        name = vocabulary.label(column)
+        if name in names.values():  # two keys, one display name: say which is which
+            name = f"{name} ({vocabulary.humanise(column)})"
+        names[column] = name
+    return table.rename(columns=names)
+
+
+def record_text(value: Any) -> str:
+    """A stored record (an audit row's before or after: JSON values) in words: each
+    key as its display name (:func:`mutualaid.vocabulary.label`), vocabulary values
+    in words, nested records in parentheses, ``None`` as a dash, yes and no for
+    booleans.
+
+    Examples
+    --------
+    >>> record_text({"role": "admin", "disabled": False, "jurisdiction": None})
+    'Disabled: no; Jurisdiction: —; Role: administrator'
+    >>> record_text({"incidents": {"changed": True, "features": 39}})
+    'Incidents: (Changed: yes, Features: 39)'
+    >>> record_text(None)
+    '—'
+    """
+    return _record_text(value, separator="; ")
+
+
+def _record_text(value: Any, *, separator: str) -> str:
+    if isinstance(value, Mapping):
+        if not value:
+            return vocabulary.EMPTY
+        parts = []
+        for key in sorted(value, key=str):
+            item = value[key]
+            look_up = VALUE_COLUMNS.get(str(key))
+            if isinstance(item, Mapping) and str(key) != "needs":
+                text = f"({_record_text(item, separator=', ')})"
+            elif look_up is not None and not _missing(item) and not isinstance(item, bool):
+                text = look_up(item)
+            else:
+                text = _record_text(item, separator=", ")
+            parts.append(f"{vocabulary.label(key)}: {text}")
+        return separator.join(parts)
+    if isinstance(value, (list, tuple)):
+        parts = [
+            f"({_record_text(v, separator=', ')})"
+            if isinstance(v, Mapping)
+            else _record_text(v, separator=", ")
+            for v in value
+        ]
+        return ", ".join(parts) or vocabulary.EMPTY
+    return cell_text(value)

@@ -26,14 +26,14 @@ import html
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import folium
 import pandas as pd
 
-from mutualaid.display import display_text
+from mutualaid.display import cell_text, display_text
 from mutualaid.errors import ExportError
 from mutualaid.figures.operation import OperationFigures, figure_labels
 from mutualaid.figures.plan import KeyFigures, assignments_frame, unmet_frame
@@ -41,6 +41,7 @@ from mutualaid.maps.assets import STATIC_URL_PREFIX
 from mutualaid.maps.flows import agreement_text
 from mutualaid.settings import BRIEFING_TOP_UNMET
 from mutualaid.text import neutralise_formula  # the one rule, re-exported for CSV writers
+from mutualaid.vocabulary import reason_label, type_label
 
 #: The project's ``static`` folder (served at ``/app/static``), holding ``vendor/``.
 STATIC_DIR: Path = Path(__file__).resolve().parents[2] / "static"
@@ -55,6 +56,11 @@ UNMET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("units", "Units short"),
     ("reason", "Reason"),
 )
+#: How the vocabulary columns of the unmet-needs table read (others: display.cell_text).
+UNMET_WORDS: dict[str, Callable[[Any], str]] = {
+    "type": type_label,
+    "reason": reason_label,
+}
 
 
 # --- CSV ----------------------------------------------------------------------------------
@@ -204,7 +210,9 @@ def top_unmet(figures: KeyFigures, *, limit: int = BRIEFING_TOP_UNMET) -> pd.Dat
     table = figures.unmet.head(limit)
     out = pd.DataFrame(
         {
-            heading: table[column].map(display_text) if column in table else pd.Series(dtype=object)
+            heading: table[column].map(UNMET_WORDS.get(column, cell_text))
+            if column in table
+            else pd.Series(dtype=object)
             for column, heading in UNMET_COLUMNS
         }
     )

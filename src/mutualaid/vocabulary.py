@@ -72,8 +72,8 @@ VOCABULARY: Final[Mapping[str, Mapping[str, str]]] = {
         "border_delay_min": "Border delay",
         "basis": "Basis",
         # travel times
-        "resource_id": "Resource",
-        "incident_id": "Incident",
+        "resource_id": "Resource ID",
+        "incident_id": "Incident ID",
         "minutes": "Minutes",
         # the plan (contract, section 3)
         "units": "Units",
@@ -112,6 +112,18 @@ VOCABULARY: Final[Mapping[str, Mapping[str, str]]] = {
         "resources": "Resources",
         "jurisdictions": "Jurisdictions",
         "agreements": "Agreements",
+        "from_country": "From country",
+        "to_country": "To country",
+        "assignments": "Assignments",
+        "agreement": "Agreement",
+        "travel_minutes": "Travel minutes",
+        "incident": "Incident",
+        "resource": "Resource",
+        "met_pct": "Met %",
+        "mean_minutes": "Mean minutes",
+        "worst_minutes": "Worst minutes",
+        "offered": "Offered",
+        "committed": "Committed",
     },
     # contract, section 1: resource types (settings.RESOURCE_TYPES)
     RESOURCE_TYPE: {

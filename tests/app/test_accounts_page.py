@@ -125,7 +125,7 @@ def test_a_role_change_reaches_the_open_session_at_its_next_rerun():
     [save] = [b for b in admin.button if b.label == "Save role and jurisdiction"]
     save.click().run()
     assert not admin.exception and not admin.error
-    assert literal("vic is now planner of DE-NW") in admin.success[0].value
+    assert literal("vic is now planner for DE-NW") in admin.success[0].value
     (change,) = [e for e in audit_rows("account.changed") if e.subject == "account vic"]
     assert (change.actor, change.before["role"], change.after["role"]) == (
         "ada",

@@ -95,8 +95,8 @@ def test_the_matrix_shows_who_may_help_whom(folder: Path):
     # Countries before jurisdictions, on both axes.
     assert list(matrix.index) == ["NL", "NL-LI"]
     assert list(matrix.columns) == ["DE", "DE-NW"]
-    assert matrix.loc["NL", "DE"] == "* @ 20 min"
-    assert matrix.loc["NL-LI", "DE-NW"] == "pump @ 5 min"
+    assert matrix.loc["NL", "DE"] == "every type @ 20 min"
+    assert matrix.loc["NL-LI", "DE-NW"] == "pumps @ 5 min"
     assert matrix.loc["NL", "DE-NW"] == ""
     assert apply_button(at).disabled  # nothing changed yet
 
@@ -111,7 +111,7 @@ def test_an_applied_delay_changes_the_allocation_plan(folder: Path, as_admin):
     apply_button(at).click().run()
     assert not at.exception
     assert "Applied: 2 agreement row(s)" in at.success[0].value
-    assert at.dataframe[0].value.loc["NL", "DE"] == "* @ 200 min"  # the matrix follows
+    assert at.dataframe[0].value.loc["NL", "DE"] == "every type @ 200 min"  # the matrix follows
 
     at.switch_page("pages/allocation.py").run()
     assert not at.exception and not at.error
@@ -145,7 +145,7 @@ def test_an_invalid_row_lists_problems_and_applies_nothing(folder: Path):
     }
     assert errors["problem"].str.contains("XX-ZZ").any()
     assert apply_button(at).disabled
-    assert at.dataframe[0].value.loc["NL", "DE"] == "* @ 20 min"  # the matrix unchanged
+    assert at.dataframe[0].value.loc["NL", "DE"] == "every type @ 20 min"  # the matrix unchanged
     at.switch_page("pages/allocation.py").run()
     assert not at.exception
     assert metrics(at) == before
@@ -161,8 +161,8 @@ def test_deleting_every_agreement_leaves_only_trips_at_home(folder: Path, as_adm
     assert not at.exception
     assert metrics(at)["Units across national borders"] == "0"
     assert metrics(at)["Units leaving their jurisdiction"] == "0"
-    unmet = dataframe_with(at, "reason")
-    assert "no agreement" in set(unmet["reason"])
+    unmet = dataframe_with(at, "Reason")
+    assert "no agreement" in set(unmet["Reason"])
 
 
 def test_a_second_edit_builds_on_the_first(folder: Path, as_admin):
@@ -174,7 +174,7 @@ def test_a_second_edit_builds_on_the_first(folder: Path, as_admin):
     at = edit_rows(at, folder, edited={0: {"resource_types": "boat;pump"}}, version=2)
     apply_button(at).click().run()
     assert not at.exception
-    assert at.dataframe[0].value.loc["NL", "DE"] == "boat;pump @ 20 min"
+    assert at.dataframe[0].value.loc["NL", "DE"] == "boats, pumps @ 20 min"
     assert "2 change(s) stored" in at.text[0].value
 
 
@@ -235,8 +235,8 @@ def test_a_layer_added_on_the_layers_page_changes_the_allocation_plan(folder: Pa
     assert plan.summary["units_needed"] == 8  # 5 + the added incident's 3
     assert after["Need met"] == f"{figures.weighted_share * 100:.1f} %"
     assert after != before
-    assert "I-2" in set(dataframe_with(at, "reason")["incident_id"]) | set(
-        dataframe_with(at, "incident_id")["incident_id"]
+    assert "I-2" in set(dataframe_with(at, "Reason")["Incident ID"]) | set(
+        dataframe_with(at, "Incident ID")["Incident ID"]
     )
 
 

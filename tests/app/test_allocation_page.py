@@ -175,15 +175,15 @@ def test_the_rhine_plan_is_shown_with_its_figures_map_tables_and_downloads(monke
     )
     assert "Solve seconds" in shown and "Unit-minutes" in shown
 
-    severity = dataframe_with(at, "met %")
-    assert severity["severity"].tolist() == [1, 2, 3, 4, 5]
-    assert severity["needed"].sum() == summary["units_needed"]
+    severity = dataframe_with(at, "Met %")
+    assert severity["Severity"].tolist() == [1, 2, 3, 4, 5]
+    assert severity["Needed"].sum() == summary["units_needed"]
     by_country = table_after(at, "Proposed units crossing a national border")
-    assert by_country["units"].sum() == figures.crossings[NATIONAL]
-    unmet = dataframe_with(at, "reason")
+    assert by_country["Units"].sum() == figures.crossings[NATIONAL]
+    unmet = dataframe_with(at, "Reason")
     assert len(unmet) == len(plan.unmet)
-    assert unmet["severity"].is_monotonic_decreasing
-    assert set(unmet["reason"]) <= set(plan.unmet["reason"])
+    assert unmet["Severity"].is_monotonic_decreasing
+    assert set(unmet["Reason"]) <= set(plan.unmet["reason"])
 
     args = map_args(at)
     assert args["js_links"] == ["/app/static/vendor/leaflet/leaflet.js"]
@@ -227,11 +227,11 @@ def test_a_full_reserve_for_an_exporter_changes_the_plan(monkeypatch):
         before["Units across national borders"]
     )
     assert deltas(at)["Units across national borders"].startswith("-")
-    reserves = dataframe_with(at, "units sent out").set_index("jurisdiction")
-    assert reserves.loc[exporter, "units sent out"] == 0
-    assert reserves.loc[exporter, "reserve in plan"] == 1.0
+    reserves = dataframe_with(at, "Units sent out").set_index("Jurisdiction")
+    assert reserves.loc[exporter, "Units sent out"] == 0
+    assert reserves.loc[exporter, "Reserve in plan"] == 1.0
     by_jurisdiction = table_after(at, "Proposed units leaving their jurisdiction")
-    assert exporter not in set(by_jurisdiction["from_jurisdiction"])
+    assert exporter not in set(by_jurisdiction["From jurisdiction"])
     assert f"reserve of {exporter}" in at.text[0].value
     assert map_args(at)["key"] != map_key  # the map shows the new plan
     assert exported > 0
@@ -256,8 +256,8 @@ def test_hostile_names_stay_text(tmp_path, monkeypatch):
     write_scenario(tmp_path / "s", name=XSS + MARKDOWN)
     at = open_page(monkeypatch, tmp_path)
     assert not at.exception
-    unmet = dataframe_with(at, "reason")
-    assert (unmet["incident"] == XSS + MARKDOWN).all()  # shown as it is, as table text
+    unmet = dataframe_with(at, "Reason")
+    assert (unmet["Incident"] == XSS + MARKDOWN).all()  # shown as it is, as table text
     shown_as_markdown = (
         [m.value for m in at.markdown] + [e.value for e in at.error] + [c.value for c in at.caption]
     )
@@ -288,7 +288,7 @@ def test_the_page_opens_on_the_scenario_chosen_on_the_overview(tmp_path, monkeyp
     at.switch_page("pages/allocation.py").run()
     assert not at.exception
     assert at.selectbox(key="allocation.scenario").value == tmp_path / "b-second"
-    assert "Second flood" in dataframe_with(at, "reason")["incident"].tolist()
+    assert "Second flood" in dataframe_with(at, "Reason")["Incident"].tolist()
 
 
 def test_each_jurisdiction_keeps_its_reserve_while_another_is_edited(tmp_path, monkeypatch):

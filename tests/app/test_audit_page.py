@@ -140,7 +140,8 @@ def test_an_admin_sees_the_chain_intact_and_every_row_newest_first(store):
         "request.created",
         "request 1",
     )
-    assert (row["before"], row["after"]) == ("null", '{"state":"open"}')
+    # before/after in words (issue 13): no JSON, no null
+    assert (row["before"], row["after"]) == ("—", "State: open")
     assert table.iloc[3]["actor"] == "system:test"
     assert [b.proto.label for b in at.get("download_button")] == ["Download CSV", "Download JSON"]
 
@@ -149,7 +150,7 @@ def test_hostile_text_stays_text(store):
     at = open_audit()
     table = the_table(at)
     assert table.iloc[0]["subject"] == HOSTILE_SUBJECT
-    assert table.iloc[0]["after"] == '{"source":"<img src=x onerror=alert(1)> **bold** :red[x]"}'
+    assert table.iloc[0]["after"] == "Source: <img src=x onerror=alert(1)> **bold** :red[x]"
     assert not any("evil.example" in text or "onerror" in text for text in markdown_texts(at))
 
 

@@ -165,8 +165,8 @@ def test_a_viewer_sees_requests_and_offers_without_buttons(store, offered):
     # Own jurisdiction first, then the others.
     assert groups(at) == [literal("DE-NW (your jurisdiction)"), literal("NL-LI")]
     texts = [t.value for t in at.text]
-    assert "Request 1 of DE-NW — open (version 1)" in texts
-    assert f"Offer {offered}: NL-LI → DE-NW, 4 units, request 1 — proposed (version 1)" in texts
+    assert "Request 1 of DE-NW — open" in texts
+    assert f"Offer {offered}: NL-LI → DE-NW, 4 units, request 1 — proposed" in texts
     summary = next(df.value for df in at.dataframe if "offers made" in df.value.columns)
     assert summary.to_dict("records") == [
         {
@@ -311,8 +311,8 @@ def test_a_coordinator_requests_assistance_and_computes_offers(store):
     assert not at.exception
     assert at.text[-1].value == "No requests or offers yet in this scenario."
     picks = at.multiselect(key="workflow.request_lines")
-    assert picks.options == ["I-1: boat × 5", f"{HOSTILE}: pump × 1"]
-    picks.set_value(["I-1: boat × 5"])
+    assert picks.options == ["I-1: 5 boats", f"{HOSTILE}: 1 pump"]
+    picks.set_value(["I-1: 5 boats"])
     at.text_input(key="workflow.request_note").input("boats to Erftstadt, please")
     at.button(key="workflow.request").click().run()
     assert not at.exception
@@ -320,7 +320,7 @@ def test_a_coordinator_requests_assistance_and_computes_offers(store):
     texts = [t.value for t in at.text]
     assert "Note: boats to Erftstadt, please" in texts
     # What is already requested is not offered again.
-    assert at.multiselect(key="workflow.request_lines").options == [f"{HOSTILE}: pump × 1"]
+    assert at.multiselect(key="workflow.request_lines").options == [f"{HOSTILE}: 1 pump"]
     at.button(key="workflow.plan").click().run()
     assert at.success[0].value.startswith(literal("Plan 1 computed: 2 offer(s) made"))
     # the requester sees both offers made to it (its own units and NL-LI's)
@@ -433,9 +433,7 @@ def test_commit_part_of_an_offer_through_the_page(store, offered):
     )
     assert committed(store) == {"R-1": 0, "R-2": 1, "R-3": 0}
     texts = [t.value for t in at.text]
-    assert (
-        f"Offer {offered}: NL-LI → DE-NW, 1 of 4 units, request 1 — committed (version 2)" in texts
-    )
+    assert f"Offer {offered}: NL-LI → DE-NW, 1 of 4 units, request 1 — committed" in texts
     shown = lines_shown(at, "R-2")
     assert sorted(zip(shown["resource"], shown["units"], shown["offered"], shown["committed"])) == [
         ("R-2", 1, 3, 1),

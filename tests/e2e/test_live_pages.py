@@ -173,9 +173,7 @@ def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -
     shown_within_5_s(proposed, url, "plan.computed")
     heading = proposed.inner_text()
     offer_id = int(heading.split(":")[0].removeprefix("Offer "))
-    assert heading == (
-        f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request {request_id} — proposed (version 1)"
-    )
+    assert heading == (f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request {request_id} — proposed")
     shown_within_5_s(
         toast(nora, f"Offer {offer_id} asks NL-LI for 4 unit(s) for request {request_id}."),
         url,
@@ -191,7 +189,7 @@ def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -
         url,
         "offer.committed",
     )
-    committed = heading.replace("proposed (version 1)", "committed (version 2)")
+    committed = heading.replace("proposed", "committed")
     subject = f"offer {offer_id}"
     shown_within_5_s(
         dieter_card.get_by_text(committed, exact=True), url, "offer.committed", subject

@@ -145,7 +145,7 @@ def test_the_second_coordinator_sees_that_the_first_got_there_first(
         },
     )
     nora, nils = two_coordinators
-    heading = f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — proposed (version 1)"
+    heading = f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — proposed"
 
     # Both open the board on the same proposed offer.
     for person in (nora, nils):
@@ -159,7 +159,7 @@ def test_the_second_coordinator_sees_that_the_first_got_there_first(
     expect(nora.page.get_by_text(f"Offer {offer_id} committed by you at")).to_be_visible()
     expect(
         nora.offer(offer_id).get_by_text(
-            f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
+            f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed",
             exact=True,
         )
     ).to_be_visible()
@@ -184,7 +184,7 @@ def test_the_second_coordinator_sees_that_the_first_got_there_first(
     # ...and the board now shows the offer as it is.
     expect(
         nils.offer(offer_id).get_by_text(
-            f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed (version 2)",
+            f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request 1 — committed",
             exact=True,
         )
     ).to_be_visible()
@@ -277,7 +277,7 @@ def test_a_coordinator_commits_part_of_an_offer_in_the_browser(start_app, browse
         ).to_be_visible()
         expect(
             nora.offer(offer_id).get_by_text(
-                f"Offer {offer_id}: NL-LI → DE-NW, 1 of 4 units, request 1 — committed (version 2)",
+                f"Offer {offer_id}: NL-LI → DE-NW, 1 of 4 units, request 1 — committed",
                 exact=True,
             )
         ).to_be_visible()

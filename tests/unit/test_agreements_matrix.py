@@ -52,8 +52,8 @@ def test_delay_text_drops_a_trailing_zero():
 
 
 def test_cell_text_joins_types_and_delay():
-    assert cell_text(("boat", "pump"), 5.0) == "boat;pump @ 5 min"
-    assert cell_text("*", 0) == "* @ 0 min"
+    assert cell_text(("boat", "pump"), 5.0) == "boats, pumps @ 5 min"
+    assert cell_text("*", 0) == "every type @ 0 min"
 
 
 def test_side_order_puts_the_wildcard_then_countries_then_jurisdictions():
@@ -73,19 +73,19 @@ def test_matrix_has_providers_as_rows_and_receivers_as_columns():
     assert list(matrix.index) == ["NL", "DE-NW"]
     assert list(matrix.columns) == ["DE", "NL-LI"]
     assert matrix.index.name == FROM_AXIS
-    assert matrix.loc["NL", "DE"] == "* @ 20 min"
-    assert matrix.loc["DE-NW", "NL-LI"] == "boat @ 7.5 min"
+    assert matrix.loc["NL", "DE"] == "every type @ 20 min"
+    assert matrix.loc["DE-NW", "NL-LI"] == "boats @ 7.5 min"
     assert matrix.loc["NL", "NL-LI"] == "" and matrix.loc["DE-NW", "DE"] == ""
 
 
 def test_rows_between_the_same_sides_share_a_cell_in_table_order():
     matrix = agreements_matrix(rows(("NL", "DE", ("pump",), 30.0), ("NL", "DE", ("boat",), 10.0)))
-    assert matrix.loc["NL", "DE"] == CELL_SEPARATOR.join(["pump @ 30 min", "boat @ 10 min"])
+    assert matrix.loc["NL", "DE"] == CELL_SEPARATOR.join(["pumps @ 30 min", "boats @ 10 min"])
 
 
 def test_types_given_as_text_are_shown_as_they_are():
     matrix = agreements_matrix(rows(("*", "DE", "boat;pump", 0.0)))
-    assert matrix.loc["*", "DE"] == "boat;pump @ 0 min"
+    assert matrix.loc["*", "DE"] == "boats, pumps @ 0 min"
 
 
 def test_no_agreements_give_an_empty_matrix():

@@ -263,7 +263,7 @@ def test_empty_layers_still_make_a_map():
 def test_values_are_prepared_as_text_before_the_map():
     props = incidents_layer(incidents_frame()).data["features"][0]["properties"]
     assert props["reported_at"] == "2021-07-14 17:30 UTC"
-    assert props["needs"] == "boat: 4, pump: 2"
+    assert props["needs"] == "4 boats, 2 pumps"
     assert props["severity"] == "5"
     assert all(isinstance(v, str) for v in props.values())
 
@@ -589,11 +589,11 @@ def test_feature_details_are_plain_text_with_extras():
     frame["note"] = ["bring <b>boats</b>", "", None]
     details = dict(feature_details(Selection("incident", 0, "I-1"), frame))
     assert details["Incident"] == XSS  # shown with st.text, so not escaped
-    assert details["Needs"] == "boat: 4, pump: 2"
-    assert details["Maximum response (minutes)"] == "240"
+    assert details["Needs"] == "4 boats, 2 pumps"
+    assert details["Maximum response time"] == "4 h"
     assert details["note"] == "bring <b>boats</b>"
     second = dict(feature_details(Selection("incident", 1, "I-2"), frame))
-    assert "note" not in second and "Maximum response (minutes)" not in second
+    assert "note" not in second and "Maximum response time" not in second
 
 
 # --- styling in the browser (mutualaid.maps.styled_geojson) ------------------------------------

@@ -314,7 +314,7 @@ def test_unmet_table_is_most_severe_first_with_names_and_reasons(scenario):
 def test_unmet_by_incident_sums_units_and_lists_each_type_with_its_reason():
     table = unmet_by_incident(hand_plan())
     assert table.to_dict("records") == [
-        {"incident_id": "I-1", "units": 2, "needs": "boat 1 (reserve limit); pump 1 (no agreement)"}
+        {"incident_id": "I-1", "units": 2, "needs": "1 boat (reserve limit); 1 pump (no agreement)"}
     ]
     assert unmet_by_incident({"unmet": []}).empty
 

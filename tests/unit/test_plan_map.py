@@ -19,6 +19,7 @@ from mutualaid.maps.flows import FLOW_FIELDS, FLOW_LAYER_NAMES, agreement_text, 
 from mutualaid.maps.layers import INCIDENTS_NAME, RESOURCES_NAME
 from mutualaid.maps.plan import UNMET_NAME, plan_map, unmet_points
 from mutualaid.scenario.loading import Scenario, load_scenario
+from mutualaid.vocabulary import duration
 
 XSS = '<img src=x onerror="window.__xss=1">'
 BREAKOUT = "</script><script>window.__xss=2</script>"
@@ -221,7 +222,7 @@ def test_flow_tooltips_name_resource_incident_type_units_minutes_and_agreement(s
     assert props["incident"] == "Erft flood (I-1)"
     assert props["type"] == "boat"
     assert props["units"] == str(row["units"])
-    assert props["minutes"] == f"{row['minutes']:.1f} min"
+    assert props["minutes"] == duration(row["minutes"])  # "1 h 45 min"
     assert props["route"] == "NL-LI (NL) -&gt; DE-NW (DE)"
     assert props["agreement"] == "NL -&gt; DE, all types, +20 min at the border"
     tooltip = next(
@@ -237,7 +238,7 @@ def test_agreement_text_for_a_listed_type_and_a_domestic_trip():
         agreement_text(
             {"from": "DE", "to": "NL", "resource_types": "boat;pump", "border_delay_min": 30.0}
         )
-        == "DE -> NL, boat, pump, +30 min at the border"
+        == "DE -> NL, boats, pumps, +30 min at the border"
     )
     assert agreement_text(None) == "none needed (same jurisdiction)"
 
@@ -300,7 +301,7 @@ def test_incidents_short_of_units_get_a_ring_sized_by_units_short(scenario):
     [ring] = ring_layer.data["features"]
     assert ring["properties"]["id"] == "I-1"
     assert ring["properties"]["short"] == "2"
-    assert ring["properties"]["unmet"].startswith("pump 2 (")
+    assert ring["properties"]["unmet"].startswith("2 pumps (")
     [ring_style] = styled(ring_layer)
     assert ring_style["color"] == palette.UNMET_COLOR
     assert ring_style["radius"] == palette.unmet_radius(2)
@@ -330,7 +331,7 @@ def test_unmet_points_take_the_incidents_location():
     )
     points = unmet_points(plan, incidents)
     assert points[["incident_id", "lon", "lat", "units"]].values.tolist() == [["I-2", 2.0, 4.0, 1]]
-    assert points["needs"].tolist() == ["boat 1 (no agreement)"]
+    assert points["needs"].tolist() == ["1 boat (no agreement)"]
 
 
 def test_a_plan_with_no_assignments_still_makes_a_map(scenario):

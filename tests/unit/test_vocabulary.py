@@ -123,3 +123,68 @@ def test_numbers_needs_and_durations():
     assert vocabulary.duration(90) == "1 h 30 min"
     assert vocabulary.duration(120.2) == "2 h"
     assert vocabulary.duration(None) == vocabulary.EMPTY
+
+
+def test_a_table_for_people_has_display_names_and_no_none():
+    import pandas as pd
+
+    from mutualaid.display import readable_table
+
+    frame = pd.DataFrame(
+        {
+            "incident_id": ["I-1", "I-2"],
+            "incident": ["Erft flood", None],
+            "type": ["fire_engine", "usar_team"],
+            "units": [180.0, 2.0],
+            "minutes": [74.5, None],
+            "needs": [{"boat": 2}, {}],
+            "cross_border": [True, False],
+        }
+    )
+    table = readable_table(frame)
+    assert list(table.columns) == [
+        "Incident ID",
+        "Incident",
+        "Resource type",
+        "Units",
+        "Minutes",
+        "Needs",
+        "Across a border",
+    ]
+    assert table["Resource type"].tolist() == ["fire engine", "USAR team"]
+    assert table["Units"].tolist() == [180, 2] and table["Units"].dtype == "int64"
+    assert table["Minutes"].tolist() == ["74.5", vocabulary.EMPTY]
+    assert table["Incident"].tolist() == ["Erft flood", vocabulary.EMPTY]
+    assert table["Needs"].tolist() == ["2 boats", vocabulary.EMPTY]
+    assert table["Across a border"].tolist() == ["yes", "no"]
+    shown = " ".join(table.astype(str).to_numpy().ravel())
+    assert "None" not in shown and "_" not in shown and "nan" not in shown
+
+
+def test_an_audit_record_in_words():
+    from mutualaid.display import record_text
+
+    text = record_text(
+        {
+            "role": "viewer",
+            "jurisdiction": None,
+            "has_password": True,
+            "lines": [{"type": "fire_engine", "units": 2.0}],
+        }
+    )
+    assert text == (
+        "Has password: yes; Jurisdiction: —; Lines: (Resource type: fire engine, Units: 2); "
+        "Role: viewer"
+    )
+    assert record_text(None) == vocabulary.EMPTY
+
+
+def test_an_account_is_named_once():
+    from mutualaid.access.actor import Actor
+
+    assert Actor("viewer", "viewer", "NG-BO", "Viewer (NG-BO)").label == "Viewer (NG-BO)"
+    assert Actor("admin", "admin", None, "Administrator").label == "Administrator"
+    assert Actor("coord", "coordinator", "DE-NW", "Coordinator DE-NW").label == (
+        "Coordinator DE-NW"
+    )
+    assert Actor("alice", "coordinator", "DE-NW", "Alice").label == "Alice (DE-NW coordinator)"

@@ -59,9 +59,20 @@ class Actor:
 
     @property
     def label(self) -> str:
-        """``"alice (DE-NW coordinator)"``: how the audit log and messages name the actor."""
+        """``"alice (DE-NW coordinator)"``: how the audit log and messages name the actor.
+
+        A display name that already says the role and the jurisdiction (the demo
+        accounts' ``"Viewer (NG-BO)"``, ``"Administrator"``) is the whole label: never
+        ``"Viewer (NG-BO) (NG-BO viewer)"``.
+        """
+        name = self.display_name or self.username
+        words = name.lower()
+        says_role = self.role in words or (self.role == "admin" and "administrator" in words)
+        says_where = not self.jurisdiction or self.jurisdiction.lower() in words
+        if says_role and says_where:
+            return name
         where = f"{self.jurisdiction} " if self.jurisdiction else ""
-        return f"{self.display_name or self.username} ({where}{self.role})"
+        return f"{name} ({where}{self.role})"
 
     def at_least(self, role: str) -> bool:
         """True when this actor's role is *role* or a higher one."""

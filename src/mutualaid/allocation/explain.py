@@ -30,6 +30,7 @@ import pandas as pd
 
 from mutualaid.allocation.prepare import Problem
 from mutualaid.allocation.solve import TypeSolution, foreign_sent
+from mutualaid.vocabulary import type_label
 
 NO_UNITS = "no units of that type"
 NO_AGREEMENT = "no agreement"
@@ -132,12 +133,12 @@ def _reasons(
     others = int(available.sum()) - got
     if others <= 0:
         return [NO_UNITS], (
-            f"no other available unit of type {k} with an owning jurisdiction exists"
+            f"no other available {type_label(k)} with an owning jurisdiction exists"
         )
     permitted = int(available[allowed[:, j]].sum()) - got
     if permitted <= 0:
         return [NO_AGREEMENT], (
-            f"{others} other available {k} unit(s) exist, but no "
+            f"{others} other available {type_label(k, others)}, but no "
             f"agreement lets any of them go to {J}"
         )
     res = arcs.res[lo:hi]
@@ -145,7 +146,7 @@ def _reasons(
     if int(free.sum()) <= 0:
         listed = " has a travel time listed" if problem.travel_times is not None else " can arrive"
         return [TOO_FAR], (
-            f"{permitted} other allowed {k} unit(s), but none{listed} within "
+            f"{permitted} other allowed {type_label(k, permitted)}, but none{listed} within "
             "the maximum response time"
         )
     res, foreign = res[free > 0], arcs.foreign[lo:hi][free > 0]
@@ -157,15 +158,16 @@ def _reasons(
     if held.any():
         reasons.append(RESERVE)
         holders = sorted({problem.rules.ids[h] for h in owner[held]})
+        back = int(at_home[np.unique(res[held])].sum())
         detail = (
-            f"{int(at_home[np.unique(res[held])].sum())} {k} unit(s) within reach are "
+            f"{back} {type_label(k, back)} within reach {'is' if back == 1 else 'are'} "
             f"held back by the reserve of {', '.join(holders)}"
         )
     if (~held).any() or not reasons:
         reasons.append(OUTCOMPETED)
         if not detail:
             detail = (
-                f"the {k} units within reach ({len(np.unique(res))} record(s)) serve "
+                f"the {type_label(k, 2)} within reach ({len(np.unique(res))} record(s)) serve "
                 "other incidents"
             )
     return reasons, detail

@@ -3,7 +3,7 @@
 Pure pandas, no Streamlit. The matrix is a read view of the agreement rows (contract,
 section 1): one row per providing side, one column per receiving side (``*``, the
 countries, then the jurisdictions that appear), each cell the rows granted between
-the two, as text such as ``boat;pump @ 20 min``. Editing happens on the rows
+the two, as text such as ``boats, pumps @ 20 min``. Editing happens on the rows
 (:func:`mutualaid.allocation.what_if.agreements_table` is the editable form);
 :func:`check_table` validates an edited table as the contract says.
 
@@ -12,7 +12,7 @@ Examples
 >>> rows = pd.DataFrame({"from": ["NL"], "to": ["DE-NW"], "resource_types": [("boat",)],
 ...                      "border_delay_min": [20.0]})
 >>> agreements_matrix(rows).loc["NL", "DE-NW"]
-'boat @ 20 min'
+'boats @ 20 min'
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from mutualaid import vocabulary
 from mutualaid.allocation.what_if import agreements_table, edited_agreements, same_agreements
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.loading import Scenario
@@ -59,14 +60,17 @@ def types_text(types: Any) -> str:
 
 
 def cell_text(types: Any, minutes: Any) -> str:
-    """One agreement row as a matrix cell: ``types @ delay min``.
+    """One agreement row as a matrix cell: ``types @ delay min``, the types in words
+    (:func:`mutualaid.vocabulary.types_text`).
 
     Examples
     --------
-    >>> cell_text(("boat", "pump"), 20.0)
-    'boat;pump @ 20 min'
+    >>> cell_text(("boat", "fire_engine"), 20.0)
+    'boats, fire engines @ 20 min'
+    >>> cell_text("*", 0)
+    'every type @ 0 min'
     """
-    return f"{types_text(types)} @ {delay_text(minutes)} min"
+    return f"{vocabulary.types_text(types_text(types).split(';'))} @ {delay_text(minutes)} min"
 
 
 def side_order(sides: Iterable[str], *, countries: Iterable[str] = ()) -> list[str]:

@@ -31,6 +31,7 @@ import pandas as pd
 
 from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import SEVERITY_MAX, SEVERITY_MIN
+from mutualaid.vocabulary import reason_label, units_text
 
 #: The contract's assignment keys (section 3), in its order.
 ASSIGNMENT_KEYS: tuple[str, ...] = (
@@ -364,7 +365,7 @@ def unmet_table(plan: Any, scenario: Scenario) -> pd.DataFrame:
 
 def unmet_by_incident(plan: Any) -> pd.DataFrame:
     """Unmet units per incident: ``incident_id``, ``units`` and ``needs`` (text such
-    as ``boat 3 (reserve limit); pump 1 (no agreement)``), most units first."""
+    as ``3 boats (reserve limit); 1 pump (no agreement)``), most units first."""
     unmet = unmet_frame(plan)
     unmet = unmet[unmet["units"] > 0]
     if unmet.empty:
@@ -377,7 +378,8 @@ def unmet_by_incident(plan: Any) -> pd.DataFrame:
         )
     unmet = unmet.sort_values(["incident_id", "type"], kind="stable")
     unmet["need"] = [
-        f"{t} {u} ({r})" for t, u, r in zip(unmet["type"], unmet["units"], unmet["reason"])
+        f"{units_text(u, t)} ({reason_label(r)})"
+        for t, u, r in zip(unmet["type"], unmet["units"], unmet["reason"])
     ]
     table = unmet.groupby("incident_id", as_index=False).agg(
         units=("units", "sum"), needs=("need", "; ".join)

@@ -23,6 +23,7 @@ import numpy as np
 from mutualaid.maps import palette
 from mutualaid.maps.elements import KeepOnTop, MapStyle
 from mutualaid.maps.layers import land_layer
+from mutualaid.vocabulary import type_label
 
 #: Shown when a scenario has nothing to frame: central Europe.
 DEFAULT_BOUNDS: tuple[tuple[float, float], tuple[float, float]] = ((45.0, 2.0), (54.0, 16.0))
@@ -92,7 +93,7 @@ def severity_entries() -> list[tuple[str, str]]:
 def type_entries(resources: gpd.GeoDataFrame) -> list[tuple[str, str]]:
     """Legend entries of the resource types present (names escaped by the legend)."""
     types = resources["type"].map(str) if "type" in resources.columns else []
-    return [(color, name) for name, color in palette.type_colors(types).items()]
+    return [(color, type_label(name, 2)) for name, color in palette.type_colors(types).items()]
 
 
 def add_controls(

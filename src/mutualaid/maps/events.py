@@ -13,7 +13,7 @@ feature's tooltip text as ``last_object_clicked_tooltip``:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from mutualaid import vocabulary
 from mutualaid.display import display_text
 from mutualaid.maps import palette
 from mutualaid.maps.features import Field, formatted
@@ -162,11 +163,19 @@ def _field_text(record: Any, field: Field) -> str:
     return display_text(formatted(record[field.column], field))
 
 
-#: Labels of canonical columns that tooltips leave out.
-EXTRA_LABELS: dict[str, str] = {
-    "max_response_min": "Maximum response (minutes)",
-    "speed_kmh": "Speed (km/h)",
+#: How the canonical columns that tooltips leave out read (their labels come from
+#: :func:`mutualaid.vocabulary.label`; a file's own extra columns keep their names).
+EXTRA_FORMATS: dict[str, Callable[[Any], str]] = {
+    "max_response_min": vocabulary.duration,
+    "speed_kmh": vocabulary.number,
+    "sharing": vocabulary.sharing_label,
 }
+
+
+def _extra_label(column: Any) -> str:
+    name = str(column)
+    return vocabulary.label(name) if name in vocabulary.VOCABULARY[vocabulary.FIELD] else name
+
 
 _FIELDS = {
     "incident": INCIDENT_FIELDS,
@@ -190,5 +199,6 @@ def feature_details(selection: Selection, frame: gpd.GeoDataFrame) -> list[tuple
             continue
         text = display_text(record[col])
         if text:
-            pairs.append((EXTRA_LABELS.get(str(col), str(col)), text))
+            shown_as = EXTRA_FORMATS.get(str(col))
+            pairs.append((_extra_label(col), shown_as(record[col]) if shown_as else text))
     return pairs

@@ -29,18 +29,19 @@ from mutualaid.maps import palette
 from mutualaid.maps.features import Field, escaped_columns
 from mutualaid.maps.layers import tooltip_for
 from mutualaid.maps.styled_geojson import STYLE_KEY, StyledGeoJson, StyleTable
+from mutualaid.vocabulary import duration, type_label, types_text
 
 
 def _minutes(value: Any) -> str:
     if value is None or pd.isna(value):
         return ""
-    return f"{float(value):.1f} min"
+    return duration(value)
 
 
 FLOW_FIELDS: tuple[Field, ...] = (
     Field("resource", "resource", "Resource"),
     Field("incident", "incident", "Incident"),
-    Field("type", "type", "Type"),
+    Field("type", "type", "Type", type_label),
     Field("units", "units", "Units"),
     Field("minutes", "minutes", "Minutes per trip", _minutes),
     Field("route", "route", "From -> to"),
@@ -86,9 +87,9 @@ def agreement_text(agreement: Any) -> str:
         text = display_text(agreement)
         return text or "none needed (same jurisdiction)"
     types = display_text(agreement.get("resource_types"))
-    types = "all types" if types in ("*", "") else types.replace(";", ", ")
+    types = "all types" if types in ("*", "") else types_text(types.split(";"))
     delay = agreement.get("border_delay_min")
-    delay_text = f", +{display_text(delay)} min at the border" if delay not in (None, "") else ""
+    delay_text = f", +{duration(delay)} at the border" if delay not in (None, "") else ""
     return (
         f"{display_text(agreement.get('from'))} -> {display_text(agreement.get('to'))}, "
         f"{types}{delay_text}"

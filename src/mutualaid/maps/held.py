@@ -42,6 +42,7 @@ from mutualaid.maps.features import Field, point_collection, point_coordinates
 from mutualaid.maps.flows import labelled, line_collection, route_labels
 from mutualaid.maps.layers import tooltip_for
 from mutualaid.maps.styled_geojson import STYLE_KEY, StyledGeoJson, StyleTable
+from mutualaid.vocabulary import type_label
 
 #: Layer names as shown in the layer control (escaped before use).
 HELD_LINES_NAME = "Held by the workflow: en route, committed"
@@ -75,7 +76,7 @@ HELD_FIELDS: tuple[Field, ...] = (
     Field("stage", "stage_label", "Stage"),
     Field("resource", "resource", "Resource"),
     Field("incident", "incident", "Incident"),
-    Field("type", "type", "Type"),
+    Field("type", "type", "Type", type_label),
     Field("units", "units", "Units"),
     Field("between", "between", "From -> to"),
     Field("eta", "eta_text", "Arrival (ETA)"),

@@ -27,6 +27,7 @@ from mutualaid.maps.features import (
     shown_labels,
 )
 from mutualaid.maps.styled_geojson import STYLE_KEY, StyledGeoJson, StyleTable
+from mutualaid.vocabulary import hazard_label, needs_text, status_label, type_label
 
 
 def _percent(value: Any) -> str:
@@ -44,19 +45,19 @@ JURISDICTION_FIELDS: tuple[Field, ...] = (
 INCIDENT_FIELDS: tuple[Field, ...] = (
     Field("name", "name", "Incident"),
     Field("id", "id", "Id"),
-    Field("hazard", "hazard", "Hazard"),
+    Field("hazard", "hazard", "Hazard", hazard_label),
     Field("severity", "severity", "Severity"),
-    Field("status", "status", "Status"),
+    Field("status", "status", "Status", status_label),
     Field("reported_at", "reported_at", "Reported"),
-    Field("needs", "needs", "Needs"),
+    Field("needs", "needs", "Needs", needs_text),
     Field("jurisdiction", "jurisdiction", "In jurisdiction"),
 )
 RESOURCE_FIELDS: tuple[Field, ...] = (
     Field("name", "name", "Resource"),
     Field("id", "id", "Id"),
-    Field("type", "type", "Type"),
+    Field("type", "type", "Type", type_label),
     Field("quantity", "quantity", "Units"),
-    Field("status", "status", "Status"),
+    Field("status", "status", "Status", status_label),
     Field("jurisdiction", "jurisdiction", "Owned by"),
 )
 

@@ -31,6 +31,7 @@ from mutualaid.text import literal
 from mutualaid.ui import live, loaders, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
+from mutualaid.vocabulary import status_label
 
 PAGE = "layers"
 #: The section's title.
@@ -195,6 +196,7 @@ def _incident_form(row: Mapping[str, Any], token: str) -> dict[str, Any]:
         list(INCIDENT_STATUSES),
         index=list(INCIDENT_STATUSES).index(status) if status in INCIDENT_STATUSES else 0,
         key=_key(f"status.{token}"),
+        format_func=status_label,
     )
     levels = list(range(SEVERITY_MIN, SEVERITY_MAX + 1))
     middle.selectbox(
@@ -227,7 +229,7 @@ def _resource_form(row: Mapping[str, Any], token: str) -> dict[str, Any]:
         choices,
         index=choices.index(status),
         key=_key(f"status.{token}"),
-        format_func=lambda s: s.replace("_", " "),
+        format_func=status_label,
         horizontal=True,
     )
     right.number_input("Units", value=quantity, step=1, key=_key(f"quantity.{token}"))

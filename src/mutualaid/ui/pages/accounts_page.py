@@ -41,6 +41,7 @@ from mutualaid.store.accounts import (
 from mutualaid.ui import signed_in
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
+from mutualaid.vocabulary import account_label, role_label
 
 PAGE: Final[str] = "accounts"
 _OUTCOME: Final[str] = state_key(PAGE, "outcome")
@@ -64,7 +65,7 @@ def accounts_table(accounts: list[Account]) -> pd.DataFrame:
         {
             "username": a.username,
             "name": a.display_name,
-            "role": a.role,
+            "role": role_label(a.role),
             "jurisdiction": a.jurisdiction or "",
             "state": "disabled" if a.disabled else "active",
             "signs in with": (
@@ -139,8 +140,7 @@ def on_change(store: Store, username: str) -> None:
         _failed(error)
         return
     _done(
-        f"Account {username} is now {changed.role}"
-        + (f" of {changed.jurisdiction}" if changed.jurisdiction else "")
+        f"Account {username} is now {account_label(changed.role, changed.jurisdiction)}"
         + "; its open sessions have it at their next click."
     )
 
@@ -194,7 +194,7 @@ def show_add_form(store: Store) -> None:
         cols = st.columns(4)
         cols[0].text_input("Username", key=state_key(PAGE, "new.username"), max_chars=200)
         cols[1].text_input("Name", key=state_key(PAGE, "new.name"), max_chars=200)
-        cols[2].selectbox("Role", ROLES, key=state_key(PAGE, "new.role"))
+        cols[2].selectbox("Role", ROLES, key=state_key(PAGE, "new.role"), format_func=role_label)
         cols[3].text_input(
             "Jurisdiction",
             key=state_key(PAGE, "new.jurisdiction"),
@@ -229,6 +229,7 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
         ROLES,
         index=ROLES.index(account.role),
         key=_edit_key("role", account.username),
+        format_func=role_label,
         disabled=bool(fixed),
         help=fixed,
     )

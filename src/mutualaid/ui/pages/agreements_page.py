@@ -30,6 +30,7 @@ from mutualaid.text import literal
 from mutualaid.ui import live, loaders, panels, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
+from mutualaid.vocabulary import label
 
 PAGE = "agreements"
 #: The log's name for agreements edited on this page.
@@ -66,8 +67,8 @@ def show_matrix(workspace: Workspace) -> None:
     scenario = workspace.scenario()
     st.subheader("Who may help whom")
     st.caption(
-        "Rows provide, columns receive. Each cell: resource types @ border delay. "
-        "* means any side or any type."
+        "Rows provide, columns receive. Each cell: the resource types @ the border "
+        "delay. * means any side."
     )
     matrix = agreements_matrix(
         scenario.agreements, countries=scenario.jurisdictions["country"].map(str)
@@ -82,8 +83,8 @@ def rows_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> pd.Data
     """The agreement rows in an editable table (edit cells, add or delete rows)."""
     st.subheader("Edit the rows")
     st.caption(
-        "from / to: a jurisdiction id, a country code or *. resource_types: * or "
-        "types separated by ; (boat;pump). border_delay_min: minutes ≥ 0."
+        "From, To: a jurisdiction id, a country code or *. Resource types: * (every "
+        "type) or the types' keys separated by ; (boat;pump). Border delay: minutes ≥ 0."
     )
     return st.data_editor(
         editor_table(workspace.scenario()),
@@ -95,16 +96,17 @@ def rows_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> pd.Data
         width="stretch",
         column_config={
             "from": st.column_config.TextColumn(
-                "from", help="The providing side: a jurisdiction id, a country code, or *"
+                label("from"), help="The providing side: a jurisdiction id, a country code, or *"
             ),
             "to": st.column_config.TextColumn(
-                "to", help="The receiving side: a jurisdiction id, a country code, or *"
+                label("to"), help="The receiving side: a jurisdiction id, a country code, or *"
             ),
             "resource_types": st.column_config.TextColumn(
-                "resource_types", help="* or types separated by ; such as boat;pump"
+                label("resource_types"), help="* or types separated by ; such as boat;pump"
             ),
             "border_delay_min": st.column_config.NumberColumn(
-                "border_delay_min", help="Minutes added to every trip under this row"
+                f"{label('border_delay_min')} (min)",
+                help="Minutes added to every trip under this row",
             ),
         },
     )

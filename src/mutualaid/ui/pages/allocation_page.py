@@ -33,6 +33,7 @@ from mutualaid.allocation.what_if import (
     overrides_key,
     reserve_overrides,
 )
+from mutualaid.display import readable_table
 from mutualaid.figures.operation import GLOSSARY, OperationFigures, figure_labels
 from mutualaid.figures.plan import KeyFigures, units_sent_out
 from mutualaid.layers.problems import Report
@@ -395,28 +396,32 @@ def show_tables(figures: KeyFigures, run: PlanRun, *, scenario: Scenario, edits:
                 "What this plan proposes for what is still needed: the units deployed or "
                 "committed through the workflow are counted in the figures above, not here."
             )
-        st.dataframe(_severity_table(figures), hide_index=True, width="stretch")
+        st.dataframe(readable_table(_severity_table(figures)), hide_index=True, width="stretch")
     with tabs[1]:
         st.text("Proposed units crossing a national border (from country -> to country)")
-        st.dataframe(figures.by_country, hide_index=True, width="stretch")
+        st.dataframe(readable_table(figures.by_country), hide_index=True, width="stretch")
         st.text("Proposed units leaving their jurisdiction (from jurisdiction -> to jurisdiction)")
-        st.dataframe(figures.by_jurisdiction, hide_index=True, width="stretch")
+        st.dataframe(readable_table(figures.by_jurisdiction), hide_index=True, width="stretch")
     with tabs[2]:
         st.text(
             f"{len(figures.unmet)} unmet need(s), "
             f"{int(figures.unmet['units'].sum()) if len(figures.unmet) else 0} unit(s), "
             "most severe first"
         )
-        st.dataframe(figures.unmet, hide_index=True, width="stretch")
+        st.dataframe(readable_table(figures.unmet), hide_index=True, width="stretch")
     with tabs[3]:
-        st.dataframe(jurisdiction_table(scenario, edited, run), hide_index=True, width="stretch")
+        st.dataframe(
+            readable_table(jurisdiction_table(scenario, edited, run)),
+            hide_index=True,
+            width="stretch",
+        )
     with tabs[4]:
-        st.dataframe(_assignments_table(run), hide_index=True, width="stretch")
+        st.dataframe(readable_table(_assignments_table(run)), hide_index=True, width="stretch")
     with tabs[5]:
         excluded = pd.DataFrame(
             run.plan.get("excluded") or [], columns=["kind", "id", "reason", "detail"]
         )
-        st.dataframe(excluded.astype(str), hide_index=True, width="stretch")
+        st.dataframe(readable_table(excluded), hide_index=True, width="stretch")
 
 
 def _assignments_table(run: PlanRun) -> pd.DataFrame:

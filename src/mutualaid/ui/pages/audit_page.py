@@ -27,6 +27,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from mutualaid.access.actor import Actor
+from mutualaid.display import record_text
 from mutualaid.store import Store, audit
 from mutualaid.store.audit_export import csv_text, entry_row, json_text
 from mutualaid.store.tables import audit_log
@@ -151,10 +152,10 @@ def time_text(at: str) -> str:
 
 
 def table(entries: Sequence[audit.AuditEntry]) -> pd.DataFrame:
-    """The rows as the page shows them: text columns, before/after as JSON text."""
+    """The rows as the page shows them: text columns, before/after in words
+    (:func:`mutualaid.display.record_text`; the downloads keep the stored JSON)."""
     rows = []
     for entry in entries:
-        stored = entry_row(entry)
         rows.append(
             {
                 "seq": entry.seq,
@@ -162,8 +163,8 @@ def table(entries: Sequence[audit.AuditEntry]) -> pd.DataFrame:
                 "actor": entry.actor,
                 "action": entry.action,
                 "subject": entry.subject,
-                "before": stored["before"],
-                "after": stored["after"],
+                "before": record_text(entry.before),
+                "after": record_text(entry.after),
             }
         )
     frame = pd.DataFrame(rows, columns=[c for c, _ in COLUMNS])

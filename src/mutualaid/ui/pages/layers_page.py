@@ -36,6 +36,7 @@ from mutualaid.text import literal, neutralise_formula
 from mutualaid.ui import live, loaders, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
+from mutualaid.vocabulary import kind_label, label
 
 _LOG = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ def log_table(workspace: Workspace) -> pd.DataFrame:
     file), newest first, as text."""
     rows = [
         {
-            "kind": e.kind,
+            "kind": kind_label(e.kind),
             "version": str(e.version),
             "source": e.source,
             "features": str(e.features),
@@ -208,7 +209,8 @@ def log_summary(workspace: Workspace) -> str:
         return "No layers added since the scenario's files were first stored."
     last = added[-1]
     return (
-        f"{len(added)} layer version(s) added; last: {last.kind} version {last.version} "
+        f"{len(added)} layer version(s) added; last: {kind_label(last.kind)} version "
+        f"{last.version} "
         f"from {last.source} by {last.by} ({last.features} features, {last.mode})"
     )
 
@@ -238,8 +240,9 @@ def mapping_form(columns: Sequence[str], *, kind: str, token: str) -> dict[str, 
     for i, name in enumerate(FIELDS[kind]):
         with grid[i % 3]:
             choices[name] = st.selectbox(
-                name,
+                label(name),
                 options,
+                help=f"Called {name} in the files and on the command line.",
                 index=options.index(defaults[name]),
                 key=state_key(PAGE, f"map.{kind}.{name}.{token}"),
             )
@@ -403,7 +406,7 @@ def add_form(
 
 def kind_choice() -> str:
     """The layer-kind select box."""
-    return st.selectbox("Layer kind", KINDS, key=state_key(PAGE, "kind"))
+    return st.selectbox("Layer kind", KINDS, key=state_key(PAGE, "kind"), format_func=kind_label)
 
 
 def warm_reader() -> None:
@@ -428,7 +431,7 @@ def sharing_table(workspace: shared_scenario.SharedWorkspace) -> pd.DataFrame:
             continue
         rows.append(
             {
-                "layer": kind,
+                "layer": kind_label(kind),
                 "version": str(version.version),
                 "shared with": LEVEL_LABELS.get(version.sharing, version.sharing),
                 "owner": version.owner or "(the shared files)",

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import streamlit as st
 
 from mutualaid.allocation.held import Held
 from mutualaid.allocation.what_if import overrides_key
+from mutualaid.display import display_text
 from mutualaid.figures.operation import OperationFigures, operation_figures
 from mutualaid.figures.overview import (
     Filters,
@@ -35,6 +38,7 @@ from mutualaid.ui.map_view import RenderedMap, render_map
 from mutualaid.ui.plans import PlanRun, cached_plan
 from mutualaid.ui.shared_scenario import held_units, operation_version, workspace_for
 from mutualaid.ui.state import state_key
+from mutualaid.vocabulary import hazard_label, status_label, type_label
 
 _LOG = logging.getLogger(__name__)
 
@@ -47,6 +51,12 @@ FILTER_LABELS: dict[str, str] = {
     "statuses": "Incident status",
     "resource_types": "Resource type",
     "jurisdictions": "Jurisdiction",
+}
+#: How each filter's options read (the values stay the layers' keys).
+FILTER_WORDS: dict[str, Callable[[Any], str]] = {
+    "hazards": hazard_label,
+    "statuses": status_label,
+    "resource_types": type_label,
 }
 
 
@@ -95,7 +105,11 @@ def choose_filters(scenario: Scenario) -> Filters:
     chosen: dict[str, tuple] = {}
     for col, (name, label) in zip(cols, FILTER_LABELS.items()):
         picked = col.multiselect(
-            label, options[name], key=state_key(PAGE, f"filter.{name}"), placeholder="All"
+            label,
+            options[name],
+            key=state_key(PAGE, f"filter.{name}"),
+            placeholder="All",
+            format_func=FILTER_WORDS.get(name, display_text),
         )
         # A choice left over from another scenario is not among this one's options.
         chosen[name] = tuple(v for v in picked if v in options[name])

@@ -44,6 +44,7 @@ from mutualaid.store.workflow import Board, OfferView, RequestView, WorkflowErro
 from mutualaid.text import literal
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
+from mutualaid.vocabulary import state_label, type_label, units_text
 
 PAGE: Final[str] = "workflow"
 _OUTCOME: Final[str] = state_key(PAGE, "outcome")
@@ -176,8 +177,7 @@ def on_offer_action(
         part = f" ({n} of {full} unit{'s' if full != 1 else ''})"
     _remember(
         True,
-        f"Offer {offer_id} {DONE[action]}{part} by you at "
-        f"{when_text(state.updated_at)} (now version {state.version}).",
+        f"Offer {offer_id} {DONE[action]}{part} by you at {when_text(state.updated_at)}.",
     )
 
 
@@ -310,7 +310,7 @@ def offer_lines_table(offer: OfferView) -> pd.DataFrame:
         (
             line.resource_id,
             line.incident_id,
-            line.type,
+            type_label(line.type),
             line.units,
             line.offered,
             line.committed,
@@ -338,7 +338,7 @@ def offer_times(offer: OfferView) -> str:
     ]
     parts = []
     if offer.stage is not None:
-        parts.append(f"stage: {STAGE_TEXT.get(offer.stage, offer.stage)}")
+        parts.append(f"stage: {STAGE_TEXT.get(offer.stage) or state_label(offer.stage)}")
     if times:
         parts.append(", ".join(times))
     return "; ".join(parts)
@@ -346,7 +346,10 @@ def offer_times(offer: OfferView) -> str:
 
 def request_lines_table(request: RequestView) -> pd.DataFrame:
     """A request's lines with the units still to fill."""
-    rows = [(line.incident_id, line.type, line.units, line.remaining) for line in request.lines]
+    rows = [
+        (line.incident_id, type_label(line.type), line.units, line.remaining)
+        for line in request.lines
+    ]
     return pd.DataFrame(rows, columns=["incident", "type", "units", "still needed"])
 
 
@@ -355,7 +358,7 @@ def _states_text(offers: list[OfferView]) -> str:
     for offer in offers:
         counts[offer.state] = counts.get(offer.state, 0) + 1
     return ", ".join(
-        f"{n} {state.replace('_', ' ')}"
+        f"{n} {state_label(state)}"
         for state, n in sorted(
             counts.items(),
             key=lambda item: (
@@ -392,14 +395,15 @@ def summary_table(board: Board, viewer: Actor) -> pd.DataFrame:
 
 
 def offer_heading(offer: OfferView) -> str:
-    """``Offer 12: DE-NW → NL-LI, 5 units, request 3 — proposed (version 1)``; after a
-    partial answer ``3 of 5 units``."""
+    """``Offer 12: DE-NW → NL-LI, 5 units, request 3 — proposed``; after a partial
+    answer ``3 of 5 units``. (The version the buttons expect is the page's business,
+    not the reader's.)"""
     offered = offer.offered or offer.units
     count = f"{offer.units} of {offered}" if offer.units != offered else f"{offer.units}"
     return (
         f"Offer {offer.id}: {offer.provider} → {offer.requester}, {count} "
         f"unit{'s' if offered != 1 else ''}, request {offer.request_id} — "
-        f"{offer.state.replace('_', ' ')} (version {offer.version})"
+        f"{state_label(offer.state)}"
     )
 
 
@@ -412,11 +416,8 @@ def offer_changed(offer: OfferView) -> str:
 
 
 def request_heading(request: RequestView) -> str:
-    """``Request 3 of NL-LI — open (version 1)``."""
-    return (
-        f"Request {request.id} of {request.jurisdiction} — {request.state} "
-        f"(version {request.version})"
-    )
+    """``Request 3 of NL-LI — open``."""
+    return f"Request {request.id} of {request.jurisdiction} — {state_label(request.state)}"
 
 
 # --- layout ----------------------------------------------------------------------------------
@@ -441,7 +442,9 @@ def show_answer_inputs(offer: OfferView, action: str) -> tuple[tuple[int, int], 
     for position, (line_id, full) in enumerate(lines):
         line = by_id[line_id]
         cols[position % len(cols)].number_input(
-            literal(f"{line.resource_id} → {line.incident_id} ({line.type}), of {full}"),
+            literal(
+                f"{line.resource_id} → {line.incident_id} ({type_label(line.type)}), of {full}"
+            ),
             min_value=0,
             max_value=full,
             value=full,
@@ -547,7 +550,7 @@ def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
                     "already requested."
                 )
             else:
-                options = {f"{i}: {k} × {n}": (i, k, n) for i, k, n in needs}
+                options = {f"{i}: {units_text(n, k)}": (i, k, n) for i, k, n in needs}
                 st.multiselect(
                     "Needs to request",
                     list(options),
