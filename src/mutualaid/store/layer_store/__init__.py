@@ -37,6 +37,7 @@ from mutualaid.store.layer_store.versioning import (
     save_scenario,
     scenario_names,
     set_layer_sharing,
+    stored_jurisdictions,
     version_numbers,
 )
 
@@ -65,5 +66,6 @@ __all__ = [
     "scenario_names",
     "serialise",
     "set_layer_sharing",
+    "stored_jurisdictions",
     "version_numbers",
 ]

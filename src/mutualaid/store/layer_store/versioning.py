@@ -232,6 +232,36 @@ def scenario_names(store: Store) -> list[str]:
         )
 
 
+def stored_jurisdictions(store: Store) -> dict[str, str]:
+    """Every jurisdiction of the stored scenarios' current jurisdictions layers: id ->
+    name (the id when the layer gives none), sorted by id; the first scenario by name
+    gives the name of an id that several hold. Empty when no scenario is stored.
+
+    What an account's jurisdiction is chosen from (issue 13): the feature ids only, no
+    geometry read.
+    """
+    import json
+
+    found: dict[str, str] = {}
+    with store.reading() as connection:
+        for row in connection.execute(
+            sa.select(scenarios.c.id, scenarios.c.name).order_by(scenarios.c.name)
+        ).all():
+            version = current_layers(connection, row.id, row.name).get("jurisdictions")
+            if version is None:
+                continue
+            for feature_id, properties in connection.execute(
+                sa.select(layer_features.c.feature_id, layer_features.c.properties).where(
+                    layer_features.c.layer_version_id == version.id
+                )
+            ):
+                if feature_id is None or str(feature_id) in found:
+                    continue
+                name = json.loads(properties).get("name") if properties else None
+                found[str(feature_id)] = str(name) if name not in (None, "") else str(feature_id)
+    return dict(sorted(found.items()))
+
+
 def layer_history(store: Store, name: str, kind: str | None = None) -> list[LayerVersion]:
     """Every stored version of the scenario's layers (of *kind* only, when given),
     newest first; empty when there is no such scenario."""
