@@ -681,3 +681,26 @@ def two_incidents_upload(
             ),
         ]
     )
+
+
+# --- two scenarios in two regions (issue 13: the scenario that holds one's jurisdiction) ---
+
+#: Two jurisdictions by Lake Chad, latitude 12..13: NG-BO (longitude 13..14), TD-LC (14..15).
+LAKE_JURISDICTIONS: tuple[dict, ...] = (
+    feature(square(13, 12), id="NG-BO", country="NG"),
+    feature(square(14, 12), id="TD-LC", country="TD"),
+)
+
+
+def write_lake_and_border(root: Path) -> tuple[Path, Path]:
+    """Two scenario folders under *root*, ``a-lake`` first by name (:data:`LAKE_JURISDICTIONS`,
+    a flood in NG-BO needing a boat, a boat in TD-LC, TD may help NG) and ``b-border``
+    (:func:`write_border_flood`: DE-NW and NL-LI). Returns (a-lake, b-border)."""
+    lake = write_scenario(
+        root / "a-lake",
+        jurisdictions=LAKE_JURISDICTIONS,
+        incidents=[incident(13.5, 12.5, "L-1", needs={"boat": 1})],
+        resources=[resource(14.5, 12.5, "L-R1", type="boat", quantity=1)],
+        agreements=agreements_csv("TD,NG,*,20"),
+    )
+    return lake, write_border_flood(root / "b-border")

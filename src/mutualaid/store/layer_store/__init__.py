@@ -31,6 +31,7 @@ from mutualaid.store.layer_store.rows import (
 from mutualaid.store.layer_store.versioning import (
     current_versions,
     files_fingerprint,
+    jurisdictions_by_scenario,
     layer_history,
     load_stored_scenario,
     save_layer,
@@ -58,6 +59,7 @@ __all__ = [
     "edit_feature",
     "editable",
     "files_fingerprint",
+    "jurisdictions_by_scenario",
     "layer_history",
     "layer_levels",
     "load_stored_scenario",
