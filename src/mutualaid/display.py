@@ -94,3 +94,35 @@ def html_text(value: Any) -> str:
     '&lt;img src=x onerror=alert(1)&gt;'
     """
     return html.escape(display_text(value), quote=True)
+
+
+# --- words for workflow values (issue 13: plain words) ----------------------------------
+# Small on purpose: the one place to switch to the project's display-name table.
+
+
+def words(key: str) -> str:
+    """A stored key or state as words: ``on_scene`` → ``on scene``, ``fire_engine`` →
+    ``fire engine``.
+
+    Examples
+    --------
+    >>> words("max_response_min")
+    'max response min'
+    """
+    return str(key).replace("_", " ")
+
+
+def units_text(rtype: str, units: int | None = None) -> str:
+    """A resource type as words, with a count when given.
+
+    Examples
+    --------
+    >>> units_text("fire_engine"), units_text("boat", 2), units_text("pump", 1)
+    ('fire engine', '2 boats', '1 pump')
+    """
+    name = words(rtype)
+    if units is None:
+        return name
+    if units != 1:
+        name = f"{name}es" if name.endswith(("s", "sh", "ch", "x", "z")) else f"{name}s"
+    return f"{units} {name}"
