@@ -251,3 +251,36 @@ def _record_text(value: Any, *, separator: str) -> str:
         ]
         return ", ".join(parts) or vocabulary.EMPTY
     return cell_text(value)
+# --- words for workflow values (issue 13: plain words) ----------------------------------
+# The callers' short forms of the one display-name table (:mod:`mutualaid.vocabulary`).
+
+
+def words(key: str) -> str:
+    """A stored key as words, from the display-name table when it names the key (a
+    field, a resource type, a workflow state...), else humanised: ``on_scene`` →
+    ``on scene``, ``fire_engine`` → ``fire engine``.
+
+    Examples
+    --------
+    >>> words("max_response_min"), words("fire_engine"), words("on_scene")
+    ('maximum response time', 'fire engine', 'on scene')
+    """
+    for group in (vocabulary.RESOURCE_TYPE, vocabulary.STATE, vocabulary.FIELD):
+        found = vocabulary.VOCABULARY.get(group, {}).get(str(key))
+        if found is not None:
+            return found if group != vocabulary.FIELD else found[:1].lower() + found[1:]
+    return vocabulary.humanise(key)
+
+
+def units_text(rtype: str, units: int | None = None) -> str:
+    """A resource type as words (:func:`mutualaid.vocabulary.type_label`), with a count
+    when given.
+
+    Examples
+    --------
+    >>> units_text("fire_engine"), units_text("boat", 2), units_text("pump", 1)
+    ('fire engine', '2 boats', '1 pump')
+    """
+    if units is None:
+        return vocabulary.type_label(rtype)
+    return vocabulary.units_text(units, rtype)

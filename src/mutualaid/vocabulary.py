@@ -317,8 +317,10 @@ def type_label(key: object, units: int | float | None = None) -> str:
     if isinstance(key, str) and key in VOCABULARY[RESOURCE_TYPE_PLURAL]:
         return VOCABULARY[RESOURCE_TYPE_PLURAL][key]
     single = value_label(RESOURCE_TYPE, key)
-    if single == EMPTY or single.endswith("s"):
+    if single == EMPTY:
         return single
+    if single.endswith(("s", "sh", "ch", "x", "z")):
+        return single + "es"
     return single + "s"
 
 

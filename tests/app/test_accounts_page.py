@@ -125,7 +125,9 @@ def test_disabling_an_account_ends_its_open_session_at_its_next_rerun():
     assert not cora.exception and cora.title[0].value == "Workflow"
     admin = as_admin()
     admin.selectbox(key="accounts.picked").set_value("cora").run()
-    [disable] = [b for b in admin.button if b.label == "Disable"]
+    # Disabling asks again: the button is inside the "Disable…" popover.
+    disable = admin.button(key="accounts.disable")
+    assert disable.label == literal("Yes, disable cora")
     disable.click().run()
     assert not admin.exception
     assert admin.success[0].value.startswith(literal("Account cora disabled"))
@@ -168,8 +170,7 @@ def test_a_role_change_reaches_the_open_session_at_its_next_rerun():
 def test_an_admin_cannot_disable_itself_and_a_new_password_works():
     admin = as_admin()
     admin.selectbox(key="accounts.picked").set_value("ada").run()
-    [disable] = [b for b in admin.button if b.label == "Disable"]
-    assert disable.disabled
+    assert admin.button(key="accounts.disable").disabled
     assert admin.selectbox(key="accounts.edit.role.ada").disabled  # another admin does that
     [reset] = [b for b in admin.button if b.label == "New password"]
     reset.click().run()

@@ -94,9 +94,9 @@ def test_the_matrix_shows_who_may_help_whom(folder: Path):
     matrix = at.dataframe[0].value
     # Countries before jurisdictions, on both axes.
     assert list(matrix.index) == ["NL", "NL-LI"]
-    assert list(matrix.columns) == ["DE", "DE-NW"]
-    assert matrix.loc["NL", "DE"] == "every type @ 20 min"
-    assert matrix.loc["NL-LI", "DE-NW"] == "pumps @ 5 min"
+    assert list(matrix.columns) == ["provider", "DE", "DE-NW"]
+    assert matrix.loc["NL", "DE"] == "all types · 20 min"
+    assert matrix.loc["NL-LI", "DE-NW"] == "pump · 5 min"
     assert matrix.loc["NL", "DE-NW"] == ""
     assert apply_button(at).disabled  # nothing changed yet
 
@@ -111,7 +111,7 @@ def test_an_applied_delay_changes_the_allocation_plan(folder: Path, as_admin):
     apply_button(at).click().run()
     assert not at.exception
     assert "Applied: 2 agreement row(s)" in at.success[0].value
-    assert at.dataframe[0].value.loc["NL", "DE"] == "every type @ 200 min"  # the matrix follows
+    assert at.dataframe[0].value.loc["NL", "DE"] == "all types · 200 min"  # the matrix follows
 
     at.switch_page("pages/allocation.py").run()
     assert not at.exception and not at.error
@@ -145,7 +145,7 @@ def test_an_invalid_row_lists_problems_and_applies_nothing(folder: Path):
     }
     assert errors["problem"].str.contains("XX-ZZ").any()
     assert apply_button(at).disabled
-    assert at.dataframe[0].value.loc["NL", "DE"] == "every type @ 20 min"  # the matrix unchanged
+    assert at.dataframe[0].value.loc["NL", "DE"] == "all types · 20 min"  # the matrix unchanged
     at.switch_page("pages/allocation.py").run()
     assert not at.exception
     assert metrics(at) == before
@@ -174,7 +174,7 @@ def test_a_second_edit_builds_on_the_first(folder: Path, as_admin):
     at = edit_rows(at, folder, edited={0: {"resource_types": "boat;pump"}}, version=2)
     apply_button(at).click().run()
     assert not at.exception
-    assert at.dataframe[0].value.loc["NL", "DE"] == "boats, pumps @ 20 min"
+    assert at.dataframe[0].value.loc["NL", "DE"] == "2 types · 20 min"
     assert "2 change(s) stored" in at.text[0].value
 
 
@@ -250,3 +250,30 @@ def test_the_briefing_plans_with_the_session_agreements(folder: Path, as_admin):
     assert not at.exception
     after = {m.label: m.value for m in at.metric}
     assert after != before
+
+
+def test_the_pair_detail_follows_the_selectors(folder: Path):
+    """Issue 13: the matrix cells are short; the selected pair's rows (types, delay) and
+    the provider's reserve rules are shown under it, full names in the selectors."""
+    at = open_page("pages/agreements.py")
+    # The first pair with an agreement is selected to begin with.
+    provider, receiver = (
+        at.selectbox(key="agreements.pair.provider"),
+        at.selectbox(key="agreements.pair.receiver"),
+    )
+    assert (provider.value, receiver.value) == ("NL", "DE")
+    assert dataframe_with(at, "types allowed").to_dict("records") == [
+        {"types allowed": "all types", "border delay (min)": "20"}
+    ]
+    provider.set_value("NL-LI")
+    receiver.set_value("DE-NW")
+    at.run()
+    assert not at.exception
+    assert dataframe_with(at, "types allowed").to_dict("records") == [
+        {"types allowed": "pump", "border delay (min)": "5"}
+    ]
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("NL-LI → DE-NW") or "→ DE-NW" in t for t in texts), texts
+    assert any(t.startswith("NL-LI keeps") and "(reserve)" in t for t in texts), texts
+    at.selectbox(key="agreements.pair.receiver").set_value("DE").run()
+    assert any("nothing granted by a row of its own" in t for t in at.text.values)

@@ -81,7 +81,14 @@ def open_audit(*, username: str | None = "vera") -> AppTest:
 
 
 def the_table(at: AppTest) -> pd.DataFrame:
-    (frame,) = [df.value for df in at.dataframe]
+    """The rows as stored (the auditors' details, before/after as JSON)."""
+    (frame,) = [df.value for df in at.dataframe if "before" in df.value.columns]
+    return frame
+
+
+def words_shown(at: AppTest) -> pd.DataFrame:
+    """The rows in words, the page's first table."""
+    (frame,) = [df.value for df in at.dataframe if "what happened" in df.value.columns]
     return frame
 
 
@@ -144,6 +151,32 @@ def test_an_admin_sees_the_chain_intact_and_every_row_newest_first(store):
     assert (row["before"], row["after"]) == ("—", "State: open")
     assert table.iloc[3]["actor"] == "system:test"
     assert [b.proto.label for b in at.get("download_button")] == ["Download CSV", "Download JSON"]
+
+
+def test_the_rows_in_words_first_and_the_json_in_collapsed_details(store):
+    at = open_audit()
+    said = words_shown(at)
+    assert list(said.columns) == ["seq", "time (UTC)", "what happened", "before → after"]
+    assert said.to_dict("records")[1:3] == [
+        {
+            "seq": 3,
+            "time (UTC)": "2026-07-14 17:35:00",
+            "what happened": "bob committed offer 7",
+            "before → after": "state: proposed → committed",
+        },
+        {
+            "seq": 2,
+            "time (UTC)": "2026-07-14 17:30:00",
+            "what happened": "alice requested assistance (request 1)",
+            "before → after": "state: open",
+        },
+    ]
+    assert said.iloc[3]["what happened"].startswith("system:test created account vera (admin")
+    # No JSON outside the details, which are collapsed.
+    assert not any("{" in str(v) for v in said.to_numpy().ravel())
+    (details,) = [e for e in at.expander if e.label.startswith("Details for auditors")]
+    assert details.proto.expanded is False
+    assert [df.value.columns[-1] for df in details.dataframe] == ["after"]
 
 
 def test_hostile_text_stays_text(store):

@@ -117,9 +117,15 @@ def buttons(at: AppTest) -> set[str]:
 
 
 def groups(at: AppTest) -> list[str]:
-    """The jurisdiction sections' labels, in order (the coordinator tools left out)."""
+    """The board's group labels (one-line summaries), in order (the coordinator tools
+    left out)."""
     tools = (literal("Request assistance"), "Compute offers")
     return [e.label for e in at.expander if not e.label.startswith(tools)]
+
+
+def request_forms(at: AppTest) -> list:
+    """The request form's multiselects (one per incident), in order."""
+    return [m for m in at.multiselect if m.key and m.key.startswith("workflow.request_lines-")]
 
 
 def offer_row(store, offer_id: int):
@@ -162,8 +168,13 @@ def test_a_viewer_sees_requests_and_offers_without_buttons(store, offered):
     at = open_board("vera")
     assert not at.exception
     assert buttons(at) == set()
-    # Own jurisdiction first, then the others.
-    assert groups(at) == [literal("DE-NW (your jurisdiction)"), literal("NL-LI")]
+    # One group per request, collapsed to its one-line summary.
+    assert groups(at) == [
+        literal(
+            "Request 1 · DE-NW ← DE-NW, NL-LI · 0 of 6 units committed · 6 proposed · "
+            "waiting for DE-NW, NL-LI"
+        )
+    ]
     texts = [t.value for t in at.text]
     assert "Request 1 of DE-NW — open" in texts
     assert f"Offer {offered}: NL-LI → DE-NW, 4 units, request 1 — proposed" in texts
@@ -211,7 +222,12 @@ def test_hostile_ids_stay_text(store, offered):
 def test_the_provider_sees_commit_and_decline_the_requester_nothing_yet(store, offered):
     nora = open_board("nora")
     assert buttons(nora) == {f"workflow.commit-{offered}", f"workflow.decline-{offered}"}
-    assert groups(nora) == [literal("NL-LI (your jurisdiction)"), literal("DE-NW")]
+    assert groups(nora) == [
+        literal(
+            "Request 1 · DE-NW ← NL-LI · 0 of 6 units committed · 4 proposed · "
+            "waiting for NL-LI · your move on 1 item"
+        )
+    ]
     dieter = open_board("dieter")
     # DE-NW's own boats are offered by DE-NW to itself: Dieter commits those; the
     # NL-LI offer waits for NL-LI.
@@ -310,9 +326,13 @@ def test_a_coordinator_requests_assistance_and_computes_offers(store):
     at = open_board("dieter")
     assert not at.exception
     assert at.text[-1].value == "No requests or offers yet in this scenario."
-    picks = at.multiselect(key="workflow.request_lines")
-    assert picks.options == ["I-1: 5 boats", f"{HOSTILE}: 1 pump"]
-    picks.set_value(["I-1: 5 boats"])
+    # One multiselect per incident, most severe first, its needs in words, all picked.
+    picks = request_forms(at)
+    assert [(p.label, p.options, p.value) for p in picks] == [
+        (literal("I-1 (flood, severity 5)"), ["5 boats"], ["5 boats"]),
+        (literal(f"{HOSTILE} (flood, severity 3)"), ["1 pump"], ["1 pump"]),
+    ]
+    picks[1].set_value([])
     at.text_input(key="workflow.request_note").input("boats to Erftstadt, please")
     at.button(key="workflow.request").click().run()
     assert not at.exception
@@ -320,7 +340,7 @@ def test_a_coordinator_requests_assistance_and_computes_offers(store):
     texts = [t.value for t in at.text]
     assert "Note: boats to Erftstadt, please" in texts
     # What is already requested is not offered again.
-    assert at.multiselect(key="workflow.request_lines").options == [f"{HOSTILE}: 1 pump"]
+    assert [p.options for p in request_forms(at)] == [["1 pump"]]
     at.button(key="workflow.plan").click().run()
     assert at.success[0].value.startswith(literal("Plan 1 computed: 2 offer(s) made"))
     # the requester sees both offers made to it (its own units and NL-LI's)
@@ -358,7 +378,7 @@ def test_a_provider_computing_offers_for_anothers_request_is_refused_and_superse
 
 def test_a_viewer_cannot_request_or_plan(store):
     at = open_board("vera")
-    assert len(at.multiselect) == 0
+    assert request_forms(at) == []
     assert {b.key for b in at.button if b.key.startswith("workflow.")} == {"workflow.refresh"}
 
 
@@ -366,7 +386,7 @@ def test_a_refused_request_is_shown_as_the_workflow_says(store, offered):
     # Everything is requested already: the page offers nothing; forcing the old
     # choice through the callback shows the store's own message.
     at = open_board("dieter")
-    assert len(at.multiselect) == 0
+    assert request_forms(at) == []
     with pytest.raises(workflow.InvalidRequest, match="already requested in request 1"):
         workflow.create_request(store, "erft", actor=actor("dieter"), lines=[("I-1", "boat", 5)])
 
@@ -529,3 +549,89 @@ def test_arrival_on_scene_stage_eta_and_times_through_the_page(store, offered):
     at.button(key=f"workflow.release-{offered}").click().run()
     assert offer_row(store, offered).state == "released"
     assert committed(store) == {"R-1": 0, "R-2": 0, "R-3": 0}
+
+
+# --- destructive actions ask again (issue 13) ------------------------------------------------
+
+
+def asked_again(at: AppTest) -> dict[str, str]:
+    """Button key → the label of the popover holding it (the second, explicit step),
+    for every button inside a popover."""
+    found: dict[str, str] = {}
+
+    def walk(node, popover: str | None) -> None:
+        label = popover
+        if getattr(node, "type", None) == "popover":
+            label = node.proto.popover.label
+        if getattr(node, "type", None) == "button" and label is not None and node.key:
+            found[node.key] = label
+        for child in getattr(node, "children", {}).values():
+            walk(child, label)
+
+    walk(at._tree, None)
+    return found
+
+
+def test_destructive_actions_need_a_second_step(store, offered):
+    nora = open_board("nora")
+    asked = asked_again(nora)
+    # Decline asks again ("Decline…" opens the question); Commit is one click.
+    assert asked == {f"workflow.decline-{offered}": "Decline…"}
+    decline = nora.button(key=f"workflow.decline-{offered}")
+    assert decline.label == f"Yes, decline offer {offered}"
+    assert any(
+        c.value.startswith(literal(f"Decline offer {offered}? Its units are not sent"))
+        for c in nora.caption
+    )
+    dieter = open_board("dieter")
+    asked = asked_again(dieter)
+    assert asked["workflow.close-request-1"] == "Close request…"
+    assert asked["workflow.cancel-request-1"] == "Cancel request…"
+    assert dieter.button(key="workflow.cancel-request-1").label == "Yes, cancel request 1"
+    # After a commit and an accept: refuse and withdraw, then release, ask again too.
+    nora.button(key=f"workflow.commit-{offered}").click().run()
+    assert asked_again(nora) == {f"workflow.withdraw-{offered}": "Withdraw…"}
+    dieter.run()
+    assert asked_again(dieter)[f"workflow.refuse-{offered}"] == "Refuse…"
+    dieter.button(key=f"workflow.accept-{offered}").click().run()
+    assert asked_again(dieter)[f"workflow.release-{offered}"] == "Release…"
+    assert f"workflow.arrive-{offered}" not in asked_again(dieter)
+
+
+def cards(at: AppTest) -> set[str]:
+    """Keys of the request and offer cards shown."""
+    return {
+        n.key
+        for n in at._tree
+        if getattr(n, "key", None) and n.key.startswith(("workflow-offer-", "workflow-request-"))
+    }
+
+
+def test_the_board_filters_and_groups_by_state(store, offered):
+    nora = open_board("nora")
+    nora.radio(key="workflow.group_by").set_value("state").run()
+    assert groups(nora) == [
+        literal("Proposed · 1 offer · 4 units · waiting for NL-LI · your move on 1 item"),
+        literal("Open requests · 1 request · 6 units requested"),
+    ]
+    dieter = open_board("dieter")
+    assert len(groups(dieter)) == 1
+    assert f"workflow-offer-{offered}" in cards(dieter)
+    dieter.toggle(key="workflow.filter.mine").set_value(True).run()
+    # Dieter's own move: commit DE-NW's boats, and the request's close and cancel.
+    (own,) = [
+        o.id
+        for o in workflow.board(store, "erft", viewer=actor("dieter")).offers
+        if o.provider == "DE-NW"
+    ]
+    assert buttons(dieter) == {
+        f"workflow.commit-{own}",
+        f"workflow.decline-{own}",
+        "workflow.close-request-1",
+        "workflow.cancel-request-1",
+    }
+    # The NL-LI offer waits for NL-LI, not for Dieter: kept out.
+    assert f"workflow-offer-{offered}" not in cards(dieter)
+    dieter.multiselect(key="workflow.filter.jurisdictions").set_value(["NL-LI"]).run()
+    assert groups(dieter) == []
+    assert "Nothing on the board matches these filters." in [t.value for t in dieter.text]

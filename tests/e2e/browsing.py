@@ -184,3 +184,12 @@ def choose_scenario(page, name: str) -> None:
     page.get_by_role("combobox", name="Scenario").click()
     page.get_by_role("option", name=name, exact=True).click()
     expect(page.get_by_role("combobox", name="Scenario")).to_have_value(name)
+def open_board_group(page, card):
+    """Open the Workflow board's group (a collapsed expander, issue 13) that holds
+    *card* (a locator of an offer's or a request's card) unless it is open; returns
+    *card*."""
+    group = page.get_by_test_id("stExpander").filter(has=card).first
+    group.wait_for(state="visible", timeout=BROWSER_TIMEOUT_MS)
+    if group.locator("details").first.get_attribute("open") is None:
+        group.locator("summary").first.click()
+    return card

@@ -53,7 +53,12 @@ def edit_last_column(page: Page, *, row: int, text: str) -> None:
     """Type *text* into the last column of *row* (from 0) of the rows editor."""
     # The whole page has been drawn (the editor no longer moves) once the line under it is.
     expect(page.get_by_text("No changes to apply.")).to_be_visible(timeout=WAIT_MS)
-    editor = page.get_by_test_id("stDataFrame").nth(1)  # the first is the matrix
+    # Found by its widget key (a CSS class, dots made dashes): the matrix and the
+    # selected pair's rows are tables too.
+    keyed = "[class*='st-key-agreements-rows-']"
+    editor = page.locator(
+        f"{keyed} [data-testid='stDataFrame'], [data-testid='stDataFrame']{keyed}"
+    ).first
     cell_editor = page.locator("input.gdg-input")
     for _attempt in range(5):  # the grid may take a moment to take input after drawing
         box = editor.bounding_box()

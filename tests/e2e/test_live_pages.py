@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browsing import BROWSER_TIMEOUT_MS
+from browsing import BROWSER_TIMEOUT_MS, open_board_group
 from playwright_api import expect
 from test_workflow_two_coordinators import Person, store_scenario_and_accounts
 
@@ -169,8 +169,11 @@ def follow_each_other(url: str, dieter: Person, nora: Person, request_id: int) -
     )
     cards = nora.page.locator("[class*='st-key-workflow-offer-']")
     proposed = cards.get_by_text("NL-LI → DE-NW, 4 units, request", exact=False)
-    # Within 5 s of the plan being stored, with no click on Nora's page.
-    shown_within_5_s(proposed, url, "plan.computed")
+    # Within 5 s of the plan being stored, with no click on Nora's page: its group on
+    # the board (collapsed to one line) shows; the offer's card is inside.
+    group = nora.page.get_by_test_id("stExpander").filter(has=proposed)
+    shown_within_5_s(group, url, "plan.computed")
+    open_board_group(nora.page, proposed)
     heading = proposed.inner_text()
     offer_id = int(heading.split(":")[0].removeprefix("Offer "))
     assert heading == (f"Offer {offer_id}: NL-LI → DE-NW, 4 units, request {request_id} — proposed")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browsing import PASSWORD, go_to, metric, sign_in
+from browsing import PASSWORD, go_to, metric, open_board_group, sign_in
 from playwright_api import Page, expect
 
 from builders import committed_border_offer, write_border_flood
@@ -60,7 +60,7 @@ def test_after_an_accept_every_page_shows_the_units_deployed_and_plans_around_th
     expect_figures(page, **before)
 
     go_to(page, "Workflow")
-    card = page.locator(f".st-key-workflow-offer-{offer_id}")
+    card = open_board_group(page, page.locator(f".st-key-workflow-offer-{offer_id}"))
     card.get_by_role("button", name="Accept").click()
     expect(page.get_by_text(f"Offer {offer_id} accepted (units deployed)")).to_be_visible()
 

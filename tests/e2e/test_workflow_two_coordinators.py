@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browsing import open_offline_page
+from browsing import open_board_group, open_offline_page
 from playwright_api import Page, expect
 
 from builders import limburg_offer, write_border_flood
@@ -113,7 +113,8 @@ class Person:
         expect(page.get_by_role("button", name="Refresh")).to_be_visible()
 
     def offer(self, offer_id: int):
-        return self.page.locator(f".st-key-workflow-offer-{offer_id}")
+        """The offer's card, its group on the board opened (groups start collapsed)."""
+        return open_board_group(self.page, self.page.locator(f".st-key-workflow-offer-{offer_id}"))
 
 
 @pytest.fixture

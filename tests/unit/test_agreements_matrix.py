@@ -140,3 +140,55 @@ def test_checked_against_the_scenario_given(scenario: Scenario):
     frame, report, _ = check_table(editor_table(scenario), only_de)
     assert frame is None
     assert any("NL" in p.message for p in report.errors)
+
+
+# --- the readable matrix and one pair's detail (issue 13) -------------------------------------
+
+
+def test_the_short_matrix_says_types_and_delay_without_cutting():
+    from mutualaid.figures.agreements import summary_matrix
+
+    short = summary_matrix(
+        rows(
+            ("NL", "DE", ("*",), 20.0),
+            ("DE-NW", "NL-LI", ("boat",), 7.5),
+            ("DE-NW", "NL-LI", ("pump", "fire_engine"), 30.0),
+        )
+    )
+    assert short.loc["NL", "DE"] == "all types · 20 min"
+    assert short.loc["DE-NW", "NL-LI"] == "3 types · 7.5–30 min"
+    assert short.loc["NL", "NL-LI"] == ""
+    assert max(len(c) for c in short.to_numpy().ravel()) <= 24
+
+
+def test_a_pairs_rows_and_its_reserve_rules():
+    import pandas as pd
+
+    from mutualaid.figures.agreements import pair_rows, reserve_rows, reserve_text, side_name
+
+    agreements = rows(("NL", "DE", ("boat", "fire_engine"), 20.0), ("NL-LI", "DE", ("*",), 5.0))
+    assert pair_rows(agreements, "NL", "DE").to_dict("records") == [
+        {"types allowed": "boat, fire engine", "border delay (min)": "20"}
+    ]
+    assert len(pair_rows(agreements, "DE", "NL")) == 0
+    jurisdictions = pd.DataFrame(
+        {
+            "id": ["NL-LI", "NL-GE", "DE-NW"],
+            "name": ["Limburg", "Gelderland", "North Rhine-Westphalia"],
+            "country": ["NL", "NL", "DE"],
+            "reserve": [0.2, 0.35, 0.0],
+        }
+    )
+    nl = reserve_rows(jurisdictions, "NL")
+    assert nl.to_dict("records") == [
+        {"jurisdiction": "NL-LI", "name": "Limburg", "keeps at home": "20 %"},
+        {"jurisdiction": "NL-GE", "name": "Gelderland", "keeps at home": "35 %"},
+    ]
+    assert reserve_text(nl).startswith("its 2 jurisdictions keep 20–35 % of each")
+    assert reserve_text(reserve_rows(jurisdictions, "NL-LI")).startswith("NL-LI keeps 20 %")
+    assert [side_name(s, jurisdictions) for s in ("NL-LI", "NL", "*", "FR")] == [
+        "NL-LI · Limburg",
+        "NL (2 jurisdictions)",
+        "any side",
+        "FR",
+    ]

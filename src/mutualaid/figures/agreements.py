@@ -25,6 +25,7 @@ import pandas as pd
 
 from mutualaid import vocabulary
 from mutualaid.allocation.what_if import agreements_table, edited_agreements, same_agreements
+from mutualaid.display import display_text, words
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.loading import Scenario
 
@@ -170,3 +171,136 @@ def check_table(
     if frame is None:
         return None, report, False
     return frame, report, not same_agreements(frame, scenario.agreements)
+
+
+# --- a readable matrix and the detail of one pair (issue 13) ----------------------------------
+
+
+def _type_list(types: Any) -> list[str]:
+    if isinstance(types, (list, tuple, set, frozenset)):
+        return [str(t) for t in types]
+    text = "" if types is None else str(types)
+    return [t.strip() for t in text.split(";") if t.strip()]
+
+
+def summary_cell(rows: pd.DataFrame) -> str:
+    """The rows granted between two sides as a short cell: what types (``all types``,
+    ``boat``, ``3 types``) and the border delay (``20 min``, ``10–30 min``).
+
+    Examples
+    --------
+    >>> summary_cell(pd.DataFrame({"resource_types": [("*",)], "border_delay_min": [20.0]}))
+    'all types · 20 min'
+    >>> summary_cell(pd.DataFrame({"resource_types": [("boat",), ("pump", "bus")],
+    ...                            "border_delay_min": [10.0, 30.0]}))
+    '3 types · 10–30 min'
+    """
+    if rows is None or len(rows) == 0:
+        return ""
+    types = {t for cell in rows["resource_types"] for t in _type_list(cell)}
+    if WILDCARD in types:
+        what = "all types"
+    elif len(types) == 1:
+        what = words(next(iter(types)))
+    else:
+        what = f"{len(types)} types"
+    delays = sorted({delay_text(d) for d in rows["border_delay_min"]}, key=float)
+    delay = delays[0] if len(delays) == 1 else f"{delays[0]}–{delays[-1]}"
+    return f"{what} · {delay} min"
+
+
+def summary_matrix(agreements: pd.DataFrame, *, countries: Iterable[str] = ()) -> pd.DataFrame:
+    """The provider × receiver matrix with a short cell per pair (:func:`summary_cell`),
+    on the axes of :func:`agreements_matrix`; ``""`` where nothing is granted."""
+    full = agreements_matrix(agreements, countries=countries)
+    if full.empty:
+        return full
+    cells = {
+        (str(f), str(t)): summary_cell(group)
+        for (f, t), group in agreements.assign(
+            _f=agreements["from"].map(str), _t=agreements["to"].map(str)
+        ).groupby(["_f", "_t"], sort=False)
+    }
+    short = pd.DataFrame(
+        [[cells.get((f, t), "") for t in full.columns] for f in full.index],
+        index=full.index,
+        columns=full.columns,
+    )
+    return short.astype(str)
+
+
+def side_name(side: str, jurisdictions: pd.DataFrame) -> str:
+    """A side's full name: a jurisdiction's name (``NL-LI · Limburg``), a country with its
+    jurisdictions (``NL (12 jurisdictions)``), ``any side`` for ``*``."""
+    if side == WILDCARD:
+        return "any side"
+    ids = jurisdictions["id"].map(str)
+    if side in set(ids):
+        name = display_text(jurisdictions.loc[ids == side, "name"].iloc[0])
+        return f"{side} · {name}" if name and name != side else side
+    count = int((jurisdictions["country"].map(str) == side).sum())
+    if count:
+        return f"{side} ({count} jurisdiction{'' if count == 1 else 's'})"
+    return side
+
+
+def pair_rows(agreements: pd.DataFrame, provider: str, receiver: str) -> pd.DataFrame:
+    """The rows granted from *provider* to *receiver* (the matrix cell), in words: the
+    types allowed, the border delay and the basis when the layer gives one."""
+    if agreements is None or len(agreements) == 0:
+        return pd.DataFrame(columns=["types allowed", "border delay (min)"])
+    rows = agreements[
+        (agreements["from"].map(str) == provider) & (agreements["to"].map(str) == receiver)
+    ]
+    table = pd.DataFrame(
+        {
+            "types allowed": [
+                "all types"
+                if WILDCARD in _type_list(t)
+                else ", ".join(words(x) for x in _type_list(t))
+                for t in rows["resource_types"]
+            ],
+            "border delay (min)": [delay_text(d) for d in rows["border_delay_min"]],
+        }
+    )
+    if "basis" in rows.columns:
+        table["basis"] = [display_text(b) for b in rows["basis"]]
+    return table.reset_index(drop=True)
+
+
+def reserve_rows(jurisdictions: pd.DataFrame, side: str) -> pd.DataFrame:
+    """The reserve rules of a providing side's jurisdictions (contract: the share of each
+    resource type's available units that must stay at home): jurisdiction, name and
+    ``20 %`` each; every jurisdiction for ``*``."""
+    ids = jurisdictions["id"].map(str)
+    if side == WILDCARD:
+        mask = pd.Series(True, index=jurisdictions.index)
+    else:
+        mask = (ids == side) | (jurisdictions["country"].map(str) == side)
+    chosen = jurisdictions[mask]
+    reserve = (
+        chosen["reserve"] if "reserve" in chosen.columns else pd.Series(0.0, index=chosen.index)
+    )
+    return pd.DataFrame(
+        {
+            "jurisdiction": chosen["id"].map(str).to_numpy(),
+            "name": [display_text(n) for n in chosen.get("name", chosen["id"])],
+            "keeps at home": [
+                f"{round(100 * float(r or 0))} %" if pd.notna(r) else "0 %" for r in reserve
+            ],
+        }
+    )
+
+
+def reserve_text(reserves: pd.DataFrame) -> str:
+    """The reserve rules in one sentence: ``NL-LI keeps 20 % of each type at home`` or
+    ``its 11 jurisdictions keep 20–50 % of each type at home``."""
+    if len(reserves) == 0:
+        return "No jurisdiction of this side is in the scenario: no reserve applies."
+    shares = sorted({int(s.rstrip(" %")) for s in reserves["keeps at home"]})
+    share = f"{shares[0]} %" if len(shares) == 1 else f"{shares[0]}–{shares[-1]} %"
+    if len(reserves) == 1:
+        who = f"{reserves['jurisdiction'].iloc[0]} keeps"
+    else:
+        who = f"its {len(reserves)} jurisdictions keep"
+    return f"{who} {share} of each resource type's available units at home (reserve)."

@@ -39,6 +39,7 @@ from mutualaid.store.accounts import (
     set_password,
 )
 from mutualaid.store.layer_store import stored_jurisdictions
+from mutualaid.text import literal
 from mutualaid.ui import signed_in
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
@@ -285,14 +286,26 @@ def show_account_actions(
             args=(store, account.username, False),
         )
     else:
-        buttons[0].button(
-            "Disable",
-            key=state_key(PAGE, "disable"),
-            on_click=on_switch,
-            args=(store, account.username, True),
+        # Destructive: asked again (issue 13), the popover says what it does.
+        with buttons[0].popover(
+            "Disable…",
+            key=state_key(PAGE, "disable-ask"),
             disabled=own,
             help="Another admin disables yours." if own else None,
-        )
+        ):
+            st.caption(
+                literal(
+                    f"Disable {account.username}? It can no longer sign in, and its open "
+                    "sessions lose access at their next click. Enable it again here."
+                )
+            )
+            st.button(
+                literal(f"Yes, disable {account.username}"),
+                key=state_key(PAGE, "disable"),
+                on_click=on_switch,
+                args=(store, account.username, True),
+                disabled=own,
+            )
     buttons[1].button(
         "New password",
         key=state_key(PAGE, "reset"),

@@ -14,6 +14,7 @@ Markdown or HTML. Session-state keys all start with ``"agreements."``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
@@ -23,7 +24,15 @@ import streamlit as st
 
 from mutualaid.access.actor import Actor
 from mutualaid.errors import LayerRefused
-from mutualaid.figures.agreements import agreements_matrix, check_table, editor_table
+from mutualaid.figures.agreements import (
+    check_table,
+    editor_table,
+    pair_rows,
+    reserve_rows,
+    reserve_text,
+    side_name,
+    summary_matrix,
+)
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.merging import Workspace
 from mutualaid.text import literal
@@ -53,21 +62,110 @@ def choose_scenario(folders: Sequence[Path]) -> Path:
     return context.choose_folder(folders, page=PAGE)
 
 
+_MATRIX = state_key(PAGE, "matrix")
+_PROVIDER = state_key(PAGE, "pair.provider")
+_RECEIVER = state_key(PAGE, "pair.receiver")
+#: The matrix's first column: the providing side's full name.
+NAME_COLUMN: Final[str] = "provider"
+
+
+def matrix_table(matrix: pd.DataFrame, jurisdictions: pd.DataFrame) -> pd.DataFrame:
+    """The short matrix with the providing side's full name as its first column."""
+    table = matrix.copy()
+    table.insert(0, NAME_COLUMN, [side_name(str(side), jurisdictions) for side in table.index])
+    return table
+
+
+def picked_cell(selection: object, matrix: pd.DataFrame) -> tuple[str, str] | None:
+    """The (provider, receiver) of the matrix cell picked in the table, if any: a cell
+    of a receiving column (not the name column)."""
+    cells = getattr(getattr(selection, "selection", None), "cells", None)
+    if cells is None and isinstance(selection, dict):
+        cells = (selection.get("selection") or {}).get("cells")
+    for cell in cells or ():
+        try:
+            row, column = (cell["row"], cell["column"]) if isinstance(cell, dict) else cell
+        except (TypeError, ValueError, KeyError):
+            continue
+        if column in matrix.columns and isinstance(row, int) and 0 <= row < len(matrix):
+            return str(matrix.index[row]), str(column)
+    return None
+
+
+def _on_pick(matrix: pd.DataFrame) -> None:
+    # A picked cell chooses the pair whose detail is shown below the matrix.
+    picked = picked_cell(st.session_state.get(_MATRIX), matrix)
+    if picked is not None:
+        st.session_state[_PROVIDER], st.session_state[_RECEIVER] = picked
+
+
 def show_matrix(workspace: Workspace) -> None:
-    """The agreements as a provider × receiver matrix (read only)."""
+    """The agreements as a provider × receiver matrix of short cells (types and border
+    delay), full names in the first column and on the headers' hover, and the detail of
+    the pair picked (a cell, or the two selectors below)."""
     scenario = workspace.scenario()
     st.subheader("Who may help whom")
     st.caption(
-        "Rows provide, columns receive. Each cell: the resource types @ the border "
-        "delay. * means any side."
+        "Rows provide, columns receive. Each cell: the resource types allowed and the "
+        "border delay. Hover a column heading for its full name; pick a cell (or the "
+        "selectors below) for the pair's detail."
     )
-    matrix = agreements_matrix(
+    matrix = summary_matrix(
         scenario.agreements, countries=scenario.jurisdictions["country"].map(str)
     )
     if matrix.empty:
         st.text("No agreements: no help can cross a jurisdiction's border.")
         return
-    st.dataframe(matrix, width="stretch")
+    jurisdictions = scenario.jurisdictions
+    config = {
+        str(column): st.column_config.TextColumn(
+            str(column), help=side_name(str(column), jurisdictions), width="small"
+        )
+        for column in matrix.columns
+    }
+    config[NAME_COLUMN] = st.column_config.TextColumn(NAME_COLUMN, width="medium")
+    st.dataframe(
+        matrix_table(matrix, jurisdictions),
+        width="stretch",
+        column_config=config,
+        key=_MATRIX,
+        on_select=functools.partial(_on_pick, matrix),
+        selection_mode="single-cell",
+    )
+    show_pair(scenario.agreements, jurisdictions, matrix)
+
+
+def show_pair(agreements: pd.DataFrame, jurisdictions: pd.DataFrame, matrix: pd.DataFrame) -> None:
+    """The detail of one provider → receiver pair: the rows granted (types allowed,
+    border delay, basis) and the providing side's reserve rules."""
+    providers, receivers = [str(x) for x in matrix.index], [str(x) for x in matrix.columns]
+    if st.session_state.get(_PROVIDER) not in providers:
+        first = next(
+            ((p, r) for p in providers for r in receivers if matrix.loc[p, r]),
+            (providers[0], receivers[0]),
+        )
+        st.session_state[_PROVIDER], st.session_state[_RECEIVER] = first
+    if st.session_state.get(_RECEIVER) not in receivers:
+        st.session_state[_RECEIVER] = receivers[0]
+    cols = st.columns(2)
+    provider = cols[0].selectbox(
+        "Provider", providers, key=_PROVIDER, format_func=lambda s: side_name(s, jurisdictions)
+    )
+    receiver = cols[1].selectbox(
+        "Receiver", receivers, key=_RECEIVER, format_func=lambda s: side_name(s, jurisdictions)
+    )
+    rows = pair_rows(agreements, provider, receiver)
+    heading = f"{side_name(provider, jurisdictions)} → {side_name(receiver, jurisdictions)}"
+    if len(rows) == 0:
+        st.text(f"{heading}: nothing granted by a row of its own (a wider row may apply).")
+    else:
+        st.text(f"{heading}: {len(rows)} agreement row(s).")
+        st.dataframe(rows, hide_index=True, width="stretch")
+    reserves = reserve_rows(jurisdictions, provider)
+    st.text(reserve_text(reserves))
+    if len(reserves) > 1:
+        with st.expander(f"Reserve of each of the {len(reserves)} jurisdictions"):
+            st.dataframe(reserves, hide_index=True, width="stretch")
 
 
 def rows_editor(loaded: loaders.LoadedScenario, workspace: Workspace) -> pd.DataFrame:

@@ -10,7 +10,9 @@ changed behind the app's back says so before anyone reads it.
 
 Actors, subjects and before/after values come from uploaded files and sign-in names:
 they are shown with ``st.dataframe`` (text cells) and widget labels only, never as
-Markdown or HTML; before/after are shown as their JSON text. The downloads are the
+Markdown or HTML. Each row is said in words (:mod:`mutualaid.store.audit_words`: a
+sentence, and its before/after as ``field: old → new``); the raw rows, before/after as
+their JSON text, are in a collapsed "details" table for auditors. The downloads are the
 matching rows, oldest first, in the formats of ``mutualaid audit export`` (CSV cells
 neutralised against formula injection). Session-state keys all start with ``"audit."``.
 """
@@ -28,7 +30,7 @@ import streamlit as st
 
 from mutualaid.access.actor import Actor
 from mutualaid.display import record_text
-from mutualaid.store import Store, audit
+from mutualaid.store import Store, audit, audit_words
 from mutualaid.store.audit_export import csv_text, entry_row, json_text
 from mutualaid.store.tables import audit_log
 from mutualaid.text import literal
@@ -46,6 +48,13 @@ COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("subject", "subject"),
     ("before", "before"),
     ("after", "after"),
+)
+#: The table in words: its columns, with their headings.
+WORD_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("seq", "seq"),
+    ("time", "time (UTC)"),
+    ("what", "what happened"),
+    ("changes", "before → after"),
 )
 ANYONE: Final[str] = "(anyone)"
 
@@ -172,6 +181,22 @@ def table(entries: Sequence[audit.AuditEntry]) -> pd.DataFrame:
     return frame.rename(columns=dict(COLUMNS))
 
 
+def words_table(entries: Sequence[audit.AuditEntry]) -> pd.DataFrame:
+    """The rows in words: each a sentence and its changes (``field: old → new``)."""
+    rows = [
+        {
+            "seq": entry.seq,
+            "time": time_text(entry.at),
+            "what": audit_words.sentence(entry),
+            "changes": audit_words.changes_text(entry),
+        }
+        for entry in entries
+    ]
+    frame = pd.DataFrame(rows, columns=[c for c, _ in WORD_COLUMNS])
+    frame["seq"] = frame["seq"].astype("int64")
+    return frame.rename(columns=dict(WORD_COLUMNS))
+
+
 def _rows(entries: Sequence[audit.AuditEntry]) -> Iterator[dict]:
     return (entry_row(entry) for entry in entries)
 
@@ -244,12 +269,20 @@ def show_table(store: Store, filters: Filters) -> int:
     else:
         st.caption(f"{len(shown)} row(s) match.")
     if shown:
+        raw = table(shown)  # before the words: a row that is not JSON fails here
+        seq = {"seq": st.column_config.NumberColumn("seq", format="%d")}
         st.dataframe(
-            table(shown),
+            words_table(shown),
             hide_index=True,
             width="stretch",
-            column_config={"seq": st.column_config.NumberColumn("seq", format="%d")},
+            column_config={
+                **seq,
+                "what happened": st.column_config.TextColumn("what happened", width="large"),
+                "before → after": st.column_config.TextColumn("before → after", width="large"),
+            },
         )
+        with st.expander("Details for auditors: the rows as stored (JSON)"):
+            st.dataframe(raw, hide_index=True, width="stretch", column_config=seq)
     return len(shown)
 
 

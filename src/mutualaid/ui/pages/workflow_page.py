@@ -25,6 +25,7 @@ with :func:`mutualaid.text.literal`. Session-state keys all start with ``"workfl
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
@@ -34,18 +35,19 @@ import streamlit as st
 
 from mutualaid.access.actor import Actor
 from mutualaid.errors import StoreFull
+from mutualaid.figures.requests import IncidentNeeds, requestable_needs
 from mutualaid.store import Store, workflow
 from mutualaid.store.layer_store import (
     current_versions,
     load_stored_scenario,
     scenario_names,
 )
-from mutualaid.store.workflow import Board, OfferView, RequestView, WorkflowError
+from mutualaid.store.workflow import Board, OfferView, RequestView, WorkflowError, groups
 from mutualaid.text import literal
 from mutualaid.ui import context
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
-from mutualaid.vocabulary import state_label, type_label, units_text
+from mutualaid.vocabulary import state_label, type_label
 
 PAGE: Final[str] = "workflow"
 _OUTCOME: Final[str] = state_key(PAGE, "outcome")
@@ -81,6 +83,29 @@ DONE: Final[dict[str, str]] = {
     "release": "released (units available again)",
     "close": "closed",
     "cancel": "cancelled",
+}
+#: Destructive actions: asked again (a popover with the consequence and a "Yes, ..."
+#: button) before they are made, never a single click beside the harmless one.
+CONFIRM: Final[dict[str, str]] = {
+    "decline": "Its units are not sent; the requester is told. This cannot be undone.",
+    "refuse": "The committed units go back to their provider. This cannot be undone.",
+    "withdraw": "Your committed units are freed; the requester is told. This cannot be undone.",
+    "release": (
+        "The units leave the incident and are available again; the need is open again. "
+        "This cannot be undone."
+    ),
+    "close": (
+        "The request ends: its offers still proposed are superseded; units already "
+        "committed or deployed stay. This cannot be undone."
+    ),
+    "cancel": (
+        "The request is withdrawn: its offers still proposed are superseded. This cannot be undone."
+    ),
+}
+#: The board's groupings, as the radio says them.
+GROUPING_TEXT: Final[dict[str, str]] = {
+    groups.BY_REQUEST: "by request",
+    groups.BY_STATE: "by state",
 }
 OFFER_LINE_COLUMNS: Final[tuple[str, ...]] = (
     "resource",
@@ -196,16 +221,34 @@ def on_request_action(store: Store, request_id: int, action: str, version: int) 
     _remember(True, f"Request {request_id} {DONE[action]} by you at {when_text(state.updated_at)}.")
 
 
-def on_create_request(
-    store: Store, scenario: str, options: dict[str, tuple[str, str, int]]
-) -> None:
-    """Button callback: request the lines picked in the multiselect, with the note."""
+REQUEST_LINES: Final[str] = state_key(PAGE, "request_lines")
+
+
+def need_key(incident_id: str) -> str:
+    """The session-state key of one incident's multiselect on the request form (the id,
+    text from a file, is hashed: a key is a CSS class too)."""
+    digest = hashlib.sha256(incident_id.encode("utf-8")).hexdigest()[:16]
+    return f"{REQUEST_LINES}-{digest}"
+
+
+def picked_lines(incidents: list[IncidentNeeds]) -> list[tuple[str, str, int]]:
+    """The request lines picked on the form: every incident's multiselect (all of its
+    needs until one is taken out)."""
+    lines = []
+    for incident in incidents:
+        choices = incident.choices()
+        picked = st.session_state.get(need_key(incident.incident_id), list(choices))
+        lines += [choices[label] for label in picked or () if label in choices]
+    return lines
+
+
+def on_create_request(store: Store, scenario: str, incidents: list[IncidentNeeds]) -> None:
+    """Button callback: request the needs picked per incident, with the note."""
     actor = _acting(store)
     if actor is None:
         return
-    picked = st.session_state.get(state_key(PAGE, "request_lines")) or []
     note = (st.session_state.get(state_key(PAGE, "request_note")) or "").strip()
-    lines = [options[label] for label in picked if label in options]
+    lines = picked_lines(incidents)
     if not lines:
         _remember(False, "Pick at least one need to request.")
         return
@@ -214,7 +257,8 @@ def on_create_request(
     except (WorkflowError, StoreFull) as exc:
         _remember(False, str(exc))
         return
-    st.session_state.pop(state_key(PAGE, "request_lines"), None)
+    for incident in incidents:
+        st.session_state.pop(need_key(incident.incident_id), None)
     st.session_state.pop(state_key(PAGE, "request_note"), None)
     _remember(
         True,
@@ -259,37 +303,31 @@ def _layers_key(store: Store, name: str) -> str:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _needs(
-    url: str, name: str, layers_key: str, _store: Store
-) -> dict[str, list[tuple[str, str, int]]]:
+    url: str,
+    name: str,
+    layers_key: str,
+    jurisdiction: str,
+    requested: frozenset[tuple[str, str]],
+    _store: Store,
+) -> list[IncidentNeeds]:
     # Keyed on the store, the scenario and its layers' versions (``_store`` is the
     # handle to read with, not data): a new incidents layer is a new entry.
     stored = load_stored_scenario(_store, name)
-    needs: dict[str, list[tuple[str, str, int]]] = {}
     if stored is None:
-        return needs
-    for row in stored.scenario.incidents.itertuples(index=False):
-        if str(row.status).strip().lower() != "active" or not row.jurisdiction:
-            continue
-        for rtype, units in sorted((row.needs or {}).items()):
-            if int(units) > 0:
-                needs.setdefault(str(row.jurisdiction), []).append(
-                    (str(row.id), str(rtype), int(units))
-                )
-    return needs
+        return []
+    return requestable_needs(stored.scenario.incidents, jurisdiction, requested=requested)
 
 
-def requestable(
-    store: Store, name: str, jurisdiction: str, board: Board
-) -> list[tuple[str, str, int]]:
-    """The needs of *jurisdiction*'s active incidents not already in an open request."""
-    requested = {
+def requestable(store: Store, name: str, jurisdiction: str, board: Board) -> list[IncidentNeeds]:
+    """The needs of *jurisdiction*'s active incidents not already in an open request,
+    by incident (most severe first)."""
+    requested = frozenset(
         (line.incident_id, line.type)
         for r in board.requests
         if r.state == workflow.OPEN
         for line in r.lines
-    }
-    needs = _needs(store.url, name, _layers_key(store, name), store)
-    return [n for n in needs.get(jurisdiction, []) if (n[0], n[1]) not in requested]
+    )
+    return _needs(store.url, name, _layers_key(store, name), jurisdiction, requested, store)
 
 
 def jurisdictions_in_order(board: Board, viewer: Actor) -> list[str]:
@@ -455,9 +493,38 @@ def show_answer_inputs(offer: OfferView, action: str) -> tuple[tuple[int, int], 
     return lines
 
 
+def action_button(
+    action: str,
+    *,
+    label: str,
+    key: str,
+    on_click: Callable[..., None],
+    args: tuple[object, ...],
+    subject: str,
+    primary: bool = False,
+) -> None:
+    """One action's button. A destructive action (:data:`CONFIRM`) is a popover
+    "Label…" that says what it does and holds the button that makes it ("Yes, decline
+    offer 12"): two explicit clicks, never one beside the harmless action."""
+    if action not in CONFIRM:
+        st.button(
+            label,
+            key=key,
+            type="primary" if primary else "secondary",
+            on_click=on_click,
+            args=args,
+        )
+        return
+    with st.popover(f"{label}…", key=f"{key}-ask"):
+        st.caption(f"{label} {subject}? {CONFIRM[action]}")
+        verb = label.split(" ")[0].lower()
+        st.button(f"Yes, {verb} {subject}", key=key, on_click=on_click, args=args)
+
+
 def show_offer(store: Store, offer: OfferView) -> None:
     """One offer: heading, who changed it, its stage and times, its lines, the number
-    inputs of a partial commit or accept, and the viewer's buttons."""
+    inputs of a partial commit or accept, and the viewer's buttons (the destructive ones
+    asking again)."""
     with st.container(border=True, key=f"{PAGE}-offer-{offer.id}"):
         st.text(offer_heading(offer))
         st.caption(literal(offer_changed(offer)))
@@ -470,17 +537,20 @@ def show_offer(store: Store, offer: OfferView) -> None:
         if actions:
             cols = st.columns(len(actions) + 2)
             for col, action in zip(cols, actions):
-                col.button(
-                    OFFER_ACTIONS[action][1],
-                    key=state_key(PAGE, f"{action}-{offer.id}"),
-                    type="primary" if action in ("commit", "accept") else "secondary",
-                    on_click=on_offer_action,
-                    args=(store, offer.id, action, offer.version, partial.get(action, ())),
-                )
+                with col:
+                    action_button(
+                        action,
+                        label=OFFER_ACTIONS[action][1],
+                        key=state_key(PAGE, f"{action}-{offer.id}"),
+                        on_click=on_offer_action,
+                        args=(store, offer.id, action, offer.version, partial.get(action, ())),
+                        subject=f"offer {offer.id}",
+                        primary=action in ("commit", "accept"),
+                    )
 
 
 def show_request(store: Store, request: RequestView) -> None:
-    """One request: heading, note, lines, and the viewer's buttons."""
+    """One request: heading, note, lines, and the viewer's buttons (both ask again)."""
     with st.container(border=True, key=f"{PAGE}-request-{request.id}"):
         st.text(request_heading(request))
         st.caption(
@@ -497,44 +567,24 @@ def show_request(store: Store, request: RequestView) -> None:
         if actions:
             cols = st.columns(len(actions) + 2)
             for col, action in zip(cols, actions):
-                col.button(
-                    REQUEST_ACTIONS[action][1],
-                    key=state_key(PAGE, f"{action}-request-{request.id}"),
-                    on_click=on_request_action,
-                    args=(store, request.id, action, request.version),
-                )
+                with col:
+                    action_button(
+                        action,
+                        label=REQUEST_ACTIONS[action][1],
+                        key=state_key(PAGE, f"{action}-request-{request.id}"),
+                        on_click=on_request_action,
+                        args=(store, request.id, action, request.version),
+                        subject=f"request {request.id}",
+                    )
 
 
-def _placement(offer: OfferView, jurisdiction: str) -> str | None:
-    """Where an offer is shown in *jurisdiction*'s group: ``"to"`` (it requested the
-    units), ``"from"`` (it provides them) or None. Each offer is shown once, under
-    its requester's group when that is listed first, else its provider's."""
-    if offer.requester == jurisdiction:
-        return "to"
-    if offer.provider == jurisdiction:
-        return "from"
-    return None
-
-
-def show_jurisdiction(store: Store, board: Board, jurisdiction: str, shown: set[int]) -> None:
-    """A jurisdiction's requests, the offers made to it and the offers it makes."""
-    requests = [r for r in board.requests if r.jurisdiction == jurisdiction]
-    incoming = [
-        o for o in board.offers if o.id not in shown and _placement(o, jurisdiction) == "to"
-    ]
-    outgoing = [
-        o for o in board.offers if o.id not in shown and _placement(o, jurisdiction) == "from"
-    ]
-    st.text(
-        f"{len(requests)} request(s); {len(incoming)} offer(s) to {jurisdiction}, "
-        f"{len(outgoing)} offer(s) from {jurisdiction} (an offer is listed once, under "
-        "the first of its two jurisdictions)"
-    )
-    for request in requests:
-        show_request(store, request)
-    for offer in incoming + outgoing:
-        shown.add(offer.id)
-        show_offer(store, offer)
+def show_group(store: Store, group: groups.BoardGroup) -> None:
+    """One group, collapsed to its one-line summary; its requests, then its offers."""
+    with st.expander(literal(group.summary), key=f"{PAGE}-group-{group.key}"):
+        for request in group.requests:
+            show_request(store, request)
+        for offer in group.offers:
+            show_offer(store, offer)
 
 
 def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
@@ -551,13 +601,18 @@ def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
                     "already requested."
                 )
             else:
-                options = {f"{i}: {units_text(n, k)}": (i, k, n) for i, k, n in needs}
-                st.multiselect(
-                    "Needs to request",
-                    list(options),
-                    default=list(options),
-                    key=state_key(PAGE, "request_lines"),
+                st.caption(
+                    "Every need is picked; take out what you do not need. Most severe "
+                    "incidents first."
                 )
+                for incident in needs:
+                    choices = incident.choices()
+                    st.multiselect(
+                        literal(incident.label),
+                        list(choices),
+                        default=list(choices),
+                        key=need_key(incident.incident_id),
+                    )
                 st.text_input(
                     "Note for the providers", key=state_key(PAGE, "request_note"), max_chars=500
                 )
@@ -565,7 +620,7 @@ def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
                     "Request assistance",
                     key=state_key(PAGE, "request"),
                     on_click=on_create_request,
-                    args=(store, board.scenario, options),
+                    args=(store, board.scenario, needs),
                 )
     if "plan" in board.viewer_actions:
         with cols[1].expander("Compute offers"):
@@ -588,18 +643,58 @@ def show_coordinator_tools(store: Store, actor: Actor, board: Board) -> None:
             )
 
 
+def board_filters(board: Board) -> tuple[str, Board]:
+    """The grouping and the filters (states, jurisdictions, only what waits for the
+    viewer); returns the grouping and what the filters keep of *board*."""
+    cols = st.columns([2, 3, 3, 2])
+    by = cols[0].radio(
+        "Group",
+        list(GROUPING_TEXT),
+        format_func=GROUPING_TEXT.__getitem__,
+        horizontal=True,
+        key=state_key(PAGE, "group_by"),
+    )
+    states = cols[1].multiselect(
+        "States",
+        groups.board_states(board),
+        format_func=groups.state_words,
+        key=state_key(PAGE, "filter.states"),
+        placeholder="every state",
+    )
+    places = cols[2].multiselect(
+        "Jurisdictions",
+        groups.board_jurisdictions(board),
+        key=state_key(PAGE, "filter.jurisdictions"),
+        placeholder="every jurisdiction",
+    )
+    mine = cols[3].toggle(
+        "Only what waits for me",
+        key=state_key(PAGE, "filter.mine"),
+        help="Keep the requests and offers on which you have a move.",
+    )
+    kept = groups.filter_board(board, states=states, jurisdictions=places, mine_only=mine)
+    return by or groups.BY_REQUEST, kept
+
+
 def show_board(store: Store, actor: Actor, board: Board) -> None:
-    """Every jurisdiction's requests and offers, the viewer's own first and open."""
+    """Every jurisdiction's figures, then the board in groups (each collapsed to one
+    line, those awaiting the viewer's move first) under its filters."""
     if not board.requests and not board.offers:
         st.text("No requests or offers yet in this scenario.")
         return
     st.dataframe(summary_table(board, actor), hide_index=True, width="stretch")
-    shown: set[int] = set()
-    for jurisdiction in jurisdictions_in_order(board, actor):
-        own = jurisdiction == actor.jurisdiction
-        label = f"{jurisdiction} (your jurisdiction)" if own else jurisdiction
-        with st.expander(literal(label), expanded=own):
-            show_jurisdiction(store, board, jurisdiction, shown)
+    by, kept = board_filters(board)
+    shown = groups.group_board(kept, actor, by=by)
+    if not shown:
+        st.text("Nothing on the board matches these filters.")
+        return
+    st.caption(
+        f"{groups.plural(len(kept.requests), 'request')} and "
+        f"{groups.plural(len(kept.offers), 'offer')} in {groups.plural(len(shown), 'group')}; "
+        "open a group to act on it."
+    )
+    for group in shown:
+        show_group(store, group)
 
 
 def show_page(store: Store, actor: Actor) -> None:
