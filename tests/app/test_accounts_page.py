@@ -282,9 +282,10 @@ def test_an_account_keeps_a_jurisdiction_no_stored_scenario_holds(stored_flood):
     save.click().run()
     assert account("vic").jurisdiction == "NL-LI"
     # once moved, the unknown one is no longer offered
-    assert "DE-RPX (in no stored scenario)" not in admin.selectbox(
-        key="accounts.edit.jurisdiction.vic"
-    ).options
+    assert (
+        "DE-RPX (in no stored scenario)"
+        not in admin.selectbox(key="accounts.edit.jurisdiction.vic").options
+    )
 
 
 def test_with_no_scenario_stored_only_an_admin_can_be_added():

@@ -1,8 +1,8 @@
 """The ``mutualaid`` command (contract, section 3).
 
     mutualaid validate PATH --kind KIND [--map FIELD=SOURCE ...] [--json]
-    mutualaid allocate SCENARIO_DIR [--out PLAN.json] [--travel-times CSV]
-    mutualaid allocate --stored SCENARIO [--out PLAN.json]
+    mutualaid allocate SCENARIO_DIR [--out|-o PLAN.json] [--travel-times CSV]
+    mutualaid allocate --stored SCENARIO [--out|-o PLAN.json]
     mutualaid db init
     mutualaid load SCENARIO_DIR [--as USER]
     mutualaid audit verify
@@ -12,6 +12,8 @@ The store commands live beside the store (``mutualaid.store.commands_*``); each 
 registers its subcommands and their handlers with :func:`build_parser`.
 
 Exit codes: 0 accepted / plan written, 1 rejected / invalid scenario, 2 wrong usage.
+``allocate`` ends with one line saying what it planned and where it wrote the plan
+(:func:`plan_summary`): on standard output with ``--out``, else on standard error.
 No input, however broken, makes this command print a Python traceback.
 """
 
@@ -90,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         "units the workflow holds are left out",
     )
     a.add_argument(
+        "-o",
         "--out",
         metavar="PLAN.json",
         default=None,
@@ -176,10 +179,53 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_REJECTED
 
 
+def plan_summary(plan: dict[str, Any], *, written_to: str | None, flows: str | None = None) -> str:
+    """The one line ``allocate`` says on success (issue 13), from the plan's JSON.
+
+    A need is one resource type asked for by one incident that takes part; it is met when
+    the plan leaves none of it unmet. The share of need met is severity-weighted, as the
+    pages' "Need met" (docs/glossary.md).
+
+    Parameters
+    ----------
+    plan : dict
+        :meth:`mutualaid.allocation.Plan.to_dict`'s document (contract, section 3).
+    written_to : str or None
+        Where the plan went; None for standard output.
+    flows : str, optional
+        Where the flows went, when written.
+
+    Examples
+    --------
+    >>> plan = {"assignments": [{"incident_id": "I1", "type": "boat", "units": 3}],
+    ...         "unmet": [{"incident_id": "I2", "type": "pump", "units": 1}],
+    ...         "summary": {"units_assigned": 3, "units_needed": 4,
+    ...                     "weighted_coverage": 15, "weighted_need": 17}}
+    >>> plan_summary(plan, written_to="plan.json")
+    'Planned 3 units for 1 of 2 needs (88.2 % of need met), 1 unit short; plan written to plan.json'
+    """
+    summary = plan["summary"]
+    unmet = {(u["incident_id"], u["type"]) for u in plan["unmet"]}
+    needs = unmet | {(a["incident_id"], a["type"]) for a in plan["assignments"]}
+    assigned, needed = int(summary["units_assigned"]), int(summary["units_needed"])
+    weighted_need = summary.get("weighted_need") or 0
+    share = 100.0 * summary["weighted_coverage"] / weighted_need if weighted_need else 100.0
+    short = needed - assigned
+    line = (
+        f"Planned {assigned} unit{'' if assigned == 1 else 's'} for "
+        f"{len(needs) - len(unmet)} of {len(needs)} need{'' if len(needs) == 1 else 's'} "
+        f"({share:.1f} % of need met), "
+        + (f"{short} unit{'' if short == 1 else 's'} short" if short else "nothing short")
+        + f"; plan written to {written_to or 'standard output'}"
+    )
+    return line + (f", flows to {flows}" if flows else "")
+
+
 def _write_plan(args: argparse.Namespace, plan: Any, scenario: Any) -> None:
     from mutualaid.allocation import flows_geojson
 
-    text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
+    document = plan.to_dict()
+    text = json.dumps(document, ensure_ascii=False, indent=2)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
@@ -187,6 +233,12 @@ def _write_plan(args: argparse.Namespace, plan: Any, scenario: Any) -> None:
     if args.flows:
         flows = flows_geojson(plan, scenario)
         Path(args.flows).write_text(json.dumps(flows, ensure_ascii=False), encoding="utf-8")
+    # Standard output is the plan's JSON when no --out is given (the contract): the line
+    # then goes to standard error, so that `allocate DIR > plan.json` stays a plan.
+    print(
+        plan_summary(document, written_to=args.out, flows=args.flows),
+        file=sys.stdout if args.out else sys.stderr,
+    )
 
 
 def _run_allocate_stored(args: argparse.Namespace) -> int:
