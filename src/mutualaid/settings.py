@@ -231,8 +231,8 @@ BRIEFING_MAP_HEIGHT_PX: Final[int] = 640
 #: Issue 13, a briefing made for a wall: the map's height is the viewport's less what
 #: stands above it (title, time, figures; on the Briefing page also Streamlit's header
 #: and the scenario selector), in px, so figures, map and top unmet needs fit one screen.
-BRIEFING_WALL_ABOVE_MAP_PX: Final[int] = 240
-BRIEFING_PAGE_ABOVE_MAP_PX: Final[int] = 365
+BRIEFING_WALL_ABOVE_MAP_PX: Final[int] = 250
+BRIEFING_PAGE_ABOVE_MAP_PX: Final[int] = 380
 #: Rows of the briefing's top unmet needs shown without scrolling the table.
 BRIEFING_UNMET_ROWS_SHOWN: Final[int] = 8
 
