@@ -27,6 +27,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -204,10 +205,10 @@ def figure_items(operation: OperationFigures, figures: KeyFigures) -> list[tuple
     ]
 
 
-def top_unmet(figures: KeyFigures, *, limit: int = BRIEFING_TOP_UNMET) -> pd.DataFrame:
+def top_unmet(figures: KeyFigures, *, limit: int | None = BRIEFING_TOP_UNMET) -> pd.DataFrame:
     """The most severe unmet needs (``figures.unmet`` is sorted so), as text columns
-    with the briefing's headings."""
-    table = figures.unmet.head(limit)
+    with the briefing's headings; every one when *limit* is None."""
+    table = figures.unmet if limit is None else figures.unmet.head(limit)
     out = pd.DataFrame(
         {
             heading: table[column].map(UNMET_WORDS.get(column, cell_text))
@@ -228,7 +229,19 @@ def _figures_html(operation: OperationFigures, figures: KeyFigures) -> str:
     return f'<section class="mab-figures">{cells}</section>'
 
 
-def _unmet_html(figures: KeyFigures, *, limit: int) -> str:
+def briefing_time(when: datetime) -> str:
+    """A moment as the briefing shows it: date, time and zone, in UTC.
+
+    Examples
+    --------
+    >>> briefing_time(datetime(2026, 12, 7, 15, 42, 7, tzinfo=UTC))
+    '7 Dec 2026, 15:42:07 UTC'
+    """
+    utc = when.astimezone(UTC)
+    return f"{utc.day} {utc:%b %Y, %H:%M:%S} UTC"
+
+
+def _unmet_html(figures: KeyFigures, *, limit: int | None) -> str:
     table = top_unmet(figures, limit=limit)
     if table.empty:
         return '<section class="mab-unmet"><h2>Unmet needs</h2><p>Every need is met.</p></section>'
@@ -237,11 +250,12 @@ def _unmet_html(figures: KeyFigures, *, limit: int) -> str:
         "<tr>" + "".join(f"<td>{_e(v)}</td>" for v in row) + "</tr>"
         for row in table.itertuples(index=False, name=None)
     )
-    more = len(figures.unmet) - len(table)
-    note = f"<p>and {more} more.</p>" if more > 0 else ""
+    total = len(figures.unmet)
+    listed = "all" if len(table) == total else f"the {len(table)} most severe"
     return (
-        '<section class="mab-unmet"><h2>Top unmet needs (most severe first)</h2>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{note}</section>"
+        '<section class="mab-unmet"><h2>Unmet needs (most severe first)</h2>'
+        f"<p>{total} unmet need{'s' if total != 1 else ''}, {listed} listed.</p>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 
@@ -268,7 +282,7 @@ def briefing_html(
     operation: OperationFigures,
     figures: KeyFigures,
     updated_at: str,
-    top: int = BRIEFING_TOP_UNMET,
+    top: int | None = None,
     static_dir: Path = STATIC_DIR,
 ) -> str:
     """The briefing as one self-contained HTML page.
@@ -286,8 +300,9 @@ def briefing_html(
         :func:`mutualaid.figures.plan.key_figures` of the plan (of what is still free).
     updated_at : str
         When the plan was made, as shown to people.
-    top : int
-        How many unmet needs to list, most severe first.
+    top : int or None
+        How many unmet needs to list, most severe first; every one when None (the
+        default: a briefing handed on lists them all).
     static_dir : pathlib.Path
         The folder holding ``vendor/leaflet/`` (the project's ``static``).
 
@@ -330,6 +345,7 @@ __all__ = [
     "STATIC_DIR",
     "ExportError",
     "briefing_html",
+    "briefing_time",
     "figure_items",
     "inline_assets",
     "neutralise_formula",

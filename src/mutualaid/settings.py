@@ -228,6 +228,13 @@ def briefing_refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
 BRIEFING_TOP_UNMET: Final[int] = 10
 #: Height of the briefing map, in pixels.
 BRIEFING_MAP_HEIGHT_PX: Final[int] = 640
+#: Issue 13, a briefing made for a wall: the map's height is the viewport's less what
+#: stands above it (title, time, figures; on the Briefing page also Streamlit's header
+#: and the scenario selector), in px, so figures, map and top unmet needs fit one screen.
+BRIEFING_WALL_ABOVE_MAP_PX: Final[int] = 250
+BRIEFING_PAGE_ABOVE_MAP_PX: Final[int] = 380
+#: Rows of the briefing's top unmet needs shown without scrolling the table.
+BRIEFING_UNMET_ROWS_SHOWN: Final[int] = 8
 
 # --- Store (mutualaid.store) ---------------------------------------------------------
 #: Environment variable naming the store (an SQLAlchemy URL); unset, the SQLite file in

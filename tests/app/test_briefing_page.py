@@ -7,6 +7,7 @@ and the downloaded file are tests/e2e/test_briefing.py.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,16 @@ from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import (
     BRIEFING_REFRESH_ENV,
     BRIEFING_REFRESH_S,
+    BRIEFING_TOP_UNMET,
     SCENARIO_DIRS_ENV,
 )
-from mutualaid.ui.pages.briefing_page import file_stem, refresh_seconds
+from mutualaid.ui.pages.briefing_page import (
+    MAP_FILLS_FRAME,
+    WALL_NO_HEADER_CSS,
+    file_stem,
+    refresh_seconds,
+    wall_css,
+)
 from mutualaid.ui.router import HIDE_SIDEBAR_CSS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,3 +170,39 @@ def test_download_names_keep_only_safe_characters():
     assert file_stem("rhine-flood-2021") == "rhine-flood-2021"
     assert file_stem("../../etc/passwd") == "etc-passwd"
     assert file_stem("<>") == "scenario"
+
+
+# --- made for a wall (issue 13) -------------------------------------------------------------
+
+
+def test_the_time_shown_has_date_time_and_zone(monkeypatch):
+    at = open_page(monkeypatch, RHINE)
+    [updated] = [c.value for c in at.caption if c.value.startswith("Updated at ")]
+    assert re.fullmatch(
+        r"Updated at \d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d:\d\d UTC, every \d+ s", updated
+    ), updated
+
+
+def test_the_page_is_laid_out_for_one_screen(monkeypatch):
+    at = open_page(monkeypatch, RHINE)
+    assert not at.exception
+    css = "".join(styles(at))
+    assert wall_css(wall=False) in css
+    assert WALL_NO_HEADER_CSS not in css  # the page keeps Streamlit's header
+    # The map fills its frame, whose height the page's CSS takes from the viewport.
+    assert MAP_FILLS_FRAME in json.loads(the_map(at).proto.json_args)["header"]
+    # The top unmet needs beside the map, in their own box, a few rows in view.
+    [table] = at.dataframe
+    assert len(table.value) == BRIEFING_TOP_UNMET
+    assert any("shown; every one in the export" in c.value for c in at.caption)
+
+
+def test_the_wall_screen_named_by_its_address_has_no_header_or_selector(monkeypatch):
+    at = app(monkeypatch, RHINE)
+    at.query_params["view"] = "briefing"
+    at.query_params["scenario"] = RHINE.name
+    at.run()
+    assert not at.exception
+    css = "".join(styles(at))  # style-only html blocks of one run may come as one
+    assert wall_css(wall=True) in css and WALL_NO_HEADER_CSS in css
+    assert not at.selectbox

@@ -184,6 +184,8 @@ def choose_scenario(page, name: str) -> None:
     page.get_by_role("combobox", name="Scenario").click()
     page.get_by_role("option", name=name, exact=True).click()
     expect(page.get_by_role("combobox", name="Scenario")).to_have_value(name)
+
+
 def open_board_group(page, card):
     """Open the Workflow board's group (a collapsed expander, issue 13) that holds
     *card* (a locator of an offer's or a request's card) unless it is open; returns
@@ -193,3 +195,40 @@ def open_board_group(page, card):
     if group.locator("details").first.get_attribute("open") is None:
         group.locator("summary").first.click()
     return card
+
+
+#: The st_folium map's frame.
+MAP_IFRAME = "iframe[src*='streamlit_folium.st_folium']"
+
+
+def wait_for_briefing(page) -> None:
+    """Wait until the briefing shows its figures, its map (Leaflet drawn in the frame)
+    and its top unmet needs."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stMetric").first).to_be_visible()
+    expect(page.locator(".st-key-briefing-unmet [data-testid='stDataFrame']")).to_be_visible()
+    page.wait_for_function(
+        """(selector) => {
+        const iframe = document.querySelector(selector);
+        const doc = iframe && iframe.contentDocument;
+        const map = doc && doc.querySelector('.leaflet-container');
+        return !!map && map.clientHeight > 0;
+    }""",
+        arg=MAP_IFRAME,
+    )
+
+
+def briefing_boxes(page) -> dict[str, dict[str, float]]:
+    """The bounding boxes (in the viewport, px) of the briefing's figures (all of them
+    together), its map and its top unmet needs (heading and table)."""
+    figures = [m.bounding_box() for m in page.get_by_test_id("stMetric").all()]
+    left = min(b["x"] for b in figures)
+    top = min(b["y"] for b in figures)
+    right = max(b["x"] + b["width"] for b in figures)
+    bottom = max(b["y"] + b["height"] for b in figures)
+    return {
+        "figures": {"x": left, "y": top, "width": right - left, "height": bottom - top},
+        "map": page.locator(MAP_IFRAME).bounding_box(),
+        "unmet": page.locator(".st-key-briefing-unmet").bounding_box(),
+    }

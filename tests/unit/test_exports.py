@@ -5,17 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from builders import square, write_collection
+from builders import incident, square, write_collection, write_scenario
 from mutualaid.allocation import allocate, flows_geojson
 from mutualaid.allocation.held import Held
 from mutualaid.exports import (
     STATIC_DIR,
     ExportError,
     briefing_html,
+    briefing_time,
     inline_assets,
     neutralise_formula,
     plan_csv,
@@ -25,6 +27,7 @@ from mutualaid.figures.operation import operation_figures
 from mutualaid.figures.plan import key_figures
 from mutualaid.maps.plan import plan_map
 from mutualaid.scenario.loading import load_scenario
+from mutualaid.settings import BRIEFING_TOP_UNMET
 
 IMG = '<img src=x onerror="alert(1)">'
 BREAKOUT = "</script><script>alert(2)</script>"
@@ -226,3 +229,51 @@ def test_a_missing_asset_is_reported(tmp_path):
     tag = '<script src="/app/static/vendor/leaflet/leaflet.js"></script>'
     with pytest.raises(ExportError, match="make assets"):
         inline_assets(f"<head>{tag}</head>", static_dir=tmp_path)
+
+
+# --- issue 13: a briefing made for a wall ---------------------------------------------------
+
+
+def test_the_briefing_time_has_date_time_and_zone():
+    assert briefing_time(datetime(2026, 12, 7, 15, 42, 7, tzinfo=UTC)) == (
+        "7 Dec 2026, 15:42:07 UTC"
+    )
+    # Another zone is shown in UTC, the zone every jurisdiction's coordinators share.
+    paris = timezone(timedelta(hours=1))
+    assert briefing_time(datetime(2026, 1, 1, 0, 30, tzinfo=paris)) == "31 Dec 2025, 23:30:00 UTC"
+
+
+def test_the_exported_briefing_lists_every_unmet_need(tmp_path):
+    count = BRIEFING_TOP_UNMET + 5
+    folder = write_scenario(
+        tmp_path / "short",
+        incidents=[
+            incident(6.1 + i / 100, 50.5, f"I-{i:02d}", needs={"boat": 1}, severity=1 + i % 5)
+            for i in range(count)
+        ],
+    )
+    scenario = load_scenario(folder).scenario
+    plan = allocate(scenario)
+    figures = key_figures(plan, scenario)
+    assert len(figures.unmet) == count  # no resources: nothing met
+    page = briefing_html(
+        title="short",
+        map_=plan_map(
+            jurisdictions=scenario.jurisdictions,
+            incidents=scenario.incidents,
+            resources=scenario.resources,
+            plan=plan.to_dict(),
+            flows=flows_geojson(plan, scenario),
+        ),
+        operation=operation_figures(scenario, Held(), plan),
+        figures=figures,
+        updated_at="7 Dec 2026, 15:42:07 UTC",
+    )
+    start = page.index('class="mab-unmet"')
+    section = page[start : page.index("</section>", start)]
+    assert section.count("<tr><td>") == count
+    assert f"{count} unmet needs, all listed." in section
+    assert "more" not in section
+    assert "Plan updated at 7 Dec 2026, 15:42:07 UTC" in page
+    assert len(top_unmet(figures, limit=None)) == count
+    assert len(top_unmet(figures)) == BRIEFING_TOP_UNMET

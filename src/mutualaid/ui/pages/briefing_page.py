@@ -15,6 +15,7 @@ Session-state keys all start with ``"briefing."``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -26,12 +27,15 @@ from pathlib import Path
 import streamlit as st
 
 from mutualaid.allocation.what_if import overrides_key
-from mutualaid.exports import briefing_html, figure_items, plan_csv, top_unmet
+from mutualaid.exports import briefing_html, briefing_time, figure_items, plan_csv, top_unmet
 from mutualaid.figures.operation import OperationFigures
 from mutualaid.figures.plan import KeyFigures
 from mutualaid.settings import (
     BRIEFING_MAP_HEIGHT_PX,
+    BRIEFING_PAGE_ABOVE_MAP_PX,
     BRIEFING_TOP_UNMET,
+    BRIEFING_UNMET_ROWS_SHOWN,
+    BRIEFING_WALL_ABOVE_MAP_PX,
     briefing_refresh_seconds,
 )
 from mutualaid.ui import context, loaders, panels, shared_scenario
@@ -55,16 +59,51 @@ PAGE = "briefing"
 #: The query parameter (``?scenario=<folder name>``) a URL names its scenario with; it
 #: only picks among the folders the app offers anyway.
 SCENARIO_PARAM = context.SCENARIO_PARAM
-#: Key figures per row: wide enough for their labels in large type.
-FIGURES_PER_ROW = 3
-
-#: Large type for a screen read from across the room (constant CSS, no file text).
-LARGE_TYPE_CSS = """<style>
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
-[data-testid="stMetricLabel"] p { font-size: 1.15rem; }
+#: The widget keys of the containers holding the map and the top unmet needs (their
+#: CSS classes ``st-key-...`` size them).
+MAP_BOX = "briefing-map"
+UNMET_BOX = "briefing-unmet"
+#: A briefing made for a wall (issue 13): large type that still fits, figures in one
+#: row, the map and the top unmet needs side by side filling what is left of the screen
+#: (its height from the viewport: the server does not know it). Constant CSS, no file
+#: text; ``{above}`` and ``{top}`` are filled in by :func:`wall_css`.
+WALL_CSS = """<style>
+[data-testid="stMainBlockContainer"] {
+    padding: {top} 1.5rem 1rem 1.5rem; max-width: none;
+}
+[data-testid="stMainBlockContainer"] h1 { font-size: 2rem; padding: 0 0 0.25rem; }
+.st-key-briefing-unmet h3 { font-size: 1.3rem; padding: 0.25rem 0 0.5rem; }
+[data-testid="stMetricValue"] { font-size: clamp(1.3rem, 2.1vw, 2.6rem); }
+[data-testid="stMetricLabel"] p { font-size: clamp(0.8rem, 0.9vw, 1.15rem); white-space: normal; }
 [data-testid="stCaptionContainer"] { font-size: 1.1rem; }
-[data-testid="stDataFrame"] { font-size: 1.1rem; }
+.st-key-briefing-map iframe { height: calc(100vh - {above}px) !important; min-height: 240px; }
+.st-key-briefing-unmet [data-testid="stDataFrame"] { font-size: 1.05rem; }
 </style>"""
+#: On the wall screen fixed by its address: no Streamlit header (its menu) either.
+WALL_NO_HEADER_CSS = """<style>
+[data-testid="stHeader"] { display: none; }
+</style>"""
+#: Inside the map's frame: the map fills the frame, whatever height the page gives it.
+MAP_FILLS_FRAME = "<style>#map_div, #map_div2 { height: 100vh !important; }</style>"
+#: The top unmet needs' columns in the order a wall reads them (the reason right after
+#: the incident, the ids last) and their widths in px, so a laptop sees the reason.
+UNMET_ORDER = ("Severity", "Incident", "Reason", "Type", "Units short", "Jurisdiction", "Id")
+UNMET_WIDTHS = {
+    "Severity": st.column_config.TextColumn(width=60),
+    "Incident": st.column_config.TextColumn(width=190),
+    "Reason": st.column_config.TextColumn(width=150),
+    "Type": st.column_config.TextColumn(width=90),
+    "Units short": st.column_config.TextColumn(width=60),
+}
+
+
+def wall_css(*, wall: bool) -> str:
+    """:data:`WALL_CSS` for the Briefing page (Streamlit's header and the scenario
+    selector above the figures) or for the wall screen fixed by its address (neither:
+    :data:`WALL_NO_HEADER_CSS` too)."""
+    above = BRIEFING_WALL_ABOVE_MAP_PX if wall else BRIEFING_PAGE_ABOVE_MAP_PX
+    css = WALL_CSS.replace("{above}", str(above)).replace("{top}", "1rem" if wall else "4rem")
+    return css + WALL_NO_HEADER_CSS if wall else css
 
 
 def refresh_seconds(environ: Mapping[str, str] | None = None) -> float:
@@ -97,7 +136,7 @@ def choose_scenario(folders: Sequence[Path]) -> Path:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%H:%M:%S UTC")
+    return briefing_time(dt.datetime.now(dt.UTC))
 
 
 def _html_download(loaded: LoadedScenario, run: PlanRun) -> Callable[[], str]:
@@ -168,33 +207,42 @@ def file_stem(name: str) -> str:
 
 
 def show_figures(operation: OperationFigures, figures: KeyFigures) -> None:
-    """The operation's figures as large metrics, three to a row (labels stay whole)."""
+    """The operation's figures as large metrics, all in one row (labels wrap)."""
     items = figure_items(operation, figures)
-    for start in range(0, len(items), FIGURES_PER_ROW):
-        row = items[start : start + FIGURES_PER_ROW]
-        for col, (label, value) in zip(st.columns(FIGURES_PER_ROW), row):
-            col.metric(label, value)
+    for col, (label, value) in zip(st.columns(len(items), gap="small"), items):
+        col.metric(label, value)
 
 
 def show_unmet(figures) -> None:
-    """The most severe unmet needs, with their reasons."""
+    """The most severe unmet needs, with their reasons: the most severe in view, the
+    rest of the top ones a scroll of the table away; the Allocation page and the
+    exported briefing list every one."""
     table = top_unmet(figures, limit=BRIEFING_TOP_UNMET)
     total = len(figures.unmet)
     st.subheader("Top unmet needs (most severe first)")
     if total == 0:
         st.text("Every need is met.")
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    rows = min(len(table), BRIEFING_UNMET_ROWS_SHOWN)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=36 + 35 * rows + 2,
+        column_order=UNMET_ORDER,
+        column_config=UNMET_WIDTHS,
+    )
     if total > len(table):
-        st.text(f"and {total - len(table)} more (see the Allocation page).")
+        st.caption(f"{len(table)} of {total} shown; every one in the export.")
 
 
 def show_map(loaded: LoadedScenario, run: PlanRun) -> None:
-    """The plan's map, full width; said in words if it cannot be drawn."""
+    """The plan's map, as high as the screen leaves room for; said in words if it
+    cannot be drawn."""
     try:
-        show_rendered(
-            rendered_plan_map(loaded, run), key=map_key(loaded, run), height=BRIEFING_MAP_HEIGHT_PX
-        )
+        rendered = rendered_plan_map(loaded, run)
+        rendered = dataclasses.replace(rendered, header=rendered.header + MAP_FILLS_FRAME)
+        show_rendered(rendered, key=map_key(loaded, run), height=BRIEFING_MAP_HEIGHT_PX)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         _LOG.exception("the briefing map of %s could not be drawn", loaded.folder)
         st.error("The map of this plan could not be drawn.")
@@ -215,14 +263,19 @@ def show_current(folder: Path) -> None:
         return
     figures = figures_of(loaded, run)
     show_figures(operation_of(loaded, run), figures)
-    show_map(loaded, run)
-    show_unmet(figures)
+    map_col, unmet_col = st.columns([3, 2], gap="small")
+    with map_col, st.container(key=MAP_BOX):
+        show_map(loaded, run)
+    with unmet_col, st.container(key=UNMET_BOX):
+        show_unmet(figures)
     show_downloads(loaded, run)
 
 
 def show_briefing(folders: Sequence[Path]) -> None:
-    """The whole page below its title: the selector, then the refreshing part."""
-    st.html(LARGE_TYPE_CSS)
+    """The whole page below its title: the selector (none on a wall screen fixed by
+    its address), then the refreshing part, laid out to fill one screen."""
+    fixed = kiosk_view() and context.asked_name() in {f.name for f in folders}
+    st.html(wall_css(wall=fixed))
     folder = choose_scenario(folders)
     # Made here, not at import, so the interval follows the environment of this run.
     st.fragment(show_current, run_every=refresh_seconds())(folder)
