@@ -162,7 +162,7 @@ def test_map_a_field_and_add_incidents_then_see_them_on_the_map(
     assert lines[0] == "Incident"
     # The mapped fields ("what" as hazard, "sev" as severity) and the need, as uploaded;
     # the unmapped hostile column with its value, literally.
-    assert {"Hazard: flood", "Severity: 4", "Needs: boat: 1", f"{MARKDOWN}: {IMG}"} <= set(lines)
+    assert {"Hazard: flood", "Severity: 4", "Needs: 1 boat", f"{MARKDOWN}: {IMG}"} <= set(lines)
     assert_nothing_ran(page)
     assert not offline_page.errors and not offline_page.dialogs
 
