@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mutualaid.ui import feature_edit, loaders, panels, shared_scenario
+from mutualaid.ui import context, feature_edit, loaders, panels, shared_scenario
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.pages import layers_page
 from mutualaid.ui.router import require_router
@@ -32,9 +32,7 @@ require_actor(app_store(), role="planner", page="Layers")  # the router offers i
 
 folders = scenario_folders(DATA_DIR)
 
-folder = st.selectbox(
-    "Scenario", folders, format_func=lambda path: path.name, key=state_key(PAGE, "scenario")
-)
+folder = context.choose_folder(folders, page=PAGE)
 loaded = loaders.load(folder)
 workspace = shared_scenario.workspace_for(loaded)
 if workspace is None:

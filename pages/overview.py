@@ -12,12 +12,11 @@ from pathlib import Path
 import streamlit as st
 
 from mutualaid.maps import clicked_feature
-from mutualaid.ui import loaders, panels
+from mutualaid.ui import context, loaders, panels
 from mutualaid.ui.map_view import show_map_or_error
 from mutualaid.ui.pages import overview_page
 from mutualaid.ui.router import require_router
 from mutualaid.ui.scenarios import scenario_folders
-from mutualaid.ui.state import state_key
 
 PAGE = "overview"
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -27,9 +26,7 @@ st.title("Overview")
 
 folders = scenario_folders(DATA_DIR)
 
-folder = st.selectbox(
-    "Scenario", folders, format_func=lambda path: path.name, key=state_key(PAGE, "scenario")
-)
+folder = context.choose_folder(folders, page=PAGE)
 loaded = loaders.load(folder)
 panels.show_problems(loaded.result.reports, rejected=loaded.result.scenario is None)
 now = overview_page.current(loaded)

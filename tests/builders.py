@@ -564,10 +564,15 @@ def ensure_accounts(
 ) -> None:
     """The store *url* names (``None``: the test's default store) created or migrated, with
     the accounts ``{username: (role, jurisdiction[, display_name])}`` that are not there
-    yet, each with *password* (None: no password), created by ``system:<by>``."""
+    yet, each with *password* (None: no password), created by ``system:<by>``.
+
+    Inserted as the first run inserts its demo accounts (``insert_account``, audited),
+    whatever the store holds: a test's accounts may be made before its scenario is
+    stored, so their jurisdictions are not checked against the stored ones (issue 13;
+    ``add_account`` does that, tested in tests/store/test_account_jurisdictions.py)."""
     from mutualaid.access.actor import system_actor
     from mutualaid.store import open_store
-    from mutualaid.store.accounts import add_account, get_account
+    from mutualaid.store.accounts import get_account, hash_password, insert_account
     from mutualaid.store.migrate import upgrade
 
     store = open_store(url)
@@ -575,15 +580,16 @@ def ensure_accounts(
         upgrade(store)
         for username, (role, jurisdiction, *name) in accounts.items():
             if get_account(store, username) is None:
-                add_account(
-                    store,
-                    username=username,
-                    role=str(role),
-                    jurisdiction=jurisdiction,
-                    display_name=name[0] if name else None,
-                    password=password,
-                    actor=system_actor(by),
-                )
+                with store.transaction() as connection:
+                    insert_account(
+                        connection,
+                        username=username,
+                        role=str(role),
+                        jurisdiction=jurisdiction,
+                        password_hash=None if password is None else hash_password(password),
+                        display_name=(name[0] if name else None) or username,
+                        actor=system_actor(by),
+                    )
     finally:
         store.dispose()
 
@@ -675,3 +681,26 @@ def two_incidents_upload(
             ),
         ]
     )
+
+
+# --- two scenarios in two regions (issue 13: the scenario that holds one's jurisdiction) ---
+
+#: Two jurisdictions by Lake Chad, latitude 12..13: NG-BO (longitude 13..14), TD-LC (14..15).
+LAKE_JURISDICTIONS: tuple[dict, ...] = (
+    feature(square(13, 12), id="NG-BO", country="NG"),
+    feature(square(14, 12), id="TD-LC", country="TD"),
+)
+
+
+def write_lake_and_border(root: Path) -> tuple[Path, Path]:
+    """Two scenario folders under *root*, ``a-lake`` first by name (:data:`LAKE_JURISDICTIONS`,
+    a flood in NG-BO needing a boat, a boat in TD-LC, TD may help NG) and ``b-border``
+    (:func:`write_border_flood`: DE-NW and NL-LI). Returns (a-lake, b-border)."""
+    lake = write_scenario(
+        root / "a-lake",
+        jurisdictions=LAKE_JURISDICTIONS,
+        incidents=[incident(13.5, 12.5, "L-1", needs={"boat": 1})],
+        resources=[resource(14.5, 12.5, "L-R1", type="boat", quantity=1)],
+        agreements=agreements_csv("TD,NG,*,20"),
+    )
+    return lake, write_border_flood(root / "b-border")

@@ -440,3 +440,9 @@ def statement_tally_path(environ: Mapping[str, str] | None = None) -> Path | Non
     env = os.environ if environ is None else environ
     value = env.get(STATEMENT_TALLY_ENV, "").strip()
     return Path(value) if value else None
+
+
+#: Issue 13: how many stored jurisdictions close to a refused account jurisdiction (a typo
+#: such as ``DE-RPX``) the refusal names, and how close they must be (difflib's ratio).
+JURISDICTION_SUGGESTIONS: Final[int] = 5
+JURISDICTION_SUGGESTION_CUTOFF: Final[float] = 0.7

@@ -10,18 +10,46 @@ import pytest
 from signed import app_test
 from streamlit.testing.v1 import AppTest
 
+import builders
+from builders import JURISDICTIONS, feature, square
+from mutualaid.access.actor import system_actor
+from mutualaid.scenario.loading import load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.store import audit, open_store
 from mutualaid.store.accounts import authenticate, get_account
+from mutualaid.store.layer_store import save_scenario
+from mutualaid.store.migrate import upgrade
 from mutualaid.text import literal
 
 PAGE = "pages/accounts.py"
+
+
+#: A jurisdiction id from a file that is Markdown: shown as text wherever it goes.
+HOSTILE = "![x](http://evil/x.png)"
 
 
 @pytest.fixture(autouse=True)
 def no_scenarios(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # No scenario folder: the default page stops at once; this page needs none.
     monkeypatch.setenv(SCENARIO_DIRS_ENV, str(tmp_path / "no-scenarios"))
+
+
+@pytest.fixture
+def stored_flood(tmp_path: Path) -> None:
+    """A stored scenario whose jurisdictions an account's are chosen from (issue 13):
+    DE-NW, NL-LI and one whose id is Markdown."""
+    folder = builders.write_scenario(
+        tmp_path / "flood",
+        jurisdictions=[*JURISDICTIONS, feature(square(7, 50), id=HOSTILE, country="DE")],
+    )
+    result = load_scenario(folder)
+    assert result.ok, [r.errors for r in result.reports]
+    store = open_store()
+    try:
+        upgrade(store)
+        save_scenario(store, result.scenario, name="flood", sources={}, actor=system_actor("t"))
+    finally:
+        store.dispose()
 
 
 def as_admin(username: str = "ada") -> AppTest:
@@ -55,12 +83,12 @@ def add(at: AppTest, username: str, role: str, jurisdiction: str = "") -> AppTes
     at.text_input(key="accounts.new.username").set_value(username)
     at.text_input(key="accounts.new.name").set_value(username.title())
     at.selectbox(key="accounts.new.role").set_value(role)
-    at.text_input(key="accounts.new.jurisdiction").set_value(jurisdiction)
+    at.selectbox(key="accounts.new.jurisdiction").set_value(jurisdiction)
     [submit] = [b for b in at.button if b.label == "Add account"]
     return submit.click().run()
 
 
-def test_an_admin_adds_an_account_whose_password_is_shown_once():
+def test_an_admin_adds_an_account_whose_password_is_shown_once(stored_flood):
     at = add(as_admin(), "nora", "coordinator", "NL-LI")
     assert not at.exception and not at.error
     assert at.success[0].value.startswith(literal("Account nora created."))
@@ -203,16 +231,63 @@ def test_anyone_but_an_admin_is_refused_and_the_attempt_audited():
     assert [(d.actor, d.subject) for d in denied][-1] == ("adam", "page Accounts")
 
 
-def test_typed_text_in_a_message_is_shown_as_text_not_markdown():
-    """Bug: the Accounts page's messages put a typed jurisdiction into st.success as
-    Markdown; they are escaped like the workflow's now."""
+def test_text_from_a_file_in_a_message_is_shown_as_text_not_markdown(stored_flood):
+    """Bug: the Accounts page's messages put a jurisdiction into st.success as Markdown;
+    they are escaped like the workflow's now (the id comes from a stored file)."""
     app_test(role="viewer", jurisdiction="DE-NW", username="vic").run()
     admin = as_admin()
     admin.selectbox(key="accounts.picked").set_value("vic").run()
-    admin.text_input(key="accounts.edit.jurisdiction.vic").set_value("![x](http://evil/x.png)")
+    admin.selectbox(key="accounts.edit.jurisdiction.vic").set_value(HOSTILE)
     [save] = [b for b in admin.button if b.label == "Save role and jurisdiction"]
     save.click().run()
     assert not admin.exception
     message = admin.success[0].value
-    assert literal("![x](http://evil/x.png)") in message
+    assert literal(HOSTILE) in message
     assert "](http" not in message
+
+
+# --- issue 13: the jurisdiction is chosen from the stored ones ------------------------------
+
+
+def test_the_jurisdiction_is_chosen_from_the_stored_scenarios(stored_flood):
+    at = as_admin()
+    choice = at.selectbox(key="accounts.new.jurisdiction")
+    assert choice.options == ["none (an admin)", HOSTILE, "DE-NW", "NL-LI"]
+    # no field to type one into: "DE-RPX" cannot be given
+    assert [t.label for t in at.text_input] == ["Username", "Name"]
+    at = add(at, "dora", "planner", "DE-NW")
+    assert not at.exception and not at.error
+    assert (account("dora").role, account("dora").jurisdiction) == ("planner", "DE-NW")
+    # a coordinator with none chosen is refused, by the store, in words
+    at = add(at, "nils", "coordinator", "")
+    assert "a coordinator acts for one jurisdiction" in at.error[0].value
+    assert account("nils") is None
+
+
+def test_an_account_keeps_a_jurisdiction_no_stored_scenario_holds(stored_flood):
+    app_test(role="viewer", jurisdiction="DE-RPX", username="vic").run()  # made unchecked
+    admin = as_admin()
+    admin.selectbox(key="accounts.picked").set_value("vic").run()
+    edit = admin.selectbox(key="accounts.edit.jurisdiction.vic")
+    assert edit.value == "DE-RPX"
+    assert edit.options[-1] == "DE-RPX (in no stored scenario)"
+    admin.selectbox(key="accounts.edit.role.vic").set_value("planner").run()
+    [save] = [b for b in admin.button if b.label == "Save role and jurisdiction"]
+    save.click().run()
+    assert not admin.exception and not admin.error  # its own is kept, the role changes
+    assert (account("vic").role, account("vic").jurisdiction) == ("planner", "DE-RPX")
+    admin.selectbox(key="accounts.edit.jurisdiction.vic").set_value("NL-LI")
+    [save] = [b for b in admin.button if b.label == "Save role and jurisdiction"]
+    save.click().run()
+    assert account("vic").jurisdiction == "NL-LI"
+    # once moved, the unknown one is no longer offered
+    assert "DE-RPX (in no stored scenario)" not in admin.selectbox(
+        key="accounts.edit.jurisdiction.vic"
+    ).options
+
+
+def test_with_no_scenario_stored_only_an_admin_can_be_added():
+    at = as_admin()
+    assert at.selectbox(key="accounts.new.jurisdiction").options == ["none (an admin)"]
+    at = add(at, "root", "admin", "")
+    assert not at.error and account("root").role == "admin"

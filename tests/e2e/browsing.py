@@ -169,3 +169,18 @@ def served_outside_static(static: Path) -> str:
             "static/); copy the files instead (`make assets`)"
         )
     return ""
+
+
+def choose_scenario(page, name: str) -> None:
+    """Pick the scenario *name* in the page's "Scenario" selector, as a person would.
+
+    Once a map has drawn, the page may be scrolled down by its frame and the selector
+    be above the fold: a person scrolls back up first (Playwright's own scroll into view
+    during the click makes the opened list close again: Base Web closes it on scroll).
+    """
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stMain").evaluate("main => main.scrollTo(0, 0)")
+    page.get_by_role("combobox", name="Scenario").click()
+    page.get_by_role("option", name=name, exact=True).click()
+    expect(page.get_by_role("combobox", name="Scenario")).to_have_value(name)

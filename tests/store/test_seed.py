@@ -17,6 +17,7 @@ from mutualaid.store.audit import entries, verify
 from mutualaid.store.layer_store import layer_history, save_scenario, scenario_names
 from mutualaid.store.seed import (
     DEMO_MAX_ACCOUNTS,
+    border_pair,
     busiest_jurisdictions,
     demo_accounts,
     first_run,
@@ -57,21 +58,24 @@ def test_first_run_stores_the_samples_and_creates_working_demo_accounts(store):
         assert len(password) >= 20
     roles = {username: (role, jurisdiction) for username, role, jurisdiction, _ in created}
     assert roles["admin"] == ("admin", None)
-    assert roles["viewer"][0] == "viewer"
-    assert sum(role == "planner" for role, _ in roles.values()) == 1
-    home = busiest_jurisdictions(load_scenario(SAMPLES[0]).scenario)[0]  # the first sample's
-    assert roles[f"planner-{username_part(home)}"] == ("planner", home)
-    assert roles["viewer"] == ("viewer", home)
+    for username, (role, jurisdiction) in roles.items():
+        if role != "admin":
+            prefix = {"coordinator": "coord", "planner": "planner", "viewer": "viewer"}[role]
+            assert username == f"{prefix}-{username_part(jurisdiction)}"
 
-    # coordinators for each sample's busiest jurisdictions and its main cross-border provider
-    coordinators = {j for role, j in roles.values() if role == "coordinator"}
+    # issue 13: every job in every sample, coordinators on both sides of a border
     for folder in SAMPLES:
         scenario = load_scenario(folder).scenario
-        assert busiest_jurisdictions(scenario)[0] in coordinators
-        assert top_cross_border_provider(scenario) in coordinators
-    for username, (role, jurisdiction) in roles.items():
-        if role == "coordinator":
-            assert username == f"coord-{username_part(jurisdiction)}"
+        home = busiest_jurisdictions(scenario)[0]
+        assert roles[f"planner-{username_part(home)}"] == ("planner", home)
+        assert roles[f"viewer-{username_part(home)}"] == ("viewer", home)
+        assert roles[f"coord-{username_part(home)}"] == ("coordinator", home)
+        provider, receiver = border_pair(scenario)
+        countries = dict(zip(scenario.jurisdictions["id"], scenario.jurisdictions["country"]))
+        assert countries[provider] != countries[receiver]  # a national border
+        for side in (provider, receiver):
+            assert roles[f"coord-{username_part(side)}"] == ("coordinator", side)
+    assert sum(role == "planner" for role, _ in roles.values()) == len(SAMPLES)
 
     # the passwords are nowhere in the store, the audit log is intact and says who
     text = all_stored_text(store)
@@ -197,36 +201,83 @@ def write_scenario(
     )
 
 
-def test_coordinators_for_the_busiest_and_the_cross_border_provider(tmp_path):
+def test_coordinators_for_the_busiest_border_and_jurisdictions(tmp_path):
     folder = write_scenario(tmp_path / "s", incidents={"A": 3, "B": 2, "C": 1}, boats={"D": 6})
     scenario = load_scenario(folder).scenario
     assert busiest_jurisdictions(scenario) == ["AA-1", "BB-1", "CC-1"]
     assert top_cross_border_provider(scenario) == "DD-1"
+    assert border_pair(scenario) == ("DD-1", "AA-1")  # DD-1's boats go most to AA-1
     made = demo_accounts([scenario])
     assert [(a.username, a.role, a.jurisdiction) for a in made] == [
         ("admin", "admin", None),
+        ("coord-dd-1", "coordinator", "DD-1"),
         ("coord-aa-1", "coordinator", "AA-1"),
+        ("planner-aa-1", "planner", "AA-1"),
+        ("viewer-aa-1", "viewer", "AA-1"),
         ("coord-bb-1", "coordinator", "BB-1"),
         ("coord-cc-1", "coordinator", "CC-1"),
-        ("coord-dd-1", "coordinator", "DD-1"),
-        ("planner-aa-1", "planner", "AA-1"),
-        ("viewer", "viewer", "AA-1"),
     ]
 
 
-def test_no_cross_border_use_adds_no_provider(tmp_path):
-    folder = write_scenario(tmp_path / "s", incidents={"A": 2}, boats={"A": 2})
+def test_a_national_border_comes_before_a_busier_one_inside_a_country(tmp_path):
+    """AA-1 and BB-1 are one country here: DD-1 helping CC-1 is the border shown."""
+    folder = builders.write_scenario(
+        tmp_path / "s",
+        jurisdictions=[
+            feature(square(5.0 + i, 50.0), id=j, country=c)
+            for i, (j, c) in enumerate(
+                [("AA-1", "AA"), ("BB-1", "AA"), ("CC-1", "CC"), ("DD-1", "DD")]
+            )
+        ],
+        incidents=[
+            feature(
+                point(5.5 + i, 50.5),
+                id=f"I-{i}",
+                hazard="flood",
+                severity=3,
+                reported_at="2021-07-14T17:30:00Z",
+                needs={"boat": n},
+            )
+            for i, n in ((0, 4), (2, 1))
+        ],
+        resources=[
+            feature(point(6.5, 50.9), id="R-BB", type="boat", quantity=4),
+            feature(point(8.5, 50.9), id="R-DD", type="boat", quantity=1),
+        ],
+        agreements=agreements_csv("BB-1,AA-1,*,0", "DD-1,CC-1,*,0"),
+    )
+    scenario = load_scenario(folder).scenario
+    assert top_cross_border_provider(scenario) == "BB-1"  # 4 units, but inside country AA
+    assert border_pair(scenario) == ("DD-1", "CC-1")
+
+
+def test_no_cross_border_use_takes_the_busiest_of_two_countries(tmp_path):
+    folder = write_scenario(tmp_path / "s", incidents={"A": 2, "C": 1}, boats={"A": 2, "C": 1})
     scenario = load_scenario(folder).scenario
     assert top_cross_border_provider(scenario) is None
+    assert border_pair(scenario) == ("AA-1", "CC-1")
     assert [a.username for a in demo_accounts([scenario])] == [
         "admin",
         "coord-aa-1",
+        "coord-cc-1",
         "planner-aa-1",
-        "viewer",
+        "viewer-aa-1",
     ]
 
 
-def test_many_scenarios_stay_within_the_limit(tmp_path):
+def test_one_country_alone_has_no_border_and_still_every_job(tmp_path):
+    folder = write_scenario(tmp_path / "s", incidents={"A": 2}, boats={"A": 2})
+    scenario = load_scenario(folder).scenario
+    assert border_pair(scenario) is None
+    assert [a.username for a in demo_accounts([scenario])] == [
+        "admin",
+        "planner-aa-1",
+        "viewer-aa-1",
+        "coord-aa-1",
+    ]
+
+
+def test_many_scenarios_stay_within_the_limit_and_each_gets_every_job(tmp_path):
     def scenario(number: int):
         folder = write_scenario(
             tmp_path / f"s{number}-{len(list(tmp_path.iterdir()))}",
@@ -236,11 +287,18 @@ def test_many_scenarios_stay_within_the_limit(tmp_path):
         )
         return load_scenario(folder).scenario
 
-    # the same jurisdictions in two scenarios: one coordinator each
+    # the same jurisdictions in two scenarios: one account each
     assert len(demo_accounts([scenario(1), scenario(1)])) == 7
-    # different ones: 4 coordinators each would be 15 accounts; fewer busiest ones are taken
+    # different ones: 6 each would be 19 accounts; the busiest beyond the border are cut
     made = demo_accounts([scenario(1), scenario(2), scenario(3)])
-    assert len(made) <= DEMO_MAX_ACCOUNTS
+    assert len(made) == DEMO_MAX_ACCOUNTS
     assert len({a.username for a in made}) == len(made)
-    coordinators = [a.jurisdiction for a in made if a.role == "coordinator"]
-    assert {"AA-1", "DD-1", "AA-2", "DD-2", "AA-3", "DD-3"} <= set(coordinators)
+    for n in (1, 2, 3):
+        jobs = {(a.role, a.jurisdiction) for a in made}
+        assert {
+            ("coordinator", f"AA-{n}"),
+            ("coordinator", f"DD-{n}"),
+            ("planner", f"AA-{n}"),
+            ("viewer", f"AA-{n}"),
+            ("coordinator", f"BB-{n}"),
+        } <= jobs

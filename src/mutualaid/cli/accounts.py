@@ -6,8 +6,11 @@
     mutualaid users enable USERNAME
     mutualaid users list
 
-The command acts as the local system user (``system:<login name>``, an admin) on the
-store ``MUTUALAID_DATABASE_URL`` names, creating or upgrading its schema first. Without
+An account's jurisdiction must be one of the stored scenarios' jurisdictions (a typo is
+refused, naming the close ones); on a store with no scenario yet it cannot be checked
+and ``users add`` says so. The command acts as the local system user
+(``system:<login name>``, an admin) on the store ``MUTUALAID_DATABASE_URL`` names,
+creating or upgrading its schema first. Without
 ``--password-stdin`` a strong password is generated and printed once; with it, the first
 line of standard input is the password (so it never appears in the shell's history or
 the process list), or, on a terminal, the password typed at a prompt that does not echo.
@@ -44,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--jurisdiction",
         metavar="J",
         default=None,
-        help="the jurisdiction it acts for (required except for an admin)",
+        help="the jurisdiction it acts for (required except for an admin): the id of one "
+        "of the stored scenarios' jurisdictions",
     )
     add.add_argument("--name", metavar="NAME", default=None, help="display name for people")
     _password_stdin(add)
@@ -147,6 +151,17 @@ def _add(store: Store, args: argparse.Namespace, actor: Actor) -> int:
     )
     where = f" for {account.jurisdiction}" if account.jurisdiction else ""
     print(f"created {account.username} ({account.role}{where})")
+    if account.jurisdiction:
+        from mutualaid.store.layer_store import stored_jurisdictions
+
+        if not stored_jurisdictions(store):
+            # add_account checked it against the stored scenarios' jurisdictions: none yet.
+            print(
+                f"note: the store holds no scenario yet, so {account.jurisdiction} could "
+                "not be checked against its jurisdictions (`mutualaid load SCENARIO_DIR` "
+                "first)",
+                file=sys.stderr,
+            )
     if generated:
         _show_generated(account.username, password)
     return EXIT_OK

@@ -12,7 +12,9 @@ account may change its own password.
 
 from __future__ import annotations
 
+import difflib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -32,7 +34,12 @@ from mutualaid.access.actor import (
     Actor,
 )
 from mutualaid.errors import AccountError
-from mutualaid.settings import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH
+from mutualaid.settings import (
+    JURISDICTION_SUGGESTION_CUTOFF,
+    JURISDICTION_SUGGESTIONS,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+)
 from mutualaid.store import audit
 from mutualaid.store.database import Store
 from mutualaid.store.sessions import end_account_sessions
@@ -134,6 +141,60 @@ def _check_jurisdiction(jurisdiction: str | None, role: str) -> str | None:
             f"(for example DE-NW); only an admin may have none"
         )
     return value
+
+
+def close_jurisdictions(value: str, known: Collection[str]) -> list[str]:
+    """The ids of *known* closest to *value* (a typo: ``DE-RPX`` -> ``["DE-RP"]``), best
+    first, at most :data:`~mutualaid.settings.JURISDICTION_SUGGESTIONS`; the one id that
+    differs only in case alone when there is one."""
+    by_upper = {k.upper(): k for k in known}
+    if value.upper() in by_upper:
+        return [by_upper[value.upper()]]
+    hits = difflib.get_close_matches(
+        value.upper(),
+        list(by_upper),
+        n=JURISDICTION_SUGGESTIONS,
+        cutoff=JURISDICTION_SUGGESTION_CUTOFF,
+    )
+    return [by_upper[h] for h in hits]
+
+
+def check_stored_jurisdiction(jurisdiction: str | None, known: Collection[str]) -> str | None:
+    """*jurisdiction* when it is None or one of *known* (the stored scenarios'
+    jurisdictions, :func:`mutualaid.store.layer_store.stored_jurisdictions`), else
+    :class:`AccountError` naming the close ones (issue 13: ``DE-RPX`` is refused).
+
+    An empty *known* (no scenario stored yet) cannot check anything: every value passes.
+
+    Examples
+    --------
+    >>> check_stored_jurisdiction("DE-RP", {"DE-RP", "DE-NW"})
+    'DE-RP'
+    >>> try:
+    ...     check_stored_jurisdiction("DE-RPX", {"DE-RP", "DE-NW"})
+    ... except AccountError as refused:
+    ...     print(str(refused).split("; ")[1])
+    did you mean DE-RP?
+    """
+    if jurisdiction is None or not known or jurisdiction in known:
+        return jurisdiction
+    close = close_jurisdictions(jurisdiction, known)
+    said = f"the jurisdiction {jurisdiction!r} is not one of the stored scenarios' jurisdictions"
+    if close:
+        raise AccountError(f"{said}; did you mean {' or '.join(close)}?")
+    first = sorted(known)[:JURISDICTION_SUGGESTIONS]
+    raise AccountError(
+        f"{said}, nor close to one; they are {', '.join(first)}"
+        + (f" and {len(known) - len(first)} more" if len(known) > len(first) else "")
+    )
+
+
+def _check_stored(store: Store, jurisdiction: str | None) -> str | None:
+    if jurisdiction is None:
+        return None
+    from mutualaid.store.layer_store import stored_jurisdictions
+
+    return check_stored_jurisdiction(jurisdiction, stored_jurisdictions(store).keys())
 
 
 def hash_password(password: str) -> str:
@@ -374,7 +435,9 @@ def add_account(
     role : str
         One of :data:`mutualaid.access.actor.ROLES`.
     jurisdiction : str, optional
-        Required for a viewer, planner or coordinator; an admin may have none.
+        Required for a viewer, planner or coordinator; an admin may have none. One of
+        the stored scenarios' jurisdictions (:func:`check_stored_jurisdiction`) once
+        the store holds a scenario.
     password : str, optional
         At least :data:`~mutualaid.settings.PASSWORD_MIN_LENGTH` characters. Without one
         the account can only sign in through an identity provider (issue 6) until
@@ -391,7 +454,8 @@ def add_account(
     Raises
     ------
     AccountError
-        A value is not valid, the username is taken, or *actor* is not an admin.
+        A value is not valid, the jurisdiction is not a stored one, the username is
+        taken, or *actor* is not an admin.
 
     Examples
     --------
@@ -400,7 +464,7 @@ def add_account(
     """
     check_username(username)
     role = _check_role(role)
-    jurisdiction = _check_jurisdiction(jurisdiction, role)
+    jurisdiction = _check_stored(store, _check_jurisdiction(jurisdiction, role))
     name = _check_text(display_name or "", "display name") or username
     # Hash before the transaction: argon2 takes a tenth of a second, the write lock should not.
     password_hash = None if password is None else hash_password(password)
@@ -545,9 +609,10 @@ def change_role(
     Raises
     ------
     AccountError
-        A value is not valid (a viewer, planner or coordinator needs a jurisdiction), the
-        account does not exist or signs in through an identity provider (its claims set
-        its role at every sign-in), the admin would change its own role (another admin
+        A value is not valid (a viewer, planner or coordinator needs a jurisdiction; a
+        new one must be one of the stored scenarios'), the account does not exist or
+        signs in through an identity provider (its claims set its role at every
+        sign-in), the admin would change its own role (another admin
         does that: an app must not lose its last admin by a slip), or *actor* is not an
         admin (audited).
     """
@@ -562,6 +627,11 @@ def change_role(
         )
     if actor.username == username:
         raise AccountError("you cannot change your own role; ask another admin")
+    current = get_account(store, username)
+    if current is None or current.jurisdiction != jurisdiction:
+        # Issue 13: a new jurisdiction is one of the stored ones; the one it has is kept
+        # even if no stored scenario holds it any more (its role may still change).
+        _check_stored(store, jurisdiction)
     return change_account(
         store,
         username,

@@ -2,7 +2,8 @@
 
 :func:`first_run` runs at every start of the app and does something only when the store
 has no scenarios (it stores the sample scenario folders) or no accounts (it creates an
-admin and, for the stored scenarios, a few coordinators, a planner and a viewer). The
+admin and, for each of the stored scenarios, coordinators on both sides of a border and of
+its busiest jurisdictions, a planner and a viewer: every job, issue 13). The
 demo passwords come from :mod:`secrets`: they exist nowhere but in the returned
 :class:`FirstRun`, which the app prints once to its console.
 
@@ -38,14 +39,15 @@ from mutualaid.store.database import Store
 if TYPE_CHECKING:
     from mutualaid.scenario.loading import Scenario
 
-#: Most demo accounts created (admin, planner and viewer included): enough to show
-#: coordinators of different jurisdictions acting on shared offers, few enough to read.
-DEMO_MAX_ACCOUNTS = 10
-#: Per scenario, coordinators for this many jurisdictions with the most active incidents
-#: (fewer when :data:`DEMO_MAX_ACCOUNTS` would be exceeded), plus one for the jurisdiction
-#: whose units the optimal plan sends across borders most.
+#: Most demo accounts created (the admin included): enough for every job in each sample
+#: (issue 13: a planner, a viewer and coordinators on both sides of a border in each), few
+#: enough to read.
+DEMO_MAX_ACCOUNTS = 16
+#: Per scenario, coordinators for up to this many jurisdictions with the most active
+#: incidents besides the two on either side of its busiest border, while
+#: :data:`DEMO_MAX_ACCOUNTS` allows.
 DEMO_INCIDENT_JURISDICTIONS = 3
-#: Scenarios whose jurisdictions get demo coordinators (the first ones stored).
+#: Scenarios whose jurisdictions get demo accounts (the first ones stored).
 DEMO_SCENARIOS = 3
 
 
@@ -235,67 +237,121 @@ def busiest_jurisdictions(scenario: Scenario) -> list[str]:
     return [j for j, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
 
+def _cross_border_units(scenario: Scenario) -> Counter[tuple[str, str]]:
+    """Units the optimal plan sends from one jurisdiction to another, per (from, to)."""
+    from mutualaid.allocation import allocate
+
+    units: Counter[tuple[str, str]] = Counter()
+    for line in allocate(scenario).to_dict()["assignments"]:
+        if line["cross_border"]:
+            units[(str(line["from_jurisdiction"]), str(line["to_jurisdiction"]))] += int(
+                line["units"]
+            )
+    return units
+
+
 def top_cross_border_provider(scenario: Scenario) -> str | None:
     """The jurisdiction whose units the optimal plan sends across borders most (by units;
     ties by id), or None when the plan sends none."""
-    from mutualaid.allocation import allocate
-
     units: Counter[str] = Counter()
-    for line in allocate(scenario).to_dict()["assignments"]:
-        if line["cross_border"]:
-            units[str(line["from_jurisdiction"])] += int(line["units"])
+    for (provider, _), count in _cross_border_units(scenario).items():
+        units[provider] += count
     ranked = sorted(units.items(), key=lambda item: (-item[1], item[0]))
     return ranked[0][0] if ranked else None
 
 
-def demo_accounts(scenarios: Sequence[Scenario]) -> list[DemoAccount]:
-    """The demo accounts for *scenarios*: ``admin``; coordinators for each scenario's
-    busiest jurisdictions and its main cross-border provider; one planner and one viewer
-    for the first scenario's busiest jurisdiction. At most :data:`DEMO_MAX_ACCOUNTS`.
+def border_pair(scenario: Scenario) -> tuple[str, str] | None:
+    """Two jurisdictions on either side of the scenario's busiest border: the (provider,
+    receiver) pair the optimal plan sends most units between, a pair of two countries
+    first (ties by ids); without such help, the busiest jurisdiction and the busiest of
+    another country; None when there is no second country with incidents either.
 
     Examples
     --------
-    For the Rhine flood sample: ``admin``, ``coord-de-nw``, ``coord-de-rp``,
-    ``coord-be-wlg``, ..., ``planner-de-nw``, ``viewer``.
+    For the Rhine flood sample ``("NL-LI", "BE-WLG")``: Limburg's units to Liège.
     """
-    picks = [(busiest_jurisdictions(s), top_cross_border_provider(s)) for s in scenarios]
-    extra = 1 + (2 if picks and picks[0][0] else 0)  # admin, planner, viewer
-    for top in range(DEMO_INCIDENT_JURISDICTIONS, 0, -1):
-        coordinators = _coordinators(picks, top)
-        if len(coordinators) + extra <= DEMO_MAX_ACCOUNTS:
-            break
-    coordinators = coordinators[: DEMO_MAX_ACCOUNTS - extra]
-    accounts = [
-        DemoAccount("admin", "admin", None, "Administrator", "manages agreements and accounts")
-    ]
-    accounts += coordinators
-    if picks and picks[0][0]:
-        home = picks[0][0][0]
-        accounts.append(
-            DemoAccount(
-                f"planner-{username_part(home)}",
-                "planner",
-                home,
-                f"Planner {home}",
-                "the busiest jurisdiction",
-            )
-        )
-        accounts.append(
-            DemoAccount("viewer", "viewer", home, f"Viewer ({home})", "the busiest jurisdiction")
-        )
-    return accounts
+    countries = {
+        str(j): str(c)
+        for j, c in zip(scenario.jurisdictions["id"], scenario.jurisdictions["country"])
+    }
+    pairs = sorted(
+        _cross_border_units(scenario).items(),
+        key=lambda item: (
+            countries.get(item[0][0]) == countries.get(item[0][1]),  # national borders first
+            -item[1],
+            item[0],
+        ),
+    )
+    if pairs:
+        return pairs[0][0]
+    busiest = busiest_jurisdictions(scenario)
+    abroad = [j for j in busiest[1:] if busiest and countries.get(j) != countries.get(busiest[0])]
+    return (busiest[0], abroad[0]) if abroad else None
 
 
-def _coordinators(picks: Sequence[tuple[list[str], str | None]], top: int) -> list[DemoAccount]:
-    chosen: dict[str, DemoAccount] = {}
-    for busiest, provider in picks:
-        reasons = [(j, "among the most incidents") for j in busiest[:top]]
-        if provider is not None:
-            reasons.append((provider, "sends the most units across borders"))
-        for jurisdiction, reason in reasons:
-            username = f"coord-{username_part(jurisdiction)}"
-            if username not in chosen:
-                chosen[username] = DemoAccount(
-                    username, "coordinator", jurisdiction, f"Coordinator {jurisdiction}", reason
+def demo_accounts(scenarios: Sequence[Scenario]) -> list[DemoAccount]:
+    """The demo accounts for *scenarios* (issue 13: every job in every scenario):
+    ``admin``; per scenario a coordinator on either side of its busiest border
+    (:func:`border_pair`), a planner and a viewer for its busiest jurisdiction, then, while
+    :data:`DEMO_MAX_ACCOUNTS` allows, coordinators for its busiest jurisdictions (up to
+    :data:`DEMO_INCIDENT_JURISDICTIONS` each, the busiest of every scenario first). One
+    account per username: a jurisdiction in two scenarios gets one coordinator.
+
+    Examples
+    --------
+    For the Rhine flood sample alone: ``admin``, ``coord-nl-li``, ``coord-be-wlg`` (Limburg
+    sends units across the border to Liège), ``planner-de-nw``, ``viewer-de-nw``,
+    ``coord-de-nw``, ``coord-de-rp``.
+    """
+    chosen: dict[str, DemoAccount] = {
+        "admin": DemoAccount(
+            "admin", "admin", None, "Administrator", "manages agreements and accounts"
+        )
+    }
+
+    def take(account: DemoAccount) -> None:
+        if len(chosen) < DEMO_MAX_ACCOUNTS:
+            chosen.setdefault(account.username, account)
+
+    busiest = [busiest_jurisdictions(s) for s in scenarios]
+    for scenario, ranked in zip(scenarios, busiest):
+        pair = border_pair(scenario)
+        if pair is not None:
+            provider, receiver = pair
+            take(_coordinator(provider, f"sends units across the border to {receiver}"))
+            take(_coordinator(receiver, f"receives units from {provider} across the border"))
+        if ranked:
+            home = ranked[0]
+            take(
+                DemoAccount(
+                    f"planner-{username_part(home)}",
+                    "planner",
+                    home,
+                    f"Planner {home}",
+                    "the busiest jurisdiction",
                 )
+            )
+            take(
+                DemoAccount(
+                    f"viewer-{username_part(home)}",
+                    "viewer",
+                    home,
+                    f"Viewer {home}",
+                    "the busiest jurisdiction",
+                )
+            )
+    for rank in range(DEMO_INCIDENT_JURISDICTIONS):
+        for ranked in busiest:
+            if rank < len(ranked):
+                take(_coordinator(ranked[rank], "among the most incidents"))
     return list(chosen.values())
+
+
+def _coordinator(jurisdiction: str, reason: str) -> DemoAccount:
+    return DemoAccount(
+        f"coord-{username_part(jurisdiction)}",
+        "coordinator",
+        jurisdiction,
+        f"Coordinator {jurisdiction}",
+        reason,
+    )

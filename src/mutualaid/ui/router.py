@@ -24,7 +24,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from mutualaid.access.actor import Actor
 from mutualaid.errors import StoreFull
-from mutualaid.ui import browsers, live, signed_in
+from mutualaid.ui import browsers, context, live, signed_in
 from mutualaid.ui.app_store import app_store
 
 _ROUTED: contextvars.ContextVar[bool] = contextvars.ContextVar("mutualaid_routed", default=False)
@@ -122,8 +122,11 @@ def run_app() -> None:
     navigation = st.navigation(pages, position="hidden")
     if links:
         with st.sidebar:
+            # Each link carries the scenario shown (issue 13): the next page opens on it
+            # and its address names it.
+            params = context.link_params()
             for page in links:
-                st.page_link(page)
+                st.page_link(page, query_params=params)
     # Who is signed in and "Sign out"; signed out after the identity provider's sign-in
     # was refused, why, and a way out of the provider's session. (The kiosk view has no
     # sidebar once signed in.)

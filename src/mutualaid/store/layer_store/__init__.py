@@ -31,12 +31,14 @@ from mutualaid.store.layer_store.rows import (
 from mutualaid.store.layer_store.versioning import (
     current_versions,
     files_fingerprint,
+    jurisdictions_by_scenario,
     layer_history,
     load_stored_scenario,
     save_layer,
     save_scenario,
     scenario_names,
     set_layer_sharing,
+    stored_jurisdictions,
     version_numbers,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "edit_feature",
     "editable",
     "files_fingerprint",
+    "jurisdictions_by_scenario",
     "layer_history",
     "layer_levels",
     "load_stored_scenario",
@@ -65,5 +68,6 @@ __all__ = [
     "scenario_names",
     "serialise",
     "set_layer_sharing",
+    "stored_jurisdictions",
     "version_numbers",
 ]

@@ -232,6 +232,36 @@ def scenario_names(store: Store) -> list[str]:
         )
 
 
+def stored_jurisdictions(store: Store) -> dict[str, str]:
+    """Every jurisdiction of the stored scenarios' current jurisdictions layers: id ->
+    name (the id when the layer gives none), sorted by id; the first scenario by name
+    gives the name of an id that several hold. Empty when no scenario is stored.
+
+    What an account's jurisdiction is chosen from (issue 13): the feature ids only, no
+    geometry read.
+    """
+    import json
+
+    found: dict[str, str] = {}
+    with store.reading() as connection:
+        for row in connection.execute(
+            sa.select(scenarios.c.id, scenarios.c.name).order_by(scenarios.c.name)
+        ).all():
+            version = current_layers(connection, row.id, row.name).get("jurisdictions")
+            if version is None:
+                continue
+            for feature_id, properties in connection.execute(
+                sa.select(layer_features.c.feature_id, layer_features.c.properties).where(
+                    layer_features.c.layer_version_id == version.id
+                )
+            ):
+                if feature_id is None or str(feature_id) in found:
+                    continue
+                name = json.loads(properties).get("name") if properties else None
+                found[str(feature_id)] = str(name) if name not in (None, "") else str(feature_id)
+    return dict(sorted(found.items()))
+
+
 def layer_history(store: Store, name: str, kind: str | None = None) -> list[LayerVersion]:
     """Every stored version of the scenario's layers (of *kind* only, when given),
     newest first; empty when there is no such scenario."""
@@ -1194,3 +1224,48 @@ def _set_layer_sharing(
             now=now,
         )
     return StoredScenario(row.id, name, scenario, versions, (kind,))
+
+
+# --- which scenario holds which jurisdiction (issue 13) -----------------------------------
+
+
+def _current_jurisdictions(scenario_id: Any = None) -> sa.Select:
+    # The ids in the highest version of each scenario's jurisdictions layer.
+    highest = (
+        sa.select(
+            layer_versions.c.scenario_id, sa.func.max(layer_versions.c.version).label("version")
+        )
+        .where(layer_versions.c.kind == "jurisdictions")
+        .group_by(layer_versions.c.scenario_id)
+        .subquery()
+    )
+    query = (
+        sa.select(layer_versions.c.scenario_id, layer_features.c.feature_id)
+        .join(highest, layer_versions.c.scenario_id == highest.c.scenario_id)
+        .join(layer_features, layer_features.c.layer_version_id == layer_versions.c.id)
+        .where(layer_versions.c.kind == "jurisdictions")
+        .where(layer_versions.c.version == highest.c.version)
+    )
+    if scenario_id is not None:
+        query = query.where(layer_versions.c.scenario_id == scenario_id)
+    return query
+
+
+def scenario_jurisdictions(connection: Connection, scenario_id: int) -> frozenset[str]:
+    """The ids of the jurisdictions in the current jurisdictions layer of the scenario
+    with row id *scenario_id* (empty when it has none), read on *connection*."""
+    rows = connection.execute(_current_jurisdictions(scenario_id)).all()
+    return frozenset(str(r.feature_id) for r in rows if r.feature_id is not None)
+
+
+def jurisdictions_by_scenario(store: Store) -> dict[str, frozenset[str]]:
+    """Each stored scenario's name -> the ids of the jurisdictions its current
+    jurisdictions layer holds (one read): which scenario a person of a jurisdiction
+    starts on (:func:`mutualaid.scenario.catalogue.default_scenario`)."""
+    with store.reading() as connection:
+        names = dict(connection.execute(sa.select(scenarios.c.id, scenarios.c.name)).all())
+        found: dict[str, set[str]] = {name: set() for name in names.values()}
+        for row in connection.execute(_current_jurisdictions()):
+            if row.feature_id is not None:
+                found[names[row.scenario_id]].add(str(row.feature_id))
+    return {name: frozenset(ids) for name, ids in found.items()}

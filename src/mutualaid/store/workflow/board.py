@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from mutualaid.access.actor import Actor
 from mutualaid.access.sharing import sees_everything
 from mutualaid.store.database import Store
+from mutualaid.store.layer_store.versioning import scenario_jurisdictions
 from mutualaid.store.tables import (
     offer_lines,
     offers,
@@ -130,7 +131,8 @@ class OfferView:
 class Board:
     """A scenario's requests and offers as one viewer sees them.
 
-    ``viewer_actions`` holds ``"request"`` when the viewer may request assistance and
+    ``viewer_actions`` holds ``"request"`` when the viewer may request assistance (a
+    coordinator whose jurisdiction the scenario holds) and
     ``"plan"`` when the viewer may compute offers (a coordinator: for its own
     jurisdiction's open requests, :func:`plan_scope`; without one it is refused).
     """
@@ -194,6 +196,11 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
         request_rows = connection.execute(
             sa.select(requests).where(requests.c.scenario_id == scenario_id).order_by(requests.c.id)
         ).all()
+        # Issue 13: a coordinator requests for its jurisdiction only in a scenario that
+        # holds it (a DE-NW coordinator has nothing to request on Lake Chad).
+        holds_own = bool(viewer.jurisdiction) and (
+            viewer.jurisdiction in scenario_jurisdictions(connection, scenario_id)
+        )
     if not sees_everything(viewer):
         # A jurisdiction sees the requests and offers it is part of (as requester or as
         # provider), not the dealings of two others (issue 6: sharing).
@@ -248,7 +255,7 @@ def board(store: Store, scenario_name: str, *, viewer: Actor) -> Board:
     viewer_actions = tuple(
         a
         for a, ok in (
-            ("request", viewer.at_least("coordinator") and bool(viewer.jurisdiction)),
+            ("request", viewer.at_least("coordinator") and holds_own),
             ("plan", may(viewer, PLANNER)),
         )
         if ok

@@ -38,6 +38,7 @@ from mutualaid.store.accounts import (
     list_accounts,
     set_password,
 )
+from mutualaid.store.layer_store import stored_jurisdictions
 from mutualaid.ui import signed_in
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
@@ -187,26 +188,52 @@ def show_outcome() -> None:
     show(_OUTCOME)
 
 
-def show_add_form(store: Store) -> None:
-    """The form that creates an account."""
+def jurisdiction_choices(known: dict[str, str], current: str | None = None) -> list[str]:
+    """What an account's jurisdiction is chosen from (issue 13): none (an admin), then the
+    stored scenarios' jurisdictions by id, and *current* (an account's own, kept even
+    when no stored scenario holds it any more) when it is not among them."""
+    extra = [current] if current and current not in known else []
+    return [NO_JURISDICTION, *known, *extra]
+
+
+def jurisdiction_label(known: dict[str, str], value: str) -> str:
+    """How a choice reads: ``"DE-RP · Rheinland-Pfalz"``, ``"none (an admin)"``."""
+    if value == NO_JURISDICTION:
+        return "none (an admin)"
+    if value not in known:
+        return f"{value} (in no stored scenario)"
+    name = known[value]
+    return value if name == value else f"{value} · {name}"
+
+
+def show_add_form(store: Store, known: dict[str, str]) -> None:
+    """The form that creates an account; its jurisdiction is one of *known* (the stored
+    scenarios', :func:`mutualaid.store.layer_store.stored_jurisdictions`)."""
     with st.form(state_key(PAGE, "new"), clear_on_submit=True):
         st.subheader("Add an account")
         cols = st.columns(4)
         cols[0].text_input("Username", key=state_key(PAGE, "new.username"), max_chars=200)
         cols[1].text_input("Name", key=state_key(PAGE, "new.name"), max_chars=200)
         cols[2].selectbox("Role", ROLES, key=state_key(PAGE, "new.role"), format_func=role_label)
-        cols[3].text_input(
+        cols[3].selectbox(
             "Jurisdiction",
+            jurisdiction_choices(known),
+            format_func=lambda value: jurisdiction_label(known, value),
             key=state_key(PAGE, "new.jurisdiction"),
-            max_chars=100,
-            help="Its id, e.g. DE-NW; empty only for an admin.",
+            help="One of the stored scenarios' jurisdictions (type to search); "
+            "none only for an admin."
+            if known
+            else "No scenario is stored yet: only an admin, bound to no jurisdiction, "
+            "can be added until one is.",
         )
         st.form_submit_button("Add account", on_click=on_add, args=(store,))
 
 
-def show_account_actions(store: Store, accounts: list[Account], actor: Actor) -> None:
-    """Pick an account; change its role and jurisdiction, disable or enable it, or give it
-    a new password."""
+def show_account_actions(
+    store: Store, accounts: list[Account], actor: Actor, known: dict[str, str]
+) -> None:
+    """Pick an account; change its role and jurisdiction (one of *known*, or the one it
+    has), disable or enable it, or give it a new password."""
     st.subheader("Change an account")
     names = [a.username for a in accounts]
     picked = st.selectbox("Account", names, key=state_key(PAGE, "picked"))
@@ -233,10 +260,12 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
         disabled=bool(fixed),
         help=fixed,
     )
-    cols[1].text_input(
+    choices = jurisdiction_choices(known, account.jurisdiction)
+    cols[1].selectbox(
         "Jurisdiction",
-        value=account.jurisdiction or "",
-        max_chars=100,
+        choices,
+        index=choices.index(account.jurisdiction or NO_JURISDICTION),
+        format_func=lambda value: jurisdiction_label(known, value),
         key=_edit_key("jurisdiction", account.username),
         disabled=bool(fixed),
     )
@@ -288,5 +317,6 @@ def show_page(store: Store, actor: Actor) -> None:
     show_outcome()
     accounts = list_accounts(store)
     st.dataframe(accounts_table(accounts), hide_index=True, width="stretch")
-    show_add_form(store)
-    show_account_actions(store, accounts, actor)
+    known = stored_jurisdictions(store)
+    show_add_form(store, known)
+    show_account_actions(store, accounts, actor, known)

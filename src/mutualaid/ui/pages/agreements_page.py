@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final, cast
+from typing import Final
 
 import pandas as pd
 import streamlit as st
@@ -27,7 +27,7 @@ from mutualaid.figures.agreements import agreements_matrix, check_table, editor_
 from mutualaid.layers.problems import Report
 from mutualaid.scenario.merging import Workspace
 from mutualaid.text import literal
-from mutualaid.ui import live, loaders, panels, shared_scenario, signed_in
+from mutualaid.ui import context, live, loaders, panels, shared_scenario, signed_in
 from mutualaid.ui.app_store import app_store
 from mutualaid.ui.state import state_key
 from mutualaid.vocabulary import label
@@ -48,18 +48,9 @@ def editor_key(fingerprint: str, version: int = 1) -> str:
 
 
 def choose_scenario(folders: Sequence[Path]) -> Path:
-    """The scenario selector; opens on the one chosen on the Allocation or Overview page."""
-    chosen = st.session_state.get(state_key("allocation", "scenario")) or st.session_state.get(
-        state_key("overview", "scenario")
-    )
-    index = list(folders).index(cast(Path, chosen)) if chosen in folders else 0
-    return st.selectbox(
-        "Scenario",
-        folders,
-        index=index,
-        format_func=lambda path: path.name,
-        key=state_key(PAGE, "scenario"),
-    )
+    """The scenario selector; opens on the scenario the address names or the one chosen
+    on any page (:func:`mutualaid.ui.context.choose_folder`)."""
+    return context.choose_folder(folders, page=PAGE)
 
 
 def show_matrix(workspace: Workspace) -> None:

@@ -22,7 +22,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -43,6 +42,7 @@ from mutualaid.settings import (
     MAP_HEIGHT_PX,
     RESERVE_STEP,
 )
+from mutualaid.ui import context
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import show_rendered
 from mutualaid.ui.plans import (
@@ -87,16 +87,9 @@ def reserve_choice_key(fingerprint: str) -> str:
 
 
 def choose_scenario(folders: Sequence[Path]) -> Path:
-    """The scenario selector; opens on the one chosen on the overview, if any."""
-    chosen = st.session_state.get(state_key("overview", "scenario"))
-    index = list(folders).index(cast(Path, chosen)) if chosen in folders else 0
-    return st.selectbox(
-        "Scenario",
-        folders,
-        index=index,
-        format_func=lambda path: path.name,
-        key=state_key(PAGE, "scenario"),
-    )
+    """The scenario selector; opens on the scenario the address names or the one chosen
+    on any page (:func:`mutualaid.ui.context.choose_folder`)."""
+    return context.choose_folder(folders, page=PAGE)
 
 
 # --- the what-if editors --------------------------------------------------------------------

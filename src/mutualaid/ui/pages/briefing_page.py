@@ -22,7 +22,6 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import cast
 
 import streamlit as st
 
@@ -35,7 +34,7 @@ from mutualaid.settings import (
     BRIEFING_TOP_UNMET,
     briefing_refresh_seconds,
 )
-from mutualaid.ui import loaders, panels, shared_scenario
+from mutualaid.ui import context, loaders, panels, shared_scenario
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import show_rendered
 from mutualaid.ui.plans import (
@@ -47,14 +46,15 @@ from mutualaid.ui.plans import (
     plan_map_of,
     rendered_plan_map,
 )
+from mutualaid.ui.router import kiosk_view
 from mutualaid.ui.state import state_key
 
 _LOG = logging.getLogger(__name__)
 
 PAGE = "briefing"
-#: The query parameter (``?scenario=<folder name>``) a kiosk URL may name its scenario
-#: with; it only picks among the folders the app offers anyway.
-SCENARIO_PARAM = "scenario"
+#: The query parameter (``?scenario=<folder name>``) a URL names its scenario with; it
+#: only picks among the folders the app offers anyway.
+SCENARIO_PARAM = context.SCENARIO_PARAM
 #: Key figures per row: wide enough for their labels in large type.
 FIGURES_PER_ROW = 3
 
@@ -90,25 +90,10 @@ def map_key(loaded: LoadedScenario, run: PlanRun) -> str:
 
 def choose_scenario(folders: Sequence[Path]) -> Path:
     """The scenario selector; opens on ``?scenario=<name>``, else the one chosen on
-    another page, else the first."""
-    names = [f.name for f in folders]
-    wanted = st.query_params.get(SCENARIO_PARAM)
-    chosen = st.session_state.get(state_key("allocation", "scenario")) or st.session_state.get(
-        state_key("overview", "scenario")
-    )
-    if wanted in names:
-        index = names.index(wanted)
-    elif chosen in folders:
-        index = list(folders).index(cast(Path, chosen))
-    else:
-        index = 0
-    return st.selectbox(
-        "Scenario",
-        folders,
-        index=index,
-        format_func=lambda path: path.name,
-        key=state_key(PAGE, "scenario"),
-    )
+    another page, else the one holding the person's jurisdiction, else the first
+    (:func:`mutualaid.ui.context.choose_folder`). On the wall screen
+    (``?view=briefing&scenario=NAME``) the address fixes it: no selector."""
+    return context.choose_folder(folders, page=PAGE, fixed=kiosk_view())
 
 
 def _now() -> str:

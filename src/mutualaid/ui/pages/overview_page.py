@@ -33,6 +33,7 @@ from mutualaid.figures.overview import (
 from mutualaid.maps import overview_map
 from mutualaid.scenario.loading import Scenario
 from mutualaid.settings import MAP_CACHE_ENTRIES
+from mutualaid.ui import context
 from mutualaid.ui.loaders import LoadedScenario
 from mutualaid.ui.map_view import RenderedMap, render_map
 from mutualaid.ui.plans import PlanRun, cached_plan
@@ -99,18 +100,21 @@ def current(loaded: LoadedScenario) -> Current | None:
 
 
 def choose_filters(scenario: Scenario) -> Filters:
-    """The filter widgets (keys ``overview.filter.*``); empty means all."""
+    """The filter widgets (keys ``overview.filter.*``); empty means all. They are kept
+    while the person looks at another page (:func:`mutualaid.ui.context.kept_filter`)."""
     options = filter_options(scenario)
     cols = st.columns(len(FILTER_LABELS))
     chosen: dict[str, tuple] = {}
     for col, (name, label) in zip(cols, FILTER_LABELS.items()):
+        key = context.kept_filter(PAGE, name, options[name])
         picked = col.multiselect(
             label,
             options[name],
-            key=state_key(PAGE, f"filter.{name}"),
+            key=key,
             placeholder="All",
             format_func=FILTER_WORDS.get(name, display_text),
         )
+        context.keep_filter(PAGE, name, picked)
         # A choice left over from another scenario is not among this one's options.
         chosen[name] = tuple(v for v in picked if v in options[name])
     return Filters(**chosen)

@@ -42,6 +42,7 @@ from mutualaid.store.layer_store import (
 )
 from mutualaid.store.workflow import Board, OfferView, RequestView, WorkflowError
 from mutualaid.text import literal
+from mutualaid.ui import context
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
 from mutualaid.vocabulary import state_label, type_label, units_text
@@ -248,7 +249,7 @@ def choose_scenario(store: Store) -> str | None:
     if not names:
         st.info("No scenario is stored yet. Load one with `mutualaid load SCENARIO_DIR`.")
         return None
-    return st.selectbox("Scenario", names, key=state_key(PAGE, "scenario"))
+    return context.choose_name(names, page=PAGE)
 
 
 def _layers_key(store: Store, name: str) -> str:
