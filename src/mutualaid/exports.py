@@ -42,7 +42,7 @@ from mutualaid.maps.assets import STATIC_URL_PREFIX
 from mutualaid.maps.flows import agreement_text
 from mutualaid.settings import BRIEFING_TOP_UNMET
 from mutualaid.text import neutralise_formula  # the one rule, re-exported for CSV writers
-from mutualaid.vocabulary import reason_label, type_label
+from mutualaid.vocabulary import duration, reason_label, type_label
 
 #: The project's ``static`` folder (served at ``/app/static``), holding ``vendor/``.
 STATIC_DIR: Path = Path(__file__).resolve().parents[2] / "static"
@@ -168,7 +168,7 @@ def _e(value: Any) -> str:
 
 
 def _minutes(value: float) -> str:
-    return "-" if value is None or pd.isna(value) else f"{value:.1f} min"
+    return duration(value)
 
 
 #: The operation's figures the briefing shows (labels of :data:`GLOSSARY`), in order.

@@ -25,6 +25,7 @@ from mutualaid.scenario.loading import load_scenario
 from mutualaid.scenario.merging import add_layer, new_workspace
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui.pages import agreements_page
+from mutualaid.vocabulary import duration
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -120,7 +121,7 @@ def test_an_applied_delay_changes_the_allocation_plan(folder: Path, as_admin):
         folder, "from,to,resource_types,border_delay_min\nNL,DE,*,200\nNL-LI,DE-NW,pump,5\n"
     )
     assert after["Unit-minutes"] == f"{summary['unit_minutes']:,.0f}"
-    assert after["Worst response (proposed)"] == f"{figures.response.worst_minutes:.1f} min"
+    assert after["Worst response (proposed)"] == duration(figures.response.worst_minutes)
     assert after["Unit-minutes"] != before["Unit-minutes"]
     assert after["Worst response (proposed)"] != before["Worst response (proposed)"]
 

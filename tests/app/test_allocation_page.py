@@ -26,6 +26,7 @@ from mutualaid.scenario.loading import Scenario, load_scenario
 from mutualaid.settings import SCENARIO_DIRS_ENV
 from mutualaid.ui import plans
 from mutualaid.ui.pages import allocation_page
+from mutualaid.vocabulary import duration
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -167,8 +168,8 @@ def test_the_rhine_plan_is_shown_with_its_figures_map_tables_and_downloads(monke
     assert shown["Need met"] == f"{figures.weighted_share * 100:.1f} %"
     assert operation.need_met == pytest.approx(figures.weighted_share)
     assert shown["Units deployed"] == shown["Units committed"] == "0"
-    assert shown["Mean response (proposed)"] == f"{figures.response.mean_minutes:.1f} min"
-    assert shown["Worst response (proposed)"] == f"{figures.response.worst_minutes:.1f} min"
+    assert shown["Mean response (proposed)"] == duration(figures.response.mean_minutes)
+    assert shown["Worst response (proposed)"] == duration(figures.response.worst_minutes)
     assert shown["Units across national borders"] == str(figures.crossings[NATIONAL])
     assert shown["Units leaving their jurisdiction"] == str(
         figures.crossings[NATIONAL] + figures.crossings[JURISDICTION]

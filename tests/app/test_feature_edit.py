@@ -98,7 +98,7 @@ def test_a_resource_out_of_service_and_back(scenario: Path):
     widget(at.radio, "status").set_value("out_of_service")
     at = apply(at, "resources")
     assert not at.exception
-    assert literal("status available → out_of_service") in at.success[-1].value
+    assert literal("status available → out of service") in at.success[-1].value
     assert units_of("R-1") == 0
     widget(at.radio, "status").set_value("available")
     at = apply(at, "resources")

@@ -22,6 +22,7 @@ from mutualaid.allocation import allocate
 from mutualaid.allocation.what_if import edit, edited_agreements
 from mutualaid.figures.plan import key_figures
 from mutualaid.scenario.loading import load_scenario
+from mutualaid.vocabulary import duration
 
 pytestmark = pytest.mark.e2e
 
@@ -46,7 +47,7 @@ def worst_response(folder: Path, agreements_csv: str) -> str:
     agreements, report = edited_agreements(pd.read_csv(io.StringIO(agreements_csv)), scenario)
     assert agreements is not None, report.problems
     edited = edit(scenario, agreements=agreements)
-    return f"{key_figures(allocate(edited), edited).response.worst_minutes:.1f} min"
+    return duration(key_figures(allocate(edited), edited).response.worst_minutes)
 
 
 def edit_last_column(page: Page, *, row: int, text: str) -> None:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from geopandas.testing import assert_geodataframe_equal
 
 from mutualaid.access.actor import Actor, system_actor
+from mutualaid.layers.problems import Report
 from mutualaid.layers.validate import validate_incidents, validate_resources
 from mutualaid.scenario.loading import load_scenario
 from mutualaid.scenario.merging import LayerRefused
@@ -30,6 +31,7 @@ from mutualaid.store.layer_store import (
     save_scenario,
     set_layer_sharing,
 )
+from mutualaid.store.layer_store.edits import FeatureEdit
 from mutualaid.store.tables import feature_edits, layer_versions, requests, units
 
 from .conftest import insert_offer, insert_plan
@@ -662,3 +664,27 @@ def test_a_sharing_change_after_edits_keeps_them(store, stored, rhine):
     back = load_stored_scenario(store, "rhine").scenario.resources.set_index("id")
     assert back.loc[rid, "status"] == "out_of_service"
     assert units_row(store, stored.id, rid)[0] == 0
+
+
+def test_a_change_is_described_in_plain_words():
+    """Issue 13: field names and values in words (no max_response_min, no 240.0)."""
+    edit = FeatureEdit(
+        scenario="rhine",
+        kind="incidents",
+        feature_id="I-1",
+        before={"max_response_min": 240.0, "needs": {"boat": 2}, "status": "active"},
+        after={
+            "max_response_min": None,
+            "needs": {"boat": 2, "fire_engine": 1},
+            "status": "closed",
+        },
+        version=None,  # type: ignore[arg-type]  # describe reads the values only
+        edit_id=7,
+        warnings=Report("incidents"),
+        edited_by="pia",
+        edited_at=datetime(2026, 7, 14, tzinfo=UTC),
+    )
+    assert describe(edit) == (
+        "incident I-1 changed: maximum response time 4 h → no limit, needs 2 boats → "
+        "2 boats, 1 fire engine, status active → closed"
+    )

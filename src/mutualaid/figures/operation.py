@@ -28,6 +28,7 @@ from mutualaid.allocation.held import ON_SCENE, Held
 from mutualaid.display import display_text
 from mutualaid.figures.plan import jurisdiction_countries, plan_dict
 from mutualaid.scenario.loading import Scenario
+from mutualaid.vocabulary import number
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,7 @@ def figure_labels(figures: OperationFigures) -> list[tuple[str, str, str]]:
     """The operation's figures as (label, value, help) text, in display order: the
     same labels on every page and in the briefing's export (docs/glossary.md)."""
     return [
-        ("Active incidents", str(figures.active_incidents), GLOSSARY["Active incidents"]),
+        ("Active incidents", number(figures.active_incidents), GLOSSARY["Active incidents"]),
         (
             "Need met",
             share_text(figures.need_met),
@@ -223,24 +224,24 @@ def figure_labels(figures: OperationFigures) -> list[tuple[str, str, str]]:
         ("Need covered now", share_text(figures.need_covered), GLOSSARY["Need covered now"]),
         (
             "Units deployed",
-            f"{figures.units_deployed}",
+            number(figures.units_deployed),
             GLOSSARY["Units deployed"],
         ),
-        ("Units committed", str(figures.units_committed), GLOSSARY["Units committed"]),
-        ("Units proposed", str(figures.units_proposed), GLOSSARY["Units proposed"]),
+        ("Units committed", number(figures.units_committed), GLOSSARY["Units committed"]),
+        ("Units proposed", number(figures.units_proposed), GLOSSARY["Units proposed"]),
         (
             "Units short / needed",
-            f"{figures.units_short} / {figures.units_needed}",
+            f"{number(figures.units_short)} / {number(figures.units_needed)}",
             GLOSSARY["Units short / needed"],
         ),
         (
             "Units leaving their jurisdiction",
-            str(figures.units_leaving_jurisdiction),
+            number(figures.units_leaving_jurisdiction),
             GLOSSARY["Units leaving their jurisdiction"],
         ),
         (
             "Units across national borders",
-            str(figures.units_across_national_borders),
+            number(figures.units_across_national_borders),
             GLOSSARY["Units across national borders"],
         ),
     ]

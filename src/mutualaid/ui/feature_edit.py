@@ -59,7 +59,7 @@ def feature_label(row: Mapping[str, Any]) -> str:
     parts = [] if name == fid else [fid]
     if isinstance(where, str) and where:
         parts.append(where)
-    parts.append(str(row.get("status") or ""))
+    parts.append(status_label(row.get("status")) if row.get("status") else "")
     return f"{name} ({', '.join(p for p in parts if p)})"
 
 

@@ -18,6 +18,7 @@ from mutualaid.maps import Selection, feature_details
 from mutualaid.scenario.loading import Scenario
 from mutualaid.ui import signed_in
 from mutualaid.ui.app_store import app_store
+from mutualaid.vocabulary import number
 
 _KIND_TITLES = {"incident": "Incident", "resource": "Resource", "jurisdiction": "Jurisdiction"}
 
@@ -84,10 +85,10 @@ def show_counts(scenario: Scenario) -> None:
     active = int((incidents["status"] == "active").sum())
     available = resources.loc[resources["status"] == "available", "quantity"].sum()
     cols = st.columns(4)
-    cols[0].metric("Jurisdictions", len(scenario.jurisdictions))
-    cols[1].metric("Countries", int(scenario.jurisdictions["country"].nunique()))
-    cols[2].metric("Incidents (active)", f"{len(incidents)} ({active})")
-    cols[3].metric("Resources (units available)", f"{len(resources)} ({int(available)})")
+    cols[0].metric("Jurisdictions", number(len(scenario.jurisdictions)))
+    cols[1].metric("Countries", number(scenario.jurisdictions["country"].nunique()))
+    cols[2].metric("Incidents (active)", f"{number(len(incidents))} ({number(active)})")
+    cols[3].metric("Resources (units available)", f"{number(len(resources))} ({number(available)})")
 
 
 #: The operation's figures above the Overview's map (labels of

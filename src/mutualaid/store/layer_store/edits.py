@@ -36,6 +36,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from mutualaid import vocabulary
 from mutualaid.access.actor import Actor
 from mutualaid.access.sharing import PUBLIC, change_refusal, role_refusal
 from mutualaid.errors import (
@@ -468,18 +469,29 @@ def describe(edit: FeatureEdit) -> str:
     if not edit.changed:
         return f"{word} {edit.feature_id} already had these values: nothing was changed"
     parts = [
-        f"{field} {_shown(edit.before[field])} → {_shown(edit.after[field])}"
+        f"{_field_words(field)} {_shown(field, edit.before[field])} → "
+        f"{_shown(field, edit.after[field])}"
         for field in edit.after
     ]
     return f"{word} {edit.feature_id} changed: {', '.join(parts)}"
 
 
-def _shown(value: Any) -> str:
+def _field_words(field: str) -> str:
+    # The display name inside a sentence: "maximum response time", "status".
+    name = vocabulary.label(field)
+    return name[:1].lower() + name[1:]
+
+
+def _shown(field: str, value: Any) -> str:
+    if field == "max_response_min":
+        return "no limit" if value is None else vocabulary.duration(value)
     if value is None:
         return "none"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
-    return str(value)
+    if field == "needs" or isinstance(value, dict):
+        return vocabulary.needs_text(value) if value else "none"
+    if field == "status":
+        return vocabulary.status_label(value)
+    return vocabulary.number(value) if isinstance(value, (int, float)) else str(value)
 
 
 __all__ = [

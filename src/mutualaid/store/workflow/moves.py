@@ -377,9 +377,8 @@ def _offer_refusal(
     row = offer_row(connection, offer_id)
     if row.state in move.sources:
         return Conflict(
-            f"offer {offer_id} changed since you saw it (version {expected_version}): "
-            f"it is now version {row.version}, last changed by {who_changed(row)}; look "
-            f"again before you {move.action} it"
+            f"offer {offer_id} changed since you saw it: it was last changed by "
+            f"{who_changed(row)}; look again before you {move.action} it"
         )
     if row.state == move.target or (
         expected_version is not None and row.version != expected_version
@@ -908,9 +907,8 @@ def _request_refusal(
     who = f"{row.updated_by} ({row.jurisdiction}) at {clock_text(row.updated_at)}"
     if row.state in move.sources:
         return Conflict(
-            f"request {request_id} changed since you saw it (version "
-            f"{expected_version}): it is now version {row.version}, last changed "
-            f"by {who}; look again before you {move.action} it"
+            f"request {request_id} changed since you saw it: it was last changed by "
+            f"{who}; look again before you {move.action} it"
         )
     if row.state == move.target or (
         expected_version is not None and row.version != expected_version

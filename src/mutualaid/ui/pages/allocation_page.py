@@ -54,6 +54,7 @@ from mutualaid.ui.plans import (
     rendered_plan_map,
 )
 from mutualaid.ui.state import state_key
+from mutualaid.vocabulary import duration
 
 _LOG = logging.getLogger(__name__)
 
@@ -321,7 +322,7 @@ def show_summary(
 
 
 def _minutes_text(value: float) -> str:
-    return "-" if pd.isna(value) else f"{value:.1f} min"
+    return duration(value)
 
 
 def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:

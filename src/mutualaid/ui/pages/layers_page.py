@@ -236,7 +236,7 @@ def mapping_form(columns: Sequence[str], *, kind: str, token: str) -> dict[str, 
     defaults = preselected(columns, kind=kind)
     options = [NONE, *columns]
     choices = {}
-    grid = st.columns(3)
+    grid = st.container(key=f"{PAGE}-fields").columns(3)
     for i, name in enumerate(FIELDS[kind]):
         with grid[i % 3]:
             choices[name] = st.selectbox(
