@@ -251,6 +251,8 @@ def _record_text(value: Any, *, separator: str) -> str:
         ]
         return ", ".join(parts) or vocabulary.EMPTY
     return cell_text(value)
+
+
 # --- words for workflow values (issue 13: plain words) ----------------------------------
 # The callers' short forms of the one display-name table (:mod:`mutualaid.vocabulary`).
 
