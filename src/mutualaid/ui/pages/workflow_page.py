@@ -664,9 +664,9 @@ def board_filters(board: Board) -> tuple[str, Board]:
         placeholder="every jurisdiction",
     )
     mine = cols[3].toggle(
-        "Only what waits for me",
+        "Only mine",
         key=state_key(PAGE, "filter.mine"),
-        help="Keep the requests and offers on which you have a move.",
+        help="Keep the requests and offers on which you may act.",
     )
     kept = groups.filter_board(board, states=states, jurisdictions=places, mine_only=mine)
     return by or groups.BY_REQUEST, kept
