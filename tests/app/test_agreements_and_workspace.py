@@ -277,3 +277,9 @@ def test_the_pair_detail_follows_the_selectors(folder: Path):
     assert any(t.startswith("NL-LI keeps") and "(reserve)" in t for t in texts), texts
     at.selectbox(key="agreements.pair.receiver").set_value("DE").run()
     assert any("nothing granted by a row of its own" in t for t in at.text.values)
+
+
+def test_a_matrix_column_is_as_wide_as_its_longest_text():
+    assert agreements_page.column_px(["DE", "6 types · 45 min"]) > agreements_page.column_px(
+        ["DE", "all · 0 min"]
+    )

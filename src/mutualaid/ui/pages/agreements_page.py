@@ -85,6 +85,17 @@ def matrix_table(matrix: pd.DataFrame, jurisdictions: pd.DataFrame) -> pd.DataFr
     return table
 
 
+#: Pixels per character and the padding of a matrix column (the grid's font).
+_CHAR_PX: Final[float] = 6.5
+_PAD_PX: Final[int] = 26
+
+
+def column_px(texts: Sequence[str]) -> int:
+    """A matrix column's width in pixels: as wide as its longest text (heading or
+    cell), so that no cell is cut."""
+    return int(_CHAR_PX * max((len(t) for t in texts), default=1)) + _PAD_PX
+
+
 def picked_cell(selection: object, matrix: pd.DataFrame) -> tuple[str, str] | None:
     """The (provider, receiver) of the matrix cell picked in the table, if any: a cell
     of a receiving column (not the name column)."""
@@ -127,9 +138,11 @@ def show_matrix(workspace: Workspace) -> None:
         return
     jurisdictions = scenario.jurisdictions
     config = {
-        # No width: each column is as wide as its longest cell, so none is cut.
+        # Each column as wide as its longest cell: none is cut.
         str(column): st.column_config.TextColumn(
-            str(column), help=side_name(str(column), jurisdictions)
+            str(column),
+            help=side_name(str(column), jurisdictions),
+            width=column_px([str(column), *matrix[column].map(str)]),
         )
         for column in matrix.columns
     }
