@@ -95,8 +95,8 @@ def test_the_matrix_shows_who_may_help_whom(folder: Path):
     matrix = at.dataframe[0].value
     # Countries before jurisdictions, on both axes.
     assert list(matrix.index) == ["NL", "NL-LI"]
-    assert list(matrix.columns) == ["provider", "DE", "DE-NW"]
-    assert matrix.loc["NL", "DE"] == "all types · 20 min"
+    assert list(matrix.columns) == ["DE", "DE-NW", "provider"]
+    assert matrix.loc["NL", "DE"] == "all · 20 min"
     assert matrix.loc["NL-LI", "DE-NW"] == "pump · 5 min"
     assert matrix.loc["NL", "DE-NW"] == ""
     assert apply_button(at).disabled  # nothing changed yet
@@ -112,7 +112,7 @@ def test_an_applied_delay_changes_the_allocation_plan(folder: Path, as_admin):
     apply_button(at).click().run()
     assert not at.exception
     assert "Applied: 2 agreement row(s)" in at.success[0].value
-    assert at.dataframe[0].value.loc["NL", "DE"] == "all types · 200 min"  # the matrix follows
+    assert at.dataframe[0].value.loc["NL", "DE"] == "all · 200 min"  # the matrix follows
 
     at.switch_page("pages/allocation.py").run()
     assert not at.exception and not at.error
@@ -146,7 +146,7 @@ def test_an_invalid_row_lists_problems_and_applies_nothing(folder: Path):
     }
     assert errors["problem"].str.contains("XX-ZZ").any()
     assert apply_button(at).disabled
-    assert at.dataframe[0].value.loc["NL", "DE"] == "all types · 20 min"  # the matrix unchanged
+    assert at.dataframe[0].value.loc["NL", "DE"] == "all · 20 min"  # the matrix unchanged
     at.switch_page("pages/allocation.py").run()
     assert not at.exception
     assert metrics(at) == before
@@ -278,3 +278,9 @@ def test_the_pair_detail_follows_the_selectors(folder: Path):
     assert any(t.startswith("NL-LI keeps") and "(reserve)" in t for t in texts), texts
     at.selectbox(key="agreements.pair.receiver").set_value("DE").run()
     assert any("nothing granted by a row of its own" in t for t in at.text.values)
+
+
+def test_a_matrix_column_is_as_wide_as_its_longest_text():
+    assert agreements_page.column_px(["DE", "6 types · 45 min"]) > agreements_page.column_px(
+        ["DE", "all · 0 min"]
+    )

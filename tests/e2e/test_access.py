@@ -198,7 +198,9 @@ def test_an_admin_disables_an_account_on_the_accounts_page_and_its_session_ends(
         expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
         page.get_by_test_id("stSelectbox").filter(has_text="Account").locator("input").click()
         page.get_by_role("option", name="cora", exact=True).click()
-        page.get_by_role("button", name="Disable", exact=True).click()
+        # Disabling asks again (issue 13): "Disable…" opens the question.
+        page.get_by_role("button", name="Disable…", exact=True).click()
+        page.get_by_role("button", name="Yes, disable cora", exact=True).click()
         expect(page.get_by_text("Account cora disabled")).to_be_visible()
         page.screenshot(path=str(ROOT / "docs" / "screenshots" / "accounts.png"))
         # Cora's page, with no click: live, within 5 s of the admin seeing it done

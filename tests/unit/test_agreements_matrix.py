@@ -155,7 +155,7 @@ def test_the_short_matrix_says_types_and_delay_without_cutting():
             ("DE-NW", "NL-LI", ("pump", "fire_engine"), 30.0),
         )
     )
-    assert short.loc["NL", "DE"] == "all types · 20 min"
+    assert short.loc["NL", "DE"] == "all · 20 min"
     assert short.loc["DE-NW", "NL-LI"] == "3 types · 7.5–30 min"
     assert short.loc["NL", "NL-LI"] == ""
     assert max(len(c) for c in short.to_numpy().ravel()) <= 24

@@ -158,3 +158,8 @@ def test_nested_changes_and_quiet_fields():
     assert changes(before, after) == ["incidents › version: 1 → 2", "incidents › features: 3 → 4"]
     assert changes({"state": "on_scene"}, {"state": "released"}) == ["state: on scene → released"]
     assert changes({"note": "x"}, None) == ["note: x → none"]
+
+
+def test_an_offer_made_by_a_plan_in_words():
+    made = row("offer.created", "offer 9", None, {**SIDES, "lines": LINES, "plan": 1}, "dieter")
+    assert sentence(made) == "dieter offered 2 units of NL-LI to DE-NW (offer 9, request 1)"

@@ -149,3 +149,17 @@ def test_filters_keep_states_jurisdictions_and_the_viewers_moves():
     assert ([r.id for r in kept.requests], [o.id for o in kept.offers]) == ([1], [10])
     kept = filter_board(board, mine_only=True)
     assert ([r.id for r in kept.requests], [o.id for o in kept.offers]) == ([1], [])
+
+
+def test_only_an_awaited_move_counts_as_yours():
+    """Withdraw, release, close and cancel wait for nobody: a group holding only those
+    is not "your move", though "only mine" keeps it."""
+    board = Board(
+        "s",
+        (request(1, actions=("close", "cancel")),),
+        (offer(10, "DE-NW", state="committed", actions=("withdraw",)),),
+        (),
+    )
+    (group,) = group_board(board, DIETER)
+    assert group.your_moves == 0 and "your move" not in group.summary
+    assert [o.id for o in filter_board(board, mine_only=True).offers] == [10]

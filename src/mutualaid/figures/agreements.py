@@ -184,13 +184,14 @@ def _type_list(types: Any) -> list[str]:
 
 
 def summary_cell(rows: pd.DataFrame) -> str:
-    """The rows granted between two sides as a short cell: what types (``all types``,
-    ``boat``, ``3 types``) and the border delay (``20 min``, ``10–30 min``).
+    """The rows granted between two sides as a short cell: what types (``all``: every
+    type, ``boat``, ``3 types``) and the border delay (``20 min``, ``10–30 min``); short
+    enough that a column of them is never cut.
 
     Examples
     --------
     >>> summary_cell(pd.DataFrame({"resource_types": [("*",)], "border_delay_min": [20.0]}))
-    'all types · 20 min'
+    'all · 20 min'
     >>> summary_cell(pd.DataFrame({"resource_types": [("boat",), ("pump", "bus")],
     ...                            "border_delay_min": [10.0, 30.0]}))
     '3 types · 10–30 min'
@@ -199,7 +200,7 @@ def summary_cell(rows: pd.DataFrame) -> str:
         return ""
     types = {t for cell in rows["resource_types"] for t in _type_list(cell)}
     if WILDCARD in types:
-        what = "all types"
+        what = "all"
     elif len(types) == 1:
         what = words(next(iter(types)))
     else:

@@ -177,11 +177,11 @@ def _offer_move(verb: str, tail: str = "") -> Callable[[AuditEntry], str]:
 
 def _offer_created(e: AuditEntry) -> str:
     held, _ = _held(e.after)
-    plan = _get(e.after, "plan")
+    provider, requester = _get(e.after, "provider"), _get(e.after, "requester")
+    sides = f" of {provider} to {requester}" if provider and requester else ""
     request = _get(e.after, "request")
-    source = f" from plan {plan}" if plan is not None else ""
-    answer = f" for request {request}" if request is not None else ""
-    return f"{e.actor} offered {_units(held)}{_sides(e.after)}{answer}{source} ({e.subject})"
+    answer = f", request {request}" if request is not None else ""
+    return f"{e.actor} offered {_units(held)}{sides} ({e.subject}{answer})"
 
 
 def _request_created(e: AuditEntry) -> str:

@@ -37,6 +37,12 @@ from mutualaid.store.workflow.states import (
 BY_REQUEST: Final = "request"
 BY_STATE: Final = "state"
 GROUPINGS: Final[tuple[str, ...]] = (BY_REQUEST, BY_STATE)
+#: The moves that an offer waits for from the viewer (its answer, or the arrival): what
+#: "your move" counts and puts first. Withdraw, release, close and cancel are always
+#: open to their side and wait for nobody.
+AWAITED_MOVES: Final[frozenset[str]] = frozenset(
+    {"commit", "decline", "accept", "refuse", "arrive"}
+)
 #: Joins the parts of a one-line summary.
 SEPARATOR: Final[str] = " · "
 #: Offers that no longer take part (nothing to do, nothing held).
@@ -65,8 +71,8 @@ class BoardGroup:
     """One group of the board: its requests and offers, and its one-line summary.
 
     ``key`` names the group in widget keys (``request-3``, ``state-proposed``,
-    ``offers-without-request``); ``your_moves`` counts the requests and offers on
-    which the viewer has a move.
+    ``offers-without-request``); ``your_moves`` counts the offers that wait for a move
+    of the viewer (:func:`awaits_viewer`).
     """
 
     key: str
@@ -74,6 +80,11 @@ class BoardGroup:
     requests: tuple[RequestView, ...]
     offers: tuple[OfferView, ...]
     your_moves: int
+
+
+def awaits_viewer(offer: OfferView) -> bool:
+    """True when the offer waits for a move of the viewer (:data:`AWAITED_MOVES`)."""
+    return bool(AWAITED_MOVES.intersection(offer.allowed_actions))
 
 
 def waiting_for(offer: OfferView) -> str | None:
@@ -131,9 +142,7 @@ def request_summary(request: RequestView, offers: Iterable[OfferView], viewer: A
         parts.append(f"waiting for {waiting}")
     elif not offers:
         parts.append("no offers yet")
-    moves = _moves_text(
-        sum(1 for o in offers if o.allowed_actions) + (1 if request.allowed_actions else 0)
-    )
+    moves = _moves_text(sum(1 for o in offers if awaits_viewer(o)))
     if moves:
         parts.append(moves)
     return SEPARATOR.join(parts)
@@ -149,7 +158,7 @@ def state_summary(
     if state in REQUEST_STATES and requests:
         units = sum(line.units for r in requests for line in r.lines)
         parts = [name + " requests", plural(len(requests), "request"), f"{units} units requested"]
-        moves = sum(1 for r in requests if r.allowed_actions)
+        moves = 0  # closing or cancelling a request waits for nobody
     else:
         parts = [name, plural(len(offers), "offer"), plural(sum(o.units for o in offers), "unit")]
         waiting = _sides(w for o in offers if (w := waiting_for(o)) is not None)
@@ -157,7 +166,7 @@ def state_summary(
             parts.append(f"waiting for {waiting}")
         elif state in (ACCEPTED, ON_SCENE):
             parts.append("deployed")
-        moves = sum(1 for o in offers if o.allowed_actions)
+        moves = sum(1 for o in offers if awaits_viewer(o))
     if moves:
         parts.append(_moves_text(moves))
     return SEPARATOR.join(parts)
@@ -165,7 +174,7 @@ def state_summary(
 
 def _own_first(offers: Iterable[OfferView]) -> tuple[OfferView, ...]:
     """Offers awaiting the viewer's move first, then by id."""
-    return tuple(sorted(offers, key=lambda o: (not o.allowed_actions, o.id)))
+    return tuple(sorted(offers, key=lambda o: (not awaits_viewer(o), o.id)))
 
 
 def group_board(board: Board, viewer: Actor, *, by: str = BY_REQUEST) -> list[BoardGroup]:
@@ -196,7 +205,7 @@ def group_board(board: Board, viewer: Actor, *, by: str = BY_REQUEST) -> list[Bo
         ids = {r.id for r in board.requests}
         for request in board.requests:
             offers = _own_first(o for o in board.offers if o.request_id == request.id)
-            moves = sum(1 for o in offers if o.allowed_actions) + bool(request.allowed_actions)
+            moves = sum(1 for o in offers if awaits_viewer(o))
             groups.append(
                 BoardGroup(
                     f"request-{request.id}",
@@ -214,7 +223,7 @@ def group_board(board: Board, viewer: Actor, *, by: str = BY_REQUEST) -> list[Bo
                     state_summary("offers", (), orphans).replace("Offers", "Other offers", 1),
                     (),
                     orphans,
-                    sum(1 for o in orphans if o.allowed_actions),
+                    sum(1 for o in orphans if awaits_viewer(o)),
                 )
             )
     elif by == BY_STATE:
@@ -227,7 +236,7 @@ def group_board(board: Board, viewer: Actor, *, by: str = BY_REQUEST) -> list[Bo
                         state_summary(state, requests, ()),
                         requests,
                         (),
-                        sum(1 for r in requests if r.allowed_actions),
+                        0,
                     )
                 )
         for state in OFFER_STATES:
@@ -239,7 +248,7 @@ def group_board(board: Board, viewer: Actor, *, by: str = BY_REQUEST) -> list[Bo
                         state_summary(state, (), offers),
                         (),
                         offers,
-                        sum(1 for o in offers if o.allowed_actions),
+                        sum(1 for o in offers if awaits_viewer(o)),
                     )
                 )
     else:
@@ -267,7 +276,8 @@ def filter_board(
         Keep offers whose provider or requester is one of them, and requests of one of
         them or with an offer kept.
     mine_only : bool
-        Keep only the requests and offers on which the viewer has a move.
+        Keep only the requests and offers on which the viewer may act (any of its
+        buttons, withdraw, release, close and cancel included).
 
     Returns
     -------

@@ -25,6 +25,7 @@ import streamlit as st
 from mutualaid.access.actor import Actor
 from mutualaid.errors import LayerRefused
 from mutualaid.figures.agreements import (
+    FROM_AXIS,
     check_table,
     editor_table,
     pair_rows,
@@ -65,15 +66,26 @@ def choose_scenario(folders: Sequence[Path]) -> Path:
 _MATRIX = state_key(PAGE, "matrix")
 _PROVIDER = state_key(PAGE, "pair.provider")
 _RECEIVER = state_key(PAGE, "pair.receiver")
-#: The matrix's first column: the providing side's full name.
+#: The matrix's last column: the providing side's full name.
 NAME_COLUMN: Final[str] = "provider"
 
 
 def matrix_table(matrix: pd.DataFrame, jurisdictions: pd.DataFrame) -> pd.DataFrame:
-    """The short matrix with the providing side's full name as its first column."""
+    """The short matrix with the providing side's full name as its last column."""
     table = matrix.copy()
-    table.insert(0, NAME_COLUMN, [side_name(str(side), jurisdictions) for side in table.index])
+    table[NAME_COLUMN] = [side_name(str(side), jurisdictions) for side in table.index]
     return table
+
+
+#: Pixels per character and the padding of a matrix column (the grid's font).
+_CHAR_PX: Final[float] = 6.5
+_PAD_PX: Final[int] = 26
+
+
+def column_px(texts: Sequence[str]) -> int:
+    """A matrix column's width in pixels: as wide as its longest text (heading or
+    cell), so that no cell is cut."""
+    return int(_CHAR_PX * max((len(t) for t in texts), default=1)) + _PAD_PX
 
 
 def picked_cell(selection: object, matrix: pd.DataFrame) -> tuple[str, str] | None:
@@ -106,9 +118,9 @@ def show_matrix(workspace: Workspace) -> None:
     scenario = workspace.scenario()
     st.subheader("Who may help whom")
     st.caption(
-        "Rows provide, columns receive. Each cell: the resource types allowed and the "
-        "border delay. Hover a column heading for its full name; pick a cell (or the "
-        "selectors below) for the pair's detail."
+        "Rows provide, columns receive. Each cell: the resource types allowed (all: "
+        "every type) and the border delay. Hover a column heading for its full name; "
+        "pick a cell (or the selectors below) for the pair's detail."
     )
     matrix = summary_matrix(
         scenario.agreements, countries=scenario.jurisdictions["country"].map(str)
@@ -118,12 +130,17 @@ def show_matrix(workspace: Workspace) -> None:
         return
     jurisdictions = scenario.jurisdictions
     config = {
+        # Each column as wide as its longest cell: none is cut.
         str(column): st.column_config.TextColumn(
-            str(column), help=side_name(str(column), jurisdictions), width="small"
+            str(column),
+            help=side_name(str(column), jurisdictions),
+            width=column_px([str(column), *matrix[column].map(str)]),
         )
         for column in matrix.columns
     }
-    config[NAME_COLUMN] = st.column_config.TextColumn(NAME_COLUMN, width="medium")
+    config["_index"] = st.column_config.TextColumn(
+        FROM_AXIS, help="The providing side (its full name is in the last column)"
+    )
     st.dataframe(
         matrix_table(matrix, jurisdictions),
         width="stretch",

@@ -1,5 +1,10 @@
-"""The Workflow page's Streamlit side: a stored scenario's requests and offers, per
-jurisdiction, with the buttons the signed-in viewer may use.
+"""The Workflow page's Streamlit side: a stored scenario's requests and offers, in groups
+(by request or by state, :mod:`mutualaid.store.workflow.groups`), each collapsed to its
+one-line summary, the groups waiting for the viewer's move first, under filters (states,
+jurisdictions, only mine), with the buttons the signed-in viewer may use. A destructive
+action (:data:`CONFIRM`) asks again: its button opens a popover saying what it does,
+which holds the "Yes, ..." button that makes it. The request form lists each incident by
+name with its needs in words (:mod:`mutualaid.figures.requests`).
 
 What the board shows and which actions each offer allows come from
 :func:`mutualaid.store.workflow.board`; this module only lays them out and turns a
@@ -668,9 +673,9 @@ def board_filters(board: Board) -> tuple[str, Board]:
         placeholder="every jurisdiction",
     )
     mine = cols[3].toggle(
-        "Only what waits for me",
+        "Only mine",
         key=state_key(PAGE, "filter.mine"),
-        help="Keep the requests and offers on which you have a move.",
+        help="Keep the requests and offers on which you may act.",
     )
     kept = groups.filter_board(board, states=states, jurisdictions=places, mine_only=mine)
     return by or groups.BY_REQUEST, kept
