@@ -38,6 +38,7 @@ from mutualaid.store.accounts import (
     list_accounts,
     set_password,
 )
+from mutualaid.store.sign_in import ThrottleState, throttles, unlock
 from mutualaid.ui import signed_in
 from mutualaid.ui.outcome import acting, remember, show
 from mutualaid.ui.state import state_key
@@ -54,12 +55,17 @@ COLUMNS: Final[tuple[str, ...]] = (
     "signs in with",
     "created (UTC)",
     "created by",
+    "sign-in",
 )
 NO_JURISDICTION: Final[str] = ""
 
 
-def accounts_table(accounts: list[Account]) -> pd.DataFrame:
-    """One row per account, as text."""
+def accounts_table(
+    accounts: list[Account], delays: dict[str, ThrottleState] | None = None
+) -> pd.DataFrame:
+    """One row per account, as text; "sign-in" is its sign-in delays in words
+    (:func:`mutualaid.store.sign_in.throttles`, issue 13), empty when there are none."""
+    delays = delays or {}
     rows = [
         {
             "username": a.username,
@@ -76,6 +82,7 @@ def accounts_table(accounts: list[Account]) -> pd.DataFrame:
             ),
             "created (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"),
             "created by": a.created_by,
+            "sign-in": delays[a.username.lower()].words() if a.username.lower() in delays else "",
         }
         for a in accounts
     ]
@@ -182,6 +189,19 @@ def on_reset(store: Store, username: str) -> None:
     )
 
 
+def on_unlock(store: Store, username: str) -> None:
+    """The "Unlock sign-in" callback: clear the username's sign-in delays (audited)."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    try:
+        unlock(store, username, actor=actor)
+    except (AccountError, StoreFull) as error:
+        _failed(error)
+        return
+    _done(f"Sign-in delays of {username} cleared: it may try again at once.")
+
+
 def show_outcome() -> None:
     """What the last action did (and a generated password, once)."""
     show(_OUTCOME)
@@ -271,6 +291,15 @@ def show_account_actions(store: Store, accounts: list[Account], actor: Actor) ->
         disabled=provider,
         help="Signs in through its identity provider." if provider else None,
     )
+    delayed = throttles(store).get(account.username.lower())
+    buttons[2].button(
+        "Unlock sign-in",
+        key=state_key(PAGE, "unlock"),
+        on_click=on_unlock,
+        args=(store, account.username),
+        disabled=delayed is None,
+        help=f"Sign-in {delayed.words()}: clears it." if delayed else "No failed sign-ins lately.",
+    )
 
 
 def _edit_key(field: str, username: str) -> str:
@@ -286,6 +315,6 @@ def show_page(store: Store, actor: Actor) -> None:
     )
     show_outcome()
     accounts = list_accounts(store)
-    st.dataframe(accounts_table(accounts), hide_index=True, width="stretch")
+    st.dataframe(accounts_table(accounts, throttles(store)), hide_index=True, width="stretch")
     show_add_form(store)
     show_account_actions(store, accounts, actor)
