@@ -18,6 +18,7 @@ from mutualaid.errors import AccountError, SignInFailed, SignInThrottled
 from mutualaid.settings import (
     SESSION_IDLE_TIMEOUT_S,
     SESSION_MAX_AGE_S,
+    SESSION_TICKET_TTL_S,
     SIGN_IN_FREE_FAILURES,
     SIGN_IN_USERNAME_EXEMPT_BELOW,
     SIGN_IN_USERNAME_FREE_FAILURES,
@@ -27,7 +28,14 @@ from mutualaid.store import accounts as acc
 from mutualaid.store import open_store, sign_in
 from mutualaid.store.accounts import add_account, disable_account, set_password
 from mutualaid.store.audit import entries, verify
-from mutualaid.store.sessions import check_session, end_session, open_session
+from mutualaid.store import tables
+from mutualaid.store.sessions import (
+    check_session,
+    end_session,
+    exchange_ticket,
+    issue_ticket,
+    open_session,
+)
 from mutualaid.store.sign_in import BUSY_MESSAGE, FAILED_MESSAGE, sign_in_with_password
 from mutualaid.store.tables import audit_log
 
@@ -349,3 +357,71 @@ def test_sign_out_ends_the_session(alice):
     end_session(alice, token, now=T0)
     assert check_session(alice, token, now=T0).ended == "signed_out"
     assert check_session(alice, "not a token", now=T0).ended == "unknown"
+
+
+# --- a sign-in that lasts: ticket and session cookie (issue 13) ---------------------------
+
+BROWSER = "b" * 43
+
+
+def test_a_ticket_is_exchanged_once_for_a_new_cookie_that_names_the_session(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    ticket = issue_ticket(alice, token, BROWSER, now=T0)
+    assert ticket and ticket != token
+    cookie = exchange_ticket(alice, ticket, BROWSER, now=T0 + timedelta(seconds=1))
+    assert cookie and cookie not in (token, ticket)
+    check = check_session(alice, cookie, now=T0 + timedelta(seconds=2))
+    assert (check.actor.username, check.method) == ("alice", "password")
+    assert exchange_ticket(alice, ticket, BROWSER, now=T0) is None  # single use
+    # a new sign-in's ticket gives a new cookie (no session fixation)
+    again = exchange_ticket(alice, issue_ticket(alice, token, BROWSER, now=T0), BROWSER, now=T0)
+    assert again and again != cookie
+    assert check_session(alice, cookie, now=T0).ended == "unknown"  # replaced
+    with alice.reading() as connection:
+        stored = " ".join(
+            str(v) for row in connection.execute(sa.select(tables.sign_in_sessions)) for v in row
+        )
+    assert token not in stored and ticket not in stored and again not in stored
+
+
+def test_a_ticket_for_another_browser_too_late_or_of_an_ended_session_gives_nothing(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    ticket = issue_ticket(alice, token, BROWSER, now=T0)
+    assert exchange_ticket(alice, ticket, "c" * 43, now=T0) is None
+    assert exchange_ticket(alice, ticket, BROWSER, now=T0) is None  # burnt by the wrong one
+    late = issue_ticket(alice, token, BROWSER, now=T0)
+    expired = T0 + timedelta(seconds=SESSION_TICKET_TTL_S + 1)
+    assert exchange_ticket(alice, late, BROWSER, now=expired) is None
+    ended = issue_ticket(alice, token, BROWSER, now=T0)
+    end_session(alice, token, now=T0)
+    assert exchange_ticket(alice, ended, BROWSER, now=T0) is None
+    assert issue_ticket(alice, token, BROWSER, now=T0) is None  # no ticket for an ended one
+    assert exchange_ticket(alice, "", BROWSER) is None and exchange_ticket(alice, "x", "") is None
+
+
+def test_whatever_ends_the_session_ends_its_cookie_too(alice):
+    def cookie_of(token: str) -> str:
+        return exchange_ticket(alice, issue_ticket(alice, token, BROWSER, now=T0), BROWSER, now=T0)
+
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    end_session(alice, cookie, now=T0)  # signing out from a tab the cookie restored
+    assert check_session(alice, token, now=T0).ended == "signed_out"
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    other = open_session(alice, "alice", method="password", now=T0)  # no cookie
+    herself = acc.active_actor(alice, "alice")
+    set_password(alice, "alice", "another long passphrase", actor=herself, keep_session=cookie)
+    assert check_session(alice, token, now=T0).actor is not None  # the one it was made from
+    assert check_session(alice, other, now=T0).ended == "password_changed"
+    set_password(alice, "alice", "a third long passphrase", actor=ADMIN)
+    assert check_session(alice, cookie, now=T0).ended == "password_changed"
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    idle = T0 + timedelta(seconds=SESSION_IDLE_TIMEOUT_S + 1)
+    assert check_session(alice, cookie, now=idle).ended == "idle"
+    assert check_session(alice, token, now=idle).ended == "idle"
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    disable_account(alice, "alice", actor=ADMIN)
+    assert check_session(alice, cookie, now=T0).ended == "disabled"
