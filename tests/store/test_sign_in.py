@@ -25,10 +25,9 @@ from mutualaid.settings import (
     SIGN_IN_USERNAME_MAX_DELAY_S,
 )
 from mutualaid.store import accounts as acc
-from mutualaid.store import open_store, sign_in
+from mutualaid.store import open_store, sign_in, tables
 from mutualaid.store.accounts import add_account, disable_account, set_password
 from mutualaid.store.audit import entries, verify
-from mutualaid.store import tables
 from mutualaid.store.sessions import (
     check_session,
     end_session,
