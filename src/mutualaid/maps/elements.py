@@ -124,7 +124,7 @@ class MapStyle(MacroElement):
             " border: 2.5px solid; }\n"
             ".mutualaid-legend i.mutualaid-legend-dotted { width: 18px; height: 0; border: none;"
             " border-radius: 0; border-top: 3px dotted; vertical-align: 3px; }\n"
-            ".mutualaid-held-count { background: #003300; color: #ffffff; border-radius: 7px;"
+            ".mutualaid-held-count { background: #4b785a; color: #ffffff; border-radius: 7px;"
             " padding: 0 4px; font: bold 10px/14px sans-serif; white-space: nowrap; }\n"
         )
 

@@ -13,10 +13,11 @@ lines (:mod:`mutualaid.maps.flows`), with the overview's layers::
     add_controls(m, layers, on_top=[*lines, resources, rings, incidents])
     use_local_assets(m)
 
-:func:`plan_map` does all of it. Flows across a national border are purple, dashed
-and thicker; flows between jurisdictions of one country are blue; flows inside one
-jurisdiction are thin and grey. Each line's tooltip names the resource, the incident,
-the type, units, minutes and the agreement used, every value escaped.
+:func:`plan_map` does all of it. Flows across a national border are near black,
+dashed and thicker; flows between jurisdictions of one country are dark grey; flows
+inside one jurisdiction are thin and light grey. Each line's tooltip names the
+resource, the incident, the type, units, minutes and the agreement used, every value
+escaped.
 """
 
 from __future__ import annotations
