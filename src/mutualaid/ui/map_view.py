@@ -24,7 +24,7 @@ from streamlit_folium import st_folium
 
 from mutualaid.errors import MapAssetError
 from mutualaid.maps import CLICK_OBJECTS
-from mutualaid.settings import MAP_HEIGHT_PX
+from mutualaid.settings import MAP_HEIGHT_PX, MAP_MIN_HEIGHT_PX, MAP_VIEWPORT_HEIGHT_VH
 
 _LOG = logging.getLogger(__name__)
 
@@ -221,3 +221,22 @@ def show_map_or_error(build: Callable[[], folium.Map | RenderedMap], *, key: str
         st.error("The map of this scenario could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
         return {}
+
+
+def screen_height_css(container_key: str) -> str:
+    """CSS giving the map frame inside ``st.container(key=container_key)`` a share of
+    the window's height (:data:`mutualaid.settings.MAP_VIEWPORT_HEIGHT_VH`, at least
+    :data:`mutualaid.settings.MAP_MIN_HEIGHT_PX`); the map fills its frame
+    (:class:`mutualaid.maps.elements.MapStyle`)."""
+    if not container_key.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"a container key of letters, digits, - and _, got {container_key!r}")
+    return (
+        f"<style>.st-key-{container_key} iframe {{ height: max({MAP_MIN_HEIGHT_PX}px,"
+        f" {MAP_VIEWPORT_HEIGHT_VH}vh) !important; }}</style>"
+    )
+
+
+def fill_screen(container_key: str) -> None:
+    """Make the map drawn in ``st.container(key=container_key)`` as tall as the screen
+    allows (:func:`screen_height_css`); call it inside that container."""
+    st.html(screen_height_css(container_key))
