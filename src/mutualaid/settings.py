@@ -181,10 +181,12 @@ MAP_HEIGHT_PX: Final[int] = 620
 #: with 8 entries did: a median rerun of 17 s, ``benchmarks/load.py``).
 MAP_CACHE_ENTRIES: Final[int] = 48
 #: The Overview and Allocation maps' height as a share of the browser window's height
-#: (CSS ``vh``), never less than :data:`MAP_MIN_HEIGHT_PX`: at 1366×768 that is 576 px,
-#: at 1920×1080 810 px (issue 13: "the map taking the room the screen gives").
+#: (CSS ``vh``), from :data:`MAP_MIN_HEIGHT_PX` to :data:`MAP_MAX_HEIGHT_PX`: at 1366×768
+#: that is 576 px, at 1920×1080 810 px (issue 13: "the map taking the room the screen
+#: gives"); a taller window keeps room for what follows the map.
 MAP_VIEWPORT_HEIGHT_VH: Final[int] = 75
 MAP_MIN_HEIGHT_PX: Final[int] = 460
+MAP_MAX_HEIGHT_PX: Final[int] = 820
 #: Below this width (pixels) a map opens with its layer list and legend closed (a
 #: button opens each): on a laptop they would cover a third of the map.
 MAP_WIDE_PX: Final[int] = 900

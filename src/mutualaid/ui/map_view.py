@@ -24,7 +24,12 @@ from streamlit_folium import st_folium
 
 from mutualaid.errors import MapAssetError
 from mutualaid.maps import CLICK_OBJECTS
-from mutualaid.settings import MAP_HEIGHT_PX, MAP_MIN_HEIGHT_PX, MAP_VIEWPORT_HEIGHT_VH
+from mutualaid.settings import (
+    MAP_HEIGHT_PX,
+    MAP_MAX_HEIGHT_PX,
+    MAP_MIN_HEIGHT_PX,
+    MAP_VIEWPORT_HEIGHT_VH,
+)
 
 _LOG = logging.getLogger(__name__)
 
@@ -225,14 +230,15 @@ def show_map_or_error(build: Callable[[], folium.Map | RenderedMap], *, key: str
 
 def screen_height_css(container_key: str) -> str:
     """CSS giving the map frame inside ``st.container(key=container_key)`` a share of
-    the window's height (:data:`mutualaid.settings.MAP_VIEWPORT_HEIGHT_VH`, at least
-    :data:`mutualaid.settings.MAP_MIN_HEIGHT_PX`); the map fills its frame
+    the window's height (:data:`mutualaid.settings.MAP_VIEWPORT_HEIGHT_VH`, from
+    :data:`mutualaid.settings.MAP_MIN_HEIGHT_PX` to
+    :data:`mutualaid.settings.MAP_MAX_HEIGHT_PX`); the map fills its frame
     (:class:`mutualaid.maps.elements.MapStyle`)."""
     if not container_key.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"a container key of letters, digits, - and _, got {container_key!r}")
     return (
-        f"<style>.st-key-{container_key} iframe {{ height: max({MAP_MIN_HEIGHT_PX}px,"
-        f" {MAP_VIEWPORT_HEIGHT_VH}vh) !important; }}</style>"
+        f"<style>.st-key-{container_key} iframe {{ height: clamp({MAP_MIN_HEIGHT_PX}px,"
+        f" {MAP_VIEWPORT_HEIGHT_VH}vh, {MAP_MAX_HEIGHT_PX}px) !important; }}</style>"
     )
 
 
