@@ -46,7 +46,9 @@ map_col, side_col = st.columns([3, 1])
 with map_col, st.container(key=overview_page.MAP_CONTAINER):
     fill_screen(overview_page.MAP_CONTAINER)
     returned = show_map_or_error(
-        lambda: overview_page.rendered_map(now, shown, filters, run), key=overview_page.map_key(now)
+        lambda: overview_page.rendered_map(now, shown, filters, run),
+        key=overview_page.map_key(now),
+        fill_frame=True,
     )
 with side_col:
     selection = clicked_feature(

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mutualaid.settings import MAP_MAX_HEIGHT_PX, MAP_MIN_HEIGHT_PX, MAP_VIEWPORT_HEIGHT_VH
-from mutualaid.ui.map_view import screen_height_css
+from mutualaid.ui.map_view import FILL_FRAME_CSS, screen_height_css
 from mutualaid.ui.pages import allocation_page, overview_page
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,3 +141,9 @@ def test_the_overview_and_allocation_maps_take_a_share_of_the_window_height():
         )
     with pytest.raises(ValueError):
         screen_height_css("x} body { display: none")
+
+
+def test_only_a_frame_sized_by_the_page_has_the_map_fill_it():
+    assert "100vh" in FILL_FRAME_CSS
+    source = (ROOT / "src" / "mutualaid" / "maps" / "elements.py").read_text()
+    assert "#map_div" not in source  # the briefing's frame keeps streamlit-folium's pixels

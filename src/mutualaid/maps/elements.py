@@ -123,9 +123,6 @@ class MapStyle(MacroElement):
             " font: 12px/1.3 sans-serif; max-height: calc(100vh - 190px); overflow-y: auto; }\n"
             ".mutualaid-legend-title { font-weight: bold; margin-top: 4px; }\n"
             ".mutualaid-legend summary { font-weight: bold; cursor: pointer; }\n"
-            # In the app's frame the map fills the frame, whose height the page sets
-            # (streamlit-folium fixes it in pixels otherwise).
-            "#map_div { height: 100vh !important; }\n"
             ".mutualaid-legend i { display: inline-block; width: 11px; height: 11px;"
             " border-radius: 50%; margin-right: 6px; vertical-align: -1px;"
             " border: 1px solid rgba(0,0,0,0.4); }\n"

@@ -343,6 +343,7 @@ def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
                 rendered_plan_map(loaded, run),
                 key=state_key(PAGE, plan_map_key(loaded, run)),
                 height=MAP_HEIGHT_PX,
+                fill_frame=True,
             )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         _LOG.exception("the plan map of %s could not be drawn", loaded.folder)
