@@ -13,7 +13,7 @@ import streamlit as st
 
 from mutualaid.maps import clicked_feature
 from mutualaid.ui import context, loaders, panels
-from mutualaid.ui.map_view import show_map_or_error
+from mutualaid.ui.map_view import fill_screen, show_map_or_error
 from mutualaid.ui.pages import overview_page
 from mutualaid.ui.router import require_router
 from mutualaid.ui.scenarios import scenario_folders
@@ -40,9 +40,12 @@ run = overview_page.plan_of(now)
 panels.show_operation(overview_page.operation_of(now, shown, filters, run))
 
 map_col, side_col = st.columns([3, 1])
-with map_col:
+with map_col, st.container(key=overview_page.MAP_CONTAINER):
+    fill_screen(overview_page.MAP_CONTAINER)
     returned = show_map_or_error(
-        lambda: overview_page.rendered_map(now, shown, filters, run), key=overview_page.map_key(now)
+        lambda: overview_page.rendered_map(now, shown, filters, run),
+        key=overview_page.map_key(now),
+        fill_frame=True,
     )
 with side_col:
     selection = clicked_feature(

@@ -180,6 +180,22 @@ MAP_HEIGHT_PX: Final[int] = 620
 #: at once, every rerun would build a map again (30 coordinators of 10 jurisdictions
 #: with 8 entries did: a median rerun of 17 s, ``benchmarks/load.py``).
 MAP_CACHE_ENTRIES: Final[int] = 48
+#: The Overview and Allocation maps' height as a share of the browser window's height
+#: (CSS ``vh``), from :data:`MAP_MIN_HEIGHT_PX` to :data:`MAP_MAX_HEIGHT_PX`: at 1366×768
+#: that is 576 px, at 1920×1080 810 px (issue 13: "the map taking the room the screen
+#: gives"); a taller window keeps room for what follows the map.
+MAP_VIEWPORT_HEIGHT_VH: Final[int] = 75
+MAP_MIN_HEIGHT_PX: Final[int] = 460
+MAP_MAX_HEIGHT_PX: Final[int] = 820
+#: Below this width (pixels) a map opens with its layer list and legend closed (a
+#: button opens each): on a laptop they would cover a third of the map.
+MAP_WIDE_PX: Final[int] = 900
+#: Where the shipped place names are (GeoNames cities, ``*_cities.geojson``): the maps
+#: label the towns inside the scenario's jurisdictions from them, offline.
+REFERENCE_DATA_DIR: Final[Path] = Path(__file__).resolve().parents[2] / "data" / "reference"
+PLACE_FILES_GLOB: Final[str] = "*_cities.geojson"
+#: Most town names one map carries (the most populous first).
+MAX_PLACE_LABELS: Final[int] = 400
 
 # --- Allocation engine (owned by mutualaid.allocation) ------------------------------
 #: Resource types solved side by side (threads). Types are independent problems; two

@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from mutualaid.settings import MAP_MAX_HEIGHT_PX, MAP_MIN_HEIGHT_PX, MAP_VIEWPORT_HEIGHT_VH
+from mutualaid.ui.map_view import FILL_FRAME_CSS, screen_height_css
+from mutualaid.ui.pages import allocation_page, overview_page
+
 ROOT = Path(__file__).resolve().parents[2]
 RHINE = ROOT / "data" / "rhine-flood-2021"
 
@@ -126,3 +130,20 @@ def test_a_map_that_cannot_be_built_is_logged_with_its_traceback(caplog):
     assert logged.exc_info and type(logged.exc_info[1]).__name__ == "MapAssetError"
     assert "Traceback (most recent call last)" in caplog.text
     assert "use_local_assets" in caplog.text  # the frame that raised is in the traceback
+
+
+def test_the_overview_and_allocation_maps_take_a_share_of_the_window_height():
+    for key in (overview_page.MAP_CONTAINER, allocation_page.MAP_CONTAINER):
+        css = screen_height_css(key)
+        assert css == (
+            f"<style>.st-key-{key} iframe {{ height: clamp({MAP_MIN_HEIGHT_PX}px,"
+            f" {MAP_VIEWPORT_HEIGHT_VH}vh, {MAP_MAX_HEIGHT_PX}px) !important; }}</style>"
+        )
+    with pytest.raises(ValueError):
+        screen_height_css("x} body { display: none")
+
+
+def test_only_a_frame_sized_by_the_page_has_the_map_fill_it():
+    assert "100vh" in FILL_FRAME_CSS
+    source = (ROOT / "src" / "mutualaid" / "maps" / "elements.py").read_text()
+    assert "#map_div" not in source  # the briefing's frame keeps streamlit-folium's pixels

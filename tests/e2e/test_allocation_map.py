@@ -207,7 +207,7 @@ def test_plan_draws_offline_and_a_reserve_changes_it(start_app, offline_page):
     expect(frame.locator(".leaflet-tooltip")).to_have_count(0)
     # Tall enough for the editors, the figures and the whole map (the app scrolls
     # inside its own container, so a full-page shot would stop at the viewport).
-    page.set_viewport_size({"width": 1400, "height": 1650})
+    page.set_viewport_size({"width": 1400, "height": 1850})
     page.get_by_role("heading", name="Allocation").scroll_into_view_if_needed()
     wait_for_flows(page, len(new_plan.assignments))
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)

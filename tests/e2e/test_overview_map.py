@@ -71,7 +71,7 @@ def wait_for_map(page: Page, *, jurisdictions: int | None = None) -> Frame:
     frame.wait_for_function("""() => {
         if (!(window.map && window.map._loaded)) return false;
         const canvas = document.querySelector('.leaflet-overlay-pane canvas');
-        if (!canvas || !canvas.width) return false;
+        if (!canvas || !canvas.width || !canvas.height) return false;  // not laid out yet
         const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
         for (let i = 3; i < data.length; i += 4) { if (data[i]) return true; }
         return false;
@@ -207,12 +207,15 @@ def test_map_draws_offline_with_leaflet_from_the_app(start_app, offline_page):
             "Flows across national borders",
             "Resources",
             "Incidents",
+            "Place names",
         ]
     )
     expect(frame.locator(".mutualaid-legend")).to_contain_text("Incident severity")
     assert not frame.locator(".leaflet-tile").count()  # no tiles: nothing to fetch
 
-    # Switching jurisdictions off and on must not bury the incidents under them.
+    # Switching jurisdictions off and on must not bury the incidents under them (the
+    # layer list opens on hover: folded on a map this narrow).
+    frame.locator(".leaflet-control-layers").hover()
     toggle = frame.get_by_role("checkbox", name="Jurisdictions", exact=True)
     toggle.uncheck()
     toggle.check()

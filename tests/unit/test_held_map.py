@@ -115,9 +115,13 @@ def test_en_route_and_committed_are_lines_from_the_resource_to_the_incident():
         assert feature["geometry"]["type"] == "LineString"
         assert feature["geometry"]["coordinates"][0] == [6.5, 50.5]  # the resource
     committed, en_route = (layer.style_function(f) for f in features)
-    assert en_route["color"] == "#008080" and en_route["dashArray"] == palette.HELD_DASH[EN_ROUTE]
     assert (
-        committed["color"] == "#4d3300" and committed["dashArray"] == palette.HELD_DASH[COMMITTED]
+        en_route["color"] == palette.HELD_COLORS[EN_ROUTE]
+        and en_route["dashArray"] == palette.HELD_DASH[EN_ROUTE]
+    )
+    assert (
+        committed["color"] == palette.HELD_COLORS[COMMITTED]
+        and committed["dashArray"] == palette.HELD_DASH[COMMITTED]
     )
     assert committed["weight"] < en_route["weight"]
     assert features[0]["geometry"]["coordinates"][1] == [7.6, 50.6]  # N2
@@ -130,7 +134,7 @@ def test_on_scene_is_a_ring_at_the_incident_with_the_units_count():
     [feature] = layer.data["features"]
     assert feature["geometry"] == {"type": "Point", "coordinates": [6.6, 50.6]}  # H1
     style = layer.style_function(feature)
-    assert style["color"] == "#003300" and 11 <= style["radius"] <= 12
+    assert style["color"] == palette.HELD_COLORS[ON_SCENE] and 11 <= style["radius"] <= 12
     assert feature["properties"]["units"] == "2"
     rendered = m.get_root().render()
     assert "mutualaid-held-count" in rendered and "[[6.6, 50.6, 2]]" in rendered

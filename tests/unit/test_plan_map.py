@@ -412,7 +412,7 @@ def test_flows_and_points_stay_on_top_when_overlays_are_switched(scenario):
 def test_the_map_opens_on_the_incidents_and_flows_not_every_jurisdiction(scenario):
     m, _ = build(scenario)
     rendered = m.get_root().render()
-    [bounds] = re.findall(r"fitBounds\(\s*(\[\[.*?\]\])", rendered, re.DOTALL)
+    [bounds] = re.findall(r"fitBounds\(\s*(\[\[-?[0-9].*?\]\])", rendered, re.DOTALL)
     (south, west), (north, east) = json.loads(bounds)
     # Incidents at 50.5 N, flows from 5.7..6.9 E / 49.8..50.9 N; DE-RP reaches 49 N.
     assert south == pytest.approx(49.8) and north == pytest.approx(50.9)

@@ -7,7 +7,8 @@ background, and the jurisdictions' country outlines are the land::
     m = base_map(bounds=map_bounds(jurisdictions, incidents, resources))
     add_land(m, jurisdictions)            # country outlines: the offline base map
     ...                                   # the map's own layers
-    add_controls(m, layers)               # layer control, points kept on top
+    add_names(m, jurisdictions)           # towns and jurisdictions by zoom, search box
+    add_controls(m, layers)               # layer control (folded when narrow), points on top
 
 Used by :mod:`mutualaid.maps.overview` and :mod:`mutualaid.maps.plan`.
 """
@@ -21,8 +22,9 @@ import geopandas as gpd
 import numpy as np
 
 from mutualaid.maps import palette
-from mutualaid.maps.elements import KeepOnTop, MapStyle
+from mutualaid.maps.elements import CollapseWhenNarrow, KeepOnTop, MapStyle
 from mutualaid.maps.layers import land_layer
+from mutualaid.maps.names import add_names
 from mutualaid.vocabulary import type_label
 
 #: Shown when a scenario has nothing to frame: central Europe.
@@ -117,6 +119,7 @@ def add_controls(
     m.add_child(KeepOnTop(list(on_top)))
     control = folium.LayerControl(collapsed=False, position="topright")
     m.add_child(control)
+    m.add_child(CollapseWhenNarrow(control))  # folded on a laptop-sized map
     return control
 
 
@@ -125,6 +128,7 @@ __all__ = [
     "Bounds",
     "add_controls",
     "add_land",
+    "add_names",
     "base_map",
     "map_bounds",
     "severity_entries",

@@ -14,6 +14,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 
 from mutualaid.display import html_text
+from mutualaid.settings import MAP_WIDE_PX
 
 #: Legend swatch shapes: a filled dot (points), a solid, dashed or dotted line (flows,
 #: held units), a ring.
@@ -25,6 +26,9 @@ LegendEntry = tuple[str, str] | tuple[str, str, str]
 class Legend(MacroElement):
     """A box in a corner of the map listing colour swatches and their meaning.
 
+    It folds (a ``<details>`` element with a "Legend" summary to click): open when
+    the map is at least *wide_px* wide, closed on a smaller screen.
+
     Parameters
     ----------
     sections : sequence of (title, [(colour, label), ...])
@@ -33,14 +37,17 @@ class Legend(MacroElement):
         shape: one of :data:`SWATCHES` (``"dot"`` when left out).
     position : str, default "bottomright"
         A Leaflet control position.
+    wide_px : int, default :data:`mutualaid.settings.MAP_WIDE_PX`
+        Narrower maps open with the legend closed.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
         {{ this.get_name() }}.onAdd = function (map) {
-            var div = L.DomUtil.create("div", "mutualaid-legend");
-            div.innerHTML = {{ this.html|tojson }};
+            var div = L.DomUtil.create("details", "mutualaid-legend");
+            div.innerHTML = "<summary>Legend</summary>" + {{ this.html|tojson }};
+            div.open = map.getSize().x >= {{ this.wide_px }};
             L.DomEvent.disableClickPropagation(div);
             L.DomEvent.disableScrollPropagation(div);
             return div;
@@ -54,10 +61,12 @@ class Legend(MacroElement):
         sections: Sequence[tuple[str, Sequence[LegendEntry]]],
         *,
         position: str = "bottomright",
+        wide_px: int = MAP_WIDE_PX,
     ) -> None:
         super().__init__()
         self._name = "Legend"
         self.position = position
+        self.wide_px = int(wide_px)
         self.html = legend_html(sections)
 
 
@@ -111,8 +120,9 @@ class MapStyle(MacroElement):
             f".leaflet-container {{ background: {_checked_color(background)}; }}\n"
             ".mutualaid-legend { background: rgba(255,255,255,0.92); padding: 6px 8px;"
             " border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,0.3);"
-            " font: 12px/1.3 sans-serif; max-height: calc(100vh - 140px); overflow-y: auto; }\n"
+            " font: 12px/1.3 sans-serif; max-height: calc(100vh - 190px); overflow-y: auto; }\n"
             ".mutualaid-legend-title { font-weight: bold; margin-top: 4px; }\n"
+            ".mutualaid-legend summary { font-weight: bold; cursor: pointer; }\n"
             ".mutualaid-legend i { display: inline-block; width: 11px; height: 11px;"
             " border-radius: 50%; margin-right: 6px; vertical-align: -1px;"
             " border: 1px solid rgba(0,0,0,0.4); }\n"
@@ -124,7 +134,7 @@ class MapStyle(MacroElement):
             " border: 2.5px solid; }\n"
             ".mutualaid-legend i.mutualaid-legend-dotted { width: 18px; height: 0; border: none;"
             " border-radius: 0; border-top: 3px dotted; vertical-align: 3px; }\n"
-            ".mutualaid-held-count { background: #003300; color: #ffffff; border-radius: 7px;"
+            ".mutualaid-held-count { background: #4b785a; color: #ffffff; border-radius: 7px;"
             " padding: 0 4px; font: bold 10px/14px sans-serif; white-space: nowrap; }\n"
         )
 
@@ -165,3 +175,35 @@ class KeepOnTop(MacroElement):
         super().__init__()
         self._name = "KeepOnTop"
         self.layers = list(layers)
+
+
+class CollapseWhenNarrow(MacroElement):
+    """Open a layer control folded (a button; hover or focus opens it) when the map is
+    narrower than *wide_px*; on a wide map it stays open.
+
+    Parameters
+    ----------
+    control : folium.LayerControl
+        Added to the map before this element.
+    wide_px : int, default :data:`mutualaid.settings.MAP_WIDE_PX`
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var control = {{ this.control.get_name() }};
+            if (map.getSize().x < {{ this.wide_px }} && !control.options.collapsed) {
+                control.remove();
+                control.options.collapsed = true;
+                control.addTo(map);
+            }
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, control: MacroElement, *, wide_px: int = MAP_WIDE_PX) -> None:
+        super().__init__()
+        self._name = "CollapseWhenNarrow"
+        self.control = control
+        self.wide_px = int(wide_px)

@@ -7,8 +7,9 @@ Shared by the plan map (:mod:`mutualaid.maps.plan`) and the overview map
     lines = flow_layers(frame)           # one layer per kind of crossing
     flow_entries()                       # their legend entries
 
-Flows across a national border are purple, dashed and thicker; flows between
-jurisdictions of one country are blue; flows inside one jurisdiction are thin and grey.
+Flows across a national border are near black, dashed and thicker; flows between
+jurisdictions of one country are dark grey; flows inside one jurisdiction are thin and
+light grey (greys only: no unit or incident is grey, see :mod:`mutualaid.maps.palette`).
 Each line's tooltip names the resource, the incident, the type, units, minutes and the
 agreement used, every value escaped.
 """

@@ -10,8 +10,8 @@ are drawn here, in colours no flow uses (:mod:`mutualaid.maps.palette`)::
     held_entries()                      # their legend entries
 
 * en route (accepted, deployed): a teal dashed line from the resource to the incident;
-* committed (not yet accepted): a thin dark brown dotted line;
-* on scene: a dark green ring around the incident, with the units' count beside it.
+* committed (not yet accepted): a thin olive dotted line;
+* on scene: a green ring around the incident, with the units' count beside it.
 
 Each has a tooltip (resource, incident, type, units, from -> to, stage, arrival when
 known, offer), every value escaped. Only the held lines whose incident or resource is
@@ -234,7 +234,7 @@ def on_scene_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def held_lines_layer(frame: pd.DataFrame) -> StyledGeoJson | None:
-    """The units en route (teal, dashed) and committed (dark brown, dotted) as lines
+    """The units en route (teal, dashed) and committed (olive, dotted) as lines
     from the resource to the incident; None when there is none to draw.
 
     Parameters
@@ -307,7 +307,7 @@ class HeldCounts(folium.MacroElement):
 
 
 def held_rings_layer(frame: pd.DataFrame) -> StyledGeoJson | None:
-    """A dark green ring around each shown incident with units on scene, their count
+    """A green ring around each shown incident with units on scene, their count
     beside it; None when there is none.
 
     Parameters

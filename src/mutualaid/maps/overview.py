@@ -7,7 +7,8 @@ Built in small named steps, each testable on its own (the base map's steps are
     add_land(m, jurisdictions)            # country outlines: the offline base map
     layers = add_feature_layers(m, ...)   # jurisdictions, resources, incidents
     add_legend(m, incidents, resources)
-    add_controls(m, layers)               # layer control, points kept on top
+    add_names(m, jurisdictions)           # towns and jurisdictions by zoom, search box
+    add_controls(m, layers)               # layer control (folded when narrow), points on top
     use_local_assets(m)                   # Leaflet from /app/static/vendor/
 
 :func:`overview_map` does all of it.
@@ -25,6 +26,7 @@ from mutualaid.allocation.held import Held
 from mutualaid.maps.base import (
     add_controls,
     add_land,
+    add_names,
     base_map,
     map_bounds,
     severity_entries,
@@ -108,6 +110,7 @@ def overview_map(
     flows: Mapping[str, Any] | None = None,
     held: Held | None = None,
     held_resources: gpd.GeoDataFrame | None = None,
+    focus: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """The scenario's overview map, drawing without internet.
 
@@ -129,19 +132,27 @@ def overview_map(
         Where held units come from when *resources* is a filtered part: the whole
         scenario's resources, so that help held for a shown incident is drawn from a
         resource the filters hide too (as the figures count it). Default *resources*.
+    focus : geopandas.GeoDataFrame, optional
+        The jurisdictions the view is narrowed to: the map opens framed on them and the
+        incidents and resources shown (all jurisdictions are still drawn). None or
+        empty: framed on everything.
 
     Returns
     -------
     folium.Map
-        Layers "Countries", "Jurisdictions", "Resources", "Incidents", a legend and a
-        layer control; every asset loads from ``/app/static/vendor/``.
+        Layers "Countries", "Jurisdictions", "Resources", "Incidents", "Place names",
+        a legend, a search box and a layer control; every asset loads from
+        ``/app/static/vendor/``.
 
     Examples
     --------
     >>> m = overview_map(jurisdictions=j, incidents=i, resources=r)  # doctest: +SKIP
     >>> st_folium(m, key="overview.map")                             # doctest: +SKIP
     """
-    m = base_map(bounds=map_bounds(jurisdictions, incidents, resources))
+    if focus is not None and len(focus):
+        m = base_map(bounds=map_bounds(focus, incidents, resources))
+    else:
+        m = base_map(bounds=map_bounds(jurisdictions, incidents, resources))
     add_land(m, jurisdictions)
     lines: list[folium.GeoJson] = []
     if flows is not None:
@@ -166,5 +177,6 @@ def overview_map(
     add_legend(
         m, incidents=incidents, resources=resources, flows=flows is not None, held=bool(drawn)
     )
+    add_names(m, jurisdictions)
     add_controls(m, layers, on_top=layers[1:])
     return use_local_assets(m)

@@ -2,6 +2,22 @@
 
 Colours never come from files: a layer's values only pick an entry of these palettes,
 so what reaches the map's styles is always one of the strings written here.
+
+The three things a map tells by colour are kept apart by hue family and by shape, so
+that they cannot be confused with each other (issue 13):
+
+* incident severity: the only warm colours (yellow, orange, red, dark red), large
+  filled circles with a white outline;
+* resource types: cool colours (blues, greens, teals, violets, purples), small circles
+  with a dark outline; no red, orange or yellow;
+* flows of the plan: neutral greys to near black, lines (dashed across a national
+  border); held units: olive, teal and green lines and rings.
+
+Every colour that can appear on one map (:func:`symbol_colors`) differs from every
+other by at least :data:`MIN_DELTA_E` (CIELAB ΔE*ab) for normal vision and as
+simulated for protanopia, deuteranopia and tritanopia (Machado et al. 2009), and from
+the land and the sea: ``tests/unit/test_palette.py`` checks it. The colours were
+picked by a greedy max-min search over that distance within each family.
 """
 
 from __future__ import annotations
@@ -11,7 +27,12 @@ from typing import Final
 
 from mutualaid.settings import SEVERITY_MAX, SEVERITY_MIN
 
-#: Fill colour by incident severity, 1 (minor) to 5 (catastrophic): ColorBrewer YlOrRd.
+#: Smallest CIELAB ΔE*ab between any two colours of :func:`symbol_colors`, for normal
+#: vision and each simulated dichromacy (checked by tests/unit/test_palette.py).
+MIN_DELTA_E: Final[float] = 11.0
+
+#: Fill colour by incident severity, 1 (minor) to 5 (catastrophic): ColorBrewer YlOrRd,
+#: the maps' only warm colours.
 SEVERITY_COLORS: Final[dict[int, str]] = {
     1: "#fecc5c",
     2: "#fd8d3c",
@@ -27,33 +48,28 @@ SEVERITY_LABELS: Final[dict[int, str]] = {
     5: "5 catastrophic",
 }
 #: Colour of an incident whose severity is missing or out of range.
-UNKNOWN_COLOR: Final[str] = "#7f7f7f"
+UNKNOWN_COLOR: Final[str] = "#c8c8c8"
 
-#: Colours of the resource types the contract names; other types take
-#: :data:`EXTRA_TYPE_COLORS` in order of their names.
+#: Colours of the resource types the contract names (cool hues only: never the warm
+#: colours of severity); other types take :data:`EXTRA_TYPE_COLORS` in order of their
+#: names (from the fifth other type on, colours repeat; the legend names each type).
 RESOURCE_TYPE_COLORS: Final[dict[str, str]] = {
-    "ambulance": "#1f77b4",
-    "fire_engine": "#d62728",
-    "usar_team": "#8c564b",
-    "boat": "#17becf",
-    "helicopter": "#9467bd",
-    "medical_team": "#2ca02c",
-    "water_purification": "#6baed6",
-    "pump": "#08519c",
-    "generator": "#bcbd22",
-    "shelter_kit": "#e377c2",
+    "ambulance": "#1e3c69",
+    "fire_engine": "#7800ff",
+    "usar_team": "#00c387",
+    "boat": "#78c3e1",
+    "helicopter": "#8700a5",
+    "medical_team": "#96d287",
+    "water_purification": "#005a69",
+    "pump": "#8796ff",
+    "generator": "#a5965a",
+    "shelter_kit": "#2d00b4",
 }
 EXTRA_TYPE_COLORS: Final[tuple[str, ...]] = (
-    "#393b79",
-    "#637939",
-    "#8c6d31",
-    "#843c39",
-    "#7b4173",
-    "#3182bd",
-    "#31a354",
-    "#756bb1",
-    "#636363",
-    "#e6550d",
+    "#c32dff",
+    "#874ba5",
+    "#ff69c3",
+    "#9669d2",
 )
 
 #: CircleMarker radius in pixels. Leaflet reports the marker's own coordinates on a
@@ -156,7 +172,7 @@ def type_colors(types: Iterable[object]) -> dict[str, str]:
     Examples
     --------
     >>> type_colors(["boat", "hovercraft"])
-    {'boat': '#17becf', 'hovercraft': '#393b79'}
+    {'boat': '#78c3e1', 'hovercraft': '#c32dff'}
     """
     names = sorted({str(t) for t in types})
     colors: dict[str, str] = {}
@@ -172,13 +188,14 @@ def type_colors(types: Iterable[object]) -> dict[str, str]:
 
 # --- The plan map (mutualaid.maps.plan) -----------------------------------------------------
 #: Flow line colours by how a trip crosses boundaries (keys as in
-#: :data:`mutualaid.figures.plan.CROSSINGS`): grey inside one jurisdiction, blue to
-#: another jurisdiction of the same country, purple across a national border. Neither
-#: blue nor purple is in the severity palette, so flows never read as incidents.
+#: :data:`mutualaid.figures.plan.CROSSINGS`): neutral greys, light inside one
+#: jurisdiction, dark to another jurisdiction of the same country, near black (and
+#: dashed, thicker) across a national border. No resource type or severity is grey,
+#: so flows never read as units or incidents.
 FLOW_COLORS: Final[dict[str, str]] = {
-    "local": "#7a7a7a",
-    "jurisdiction": "#2166ac",
-    "national": "#762a83",
+    "local": "#969696",
+    "jurisdiction": "#5a5a5a",
+    "national": "#1e1e1e",
 }
 FLOW_LABELS: Final[dict[str, str]] = {
     "local": "within a jurisdiction",
@@ -195,7 +212,7 @@ FLOW_DASH: Final[dict[str, str]] = {"national": "9 6"}
 FLOW_OPACITY: Final[float] = 0.75
 
 #: The ring around an incident with unmet need, growing with the units short.
-UNMET_COLOR: Final[str] = "#e7298a"
+UNMET_COLOR: Final[str] = "#ff00e1"
 #: Ring radius in pixels by units short: at least the key's units (ascending).
 UNMET_RADIUS: Final[dict[int, int]] = {1: 13, 3: 15, 6: 17, 11: 20}
 UNMET_WEIGHT: Final[float] = 3.0
@@ -225,13 +242,14 @@ def unmet_radius(units: object) -> int:
 
 # --- Units held by the workflow (mutualaid.maps.held) -----------------------------------------
 #: Line colours of held units by stage (keys as :data:`mutualaid.allocation.held.STAGES`):
-#: teal while en route (accepted, deployed), dark brown while only committed (not yet
-#: accepted); units on scene are a dark green ring at the incident. None is in the flow,
-#: severity or unmet palettes, so held units never read as the plan's proposals.
+#: teal while en route (accepted, deployed), olive while only committed (not yet
+#: accepted); units on scene are a green ring at the incident. None is grey like the
+#: flows, warm like severity or in the types' palette (checked by ΔE, see above), so
+#: held units never read as the plan's proposals.
 HELD_COLORS: Final[dict[str, str]] = {
-    "committed": "#4d3300",
-    "en_route": "#008080",
-    "on_scene": "#003300",
+    "committed": "#78693c",
+    "en_route": "#008796",
+    "on_scene": "#4b785a",
 }
 HELD_LABELS: Final[dict[str, str]] = {
     "committed": "committed, not yet accepted",
@@ -245,3 +263,20 @@ HELD_OPACITY: Final[float] = 0.9
 #: The ring around an incident with units on scene (pixels), drawn over the unmet ring.
 HELD_RING_RADIUS: Final[int] = 12
 HELD_RING_WEIGHT: Final[float] = 3.0
+
+
+def symbol_colors() -> dict[str, str]:
+    """Every colour that can appear on one map, by what it means: the severities and the
+    unknown severity, every resource type (the contract's and the other types'), the
+    flows, the held units and the unmet-need ring.
+
+    The base map's colours (land, sea, outlines) are not symbols and not listed.
+    """
+    colors = {f"severity {level}": color for level, color in SEVERITY_COLORS.items()}
+    colors["severity unknown"] = UNKNOWN_COLOR
+    colors.update({f"type {name}": color for name, color in RESOURCE_TYPE_COLORS.items()})
+    colors.update({f"other type {i + 1}": color for i, color in enumerate(EXTRA_TYPE_COLORS)})
+    colors.update({f"flow {kind}": color for kind, color in FLOW_COLORS.items()})
+    colors.update({f"held {stage}": color for stage, color in HELD_COLORS.items()})
+    colors["unmet need"] = UNMET_COLOR
+    return colors

@@ -10,13 +10,15 @@ lines (:mod:`mutualaid.maps.flows`), with the overview's layers::
     rings = unmet_layer(unmet_points(plan, incidents))  # incidents still short of units
     ...
     add_plan_legend(m, resources)
+    add_names(m, jurisdictions)                      # towns, jurisdictions, search box
     add_controls(m, layers, on_top=[*lines, resources, rings, incidents])
     use_local_assets(m)
 
-:func:`plan_map` does all of it. Flows across a national border are purple, dashed
-and thicker; flows between jurisdictions of one country are blue; flows inside one
-jurisdiction are thin and grey. Each line's tooltip names the resource, the incident,
-the type, units, minutes and the agreement used, every value escaped.
+:func:`plan_map` does all of it. Flows across a national border are near black,
+dashed and thicker; flows between jurisdictions of one country are dark grey; flows
+inside one jurisdiction are thin and light grey. Each line's tooltip names the
+resource, the incident, the type, units, minutes and the agreement used, every value
+escaped.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from mutualaid.maps.base import (
     Bounds,
     add_controls,
     add_land,
+    add_names,
     base_map,
     map_bounds,
     severity_entries,
@@ -209,6 +212,7 @@ def plan_map(
     for layer in layers:
         m.add_child(layer)
     add_plan_legend(m, resources=resources, held=bool(drawn))
+    add_names(m, jurisdictions)
     add_controls(m, layers, on_top=[*lines, *points])
     return use_local_assets(m)
 

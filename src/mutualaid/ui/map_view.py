@@ -24,7 +24,12 @@ from streamlit_folium import st_folium
 
 from mutualaid.errors import MapAssetError
 from mutualaid.maps import CLICK_OBJECTS
-from mutualaid.settings import MAP_HEIGHT_PX
+from mutualaid.settings import (
+    MAP_HEIGHT_PX,
+    MAP_MAX_HEIGHT_PX,
+    MAP_MIN_HEIGHT_PX,
+    MAP_VIEWPORT_HEIGHT_VH,
+)
 
 _LOG = logging.getLogger(__name__)
 
@@ -120,6 +125,12 @@ def render_map(m: folium.Map) -> RenderedMap:
     )
 
 
+#: Added to a map frame's header when the page sets the frame's height in CSS
+#: (:func:`fill_screen`): the map then fills its frame instead of streamlit-folium's
+#: fixed pixels. Only then: a frame whose height comes from streamlit-folium is 0 px
+#: tall when the map is made, and a map sized by it would open at a wrong zoom.
+FILL_FRAME_CSS = "<style>#map_div { height: 100vh !important; }</style>"
+
 _DEFAULTS: tuple[str, ...] = (
     "last_clicked",
     "last_object_clicked",
@@ -144,10 +155,12 @@ def show_rendered(
     key: str,
     height: int = MAP_HEIGHT_PX,
     returned_objects: Iterable[str] = (),
+    fill_frame: bool = False,
 ) -> dict[str, Any]:
     """Draw a rendered map as ``st_folium(m, key=key, height=height,
     use_container_width=True, returned_objects=returned_objects)`` draws *m*; return
-    what it returns."""
+    what it returns. With *fill_frame* the map fills a frame whose height the page
+    sets (:func:`fill_screen`)."""
     returned = list(returned_objects)
     values = {"bounds": rendered.bounds, "zoom": rendered.zoom}
     defaults = {name: copy.deepcopy(values.get(name)) for name in _DEFAULTS if name in returned}
@@ -158,7 +171,7 @@ def show_rendered(
 
     return streamlit_folium._component_func(
         script=rendered.script,
-        header=rendered.header,
+        header=rendered.header + (FILL_FRAME_CSS if fill_frame else ""),
         html=rendered.html,
         id=rendered.id,
         key=hash_key,
@@ -180,7 +193,11 @@ def show_rendered(
 
 
 def show_map(
-    m: folium.Map | RenderedMap, *, key: str, height: int = MAP_HEIGHT_PX
+    m: folium.Map | RenderedMap,
+    *,
+    key: str,
+    height: int = MAP_HEIGHT_PX,
+    fill_frame: bool = False,
 ) -> dict[str, Any]:
     """Draw the map; return what the user last clicked (``st_folium``'s dict).
 
@@ -197,9 +214,14 @@ def show_map(
         change it when the data changes.
     height : int
         Pixels.
+    fill_frame : bool
+        The page sets the frame's height (:func:`fill_screen`): the map fills it
+        (a :class:`RenderedMap` only).
     """
     if isinstance(m, RenderedMap):
-        returned = show_rendered(m, key=key, height=height, returned_objects=CLICK_OBJECTS)
+        returned = show_rendered(
+            m, key=key, height=height, returned_objects=CLICK_OBJECTS, fill_frame=fill_frame
+        )
     else:
         returned = st_folium(
             m,
@@ -211,13 +233,36 @@ def show_map(
     return returned if isinstance(returned, dict) else {}
 
 
-def show_map_or_error(build: Callable[[], folium.Map | RenderedMap], *, key: str) -> dict[str, Any]:
+def show_map_or_error(
+    build: Callable[[], folium.Map | RenderedMap], *, key: str, fill_frame: bool = False
+) -> dict[str, Any]:
     """Build a map and draw it (see :func:`show_map`); if it cannot be built or drawn,
     say so in words rather than show a traceback, and return ``{}``."""
     try:
-        return show_map(build(), key=key)
+        return show_map(build(), key=key, fill_frame=fill_frame)
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         _LOG.exception("the map %r could not be drawn", key)
         st.error("The map of this scenario could not be drawn.")
         st.text(f"{type(exc).__name__}: {exc}")
         return {}
+
+
+def screen_height_css(container_key: str) -> str:
+    """CSS giving the map frame inside ``st.container(key=container_key)`` a share of
+    the window's height (:data:`mutualaid.settings.MAP_VIEWPORT_HEIGHT_VH`, from
+    :data:`mutualaid.settings.MAP_MIN_HEIGHT_PX` to
+    :data:`mutualaid.settings.MAP_MAX_HEIGHT_PX`); the map fills its frame
+    (:class:`mutualaid.maps.elements.MapStyle`)."""
+    if not container_key.replace("-", "").replace("_", "").isalnum():
+        raise ValueError(f"a container key of letters, digits, - and _, got {container_key!r}")
+    return (
+        f"<style>.st-key-{container_key} iframe {{ height: clamp({MAP_MIN_HEIGHT_PX}px,"
+        f" {MAP_VIEWPORT_HEIGHT_VH}vh, {MAP_MAX_HEIGHT_PX}px) !important; }}</style>"
+    )
+
+
+def fill_screen(container_key: str) -> None:
+    """Make the map drawn in ``st.container(key=container_key)`` as tall as the screen
+    allows (:func:`screen_height_css`); call it inside that container and draw the
+    map with ``fill_frame=True``."""
+    st.html(screen_height_css(container_key))

@@ -44,7 +44,7 @@ from mutualaid.settings import (
 )
 from mutualaid.ui import context
 from mutualaid.ui.loaders import LoadedScenario
-from mutualaid.ui.map_view import show_rendered
+from mutualaid.ui.map_view import fill_screen, show_rendered
 from mutualaid.ui.plans import (
     PlanRun,
     figures_of,
@@ -59,6 +59,9 @@ from mutualaid.vocabulary import duration
 _LOG = logging.getLogger(__name__)
 
 PAGE = "allocation"
+#: The plan map's container (``st.container(key=...)``), whose frame takes the screen's
+#: height.
+MAP_CONTAINER = "allocation-map"
 
 # --- keys -------------------------------------------------------------------------------------
 
@@ -326,13 +329,17 @@ def _minutes_text(value: float) -> str:
 
 
 def show_plan_map(loaded: LoadedScenario, run: PlanRun) -> None:
-    """The plan's map; if it cannot be drawn, say so in words."""
+    """The plan's map, as tall as the screen allows; if it cannot be drawn, say so in
+    words."""
     try:
-        show_rendered(
-            rendered_plan_map(loaded, run),
-            key=state_key(PAGE, plan_map_key(loaded, run)),
-            height=MAP_HEIGHT_PX,
-        )
+        with st.container(key=MAP_CONTAINER):
+            fill_screen(MAP_CONTAINER)
+            show_rendered(
+                rendered_plan_map(loaded, run),
+                key=state_key(PAGE, plan_map_key(loaded, run)),
+                height=MAP_HEIGHT_PX,
+                fill_frame=True,
+            )
     except Exception as exc:  # noqa: BLE001 - never a traceback for a coordinator
         _LOG.exception("the plan map of %s could not be drawn", loaded.folder)
         st.error("The map of this plan could not be drawn.")

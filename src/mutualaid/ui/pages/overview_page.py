@@ -44,6 +44,8 @@ from mutualaid.vocabulary import hazard_label, status_label, type_label
 _LOG = logging.getLogger(__name__)
 
 PAGE = "overview"
+#: The map's container (``st.container(key=...)``), whose frame takes the screen's height.
+MAP_CONTAINER = "overview-map"
 
 #: The filters' labels, in the order shown.
 FILTER_LABELS: dict[str, str] = {
@@ -194,7 +196,12 @@ def _built_map(
     if _plan_run is not None:
         unmet = unmet_units(_plan_run.plan, _shown, _filters)
         flows = shown_flows(_plan_run.flows, shown_assignments(_plan_run.plan, _shown, _filters))
+    focus = None
+    if _filters.jurisdictions:  # zoom to the jurisdictions filtered to
+        ids = _shown.jurisdictions["id"].map(display_text)
+        focus = _shown.jurisdictions[ids.isin({display_text(j) for j in _filters.jurisdictions})]
     return overview_map(
+        focus=focus,
         jurisdictions=_shown.jurisdictions,
         incidents=_shown.incidents,
         resources=_shown.resources,
