@@ -372,6 +372,17 @@ SIGN_IN_GLOBAL_PER_MINUTE: Final[int] = 600
 #: Longest username kept in the throttle and the audit log, in characters (a pasted
 #: novel in the username field is cut here).
 SIGN_IN_LOGGED_USERNAME_LENGTH: Final[int] = 64
+#: A client whose tries for a username failed fewer than this many times lately (its
+#: ``pair`` key) is not delayed by that username's count from everywhere (issue 13):
+#: wrong passwords typed for a coordinator from one address never delay the
+#: coordinator's own right password from another. The price: a guesser with many
+#: addresses gets this many tries per address at the username's full speed; the
+#: per-client delays and :data:`SIGN_IN_GLOBAL_PER_MINUTE` still bound it.
+SIGN_IN_USERNAME_EXEMPT_BELOW: Final[int] = 3
+#: Refused (throttled) tries written to the audit log per key and delay window, one row
+#: each (issue 13); the window's further refusals are counted, not written, so one
+#: address flooding the form cannot grow the audit log without bound.
+SIGN_IN_AUDITED_REFUSALS_PER_WINDOW: Final[int] = 100
 
 # Server-side sessions (store/sessions.py, ui/identity.py; security issue 16).
 #: A session with no rerun for this long is ended, in seconds (2 hours): longer than a
@@ -394,6 +405,20 @@ BROWSER_COOKIE: Final[str] = "mutualaid_browser"
 #: in seconds: the session's own idle timeout (the briefing reruns every 30 s). Sign-out
 #: or a rerun that finds nobody signed in ends it at once.
 BROWSER_SIGNED_IN_IDLE_S: Final[float] = SESSION_IDLE_TIMEOUT_S
+#: A sign-in that lasts (issue 13): the cookie that carries the server-side session to
+#: a reload, a new tab or a typed address (HttpOnly, SameSite=Strict, Path=/, Secure over
+#: HTTPS; a new random value on every sign-in, only its SHA-256 stored).
+SESSION_COOKIE: Final[str] = "mutualaid_session"
+#: The cookie's lifetime in the browser, in seconds: the session's absolute timeout (the
+#: store ends the session earlier when it is idle, signed out, disabled...).
+SESSION_COOKIE_MAX_AGE_S: Final[float] = SESSION_MAX_AGE_S
+#: How long the one-time ticket a sign-in gives the page may be exchanged for the
+#: cookie, in seconds.
+SESSION_TICKET_TTL_S: Final[float] = 120.0
+#: The app server's own routes, below Streamlit's base path: POST a ticket for the
+#: session cookie, POST to clear it (sign-out).
+SESSION_COOKIE_ROUTE: Final[str] = "_mutualaid/session"
+SESSION_CLEAR_ROUTE: Final[str] = "_mutualaid/sign-out"
 
 
 # --- App: live refresh of every page (ui/live.py, store/changes.py; issue 12) ---------

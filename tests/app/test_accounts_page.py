@@ -293,3 +293,35 @@ def test_with_no_scenario_stored_only_an_admin_can_be_added():
     assert at.selectbox(key="accounts.new.jurisdiction").options == ["none (an admin)"]
     at = add(at, "root", "admin", "")
     assert not at.error and account("root").role == "admin"
+
+
+def test_an_admin_sees_a_delayed_sign_in_and_unlocks_it():
+    """Issue 13: failed sign-ins show in the table ("delayed ... after N failures"); the
+    Unlock button clears them, audited, and the account may try again at once."""
+    from mutualaid.errors import SignInFailed, SignInThrottled
+    from mutualaid.settings import SIGN_IN_FREE_FAILURES
+    from mutualaid.store.sign_in import sign_in_with_password
+
+    app_test(role="coordinator", jurisdiction="DE-NW", username="cora").run()
+    store = open_store()
+    try:
+        for _ in range(SIGN_IN_FREE_FAILURES + 1):
+            with pytest.raises((SignInFailed, SignInThrottled)):
+                sign_in_with_password(store, "cora", "not her password", client="203.0.113.7")
+    finally:
+        store.dispose()
+    admin = as_admin()
+    state = table(admin).set_index("username").loc["cora", "sign-in"]
+    assert state.startswith("delayed ") and f"after {SIGN_IN_FREE_FAILURES} failures" in state
+    admin.selectbox(key="accounts.picked").set_value("cora").run()
+    [unlock] = [b for b in admin.button if b.label == "Unlock sign-in"]
+    assert not unlock.disabled
+    unlock.click().run()
+    assert not admin.exception
+    assert admin.success[0].value.startswith(literal("Sign-in delays of cora cleared"))
+    assert table(admin).set_index("username").loc["cora", "sign-in"] == ""
+    [unlock] = [b for b in admin.button if b.label == "Unlock sign-in"]
+    assert unlock.disabled
+    assert [(e.actor, e.subject) for e in audit_rows("account.unlocked")] == [
+        ("ada", "account cora")
+    ]

@@ -12,7 +12,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from mutualaid.settings import BROWSER_COOKIE
+from mutualaid.settings import BROWSER_COOKIE, SESSION_COOKIE, SESSION_COOKIE_MAX_AGE_S
+from mutualaid.store.sessions import check_session, issue_ticket, open_session
 from mutualaid.ui.browsers import SignedInBrowsers, new_browser_id, valid_browser_id
 from mutualaid.ui.web import BrowserGuard
 
@@ -44,7 +45,7 @@ def test_a_browser_is_signed_in_while_one_of_its_sessions_is_and_not_idle():
     assert not browsers.is_signed_in(None) and not browsers.is_signed_in("")
 
 
-def _app(browsers: SignedInBrowsers) -> Starlette:
+def _app(browsers: SignedInBrowsers, store=None) -> Starlette:
     async def page(request):
         return HTMLResponse("<html>the app</html>")
 
@@ -60,7 +61,11 @@ def _app(browsers: SignedInBrowsers) -> Starlette:
             Route("/media/{file_id:path}", media),
             Route("/_stcore/metrics", metrics),
         ],
-        middleware=[Middleware(BrowserGuard, browsers=browsers)],
+        middleware=[
+            Middleware(BrowserGuard, browsers=browsers)
+            if store is None
+            else Middleware(BrowserGuard, browsers=browsers, store=lambda: store)
+        ],
     )
 
 
@@ -105,3 +110,108 @@ def test_media_only_for_a_signed_in_browser_and_no_metrics_for_anyone(browsers):
     for who in (client, other):
         response = who.get("/_stcore/metrics")
         assert (response.status_code, response.content) == (404, b"")
+
+
+# --- a sign-in that lasts: the session cookie's routes (issue 13) -----------------------
+
+
+@pytest.fixture
+def sessions_store(tmp_path):
+    from builders import ensure_accounts
+    from mutualaid.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    ensure_accounts(
+        url, {"cora": ("coordinator", "DE-NW")}, password="a long password here", by="test"
+    )
+    store = open_store(url)
+    yield store
+    store.dispose()
+
+
+def _parts(header: str) -> dict[str, str]:
+    parts = [p.strip() for p in header.split(";")]
+    return {p.split("=", 1)[0]: (p.split("=", 1)[1] if "=" in p else "") for p in parts}
+
+
+def test_a_ticket_of_the_browser_gives_a_strict_http_only_session_cookie_once(
+    browsers, sessions_store
+):
+    client = TestClient(_app(browsers, sessions_store), base_url="https://testserver")
+    client.get("/")
+    browser = client.cookies[BROWSER_COOKIE]
+    token = open_session(sessions_store, "cora", method="password")
+    ticket = issue_ticket(sessions_store, token, browser)
+    own = {"origin": "https://testserver"}
+    response = client.post("/_mutualaid/session", content=ticket, headers=own)
+    assert response.status_code == 204
+    cookie = _parts(response.headers["set-cookie"])
+    value = cookie.pop(SESSION_COOKIE)
+    assert cookie == {
+        "Max-Age": str(int(SESSION_COOKIE_MAX_AGE_S)),
+        "Path": "/",
+        "HttpOnly": "",
+        "SameSite": "Strict",
+        "Secure": "",
+    }
+    assert len(value) == 43 and value not in (token, ticket, browser)
+    assert check_session(sessions_store, value).actor.username == "cora"
+    # once only
+    again = client.post("/_mutualaid/session", content=ticket, headers=own)
+    assert again.status_code == 403 and "set-cookie" not in again.headers
+
+
+@pytest.mark.parametrize(
+    "case", ["another site", "no origin", "another browser", "no browser", "GET", "huge"]
+)
+def test_the_cookie_route_refuses_anything_but_the_browsers_own_page(
+    browsers, sessions_store, case
+):
+    client = TestClient(_app(browsers, sessions_store))
+    client.get("/")
+    browser = client.cookies[BROWSER_COOKIE]
+    token = open_session(sessions_store, "cora", method="password")
+    ticket = issue_ticket(sessions_store, token, browser)
+    headers = {"origin": "http://testserver"}
+    body = ticket
+    if case == "another site":
+        headers = {"origin": "http://evil.example"}
+    elif case == "no origin":
+        headers = {}
+    elif case == "another browser":
+        client.cookies.set(BROWSER_COOKIE, new_browser_id())
+    elif case == "no browser":
+        client.cookies.clear()
+    elif case == "huge":
+        body = ticket + " " * 1000
+    if case == "GET":
+        response = client.get(f"/_mutualaid/session?ticket={ticket}", headers=headers)
+        assert response.status_code == 405
+    else:
+        response = client.post("/_mutualaid/session", content=body, headers=headers)
+        assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+def test_sign_out_route_ends_the_cookies_session_and_clears_it(browsers, sessions_store):
+    client = TestClient(_app(browsers, sessions_store))
+    client.get("/")
+    browser = client.cookies[BROWSER_COOKIE]
+    token = open_session(sessions_store, "cora", method="password")
+    own = {"origin": "http://testserver"}
+    client.post(
+        "/_mutualaid/session", content=issue_ticket(sessions_store, token, browser), headers=own
+    )
+    value = client.cookies[SESSION_COOKIE]
+    # another site cannot sign the browser out
+    assert (
+        client.post("/_mutualaid/sign-out", headers={"origin": "http://evil.example"}).status_code
+        == 403
+    )
+    assert check_session(sessions_store, value).actor is not None
+    response = client.post("/_mutualaid/sign-out", headers=own)
+    assert response.status_code == 204
+    cleared = _parts(response.headers["set-cookie"])
+    assert (cleared[SESSION_COOKIE], cleared["Max-Age"]) == ("", "0")
+    assert check_session(sessions_store, value).ended == "signed_out"
+    assert check_session(sessions_store, token).ended == "signed_out"

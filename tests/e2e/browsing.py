@@ -1,6 +1,6 @@
 """Opening the app as a signed-in person: the app shows nobody anything but the sign-in
-form (issue 6), and a sign-in lasts as long as the browser's session (a reload or a new
-address typed in is a new session).
+form (issue 6), and a sign-in lasts (issue 13): once the page has exchanged its ticket
+for the session cookie, a reload, a new tab or a typed address stays signed in.
 
 Every app server the ``start_app`` fixture starts has the account :data:`DEFAULT_USER`
 (an admin) in its store; ``own_store(...)`` adds it to the stores it makes too.
@@ -9,6 +9,7 @@ Every app server the ``start_app`` fixture starts has the account :data:`DEFAULT
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ PASSWORD = "a long e2e test password"
 DEFAULT_USER = "e2e"
 #: Where a browser test's pages may send requests.
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
+#: The session cookie the app's server gives a signed-in browser (issue 13).
+SESSION_COOKIE = "mutualaid_session"
 #: Playwright's default wait, ms: the first map render includes a cold Streamlit start.
 BROWSER_TIMEOUT_MS = 120_000
 
@@ -98,21 +101,47 @@ def open_offline_page(
     return record
 
 
+def session_cookie(context, before: str | None = None, *, timeout_ms: int = BROWSER_TIMEOUT_MS):
+    """The session cookie of *context* once it is there and is not *before* (the page
+    exchanges its ticket just after the sign-in); a Playwright cookie dict."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        found = [c for c in context.cookies() if c["name"] == SESSION_COOKIE]
+        if found and found[0]["value"] != before:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no new {SESSION_COOKIE} cookie after {timeout_ms} ms")
+        time.sleep(0.05)
+
+
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
     """Fill and submit the sign-in form the page shows, as a person would, and wait
-    until the sidebar (or, in the kiosk view, the page) no longer shows the form."""
+    until the sidebar (or, in the kiosk view, the page) no longer shows the form and
+    the browser has its new session cookie (so a reload stays signed in)."""
     from playwright.sync_api import expect
 
+    before = [c["value"] for c in page.context.cookies() if c["name"] == SESSION_COOKIE]
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("textbox", name="Password")).to_have_count(0)
+    session_cookie(page.context, before[0] if before else None)
 
 
 def visit(page, url: str, *, username: str = DEFAULT_USER) -> None:
-    """Open *url* and sign in there; the same address then shows its page."""
+    """Open *url* and sign in there unless the browser is signed in already (its
+    session cookie, issue 13: then as the same person); the address then shows its
+    page."""
+    from playwright.sync_api import expect
+
     page.goto(url)
-    sign_in(page, username)
+    form = page.get_by_role("button", name="Sign in", exact=True)
+    signed = page.get_by_role("button", name="Sign out", exact=True)
+    if "view=briefing" in url:  # the kiosk view has no sidebar once signed in
+        signed = page.get_by_role("heading", name="Briefing")
+    expect(form.or_(signed).first).to_be_visible()
+    if form.count():
+        sign_in(page, username)
 
 
 def hover_tooltip(page, frame, x: float, y: float, *, showing: str) -> str:

@@ -83,9 +83,10 @@ def vendor_assets() -> Path:
     return stamp.parent
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
+def _free_port(address: str = "127.0.0.1") -> int:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((address, 0))
         return sock.getsockname()[1]
 
 
@@ -121,22 +122,30 @@ def _wait_until_healthy(process: subprocess.Popen, url: str, log: Path) -> None:
 def start_app(
     vendor_assets: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Callable[..., str]]:
-    """``start_app(scenario_dirs=None, env=None) -> base URL``: the app offering those
-    folders (None: the shipped samples in data/), with *env* added to its environment.
-    Started once per distinct set of folders and environment."""
+    """``start_app(scenario_dirs=None, env=None, address="127.0.0.1") -> base URL``: the
+    app offering those folders (None: the shipped samples in data/), with *env* added
+    to its environment, listening on *address* (``"::ffff:127.0.0.1"``: a second server of the
+    same store, reached at 127.0.0.1, that sees its browsers as another client address,
+    issue 13). Started once per
+    distinct set of folders, environment and address."""
     running: dict[tuple, tuple[subprocess.Popen, str]] = {}
     logs = []
 
     def start(
-        *, scenario_dirs: Sequence[Path] | None = None, env: dict[str, str] | None = None
+        *,
+        scenario_dirs: Sequence[Path] | None = None,
+        env: dict[str, str] | None = None,
+        address: str = "127.0.0.1",
     ) -> str:
         folders = None if scenario_dirs is None else tuple(str(p) for p in scenario_dirs)
         extra = tuple(sorted((env or {}).items()))
-        key = (folders, extra)
+        key = (folders, extra, address)
         if key in running:
             return running[key][1]
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
+        port = _free_port(address)
+        # a v4-mapped IPv6 address is reached at its IPv4 address
+        host = address.removeprefix("::ffff:")
+        url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
         environ = dict(os.environ)
         environ.pop(SCENARIO_DIRS_ENV, None)
         if folders is not None:
@@ -159,7 +168,7 @@ def start_app(
                 "--server.port",
                 str(port),
                 "--server.address",
-                "127.0.0.1",
+                address,
                 "--server.headless",
                 "true",
                 "--server.fileWatcherType",

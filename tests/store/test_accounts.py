@@ -451,3 +451,32 @@ def test_cli_unusable_store_exits_1_without_traceback(monkeypatch, tmp_path, cap
     assert main(["users", "list"]) == 1
     err = capsys.readouterr().err
     assert "mutualaid users list: cannot use" in err and "Traceback" not in err
+
+
+def test_cli_list_shows_delayed_sign_ins_and_unlock_clears_them(cli, store):
+    """Issue 13: ``users list`` ends with the usernames whose sign-ins failed lately (the
+    table itself unchanged); ``users unlock`` clears them, audited."""
+    from mutualaid.errors import SignInFailed, SignInThrottled
+    from mutualaid.settings import SIGN_IN_FREE_FAILURES
+    from mutualaid.store.sign_in import sign_in_with_password
+
+    alice(store)
+    assert "sign-ins failed lately" not in cli("list")[1]
+    for _ in range(SIGN_IN_FREE_FAILURES + 1):
+        with pytest.raises((SignInFailed, SignInThrottled)):
+            sign_in_with_password(store, "alice", "not her password", client="203.0.113.7")
+    code, out, _ = cli("list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["username", "name", "role", "jurisdiction", "disabled"]
+    assert lines[-2] == "sign-ins failed lately (clear with `mutualaid users unlock USERNAME`):"
+    assert lines[-1].split()[:2] == ["alice", "delayed"]
+    assert f"after {SIGN_IN_FREE_FAILURES} failures" in lines[-1]
+    assert cli("unlock", "alice")[:2] == (0, "sign-in delays of alice cleared\n")
+    assert "sign-ins failed lately" not in cli("list")[1]
+    assert cli("unlock", "alice")[:2] == (0, "alice had no sign-in delays\n")
+    code, _, err = cli("unlock", "nobody")
+    assert code == 1 and "there is no account 'nobody'" in err
+    with store.reading() as connection:
+        unlocked = list(entries(connection, actions=["account.unlocked"]))
+    assert len(unlocked) == 2 and unlocked[-1].actor.startswith("system:")

@@ -14,18 +14,27 @@ import pytest
 import sqlalchemy as sa
 
 from mutualaid.access.actor import system_actor
-from mutualaid.errors import SignInFailed, SignInThrottled
+from mutualaid.errors import AccountError, SignInFailed, SignInThrottled
 from mutualaid.settings import (
     SESSION_IDLE_TIMEOUT_S,
     SESSION_MAX_AGE_S,
+    SESSION_TICKET_TTL_S,
     SIGN_IN_FREE_FAILURES,
+    SIGN_IN_USERNAME_EXEMPT_BELOW,
+    SIGN_IN_USERNAME_FREE_FAILURES,
     SIGN_IN_USERNAME_MAX_DELAY_S,
 )
 from mutualaid.store import accounts as acc
-from mutualaid.store import open_store, sign_in
+from mutualaid.store import open_store, sign_in, tables
 from mutualaid.store.accounts import add_account, disable_account, set_password
 from mutualaid.store.audit import entries, verify
-from mutualaid.store.sessions import check_session, end_session, open_session
+from mutualaid.store.sessions import (
+    check_session,
+    end_session,
+    exchange_ticket,
+    issue_ticket,
+    open_session,
+)
 from mutualaid.store.sign_in import BUSY_MESSAGE, FAILED_MESSAGE, sign_in_with_password
 from mutualaid.store.tables import audit_log
 
@@ -140,21 +149,72 @@ def test_delays_grow_and_a_right_password_after_the_delay_signs_in_and_resets(al
     assert isinstance(fail(alice, "alice", now=now), SignInFailed)  # free tries again
 
 
-def test_another_client_waits_at_most_a_minute_for_a_username_attacked_elsewhere(alice):
+def test_50_wrong_passwords_from_one_client_never_delay_the_right_one_from_another(alice):
+    """Issue 13: no lock-out anyone can impose. Every one of the 50 tries is in the audit
+    log: a failure, or a refusal (throttled before any hashing)."""
+    outcomes = [fail(alice, "alice", client="203.0.113.7", now=T0) for _ in range(50)]
+    failed = [e for e in outcomes if isinstance(e, SignInFailed)]
+    refused = [e for e in outcomes if isinstance(e, SignInThrottled)]
+    assert len(failed) == SIGN_IN_FREE_FAILURES and len(refused) == 50 - SIGN_IN_FREE_FAILURES
+    # the coordinator, from another address, at the same moment: signed in at once
+    actor = sign_in_with_password(alice, "alice", PASSWORD, client="10.1.1.1", now=T0)
+    assert actor.username == "alice"
+    assert len(actions(alice, "account.sign_in_failed")) == len(failed)
+    throttled = actions(alice, "account.sign_in_throttled")
+    assert len(throttled) == len(refused)
+    assert {t.after["client"] for t in throttled} == {"203.0.113.7"}
+    assert sorted(t.after["refused"] for t in throttled) == list(range(1, len(refused) + 1))
+
+
+def test_the_username_count_still_delays_an_address_that_failed_before(alice):
+    """Guesses spread over many addresses still slow down the addresses that failed for
+    the username before (a minute at most), not a clean one."""
     now = T0
-    # An attacker spreads guesses for alice over many addresses.
-    for n in range(40):
-        error = fail(alice, "alice", client=f"203.0.113.{n}", now=now)
-        if isinstance(error, SignInThrottled):
-            now += timedelta(seconds=error.wait_s)
-    refused = fail(alice, "alice", client="10.1.1.1", password=PASSWORD, now=now)
-    assert isinstance(refused, SignInThrottled)
-    assert refused.wait_s <= SIGN_IN_USERNAME_MAX_DELAY_S  # a delay, never a lock-out
-    now += timedelta(seconds=refused.wait_s)
-    assert (
-        sign_in_with_password(alice, "alice", PASSWORD, client="10.1.1.1", now=now).username
-        == "alice"
+    for _ in range(SIGN_IN_USERNAME_EXEMPT_BELOW):
+        assert isinstance(fail(alice, "alice", client="10.9.9.9", now=now), SignInFailed)
+    for n in range(SIGN_IN_USERNAME_FREE_FAILURES):  # one try from each of many addresses
+        assert isinstance(fail(alice, "alice", client=f"203.0.113.{n}", now=now), SignInFailed)
+    refused = fail(alice, "alice", client="10.9.9.9", password=PASSWORD, now=now)
+    assert isinstance(refused, SignInThrottled) and "for this username" in str(refused)
+    assert 0 < refused.wait_s <= SIGN_IN_USERNAME_MAX_DELAY_S  # a delay, never a lock-out
+    clean = sign_in_with_password(alice, "alice", PASSWORD, client="10.1.1.1", now=now)
+    assert clean.username == "alice"
+
+
+def test_an_admin_unlocks_a_username_and_sees_its_state(alice):
+    for _ in range(SIGN_IN_FREE_FAILURES + 2):
+        fail(alice, "alice", client="203.0.113.7", now=T0)
+    state = sign_in.throttles(alice, now=T0)["alice"]
+    assert (state.failures, state.clients) == (SIGN_IN_FREE_FAILURES, 1)
+    assert state.words(T0) == f"delayed 2 seconds after {SIGN_IN_FREE_FAILURES} failures"
+    coordinator = acc.active_actor(alice, "alice")
+    with pytest.raises(AccountError, match="only an admin"):
+        sign_in.unlock(alice, "alice", actor=coordinator)
+    assert sign_in.unlock(alice, "ALICE", actor=ADMIN, now=T0) == 2  # user and pair keys
+    assert "alice" not in sign_in.throttles(alice, now=T0)
+    again = sign_in_with_password(alice, "alice", PASSWORD, client="203.0.113.7", now=T0)
+    assert again.username == "alice"
+    (unlocked,) = actions(alice, "account.unlocked")
+    assert (unlocked.actor, unlocked.subject) == ("system:test", "account alice")
+    assert unlocked.before["failures"] == SIGN_IN_FREE_FAILURES
+    assert [d.actor for d in actions(alice, "access.denied")] == ["alice"]
+    with pytest.raises(AccountError, match="no account"):
+        sign_in.unlock(alice, "nobody", actor=ADMIN)
+
+
+def test_unlocking_one_username_leaves_a_look_alike_alone(alice):
+    add_account(
+        alice,
+        username="x_alice",
+        role="viewer",
+        jurisdiction="DE-NW",
+        password=PASSWORD,
+        actor=ADMIN,
     )
+    for name in ("alice", "x_alice", "xxalice"):
+        fail(alice, name, now=T0)
+    sign_in.unlock(alice, "alice", actor=ADMIN, now=T0)
+    assert set(sign_in.throttles(alice, now=T0)) == {"x_alice", "xxalice"}
 
 
 def test_the_throttle_holds_across_a_restart(store_url, alice):
@@ -169,13 +229,13 @@ def test_the_throttle_holds_across_a_restart(store_url, alice):
         again.dispose()
 
 
-def test_failures_and_throttles_are_audited_once_per_window_without_the_password(alice):
+def test_failures_and_throttles_are_audited_without_the_password(alice):
     long_name = "x" * 500
     for _ in range(SIGN_IN_FREE_FAILURES + 3):  # 3 refused tries in one window
         fail(alice, long_name, now=T0)
     failed = actions(alice, "account.sign_in_failed")
     throttled = actions(alice, "account.sign_in_throttled")
-    assert len(failed) == SIGN_IN_FREE_FAILURES and len(throttled) == 1
+    assert len(failed) == SIGN_IN_FREE_FAILURES and len(throttled) == 3
     assert throttled[0].after["username"] == "x" * 64
     assert throttled[0].after["client"] == "10.0.0.1"
     assert failed[0].actor == "system:sign-in" and failed[0].subject == f"account {'x' * 64}"
@@ -183,6 +243,21 @@ def test_failures_and_throttles_are_audited_once_per_window_without_the_password
         text = " ".join(str(v) for row in connection.execute(sa.select(audit_log)) for v in row)
         assert verify(connection).ok
     assert WRONG not in text and "x" * 65 not in text
+
+
+def test_refusals_are_written_up_to_a_bound_per_window(alice, monkeypatch):
+    monkeypatch.setattr(sign_in, "SIGN_IN_AUDITED_REFUSALS_PER_WINDOW", 2)
+    for _ in range(SIGN_IN_FREE_FAILURES + 5):
+        fail(alice, "alice", now=T0)
+    throttled = actions(alice, "account.sign_in_throttled")
+    assert sorted((t.after["refused"], t.after["last_written"]) for t in throttled) == [
+        (1, False),
+        (2, True),
+    ]
+    # the next window writes again
+    fail(alice, "alice", now=T0 + timedelta(seconds=2))  # admitted: a 6th failure
+    fail(alice, "alice", now=T0 + timedelta(seconds=2))
+    assert len(actions(alice, "account.sign_in_throttled")) == 3
 
 
 def test_a_server_verifies_a_bounded_number_of_passwords_at_once(alice, monkeypatch):
@@ -281,3 +356,71 @@ def test_sign_out_ends_the_session(alice):
     end_session(alice, token, now=T0)
     assert check_session(alice, token, now=T0).ended == "signed_out"
     assert check_session(alice, "not a token", now=T0).ended == "unknown"
+
+
+# --- a sign-in that lasts: ticket and session cookie (issue 13) ---------------------------
+
+BROWSER = "b" * 43
+
+
+def test_a_ticket_is_exchanged_once_for_a_new_cookie_that_names_the_session(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    ticket = issue_ticket(alice, token, BROWSER, now=T0)
+    assert ticket and ticket != token
+    cookie = exchange_ticket(alice, ticket, BROWSER, now=T0 + timedelta(seconds=1))
+    assert cookie and cookie not in (token, ticket)
+    check = check_session(alice, cookie, now=T0 + timedelta(seconds=2))
+    assert (check.actor.username, check.method) == ("alice", "password")
+    assert exchange_ticket(alice, ticket, BROWSER, now=T0) is None  # single use
+    # a new sign-in's ticket gives a new cookie (no session fixation)
+    again = exchange_ticket(alice, issue_ticket(alice, token, BROWSER, now=T0), BROWSER, now=T0)
+    assert again and again != cookie
+    assert check_session(alice, cookie, now=T0).ended == "unknown"  # replaced
+    with alice.reading() as connection:
+        stored = " ".join(
+            str(v) for row in connection.execute(sa.select(tables.sign_in_sessions)) for v in row
+        )
+    assert token not in stored and ticket not in stored and again not in stored
+
+
+def test_a_ticket_for_another_browser_too_late_or_of_an_ended_session_gives_nothing(alice):
+    token = open_session(alice, "alice", method="password", now=T0)
+    ticket = issue_ticket(alice, token, BROWSER, now=T0)
+    assert exchange_ticket(alice, ticket, "c" * 43, now=T0) is None
+    assert exchange_ticket(alice, ticket, BROWSER, now=T0) is None  # burnt by the wrong one
+    late = issue_ticket(alice, token, BROWSER, now=T0)
+    expired = T0 + timedelta(seconds=SESSION_TICKET_TTL_S + 1)
+    assert exchange_ticket(alice, late, BROWSER, now=expired) is None
+    ended = issue_ticket(alice, token, BROWSER, now=T0)
+    end_session(alice, token, now=T0)
+    assert exchange_ticket(alice, ended, BROWSER, now=T0) is None
+    assert issue_ticket(alice, token, BROWSER, now=T0) is None  # no ticket for an ended one
+    assert exchange_ticket(alice, "", BROWSER) is None and exchange_ticket(alice, "x", "") is None
+
+
+def test_whatever_ends_the_session_ends_its_cookie_too(alice):
+    def cookie_of(token: str) -> str:
+        return exchange_ticket(alice, issue_ticket(alice, token, BROWSER, now=T0), BROWSER, now=T0)
+
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    end_session(alice, cookie, now=T0)  # signing out from a tab the cookie restored
+    assert check_session(alice, token, now=T0).ended == "signed_out"
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    other = open_session(alice, "alice", method="password", now=T0)  # no cookie
+    herself = acc.active_actor(alice, "alice")
+    set_password(alice, "alice", "another long passphrase", actor=herself, keep_session=cookie)
+    assert check_session(alice, token, now=T0).actor is not None  # the one it was made from
+    assert check_session(alice, other, now=T0).ended == "password_changed"
+    set_password(alice, "alice", "a third long passphrase", actor=ADMIN)
+    assert check_session(alice, cookie, now=T0).ended == "password_changed"
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    idle = T0 + timedelta(seconds=SESSION_IDLE_TIMEOUT_S + 1)
+    assert check_session(alice, cookie, now=idle).ended == "idle"
+    assert check_session(alice, token, now=idle).ended == "idle"
+    token = open_session(alice, "alice", method="password", now=T0)
+    cookie = cookie_of(token)
+    disable_account(alice, "alice", actor=ADMIN)
+    assert check_session(alice, cookie, now=T0).ended == "disabled"

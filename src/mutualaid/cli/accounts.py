@@ -5,6 +5,7 @@
     mutualaid users disable USERNAME
     mutualaid users enable USERNAME
     mutualaid users list
+    mutualaid users unlock USERNAME
 
 An account's jurisdiction must be one of the stored scenarios' jurisdictions (a typo is
 refused, naming the close ones); on a store with no scenario yet it cannot be checked
@@ -14,6 +15,9 @@ creating or upgrading its schema first. Without
 ``--password-stdin`` a strong password is generated and printed once; with it, the first
 line of standard input is the password (so it never appears in the shell's history or
 the process list), or, on a terminal, the password typed at a prompt that does not echo.
+
+``users list`` ends with the usernames whose sign-ins are delayed or failed lately
+(issue 13); ``users unlock`` clears a username's delays and counts (audited).
 
 Exit codes: 0 done, 1 refused (the message says why), 2 wrong usage.
 """
@@ -69,6 +73,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     listing = sub.add_parser("list", help="list the accounts")
     listing.set_defaults(handler=_handler(_list))
+
+    unlock = sub.add_parser(
+        "unlock", help="clear the sign-in delays of a username (after failed tries)"
+    )
+    unlock.add_argument("username", metavar="USERNAME")
+    unlock.set_defaults(handler=_handler(_unlock))
 
 
 def _password_stdin(parser: argparse.ArgumentParser) -> None:
@@ -215,4 +225,31 @@ def _list(store: Store, args: argparse.Namespace, actor: Actor) -> int:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
     if len(rows) == 1:
         print("(no accounts: create one with `mutualaid users add USERNAME --role admin`)")
+    _list_throttles(store)
+    return EXIT_OK
+
+
+def _list_throttles(store: Store) -> None:
+    """The usernames with failed or refused sign-ins lately, after the table."""
+    from mutualaid.store import sign_in
+
+    states = sorted(sign_in.throttles(store).items())
+    if not states:
+        return
+    print("")
+    print("sign-ins failed lately (clear with `mutualaid users unlock USERNAME`):")
+    width = max(len(name) for name, _state in states)
+    for name, state in states:
+        print(f"  {name.ljust(width)}  {state.words()}")
+
+
+def _unlock(store: Store, args: argparse.Namespace, actor: Actor) -> int:
+    from mutualaid.store import sign_in
+
+    cleared = sign_in.unlock(store, args.username, actor=actor)
+    print(
+        f"sign-in delays of {args.username} cleared"
+        if cleared
+        else f"{args.username} had no sign-in delays"
+    )
     return EXIT_OK

@@ -6,7 +6,7 @@
     mutualaid db init
     mutualaid load SCENARIO_DIR [--as USER]
     mutualaid audit verify
-    mutualaid users add|disable|enable|list|passwd ...
+    mutualaid users add|disable|enable|list|passwd|unlock ...
 
 The store commands live beside the store (``mutualaid.store.commands_*``); each module
 registers its subcommands and their handlers with :func:`build_parser`.

@@ -362,6 +362,13 @@ def _require_admin(store: Store, actor: Actor, what: str, subject: str) -> None:
     raise AccountError(message)
 
 
+def require_admin(store: Store, actor: Actor, what: str, subject: str) -> None:
+    """Return when *actor* is an admin; otherwise write the refusal of *what* (on
+    *subject*) to the audit log and raise :class:`~mutualaid.errors.AccountError`
+    (for account changes made elsewhere: unlocking a sign-in, issue 13)."""
+    _require_admin(store, actor, what, subject)
+
+
 def insert_account(
     connection: Connection,
     *,

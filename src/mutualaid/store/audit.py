@@ -89,6 +89,7 @@ ACTIONS: dict[str, str] = {
     "disabled account)",
     "account.sign_in_throttled": "sign-in tries were refused for a while (too many "
     "failures, or too many at once)",
+    "account.unlocked": "an admin cleared a username's sign-in delays",
     "access.denied": "an action was refused for lack of rights",
     "sharing.changed": "who may see a layer was changed (a share given or revoked)",
     "feature.edited": "one incident or resource was changed in the app (status, severity, "

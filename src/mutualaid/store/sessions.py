@@ -10,6 +10,16 @@ changed (:func:`end_account_sessions`, in the change's own transaction: every op
 session of the account ends), or at a timeout; :data:`END_SENTENCES` says why to the
 person at the sign-in form. ``last_seen_at`` is written at most once per
 :data:`~mutualaid.settings.SESSION_TOUCH_INTERVAL_S`, so most reruns only read.
+
+A sign-in that lasts (issue 13): the session's page gets a one-time ticket
+(:func:`issue_ticket`: random, only its SHA-256 stored, bound to the browser id the
+ticket was given to, valid :data:`~mutualaid.settings.SESSION_TICKET_TTL_S`), which the
+browser exchanges at the app server's own route (:mod:`mutualaid.ui.web`) for a session
+cookie (:func:`exchange_ticket`: a new random value each time, only its SHA-256 stored
+as the session's ``cookie_hash``; the ticket is spent, whatever the outcome). The cookie
+names the same session as the token: :func:`check_session` and :func:`end_session` take
+either, so a reload, a new tab or a typed address continues the session, and whatever
+ends it ends it for every tab.
 """
 
 from __future__ import annotations
@@ -17,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -27,6 +37,7 @@ from mutualaid.errors import StoreFull
 from mutualaid.settings import (
     SESSION_IDLE_TIMEOUT_S,
     SESSION_MAX_AGE_S,
+    SESSION_TICKET_TTL_S,
     SESSION_TOUCH_INTERVAL_S,
 )
 from mutualaid.store.database import Store
@@ -66,10 +77,13 @@ class SessionCheck:
         The session's account when the session is open.
     ended : str or None
         Why it is not (a key of :data:`END_SENTENCES`), when it is not.
+    method : str
+        How the open session signed in ("password" or "oidc"); empty when it is not open.
     """
 
     actor: Actor | None
     ended: str | None = None
+    method: str = ""
 
     @property
     def sentence(self) -> str:
@@ -131,12 +145,91 @@ def _end(
     ).rowcount
 
 
+def _named_by(secret: str) -> sa.ColumnElement[bool]:
+    """The session a token or a session cookie names."""
+    digest = token_hash(secret)
+    return sa.or_(sign_in_sessions.c.token_hash == digest, sign_in_sessions.c.cookie_hash == digest)
+
+
 def end_session(
     store: Store, token: str, *, reason: str = "signed_out", now: datetime | None = None
 ) -> None:
-    """End the session of *token* (signing out); an ended or unknown one stays as it is."""
+    """End the session of *token* or session cookie (signing out); an ended or unknown
+    one stays as it is."""
     with store.transaction() as connection:
-        _end(connection, sign_in_sessions.c.token_hash == token_hash(token), reason, _now(now))
+        _end(connection, _named_by(token), reason, _now(now))
+
+
+def issue_ticket(
+    store: Store,
+    token: str,
+    browser: str,
+    *,
+    now: datetime | None = None,
+    ttl_s: float = SESSION_TICKET_TTL_S,
+) -> str | None:
+    """A one-time ticket for the open session of *token*, bound to *browser* (the
+    browser id the page came with), or None when the session is not open.
+
+    The browser exchanges it for the session cookie (:func:`exchange_ticket`) within
+    *ttl_s* seconds; a newer ticket replaces an older one. Only its SHA-256 is stored.
+    """
+    ticket = secrets.token_urlsafe(32)
+    expires = _now(now) + timedelta(seconds=ttl_s)
+    with store.transaction() as connection:
+        issued = connection.execute(
+            sign_in_sessions.update()
+            .where(
+                sign_in_sessions.c.token_hash == token_hash(token),
+                sign_in_sessions.c.ended_at.is_(None),
+            )
+            .values(
+                ticket_hash=token_hash(ticket),
+                ticket_browser=token_hash(browser),
+                ticket_expires_at=expires,
+            )
+        ).rowcount
+    return ticket if issued else None
+
+
+def exchange_ticket(
+    store: Store, ticket: str, browser: str, *, now: datetime | None = None
+) -> str | None:
+    """The new session cookie's value for *ticket*, or None.
+
+    The ticket must be unspent, unexpired, given to *browser* and its session open. It
+    is spent by the call whatever the outcome (a ticket shown to the wrong browser is
+    burnt). The cookie is a new random value (256 bits) each time; the store keeps its
+    SHA-256 as the session's ``cookie_hash``, replacing any earlier cookie of the
+    session.
+    """
+    if not ticket or not browser:
+        return None
+    cookie = secrets.token_urlsafe(32)
+    digest = token_hash(ticket)
+    with store.transaction() as connection:
+        exchanged = connection.execute(
+            sign_in_sessions.update()
+            .where(
+                sign_in_sessions.c.ticket_hash == digest,
+                sign_in_sessions.c.ticket_browser == token_hash(browser),
+                sign_in_sessions.c.ticket_expires_at > _now(now),
+                sign_in_sessions.c.ended_at.is_(None),
+            )
+            .values(
+                cookie_hash=token_hash(cookie),
+                ticket_hash=None,
+                ticket_browser=None,
+                ticket_expires_at=None,
+            )
+        ).rowcount
+        if not exchanged:
+            connection.execute(
+                sign_in_sessions.update()
+                .where(sign_in_sessions.c.ticket_hash == digest)
+                .values(ticket_hash=None, ticket_browser=None, ticket_expires_at=None)
+            )
+    return cookie if exchanged else None
 
 
 def end_account_sessions(
@@ -152,7 +245,15 @@ def end_account_sessions(
     their own password keeps the session they did it from); how many were ended."""
     condition = sign_in_sessions.c.username == username
     if keep:
-        condition = sa.and_(condition, sign_in_sessions.c.token_hash != token_hash(keep))
+        digest = token_hash(keep)
+        condition = sa.and_(
+            condition,
+            sign_in_sessions.c.token_hash != digest,
+            # (a session without a cookie has none: NULL compares to nothing)
+            sa.or_(
+                sign_in_sessions.c.cookie_hash.is_(None), sign_in_sessions.c.cookie_hash != digest
+            ),
+        )
     return _end(connection, condition, reason, _now(now))
 
 
@@ -165,7 +266,8 @@ def check_session(
     max_age_s: float = SESSION_MAX_AGE_S,
     touch_s: float = SESSION_TOUCH_INTERVAL_S,
 ) -> SessionCheck:
-    """The account of the open session *token*, read again, or why it is not open.
+    """The account of the open session *token* (a session's token or its session
+    cookie), read again, or why it is not open.
 
     A session found idle, too old or whose account is disabled is ended here. Its
     ``last_seen_at`` is written when it is older than *touch_s*.
@@ -186,7 +288,6 @@ def check_session(
     when = _now(now)
     if not isinstance(token, str) or not token:
         return SessionCheck(None, "unknown")
-    digest = token_hash(token)
     query = (
         sa.select(
             sign_in_sessions,
@@ -199,7 +300,7 @@ def check_session(
         .select_from(
             sign_in_sessions.outerjoin(accounts, accounts.c.username == sign_in_sessions.c.username)
         )
-        .where(sign_in_sessions.c.token_hash == digest)
+        .where(_named_by(token))
     )
     with store.reading() as connection:
         row = connection.execute(query).first()
@@ -232,7 +333,9 @@ def check_session(
                 )
         except StoreFull:
             pass  # a full disk must not sign anyone out: the next rerun tries again
-    return SessionCheck(Actor(row.account, row.role, row.jurisdiction, row.display_name))
+    return SessionCheck(
+        Actor(row.account, row.role, row.jurisdiction, row.display_name), method=row.method
+    )
 
 
 def open_sessions(store: Store, username: str) -> int:
@@ -251,6 +354,8 @@ __all__ = [
     "check_session",
     "end_account_sessions",
     "end_session",
+    "exchange_ticket",
+    "issue_ticket",
     "open_session",
     "open_sessions",
     "token_hash",

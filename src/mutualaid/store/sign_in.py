@@ -13,8 +13,11 @@ core and 64 MiB, so tries are refused *before* it runs when:
   username failed too often lately: **growing delays**, never a lock-out. After a key's
   free failures, the next try is allowed only after 2, 4, 8... seconds
   (:data:`~mutualaid.settings.SIGN_IN_DELAY_BASE_S` doubling), capped per key; the cap
-  of a username from anywhere is short (a minute), so that nobody can keep a
-  coordinator out for long by typing wrong passwords for it from elsewhere.
+  of a username from anywhere is short (a minute), and it does not apply at all to a
+  client whose own tries for that username failed fewer than
+  :data:`~mutualaid.settings.SIGN_IN_USERNAME_EXEMPT_BELOW` times lately (issue 13):
+  wrong passwords typed for a coordinator from one address never delay the
+  coordinator's right password from another, so nobody can keep anyone out.
 
 A try is counted as a failure in the same transaction that decides it may proceed, so
 of 50 simultaneous tries only the free ones reach argon2 (SQLite's ``BEGIN IMMEDIATE``
@@ -24,8 +27,12 @@ so neither the answer nor the time tells which usernames exist. The counts are r
 the store: they hold across restarts and app servers.
 
 Failures (``account.sign_in_failed``) and throttled tries
-(``account.sign_in_throttled``, one row per key and delay window) are written to the
-audit log with a capped username and the client's address, never the password.
+(``account.sign_in_throttled``, one row per refused try, at most
+:data:`~mutualaid.settings.SIGN_IN_AUDITED_REFUSALS_PER_WINDOW` per key and delay
+window) are written to the audit log with a capped username and the client's address,
+never the password. An admin clears a username's delays (:func:`unlock`, ``mutualaid
+users unlock``, audited as ``account.unlocked``); :func:`throttles` reads every
+username's state for ``mutualaid users list`` and the Accounts page.
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mutualaid.access.actor import Actor
-from mutualaid.errors import SignInFailed, SignInThrottled
+from mutualaid.errors import AccountError, SignInFailed, SignInThrottled
 from mutualaid.settings import (
+    SIGN_IN_AUDITED_REFUSALS_PER_WINDOW,
     SIGN_IN_CLIENT_FREE_FAILURES,
     SIGN_IN_CLIENT_MAX_DELAY_S,
     SIGN_IN_CONCURRENT_PER_CLIENT,
@@ -52,11 +60,12 @@ from mutualaid.settings import (
     SIGN_IN_GLOBAL_PER_MINUTE,
     SIGN_IN_LOGGED_USERNAME_LENGTH,
     SIGN_IN_MAX_DELAY_S,
+    SIGN_IN_USERNAME_EXEMPT_BELOW,
     SIGN_IN_USERNAME_FREE_FAILURES,
     SIGN_IN_USERNAME_MAX_DELAY_S,
 )
 from mutualaid.store import audit
-from mutualaid.store.accounts import authenticate
+from mutualaid.store.accounts import authenticate, get_account, list_accounts, require_admin
 from mutualaid.store.database import Store
 from mutualaid.store.tables import sign_in_throttle
 
@@ -214,14 +223,18 @@ def _throttled_message(kind: str, wait: float) -> str:
 def _audit_throttled(
     connection: Connection, row: sa.Row, kind: str, username: str, client: str, now: datetime
 ) -> None:
-    """One audit row per key and delay window: the first refused try of the window."""
-    if row.audited_until is not None and row.audited_until == row.blocked_until:
-        return
+    """One audit row per refused try, up to
+    :data:`~mutualaid.settings.SIGN_IN_AUDITED_REFUSALS_PER_WINDOW` per key and delay
+    window (the rest are counted in the key's row, ``refused``)."""
+    same_window = row.audited_until is not None and row.audited_until == row.blocked_until
+    refused = (row.refused or 0) + 1 if same_window else 1
     connection.execute(
         sign_in_throttle.update()
         .where(sign_in_throttle.c.key == row.key)
-        .values(audited_until=row.blocked_until)
+        .values(audited_until=row.blocked_until, refused=refused)
     )
+    if refused > SIGN_IN_AUDITED_REFUSALS_PER_WINDOW:
+        return
     audit.record(
         connection,
         actor=SIGN_IN_ACTOR,
@@ -233,6 +246,9 @@ def _audit_throttled(
             "throttled": kind,
             "failures": row.failures,
             "until": row.blocked_until.isoformat(timespec="seconds"),
+            "refused": refused,
+            # the window's further refused tries are counted, not written
+            "last_written": refused == SIGN_IN_AUDITED_REFUSALS_PER_WINDOW,
         },
         now=now,
     )
@@ -245,11 +261,17 @@ def _admit(
     keys = throttle_keys(username, client)
     rows = _locked_rows(connection, [*keys.values(), GLOBAL_KEY], now)
     forget = now - timedelta(seconds=SIGN_IN_FORGET_S)
+    pair = rows[keys["pair"]]
+    # A client with (nearly) a clean record for this username is not delayed by the
+    # username's count from everywhere (issue 13): no lock-out anyone can impose.
+    exempt = (pair.failures if pair.last_at >= forget else 0) < SIGN_IN_USERNAME_EXEMPT_BELOW
     # The longest wait of any key refuses the try.
     waits = [
         (kind, rows[key])
         for kind, key in keys.items()
-        if rows[key].last_at >= forget and _wait(rows[key].blocked_until, now) > 0
+        if not (kind == "user" and exempt)
+        and rows[key].last_at >= forget
+        and _wait(rows[key].blocked_until, now) > 0
     ]
     if waits:
         kind, row = max(waits, key=lambda pair: pair[1].blocked_until)
@@ -415,3 +437,149 @@ def throttle_state(store: Store, username: str, client: str = "unknown") -> dict
         )
         found = {row.key: row.failures for row in rows}
     return {kind: found.get(key, 0) for kind, key in keys.items()}
+
+
+@dataclass(frozen=True)
+class ThrottleState:
+    """A username's sign-in delays, as an admin reads them.
+
+    Parameters
+    ----------
+    username : str
+        As the throttle keys it (lower case).
+    failures : int
+        Failed tries for it from anywhere in the last hour.
+    clients : int
+        Client addresses with failed tries for it.
+    delayed_until : datetime.datetime or None
+        Until when some client's next try for it is refused (the latest), if any.
+    """
+
+    username: str
+    failures: int
+    clients: int
+    delayed_until: datetime | None
+
+    def words(self, now: datetime | None = None) -> str:
+        """The state in words: "delayed 4 minutes after 12 failures", "3 failures
+        lately", or "" when there is nothing to say.
+
+        Examples
+        --------
+        >>> start = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+        >>> ThrottleState("cora", 12, 1, start + timedelta(seconds=230)).words(start)
+        'delayed 4 minutes after 12 failures'
+        >>> ThrottleState("cora", 1, 1, None).words(start)
+        '1 failure lately'
+        """
+        when = _now(now)
+        if self.failures <= 0 and self.delayed_until is None:
+            return ""
+        counted = f"{self.failures} failure{'s' if self.failures != 1 else ''}"
+        wait = _wait(self.delayed_until, when)
+        if wait > 0:
+            return f"delayed {_in_words(wait)} after {counted}"
+        return f"{counted} lately"
+
+
+def _username_of(key: str) -> str | None:
+    if key.startswith("user:"):
+        return key[len("user:") :]
+    if key.startswith("pair:") and " " in key:
+        return key.rsplit(" ", 1)[1]
+    return None
+
+
+def throttles(store: Store, *, now: datetime | None = None) -> dict[str, ThrottleState]:
+    """Every username with failed or refused tries in the last hour, by username (lower
+    case): for ``mutualaid users list`` and the Accounts page (issue 13)."""
+    forget = _now(now) - timedelta(seconds=SIGN_IN_FORGET_S)
+    found: dict[str, dict[str, Any]] = {}
+    with store.reading() as connection:
+        rows = connection.execute(
+            sa.select(sign_in_throttle).where(
+                sa.or_(
+                    sign_in_throttle.c.key.startswith("user:"),
+                    sign_in_throttle.c.key.startswith("pair:"),
+                ),
+                sign_in_throttle.c.last_at >= forget,
+            )
+        )
+        for row in rows:
+            name = _username_of(row.key)
+            if name is None:
+                continue
+            state = found.setdefault(name, {"failures": 0, "clients": 0, "until": None})
+            if row.key.startswith("user:"):
+                state["failures"] = max(state["failures"], row.failures)
+            else:
+                state["clients"] += 1
+                state["failures"] = max(state["failures"], row.failures)
+            if row.blocked_until is not None and (
+                state["until"] is None or row.blocked_until > state["until"]
+            ):
+                # the username-wide delay holds only for clients that failed too
+                state["until"] = row.blocked_until
+    return {
+        name: ThrottleState(name, state["failures"], state["clients"], state["until"])
+        for name, state in found.items()
+    }
+
+
+def unlock(store: Store, username: str, *, actor: Actor, now: datetime | None = None) -> int:
+    """Clear every delay and count of *username* (its ``user`` key and every ``pair``
+    key of it), audited as ``account.unlocked`` with the counts cleared; an admin's.
+
+    Parameters
+    ----------
+    store : Store
+    username : str
+        As typed (compared ignoring case); an unknown username is refused.
+    actor : Actor
+        An admin.
+    now : datetime.datetime, optional
+
+    Returns
+    -------
+    int
+        The keys cleared (0: nothing was delayed or counted).
+
+    Raises
+    ------
+    AccountError
+        Not an admin (the refusal audited), or no such account.
+    """
+    require_admin(store, actor, f"unlock the sign-in of {username!r}", f"account {username}")
+    account = get_account(store, username) or next(
+        (a for a in list_accounts(store) if a.username.lower() == username.lower()), None
+    )
+    if account is None:
+        raise AccountError(f"there is no account {username!r} (see `mutualaid users list`)")
+    name = throttle_keys(account.username, "")["user"][len("user:") :]
+    when = _now(now)
+    before = throttles(store, now=when).get(name)
+    condition = sa.or_(
+        sign_in_throttle.c.key == f"user:{name}",
+        sa.and_(
+            sign_in_throttle.c.key.startswith("pair:"),
+            sign_in_throttle.c.key.endswith(f" {name}", autoescape=True),
+        ),
+    )
+    with store.transaction() as connection:
+        cleared = connection.execute(sign_in_throttle.delete().where(condition)).rowcount
+        audit.record(
+            connection,
+            actor=actor.username,
+            action="account.unlocked",
+            subject=f"account {account.username}",
+            before={
+                "failures": before.failures if before else 0,
+                "clients": before.clients if before else 0,
+                "delayed_until": before.delayed_until.isoformat(timespec="seconds")
+                if before and before.delayed_until
+                else None,
+            },
+            after={"failures": 0, "delayed_until": None},
+            now=when,
+        )
+    return cleared

@@ -293,6 +293,8 @@ sign_in_throttle = sa.Table(
     sa.Column("audited_until", UTCDateTime),
     # the last counted try; a key untouched for SIGN_IN_FORGET_S starts again from zero
     sa.Column("last_at", UTCDateTime, nullable=False, index=True),
+    # tries refused in the current delay window (issue 13, migration 0007)
+    sa.Column("refused", sa.Integer, nullable=False, default=0, server_default=sa.text("0")),
 )
 
 #: One signed-in browser session. The token lives only in the server's session state;
@@ -310,4 +312,11 @@ sign_in_sessions = sa.Table(
     sa.Column("last_seen_at", UTCDateTime, nullable=False),
     sa.Column("ended_at", UTCDateTime),
     sa.Column("end_reason", sa.String(40)),
+    # A sign-in that lasts (issue 13, migration 0007): the SHA-256 of the session's
+    # browser cookie, and of its one-time ticket (null once used), the SHA-256 of the
+    # browser id the ticket was given to, and when the ticket expires.
+    sa.Column("cookie_hash", sa.String(64), unique=True, index=True),
+    sa.Column("ticket_hash", sa.String(64), unique=True, index=True),
+    sa.Column("ticket_browser", sa.String(64)),
+    sa.Column("ticket_expires_at", UTCDateTime),
 )

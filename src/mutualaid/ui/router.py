@@ -137,6 +137,8 @@ def run_app() -> None:
         # fragment reruns the app when anyone, on any app server, changes the store.
         live.page_drawn(app_store(), actor)
         live.follow(app_store(), in_sidebar=not kiosk)
+    # A sign-in that lasts (issue 13): the session cookie given or cleared, once.
+    signed_in.cookie_scripts()
     token = _ROUTED.set(True)
     try:
         navigation.run()

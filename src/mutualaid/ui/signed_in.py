@@ -32,6 +32,7 @@ servers; failures and throttled tries are audited.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ import streamlit as st
 from mutualaid.access import oidc
 from mutualaid.access.actor import ROLES, Actor
 from mutualaid.errors import SignInRefused, StoreFull
+from mutualaid.settings import SESSION_CLEAR_ROUTE, SESSION_COOKIE, SESSION_COOKIE_ROUTE
 from mutualaid.store import sessions
 from mutualaid.store.audit import record_denial
 from mutualaid.store.database import Store
@@ -49,6 +51,8 @@ from mutualaid.store.oidc_accounts import sign_in_account
 # FAILED_MESSAGE is re-exported: the form's callers and tests read it here.
 from mutualaid.store.sign_in import FAILED_MESSAGE, sign_in_with_password  # noqa: F401
 from mutualaid.text import literal
+from mutualaid.ui import browsers
+from mutualaid.ui.web import route_path
 
 #: The one session-state key of the sign-in; no widget uses it.
 SESSION_KEY = "identity.signed_in"
@@ -63,6 +67,13 @@ OIDC_ENDED_KEY = "identity.oidc_ended"
 #: Why the identity provider's sign-in signed nobody in (this run's; set by
 #: :func:`current_actor`, shown by :func:`sign_in_form`). Only ever text for display.
 OIDC_REFUSED_KEY = "identity.oidc_refused"
+#: The one-time ticket this session's page exchanges for the session cookie (issue 13;
+#: set at a password sign-in, sent to the browser once by :func:`cookie_scripts`).
+TICKET_KEY = "identity.cookie_ticket"
+#: Set at sign-out: the page asks the server to clear the session cookie.
+CLEAR_KEY = "identity.cookie_clear"
+#: The SHA-256 of the session cookie this session already found ended (not read again).
+COOKIE_SEEN_KEY = "identity.cookie_seen"
 #: The button that starts the identity provider's sign-in.
 OIDC_BUTTON_LABEL = "Sign in with your organisation"
 #: The secrets section of the claim mapping
@@ -166,6 +177,80 @@ def _sign_in_with_provider(store: Store) -> _SignedIn | None:
     return record
 
 
+def _session_cookie() -> str | None:
+    """The session cookie the browser sent with this session's connection, if any."""
+    try:
+        value = st.context.cookies.get(SESSION_COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (AppTest)
+        _LOG.debug("no cookies in this context", exc_info=True)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def _restored(store: Store) -> Actor | None:
+    """The actor of the open session this browser's session cookie names (a reload, a
+    new tab, a typed address: issue 13), this session signed in with it; else None
+    (and, when that session ended for a reason worth saying, :data:`SIGNED_OUT_KEY`
+    says why). A cookie found ended is not read again by this session."""
+    cookie = _session_cookie()
+    if cookie is None:
+        return None
+    digest = sessions.token_hash(cookie)
+    if st.session_state.get(COOKIE_SEEN_KEY) == digest:
+        return None
+    check = sessions.check_session(store, cookie)
+    if check.actor is None or check.method != "password":
+        st.session_state[COOKIE_SEEN_KEY] = digest
+        if check.ended not in (None, "signed_out", "unknown"):
+            st.session_state[SIGNED_OUT_KEY] = check.sentence
+        return None
+    st.session_state[SESSION_KEY] = _SignedIn(
+        check.actor.username, "password", time.time(), token=cookie
+    )
+    st.session_state.pop(SIGNED_OUT_KEY, None)
+    return check.actor
+
+
+def _offer_cookie(store: Store, token: str) -> None:
+    """Give this session's page a one-time ticket for the session cookie, bound to its
+    browser id (none without one: a client that refuses cookies stays signed in in
+    this tab only)."""
+    browser = browsers.browser_id()
+    if browser is None:
+        return
+    try:
+        ticket = sessions.issue_ticket(store, token, browser)
+    except StoreFull:
+        return  # signed in in this tab; a reload asks again
+    if ticket:
+        st.session_state[TICKET_KEY] = ticket
+
+
+def _post_script(path: str, body: str = "") -> str:
+    # Constant JavaScript; the URL and the ticket (URL-safe base64) are JSON strings.
+    return (
+        "<script>fetch("
+        + json.dumps(path)
+        + ', {method: "POST", credentials: "same-origin", '
+        + 'headers: {"Content-Type": "text/plain"}, body: '
+        + json.dumps(body)
+        + "}).catch(function () {});</script>"
+    )
+
+
+def cookie_scripts() -> None:
+    """Once after a password sign-in, the page exchanges its ticket for the session
+    cookie at the app server (:mod:`mutualaid.ui.web`); once after sign-out, it asks the
+    server to clear the cookie. Called by the router on every run; draws nothing."""
+    ticket = st.session_state.pop(TICKET_KEY, None)
+    if isinstance(ticket, str) and ticket:
+        st.html(
+            _post_script(route_path(SESSION_COOKIE_ROUTE), ticket), unsafe_allow_javascript=True
+        )
+    if st.session_state.pop(CLEAR_KEY, None):
+        st.html(_post_script(route_path(SESSION_CLEAR_ROUTE)), unsafe_allow_javascript=True)
+
+
 def current_actor(store: Store) -> Actor | None:
     """The signed-in account, read again from the store, or None.
 
@@ -173,6 +258,8 @@ def current_actor(store: Store) -> Actor | None:
     out elsewhere, the account disabled, its password changed) or timed out, the
     session is signed out here, :data:`SIGNED_OUT_KEY` says why and None is returned.
     Anything under :data:`SESSION_KEY` that this module did not put there is removed.
+    A session with no sign-in yet whose browser sent the session cookie of an open
+    password session (a reload, a new tab, a typed address) is signed in with it.
     With OpenID Connect configured, a session with no sign-in yet whose browser came
     back from the identity provider is signed in here from the provider's verified
     claims (:mod:`mutualaid.access.oidc`); when they are refused, :data:`OIDC_REFUSED_KEY`
@@ -199,6 +286,10 @@ def current_actor(store: Store) -> Actor | None:
             return None
         # An identity-provider session falls through and is mapped again below,
         # which says why (a disabled account is refused there).
+    else:
+        actor = _restored(store)
+        if actor is not None:
+            return actor
     record = _sign_in_with_provider(store)
     if record is None:
         return None
@@ -224,6 +315,8 @@ def sign_out(store: Store | None = None) -> None:
 
             store = app_store()
         sessions.end_session(store, record.token, reason="signed_out")
+        st.session_state[CLEAR_KEY] = True  # and the browser's session cookie
+    st.session_state.pop(TICKET_KEY, None)
     if _provider_claims() is not None:
         st.logout()
 
@@ -251,6 +344,7 @@ def _on_sign_in(store: Store, key: str) -> None:
         return
     st.session_state[SESSION_KEY] = _SignedIn(actor.username, "password", time.time(), token=token)
     st.session_state.pop(SIGNED_OUT_KEY, None)
+    _offer_cookie(store, token)
 
 
 def sign_in_form(store: Store, *, key: str = FORM_KEY) -> Actor | None:

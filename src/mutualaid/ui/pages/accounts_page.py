@@ -39,6 +39,7 @@ from mutualaid.store.accounts import (
     set_password,
 )
 from mutualaid.store.layer_store import stored_jurisdictions
+from mutualaid.store.sign_in import ThrottleState, throttles, unlock
 from mutualaid.text import literal
 from mutualaid.ui import signed_in
 from mutualaid.ui.outcome import acting, remember, show
@@ -57,12 +58,17 @@ COLUMNS: Final[tuple[str, ...]] = (
     "signs in with",
     "created (UTC)",
     "created by",
+    "sign-in",
 )
 NO_JURISDICTION: Final[str] = ""
 
 
-def accounts_table(accounts: list[Account]) -> pd.DataFrame:
-    """One row per account, as text."""
+def accounts_table(
+    accounts: list[Account], delays: dict[str, ThrottleState] | None = None
+) -> pd.DataFrame:
+    """One row per account, as text; "sign-in" is its sign-in delays in words
+    (:func:`mutualaid.store.sign_in.throttles`, issue 13), empty when there are none."""
+    delays = delays or {}
     rows = [
         {
             "username": a.username,
@@ -79,6 +85,7 @@ def accounts_table(accounts: list[Account]) -> pd.DataFrame:
             ),
             "created (UTC)": a.created_at.strftime("%Y-%m-%d %H:%M"),
             "created by": a.created_by,
+            "sign-in": delays[a.username.lower()].words() if a.username.lower() in delays else "",
         }
         for a in accounts
     ]
@@ -182,6 +189,19 @@ def on_reset(store: Store, username: str) -> None:
     _done(
         f"New password for {username}. Give it to its owner now: it is shown this once.", password
     )
+
+
+def on_unlock(store: Store, username: str) -> None:
+    """The "Unlock sign-in" callback: clear the username's sign-in delays (audited)."""
+    actor = _acting(store)
+    if actor is None:
+        return
+    try:
+        unlock(store, username, actor=actor)
+    except (AccountError, StoreFull) as error:
+        _failed(error)
+        return
+    _done(f"Sign-in delays of {username} cleared: it may try again at once.")
 
 
 def show_outcome() -> None:
@@ -314,6 +334,15 @@ def show_account_actions(
         disabled=provider,
         help="Signs in through its identity provider." if provider else None,
     )
+    delayed = throttles(store).get(account.username.lower())
+    buttons[2].button(
+        "Unlock sign-in",
+        key=state_key(PAGE, "unlock"),
+        on_click=on_unlock,
+        args=(store, account.username),
+        disabled=delayed is None,
+        help=f"Sign-in {delayed.words()}: clears it." if delayed else "No failed sign-ins lately.",
+    )
 
 
 def _edit_key(field: str, username: str) -> str:
@@ -329,7 +358,7 @@ def show_page(store: Store, actor: Actor) -> None:
     )
     show_outcome()
     accounts = list_accounts(store)
-    st.dataframe(accounts_table(accounts), hide_index=True, width="stretch")
+    st.dataframe(accounts_table(accounts, throttles(store)), hide_index=True, width="stretch")
     known = stored_jurisdictions(store)
     show_add_form(store, known)
     show_account_actions(store, accounts, actor, known)
