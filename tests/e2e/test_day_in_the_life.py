@@ -234,7 +234,7 @@ def test_a_day_in_the_life_never_signed_out_the_scenario_kept(
         ).first.click()
         expect(page.get_by_text(ADDED).first).to_be_visible()
         page.get_by_role("button", name="Request assistance", exact=True).click()
-        expect(page.get_by_text("Request 1 created")).to_be_visible()
+        expect(page.get_by_text("Request 1 made for DE-NW:")).to_be_visible()
         page.get_by_test_id("stExpander").filter(has_text="Compute offers").locator(
             "summary"
         ).first.click()
