@@ -261,3 +261,32 @@ def briefing_boxes(page) -> dict[str, dict[str, float]]:
         "map": page.locator(MAP_IFRAME).bounding_box(),
         "unmet": page.locator(".st-key-briefing-unmet").bounding_box(),
     }
+
+
+#: st.data_editor draws rows 35 px high, under a header row of the same height.
+ROW_PX = 35
+
+
+def edit_last_column(page, *, row: int, text: str) -> None:
+    """Type *text* into the last column of *row* (from 0) of the rows editor."""
+    from playwright.sync_api import expect
+
+    # The whole page has been drawn (the editor no longer moves) once the line under it is.
+    expect(page.get_by_text("No changes to apply.")).to_be_visible(timeout=BROWSER_TIMEOUT_MS)
+    # Found by its widget key (a CSS class, dots made dashes): the matrix and the
+    # selected pair's rows are tables too.
+    keyed = "[class*='st-key-agreements-rows-']"
+    editor = page.locator(
+        f"{keyed} [data-testid='stDataFrame'], [data-testid='stDataFrame']{keyed}"
+    ).first
+    cell_editor = page.locator("input.gdg-input")
+    for _attempt in range(5):  # the grid may take a moment to take input after drawing
+        box = editor.bounding_box()
+        page.mouse.dblclick(box["x"] + box["width"] - 60, box["y"] + ROW_PX * (row + 1.5))
+        try:
+            expect(cell_editor).to_be_visible(timeout=3_000)
+            break
+        except AssertionError:
+            continue
+    cell_editor.fill(text)
+    cell_editor.press("Enter")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from browsing import go_to, metric, visit
-from playwright_api import Page, expect
+from browsing import edit_last_column, go_to, metric, visit
+from playwright_api import expect
 
 from builders import write_erft_boats
 from mutualaid.allocation import allocate
@@ -28,8 +28,6 @@ pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-#: st.data_editor draws rows 35 px high, under a header row of the same height.
-ROW_PX = 35
 #: How long to wait for the app (ms): a cold Streamlit start on 2 shared cores is slow.
 WAIT_MS = 120_000
 AGREEMENTS = "from,to,resource_types,border_delay_min\nNL,DE,*,20\nNL-LI,DE-NW,pump,5\n"
@@ -48,29 +46,6 @@ def worst_response(folder: Path, agreements_csv: str) -> str:
     assert agreements is not None, report.problems
     edited = edit(scenario, agreements=agreements)
     return duration(key_figures(allocate(edited), edited).response.worst_minutes)
-
-
-def edit_last_column(page: Page, *, row: int, text: str) -> None:
-    """Type *text* into the last column of *row* (from 0) of the rows editor."""
-    # The whole page has been drawn (the editor no longer moves) once the line under it is.
-    expect(page.get_by_text("No changes to apply.")).to_be_visible(timeout=WAIT_MS)
-    # Found by its widget key (a CSS class, dots made dashes): the matrix and the
-    # selected pair's rows are tables too.
-    keyed = "[class*='st-key-agreements-rows-']"
-    editor = page.locator(
-        f"{keyed} [data-testid='stDataFrame'], [data-testid='stDataFrame']{keyed}"
-    ).first
-    cell_editor = page.locator("input.gdg-input")
-    for _attempt in range(5):  # the grid may take a moment to take input after drawing
-        box = editor.bounding_box()
-        page.mouse.dblclick(box["x"] + box["width"] - 60, box["y"] + ROW_PX * (row + 1.5))
-        try:
-            expect(cell_editor).to_be_visible(timeout=3_000)
-            break
-        except AssertionError:
-            continue
-    cell_editor.fill(text)
-    cell_editor.press("Enter")
 
 
 def test_an_edited_delay_changes_the_allocation_plan(

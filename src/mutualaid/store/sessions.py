@@ -192,6 +192,23 @@ def issue_ticket(
     return ticket if issued else None
 
 
+def ticket_pending(store: Store, ticket: str, *, now: datetime | None = None) -> bool:
+    """True while *ticket* is unspent and unexpired and its session open: its page has
+    not exchanged it yet (the page that was given it may have been replaced before its
+    script ran, by a click or a rerun, and is given it again)."""
+    if not ticket:
+        return False
+    with store.reading() as connection:
+        found = connection.execute(
+            sa.select(sign_in_sessions.c.id).where(
+                sign_in_sessions.c.ticket_hash == token_hash(ticket),
+                sign_in_sessions.c.ticket_expires_at > _now(now),
+                sign_in_sessions.c.ended_at.is_(None),
+            )
+        ).first()
+    return found is not None
+
+
 def exchange_ticket(
     store: Store, ticket: str, browser: str, *, now: datetime | None = None
 ) -> str | None:

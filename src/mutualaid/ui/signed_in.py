@@ -242,11 +242,23 @@ def cookie_scripts() -> None:
     """Once after a password sign-in, the page exchanges its ticket for the session
     cookie at the app server (:mod:`mutualaid.ui.web`); once after sign-out, it asks the
     server to clear the cookie. Called by the router on every run; draws nothing."""
-    ticket = st.session_state.pop(TICKET_KEY, None)
+    # The ticket is kept, and the script drawn again, until the store says it was
+    # exchanged: a person who clicks on at once after signing in (a sidebar link) may
+    # replace the page before its script ran, and a dropped ticket would leave the
+    # browser without its cookie (signed out at the next reload).
+    ticket = st.session_state.get(TICKET_KEY)
     if isinstance(ticket, str) and ticket:
-        st.html(
-            _post_script(route_path(SESSION_COOKIE_ROUTE), ticket), unsafe_allow_javascript=True
-        )
+        from mutualaid.ui.app_store import app_store
+
+        if sessions.ticket_pending(app_store(), ticket):
+            st.html(
+                _post_script(route_path(SESSION_COOKIE_ROUTE), ticket),
+                unsafe_allow_javascript=True,
+            )
+        else:
+            st.session_state.pop(TICKET_KEY, None)
+    elif ticket is not None:
+        st.session_state.pop(TICKET_KEY, None)
     if st.session_state.pop(CLEAR_KEY, None):
         st.html(_post_script(route_path(SESSION_CLEAR_ROUTE)), unsafe_allow_javascript=True)
 
