@@ -34,6 +34,7 @@ from mutualaid.store.sessions import (
     exchange_ticket,
     issue_ticket,
     open_session,
+    ticket_pending,
 )
 from mutualaid.store.sign_in import BUSY_MESSAGE, FAILED_MESSAGE, sign_in_with_password
 from mutualaid.store.tables import audit_log
@@ -424,3 +425,19 @@ def test_whatever_ends_the_session_ends_its_cookie_too(alice):
     cookie = cookie_of(token)
     disable_account(alice, "alice", actor=ADMIN)
     assert check_session(alice, cookie, now=T0).ended == "disabled"
+
+
+def test_a_ticket_is_pending_until_exchanged_so_a_replaced_page_is_given_it_again(alice):
+    """The bug it names: the page was given its ticket once; a person who clicked on at
+    once replaced the page before its script ran, the ticket was dropped, and the next
+    reload signed them out. The page keeps it while :func:`ticket_pending` says so."""
+    token = open_session(alice, "alice", method="password", now=T0)
+    ticket = issue_ticket(alice, token, BROWSER, now=T0)
+    assert ticket_pending(alice, ticket, now=T0 + timedelta(seconds=1))
+    assert exchange_ticket(alice, ticket, BROWSER, now=T0 + timedelta(seconds=2))
+    assert not ticket_pending(alice, ticket, now=T0 + timedelta(seconds=3))  # exchanged
+    late = issue_ticket(alice, token, BROWSER, now=T0)
+    assert not ticket_pending(alice, late, now=T0 + timedelta(seconds=SESSION_TICKET_TTL_S + 1))
+    ended = issue_ticket(alice, token, BROWSER, now=T0)
+    end_session(alice, token, now=T0)
+    assert not ticket_pending(alice, ended, now=T0) and not ticket_pending(alice, "")
