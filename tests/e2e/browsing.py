@@ -267,8 +267,10 @@ def briefing_boxes(page) -> dict[str, dict[str, float]]:
 ROW_PX = 35
 
 
-def edit_last_column(page, *, row: int, text: str) -> None:
-    """Type *text* into the last column of *row* (from 0) of the rows editor."""
+def edit_last_column(page, *, row: int, text: str, column: int | None = None) -> None:
+    """Type *text* into the last column of *row* (from 0) of the rows editor, or into
+    its column number *column* (from 0, reached with the arrow keys from the first one
+    as a person would once a cell is selected)."""
     from playwright.sync_api import expect
 
     # The whole page has been drawn (the editor no longer moves) once the line under it is.
@@ -279,10 +281,22 @@ def edit_last_column(page, *, row: int, text: str) -> None:
     editor = page.locator(
         f"{keyed} [data-testid='stDataFrame'], [data-testid='stDataFrame']{keyed}"
     ).first
-    cell_editor = page.locator("input.gdg-input")
+    # A number cell's editor is an input, a text cell's a textarea.
+    cell_editor = page.locator(".gdg-input")
     for _attempt in range(5):  # the grid may take a moment to take input after drawing
+        # The mouse reaches only what is on screen: on a big scenario the editor is
+        # below the matrix, out of view.
+        editor.scroll_into_view_if_needed()
         box = editor.bounding_box()
-        page.mouse.dblclick(box["x"] + box["width"] - 60, box["y"] + ROW_PX * (row + 1.5))
+        y = box["y"] + ROW_PX * (row + 1.5)
+        if column is None:
+            page.mouse.dblclick(box["x"] + box["width"] - 60, y)
+        else:
+            # The first column's cell (right of the row markers), then to the right.
+            page.mouse.click(box["x"] + 60, y)
+            for _step in range(column):
+                page.keyboard.press("ArrowRight")
+            page.keyboard.press("Enter")  # Enter on a selected cell opens its editor
         try:
             expect(cell_editor).to_be_visible(timeout=3_000)
             break

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from browsing import edit_last_column, go_to, open_board_group, open_offline_page
+from browsing import MAP_IFRAME, edit_last_column, go_to, open_board_group, open_offline_page
 from playwright_api import Page, expect
 
 from builders import collection, incident
@@ -146,8 +146,21 @@ def reload(page: Page, heading: str) -> None:
 
 
 def shoot(page: Page, name: str, size: str) -> None:
+    """The screen as the person sees it once the page is drawn: no script running, its
+    map (if any) drawn, the tables painted."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     suffix = "" if size == "1366" else f"-{size}"
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=WAIT_MS)
+    if page.locator(MAP_IFRAME).count():
+        page.wait_for_function(
+            """(selector) => {
+            const frame = document.querySelector(selector);
+            const doc = frame && frame.contentDocument;
+            return !!(doc && doc.querySelector('.leaflet-container .leaflet-pane'));
+        }""",
+            arg=MAP_IFRAME,
+        )
+    page.wait_for_timeout(1_500)  # the grids paint their canvas after the run
     page.mouse.move(2, 2)
     page.screenshot(path=str(SCREENSHOTS / f"day-{name}{suffix}.png"))
 
@@ -240,8 +253,9 @@ def test_a_day_in_the_life_never_signed_out_the_scenario_kept(
         ).first.click()
         page.get_by_role("button", name="Compute offers", exact=True).click()
         expect(page.get_by_text("Plan 1 computed:")).to_be_visible()
-        tab = dieter.new_tab(f"{url}/overview?scenario={RHINE}", "Overview")
+        tab = dieter.new_tab(f"{url}/?scenario={RHINE}", "Overview")  # the Overview is "/"
         scenario_shown(tab)
+        shoot(tab, "overview-second-tab", size)
         shoot(page, "workflow-request", size)
 
         # 3. NL-LI's coordinator commits Limburg's offer, reloads: committed.
@@ -266,7 +280,8 @@ def test_a_day_in_the_life_never_signed_out_the_scenario_kept(
         admin.sign_in(f"{url}/agreements?scenario={RHINE}", "Agreements")
         scenario_shown(admin.page)
         apply = admin.page.get_by_role("button", name="Apply")
-        edit_last_column(admin.page, row=0, text="95")
+        # The first row's (DE → DE) border delay: from, to, types, delay.
+        edit_last_column(admin.page, row=0, text="95", column=3)
         expect(apply).to_be_enabled(timeout=WAIT_MS)
         apply.click()
         expect(admin.page.get_by_text("Applied:").first).to_be_visible()
@@ -280,7 +295,7 @@ def test_a_day_in_the_life_never_signed_out_the_scenario_kept(
         # each by its person.
         store = open_store(url_store)
         try:
-            rhine = load_stored_scenario(store, RHINE)
+            rhine = load_stored_scenario(store, RHINE).scenario
             assert ADDED in set(rhine.incidents["id"])
             assert 95 in set(rhine.agreements["border_delay_min"])
             with store.reading() as connection:
