@@ -219,10 +219,23 @@ def open_board_group(page, card):
     """Open the Workflow board's group (a collapsed expander, issue 13) that holds
     *card* (a locator of an offer's or a request's card) unless it is open; returns
     *card*."""
+    from playwright_api import PlaywrightTimeoutError
+
     group = page.get_by_test_id("stExpander").filter(has=card).first
     group.wait_for(state="visible", timeout=BROWSER_TIMEOUT_MS)
-    if group.locator("details").first.get_attribute("open") is None:
+    details = group.locator("details").first
+    for _attempt in range(5):  # a click during a rerun may be lost: look, and again
+        if details.get_attribute("open") is not None:
+            break
         group.locator("summary").first.click()
+        try:
+            page.wait_for_function(
+                "(d) => d.hasAttribute('open')", arg=details.element_handle(), timeout=5_000
+            )
+            break
+        except PlaywrightTimeoutError:
+            continue
+    card.wait_for(state="visible", timeout=BROWSER_TIMEOUT_MS)
     return card
 
 
