@@ -36,6 +36,7 @@ from browsing import (
     session_cookie,
 )
 from playwright_api import Page, expect
+from test_live_pages import click_until_stored
 
 from builders import collection, incident
 from mutualaid.access.actor import system_actor
@@ -259,13 +260,23 @@ def test_a_day_in_the_life_never_signed_out_the_scenario_kept(
             "summary"
         ).first.click()
         expect(page.get_by_text(ADDED).first).to_be_visible()
-        page.get_by_role("button", name="Request assistance", exact=True).click()
-        expect(page.get_by_text("Request 1 made for DE-NW:")).to_be_visible()
+        # A click landing while the page reruns is now and then dropped by Streamlit
+        # (seen in the clean-clone run); a person clicks again, and so does this.
+        click_until_stored(
+            page.get_by_role("button", name="Request assistance", exact=True),
+            page.get_by_text("Request 1 made for DE-NW:"),
+            url_store,
+            "request.created",
+        )
         page.get_by_test_id("stExpander").filter(has_text="Compute offers").locator(
             "summary"
         ).first.click()
-        page.get_by_role("button", name="Compute offers", exact=True).click()
-        expect(page.get_by_text("Plan 1 computed:")).to_be_visible()
+        click_until_stored(
+            page.get_by_role("button", name="Compute offers", exact=True),
+            page.get_by_text("Plan 1 computed:"),
+            url_store,
+            "plan.computed",
+        )
         tab = dieter.new_tab(f"{url}/?scenario={RHINE}", "Overview")  # the Overview is "/"
         scenario_shown(tab)
         shoot(tab, "overview-second-tab", size)
@@ -275,8 +286,12 @@ def test_a_day_in_the_life_never_signed_out_the_scenario_kept(
         offer_id = limburg_offer(url_store)
         nora.sign_in(f"{url}/workflow?scenario={RHINE}", "Workflow")
         card = open_board_group(nora.page, nora.page.locator(f".st-key-workflow-offer-{offer_id}"))
-        card.get_by_role("button", name="Commit").click()
-        expect(nora.page.get_by_text(f"Offer {offer_id} committed")).to_be_visible()
+        click_until_stored(
+            card.get_by_role("button", name="Commit"),
+            nora.page.get_by_text(f"Offer {offer_id} committed").first,
+            url_store,
+            "offer.committed",
+        )
         reload(nora.page, "Workflow")
         card = open_board_group(nora.page, nora.page.locator(f".st-key-workflow-offer-{offer_id}"))
         expect(card.get_by_text("committed").first).to_be_visible()
@@ -285,8 +300,12 @@ def test_a_day_in_the_life_never_signed_out_the_scenario_kept(
         # 4. DE-NW's coordinator reloads the board and accepts it.
         reload(page, "Workflow")
         card = open_board_group(page, page.locator(f".st-key-workflow-offer-{offer_id}"))
-        card.get_by_role("button", name="Accept").click()
-        expect(page.get_by_text(f"Offer {offer_id} accepted")).to_be_visible()
+        click_until_stored(
+            card.get_by_role("button", name="Accept"),
+            page.get_by_text(f"Offer {offer_id} accepted").first,
+            url_store,
+            "offer.accepted",
+        )
         reload(tab, "Overview")  # the second tab, still signed in, sees it
 
         # 5. The admin changes a border delay and reloads.
