@@ -16,6 +16,7 @@ and ``({...}, square(6, 50))`` are the same feature.
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -704,3 +705,23 @@ def write_lake_and_border(root: Path) -> tuple[Path, Path]:
         agreements=agreements_csv("TD,NG,*,20"),
     )
     return lake, write_border_flood(root / "b-border")
+
+
+# --- processes -------------------------------------------------------------------------
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a server the tests started: terminate it, and kill it after 30 s.
+
+    Parameters
+    ----------
+    process
+        The running server (an app server, the test's OIDC provider, a server started to
+        watch its start-up).
+    """
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from builders import stop_process
 from mutualaid.settings import STATE_DIR_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,12 +144,7 @@ def test_starting_the_app_as_make_run_does_reaches_no_other_machine(tmp_path):
             pytest.fail("the server exited: " + log.read_text(errors="replace"))
         banner = log.read_text(errors="replace")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
     assert f"URL: http://localhost:{port}" in banner
     assert "External URL" not in banner and "Network URL" not in banner
     assert _attempts(audit) == []

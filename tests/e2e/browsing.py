@@ -8,12 +8,13 @@ Every app server the ``start_app`` fixture starts has the account :data:`DEFAULT
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from builders import stop_process  # noqa: F401 - the e2e tests import it from here
 
 #: The password of every account the browser tests create.
 PASSWORD = "a long e2e test password"
@@ -25,22 +26,6 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 SESSION_COOKIE = "mutualaid_session"
 #: Playwright's default wait, ms: the first map render includes a cold Streamlit start.
 BROWSER_TIMEOUT_MS = 120_000
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    """Stop a server the tests started: terminate it, and kill it after 30 s.
-
-    Parameters
-    ----------
-    process
-        The running server (an app server or the test's OIDC provider).
-    """
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @dataclass
