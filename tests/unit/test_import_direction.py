@@ -18,7 +18,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src" / "mutualaid"
 
 #: The modules everything may use: they import no other group.
-BASE = ("errors", "settings", "text", "display", "vocabulary", "logs")
+BASE = ("errors", "settings", "text", "display", "vocabulary", "logs", "i18n")
 #: What each group may import besides itself and the base modules.
 ALLOWED: dict[str, frozenset[str]] = {
     "base": frozenset(),
