@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ASSETS := static/vendor/.installed
 PORT ?= 8501
 
-.PHONY: run test lint test-unit test-e2e install assets scenarios bench clean
+.PHONY: run test lint test-unit test-e2e install assets scenarios bench messages clean
 
 install: $(STAMP) $(ASSETS)
 
@@ -56,6 +56,12 @@ test-e2e: install
 
 scenarios: $(STAMP)
 	$(PY) scripts/build_scenarios.py
+
+# The six languages' catalogues (docs/languages.md): the template of every marked message
+# (build/mutualaid.pot), then what each language still lacks.
+messages: $(STAMP)
+	$(PY) scripts/i18n.py extract
+	$(PY) scripts/i18n.py check
 
 bench: install
 	$(PY) benchmarks/validation.py
