@@ -46,7 +46,7 @@ lint: install
 	$(VENV)/bin/mypy
 
 test: install lint
-	$(PG_ENV) $(PY) -m pytest -q
+	$(PG_ENV) $(PY) -m pytest -q --durations=25
 
 test-unit: install
 	$(PG_ENV) $(PY) -m pytest -q tests/unit tests/store tests/app
