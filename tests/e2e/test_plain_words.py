@@ -146,7 +146,15 @@ def test_no_page_shows_a_raw_key_a_python_literal_or_none(browser, app_url):
     settle(page)
     choose_scenario(page, "rhine-flood-2021")
     page.get_by_text(re.compile(r"^Request assistance for DE-NW")).click()
-    page.get_by_role("button", name="Request assistance", exact=True).click()
+    # Streamlit drops a click that lands during a rerun (lost once in a clean-clone run):
+    # a person clicks again. A second request would only add rows to read.
+    for _attempt in range(3):
+        page.get_by_role("button", name="Request assistance", exact=True).click()
+        try:
+            expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible(timeout=30_000)
+            break
+        except AssertionError:
+            continue
     expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
     settle(page)
     page.locator("summary", has_text="Compute offers").click()
