@@ -1,6 +1,6 @@
 """The catalogues of the six languages (issue 14): extract, list what is missing, write.
 
-    python scripts/i18n.py extract                 # build/mutualaid.pot, with pybabel extract
+    python scripts/i18n.py extract                 # build/mutualaid.pot, pybabel's extraction
     python scripts/i18n.py missing LANG [PATH ...]  # JSON of the messages LANG lacks
     python scripts/i18n.py write LANG AREA FILE.json
     python scripts/i18n.py check                   # every language complete, placeholders equal
@@ -22,18 +22,24 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 from babel.messages import pofile
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+
+from mutualaid import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALE = ROOT / "src" / "mutualaid" / "locale"
-LANGUAGES = ("fr", "de", "nl", "es", "ar")
-#: pybabel's keywords besides its defaults: NP_ marks a message with its context.
+LOCALE = i18n.LOCALE_DIR
+#: The languages with catalogues: all but English, whose messages are the code's.
+LANGUAGES = tuple(code for code in i18n.LANGUAGES if code != i18n.DEFAULT)
+#: What pybabel extracts from which files (the one map, also for ``pybabel extract -F``).
+MAPPING = ROOT / "babel.cfg"
+#: The marking functions of mutualaid.i18n and their arguments, as pybabel reads them:
+#: NP_ marks a message with its context.
 KEYWORDS = {
     "_": None,
     "gettext": None,
@@ -50,11 +56,8 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:[!:][^{}]*)?\}")
 def extracted(paths: list[Path] | None = None) -> dict[tuple[str | None, str], Message]:
     """Every message marked in the code (or under *paths*), by (context, message)."""
     found: dict[tuple[str | None, str], Message] = {}
-    method_map = [
-        ("src/mutualaid/**.py", "python"),
-        ("pages/**.py", "python"),
-        ("app.py", "python"),
-    ]
+    with MAPPING.open(encoding="utf-8") as handle:
+        method_map, _options = parse_mapping_cfg(handle)
     wanted = [path.resolve() for path in paths] if paths else None
     for filename, _lineno, message, _comments, context in extract_from_dir(
         str(ROOT), method_map=method_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
@@ -72,7 +75,7 @@ def extracted(paths: list[Path] | None = None) -> dict[tuple[str | None, str], M
 def catalogue(language: str, locale: Path = LOCALE) -> dict[tuple[str | None, str], Message]:
     """Every translated message of *language*, over its ``.po`` files (first file wins)."""
     messages: dict[tuple[str | None, str], Message] = {}
-    for path in sorted((locale / language / "LC_MESSAGES").glob("*.po")):
+    for path in i18n.catalogue_files(language, locale):
         with path.open("rb") as handle:
             catalog = pofile.read_po(handle, locale=language)
         for message in catalog:
@@ -147,6 +150,15 @@ def placeholder_problems(language: str, locale: Path = LOCALE) -> list[str]:
     return problems
 
 
+def lacking(language: str, locale: Path = LOCALE) -> list[str]:
+    """The keys of the messages marked in the code that *language* has no translation for."""
+    return [
+        key
+        for key in missing(language, locale=locale)
+        if not key.endswith(CONTEXT_SEPARATOR + "plural")
+    ]
+
+
 def _complete(message: Message) -> bool:
     strings = message.string if isinstance(message.string, tuple) else (message.string,)
     return bool(strings) and all(strings)
@@ -202,26 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check")
     args = parser.parse_args(argv)
     if args.command == "extract":
+        # pybabel's extraction, with the same map and keywords as the checks: the template
+        # holds exactly what `missing` and the tests look for.
+        template = Catalog(project="Mutual Aid", domain=i18n.DOMAIN, charset="utf-8")
+        for (context, _msgid), message in extracted().items():
+            template.add(message.id, context=context)
         out = ROOT / "build" / "mutualaid.pot"
         out.parent.mkdir(exist_ok=True)
-        keywords = [f"-k{k}" for k in ("NP_:1c,2",)]
-        return subprocess.call(
-            [
-                sys.executable,
-                "-m",
-                "babel.messages.frontend",
-                "extract",
-                "-F",
-                "babel.cfg",
-                *keywords,
-                "--no-location",
-                "--sort-output",
-                "-o",
-                str(out),
-                ".",
-            ],
-            cwd=ROOT,
-        )
+        with out.open("wb") as handle:
+            pofile.write_po(handle, template, width=100, sort_output=True, omit_header=False)
+        print(f"{len(template)} messages in {out}")
+        return 0
     if args.command == "missing":
         json.dump(
             missing(args.language, args.paths or None), sys.stdout, ensure_ascii=False, indent=1
@@ -234,10 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     problems = 0
     for language in LANGUAGES:
-        lacking = [k for k in missing(language) if not k.endswith(CONTEXT_SEPARATOR + "plural")]
+        absent = lacking(language)
         wrong = placeholder_problems(language)
-        problems += len(lacking) + len(wrong)
-        print(f"{language}: {len(lacking)} missing, {len(wrong)} with other placeholders")
+        problems += len(absent) + len(wrong)
+        print(f"{language}: {len(absent)} missing, {len(wrong)} with other placeholders")
         for line in wrong:
             print("  " + line)
     return 1 if problems else 0

@@ -34,7 +34,7 @@ import functools
 import gettext as _gettext
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -208,9 +208,10 @@ class _Pseudo(_gettext.NullTranslations):
         return self.ngettext(msgid1, msgid2, n)
 
 
-def catalogue_files(code: str) -> list[Path]:
-    """The ``.po`` files of a language, in name order (the first holding a message wins)."""
-    return sorted((LOCALE_DIR / code / "LC_MESSAGES").glob("*.po"))
+def catalogue_files(code: str, root: Path = LOCALE_DIR) -> list[Path]:
+    """The ``.po`` files of a language under *root*, in name order (the first holding a
+    message wins)."""
+    return sorted((root / code / "LC_MESSAGES").glob("*.po"))
 
 
 def _compiled(path: Path) -> _gettext.GNUTranslations:
@@ -274,11 +275,6 @@ def NP_(context: str, message: str) -> str:
     """Mark *message* in *context* for the catalogues without translating it (translated
     with :func:`pgettext` where it is shown)."""
     return message
-
-
-def translate_all(messages: Iterable[str]) -> list[str]:
-    """Each marked message of *messages* in the language of this run."""
-    return [gettext(message) for message in messages]
 
 
 # --- Numbers, dates -------------------------------------------------------------------
