@@ -303,9 +303,19 @@ def format_decimal(value: float, *, digits: int = 0, group: bool = True) -> str:
 
 
 def format_percent(fraction: float, *, digits: int = 0) -> str:
-    """*fraction* (0.849) as a percentage in the language's conventions (``84,9 %``)."""
-    pattern = "#,##0" + (("." + "0" * digits) if digits > 0 else "") + "%"
-    return babel_numbers.format_percent(fraction, format=pattern, locale=babel_locale())
+    """*fraction* (0.849) as a percentage with *digits* decimals, in the language's own
+    pattern (its sign, and the space before it where the language writes one).
+
+    Examples
+    --------
+    >>> with language("fr"):
+    ...     format_percent(0.849, digits=1)
+    '84,9\xa0%'
+    """
+    locale = babel_locale()
+    pattern = babel_numbers.parse_pattern(locale.percent_formats[None].pattern)
+    pattern.frac_prec = (digits, digits)
+    return pattern.apply(fraction, locale)
 
 
 def format_datetime(moment: datetime, *, zone: tzinfo | None = None, form: str = "medium") -> str:
