@@ -15,11 +15,13 @@ offending snippet (:func:`page_words.offences`).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from browsing import DEFAULT_USER, PASSWORD, go_to, open_offline_page, sign_in
 from page_words import all_offences, offences, page_text
 from playwright_api import Page, expect
+from test_live_pages import click_until_stored
 
 from builders import ensure_accounts
 from mutualaid.settings import LIVE_REFRESH_ENV, STATE_DIR_ENV, STORE_FILE_NAME
@@ -81,15 +83,23 @@ def read_page(page: Page, title: str, scenario: str | None) -> str:
     return page_text(page)
 
 
+def store_url(state: Path) -> str:
+    """The address of the store the app server of *state* keeps."""
+    return f"sqlite:///{state / STORE_FILE_NAME}"
+
+
 @pytest.fixture(scope="module")
-def app_url(start_app, tmp_path_factory: pytest.TempPathFactory) -> str:
+def words_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app server's state folder (its store)."""
+    return tmp_path_factory.mktemp("plain-words")
+
+
+@pytest.fixture(scope="module")
+def app_url(start_app, words_state: Path) -> str:
     """One app server with the samples, the default admin and the two DE-NW accounts.
     Its live refresh is off: a redraw while a page is read would replace its maps."""
-    state = tmp_path_factory.mktemp("plain-words")
-    ensure_accounts(
-        f"sqlite:///{state / STORE_FILE_NAME}", ACCOUNTS, password=PASSWORD, by="e2e-words"
-    )
-    return start_app(env={STATE_DIR_ENV: str(state), LIVE_REFRESH_ENV: "3600"})
+    ensure_accounts(store_url(words_state), ACCOUNTS, password=PASSWORD, by="e2e-words")
+    return start_app(env={STATE_DIR_ENV: str(words_state), LIVE_REFRESH_ENV: "3600"})
 
 
 def test_the_scan_names_each_kind_of_offence():
@@ -121,7 +131,7 @@ def test_the_scan_names_each_kind_of_offence():
     assert offences(plain, "plain") == []
 
 
-def test_no_page_shows_a_raw_key_a_python_literal_or_none(browser, app_url):
+def test_no_page_shows_a_raw_key_a_python_literal_or_none(browser, app_url, words_state):
     read: list[tuple[str, str]] = []
 
     # An admin: every page of the navigation, for each sample scenario.
@@ -147,15 +157,13 @@ def test_no_page_shows_a_raw_key_a_python_literal_or_none(browser, app_url):
     choose_scenario(page, "rhine-flood-2021")
     page.get_by_text(re.compile(r"^Request assistance for DE-NW")).click()
     # Streamlit drops a click that lands during a rerun (lost once in a clean-clone run):
-    # a person clicks again. A second request would only add rows to read.
-    for _attempt in range(3):
-        page.get_by_role("button", name="Request assistance", exact=True).click()
-        try:
-            expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible(timeout=30_000)
-            break
-        except AssertionError:
-            continue
-    expect(page.get_by_test_id("stAlertContentSuccess")).to_be_visible()
+    # clicked again only when the store holds no new request.
+    click_until_stored(
+        page.get_by_role("button", name="Request assistance", exact=True),
+        page.get_by_test_id("stAlertContentSuccess"),
+        store_url(words_state),
+        "request.created",
+    )
     settle(page)
     page.locator("summary", has_text="Compute offers").click()
     page.get_by_role("button", name="Compute offers", exact=True).click()
